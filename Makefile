@@ -1,0 +1,31 @@
+# One entry point. The virtualenv is created from the pinned requirements on first use.
+SHELL := /bin/bash
+STACK ?= staging
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
+
+.PHONY: preview test lint bench clean
+
+$(STAMP): $(REQUIREMENTS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## preview: the offline preview of STACK (staging|prod) with both policy packs; JSON=file writes JSON
+preview: $(STAMP)
+	$(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
+
+## test: the whole test suite (mocks only, no cloud)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2
+
+## lint: ruff (lint and format check)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Reusable Pulumi component resources, one module per capability."""
