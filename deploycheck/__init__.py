@@ -1,1 +1,1 @@
-"""Deploy fidelity: what AWS would reject at `pulumi up`, caught offline from the resource records."""
+"""Deploy fidelity: what AWS would reject at `pulumi up`, caught offline from resource records."""

@@ -1,1 +1,1 @@
-"""Developer tools that run beside the Pulumi program: the offline preview, benchmarks, generators."""
+"""Developer tools beside the Pulumi program: the offline preview, benchmarks, generators."""

@@ -54,7 +54,7 @@ class ResourceRecord:
     wire_inputs: Mapping[str, Any]
     """Inputs exactly as sent to the engine: camelCase keys, secrets still wrapped."""
     outputs: Mapping[str, Any]
-    """The state the (mock) provider returned: the inputs plus computed values, secrets unwrapped."""
+    """State the (mock) provider returned: inputs plus computed values (and `id`), unwrapped."""
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -1,0 +1,43 @@
+"""perfcheck: the ECS Performance Check App on production-grade AWS. Composition only:
+settings in, components, exports out."""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.network import Network
+from components.tagging import apply_cost_tags
+from settings import SettingsError, load_settings
+
+try:
+    settings = load_settings()
+except SettingsError as error:
+    # One line per problem, no traceback, nothing registered.
+    raise pulumi.RunError(error.render()) from None
+
+apply_cost_tags(settings.cost_tags)
+provider = aws.Provider(
+    "aws",
+    region=settings.region,
+    default_tags=aws.ProviderDefaultTagsArgs(tags=settings.cost_tags),
+)
+with_aws = pulumi.ResourceOptions(providers={"aws": provider})
+
+network = Network(
+    "network",
+    {
+        "name_prefix": settings.name_prefix,
+        "cidr": settings.network.cidr,
+        "availability_zones": settings.network.availability_zones,
+        "nat_per_az": settings.network.nat_gateways == "one-per-az",
+        "flow_log_retention_days": settings.network.flow_log_retention_days,
+        "app_port": settings.service.nextjs.port,
+        "load_balancer_port": 443 if settings.service.certificate_arn else 80,
+        "database_proxy": settings.database.proxy_enabled,
+        "protect": settings.protect,
+    },
+    opts=with_aws,
+)
+
+pulumi.export("environment", settings.environment)
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)

@@ -1,0 +1,357 @@
+"""The network: a VPC over 2-3 AZs with public, private and isolated tiers, flow logs, and the
+security groups every later tier uses, each open only to the traffic it must carry."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_awsx as awsx
+
+from components.encryption import ServiceGrant, create_kms_key
+
+CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    """CIDR blocks per tier, one per AZ, in AZ order."""
+
+    public: list[str]
+    private: list[str]
+    isolated: list[str]
+
+
+def plan_subnets(vpc_cidr: str, availability_zones: int) -> SubnetPlan:
+    """Split the VPC range: each AZ gets a quarter; in it, private /2, public /4, isolated /4.
+
+    Private subnets hold the tasks (and the most IPs: one per task ENI); public ones only the
+    load balancer and NAT; isolated ones the database and cache.
+    """
+    network = ipaddress.IPv4Network(vpc_cidr)
+    per_az = list(network.subnets(prefixlen_diff=2))[:availability_zones]
+    plan = SubnetPlan(public=[], private=[], isolated=[])
+    for az_block in per_az:
+        private, rest = az_block.subnets(prefixlen_diff=1)
+        public, isolated, _spare_a, _spare_b = rest.subnets(prefixlen_diff=2)
+        plan.private.append(str(private))
+        plan.public.append(str(public))
+        plan.isolated.append(str(isolated))
+    return plan
+
+
+class NetworkArgs(TypedDict):
+    name_prefix: str
+    """Physical-name prefix, `<project>-<stack>`."""
+    cidr: str
+    """VPC IPv4 range."""
+    availability_zones: int
+    """Number of AZs (2 or 3)."""
+    nat_per_az: bool
+    """One NAT gateway per AZ (prod) or a single one (staging)."""
+    flow_log_retention_days: int
+    """Retention of the VPC flow log group."""
+    app_port: int
+    """The port the load balancer forwards to (the Next.js container)."""
+    load_balancer_port: int
+    """The port CloudFront reaches the load balancer on (443 with a certificate, else 80)."""
+    database_proxy: bool
+    """Whether an RDS Proxy sits between the service and the database."""
+    protect: bool
+    """Pulumi protect on the flow-log key."""
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, subnets, NAT, flow logs and security groups."""
+
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    isolated_subnet_ids: pulumi.Output[list[str]]
+    load_balancer_sg_id: pulumi.Output[str]
+    service_sg_id: pulumi.Output[str]
+    database_sg_id: pulumi.Output[str]
+    database_proxy_sg_id: pulumi.Output[str] | None
+    cache_sg_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("perfcheck:network:Network", name, None, opts)
+        plan = plan_subnets(args["cidr"], args["availability_zones"])
+        vpc = awsx.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args["cidr"],
+            number_of_availability_zones=args["availability_zones"],
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            subnet_strategy=awsx.ec2.SubnetAllocationStrategy.AUTO,
+            subnet_specs=[
+                awsx.ec2.SubnetSpecArgs(
+                    type=awsx.ec2.SubnetType.PUBLIC, name="public", cidr_blocks=plan.public
+                ),
+                awsx.ec2.SubnetSpecArgs(
+                    type=awsx.ec2.SubnetType.PRIVATE, name="private", cidr_blocks=plan.private
+                ),
+                awsx.ec2.SubnetSpecArgs(
+                    type=awsx.ec2.SubnetType.ISOLATED, name="isolated", cidr_blocks=plan.isolated
+                ),
+            ],
+            nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(
+                strategy=awsx.ec2.NatGatewayStrategy.ONE_PER_AZ
+                if args["nat_per_az"]
+                else awsx.ec2.NatGatewayStrategy.SINGLE
+            ),
+            tags={"Name": f"{args['name_prefix']}-vpc"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.vpc_id = vpc.vpc_id
+        self.public_subnet_ids = vpc.public_subnet_ids
+        self.private_subnet_ids = vpc.private_subnet_ids
+        self.isolated_subnet_ids = vpc.isolated_subnet_ids
+
+        self._flow_logs(name, args)
+        self._security_groups(name, args)
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "isolatedSubnetIds": self.isolated_subnet_ids,
+            }
+        )
+
+    def _flow_logs(self, name: str, args: NetworkArgs) -> None:
+        """Every accepted and rejected flow, to an encrypted log group with retention."""
+        region = aws.get_region_output()
+        identity = aws.get_caller_identity_output()
+        log_group_name = f"/perfcheck/{args['name_prefix']}/vpc-flow-logs"
+        log_group_arn = pulumi.Output.format(
+            "arn:aws:logs:{0}:{1}:log-group:{2}", region.region, identity.account_id, log_group_name
+        )
+        key = create_kms_key(
+            f"{name}-flow-logs-key",
+            alias=f"{args['name_prefix']}/vpc-flow-logs",
+            description=f"{args['name_prefix']} VPC flow logs",
+            parent=self,
+            grants=[
+                ServiceGrant(
+                    principal=pulumi.Output.concat("logs.", region.region, ".amazonaws.com"),
+                    condition_key="kms:EncryptionContext:aws:logs:arn",
+                    condition_values=[log_group_arn],
+                )
+            ],
+            protect=args["protect"],
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=log_group_name,
+            retention_in_days=args["flow_log_retention_days"],
+            kms_key_id=key.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        assume = aws.iam.get_policy_document_output(
+            statements=[
+                aws.iam.GetPolicyDocumentStatementArgs(
+                    actions=["sts:AssumeRole"],
+                    principals=[
+                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                            type="Service", identifiers=["vpc-flow-logs.amazonaws.com"]
+                        )
+                    ],
+                    conditions=[
+                        aws.iam.GetPolicyDocumentStatementConditionArgs(
+                            test="StringEquals",
+                            variable="aws:SourceAccount",
+                            values=[identity.account_id],
+                        )
+                    ],
+                )
+            ]
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=assume.json,
+            description="Lets VPC Flow Logs write to its own log group",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        write_logs = aws.iam.get_policy_document_output(
+            statements=[
+                aws.iam.GetPolicyDocumentStatementArgs(
+                    actions=[
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    resources=[log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                )
+            ]
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-write",
+            role=role.id,
+            policy=write_logs.json,
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc_id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _security_groups(self, name: str, args: NetworkArgs) -> None:
+        """One group per tier; rules are separate resources, each with a description."""
+        prefix = args["name_prefix"]
+
+        def group(tier: str, description: str) -> aws.ec2.SecurityGroup:
+            return aws.ec2.SecurityGroup(
+                f"{name}-{tier}-sg",
+                vpc_id=self.vpc_id,
+                description=description,
+                tags={"Name": f"{prefix}-{tier}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        load_balancer = group("lb", "Load balancer: only CloudFront's origin-facing addresses")
+        service = group("service", "ECS service tasks (Next.js + Hono + OTel sidecar)")
+        database = group("database", "RDS PostgreSQL: only from the service or its proxy")
+        cache = group("cache", "ElastiCache: only from the service")
+
+        def ingress(
+            rule: str, sg: aws.ec2.SecurityGroup, port: int, description: str, **source: object
+        ) -> None:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-{rule}",
+                security_group_id=sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+                opts=pulumi.ResourceOptions(parent=sg),
+                **source,  # type: ignore[arg-type]
+            )
+
+        def egress(
+            rule: str, sg: aws.ec2.SecurityGroup, port: int, description: str, **target: object
+        ) -> None:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-{rule}",
+                security_group_id=sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+                opts=pulumi.ResourceOptions(parent=sg),
+                **target,  # type: ignore[arg-type]
+            )
+
+        # The managed prefix list counts as its max entries against the rules quota, so it is
+        # referenced once: on the one port CloudFront uses to reach the load balancer.
+        cloudfront = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST
+        )
+        lb_port = args["load_balancer_port"]
+        app_port = args["app_port"]
+        ingress(
+            "lb-from-cloudfront",
+            load_balancer,
+            lb_port,
+            f"CloudFront origin-facing addresses to the listener on {lb_port}",
+            prefix_list_id=cloudfront.id,
+        )
+        egress(
+            "lb-to-service",
+            load_balancer,
+            app_port,
+            "Forward to the Next.js container",
+            referenced_security_group_id=service.id,
+        )
+        ingress(
+            "service-from-lb",
+            service,
+            app_port,
+            "Load balancer to the Next.js container",
+            referenced_security_group_id=load_balancer.id,
+        )
+        egress(
+            "service-to-https",
+            service,
+            443,
+            "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, X-Ray) through NAT",
+            cidr_ipv4="0.0.0.0/0",
+        )
+        egress(
+            "service-to-cache",
+            service,
+            6379,
+            "Redis/Valkey over TLS",
+            referenced_security_group_id=cache.id,
+        )
+        ingress(
+            "cache-from-service",
+            cache,
+            6379,
+            "Service tasks to Redis/Valkey",
+            referenced_security_group_id=service.id,
+        )
+
+        self.database_proxy_sg_id = None
+        if args["database_proxy"]:
+            proxy = group("db-proxy", "RDS Proxy: only from the service")
+            egress(
+                "service-to-proxy",
+                service,
+                5432,
+                "PostgreSQL through RDS Proxy",
+                referenced_security_group_id=proxy.id,
+            )
+            ingress(
+                "proxy-from-service",
+                proxy,
+                5432,
+                "Service tasks to RDS Proxy",
+                referenced_security_group_id=service.id,
+            )
+            egress(
+                "proxy-to-database",
+                proxy,
+                5432,
+                "RDS Proxy to PostgreSQL",
+                referenced_security_group_id=database.id,
+            )
+            ingress(
+                "database-from-proxy",
+                database,
+                5432,
+                "RDS Proxy to PostgreSQL",
+                referenced_security_group_id=proxy.id,
+            )
+            self.database_proxy_sg_id = proxy.id
+        else:
+            egress(
+                "service-to-database",
+                service,
+                5432,
+                "PostgreSQL",
+                referenced_security_group_id=database.id,
+            )
+            ingress(
+                "database-from-service",
+                database,
+                5432,
+                "Service tasks to PostgreSQL",
+                referenced_security_group_id=service.id,
+            )
+
+        self.load_balancer_sg_id = load_balancer.id
+        self.service_sg_id = service.id
+        self.database_sg_id = database.id
+        self.cache_sg_id = cache.id

@@ -1,0 +1,359 @@
+"""The typed, frozen settings of one stack, and the rules that tie their values together.
+
+Pydantic does the validation, so every problem in a stack file is found in one pass and reported
+one line each. Sections map one to one onto the stack file's structured config keys
+(`perfcheck:service`, `perfcheck:database`, ...); field names are camelCase there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.app_contract import (
+    HONO_DEFAULT_PORT,
+    HONO_HEALTH_PATH_DEFAULT,
+    NEXTJS_DEFAULT_PORT,
+    NEXTJS_HEALTH_PATH_DEFAULT,
+)
+from deploycheck.fargate import fargate_size_problem
+from settings.capacity import (
+    RDS_MEMORY_GIB,
+    RESERVED_CONNECTIONS,
+    postgres_max_connections,
+    worst_case_connections,
+)
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+RetentionDays = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+]  # fmt: skip
+
+REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+ACM_ARN_PATTERN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+DAY = "(mon|tue|wed|thu|fri|sat|sun)"
+IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+
+# How many tasks may run during a rolling deploy, as a percent of the desired count.
+DEPLOY_MAXIMUM_PERCENT = 200
+DEPLOY_MINIMUM_HEALTHY_PERCENT = 100
+
+
+class Section(BaseModel):
+    """A config section: camelCase keys, unknown keys rejected, values immutable, JSON types."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=False,
+        extra="forbid",
+        frozen=True,
+        strict=True,
+    )
+
+
+class NetworkSettings(Section):
+    cidr: str = "10.0.0.0/16"
+    """VPC IPv4 range; /16 to /20 so every tier fits in every AZ."""
+    availability_zones: Annotated[int, Field(ge=2, le=3)]
+    """AZs the subnets span: 2 in staging, 3 in prod."""
+    nat_gateways: Literal["single", "one-per-az"]
+    """One NAT for the VPC (cheap, one AZ failure cuts egress) or one per AZ (prod)."""
+    flow_log_retention_days: RetentionDays = 30
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_is_private_range(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value)
+        except ValueError as error:
+            raise ValueError(f"not an IPv4 CIDR block ({error})") from None
+        if not network.is_private or not 16 <= network.prefixlen <= 20:
+            raise ValueError("must be a private IPv4 range from /16 to /20, e.g. 10.0.0.0/16")
+        return value
+
+
+class ContainerSettings(Section):
+    port: Annotated[int, Field(ge=1024, le=65535)]
+    """Listening port; 1024 or above, because the container runs as a non-root user."""
+    health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")]
+    image: str | None = None
+    """A full image URI that overrides the stack's ECR repository (e.g. a shared registry)."""
+
+
+class ServiceSettings(Section):
+    cpu: int
+    """Task CPU units (Fargate: 256, 512, 1024, 2048, 4096, 8192, 16384)."""
+    memory: int
+    """Task memory in MiB; must be a size Fargate offers with this CPU."""
+    architecture: Literal["ARM64", "X86_64"] = "ARM64"
+    image_tag: Annotated[str, Field(pattern=IMAGE_TAG_PATTERN)]
+    """The one build tag both app images carry (one build ID across all tasks)."""
+    nextjs: ContainerSettings = Field(
+        default_factory=lambda: ContainerSettings.model_validate(
+            {"port": NEXTJS_DEFAULT_PORT, "healthPath": NEXTJS_HEALTH_PATH_DEFAULT}
+        )
+    )
+    hono: ContainerSettings = Field(
+        default_factory=lambda: ContainerSettings.model_validate(
+            {"port": HONO_DEFAULT_PORT, "healthPath": HONO_HEALTH_PATH_DEFAULT}
+        )
+    )
+    otel_collector_image: str = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+    run_as_user: Annotated[str, Field(pattern=r"^[1-9]\d{2,9}(:[1-9]\d{2,9})?$")] = "1001:1001"
+    """uid[:gid] the app containers run as; never 0 (root)."""
+    min_tasks: Annotated[int, Field(ge=1, le=100)]
+    max_tasks: Annotated[int, Field(ge=1, le=200)]
+    cpu_target_percent: Annotated[int, Field(ge=20, le=90)] = 60
+    requests_per_target: Annotated[int, Field(ge=10, le=100000)] = 1000
+    """Target of ALBRequestCountPerTarget scaling (requests per task per minute)."""
+    log_retention_days: RetentionDays
+    container_auth: bool = False
+    """Give both app containers a shared token from Secrets Manager for calls between them."""
+    deployment_strategy: Literal["rolling", "blue-green"] = "rolling"
+    bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    exec_enabled: bool = False
+    """ECS Exec (shell into tasks); off in prod."""
+    certificate_arn: Annotated[str, Field(pattern=ACM_ARN_PATTERN)] | None = None
+    """Regional ACM certificate for the ALB's HTTPS listener; without it CloudFront reaches the
+    ALB over HTTP on port 80 through the CloudFront-only security group."""
+    health_check_grace_seconds: Annotated[int, Field(ge=0, le=600)] = 60
+    deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+
+    @model_validator(mode="after")
+    def _sizes_fit(self) -> ServiceSettings:
+        problem = fargate_size_problem(self.cpu, self.memory)
+        if problem:
+            raise ValueError(f"cpu/memory ({self.cpu}/{self.memory}): {problem}")
+        if self.max_tasks < self.min_tasks:
+            raise ValueError(f"maxTasks ({self.max_tasks}) is below minTasks ({self.min_tasks})")
+        if self.nextjs.port == self.hono.port:
+            raise ValueError("nextjs.port and hono.port must differ (one task, one network)")
+        return self
+
+
+class DatabaseSettings(Section):
+    engine_version: Annotated[str, Field(pattern=r"^1[4-8](\.\d{1,2})?$")]
+    """PostgreSQL version, major (e.g. 17) or major.minor (e.g. 17.6)."""
+    instance_class: str
+    allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
+    max_allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
+    multi_az: bool
+    backup_retention_days: Annotated[int, Field(ge=1, le=35)]
+    deletion_protection: bool
+    proxy_enabled: bool
+    """RDS Proxy pools connections (and absorbs the doubling of tasks during a deploy)."""
+    pool_size_per_task: Annotated[int, Field(ge=1, le=200)] = 10
+    database_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "perfcheck"
+    performance_insights_retention_days: int = 7
+    backup_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "02:00-03:00"
+    maintenance_window: Annotated[
+        str, Field(pattern=rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$")
+    ] = "sun:04:00-sun:05:00"  # fmt: skip
+    dr_region: Annotated[str, Field(pattern=REGION_PATTERN)] | None = None
+    """Region that receives replicated automated backups (disaster recovery); None = off."""
+    password_rotation_days: Annotated[int, Field(ge=1, le=365)] = 30
+
+    @field_validator("instance_class")
+    @classmethod
+    def _known_instance_class(cls, value: str) -> str:
+        if value not in RDS_MEMORY_GIB:
+            raise ValueError(f"unknown instance class; allowed: {', '.join(RDS_MEMORY_GIB)}")
+        return value
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, value: int) -> int:
+        if value in (7, 731) or (value % 31 == 0 and 1 <= value // 31 <= 23):
+            return value
+        raise ValueError("Performance Insights keeps 7 days, a multiple of 31 up to 713, or 731")
+
+    @property
+    def major_version(self) -> int:
+        return int(self.engine_version.split(".")[0])
+
+    @property
+    def max_connections(self) -> int:
+        return postgres_max_connections(self.instance_class)
+
+    @model_validator(mode="after")
+    def _storage_grows(self) -> DatabaseSettings:
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise ValueError(
+                f"maxAllocatedStorageGb ({self.max_allocated_storage_gb}) is below "
+                f"allocatedStorageGb ({self.allocated_storage_gb})"
+            )
+        return self
+
+
+class CacheSettings(Section):
+    engine: Literal["valkey", "redis"] = "valkey"
+    engine_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = "8.0"
+    node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
+    nodes: Annotated[int, Field(ge=1, le=6)]
+    """Nodes in the replication group (1 primary + replicas)."""
+    multi_az: bool
+    snapshot_retention_days: Annotated[int, Field(ge=1, le=35)]
+    slow_log_retention_days: RetentionDays = 14
+
+    @model_validator(mode="after")
+    def _failover_needs_replicas(self) -> CacheSettings:
+        if self.multi_az and self.nodes < 2:
+            raise ValueError(
+                f"multiAz needs at least 2 nodes for automatic failover (nodes: {self.nodes})"
+            )
+        return self
+
+
+class CdnSettings(Section):
+    domain_name: Annotated[str, Field(pattern=r"^([a-z0-9-]+\.)+[a-z]{2,}$")] | None = None
+    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,32}$")] | None = None
+    """Route 53 zone for the domain: validates the us-east-1 certificate and holds the alias."""
+    waf_enabled: bool
+    waf_rate_limit: Annotated[int, Field(ge=100, le=2_000_000_000)] = 2000
+    """Requests per 5 minutes per client IP before WAF blocks."""
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    realtime_metrics: bool = True
+    """CloudFront additional metrics (cache hit rate); billed per distribution."""
+
+    @model_validator(mode="after")
+    def _domain_and_zone_together(self) -> CdnSettings:
+        if (self.domain_name is None) != (self.hosted_zone_id is None):
+            raise ValueError("domainName and hostedZoneId go together: set both or neither")
+        return self
+
+
+class AlarmSettings(Section):
+    """Thresholds; the defaults are the owners' targets."""
+
+    p99_latency_seconds: Annotated[float, Field(gt=0, le=30)] = 0.5
+    error_rate_percent: Annotated[float, Field(gt=0, le=100)] = 0.1
+    cache_hit_rate_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    cdn_cache_hit_rate_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    service_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    service_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    database_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    database_free_storage_gb: Annotated[float, Field(gt=0)] = 5.0
+    database_connections_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    cache_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 75.0
+    cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    notification_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
+    rum_sample_rate: Annotated[float, Field(ge=0, le=1)] = 0.1
+
+
+class BudgetSettings(Section):
+    monthly_usd: Annotated[float, Field(gt=0, le=1_000_000)]
+    alert_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
+
+
+class TagSettings(Section):
+    owner: Annotated[str, Field(min_length=1, max_length=256)]
+    cost_center: Annotated[str, Field(min_length=1, max_length=256)]
+    extra: dict[str, str] = {}
+
+
+class MigrationSettings(Section):
+    """The one-off task that copies the old EFS-backed PostgreSQL into RDS."""
+
+    enabled: bool = False
+    source_host: str | None = None
+    """Host name of the old PostgreSQL (reachable from the private subnets)."""
+    source_secret_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:secretsmanager:")] | None = (
+        None
+    )
+    """Secrets Manager secret with the old database's credentials (JSON: username, password)."""
+
+    @model_validator(mode="after")
+    def _source_when_enabled(self) -> MigrationSettings:
+        if self.enabled and (self.source_host is None or self.source_secret_arn is None):
+            raise ValueError("enabled needs sourceHost and sourceSecretArn")
+        return self
+
+
+Environment = Literal["staging", "prod"]
+
+
+class Settings(BaseModel):
+    """Everything the program needs, for one stack."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True
+    )
+
+    project: str
+    stack: str
+    region: Annotated[str, Field(pattern=REGION_PATTERN)]
+    environment: Environment
+    protect: bool
+    """Pulumi `protect` on stateful resources (database, cache, keys, log buckets)."""
+    tags: TagSettings
+    network: NetworkSettings
+    service: ServiceSettings
+    database: DatabaseSettings
+    cache: CacheSettings
+    cdn: CdnSettings
+    alarms: AlarmSettings = Field(default_factory=lambda: AlarmSettings.model_validate({}))
+    budget: BudgetSettings
+    migration: MigrationSettings = Field(
+        default_factory=lambda: MigrationSettings.model_validate({})
+    )
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def name_prefix(self) -> str:
+        """Short prefix for physical names: `<project>-<stack>`."""
+        return f"{self.project}-{self.stack}"
+
+    @property
+    def cost_tags(self) -> dict[str, str]:
+        """The cost-allocation tags every taggable resource carries."""
+        return {
+            **self.tags.extra,
+            "Project": self.project,
+            "Environment": self.environment,
+            "Owner": self.tags.owner,
+            "CostCenter": self.tags.cost_center,
+            "ManagedBy": "pulumi",
+        }
+
+
+def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
+    """Rules that tie sections together, as (config key, problem) pairs."""
+    problems: list[tuple[str, str]] = []
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,19}", settings.stack):
+        problems.append(
+            ("stack", f"'{settings.stack}': lowercase letters, digits, hyphens (max 20)")
+        )
+    database = settings.database
+    if database.dr_region is not None and database.dr_region == settings.region:
+        problems.append(
+            ("database.drRegion", f"'{database.dr_region}' must differ from aws:region")
+        )
+    if not database.proxy_enabled:
+        limit = database.max_connections - RESERVED_CONNECTIONS
+        budget = int(limit * 0.8)
+        peak = worst_case_connections(
+            settings.service.max_tasks, database.pool_size_per_task, DEPLOY_MAXIMUM_PERCENT
+        )
+        if peak > budget:
+            problems.append(
+                (
+                    "database.poolSizePerTask",
+                    f"connection budget exceeded: service.maxTasks {settings.service.max_tasks} x "
+                    f"{DEPLOY_MAXIMUM_PERCENT}% during deploys x poolSizePerTask "
+                    f"{database.pool_size_per_task} = {peak} connections, but "
+                    f"{database.instance_class} allows {database.max_connections} (budget: 80% of "
+                    f"what is left after {RESERVED_CONNECTIONS} reserved = {budget}); turn on "
+                    "database.proxyEnabled, use a larger instanceClass, or lower "
+                    "service.maxTasks or database.poolSizePerTask",
+                )
+            )
+    return problems

@@ -1,0 +1,63 @@
+"""The offline runner: realistic mocks, engine-like records, stacks isolated from each other."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tools.offline.mocks import render_policy_document
+from tools.offline.records import StackRun
+from tools.offline.runner import run_stack
+
+
+def test_two_stacks_in_one_process_do_not_leak(staging: StackRun, prod: StackRun) -> None:
+    again = run_stack("staging")
+    assert [r.urn for r in again.resources] == [r.urn for r in staging.resources]
+    assert all(r.urn.startswith("urn:pulumi:staging::perfcheck::") for r in staging.resources)
+    assert all(r.urn.startswith("urn:pulumi:prod::perfcheck::") for r in prod.resources)
+    assert staging.outputs["environment"] == "staging" and prod.outputs["environment"] == "prod"
+
+
+def test_records_carry_parents_dependencies_and_options(prod: StackRun) -> None:
+    network = prod.one("perfcheck:network:Network")
+    key = prod.one("aws:kms/key:Key", "network-flow-logs-key")
+    assert key.parent == network.urn
+    assert key.protect is True  # prod protects stateful resources
+    flow_log = prod.one("aws:ec2/flowLog:FlowLog")
+    group = prod.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    assert group.urn in flow_log.property_dependencies["logDestination"]
+
+
+def test_mocked_identifiers_look_like_aws(prod: StackRun) -> None:
+    key = prod.one("aws:kms/key:Key", "network-flow-logs-key")
+    assert re.fullmatch(r"arn:aws:kms:eu-west-1:\d{12}:key/[0-9a-f-]{36}", key.outputs["arn"])
+    role = prod.one("aws:iam/role:Role")
+    assert re.fullmatch(
+        r"arn:aws:iam::\d{12}:role/network-flow-logs-role-[0-9a-f]{7}", role.outputs["arn"]
+    )
+    assert re.fullmatch(r"vpc-[0-9a-f]{17}", prod.outputs["vpcId"])
+
+
+def test_policy_documents_render_like_the_provider(prod: StackRun) -> None:
+    role = prod.one("aws:iam/role:Role")
+    document = json.loads(role.wire_inputs["assumeRolePolicy"])
+    assert document["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert document["Statement"][0]["Action"] == "sts:AssumeRole"
+    rendered = json.loads(
+        render_policy_document({"statements": [{"actions": ["a:B", "a:C"], "resources": ["*"]}]})
+    )
+    assert rendered == {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["a:C", "a:B"], "Resource": "*"}],
+    }
+
+
+def test_an_unknown_data_source_is_a_clear_error() -> None:
+    import pulumi
+
+    from tools.offline.mocks import AwsMocks
+
+    with pytest.raises(NotImplementedError, match="aws:foo/getBar:getBar"):
+        AwsMocks("eu-west-1").call(pulumi.runtime.MockCallArgs("aws:foo/getBar:getBar", {}, ""))

@@ -1,0 +1,40 @@
+"""The offline preview as Markdown, for a pull-request comment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tools.offline.records import StackRun
+
+
+def render_markdown(run: StackRun, results: Sequence[Any]) -> str:
+    from tools.offline.preview import type_counts
+
+    blocking = sum(len(r.blocking) for r in results)
+    status = "passed" if blocking == 0 else f"**failed** ({blocking} blocking)"
+    lines = [
+        f"### Offline preview: `{run.stack}` {status}",
+        "",
+        f"{len(run.resources)} resources would be created.",
+        "",
+        "| Stage | Blocking | Advisory |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [f"| {r.name} | {len(r.blocking)} | {len(r.advisory)} |" for r in results]
+    for result in results:
+        if result.blocking or result.advisory:
+            lines += ["", f"<details><summary>{result.name}</summary>", ""]
+            lines += [f"- :x: {line}" for line in result.blocking]
+            lines += [f"- :warning: {line}" for line in result.advisory]
+            lines += ["", "</details>"]
+    lines += [
+        "",
+        "<details><summary>Resources by type</summary>",
+        "",
+        "| Count | Type |",
+        "| ---: | --- |",
+    ]
+    lines += [f"| {count} | `{type_token}` |" for type_token, count in type_counts(run)]
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)

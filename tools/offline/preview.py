@@ -1,0 +1,177 @@
+"""`make preview`: run a stack's program offline, judge it, and print what `pulumi up` would create.
+
+Stages: settings and program (under mocks) -> policy packs (through pulumi_policy's analyzer
+interface, with the stack's policy config) -> deploy checks (what AWS would reject). Exit codes:
+0 fine, 1 a mandatory policy violation or a deploy-check finding, 2 invalid settings or a
+program error. No traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.offline.records import StackRun, is_secret_wrapper
+from tools.offline.runner import ProgramFailed, available_stacks, run_stack
+
+SECRET_MASK = "[secret]"
+
+
+@dataclass
+class StageResult:
+    """What one judging stage found: blocking problems and notes that do not block."""
+
+    name: str
+    blocking: list[str] = field(default_factory=list)
+    advisory: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data: Any = None
+
+
+Stage = Callable[[StackRun], StageResult]
+
+
+def default_stages() -> list[Stage]:
+    """The judging stages the preview runs on every stack."""
+    return []
+
+
+def mask_secrets(value: Any) -> Any:
+    """A copy with every secret replaced by a mask, for printing and JSON."""
+    if is_secret_wrapper(value):
+        return SECRET_MASK
+    if isinstance(value, dict):
+        return {k: mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def render_tree(run: StackRun) -> list[str]:
+    """The component -> children tree, in registration order."""
+    children: dict[str | None, list[Any]] = {}
+    urns = {r.urn for r in run.resources}
+    for record in run.resources:
+        parent = record.parent if record.parent in urns else None
+        children.setdefault(parent, []).append(record)
+    lines = [f"pulumi:pulumi:Stack {run.project}-{run.stack}"]
+
+    def walk(parent: str | None, indent: str) -> None:
+        items = children.get(parent, [])
+        for index, record in enumerate(items):
+            last = index == len(items) - 1
+            marker = "└─ " if last else "├─ "
+            flags = " [protect]" if record.protect else ""
+            lines.append(f"{indent}{marker}{record.type}  {record.name}{flags}")
+            walk(record.urn, indent + ("   " if last else "│  "))
+
+    walk(None, "   ")
+    return lines
+
+
+def type_counts(run: StackRun) -> list[tuple[str, int]]:
+    counts = Counter(r.type for r in run.resources)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def to_json(run: StackRun, stages: Sequence[StageResult], seconds: float) -> dict[str, Any]:
+    return {
+        "stack": run.stack,
+        "project": run.project,
+        "seconds": round(seconds, 3),
+        "resourceCount": len(run.resources),
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "protect": r.protect,
+                "dependencies": list(r.dependencies),
+                "inputs": mask_secrets(dict(r.wire_inputs)),
+            }
+            for r in run.resources
+        ],
+        "outputs": mask_secrets(dict(run.outputs)),
+        "stages": [
+            {"name": s.name, "blocking": s.blocking, "advisory": s.advisory, "notes": s.notes}
+            for s in stages
+        ],
+        "ok": not any(s.blocking for s in stages),
+    }
+
+
+def preview(
+    stack: str, stages: Sequence[Stage] | None = None
+) -> tuple[StackRun, list[StageResult]]:
+    """Run the program and every stage; raises ProgramFailed when the program stops."""
+    run = run_stack(stack)
+    results = [stage(run) for stage in (default_stages() if stages is None else stages)]
+    return run, results
+
+
+def print_report(run: StackRun, results: Sequence[StageResult], seconds: float) -> None:
+    out = sys.stdout
+    out.write(f"perfcheck offline preview - stack '{run.stack}' (Pulumi mocks, no cloud)\n\n")
+    out.write(f"Resources to create: {len(run.resources)}\n")
+    out.write("\n".join(render_tree(run)) + "\n\nBy type:\n")
+    for type_token, count in type_counts(run):
+        out.write(f"  {count:4d}  {type_token}\n")
+    out.write("\nOutputs:\n")
+    for name, value in sorted(mask_secrets(dict(run.outputs)).items()):
+        out.write(f"  {name}: {json.dumps(value)}\n")
+    for result in results:
+        out.write(
+            f"\n{result.name}: {len(result.blocking)} blocking, {len(result.advisory)} advisory\n"
+        )
+        for line in result.blocking:
+            out.write(f"  [mandatory] {line}\n")
+        for line in result.advisory:
+            out.write(f"  [advisory]  {line}\n")
+        for line in result.notes:
+            out.write(f"  [note]      {line}\n")
+    blocking = sum(len(r.blocking) for r in results)
+    verdict = "OK" if blocking == 0 else f"FAILED: {blocking} blocking finding(s)"
+    out.write(f"\nResult: {verdict} ({seconds:.2f} s)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make preview", description=__doc__)
+    parser.add_argument("--stack", default="staging", help="stack name (default: staging)")
+    parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
+    parser.add_argument("--markdown", type=Path, help="also write a Markdown summary to this file")
+    args = parser.parse_args(argv)
+    stacks = available_stacks()
+    if args.stack not in stacks:
+        sys.stderr.write(f"unknown stack '{args.stack}'; stacks: {', '.join(stacks)}\n")
+        return 2
+    started = time.perf_counter()
+    try:
+        run, results = preview(args.stack)
+    except ProgramFailed as failure:
+        sys.stderr.write(f"{failure.message}\n")
+        sys.stderr.write(f"Nothing was registered: {len(failure.resources)} resources.\n")
+        return 2
+    seconds = time.perf_counter() - started
+    print_report(run, results, seconds)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(to_json(run, results, seconds), indent=2) + "\n")
+    if args.markdown:
+        from tools.offline.markdown import render_markdown
+
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(render_markdown(run, results))
+    return 1 if any(r.blocking for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
