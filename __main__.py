@@ -5,6 +5,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.network import Network
+from components.secrets import AppSecretsComponent
 from components.tagging import apply_cost_tags
 from settings import SettingsError, load_settings
 
@@ -33,6 +34,16 @@ network = Network(
         "app_port": settings.service.nextjs.port,
         "load_balancer_port": 443 if settings.service.certificate_arn else 80,
         "database_proxy": settings.database.proxy_enabled,
+        "protect": settings.protect,
+    },
+    opts=with_aws,
+)
+
+app_secrets = AppSecretsComponent(
+    "app-secrets",
+    {
+        "name_prefix": settings.name_prefix,
+        "recovery_window_days": 30 if settings.is_prod else 7,
         "protect": settings.protect,
     },
     opts=with_aws,

@@ -14,7 +14,7 @@ import gc
 import json
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +111,31 @@ def run_stack(
     """
     if config is None:
         config, secret_keys = stack_config(stack, root)
+    program = str(root / "__main__.py")
+    return run_program(
+        lambda: runpy.run_path(program, run_name="__main__"), stack, config, secret_keys, root
+    )
+
+
+def run_program(
+    program: Callable[[], object],
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    secret_keys: set[str] | None = None,
+    root: Path = ROOT,
+) -> Any:
+    """Run any Pulumi program function under the same mocks (e.g. one component in a test)."""
     return contextvars.Context().run(
-        _run_in_fresh_context, stack, dict(config), set(secret_keys or ()), root
+        _run_in_fresh_context, program, stack, dict(config or {}), set(secret_keys or ()), root
     )
 
 
 def _run_in_fresh_context(
-    stack: str, config: dict[str, str], secret_keys: set[str], root: Path
+    program: Callable[[], object],
+    stack: str,
+    config: dict[str, str],
+    secret_keys: set[str],
+    root: Path,
 ) -> Any:
     import pulumi
     from pulumi.runtime import set_all_config, set_mocks
@@ -138,11 +156,8 @@ def _run_in_fresh_context(
         mocks = AwsMocks(region=config.get("aws:region", "eu-west-1"))
         monitor = RecordingMonitor(mocks)
         set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-        program = str(root / "__main__.py")
         try:
-            loop.run_until_complete(
-                run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__"))
-            )
+            loop.run_until_complete(run_pulumi_func(program))
         except pulumi.RunError as error:
             raise ProgramFailed(str(error), monitor.records()) from None
         outputs = {

@@ -1,0 +1,88 @@
+"""What one tier hands the next: small typed records of outputs, so components never reach into
+each other and `__main__.py` wires them by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A Secrets Manager secret a container reads through ECS `secrets`."""
+
+    arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+    """The key that encrypts it (the execution role must be allowed to decrypt with it)."""
+    json_key: str | None = None
+    """For a JSON secret, the key to read (ECS valueFrom `<arn>:<json_key>::`)."""
+
+
+@dataclass(frozen=True)
+class AppSecrets:
+    """The credentials the app needs beyond the database's own, all generated at deploy time."""
+
+    redis_auth_token: SecretRef
+    revalidate_secret: SecretRef
+    server_actions_key: SecretRef
+    internal_token: SecretRef
+    origin_verify: SecretRef
+    """The header value CloudFront adds and the ALB checks."""
+    redis_auth_token_value: pulumi.Output[str]
+    """Secret Output: the replication group's AUTH token (Pulumi keeps it encrypted in state)."""
+    origin_verify_value: pulumi.Output[str]
+    """Secret Output: CloudFront's origin header and the ALB listener rule's condition."""
+
+
+@dataclass(frozen=True)
+class DatabaseConnection:
+    """How the service reaches PostgreSQL."""
+
+    host: pulumi.Output[str]
+    """The RDS Proxy endpoint when the proxy is on, else the instance address."""
+    port: pulumi.Output[int]
+    database_name: str
+    username: SecretRef
+    """The RDS-managed master secret, JSON key `username`."""
+    password: SecretRef
+    """The RDS-managed master secret, JSON key `password`."""
+    instance_identifier: pulumi.Output[str]
+    proxy_name: pulumi.Output[str] | None = None
+
+
+@dataclass(frozen=True)
+class CacheConnection:
+    """How the service reaches the shared cache (always TLS + AUTH)."""
+
+    host: pulumi.Output[str]
+    port: pulumi.Output[int]
+    replication_group_id: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class LoadBalancerOrigin:
+    """What CloudFront needs to reach the ALB, and what alarms need to watch it."""
+
+    dns_name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    listener_arn: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
+    origin_protocol_policy: str
+    """`https-only` with a certificate on the ALB, else `http-only`."""
+    origin_port: int
+
+
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+"""The header CloudFront adds to every origin request and the ALB requires."""
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """The CloudFront distribution in front of the service."""
+
+    id: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    domain_name: pulumi.Output[str]

@@ -1,0 +1,91 @@
+"""The app's own credentials, generated at deploy time into Secrets Manager under one CMK.
+
+Nothing here is typed into config: each value is a random password whose result Pulumi keeps
+encrypted in state as a secret. The database's master credentials are not here: RDS manages and
+rotates them itself (see components/database.py).
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.contracts import AppSecrets, SecretRef
+from components.encryption import create_kms_key
+
+
+class AppSecretsArgs(TypedDict):
+    name_prefix: str
+    """Physical-name prefix, `<project>-<stack>`."""
+    recovery_window_days: int
+    """Days a deleted secret can be restored (7-30); prod keeps the maximum."""
+    protect: bool
+    """Pulumi protect on the key and the secrets."""
+
+
+# purpose -> (length, description)
+GENERATED = {
+    "redis-auth-token": (64, "ElastiCache AUTH token (TLS in transit required)"),
+    "revalidate-secret": (48, "Shared secret Hono sends to Next.js on-demand revalidation"),
+    "server-actions-key": (32, "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY, identical across tasks"),
+    "internal-token": (48, "Token the Next.js and Hono containers present to each other"),
+    "origin-verify": (48, "Header value CloudFront adds and the ALB requires"),
+}
+
+
+class AppSecretsComponent(pulumi.ComponentResource):
+    """One customer-managed key and one generated secret per credential."""
+
+    secrets: AppSecrets
+    key_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("perfcheck:secrets:AppSecrets", name, None, opts)
+        key = create_kms_key(
+            f"{name}-key",
+            alias=f"{args['name_prefix']}/app-secrets",
+            description=f"{args['name_prefix']} application secrets",
+            parent=self,
+            protect=args["protect"],
+        )
+        self.key_arn = key.arn
+        refs: dict[str, SecretRef] = {}
+        values: dict[str, pulumi.Output[str]] = {}
+        for purpose, (length, description) in GENERATED.items():
+            value = random.RandomPassword(
+                f"{name}-{purpose}-value",
+                length=length,
+                special=False,  # safe in headers, URLs and the Redis AUTH token rules
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            secret = aws.secretsmanager.Secret(
+                f"{name}-{purpose}",
+                name_prefix=f"{args['name_prefix']}/{purpose}-",
+                description=description,
+                kms_key_id=key.arn,
+                recovery_window_in_days=args["recovery_window_days"],
+                opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
+            )
+            aws.secretsmanager.SecretVersion(
+                f"{name}-{purpose}-version",
+                secret_id=secret.id,
+                secret_string=value.result,
+                opts=pulumi.ResourceOptions(parent=secret),
+            )
+            refs[purpose] = SecretRef(arn=secret.arn, kms_key_arn=key.arn)
+            values[purpose] = pulumi.Output.secret(value.result)
+        self.secrets = AppSecrets(
+            redis_auth_token=refs["redis-auth-token"],
+            revalidate_secret=refs["revalidate-secret"],
+            server_actions_key=refs["server-actions-key"],
+            internal_token=refs["internal-token"],
+            origin_verify=refs["origin-verify"],
+            redis_auth_token_value=values["redis-auth-token"],
+            origin_verify_value=values["origin-verify"],
+        )
+        self.register_outputs({"keyArn": key.arn})
