@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from tools.offline.records import StackRun, is_secret_wrapper
@@ -20,10 +21,8 @@ def _plain_strings(value: object, inside_secret: bool = False) -> list[str]:
     if isinstance(value, str):
         found = [value]
         if value[:1] in "[{":
-            try:
+            with contextlib.suppress(ValueError):
                 found += _plain_strings(json.loads(value))
-            except ValueError:
-                pass
         return found
     return []
 
