@@ -29,3 +29,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+.PHONY: lint-workflows
+## lint-workflows: zizmor (offline audits) over the GitHub Actions workflows
+lint-workflows: $(STAMP)
+	$(BIN)/zizmor --offline --no-progress .github/workflows

@@ -1,0 +1,1 @@
+"""Performance targets and the k6 load test that gates a deploy on them."""

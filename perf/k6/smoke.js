@@ -1,0 +1,80 @@
+// Performance regression gate: a short constant-rate load through CloudFront.
+//
+// The thresholds below are the owners' targets from perf/targets.json (p99 < 500 ms,
+// error rate < 0.1 %, CloudFront cache hit rate > 80 % on cacheable routes);
+// tests/delivery/test_k6_thresholds.py fails if they drift apart. k6 exits non-zero
+// (99) when a threshold is crossed, which fails the deploy before prod.
+//
+// Run against any URL:
+//   k6 run -e BASE_URL=https://staging.example.com perf/k6/smoke.js
+// Optional: -e RATE=20 -e DURATION=1m -e CACHED_PATHS=/,/about -e API_PATH=/api/health
+
+import http from 'k6/http';
+import { check } from 'k6';
+import { Rate } from 'k6/metrics';
+
+const BASE_URL = (__ENV.BASE_URL || '').replace(/\/+$/, '');
+if (!/^https?:\/\//.test(BASE_URL)) {
+  throw new Error(
+    'BASE_URL must be an http(s) URL, e.g. k6 run -e BASE_URL=https://staging.example.com perf/k6/smoke.js',
+  );
+}
+const CACHED_PATHS = (__ENV.CACHED_PATHS || '/').split(',').map((p) => p.trim()).filter(Boolean);
+const API_PATH = __ENV.API_PATH || '/api/health';
+const RATE = parseInt(__ENV.RATE || '20', 10);
+const DURATION = __ENV.DURATION || '1m';
+const WARMUP_REQUESTS = parseInt(__ENV.WARMUP_REQUESTS || '3', 10);
+
+// Share of responses on cacheable routes that CloudFront served from its cache.
+const cacheHit = new Rate('cache_hit');
+
+export const options = {
+  scenarios: {
+    steady: {
+      executor: 'constant-arrival-rate',
+      rate: RATE,
+      timeUnit: '1s',
+      duration: DURATION,
+      preAllocatedVUs: Math.max(RATE, 5),
+      maxVUs: RATE * 5,
+    },
+  },
+  // Only the measured scenario counts: the warm-up in setup() fills CloudFront's cache.
+  thresholds: {
+    'http_req_duration{scenario:steady}': ['p(99)<500'],
+    'http_req_failed{scenario:steady}': ['rate<0.001'],
+    'checks{scenario:steady}': ['rate>0.999'],
+    'cache_hit{scenario:steady}': ['rate>0.8'],
+  },
+  summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+};
+
+// CloudFront answers "Hit from cloudfront" (or "RefreshHit from cloudfront") from its cache.
+function servedFromCache(res) {
+  return /^(Hit|RefreshHit) from cloudfront/i.test(res.headers['X-Cache'] || '');
+}
+
+export function setup() {
+  for (const path of CACHED_PATHS) {
+    for (let i = 0; i < WARMUP_REQUESTS; i += 1) {
+      http.get(`${BASE_URL}${path}`, { tags: { name: `warmup ${path}` } });
+    }
+  }
+}
+
+export default function () {
+  const path = CACHED_PATHS[Math.floor(Math.random() * CACHED_PATHS.length)];
+  const page = http.get(`${BASE_URL}${path}`, { tags: { name: path } });
+  check(page, {
+    'page status is 200': (r) => r.status === 200,
+    'page went through CloudFront (x-cache header)': (r) => r.headers['X-Cache'] !== undefined,
+    'cache hit carries an age header': (r) => !servedFromCache(r) || r.headers['Age'] !== undefined,
+  });
+  cacheHit.add(servedFromCache(page));
+
+  const api = http.get(`${BASE_URL}${API_PATH}`, { tags: { name: API_PATH } });
+  check(api, {
+    'api status is 200': (r) => r.status === 200,
+    'api went through CloudFront (x-cache header)': (r) => r.headers['X-Cache'] !== undefined,
+  });
+}

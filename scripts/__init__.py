@@ -1,0 +1,1 @@
+"""Scripts the deploy workflow runs against a real AWS account (post-deploy verification)."""

@@ -1,0 +1,371 @@
+"""A Mermaid diagram of what the program registers: components, their parts and connections.
+
+Drawn from an offline `StackRun`, so `docs/architecture.md` shows the architecture the code
+builds, not one somebody remembered. Components (`custom=False` records) become subgraphs
+nested by `parent`; their custom children are grouped by type, except security groups, which
+are nodes of their own so that the rules between them can be drawn as edges labelled with
+protocol and port. Other dependencies between components are dotted edges. Output is deterministic:
+the same run always renders the same text, so a test can tell when the document is stale.
+
+    python -m tools.offline.diagram            # writes docs/architecture.md from the prod stack
+    python -m tools.offline.diagram --check    # exits 1 when docs/architecture.md is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.offline.records import UNKNOWN, ResourceRecord, StackRun
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+EC2_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+RULE_TYPES = frozenset({VPC_INGRESS_RULE, VPC_EGRESS_RULE, EC2_RULE})
+DEFAULT_OUTPUT = Path("docs/architecture.md")
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    source: str
+    target: str
+    label: str
+    dotted: bool = False
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One security group rule, normalised: the group it belongs to and who is on the other side."""
+
+    own: str
+    ingress: bool
+    label: str
+    groups: tuple[str, ...]
+    cidrs: tuple[Any, ...]
+    prefix_lists: tuple[Any, ...]
+
+
+def short_type(type_token: str) -> str:
+    """`aws:ec2/subnet:Subnet` -> `ec2.Subnet`; a component type -> its class name."""
+    parts = type_token.split(":")
+    if len(parts) != 3:
+        return type_token
+    package, module, cls = parts
+    if package == "aws":
+        return f"{module.split('/')[0]}.{cls}"
+    return cls
+
+
+def _label(text: str) -> str:
+    return '"' + text.replace('"', "#quot;") + '"'
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "x"
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value != UNKNOWN and value != ""
+
+
+def _port_label(protocol: Any, from_port: Any, to_port: Any) -> str:
+    protocol = str(protocol).lower() if _known(protocol) else "tcp"
+    if protocol in {"-1", "all"}:
+        return "all traffic"
+    if not _known(from_port) or (from_port == 0 and to_port in (0, 65535)):
+        return f"{protocol} all ports"
+    if from_port == to_port or not _known(to_port):
+        return f"{protocol} {from_port}"
+    return f"{protocol} {from_port}-{to_port}"
+
+
+class _Diagram:
+    """Builds the Mermaid text for one run; every collection is sorted before it is written."""
+
+    def __init__(self, run: StackRun) -> None:
+        self.run = run
+        self.by_urn = {r.urn: r for r in run.resources}
+        self.components = {r.urn: r for r in run.resources if not r.custom and r.type != STACK_TYPE}
+        self.ids: dict[str, str] = {}
+        self._taken: set[str] = set()
+        self.group_by_id: dict[str, str] = {}
+        for record in sorted(run.resources, key=lambda r: r.urn):
+            if record.type == SECURITY_GROUP:
+                group_id = record.outputs.get("id")
+                if isinstance(group_id, str) and _known(group_id):
+                    self.group_by_id[group_id] = record.urn
+        self.external: dict[str, str] = {}
+
+    # --- naming ---------------------------------------------------------------------------
+
+    def node_id(self, key: str, hint: str) -> str:
+        if key not in self.ids:
+            base = _slug(hint)
+            candidate, n = base, 2
+            while candidate in self._taken:
+                candidate, n = f"{base}_{n}", n + 1
+            self._taken.add(candidate)
+            self.ids[key] = candidate
+        return self.ids[key]
+
+    def owner(self, urn: str) -> str | None:
+        """The nearest component at or above `urn` (None at the top level)."""
+        seen: set[str] = set()
+        current: str | None = urn
+        while current is not None and current not in seen:
+            seen.add(current)
+            if current in self.components:
+                return current
+            record = self.by_urn.get(current)
+            current = record.parent if record else None
+        return None
+
+    def ancestors(self, urn: str) -> set[str]:
+        found: set[str] = set()
+        record = self.by_urn.get(urn)
+        while record is not None and record.parent and record.parent not in found:
+            found.add(record.parent)
+            record = self.by_urn.get(record.parent)
+        return found
+
+    # --- security groups ------------------------------------------------------------------
+
+    def group(self, rule: ResourceRecord, prop: str) -> str | None:
+        """The security group a rule property names, by id or by the property's dependency."""
+        value = rule.inputs.get(prop)
+        if isinstance(value, str) and value in self.group_by_id:
+            return self.group_by_id[value]
+        deps = [
+            urn
+            for urn in rule.property_dependencies.get(prop, ())
+            if self.by_urn.get(urn) is not None and self.by_urn[urn].type == SECURITY_GROUP
+        ]
+        return deps[0] if len(set(deps)) == 1 else None
+
+    def outside(self, value: str, kind: str) -> str:
+        key = f"{kind}:{value}"
+        label = value if kind == "cidr" else f"prefix list {value}"
+        node = self.node_id(key, f"ext_{value}")
+        self.external[node] = label
+        return node
+
+    def rules(self) -> list[_Rule]:
+        """Every security group rule in the run, whichever way the program wrote it."""
+        found: list[_Rule] = []
+        for record in sorted(self.run.resources, key=lambda r: r.urn):
+            inputs = record.inputs
+            if record.type in (VPC_INGRESS_RULE, VPC_EGRESS_RULE):
+                own = self.group(record, "securityGroupId")
+                if own is None:
+                    continue
+                other = self.group(record, "referencedSecurityGroupId")
+                found.append(
+                    _Rule(
+                        own=own,
+                        ingress=record.type == VPC_INGRESS_RULE,
+                        label=_port_label(
+                            inputs.get("ipProtocol"), inputs.get("fromPort"), inputs.get("toPort")
+                        ),
+                        groups=(other,) if other else (),
+                        cidrs=tuple(inputs.get(k) for k in ("cidrIpv4", "cidrIpv6")),
+                        prefix_lists=(inputs.get("prefixListId"),),
+                    )
+                )
+            elif record.type == EC2_RULE:
+                own = self.group(record, "securityGroupId")
+                if own is None:
+                    continue
+                other = own if inputs.get("self") is True else None
+                other = other or self.group(record, "sourceSecurityGroupId")
+                found.append(
+                    _Rule(
+                        own=own,
+                        ingress=inputs.get("type") == "ingress",
+                        label=_port_label(
+                            inputs.get("protocol"), inputs.get("fromPort"), inputs.get("toPort")
+                        ),
+                        groups=(other,) if other else (),
+                        cidrs=tuple(inputs.get("cidrBlocks") or ()),
+                        prefix_lists=tuple(inputs.get("prefixListIds") or ()),
+                    )
+                )
+            elif record.type == SECURITY_GROUP:
+                blocks = inputs.get("ingress")
+                for block in blocks if isinstance(blocks, list) else []:
+                    refs = [self.group_by_id.get(ref) for ref in block.get("securityGroups") or []]
+                    if block.get("self") is True:
+                        refs.append(record.urn)
+                    found.append(
+                        _Rule(
+                            own=record.urn,
+                            ingress=True,
+                            label=_port_label(
+                                block.get("protocol"), block.get("fromPort"), block.get("toPort")
+                            ),
+                            groups=tuple(ref for ref in refs if ref),
+                            cidrs=tuple(block.get("cidrBlocks") or ()),
+                            prefix_lists=tuple(block.get("prefixListIds") or ()),
+                        )
+                    )
+        return found
+
+    def rule_edges(self) -> list[Edge]:
+        """Group-to-group traffic both ways; traffic from outside only where it comes in."""
+        edges: set[Edge] = set()
+        for rule in self.rules():
+            own = self.ids[rule.own]
+            for other in rule.groups:
+                source, target = (self.ids[other], own) if rule.ingress else (own, self.ids[other])
+                edges.add(Edge(source, target, rule.label))
+            if not rule.ingress:
+                continue  # egress to the internet is everywhere and says little
+            for cidr in rule.cidrs:
+                if _known(cidr):
+                    edges.add(Edge(self.outside(str(cidr), "cidr"), own, rule.label))
+            for prefix in rule.prefix_lists:
+                if _known(prefix):
+                    edges.add(Edge(self.outside(str(prefix), "pl"), own, rule.label))
+        return sorted(edges)
+
+    # --- components -----------------------------------------------------------------------
+
+    def dependency_edges(self) -> list[Edge]:
+        edges: set[Edge] = set()
+        for record in self.run.resources:
+            source = self.owner(record.urn)
+            if source is None:
+                continue
+            upstream = set(record.dependencies)
+            for urns in record.property_dependencies.values():
+                upstream |= set(urns)
+            for urn in upstream:
+                upstream_record = self.by_urn.get(urn)
+                if upstream_record is not None and upstream_record.type == SECURITY_GROUP:
+                    continue  # drawn as traffic between groups, not as a dependency
+                target = self.owner(urn)
+                if target is None or target == source:
+                    continue
+                if target in self.ancestors(source) or source in self.ancestors(target):
+                    continue
+                edges.add(Edge(self.ids[source], self.ids[target], "", dotted=True))
+        return sorted(edges)
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def render(self) -> str:
+        for urn, record in sorted(self.components.items()):
+            self.node_id(urn, f"c_{record.name}")
+        groups = sorted(
+            (r for r in self.run.resources if r.type == SECURITY_GROUP), key=lambda r: r.urn
+        )
+        for record in groups:
+            self.node_id(record.urn, f"sg_{record.name}")
+
+        children: dict[str | None, list[str]] = defaultdict(list)
+        for urn in sorted(self.components):
+            children[self.owner(self.components[urn].parent or "")].append(urn)
+        groups_in: dict[str | None, list[ResourceRecord]] = defaultdict(list)
+        counts: dict[str | None, Counter[str]] = defaultdict(Counter)
+        for record in self.run.resources:
+            if not record.custom or record.type in RULE_TYPES:
+                continue
+            if record.type.startswith("pulumi:providers:"):
+                continue
+            home = self.owner(record.parent) if record.parent else None
+            if record.type == SECURITY_GROUP:
+                groups_in[home].append(record)
+            else:
+                counts[home][short_type(record.type)] += 1
+
+        edges = self.rule_edges() + self.dependency_edges()
+        lines = ["flowchart LR"]
+        lines += self._scope(None, children, groups_in, counts, depth=1)
+        for node, label in sorted(self.external.items()):
+            lines.append(f"  {node}(({_label(label)}))")
+        for edge in edges:
+            arrow = "-.->" if edge.dotted else "-->"
+            label = f"|{_label(edge.label)}|" if edge.label else ""
+            lines.append(f"  {edge.source} {arrow}{label} {edge.target}")
+        return "\n".join(lines) + "\n"
+
+    def _scope(
+        self,
+        owner: str | None,
+        children: Mapping[str | None, list[str]],
+        groups_in: Mapping[str | None, list[ResourceRecord]],
+        counts: Mapping[str | None, Counter[str]],
+        depth: int,
+    ) -> list[str]:
+        pad = "  " * depth
+        lines: list[str] = []
+        scope_id = self.ids[owner] if owner else "top"
+        for type_name, count in sorted(counts.get(owner, Counter()).items()):
+            text = type_name if count == 1 else f"{type_name} ({count})"
+            node = self.node_id(f"{owner}|{type_name}", f"{scope_id}__{type_name}")
+            lines.append(f"{pad}{node}[{_label(text)}]")
+        for record in sorted(groups_in.get(owner, []), key=lambda r: r.urn):
+            lines.append(f"{pad}{self.ids[record.urn]}{{{{{_label('sg ' + record.name)}}}}}")
+        for urn in children.get(owner, []):
+            record = self.components[urn]
+            title = f"{record.name}: {short_type(record.type)}"
+            lines.append(f"{pad}subgraph {self.ids[urn]}[{_label(title)}]")
+            lines += self._scope(urn, children, groups_in, counts, depth + 1)
+            lines.append(f"{pad}end")
+        return lines
+
+
+def render_mermaid(run: StackRun) -> str:
+    """The Mermaid flowchart of a run's components and their connections (deterministic)."""
+    return _Diagram(run).render()
+
+
+def render_markdown(run: StackRun) -> str:
+    """`docs/architecture.md`: the diagram with a short legend."""
+    return (
+        "# Architecture\n\n"
+        f"Generated from the offline run of the `{run.stack}` stack by "
+        "`python -m tools.offline.diagram`; do not edit by hand "
+        "(a test fails when it is stale).\n\n"
+        "Boxes are component resources with the AWS resources they own (grouped by type); "
+        "hexagons are security groups, solid arrows the traffic their rules allow, dotted "
+        "arrows dependencies between components.\n\n"
+        "```mermaid\n" + render_mermaid(run) + "```\n"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write docs/architecture.md from a stack.")
+    parser.add_argument("--stack", default="prod", choices=("staging", "prod"))
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    args = parser.parse_args(argv)
+
+    from tools.offline.runner import run_stack  # the runner runs the whole program: import late
+
+    text = render_markdown(run_stack(args.stack))
+    current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
+    if args.check:
+        if current != text:
+            print(
+                f"{args.output} is stale: run `python -m tools.offline.diagram` and commit it",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    if current != text:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
