@@ -22,8 +22,8 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
-## lint: ruff (lint and format check)
-lint: $(STAMP)
+## lint: ruff (lint and format check) and the workflow audit
+lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -76,8 +76,14 @@ def _known(value: Any) -> bool:
     return value is not None and value != UNKNOWN and value != ""
 
 
+def _port(value: Any) -> Any:
+    """Ports arrive as floats (protobuf Struct numbers); print whole numbers as integers."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _port_label(protocol: Any, from_port: Any, to_port: Any) -> str:
     protocol = str(protocol).lower() if _known(protocol) else "tcp"
+    from_port, to_port = _port(from_port), _port(to_port)
     if protocol in {"-1", "all"}:
         return "all traffic"
     if not _known(from_port) or (from_port == 0 and to_port in (0, 65535)):

@@ -159,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProgramFailed as failure:
         sys.stderr.write(f"{failure.message}\n")
         sys.stderr.write(f"Nothing was registered: {len(failure.resources)} resources.\n")
+        if args.markdown:
+            args.markdown.parent.mkdir(parents=True, exist_ok=True)
+            args.markdown.write_text(
+                f"### Offline preview: `{args.stack}` **failed**\n\n```\n{failure.message}\n```\n"
+            )
         return 2
     seconds = time.perf_counter() - started
     print_report(run, results, seconds)
