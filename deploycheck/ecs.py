@@ -5,8 +5,10 @@ is validated against botocore's `ContainerDefinition` shape (types, enums, requi
 unknown keys, ranges). The provider decodes that JSON into the AWS SDK's structs, which drop keys
 they do not know, so a misspelt key is silently lost rather than rejected: we report it.
 
-Rules the model cannot express come from the ECS developer guide, "Task definition parameters"
-(container name, health check ranges, dependsOn conditions, Fargate limits), cited per rule.
+Rules the model's types cannot express are quoted from the member documentation in the same
+botocore model (container name, health check ranges, dependsOn conditions, stopTimeout on
+Fargate, port mapping names, hostPort in awsvpc) or, where noted, the Fargate developer guide.
+tests/deploycheck/test_deploycheck_fidelity.py checks the numbers against that documentation.
 """
 
 from __future__ import annotations
@@ -58,25 +60,31 @@ DEPENDS_ON_ID = describe(
     "essential containers are not waited on with COMPLETE/SUCCESS",
 )
 PORTS_ID = describe(
-    "ecs-port-mappings", "port mappings unique per task (awsvpc) and port mapping names unique"
+    "ecs-port-mappings",
+    "port mappings unique per task (awsvpc); port mapping names valid and unique",
 )
 
-# ECS developer guide, "Container definitions > name": up to 255 letters, numbers, _ and -.
+# ContainerDefinition.name: "Up to 255 letters (uppercase and lowercase), numbers, underscores,
+# and hyphens are allowed."
 CONTAINER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-# ECS developer guide, "HealthCheck": allowed ranges in seconds (retries: count).
+# HealthCheck.interval/timeout/retries/startPeriod: "You may specify between N and M ...".
 HEALTH_CHECK_RANGES = {
     "interval": (5, 300),
-    "timeout": (2, 120),
+    "timeout": (2, 60),
     "retries": (1, 10),
     "startPeriod": (0, 300),
 }
 HEALTH_CHECK_FORMS = ("CMD", "CMD-SHELL")
 # Fargate developer guide, "Task definition considerations": log drivers Fargate supports.
 FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
-# ECS developer guide, "stopTimeout": Fargate allows at most 120 seconds.
+# ContainerDefinition.stopTimeout: "For tasks that use the Fargate launch type, the max stop
+# timeout value is 120 seconds".
 FARGATE_MAX_STOP_TIMEOUT = 120
-# ECS developer guide, "dependsOn": COMPLETE and SUCCESS cannot target an essential container.
+# ContainerDependency.condition: COMPLETE and SUCCESS "can't be set on an essential container".
 EXIT_CONDITIONS = ("COMPLETE", "SUCCESS")
+# PortMapping.name: "up to 64 characters ... lowercase letters, numbers, underscores (_), and
+# hyphens (-). The name can't start with a hyphen."
+PORT_MAPPING_NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,63}$")
 
 TASK_LEVEL_MEMBERS = (
     "networkMode",
@@ -574,21 +582,33 @@ def _port_mappings(
                         PORTS_ID,
                         record,
                         f"{path}.containerPort",
-                        f"ClientException: {label} maps {protocol} port {port}, already mapped by "
-                        f"{ports[key]}; containers of an awsvpc task share one network namespace.",
+                        f"{label} maps {protocol} port {port}, already mapped by {ports[key]}; "
+                        "containers of an awsvpc task share one network namespace (hostPort = "
+                        "containerPort), so the second cannot bind and the task never starts.",
                         "Give each container its own port.",
                     )
                 else:
                     ports[key] = label
             name = mapping.get("name")
+            if isinstance(name, str) and not PORT_MAPPING_NAME.match(name):
+                yield finding(
+                    PORTS_ID,
+                    record,
+                    f"{path}.name",
+                    f"ClientException: {label}: port mapping name '{name}' may have up to 64 "
+                    "lowercase letters, numbers, underscores and hyphens, not starting with a "
+                    "hyphen.",
+                    "Rename the port mapping, e.g. 'nextjs-http'.",
+                )
             if isinstance(name, str):
                 if name in names:
                     yield finding(
                         PORTS_ID,
                         record,
                         f"{path}.name",
-                        f"ClientException: port mapping name '{name}' is used twice "
-                        f"({names[name]} and {label}); names must be unique in a task.",
+                        f"port mapping name '{name}' is used twice ({names[name]} and {label}); "
+                        "Service Connect and VPC Lattice address ports by these names, so they "
+                        "must be unique in a task definition.",
                         "Give each port mapping a unique name.",
                     )
                 else:

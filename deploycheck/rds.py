@@ -44,7 +44,8 @@ WINDOWS_ID = describe(
 )
 MONITORING_ID = describe(
     "rds-monitoring",
-    "monitoringInterval is 0/1/5/10/15/30/60 with a role when > 0; backup retention 0..35 days",
+    "monitoringInterval is 0/1/5/10/15/30/60, with a role exactly when > 0; backup retention "
+    "0..35 days",
 )
 
 # CreateDBInstance, PerformanceInsightsRetentionPeriod: 7, month * 31 (months 1-23), or 731.
@@ -309,6 +310,16 @@ def _monitoring(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[F
             "MonitoringInterval value other than 0.",
             "Pass a role that trusts monitoring.rds.amazonaws.com with "
             "AmazonRDSEnhancedMonitoringRole attached.",
+        )
+    role = inputs.get("monitoringRoleArn")
+    if interval == 0 and isinstance(role, str) and role and not is_unknown(role):
+        yield finding(
+            MONITORING_ID,
+            record,
+            "monitoringInterval",
+            "InvalidParameterCombination: If MonitoringRoleArn is specified, then you must set "
+            "MonitoringInterval to a value other than 0.",
+            "Set monitoringInterval=60, or drop monitoringRoleArn.",
         )
     retention = inputs.get("backupRetentionPeriod")
     days = as_int(retention) if retention is not None and not is_unknown(retention) else None

@@ -288,6 +288,13 @@ CASES = [
         "portMappings[1].name",
         containers(lambda c: c["otel"]["portMappings"][1].update(name="otlp-grpc")),
     ),
+    Case(
+        "port-name-uppercase",
+        "ecs-port-mappings",
+        TASK,
+        "portMappings[0].name",
+        containers(lambda c: c["nextjs"]["portMappings"][0].update(name="Nextjs-HTTP")),
+    ),
     # --- Names after auto-naming ---------------------------------------------------------
     Case(
         "alb-autoname-too-long",
@@ -486,6 +493,13 @@ CASES = [
         "perfcheck-prod-db",
         "monitoringInterval",
         lambda b: b.set("perfcheck-prod-db", monitoringInterval=45),
+    ),
+    Case(
+        "rds-role-without-interval",
+        "rds-monitoring",
+        "perfcheck-prod-db",
+        "monitoringInterval",
+        lambda b: b.set("perfcheck-prod-db", monitoringInterval=0),
     ),
     # --- ElastiCache ---------------------------------------------------------------------
     Case(

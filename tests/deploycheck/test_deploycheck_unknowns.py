@@ -1,0 +1,103 @@
+"""Values a preview cannot know yet (Pulumi's unknown sentinel) are skipped, never flagged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import StackBuilder, build_production_stack, secret
+
+from tools.offline.records import UNKNOWN
+
+
+def preview(b: StackBuilder) -> None:
+    """Turn every input computed from another resource's output into the unknown sentinel,
+    as `pulumi preview` sends them on a first deployment."""
+    computed = {
+        value
+        for spec in b.records.values()
+        for key, value in spec["outputs"].items()
+        if isinstance(value, str) and len(value) > 6 and key not in spec["inputs"]
+    }
+
+    def blank(value: Any) -> Any:
+        if isinstance(value, str):
+            return UNKNOWN if any(c in value for c in computed) else value
+        if isinstance(value, dict):
+            return {k: blank(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v) for v in value]
+        return value
+
+    for spec in b.records.values():
+        spec["inputs"] = blank(spec["inputs"])
+        spec["outputs"] = {k: UNKNOWN for k in spec["outputs"] if k not in spec["inputs"]}
+
+
+def test_first_preview_of_the_stack_has_no_findings() -> None:
+    b = build_production_stack()
+    preview(b)
+    assert b.inputs("perfcheck-prod-app")["containerDefinitions"] == UNKNOWN
+    assert b.inputs("perfcheck-prod-db")["parameterGroupName"] == UNKNOWN
+    assert [str(f) for f in b.findings()] == []
+
+
+UNKNOWN_BUT_SUSPICIOUS: dict[str, Any] = {
+    "container-definitions": lambda b: b.set("perfcheck-prod-app", containerDefinitions=UNKNOWN),
+    "task-cpu": lambda b: b.set("perfcheck-prod-app", cpu=UNKNOWN, memory="3"),
+    "network-mode": lambda b: b.set("perfcheck-prod-app", networkMode=UNKNOWN),
+    "alb-name": lambda b: b.set("perfcheck-prod-alb", name=UNKNOWN),
+    "alb-subnet-ids": lambda b: b.set("perfcheck-prod-alb", subnets=[UNKNOWN, UNKNOWN]),
+    "alb-subnet-list": lambda b: b.set("perfcheck-prod-alb", subnets=UNKNOWN),
+    "listener-policy": lambda b: b.set("perfcheck-prod-https", sslPolicy=UNKNOWN),
+    "auth-token": lambda b: b.set(
+        "perfcheck-prod-cache", authToken=secret(UNKNOWN), transitEncryptionEnabled=False
+    ),
+    "cache-clusters": lambda b: b.set("perfcheck-prod-cache", numCacheClusters=UNKNOWN),
+    "cache-group": lambda b: b.set("perfcheck-prod-cache", parameterGroupName=UNKNOWN),
+    "db-windows": lambda b: b.set(
+        "perfcheck-prod-db", backupWindow=UNKNOWN, maintenanceWindow="sun:02:00-sun:03:00"
+    ),
+    "db-retention": lambda b: b.set(
+        "perfcheck-prod-db", performanceInsightsRetentionPeriod=UNKNOWN
+    ),
+    "db-class": lambda b: b.set("perfcheck-prod-db", instanceClass=UNKNOWN),
+    "role-policy": lambda b: b.set("perfcheck-prod-task-exec-secrets", policy=UNKNOWN),
+    "trust-policy": lambda b: b.set("perfcheck-prod-task-exec", assumeRolePolicy=UNKNOWN),
+    "cdn-certificate": lambda b: b.inputs("perfcheck-prod-cdn")["viewerCertificate"].update(
+        acmCertificateArn=UNKNOWN
+    ),
+    "cdn-policy": lambda b: b.inputs("perfcheck-prod-cdn")["defaultCacheBehavior"].update(
+        cachePolicyId=UNKNOWN
+    ),
+    "cdn-target": lambda b: b.inputs("perfcheck-prod-cdn")["defaultCacheBehavior"].update(
+        targetOriginId=UNKNOWN
+    ),
+    "sg-reference": lambda b: b.set(
+        "perfcheck-prod-db-from-app", referencedSecurityGroupId=UNKNOWN
+    ),
+    "bucket-name": lambda b: b.set("perfcheck-prod-cdn-logs", bucket=UNKNOWN),
+}
+
+
+@pytest.mark.parametrize("case", UNKNOWN_BUT_SUSPICIOUS, ids=list(UNKNOWN_BUT_SUSPICIOUS))
+def test_unknown_values_are_skipped(case: str) -> None:
+    b = build_production_stack()
+    UNKNOWN_BUT_SUSPICIOUS[case](b)
+    assert [str(f) for f in b.findings()] == []
+
+
+def test_known_neighbour_of_an_unknown_is_still_judged() -> None:
+    """Skipping an unknown must not switch the whole check off."""
+    b = build_production_stack()
+    b.inputs("perfcheck-prod-cdn")["defaultCacheBehavior"].update(cachePolicyId=UNKNOWN)
+    b.inputs("perfcheck-prod-cdn")["orderedCacheBehaviors"][0].update(targetOriginId="nowhere")
+    assert [f.check_id for f in b.findings()] == ["cloudfront-origin-ids"]
+
+
+def test_unknown_inside_container_json_is_skipped() -> None:
+    b = build_production_stack()
+    b.edit_containers(lambda c: c["nextjs"].update(image=UNKNOWN, cpu=UNKNOWN))
+    assert json.loads(b.inputs("perfcheck-prod-app")["containerDefinitions"])[0]["cpu"] == UNKNOWN
+    assert [str(f) for f in b.findings()] == []
