@@ -15,6 +15,8 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from tools.offline.records import UNKNOWN
+
 
 @functools.cache
 def _session() -> botocore.session.Session:
@@ -106,7 +108,10 @@ def validate_shape(value: Any, shape: Shape, path: str) -> Iterator[ShapeProblem
     """Every way `value` breaks `shape`: types, required members, unknown keys, enums, ranges.
 
     Messages never contain the value itself except enum values and numbers, which are not secret.
+    A value not known until deployment (Pulumi's unknown sentinel) is skipped with its subtree.
     """
+    if isinstance(value, str) and UNKNOWN in value:
+        return
     type_name = shape.type_name
     if not _type_ok(value, type_name):
         expected = _JSON_TYPE_NAMES.get(type_name, type_name)

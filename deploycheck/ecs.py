@@ -23,7 +23,7 @@ from deploycheck.fargate import fargate_size_problem, parse_task_cpu, parse_task
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, as_int, is_unknown
-from tools.offline.records import ResourceRecord
+from tools.offline.records import UNKNOWN, ResourceRecord
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
@@ -114,7 +114,7 @@ def _containers(
                 "Pass the containers as a JSON string (json.dumps of a list of container objects).",
             )
         ]
-    if is_unknown(raw):
+    if raw == UNKNOWN:  # the whole string is computed at deployment
         return None, []
     if not isinstance(raw, str):
         return None, [
@@ -202,8 +202,6 @@ def _container_shapes(
 ) -> Iterator[Finding]:
     shape = _container_shape()
     for position, container in enumerate(containers):
-        if is_unknown(container):
-            continue
         for problem in validate_shape(container, shape, f"containerDefinitions[{position}]"):
             unknown_key = "is not a member" in problem.message
             what = f"{_label(containers, position)}: {problem.path} {problem.message}"
@@ -227,7 +225,9 @@ def _container_rules(record: ResourceRecord, containers: list[dict[str, Any]]) -
         path = f"containerDefinitions[{position}]"
         label = _label(containers, position)
         name = container.get("name")
-        if not isinstance(name, str) or not name:
+        if is_unknown(name):
+            pass  # computed at deployment: nothing to judge
+        elif not isinstance(name, str) or not name:
             yield finding(
                 CONTAINER_RULES_ID,
                 record,
@@ -302,7 +302,12 @@ def _health_check(record: ResourceRecord, path: str, label: str, health: Any) ->
                 f"Choose a {key} between {low} and {high}.",
             )
     command = health.get("command")
-    if isinstance(command, list) and command and isinstance(command[0], str):
+    if (
+        isinstance(command, list)
+        and command
+        and isinstance(command[0], str)
+        and not is_unknown(command[0])
+    ):
         if command[0] not in HEALTH_CHECK_FORMS:
             yield finding(
                 CONTAINER_RULES_ID,
@@ -330,15 +335,13 @@ def _task_size(
         return
     fargate = _is_fargate(inputs)
     if fargate and (raw_cpu is None or raw_memory is None):
-        missing = " and ".join(
-            k for k, v in (("cpu", raw_cpu), ("memory", raw_memory)) if v is None
-        )
+        missing = [k for k, v in (("cpu", raw_cpu), ("memory", raw_memory)) if v is None]
         yield finding(
             FARGATE_SIZE_ID,
             record,
-            missing.split(" ")[0],
-            f"ClientException: Fargate requires task definition to have execution role ARN "
-            f"and task-level cpu and memory; {missing} missing.",
+            "/".join(missing),
+            f"ClientException: Fargate requires that {' and '.join(missing)} be defined at the "
+            "task level.",
             "Set task-level cpu and memory (strings, e.g. cpu='512', memory='1024').",
         )
         return
@@ -430,7 +433,7 @@ def _fargate_compatibility(
             )
         log = container.get("logConfiguration")
         driver = log.get("logDriver") if isinstance(log, dict) else None
-        if isinstance(driver, str) and driver not in FARGATE_LOG_DRIVERS:
+        if isinstance(driver, str) and not is_unknown(driver) and driver not in FARGATE_LOG_DRIVERS:
             yield finding(
                 FARGATE_COMPAT_ID,
                 record,
@@ -465,7 +468,12 @@ def _fargate_compatibility(
 
 
 def _depends_on(record: ResourceRecord, containers: list[dict[str, Any]]) -> Iterator[Finding]:
-    by_name = {c.get("name"): c for c in containers if isinstance(c.get("name"), str)}
+    by_name = {
+        c["name"]: c
+        for c in containers
+        if isinstance(c.get("name"), str) and not is_unknown(c["name"])
+    }
+    all_names_known = not any(is_unknown(c.get("name")) for c in containers)
     edges: dict[str, list[str]] = {}
     for position, container in enumerate(containers):
         name = container.get("name")
@@ -475,9 +483,11 @@ def _depends_on(record: ResourceRecord, containers: list[dict[str, Any]]) -> Ite
                 continue
             path = f"containerDefinitions[{position}].dependsOn[{dep_index}]"
             target, condition = dependency.get("containerName"), dependency.get("condition")
-            if not isinstance(target, str):
+            if not isinstance(target, str) or is_unknown(target) or is_unknown(condition):
                 continue
             if target not in by_name:
+                if not all_names_known:
+                    continue  # it may be the container whose name is computed at deployment
                 yield finding(
                     DEPENDS_ON_ID,
                     record,
@@ -574,7 +584,7 @@ def _port_mappings(
             path = f"containerDefinitions[{position}].portMappings[{port_index}]"
             port = mapping.get("containerPort")
             protocol = mapping.get("protocol", "tcp")
-            if port is not None:
+            if port is not None and not is_unknown(port):
                 scope: tuple[Any, ...] = () if shared_namespace else (position,)
                 key = (*scope, port, protocol)
                 if key in ports:
@@ -590,7 +600,9 @@ def _port_mappings(
                 else:
                     ports[key] = label
             name = mapping.get("name")
-            if isinstance(name, str) and not PORT_MAPPING_NAME.match(name):
+            if not isinstance(name, str) or is_unknown(name):
+                name = None
+            if name is not None and not PORT_MAPPING_NAME.match(name):
                 yield finding(
                     PORTS_ID,
                     record,

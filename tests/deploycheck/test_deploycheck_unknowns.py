@@ -98,6 +98,23 @@ def test_known_neighbour_of_an_unknown_is_still_judged() -> None:
 
 def test_unknown_inside_container_json_is_skipped() -> None:
     b = build_production_stack()
-    b.edit_containers(lambda c: c["nextjs"].update(image=UNKNOWN, cpu=UNKNOWN))
+
+    def edit(c: dict[str, Any]) -> None:
+        c["nextjs"].update(image=UNKNOWN, cpu=UNKNOWN)
+        c["nextjs"]["dependsOn"][0]["containerName"] = UNKNOWN
+        c["nextjs"]["portMappings"][0].update(name=UNKNOWN, containerPort=UNKNOWN)
+        c["hono"]["logConfiguration"]["logDriver"] = UNKNOWN
+        c["hono"]["healthCheck"]["command"] = [UNKNOWN, UNKNOWN]
+        c["otel"]["name"] = UNKNOWN
+
+    b.edit_containers(edit)
     assert json.loads(b.inputs("perfcheck-prod-app")["containerDefinitions"])[0]["cpu"] == UNKNOWN
     assert [str(f) for f in b.findings()] == []
+
+
+def test_known_siblings_of_an_unknown_container_value_are_still_validated() -> None:
+    b = build_production_stack()
+    b.edit_containers(lambda c: c["nextjs"].update(image=UNKNOWN, memory="768"))
+    assert [(f.check_id, f.property_path) for f in b.findings()] == [
+        ("ecs-container-definition-shape", "containerDefinitions[0].memory")
+    ]
