@@ -66,7 +66,14 @@ def urn(type_token: str, name: str) -> str:
 
 
 class StackBuilder:
-    """Synthetic records by logical name; edit one, then run the deploy checks."""
+    """Synthetic records by logical name; edit one, then run the deploy checks.
+
+    Test modules reach the helpers through the builder (`b.arn(...)`, `b.secret(...)`) rather
+    than importing this conftest, which pytest does not support.
+    """
+
+    ACCOUNT = ACCOUNT
+    REGION = REGION
 
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
@@ -138,6 +145,22 @@ class StackBuilder:
 
     def findings(self) -> list[Finding]:
         return run_deploy_checks(self.run())
+
+    @staticmethod
+    def arn(service: str, resource: str, region: str = REGION) -> str:
+        return arn(service, resource, region)
+
+    @staticmethod
+    def policy(*statements: dict[str, Any]) -> str:
+        return policy(*statements)
+
+    @staticmethod
+    def secret(value: Any) -> dict[str, Any]:
+        return secret(value)
+
+    @staticmethod
+    def token(length: int = 64, extra: str = "") -> str:
+        return synthetic_token(length, extra)
 
 
 def _unwrap(value: Any) -> Any:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import StackBuilder, arn, policy, secret, synthetic_token
 
 from deploycheck import CHECK_IDS
+
+if TYPE_CHECKING:
+    from conftest import StackBuilder
 
 TASK = "perfcheck-prod-app"
 
@@ -30,6 +33,14 @@ class Case:
     """Other check ids the same mistake legitimately triggers."""
     says: str = ""
     """A fragment the finding's AWS message must contain."""
+
+
+def _arn(service: str, resource: str, region: str = "eu-west-1") -> str:
+    return f"arn:aws:{service}:{region}:123456789012:{resource}"
+
+
+def _policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def containers(edit: Callable[[dict], None]) -> Callable[[StackBuilder], None]:
@@ -537,7 +548,7 @@ CASES = [
         "elasticache-auth-token",
         "perfcheck-prod-cache",
         "authToken",
-        lambda b: b.set("perfcheck-prod-cache", authToken=secret(synthetic_token(12))),
+        lambda b: b.set("perfcheck-prod-cache", authToken=b.secret(b.token(12))),
         says="it has 12",
     ),
     Case(
@@ -545,7 +556,7 @@ CASES = [
         "elasticache-auth-token",
         "perfcheck-prod-cache",
         "authToken",
-        lambda b: b.set("perfcheck-prod-cache", authToken=secret(synthetic_token(40, "@/"))),
+        lambda b: b.set("perfcheck-prod-cache", authToken=b.secret(b.token(40, "@/"))),
         says="'/', '@'",
     ),
     Case(
@@ -635,7 +646,7 @@ CASES = [
         "perfcheck-prod-cdn",
         "viewerCertificate.acmCertificateArn",
         lambda b: b.inputs("perfcheck-prod-cdn")["viewerCertificate"].update(
-            acmCertificateArn=arn("acm", "certificate/aaaa-bbbb", "eu-central-1")
+            acmCertificateArn=b.arn("acm", "certificate/aaaa-bbbb", "eu-central-1")
         ),
         says="eu-central-1",
     ),
@@ -713,7 +724,7 @@ CASES = [
                         {
                             "Effect": "Allow",
                             "Action": "kms:Decrypt",
-                            "Resource": arn("kms", "key/x"),
+                            "Resource": _arn("kms", "key/x"),
                         }
                     ],
                 }
@@ -726,11 +737,11 @@ CASES = [
         "perfcheck-prod-task",
         "inlinePolicies[1]",
         lambda b: b.inputs("perfcheck-prod-task")["inlinePolicies"][1].update(
-            policy=policy(
+            policy=_policy(
                 {
                     "Effect": "Allow",
                     "Action": "cloudfront:CreateInvalidation",
-                    "Resource": arn("cloudfront", "distribution/E2PERFCHECK", ""),
+                    "Resource": _arn("cloudfront", "distribution/E2PERFCHECK", ""),
                     "Condition": {"StringEqualz": {"aws:SourceAccount": "123456789012"}},
                 }
             )
@@ -742,11 +753,11 @@ CASES = [
         "perfcheck-prod-task-exec-secrets",
         "policy",
         role_policy(
-            policy(
+            _policy(
                 {
                     "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValues",
-                    "Resource": arn("secretsmanager", "secret:x-AbCdEf"),
+                    "Resource": _arn("secretsmanager", "secret:x-AbCdEf"),
                 }
             )
         ),
@@ -758,11 +769,11 @@ CASES = [
         "perfcheck-prod-task-exec-secrets",
         "policy",
         role_policy(
-            policy(
+            _policy(
                 {
                     "Effect": "Allow",
                     "Action": "secretmanager:GetSecretValue",
-                    "Resource": arn("secretsmanager", "secret:x-AbCdEf"),
+                    "Resource": _arn("secretsmanager", "secret:x-AbCdEf"),
                 }
             )
         ),
@@ -773,7 +784,7 @@ CASES = [
         "perfcheck-prod-task",
         "inlinePolicies[0].policy",
         lambda b: b.inputs("perfcheck-prod-task")["inlinePolicies"][0].update(
-            policy=policy(
+            policy=_policy(
                 {
                     "Effect": "Allow",
                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -790,7 +801,7 @@ CASES = [
         "Resource",
         lambda b: b.set(
             "perfcheck-prod-task-exec",
-            assumeRolePolicy=policy(
+            assumeRolePolicy=_policy(
                 {
                     "Effect": "Allow",
                     "Principal": {"Service": "ecs-tasks.amazonaws.com"},
@@ -807,7 +818,7 @@ CASES = [
         "Principal",
         lambda b: b.set(
             "perfcheck-prod-task-exec",
-            assumeRolePolicy=policy({"Effect": "Allow", "Action": "sts:AssumeRole"}),
+            assumeRolePolicy=_policy({"Effect": "Allow", "Action": "sts:AssumeRole"}),
         ),
     ),
     Case(
@@ -817,7 +828,7 @@ CASES = [
         "Action",
         lambda b: b.set(
             "perfcheck-prod-task-exec",
-            assumeRolePolicy=policy(
+            assumeRolePolicy=_policy(
                 {
                     "Effect": "Allow",
                     "Principal": {"Service": "ecs-tasks.amazonaws.com"},
@@ -833,7 +844,7 @@ CASES = [
         "Action",
         lambda b: b.set(
             "perfcheck-prod-task-exec",
-            assumeRolePolicy=policy(
+            assumeRolePolicy=_policy(
                 {
                     "Effect": "Allow",
                     "Principal": {"Service": "ecs-tasks.amazonaws.com"},

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import ACCOUNT, REGION, StackBuilder, arn, build_production_stack, policy
 
 from tools.offline.records import UNKNOWN
+
+if TYPE_CHECKING:
+    from conftest import StackBuilder
 
 
 def test_production_stack_has_no_findings(prod: StackBuilder) -> None:
@@ -79,7 +81,7 @@ VARIANTS: dict[str, Any] = {
                     *b.containers(),
                     {
                         "name": "migrate",
-                        "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/perfcheck/hono:1.4.2",
+                        "image": b.containers()[1]["image"],
                         "essential": False,
                         "command": ["node", "dist/migrate.js"],
                     },
@@ -111,22 +113,22 @@ VARIANTS: dict[str, Any] = {
     ),
     "deny-with-star-resource": lambda b: b.set(
         "perfcheck-prod-task-exec-secrets",
-        policy=policy(
+        policy=b.policy(
             {"Effect": "Deny", "Action": "secretsmanager:DeleteSecret", "Resource": "*"},
             {
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
-                "Resource": arn("secretsmanager", "secret:x-AbCdEf"),
+                "Resource": b.arn("secretsmanager", "secret:x-AbCdEf"),
             },
         ),
     ),
     "action-newer-than-parliament-data": lambda b: b.set(
         "perfcheck-prod-task-exec-secrets",
-        policy=policy(
+        policy=b.policy(
             {
                 "Effect": "Allow",
                 "Action": "ecs:CreateExpressGatewayService",
-                "Resource": arn("ecs", "service/perfcheck/*"),
+                "Resource": b.arn("ecs", "service/perfcheck/*"),
             }
         ),
     ),
@@ -136,7 +138,7 @@ VARIANTS: dict[str, Any] = {
         {
             "description": "perfcheck data key",
             "enableKeyRotation": True,
-            "policy": policy(
+            "policy": b.policy(
                 {
                     "Sid": "AccountAdmin",
                     "Effect": "Allow",
@@ -187,7 +189,6 @@ VARIANTS: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=list(VARIANTS))
-def test_valid_variants_have_no_findings(variant: str) -> None:
-    b = build_production_stack()
-    VARIANTS[variant](b)
-    assert [str(f) for f in b.findings()] == []
+def test_valid_variants_have_no_findings(variant: str, prod: StackBuilder) -> None:
+    VARIANTS[variant](prod)
+    assert [str(f) for f in prod.findings()] == []

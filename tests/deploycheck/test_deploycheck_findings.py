@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import StackBuilder, secret, synthetic_token
 
 from deploycheck import Finding, run_deploy_checks
 from deploycheck.registry import CHECKS_BY_TYPE
+
+if TYPE_CHECKING:
+    from conftest import StackBuilder
 
 
 def sample() -> Finding:
@@ -46,8 +49,8 @@ def test_multiline_texts_are_folded(prod: StackBuilder) -> None:
 
 
 def test_auth_token_never_appears_in_findings(prod: StackBuilder) -> None:
-    token = synthetic_token(20, '@"/ ')
-    prod.set("perfcheck-prod-cache", authToken=secret(token), transitEncryptionEnabled=False)
+    token = prod.token(20, '@"/ ')
+    prod.set("perfcheck-prod-cache", authToken=prod.secret(token), transitEncryptionEnabled=False)
     findings = prod.findings()
     assert {f.check_id for f in findings} == {"elasticache-auth-token"}
     assert len(findings) == 2

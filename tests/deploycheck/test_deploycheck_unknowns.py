@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import StackBuilder, build_production_stack, secret
 
 from tools.offline.records import UNKNOWN
+
+if TYPE_CHECKING:
+    from conftest import StackBuilder
 
 
 def preview(b: StackBuilder) -> None:
@@ -35,8 +37,8 @@ def preview(b: StackBuilder) -> None:
         spec["outputs"] = {k: UNKNOWN for k in spec["outputs"] if k not in spec["inputs"]}
 
 
-def test_first_preview_of_the_stack_has_no_findings() -> None:
-    b = build_production_stack()
+def test_first_preview_of_the_stack_has_no_findings(prod: StackBuilder) -> None:
+    b = prod
     preview(b)
     assert b.inputs("perfcheck-prod-app")["containerDefinitions"] == UNKNOWN
     assert b.inputs("perfcheck-prod-db")["parameterGroupName"] == UNKNOWN
@@ -52,7 +54,7 @@ UNKNOWN_BUT_SUSPICIOUS: dict[str, Any] = {
     "alb-subnet-list": lambda b: b.set("perfcheck-prod-alb", subnets=UNKNOWN),
     "listener-policy": lambda b: b.set("perfcheck-prod-https", sslPolicy=UNKNOWN),
     "auth-token": lambda b: b.set(
-        "perfcheck-prod-cache", authToken=secret(UNKNOWN), transitEncryptionEnabled=False
+        "perfcheck-prod-cache", authToken=b.secret(UNKNOWN), transitEncryptionEnabled=False
     ),
     "cache-clusters": lambda b: b.set("perfcheck-prod-cache", numCacheClusters=UNKNOWN),
     "cache-group": lambda b: b.set("perfcheck-prod-cache", parameterGroupName=UNKNOWN),
@@ -82,22 +84,22 @@ UNKNOWN_BUT_SUSPICIOUS: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("case", UNKNOWN_BUT_SUSPICIOUS, ids=list(UNKNOWN_BUT_SUSPICIOUS))
-def test_unknown_values_are_skipped(case: str) -> None:
-    b = build_production_stack()
+def test_unknown_values_are_skipped(case: str, prod: StackBuilder) -> None:
+    b = prod
     UNKNOWN_BUT_SUSPICIOUS[case](b)
     assert [str(f) for f in b.findings()] == []
 
 
-def test_known_neighbour_of_an_unknown_is_still_judged() -> None:
+def test_known_neighbour_of_an_unknown_is_still_judged(prod: StackBuilder) -> None:
     """Skipping an unknown must not switch the whole check off."""
-    b = build_production_stack()
+    b = prod
     b.inputs("perfcheck-prod-cdn")["defaultCacheBehavior"].update(cachePolicyId=UNKNOWN)
     b.inputs("perfcheck-prod-cdn")["orderedCacheBehaviors"][0].update(targetOriginId="nowhere")
     assert [f.check_id for f in b.findings()] == ["cloudfront-origin-ids"]
 
 
-def test_unknown_inside_container_json_is_skipped() -> None:
-    b = build_production_stack()
+def test_unknown_inside_container_json_is_skipped(prod: StackBuilder) -> None:
+    b = prod
 
     def edit(c: dict[str, Any]) -> None:
         c["nextjs"].update(image=UNKNOWN, cpu=UNKNOWN)
@@ -112,8 +114,10 @@ def test_unknown_inside_container_json_is_skipped() -> None:
     assert [str(f) for f in b.findings()] == []
 
 
-def test_known_siblings_of_an_unknown_container_value_are_still_validated() -> None:
-    b = build_production_stack()
+def test_known_siblings_of_an_unknown_container_value_are_still_validated(
+    prod: StackBuilder,
+) -> None:
+    b = prod
     b.edit_containers(lambda c: c["nextjs"].update(image=UNKNOWN, memory="768"))
     assert [(f.check_id, f.property_path) for f in b.findings()] == [
         ("ecs-container-definition-shape", "containerDefinitions[0].memory")
