@@ -1,1 +1,24 @@
-"""Deploy fidelity: what AWS would reject at `pulumi up`, caught offline from resource records."""
+"""Deploy fidelity: what AWS would reject at `pulumi up`, caught offline from resource records.
+
+    from deploycheck import run_deploy_checks
+    findings = run_deploy_checks(run)   # run: tools.offline.records.StackRun
+
+Each service module registers its checks on import; `CHECK_IDS` lists every check id with what
+it guards.
+"""
+
+from deploycheck import (  # noqa: F401  (imported to register their checks)
+    alb,
+    cloudfront,
+    ecs,
+    elasticache,
+    iam,
+    naming,
+    rds,
+    security_groups,
+)
+from deploycheck.findings import Finding
+from deploycheck.registry import CHECK_IDS
+from deploycheck.runner import run_deploy_checks
+
+__all__ = ["CHECK_IDS", "Finding", "run_deploy_checks"]

@@ -38,3 +38,38 @@ def fargate_size_problem(cpu: int, memory: int) -> str | None:
         span = "512, 1024 or 2048" if cpu == 256 else f"{low}-{high} in steps of {step}"
         return f"memory {memory} MiB does not fit cpu {cpu}; Fargate allows {span} MiB"
     return None
+
+
+def parse_task_cpu(value: object) -> int | None:
+    """CPU units from a task `cpu` input ("256", 256, "1 vCPU", "0.5 vcpu"); None if unreadable.
+
+    ECS accepts an integer of CPU units or a string with "vCPU" (RegisterTaskDefinition, `cpu`).
+    """
+    return _parse_units(value, "vcpu")
+
+
+def parse_task_memory(value: object) -> int | None:
+    """MiB from a task-level `memory` input ("512", 512, "2 GB", "2gb"); None if unreadable.
+
+    ECS accepts an integer of MiB or a string with "GB" (RegisterTaskDefinition, `memory`).
+    """
+    return _parse_units(value, "gb")
+
+
+def _parse_units(value: object, unit: str) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower().replace(" ", "")
+    scale = 1
+    if text.endswith(unit):
+        text, scale = text[: -len(unit)], 1024
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    result = number * scale
+    return int(result) if result.is_integer() and result > 0 else None

@@ -43,3 +43,22 @@ def test_unknown_stack_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 def test_secrets_are_masked() -> None:
     wrapped = {SECRET_SIG_KEY: SECRET_SIG, "value": "s3cr3t"}
     assert mask_secrets({"a": [wrapped], "b": 1}) == {"a": ["[secret]"], "b": 1}
+
+
+def test_both_stacks_pass_the_deploy_checks(each_stack) -> None:
+    result = preview.deploy_check_stage(each_stack)
+    assert result.blocking == []
+
+
+def test_a_deploy_check_finding_blocks_the_preview(each_stack) -> None:
+    from dataclasses import replace
+
+    from tools.offline.records import StackRun
+
+    role = each_stack.one("aws:iam/role:Role", "network-flow-logs-role")
+    broken = replace(role, wire_inputs={**role.wire_inputs, "assumeRolePolicy": "{not json"})
+    resources = tuple(broken if r is role else r for r in each_stack.resources)
+    result = preview.deploy_check_stage(
+        StackRun(each_stack.stack, each_stack.project, resources, {})
+    )
+    assert len(result.blocking) == 1 and "network-flow-logs-role" in result.blocking[0]

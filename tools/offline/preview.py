@@ -38,9 +38,17 @@ class StageResult:
 Stage = Callable[[StackRun], StageResult]
 
 
+def deploy_check_stage(run: StackRun) -> StageResult:
+    """What AWS would refuse at `pulumi up` (deploycheck): every finding blocks."""
+    from deploycheck import run_deploy_checks
+
+    findings = run_deploy_checks(run)
+    return StageResult("Deploy checks", blocking=[str(f) for f in findings], data=findings)
+
+
 def default_stages() -> list[Stage]:
     """The judging stages the preview runs on every stack."""
-    return []
+    return [deploy_check_stage]
 
 
 def mask_secrets(value: Any) -> Any:

@@ -1,0 +1,283 @@
+"""IAM policy documents: they parse, use real actions, and do not grant `*` where the action can
+be scoped to resource ARNs.
+
+The linter is parliament (duo-labs), whose privilege data lists every action per service and the
+resource types each action supports. An action parliament's data does not know is looked up in
+botocore's service models before it is reported, so a newer API operation is not flagged. IAM
+itself rejects malformed documents (MalformedPolicyDocument); it accepts unknown actions and `*`
+resources, which then grant nothing or everything, so those findings say so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from deploycheck.awsmodels import known_operation
+from deploycheck.findings import Finding, finding
+from deploycheck.registry import checks, describe
+from deploycheck.stack import StackIndex, is_unknown
+from tools.offline.records import ResourceRecord
+
+ROLE = "aws:iam/role:Role"
+IDENTITY_POLICIES = {
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/userPolicy:UserPolicy": "policy",
+    "aws:iam/groupPolicy:GroupPolicy": "policy",
+}
+RESOURCE_POLICIES = {
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+    "aws:kms/key:Key": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+}
+
+DOCUMENT_ID = describe(
+    "iam-policy-document",
+    "every policy document is JSON with a valid Version, Effect, Action and Resource and known "
+    "condition operators",
+)
+ACTIONS_ID = describe("iam-policy-actions", "every action in a policy document is a real action")
+RESOURCE_STAR_ID = describe(
+    "iam-policy-resource-star",
+    "identity policies do not allow Resource '*' for actions that support resource ARNs",
+)
+TRUST_ID = describe(
+    "iam-trust-policy",
+    "a role's trust policy names a Principal, allows only sts actions and has no Resource",
+)
+
+# parliament issues IAM itself would reject with MalformedPolicyDocument.
+MALFORMED_ISSUES = ("MALFORMED_JSON", "MALFORMED", "INVALID_VERSION", "UNKNOWN_OPERATOR")
+UNKNOWN_ACTION_ISSUES = ("UNKNOWN_ACTION", "UNKNOWN_PREFIX")
+# IAM service prefixes whose botocore service name differs.
+BOTOCORE_SERVICE_FOR_PREFIX = {
+    "elasticloadbalancing": "elbv2",
+    "states": "stepfunctions",
+    "es": "opensearch",
+    "monitoring": "cloudwatch",
+}
+
+
+def _document_text(value: Any) -> str | None:
+    """The policy as JSON text; a structured document (a dict input) is serialised."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return json.dumps(value)
+    return None
+
+
+def analyze_policy_string(text: str) -> Any:
+    """parliament's linter, imported on first use (loading its privilege data takes a while)."""
+    from parliament import analyze_policy_string as analyse
+
+    return analyse(text)
+
+
+def _known_to_botocore(action: str) -> bool:
+    prefix, _, name = action.partition(":")
+    if not name or "*" in name or "?" in name:
+        return False
+    service = BOTOCORE_SERVICE_FOR_PREFIX.get(prefix, prefix)
+    return known_operation(service, name)
+
+
+def _analyse(record: ResourceRecord, path: str, value: Any, *, identity: bool) -> Iterator[Finding]:
+    if value is None or is_unknown(value):
+        return
+    text = _document_text(value)
+    if text is None:
+        yield finding(
+            DOCUMENT_ID,
+            record,
+            path,
+            "MalformedPolicyDocument: the policy must be a JSON document.",
+            "Pass json.dumps(document) (inside .apply when it holds Outputs).",
+        )
+        return
+    policy = analyze_policy_string(text)
+    for issue in policy.findings:
+        if issue.issue in MALFORMED_ISSUES:
+            yield finding(
+                DOCUMENT_ID,
+                record,
+                path,
+                f"MalformedPolicyDocument: {issue.issue.lower().replace('_', ' ')}: "
+                f"{_detail(issue.detail) or 'the document is not a valid IAM policy'}.",
+                "Write the document with Version '2012-10-17' and statements of Effect "
+                "Allow/Deny, Action and Resource; build it with json.dumps.",
+            )
+        elif issue.issue in UNKNOWN_ACTION_ISSUES:
+            action = issue.location.get("string") if isinstance(issue.location, dict) else None
+            if isinstance(action, str) and _known_to_botocore(action):
+                continue
+            yield finding(
+                ACTIONS_ID,
+                record,
+                path,
+                f"IAM accepts the document, but {_detail(issue.detail)}: the statement grants "
+                "nothing for it (Access Analyzer reports an undefined action).",
+                "Use the service prefix and action name from the IAM Service Authorization "
+                "Reference (e.g. secretsmanager:GetSecretValue).",
+            )
+        elif issue.issue == "RESOURCE_STAR" and identity:
+            actions = ", ".join(issue.detail) if isinstance(issue.detail, list) else issue.detail
+            yield finding(
+                RESOURCE_STAR_ID,
+                record,
+                path,
+                f"IAM accepts Resource '*', but these actions support resource-level ARNs and so "
+                f"are granted on every resource in the account: {actions}.",
+                "Scope Resource to the ARNs the service needs (e.g. the log group, secret or "
+                "bucket created in this stack).",
+            )
+
+
+def _detail(detail: Any) -> str:
+    if isinstance(detail, list):
+        return ", ".join(str(item) for item in detail)
+    return str(detail or "").strip().rstrip(".")
+
+
+@checks(*IDENTITY_POLICIES)
+def check_identity_policy(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    prop = IDENTITY_POLICIES[record.type]
+    yield from _analyse(record, prop, index.inputs(record).get(prop), identity=True)
+
+
+@checks(*RESOURCE_POLICIES)
+def check_resource_policy(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    prop = RESOURCE_POLICIES[record.type]
+    yield from _analyse(record, prop, index.inputs(record).get(prop), identity=False)
+
+
+@checks(ROLE)
+def check_role(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    inputs = index.inputs(record)
+    inline = inputs.get("inlinePolicies")
+    if isinstance(inline, list):
+        for position, entry in enumerate(inline):
+            if isinstance(entry, Mapping):
+                yield from _analyse(
+                    record,
+                    f"inlinePolicies[{position}].policy",
+                    entry.get("policy"),
+                    identity=True,
+                )
+    yield from _trust_policy(record, inputs.get("assumeRolePolicy"))
+
+
+def _trust_policy(record: ResourceRecord, value: Any) -> Iterator[Finding]:
+    path = "assumeRolePolicy"
+    if value is None or is_unknown(value):
+        return
+    text = _document_text(value)
+    try:
+        document = json.loads(text) if text is not None else None
+    except json.JSONDecodeError as error:
+        yield finding(
+            DOCUMENT_ID,
+            record,
+            path,
+            f"MalformedPolicyDocument: the trust policy is not JSON ({error.msg} at line "
+            f"{error.lineno} column {error.colno}).",
+            "Build the trust policy with json.dumps.",
+        )
+        return
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        yield finding(
+            TRUST_ID,
+            record,
+            path,
+            "MalformedPolicyDocument: the trust policy has no Statement.",
+            "Add a statement allowing sts:AssumeRole to the service principal.",
+        )
+        return
+    if document.get("Version") not in ("2012-10-17", "2008-10-17"):
+        yield finding(
+            DOCUMENT_ID,
+            record,
+            f"{path}.Version",
+            "MalformedPolicyDocument: the policy Version must be 2012-10-17 (or 2008-10-17).",
+            "Set Version to '2012-10-17'.",
+        )
+    for position, statement in enumerate(statements):
+        where = f"{path}.Statement[{position}]"
+        if not isinstance(statement, dict):
+            yield finding(
+                TRUST_ID,
+                record,
+                where,
+                "MalformedPolicyDocument: a statement must be an object.",
+                "Write each statement as an object with Effect, Principal and Action.",
+            )
+            continue
+        if "Resource" in statement or "NotResource" in statement:
+            yield finding(
+                TRUST_ID,
+                record,
+                f"{where}.Resource",
+                "MalformedPolicyDocument: Has prohibited field Resource (a trust policy applies "
+                "to the role itself).",
+                "Remove Resource from the trust policy statement.",
+            )
+        if "Principal" not in statement and "NotPrincipal" not in statement:
+            yield finding(
+                TRUST_ID,
+                record,
+                f"{where}.Principal",
+                "MalformedPolicyDocument: AssumeRolepolicy contained an invalid principal: a "
+                "trust policy statement needs a Principal.",
+                "Add Principal, e.g. {'Service': 'ecs-tasks.amazonaws.com'}.",
+            )
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            yield finding(
+                DOCUMENT_ID,
+                record,
+                f"{where}.Effect",
+                "MalformedPolicyDocument: Effect must be Allow or Deny.",
+                "Set Effect to 'Allow'.",
+            )
+        actions = statement.get("Action", [])
+        for action in [actions] if isinstance(actions, str) else actions or []:
+            if not isinstance(action, str):
+                continue
+            if not action.startswith("sts:") and action != "*":
+                yield finding(
+                    TRUST_ID,
+                    record,
+                    f"{where}.Action",
+                    f"MalformedPolicyDocument: trust policies may only allow sts actions, "
+                    f"not '{action}'.",
+                    "Use sts:AssumeRole (plus sts:TagSession if the service needs it).",
+                )
+            else:
+                yield from _analyse_trust_action(record, f"{where}.Action", action)
+
+
+def _analyse_trust_action(record: ResourceRecord, path: str, action: str) -> Iterator[Finding]:
+    probe = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+        }
+    )
+    for issue in analyze_policy_string(probe).findings:
+        if issue.issue in UNKNOWN_ACTION_ISSUES and not _known_to_botocore(action):
+            yield finding(
+                ACTIONS_ID,
+                record,
+                path,
+                f"IAM accepts the document, but {_detail(issue.detail)}: nobody can assume the "
+                "role through it.",
+                "Use sts:AssumeRole, sts:AssumeRoleWithWebIdentity or sts:TagSession.",
+            )

@@ -1,0 +1,38 @@
+"""Run every deploy check over a stack run: one pass over the resources, dispatch by type."""
+
+from __future__ import annotations
+
+from deploycheck.findings import Finding, finding
+from deploycheck.registry import CHECKS_BY_TYPE, describe
+from deploycheck.stack import StackIndex
+from tools.offline.records import StackRun
+
+INTERNAL_ERROR_ID = describe(
+    "deploycheck-internal-error",
+    "a check failed on unexpected input; reported as a finding instead of a traceback",
+)
+
+
+def run_deploy_checks(run: StackRun) -> list[Finding]:
+    """Every finding for the stack, in resource order; an empty list means nothing to refuse.
+
+    Values unknown at preview are skipped by each check, never flagged.
+    """
+    index = StackIndex(run)
+    findings: list[Finding] = []
+    for record in run.resources:
+        for check in CHECKS_BY_TYPE.get(record.type, ()):
+            try:
+                findings.extend(check(record, index))
+            except Exception as error:  # a check bug must not hide the other findings
+                findings.append(
+                    finding(
+                        INTERNAL_ERROR_ID,
+                        record,
+                        "",
+                        f"the deploy check {check.__module__}.{check.__name__} could not judge "
+                        f"this resource ({type(error).__name__}: {error}).",
+                        "Report this to the deploycheck maintainers with the resource inputs.",
+                    )
+                )
+    return findings

@@ -1,0 +1,918 @@
+"""One deliberately wrong resource per case, each producing the finding AWS would give.
+
+Every case starts from the production-like stack (which has no findings, see
+test_deploycheck_compliant.py), breaks one thing, and expects exactly the listed check ids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+
+from deploycheck import CHECK_IDS
+
+if TYPE_CHECKING:
+    from conftest import StackBuilder
+
+TASK = "perfcheck-prod-app"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    check_id: str
+    resource: str
+    path: str
+    """A fragment the finding's property path must contain."""
+    mutate: Callable[[StackBuilder], None]
+    also: frozenset[str] = field(default_factory=frozenset)
+    """Other check ids the same mistake legitimately triggers."""
+    says: str = ""
+    """A fragment the finding's AWS message must contain."""
+
+
+def _arn(service: str, resource: str, region: str = "eu-west-1") -> str:
+    return f"arn:aws:{service}:{region}:123456789012:{resource}"
+
+
+def _policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def containers(edit: Callable[[dict], None]) -> Callable[[StackBuilder], None]:
+    return lambda b: b.edit_containers(edit)
+
+
+def role_policy(document: str) -> Callable[[StackBuilder], None]:
+    return lambda b: b.set("perfcheck-prod-task-exec-secrets", policy=document)
+
+
+def rename(old: str, new: str) -> Callable[[StackBuilder], None]:
+    """Give a resource another logical name (what Pulumi auto-names from)."""
+
+    def apply(b: StackBuilder) -> None:
+        b.records[new] = b.records.pop(old)
+
+    return apply
+
+
+def behaviour(key: str, value: str, which: str = "default") -> Callable[[StackBuilder], None]:
+    def apply(b: StackBuilder) -> None:
+        inputs = b.inputs("perfcheck-prod-cdn")
+        target = (
+            inputs["defaultCacheBehavior"]
+            if which == "default"
+            else inputs["orderedCacheBehaviors"][int(which)]
+        )
+        target[key] = value
+
+    return apply
+
+
+def _pop(mapping: dict, key: str) -> None:
+    mapping.pop(key)
+
+
+CASES = [
+    # --- ECS task definition -------------------------------------------------------------
+    Case(
+        "json-broken",
+        "ecs-container-definitions-json",
+        TASK,
+        "containerDefinitions",
+        lambda b: b.set(TASK, containerDefinitions='[{"name": "nextjs",'),
+    ),
+    Case(
+        "json-not-a-list",
+        "ecs-container-definitions-json",
+        TASK,
+        "containerDefinitions",
+        lambda b: b.set(TASK, containerDefinitions=json.dumps({"name": "nextjs"})),
+    ),
+    Case(
+        "cpu-as-string",
+        "ecs-container-definition-shape",
+        TASK,
+        "containerDefinitions[0].cpu",
+        containers(lambda c: c["nextjs"].update(cpu="256")),
+        says="must be an integer",
+    ),
+    Case(
+        "misspelt-key",
+        "ecs-container-definition-shape",
+        TASK,
+        "containerDefinitions[1].readOnlyRootFilesystem",
+        containers(
+            lambda c: c["hono"].update(
+                readOnlyRootFilesystem=c["hono"].pop("readonlyRootFilesystem")
+            )
+        ),
+        says="readonlyRootFilesystem",
+    ),
+    Case(
+        "protocol-enum",
+        "ecs-container-definition-shape",
+        TASK,
+        "portMappings[0].protocol",
+        containers(lambda c: c["nextjs"]["portMappings"][0].update(protocol="TCP")),
+        says="tcp, udp",
+    ),
+    Case(
+        "health-check-without-command",
+        "ecs-container-definition-shape",
+        TASK,
+        "containerDefinitions[2].healthCheck.command",
+        containers(lambda c: _pop(c["otel"]["healthCheck"], "command")),
+        says="is required",
+    ),
+    Case(
+        "essential-as-string",
+        "ecs-container-definition-shape",
+        TASK,
+        "essential",
+        containers(lambda c: c["otel"].update(essential="true")),
+    ),
+    Case(
+        "compatibility-enum",
+        "ecs-task-definition-shape",
+        TASK,
+        "requiresCompatibilities[1]",
+        lambda b: b.set(TASK, requiresCompatibilities=["FARGATE", "LAMBDA"]),
+    ),
+    Case(
+        "architecture-enum",
+        "ecs-task-definition-shape",
+        TASK,
+        "runtimePlatform.cpuArchitecture",
+        lambda b: b.set(
+            TASK, runtimePlatform={"operatingSystemFamily": "LINUX", "cpuArchitecture": "AARCH64"}
+        ),
+    ),
+    Case(
+        "health-check-interval",
+        "ecs-container-rules",
+        TASK,
+        "healthCheck.interval",
+        containers(lambda c: c["hono"]["healthCheck"].update(interval=1)),
+        says="outside 5-300",
+    ),
+    Case(
+        "health-check-without-cmd",
+        "ecs-container-rules",
+        TASK,
+        "healthCheck.command[0]",
+        containers(
+            lambda c: c["nextjs"]["healthCheck"].update(
+                command=["curl", "-f", "http://localhost:3000/api/health"]
+            )
+        ),
+    ),
+    Case(
+        "duplicate-container-name",
+        "ecs-container-rules",
+        TASK,
+        "containerDefinitions[2].name",
+        containers(lambda c: c["otel"].update(name="hono")),
+        also=frozenset({"ecs-depends-on"}),
+    ),
+    Case(
+        "missing-image",
+        "ecs-container-rules",
+        TASK,
+        "containerDefinitions[1].image",
+        containers(lambda c: _pop(c["hono"], "image")),
+    ),
+    Case(
+        "no-essential-container",
+        "ecs-container-rules",
+        TASK,
+        "containerDefinitions",
+        containers(lambda c: [x.update(essential=False) for x in c.values()]),
+    ),
+    Case(
+        "fargate-pair",
+        "ecs-fargate-size",
+        TASK,
+        "cpu/memory",
+        lambda b: b.set(TASK, cpu="1024", memory="1024"),
+        says="memory 1024 MiB does not fit cpu 1024",
+        also=frozenset(),
+    ),
+    Case(
+        "fargate-missing-memory",
+        "ecs-fargate-size",
+        TASK,
+        "memory",
+        lambda b: b.set(TASK, memory=None),
+    ),
+    Case(
+        "containers-exceed-task",
+        "ecs-fargate-size",
+        TASK,
+        "containerDefinitions[*].memory",
+        containers(lambda c: c["otel"].update(memoryReservation=1024)),
+    ),
+    Case(
+        "fargate-bridge",
+        "ecs-fargate-compatibility",
+        TASK,
+        "networkMode",
+        lambda b: b.set(TASK, networkMode="bridge"),
+    ),
+    Case(
+        "fargate-host-port",
+        "ecs-fargate-compatibility",
+        TASK,
+        "portMappings[0].hostPort",
+        containers(lambda c: c["nextjs"]["portMappings"][0].update(hostPort=80)),
+    ),
+    Case(
+        "fargate-privileged",
+        "ecs-fargate-compatibility",
+        TASK,
+        "privileged",
+        containers(lambda c: c["otel"].update(privileged=True)),
+    ),
+    Case(
+        "fargate-log-driver",
+        "ecs-fargate-compatibility",
+        TASK,
+        "logConfiguration.logDriver",
+        containers(lambda c: c["hono"]["logConfiguration"].update(logDriver="json-file")),
+    ),
+    Case(
+        "fargate-stop-timeout",
+        "ecs-fargate-compatibility",
+        TASK,
+        "stopTimeout",
+        containers(lambda c: c["nextjs"].update(stopTimeout=300)),
+    ),
+    Case(
+        "depends-on-missing",
+        "ecs-depends-on",
+        TASK,
+        "dependsOn[0].containerName",
+        containers(lambda c: c["nextjs"]["dependsOn"][0].update(containerName="api")),
+    ),
+    Case(
+        "depends-on-cycle",
+        "ecs-depends-on",
+        TASK,
+        "dependsOn",
+        containers(
+            lambda c: c["otel"].update(
+                dependsOn=[{"containerName": "nextjs", "condition": "START"}]
+            )
+        ),
+        says="hono -> otel -> nextjs -> hono",
+    ),
+    Case(
+        "healthy-without-health-check",
+        "ecs-depends-on",
+        TASK,
+        "dependsOn[0].condition",
+        containers(lambda c: _pop(c["otel"], "healthCheck")),
+    ),
+    Case(
+        "complete-on-essential",
+        "ecs-depends-on",
+        TASK,
+        "dependsOn[0].condition",
+        containers(lambda c: c["hono"]["dependsOn"][0].update(condition="SUCCESS")),
+        says="essential",
+    ),
+    Case(
+        "duplicate-port",
+        "ecs-port-mappings",
+        TASK,
+        "containerDefinitions[1].portMappings[0]",
+        containers(lambda c: c["hono"]["portMappings"][0].update(containerPort=3000)),
+    ),
+    Case(
+        "duplicate-port-name",
+        "ecs-port-mappings",
+        TASK,
+        "portMappings[1].name",
+        containers(lambda c: c["otel"]["portMappings"][1].update(name="otlp-grpc")),
+    ),
+    Case(
+        "port-name-uppercase",
+        "ecs-port-mappings",
+        TASK,
+        "portMappings[0].name",
+        containers(lambda c: c["nextjs"]["portMappings"][0].update(name="Nextjs-HTTP")),
+    ),
+    # --- Names after auto-naming ---------------------------------------------------------
+    Case(
+        "alb-autoname-too-long",
+        "name-load-balancer",
+        "perfcheck-production-public-alb",
+        "name",
+        rename("perfcheck-prod-alb", "perfcheck-production-public-alb"),
+        says="maximum is 32",
+    ),
+    Case(
+        "alb-internal-prefix",
+        "name-load-balancer",
+        "perfcheck-prod-alb",
+        "name",
+        lambda b: b.set("perfcheck-prod-alb", name="internal-perfcheck"),
+        says="internal-",
+    ),
+    Case(
+        "target-group-prefix",
+        "name-target-group",
+        "perfcheck-prod-web",
+        "namePrefix",
+        lambda b: b.set("perfcheck-prod-web", namePrefix="perfweb"),
+    ),
+    Case(
+        "target-group-underscore",
+        "name-target-group",
+        "perfcheck-prod-web",
+        "name",
+        lambda b: b.set("perfcheck-prod-web", name="perfcheck_prod_web"),
+    ),
+    Case(
+        "rds-uppercase-logical-name",
+        "name-rds-identifier",
+        "perfcheck-Prod-DB",
+        "identifier",
+        rename("perfcheck-prod-db", "perfcheck-Prod-DB"),
+        says="lowercase",
+    ),
+    Case(
+        "rds-double-hyphen",
+        "name-rds-identifier",
+        "perfcheck-prod-db",
+        "identifier",
+        lambda b: b.set("perfcheck-prod-db", identifier="perfcheck--prod-db"),
+    ),
+    Case(
+        "cache-autoname-too-long",
+        "name-elasticache-replication-group",
+        "perfcheck-production-session-cache-valkey",
+        "replicationGroupId",
+        rename("perfcheck-prod-cache", "perfcheck-production-session-cache-valkey"),
+        says="maximum is 40",
+    ),
+    Case(
+        "iam-role-name-space",
+        "name-iam-role",
+        "perfcheck-prod-task",
+        "name",
+        lambda b: b.set("perfcheck-prod-task", name="perfcheck prod task"),
+    ),
+    Case(
+        "iam-role-prefix-too-long",
+        "name-iam-role",
+        "perfcheck-prod-task",
+        "namePrefix",
+        lambda b: b.set("perfcheck-prod-task", namePrefix="perfcheck-" * 4),
+    ),
+    Case(
+        "bucket-uppercase",
+        "name-s3-bucket",
+        "perfcheck-prod-cdn-logs",
+        "bucket",
+        lambda b: b.set("perfcheck-prod-cdn-logs", bucket="Perfcheck_CDN_Logs"),
+    ),
+    Case(
+        "bucket-autoname-too-long",
+        "name-s3-bucket",
+        "perfcheck-production-cloudfront-standard-access-logs-eu-west1",
+        "bucket",
+        rename(
+            "perfcheck-prod-cdn-logs",
+            "perfcheck-production-cloudfront-standard-access-logs-eu-west1",
+        ),
+    ),
+    Case(
+        "log-group-space",
+        "name-log-group",
+        "perfcheck-prod-app-logs",
+        "name",
+        lambda b: b.set("perfcheck-prod-app-logs", name="/ecs/perfcheck prod/app"),
+    ),
+    Case(
+        "log-group-reserved",
+        "name-log-group",
+        "perfcheck-prod-app-logs",
+        "name",
+        lambda b: b.set("perfcheck-prod-app-logs", name="aws/ecs/perfcheck"),
+    ),
+    Case(
+        "secret-name-chars",
+        "name-secret",
+        "perfcheck-prod-revalidate",
+        "name",
+        lambda b: b.set("perfcheck-prod-revalidate", name="perfcheck/prod/revalidate#1"),
+    ),
+    # --- RDS -----------------------------------------------------------------------------
+    Case(
+        "rds-family-mismatch",
+        "rds-parameter-group-family",
+        "perfcheck-prod-db",
+        "parameterGroupName",
+        lambda b: b.set("perfcheck-prod-pg16", family="postgres15"),
+        says="postgres16",
+    ),
+    Case(
+        "rds-default-group-mismatch",
+        "rds-parameter-group-family",
+        "perfcheck-prod-db",
+        "parameterGroupName",
+        lambda b: b.set("perfcheck-prod-db", parameterGroupName="default.postgres17"),
+    ),
+    Case(
+        "rds-graviton-old-postgres",
+        "rds-instance-class",
+        "perfcheck-prod-db",
+        "instanceClass",
+        lambda b: b.set("perfcheck-prod-db", engineVersion="11.22"),
+        also=frozenset({"rds-parameter-group-family"}),
+    ),
+    Case(
+        "rds-malformed-class",
+        "rds-instance-class",
+        "perfcheck-prod-db",
+        "instanceClass",
+        lambda b: b.set("perfcheck-prod-db", instanceClass="r7g.large"),
+    ),
+    Case(
+        "rds-retired-class",
+        "rds-instance-class",
+        "perfcheck-prod-db",
+        "instanceClass",
+        lambda b: b.set("perfcheck-prod-db", instanceClass="db.m1.small"),
+    ),
+    Case(
+        "mysql-micro-performance-insights",
+        "rds-instance-class",
+        "perfcheck-prod-db",
+        "performanceInsightsEnabled",
+        lambda b: b.set(
+            "perfcheck-prod-db",
+            engine="mysql",
+            engineVersion="8.0.39",
+            instanceClass="db.t3.micro",
+            parameterGroupName=None,
+        ),
+    ),
+    Case(
+        "rds-pi-retention",
+        "rds-performance-insights-retention",
+        "perfcheck-prod-db",
+        "performanceInsightsRetentionPeriod",
+        lambda b: b.set("perfcheck-prod-db", performanceInsightsRetentionPeriod=30),
+    ),
+    Case(
+        "rds-windows-overlap",
+        "rds-windows",
+        "perfcheck-prod-db",
+        "backupWindow/maintenanceWindow",
+        lambda b: b.set("perfcheck-prod-db", backupWindow="03:30-04:15"),
+    ),
+    Case(
+        "rds-maintenance-format",
+        "rds-windows",
+        "perfcheck-prod-db",
+        "maintenanceWindow",
+        lambda b: b.set("perfcheck-prod-db", maintenanceWindow="sunday:03:00-sunday:04:00"),
+    ),
+    Case(
+        "rds-backup-too-short",
+        "rds-windows",
+        "perfcheck-prod-db",
+        "backupWindow",
+        lambda b: b.set("perfcheck-prod-db", backupWindow="02:00-02:15"),
+    ),
+    Case(
+        "rds-monitoring-without-role",
+        "rds-monitoring",
+        "perfcheck-prod-db",
+        "monitoringRoleArn",
+        lambda b: b.set("perfcheck-prod-db", monitoringRoleArn=None),
+    ),
+    Case(
+        "rds-monitoring-interval",
+        "rds-monitoring",
+        "perfcheck-prod-db",
+        "monitoringInterval",
+        lambda b: b.set("perfcheck-prod-db", monitoringInterval=45),
+    ),
+    Case(
+        "rds-role-without-interval",
+        "rds-monitoring",
+        "perfcheck-prod-db",
+        "monitoringInterval",
+        lambda b: b.set("perfcheck-prod-db", monitoringInterval=0),
+    ),
+    # --- ElastiCache ---------------------------------------------------------------------
+    Case(
+        "failover-one-node",
+        "elasticache-failover",
+        "perfcheck-prod-cache",
+        "numCacheClusters",
+        lambda b: b.set("perfcheck-prod-cache", numCacheClusters=1),
+    ),
+    Case(
+        "failover-default-one-node",
+        "elasticache-failover",
+        "perfcheck-prod-cache",
+        "numCacheClusters",
+        lambda b: b.set("perfcheck-prod-cache", numCacheClusters=None),
+    ),
+    Case(
+        "multi-az-without-failover",
+        "elasticache-failover",
+        "perfcheck-prod-cache",
+        "multiAzEnabled",
+        lambda b: b.set("perfcheck-prod-cache", automaticFailoverEnabled=False),
+    ),
+    Case(
+        "auth-without-tls",
+        "elasticache-auth-token",
+        "perfcheck-prod-cache",
+        "transitEncryptionEnabled",
+        lambda b: b.set(
+            "perfcheck-prod-cache", transitEncryptionEnabled=False, transitEncryptionMode=None
+        ),
+    ),
+    Case(
+        "auth-token-short",
+        "elasticache-auth-token",
+        "perfcheck-prod-cache",
+        "authToken",
+        lambda b: b.set("perfcheck-prod-cache", authToken=b.secret(b.token(12))),
+        says="it has 12",
+    ),
+    Case(
+        "auth-token-forbidden-chars",
+        "elasticache-auth-token",
+        "perfcheck-prod-cache",
+        "authToken",
+        lambda b: b.set("perfcheck-prod-cache", authToken=b.secret(b.token(40, "@/"))),
+        says="'/', '@'",
+    ),
+    Case(
+        "valkey-previous-generation",
+        "elasticache-node-type",
+        "perfcheck-prod-cache",
+        "nodeType",
+        lambda b: b.set("perfcheck-prod-cache", nodeType="cache.m4.large"),
+    ),
+    Case(
+        "r6gd-without-tiering",
+        "elasticache-node-type",
+        "perfcheck-prod-cache",
+        "dataTieringEnabled",
+        lambda b: b.set("perfcheck-prod-cache", nodeType="cache.r6gd.xlarge"),
+    ),
+    Case(
+        "old-redis-on-graviton",
+        "elasticache-node-type",
+        "perfcheck-prod-cache",
+        "nodeType",
+        lambda b: b.set(
+            "perfcheck-prod-cache",
+            engine="redis",
+            engineVersion="5.0.0",
+            parameterGroupName="default.redis5.0",
+        ),
+    ),
+    Case(
+        "cache-family-mismatch",
+        "elasticache-parameter-group-family",
+        "perfcheck-prod-cache",
+        "parameterGroupName",
+        lambda b: b.set("perfcheck-prod-valkey8", family="redis7"),
+        says="valkey8",
+    ),
+    Case(
+        "cache-maintenance-short",
+        "elasticache-windows",
+        "perfcheck-prod-cache",
+        "maintenanceWindow",
+        lambda b: b.set("perfcheck-prod-cache", maintenanceWindow="sun:05:30-sun:06:00"),
+    ),
+    Case(
+        "cache-windows-overlap",
+        "elasticache-windows",
+        "perfcheck-prod-cache",
+        "snapshotWindow/maintenanceWindow",
+        lambda b: b.set("perfcheck-prod-cache", snapshotWindow="05:00-06:00"),
+    ),
+    # --- CloudFront ----------------------------------------------------------------------
+    Case(
+        "target-origin-missing",
+        "cloudfront-origin-ids",
+        "perfcheck-prod-cdn",
+        "orderedCacheBehaviors[0].targetOriginId",
+        behaviour("targetOriginId", "static-assets", "0"),
+    ),
+    Case(
+        "cache-policy-unknown",
+        "cloudfront-policy-ids",
+        "perfcheck-prod-cdn",
+        "orderedCacheBehaviors[1].cachePolicyId",
+        behaviour("cachePolicyId", "11111111-2222-4333-8444-555555555555", "1"),
+    ),
+    Case(
+        "origin-request-policy-wrong-kind",
+        "cloudfront-policy-ids",
+        "perfcheck-prod-cdn",
+        "defaultCacheBehavior.originRequestPolicyId",
+        behaviour("originRequestPolicyId", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"),
+        says="CachingDisabled",
+    ),
+    Case(
+        "cdn-cert-wrong-region",
+        "cloudfront-certificate",
+        "perfcheck-prod-cdn",
+        "viewerCertificate.acmCertificateArn",
+        lambda b: b.records["perfcheck-prod-cdn-cert"].update(
+            provider=b.records["perfcheck-prod-alb-cert"]["provider"]
+        ),
+        says="eu-west-1",
+    ),
+    Case(
+        "cdn-cert-literal-arn-region",
+        "cloudfront-certificate",
+        "perfcheck-prod-cdn",
+        "viewerCertificate.acmCertificateArn",
+        lambda b: b.inputs("perfcheck-prod-cdn")["viewerCertificate"].update(
+            acmCertificateArn=b.arn("acm", "certificate/aaaa-bbbb", "eu-central-1")
+        ),
+        says="eu-central-1",
+    ),
+    Case(
+        "cdn-cert-without-ssl-method",
+        "cloudfront-certificate",
+        "perfcheck-prod-cdn",
+        "viewerCertificate.sslSupportMethod",
+        lambda b: b.inputs("perfcheck-prod-cdn")["viewerCertificate"].pop("sslSupportMethod"),
+    ),
+    Case(
+        "aliases-with-default-cert",
+        "cloudfront-certificate",
+        "perfcheck-prod-cdn",
+        "viewerCertificate",
+        lambda b: b.set(
+            "perfcheck-prod-cdn", viewerCertificate={"cloudfrontDefaultCertificate": True}
+        ),
+    ),
+    # --- ALB -----------------------------------------------------------------------------
+    Case(
+        "alb-one-subnet",
+        "alb-subnets",
+        "perfcheck-prod-alb",
+        "subnets",
+        lambda b: b.set("perfcheck-prod-alb", subnets=[b.out("perfcheck-prod-public-a")]),
+    ),
+    Case(
+        "alb-same-az",
+        "alb-subnets",
+        "perfcheck-prod-alb",
+        "subnets",
+        lambda b: b.inputs("perfcheck-prod-public-b").update(availabilityZone="eu-west-1a"),
+        says="eu-west-1a",
+    ),
+    Case(
+        "https-without-certificate",
+        "alb-listener",
+        "perfcheck-prod-https",
+        "certificateArn",
+        lambda b: b.set("perfcheck-prod-https", certificateArn=None),
+    ),
+    Case(
+        "unknown-ssl-policy",
+        "alb-listener",
+        "perfcheck-prod-https",
+        "sslPolicy",
+        lambda b: b.set("perfcheck-prod-https", sslPolicy="ELBSecurityPolicy-TLS13-1-2-2026-01"),
+    ),
+    Case(
+        "listener-protocol",
+        "alb-listener",
+        "perfcheck-prod-http",
+        "protocol",
+        lambda b: b.set("perfcheck-prod-http", protocol="HTTP2"),
+    ),
+    # --- IAM -----------------------------------------------------------------------------
+    Case(
+        "policy-not-json",
+        "iam-policy-document",
+        "perfcheck-prod-task-exec-secrets",
+        "policy",
+        role_policy('{"Version": "2012-10-17", "Statement": [}'),
+    ),
+    Case(
+        "policy-bad-version",
+        "iam-policy-document",
+        "perfcheck-prod-task-exec-secrets",
+        "policy",
+        role_policy(
+            json.dumps(
+                {
+                    "Version": "2012-10-18",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "kms:Decrypt",
+                            "Resource": _arn("kms", "key/x"),
+                        }
+                    ],
+                }
+            )
+        ),
+    ),
+    Case(
+        "policy-unknown-operator",
+        "iam-policy-document",
+        "perfcheck-prod-task",
+        "inlinePolicies[1]",
+        lambda b: b.inputs("perfcheck-prod-task")["inlinePolicies"][1].update(
+            policy=_policy(
+                {
+                    "Effect": "Allow",
+                    "Action": "cloudfront:CreateInvalidation",
+                    "Resource": _arn("cloudfront", "distribution/E2PERFCHECK", ""),
+                    "Condition": {"StringEqualz": {"aws:SourceAccount": "123456789012"}},
+                }
+            )
+        ),
+    ),
+    Case(
+        "policy-unknown-action",
+        "iam-policy-actions",
+        "perfcheck-prod-task-exec-secrets",
+        "policy",
+        role_policy(
+            _policy(
+                {
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValues",
+                    "Resource": _arn("secretsmanager", "secret:x-AbCdEf"),
+                }
+            )
+        ),
+        says="secretsmanager:GetSecretValues",
+    ),
+    Case(
+        "policy-unknown-service",
+        "iam-policy-actions",
+        "perfcheck-prod-task-exec-secrets",
+        "policy",
+        role_policy(
+            _policy(
+                {
+                    "Effect": "Allow",
+                    "Action": "secretmanager:GetSecretValue",
+                    "Resource": _arn("secretsmanager", "secret:x-AbCdEf"),
+                }
+            )
+        ),
+    ),
+    Case(
+        "policy-resource-star",
+        "iam-policy-resource-star",
+        "perfcheck-prod-task",
+        "inlinePolicies[0].policy",
+        lambda b: b.inputs("perfcheck-prod-task")["inlinePolicies"][0].update(
+            policy=_policy(
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": "*",
+                }
+            )
+        ),
+        says="logs:PutLogEvents",
+    ),
+    Case(
+        "trust-with-resource",
+        "iam-trust-policy",
+        "perfcheck-prod-task-exec",
+        "Resource",
+        lambda b: b.set(
+            "perfcheck-prod-task-exec",
+            assumeRolePolicy=_policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Resource": "*",
+                }
+            ),
+        ),
+    ),
+    Case(
+        "trust-without-principal",
+        "iam-trust-policy",
+        "perfcheck-prod-task-exec",
+        "Principal",
+        lambda b: b.set(
+            "perfcheck-prod-task-exec",
+            assumeRolePolicy=_policy({"Effect": "Allow", "Action": "sts:AssumeRole"}),
+        ),
+    ),
+    Case(
+        "trust-non-sts-action",
+        "iam-trust-policy",
+        "perfcheck-prod-task-exec",
+        "Action",
+        lambda b: b.set(
+            "perfcheck-prod-task-exec",
+            assumeRolePolicy=_policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "ecs:RunTask",
+                }
+            ),
+        ),
+    ),
+    Case(
+        "trust-misspelt-action",
+        "iam-policy-actions",
+        "perfcheck-prod-task-exec",
+        "Action",
+        lambda b: b.set(
+            "perfcheck-prod-task-exec",
+            assumeRolePolicy=_policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRol",
+                }
+            ),
+        ),
+    ),
+    Case(
+        "trust-not-json",
+        "iam-policy-document",
+        "perfcheck-prod-task-exec",
+        "assumeRolePolicy",
+        lambda b: b.set("perfcheck-prod-task-exec", assumeRolePolicy="{'Version': '2012-10-17'}"),
+    ),
+    # --- Security group references -------------------------------------------------------
+    Case(
+        "rule-literal-group",
+        "sg-reference",
+        "perfcheck-prod-db-from-app",
+        "referencedSecurityGroupId",
+        lambda b: (
+            b.records["perfcheck-prod-db-from-app"].update(deps={})
+            or b.set("perfcheck-prod-db-from-app", referencedSecurityGroupId="sg-0123456789abcdef0")
+        ),
+        says="sg-0123456789abcdef0",
+    ),
+    Case(
+        "inline-rule-foreign-group",
+        "sg-reference",
+        "perfcheck-prod-db-sg",
+        "ingress[0].securityGroups[0]",
+        lambda b: b.set(
+            "perfcheck-prod-db-sg",
+            ingress=[
+                {
+                    "protocol": "tcp",
+                    "fromPort": 5432,
+                    "toPort": 5432,
+                    "securityGroups": ["sg-0fedcba9876543210"],
+                }
+            ],
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_wrong_resource_is_reported(case: Case, prod: StackBuilder) -> None:
+    case.mutate(prod)
+    findings = prod.findings()
+    matching = [
+        f
+        for f in findings
+        if f.check_id == case.check_id
+        and f.resource_name == case.resource
+        and case.path in f.property_path
+        and case.says in f.aws_says
+    ]
+    assert matching, "\n".join(map(str, findings)) or "no findings at all"
+    unexpected = {f.check_id for f in findings} - {case.check_id} - case.also
+    assert not unexpected, "\n".join(map(str, findings))
+    for item in matching:
+        assert item.fix and item.aws_says
+        assert "\n" not in str(item)
+
+
+def test_every_check_has_a_wrong_case() -> None:
+    covered = {case.check_id for case in CASES}
+    missing = set(CHECK_IDS) - covered - {"deploycheck-internal-error"}
+    assert not missing, f"checks without a deliberately wrong case: {sorted(missing)}"

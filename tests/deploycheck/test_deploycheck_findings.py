@@ -1,0 +1,85 @@
+"""The Finding type and the runner's guarantees: one line, frozen, no secret, no traceback."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import pytest
+
+from deploycheck import Finding, run_deploy_checks
+from deploycheck.registry import CHECKS_BY_TYPE
+
+if TYPE_CHECKING:
+    from conftest import StackBuilder
+
+
+def sample() -> Finding:
+    return Finding(
+        check_id="ecs-fargate-size",
+        urn="urn:pulumi:prod::perfcheck::aws:ecs/taskDefinition:TaskDefinition::app",
+        resource_name="app",
+        resource_type="aws:ecs/taskDefinition:TaskDefinition",
+        property_path="cpu/memory",
+        aws_says="ClientException: No Fargate configuration exists for given values.",
+        fix="Pick a cpu/memory pair from the Fargate table.",
+    )
+
+
+def test_finding_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sample().check_id = "other"  # type: ignore[misc]
+
+
+def test_finding_str_is_one_line_with_every_part() -> None:
+    text = str(sample())
+    assert "\n" not in text
+    assert text == (
+        "[ecs-fargate-size] aws:ecs/taskDefinition:TaskDefinition 'app' cpu/memory: "
+        "ClientException: No Fargate configuration exists for given values. "
+        "Fix: Pick a cpu/memory pair from the Fargate table."
+    )
+
+
+def test_multiline_texts_are_folded(prod: StackBuilder) -> None:
+    prod.set("perfcheck-prod-app", containerDefinitions='[\n{"name":\n')
+    (found,) = prod.findings()
+    assert "\n" not in found.aws_says and "\n" not in str(found)
+    assert found.urn.endswith("::perfcheck-prod-app")
+
+
+def test_auth_token_never_appears_in_findings(prod: StackBuilder) -> None:
+    token = prod.token(20, '@"/ ')
+    prod.set("perfcheck-prod-cache", authToken=prod.secret(token), transitEncryptionEnabled=False)
+    findings = prod.findings()
+    assert {f.check_id for f in findings} == {"elasticache-auth-token"}
+    assert len(findings) == 2
+    for item in findings:
+        for text in (str(item), repr(item)):
+            assert token not in text
+            assert token[:8] not in text
+
+
+def test_a_failing_check_becomes_a_finding(
+    prod: StackBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(record: object, index: object) -> list[Finding]:
+        raise KeyError("boom")
+
+    token = "aws:rds/instance:Instance"
+    monkeypatch.setitem(CHECKS_BY_TYPE, token, [broken, *CHECKS_BY_TYPE[token]])
+    prod.set("perfcheck-prod-db", performanceInsightsRetentionPeriod=8)
+    findings = run_deploy_checks(prod.run())
+    assert [f.check_id for f in findings] == [
+        "deploycheck-internal-error",
+        "rds-performance-insights-retention",
+    ]
+    assert "KeyError" in findings[0].aws_says and findings[0].resource_name == "perfcheck-prod-db"
+
+
+def test_findings_follow_resource_order(prod: StackBuilder) -> None:
+    prod.set("perfcheck-prod-db", performanceInsightsRetentionPeriod=8)
+    prod.set("perfcheck-prod-app", cpu="300")
+    names = [f.resource_name for f in prod.findings()]
+    order = list(prod.records)
+    assert names == sorted(names, key=order.index)
