@@ -83,6 +83,18 @@ def invalidation_policy_statement(
     )
 
 
+def https_origin_problem(dns_name: str) -> str | None:
+    """Over HTTPS CloudFront checks the ALB's certificate against the origin domain name (Host is
+    not forwarded), and no certificate on the ALB can cover its `*.elb.amazonaws.com` name."""
+    if dns_name.rstrip(".").endswith(".elb.amazonaws.com"):
+        return (
+            f"CloudFront reaches the ALB over HTTPS at {dns_name}, which no certificate on the "
+            "ALB can match (CloudFront answers 502): point the origin at a name the ALB's "
+            "certificate covers, e.g. an origin.<domain> alias record"
+        )
+    return None
+
+
 class CdnArgs(TypedDict):
     name_prefix: str
     """Physical-name prefix, `<project>-<stack>`."""
@@ -131,6 +143,8 @@ class Cdn(pulumi.ComponentResource):
 
         origin = args["origin"]
         https = origin.origin_protocol_policy == "https-only"
+        if https:
+            origin.dns_name.apply(self._warn_if_certificate_cannot_match)
 
         def behaviour(spec: Behaviour) -> dict[str, Any]:
             shape: dict[str, Any] = {
@@ -237,6 +251,11 @@ class Cdn(pulumi.ComponentResource):
                 "logBucket": self.log_bucket_name,
             }
         )
+
+    def _warn_if_certificate_cannot_match(self, dns_name: str) -> None:
+        problem = https_origin_problem(dns_name)
+        if problem:
+            pulumi.log.warn(problem, resource=self)
 
     def _policies(self) -> dict[str, pulumi.Output[str]]:
         """Cache, origin-request and response-headers policy ids, keyed by the names that

@@ -100,8 +100,11 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
         arn = f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:loadbalancer/{suffix}"
         tg_suffix = f"targetgroup/{settings.name_prefix}-nextjs/943f017f100becff"
         origin = LoadBalancerOrigin(
+            # Over HTTPS the origin must be a name the ALB's certificate covers.
             dns_name=pulumi.Output.from_input(
-                f"{lb_name}-1234567890.{settings.region}.elb.amazonaws.com"
+                f"origin.{DOMAIN}"
+                if https_origin
+                else f"{lb_name}-1234567890.{settings.region}.elb.amazonaws.com"
             ),
             arn=pulumi.Output.from_input(arn),
             arn_suffix=pulumi.Output.from_input(suffix),
@@ -739,6 +742,14 @@ def test_behaviours_are_ordered_specific_first_and_unique() -> None:
     assert len(set(paths)) == len(paths) and None not in paths
     assert sum(b.path_pattern is None for b in NEXTJS_BEHAVIOURS) == 1
     assert len(RSC_HEADERS) + 1 <= 10  # CloudFront's per-policy header limit
+
+
+def test_https_origin_on_the_alb_dns_name_is_flagged() -> None:
+    from components.cdn import https_origin_problem
+
+    problem = https_origin_problem("perfcheck-prod-alb-1234567890.eu-west-1.elb.amazonaws.com")
+    assert problem and "origin.<domain>" in problem
+    assert https_origin_problem(f"origin.{DOMAIN}") is None
 
 
 def test_waf_rules_have_unique_priorities_and_names() -> None:
