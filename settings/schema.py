@@ -220,6 +220,8 @@ class CdnSettings(Section):
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
     realtime_metrics: bool = True
     """CloudFront additional metrics (cache hit rate); billed per distribution."""
+    log_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    """Days CloudFront access logs stay in the log bucket before a lifecycle rule deletes them."""
 
     @model_validator(mode="after")
     def _domain_and_zone_together(self) -> CdnSettings:

@@ -405,6 +405,31 @@ def _named_arn(kind: str) -> Handler:
     return handler
 
 
+def _route53_record(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    record_name = str(inputs.get("name") or physical).rstrip(".")
+    zone = inputs.get("zoneId", "Z0000000000000")
+    return f"{zone}_{record_name}_{inputs.get('type', 'A')}", {"fqdn": record_name}
+
+
+def _log_delivery_named(kind: str) -> Handler:
+    """CloudWatch Logs vended-delivery sources and destinations: ARNs in the resource's region."""
+
+    def handler(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+        region = inputs.get("region") or m.region
+        return physical, {
+            "name": physical,
+            "arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:{kind}:{physical}",
+        }
+
+    return handler
+
+
+def _log_delivery(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    delivery_id = _digest(name, "delivery", length=16)
+    region = inputs.get("region") or m.region
+    return delivery_id, {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:delivery:{delivery_id}"}
+
+
 RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:kms/key:Key": _kms_key,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
@@ -447,6 +472,12 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:rum/appMonitor:AppMonitor": _rum_monitor,
     "aws:cognito/identityPool:IdentityPool": _identity_pool,
     "aws:ssm/parameter:Parameter": _ssm_parameter,
+    "aws:route53/record:Record": _route53_record,
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": _log_delivery_named("delivery-source"),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": _log_delivery_named(
+        "delivery-destination"
+    ),
+    "aws:cloudwatch/logDelivery:LogDelivery": _log_delivery,
 }
 
 

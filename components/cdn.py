@@ -1,0 +1,575 @@
+"""CloudFront in front of the ALB: Next.js-aware caching, security headers, WAF, access logs,
+real-time metrics and an optional custom domain.
+
+The ALB accepts only CloudFront: the Network lets in only CloudFront's origin-facing prefix list,
+and the load balancer's listener requires the secret `X-Origin-Verify` header this distribution
+adds to every origin request (the value is a generated secret and stays a Pulumi secret).
+
+Global pieces live in us-east-1 because CloudFront reads them only there: the ACM certificate,
+the WAF web ACL and the v2 access-log delivery. pulumi-aws 7 resources take `region=`, so the
+stack's one provider serves both regions.
+
+Access logs use CloudFront standard logging v2 (CloudWatch Logs vended delivery) into an S3
+bucket, not legacy logging: legacy logging writes through S3 ACLs, so the bucket would need ACLs
+enabled (BucketOwnerPreferred plus the awslogsdelivery grant). The v2 delivery writes under a
+bucket policy scoped to this account's us-east-1 delivery sources, so the bucket keeps ACLs
+disabled (BucketOwnerEnforced), all public access blocked and SSE-KMS with a customer-managed key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cache_behaviours import (
+    CACHE_TAG_HEADER,
+    CACHED_METHODS,
+    FORWARDED_HOST_FUNCTION_CODE,
+    IMAGE_CACHE_KEY_HEADERS,
+    IMAGE_QUERY_STRINGS,
+    ONE_DAY,
+    ONE_YEAR,
+    ORIGIN_ID,
+    PAGE_CACHE_KEY_HEADERS,
+    REMOVED_RESPONSE_HEADERS,
+    SECURITY_HEADERS,
+    UNCACHED_ERROR_CODES,
+    Behaviour,
+    default_behaviour,
+    ordered_behaviours,
+)
+from components.contracts import ORIGIN_VERIFY_HEADER, Distribution, LoadBalancerOrigin
+from components.encryption import ServiceGrant, create_kms_key
+from components.waf_rules import visibility, web_acl_rules
+from settings.schema import CdnSettings
+
+GLOBAL_REGION = "us-east-1"
+"""Where CloudFront reads certificates, web ACLs and log-delivery sources from."""
+
+VIEWER_TLS_POLICY = "TLSv1.2_2021"
+"""Viewer security policy with a custom certificate: TLS 1.2+ with forward-secret ciphers only."""
+DEFAULT_CERTIFICATE_TLS_POLICY = "TLSv1"
+"""With the default *.cloudfront.net certificate CloudFront always applies TLSv1, whatever is
+asked (any other value is a perpetual diff), so the program says so instead of pretending."""
+
+ORIGIN_READ_TIMEOUT_SECONDS = 60
+"""Longest server render or API call CloudFront waits for (60 is the maximum without a quota
+increase)."""
+ORIGIN_KEEPALIVE_SECONDS = 50
+"""Below the ALB's 60-second idle timeout, so CloudFront never reuses a connection the ALB is
+closing (which would surface as 502s)."""
+
+INVALIDATION_ACTIONS = ("cloudfront:CreateInvalidation", "cloudfront:GetInvalidation")
+
+MANAGED_CACHING_OPTIMIZED = "Managed-CachingOptimized"
+MANAGED_CACHING_DISABLED = "Managed-CachingDisabled"
+MANAGED_ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
+
+
+def invalidation_policy_statement(
+    distribution_arn: pulumi.Input[str],
+) -> aws.iam.GetPolicyDocumentStatementArgs:
+    """The task role's permission to invalidate this distribution, and no other.
+
+    The Next.js container calls CreateInvalidation after `revalidateTag`/`revalidatePath`
+    (docs/cache-invalidation.md); GetInvalidation lets it wait for completion when it must.
+    """
+    return aws.iam.GetPolicyDocumentStatementArgs(
+        sid="InvalidateThisDistribution",
+        actions=list(INVALIDATION_ACTIONS),
+        resources=[distribution_arn],
+    )
+
+
+def https_origin_problem(dns_name: str) -> str | None:
+    """Over HTTPS CloudFront checks the ALB's certificate against the origin domain name (Host is
+    not forwarded), and no certificate on the ALB can cover its `*.elb.amazonaws.com` name."""
+    if dns_name.rstrip(".").endswith(".elb.amazonaws.com"):
+        return (
+            f"CloudFront reaches the ALB over HTTPS at {dns_name}, which no certificate on the "
+            "ALB can match (CloudFront answers 502): point the origin at a name the ALB's "
+            "certificate covers, e.g. an origin.<domain> alias record"
+        )
+    return None
+
+
+class CdnArgs(TypedDict):
+    name_prefix: str
+    """Physical-name prefix, `<project>-<stack>`."""
+    settings: CdnSettings
+    """The stack's `cdn` section: domain, WAF, price class, real-time metrics."""
+    origin: LoadBalancerOrigin
+    """The ALB: DNS name, and the protocol and port CloudFront reaches it on."""
+    origin_verify_value: pulumi.Output[str]
+    """Secret Output: the `X-Origin-Verify` value the ALB listener requires."""
+    log_retention_days: int
+    """Days access logs are kept in the log bucket."""
+    protect: bool
+    """Pulumi protect on the distribution, the log bucket and its key."""
+
+
+class Cdn(pulumi.ComponentResource):
+    """The CloudFront distribution in front of the service and everything that watches it."""
+
+    distribution: Distribution
+    public_url: pulumi.Output[str]
+    """`https://<custom domain>` when one is configured, else `https://<id>.cloudfront.net`."""
+    web_acl_arn: pulumi.Output[str] | None
+    log_bucket_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("perfcheck:cdn:Cdn", name, None, opts)
+        self._name = name
+        self._prefix = args["name_prefix"]
+        settings = args["settings"]
+        child = pulumi.ResourceOptions(parent=self)
+
+        policies = self._policies()
+        forwarded_host = aws.cloudfront.Function(
+            f"{name}-forwarded-host",
+            name=f"{self._prefix}-forwarded-host",
+            runtime="cloudfront-js-2.0",
+            comment="Copies the viewer's Host into x-forwarded-host for Next.js",
+            code=FORWARDED_HOST_FUNCTION_CODE,
+            publish=True,
+            opts=child,
+        )
+        certificate_arn = self._certificate(settings) if settings.domain_name else None
+        self.web_acl_arn = self._web_acl(settings.waf_rate_limit) if settings.waf_enabled else None
+
+        origin = args["origin"]
+        https = origin.origin_protocol_policy == "https-only"
+        if https:
+            origin.dns_name.apply(self._warn_if_certificate_cannot_match)
+
+        def behaviour(spec: Behaviour) -> dict[str, Any]:
+            shape: dict[str, Any] = {
+                "target_origin_id": ORIGIN_ID,
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": list(spec.methods),
+                "cached_methods": list(CACHED_METHODS),
+                "cache_policy_id": policies[spec.cache],
+                "response_headers_policy_id": policies["security-headers"],
+                "compress": spec.compress,
+            }
+            if spec.path_pattern is not None:
+                shape["path_pattern"] = spec.path_pattern
+            if spec.origin_request is not None:
+                shape["origin_request_policy_id"] = policies[spec.origin_request]
+            if spec.forwarded_host:
+                shape["function_associations"] = [
+                    {"event_type": "viewer-request", "function_arn": forwarded_host.arn}
+                ]
+            return shape
+
+        distribution = aws.cloudfront.Distribution(
+            f"{name}-distribution",
+            enabled=True,
+            comment=f"{self._prefix}: Next.js + Hono behind the ALB",
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            price_class=settings.price_class,
+            aliases=[settings.domain_name] if settings.domain_name else None,
+            origins=[
+                {
+                    "origin_id": ORIGIN_ID,
+                    "domain_name": origin.dns_name,
+                    "custom_origin_config": {
+                        "origin_protocol_policy": origin.origin_protocol_policy,
+                        "http_port": origin.origin_port if not https else 80,
+                        "https_port": origin.origin_port if https else 443,
+                        "origin_ssl_protocols": ["TLSv1.2"],
+                        "origin_read_timeout": ORIGIN_READ_TIMEOUT_SECONDS,
+                        "origin_keepalive_timeout": ORIGIN_KEEPALIVE_SECONDS,
+                    },
+                    "custom_headers": [
+                        {
+                            "name": ORIGIN_VERIFY_HEADER,
+                            "value": pulumi.Output.secret(args["origin_verify_value"]),
+                        }
+                    ],
+                }
+            ],
+            default_cache_behavior=behaviour(default_behaviour()),
+            ordered_cache_behaviors=[behaviour(spec) for spec in ordered_behaviours()],
+            custom_error_responses=[
+                {"error_code": code, "error_caching_min_ttl": 0} for code in UNCACHED_ERROR_CODES
+            ],
+            cache_tag_config={"header_name": CACHE_TAG_HEADER},
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            viewer_certificate=(
+                {
+                    "acm_certificate_arn": certificate_arn,
+                    "ssl_support_method": "sni-only",
+                    "minimum_protocol_version": VIEWER_TLS_POLICY,
+                }
+                if certificate_arn is not None
+                else {
+                    "cloudfront_default_certificate": True,
+                    "minimum_protocol_version": DEFAULT_CERTIFICATE_TLS_POLICY,
+                }
+            ),
+            web_acl_id=self.web_acl_arn,
+            tags={"Name": f"{self._prefix}-cdn"},
+            opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
+        )
+        self.distribution = Distribution(
+            id=distribution.id, arn=distribution.arn, domain_name=distribution.domain_name
+        )
+
+        if settings.domain_name and settings.hosted_zone_id:
+            self._alias_records(settings.domain_name, settings.hosted_zone_id, distribution)
+            self.public_url = pulumi.Output.from_input(f"https://{settings.domain_name}")
+        else:
+            self.public_url = pulumi.Output.concat("https://", distribution.domain_name)
+
+        self.log_bucket_name = self._access_logs(
+            distribution, args["log_retention_days"], args["protect"]
+        )
+        if settings.realtime_metrics:
+            aws.cloudfront.MonitoringSubscription(
+                f"{name}-realtime-metrics",
+                distribution_id=distribution.id,
+                monitoring_subscription={
+                    "realtime_metrics_subscription_config": {
+                        "realtime_metrics_subscription_status": "Enabled"
+                    }
+                },
+                opts=pulumi.ResourceOptions(parent=distribution),
+            )
+
+        self.register_outputs(
+            {
+                "distributionId": distribution.id,
+                "distributionArn": distribution.arn,
+                "domainName": distribution.domain_name,
+                "publicUrl": self.public_url,
+                "logBucket": self.log_bucket_name,
+            }
+        )
+
+    def _warn_if_certificate_cannot_match(self, dns_name: str) -> None:
+        problem = https_origin_problem(dns_name)
+        if problem:
+            pulumi.log.warn(problem, resource=self)
+
+    def _policies(self) -> dict[str, pulumi.Output[str]]:
+        """Cache, origin-request and response-headers policy ids, keyed by the names that
+        `components/cache_behaviours.py` uses."""
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        optimized = aws.cloudfront.get_cache_policy_output(
+            name=MANAGED_CACHING_OPTIMIZED, opts=invoke
+        )
+        disabled = aws.cloudfront.get_cache_policy_output(
+            name=MANAGED_CACHING_DISABLED, opts=invoke
+        )
+        all_viewer_except_host = aws.cloudfront.get_origin_request_policy_output(
+            name=MANAGED_ALL_VIEWER_EXCEPT_HOST, opts=invoke
+        )
+        pages = aws.cloudfront.CachePolicy(
+            f"{self._name}-pages-cache",
+            name=f"{self._prefix}-nextjs-pages",
+            comment="Next.js pages: origin Cache-Control decides; HTML and RSC payloads apart",
+            min_ttl=0,
+            default_ttl=0,
+            max_ttl=ONE_YEAR,
+            parameters_in_cache_key_and_forwarded_to_origin={
+                "enable_accept_encoding_brotli": True,
+                "enable_accept_encoding_gzip": True,
+                "headers_config": {
+                    "header_behavior": "whitelist",
+                    "headers": {"items": list(PAGE_CACHE_KEY_HEADERS)},
+                },
+                "query_strings_config": {"query_string_behavior": "all"},
+                "cookies_config": {"cookie_behavior": "none"},
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        image = aws.cloudfront.CachePolicy(
+            f"{self._name}-image-cache",
+            name=f"{self._prefix}-nextjs-image",
+            comment="Next.js image optimiser: url, w, q and Accept",
+            min_ttl=0,
+            default_ttl=ONE_DAY,
+            max_ttl=ONE_YEAR,
+            parameters_in_cache_key_and_forwarded_to_origin={
+                "enable_accept_encoding_brotli": False,
+                "enable_accept_encoding_gzip": False,
+                "headers_config": {
+                    "header_behavior": "whitelist",
+                    "headers": {"items": list(IMAGE_CACHE_KEY_HEADERS)},
+                },
+                "query_strings_config": {
+                    "query_string_behavior": "whitelist",
+                    "query_strings": {"items": list(IMAGE_QUERY_STRINGS)},
+                },
+                "cookies_config": {"cookie_behavior": "none"},
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        headers = aws.cloudfront.ResponseHeadersPolicy(
+            f"{self._name}-security-headers",
+            name=f"{self._prefix}-security-headers",
+            comment="HSTS, nosniff, frame DENY, referrer policy, XSS protection",
+            security_headers_config={
+                "strict_transport_security": {
+                    "access_control_max_age_sec": SECURITY_HEADERS["hsts_max_age_seconds"],
+                    "include_subdomains": SECURITY_HEADERS["hsts_include_subdomains"],
+                    "preload": SECURITY_HEADERS["hsts_preload"],
+                    "override": True,
+                },
+                "content_type_options": {"override": True},
+                "frame_options": {
+                    "frame_option": SECURITY_HEADERS["frame_option"],
+                    "override": True,
+                },
+                "referrer_policy": {
+                    "referrer_policy": SECURITY_HEADERS["referrer_policy"],
+                    "override": True,
+                },
+                "xss_protection": {"protection": True, "mode_block": True, "override": True},
+            },
+            remove_headers_config={
+                "items": [{"header": header} for header in REMOVED_RESPONSE_HEADERS]
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return {
+            "static": optimized.apply(lambda p: str(p.id)),
+            "disabled": disabled.apply(lambda p: str(p.id)),
+            "all-viewer-except-host": all_viewer_except_host.apply(lambda p: str(p.id)),
+            "pages": pages.id,
+            "image": image.id,
+            "security-headers": headers.id,
+        }
+
+    def _certificate(self, settings: CdnSettings) -> pulumi.Output[str]:
+        """A DNS-validated us-east-1 certificate for the domain; its ARN once validated."""
+        assert settings.domain_name and settings.hosted_zone_id  # validated together in settings
+        certificate = aws.acm.Certificate(
+            f"{self._name}-certificate",
+            region=GLOBAL_REGION,
+            domain_name=settings.domain_name,
+            validation_method="DNS",
+            key_algorithm="EC_prime256v1",
+            tags={"Name": settings.domain_name},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        option = certificate.domain_validation_options.apply(lambda options: options[0])
+        record = aws.route53.Record(
+            f"{self._name}-certificate-validation",
+            zone_id=settings.hosted_zone_id,
+            name=option.apply(lambda o: o.resource_record_name),
+            type=option.apply(lambda o: o.resource_record_type),
+            records=[option.apply(lambda o: o.resource_record_value)],
+            ttl=300,
+            allow_overwrite=True,
+            opts=pulumi.ResourceOptions(parent=certificate),
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{self._name}-certificate-validated",
+            region=GLOBAL_REGION,
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=pulumi.ResourceOptions(parent=certificate),
+        )
+        return validation.certificate_arn
+
+    def _alias_records(
+        self, domain: str, zone_id: str, distribution: aws.cloudfront.Distribution
+    ) -> None:
+        for record_type in ("A", "AAAA"):
+            aws.route53.Record(
+                f"{self._name}-alias-{record_type.lower()}",
+                zone_id=zone_id,
+                name=domain,
+                type=record_type,
+                aliases=[
+                    {
+                        "name": distribution.domain_name,
+                        "zone_id": distribution.hosted_zone_id,
+                        "evaluate_target_health": False,
+                    }
+                ],
+                opts=pulumi.ResourceOptions(parent=distribution),
+            )
+
+    def _web_acl(self, rate_limit: int) -> pulumi.Output[str]:
+        acl = aws.wafv2.WebAcl(
+            f"{self._name}-waf",
+            name=f"{self._prefix}-cdn",
+            description=f"{self._prefix} CloudFront: rate limit and AWS managed rules",
+            scope="CLOUDFRONT",
+            region=GLOBAL_REGION,
+            default_action={"allow": {}},
+            rules=web_acl_rules(self._prefix, rate_limit),
+            visibility_config=visibility(self._prefix, "cdn"),
+            tags={"Name": f"{self._prefix}-cdn"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return acl.arn
+
+    def _access_logs(
+        self, distribution: aws.cloudfront.Distribution, retention_days: int, protect: bool
+    ) -> pulumi.Output[str]:
+        """Standard logging v2 to a private, KMS-encrypted bucket that forgets after N days."""
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        account = identity.account_id
+        delivery_sources = pulumi.Output.concat(
+            "arn:aws:logs:", GLOBAL_REGION, ":", account, ":delivery-source:*"
+        )
+        key = create_kms_key(
+            f"{self._name}-logs-key",
+            alias=f"{self._prefix}/cdn-access-logs",
+            description=f"{self._prefix} CloudFront access logs",
+            parent=self,
+            grants=[
+                ServiceGrant(
+                    principal="delivery.logs.amazonaws.com",
+                    condition_key="aws:SourceArn",
+                    condition_values=[delivery_sources],
+                )
+            ],
+            protect=protect,
+        )
+        bucket = aws.s3.Bucket(
+            f"{self._name}-logs",
+            force_destroy=False,
+            tags={"Name": f"{self._prefix}-cdn-access-logs"},
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        under_bucket = pulumi.ResourceOptions(parent=bucket)
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{self._name}-logs-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=under_bucket,
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{self._name}-logs-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=under_bucket,
+        )
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{self._name}-logs-encryption",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": key.arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=under_bucket,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{self._name}-logs-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-access-logs",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": retention_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=under_bucket,
+        )
+        source_conditions = [
+            aws.iam.GetPolicyDocumentStatementConditionArgs(
+                test="StringEquals", variable="aws:SourceAccount", values=[account]
+            ),
+            aws.iam.GetPolicyDocumentStatementConditionArgs(
+                test="ArnLike", variable="aws:SourceArn", values=[delivery_sources]
+            ),
+        ]
+        log_delivery = [
+            aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                type="Service", identifiers=["delivery.logs.amazonaws.com"]
+            )
+        ]
+        policy = aws.iam.get_policy_document_output(
+            statements=[
+                aws.iam.GetPolicyDocumentStatementArgs(
+                    sid="AWSLogDeliveryWrite",
+                    principals=log_delivery,
+                    actions=["s3:PutObject"],
+                    resources=[pulumi.Output.concat(bucket.arn, "/AWSLogs/", account, "/*")],
+                    conditions=[
+                        *source_conditions,
+                        aws.iam.GetPolicyDocumentStatementConditionArgs(
+                            test="StringEquals",
+                            variable="s3:x-amz-acl",
+                            values=["bucket-owner-full-control"],
+                        ),
+                    ],
+                ),
+                aws.iam.GetPolicyDocumentStatementArgs(
+                    sid="AWSLogDeliveryAclCheck",
+                    principals=log_delivery,
+                    actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                    resources=[bucket.arn],
+                    conditions=source_conditions,
+                ),
+                aws.iam.GetPolicyDocumentStatementArgs(
+                    sid="DenyInsecureTransport",
+                    effect="Deny",
+                    principals=[
+                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])
+                    ],
+                    actions=["s3:*"],
+                    resources=[bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                    conditions=[
+                        aws.iam.GetPolicyDocumentStatementConditionArgs(
+                            test="Bool", variable="aws:SecureTransport", values=["false"]
+                        )
+                    ],
+                ),
+            ],
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        bucket_policy = aws.s3.BucketPolicy(
+            f"{self._name}-logs-policy",
+            bucket=bucket.id,
+            policy=policy.json,
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access]),
+        )
+
+        in_global_region = pulumi.ResourceOptions(parent=distribution)
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{self._name}-access-logs",
+            name=f"{self._prefix}-cdn-access-logs",
+            region=GLOBAL_REGION,
+            log_type="ACCESS_LOGS",
+            resource_arn=distribution.arn,
+            opts=in_global_region,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{self._name}-access-logs-bucket",
+            name=f"{self._prefix}-cdn-access-logs-s3",
+            region=GLOBAL_REGION,
+            output_format="json",
+            delivery_destination_configuration={"destination_resource_arn": bucket.arn},
+            opts=in_global_region,
+        )
+        aws.cloudwatch.LogDelivery(
+            f"{self._name}-access-logs-delivery",
+            region=GLOBAL_REGION,
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            opts=pulumi.ResourceOptions(
+                parent=distribution, depends_on=[bucket_policy, encryption, ownership]
+            ),
+        )
+        return bucket.bucket
