@@ -8,6 +8,7 @@ a real preview sees.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any
 
@@ -16,7 +17,7 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from tools.offline.mocks import AwsMocks
 from tools.offline.records import ProviderRecord, ResourceRecord
@@ -28,6 +29,21 @@ class RecordingMonitor(MockMonitor):
         self.aws_mocks = mocks
         self._records: list[ResourceRecord] = []
         self._providers: dict[str, ProviderRecord] = {}
+        self._thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def close_thread_loops(self) -> None:
+        """Close the event loops the monitor's worker threads made (else GC closes them noisily)."""
+        for loop in self._thread_loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+        self._thread_loops.clear()
+
+    def _note_thread_loop(self) -> None:
+        self._thread_loops.add(_ensure_event_loop())
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self._note_thread_loop()
+        return super().Invoke(request)
 
     def records(self) -> tuple[ResourceRecord, ...]:
         return tuple(self._records)
@@ -36,6 +52,7 @@ class RecordingMonitor(MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
+        self._note_thread_loop()
         inputs = rpc.deserialize_properties(request.object)
         inputs = self._apply_transforms(request, inputs)
         resource_args = MockResourceArgs(

@@ -151,10 +151,10 @@ def _run_in_fresh_context(
         sys.path.insert(0, str(root))
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    mocks = AwsMocks(region=config.get("aws:region", "eu-west-1"))
+    monitor = RecordingMonitor(mocks)
     try:
         set_all_config(config, sorted(secret_keys))
-        mocks = AwsMocks(region=config.get("aws:region", "eu-west-1"))
-        monitor = RecordingMonitor(mocks)
         set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
         try:
             loop.run_until_complete(run_pulumi_func(program))
@@ -171,6 +171,7 @@ def _run_in_fresh_context(
         # The mock monitor answers on executor threads, each with an event loop of its own;
         # end them here, or their loops are collected noisily at interpreter exit.
         loop.run_until_complete(loop.shutdown_default_executor())
+        monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
         gc.collect()
