@@ -4,6 +4,8 @@ settings in, components, exports out."""
 import pulumi
 import pulumi_aws as aws
 
+from components.cdn import Cdn
+from components.load_balancer import LoadBalancer
 from components.network import Network
 from components.secrets import AppSecretsComponent
 from components.tagging import apply_cost_tags
@@ -49,6 +51,42 @@ app_secrets = AppSecretsComponent(
     opts=with_aws,
 )
 
+load_balancer = LoadBalancer(
+    "load-balancer",
+    {
+        "name_prefix": settings.name_prefix,
+        "vpc_id": network.vpc_id,
+        "public_subnet_ids": network.public_subnet_ids,
+        "security_group_id": network.load_balancer_sg_id,
+        "app_port": settings.service.nextjs.port,
+        "health_path": settings.service.nextjs.health_path,
+        "deregistration_delay_seconds": settings.service.deregistration_delay_seconds,
+        "certificate_arn": settings.service.certificate_arn,
+        "deletion_protection": settings.is_prod,
+        "log_retention_days": settings.service.log_retention_days,
+        "protect": settings.protect,
+        "origin_verify_value": app_secrets.secrets.origin_verify_value,
+    },
+    opts=with_aws,
+)
+
+cdn = Cdn(
+    "cdn",
+    {
+        "name_prefix": settings.name_prefix,
+        "settings": settings.cdn,
+        "origin": load_balancer.origin,
+        "origin_verify_value": app_secrets.secrets.origin_verify_value,
+        "log_retention_days": settings.cdn.log_retention_days,
+        "protect": settings.protect,
+    },
+    opts=with_aws,
+)
+
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("albDnsName", load_balancer.dns_name)
+pulumi.export("distributionId", cdn.distribution.id)
+pulumi.export("cdnDomainName", cdn.distribution.domain_name)
+pulumi.export("publicUrl", cdn.public_url)

@@ -124,6 +124,8 @@ class ServiceSettings(Section):
     ALB over HTTP on port 80 through the CloudFront-only security group."""
     health_check_grace_seconds: Annotated[int, Field(ge=0, le=600)] = 60
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    trace_sample_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
+    """Share of requests X-Ray records beyond the first one each second (the reservoir)."""
 
     @model_validator(mode="after")
     def _sizes_fit(self) -> ServiceSettings:

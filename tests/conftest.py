@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from tools.offline.records import StackRun
-from tools.offline.runner import run_stack
+from tools.offline.runner import cached_run as stack_run
 
 STACKS = ("staging", "prod")
-
-
-@functools.cache
-def stack_run(stack: str) -> StackRun:
-    """The program's registrations for a stack (cached: a run is a pure function of the files)."""
-    return run_stack(stack)
 
 
 @pytest.fixture(params=STACKS)

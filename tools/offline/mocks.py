@@ -430,6 +430,34 @@ def _log_delivery(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[
     return delivery_id, {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:delivery:{delivery_id}"}
 
 
+def _xray_group(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    group = inputs.get("groupName") or physical
+    arn = m.arn("aws:xray/x:X", f"group/{group}/{_digest(name, length=32).upper()}")
+    return arn, {"arn": arn, "groupName": group}
+
+
+def _xray_sampling_rule(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    rule = inputs.get("ruleName") or physical
+    return rule, {"arn": m.arn("aws:xray/x:X", f"sampling-rule/{rule}"), "ruleName": rule}
+
+
+def _scalable_target(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    target_id = _digest(name, length=32)
+    return str(inputs.get("resourceId") or target_id), {
+        "arn": m.arn("aws:appautoscaling/x:X", f"scalable-target/{target_id}"),
+    }
+
+
+def _scaling_policy(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    policy = inputs.get("name") or physical
+    arn = (
+        f"arn:aws:autoscaling:{m.region}:{ACCOUNT_ID}:scalingPolicy:{_uuid(name, 'policy')}:"
+        f"resource/{inputs.get('serviceNamespace', 'ecs')}/{inputs.get('resourceId', '')}:"
+        f"policyName/{policy}"
+    )
+    return policy, {"arn": arn, "name": policy, "alarmArns": []}
+
+
 RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:kms/key:Key": _kms_key,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
@@ -478,6 +506,10 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
         "delivery-destination"
     ),
     "aws:cloudwatch/logDelivery:LogDelivery": _log_delivery,
+    "aws:xray/group:Group": _xray_group,
+    "aws:xray/samplingRule:SamplingRule": _xray_sampling_rule,
+    "aws:appautoscaling/target:Target": _scalable_target,
+    "aws:appautoscaling/policy:Policy": _scaling_policy,
 }
 
 

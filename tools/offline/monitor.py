@@ -41,7 +41,7 @@ class RecordingMonitor(MockMonitor):
     def _note_thread_loop(self) -> None:
         self._thread_loops.add(_ensure_event_loop())
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def Invoke(self, request: Any) -> Any:
         self._note_thread_loop()
         return super().Invoke(request)
 

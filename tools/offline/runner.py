@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import gc
 import json
 import runpy
@@ -115,6 +116,12 @@ def run_stack(
     return run_program(
         lambda: runpy.run_path(program, run_name="__main__"), stack, config, secret_keys, root
     )
+
+
+@functools.cache
+def cached_run(stack: str) -> Any:
+    """`run_stack(stack)` once per process: a run is a pure function of the repository's files."""
+    return run_stack(stack)
 
 
 def run_program(

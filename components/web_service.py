@@ -1,0 +1,666 @@
+"""The web service: ECS cluster, images, task (nextjs + hono + otel), roles, service, scaling,
+tracing (X-Ray sampling rules and group) and the log groups of all of it.
+
+Deploy safety, always on: rolling deploys that never drop below the desired count (minimum 100 %,
+maximum 200 %), the deployment circuit breaker with rollback (tasks that never get healthy) and
+alarm-based rollback on the alarms the observability component creates (healthy tasks that serve
+a bad release). Why rolling and not ECS native blue/green: see components/load_balancer.py.
+
+`wait_for_steady_state` is on, so `pulumi up` returns only when the deploy has finished or been
+rolled back. It reports success in both cases (pulumi/pulumi-aws#4487): a CI step after `up`
+must compare the service's running task definition with `taskDefinitionArn` before it calls a
+deploy good.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components.app_contract import HONO, NEXTJS, OTEL
+from components.container_definitions import (
+    AppContainer,
+    TaskContainers,
+    app_environment,
+    app_secrets,
+    container_definitions,
+    task_volumes,
+    value_from,
+)
+from components.contracts import (
+    AppSecrets,
+    CacheConnection,
+    DatabaseConnection,
+    Distribution,
+    LoadBalancerOrigin,
+    SecretRef,
+)
+from components.encryption import ServiceGrant, create_kms_key
+from components.otel_config import collector_config_yaml, metrics_namespace
+from components.web_iam import ecs_tasks_trust, execution_role_statements, task_role_statements
+from settings.schema import (
+    DEPLOY_MAXIMUM_PERCENT,
+    DEPLOY_MINIMUM_HEALTHY_PERCENT,
+    ServiceSettings,
+)
+
+APPS = (NEXTJS, HONO)
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[a-z0-9._/-]+?)(:[\w.-]+|@sha256:[0-9a-f]{64})?$"
+)
+XRAY_NAME_LIMIT = 32
+SCALE_OUT_COOLDOWN = 60
+SCALE_IN_COOLDOWN = 300
+"""Scale in slowly: Next.js tasks warm their caches, and a flapping fleet costs latency."""
+KEEP_IMAGES = 50
+UNTAGGED_IMAGE_DAYS = 7
+
+
+class WebServiceArgs(TypedDict):
+    name_prefix: str
+    """Physical-name prefix, `<project>-<stack>`."""
+    project: str
+    stack: str
+    environment: str
+    """staging or prod (an OTel resource attribute)."""
+    region: str
+    service: ServiceSettings
+    """The stack's `service` settings (sizes, images, ports, toggles)."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    security_group_id: pulumi.Input[str]
+    """The Network's service group."""
+    cluster_name: str
+    """From components/naming.py, so alarms can name it before it exists."""
+    service_name: str
+    """From components/naming.py."""
+    origin: LoadBalancerOrigin
+    database: DatabaseConnection
+    cache: CacheConnection
+    secrets: AppSecrets
+    distribution: Distribution
+    rollback_alarm_names: list[str]
+    """Alarms whose ALARM state during a deploy rolls it back (created by observability)."""
+    log_retention_days: int
+    xray_insights: bool
+    """X-Ray Insights on the app's group (anomaly detection; billed per trace)."""
+    protect: bool
+    """Pulumi protect on the repositories and keys."""
+
+
+def ecr_repository_arn(image_uri: str) -> str | None:
+    """The ECR repository an image URI points at (its pull permission), or None if not ECR."""
+    match = ECR_IMAGE.match(image_uri)
+    if not match:
+        return None
+    partition = "aws-cn" if ".amazonaws.com.cn/" in image_uri else "aws"
+    return (
+        f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
+    )
+
+
+def ecr_lifecycle_policy() -> str:
+    """Untagged layers go after a week; beyond the last 50 images, the oldest go."""
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"Expire untagged images after {UNTAGGED_IMAGE_DAYS} days",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": UNTAGGED_IMAGE_DAYS,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
+                    "description": f"Keep the {KEEP_IMAGES} most recent images",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": KEEP_IMAGES,
+                    },
+                    "action": {"type": "expire"},
+                },
+            ]
+        }
+    )
+
+
+def xray_name(name_prefix: str, slug: str) -> str:
+    """An X-Ray rule or group name (at most 32 characters), ending in `slug`."""
+    room = XRAY_NAME_LIMIT - len(slug) - 1
+    return f"{name_prefix[:room].rstrip('-')}-{slug}"
+
+
+def log_group_name(name_prefix: str, purpose: str) -> str:
+    return f"/perfcheck/{name_prefix}/{purpose}"
+
+
+def deployment_problems(service: ServiceSettings, rollback_alarm_names: list[str]) -> list[str]:
+    """What stops the service from being deployed safely, one line each."""
+    problems = []
+    if service.deployment_strategy != "rolling":
+        problems.append(
+            f"perfcheck:service.deploymentStrategy: got '{service.deployment_strategy}'; only "
+            "'rolling' is supported (ECS blue/green cannot use the ALB's origin-verify rules, "
+            "see components/load_balancer.py)"
+        )
+    if not rollback_alarm_names:
+        problems.append("the web service needs at least one deploy-rollback alarm; got none")
+    return problems
+
+
+class WebService(pulumi.ComponentResource):
+    """ECS on Fargate behind the load balancer, with its images, roles, logs and tracing."""
+
+    cluster_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    log_group_names: dict[str, pulumi.Output[str]]
+    """By purpose: nextjs, hono, otel, otel-metrics (+ ecs-exec when ECS Exec is on)."""
+    repository_urls: dict[str, pulumi.Output[str]]
+    """Per app whose image is built into this stack's ECR (not overridden in settings)."""
+    metrics_namespace: str
+
+    def __init__(
+        self, name: str, args: WebServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        problems = deployment_problems(args["service"], args["rollback_alarm_names"])
+        if problems:
+            raise pulumi.RunError("\n".join(problems))
+        super().__init__("perfcheck:web_service:WebService", name, None, opts)
+        service = args["service"]
+        prefix = args["name_prefix"]
+        self.metrics_namespace = metrics_namespace(args["project"], args["stack"])
+        identity = aws.get_caller_identity_output()
+
+        log_key = create_kms_key(
+            f"{name}-logs-key",
+            alias=f"{prefix}/web-logs",
+            description=f"{prefix} web service logs",
+            parent=self,
+            grants=[
+                ServiceGrant(
+                    principal=f"logs.{args['region']}.amazonaws.com",
+                    condition_key="kms:EncryptionContext:aws:logs:arn",
+                    condition_values=[
+                        pulumi.Output.concat(
+                            f"arn:aws:logs:{args['region']}:",
+                            identity.account_id,
+                            f":log-group:{log_group_name(prefix, '*')}",
+                        )
+                    ],
+                )
+            ],
+            protect=args["protect"],
+        )
+        purposes = [NEXTJS, HONO, OTEL, "otel-metrics"]
+        if service.exec_enabled:
+            purposes.append("ecs-exec")
+        groups = {
+            purpose: aws.cloudwatch.LogGroup(
+                f"{name}-{purpose}-logs",
+                name=log_group_name(prefix, purpose),
+                retention_in_days=args["log_retention_days"],
+                kms_key_id=log_key.arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for purpose in purposes
+        }
+        self.log_group_names = {purpose: group.name for purpose, group in groups.items()}
+
+        images, repository_arns = self._images(name, args)
+        execution_role, task_role, exec_key = self._roles(
+            name, args, identity, groups, repository_arns
+        )
+        cluster = self._cluster(name, args, groups, exec_key)
+        task_definition = self._task_definition(
+            name, args, images, groups, execution_role, task_role
+        )
+        self._tracing(name, args)
+        ecs_service = self._service(name, args, cluster, task_definition)
+        self._autoscaling(name, args, cluster, ecs_service)
+
+        self.cluster_name = cluster.name
+        self.service_name = ecs_service.name
+        self.task_definition_arn = task_definition.arn
+        self.task_role_arn = task_role.arn
+        self.execution_role_arn = execution_role.arn
+        self.register_outputs(
+            {
+                "clusterName": cluster.name,
+                "serviceName": ecs_service.name,
+                "taskDefinitionArn": task_definition.arn,
+                "taskRoleArn": task_role.arn,
+                "executionRoleArn": execution_role.arn,
+                "logGroupNames": self.log_group_names,
+            }
+        )
+
+    def _images(
+        self, name: str, args: WebServiceArgs
+    ) -> tuple[dict[str, pulumi.Input[str]], list[pulumi.Input[str]]]:
+        """Each app's image URI, and the ECR repositories the execution role may pull from."""
+        service = args["service"]
+        images: dict[str, pulumi.Input[str]] = {}
+        repository_arns: list[pulumi.Input[str]] = []
+        self.repository_urls = {}
+        for app in APPS:
+            override = getattr(service, app).image
+            if override:
+                images[app] = override
+                arn = ecr_repository_arn(override)
+                if arn:
+                    repository_arns.append(arn)
+                continue
+            repository = aws.ecr.Repository(
+                f"{name}-{app}-repository",
+                name=f"{args['name_prefix']}/{app}",
+                image_tag_mutability="IMMUTABLE",
+                image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
+                    scan_on_push=True
+                ),
+                # The AWS-managed ECR key: pulls need no key grant, and image layers hold no
+                # credential (every secret arrives at run time).
+                encryption_configurations=[
+                    aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")
+                ],
+                force_delete=not args["protect"],
+                opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
+            )
+            aws.ecr.LifecyclePolicy(
+                f"{name}-{app}-lifecycle",
+                repository=repository.name,
+                policy=ecr_lifecycle_policy(),
+                opts=pulumi.ResourceOptions(parent=repository),
+            )
+            images[app] = pulumi.Output.concat(repository.repository_url, ":", service.image_tag)
+            repository_arns.append(repository.arn)
+            self.repository_urls[app] = repository.repository_url
+        return images, repository_arns
+
+    def _used_secrets(self, args: WebServiceArgs) -> list[SecretRef]:
+        """Every SecretRef the containers read (the execution role reads these and no more)."""
+        secrets = args["secrets"]
+        database = args["database"]
+        used = [
+            database.username,
+            database.password,
+            secrets.redis_auth_token,
+            secrets.revalidate_secret,
+            secrets.server_actions_key,
+        ]
+        if args["service"].container_auth:
+            used.append(secrets.internal_token)
+        return used
+
+    def _roles(
+        self,
+        name: str,
+        args: WebServiceArgs,
+        identity: pulumi.Output,
+        groups: dict[str, aws.cloudwatch.LogGroup],
+        repository_arns: list[pulumi.Input[str]],
+    ) -> tuple[aws.iam.Role, aws.iam.Role, aws.kms.Key | None]:
+        region = args["region"]
+        trust = aws.iam.get_policy_document_output(
+            statements=ecs_tasks_trust(identity.account_id, region)
+        )
+        used = self._used_secrets(args)
+
+        def distinct(values: list[str]) -> list[str]:
+            return sorted(set(values))
+
+        secret_arns = pulumi.Output.all(*[ref.arn for ref in used]).apply(distinct)
+        key_arns = pulumi.Output.all(*[ref.kms_key_arn for ref in used]).apply(distinct)
+        container_groups = [groups[purpose].arn for purpose in (NEXTJS, HONO, OTEL)]
+
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            assume_role_policy=trust.json,
+            description="ECS starts the web task: pulls its images, writes its logs, reads its "
+            "secrets",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=aws.iam.get_policy_document_output(
+                statements=execution_role_statements(
+                    repository_arns=repository_arns,
+                    log_group_arns=container_groups,
+                    secret_arns=secret_arns,
+                    secret_key_arns=key_arns,
+                    region=region,
+                )
+            ).json,
+            opts=pulumi.ResourceOptions(parent=execution_role),
+        )
+
+        exec_key = None
+        if args["service"].exec_enabled:
+            exec_key = create_kms_key(
+                f"{name}-exec-key",
+                alias=f"{args['name_prefix']}/ecs-exec",
+                description=f"{args['name_prefix']} ECS Exec sessions",
+                parent=self,
+                protect=args["protect"],
+            )
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            assume_role_policy=trust.json,
+            description="What the nextjs, hono and otel containers may call",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-task-policy",
+            role=task_role.id,
+            policy=aws.iam.get_policy_document_output(
+                statements=task_role_statements(
+                    metrics_namespace=self.metrics_namespace,
+                    metrics_log_group_arn=groups["otel-metrics"].arn,
+                    distribution_arn=args["distribution"].arn,
+                    exec_log_group_arn=groups["ecs-exec"].arn if exec_key else None,
+                    exec_key_arn=exec_key.arn if exec_key else None,
+                )
+            ).json,
+            opts=pulumi.ResourceOptions(parent=task_role),
+        )
+        return execution_role, task_role, exec_key
+
+    def _cluster(
+        self,
+        name: str,
+        args: WebServiceArgs,
+        groups: dict[str, aws.cloudwatch.LogGroup],
+        exec_key: aws.kms.Key | None,
+    ) -> aws.ecs.Cluster:
+        configuration = None
+        if exec_key is not None:
+            configuration = aws.ecs.ClusterConfigurationArgs(
+                execute_command_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationArgs(
+                    kms_key_id=exec_key.arn,
+                    logging="OVERRIDE",
+                    log_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationLogConfigurationArgs(
+                        cloud_watch_log_group_name=groups["ecs-exec"].name,
+                        cloud_watch_encryption_enabled=True,
+                    ),
+                )
+            )
+        return aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=args["cluster_name"],
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enhanced")],
+            configuration=configuration,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _task_definition(
+        self,
+        name: str,
+        args: WebServiceArgs,
+        images: dict[str, pulumi.Input[str]],
+        groups: dict[str, aws.cloudwatch.LogGroup],
+        execution_role: aws.iam.Role,
+        task_role: aws.iam.Role,
+    ) -> aws.ecs.TaskDefinition:
+        service = args["service"]
+        secrets = args["secrets"]
+        database = args["database"]
+        cache = args["cache"]
+        prefix = args["name_prefix"]
+        otel_config = collector_config_yaml(
+            region=args["region"],
+            namespace=self.metrics_namespace,
+            metrics_log_group=log_group_name(prefix, "otel-metrics"),
+        )
+        resource_attributes = (
+            f"deployment.environment={args['environment']},"
+            f"service.namespace={args['project']},service.version={service.image_tag}"
+        )
+
+        def ref(secret: SecretRef) -> pulumi.Output[str]:
+            return secret.arn.apply(lambda arn, key=secret.json_key: value_from(arn, key))
+
+        values = pulumi.Output.all(
+            nextjs_image=images[NEXTJS],
+            hono_image=images[HONO],
+            db_host=database.host,
+            db_port=database.port,
+            redis_host=cache.host,
+            redis_port=cache.port,
+            distribution_id=args["distribution"].id,
+            db_username=ref(database.username),
+            db_password=ref(database.password),
+            redis_auth_token=ref(secrets.redis_auth_token),
+            revalidate_secret=ref(secrets.revalidate_secret),
+            server_actions_key=ref(secrets.server_actions_key),
+            internal_token=ref(secrets.internal_token),
+        )
+
+        def render(v: dict) -> str:
+            nextjs_env, hono_env = app_environment(
+                nextjs_port=service.nextjs.port,
+                hono_port=service.hono.port,
+                service_name_prefix=prefix,
+                resource_attributes=resource_attributes,
+                db_host=v["db_host"],
+                db_port=int(v["db_port"]),
+                db_name=database.database_name,
+                redis_host=v["redis_host"],
+                redis_port=int(v["redis_port"]),
+                distribution_id=v["distribution_id"],
+            )
+            nextjs_secrets, hono_secrets = app_secrets(
+                db_username=v["db_username"],
+                db_password=v["db_password"],
+                redis_auth_token=v["redis_auth_token"],
+                revalidate_secret=v["revalidate_secret"],
+                server_actions_key=v["server_actions_key"],
+                internal_token=v["internal_token"] if service.container_auth else None,
+            )
+            spec = TaskContainers(
+                region=args["region"],
+                run_as_user=service.run_as_user,
+                nextjs=AppContainer(
+                    image=v["nextjs_image"],
+                    port=service.nextjs.port,
+                    health_path=service.nextjs.health_path,
+                    log_group=log_group_name(prefix, NEXTJS),
+                    environment=nextjs_env,
+                    secrets=nextjs_secrets,
+                ),
+                hono=AppContainer(
+                    image=v["hono_image"],
+                    port=service.hono.port,
+                    health_path=service.hono.health_path,
+                    log_group=log_group_name(prefix, HONO),
+                    environment=hono_env,
+                    secrets=hono_secrets,
+                ),
+                otel_image=service.otel_collector_image,
+                otel_config=otel_config,
+                otel_log_group=log_group_name(prefix, OTEL),
+                exec_enabled=service.exec_enabled,
+            )
+            return json.dumps(container_definitions(spec))
+
+        return aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=f"{prefix}-web",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(service.cpu),
+            memory=str(service.memory),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                cpu_architecture=service.architecture, operating_system_family="LINUX"
+            ),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=values.apply(render),
+            volumes=[
+                aws.ecs.TaskDefinitionVolumeArgs(name=volume["name"])
+                for volume in task_volumes(service.exec_enabled)
+            ],
+            # Keep old revisions registered: a circuit-breaker or alarm rollback returns to one.
+            skip_destroy=True,
+            # The log groups exist before a task can write to them.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(groups.values())),
+        )
+
+    def _tracing(self, name: str, args: WebServiceArgs) -> None:
+        """X-Ray: a group for the app's two services, health checks never sampled, the rest at
+        the configured rate (apps use the X-Ray remote sampler via the collector's awsproxy)."""
+        prefix = args["name_prefix"]
+        service = args["service"]
+        services = [f"{prefix}-{app}" for app in APPS]
+        aws.xray.Group(
+            f"{name}-xray-group",
+            group_name=xray_name(prefix, "web"),
+            filter_expression=" OR ".join(f'service("{s}")' for s in services),
+            insights_configuration=aws.xray.GroupInsightsConfigurationArgs(
+                insights_enabled=args["xray_insights"], notifications_enabled=False
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        health_paths = sorted({getattr(service, app).health_path for app in APPS})
+        for index, path in enumerate(health_paths):
+            aws.xray.SamplingRule(
+                f"{name}-xray-health-{index}",
+                rule_name=xray_name(prefix, f"health{index}"),
+                priority=100 + index,
+                reservoir_size=0,
+                fixed_rate=0,
+                url_path=path,
+                host="*",
+                http_method="GET",
+                service_name=f"{prefix}-*",
+                service_type="*",
+                resource_arn="*",
+                version=1,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        aws.xray.SamplingRule(
+            f"{name}-xray-requests",
+            rule_name=xray_name(prefix, "requests"),
+            priority=1000,
+            reservoir_size=1,
+            fixed_rate=service.trace_sample_rate,
+            url_path="*",
+            host="*",
+            http_method="*",
+            service_name=f"{prefix}-*",
+            service_type="*",
+            resource_arn="*",
+            version=1,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _service(
+        self,
+        name: str,
+        args: WebServiceArgs,
+        cluster: aws.ecs.Cluster,
+        task_definition: aws.ecs.TaskDefinition,
+    ) -> aws.ecs.Service:
+        service = args["service"]
+        return aws.ecs.Service(
+            f"{name}-service",
+            name=args["service_name"],
+            cluster=cluster.arn,
+            task_definition=task_definition.arn,
+            launch_type="FARGATE",
+            platform_version="LATEST",  # 1.4.0: restart policies, ephemeral bind mounts
+            desired_count=service.min_tasks,
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=args["private_subnet_ids"],
+                security_groups=[args["security_group_id"]],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args["origin"].target_group_arn,
+                    container_name=NEXTJS,
+                    container_port=service.nextjs.port,
+                )
+            ],
+            health_check_grace_period_seconds=service.health_check_grace_seconds,
+            deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
+            deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(strategy="ROLLING"),
+            deployment_minimum_healthy_percent=DEPLOY_MINIMUM_HEALTHY_PERCENT,
+            deployment_maximum_percent=DEPLOY_MAXIMUM_PERCENT,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            alarms=aws.ecs.ServiceAlarmsArgs(
+                alarm_names=list(args["rollback_alarm_names"]), enable=True, rollback=True
+            ),
+            availability_zone_rebalancing="ENABLED",
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            enable_execute_command=service.exec_enabled,
+            wait_for_steady_state=True,
+            # Autoscaling owns the running count; an `up` must not reset it to the minimum.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+        )
+
+    def _autoscaling(
+        self,
+        name: str,
+        args: WebServiceArgs,
+        cluster: aws.ecs.Cluster,
+        ecs_service: aws.ecs.Service,
+    ) -> None:
+        service = args["service"]
+        origin = args["origin"]
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster.name, "/", ecs_service.name),
+            min_capacity=service.min_tasks,
+            max_capacity=service.max_tasks,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        policies = {
+            "cpu": (
+                float(service.cpu_target_percent),
+                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+            ),
+            "requests": (
+                float(service.requests_per_target),
+                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ALBRequestCountPerTarget",
+                    resource_label=pulumi.Output.concat(
+                        origin.arn_suffix, "/", origin.target_group_arn_suffix
+                    ),
+                ),
+            ),
+        }
+        for slug, (target_value, metric) in policies.items():
+            aws.appautoscaling.Policy(
+                f"{name}-scale-on-{slug}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    target_value=target_value,
+                    predefined_metric_specification=metric,
+                    scale_out_cooldown=SCALE_OUT_COOLDOWN,
+                    scale_in_cooldown=SCALE_IN_COOLDOWN,
+                ),
+                opts=pulumi.ResourceOptions(parent=target),
+            )
