@@ -26,6 +26,7 @@ Not here, on purpose:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,6 +54,8 @@ them must live there too."""
 
 # CloudWatch caps a metric-math alarm at 10 metrics (a hard limit).
 MAX_METRICS_PER_ALARM = 10
+QUERY_ID = re.compile(r"[a-z][a-zA-Z0-9_]*")
+"""MetricDataQuery ids: a lowercase letter first (PutMetricAlarm rejects others)."""
 GIB = 1024**3
 
 
@@ -555,3 +558,8 @@ def _check(specs: list[AlarmSpec]) -> None:
         periods = {metric.period for metric in spec.metrics}
         if len(periods) != 1:
             raise ValueError(f"{spec.slug}: metrics with different periods {sorted(periods)}")
+        if not all(p in (10, 20, 30) or p % 60 == 0 for p in periods):
+            raise ValueError(f"{spec.slug}: a period must be 10, 20, 30 or a multiple of 60")
+        ids = [m.id for m in spec.metrics] + [e.id for e in spec.expressions]
+        if len(set(ids)) != len(ids) or not all(QUERY_ID.fullmatch(i) for i in ids):
+            raise ValueError(f"{spec.slug}: query ids must be unique and match {QUERY_ID.pattern}")

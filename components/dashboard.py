@@ -50,7 +50,6 @@ class DashboardInputs:
     rum_app_name: str
     cdn_cache_hit_rate_percent: float
     """Drawn even when the alarm is absent (CloudFront additional metrics off)."""
-    cdn_additional_metrics: bool
     database_max_connections: int
     database_proxy_name: str | None = None
 

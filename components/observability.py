@@ -98,14 +98,19 @@ class Observability(pulumi.ComponentResource):
     ) -> None:
         super().__init__("perfcheck:observability:Observability", name, None, opts)
         prefix = args["name_prefix"]
-        self.catalog = alarm_catalog(
-            args["alarms"],
-            WatchedScope(
-                cache_nodes=args["cache_nodes"],
-                database_max_connections=args["database_max_connections"],
-                cdn_additional_metrics=args["cdn_additional_metrics"],
-            ),
-        )
+        try:
+            self.catalog = alarm_catalog(
+                args["alarms"],
+                WatchedScope(
+                    cache_nodes=args["cache_nodes"],
+                    database_max_connections=args["database_max_connections"],
+                    cdn_additional_metrics=args["cdn_additional_metrics"],
+                ),
+            )
+            budget_emails = budget_rules.email_subscribers(args["budget"].alert_emails)
+        except ValueError as error:
+            # A settings combination AWS would refuse: one line for the user, no traceback.
+            raise pulumi.RunError(str(error)) from None
         self.alarm_names = [alarm_name(prefix, spec.slug) for spec in self.catalog]
         self.rollback_alarm_names = [
             alarm_name(prefix, slug) for slug in rollback_slugs(self.catalog)
@@ -148,10 +153,12 @@ class Observability(pulumi.ComponentResource):
             topic = home_topic if spec.region == HOME else global_topic
             self._alarm(name, prefix, spec, refs, topic, args["region"])
 
-        rum = self._rum(name, args)
-        self.rum_app_monitor_id = rum.app_monitor_id
         self.rum_app_monitor_name = f"{prefix}-web"
         self.rum_region = args["region"]
+        monitor, pool, guest_role = self._rum(name, args, self.rum_app_monitor_name)
+        self.rum_app_monitor_id = monitor.app_monitor_id
+        self.rum_identity_pool_id = pool.id
+        self.rum_guest_role_arn = guest_role.arn
 
         proxy_name = args["database"].proxy_name
         body = pulumi.Output.all(
@@ -165,7 +172,6 @@ class Observability(pulumi.ComponentResource):
                     catalog=self.catalog,
                     rum_app_name=self.rum_app_monitor_name,
                     cdn_cache_hit_rate_percent=args["alarms"].cdn_cache_hit_rate_percent,
-                    cdn_additional_metrics=args["cdn_additional_metrics"],
                     database_max_connections=args["database_max_connections"],
                     database_proxy_name=resolved["proxy"] or None,
                 )
@@ -179,7 +185,7 @@ class Observability(pulumi.ComponentResource):
         )
         self.dashboard_name = dashboard.dashboard_name
 
-        budget = self._budget(name, args, home_topic.arn, home_policy)
+        budget = self._budget(name, args, budget_emails, home_topic.arn, home_policy)
         self.budget_name = budget.name
 
         self.register_outputs(
@@ -406,10 +412,11 @@ class Observability(pulumi.ComponentResource):
             **shape,  # type: ignore[arg-type]
         )
 
-    def _rum(self, name: str, args: ObservabilityArgs) -> aws.rum.AppMonitor:
+    def _rum(
+        self, name: str, args: ObservabilityArgs, monitor_name: str
+    ) -> tuple[aws.rum.AppMonitor, aws.cognito.IdentityPool, aws.iam.Role]:
         """App monitor + the unauthenticated Cognito identity the browser uses to send events."""
         prefix = args["name_prefix"]
-        monitor_name = f"{prefix}-web"
         pool = aws.cognito.IdentityPool(
             f"{name}-rum-identity-pool",
             identity_pool_name=f"{prefix}-rum",
@@ -484,20 +491,18 @@ class Observability(pulumi.ComponentResource):
             roles={"unauthenticated": guest_role.arn},
             opts=pulumi.ResourceOptions(parent=pool),
         )
-        self.rum_identity_pool_id = pool.id
-        self.rum_guest_role_arn = guest_role.arn
-        return monitor
+        return monitor, pool, guest_role
 
     def _budget(
         self,
         name: str,
         args: ObservabilityArgs,
+        emails: list[str],
         topic_arn: pulumi.Output[str],
         topic_policy: aws.sns.TopicPolicy,
     ) -> aws.budgets.Budget:
         """Budgets checks at creation that it may publish to the topic: policy first."""
         settings = args["budget"]
-        emails = budget_rules.email_subscribers(settings.alert_emails)
         tag_key, tag_value = args["budget_cost_tag"]
         return aws.budgets.Budget(
             f"{name}-budget",

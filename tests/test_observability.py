@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import botocore.session
 import pulumi
 import pytest
 
@@ -38,7 +40,7 @@ from components.observability import Observability
 from settings import Settings, SettingsError, settings_from_config
 from settings.schema import AlarmSettings
 from tools.offline.records import ResourceRecord, StackRun
-from tools.offline.runner import run_program, stack_config
+from tools.offline.runner import ProgramFailed, run_program, stack_config
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
@@ -560,6 +562,205 @@ def test_staging_has_no_cloudfront_hit_rate_alarm_because_the_metric_is_off(obse
 
 
 # ---------------------------------------------------------------------------------------------
+# What AWS would reject at deploy time: the requests the provider will send, checked against
+# botocore's service models (required members, unknown members, enums, patterns, lengths, ranges)
+
+
+@functools.cache
+def service_model(service: str) -> Any:
+    return botocore.session.get_session().get_service_model(service)
+
+
+def request_problems(service: str, operation: str, params: dict[str, Any]) -> list[str]:
+    shape = service_model(service).operation_model(operation).input_shape
+    return _shape_problems(shape, params, operation)
+
+
+def _shape_problems(shape: Any, value: Any, path: str) -> list[str]:
+    meta = shape.metadata
+    problems: list[str] = []
+    if shape.type_name == "structure":
+        if not isinstance(value, dict):
+            return [f"{path}: expected a structure"]
+        problems += [f"{path}.{m}: required" for m in meta.get("required", []) if m not in value]
+        for key, item in value.items():
+            if key not in shape.members:
+                problems.append(f"{path}.{key}: unknown member")
+            else:
+                problems += _shape_problems(shape.members[key], item, f"{path}.{key}")
+    elif shape.type_name == "list":
+        problems += _size(meta, len(value), path)
+        for index, item in enumerate(value):
+            problems += _shape_problems(shape.member, item, f"{path}[{index}]")
+    elif shape.type_name == "map":
+        for key, item in value.items():
+            problems += _shape_problems(shape.value, item, f"{path}.{key}")
+    elif shape.type_name == "string":
+        if not isinstance(value, str):
+            return [f"{path}: expected a string, got {value!r}"]
+        problems += _size(meta, len(value), path)
+        if "enum" in meta and value not in meta["enum"]:
+            problems.append(f"{path}: {value!r} not in {meta['enum']}")
+        if "pattern" in meta and not aws_pattern(meta["pattern"]).search(value):
+            problems.append(f"{path}: {value!r} does not match {meta['pattern']}")
+    elif shape.type_name in ("integer", "long", "double", "float"):
+        problems += _size(meta, value, path)
+    return problems
+
+
+@functools.cache
+def aws_pattern(pattern: str) -> re.Pattern[str]:
+    """Model patterns are Java regexes; Python refuses an inline (?i) after the start."""
+    if "(?i)" in pattern[1:]:
+        return re.compile(pattern.replace("(?i)", ""), re.IGNORECASE)
+    return re.compile(pattern)
+
+
+def _size(meta: dict[str, Any], size: float, path: str) -> list[str]:
+    low, high = meta.get("min"), meta.get("max")
+    if (low is not None and size < low) or (high is not None and size > high):
+        return [f"{path}: {size} outside {low}..{high}"]
+    return []
+
+
+def _dimensions(mapping: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": v} for k, v in mapping.items()]
+
+
+def put_metric_alarm(alarm: ResourceRecord) -> dict[str, Any]:
+    """The PutMetricAlarm request pulumi-aws sends for this alarm's inputs."""
+    i = alarm.inputs
+    params: dict[str, Any] = {
+        "AlarmName": i["name"],
+        "AlarmDescription": i["alarmDescription"],
+        "ActionsEnabled": i["actionsEnabled"],
+        "AlarmActions": i["alarmActions"],
+        "OKActions": i["okActions"],
+        "EvaluationPeriods": int(i["evaluationPeriods"]),
+        "DatapointsToAlarm": int(i["datapointsToAlarm"]),
+        "Threshold": i["threshold"],
+        "ComparisonOperator": i["comparisonOperator"],
+        "TreatMissingData": i["treatMissingData"],
+    }
+    if i.get("metricQueries"):
+        params["Metrics"] = []
+        for query in i["metricQueries"]:
+            entry: dict[str, Any] = {"Id": query["id"], "ReturnData": query["returnData"]}
+            if query.get("metric"):
+                metric = query["metric"]
+                entry["MetricStat"] = {
+                    "Metric": {
+                        "Namespace": metric["namespace"],
+                        "MetricName": metric["metricName"],
+                        "Dimensions": _dimensions(metric["dimensions"]),
+                    },
+                    "Period": int(metric["period"]),
+                    "Stat": metric["stat"],
+                }
+            else:
+                entry.update(Expression=query["expression"], Label=query["label"])
+            params["Metrics"].append(entry)
+    else:
+        params.update(
+            Namespace=i["namespace"],
+            MetricName=i["metricName"],
+            Dimensions=_dimensions(i["dimensions"]),
+            Period=int(i["period"]),
+        )
+        if i.get("extendedStatistic"):
+            params["ExtendedStatistic"] = i["extendedStatistic"]
+            params["EvaluateLowSampleCountPercentile"] = i["evaluateLowSampleCountPercentiles"]
+        else:
+            params["Statistic"] = i["statistic"]
+    return params
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_aws_would_accept_the_requests(observability_runs, case):
+    run = observability_runs[case]
+    problems = []
+    for alarm in alarms_of(run):
+        problems += request_problems("cloudwatch", "PutMetricAlarm", put_metric_alarm(alarm))
+    (monitor,) = run.by_type(RUM)
+    config = monitor.inputs["appMonitorConfiguration"]
+    problems += request_problems(
+        "rum",
+        "CreateAppMonitor",
+        {
+            "Name": monitor.inputs["name"],
+            "Domain": monitor.inputs["domain"],
+            "CwLogEnabled": monitor.inputs["cwLogEnabled"],
+            "AppMonitorConfiguration": {
+                "IdentityPoolId": config["identityPoolId"],
+                "GuestRoleArn": config["guestRoleArn"],
+                "SessionSampleRate": config["sessionSampleRate"],
+                "Telemetries": config["telemetries"],
+                "AllowCookies": config["allowCookies"],
+                "EnableXRay": config["enableXray"],
+            },
+        },
+    )
+    (pool,) = run.by_type(IDENTITY_POOL)
+    problems += request_problems(
+        "cognito-identity",
+        "CreateIdentityPool",
+        {
+            "IdentityPoolName": pool.inputs["identityPoolName"],
+            "AllowUnauthenticatedIdentities": pool.inputs["allowUnauthenticatedIdentities"],
+        },
+    )
+    (budget,) = run.by_type(BUDGET)
+    b = budget.inputs
+    problems += request_problems(
+        "budgets",
+        "CreateBudget",
+        {
+            "AccountId": "123456789012",
+            "Budget": {
+                "BudgetName": b["name"],
+                "BudgetLimit": {"Amount": b["limitAmount"], "Unit": b["limitUnit"]},
+                "CostFilters": {f["name"]: f["values"] for f in b["costFilters"]},
+                "TimeUnit": b["timeUnit"],
+                "BudgetType": b["budgetType"],
+            },
+            "NotificationsWithSubscribers": [
+                {
+                    "Notification": {
+                        "NotificationType": n["notificationType"],
+                        "ComparisonOperator": n["comparisonOperator"],
+                        "Threshold": n["threshold"],
+                        "ThresholdType": n["thresholdType"],
+                    },
+                    "Subscribers": [
+                        {"SubscriptionType": "SNS", "Address": a}
+                        for a in n.get("subscriberSnsTopicArns") or []
+                    ]
+                    + [
+                        {"SubscriptionType": "EMAIL", "Address": a}
+                        for a in n.get("subscriberEmailAddresses") or []
+                    ],
+                }
+                for n in b["notifications"]
+            ],
+        },
+    )
+    assert problems == []
+
+
+def test_request_check_catches_a_bad_alarm(observability_runs):
+    (alarm,) = [a for a in alarms_of(observability_runs["prod"]) if a.name.endswith("5xx-rate")][:1]
+    params = put_metric_alarm(alarm)
+    params["TreatMissingData"] = "notbreaching"
+    params["Metrics"][0]["Id"] = ""
+    problems = request_problems("cloudwatch", "PutMetricAlarm", params)
+    assert any("Metrics[0].Id" in p for p in problems)
+    params["ComparisonOperator"] = "Above"
+    assert any(
+        "ComparisonOperator" in p for p in request_problems("cloudwatch", "PutMetricAlarm", params)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Each check fails when the property it guards is broken
 
 
@@ -778,6 +979,15 @@ def test_catalog_sums_every_cache_node_and_refuses_too_many():
         alarm_catalog(AlarmSettings.model_validate({}), scope(nodes=6))
 
 
+def test_a_setting_the_alarms_cannot_serve_stops_the_program_with_one_line():
+    settings = settings_for("prod", cache={"nodes": 6})
+    with pytest.raises(ProgramFailed) as failed:
+        run_program(synthetic_program(settings), stack="prod", config=stack_config("prod")[0])
+    assert "cache.nodes 6" in failed.value.message
+    assert "Traceback" not in failed.value.message
+    assert not any(r.type == ALARM for r in failed.value.resources)
+
+
 def test_dashboard_body_is_json_with_grid_positions():
     catalog = alarm_catalog(AlarmSettings.model_validate({}), scope(cdn=False))
     refs = {
@@ -797,7 +1007,6 @@ def test_dashboard_body_is_json_with_grid_positions():
                 catalog=catalog,
                 rum_app_name="web",
                 cdn_cache_hit_rate_percent=80.0,
-                cdn_additional_metrics=False,
                 database_max_connections=1802,
                 database_proxy_name="proxy",
             )
