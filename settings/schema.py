@@ -248,6 +248,11 @@ class AlarmSettings(Section):
     cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
     notification_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
     rum_sample_rate: Annotated[float, Field(ge=0, le=1)] = 0.1
+    min_requests_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 50
+    """Below this many requests (or cache lookups) per minute a rate alarm (5xx rate, cache hit
+    rate) does not judge: one error in a quiet minute is not an error rate."""
+    cache_evictions_per_five_minutes: Annotated[int, Field(ge=1, le=100_000_000)] = 100
+    """Evictions across all cache nodes in 5 minutes above which the cache is too small."""
 
 
 class BudgetSettings(Section):

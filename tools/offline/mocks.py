@@ -114,13 +114,16 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _computed(self, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
         physical = _physical_name(name, inputs)
+        # pulumi-aws 7: a resource's own `region` input places it outside the provider's region.
+        region = inputs.get("region")
+        m = AwsMocks(region) if isinstance(region, str) and region != self.region else self
         handler = RESOURCE_OUTPUTS.get(typ)
         if handler is not None:
-            return handler(self, name, physical, inputs)
+            return handler(m, name, physical, inputs)
         resource_id = f"{physical}"
         return resource_id, {
             "id": resource_id,
-            "arn": self.arn(typ, f"{typ.split(':')[-1].lower()}/{physical}"),
+            "arn": m.arn(typ, f"{typ.split(':')[-1].lower()}/{physical}"),
         }
 
 
@@ -456,6 +459,36 @@ def _scaling_policy(m: AwsMocks, name: str, physical: str, inputs: dict) -> tupl
         f"policyName/{policy}"
     )
     return policy, {"arn": arn, "name": policy, "alarmArns": []}
+def _topic_subscription(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    arn = f"{inputs.get('topic')}:{_uuid(name, 'subscription')}"
+    pending = inputs.get("protocol") in ("email", "email-json")
+    return arn, {"arn": arn, "pendingConfirmation": pending, "ownerId": ACCOUNT_ID}
+
+
+def _topic_policy(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    return str(inputs.get("arn")), {"owner": ACCOUNT_ID}
+
+
+def _dashboard(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    dashboard = inputs.get("dashboardName") or physical
+    return dashboard, {"dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{dashboard}"}
+
+
+def _budget(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    budget = inputs.get("name") or physical
+    return f"{ACCOUNT_ID}:{budget}", {
+        "name": budget,
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:budgets::{ACCOUNT_ID}:budget/{budget}",
+    }
+
+
+def _role_policy(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    return f"{inputs.get('role')}:{physical}", {"name": physical}
+
+
+def _identity_pool_roles(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    return str(inputs.get("identityPoolId")), {}
 
 
 RESOURCE_OUTPUTS: dict[str, Handler] = {
@@ -510,6 +543,12 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:xray/samplingRule:SamplingRule": _xray_sampling_rule,
     "aws:appautoscaling/target:Target": _scalable_target,
     "aws:appautoscaling/policy:Policy": _scaling_policy,
+    "aws:sns/topicSubscription:TopicSubscription": _topic_subscription,
+    "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:budgets/budget:Budget": _budget,
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment": _identity_pool_roles,
 }
 
 

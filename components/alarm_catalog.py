@@ -1,0 +1,565 @@
+"""Every CloudWatch alarm of a stack, as plain data: what it watches, its threshold (from the
+stack's settings), how it treats missing data and why, and whether it rolls a deploy back.
+
+The Observability component turns each `AlarmSpec` into one `aws.cloudwatch.MetricAlarm`; the
+dashboard draws the same metrics and thresholds; docs/runbooks/alarms.md has one section per
+slug. Nothing here touches Pulumi, so the rules are tested as plain functions.
+
+Missing data, the rule used throughout:
+- `notBreaching` for traffic-driven signals (latency, error rates, hit rates, ECS utilisation):
+  no traffic means no data, and a quiet night is not an incident. The deploy-rollback alarms
+  must use it too: they exist before the service does, and ECS does not watch an alarm that is
+  already in ALARM when a deployment starts (Copilot's documented caveat), so `breaching` would
+  silently switch rollback off.
+- `breaching` for health signals where silence is itself the failure: a target group with no
+  healthy target, a database or cache node that stops reporting.
+
+Not here, on purpose:
+- RDS `ReplicaLag`: the stacks have no read replica. A Multi-AZ *instance* deployment keeps a
+  synchronous standby that serves no reads and publishes no ReplicaLag; add the alarm with the
+  first read replica (or a Multi-AZ DB *cluster*).
+- CloudFront cache hit rate when the distribution's additional metrics are off
+  (`cdn.realtimeMetrics: false`): AWS publishes no `CacheHitRate` then, and an alarm on a metric
+  that never exists stays OK forever, which reads as "healthy".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from settings.schema import AlarmSettings
+
+Comparison = Literal[
+    "GreaterThanThreshold",
+    "GreaterThanOrEqualToThreshold",
+    "LessThanThreshold",
+    "LessThanOrEqualToThreshold",
+]
+MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
+Source = Literal[
+    "load_balancer", "target_group", "cluster", "service", "db_instance", "cache_group",
+    "distribution",
+]  # fmt: skip
+"""What a dimension value refers to; the component resolves each to an Output at deploy time:
+load balancer / target group ARN suffix, ECS cluster / service name, RDS instance identifier,
+ElastiCache replication group id, CloudFront distribution id."""
+
+HOME = "home"
+GLOBAL_METRICS_REGION = "us-east-1"
+"""CloudFront publishes its metrics only in us-east-1 (dimension Region=Global); an alarm on
+them must live there too."""
+
+# CloudWatch caps a metric-math alarm at 10 metrics (a hard limit).
+MAX_METRICS_PER_ALARM = 10
+QUERY_ID = re.compile(r"[a-z][a-zA-Z0-9_]*")
+"""MetricDataQuery ids: a lowercase letter first (PutMetricAlarm rejects others)."""
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A dimension value known only at deploy time, e.g. the load balancer's ARN suffix."""
+
+    source: Source
+    suffix: str = ""
+    """Appended to the resolved value, e.g. '-001' for the first node of a replication group."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One CloudWatch metric with its statistic, as an alarm or a graph reads it."""
+
+    id: str
+    """Metric-math id: a lowercase letter first, then letters, digits, underscores."""
+    namespace: str
+    name: str
+    dimensions: tuple[tuple[str, Ref | str], ...]
+    stat: str
+    """Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99."""
+    period: int = 60
+    label: str = ""
+
+    @property
+    def is_percentile(self) -> bool:
+        return self.stat.startswith("p")
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A metric-math expression over metric ids (and earlier expression ids)."""
+
+    id: str
+    expression: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One alarm, independent of Pulumi."""
+
+    slug: str
+    """The name after the stack prefix (components.naming.alarm_name) and the runbook heading."""
+    summary: str
+    """What ALARM means, one sentence (the alarm description starts with it)."""
+    metrics: tuple[Metric, ...]
+    expressions: tuple[Expression, ...]
+    """Empty: the alarm watches its one metric. Otherwise it watches the last expression."""
+    threshold: float
+    comparison: Comparison
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    treat_missing_data: MissingData
+    missing_data_reason: str
+    rolls_back_deploy: bool
+    setting: str
+    """The stack-file key the threshold comes from, e.g. alarms.p99LatencySeconds."""
+    owners_target: str | None = None
+    """The owners' target this alarm guards (p99-latency, error-rate, cache-hit-rate)."""
+    region: str = HOME
+    """HOME (the stack's region) or GLOBAL_METRICS_REGION."""
+
+    @property
+    def watched_id(self) -> str:
+        return self.expressions[-1].id if self.expressions else self.metrics[0].id
+
+    @property
+    def period(self) -> int:
+        return self.metrics[0].period
+
+
+@dataclass(frozen=True)
+class WatchedScope:
+    """The facts about a stack that decide which alarms exist and what limits they use."""
+
+    cache_nodes: int
+    """Nodes in the replication group; their ids are `<group id>-001` ... (cluster mode off)."""
+    database_max_connections: int
+    """The instance class's default max_connections (settings.database.max_connections)."""
+    cdn_additional_metrics: bool
+    """CloudFront additional metrics (CacheHitRate) are on for the distribution."""
+
+
+def cache_node_suffixes(nodes: int) -> list[str]:
+    """Member cluster ids of a cluster-mode-disabled replication group: `<id>-001`, `-002`..."""
+    return [f"-{index:03d}" for index in range(1, nodes + 1)]
+
+
+def alarm_catalog(alarms: AlarmSettings, scope: WatchedScope) -> tuple[AlarmSpec, ...]:
+    """Every alarm of the stack, thresholds taken from `alarms` (defaults: the owners' targets)."""
+    if 2 * scope.cache_nodes > MAX_METRICS_PER_ALARM:
+        raise ValueError(
+            f"cache.nodes {scope.cache_nodes}: the cache hit-rate alarm sums CacheHits and "
+            f"CacheMisses over every node and CloudWatch allows {MAX_METRICS_PER_ALARM} metrics "
+            f"per alarm; use at most {MAX_METRICS_PER_ALARM // 2} nodes"
+        )
+    specs = [
+        *_load_balancer_alarms(alarms),
+        *_service_alarms(alarms),
+        *_database_alarms(alarms, scope),
+        *_cache_alarms(alarms, scope),
+        *_cdn_alarms(alarms, scope),
+    ]
+    _check(specs)
+    return tuple(specs)
+
+
+def rollback_slugs(catalog: tuple[AlarmSpec, ...]) -> list[str]:
+    return [spec.slug for spec in catalog if spec.rolls_back_deploy]
+
+
+def samples_per_period(alarms: AlarmSettings, period: int) -> int:
+    """The minimum sample size (requests or lookups) of one period of a rate alarm."""
+    return max(1, math.ceil(alarms.min_requests_per_minute * period / 60))
+
+
+LB = (("LoadBalancer", Ref("load_balancer")),)
+TG = (("TargetGroup", Ref("target_group")), ("LoadBalancer", Ref("load_balancer")))
+SERVICE = (("ClusterName", Ref("cluster")), ("ServiceName", Ref("service")))
+DB = (("DBInstanceIdentifier", Ref("db_instance")),)
+CDN = (("DistributionId", Ref("distribution")), ("Region", "Global"))
+NO_TRAFFIC = "no requests, no data: a quiet period is not an incident"
+BEFORE_SERVICE = (
+    "the alarm exists before the service's first task; ECS ignores a rollback alarm already in "
+    "ALARM when a deploy starts, and no tasks at all is the no-healthy-hosts alarm's job"
+)
+
+
+def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
+    period = 60
+    minimum = samples_per_period(alarms, period)
+    return [
+        AlarmSpec(
+            slug="alb-p99-latency",
+            summary=(
+                f"The 99th percentile of the targets' response time is above "
+                f"{alarms.p99_latency_seconds} s (owners' target: P99 < 500 ms)."
+            ),
+            metrics=(Metric("p99", "AWS/ApplicationELB", "TargetResponseTime", LB, "p99", period),),
+            expressions=(),
+            threshold=alarms.p99_latency_seconds,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason=f"{NO_TRAFFIC}; too few samples for a p99 are ignored too",
+            rolls_back_deploy=True,
+            setting="alarms.p99LatencySeconds",
+            owners_target="p99-latency",
+        ),
+        AlarmSpec(
+            slug="alb-5xx-rate",
+            summary=(
+                f"More than {alarms.error_rate_percent} % of requests end in a 5xx from the "
+                "targets or the load balancer (owners' target: error rate < 0.1 %)."
+            ),
+            metrics=(
+                Metric("target5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", LB, "Sum"),
+                Metric("lb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", LB, "Sum"),
+                Metric("routed", "AWS/ApplicationELB", "RequestCount", LB, "Sum"),
+            ),
+            expressions=(
+                Expression("errors", "FILL(target5xx, 0) + FILL(lb5xx, 0)", "5xx responses"),
+                # RequestCount leaves out requests the ALB rejected before choosing a target
+                # (e.g. 503 with no healthy target), so those are added back.
+                Expression("requests", "FILL(routed, 0) + FILL(lb5xx, 0)", "requests"),
+                Expression(
+                    "rate",
+                    f"IF(requests >= {minimum}, 100 * errors / requests, 0)",
+                    f"5xx % of requests (0 below {minimum} requests/min)",
+                ),
+            ),
+            threshold=alarms.error_rate_percent,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason=f"{NO_TRAFFIC}; below the minimum request count the rate is 0",
+            rolls_back_deploy=True,
+            setting="alarms.errorRatePercent",
+            owners_target="error-rate",
+        ),
+        AlarmSpec(
+            slug="alb-unhealthy-hosts",
+            summary="At least one registered task fails the target group's health check.",
+            metrics=(
+                Metric("unhealthy", "AWS/ApplicationELB", "UnHealthyHostCount", TG, "Maximum"),
+            ),
+            expressions=(),
+            threshold=0,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason=BEFORE_SERVICE,
+            rolls_back_deploy=True,
+            setting="(fixed: any unhealthy target)",
+        ),
+        AlarmSpec(
+            slug="alb-no-healthy-hosts",
+            summary="The target group has no healthy task: the site is down.",
+            metrics=(Metric("healthy", "AWS/ApplicationELB", "HealthyHostCount", TG, "Minimum"),),
+            expressions=(),
+            threshold=1,
+            comparison="LessThanThreshold",
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            treat_missing_data="breaching",
+            missing_data_reason="silence means no target reports at all, which is an outage",
+            rolls_back_deploy=False,
+            setting="(fixed: fewer than 1 healthy target)",
+        ),
+    ]
+
+
+def _service_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
+    def utilisation(kind: str, metric: str, value: float, key: str) -> AlarmSpec:
+        return AlarmSpec(
+            slug=f"ecs-{kind}-high",
+            summary=f"The web service's average {kind} use is above {value} % of its tasks' size.",
+            metrics=(Metric(kind, "AWS/ECS", metric, SERVICE, "Average"),),
+            expressions=(),
+            threshold=value,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason=BEFORE_SERVICE,
+            rolls_back_deploy=True,
+            setting=key,
+        )
+
+    return [
+        utilisation(
+            "cpu", "CPUUtilization", alarms.service_cpu_percent, "alarms.serviceCpuPercent"
+        ),
+        utilisation(
+            "memory",
+            "MemoryUtilization",
+            alarms.service_memory_percent,
+            "alarms.serviceMemoryPercent",
+        ),
+    ]
+
+
+def _database_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
+    silent_database = "an instance that stops reporting is down or being replaced"
+    connection_limit = math.floor(
+        scope.database_max_connections * alarms.database_connections_percent / 100
+    )
+    return [
+        AlarmSpec(
+            slug="rds-cpu-high",
+            summary=f"The database instance's CPU is above {alarms.database_cpu_percent} %.",
+            metrics=(Metric("cpu", "AWS/RDS", "CPUUtilization", DB, "Average", 300),),
+            expressions=(),
+            threshold=alarms.database_cpu_percent,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data="breaching",
+            missing_data_reason=silent_database,
+            rolls_back_deploy=False,
+            setting="alarms.databaseCpuPercent",
+        ),
+        AlarmSpec(
+            slug="rds-free-storage-low",
+            summary=f"The database has less than {alarms.database_free_storage_gb} GiB free.",
+            metrics=(Metric("free", "AWS/RDS", "FreeStorageSpace", DB, "Minimum", 300),),
+            expressions=(),
+            threshold=alarms.database_free_storage_gb * GIB,
+            comparison="LessThanThreshold",
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            treat_missing_data="breaching",
+            missing_data_reason=silent_database,
+            rolls_back_deploy=False,
+            setting="alarms.databaseFreeStorageGb",
+        ),
+        AlarmSpec(
+            slug="rds-connections-high",
+            summary=(
+                f"Open database connections are above {connection_limit} "
+                f"({alarms.database_connections_percent} % of the instance's "
+                f"{scope.database_max_connections})."
+            ),
+            metrics=(Metric("connections", "AWS/RDS", "DatabaseConnections", DB, "Maximum"),),
+            expressions=(),
+            threshold=connection_limit,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="breaching",
+            missing_data_reason=silent_database,
+            rolls_back_deploy=False,
+            setting="alarms.databaseConnectionsPercent",
+        ),
+    ]
+
+
+def _cache_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
+    suffixes = cache_node_suffixes(scope.cache_nodes)
+
+    def per_node(prefix: str, metric: str, stat: str, period: int = 60) -> tuple[Metric, ...]:
+        return tuple(
+            Metric(
+                f"{prefix}{index}",
+                "AWS/ElastiCache",
+                metric,
+                (("CacheClusterId", Ref("cache_group", suffix)),),
+                stat,
+                period,
+                f"{metric} node {suffix[1:]}",
+            )
+            for index, suffix in enumerate(suffixes, start=1)
+        )
+
+    def filled_sum(metrics: tuple[Metric, ...]) -> str:
+        return " + ".join(f"FILL({m.id}, 0)" for m in metrics)
+
+    hit_period = 300
+    hits = per_node("hits", "CacheHits", "Sum", hit_period)
+    misses = per_node("misses", "CacheMisses", "Sum", hit_period)
+    minimum = samples_per_period(alarms, hit_period)
+    engine_cpu = per_node("cpu", "EngineCPUUtilization", "Average")
+    memory = per_node("memory", "DatabaseMemoryUsagePercentage", "Maximum")
+    evictions = per_node("evictions", "Evictions", "Sum", 300)
+    silent_cache = "a cache whose nodes all stop reporting is down or being replaced"
+    return [
+        AlarmSpec(
+            slug="cache-hit-rate-low",
+            summary=(
+                f"Fewer than {alarms.cache_hit_rate_percent} % of cache lookups hit, over all "
+                "nodes (owners' target: cache hit rate > 80 %)."
+            ),
+            metrics=hits + misses,
+            expressions=(
+                Expression("hits", filled_sum(hits), "hits"),
+                Expression("lookups", f"hits + {filled_sum(misses)}", "lookups"),
+                Expression(
+                    "hitrate",
+                    f"IF(lookups >= {minimum}, 100 * hits / lookups, 100)",
+                    f"hit rate % (100 below {minimum} lookups per 5 min)",
+                ),
+            ),
+            threshold=alarms.cache_hit_rate_percent,
+            comparison="LessThanThreshold",
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason="no lookups, no data; below the minimum lookups the rate is 100",
+            rolls_back_deploy=False,
+            setting="alarms.cacheHitRatePercent",
+            owners_target="cache-hit-rate",
+        ),
+        AlarmSpec(
+            slug="cache-engine-cpu-high",
+            summary=(
+                f"The busiest cache node's engine thread is above {alarms.cache_cpu_percent} % "
+                "CPU (Valkey/Redis run commands on one thread)."
+            ),
+            metrics=engine_cpu,
+            expressions=(
+                Expression("busiest", f"MAX([{', '.join(m.id for m in engine_cpu)}])", "max"),
+            ),
+            threshold=alarms.cache_cpu_percent,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="breaching",
+            missing_data_reason=silent_cache,
+            rolls_back_deploy=False,
+            setting="alarms.cacheCpuPercent",
+        ),
+        AlarmSpec(
+            slug="cache-memory-high",
+            summary=f"A cache node uses more than {alarms.cache_memory_percent} % of its memory.",
+            metrics=memory,
+            expressions=(
+                Expression("fullest", f"MAX([{', '.join(m.id for m in memory)}])", "max"),
+            ),
+            threshold=alarms.cache_memory_percent,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="breaching",
+            missing_data_reason=silent_cache,
+            rolls_back_deploy=False,
+            setting="alarms.cacheMemoryPercent",
+        ),
+        AlarmSpec(
+            slug="cache-evictions",
+            summary=(
+                f"The cache evicted more than {alarms.cache_evictions_per_five_minutes} keys in "
+                "5 minutes: it is too small for the working set."
+            ),
+            metrics=evictions,
+            expressions=(Expression("evicted", filled_sum(evictions), "evictions"),),
+            threshold=alarms.cache_evictions_per_five_minutes,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            treat_missing_data="notBreaching",
+            missing_data_reason="no evictions are reported as no data on a quiet cache",
+            rolls_back_deploy=False,
+            setting="alarms.cacheEvictionsPerFiveMinutes",
+        ),
+    ]
+
+
+def _cdn_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
+    period = 60
+    minimum = samples_per_period(alarms, period)
+    requests = Metric("requests", "AWS/CloudFront", "Requests", CDN, "Sum", period)
+    specs = [
+        AlarmSpec(
+            slug="cdn-5xx-rate",
+            summary=(
+                f"More than {alarms.error_rate_percent} % of viewer requests get a 5xx from "
+                "CloudFront (origin errors and CloudFront's own, e.g. origin unreachable)."
+            ),
+            metrics=(
+                Metric("errorrate", "AWS/CloudFront", "5xxErrorRate", CDN, "Average", period),
+                requests,
+            ),
+            expressions=(
+                Expression(
+                    "rate",
+                    f"IF(FILL(requests, 0) >= {minimum}, errorrate, 0)",
+                    f"5xx % of viewer requests (0 below {minimum} requests/min)",
+                ),
+            ),
+            threshold=alarms.error_rate_percent,
+            comparison="GreaterThanThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason=NO_TRAFFIC,
+            rolls_back_deploy=False,
+            setting="alarms.errorRatePercent",
+            owners_target="error-rate",
+            region=GLOBAL_METRICS_REGION,
+        )
+    ]
+    if scope.cdn_additional_metrics:
+        hit_period = 300
+        hit_minimum = samples_per_period(alarms, hit_period)
+        specs.append(
+            AlarmSpec(
+                slug="cdn-cache-hit-rate-low",
+                summary=(
+                    f"CloudFront serves fewer than {alarms.cdn_cache_hit_rate_percent} % of "
+                    "cacheable requests from its cache (owners' target: cache hit rate > 80 %)."
+                ),
+                metrics=(
+                    Metric("hitrate", "AWS/CloudFront", "CacheHitRate", CDN, "Average", hit_period),
+                    Metric("requests", "AWS/CloudFront", "Requests", CDN, "Sum", hit_period),
+                ),
+                expressions=(
+                    Expression(
+                        "rate",
+                        f"IF(FILL(requests, 0) >= {hit_minimum}, hitrate, 100)",
+                        f"hit rate % (100 below {hit_minimum} requests per 5 min)",
+                    ),
+                ),
+                threshold=alarms.cdn_cache_hit_rate_percent,
+                comparison="LessThanThreshold",
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
+                treat_missing_data="notBreaching",
+                missing_data_reason=NO_TRAFFIC,
+                rolls_back_deploy=False,
+                setting="alarms.cdnCacheHitRatePercent",
+                owners_target="cache-hit-rate",
+                region=GLOBAL_METRICS_REGION,
+            )
+        )
+    return specs
+
+
+def _check(specs: list[AlarmSpec]) -> None:
+    """Shape rules AWS enforces at deploy time, checked while the catalog is built."""
+    slugs = [spec.slug for spec in specs]
+    if len(set(slugs)) != len(slugs):
+        raise ValueError(f"duplicate alarm slugs: {sorted(slugs)}")
+    for spec in specs:
+        if len(spec.metrics) > MAX_METRICS_PER_ALARM:
+            raise ValueError(f"{spec.slug}: {len(spec.metrics)} metrics, CloudWatch allows 10")
+        if not spec.expressions and len(spec.metrics) != 1:
+            raise ValueError(f"{spec.slug}: several metrics need an expression to watch")
+        if spec.rolls_back_deploy and spec.region != HOME:
+            raise ValueError(f"{spec.slug}: ECS only reads alarms in the service's own region")
+        if spec.rolls_back_deploy and spec.treat_missing_data == "breaching":
+            raise ValueError(f"{spec.slug}: a rollback alarm must not start in ALARM")
+        if not 1 <= spec.datapoints_to_alarm <= spec.evaluation_periods:
+            raise ValueError(f"{spec.slug}: datapoints_to_alarm must be 1..evaluation_periods")
+        periods = {metric.period for metric in spec.metrics}
+        if len(periods) != 1:
+            raise ValueError(f"{spec.slug}: metrics with different periods {sorted(periods)}")
+        if not all(p in (10, 20, 30) or p % 60 == 0 for p in periods):
+            raise ValueError(f"{spec.slug}: a period must be 10, 20, 30 or a multiple of 60")
+        ids = [m.id for m in spec.metrics] + [e.id for e in spec.expressions]
+        if len(set(ids)) != len(ids) or not all(QUERY_ID.fullmatch(i) for i in ids):
+            raise ValueError(f"{spec.slug}: query ids must be unique and match {QUERY_ID.pattern}")

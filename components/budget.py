@@ -1,0 +1,51 @@
+"""The stack's monthly cost budget, as plain data: amount, the cost-tag filter, and when it warns.
+
+The owners fear cost overruns; their estimate for the new managed services is +$170-350 a month
+on top of what runs today. A budget warns on the forecast (80 %) before the month is lost, and
+again when actual spend passes the amount (100 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FORECAST_ALERT_PERCENT = 80.0
+ACTUAL_ALERT_PERCENT = 100.0
+MAX_EMAIL_SUBSCRIBERS = 10
+"""AWS Budgets: at most 10 e-mail subscribers (plus 1 SNS topic) per notification."""
+
+
+@dataclass(frozen=True)
+class BudgetAlert:
+    notification_type: Literal["FORECASTED", "ACTUAL"]
+    threshold_percent: float
+
+
+ALERTS = (
+    BudgetAlert("FORECASTED", FORECAST_ALERT_PERCENT),
+    BudgetAlert("ACTUAL", ACTUAL_ALERT_PERCENT),
+)
+
+
+def limit_amount(monthly_usd: float) -> str:
+    """Budgets takes the amount as a decimal string; '250' rather than '250.0'."""
+    return f"{monthly_usd:g}" if monthly_usd == int(monthly_usd) else f"{monthly_usd:.2f}"
+
+
+def cost_tag_filter(tag_key: str, tag_value: str) -> dict[str, object]:
+    """A TagKeyValue cost filter on a user-defined cost-allocation tag.
+
+    The tag must be activated as a cost-allocation tag in the Billing console (once per account)
+    before the budget sees any spend; until then the budget stays at $0.
+    """
+    return {"name": "TagKeyValue", "values": [f"user:{tag_key}${tag_value}"]}
+
+
+def email_subscribers(emails: list[str]) -> list[str]:
+    if len(emails) > MAX_EMAIL_SUBSCRIBERS:
+        raise ValueError(
+            f"budget.alertEmails has {len(emails)} addresses; AWS Budgets allows "
+            f"{MAX_EMAIL_SUBSCRIBERS} per notification (subscribe a list, or use the SNS topic)"
+        )
+    return sorted(set(emails))
