@@ -31,10 +31,13 @@ def create_kms_key(
     parent: pulumi.Resource,
     grants: Sequence[ServiceGrant] = (),
     protect: bool = False,
+    region: pulumi.Input[str] | None = None,
 ) -> aws.kms.Key:
     """A symmetric key with yearly rotation, a 30-day deletion window and `alias/<alias>`.
 
     The alias must be unique in the account and region: pass the stack's name prefix in it.
+    `region` places the key (and its alias) in another region than the provider's, e.g. for
+    backups replicated to a disaster-recovery region (pulumi-aws 7 per-resource region).
     """
     identity = aws.get_caller_identity_output()
     partition = aws.get_partition_output()
@@ -90,12 +93,14 @@ def create_kms_key(
         rotation_period_in_days=365,
         deletion_window_in_days=30,
         policy=policy.json,
+        region=region,
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     aws.kms.Alias(
         f"{name}-alias",
         name=f"alias/{alias}",
         target_key_id=key.key_id,
+        region=region,
         opts=pulumi.ResourceOptions(parent=key),
     )
     return key
