@@ -191,3 +191,17 @@ def test_the_cache_endpoint_is_exported_and_holds_no_secret(each_stack: StackRun
     assert each_stack.outputs["cacheEndpoint"] == group.outputs["primaryEndpointAddress"]
     assert each_stack.outputs["cachePort"] == 6379
     assert each_stack.outputs["cacheReplicationGroupId"] == group.outputs["id"]
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [("snapshotWindow", "3:00-4:00"), ("maintenanceWindow", "sunday:05:00-sun:06:00")],
+)
+def test_cache_windows_are_validated_by_key(key: str, value: str) -> None:
+    config, _ = stack_config("prod")
+    section = json.loads(config["perfcheck:cache"])
+    config["perfcheck:cache"] = json.dumps({**section, key: value})
+    with pytest.raises(SettingsError) as caught:
+        settings_from_config("perfcheck", "prod", config)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"perfcheck:cache.{key}: got '{value}'; string should match"), problem

@@ -26,7 +26,7 @@ from components.engine_versions import (
     postgres_major,
     postgres_parameter_group_family,
 )
-from settings import Settings, settings_from_config
+from settings import Settings, SettingsError, settings_from_config
 from tools.offline.records import ResourceRecord, StackRun
 from tools.offline.runner import run_program, stack_config
 
@@ -363,3 +363,24 @@ def test_proxy_without_its_security_group_is_a_clear_error() -> None:
 
     with pytest.raises(Exception, match="proxyEnabled is true but the network has no db-proxy"):
         run_program(program)
+
+
+# ---- the settings this tier added -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key,value,expected",
+    [
+        ("slowStatementMs", -1, "perfcheck:database.slowStatementMs: got -1; input should be"),
+        ("logRetentionDays", 45, "perfcheck:database.logRetentionDays: got 45; input should be"),
+        ("logRetentionDays", "30", "perfcheck:database.logRetentionDays: got '30'; input should"),
+    ],
+)
+def test_new_database_settings_are_validated_by_key(key: str, value: object, expected: str) -> None:
+    config, _ = stack_config("prod")
+    section = json.loads(config["perfcheck:database"])
+    config["perfcheck:database"] = json.dumps({**section, key: value})
+    with pytest.raises(SettingsError) as caught:
+        settings_from_config("perfcheck", "prod", config)
+    (problem,) = caught.value.problems
+    assert problem.startswith(expected), problem
