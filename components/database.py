@@ -181,7 +181,9 @@ class Database(pulumi.ComponentResource):
             )
             for log_type in RDS_LOG_EXPORTS
         ]
-        monitoring_role = self._monitoring_role(name, partition.partition, identity.account_id)
+        monitoring_role, monitoring_policy = self._monitoring_role(
+            name, partition.partition, identity.account_id
+        )
 
         # A final snapshot name must be new in the account: a random suffix per instance
         # lifetime keeps a second destroy/recreate cycle from colliding with the first snapshot.
@@ -240,7 +242,8 @@ class Database(pulumi.ComponentResource):
                 parent=self,
                 protect=protect,
                 # RDS would otherwise create the export log groups itself, without retention.
-                depends_on=[*log_groups, monitoring_role],
+                # RDS checks the monitoring role's permissions when the instance is created.
+                depends_on=[*log_groups, monitoring_role, monitoring_policy],
             ),
         )
         self.instance_arn = instance.arn
@@ -303,7 +306,7 @@ class Database(pulumi.ComponentResource):
 
     def _monitoring_role(
         self, name: str, partition: pulumi.Output[str], account_id: pulumi.Output[str]
-    ) -> aws.iam.Role:
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
         """The role enhanced monitoring publishes OS metrics with (AWS's managed policy)."""
         assume = aws.iam.get_policy_document_output(
             statements=[
@@ -330,7 +333,7 @@ class Database(pulumi.ComponentResource):
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.iam.RolePolicyAttachment(
+        attachment = aws.iam.RolePolicyAttachment(
             f"{name}-monitoring-policy",
             role=role.name,
             policy_arn=pulumi.Output.concat(
@@ -338,7 +341,7 @@ class Database(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=role),
         )
-        return role
+        return role, attachment
 
     def _replicate_backups(
         self,

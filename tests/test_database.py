@@ -218,6 +218,7 @@ def test_enhanced_monitoring_uses_the_aws_managed_role_policy(each_stack: StackR
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "database-monitoring-policy"
     )
     assert attachment.wire_inputs["role"] == role.outputs["name"]
+    assert attachment.urn in instance_of(each_stack).dependencies
     assert attachment.wire_inputs["policyArn"] == (
         "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
     )
