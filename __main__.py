@@ -1,14 +1,24 @@
 """perfcheck: the ECS Performance Check App on production-grade AWS. Composition only:
-settings in, components, exports out."""
+settings in, components, exports out.
+
+Order: network -> secrets -> database, cache -> load balancer -> CDN -> observability (its alarms
+must exist before the service that rolls back on them) -> web service.
+"""
 
 import pulumi
 import pulumi_aws as aws
 
+from components.cache import Cache
 from components.cdn import Cdn
+from components.database import Database
 from components.load_balancer import LoadBalancer
+from components.migration import Migration
+from components.naming import cluster_name, service_name
 from components.network import Network
+from components.observability import Observability
 from components.secrets import AppSecretsComponent
 from components.tagging import apply_cost_tags
+from components.web_service import WebService
 from settings import SettingsError, load_settings
 
 try:
@@ -51,6 +61,58 @@ app_secrets = AppSecretsComponent(
     opts=with_aws,
 )
 
+database = Database(
+    "database",
+    {
+        "name_prefix": settings.name_prefix,
+        "database": settings.database,
+        "is_prod": settings.is_prod,
+        "protect": settings.protect,
+        "subnet_ids": network.isolated_subnet_ids,
+        "security_group_id": network.database_sg_id,
+        "proxy_security_group_id": network.database_proxy_sg_id,
+    },
+    opts=with_aws,
+)
+
+cache = Cache(
+    "cache",
+    {
+        "name_prefix": settings.name_prefix,
+        "cache": settings.cache,
+        "is_prod": settings.is_prod,
+        "protect": settings.protect,
+        "subnet_ids": network.isolated_subnet_ids,
+        "security_group_id": network.cache_sg_id,
+        "auth_token": app_secrets.secrets.redis_auth_token_value,
+    },
+    opts=with_aws,
+)
+
+if settings.migration.enabled:
+    # The one-off copy off the EFS-backed PostgreSQL (docs/runbooks/database-migration.md).
+    migration = Migration(
+        "migration",
+        {
+            "name_prefix": settings.name_prefix,
+            "migration": settings.migration,
+            "vpc_id": network.vpc_id,
+            "vpc_cidr": settings.network.cidr,
+            "database_security_group_id": network.database_sg_id,
+            "target_host": database.instance_address,
+            "target_database": settings.database.database_name,
+            "target_secret": database.master_secret,
+            "postgres_major": settings.database.major_version,
+            "architecture": settings.service.architecture,
+            "log_retention_days": settings.database.log_retention_days,
+            "log_key_arn": database.key_arn,
+        },
+        opts=with_aws,
+    )
+    pulumi.export("migrationTaskDefinitionArn", migration.task_definition_arn)
+    pulumi.export("migrationSecurityGroupId", migration.security_group_id)
+    pulumi.export("migrationLogGroup", migration.log_group_name)
+
 load_balancer = LoadBalancer(
     "load-balancer",
     {
@@ -83,10 +145,80 @@ cdn = Cdn(
     opts=with_aws,
 )
 
+observability = Observability(
+    "observability",
+    {
+        "name_prefix": settings.name_prefix,
+        "region": settings.region,
+        "alarms": settings.alarms,
+        "budget": settings.budget,
+        "budget_cost_tag": ("CostCenter", settings.tags.cost_center),
+        "cluster_name": cluster_name(settings.name_prefix),
+        "service_name": service_name(settings.name_prefix),
+        "load_balancer": load_balancer.origin,
+        "database": database.connection,
+        "database_max_connections": settings.database.max_connections,
+        "cache": cache.connection,
+        "cache_nodes": settings.cache.nodes,
+        "distribution": cdn.distribution,
+        "cdn_additional_metrics": settings.cdn.realtime_metrics,
+        "public_domain": settings.cdn.domain_name,
+        "protect": settings.protect,
+    },
+    opts=with_aws,
+)
+
+web = WebService(
+    "web",
+    {
+        "name_prefix": settings.name_prefix,
+        "project": settings.project,
+        "stack": settings.stack,
+        "environment": settings.environment,
+        "region": settings.region,
+        "service": settings.service,
+        "private_subnet_ids": network.private_subnet_ids,
+        "security_group_id": network.service_sg_id,
+        "cluster_name": cluster_name(settings.name_prefix),
+        "service_name": service_name(settings.name_prefix),
+        "origin": load_balancer.origin,
+        "database": database.connection,
+        "cache": cache.connection,
+        "secrets": app_secrets.secrets,
+        "distribution": cdn.distribution,
+        "rollback_alarm_names": observability.rollback_alarm_names,
+        "log_retention_days": settings.service.log_retention_days,
+        "xray_insights": settings.is_prod,
+        "protect": settings.protect,
+    },
+    opts=with_aws,
+)
+
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("databaseEndpoint", database.connection.host)
+pulumi.export("databasePort", database.connection.port)
+pulumi.export("databaseName", database.connection.database_name)
+pulumi.export("databaseInstanceIdentifier", database.connection.instance_identifier)
+pulumi.export("databaseMasterSecretArn", database.master_secret.arn)
+pulumi.export("cacheEndpoint", cache.connection.host)
+pulumi.export("cachePort", cache.connection.port)
+pulumi.export("cacheReplicationGroupId", cache.connection.replication_group_id)
 pulumi.export("albDnsName", load_balancer.dns_name)
 pulumi.export("distributionId", cdn.distribution.id)
 pulumi.export("cdnDomainName", cdn.distribution.domain_name)
 pulumi.export("publicUrl", cdn.public_url)
+pulumi.export("clusterName", web.cluster_name)
+pulumi.export("serviceName", web.service_name)
+pulumi.export("taskDefinitionArn", web.task_definition_arn)
+pulumi.export("taskRoleArn", web.task_role_arn)
+pulumi.export("logGroupNames", web.log_group_names)
+pulumi.export("rollbackAlarmNames", observability.rollback_alarm_names)
+pulumi.export("alarmTopicArn", observability.alarm_topic_arn)
+pulumi.export("dashboardName", observability.dashboard_name)
+pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
+pulumi.export("rumIdentityPoolId", observability.rum_identity_pool_id)
+pulumi.export("rumGuestRoleArn", observability.rum_guest_role_arn)
+pulumi.export("rumRegion", observability.rum_region)
+pulumi.export("budgetName", observability.budget_name)

@@ -31,13 +31,13 @@ def create_kms_key(
     parent: pulumi.Resource,
     grants: Sequence[ServiceGrant] = (),
     protect: bool = False,
-    region: str | None = None,
+    region: pulumi.Input[str] | None = None,
 ) -> aws.kms.Key:
     """A symmetric key with yearly rotation, a 30-day deletion window and `alias/<alias>`.
 
     The alias must be unique in the account and region: pass the stack's name prefix in it.
-    `region` places key and alias outside the provider's region (e.g. us-east-1 for what
-    CloudFront's metrics and alarms need); None keeps the provider's region.
+    `region` places the key and its alias outside the provider's region: us-east-1 for what
+    CloudFront's metrics and alarms need, the disaster-recovery region for replicated backups.
     """
     identity = aws.get_caller_identity_output()
     partition = aws.get_partition_output()

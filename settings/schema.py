@@ -20,6 +20,7 @@ from components.app_contract import (
     NEXTJS_DEFAULT_PORT,
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
+from components.engine_versions import cache_parameter_group_family
 from deploycheck.fargate import fargate_size_problem
 from settings.capacity import (
     RDS_MEMORY_GIB,
@@ -160,6 +161,11 @@ class DatabaseSettings(Section):
     dr_region: Annotated[str, Field(pattern=REGION_PATTERN)] | None = None
     """Region that receives replicated automated backups (disaster recovery); None = off."""
     password_rotation_days: Annotated[int, Field(ge=1, le=365)] = 30
+    slow_statement_ms: Annotated[int, Field(ge=0, le=600_000)] = 500
+    """Statements slower than this (ms) are logged (log_min_duration_statement); the owners'
+    p99 target is 500 ms, so anything slower is worth a look."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the exported `postgresql` and `upgrade` log groups."""
 
     @field_validator("instance_class")
     @classmethod
@@ -202,6 +208,19 @@ class CacheSettings(Section):
     multi_az: bool
     snapshot_retention_days: Annotated[int, Field(ge=1, le=35)]
     slow_log_retention_days: RetentionDays = 14
+    snapshot_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "03:00-04:00"
+    """Daily UTC window of the automatic snapshot (must not overlap maintenanceWindow)."""
+    maintenance_window: Annotated[
+        str, Field(pattern=rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$")
+    ] = "sun:05:00-sun:06:00"  # fmt: skip
+
+    @model_validator(mode="after")
+    def _engine_version_has_a_family(self) -> CacheSettings:
+        try:
+            cache_parameter_group_family(self.engine, self.engine_version)
+        except ValueError as error:
+            raise ValueError(f"engineVersion: {error}") from None
+        return self
 
     @model_validator(mode="after")
     def _failover_needs_replicas(self) -> CacheSettings:
@@ -276,6 +295,30 @@ class MigrationSettings(Section):
         None
     )
     """Secrets Manager secret with the old database's credentials (JSON: username, password)."""
+    source_secret_kms_key_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:kms:")] | None = None
+    """The customer-managed key of that secret, if any (None: the aws/secretsmanager key)."""
+    source_port: Annotated[int, Field(ge=1, le=65535)] = 5432
+    source_database_name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")] | None = (
+        None
+    )
+    """The old database's name; None = the same as database.databaseName."""
+    source_cidr: str | None = None
+    """Where the old PostgreSQL lives, for the task's egress rule; None = the VPC's range."""
+    source_ssl_mode: Literal[
+        "disable", "allow", "prefer", "require", "verify-ca", "verify-full"
+    ] = "prefer"
+    """libpq sslmode towards the old database (the EFS-backed one often has no TLS)."""
+
+    @field_validator("source_cidr")
+    @classmethod
+    def _source_cidr_is_a_network(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ipaddress.IPv4Network(value)
+        except ValueError as error:
+            raise ValueError(f"not an IPv4 CIDR block ({error})") from None
+        return value
 
     @model_validator(mode="after")
     def _source_when_enabled(self) -> MigrationSettings:

@@ -33,7 +33,7 @@ def test_records_carry_parents_dependencies_and_options(prod: StackRun) -> None:
 def test_mocked_identifiers_look_like_aws(prod: StackRun) -> None:
     key = prod.one("aws:kms/key:Key", "network-flow-logs-key")
     assert re.fullmatch(r"arn:aws:kms:eu-west-1:\d{12}:key/[0-9a-f-]{36}", key.outputs["arn"])
-    role = prod.one("aws:iam/role:Role")
+    role = prod.one("aws:iam/role:Role", "network-flow-logs-role")
     assert re.fullmatch(
         r"arn:aws:iam::\d{12}:role/network-flow-logs-role-[0-9a-f]{7}", role.outputs["arn"]
     )
@@ -41,7 +41,7 @@ def test_mocked_identifiers_look_like_aws(prod: StackRun) -> None:
 
 
 def test_policy_documents_render_like_the_provider(prod: StackRun) -> None:
-    role = prod.one("aws:iam/role:Role")
+    role = prod.one("aws:iam/role:Role", "network-flow-logs-role")
     document = json.loads(role.wire_inputs["assumeRolePolicy"])
     assert document["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert document["Statement"][0]["Action"] == "sts:AssumeRole"

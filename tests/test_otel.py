@@ -16,7 +16,6 @@ from test_web_service import (
     granted,
     role_document,
     stack_settings,
-    synthetic_web_run,
     task_definition,
 )
 
@@ -24,14 +23,14 @@ from components.app_contract import HONO, NEXTJS, OTEL, OTEL_HEALTH_PORT, OTLP_H
 from components.otel_config import collector_config_yaml, metrics_namespace
 from settings import SettingsError, settings_from_config
 from tools.offline.records import StackRun
-from tools.offline.runner import stack_config
+from tools.offline.runner import cached_run, stack_config
 
 SAMPLING_RULE = "aws:xray/samplingRule:SamplingRule"
 
 
 @pytest.fixture(params=["staging", "prod"])
 def web_run(request: pytest.FixtureRequest) -> StackRun:
-    return synthetic_web_run(request.param)
+    return cached_run(request.param)
 
 
 def sample_config() -> dict[str, Any]:

@@ -1,10 +1,8 @@
 """The web service under mocks: the task, its roles, the ECS service, scaling and deploy safety.
 
-WebService needs the data tier, the CDN and the alarms, which other components build; until they
-are wired into __main__.py, `web_runs` runs LoadBalancer + WebService alone with synthetic
-contract values, for a staging-like and a prod-like stack (the real stack files' settings; the
-prod-like one with an ALB certificate). Every test takes a `web_run` StackRun, so the same tests
-run on the real stacks by pointing `web_run` at conftest's `each_stack`.
+Every test takes a `web_run` StackRun: the real staging and prod programs, and LoadBalancer +
+WebService alone with synthetic contract values on prod settings with an ALB certificate (the
+HTTPS path, which neither stack file takes).
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from components.web_service import (
 from settings import settings_from_config
 from settings.schema import Settings
 from tools.offline.records import ResourceRecord, StackRun, is_secret_wrapper
-from tools.offline.runner import ProgramFailed, run_program, stack_config
+from tools.offline.runner import ProgramFailed, cached_run, run_program, stack_config
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -158,7 +156,7 @@ def synthetic_program(settings: Settings) -> None:
         },
     )
     pulumi.export("albDnsName", load_balancer.dns_name)
-    pulumi.export("deployRollbackAlarmNames", rollback)
+    pulumi.export("rollbackAlarmNames", rollback)
     pulumi.export("taskDefinitionArn", web.task_definition_arn)
     pulumi.export("clusterName", web.cluster_name)
     pulumi.export("serviceName", web.service_name)
@@ -186,9 +184,12 @@ def web_runs() -> Iterator[dict[str, StackRun]]:
     yield {stack: synthetic_web_run(stack) for stack in ("staging", "prod")}
 
 
-@pytest.fixture(params=["staging", "prod"])
+@pytest.fixture(params=["staging", "prod", "prod-with-certificate"])
 def web_run(request: pytest.FixtureRequest, web_runs: dict[str, StackRun]) -> StackRun:
-    return web_runs[request.param]
+    """The real stacks, plus the component alone on prod settings with an ALB certificate."""
+    if request.param == "prod-with-certificate":
+        return web_runs["prod"]
+    return cached_run(request.param)
 
 
 # --- helpers: read what a StackRun registered ----------------------------------------------
@@ -423,7 +424,7 @@ def test_circuit_breaker_rolls_back_always(web_run: StackRun) -> None:
 def test_alarm_rollback_uses_exactly_the_deploy_rollback_alarms(web_run: StackRun) -> None:
     alarms = ecs_service(web_run).inputs["alarms"]
     assert alarms["enable"] is True and alarms["rollback"] is True
-    expected = web_run.outputs["deployRollbackAlarmNames"]
+    expected = web_run.outputs["rollbackAlarmNames"]
     assert sorted(alarms["alarmNames"]) == sorted(expected)
     existing = {a.inputs["name"] for a in web_run.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert set(alarms["alarmNames"]) <= existing

@@ -8,6 +8,7 @@ new invoke is added here rather than silently answered with nothing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -143,7 +144,9 @@ Handler = Callable[["AwsMocks", str, str, dict], tuple[str, dict]]
 
 def _kms_key(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     key_id = _uuid(name, "key")
-    return key_id, {"keyId": key_id, "arn": m.arn("aws:kms/key:Key", f"key/{key_id}")}
+    # pulumi-aws 7 resources may live in another region than the provider's (`region` input).
+    region = inputs.get("region") or m.region
+    return key_id, {"keyId": key_id, "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"}
 
 
 def _log_group(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
@@ -290,8 +293,10 @@ def _rds_proxy(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str
 def _replication_group(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     group_id = inputs.get("replicationGroupId") or physical.lower()
     suffix = f"{_digest(name, length=6)}.cache.amazonaws.com"
+    count = int(inputs.get("numCacheClusters") or 1)
     return group_id, {
         "arn": m.arn("aws:elasticache/x:X", f"replicationgroup:{group_id}"),
+        "memberClusters": [f"{group_id}-{index:03d}" for index in range(1, count + 1)],
         "primaryEndpointAddress": f"master.{group_id}.{suffix}",
         "readerEndpointAddress": f"replica.{group_id}.{suffix}",
         "port": inputs.get("port") or 6379,
@@ -424,6 +429,63 @@ def _log_delivery_named(kind: str) -> Handler:
             "arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:{kind}:{physical}",
         }
 
+
+def _random_id(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    length = int(inputs.get("byteLength") or 4)
+    hex_value = _digest(name, "random-id", length=2 * length)
+    raw = bytes.fromhex(hex_value)
+    b64_std = base64.b64encode(raw).decode()
+    b64_url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64_url, {
+        "hex": f"{inputs.get('prefix') or ''}{hex_value}",
+        "dec": f"{inputs.get('prefix') or ''}{int(hex_value, 16)}",
+        "b64Std": b64_std,
+        "b64Url": b64_url,
+    }
+
+
+def _secret_rotation(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    secret_id = str(inputs.get("secretId") or "")
+    return secret_id, {"rotationEnabled": True}
+
+
+def _proxy_default_target_group(
+    m: AwsMocks, name: str, physical: str, inputs: dict
+) -> tuple[str, dict]:
+    proxy = str(inputs.get("dbProxyName") or physical)
+    return proxy, {
+        "name": "default",
+        "arn": m.arn("aws:rds/x:X", f"target-group:prx-tg-{_digest(name)}"),
+    }
+
+
+def _proxy_target(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    target = str(inputs.get("dbInstanceIdentifier") or "")
+    resource_id = (
+        f"{inputs.get('dbProxyName')},{inputs.get('targetGroupName')},RDS_INSTANCE,{target}"
+    )
+    return resource_id, {
+        "endpoint": f"{target}.c{_digest(target, length=11)}.{m.region}.rds.amazonaws.com",
+        "port": 5432,
+        "rdsResourceId": target,
+        "targetArn": m.arn("aws:rds/x:X", f"db:{target}"),
+        "type": "RDS_INSTANCE",
+    }
+
+
+def _automated_backups_replication(
+    m: AwsMocks, name: str, physical: str, inputs: dict
+) -> tuple[str, dict]:
+    region = inputs.get("region") or m.region
+    arn = f"arn:aws:rds:{region}:{ACCOUNT_ID}:auto-backup:ab-{_digest(name, length=26)}"
+    return arn, {}
+
+
+def _elasticache_named(kind: str) -> Handler:
+    def handler(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+        group = physical.lower()
+        return group, {"name": group, "arn": m.arn("aws:elasticache/x:X", f"{kind}:{group}")}
+
     return handler
 
 
@@ -459,6 +521,8 @@ def _scaling_policy(m: AwsMocks, name: str, physical: str, inputs: dict) -> tupl
         f"policyName/{policy}"
     )
     return policy, {"arn": arn, "name": policy, "alarmArns": []}
+
+
 def _topic_subscription(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     arn = f"{inputs.get('topic')}:{_uuid(name, 'subscription')}"
     pending = inputs.get("protocol") in ("email", "email-json")
@@ -549,6 +613,15 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:budgets/budget:Budget": _budget,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
     "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment": _identity_pool_roles,
+    "random:index/randomId:RandomId": _random_id,
+    "aws:secretsmanager/secretRotation:SecretRotation": _secret_rotation,
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": _proxy_default_target_group,
+    "aws:rds/proxyTarget:ProxyTarget": _proxy_target,
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
+        _automated_backups_replication
+    ),
+    "aws:elasticache/parameterGroup:ParameterGroup": _elasticache_named("parametergroup"),
+    "aws:elasticache/subnetGroup:SubnetGroup": _elasticache_named("subnetgroup"),
 }
 
 

@@ -1,0 +1,196 @@
+"""The shared cache (Next.js ISR cache handler): ElastiCache Valkey/Redis, TLS only, AUTH token,
+encrypted at rest under its own key, Multi-AZ with automatic failover in prod.
+
+What is in the cache can always be rebuilt from the database and the app, so snapshots are for a
+faster warm start, not for durability.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.app_contract import REDIS_PORT
+from components.contracts import CacheConnection
+from components.data_names import cache_replication_group_id, cache_slow_log_group_name
+from components.encryption import ServiceGrant, create_kms_key
+from components.engine_versions import cache_parameter_group_family
+from settings.schema import CacheSettings
+
+
+def cache_parameters() -> dict[str, str]:
+    """allkeys-lru: when memory is full, evict the least recently used key of any kind. ISR
+    entries carry no TTL, so the default (volatile-lru) would evict nothing and refuse writes."""
+    return {"maxmemory-policy": "allkeys-lru"}
+
+
+def failover_settings(nodes: int, multi_az: bool) -> tuple[bool, bool]:
+    """(automatic_failover_enabled, multi_az_enabled): a replica is promoted automatically
+    whenever one exists; Multi-AZ (replicas spread over AZs) needs automatic failover."""
+    if multi_az and nodes < 2:
+        raise ValueError(f"Multi-AZ needs at least 2 nodes for automatic failover (got {nodes})")
+    return nodes >= 2, multi_az
+
+
+class CacheArgs(TypedDict):
+    name_prefix: str
+    """Physical-name prefix, `<project>-<stack>`."""
+    cache: CacheSettings
+    """The stack's cache section (engine, version, node type and count, snapshots, windows)."""
+    is_prod: bool
+    """Prod applies changes in the maintenance window and keeps a final snapshot."""
+    protect: bool
+    """Pulumi protect on the replication group, its key and its parameter group."""
+    subnet_ids: pulumi.Input[list[str]]
+    """The Network's isolated subnets."""
+    security_group_id: pulumi.Input[str]
+    """The Network's cache security group (open only to the service)."""
+    auth_token: pulumi.Input[str]
+    """Secret Output: the AUTH token (AppSecrets.redis_auth_token_value)."""
+
+
+class Cache(pulumi.ComponentResource):
+    """Replication group, subnet group, parameter group, slow-log group and key."""
+
+    connection: CacheConnection
+    replication_group_id: str
+    """Known before the group exists (alarms and dashboards use it)."""
+    member_clusters: pulumi.Output[list[str]]
+    """Node ids (`<group>-001`, ...): the CacheClusterId dimension of per-node metrics."""
+    key_arn: pulumi.Output[str]
+    slow_log_group_name: str
+
+    def __init__(
+        self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("perfcheck:cache:Cache", name, None, opts)
+        settings = args["cache"]
+        prefix = args["name_prefix"]
+        protect = args["protect"]
+        is_prod = args["is_prod"]
+        self.replication_group_id = cache_replication_group_id(prefix)
+        self.slow_log_group_name = cache_slow_log_group_name(self.replication_group_id)
+        automatic_failover, multi_az = failover_settings(settings.nodes, settings.multi_az)
+
+        region = aws.get_region_output()
+        identity = aws.get_caller_identity_output()
+        partition = aws.get_partition_output()
+        key = create_kms_key(
+            f"{name}-key",
+            alias=f"{prefix}/cache",
+            description=f"{prefix} ElastiCache data at rest, snapshots and slow log",
+            parent=self,
+            grants=[
+                ServiceGrant(
+                    principal=pulumi.Output.concat("logs.", region.region, ".amazonaws.com"),
+                    condition_key="kms:EncryptionContext:aws:logs:arn",
+                    condition_values=[
+                        pulumi.Output.format(
+                            "arn:{0}:logs:{1}:{2}:log-group:{3}",
+                            partition.partition,
+                            region.region,
+                            identity.account_id,
+                            self.slow_log_group_name,
+                        )
+                    ],
+                )
+            ],
+            protect=protect,
+        )
+        self.key_arn = key.arn
+
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets",
+            description=f"{prefix} cache: isolated subnets only",
+            subnet_ids=args["subnet_ids"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        family = cache_parameter_group_family(settings.engine, settings.engine_version)
+        parameter_group = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            family=family,
+            description=f"{prefix} {family}: allkeys-lru eviction for the ISR cache",
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(name=parameter, value=value)
+                for parameter, value in cache_parameters().items()
+            ],
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        slow_log = aws.cloudwatch.LogGroup(
+            f"{name}-slow-log",
+            name=self.slow_log_group_name,
+            retention_in_days=settings.slow_log_retention_days,
+            kms_key_id=key.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        final_snapshot: pulumi.Output[str] | None = None
+        if is_prod:
+            suffix = random.RandomId(
+                f"{name}-final-snapshot-suffix",
+                byte_length=4,
+                keepers={"replicationGroupId": self.replication_group_id},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            final_snapshot = pulumi.Output.concat(self.replication_group_id, "-final-", suffix.hex)
+
+        group = aws.elasticache.ReplicationGroup(
+            f"{name}-group",
+            replication_group_id=self.replication_group_id,
+            description=f"{prefix} shared Next.js ISR cache",
+            engine=settings.engine,
+            engine_version=settings.engine_version,
+            auto_minor_version_upgrade=True,
+            node_type=settings.node_type,
+            num_cache_clusters=settings.nodes,
+            cluster_mode="disabled",
+            automatic_failover_enabled=automatic_failover,
+            multi_az_enabled=multi_az,
+            port=REDIS_PORT,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[args["security_group_id"]],
+            parameter_group_name=parameter_group.name,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            at_rest_encryption_enabled=True,
+            kms_key_id=key.arn,
+            auth_token=pulumi.Output.secret(args["auth_token"]),
+            # A changed token is added next to the old one, so running tasks keep working until
+            # they restart with the new value; a later SET drops the old token.
+            auth_token_update_strategy="ROTATE",
+            snapshot_retention_limit=settings.snapshot_retention_days,
+            snapshot_window=settings.snapshot_window,
+            final_snapshot_identifier=final_snapshot,
+            maintenance_window=settings.maintenance_window,
+            apply_immediately=not is_prod,
+            log_delivery_configurations=[
+                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                    destination=slow_log.name,
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type="slow-log",
+                )
+            ],
+            tags={"Name": self.replication_group_id},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=protect,
+                additional_secret_outputs=["authToken"],
+            ),
+        )
+        self.member_clusters = group.member_clusters
+        self.connection = CacheConnection(
+            host=group.primary_endpoint_address,
+            port=group.port.apply(lambda port: int(port or REDIS_PORT)),
+            replication_group_id=group.id,
+        )
+        self.register_outputs(
+            {
+                "host": group.primary_endpoint_address,
+                "replicationGroupId": group.id,
+                "keyArn": key.arn,
+            }
+        )
