@@ -13,6 +13,7 @@ Usage: python -m tools.gen_policy_files [--check]
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.metadata
 import importlib.util
 import re
@@ -39,20 +40,28 @@ def pulumi_aws_root() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def scan_taggable_types(root: Path) -> list[str]:
-    """Type tokens of the pulumi_aws custom resources whose `_internal_init` takes `tags`."""
-    found: set[str] = set()
+@functools.cache
+def scan_resource_types(root: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(all custom resource type tokens, those whose `_internal_init` takes `tags`)."""
+    every: set[str] = set()
+    taggable: set[str] = set()
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         if "pulumi.CustomResource" not in text:
             continue
         matches = list(_TYPE_TOKEN.finditer(text))
         for i, match in enumerate(matches):
+            every.add(match.group("token"))
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             init = _INTERNAL_INIT.search(text, match.end(), end)
             if init and _TAGS_PARAM.search(init.group("params")):
-                found.add(match.group("token"))
-    return sorted(found)
+                taggable.add(match.group("token"))
+    return frozenset(every), frozenset(taggable)
+
+
+def scan_taggable_types(root: Path) -> list[str]:
+    """Type tokens of the pulumi_aws custom resources whose `_internal_init` takes `tags`."""
+    return sorted(scan_resource_types(root)[1])
 
 
 def taggable_module_text() -> str:

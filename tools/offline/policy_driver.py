@@ -228,6 +228,13 @@ def _schema_of(policy: Any) -> dict[str, Any] | None:
     return schema
 
 
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(
+        json.loads(schema_json), format_checker=jsonschema.FormatChecker()
+    )
+
+
 def reconcile_config(
     info: Any, given: Mapping[str, PolicyConfig] | None
 ) -> dict[str, PolicyConfig]:
@@ -235,11 +242,12 @@ def reconcile_config(
 
     Raises PolicyConfigError naming the policy, the key and what is allowed for every problem.
     """
+    schemas = {policy.name: _schema_of(policy) for policy in info.policies}
     result: dict[str, PolicyConfig] = {}
     for policy in info.policies:
         defaults = {
             key: value["default"]
-            for key, value in (_schema_of(policy) or {}).get("properties", {}).items()
+            for key, value in (schemas[policy.name] or {}).get("properties", {}).items()
             if isinstance(value, dict) and "default" in value
         }
         result[policy.name] = PolicyConfig(
@@ -249,15 +257,14 @@ def reconcile_config(
     if given:
         _apply(result, given)
     errors: list[str] = []
-    for policy in info.policies:
-        schema = _schema_of(policy)
+    for name, schema in schemas.items():
         if schema is None:
             continue
-        properties = dict(result[policy.name].properties or {})
-        validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+        properties = dict(result[name].properties or {})
+        validator = _validator(json.dumps(schema, sort_keys=True))
         for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
             where = ".".join(str(p) for p in error.path) or "(root)"
-            errors.append(f"{policy.name}: {where}: {error.message}")
+            errors.append(f"{name}: {where}: {error.message}")
     if errors:
         raise PolicyConfigError(errors)
     return result

@@ -22,7 +22,11 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
+    _DictProxy,
+    _ListProxy,
 )
+
+from .wire import LazyProps
 
 UNKNOWN_SENTINELS: Final = frozenset(
     {
@@ -63,9 +67,17 @@ def is_unknown(value: Any) -> bool:
 
 
 def _step(container: Any, key: str | int) -> Any:
+    # Read the proxies' targets directly: the unknown check happens in `get`, once per step.
+    if isinstance(container, LazyProps):
+        return container.raw(key) if isinstance(key, str) else None
+    if isinstance(container, _DictProxy | _ListProxy):
+        container = container["__target"]
     if isinstance(key, int):
-        is_list = isinstance(container, Sequence) and not isinstance(container, str)
-        return container[key] if is_list and -len(container) <= key < len(container) else None
+        if isinstance(container, list | tuple) and -len(container) <= key < len(container):
+            return container[key]
+        return None
+    if isinstance(container, dict):
+        return container.get(key)
     if isinstance(container, Mapping) and key in container:
         return container[key]
     return None

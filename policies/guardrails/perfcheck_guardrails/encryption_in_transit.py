@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from perfcheck_policykit import (
@@ -204,7 +204,7 @@ def _check_elasticache_transit(ctx: ResourceContext) -> None:
     has_token = (isinstance(token, str) and bool(token)) or (
         isinstance(token_wo, str) and bool(token_wo)
     )
-    has_groups = isinstance(groups, list | tuple) and len(groups) > 0
+    has_groups = isinstance(groups, Sequence) and not isinstance(groups, str) and len(groups) > 0
     if not (has_token or has_groups):
         ctx.violation(
             "authToken",

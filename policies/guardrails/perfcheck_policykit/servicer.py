@@ -41,10 +41,10 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError
 
 from .rules import NOTE_SINK, STACK_INDEX, STACK_NAME, StackIndex
+from .wire import to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
 
@@ -54,7 +54,7 @@ class PackConfigError(ValueError):
 
 
 def _deserialize(struct: Any) -> Mapping[str, Any]:
-    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
+    return to_props(struct)
 
 
 class _LazyPolicyResource(PolicyResource):
@@ -113,6 +113,7 @@ class PackServicer(_BASE):
         self._stack_name: str | None = None
         self._stack_tags: Mapping[str, str] = {}
         self._runtime_configured = False
+        self._providers: dict[tuple[str, bytes], Any] = {}
         by_type: dict[str, list[ResourceValidationPolicy]] = {}
         self._any_type: list[ResourceValidationPolicy] = []
         self._stack_policies: list[StackValidationPolicy] = []
@@ -157,6 +158,22 @@ class PackServicer(_BASE):
         if not self._runtime_configured:
             super()._configure_runtime_settings()
             self._runtime_configured = True
+
+    def _get_provider_resource(self, request: Any) -> Any:
+        # Every resource of a provider carries the same provider inputs: deserialize them once.
+        if not request.HasField("provider"):
+            return None
+        key = (request.provider.urn, request.provider.properties.SerializeToString())
+        provider = self._providers.get(key)
+        if provider is None:
+            provider = sdk.PolicyProviderResource(
+                request.provider.type,
+                _deserialize(request.provider.properties),
+                request.provider.urn,
+                request.provider.name,
+            )
+            self._providers[key] = provider
+        return provider
 
     # -- notes -------------------------------------------------------------------------------
 

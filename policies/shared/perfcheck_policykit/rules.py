@@ -245,7 +245,7 @@ class StackIndex:
         for resource in resources:
             self.by_urn[resource.urn] = resource
             self.by_type.setdefault(resource.resource_type, []).append(resource)
-        self._by_value: dict[tuple[frozenset[str], str], dict[str, PolicyResource]] = {}
+        self._by_value: dict[tuple[frozenset[str], str], dict[str, list[PolicyResource]]] = {}
 
     def of_type(self, *type_tokens: str) -> list[PolicyResource]:
         if len(type_tokens) == 1:
@@ -255,7 +255,8 @@ class StackIndex:
             found.extend(self.by_type.get(token, []))
         return found
 
-    def _value_index(self, types: frozenset[str], key: str) -> dict[str, PolicyResource]:
+    def _value_index(self, types: frozenset[str], key: str) -> dict[str, list[PolicyResource]]:
+        """Output value -> resources of `types` having it at `key`; built once per (types, key)."""
         cache_key = (types, key)
         index = self._by_value.get(cache_key)
         if index is None:
@@ -264,7 +265,7 @@ class StackIndex:
                 for resource in self.by_type.get(token, []):
                     value = values.get(resource.props, key)
                     if isinstance(value, str) and not values.is_unknown(value):
-                        index.setdefault(value, resource)
+                        index.setdefault(value, []).append(resource)
             self._by_value[cache_key] = index
         return index
 
@@ -283,8 +284,18 @@ class StackIndex:
         told (unknown value and no dependency of a target type).
         """
         types = frozenset(target_types)
+        deps = [
+            dep
+            for dep in resource.property_dependencies.get(prop, [])
+            if dep.resource_type in types
+        ]
         found: list[PolicyResource] = []
-        candidates = value if isinstance(value, list) else [value]
+        if value is values.UNKNOWN or values.is_unknown(value):
+            candidates: list[Any] = [values.UNKNOWN]
+        elif isinstance(value, Sequence) and not isinstance(value, str):
+            candidates = list(values.items(value))  # a list proxy: read it unknown-safely
+        else:
+            candidates = [value]
         unresolved = False
         for candidate in candidates:
             if candidate is None:
@@ -292,21 +303,21 @@ class StackIndex:
             if values.is_unknown(candidate) or not isinstance(candidate, str):
                 unresolved = True
                 continue
-            hit = None
+            hits: list[PolicyResource] = []
             for key in match_keys:
-                hit = self._value_index(types, key).get(candidate)
-                if hit is not None:
+                hits = self._value_index(types, key).get(candidate, [])
+                if hits:
                     break
-            if hit is None:
+            if len(hits) > 1 and deps:
+                # Several resources share the value (e.g. the same name in two regions): the
+                # engine's dependency graph says which one this resource used.
+                hits = [hit for hit in hits if hit in deps] or hits
+            if not hits:
                 unresolved = True
-            elif hit not in found:
-                found.append(hit)
+            for hit in hits:
+                if hit not in found:
+                    found.append(hit)
         if unresolved:
-            deps = [
-                dep
-                for dep in resource.property_dependencies.get(prop, [])
-                if dep.resource_type in types
-            ]
             for dep in deps:
                 if dep not in found:
                     found.append(dep)
