@@ -6,6 +6,8 @@
   cost tags without depending on pulumi_aws itself.
 - `policies/<pack>/perfcheck_policykit/`: the shared kit, copied from `policies/shared/` into each
   pack (a published pack is uploaded alone, so it must carry its own copy).
+- the rule tables in `policies/README.md` (between the `<!-- generated:... -->` markers), from
+  the packs' metadata and the per-stack config files, so the documentation cannot drift.
 
 Usage: python -m tools.gen_policy_files [--check]
 """
@@ -16,15 +18,19 @@ import argparse
 import functools
 import importlib.metadata
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 KIT_SOURCE = POLICIES / "shared" / "perfcheck_policykit"
 PACKS = ("guardrails", "cost")
 TAGGABLE_MODULE = POLICIES / "cost" / "perfcheck_cost" / "taggable_types.py"
+README = POLICIES / "README.md"
+STACKS = ("staging", "prod")
 
 _TYPE_TOKEN = re.compile(
     r'@pulumi\.type_token\("(?P<token>[^"]+)"\)\nclass (?P<cls>\w+)\(pulumi\.CustomResource\):'
@@ -113,6 +119,82 @@ def stale_kit_copies() -> list[str]:
     return sorted(problems)
 
 
+def _packs() -> list[tuple[str, Any]]:
+    """(pack key, pack module) for both packs, imported from their directories."""
+    found = []
+    for pack in PACKS:
+        directory = str(POLICIES / pack)
+        if directory not in sys.path:
+            sys.path.insert(0, directory)
+        found.append((pack, importlib.import_module(f"perfcheck_{pack}")))
+    return found
+
+
+def _levels(pack: str, policy: Any) -> list[str]:
+    levels = []
+    for stack in STACKS:
+        config = json.loads((POLICIES / "config" / f"{stack}.{pack}.json").read_text())
+        entry = config.get(policy.name, {})
+        level = entry if isinstance(entry, str) else entry.get("enforcementLevel")
+        level = level or policy.enforcement_level.value
+        extras = (
+            {}
+            if isinstance(entry, str)
+            else {k: v for k, v in entry.items() if k != "enforcementLevel"}
+        )
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in extras.items())
+        levels.append(f"{level} ({shown})" if shown else level)
+    return levels
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + " ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def rules_table() -> str:
+    lines = [
+        "| Pack | Rule | Severity | What it checks | staging | prod | Config keys |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for pack, module in _packs():
+        for policy in module.POLICIES:
+            keys = sorted(k for k in policy.config_schema.properties if k != "exemptions")
+            kind = " (stack)" if policy.__class__.__name__ == "StackRule" else ""
+            lines.append(
+                f"| {pack} | `{policy.name}`{kind} | {policy.severity.value} | "
+                f"{_cell(policy.description)} | "
+                + " | ".join(_levels(pack, policy))
+                + f" | {', '.join(f'`{k}`' for k in keys) or '-'} |"
+            )
+    return "\n".join(lines)
+
+
+def unknowns_table() -> str:
+    lines = ["| Rule | During preview, when a value is unknown |", "|---|---|"]
+    for _, module in _packs():
+        for policy in module.POLICIES:
+            lines.append(f"| `{policy.name}` | {_cell(policy.judges_unknowns)} |")
+    return "\n".join(lines)
+
+
+def readme_text() -> str:
+    text = README.read_text(encoding="utf-8")
+    for name, body in (("rules", rules_table()), ("unknowns", unknowns_table())):
+        start, end = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
+        if start not in text or end not in text:
+            raise SystemExit(f"{README} lacks the {start} ... {end} markers")
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        text = f"{head}{start}\n{body}\n{end}{tail}"
+    return text
+
+
 def write_all() -> None:
     for path, content in kit_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +204,7 @@ def write_all() -> None:
             if path not in kit_files():
                 path.unlink()
     TAGGABLE_MODULE.write_text(taggable_module_text(), encoding="utf-8")
+    README.write_text(readme_text(), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     problems = stale_kit_copies()
     if TAGGABLE_MODULE.read_text(encoding="utf-8") != taggable_module_text():
         problems.append(str(TAGGABLE_MODULE.relative_to(ROOT)))
+    if README.read_text(encoding="utf-8") != readme_text():
+        problems.append(str(README.relative_to(ROOT)))
     if problems:
         print("out of date (run python -m tools.gen_policy_files):", *problems, sep="\n  ")
         return 1

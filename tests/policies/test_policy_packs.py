@@ -78,6 +78,18 @@ def test_generated_files_are_current() -> None:
     assert gen_policy_files.stale_kit_copies() == []
     text = gen_policy_files.TAGGABLE_MODULE.read_text(encoding="utf-8")
     assert text == gen_policy_files.taggable_module_text(), "run python -m tools.gen_policy_files"
+    readme = gen_policy_files.README.read_text(encoding="utf-8")
+    assert readme == gen_policy_files.readme_text(), "README rule tables are stale"
+
+
+def test_readme_lists_every_rule_with_its_levels() -> None:
+    readme = (POLICIES_DIR / "README.md").read_text(encoding="utf-8")
+    for pack, policy in _policies():
+        assert f"| {pack} | `{policy.name}`" in readme
+        assert f"| `{policy.name}` | " in readme  # the unknowns table
+    assert "| guardrails | `rds-multi-az` | high |" in readme
+    assert "| advisory | mandatory |" in readme
+    assert "## Advisory findings on prod" in readme
 
 
 def test_taggable_types_follow_the_tags_argument() -> None:
