@@ -517,6 +517,19 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
         },
         property_dependencies={"loadBalancerArn": [r["alb"].urn]},
     )
+    r["api_rule"] = record(
+        stack,
+        "aws:lb/listenerRule:ListenerRule",
+        "api",
+        {
+            "listenerArn": UNKNOWN,
+            "priority": 10,
+            "actions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
+            "conditions": [{"pathPattern": {"values": ["/api/*"]}}],
+            "tags": tags,
+        },
+        property_dependencies={"listenerArn": [r["https_listener"].urn]},
+    )
     r["service"] = record(
         stack,
         "aws:ecs/service:Service",
@@ -628,3 +641,63 @@ def compliant_stack(stack: str = "prod", **changes: ResourceRecord | None) -> St
         else:
             resources[role] = value
     return stack_run(resources, stack)
+
+
+def _copy(rec: ResourceRecord, suffix: str) -> ResourceRecord:
+    def renamed(urn: str) -> str:
+        return f"{urn}-{suffix}"
+
+    return ResourceRecord(
+        urn=renamed(rec.urn),
+        type=rec.type,
+        name=f"{rec.name}-{suffix}",
+        custom=rec.custom,
+        wire_inputs=rec.wire_inputs,
+        outputs=rec.outputs,
+        parent=renamed(rec.parent) if rec.parent else None,
+        dependencies=tuple(renamed(u) for u in rec.dependencies),
+        property_dependencies={
+            k: tuple(renamed(u) for u in v) for k, v in rec.property_dependencies.items()
+        },
+        provider=rec.provider,
+        protect=rec.protect,
+    )
+
+
+def broken_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
+    """The compliant resources with a typical set of mistakes (one per concern)."""
+    r = compliant_resources(stack)
+    containers = app_containers()
+    containers[0]["user"] = "root"
+    containers[1]["environment"].append({"name": "DB_PASSWORD", "value": "not-a-real-secret"})
+    containers[2].pop("logConfiguration")
+    return {
+        **r,
+        "db": replace(r["db"], storageEncrypted=False, multiAz=False, storageType="gp2"),
+        "cache": replace(r["cache"], transitEncryptionEnabled=False, drop=["authToken"]),
+        "task": replace(r["task"], containerDefinitions=json.dumps(containers)),
+        "topic": replace(r["topic"], drop=["kmsMasterKeyId"], tags={"Environment": "dev"}),
+        "alb_https_in": replace(r["alb_https_in"], fromPort=0, toPort=65535),
+        "service": replace(
+            r["service"], deploymentCircuitBreaker={"enable": True, "rollback": False}
+        ),
+    }
+
+
+def synthetic_stack(size: int, stack: str = "prod", broken_every: int = 10) -> StackRun:
+    """`size` resources: copies of the compliant set, every `broken_every`-th copy broken.
+
+    For throughput measurements of the packs (issue 10) and scale tests: realistic pulumi-aws
+    inputs, the resource types the packs judge, a share of them non-compliant, each copy's
+    references wired through its own property dependencies.
+    """
+    compliant = list(compliant_resources(stack).values())
+    broken = list(broken_resources(stack).values())
+    resources: list[ResourceRecord] = []
+    copy = 0
+    while len(resources) < size:
+        source = broken if broken_every and copy % broken_every == broken_every - 1 else compliant
+        for rec in source[: size - len(resources)]:
+            resources.append(_copy(rec, str(copy)))
+        copy += 1
+    return StackRun(stack=stack, project=PROJECT, resources=tuple(resources), outputs={})

@@ -122,6 +122,11 @@ def ebs(volume_type: str | None) -> dict[str, ResourceRecord | None]:
     return {"volume": record("prod", "aws:ebs/volume:Volume", "scratch", inputs)}
 
 
+def on_listener(rule: ResourceRecord, listener: ResourceRecord) -> ResourceRecord:
+    deps = {"listenerArn": (listener.urn,)}
+    return ResourceRecord(**{**rule.__dict__, "property_dependencies": deps})
+
+
 def no_default_tags(rec: ResourceRecord) -> ResourceRecord:
     return with_options(rec, provider=provider("prod", default_tags={}))
 
@@ -415,6 +420,13 @@ NONCOMPLIANT: list[Case] = [
         },
         "http",
         "defaultActions is [forward]",
+    ),
+    Case(
+        "alb-http-listener-rules-redirect-to-https",
+        "forwarding-rule-on-port-80",
+        lambda r: {"api_rule": on_listener(r["api_rule"], r["http_listener"])},
+        "api",
+        "actions is [forward] on an HTTP listener",
     ),
     Case(
         "alb-https-listener-tls-policy",

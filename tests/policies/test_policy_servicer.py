@@ -283,3 +283,16 @@ def test_a_failing_rule_is_reported_not_raised() -> None:
         violation.message
     )
     assert SECRET_TOKEN not in violation.message
+
+
+def test_findings_scale_with_the_stack_and_stay_on_their_own_copy() -> None:
+    from tests.policies.builders import broken_resources, synthetic_stack
+
+    per_copy = len(compliant_resources("prod"))
+    one_broken = evaluate_packs(stack_run(broken_resources("prod")), "prod")
+    assert len(one_broken.violations) >= 10
+    report = evaluate_packs(synthetic_stack(per_copy * 30, broken_every=10), "prod")
+    assert len(report.violations) == 3 * len(one_broken.violations)
+    broken_copies = {v.name.rsplit("-", 1)[1] for v in report.violations}
+    assert broken_copies == {"9", "19", "29"}
+    assert report.diagnostics == ()

@@ -284,6 +284,23 @@ def configure_request(config: Mapping[str, PolicyConfig]) -> Any:
 # -- requests -----------------------------------------------------------------------------------
 
 
+def _plain(value: Any) -> Any:
+    """JSON-shaped data (dicts, lists) from any mappings and sequences a record may hold."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _fill(struct: Any, values: Mapping[str, Any]) -> None:
+    try:
+        struct.update(dict(values))
+    except (TypeError, ValueError):
+        struct.Clear()
+        struct.update(_plain(values))  # e.g. a MappingProxy or a tuple nested in the inputs
+
+
 def _options(record: ResourceRecord) -> Any:
     return proto.AnalyzerResourceOptions(
         protect=record.protect,
@@ -298,7 +315,7 @@ def _provider(provider: ProviderRecord) -> Any:
     message = proto.AnalyzerProviderResource(
         type=provider.type, urn=provider.urn, name=provider.name
     )
-    message.properties.update(dict(provider.inputs))
+    _fill(message.properties, provider.inputs)
     return message
 
 
@@ -308,7 +325,7 @@ def analyze_request(record: ResourceRecord) -> Any:
     request = proto.AnalyzeRequest(
         type=record.type, urn=record.urn, name=record.name, options=_options(record)
     )
-    request.properties.update(dict(record.wire_inputs))
+    _fill(request.properties, record.wire_inputs)
     if record.provider is not None:
         request.provider.CopyFrom(_provider(record.provider))
     return request
@@ -324,7 +341,7 @@ def analyzer_resource(record: ResourceRecord) -> Any:
         parent=record.parent or "",
         dependencies=list(record.dependencies),
     )
-    message.properties.update(dict(record.outputs))
+    _fill(message.properties, record.outputs)
     for prop, urns in record.property_dependencies.items():
         message.propertyDependencies[prop].urns.extend(urns)
     if record.provider is not None:
@@ -426,6 +443,16 @@ class PolicyReport:
 
     def for_policy(self, policy: str) -> list[PolicyViolation]:
         return [v for v in self.violations if v.policy == policy]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the findings grouped as in the report, config files as strings."""
+        return {
+            "stack": self.stack,
+            "violations": [vars(v) for v in self.violations],
+            "exemptions": [vars(n) for n in self.exemptions],
+            "diagnostics": [vars(n) for n in self.diagnostics],
+            "configFiles": {k: str(v) if v else None for k, v in self.config_files.items()},
+        }
 
     def summary(self) -> str:
         return (

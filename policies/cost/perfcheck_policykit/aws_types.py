@@ -43,5 +43,9 @@ EC2_INSTANCE: Final = "aws:ec2/instance:Instance"
 EC2_LAUNCH_TEMPLATE: Final = "aws:ec2/launchTemplate:LaunchTemplate"
 BUDGET: Final = "aws:budgets/budget:Budget"
 
+LB_LISTENER_RULE: Final = "aws:lb/listenerRule:ListenerRule"
+ALB_LISTENER_RULE: Final = "aws:alb/listenerRule:ListenerRule"
+
 LISTENERS: Final = (LB_LISTENER, ALB_LISTENER)
+LISTENER_RULES: Final = (LB_LISTENER_RULE, ALB_LISTENER_RULE)
 LOAD_BALANCERS: Final = (LB_LOAD_BALANCER, ALB_LOAD_BALANCER)

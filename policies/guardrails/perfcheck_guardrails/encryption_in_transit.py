@@ -402,6 +402,24 @@ CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
 # -- Load balancer listeners ------------------------------------------------------------------
 
 
+def _action_kinds(actions: Any) -> tuple[list[str], str | None]:
+    """Each action as 'forward', 'redirect to HTTPS', ...; or the sub-property that is unknown."""
+    kinds = []
+    for action in actions:
+        kind = values.get(action, "type")
+        if kind is values.UNKNOWN:
+            return [], "type"
+        if kind == "redirect":
+            target = values.get(action, "redirect", "protocol")
+            if target is values.UNKNOWN:
+                return [], "redirect.protocol"
+            kind = (
+                "redirect to HTTPS" if target == "HTTPS" else f"redirect to {values.show(target)}"
+            )
+        kinds.append(str(kind))
+    return kinds, None
+
+
 def _check_http_listener_redirect(ctx: ResourceContext) -> None:
     protocol = ctx.get("protocol")
     if protocol is values.UNKNOWN:
@@ -413,22 +431,10 @@ def _check_http_listener_redirect(ctx: ResourceContext) -> None:
     if actions is values.UNKNOWN:
         ctx.unknown("defaultActions")
         return
-    kinds = []
-    for action in actions:
-        kind = values.get(action, "type")
-        if kind is values.UNKNOWN:
-            ctx.unknown("defaultActions.type")
-            return
-        if kind == "redirect":
-            target = values.get(action, "redirect", "protocol")
-            if target is values.UNKNOWN:
-                ctx.unknown("defaultActions.redirect.protocol")
-                return
-            kind = (
-                "redirect to HTTPS" if target == "HTTPS" else f"redirect to {values.show(target)}"
-            )
-        kinds.append(str(kind))
-    if kinds != ["redirect to HTTPS"]:
+    kinds, unknown = _action_kinds(actions)
+    if unknown:
+        ctx.unknown(f"defaultActions.{unknown}")
+    elif kinds != ["redirect to HTTPS"]:
         ctx.violation(
             "defaultActions",
             "[" + ", ".join(kinds) + "]" if kinds else "empty",
@@ -447,6 +453,57 @@ HTTP_LISTENER_REDIRECTS = ResourceRule(
     resource_types=list(T.LISTENERS),
     check=_check_http_listener_redirect,
     unknowns="protocol or defaultActions unknown: note.",
+    tags=["encryption-in-transit", "alb"],
+)
+
+
+def _check_http_listener_rules(ctx: StackContext) -> None:
+    for rule in ctx.index.of_type(*T.LISTENER_RULES):
+        listeners = ctx.index.references(
+            rule, "listenerArn", ctx.get(rule, "listenerArn"), list(T.LISTENERS), ("arn", "id")
+        )
+        if listeners is None:
+            ctx.unknown(rule, "listenerArn")
+            continue
+        protocols = [ctx.get(listener, "protocol") for listener in listeners]
+        if values.UNKNOWN in protocols:
+            ctx.unknown(rule, "the listener's protocol")
+            continue
+        if "HTTP" not in protocols:
+            continue
+        actions = ctx.items(rule, "actions")
+        if actions is values.UNKNOWN:
+            ctx.unknown(rule, "actions")
+            continue
+        kinds, unknown = _action_kinds(actions)
+        if unknown:
+            ctx.unknown(rule, f"actions.{unknown}")
+        elif kinds != ["redirect to HTTPS"]:
+            ctx.violation(
+                rule,
+                "actions",
+                ("[" + ", ".join(kinds) + "]" if kinds else "empty") + " on an HTTP listener",
+                "only a redirect to HTTPS (serve content on the HTTPS listener)",
+            )
+
+
+HTTP_LISTENER_RULES_REDIRECT = StackRule(
+    name="alb-http-listener-rules-redirect-to-https",
+    description=(
+        "Listener rules attached to an HTTP listener may only redirect to HTTPS (a forwarding "
+        "rule on port 80 serves content in plaintext even when the default action redirects)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Attach forwarding aws.lb.ListenerRule resources to the HTTPS listener; on the HTTP "
+        "listener keep only the redirect."
+    ),
+    resource_types=[*T.LISTENER_RULES, *T.LISTENERS],
+    check=_check_http_listener_rules,
+    unknowns=(
+        "The listener is found by ARN, else by property dependencies of listenerArn; an "
+        "unresolvable listener, protocol or action is a note."
+    ),
     tags=["encryption-in-transit", "alb"],
 )
 
@@ -496,5 +553,6 @@ RULES = (
     CLOUDFRONT_VIEWER_TLS,
     CLOUDFRONT_ORIGIN_HTTPS,
     HTTP_LISTENER_REDIRECTS,
+    HTTP_LISTENER_RULES_REDIRECT,
     HTTPS_LISTENER_TLS_POLICY,
 )
