@@ -12,6 +12,7 @@ from tools.offline.policy_driver import (
     PACK_NAMES,
     analyze_request,
     analyzer_resource,
+    empty_pack,
     evaluate_packs,
     load_pack,
 )
@@ -74,3 +75,13 @@ def test_report_splits_levels_and_serializes() -> None:
     assert data["configFiles"]["cost"].endswith("policies/config/staging.cost.json")
     assert SECRET_TOKEN not in json.dumps(data)
     assert str(report.mandatory()[0]).startswith("[mandatory] perfcheck-guardrails/")
+
+
+def test_empty_pack_reports_nothing_with_either_servicer() -> None:
+    from tests.policies.builders import broken_resources
+
+    run = stack_run(broken_resources("prod"))
+    for stock in (False, True):
+        report = evaluate_packs(run, "prod", packs=[empty_pack(stock_servicer=stock)])
+        assert report.violations == () and report.diagnostics == ()
+    assert evaluate_packs(run, "prod").mandatory()  # the same stack does fail the real packs

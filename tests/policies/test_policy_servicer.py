@@ -296,3 +296,46 @@ def test_findings_scale_with_the_stack_and_stay_on_their_own_copy() -> None:
     broken_copies = {v.name.rsplit("-", 1)[1] for v in report.violations}
     assert broken_copies == {"9", "19", "29"}
     assert report.diagnostics == ()
+
+
+def test_stack_resources_expose_options_provider_and_graph() -> None:
+    kit = _kit()
+    seen: dict[str, Any] = {}
+
+    def look(ctx: Any) -> None:
+        (db,) = ctx.index.of_type("aws:rds/instance:Instance")
+        (task,) = ctx.index.of_type("aws:ecs/taskDefinition:TaskDefinition")
+        seen["protect"] = db.opts.protect
+        seen["provider"] = db.provider.resource_type
+        seen["tags"] = json.loads(db.provider.props["defaultTags"])["tags"]["Environment"]
+        seen["storage"] = db.props["storageEncrypted"]
+        seen["deps"] = sorted(d.name for d in task.property_dependencies["taskRoleArn"])
+        seen["all_deps"] = sorted(d.name for d in task.dependencies)
+
+    rule = kit.StackRule(
+        name="look",
+        description="reads every part of a stack resource",
+        severity=Severity.LOW,
+        remediation_steps="none",
+        resource_types=["aws:rds/instance:Instance"],
+        check=look,
+        unknowns="n/a",
+    )
+    for servicer_class in (load_pack("guardrails").servicer_class, _PolicyAnalyzerServicer):
+        seen.clear()
+        pack = dataclasses.replace(
+            load_pack("guardrails"),
+            key="look",  # no config file: the prod.guardrails.json would name absent policies
+            policies=(rule,),
+            servicer_class=servicer_class,
+        )
+        report = evaluate_packs(stack_run(compliant_resources("prod")), "prod", packs=[pack])
+        assert report.violations == ()
+        assert seen == {
+            "protect": True,
+            "provider": "pulumi:providers:aws",
+            "tags": "prod",
+            "storage": True,
+            "deps": ["task"],
+            "all_deps": ["task", "task-execution"],
+        }

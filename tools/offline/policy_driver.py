@@ -12,6 +12,7 @@ class with the same protobuf messages, minus the socket.
 Public API:
     evaluate_packs(run, stack, config_dir=None) -> PolicyReport
     load_pack(name) -> LoadedPack            (policies importable without serving)
+    empty_pack() -> LoadedPack               (a pack that judges nothing: the benchmark floor)
     PackSession(pack, stack, config)         (one configured servicer; for tests and the bench)
 """
 
@@ -30,6 +31,8 @@ import jsonschema
 import yaml
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
+from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from tools.offline.records import ProviderRecord, ResourceRecord, StackRun
 
@@ -132,6 +135,38 @@ def _kit() -> Any:
     if directory not in sys.path:
         sys.path.insert(0, directory)
     return importlib.import_module("perfcheck_policykit")
+
+
+def empty_pack(*, stock_servicer: bool = False) -> LoadedPack:
+    """A pack whose single rule judges no resource type: what the protocol alone costs.
+
+    With the packs' servicer no request is even deserialized; with `stock_servicer=True`
+    (pulumi_policy's own `_PolicyAnalyzerServicer`) each request is deserialized once for the
+    rule. The floor for benchmarks (issue 10). PolicyPack refuses an empty policy list.
+    """
+    kit = _kit()
+    noop = kit.ResourceRule(
+        name="judges-nothing",
+        description="Judges no resource type (benchmark floor).",
+        severity=Severity.LOW,
+        remediation_steps="None: this rule never reports.",
+        resource_types=[],
+        check=lambda ctx: None,
+        unknowns="Never reads a value.",
+    )
+    base = load_pack("guardrails")
+    servicer = _PolicyAnalyzerServicer if stock_servicer else base.servicer_class
+    return LoadedPack(
+        key="empty",
+        directory=base.directory,
+        name="perfcheck-empty",
+        version=base.version,
+        description="A pack with no effective rules.",
+        policies=(noop,),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        initial_config=None,
+        servicer_class=servicer,
+    )
 
 
 # -- engine-side configuration ------------------------------------------------------------------

@@ -58,12 +58,15 @@ def _deserialize(struct: Any) -> Mapping[str, Any]:
 
 
 class _LazyPolicyResource(PolicyResource):
-    """A stack resource whose properties are deserialized on first read."""
+    """A stack resource whose properties, options and provider are built on first read."""
 
-    def __init__(self, message: Any, **kwargs: Any) -> None:
+    def __init__(self, message: Any, servicer: PackServicer, **kwargs: Any) -> None:
         self._message = message
+        self._servicer = servicer
         self._props: Mapping[str, Any] | None = None
-        super().__init__(props=None, **kwargs)  # type: ignore[arg-type]
+        self._opts: Any = None
+        self._provider: Any = _UNSET
+        super().__init__(props=None, opts=None, provider=None, **kwargs)  # type: ignore[arg-type]
 
     @property  # type: ignore[override]
     def props(self) -> Mapping[str, Any]:
@@ -75,6 +78,31 @@ class _LazyPolicyResource(PolicyResource):
     def props(self, value: Mapping[str, Any] | None) -> None:
         if value is not None:
             self._props = value
+
+    @property  # type: ignore[override]
+    def opts(self) -> Any:
+        if self._opts is None:
+            self._opts = self._servicer._get_resource_options(self._message)
+        return self._opts
+
+    @opts.setter
+    def opts(self, value: Any) -> None:
+        if value is not None:
+            self._opts = value
+
+    @property  # type: ignore[override]
+    def provider(self) -> Any:
+        if self._provider is _UNSET:
+            self._provider = self._servicer._get_provider_resource(self._message)
+        return self._provider
+
+    @provider.setter
+    def provider(self, value: Any) -> None:
+        if value is not None:
+            self._provider = value
+
+
+_UNSET = object()
 
 
 class PackServicer(_BASE):
@@ -329,11 +357,10 @@ class PackServicer(_BASE):
         for message in messages:
             resource = _LazyPolicyResource(
                 message,
+                self,
                 resource_type=message.type,
                 urn=message.urn,
                 name=message.name,
-                opts=self._get_resource_options(message),
-                provider=self._get_provider_resource(message),
                 parent=None,
                 dependencies=[],
                 property_dependencies={},

@@ -67,19 +67,24 @@ def is_unknown(value: Any) -> bool:
 
 
 def _step(container: Any, key: str | int) -> Any:
-    # Read the proxies' targets directly: the unknown check happens in `get`, once per step.
-    if isinstance(container, LazyProps):
-        return container.raw(key) if isinstance(key, str) else None
-    if isinstance(container, _DictProxy | _ListProxy):
-        container = container["__target"]
-    if isinstance(key, int):
-        if isinstance(container, list | tuple) and -len(container) <= key < len(container):
+    # Read the proxies' targets directly (type checks, not ABC isinstance: this is the hot path);
+    # the unknown check happens in `get`, once per step.
+    kind = type(container)
+    if kind is LazyProps:
+        return container.raw(key) if type(key) is str else None
+    if kind is _DictProxy:
+        container = container._DictProxy__target
+    elif kind is _ListProxy:
+        container = container._ListProxy__target
+    kind = type(container)
+    if type(key) is int:
+        if (kind is list or kind is tuple) and -len(container) <= key < len(container):
             return container[key]
         return None
-    if isinstance(container, dict):
+    if kind is dict:
         return container.get(key)
-    if isinstance(container, Mapping) and key in container:
-        return container[key]
+    if isinstance(container, Mapping):
+        return container.get(key)  # other mappings (proxy subclasses raise on unknowns: caught)
     return None
 
 
