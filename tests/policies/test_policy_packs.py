@@ -155,18 +155,22 @@ def test_main_serves_the_pack_over_grpc_with_the_pack_servicer() -> None:
                 with pytest.raises(grpc.RpcError) as caught:
                     stub.Configure(request, timeout=10)
                 assert "'notAKey' is not a config key" in caught.value.details()
+                assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
                 response = stub.Analyze(
                     analyze_request(compliant_resources("prod")["db"]), timeout=10
                 )
                 assert isinstance(response, proto.AnalyzeResponse)
     finally:
-        for process in processes.values():
+        errors = {}
+        for pack, process in processes.items():
             process.kill()
             process.wait(timeout=10)
+            errors[pack] = process.stderr.read() if process.stderr else ""
             for stream in (process.stdout, process.stderr):
                 if stream is not None:
                     stream.close()
+    assert all("Traceback" not in text for text in errors.values()), errors
 
 
 def test_packs_import_without_pulumi_aws() -> None:

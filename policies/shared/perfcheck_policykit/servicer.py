@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from inspect import isawaitable
 from typing import Any
 
+import grpc
 import pulumi_policy.policy as sdk
 from google.protobuf import json_format
 from pulumi.runtime import proto
@@ -171,9 +172,11 @@ class PackServicer(_BASE):
             given[key] = json_format.MessageToDict(request.policyConfig[key].properties)
         errors = strict_config_errors(self._policies, given)
         if errors:
-            raise PackConfigError(
-                f"policy pack '{self._pack_name}' config is invalid: " + "; ".join(errors)
-            )
+            message = f"policy pack '{self._pack_name}' config is invalid: " + "; ".join(errors)
+            if context is not None and hasattr(context, "abort"):
+                # A clean gRPC error for the CLI to print (raising would log a traceback).
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
+            raise PackConfigError(message)
         return super().Configure(request, context)
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
