@@ -5,11 +5,13 @@ deserializes a resource's properties once per policy (and, in AnalyzeStack, ever
 per stack policy) and runs every policy on every resource type. `PackServicer` subclasses it and
 changes only how the work is done, not what is reported:
 
-- Analyze deserializes a request once and runs only the rules whose declared `resource_types`
-  include the request's type (a rule without declared types always runs); a type no enabled rule
-  judges costs no deserialization at all;
-- AnalyzeStack builds the resource list once for all stack rules, with properties deserialized
-  lazily (only the resources a rule reads) and one shared `StackIndex`;
+- Analyze converts a request's properties once, for all rules (`wire.to_props`: one walk, only
+  the top-level properties a rule reads, the SDK's own proxy classes), and runs only the rules
+  whose declared `resource_types` include the request's type (a rule without declared types
+  always runs); a type no enabled rule judges costs no conversion at all;
+- a provider's inputs are converted once per provider, not once per resource and policy;
+- AnalyzeStack builds the resource list once for all stack rules, each resource's properties,
+  options and provider built on first read, with one shared `StackIndex`;
 - Remediate returns at once when no policy is at the `remediate` level;
 - rules' notes (exemptions, values unknown during preview) become advisory diagnostics;
 - Configure rejects what the engine's schema check cannot see: a policy name the pack does not
