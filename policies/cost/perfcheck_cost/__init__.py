@@ -1,0 +1,32 @@
+"""The cost policy pack: cost-allocation tags and spend controls for Pulumi AWS programs.
+
+Importable without serving: `POLICIES` and the pack settings below are what `__main__.py` hands
+to `pulumi_policy.PolicyPack` (which starts a gRPC server and blocks), and what the offline
+driver and the tests load. The pack does not need pulumi_aws: the taggable types are generated.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from . import sizing, spend, storage, tagging
+
+PACK_NAME: Final = "perfcheck-cost"
+DESCRIPTION: Final = (
+    "Cost controls: cost-allocation tags on every taggable resource (the environment tag "
+    "naming the stack), allowed database and cache sizes per stack, no gp2, a cost budget, "
+    "finite log retention."
+)
+ENFORCEMENT_LEVEL: Final = EnforcementLevel.MANDATORY
+"""Pack default; each rule sets its own level and the per-stack config overrides it."""
+INITIAL_CONFIG: Final[dict[str, Any]] = {}
+"""Programmatic config applied before the --policy-pack-config file (none: schema defaults)."""
+
+POLICIES: Final[tuple[Policy, ...]] = (
+    *tagging.RULES,
+    *sizing.RULES,
+    *storage.RULES,
+    *spend.RULES,
+)

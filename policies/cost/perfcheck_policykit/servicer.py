@@ -1,0 +1,427 @@
+"""The analyzer servicer both packs serve: pulumi_policy's own, made linear and note-aware.
+
+`pulumi_policy.PolicyPack` serves `pulumi_policy.policy._PolicyAnalyzerServicer`, which
+deserializes a resource's properties once per policy (and, in AnalyzeStack, every resource once
+per stack policy) and runs every policy on every resource type. `PackServicer` subclasses it and
+changes only how the work is done, not what is reported:
+
+- Analyze converts a request's properties once, for all rules (`wire.to_props`: one walk, only
+  the top-level properties a rule reads, the SDK's own proxy classes), and runs only the rules
+  whose declared `resource_types` include the request's type (a rule without declared types
+  always runs); a type no enabled rule judges costs no conversion at all;
+- a provider's inputs are converted once per provider, not once per resource and policy;
+- AnalyzeStack builds the resource list once for all stack rules, each resource's properties,
+  options and provider built on first read, with one shared `StackIndex`;
+- Remediate returns at once when no policy is at the `remediate` level;
+- rules' notes (exemptions, values unknown during preview) become advisory diagnostics;
+- Configure rejects what the engine's schema check cannot see: a policy name the pack does not
+  have, and a config key a policy does not declare (the engine wraps each policy's properties in
+  an object schema without `additionalProperties: false`);
+- ConfigureStack also remembers the stack name for rules that compare against it.
+
+Everything else (GetAnalyzerInfo, enforcement levels, the SDK's unknown and not-applicable
+handling, message format) is the SDK's. `install()` makes `PolicyPack` serve this class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+from collections.abc import Mapping, Sequence
+from inspect import isawaitable
+from typing import Any
+
+import grpc
+import pulumi_policy.policy as sdk
+from google.protobuf import json_format
+from pulumi.runtime import proto
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from .rules import NOTE_SINK, STACK_INDEX, STACK_NAME, StackIndex
+from .wire import to_props
+
+_BASE = sdk._PolicyAnalyzerServicer
+
+
+class PackConfigError(ValueError):
+    """The policy config names a policy or a key the pack does not have."""
+
+
+def _deserialize(struct: Any) -> Mapping[str, Any]:
+    return to_props(struct)
+
+
+class _LazyPolicyResource(PolicyResource):
+    """A stack resource whose properties, options and provider are built on first read."""
+
+    def __init__(self, message: Any, servicer: PackServicer, **kwargs: Any) -> None:
+        self._message = message
+        self._servicer = servicer
+        self._props: Mapping[str, Any] | None = None
+        self._opts: Any = None
+        self._provider: Any = _UNSET
+        super().__init__(props=None, opts=None, provider=None, **kwargs)  # type: ignore[arg-type]
+
+    @property  # type: ignore[override]
+    def props(self) -> Mapping[str, Any]:
+        if self._props is None:
+            self._props = _deserialize(self._message.properties)
+        return self._props
+
+    @props.setter
+    def props(self, value: Mapping[str, Any] | None) -> None:
+        if value is not None:
+            self._props = value
+
+    @property  # type: ignore[override]
+    def opts(self) -> Any:
+        if self._opts is None:
+            self._opts = self._servicer._get_resource_options(self._message)
+        return self._opts
+
+    @opts.setter
+    def opts(self, value: Any) -> None:
+        if value is not None:
+            self._opts = value
+
+    @property  # type: ignore[override]
+    def provider(self) -> Any:
+        if self._provider is _UNSET:
+            self._provider = self._servicer._get_provider_resource(self._message)
+        return self._provider
+
+    @provider.setter
+    def provider(self, value: Any) -> None:
+        if value is not None:
+            self._provider = value
+
+
+_UNSET = object()
+
+
+class PackServicer(_BASE):
+    """`_PolicyAnalyzerServicer` with one deserialization per resource and type dispatch."""
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        policies: list[Policy],
+        enforcement_level: EnforcementLevel,
+        initial_config: dict[str, Any] | None = None,
+        description: str | None = None,
+        display_name: str | None = None,
+        readme: str | None = None,
+        provider: str | None = None,
+        tags: list[str] | None = None,
+        repository: str | None = None,
+    ) -> None:
+        super().__init__(
+            name,
+            version,
+            policies,
+            enforcement_level,
+            initial_config,
+            description,
+            display_name,
+            readme,
+            provider,
+            tags,
+            repository,
+        )
+        self._pack_name = name
+        self._pack_version = version
+        self._policies: tuple[Policy, ...] = tuple(policies)
+        self._stack_name: str | None = None
+        self._stack_tags: Mapping[str, str] = {}
+        self._runtime_configured = False
+        self._providers: dict[tuple[str, bytes], Any] = {}
+        by_type: dict[str, list[ResourceValidationPolicy]] = {}
+        self._any_type: list[ResourceValidationPolicy] = []
+        self._stack_policies: list[StackValidationPolicy] = []
+        for policy in self._policies:
+            if isinstance(policy, StackValidationPolicy):
+                self._stack_policies.append(policy)
+            elif isinstance(policy, ResourceValidationPolicy):
+                types = getattr(policy, "resource_types", None)
+                if types is None:
+                    self._any_type.append(policy)
+                else:
+                    for token in types:
+                        by_type.setdefault(token, []).append(policy)
+        # Keep the pack's order within each type's list (the report order of the stock servicer).
+        order = {id(p): i for i, p in enumerate(self._policies)}
+        self._by_type: dict[str, tuple[ResourceValidationPolicy, ...]] = {
+            token: tuple(sorted([*found, *self._any_type], key=lambda p: order[id(p)]))
+            for token, found in by_type.items()
+        }
+        self._untyped_only = tuple(self._any_type)
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        given: dict[str, dict[str, Any]] = {}
+        for key in request.policyConfig:
+            given[key] = json_format.MessageToDict(request.policyConfig[key].properties)
+        errors = strict_config_errors(self._policies, given)
+        if errors:
+            message = f"policy pack '{self._pack_name}' config is invalid: " + "; ".join(errors)
+            if context is not None and hasattr(context, "abort"):
+                # A clean gRPC error for the CLI to print (raising would log a traceback).
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
+            raise PackConfigError(message)
+        return super().Configure(request, context)
+
+    def ConfigureStack(self, request: Any, context: Any) -> Any:
+        self._stack_name = request.stack or None
+        self._stack_tags = dict(request.tags)
+        return super().ConfigureStack(request, context)
+
+    def _configure_runtime_settings(self) -> None:
+        # The environment does not change within the process: read it once, not per request.
+        if not self._runtime_configured:
+            super()._configure_runtime_settings()
+            self._runtime_configured = True
+
+    def _get_provider_resource(self, request: Any) -> Any:
+        # Every resource of a provider carries the same provider inputs: deserialize them once.
+        if not request.HasField("provider"):
+            return None
+        key = (request.provider.urn, request.provider.properties.SerializeToString())
+        provider = self._providers.get(key)
+        if provider is None:
+            provider = sdk.PolicyProviderResource(
+                request.provider.type,
+                _deserialize(request.provider.properties),
+                request.provider.urn,
+                request.provider.name,
+            )
+            self._providers[key] = provider
+        return provider
+
+    # -- notes -------------------------------------------------------------------------------
+
+    def _note_sink(self, response: Any, policy: Policy, default_urn: str) -> Any:
+        def sink(message: str, urn: str) -> None:
+            response.diagnostics.append(
+                proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=self._pack_name,
+                    policyPackVersion=self._pack_version,
+                    message=f"{policy.description}\n{message}",
+                    urn=urn or default_urn,
+                    description=policy.description,
+                    enforcementLevel=proto.ADVISORY,
+                    severity=self._map_severity(policy.severity),
+                )
+            )
+
+        return sink
+
+    def _unknown_diagnostic(self, policy: Policy, error: UnknownValueError) -> Any:
+        return proto.AnalyzeDiagnostic(
+            policyName=policy.name,
+            policyPackName=self._pack_name,
+            policyPackVersion=self._pack_version,
+            message=(
+                f"can't run policy '{policy.name}' from policy pack "
+                f"'{self._pack_name}@v{self._pack_version}' during preview: {error.message}"
+            ),
+            urn="",
+            description=policy.description,
+            enforcementLevel=proto.ADVISORY,
+        )
+
+    def _run(self, result: Any) -> None:
+        if isawaitable(result):
+            loop = asyncio.new_event_loop()
+            try:
+                loop.run_until_complete(asyncio.ensure_future(result, loop=loop))
+            finally:
+                loop.close()
+
+    # -- analysis ----------------------------------------------------------------------------
+
+    def Analyze(self, request: Any, _context: Any) -> Any:
+        self._configure_runtime_settings()
+        response = proto.AnalyzeResponse()
+        candidates = self._by_type.get(request.type, self._untyped_only)
+        active = []
+        for policy in candidates:
+            level = self._get_enforcement_level(policy)
+            if level != EnforcementLevel.DISABLED:
+                active.append((policy, level))
+        if not active:
+            return response
+
+        props = _deserialize(request.properties)
+        opts = self._get_resource_options(request)
+        provider = self._get_provider_resource(request)
+        stack_token = STACK_NAME.set(self._stack_name)
+        try:
+            for policy, level in active:
+                if not policy.has_validation():
+                    response.not_applicable.append(
+                        proto.PolicyNotApplicable(
+                            policy_name=policy.name, reason="Policy does not implement validate"
+                        )
+                    )
+                    continue
+                if level == EnforcementLevel.REMEDIATE:
+                    level = EnforcementLevel.MANDATORY
+                report_violation = self._create_report_violation(
+                    response, policy.name, policy.description, level, policy.severity
+                )
+                args = ResourceValidationArgs(
+                    request.type,
+                    props,
+                    request.urn,
+                    request.name,
+                    opts,
+                    provider,
+                    self._get_policy_config(policy.name),
+                    self._stack_tags,
+                )
+                sink_token = NOTE_SINK.set(self._note_sink(response, policy, ""))
+                try:
+                    self._run(policy.validate(args, report_violation))
+                except UnknownValueError as error:
+                    response.diagnostics.append(self._unknown_diagnostic(policy, error))
+                except sdk._NotApplicableError as error:
+                    response.not_applicable.append(
+                        proto.PolicyNotApplicable(
+                            policy_name=policy.name, reason=error.reason or ""
+                        )
+                    )
+                finally:
+                    NOTE_SINK.reset(sink_token)
+        finally:
+            STACK_NAME.reset(stack_token)
+        return response
+
+    def AnalyzeStack(self, request: Any, _context: Any) -> Any:
+        self._configure_runtime_settings()
+        response = proto.AnalyzeResponse()
+        active = []
+        for policy in self._stack_policies:
+            level = self._get_enforcement_level(policy)
+            if level != EnforcementLevel.DISABLED:
+                active.append(
+                    (
+                        policy,
+                        EnforcementLevel.MANDATORY
+                        if level == EnforcementLevel.REMEDIATE
+                        else level,
+                    )
+                )
+        if not active:
+            return response
+
+        resources = self._stack_resources(request.resources)
+        index = StackIndex(resources)
+        index_token = STACK_INDEX.set(index)
+        stack_token = STACK_NAME.set(self._stack_name)
+        try:
+            for policy, level in active:
+                report_violation = self._create_report_violation(
+                    response, policy.name, policy.description, level, policy.severity
+                )
+                args = StackValidationArgs(
+                    resources, self._get_policy_config(policy.name), self._stack_tags
+                )
+                sink_token = NOTE_SINK.set(self._note_sink(response, policy, ""))
+                try:
+                    self._run(policy.validate(args, report_violation))
+                except UnknownValueError as error:
+                    response.diagnostics.append(self._unknown_diagnostic(policy, error))
+                except sdk._NotApplicableError as error:
+                    response.not_applicable.append(
+                        proto.PolicyNotApplicable(
+                            policy_name=policy.name, reason=error.reason or ""
+                        )
+                    )
+                finally:
+                    NOTE_SINK.reset(sink_token)
+        finally:
+            STACK_NAME.reset(stack_token)
+            STACK_INDEX.reset(index_token)
+        return response
+
+    def _stack_resources(self, messages: Sequence[Any]) -> list[PolicyResource]:
+        resources: list[PolicyResource] = []
+        by_urn: dict[str, PolicyResource] = {}
+        for message in messages:
+            resource = _LazyPolicyResource(
+                message,
+                self,
+                resource_type=message.type,
+                urn=message.urn,
+                name=message.name,
+                parent=None,
+                dependencies=[],
+                property_dependencies={},
+            )
+            resources.append(resource)
+            by_urn[resource.urn] = resource
+        for message, resource in zip(messages, resources, strict=True):
+            if message.parent and message.parent in by_urn:
+                resource.parent = by_urn[message.parent]
+            for urn in message.dependencies:
+                if urn in by_urn:
+                    resource.dependencies.append(by_urn[urn])
+            for prop, deps in message.propertyDependencies.items():
+                resource.property_dependencies[prop] = [by_urn[u] for u in deps.urns if u in by_urn]
+        return resources
+
+    def Remediate(self, request: Any, context: Any) -> Any:
+        for policy in self._policies:
+            if self._get_enforcement_level(policy) == EnforcementLevel.REMEDIATE:
+                return super().Remediate(request, context)
+        return proto.RemediateResponse()
+
+
+def strict_config_errors(
+    policies: Sequence[Policy], config: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Errors for policy names and config keys the pack does not declare."""
+    known = {policy.name: policy for policy in policies}
+    errors: list[str] = []
+    for name in sorted(config):
+        if name == "all":
+            continue
+        policy = known.get(name)
+        if policy is None:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            errors.append(f"'{name}' is not a policy of this pack{hint}")
+            continue
+        allowed = set(policy.config_schema.properties) if policy.config_schema else set()
+        for key in sorted(config[name] or {}):
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                errors.append(
+                    f"{name}: '{key}' is not a config key of this policy{hint}; "
+                    f"allowed: enforcementLevel, {', '.join(sorted(allowed))}"
+                )
+    return errors
+
+
+def install() -> None:
+    """Make `pulumi_policy.PolicyPack` serve `PackServicer` (call before constructing it).
+
+    PolicyPack instantiates the module-level `_PolicyAnalyzerServicer`; swapping that name keeps
+    PolicyPack's own validation, gRPC server options and port handshake unchanged.
+    """
+    if not issubclass(PackServicer, _BASE):  # pragma: no cover - guards an SDK rename
+        raise RuntimeError("pulumi_policy's analyzer servicer changed; pin pulumi-policy")
+    sdk._PolicyAnalyzerServicer = PackServicer  # type: ignore[misc]

@@ -1,0 +1,43 @@
+"""The guardrails policy pack: security and reliability rules for Pulumi AWS programs.
+
+Importable without serving: `POLICIES` and the pack settings below are what `__main__.py` hands
+to `pulumi_policy.PolicyPack` (which starts a gRPC server and blocks), and what the offline
+driver and the tests load.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from . import (
+    data_safety,
+    database_placement,
+    ecs_containers,
+    ecs_services,
+    encryption_at_rest,
+    encryption_in_transit,
+    network,
+)
+
+PACK_NAME: Final = "perfcheck-guardrails"
+DESCRIPTION: Final = (
+    "Security and reliability guardrails for ECS Fargate, RDS, ElastiCache, CloudFront, ALB and "
+    "their networks: no database on EFS, encryption at rest and in transit, hardened containers, "
+    "data safety, no public ingress."
+)
+ENFORCEMENT_LEVEL: Final = EnforcementLevel.MANDATORY
+"""Pack default; each rule sets its own level and the per-stack config overrides it."""
+INITIAL_CONFIG: Final[dict[str, Any]] = {}
+"""Programmatic config applied before the --policy-pack-config file (none: schema defaults)."""
+
+POLICIES: Final[tuple[Policy, ...]] = (
+    *database_placement.RULES,
+    *encryption_at_rest.RULES,
+    *encryption_in_transit.RULES,
+    *ecs_containers.RULES,
+    *ecs_services.RULES,
+    *data_safety.RULES,
+    *network.RULES,
+)

@@ -1,0 +1,249 @@
+"""Data safety: databases and caches survive an AZ loss, a bad deploy and a careless delete.
+
+Each rule is configurable per stack: staging keeps the production-only ones advisory (a single-AZ,
+deletable staging database is a deliberate saving), prod makes them mandatory.
+"""
+
+from __future__ import annotations
+
+from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
+from perfcheck_policykit import aws_types as T
+from perfcheck_policykit.checks import require_at_least, require_not_true, require_true
+from perfcheck_policykit.rules import config_list
+from pulumi_policy import Severity
+
+
+def _is_aurora_instance(ctx: ResourceContext) -> bool:
+    engine = ctx.get("engine")
+    return isinstance(engine, str) and engine.startswith("aurora")
+
+
+def _check_public(ctx: ResourceContext) -> None:
+    require_not_true(
+        ctx,
+        "publiclyAccessible",
+        detail="Databases live in isolated subnets, reached from the app.",
+    )
+
+
+RDS_NOT_PUBLIC = ResourceRule(
+    name="rds-not-publicly-accessible",
+    description="RDS instances must not be publicly accessible.",
+    severity=Severity.CRITICAL,
+    remediation_steps="Set publicly_accessible=False and use a DB subnet group of private subnets.",
+    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER_INSTANCE],
+    check=_check_public,
+    unknowns="publiclyAccessible unknown: note.",
+    tags=["data-safety", "rds", "network"],
+)
+
+
+def _check_multi_az(ctx: ResourceContext) -> None:
+    if _is_aurora_instance(ctx) or ctx.get("replicateSourceDb") is not None:
+        return
+    require_true(ctx, "multiAz", missing="not set (single-AZ)")
+
+
+RDS_MULTI_AZ = ResourceRule(
+    name="rds-multi-az",
+    description="RDS instances must be Multi-AZ (a standby in a second Availability Zone).",
+    severity=Severity.HIGH,
+    remediation_steps="Set multi_az=True (roughly doubles the instance cost).",
+    resource_types=[T.RDS_INSTANCE],
+    check=_check_multi_az,
+    unknowns="multiAz unknown: note.",
+    tags=["data-safety", "rds", "availability"],
+)
+
+
+def _check_deletion_protection(ctx: ResourceContext) -> None:
+    if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
+        return  # set on the cluster
+    require_true(ctx, "deletionProtection", missing="not set (false)")
+
+
+RDS_DELETION_PROTECTION = ResourceRule(
+    name="rds-deletion-protection",
+    description="RDS instances and clusters must have deletion protection on.",
+    severity=Severity.HIGH,
+    remediation_steps="Set deletion_protection=True (turn it off deliberately before a delete).",
+    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER],
+    check=_check_deletion_protection,
+    unknowns="deletionProtection unknown: note.",
+    tags=["data-safety", "rds"],
+)
+
+
+def _check_backup_retention(ctx: ResourceContext) -> None:
+    if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
+        return
+    minimum = int(ctx.config.get("minimumDays", 7))
+    require_at_least(ctx, "backupRetentionPeriod", minimum, when_missing=1, unit="days")
+
+
+RDS_BACKUP_RETENTION = ResourceRule(
+    name="rds-backup-retention",
+    description="RDS automated backups must be kept at least the configured number of days.",
+    severity=Severity.HIGH,
+    remediation_steps="Set backup_retention_period to at least the configured minimum (max 35).",
+    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER],
+    check=_check_backup_retention,
+    unknowns="backupRetentionPeriod unknown: note.",
+    config_properties={
+        "minimumDays": schema.integer("Fewest days of automated backups.", 7, minimum=1, maximum=35)
+    },
+    tags=["data-safety", "rds", "backup"],
+)
+
+
+def _check_final_snapshot(ctx: ResourceContext) -> None:
+    if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
+        return
+    skip = ctx.get("skipFinalSnapshot")
+    if skip is values.UNKNOWN:
+        ctx.unknown("skipFinalSnapshot")
+        return
+    if values.as_bool(skip) is True:
+        ctx.violation("skipFinalSnapshot", "true", "false (take a final snapshot on delete)")
+        return
+    identifier = ctx.get("finalSnapshotIdentifier")
+    if identifier is None or (isinstance(identifier, str) and not identifier.strip()):
+        ctx.violation(
+            "finalSnapshotIdentifier",
+            "not set (the delete would fail or lose the data)",
+            "a final snapshot identifier",
+        )
+
+
+RDS_FINAL_SNAPSHOT = ResourceRule(
+    name="rds-final-snapshot",
+    description="Deleting an RDS database must leave a final snapshot.",
+    severity=Severity.HIGH,
+    remediation_steps="Set skip_final_snapshot=False and final_snapshot_identifier='<name>-final'.",
+    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER],
+    check=_check_final_snapshot,
+    unknowns="skipFinalSnapshot unknown: note. finalSnapshotIdentifier unknown counts as set.",
+    tags=["data-safety", "rds", "backup"],
+)
+
+
+def _check_failover(ctx: ResourceContext) -> None:
+    require_true(ctx, "automaticFailoverEnabled", missing="not set (false)")
+    if ctx.config.get("requireMultiAz", True):
+        require_true(ctx, "multiAzEnabled", missing="not set (false)")
+    clusters = ctx.get("numCacheClusters")
+    if clusters is values.UNKNOWN:
+        ctx.unknown("numCacheClusters")
+    elif clusters is not None and (values.as_number(clusters) or 0) < 2:
+        ctx.violation(
+            "numCacheClusters", values.show(clusters), "at least 2 (a replica to fail over to)"
+        )
+
+
+ELASTICACHE_FAILOVER = ResourceRule(
+    name="elasticache-automatic-failover",
+    description=(
+        "ElastiCache replication groups must fail over automatically to a replica in another "
+        "Availability Zone."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Set automatic_failover_enabled=True, multi_az_enabled=True and num_cache_clusters >= 2."
+    ),
+    resource_types=[T.ELASTICACHE_REPLICATION_GROUP],
+    check=_check_failover,
+    unknowns="Each of the three fields unknown: note.",
+    config_properties={
+        "requireMultiAz": schema.boolean("Also require multiAzEnabled.", True),
+    },
+    tags=["data-safety", "elasticache", "availability"],
+)
+
+
+def _check_snapshots(ctx: ResourceContext) -> None:
+    minimum = int(ctx.config.get("minimumDays", 7))
+    require_at_least(ctx, "snapshotRetentionLimit", minimum, when_missing=0, unit="days")
+
+
+ELASTICACHE_SNAPSHOTS = ResourceRule(
+    name="elasticache-snapshot-retention",
+    description="ElastiCache must keep automatic snapshots at least the configured number of days.",
+    severity=Severity.LOW,
+    remediation_steps=(
+        "Set snapshot_retention_limit (and snapshot_window) on the replication group."
+    ),
+    resource_types=[T.ELASTICACHE_REPLICATION_GROUP, T.ELASTICACHE_CLUSTER],
+    check=_check_snapshots,
+    unknowns="snapshotRetentionLimit unknown: note.",
+    config_properties={
+        "minimumDays": schema.integer("Fewest days of snapshots.", 7, minimum=1, maximum=35)
+    },
+    tags=["data-safety", "elasticache", "backup"],
+)
+
+STATEFUL_TYPES = (
+    T.RDS_INSTANCE,
+    T.RDS_CLUSTER,
+    T.ELASTICACHE_REPLICATION_GROUP,
+    T.ELASTICACHE_SERVERLESS,
+    T.EFS_FILE_SYSTEM,
+    T.DYNAMODB_TABLE,
+)
+
+
+def _check_protected(ctx: ResourceContext) -> None:
+    if ctx.type not in set(config_list(ctx.config, "resourceTypes")):
+        return
+    if not ctx.args.opts.protect:
+        ctx.violation(
+            "protect (resource option)",
+            "false",
+            "true, so `pulumi destroy` or a replacement cannot delete the data",
+        )
+
+
+# Every type a stack may configure is listed here, so the servicer dispatches to this rule for
+# them; the configured `resourceTypes` narrows it per stack.
+PROTECTABLE_TYPES = (
+    *STATEFUL_TYPES,
+    T.S3_BUCKET,
+    T.S3_BUCKET_V2,
+    T.KMS_KEY,
+    T.SECRET,
+    T.ELASTICACHE_CLUSTER,
+    T.EBS_VOLUME,
+)
+
+STATEFUL_PROTECTED = ResourceRule(
+    name="stateful-resources-protected",
+    description="Stateful resources (databases, caches, file systems) must carry `protect=True`.",
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Pass opts=pulumi.ResourceOptions(protect=True) (set from the stack's settings); "
+        "unprotect deliberately with `pulumi state unprotect` before a planned delete."
+    ),
+    resource_types=PROTECTABLE_TYPES,
+    check=_check_protected,
+    unknowns="A resource option, always known.",
+    config_properties={
+        "resourceTypes": {
+            "type": "array",
+            "description": "Type tokens that must be protected.",
+            "items": {"type": "string", "enum": list(PROTECTABLE_TYPES)},
+            "uniqueItems": True,
+            "default": list(STATEFUL_TYPES),
+        }
+    },
+    tags=["data-safety"],
+)
+
+RULES = (
+    RDS_NOT_PUBLIC,
+    RDS_MULTI_AZ,
+    RDS_DELETION_PROTECTION,
+    RDS_BACKUP_RETENTION,
+    RDS_FINAL_SNAPSHOT,
+    ELASTICACHE_FAILOVER,
+    ELASTICACHE_SNAPSHOTS,
+    STATEFUL_PROTECTED,
+)

@@ -1,0 +1,347 @@
+"""ECS container hardening, judged on each task definition's `containerDefinitions`.
+
+In pulumi-aws the container definitions are one JSON string input. It is parsed once per distinct
+string (cached in the policy kit), so the eight rules below share one parse per task definition.
+When the string is unknown during preview (it is built from other resources' outputs), nothing
+inside it can be judged: each rule says so in a note, and judges it during the update.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from perfcheck_policykit import InvalidJson, ResourceContext, ResourceRule, schema, values
+from perfcheck_policykit import aws_types as T
+from perfcheck_policykit.rules import config_list
+from pulumi_policy import Severity
+
+ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]
+
+
+def _with_containers(check: ContainerCheck) -> Callable[[ResourceContext], None]:
+    def run(ctx: ResourceContext) -> None:
+        try:
+            containers = values.container_definitions(ctx.props)
+        except InvalidJson:
+            ctx.violation("containerDefinitions", "not a JSON list of containers", "valid JSON")
+            return
+        if containers is values.UNKNOWN:
+            ctx.unknown("containerDefinitions")
+            return
+        if containers:
+            check(ctx, containers)
+
+    return run
+
+
+def _labelled(containers: Sequence[Mapping[str, Any]]) -> list[tuple[str, Mapping[str, Any]]]:
+    return [(values.container_label(c, i), c) for i, c in enumerate(containers)]
+
+
+def _field(ctx: ResourceContext, container: Mapping[str, Any], label: str, key: str) -> Any:
+    value = values.get(container, key)
+    if value is values.UNKNOWN:
+        ctx.unknown(f"{label}.{key}")
+    return value
+
+
+def _is_root(user: str) -> bool:
+    name = user.split(":", 1)[0].strip().lower()
+    return name in ("", "root", "0")
+
+
+def _check_non_root(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    for label, container in _labelled(containers):
+        user = _field(ctx, container, label, "user")
+        if user is values.UNKNOWN:
+            continue
+        if user is None:
+            ctx.violation(
+                f"{label}.user", "not set (the image's user, often root)", "a non-root UID"
+            )
+        elif not isinstance(user, str) or _is_root(user):
+            ctx.violation(f"{label}.user", values.show(user), "a non-root user, e.g. '1000:1000'")
+
+
+NON_ROOT_USER = ResourceRule(
+    name="ecs-container-non-root-user",
+    description="Every container must run as a non-root user (set `user` explicitly).",
+    severity=Severity.HIGH,
+    remediation_steps=(
+        'Set "user": "<uid>:<gid>" (e.g. "1001:1001") on every container definition, '
+        "sidecars included, and build images that run as that user."
+    ),
+    resource_types=[T.ECS_TASK_DEFINITION],
+    check=_with_containers(_check_non_root),
+    unknowns="containerDefinitions unknown: note (the whole JSON is one value).",
+    tags=["ecs", "container-hardening"],
+)
+
+
+def _check_read_only_root(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    for label, container in _labelled(containers):
+        value = _field(ctx, container, label, "readonlyRootFilesystem")
+        if value is not values.UNKNOWN and values.as_bool(value) is not True:
+            ctx.violation(
+                f"{label}.readonlyRootFilesystem",
+                "not set (writable)" if value is None else values.show(value),
+                "true",
+                "Mount writable paths (e.g. /tmp, .next/cache) as task volumes.",
+            )
+
+
+READ_ONLY_ROOT_FS = ResourceRule(
+    name="ecs-container-read-only-root-filesystem",
+    description="Every container's root filesystem must be read-only.",
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        'Set "readonlyRootFilesystem": true and give the container bind-mounted task volumes '
+        "for the paths it writes (e.g. /tmp, /app/.next/cache)."
+    ),
+    resource_types=[T.ECS_TASK_DEFINITION],
+    check=_with_containers(_check_read_only_root),
+    unknowns="containerDefinitions unknown: note.",
+    tags=["ecs", "container-hardening"],
+)
+
+
+def _has_health_check(container: Mapping[str, Any]) -> bool | None:
+    command = values.get(container, "healthCheck", "command")
+    if command is values.UNKNOWN:
+        return None
+    return isinstance(command, list) and len(command) > 0
+
+
+def _is_essential(container: Mapping[str, Any]) -> bool | None:
+    essential = values.get(container, "essential")
+    if essential is values.UNKNOWN:
+        return None
+    return essential is None or values.as_bool(essential) is not False
+
+
+def _check_health_checks(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    for label, container in _labelled(containers):
+        essential = _is_essential(container)
+        if essential is None:
+            ctx.unknown(f"{label}.essential")
+            continue
+        if not essential:
+            continue
+        has = _has_health_check(container)
+        if has is None:
+            ctx.unknown(f"{label}.healthCheck.command")
+        elif not has:
+            ctx.violation(
+                f"{label}.healthCheck", "not set", "a healthCheck command on an essential container"
+            )
+
+
+ESSENTIAL_HEALTH_CHECK = ResourceRule(
+    name="ecs-essential-container-health-check",
+    description="Every essential container must define a health check.",
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        'Add "healthCheck": {"command": ["CMD-SHELL", "<probe> || exit 1"], '
+        '"interval": 15, "timeout": 5, "retries": 3, "startPeriod": 30}.'
+    ),
+    resource_types=[T.ECS_TASK_DEFINITION],
+    check=_with_containers(_check_health_checks),
+    unknowns="containerDefinitions unknown: note.",
+    tags=["ecs", "reliability"],
+)
+
+
+def _check_depends_on(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    by_name = {c.get("name"): c for c in containers if isinstance(c.get("name"), str)}
+    for label, container in _labelled(containers):
+        dependencies = values.items(container, "dependsOn")
+        if dependencies is values.UNKNOWN:
+            ctx.unknown(f"{label}.dependsOn")
+            continue
+        for dependency in dependencies:
+            condition = values.get(dependency, "condition")
+            target = values.get(dependency, "containerName")
+            if condition is values.UNKNOWN or target is values.UNKNOWN:
+                ctx.unknown(f"{label}.dependsOn")
+                continue
+            if condition != "HEALTHY":
+                continue
+            other = by_name.get(target)
+            if other is None:
+                ctx.violation(
+                    f"{label}.dependsOn[{target}]",
+                    "HEALTHY on a container not in this task",
+                    "a container of the same task definition",
+                )
+                continue
+            has = _has_health_check(other)
+            if has is None:
+                ctx.unknown(f"containerDefinitions[{target}].healthCheck.command")
+            elif not has:
+                ctx.violation(
+                    f"{label}.dependsOn[{target}]",
+                    f"condition HEALTHY on '{target}', which has no healthCheck",
+                    "HEALTHY only on containers that define a healthCheck (else START)",
+                )
+
+
+DEPENDS_ON_HEALTHY = ResourceRule(
+    name="ecs-depends-on-healthy-has-health-check",
+    description=(
+        "A dependsOn condition HEALTHY must name a container of the same task that defines a "
+        "health check (otherwise the task never starts)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Add a healthCheck to the container depended on, or use condition START for it."
+    ),
+    resource_types=[T.ECS_TASK_DEFINITION],
+    check=_with_containers(_check_depends_on),
+    unknowns="containerDefinitions unknown: note.",
+    tags=["ecs", "reliability"],
+)
+
+
+def _check_logging(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    for label, container in _labelled(containers):
+        driver = values.get(container, "logConfiguration", "logDriver")
+        if driver is values.UNKNOWN:
+            ctx.unknown(f"{label}.logConfiguration")
+        elif not isinstance(driver, str) or not driver:
+            ctx.violation(
+                f"{label}.logConfiguration",
+                "not set",
+                "a logConfiguration (e.g. awslogs to a CloudWatch log group)",
+            )
+
+
+CONTAINER_LOGGING = ResourceRule(
+    name="ecs-container-logging",
+    description=(
+        "Every container, sidecars included, must send its logs somewhere (logConfiguration)."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        'Add "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": '
+        '..., "awslogs-region": ..., "awslogs-stream-prefix": "<container>"}}.'
+    ),
+    resource_types=[T.ECS_TASK_DEFINITION],
+    check=_with_containers(_check_logging),
+    unknowns="containerDefinitions unknown: note.",
+    tags=["ecs", "observability"],
+)
+
+
+def _check_privileged(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    for label, container in _labelled(containers):
+        value = _field(ctx, container, label, "privileged")
+        if value is not values.UNKNOWN and values.as_bool(value) is True:
+            ctx.violation(f"{label}.privileged", "true", "false or not set")
+
+
+NOT_PRIVILEGED = ResourceRule(
+    name="ecs-container-not-privileged",
+    description="No container may run privileged.",
+    severity=Severity.CRITICAL,
+    remediation_steps='Remove "privileged": true from the container definition.',
+    resource_types=[T.ECS_TASK_DEFINITION],
+    check=_with_containers(_check_privileged),
+    unknowns="containerDefinitions unknown: note.",
+    tags=["ecs", "container-hardening"],
+)
+
+CREDENTIAL_NAME_PATTERNS = (
+    r"PASSWORD",
+    r"PASSWD",
+    r"(^|_)PWD($|_)",
+    r"SECRET",
+    r"TOKEN",
+    r"CREDENTIAL",
+    r"API_?KEY",
+    r"PRIVATE_?KEY",
+    r"ACCESS_?KEY",
+    r"(^|_)AUTH($|_)",
+)
+_VALUE_PATTERNS = (
+    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("a URL with an embedded password", re.compile(r"://[^/\s:@]+:[^/\s@]+@")),
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _check_environment(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    patterns = [_compiled(p) for p in config_list(ctx.config, "credentialNamePatterns")]
+    allowed = set(config_list(ctx.config, "allowedVariableNames"))
+    for label, container in _labelled(containers):
+        environment = values.items(container, "environment")
+        if environment is values.UNKNOWN:
+            ctx.unknown(f"{label}.environment")
+            continue
+        for entry in environment:
+            name = values.get(entry, "name")
+            if not isinstance(name, str) or name in allowed:
+                continue
+            if any(p.search(name) for p in patterns):
+                ctx.violation(
+                    f"{label}.environment[{name}]",
+                    "a plain environment variable with a credential-like name (value not shown)",
+                    "the value in Secrets Manager, passed through `secrets` (valueFrom)",
+                )
+                continue
+            value = values.get(entry, "value")
+            if isinstance(value, str):
+                for what, pattern in _VALUE_PATTERNS:
+                    if pattern.search(value):
+                        ctx.violation(
+                            f"{label}.environment[{name}]",
+                            f"a value that looks like {what} (value not shown)",
+                            "the credential in Secrets Manager, passed through `secrets`",
+                        )
+                        break
+
+
+NO_CREDENTIALS_IN_ENVIRONMENT = ResourceRule(
+    name="ecs-no-credentials-in-environment",
+    description=(
+        "Credentials must reach containers through `secrets` (Secrets Manager), never through "
+        "plain `environment` (visible in the task definition, the console and the API)."
+    ),
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Store the value in aws.secretsmanager.Secret and list it under the container's "
+        '"secrets": [{"name": "DB_PASSWORD", "valueFrom": "<secret ARN>:password::"}].'
+    ),
+    resource_types=[T.ECS_TASK_DEFINITION],
+    check=_with_containers(_check_environment),
+    unknowns="containerDefinitions unknown: note. Values are inspected but never echoed.",
+    config_properties={
+        "credentialNamePatterns": schema.string_list(
+            "Regular expressions (case-insensitive) on variable names that denote credentials.",
+            CREDENTIAL_NAME_PATTERNS,
+            regex=True,
+        ),
+        "allowedVariableNames": schema.string_list(
+            "Variable names that match a pattern but hold no credential (e.g. 'AUTH_ENABLED').",
+            (),
+        ),
+    },
+    tags=["ecs", "secrets"],
+)
+
+RULES = (
+    NON_ROOT_USER,
+    READ_ONLY_ROOT_FS,
+    ESSENTIAL_HEALTH_CHECK,
+    DEPENDS_ON_HEALTHY,
+    CONTAINER_LOGGING,
+    NOT_PRIVILEGED,
+    NO_CREDENTIALS_IN_ENVIRONMENT,
+)

@@ -1,0 +1,558 @@
+"""Encryption in transit: database, cache, CDN and load balancer connections."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from perfcheck_policykit import (
+    ResourceContext,
+    ResourceRule,
+    StackContext,
+    StackRule,
+    schema,
+    values,
+)
+from perfcheck_policykit import aws_types as T
+from perfcheck_policykit.checks import require_in, require_set
+from perfcheck_policykit.rules import config_list
+from pulumi_policy import PolicyResource, Severity
+
+# -- RDS: TLS is forced in the parameter group, not on the instance ---------------------------
+
+_ON = {"1", "on", "true"}
+_FORCE_SSL = "rds.force_ssl"
+_SECURE_TRANSPORT = "require_secure_transport"
+
+
+def _major(version: Any) -> int | None:
+    if not isinstance(version, str):
+        return None
+    match = re.search(r"(\d+)", version)
+    return int(match.group(1)) if match else None
+
+
+def _tls_parameter(engine: str) -> str | None:
+    if engine in ("postgres", "aurora-postgresql") or engine.startswith("sqlserver"):
+        return _FORCE_SSL
+    if engine in ("mysql", "mariadb", "aurora-mysql"):
+        return _SECURE_TRANSPORT
+    return None
+
+
+def _default_forces_tls(engine: str, family_or_version: Any) -> bool:
+    """Whether the engine forces TLS with the parameter left at its default.
+
+    RDS for PostgreSQL 15 and later default rds.force_ssl to 1; every other engine defaults off.
+    """
+    if engine != "postgres":
+        return False
+    major = _major(family_or_version)
+    return major is None or major >= 15  # no version: RDS picks its current default (>= 15)
+
+
+def _parameter_value(group: PolicyResource, parameter: str) -> tuple[bool, Any]:
+    """(present, value) of a parameter in a parameter group's `parameters` list."""
+    entries = values.items(group.props, "parameters")
+    if entries is values.UNKNOWN:
+        return True, values.UNKNOWN
+    for entry in entries:
+        if entry is values.UNKNOWN:
+            return True, values.UNKNOWN
+        if isinstance(entry, Mapping) and values.get(entry, "name") == parameter:
+            return True, values.get(entry, "value")
+    return False, None
+
+
+def _judge_group_reference(
+    ctx: StackContext,
+    database: PolicyResource,
+    engine: str,
+    prop: str,
+    group_types: list[str],
+) -> None:
+    parameter = _tls_parameter(engine)
+    if parameter is None:
+        return
+    reference = ctx.get(database, prop)
+    version = ctx.get(database, "engineVersion")
+    groups = (
+        ctx.index.references(database, prop, reference, group_types, ("name", "id", "arn"))
+        if reference is not None
+        else []
+    )
+    if groups is None:
+        ctx.unknown(database, prop)
+        return
+    expected = f"{parameter} = 1 in its parameter group"
+    if not groups:
+        if isinstance(reference, str) and reference and not reference.startswith("default."):
+            ctx.violation(
+                database,
+                prop,
+                f"'{reference}', a parameter group not defined in this stack",
+                expected,
+                "Define the parameter group in the stack so the setting can be checked.",
+            )
+            return
+        if not _default_forces_tls(engine, version):
+            ctx.violation(
+                database,
+                prop,
+                f"the default parameter group ({engine} {values.show(version)})",
+                expected,
+            )
+        return
+    for group in groups:
+        present, value = _parameter_value(group, parameter)
+        if value is values.UNKNOWN:
+            ctx.unknown(group, "parameters")
+            continue
+        family = ctx.get(group, "family")
+        if present:
+            if str(value).strip().lower() in _ON:
+                continue
+            found = f"parameter group '{group.name}' setting {parameter} = {values.show(value)}"
+        elif _default_forces_tls(engine, family if family is not None else version):
+            continue
+        else:
+            found = (
+                f"parameter group '{group.name}' ({values.show(family)}) leaving {parameter} at "
+                "its default (off)"
+            )
+        ctx.violation(database, prop, found, expected)
+
+
+def _check_rds_force_ssl(ctx: StackContext) -> None:
+    for instance in ctx.index.of_type(T.RDS_INSTANCE):
+        engine = ctx.get(instance, "engine")
+        if engine is values.UNKNOWN:
+            ctx.unknown(instance, "engine")
+            continue
+        if not isinstance(engine, str) or engine.startswith("aurora"):
+            continue  # Aurora instances take TLS settings from the cluster parameter group
+        _judge_group_reference(ctx, instance, engine, "parameterGroupName", [T.RDS_PARAMETER_GROUP])
+    for cluster in ctx.index.of_type(T.RDS_CLUSTER):
+        engine = ctx.get(cluster, "engine")
+        if engine is values.UNKNOWN:
+            ctx.unknown(cluster, "engine")
+            continue
+        if isinstance(engine, str):
+            _judge_group_reference(
+                ctx, cluster, engine, "dbClusterParameterGroupName", [T.RDS_CLUSTER_PARAMETER_GROUP]
+            )
+
+
+RDS_FORCE_SSL = StackRule(
+    name="rds-force-ssl",
+    description=(
+        "RDS databases must refuse unencrypted connections: followed from each instance (or "
+        "cluster) to its parameter group, which must set rds.force_ssl (PostgreSQL, SQL Server) "
+        "or require_secure_transport (MySQL, MariaDB) on."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Create an aws.rds.ParameterGroup for the engine family with parameters "
+        "[{name: 'rds.force_ssl', value: '1'}] (PostgreSQL) and pass its name as "
+        "parameter_group_name; connect with sslmode=verify-full."
+    ),
+    resource_types=[
+        T.RDS_INSTANCE,
+        T.RDS_CLUSTER,
+        T.RDS_PARAMETER_GROUP,
+        T.RDS_CLUSTER_PARAMETER_GROUP,
+    ],
+    check=_check_rds_force_ssl,
+    unknowns=(
+        "The group is found by name, else by property dependencies of parameterGroupName; an "
+        "unresolvable group or unknown parameter list is a note. PostgreSQL 15+ defaults to on."
+    ),
+    tags=["encryption-in-transit", "rds"],
+)
+
+# -- ElastiCache -------------------------------------------------------------------------------
+
+
+def _check_elasticache_transit(ctx: ResourceContext) -> None:
+    enabled = ctx.get("transitEncryptionEnabled")
+    if enabled is values.UNKNOWN:
+        ctx.unknown("transitEncryptionEnabled")
+    elif values.as_bool(enabled) is not True:
+        ctx.violation(
+            "transitEncryptionEnabled",
+            "not set (plaintext)" if enabled is None else values.show(enabled),
+            "true",
+        )
+    mode = ctx.get("transitEncryptionMode")
+    if mode is values.UNKNOWN:
+        ctx.unknown("transitEncryptionMode")
+    elif mode is not None and mode != "required":
+        ctx.violation(
+            "transitEncryptionMode",
+            values.show(mode),
+            "'required' or not set",
+            "'preferred' still accepts plaintext clients.",
+        )
+    if not ctx.config.get("requireAuth", True):
+        return
+    token = ctx.get("authToken")
+    token_wo = ctx.get("authTokenWo")
+    groups = ctx.get("userGroupIds")
+    if values.UNKNOWN in (token, token_wo, groups):
+        return  # a computed token or user group counts as set
+    has_token = (isinstance(token, str) and bool(token)) or (
+        isinstance(token_wo, str) and bool(token_wo)
+    )
+    has_groups = isinstance(groups, Sequence) and not isinstance(groups, str) and len(groups) > 0
+    if not (has_token or has_groups):
+        ctx.violation(
+            "authToken",
+            "not set (and no userGroupIds)",
+            "an AUTH token from Secrets Manager, or RBAC user groups",
+        )
+
+
+ELASTICACHE_IN_TRANSIT = ResourceRule(
+    name="elasticache-in-transit-encryption",
+    description=(
+        "ElastiCache replication groups must require TLS and authenticate clients (AUTH token "
+        "or RBAC user groups)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Set transit_encryption_enabled=True (mode 'required') and auth_token from a Secrets "
+        "Manager secret (or user_group_ids); clients connect with TLS (rediss://)."
+    ),
+    resource_types=[T.ELASTICACHE_REPLICATION_GROUP],
+    check=_check_elasticache_transit,
+    unknowns=(
+        "transitEncryptionEnabled/Mode unknown: note. An unknown authToken or userGroupIds counts "
+        "as set; the token is never echoed."
+    ),
+    config_properties={
+        "requireAuth": schema.boolean("Also require an AUTH token or RBAC user groups.", True)
+    },
+    tags=["encryption-in-transit", "elasticache"],
+)
+
+# -- CloudFront --------------------------------------------------------------------------------
+
+_HTTPS_VIEWER = {"redirect-to-https", "https-only"}
+
+
+def _check_cloudfront_viewer_https(ctx: ResourceContext) -> None:
+    behaviors: list[tuple[str, Any]] = [("defaultCacheBehavior", ctx.get("defaultCacheBehavior"))]
+    ordered = ctx.items("orderedCacheBehaviors")
+    if ordered is values.UNKNOWN:
+        ctx.unknown("orderedCacheBehaviors")
+        ordered = []
+    for index, behavior in enumerate(ordered):
+        pattern = values.get(behavior, "pathPattern")
+        label = f"orderedCacheBehaviors[{pattern if isinstance(pattern, str) else index}]"
+        behaviors.append((label, behavior))
+    for label, behavior in behaviors:
+        if behavior is values.UNKNOWN:
+            ctx.unknown(label)
+            continue
+        policy = values.get(behavior, "viewerProtocolPolicy")
+        if policy is values.UNKNOWN:
+            ctx.unknown(f"{label}.viewerProtocolPolicy")
+        elif policy not in _HTTPS_VIEWER:
+            ctx.violation(
+                f"{label}.viewerProtocolPolicy",
+                values.show(policy),
+                "'redirect-to-https' or 'https-only'",
+            )
+
+
+CLOUDFRONT_VIEWER_HTTPS = ResourceRule(
+    name="cloudfront-viewer-https",
+    description=(
+        "CloudFront must serve viewers over HTTPS only, on the default and on every ordered "
+        "cache behavior."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Set viewer_protocol_policy='redirect-to-https' on default_cache_behavior and on each "
+        "ordered_cache_behaviors entry."
+    ),
+    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    check=_check_cloudfront_viewer_https,
+    unknowns="Each behavior is judged on its own; an unknown behavior or policy is a note.",
+    tags=["encryption-in-transit", "cloudfront"],
+)
+
+VIEWER_TLS_VERSIONS = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
+
+
+def _check_cloudfront_viewer_tls(ctx: ResourceContext) -> None:
+    allowed = set(config_list(ctx.config, "allowedMinimumProtocolVersions"))
+    default_cert = ctx.get("viewerCertificate", "cloudfrontDefaultCertificate")
+    if default_cert is values.UNKNOWN:
+        ctx.unknown("viewerCertificate.cloudfrontDefaultCertificate")
+        return
+    if values.as_bool(default_cert) is True:
+        ctx.violation(
+            "viewerCertificate.cloudfrontDefaultCertificate",
+            "true (the *.cloudfront.net certificate allows TLSv1)",
+            "an ACM certificate with minimumProtocolVersion " + " or ".join(sorted(allowed)),
+        )
+        return
+    version = ctx.get("viewerCertificate", "minimumProtocolVersion")
+    if version is values.UNKNOWN:
+        ctx.unknown("viewerCertificate.minimumProtocolVersion")
+    elif version not in allowed:
+        ctx.violation(
+            "viewerCertificate.minimumProtocolVersion",
+            "not set (TLSv1)" if version is None else values.show(version),
+            "one of " + ", ".join(sorted(allowed)),
+        )
+
+
+CLOUDFRONT_VIEWER_TLS = ResourceRule(
+    name="cloudfront-viewer-tls",
+    description="CloudFront viewer connections must negotiate TLSv1.2_2021 or newer.",
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Use an ACM certificate (us-east-1) in viewer_certificate with "
+        "ssl_support_method='sni-only' and minimum_protocol_version='TLSv1.2_2021'."
+    ),
+    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    check=_check_cloudfront_viewer_tls,
+    unknowns="viewerCertificate fields unknown: note.",
+    config_properties={
+        "allowedMinimumProtocolVersions": schema.string_list(
+            "Accepted viewer minimum protocol versions.", VIEWER_TLS_VERSIONS, min_items=1
+        )
+    },
+    tags=["encryption-in-transit", "cloudfront"],
+)
+
+
+def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
+    allowed = set(config_list(ctx.config, "allowedOriginSslProtocols"))
+    http_origins = set(config_list(ctx.config, "httpOriginIds"))
+    origins = ctx.items("origins")
+    if origins is values.UNKNOWN:
+        ctx.unknown("origins")
+        return
+    for index, origin in enumerate(origins):
+        if origin is values.UNKNOWN:
+            ctx.unknown(f"origins[{index}]")
+            continue
+        origin_id = values.get(origin, "originId")
+        label = f"origins[{origin_id if isinstance(origin_id, str) else index}]"
+        custom = values.get(origin, "customOriginConfig")
+        if custom is None or origin_id in http_origins:
+            continue  # S3 and VPC origins are reached over AWS's network with their own rules
+        if custom is values.UNKNOWN:
+            ctx.unknown(f"{label}.customOriginConfig")
+            continue
+        policy = values.get(custom, "originProtocolPolicy")
+        if policy is values.UNKNOWN:
+            ctx.unknown(f"{label}.customOriginConfig.originProtocolPolicy")
+        elif policy != "https-only":
+            ctx.violation(
+                f"{label}.customOriginConfig.originProtocolPolicy",
+                values.show(policy),
+                "'https-only'",
+            )
+        protocols = values.items(custom, "originSslProtocols")
+        if protocols is values.UNKNOWN:
+            ctx.unknown(f"{label}.customOriginConfig.originSslProtocols")
+            continue
+        weak = sorted(p for p in protocols if isinstance(p, str) and p not in allowed)
+        if weak or not protocols:
+            ctx.violation(
+                f"{label}.customOriginConfig.originSslProtocols",
+                ", ".join(weak) if weak else "empty",
+                "only " + ", ".join(sorted(allowed)),
+            )
+
+
+CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
+    name="cloudfront-origin-https",
+    description=(
+        "CloudFront must reach custom origins (e.g. the ALB) over HTTPS with TLSv1.2 only; "
+        "origins listed in httpOriginIds are exempt by configuration."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Set custom_origin_config.origin_protocol_policy='https-only' and "
+        "origin_ssl_protocols=['TLSv1.2'], with a certificate on the origin matching its domain; "
+        "or use a CloudFront VPC origin for an internal ALB."
+    ),
+    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    check=_check_cloudfront_origin_https,
+    unknowns=(
+        "Each origin is judged on its own; an unknown origin, policy or protocol list is a note."
+    ),
+    config_properties={
+        "allowedOriginSslProtocols": schema.string_list(
+            "Accepted origin SSL protocols.", ("TLSv1.2",), min_items=1
+        ),
+        "httpOriginIds": schema.string_list(
+            "Origin ids allowed to use HTTP (e.g. an S3 website endpoint), by configuration.", ()
+        ),
+    },
+    tags=["encryption-in-transit", "cloudfront"],
+)
+
+# -- Load balancer listeners ------------------------------------------------------------------
+
+
+def _action_kinds(actions: Any) -> tuple[list[str], str | None]:
+    """Each action as 'forward', 'redirect to HTTPS', ...; or the sub-property that is unknown."""
+    kinds = []
+    for action in actions:
+        kind = values.get(action, "type")
+        if kind is values.UNKNOWN:
+            return [], "type"
+        if kind == "redirect":
+            target = values.get(action, "redirect", "protocol")
+            if target is values.UNKNOWN:
+                return [], "redirect.protocol"
+            kind = (
+                "redirect to HTTPS" if target == "HTTPS" else f"redirect to {values.show(target)}"
+            )
+        kinds.append(str(kind))
+    return kinds, None
+
+
+def _check_http_listener_redirect(ctx: ResourceContext) -> None:
+    protocol = ctx.get("protocol")
+    if protocol is values.UNKNOWN:
+        ctx.unknown("protocol")
+        return
+    if protocol != "HTTP":
+        return
+    actions = ctx.items("defaultActions")
+    if actions is values.UNKNOWN:
+        ctx.unknown("defaultActions")
+        return
+    kinds, unknown = _action_kinds(actions)
+    if unknown:
+        ctx.unknown(f"defaultActions.{unknown}")
+    elif kinds != ["redirect to HTTPS"]:
+        ctx.violation(
+            "defaultActions",
+            "[" + ", ".join(kinds) + "]" if kinds else "empty",
+            "exactly one redirect to HTTPS",
+        )
+
+
+HTTP_LISTENER_REDIRECTS = ResourceRule(
+    name="alb-http-listener-redirects-to-https",
+    description="A load balancer's HTTP listener may only redirect to HTTPS, never serve content.",
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Give the port-80 listener one default action of type 'redirect' with protocol 'HTTPS', "
+        "port '443' and status_code 'HTTP_301'."
+    ),
+    resource_types=list(T.LISTENERS),
+    check=_check_http_listener_redirect,
+    unknowns="protocol or defaultActions unknown: note.",
+    tags=["encryption-in-transit", "alb"],
+)
+
+
+def _check_http_listener_rules(ctx: StackContext) -> None:
+    for rule in ctx.index.of_type(*T.LISTENER_RULES):
+        listeners = ctx.index.references(
+            rule, "listenerArn", ctx.get(rule, "listenerArn"), list(T.LISTENERS), ("arn", "id")
+        )
+        if listeners is None:
+            ctx.unknown(rule, "listenerArn")
+            continue
+        protocols = [ctx.get(listener, "protocol") for listener in listeners]
+        if values.UNKNOWN in protocols:
+            ctx.unknown(rule, "the listener's protocol")
+            continue
+        if "HTTP" not in protocols:
+            continue
+        actions = ctx.items(rule, "actions")
+        if actions is values.UNKNOWN:
+            ctx.unknown(rule, "actions")
+            continue
+        kinds, unknown = _action_kinds(actions)
+        if unknown:
+            ctx.unknown(rule, f"actions.{unknown}")
+        elif kinds != ["redirect to HTTPS"]:
+            ctx.violation(
+                rule,
+                "actions",
+                ("[" + ", ".join(kinds) + "]" if kinds else "empty") + " on an HTTP listener",
+                "only a redirect to HTTPS (serve content on the HTTPS listener)",
+            )
+
+
+HTTP_LISTENER_RULES_REDIRECT = StackRule(
+    name="alb-http-listener-rules-redirect-to-https",
+    description=(
+        "Listener rules attached to an HTTP listener may only redirect to HTTPS (a forwarding "
+        "rule on port 80 serves content in plaintext even when the default action redirects)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Attach forwarding aws.lb.ListenerRule resources to the HTTPS listener; on the HTTP "
+        "listener keep only the redirect."
+    ),
+    resource_types=[*T.LISTENER_RULES, *T.LISTENERS],
+    check=_check_http_listener_rules,
+    unknowns=(
+        "The listener is found by ARN, else by property dependencies of listenerArn; an "
+        "unresolvable listener, protocol or action is a note."
+    ),
+    tags=["encryption-in-transit", "alb"],
+)
+
+TLS_POLICIES = (
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+)
+
+
+def _check_https_listener_policy(ctx: ResourceContext) -> None:
+    protocol = ctx.get("protocol")
+    if protocol is values.UNKNOWN:
+        ctx.unknown("protocol")
+        return
+    if protocol not in ("HTTPS", "TLS"):
+        return
+    allowed = set(config_list(ctx.config, "allowedSslPolicies"))
+    require_in(ctx, "sslPolicy", allowed, missing="not set (AWS default ELBSecurityPolicy-2016-08)")
+    require_set(ctx, "certificateArn", "an ACM certificate ARN")
+
+
+HTTPS_LISTENER_TLS_POLICY = ResourceRule(
+    name="alb-https-listener-tls-policy",
+    description="HTTPS/TLS listeners must use a TLS 1.2+ security policy from the allowed list.",
+    severity=Severity.HIGH,
+    remediation_steps="Set ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06' (or an allowed one).",
+    resource_types=list(T.LISTENERS),
+    check=_check_https_listener_policy,
+    unknowns="protocol or sslPolicy unknown: note. certificateArn unknown counts as set.",
+    config_properties={
+        "allowedSslPolicies": schema.string_list(
+            "Accepted ELB security policies.", TLS_POLICIES, min_items=1
+        )
+    },
+    tags=["encryption-in-transit", "alb"],
+)
+
+RULES = (
+    RDS_FORCE_SSL,
+    ELASTICACHE_IN_TRANSIT,
+    CLOUDFRONT_VIEWER_HTTPS,
+    CLOUDFRONT_VIEWER_TLS,
+    CLOUDFRONT_ORIGIN_HTTPS,
+    HTTP_LISTENER_REDIRECTS,
+    HTTP_LISTENER_RULES_REDIRECT,
+    HTTPS_LISTENER_TLS_POLICY,
+)

@@ -1,0 +1,229 @@
+"""Network: nothing is reachable from the internet except the load balancer on 80/443.
+
+Ingress can be written three ways in pulumi-aws: inline `ingress` blocks on a SecurityGroup, a
+separate `ec2.SecurityGroupRule`, or a `vpc.SecurityGroupIngressRule`. A rule that reads only one
+of them is bypassed by the others, so this stack policy reads all three, and finds the load
+balancer's security groups by following each load balancer's `securityGroups`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from perfcheck_policykit import StackContext, StackRule, values
+from perfcheck_policykit import aws_types as T
+from perfcheck_policykit.rules import config_list
+from pulumi_policy import PolicyResource, Severity
+
+PUBLIC_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+_ALL_PROTOCOLS = {"-1", "all"}
+_TCP = {"tcp", "6"}
+
+
+@dataclass(frozen=True)
+class _Ingress:
+    """One public ingress permission, wherever it was written."""
+
+    source: PolicyResource
+    prop: str
+    cidr: str
+    protocol: Any
+    from_port: Any
+    to_port: Any
+
+
+def _port(value: Any) -> int | None:
+    number = values.as_number(value)
+    return int(number) if number is not None else None
+
+
+def _ports_text(protocol: Any, from_port: Any, to_port: Any) -> str:
+    if str(protocol).lower() in _ALL_PROTOCOLS:
+        return "all traffic"
+    low, high = _port(from_port), _port(to_port)
+    if low == high:
+        return f"{protocol} port {low}"
+    return f"{protocol} ports {low}-{high}"
+
+
+def _allowed(ingress: _Ingress, allowed_ports: set[int]) -> bool:
+    if str(ingress.protocol).lower() not in _TCP:
+        return False
+    low, high = _port(ingress.from_port), _port(ingress.to_port)
+    return low is not None and low == high and low in allowed_ports
+
+
+def _public_cidrs(container: Any, *keys: str) -> list[str] | None:
+    """Public CIDRs listed under `keys` (None when one of the lists is unknown)."""
+    found: list[str] = []
+    for key in keys:
+        cidrs = values.items(container, key)
+        if cidrs is values.UNKNOWN:
+            return None
+        for cidr in cidrs:
+            if cidr is values.UNKNOWN:
+                return None
+            if isinstance(cidr, str) and cidr.strip() in PUBLIC_CIDRS:
+                found.append(cidr.strip())
+    return found
+
+
+def _check_public_ingress(ctx: StackContext) -> None:
+    allowed_ports = {int(p) for p in config_list(ctx.config, "allowedPublicPorts")}
+    groups = ctx.index.of_type(T.SECURITY_GROUP)
+
+    load_balancer_groups: set[str] = set()
+    unresolved_balancers: list[PolicyResource] = []
+    for balancer in ctx.index.of_type(*T.LOAD_BALANCERS):
+        refs = ctx.index.references(
+            balancer, "securityGroups", ctx.get(balancer, "securityGroups"), [T.SECURITY_GROUP]
+        )
+        if refs is None:
+            unresolved_balancers.append(balancer)
+            continue
+        load_balancer_groups.update(group.urn for group in refs)
+
+    findings: list[tuple[_Ingress, list[PolicyResource] | None]] = []
+    for group in groups:
+        rules = ctx.items(group, "ingress")
+        if rules is values.UNKNOWN:
+            ctx.unknown(group, "ingress")
+            continue
+        for index, rule in enumerate(rules):
+            cidrs = _public_cidrs(rule, "cidrBlocks", "ipv6CidrBlocks")
+            if cidrs is None:
+                ctx.unknown(group, f"ingress[{index}].cidrBlocks")
+                continue
+            for cidr in cidrs:
+                ingress = _Ingress(
+                    group,
+                    f"ingress[{index}]",
+                    cidr,
+                    values.get(rule, "protocol"),
+                    values.get(rule, "fromPort"),
+                    values.get(rule, "toPort"),
+                )
+                findings.append((ingress, [group]))
+
+    for rule in ctx.index.of_type(T.SECURITY_GROUP_RULE):
+        kind = ctx.get(rule, "type")
+        if kind is values.UNKNOWN:
+            ctx.unknown(rule, "type")
+            continue
+        if kind != "ingress":
+            continue
+        cidrs = _public_cidrs(rule.props, "cidrBlocks", "ipv6CidrBlocks")
+        if cidrs is None:
+            ctx.unknown(rule, "cidrBlocks")
+            continue
+        for cidr in cidrs:
+            ingress = _Ingress(
+                rule,
+                "cidrBlocks",
+                cidr,
+                ctx.get(rule, "protocol"),
+                ctx.get(rule, "fromPort"),
+                ctx.get(rule, "toPort"),
+            )
+            targets = ctx.index.references(
+                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), [T.SECURITY_GROUP]
+            )
+            findings.append((ingress, targets))
+
+    for rule in ctx.index.of_type(T.SECURITY_GROUP_INGRESS_RULE):
+        for key in ("cidrIpv4", "cidrIpv6"):
+            cidr = ctx.get(rule, key)
+            if cidr is values.UNKNOWN:
+                ctx.unknown(rule, key)
+                continue
+            if not (isinstance(cidr, str) and cidr.strip() in PUBLIC_CIDRS):
+                continue
+            ingress = _Ingress(
+                rule,
+                key,
+                cidr.strip(),
+                ctx.get(rule, "ipProtocol"),
+                ctx.get(rule, "fromPort"),
+                ctx.get(rule, "toPort"),
+            )
+            targets = ctx.index.references(
+                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), [T.SECURITY_GROUP]
+            )
+            findings.append((ingress, targets))
+
+    expected = (
+        "no ingress from the internet, except to the load balancer's security group on TCP "
+        + ", ".join(str(p) for p in sorted(allowed_ports))
+    )
+    for ingress, targets in findings:
+        if values.UNKNOWN in (ingress.protocol, ingress.from_port, ingress.to_port):
+            ctx.unknown(ingress.source, f"{ingress.prop} protocol/ports")
+            continue
+        ports = _ports_text(ingress.protocol, ingress.from_port, ingress.to_port)
+        found = f"{ingress.cidr} allowed on {ports}"
+        if not _allowed(ingress, allowed_ports):
+            ctx.violation(ingress.source, ingress.prop, found, expected)
+            continue
+        if targets is None or (not targets and unresolved_balancers):
+            ctx.unknown(ingress.source, "securityGroupId")
+            continue
+        if not targets:
+            ctx.violation(
+                ingress.source,
+                ingress.prop,
+                f"{found} on a security group not in this stack",
+                expected,
+            )
+            continue
+        if unresolved_balancers and not all(t.urn in load_balancer_groups for t in targets):
+            ctx.unknown(ingress.source, "the load balancer's securityGroups")
+            continue
+        for target in targets:
+            if target.urn not in load_balancer_groups:
+                where = "" if target is ingress.source else f" (security group '{target.name}')"
+                ctx.violation(
+                    ingress.source,
+                    ingress.prop,
+                    f"{found}{where}, which no load balancer uses",
+                    expected,
+                )
+
+
+NO_PUBLIC_INGRESS = StackRule(
+    name="security-group-no-public-ingress",
+    description=(
+        "No security group may admit 0.0.0.0/0 or ::/0, except the load balancer's on TCP "
+        "80/443; inline ingress, SecurityGroupRule and SecurityGroupIngressRule alike."
+    ),
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Admit traffic from the load balancer's security group (referenced_security_group_id / "
+        "source_security_group_id) or a managed prefix list (e.g. CloudFront origin-facing) "
+        "instead of a public CIDR; keep 0.0.0.0/0 only on the ALB's 80/443."
+    ),
+    resource_types=[
+        T.SECURITY_GROUP,
+        T.SECURITY_GROUP_RULE,
+        T.SECURITY_GROUP_INGRESS_RULE,
+        *T.LOAD_BALANCERS,
+    ],
+    check=_check_public_ingress,
+    unknowns=(
+        "A public rule on any other port is a violation even when its group is unknown; on an "
+        "allowed port, an unresolvable target group or load balancer list is a note; unknown "
+        "CIDRs or ports are notes."
+    ),
+    config_properties={
+        "allowedPublicPorts": {
+            "type": "array",
+            "description": "TCP ports the load balancer may expose to the internet.",
+            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "uniqueItems": True,
+            "default": [80, 443],
+        }
+    },
+    tags=["network"],
+)
+
+RULES = (NO_PUBLIC_INGRESS,)

@@ -1,0 +1,208 @@
+"""Reading resource properties the way the engine delivers them, without tripping on unknowns.
+
+Policies receive inputs as read-only proxies that raise `UnknownValueError` when a value is not
+known yet (during `pulumi preview`, anything computed from another resource's outputs). Rules read
+through `get`/`items` instead: an unknown comes back as the `UNKNOWN` marker, so a rule can judge
+the known part of a resource and say exactly which property it could not judge.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    _DictProxy,
+    _ListProxy,
+)
+
+from .wire import LazyProps
+
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+    }
+)
+
+
+class _Unknown:
+    """The marker for 'not known until the update runs'."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown during preview>"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an unknown value has no truth value; compare it with `is UNKNOWN`")
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    """True for the marker and for the engine's raw unknown sentinels."""
+    return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
+
+
+def _step(container: Any, key: str | int) -> Any:
+    # Read the proxies' targets directly (type checks, not ABC isinstance: this is the hot path);
+    # the unknown check happens in `get`, once per step.
+    kind = type(container)
+    if kind is LazyProps:
+        return container.raw(key) if type(key) is str else None
+    if kind is _DictProxy:
+        container = container._DictProxy__target
+    elif kind is _ListProxy:
+        container = container._ListProxy__target
+    kind = type(container)
+    if type(key) is int:
+        if (kind is list or kind is tuple) and -len(container) <= key < len(container):
+            return container[key]
+        return None
+    if kind is dict:
+        return container.get(key)
+    if isinstance(container, Mapping):
+        return container.get(key)  # other mappings (proxy subclasses raise on unknowns: caught)
+    return None
+
+
+def get(container: Any, *path: str | int) -> Any:
+    """The value at `path`: None when absent, UNKNOWN when it (or a parent) is unknown."""
+    current = container
+    for key in path:
+        if current is None:
+            return None
+        if is_unknown(current):
+            return UNKNOWN
+        try:
+            current = _step(current, key)
+        except UnknownValueError:
+            return UNKNOWN
+    if is_unknown(current):
+        return UNKNOWN
+    return current
+
+
+def items(container: Any, *path: str | int) -> list[Any] | _Unknown:
+    """The list at `path` (empty when absent), each unknown element replaced by UNKNOWN."""
+    value = get(container, *path)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if value is None:
+        return []
+    if isinstance(value, Mapping | str | bytes):
+        return [value]
+    if not isinstance(value, Sequence):
+        return [value]
+    result: list[Any] = []
+    for index in range(len(value)):
+        result.append(get(value, index))
+    return result
+
+
+def as_number(value: Any) -> float | None:
+    """A number from a wire value (numbers arrive as floats; some inputs are numeric strings)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def as_bool(value: Any) -> bool | None:
+    """A boolean from a wire value; "true"/"false" strings count (some providers send them)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def show(value: Any) -> str:
+    """A short, safe rendering of a non-secret value for a message (numbers without '.0')."""
+    if value is None:
+        return "not set"
+    if value is UNKNOWN:
+        return "unknown during preview"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_json_text(text: str) -> Any:
+    return json.loads(text)
+
+
+class InvalidJson(ValueError):
+    """A JSON-string property that does not parse."""
+
+
+def parse_json_property(value: Any) -> Any:
+    """A JSON-string input parsed once per distinct string (cached); objects pass through.
+
+    The result is shared between rules: never mutate it.
+    """
+    if value is None or value is UNKNOWN:
+        return value
+    if isinstance(value, str):
+        try:
+            return _parse_json_text(value)
+        except ValueError as error:
+            raise InvalidJson(str(error)) from None
+    return value
+
+
+def container_definitions(props: Any) -> list[Mapping[str, Any]] | _Unknown | None:
+    """An ECS task definition's `containerDefinitions` (a JSON string on the wire), parsed once.
+
+    Returns None when the property is absent, UNKNOWN when it is not known during preview, and
+    raises InvalidJson when it is not a JSON list of objects.
+    """
+    raw = get(props, "containerDefinitions")
+    if raw is None or raw is UNKNOWN:
+        return raw
+    parsed = parse_json_property(raw)
+    if not isinstance(parsed, list) or not all(isinstance(c, Mapping) for c in parsed):
+        raise InvalidJson("expected a JSON list of container objects")
+    return parsed
+
+
+def container_label(container: Mapping[str, Any], index: int) -> str:
+    name = container.get("name")
+    return (
+        f"containerDefinitions[{name}]"
+        if isinstance(name, str) and name
+        else (f"containerDefinitions[{index}]")
+    )

@@ -1,0 +1,1063 @@
+"""Every rule, compliant and not, driven through the packs' analyzer interface (the driver).
+
+Each case starts from the compliant stack (zero findings under the prod config), changes one
+thing, and expects that rule to report it on the right resource, naming the property.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.policies.builders import (
+    UNKNOWN,
+    app_containers,
+    compliant_resources,
+    container,
+    provider,
+    record,
+    replace,
+    with_options,
+)
+from tests.policies.support import compliant_report, run_case, violations
+from tools.offline.policy_driver import load_pack
+from tools.offline.records import ResourceRecord
+
+R = Mapping[str, ResourceRecord]
+
+
+@dataclass(frozen=True)
+class Case:
+    policy: str
+    id: str
+    changes: Callable[[R], dict[str, ResourceRecord | None]]
+    resource: str  # name of the resource the violation must name ("" for the stack)
+    fragment: str  # text the message must contain (the property, what was found)
+    level: str = "mandatory"
+    stack: str = "prod"
+
+
+def task(r: R, mutate: Callable[[list[dict[str, Any]]], None], **inputs: Any) -> dict[str, Any]:
+    containers = app_containers()
+    mutate(containers)
+    return {"task": replace(r["task"], containerDefinitions=json.dumps(containers), **inputs)}
+
+
+def by_name(containers: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(c for c in containers if c["name"] == name)
+
+
+def efs_stack(r: R, image: str, path: str) -> dict[str, ResourceRecord | None]:
+    efs = record(
+        "prod",
+        "aws:efs/fileSystem:FileSystem",
+        "pgdata",
+        {"encrypted": True, "kmsKeyId": UNKNOWN, "tags": r["db"].wire_inputs["tags"]},
+        computed={"id": "fs-1234"},
+        protect=True,
+    )
+    containers = [
+        *app_containers(),
+        container(
+            "store",
+            image,
+            5432,
+            mountPoints=[{"sourceVolume": "data", "containerPath": path}],
+        ),
+    ]
+    volumes = [
+        {"name": "tmp"},
+        {
+            "name": "data",
+            "efsVolumeConfiguration": {"fileSystemId": UNKNOWN, "transitEncryption": "ENABLED"},
+        },
+    ]
+    deps = dict(r["task"].property_dependencies)
+    deps["volumes"] = (efs.urn,)
+    new_task = ResourceRecord(
+        **{
+            **r["task"].__dict__,
+            "wire_inputs": {
+                **r["task"].wire_inputs,
+                "containerDefinitions": json.dumps(containers),
+                "volumes": volumes,
+            },
+            "outputs": {
+                **r["task"].outputs,
+                "containerDefinitions": json.dumps(containers),
+                "volumes": volumes,
+            },
+            "property_dependencies": deps,
+        }
+    )
+    return {"efs": efs, "task": new_task}
+
+
+def public_rule_on_app(r: R) -> dict[str, ResourceRecord | None]:
+    rule = record(
+        "prod",
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "app-https-public",
+        {
+            "type": "ingress",
+            "securityGroupId": UNKNOWN,
+            "ipv6CidrBlocks": ["::/0"],
+            "protocol": "tcp",
+            "fromPort": 443,
+            "toPort": 443,
+        },
+        property_dependencies={"securityGroupId": [r["app_sg"].urn]},
+    )
+    return {"extra_rule": rule}
+
+
+def ebs(volume_type: str | None) -> dict[str, ResourceRecord | None]:
+    inputs: dict[str, Any] = {"availabilityZone": "eu-west-1a", "size": 20, "encrypted": True}
+    if volume_type:
+        inputs["type"] = volume_type
+    return {"volume": record("prod", "aws:ebs/volume:Volume", "scratch", inputs)}
+
+
+def on_listener(rule: ResourceRecord, listener: ResourceRecord) -> ResourceRecord:
+    deps = {"listenerArn": (listener.urn,)}
+    return ResourceRecord(**{**rule.__dict__, "property_dependencies": deps})
+
+
+def no_default_tags(rec: ResourceRecord) -> ResourceRecord:
+    return with_options(rec, provider=provider("prod", default_tags={}))
+
+
+NONCOMPLIANT: list[Case] = [
+    # -- database placement --
+    Case(
+        "no-database-on-efs",
+        "postgres-image",
+        lambda r: task(r, lambda cs: cs.append(container("db", "postgres:16-alpine", 5432))),
+        "app",
+        "containerDefinitions[db].image is a 'postgres' database engine image",
+    ),
+    Case(
+        "no-database-on-efs",
+        "efs-at-data-path",
+        lambda r: efs_stack(r, "busybox:1.36", "/var/lib/postgresql/data"),
+        "app",
+        "EFS volume 'data' mounted at database data path /var/lib/postgresql",
+    ),
+    Case(
+        "efs-not-used-by-database",
+        "file-system-named",
+        lambda r: efs_stack(r, "public.ecr.aws/docker/library/postgres:16", "/mnt/data"),
+        "pgdata",
+        "a mount by containerDefinitions[store] (database engine 'postgres')",
+    ),
+    # -- encryption at rest --
+    Case(
+        "rds-storage-encrypted",
+        "false",
+        lambda r: {"db": replace(r["db"], storageEncrypted=False)},
+        "db",
+        "storageEncrypted is false",
+    ),
+    Case(
+        "rds-storage-encrypted",
+        "unset",
+        lambda r: {"db": replace(r["db"], drop=["storageEncrypted"])},
+        "db",
+        "storageEncrypted is not set (unencrypted)",
+    ),
+    Case(
+        "rds-performance-insights-encrypted",
+        "no-key",
+        lambda r: {"db": replace(r["db"], drop=["performanceInsightsKmsKeyId"])},
+        "db",
+        "performanceInsightsKmsKeyId is not set",
+    ),
+    Case(
+        "elasticache-encrypted-at-rest",
+        "false",
+        lambda r: {"cache": replace(r["cache"], atRestEncryptionEnabled=False)},
+        "cache",
+        "atRestEncryptionEnabled is false",
+    ),
+    Case(
+        "efs-encrypted",
+        "false",
+        lambda r: {
+            "efs": record(
+                "prod",
+                "aws:efs/fileSystem:FileSystem",
+                "shared",
+                {"encrypted": False, "tags": r["db"].wire_inputs["tags"]},
+            )
+        },
+        "shared",
+        "encrypted is false",
+    ),
+    Case(
+        "s3-bucket-encryption-configured",
+        "no-configuration",
+        lambda r: {"bucket_sse": None},
+        "cdn-logs",
+        "server-side encryption configuration is not configured",
+    ),
+    Case(
+        "s3-bucket-encryption-configured",
+        "algorithm-not-allowed",
+        lambda r: {
+            "bucket_sse": replace(
+                r["bucket_sse"],
+                rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:fsx"}}],
+            )
+        },
+        "cdn-logs",
+        "sseAlgorithm is 'aws:fsx'",
+    ),
+    Case(
+        "sns-topic-encrypted",
+        "no-key",
+        lambda r: {"topic": replace(r["topic"], drop=["kmsMasterKeyId"])},
+        "alarms",
+        "kmsMasterKeyId is not set",
+    ),
+    Case(
+        "secretsmanager-secret-customer-managed-key",
+        "no-key",
+        lambda r: {"secret": replace(r["secret"], drop=["kmsKeyId"])},
+        "redis-auth",
+        "kmsKeyId is not set",
+    ),
+    Case(
+        "secretsmanager-secret-customer-managed-key",
+        "aws-managed-key",
+        lambda r: {"secret": replace(r["secret"], kmsKeyId="alias/aws/secretsmanager")},
+        "redis-auth",
+        "the AWS-managed key alias/aws/secretsmanager",
+    ),
+    Case(
+        "cloudwatch-log-group-encrypted",
+        "no-key",
+        lambda r: {"log_group": replace(r["log_group"], drop=["kmsKeyId"])},
+        "app-logs",
+        "kmsKeyId is not set",
+        level="advisory",
+    ),
+    Case(
+        "kms-key-rotation-enabled",
+        "off",
+        lambda r: {"key": replace(r["key"], enableKeyRotation=False)},
+        "data-key",
+        "enableKeyRotation is false",
+    ),
+    Case(
+        "kms-key-rotation-enabled",
+        "period-too-long",
+        lambda r: {"key": replace(r["key"], rotationPeriodInDays=730)},
+        "data-key",
+        "rotationPeriodInDays is 730",
+    ),
+    # -- encryption in transit --
+    Case(
+        "rds-force-ssl",
+        "parameter-off",
+        lambda r: {
+            "db_params": replace(
+                r["db_params"], parameters=[{"name": "rds.force_ssl", "value": "0"}]
+            )
+        },
+        "db",
+        "parameter group 'db-params' setting rds.force_ssl = '0'",
+    ),
+    Case(
+        "rds-force-ssl",
+        "old-family-default",
+        lambda r: {"db_params": replace(r["db_params"], family="postgres14", parameters=[])},
+        "db",
+        "leaving rds.force_ssl at its default (off)",
+    ),
+    Case(
+        "rds-force-ssl",
+        "default-group-old-engine",
+        lambda r: {
+            "db": replace(r["db"], drop=["parameterGroupName"], engineVersion="14.12"),
+            "db_params": None,
+        },
+        "db",
+        "the default parameter group (postgres '14.12')",
+    ),
+    Case(
+        "elasticache-in-transit-encryption",
+        "no-tls",
+        lambda r: {"cache": replace(r["cache"], transitEncryptionEnabled=False)},
+        "cache",
+        "transitEncryptionEnabled is false",
+    ),
+    Case(
+        "elasticache-in-transit-encryption",
+        "preferred-mode",
+        lambda r: {"cache": replace(r["cache"], transitEncryptionMode="preferred")},
+        "cache",
+        "transitEncryptionMode is 'preferred'",
+    ),
+    Case(
+        "elasticache-in-transit-encryption",
+        "no-auth",
+        lambda r: {"cache": replace(r["cache"], drop=["authToken"])},
+        "cache",
+        "authToken is not set",
+    ),
+    Case(
+        "cloudfront-viewer-https",
+        "ordered-allow-all",
+        lambda r: {
+            "cdn": replace(
+                r["cdn"],
+                orderedCacheBehaviors=[
+                    {
+                        **r["cdn"].wire_inputs["orderedCacheBehaviors"][0],
+                        "viewerProtocolPolicy": "allow-all",
+                    }
+                ],
+            )
+        },
+        "cdn",
+        "orderedCacheBehaviors[/_next/static/*].viewerProtocolPolicy is 'allow-all'",
+    ),
+    Case(
+        "cloudfront-viewer-https",
+        "default-allow-all",
+        lambda r: {
+            "cdn": replace(
+                r["cdn"],
+                defaultCacheBehavior={
+                    **r["cdn"].wire_inputs["defaultCacheBehavior"],
+                    "viewerProtocolPolicy": "allow-all",
+                },
+            )
+        },
+        "cdn",
+        "defaultCacheBehavior.viewerProtocolPolicy is 'allow-all'",
+    ),
+    Case(
+        "cloudfront-viewer-tls",
+        "old-tls",
+        lambda r: {
+            "cdn": replace(
+                r["cdn"],
+                viewerCertificate={
+                    "acmCertificateArn": UNKNOWN,
+                    "sslSupportMethod": "sni-only",
+                    "minimumProtocolVersion": "TLSv1.2_2019",
+                },
+            )
+        },
+        "cdn",
+        "viewerCertificate.minimumProtocolVersion is 'TLSv1.2_2019'",
+    ),
+    Case(
+        "cloudfront-viewer-tls",
+        "default-certificate",
+        lambda r: {
+            "cdn": replace(r["cdn"], viewerCertificate={"cloudfrontDefaultCertificate": True})
+        },
+        "cdn",
+        "cloudfrontDefaultCertificate is true",
+    ),
+    Case(
+        "cloudfront-origin-https",
+        "http-only",
+        lambda r: {
+            "cdn": replace(
+                r["cdn"],
+                origins=[
+                    {
+                        **r["cdn"].wire_inputs["origins"][0],
+                        "customOriginConfig": {
+                            "httpPort": 80,
+                            "httpsPort": 443,
+                            "originProtocolPolicy": "http-only",
+                            "originSslProtocols": ["TLSv1.2"],
+                        },
+                    }
+                ],
+            )
+        },
+        "cdn",
+        "origins[alb].customOriginConfig.originProtocolPolicy is 'http-only'",
+    ),
+    Case(
+        "cloudfront-origin-https",
+        "weak-protocols",
+        lambda r: {
+            "cdn": replace(
+                r["cdn"],
+                origins=[
+                    {
+                        **r["cdn"].wire_inputs["origins"][0],
+                        "customOriginConfig": {
+                            "httpPort": 80,
+                            "httpsPort": 443,
+                            "originProtocolPolicy": "https-only",
+                            "originSslProtocols": ["TLSv1", "TLSv1.2"],
+                        },
+                    }
+                ],
+            )
+        },
+        "cdn",
+        "originSslProtocols is TLSv1",
+    ),
+    Case(
+        "alb-http-listener-redirects-to-https",
+        "forwards",
+        lambda r: {
+            "http_listener": replace(
+                r["http_listener"], defaultActions=[{"type": "forward", "targetGroupArn": UNKNOWN}]
+            )
+        },
+        "http",
+        "defaultActions is [forward]",
+    ),
+    Case(
+        "alb-http-listener-rules-redirect-to-https",
+        "forwarding-rule-on-port-80",
+        lambda r: {"api_rule": on_listener(r["api_rule"], r["http_listener"])},
+        "api",
+        "actions is [forward] on an HTTP listener",
+    ),
+    Case(
+        "alb-https-listener-tls-policy",
+        "old-policy",
+        lambda r: {
+            "https_listener": replace(r["https_listener"], sslPolicy="ELBSecurityPolicy-2016-08")
+        },
+        "https",
+        "sslPolicy is 'ELBSecurityPolicy-2016-08'",
+    ),
+    Case(
+        "alb-https-listener-tls-policy",
+        "unset",
+        lambda r: {"https_listener": replace(r["https_listener"], drop=["sslPolicy"])},
+        "https",
+        "sslPolicy is not set (AWS default ELBSecurityPolicy-2016-08)",
+    ),
+    # -- ECS --
+    Case(
+        "ecs-container-non-root-user",
+        "root",
+        lambda r: task(r, lambda cs: by_name(cs, "hono").update(user="0:0")),
+        "app",
+        "containerDefinitions[hono].user is '0:0'",
+    ),
+    Case(
+        "ecs-container-non-root-user",
+        "unset-sidecar",
+        lambda r: task(r, lambda cs: by_name(cs, "otel").pop("user")),
+        "app",
+        "containerDefinitions[otel].user is not set",
+    ),
+    Case(
+        "ecs-container-read-only-root-filesystem",
+        "writable",
+        lambda r: task(r, lambda cs: by_name(cs, "nextjs").update(readonlyRootFilesystem=False)),
+        "app",
+        "containerDefinitions[nextjs].readonlyRootFilesystem is false",
+    ),
+    Case(
+        "ecs-essential-container-health-check",
+        "missing",
+        lambda r: task(r, lambda cs: by_name(cs, "hono").pop("healthCheck")),
+        "app",
+        "containerDefinitions[hono].healthCheck is not set",
+    ),
+    Case(
+        "ecs-depends-on-healthy-has-health-check",
+        "target-without-check",
+        lambda r: task(
+            r,
+            lambda cs: (
+                by_name(cs, "otel").pop("healthCheck"),
+                by_name(cs, "hono").update(
+                    dependsOn=[{"containerName": "otel", "condition": "HEALTHY"}]
+                ),
+            ),
+        ),
+        "app",
+        "condition HEALTHY on 'otel', which has no healthCheck",
+    ),
+    Case(
+        "ecs-depends-on-healthy-has-health-check",
+        "missing-container",
+        lambda r: task(
+            r,
+            lambda cs: by_name(cs, "nextjs").update(
+                dependsOn=[{"containerName": "api", "condition": "HEALTHY"}]
+            ),
+        ),
+        "app",
+        "containerDefinitions[nextjs].dependsOn[api] is HEALTHY on a container not in this task",
+    ),
+    Case(
+        "ecs-container-logging",
+        "sidecar-without-logs",
+        lambda r: task(r, lambda cs: by_name(cs, "otel").pop("logConfiguration")),
+        "app",
+        "containerDefinitions[otel].logConfiguration is not set",
+    ),
+    Case(
+        "ecs-container-not-privileged",
+        "privileged",
+        lambda r: task(r, lambda cs: by_name(cs, "nextjs").update(privileged=True)),
+        "app",
+        "containerDefinitions[nextjs].privileged is true",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "password-name",
+        lambda r: task(
+            r,
+            lambda cs: by_name(cs, "hono")["environment"].append(
+                {"name": "DB_PASSWORD", "value": "hunter2-plain"}
+            ),
+        ),
+        "app",
+        "containerDefinitions[hono].environment[DB_PASSWORD] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "access-key-value",
+        lambda r: task(
+            r,
+            lambda cs: by_name(cs, "hono")["environment"].append(
+                {"name": "UPLOAD_CONFIG", "value": "id=AKIAABCDEFGHIJKLMNOP"}
+            ),
+        ),
+        "app",
+        "looks like an AWS access key id (value not shown)",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "url-with-password",
+        lambda r: task(
+            r,
+            lambda cs: by_name(cs, "hono")["environment"].append(
+                {"name": "DATABASE_URL", "value": "postgres://app:pw-123@db:5432/app"}
+            ),
+        ),
+        "app",
+        "a URL with an embedded password",
+    ),
+    Case(
+        "ecs-service-no-public-ip",
+        "public",
+        lambda r: {
+            "service": replace(
+                r["service"],
+                networkConfiguration={
+                    **r["service"].wire_inputs["networkConfiguration"],
+                    "assignPublicIp": True,
+                },
+            )
+        },
+        "app",
+        "networkConfiguration.assignPublicIp is true",
+    ),
+    Case(
+        "ecs-service-circuit-breaker-rollback",
+        "no-rollback",
+        lambda r: {
+            "service": replace(
+                r["service"], deploymentCircuitBreaker={"enable": True, "rollback": False}
+            )
+        },
+        "app",
+        "deploymentCircuitBreaker.rollback is false",
+    ),
+    Case(
+        "ecs-service-circuit-breaker-rollback",
+        "no-breaker",
+        lambda r: {"service": replace(r["service"], drop=["deploymentCircuitBreaker"])},
+        "app",
+        "deploymentCircuitBreaker.enable is not set",
+    ),
+    Case(
+        "ecs-cluster-container-insights",
+        "disabled",
+        lambda r: {
+            "cluster": replace(
+                r["cluster"], settings=[{"name": "containerInsights", "value": "disabled"}]
+            )
+        },
+        "cluster",
+        "settings[containerInsights] is 'disabled'",
+    ),
+    Case(
+        "ecs-cluster-container-insights",
+        "unset",
+        lambda r: {"cluster": replace(r["cluster"], drop=["settings"])},
+        "cluster",
+        "settings[containerInsights] is not set (off)",
+    ),
+    Case(
+        "ecs-task-role-distinct-from-execution-role",
+        "same-role-by-dependency",
+        lambda r: {
+            "task": ResourceRecord(
+                **{
+                    **r["task"].__dict__,
+                    "property_dependencies": {
+                        "executionRoleArn": (r["execution_role"].urn,),
+                        "taskRoleArn": (r["execution_role"].urn,),
+                    },
+                }
+            )
+        },
+        "app",
+        "taskRoleArn is derived from the same role as executionRoleArn",
+    ),
+    Case(
+        "ecs-task-role-distinct-from-execution-role",
+        "same-arn",
+        lambda r: {
+            "task": replace(
+                r["task"],
+                taskRoleArn="arn:aws:iam::123456789012:role/x",
+                executionRoleArn="arn:aws:iam::123456789012:role/x",
+            )
+        },
+        "app",
+        "taskRoleArn is the same role as executionRoleArn",
+    ),
+    # -- data safety --
+    Case(
+        "rds-not-publicly-accessible",
+        "public",
+        lambda r: {"db": replace(r["db"], publiclyAccessible=True)},
+        "db",
+        "publiclyAccessible is true",
+    ),
+    Case(
+        "rds-multi-az",
+        "single-az",
+        lambda r: {"db": replace(r["db"], multiAz=False)},
+        "db",
+        "multiAz is false",
+    ),
+    Case(
+        "rds-deletion-protection",
+        "off",
+        lambda r: {"db": replace(r["db"], deletionProtection=False)},
+        "db",
+        "deletionProtection is false",
+    ),
+    Case(
+        "rds-backup-retention",
+        "short",
+        lambda r: {"db": replace(r["db"], backupRetentionPeriod=3)},
+        "db",
+        "backupRetentionPeriod is 3 days; expected at least 7 days",
+    ),
+    Case(
+        "rds-backup-retention",
+        "unset",
+        lambda r: {"db": replace(r["db"], drop=["backupRetentionPeriod"])},
+        "db",
+        "not set (AWS default 1 days)",
+    ),
+    Case(
+        "rds-final-snapshot",
+        "skipped",
+        lambda r: {"db": replace(r["db"], skipFinalSnapshot=True)},
+        "db",
+        "skipFinalSnapshot is true",
+    ),
+    Case(
+        "rds-final-snapshot",
+        "no-identifier",
+        lambda r: {"db": replace(r["db"], drop=["finalSnapshotIdentifier"])},
+        "db",
+        "finalSnapshotIdentifier is not set",
+    ),
+    Case(
+        "elasticache-automatic-failover",
+        "off",
+        lambda r: {"cache": replace(r["cache"], automaticFailoverEnabled=False)},
+        "cache",
+        "automaticFailoverEnabled is false",
+    ),
+    Case(
+        "elasticache-automatic-failover",
+        "one-node",
+        lambda r: {"cache": replace(r["cache"], numCacheClusters=1)},
+        "cache",
+        "numCacheClusters is 1",
+    ),
+    Case(
+        "elasticache-snapshot-retention",
+        "none",
+        lambda r: {"cache": replace(r["cache"], drop=["snapshotRetentionLimit"])},
+        "cache",
+        "snapshotRetentionLimit is not set (AWS default 0 days)",
+    ),
+    Case(
+        "stateful-resources-protected",
+        "database-unprotected",
+        lambda r: {"db": with_options(r["db"], protect=False)},
+        "db",
+        "protect (resource option) is false",
+    ),
+    # -- network --
+    Case(
+        "security-group-no-public-ingress",
+        "inline-ssh",
+        lambda r: {
+            "app_sg": replace(
+                r["app_sg"],
+                ingress=[
+                    *r["app_sg"].wire_inputs["ingress"],
+                    {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]},
+                ],
+            )
+        },
+        "app",
+        "ingress[1] is 0.0.0.0/0 allowed on tcp port 22",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "rule-on-app-group",
+        public_rule_on_app,
+        "app-https-public",
+        "::/0 allowed on tcp port 443 (security group 'app'), which no load balancer uses",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "alb-all-ports",
+        lambda r: {
+            "alb_https_in": replace(r["alb_https_in"], ipProtocol="-1", drop=["fromPort", "toPort"])
+        },
+        "alb-https-in",
+        "cidrIpv4 is 0.0.0.0/0 allowed on all traffic",
+    ),
+    # -- cost --
+    Case(
+        "required-cost-tags",
+        "missing-keys",
+        lambda r: {
+            "topic": no_default_tags(
+                replace(r["topic"], tags={"Project": "perfcheck", "Environment": "prod"})
+            )
+        },
+        "alarms",
+        "tags is missing Owner, CostCenter, ManagedBy",
+    ),
+    Case(
+        "required-cost-tags",
+        "empty-value",
+        lambda r: {
+            "bucket": replace(r["bucket"], tags={**r["bucket"].wire_inputs["tags"], "Owner": " "})
+        },
+        "cdn-logs",
+        "tags is empty Owner",
+    ),
+    Case(
+        "required-cost-tags",
+        "environment-not-stack",
+        lambda r: {
+            "cluster": replace(
+                r["cluster"], tags={**r["cluster"].wire_inputs["tags"], "Environment": "staging"}
+            )
+        },
+        "cluster",
+        "tags.Environment is 'staging'; expected 'prod' (the stack)",
+    ),
+    Case(
+        "rds-instance-class-allowed",
+        "too-big",
+        lambda r: {"db": replace(r["db"], instanceClass="db.r6g.4xlarge")},
+        "db",
+        "instanceClass is 'db.r6g.4xlarge'; expected one of",
+    ),
+    Case(
+        "rds-instance-class-allowed",
+        "prod-size-in-staging",
+        lambda r: {"db": replace(r["db"], instanceClass="db.t4g.large")},
+        "db",
+        "instanceClass is 'db.t4g.large'",
+        stack="staging",
+    ),
+    Case(
+        "elasticache-node-type-allowed",
+        "too-big",
+        lambda r: {"cache": replace(r["cache"], nodeType="cache.r7g.xlarge")},
+        "cache",
+        "nodeType is 'cache.r7g.xlarge'",
+    ),
+    Case(
+        "no-gp2-storage",
+        "rds-gp2",
+        lambda r: {"db": replace(r["db"], storageType="gp2")},
+        "db",
+        "storageType is 'gp2'",
+    ),
+    Case(
+        "no-gp2-storage",
+        "rds-unset",
+        lambda r: {"db": replace(r["db"], drop=["storageType"])},
+        "db",
+        "storageType is not set (set gp3 explicitly)",
+    ),
+    Case(
+        "no-gp2-storage",
+        "ebs-default",
+        lambda r: ebs(None),
+        "scratch",
+        "type is not set (AWS default gp2)",
+    ),
+    Case(
+        "no-gp2-storage",
+        "launch-template",
+        lambda r: {
+            "lt": record(
+                "prod",
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                "workers",
+                {
+                    "blockDeviceMappings": [
+                        {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 30, "volumeType": "gp2"}}
+                    ],
+                    "tags": r["db"].wire_inputs["tags"],
+                },
+            )
+        },
+        "workers",
+        "blockDeviceMappings[0].ebs.volumeType is 'gp2'",
+    ),
+    Case(
+        "no-gp2-storage",
+        "instance-root",
+        lambda r: {
+            "vm": record(
+                "prod",
+                "aws:ec2/instance:Instance",
+                "bastion",
+                {
+                    "instanceType": "t4g.nano",
+                    "ami": "ami-123",
+                    "rootBlockDevice": {"volumeType": "gp2"},
+                    "tags": r["db"].wire_inputs["tags"],
+                },
+            )
+        },
+        "bastion",
+        "rootBlockDevice.volumeType is 'gp2'",
+    ),
+    Case(
+        "budget-exists",
+        "no-budget",
+        lambda r: {"budget": None},
+        "",
+        "no aws:budgets/budget:Budget of budgetType COST",
+    ),
+    Case(
+        "budget-exists",
+        "usage-budget-only",
+        lambda r: {"budget": replace(r["budget"], budgetType="USAGE")},
+        "",
+        "no aws:budgets/budget:Budget",
+    ),
+    Case(
+        "budget-exists",
+        "no-subscriber",
+        lambda r: {
+            "budget": replace(
+                r["budget"],
+                notifications=[
+                    {**r["budget"].wire_inputs["notifications"][0], "subscriberEmailAddresses": []}
+                ],
+            )
+        },
+        "monthly",
+        "notifications is no subscriber",
+    ),
+    Case(
+        "cloudwatch-log-group-retention",
+        "forever",
+        lambda r: {"log_group": replace(r["log_group"], drop=["retentionInDays"])},
+        "app-logs",
+        "retentionInDays is not set (kept forever)",
+    ),
+    Case(
+        "cloudwatch-log-group-retention",
+        "over-prod-maximum",
+        lambda r: {"log_group": replace(r["log_group"], retentionInDays=3653)},
+        "app-logs",
+        "retentionInDays is 3653; expected at most 365",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", NONCOMPLIANT, ids=lambda c: f"{c.policy}:{c.id}")
+def test_noncompliant_case_is_reported(case: Case) -> None:
+    report = run_case(case.changes, stack=case.stack)
+    found = violations(report, case.policy)
+    assert found, (
+        f"{case.policy} reported nothing; all findings: {[str(v) for v in report.violations]}"
+    )
+    matching = [v for v in found if v.name == case.resource and case.fragment in v.message]
+    assert matching, (
+        f"expected {case.resource!r} / {case.fragment!r} in {[v.message for v in found]}"
+    )
+    assert all(v.enforcement_level == case.level for v in matching)
+    if case.resource:
+        assert all(v.urn.endswith(f"::{case.resource}") for v in matching)
+
+
+@dataclass(frozen=True)
+class Variant:
+    policy: str
+    id: str
+    changes: Callable[[R], dict[str, ResourceRecord | None]]
+
+
+COMPLIANT_VARIANTS: list[Variant] = [
+    Variant(
+        "no-database-on-efs",
+        "efs-for-uploads",
+        lambda r: efs_stack(r, "busybox:1.36", "/app/uploads"),
+    ),
+    Variant(
+        "efs-not-used-by-database",
+        "efs-for-uploads",
+        lambda r: efs_stack(r, "busybox:1.36", "/app/uploads"),
+    ),
+    Variant(
+        "efs-encrypted",
+        "encrypted-with-cmk",
+        lambda r: efs_stack(r, "busybox:1.36", "/app/uploads"),
+    ),
+    Variant(
+        "rds-force-ssl",
+        "postgres16-family-default-on",
+        lambda r: {"db_params": replace(r["db_params"], parameters=[])},
+    ),
+    Variant(
+        "rds-force-ssl",
+        "default-group-postgres16",
+        lambda r: {"db": replace(r["db"], drop=["parameterGroupName"]), "db_params": None},
+    ),
+    Variant(
+        "rds-performance-insights-encrypted",
+        "insights-off",
+        lambda r: {
+            "db": replace(
+                r["db"], performanceInsightsEnabled=False, drop=["performanceInsightsKmsKeyId"]
+            )
+        },
+    ),
+    Variant(
+        "kms-key-rotation-enabled",
+        "asymmetric-key",
+        lambda r: {
+            "key": replace(
+                r["key"],
+                enableKeyRotation=False,
+                customerMasterKeySpec="RSA_2048",
+                keyUsage="SIGN_VERIFY",
+            )
+        },
+    ),
+    Variant(
+        "ecs-service-circuit-breaker-rollback",
+        "code-deploy-controller",
+        lambda r: {
+            "service": replace(
+                r["service"],
+                drop=["deploymentCircuitBreaker"],
+                deploymentController={"type": "CODE_DEPLOY"},
+            )
+        },
+    ),
+    Variant(
+        "elasticache-in-transit-encryption",
+        "rbac-user-groups",
+        lambda r: {"cache": replace(r["cache"], drop=["authToken"], userGroupIds=["app-users"])},
+    ),
+    Variant(
+        "required-cost-tags",
+        "tags-only-from-provider",
+        lambda r: {"topic": replace(r["topic"], drop=["tags"])},
+    ),
+    Variant(
+        "required-cost-tags",
+        "resource-overrides-provider",
+        lambda r: {
+            "topic": with_options(r["topic"], provider=provider("prod", default_tags={"Owner": ""}))
+        },
+    ),
+    Variant(
+        "no-gp2-storage",
+        "aurora-instance",
+        lambda r: {"db": replace(r["db"], engine="aurora-postgresql", drop=["storageType"])},
+    ),
+    Variant("no-gp2-storage", "ebs-gp3", lambda r: ebs("gp3")),
+    Variant(
+        "security-group-no-public-ingress",
+        "prefix-list-ingress",
+        lambda r: {
+            "app_sg": replace(
+                r["app_sg"],
+                ingress=[
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 443,
+                        "toPort": 443,
+                        "prefixListIds": ["pl-cloudfront"],
+                    }
+                ],
+            )
+        },
+    ),
+    Variant(
+        "ecs-no-credentials-in-environment",
+        "secrets-through-valuefrom",
+        lambda r: task(
+            r,
+            lambda cs: by_name(cs, "hono")["secrets"].append(
+                {"name": "API_TOKEN", "valueFrom": "arn:aws:secretsmanager:eu-west-1:1:secret:x"}
+            ),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("variant", COMPLIANT_VARIANTS, ids=lambda v: f"{v.policy}:{v.id}")
+def test_compliant_variant_passes(variant: Variant) -> None:
+    report = run_case(variant.changes)
+    assert violations(report, variant.policy) == []
+    assert report.mandatory() == [], [str(v) for v in report.mandatory()]
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_compliant_stack_has_no_findings(stack: str) -> None:
+    report = compliant_report(stack)
+    assert report.violations == ()
+    assert report.diagnostics == ()
+    assert report.exemptions == ()
+
+
+def test_every_rule_has_a_noncompliant_and_a_compliant_case() -> None:
+    policies = {p.name for pack in ("guardrails", "cost") for p in load_pack(pack).policies}
+    assert {case.policy for case in NONCOMPLIANT} == policies
+    # the compliant stack exercises every rule: each judges at least one resource in it
+    judged = set()
+    resources = compliant_resources("prod")
+    types = {rec.type for rec in resources.values()}
+    for pack in ("guardrails", "cost"):
+        for policy in load_pack(pack).policies:
+            if policy.resource_types is None or policy.resource_types & types:
+                judged.add(policy.name)
+    missing = policies - judged - {v.policy for v in COMPLIANT_VARIANTS}
+    assert not missing, f"rules with no compliant resource to judge: {sorted(missing)}"

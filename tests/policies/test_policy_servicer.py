@@ -1,0 +1,341 @@
+"""The packs' servicer reports what pulumi_policy's own servicer reports, with less work.
+
+`PackServicer` (the kit) deserializes each request once, skips rules by declared type and builds
+stack resources lazily. These tests hold it to the stock `_PolicyAnalyzerServicer` on the same
+stack, and check the pieces (one-walk conversion, dispatch, Configure) on their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+import pulumi
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime import proto
+from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+from pulumi_policy.proxy import UnknownValueError
+
+from tests.policies.builders import (
+    SECRET_TOKEN,
+    UNKNOWN,
+    app_containers,
+    compliant_resources,
+    replace,
+    secret,
+    stack_run,
+)
+from tools.offline.policy_driver import (
+    PackSession,
+    analyze_request,
+    evaluate_packs,
+    load_pack,
+)
+
+
+def _kit() -> Any:
+    load_pack("guardrails")
+    import perfcheck_policykit
+
+    return perfcheck_policykit
+
+
+def _mixed_stack() -> Any:
+    """Compliant resources plus a broken copy of each: many findings across both packs."""
+    r = compliant_resources("prod")
+    containers = app_containers()
+    containers[0]["user"] = "root"
+    containers[1].pop("logConfiguration")
+    broken = {
+        "db": replace(r["db"], storageEncrypted=False, multiAz=False, storageType="gp2"),
+        "cache": replace(r["cache"], transitEncryptionEnabled=False, nodeType="cache.r7g.4xlarge"),
+        "task": replace(r["task"], containerDefinitions=json.dumps(containers)),
+        "topic": replace(r["topic"], tags={"Environment": "dev", "Owner": ""}),
+        "cluster": replace(r["cluster"], settings=[]),
+        "db_params": replace(r["db_params"], parameters=[{"name": "rds.force_ssl", "value": "0"}]),
+        "alb_https_in": replace(r["alb_https_in"], fromPort=0, toPort=65535),
+        "budget": None,
+    }
+    resources = {k: v for k, v in {**r, **broken}.items() if v is not None}
+    return stack_run(resources)
+
+
+def _violation_keys(report: Any) -> list[tuple[str, ...]]:
+    return sorted(
+        (v.pack, v.policy, v.enforcement_level, v.severity, v.urn, v.message)
+        for v in report.violations
+    )
+
+
+def test_pack_servicer_reports_exactly_what_the_stock_servicer_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The stock servicer ignores ConfigureStack's stack name; the CLI's language host sets
+    # PULUMI_STACK for it (rules read either).
+    monkeypatch.setenv("PULUMI_STACK", "prod")
+    run = _mixed_stack()
+    ours = evaluate_packs(run, "prod")
+    stock_packs = [
+        dataclasses.replace(load_pack(name), servicer_class=_PolicyAnalyzerServicer)
+        for name in ("guardrails", "cost")
+    ]
+    stock = evaluate_packs(run, "prod", packs=stock_packs)
+    assert len(ours.violations) >= 12
+    assert _violation_keys(ours) == _violation_keys(stock)
+
+
+def test_unknowns_are_reported_by_both_servicers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_STACK", "prod")
+    r = compliant_resources("prod")
+    run = stack_run({**r, "db": replace(r["db"], storageEncrypted=UNKNOWN)})
+    ours = evaluate_packs(run, "prod")
+    stock_packs = [
+        dataclasses.replace(load_pack(name), servicer_class=_PolicyAnalyzerServicer)
+        for name in ("guardrails", "cost")
+    ]
+    stock = evaluate_packs(run, "prod", packs=stock_packs)
+    assert (
+        {(n.policy, n.urn) for n in ours.diagnostics}
+        == {(n.policy, n.urn) for n in stock.diagnostics}
+        == {("rds-storage-encrypted", r["db"].urn)}
+    )
+    assert "[not judged during preview]" in ours.diagnostics[0].message
+    assert "can't run policy 'rds-storage-encrypted'" in stock.diagnostics[0].message
+
+
+def _plain(value: Any) -> Any:
+    """A props proxy as plain data (recursively unwraps the SDK's proxies)."""
+    from pulumi_policy.proxy import _DictProxy, _ListProxy
+
+    if isinstance(value, _DictProxy):
+        return {k: _plain(v) for k, v in value["__target"].items()}
+    if isinstance(value, _ListProxy):
+        return [_plain(v) for v in value["__target"]]
+    if isinstance(value, pulumi.Asset | pulumi.Archive):
+        return (type(value).__name__, vars(value))
+    return value
+
+
+EDGE_INPUTS: list[dict[str, Any]] = [
+    {},
+    {"a": None, "b": True, "c": 1.5, "d": 7, "e": "", "f": [], "g": {}},
+    {"nested": {"list": [1, [2, {"deep": UNKNOWN}], {"x": secret({"y": [secret("z")]})}]}},
+    {"secretTop": secret("plain"), "secretList": [secret(1), secret(None)]},
+    {"unknownTop": UNKNOWN, "unknownInList": [UNKNOWN, "x"]},
+    {
+        "asset": {
+            "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17",
+            "text": "hi",
+        }
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [*EDGE_INPUTS, *[dict(r.wire_inputs) for r in compliant_resources("prod").values()]],
+)
+def test_one_walk_conversion_equals_the_sdk_conversion(inputs: dict[str, Any]) -> None:
+    wire = _kit().wire
+    struct = struct_pb2.Struct()
+    struct.update(inputs)
+    fast, reference = wire.to_props(struct), wire.sdk_props(struct)
+    assert _plain(fast) == _plain(reference)
+    assert list(fast) == list(reference)
+    for key in reference:
+        try:
+            expected: Any = ("value", _plain(reference[key]))
+        except UnknownValueError as error:
+            expected = ("unknown", error.message)
+        try:
+            got: Any = ("value", _plain(fast[key]))
+        except UnknownValueError as error:
+            got = ("unknown", error.message)
+        assert got == expected
+
+
+def test_nested_unknown_error_names_the_same_path() -> None:
+    wire = _kit().wire
+    struct = struct_pb2.Struct()
+    struct.update({"a": {"b": [0, UNKNOWN]}})
+    for props in (wire.to_props(struct), wire.sdk_props(struct)):
+        with pytest.raises(UnknownValueError) as caught:
+            props["a"]["b"][1]
+        assert caught.value.message == "string value at .a.b.1 can't be known during preview"
+
+
+def test_non_finite_number_falls_back_to_the_sdk() -> None:
+    wire = _kit().wire
+    struct = struct_pb2.Struct()
+    struct["n"] = math.inf
+    with pytest.raises(ValueError, match="Infinity"):
+        wire.sdk_props(struct)
+    with pytest.raises(ValueError, match="Infinity"):
+        wire.to_props(struct)["n"]
+
+
+def _counting_rule(kit: Any, name: str, types: Any) -> tuple[Any, list[str]]:
+    seen: list[str] = []
+    rule = kit.ResourceRule(
+        name=name,
+        description=f"{name} test rule",
+        severity=Severity.LOW,
+        remediation_steps="none",
+        resource_types=types,
+        check=lambda ctx: seen.append(ctx.type),
+        unknowns="n/a",
+    )
+    return rule, seen
+
+
+def test_rules_run_only_for_their_declared_types() -> None:
+    kit = _kit()
+    typed, typed_seen = _counting_rule(kit, "typed", ["aws:rds/instance:Instance"])
+    untyped, untyped_seen = _counting_rule(kit, "untyped", None)
+    pack = dataclasses.replace(
+        load_pack("guardrails"), key="test", name="test-pack", policies=(typed, untyped)
+    )
+    session = PackSession(pack, "prod")
+    resources = list(compliant_resources("prod").values())
+    for record in resources:
+        session.analyze(analyze_request(record))
+    assert typed_seen == ["aws:rds/instance:Instance"]
+    assert untyped_seen == [r.type for r in resources]
+
+
+def test_types_no_rule_judges_cost_no_deserialization(monkeypatch: pytest.MonkeyPatch) -> None:
+    kit = _kit()
+    calls: list[int] = []
+    original = kit.servicer._deserialize
+    monkeypatch.setattr(kit.servicer, "_deserialize", lambda s: calls.append(1) or original(s))
+    session = PackSession(load_pack("guardrails"), "prod")
+    attachment = compliant_resources("prod")["attachment"]  # no guardrails rule judges it
+    session.analyze(analyze_request(attachment))
+    assert calls == []
+    session.analyze(analyze_request(compliant_resources("prod")["db"]))
+    assert len(calls) >= 1
+
+
+def test_remediate_short_circuits_without_remediate_level_policies() -> None:
+    session = PackSession(load_pack("guardrails"), "prod")
+    request = analyze_request(compliant_resources("prod")["db"])
+    assert session.servicer.Remediate(request, None) == proto.RemediateResponse()
+
+
+def test_configure_rejects_unknown_policy_and_key() -> None:
+    kit = _kit()
+    servicer = load_pack("cost").new_servicer()
+    request = proto.ConfigureAnalyzerRequest()
+    request.policyConfig["budget-exist"].enforcementLevel = proto.MANDATORY
+    request.policyConfig["no-gp2-storage"].properties.update({"volumeTypes": ["gp2"]})
+    with pytest.raises(kit.servicer.PackConfigError) as caught:
+        servicer.Configure(request, None)
+    message = str(caught.value)
+    assert "'budget-exist' is not a policy of this pack (did you mean 'budget-exists'?)" in message
+    assert "no-gp2-storage: 'volumeTypes' is not a config key of this policy" in message
+
+
+def test_secrets_never_reach_a_message() -> None:
+    r = compliant_resources("prod")
+    containers = app_containers()
+    containers[1]["environment"].append({"name": "API_TOKEN", "value": "tok-9f8e7d6c5b4a"})
+    containers[1]["environment"].append({"name": "OTHER", "value": "AKIAABCDEFGHIJKLMNOP"})
+    run = stack_run(
+        {
+            **r,
+            "cache": replace(r["cache"], transitEncryptionEnabled=False),
+            "task": replace(r["task"], containerDefinitions=json.dumps(containers)),
+            "cdn": replace(r["cdn"], viewerCertificate={"cloudfrontDefaultCertificate": True}),
+        }
+    )
+    report = evaluate_packs(run, "prod")
+    assert len(report.violations) >= 4
+    text = "\n".join(v.message for v in report.violations)
+    for value in (SECRET_TOKEN, "tok-9f8e7d6c5b4a", "AKIAABCDEFGHIJKLMNOP", "hdr-secret"):
+        assert value not in text
+
+
+def test_a_failing_rule_is_reported_not_raised() -> None:
+    kit = _kit()
+
+    def broken(ctx: Any) -> None:
+        raise KeyError(SECRET_TOKEN)
+
+    rule = kit.ResourceRule(
+        name="broken",
+        description="a rule with a bug",
+        severity=Severity.LOW,
+        remediation_steps="none",
+        resource_types=["aws:rds/instance:Instance"],
+        check=broken,
+        unknowns="n/a",
+        enforcement_level=EnforcementLevel.MANDATORY,
+    )
+    pack = dataclasses.replace(load_pack("guardrails"), key="t", name="t", policies=(rule,))
+    report = evaluate_packs(stack_run(compliant_resources("prod")), "prod", packs=[pack])
+    (violation,) = report.violations
+    assert violation.enforcement_level == "mandatory"
+    assert "[rule error] 'broken' failed on aws:rds/instance:Instance 'db' (KeyError)" in (
+        violation.message
+    )
+    assert SECRET_TOKEN not in violation.message
+
+
+def test_findings_scale_with_the_stack_and_stay_on_their_own_copy() -> None:
+    from tests.policies.builders import broken_resources, synthetic_stack
+
+    per_copy = len(compliant_resources("prod"))
+    one_broken = evaluate_packs(stack_run(broken_resources("prod")), "prod")
+    assert len(one_broken.violations) >= 10
+    report = evaluate_packs(synthetic_stack(per_copy * 30, broken_every=10), "prod")
+    assert len(report.violations) == 3 * len(one_broken.violations)
+    broken_copies = {v.name.rsplit("-", 1)[1] for v in report.violations}
+    assert broken_copies == {"9", "19", "29"}
+    assert report.diagnostics == ()
+
+
+def test_stack_resources_expose_options_provider_and_graph() -> None:
+    kit = _kit()
+    seen: dict[str, Any] = {}
+
+    def look(ctx: Any) -> None:
+        (db,) = ctx.index.of_type("aws:rds/instance:Instance")
+        (task,) = ctx.index.of_type("aws:ecs/taskDefinition:TaskDefinition")
+        seen["protect"] = db.opts.protect
+        seen["provider"] = db.provider.resource_type
+        seen["tags"] = json.loads(db.provider.props["defaultTags"])["tags"]["Environment"]
+        seen["storage"] = db.props["storageEncrypted"]
+        seen["deps"] = sorted(d.name for d in task.property_dependencies["taskRoleArn"])
+        seen["all_deps"] = sorted(d.name for d in task.dependencies)
+
+    rule = kit.StackRule(
+        name="look",
+        description="reads every part of a stack resource",
+        severity=Severity.LOW,
+        remediation_steps="none",
+        resource_types=["aws:rds/instance:Instance"],
+        check=look,
+        unknowns="n/a",
+    )
+    for servicer_class in (load_pack("guardrails").servicer_class, _PolicyAnalyzerServicer):
+        seen.clear()
+        pack = dataclasses.replace(
+            load_pack("guardrails"),
+            key="look",  # no config file: the prod.guardrails.json would name absent policies
+            policies=(rule,),
+            servicer_class=servicer_class,
+        )
+        report = evaluate_packs(stack_run(compliant_resources("prod")), "prod", packs=[pack])
+        assert report.violations == ()
+        assert seen == {
+            "protect": True,
+            "provider": "pulumi:providers:aws",
+            "tags": "prod",
+            "storage": True,
+            "deps": ["task"],
+            "all_deps": ["task", "task-execution"],
+        }

@@ -1,0 +1,172 @@
+"""Preview unknowns: never a crash, never a silent pass of what the known part shows.
+
+Values computed from other resources' outputs reach the packs as the engine's unknown sentinel
+during `pulumi preview`. Each rule judges what is known, and says which property it could not
+judge in a "[not judged during preview]" note (an advisory diagnostic) instead of letting the SDK
+downgrade the whole rule to one vague "can't run policy" line.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.policies.builders import UNKNOWN, app_containers, replace, with_options
+from tests.policies.support import run_case, violations
+from tools.offline.records import ResourceRecord
+
+
+def _notes(report, policy: str) -> list[str]:
+    return [n.message for n in report.diagnostics if n.policy == policy]
+
+
+def test_unknown_deciding_value_is_a_note_and_known_parts_are_still_judged() -> None:
+    report = run_case(lambda r: {"db": replace(r["db"], storageEncrypted=UNKNOWN, multiAz=False)})
+    assert violations(report, "rds-storage-encrypted") == []
+    notes = _notes(report, "rds-storage-encrypted")
+    assert len(notes) == 1
+    assert "aws:rds/instance:Instance 'db': storageEncrypted is not known" in notes[0]
+    # the same resource's known, failing property is still reported (mandatory)
+    assert [v.name for v in violations(report, "rds-multi-az")] == ["db"]
+    assert report.diagnostics[0].urn.endswith("::db")
+
+
+def test_unknown_container_definitions_note_every_container_rule() -> None:
+    report = run_case(lambda r: {"task": replace(r["task"], containerDefinitions=UNKNOWN)})
+    noted = {n.policy for n in report.diagnostics}
+    assert {
+        "ecs-container-non-root-user",
+        "ecs-container-read-only-root-filesystem",
+        "ecs-essential-container-health-check",
+        "ecs-depends-on-healthy-has-health-check",
+        "ecs-container-logging",
+        "ecs-container-not-privileged",
+        "ecs-no-credentials-in-environment",
+        "no-database-on-efs",
+    } <= noted
+    assert report.mandatory() == []
+
+
+def test_unknown_key_arn_counts_as_set() -> None:
+    # kmsKeyId is unknown in the compliant stack (the key is created in the same update)
+    report = run_case()
+    assert violations(report, "secretsmanager-secret-customer-managed-key") == []
+    assert _notes(report, "secretsmanager-secret-customer-managed-key") == []
+
+
+def test_unknown_tag_value_is_a_note_per_key_and_other_keys_are_judged() -> None:
+    def changes(r):
+        tags = {"Project": "perfcheck", "Environment": UNKNOWN, "Owner": ""}
+        return {"topic": replace(r["topic"], tags=tags)}
+
+    report = run_case(changes)
+    notes = _notes(report, "required-cost-tags")
+    assert any("tags.Environment is not known" in n for n in notes)
+    assert [v.message for v in violations(report, "required-cost-tags")] == [
+        "aws:sns/topic:Topic 'alarms': tags is empty Owner; expected a non-empty value for "
+        "every cost tag."
+    ]
+
+
+def test_unknown_cidr_is_a_note_and_other_rules_are_still_judged() -> None:
+    def changes(r):
+        return {
+            "alb_https_in": replace(r["alb_https_in"], cidrIpv4=UNKNOWN),
+            "alb_http_in": replace(r["alb_http_in"], fromPort=0, toPort=65535),
+        }
+
+    report = run_case(changes)
+    notes = _notes(report, "security-group-no-public-ingress")
+    assert any("'alb-https-in': cidrIpv4 is not known" in n for n in notes)
+    assert {v.name for v in violations(report, "security-group-no-public-ingress")} == {
+        "alb-http-in"
+    }
+
+
+def test_public_rule_on_wrong_port_fails_even_when_its_group_is_unknown() -> None:
+    def changes(r):
+        rule = replace(r["alb_http_in"], securityGroupId=UNKNOWN, fromPort=22, toPort=22)
+        no_deps = ResourceRecord(**{**rule.__dict__, "property_dependencies": {}})
+        return {"alb_http_in": no_deps}
+
+    report = run_case(changes)
+    found = violations(report, "security-group-no-public-ingress")
+    assert [v.name for v in found] == ["alb-http-in", "alb-http-in"]  # IPv4 and IPv6
+
+
+def test_unresolvable_parameter_group_is_a_note_not_a_pass() -> None:
+    def changes(r):
+        db = ResourceRecord(**{**r["db"].__dict__, "property_dependencies": {}})
+        db = replace(db, parameterGroupName=UNKNOWN)
+        return {"db": db}
+
+    report = run_case(changes)
+    assert violations(report, "rds-force-ssl") == []
+    assert any("parameterGroupName is not known" in n for n in _notes(report, "rds-force-ssl"))
+
+
+def test_task_roles_compared_through_dependencies_when_arns_are_unknown() -> None:
+    report = run_case()  # both ARNs unknown, different role resources
+    assert violations(report, "ecs-task-role-distinct-from-execution-role") == []
+    assert _notes(report, "ecs-task-role-distinct-from-execution-role") == []
+
+    def no_deps(r):
+        task = ResourceRecord(**{**r["task"].__dict__, "property_dependencies": {}})
+        return {"task": task}
+
+    report = run_case(no_deps)
+    assert _notes(report, "ecs-task-role-distinct-from-execution-role")
+
+
+@pytest.mark.parametrize(
+    "role,prop",
+    [
+        ("cache", "transitEncryptionEnabled"),
+        ("cdn", "viewerCertificate"),
+        ("service", "networkConfiguration"),
+        ("cluster", "settings"),
+        ("key", "enableKeyRotation"),
+        ("log_group", "retentionInDays"),
+        ("budget", "notifications"),
+        ("http_listener", "defaultActions"),
+        ("https_listener", "sslPolicy"),
+        ("db", "backupRetentionPeriod"),
+        ("db", "instanceClass"),
+        ("db", "storageType"),
+        ("cache", "automaticFailoverEnabled"),
+        ("app_sg", "ingress"),
+    ],
+)
+def test_any_unknown_input_never_crashes_and_never_passes_silently(role: str, prop: str) -> None:
+    report = run_case(lambda r: {role: replace(r[role], **{prop: UNKNOWN})})
+    rule_errors = [v for v in report.violations if "[rule error]" in v.message]
+    assert rule_errors == []
+    assert report.mandatory() == [], [str(v) for v in report.mandatory()]
+    assert any(prop in n.message for n in report.diagnostics), [str(n) for n in report.diagnostics]
+
+
+def test_unknown_inside_a_list_element_is_localised() -> None:
+    containers = app_containers()
+    report = run_case(
+        lambda r: {
+            "cdn": replace(
+                r["cdn"],
+                orderedCacheBehaviors=[
+                    UNKNOWN,
+                    {
+                        **r["cdn"].wire_inputs["orderedCacheBehaviors"][0],
+                        "viewerProtocolPolicy": "allow-all",
+                    },
+                ],
+            ),
+            "task": replace(r["task"], containerDefinitions=json.dumps(containers)),
+        }
+    )
+    assert [v.name for v in violations(report, "cloudfront-viewer-https")] == ["cdn"]
+    assert any("orderedCacheBehaviors[0]" in n for n in _notes(report, "cloudfront-viewer-https"))
+
+
+def test_protect_is_a_resource_option_and_always_known() -> None:
+    report = run_case(lambda r: {"cache": with_options(r["cache"], protect=False)})
+    assert [v.name for v in violations(report, "stateful-resources-protected")] == ["cache"]

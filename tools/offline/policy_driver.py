@@ -1,0 +1,596 @@
+"""Drive the policy packs the way the Pulumi engine does, in process, on an offline StackRun.
+
+`pulumi preview --policy-pack DIR --policy-pack-config FILE` boots each pack, which serves its
+analyzer (a `pulumi_policy` `_PolicyAnalyzerServicer`; ours is the kit's `PackServicer`) over gRPC,
+and then calls, in this order: ConfigureStack, GetAnalyzerInfo; reconciles the config (schema
+defaults, then the pack's initial config, then the file; validated with gojsonschema); Configure;
+Remediate (only if a policy is at the `remediate` level) and Analyze for every resource (its
+inputs, options and provider); AnalyzeStack once with every resource's outputs, parent,
+dependencies and property dependencies. This module makes the same calls on the same servicer
+class with the same protobuf messages, minus the socket.
+
+Public API:
+    evaluate_packs(run, stack, config_dir=None) -> PolicyReport
+    load_pack(name) -> LoadedPack            (policies importable without serving)
+    empty_pack() -> LoadedPack               (a pack that judges nothing: the benchmark floor)
+    PackSession(pack, stack, config)         (one configured servicer; for tests and the bench)
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime import proto
+from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+from tools.offline.records import ProviderRecord, ResourceRecord, StackRun
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES_DIR = ROOT / "policies"
+CONFIG_DIR = POLICIES_DIR / "config"
+PACK_NAMES: tuple[str, ...] = ("guardrails", "cost")
+
+ENFORCEMENT_LEVELS: tuple[str, ...] = ("advisory", "mandatory", "remediate", "disabled")
+_LEVEL_TO_PROTO = {
+    "advisory": proto.ADVISORY,
+    "mandatory": proto.MANDATORY,
+    "remediate": proto.REMEDIATE,
+    "disabled": proto.DISABLED,
+}
+_PROTO_TO_LEVEL = {value: key for key, value in _LEVEL_TO_PROTO.items()}
+_SEVERITIES = {
+    proto.POLICY_SEVERITY_UNSPECIFIED: "",
+    proto.POLICY_SEVERITY_LOW: "low",
+    proto.POLICY_SEVERITY_MEDIUM: "medium",
+    proto.POLICY_SEVERITY_HIGH: "high",
+    proto.POLICY_SEVERITY_CRITICAL: "critical",
+}
+_CANT_RUN = "can't run policy"
+
+
+class PolicyConfigError(ValueError):
+    """A policy pack config the engine (or the pack) would reject; `errors` lists each problem."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("invalid policy pack config:\n  " + "\n  ".join(self.errors))
+
+
+# -- packs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """A pack's policies and settings, as its `__main__.py` would hand them to PolicyPack."""
+
+    key: str
+    directory: Path
+    name: str
+    version: str
+    description: str
+    policies: tuple[Any, ...]
+    enforcement_level: Any
+    initial_config: Mapping[str, Any] | None
+    servicer_class: type
+
+    def new_servicer(self) -> Any:
+        return self.servicer_class(
+            self.name,
+            self.version,
+            list(self.policies),
+            self.enforcement_level,
+            dict(self.initial_config) if self.initial_config else None,
+            self.description,
+        )
+
+
+def _pack_version(directory: Path) -> str:
+    """PulumiPolicy.yaml's version: the engine uses it over the SDK's fixed '0.0.1'."""
+    project = yaml.safe_load((directory / "PulumiPolicy.yaml").read_text(encoding="utf-8")) or {}
+    return str(project.get("version") or "0.0.1")
+
+
+@functools.cache
+def load_pack(name: str) -> LoadedPack:
+    """Import pack `name` ('guardrails' or 'cost') the way `python -m pulumi.policy` finds it.
+
+    The engine runs the pack's `__main__.py` with the pack directory first on sys.path; the same
+    directory goes on sys.path here, and the pack's module (`perfcheck_<name>`) is imported
+    without constructing PolicyPack (which would start a server and block).
+    """
+    if name not in PACK_NAMES:
+        raise ValueError(f"unknown policy pack {name!r}; known packs: {', '.join(PACK_NAMES)}")
+    directory = POLICIES_DIR / name
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
+    module = importlib.import_module(f"perfcheck_{name}")
+    servicer = importlib.import_module("perfcheck_policykit.servicer")
+    return LoadedPack(
+        key=name,
+        directory=directory,
+        name=module.PACK_NAME,
+        version=_pack_version(directory),
+        description=module.DESCRIPTION,
+        policies=tuple(module.POLICIES),
+        enforcement_level=module.ENFORCEMENT_LEVEL,
+        initial_config=module.INITIAL_CONFIG,
+        servicer_class=servicer.PackServicer,
+    )
+
+
+def _kit() -> Any:
+    """The policy kit (identical in every pack directory; the guardrails copy is imported)."""
+    directory = str(POLICIES_DIR / "guardrails")
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    return importlib.import_module("perfcheck_policykit")
+
+
+def empty_pack(*, stock_servicer: bool = False) -> LoadedPack:
+    """A pack whose single rule judges no resource type: what the protocol alone costs.
+
+    With the packs' servicer no request is even deserialized; with `stock_servicer=True`
+    (pulumi_policy's own `_PolicyAnalyzerServicer`) each request is deserialized once for the
+    rule. The floor for benchmarks (issue 10). PolicyPack refuses an empty policy list.
+    """
+    kit = _kit()
+    noop = kit.ResourceRule(
+        name="judges-nothing",
+        description="Judges no resource type (benchmark floor).",
+        severity=Severity.LOW,
+        remediation_steps="None: this rule never reports.",
+        resource_types=[],
+        check=lambda ctx: None,
+        unknowns="Never reads a value.",
+    )
+    base = load_pack("guardrails")
+    servicer = _PolicyAnalyzerServicer if stock_servicer else base.servicer_class
+    return LoadedPack(
+        key="empty",
+        directory=base.directory,
+        name="perfcheck-empty",
+        version=base.version,
+        description="A pack with no effective rules.",
+        policies=(noop,),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        initial_config=None,
+        servicer_class=servicer,
+    )
+
+
+# -- engine-side configuration ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    enforcement_level: str | None
+    properties: Mapping[str, Any] | None
+
+
+def parse_config_file(path: Path) -> dict[str, PolicyConfig]:
+    """A `--policy-pack-config` file, parsed as the engine's parsePolicyPackConfig does."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyConfigError([f"{path}: cannot read ({error.strerror})"]) from None
+    return parse_config_text(text, str(path))
+
+
+def parse_config_text(text: str, source: str = "policy config") -> dict[str, PolicyConfig]:
+    if not text.strip():
+        return {}
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        raise PolicyConfigError([f"{source}: not valid JSON ({error})"]) from None
+    if not isinstance(raw, dict):
+        raise PolicyConfigError([f"{source}: expected a JSON object of policy names"])
+    return _parse_config_object(raw, source)
+
+
+def _parse_config_object(raw: Mapping[str, Any], source: str) -> dict[str, PolicyConfig]:
+    result: dict[str, PolicyConfig] = {}
+    errors: list[str] = []
+    allowed = ", ".join(ENFORCEMENT_LEVELS)
+    for key, value in raw.items():
+        if isinstance(value, str):
+            if value not in ENFORCEMENT_LEVELS:
+                errors.append(f"{source}: {key}: {value!r} is not an enforcement level ({allowed})")
+                continue
+            result[key] = PolicyConfig(value, None)
+        elif isinstance(value, dict):
+            properties = dict(value)
+            level = properties.pop("enforcementLevel", None)
+            if level is not None and level not in ENFORCEMENT_LEVELS:
+                errors.append(
+                    f"{source}: {key}.enforcementLevel: {level!r} is not an enforcement level "
+                    f"({allowed})"
+                )
+                continue
+            if level is None and not properties:
+                continue
+            result[key] = PolicyConfig(level, properties or None)
+        else:
+            errors.append(f"{source}: {key}: must be an enforcement level or an object")
+    if errors:
+        raise PolicyConfigError(errors)
+    return result
+
+
+def _initial_config(info: Any) -> dict[str, PolicyConfig]:
+    result = {}
+    for name in info.initialConfig:
+        entry = info.initialConfig[name]
+        properties = json_format.MessageToDict(entry.properties) or None
+        result[name] = PolicyConfig(_PROTO_TO_LEVEL[entry.enforcementLevel], properties)
+    return result
+
+
+def _apply(result: dict[str, PolicyConfig], given: Mapping[str, PolicyConfig]) -> None:
+    """The engine's applyConfig: 'all' sets every level, then each policy's own entry."""
+    everything = given.get("all")
+    if everything is not None and everything.enforcement_level is not None:
+        for name, current in list(result.items()):
+            result[name] = PolicyConfig(everything.enforcement_level, current.properties)
+    for name, entry in given.items():
+        current = result.get(name, PolicyConfig(None, None))
+        level = entry.enforcement_level or current.enforcement_level
+        properties = dict(current.properties or {})
+        properties.update(entry.properties or {})
+        result[name] = PolicyConfig(level, properties or None)
+
+
+def _schema_of(policy: Any) -> dict[str, Any] | None:
+    if not policy.HasField("configSchema"):
+        return None
+    properties = json_format.MessageToDict(policy.configSchema.properties)
+    schema: dict[str, Any] = {"type": "object"}
+    if properties:
+        schema["properties"] = properties
+    if policy.configSchema.required:
+        schema["required"] = list(policy.configSchema.required)
+    return schema
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(
+        json.loads(schema_json), format_checker=jsonschema.FormatChecker()
+    )
+
+
+def reconcile_config(
+    info: Any, given: Mapping[str, PolicyConfig] | None
+) -> dict[str, PolicyConfig]:
+    """The engine's ReconcilePolicyPackConfig: defaults, initial config, given config, validate.
+
+    Raises PolicyConfigError naming the policy, the key and what is allowed for every problem.
+    """
+    schemas = {policy.name: _schema_of(policy) for policy in info.policies}
+    result: dict[str, PolicyConfig] = {}
+    for policy in info.policies:
+        defaults = {
+            key: value["default"]
+            for key, value in (schemas[policy.name] or {}).get("properties", {}).items()
+            if isinstance(value, dict) and "default" in value
+        }
+        result[policy.name] = PolicyConfig(
+            _PROTO_TO_LEVEL[policy.enforcementLevel], defaults or None
+        )
+    _apply(result, _initial_config(info))
+    if given:
+        _apply(result, given)
+    errors: list[str] = []
+    for name, schema in schemas.items():
+        if schema is None:
+            continue
+        properties = dict(result[name].properties or {})
+        validator = _validator(json.dumps(schema, sort_keys=True))
+        for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
+            where = ".".join(str(p) for p in error.path) or "(root)"
+            errors.append(f"{name}: {where}: {error.message}")
+    if errors:
+        raise PolicyConfigError(errors)
+    return result
+
+
+def configure_request(config: Mapping[str, PolicyConfig]) -> Any:
+    request = proto.ConfigureAnalyzerRequest()
+    for name, entry in config.items():
+        message = request.policyConfig[name]
+        if entry.enforcement_level is not None:
+            message.enforcementLevel = _LEVEL_TO_PROTO[entry.enforcement_level]
+        if entry.properties:
+            message.properties.update(dict(entry.properties))
+    return request
+
+
+# -- requests -----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """JSON-shaped data (dicts, lists) from any mappings and sequences a record may hold."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _fill(struct: Any, values: Mapping[str, Any]) -> None:
+    try:
+        struct.update(dict(values))
+    except (TypeError, ValueError):
+        struct.Clear()
+        struct.update(_plain(values))  # e.g. a MappingProxy or a tuple nested in the inputs
+
+
+def _options(record: ResourceRecord) -> Any:
+    return proto.AnalyzerResourceOptions(
+        protect=record.protect,
+        ignoreChanges=list(record.ignore_changes),
+        deleteBeforeReplace=record.delete_before_replace,
+        deleteBeforeReplaceDefined=record.delete_before_replace,
+        parent=record.parent or "",
+    )
+
+
+def _provider(provider: ProviderRecord) -> Any:
+    message = proto.AnalyzerProviderResource(
+        type=provider.type, urn=provider.urn, name=provider.name
+    )
+    _fill(message.properties, provider.inputs)
+    return message
+
+
+def analyze_request(record: ResourceRecord) -> Any:
+    """The AnalyzeRequest the engine sends for a resource: its wire inputs (secrets wrapped,
+    unknowns as sentinels), options and provider."""
+    request = proto.AnalyzeRequest(
+        type=record.type, urn=record.urn, name=record.name, options=_options(record)
+    )
+    _fill(request.properties, record.wire_inputs)
+    if record.provider is not None:
+        request.provider.CopyFrom(_provider(record.provider))
+    return request
+
+
+def analyzer_resource(record: ResourceRecord) -> Any:
+    """The AnalyzerResource the engine sends in AnalyzeStack: outputs and the dependency graph."""
+    message = proto.AnalyzerResource(
+        type=record.type,
+        urn=record.urn,
+        name=record.name,
+        options=_options(record),
+        parent=record.parent or "",
+        dependencies=list(record.dependencies),
+    )
+    _fill(message.properties, record.outputs)
+    for prop, urns in record.property_dependencies.items():
+        message.propertyDependencies[prop].urns.extend(urns)
+    if record.provider is not None:
+        message.provider.CopyFrom(_provider(record.provider))
+    return message
+
+
+# -- sessions and reports ---------------------------------------------------------------------
+
+
+class PackSession:
+    """One pack's servicer, booted and configured for a stack as the engine does."""
+
+    def __init__(
+        self,
+        pack: LoadedPack,
+        stack: str,
+        config: Mapping[str, PolicyConfig] | None = None,
+        *,
+        project: str = "perfcheck",
+        dry_run: bool = True,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        self.pack = pack
+        self.servicer = pack.new_servicer()
+        self.servicer.ConfigureStack(
+            proto.AnalyzerStackConfigureRequest(
+                stack=stack, project=project, dry_run=dry_run, tags=dict(tags or {})
+            ),
+            None,
+        )
+        self.info = self.servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
+        self.config = reconcile_config(self.info, config)
+        try:
+            self.servicer.Configure(configure_request(self.config), None)
+        except ValueError as error:  # the pack's own strict check (unknown policy or key)
+            raise PolicyConfigError([str(error)]) from None
+        self._remediates = any(c.enforcement_level == "remediate" for c in self.config.values())
+
+    def analyze(self, request: Any) -> Any:
+        if self._remediates:
+            remediated = self.servicer.Remediate(request, None)
+            for remediation in remediated.remediations:
+                if remediation.HasField("properties"):
+                    updated = type(request)()
+                    updated.CopyFrom(request)
+                    updated.properties.CopyFrom(remediation.properties)
+                    request = updated
+        return self.servicer.Analyze(request, None)
+
+    def analyze_stack(self, resources: Sequence[Any]) -> Any:
+        return self.servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None)
+
+
+@dataclass(frozen=True)
+class PolicyViolation:
+    pack: str
+    policy: str
+    enforcement_level: str
+    severity: str
+    urn: str
+    name: str
+    type: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.enforcement_level}] {self.pack}/{self.policy}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PolicyNote:
+    """An advisory note that is not a violation: an exemption or a value unknown at preview."""
+
+    pack: str
+    policy: str
+    urn: str
+    name: str
+    type: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pack}/{self.policy}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    stack: str
+    violations: tuple[PolicyViolation, ...]
+    exemptions: tuple[PolicyNote, ...]
+    diagnostics: tuple[PolicyNote, ...]
+    not_applicable: tuple[PolicyNote, ...] = ()
+    config_files: Mapping[str, Path | None] = field(default_factory=dict)
+
+    def mandatory(self) -> list[PolicyViolation]:
+        return [v for v in self.violations if v.enforcement_level == "mandatory"]
+
+    def advisory(self) -> list[PolicyViolation]:
+        return [v for v in self.violations if v.enforcement_level == "advisory"]
+
+    def for_policy(self, policy: str) -> list[PolicyViolation]:
+        return [v for v in self.violations if v.policy == policy]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the findings grouped as in the report, config files as strings."""
+        return {
+            "stack": self.stack,
+            "violations": [vars(v) for v in self.violations],
+            "exemptions": [vars(n) for n in self.exemptions],
+            "diagnostics": [vars(n) for n in self.diagnostics],
+            "configFiles": {k: str(v) if v else None for k, v in self.config_files.items()},
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{self.stack}: {len(self.mandatory())} mandatory, {len(self.advisory())} advisory, "
+            f"{len(self.exemptions)} exempted, {len(self.diagnostics)} not judged during preview"
+        )
+
+
+class _Collector:
+    def __init__(self, stack: str, records: Mapping[str, ResourceRecord]) -> None:
+        self.stack = stack
+        self.records = records
+        self.violations: list[PolicyViolation] = []
+        self.exemptions: list[PolicyNote] = []
+        self.diagnostics: list[PolicyNote] = []
+        self.not_applicable: list[PolicyNote] = []
+        kit = _kit()
+        self._exempt = kit.EXEMPTION_PREFIX
+        self._unknown = kit.UNKNOWN_PREFIX
+
+    def add(self, pack: str, response: Any, default_urn: str) -> None:
+        for diagnostic in response.diagnostics:
+            urn = diagnostic.urn or default_urn
+            record = self.records.get(urn)
+            name, type_token = (record.name, record.type) if record else ("", "")
+            description, _, detail = diagnostic.message.partition("\n")
+            message = detail or description
+            level = _PROTO_TO_LEVEL.get(diagnostic.enforcementLevel, "advisory")
+            note = PolicyNote(pack, diagnostic.policyName, urn, name, type_token, message)
+            if level == "advisory" and message.startswith(self._exempt):
+                self.exemptions.append(note)
+            elif level == "advisory" and (
+                message.startswith(self._unknown) or message.startswith(_CANT_RUN)
+            ):
+                self.diagnostics.append(note)
+            else:
+                self.violations.append(
+                    PolicyViolation(
+                        pack,
+                        diagnostic.policyName,
+                        level,
+                        _SEVERITIES.get(diagnostic.severity, ""),
+                        urn,
+                        name,
+                        type_token,
+                        message,
+                    )
+                )
+        for entry in response.not_applicable:
+            record = self.records.get(default_urn)
+            self.not_applicable.append(
+                PolicyNote(
+                    pack,
+                    entry.policy_name,
+                    default_urn,
+                    record.name if record else "",
+                    record.type if record else "",
+                    entry.reason,
+                )
+            )
+
+
+def config_file_for(stack: str, pack: str, config_dir: Path | None = None) -> Path:
+    return (config_dir or CONFIG_DIR) / f"{stack}.{pack}.json"
+
+
+def evaluate_packs(
+    run: StackRun,
+    stack: str,
+    config_dir: Path | None = None,
+    *,
+    packs: Iterable[str | LoadedPack] = PACK_NAMES,
+    dry_run: bool = True,
+) -> PolicyReport:
+    """Run the packs on `run` with `<config_dir>/<stack>.<pack>.json` (default policies/config).
+
+    A missing config file means the pack's defaults (like the CLI without
+    --policy-pack-config); `report.config_files` says which file each pack used. Raises
+    PolicyConfigError for a config the engine or the pack would reject.
+    """
+    loaded = [load_pack(p) if isinstance(p, str) else p for p in packs]
+    sessions: list[PackSession] = []
+    used: dict[str, Path | None] = {}
+    for pack in loaded:
+        path = config_file_for(stack, pack.key, config_dir)
+        given = parse_config_file(path) if path.exists() else None
+        used[pack.key] = path if path.exists() else None
+        sessions.append(PackSession(pack, stack, given, project=run.project, dry_run=dry_run))
+
+    records = {record.urn: record for record in run.resources}
+    collector = _Collector(stack, records)
+    for record in run.resources:
+        request = analyze_request(record)
+        for session in sessions:
+            collector.add(session.pack.name, session.analyze(request), record.urn)
+    stack_resources = [analyzer_resource(record) for record in run.resources]
+    for session in sessions:
+        collector.add(session.pack.name, session.analyze_stack(stack_resources), "")
+    return PolicyReport(
+        stack=stack,
+        violations=tuple(collector.violations),
+        exemptions=tuple(collector.exemptions),
+        diagnostics=tuple(collector.diagnostics),
+        not_applicable=tuple(collector.not_applicable),
+        config_files=used,
+    )
