@@ -142,7 +142,11 @@ def _levels(pack: str, policy: Any) -> list[str]:
             if isinstance(entry, str)
             else {k: v for k, v in entry.items() if k != "enforcementLevel"}
         )
+        exemptions = extras.pop("exemptions", [])
         shown = ", ".join(f"{k}={_short(v)}" for k, v in extras.items())
+        if exemptions:
+            count = len(exemptions)
+            shown = ", ".join(filter(None, [shown, f"{count} exemption{'s' * (count != 1)}"]))
         levels.append(f"{level} ({shown})" if shown else level)
     return levels
 

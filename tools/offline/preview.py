@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.offline.policy_driver import PolicyConfigError
 from tools.offline.records import StackRun, is_secret_wrapper
 from tools.offline.runner import ProgramFailed, available_stacks, run_stack
 
@@ -46,9 +47,23 @@ def deploy_check_stage(run: StackRun) -> StageResult:
     return StageResult("Deploy checks", blocking=[str(f) for f in findings], data=findings)
 
 
+def policy_stage(run: StackRun) -> StageResult:
+    """Both policy packs through pulumi_policy's analyzer interface, with the stack's config."""
+    from tools.offline.policy_driver import evaluate_packs
+
+    report = evaluate_packs(run, run.stack)
+    return StageResult(
+        "Policy packs (guardrails, cost)",
+        blocking=[f"{v.pack}/{v.policy}: {v.message}" for v in report.mandatory()],
+        advisory=[f"{v.pack}/{v.policy}: {v.message}" for v in report.advisory()],
+        notes=[str(n) for n in (*report.exemptions, *report.diagnostics)],
+        data=report,
+    )
+
+
 def default_stages() -> list[Stage]:
     """The judging stages the preview runs on every stack."""
-    return [deploy_check_stage]
+    return [policy_stage, deploy_check_stage]
 
 
 def mask_secrets(value: Any) -> Any:
@@ -164,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         run, results = preview(args.stack)
+    except PolicyConfigError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
     except ProgramFailed as failure:
         sys.stderr.write(f"{failure.message}\n")
         sys.stderr.write(f"Nothing was registered: {len(failure.resources)} resources.\n")
