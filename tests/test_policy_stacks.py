@@ -1,4 +1,4 @@
-"""Both policy packs on the real stacks, through the analyzer interface, with each stack's config."""
+"""Both policy packs on the real stacks, through the analyzer interface, with their config."""
 
 from __future__ import annotations
 
