@@ -25,6 +25,7 @@ from components.data_names import (
 )
 from components.encryption import ServiceGrant, create_kms_key
 from components.engine_versions import instance_engine_version, postgres_parameter_group_family
+from components.trust import service_trust_policy
 from settings.schema import DatabaseSettings
 
 MASTER_USERNAME = "perfcheck_admin"
@@ -308,28 +309,10 @@ class Database(pulumi.ComponentResource):
         self, name: str, partition: pulumi.Output[str], account_id: pulumi.Output[str]
     ) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
         """The role enhanced monitoring publishes OS metrics with (AWS's managed policy)."""
-        assume = aws.iam.get_policy_document_output(
-            statements=[
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(
-                            type="Service", identifiers=["monitoring.rds.amazonaws.com"]
-                        )
-                    ],
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="StringEquals",
-                            variable="aws:SourceAccount",
-                            values=[account_id],
-                        )
-                    ],
-                )
-            ]
-        )
+        assume = service_trust_policy("monitoring.rds.amazonaws.com", account_id)
         role = aws.iam.Role(
             f"{name}-monitoring-role",
-            assume_role_policy=assume.json,
+            assume_role_policy=assume,
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -384,28 +367,10 @@ class Database(pulumi.ComponentResource):
     ) -> aws.rds.Proxy:
         """RDS Proxy in the isolated subnets: TLS required, authenticating clients against the
         RDS-managed secret (the app reads the same secret, so no second credential exists)."""
-        assume = aws.iam.get_policy_document_output(
-            statements=[
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(
-                            type="Service", identifiers=["rds.amazonaws.com"]
-                        )
-                    ],
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="StringEquals",
-                            variable="aws:SourceAccount",
-                            values=[account_id],
-                        )
-                    ],
-                )
-            ]
-        )
+        assume = service_trust_policy("rds.amazonaws.com", account_id)
         role = aws.iam.Role(
             f"{name}-proxy-role",
-            assume_role_policy=assume.json,
+            assume_role_policy=assume,
             description="RDS Proxy reads the database's master secret",
             opts=pulumi.ResourceOptions(parent=self),
         )

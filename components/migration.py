@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from components.app_contract import POSTGRES_PORT
 from components.contracts import SecretRef
 from components.data_names import database_task_log_group_name
+from components.trust import service_trust_policy
 from settings.schema import MigrationSettings
 
 CONTAINER_NAME = "migrate"
@@ -255,28 +256,10 @@ class Migration(pulumi.ComponentResource):
         account_id: pulumi.Output[str],
     ) -> aws.iam.Role:
         """ECS may pull the public image, write the log group and read exactly the two secrets."""
-        assume = aws.iam.get_policy_document_output(
-            statements=[
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(
-                            type="Service", identifiers=["ecs-tasks.amazonaws.com"]
-                        )
-                    ],
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="StringEquals",
-                            variable="aws:SourceAccount",
-                            values=[account_id],
-                        )
-                    ],
-                )
-            ]
-        )
+        assume = service_trust_policy("ecs-tasks.amazonaws.com", account_id)
         role = aws.iam.Role(
             f"{name}-execution-role",
-            assume_role_policy=assume.json,
+            assume_role_policy=assume,
             description="ECS starts the database migration task: logs and its two secrets",
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from components.encryption import ServiceGrant, create_kms_key
+from components.trust import service_trust_policy
 
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 
@@ -153,28 +154,10 @@ class Network(pulumi.ComponentResource):
             kms_key_id=key.arn,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        assume = aws.iam.get_policy_document_output(
-            statements=[
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(
-                            type="Service", identifiers=["vpc-flow-logs.amazonaws.com"]
-                        )
-                    ],
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="StringEquals",
-                            variable="aws:SourceAccount",
-                            values=[identity.account_id],
-                        )
-                    ],
-                )
-            ]
-        )
+        assume = service_trust_policy("vpc-flow-logs.amazonaws.com", identity.account_id)
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=assume.json,
+            assume_role_policy=assume,
             description="Lets VPC Flow Logs write to its own log group",
             opts=pulumi.ResourceOptions(parent=self),
         )

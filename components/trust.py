@@ -1,0 +1,31 @@
+"""Trust policies for roles that an AWS service assumes on this account's behalf."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+
+def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """`sts:AssumeRole` for one service principal, only on behalf of this account.
+
+    The `aws:SourceAccount` condition stops another account from using the service to act
+    with this role (the confused-deputy problem).
+    """
+    return aws.iam.get_policy_document_output(
+        statements=[
+            aws.iam.GetPolicyDocumentStatementArgs(
+                actions=["sts:AssumeRole"],
+                principals=[
+                    aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                        type="Service", identifiers=[service]
+                    )
+                ],
+                conditions=[
+                    aws.iam.GetPolicyDocumentStatementConditionArgs(
+                        test="StringEquals", variable="aws:SourceAccount", values=[account_id]
+                    )
+                ],
+            )
+        ]
+    ).json
