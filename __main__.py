@@ -187,6 +187,7 @@ web = WebService(
         "secrets": app_secrets.secrets,
         "distribution": cdn.distribution,
         "rollback_alarm_names": observability.rollback_alarm_names,
+        "rollback_alarms_owner": observability,
         "log_retention_days": settings.service.log_retention_days,
         "xray_insights": settings.is_prod,
         "protect": settings.protect,

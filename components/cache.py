@@ -81,6 +81,7 @@ class Cache(pulumi.ComponentResource):
         key = create_kms_key(
             f"{name}-key",
             alias=f"{prefix}/cache",
+            retain_on_delete=True,  # the final snapshot outlives the stack
             description=f"{prefix} ElastiCache data at rest, snapshots and slow log",
             parent=self,
             grants=[
@@ -132,7 +133,12 @@ class Cache(pulumi.ComponentResource):
             suffix = random.RandomId(
                 f"{name}-final-snapshot-suffix",
                 byte_length=4,
-                keepers={"replicationGroupId": self.replication_group_id},
+                # What replaces the group renews the suffix (no snapshot-name collision).
+                keepers={
+                    "replicationGroupId": self.replication_group_id,
+                    "engine": settings.engine,
+                    "kmsKeyId": key.arn,
+                },
                 opts=pulumi.ResourceOptions(parent=self),
             )
             final_snapshot = pulumi.Output.concat(self.replication_group_id, "-final-", suffix.hex)

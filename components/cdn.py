@@ -438,7 +438,7 @@ class Cdn(pulumi.ComponentResource):
         )
         bucket = aws.s3.Bucket(
             f"{self._name}-logs",
-            force_destroy=False,
+            force_destroy=not protect,
             tags={"Name": f"{self._prefix}-cdn-access-logs"},
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )

@@ -130,6 +130,7 @@ class Database(pulumi.ComponentResource):
         key = create_kms_key(
             f"{name}-key",
             alias=f"{prefix}/database",
+            retain_on_delete=True,  # final snapshots and retained backups outlive the stack
             description=f"{prefix} PostgreSQL storage, Performance Insights, master secret, logs",
             parent=self,
             grants=[
@@ -191,7 +192,14 @@ class Database(pulumi.ComponentResource):
         snapshot_suffix = random.RandomId(
             f"{name}-final-snapshot-suffix",
             byte_length=4,
-            keepers={"identifier": self.identifier},
+            # Anything that replaces the instance renews the suffix, so the replacement's own
+            # final snapshot never collides with the one its predecessor left.
+            keepers={
+                "identifier": self.identifier,
+                "dbName": settings.database_name,
+                "username": MASTER_USERNAME,
+                "kmsKeyId": key.arn,
+            },
             opts=pulumi.ResourceOptions(parent=self),
         )
         instance = aws.rds.Instance(
@@ -225,7 +233,9 @@ class Database(pulumi.ComponentResource):
             backup_window=settings.backup_window,
             maintenance_window=settings.maintenance_window,
             copy_tags_to_snapshot=True,
-            delete_automated_backups=not args["is_prod"],
+            # Automated backups outlive a deletion or replacement (point-in-time restore stays
+            # possible until their retention ends), in every stack.
+            delete_automated_backups=False,
             deletion_protection=settings.deletion_protection,
             skip_final_snapshot=False,
             final_snapshot_identifier=pulumi.Output.concat(
@@ -344,6 +354,7 @@ class Database(pulumi.ComponentResource):
             parent=self,
             protect=protect,
             region=dr_region,
+            retain_on_delete=True,
         )
         aws.rds.InstanceAutomatedBackupsReplication(
             f"{name}-backups-dr",

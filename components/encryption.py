@@ -32,10 +32,13 @@ def create_kms_key(
     grants: Sequence[ServiceGrant] = (),
     protect: bool = False,
     region: pulumi.Input[str] | None = None,
+    retain_on_delete: bool = False,
 ) -> aws.kms.Key:
     """A symmetric key with yearly rotation, a 30-day deletion window and `alias/<alias>`.
 
     The alias must be unique in the account and region: pass the stack's name prefix in it.
+    `retain_on_delete` keeps the key when the stack is destroyed, for keys that encrypt snapshots
+    and backups which outlive the stack (otherwise they become unrestorable after 30 days).
     `region` places the key and its alias outside the provider's region: us-east-1 for what
     CloudFront's metrics and alarms need, the disaster-recovery region for replicated backups.
     """
@@ -94,7 +97,9 @@ def create_kms_key(
         deletion_window_in_days=30,
         policy=policy.json,
         region=region,
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        opts=pulumi.ResourceOptions(
+            parent=parent, protect=protect, retain_on_delete=retain_on_delete
+        ),
     )
     aws.kms.Alias(
         f"{name}-alias",

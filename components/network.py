@@ -203,7 +203,7 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        load_balancer = group("lb", "Load balancer: only CloudFront's origin-facing addresses")
+        load_balancer = group("lb", "Load balancer: only CloudFront origin-facing addresses")
         service = group("service", "ECS service tasks (Next.js + Hono + OTel sidecar)")
         database = group("database", "RDS PostgreSQL: only from the service or its proxy")
         cache = group("cache", "ElastiCache: only from the service")

@@ -421,7 +421,10 @@ class Observability(pulumi.ComponentResource):
             f"{name}-rum-identity-pool",
             identity_pool_name=f"{prefix}-rum",
             allow_unauthenticated_identities=True,
-            allow_classic_flow=False,
+            # aws-rum-web uses Cognito's basic (classic) flow when the snippet carries
+            # guestRoleArn, as the exported snippet inputs do; the guest role may only
+            # PutRumEvents on this app monitor.
+            allow_classic_flow=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
         trust = aws.iam.get_policy_document_output(

@@ -26,7 +26,8 @@ class AppSecretsArgs(TypedDict):
     """Pulumi protect on the key and the secrets."""
 
 
-# purpose -> (length, description)
+# purpose -> (length, description). Passwords are alphanumeric: safe in headers, URLs and the
+# Redis AUTH token rules. The server-actions key is raw key material instead (below).
 GENERATED = {
     "redis-auth-token": (64, "ElastiCache AUTH token (TLS in transit required)"),
     "revalidate-secret": (48, "Shared secret Hono sends to Next.js on-demand revalidation"),
@@ -57,12 +58,7 @@ class AppSecretsComponent(pulumi.ComponentResource):
         refs: dict[str, SecretRef] = {}
         values: dict[str, pulumi.Output[str]] = {}
         for purpose, (length, description) in GENERATED.items():
-            value = random.RandomPassword(
-                f"{name}-{purpose}-value",
-                length=length,
-                special=False,  # safe in headers, URLs and the Redis AUTH token rules
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            generated = _generate(f"{name}-{purpose}-value", purpose, length, self)
             secret = aws.secretsmanager.Secret(
                 f"{name}-{purpose}",
                 name_prefix=f"{args['name_prefix']}/{purpose}-",
@@ -74,11 +70,11 @@ class AppSecretsComponent(pulumi.ComponentResource):
             aws.secretsmanager.SecretVersion(
                 f"{name}-{purpose}-version",
                 secret_id=secret.id,
-                secret_string=value.result,
+                secret_string=generated,
                 opts=pulumi.ResourceOptions(parent=secret),
             )
             refs[purpose] = SecretRef(arn=secret.arn, kms_key_arn=key.arn)
-            values[purpose] = pulumi.Output.secret(value.result)
+            values[purpose] = pulumi.Output.secret(generated)
         self.secrets = AppSecrets(
             redis_auth_token=refs["redis-auth-token"],
             revalidate_secret=refs["revalidate-secret"],
@@ -89,3 +85,14 @@ class AppSecretsComponent(pulumi.ComponentResource):
             origin_verify_value=values["origin-verify"],
         )
         self.register_outputs({"keyArn": key.arn})
+
+
+def _generate(name: str, purpose: str, length: int, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The secret value: `length` random bytes base64-encoded for the server-actions key (Next.js
+    decodes it into an AES-256 key, like `openssl rand -base64 32`), else an alphanumeric
+    password of `length` characters."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    if purpose == "server-actions-key":
+        return pulumi.Output.secret(random.RandomBytes(name, length=length, opts=opts).base64)
+    password = random.RandomPassword(name, length=length, special=False, opts=opts)
+    return pulumi.Output.secret(password.result)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -85,6 +85,9 @@ class WebServiceArgs(TypedDict):
     distribution: Distribution
     rollback_alarm_names: list[str]
     """Alarms whose ALARM state during a deploy rolls it back (created by observability)."""
+    rollback_alarms_owner: NotRequired[pulumi.Resource]
+    """The resource (e.g. the observability component) that creates those alarms: the ECS
+    service waits for it, since it names the alarms only by string."""
     log_retention_days: int
     xray_insights: bool
     """X-Ray Insights on the app's group (anomaly detection; billed per trace)."""
@@ -611,7 +614,13 @@ class WebService(pulumi.ComponentResource):
             enable_execute_command=service.exec_enabled,
             wait_for_steady_state=True,
             # Autoscaling owns the running count; an `up` must not reset it to the minimum.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["desiredCount"],
+                depends_on=[args["rollback_alarms_owner"]]
+                if "rollback_alarms_owner" in args
+                else [],
+            ),
         )
 
     def _autoscaling(

@@ -10,9 +10,11 @@ it guards.
 from deploycheck import (  # noqa: F401  (imported to register their checks)
     alb,
     cloudfront,
+    descriptions,
     ecs,
     elasticache,
     iam,
+    kms_grants,
     naming,
     rds,
     security_groups,

@@ -8,6 +8,7 @@ import json
 from tools.offline.records import StackRun, is_secret_wrapper
 
 GENERATED = "random:index/randomPassword:RandomPassword"
+GENERATED_BYTES = "random:index/randomBytes:RandomBytes"
 
 
 def _plain_strings(value: object, inside_secret: bool = False) -> list[str]:
@@ -29,6 +30,7 @@ def _plain_strings(value: object, inside_secret: bool = False) -> list[str]:
 
 def test_no_generated_secret_appears_in_plain_text(each_stack: StackRun) -> None:
     values = [r.outputs["result"] for r in each_stack.by_type(GENERATED)]
+    values += [r.outputs["base64"] for r in each_stack.by_type(GENERATED_BYTES)]
     assert len(values) >= 5 and all(len(v) >= 32 for v in values)
     leaks = []
     for record in each_stack.resources:
@@ -52,3 +54,11 @@ def test_every_secret_uses_a_rotating_customer_managed_key(each_stack: StackRun)
         key = keys[secret.wire_inputs["kmsKeyId"]]
         assert key.wire_inputs["enableKeyRotation"] is True, secret.name
         assert secret.protect is (each_stack.stack == "prod"), secret.name
+
+
+def test_the_server_actions_key_is_256_bits_of_random_key_material(each_stack: StackRun) -> None:
+    import base64
+
+    (key,) = each_stack.by_type(GENERATED_BYTES)
+    assert key.name == "app-secrets-server-actions-key-value"
+    assert len(base64.b64decode(key.outputs["base64"])) == 32

@@ -73,11 +73,51 @@ def behaviour(key: str, value: str, which: str = "default") -> Callable[[StackBu
     return apply
 
 
+def _log_group_with_key(b: StackBuilder, grant_logs: bool) -> None:
+    """Encrypt the app's log group with a key of this stack, with or without the logs grant."""
+    root = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}
+    statements = [{**root, "Action": "kms:*", "Resource": "*"}]
+    if grant_logs:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            }
+        )
+    key_arn = _arn("kms", "key/0b7e5f5e-1111-4222-8333-444455556666")
+    b.add(
+        "aws:kms/key:Key",
+        "perfcheck-prod-logs-key",
+        {"policy": _policy(*statements)},
+        outputs={"arn": key_arn},
+    )
+    b.set("perfcheck-prod-app-logs", kmsKeyId=key_arn)
+
+
 def _pop(mapping: dict, key: str) -> None:
     mapping.pop(key)
 
 
 CASES = [
+    # --- EC2 descriptions and KMS grants -------------------------------------------------
+    Case(
+        "sg-description-apostrophe",
+        "ec2-description-characters",
+        "perfcheck-prod-alb-sg",
+        "description",
+        lambda b: b.set("perfcheck-prod-alb-sg", description="Load balancer: CloudFront's only"),
+        says="Invalid security group description",
+    ),
+    Case(
+        "log-group-key-without-logs-grant",
+        "kms-key-grants-logs",
+        "perfcheck-prod-app-logs",
+        "kmsKeyId",
+        lambda b: _log_group_with_key(b, grant_logs=False),
+        says="not allowed to be used",
+    ),
     # --- ECS task definition -------------------------------------------------------------
     Case(
         "json-broken",

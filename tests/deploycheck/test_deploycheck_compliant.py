@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from test_deploycheck_cases import _log_group_with_key
 
 from tools.offline.records import UNKNOWN
 
@@ -184,6 +185,10 @@ VARIANTS: dict[str, Any] = {
     ),
     "unknown-origin-id-at-preview": lambda b: b.inputs("perfcheck-prod-cdn")["origins"][0].update(
         originId=UNKNOWN
+    ),
+    "log-group-key-that-grants-logs": lambda b: _log_group_with_key(b, grant_logs=True),
+    "sg-description-with-every-allowed-symbol": lambda b: b.set(
+        "perfcheck-prod-alb-sg", description="a-Z 0.9_:/()#,@[]+=&;{}!$*"
     ),
 }
 

@@ -381,6 +381,11 @@ def _random_password(m: AwsMocks, name: str, physical: str, inputs: dict) -> tup
     return "none", {"result": value, "bcryptHash": "$2a$10$" + _digest(name, length=53)}
 
 
+def _random_bytes(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    raw = hashlib.sha256(f"{name}/bytes".encode()).digest()[: int(inputs.get("length") or 32)]
+    return "none", {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
+
+
 def _rum_monitor(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     monitor_id = _uuid(name, "rum")
     return physical, {
@@ -594,6 +599,7 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:acm/certificate:Certificate": _certificate,
     "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomBytes:RandomBytes": _random_bytes,
     "aws:rum/appMonitor:AppMonitor": _rum_monitor,
     "aws:cognito/identityPool:IdentityPool": _identity_pool,
     "aws:ssm/parameter:Parameter": _ssm_parameter,
