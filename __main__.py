@@ -2,7 +2,8 @@
 settings in, components, exports out.
 
 Order: network -> secrets -> database, cache -> load balancer -> CDN -> observability (its alarms
-must exist before the service that rolls back on them) -> web service.
+must exist before the service that rolls back on them) -> web service -> the redeploy that
+follows each database password rotation.
 """
 
 import pulumi
@@ -16,6 +17,7 @@ from components.migration import Migration
 from components.naming import cluster_name, service_name
 from components.network import Network
 from components.observability import Observability
+from components.rotation_redeploy import RotationRedeploy
 from components.secrets import AppSecretsComponent
 from components.tagging import apply_cost_tags
 from components.web_service import WebService
@@ -193,6 +195,19 @@ web = WebService(
         "protect": settings.protect,
     },
     opts=with_aws,
+)
+
+RotationRedeploy(
+    "db-rotation-redeploy",
+    {
+        "name_prefix": settings.name_prefix,
+        "secret_arn": database.master_secret.arn,
+        "cluster_name": cluster_name(settings.name_prefix),
+        "service_name": service_name(settings.name_prefix),
+        "log_retention_days": settings.service.log_retention_days,
+        "protect": settings.protect,
+    },
+    opts=pulumi.ResourceOptions.merge(with_aws, pulumi.ResourceOptions(depends_on=[web])),
 )
 
 pulumi.export("environment", settings.environment)

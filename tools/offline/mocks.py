@@ -386,6 +386,25 @@ def _random_bytes(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[
     return "none", {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
 
 
+def _lambda_function(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    arn = f"arn:aws:lambda:{m.region}:{ACCOUNT_ID}:function:{physical}"
+    return physical, {
+        "name": physical,
+        "arn": arn,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "invokeArn": (
+            f"arn:aws:apigateway:{m.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+        ),
+        "version": "$LATEST",
+    }
+
+
+def _event_rule(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
+    bus = inputs.get("eventBusName") or "default"
+    rule_id = physical if bus == "default" else f"{bus}/{physical}"
+    return rule_id, {"name": physical, "arn": m.arn("aws:events/x:X", f"rule/{rule_id}")}
+
+
 def _rum_monitor(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     monitor_id = _uuid(name, "rum")
     return physical, {
@@ -600,6 +619,8 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:acm/certificate:Certificate": _certificate,
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomBytes:RandomBytes": _random_bytes,
+    "aws:lambda/function:Function": _lambda_function,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:rum/appMonitor:AppMonitor": _rum_monitor,
     "aws:cognito/identityPool:IdentityPool": _identity_pool,
     "aws:ssm/parameter:Parameter": _ssm_parameter,

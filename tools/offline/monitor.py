@@ -128,4 +128,9 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, pulumi.Resource):
         return getattr(value, "_urn_value", None) or repr(value)
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):
+        # As the engine holds them: the asset/archive signature and its contents.
+        return json_format.MessageToDict(
+            _sync_await(rpc.serialize_properties({"value": value}, {}))
+        )["value"]
     return value
