@@ -377,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sizes": args.sizes,
         "groups": args.only,
     }
+    load_before = os.getloadavg()  # the figures only mean something on an idle machine
     try:
         figures = collect(
             args.only,
@@ -389,10 +390,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchError as error:
         sys.stderr.write(f"bench: {error}\n")
         return 2
-    about = machine()
+    about = {
+        **machine(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
     sys.stdout.write(
         f"{about['cpu_model']}, {about['nproc']} CPUs, {about['memory_gib']} GiB, "
-        f"Python {about['python']}\n"
+        f"Python {about['python']}; load average before {about['load_average_before'][0]}, "
+        f"after {about['load_average_after'][0]}\n"
     )
     sys.stdout.write(render_table(figures, targets(figures)) + "\n")
     args.json.parent.mkdir(parents=True, exist_ok=True)
