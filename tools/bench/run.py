@@ -369,7 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     args = parser.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 5)
+    repeats = args.repeats if args.repeats is not None else (3 if args.quick else 5)
+    if repeats < 1 or min(args.sizes) < 1:
+        parser.error(f"--repeats and --sizes must be at least 1 (got {repeats}, {args.sizes})")
     settings = {
         "repeats": repeats,
         "warm_calls": repeats,
