@@ -22,6 +22,10 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
+## bench: timings on this machine (medians; QUICK=1 for fewer runs), table + JSON=file (out/bench.json)
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench.run $(if $(QUICK),--quick) $(if $(JSON),--json $(JSON))
+
 ## lint: ruff (lint and format check) and the workflow audit
 lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .

@@ -61,3 +61,44 @@ def test_an_unknown_data_source_is_a_clear_error() -> None:
 
     with pytest.raises(NotImplementedError, match="aws:foo/getBar:getBar"):
         AwsMocks("eu-west-1").call(pulumi.runtime.MockCallArgs("aws:foo/getBar:getBar", {}, ""))
+
+
+def _collector_state_during_a_run(program_fails: bool) -> list[bool]:
+    import gc
+
+    import pulumi
+
+    from tools.offline.runner import ProgramFailed, run_program
+
+    seen: list[bool] = []
+
+    def program() -> None:
+        seen.append(gc.isenabled())
+        if program_fails:
+            raise pulumi.RunError("settings are invalid")
+
+    try:
+        run_program(program)
+    except ProgramFailed:
+        assert program_fails
+    return seen
+
+
+@pytest.mark.parametrize("program_fails", [False, True])
+def test_the_collector_is_paused_during_a_run_and_restored_after(program_fails: bool) -> None:
+    import gc
+
+    assert gc.isenabled()
+    assert _collector_state_during_a_run(program_fails) == [False]
+    assert gc.isenabled()
+
+
+def test_a_paused_collector_stays_paused_after_a_run() -> None:
+    import gc
+
+    gc.disable()
+    try:
+        assert _collector_state_during_a_run(program_fails=False) == [False]
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

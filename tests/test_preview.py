@@ -9,7 +9,7 @@ import pytest
 
 from tools.offline import preview
 from tools.offline.preview import StageResult, mask_secrets
-from tools.offline.records import SECRET_SIG, SECRET_SIG_KEY
+from tools.offline.records import SECRET_SIG, SECRET_SIG_KEY, StackRun
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
@@ -62,3 +62,34 @@ def test_a_deploy_check_finding_blocks_the_preview(each_stack) -> None:
         StackRun(each_stack.stack, each_stack.project, resources, {})
     )
     assert len(result.blocking) == 1 and "network-flow-logs-role" in result.blocking[0]
+
+
+@pytest.mark.parametrize("whole_process", [False, True])
+def test_the_heap_is_frozen_between_program_and_stages_only_for_a_whole_process(
+    whole_process: bool, staging: StackRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+
+    def run_stack(stack: str) -> StackRun:
+        events.append("program")
+        return staging
+
+    def stage(run: StackRun) -> StageResult:
+        events.append("stage")
+        return StageResult("stage")
+
+    monkeypatch.setattr(preview, "run_stack", run_stack)
+    monkeypatch.setattr(preview, "default_stages", lambda: [stage, stage])
+    monkeypatch.setattr(preview, "after_program", lambda: events.append("freeze"))
+    assert preview.main(["--stack", "staging"], whole_process=whole_process) == 0
+    frozen = ["freeze"] if whole_process else []
+    assert events == ["program", *frozen, "stage", "stage"]
+
+
+def test_after_program_freezes_the_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    preview.after_program()
+    assert calls == ["freeze"]

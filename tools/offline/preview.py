@@ -9,6 +9,7 @@ program error. No traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -132,11 +133,29 @@ def to_json(run: StackRun, stages: Sequence[StageResult], seconds: float) -> dic
     }
 
 
+def after_program() -> None:
+    """Freeze what the program left in memory out of the garbage collector's view.
+
+    For a process that runs one preview and exits (the command line, the benchmark's probes).
+    Everything alive once the program has run lives until exit: the pulumi_aws classes its
+    imports made (about 390,000 tracked objects) and the stack run. Frozen, they are not scanned
+    again by the collections the judging stages trigger (parliament's 10 MB of IAM data alone:
+    0.2 s) nor by the interpreter's collections at exit (1.4 s). Nothing is freed later that would
+    have been freed otherwise but the run's own garbage, a few megabytes, until exit.
+    """
+    gc.freeze()
+
+
 def preview(
-    stack: str, stages: Sequence[Stage] | None = None
+    stack: str, stages: Sequence[Stage] | None = None, *, whole_process: bool = False
 ) -> tuple[StackRun, list[StageResult]]:
-    """Run the program and every stage; raises ProgramFailed when the program stops."""
+    """Run the program and every stage; raises ProgramFailed when the program stops.
+
+    `whole_process`: this process exists for this preview only, so `after_program` applies.
+    """
     run = run_stack(stack)
+    if whole_process:
+        after_program()
     results = [stage(run) for stage in (default_stages() if stages is None else stages)]
     return run, results
 
@@ -166,7 +185,8 @@ def print_report(run: StackRun, results: Sequence[StageResult], seconds: float) 
     out.write(f"\nResult: {verdict} ({seconds:.2f} s)\n")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> int:
+    """The command; `whole_process` when the process exits after it (see `after_program`)."""
     parser = argparse.ArgumentParser(prog="make preview", description=__doc__)
     parser.add_argument("--stack", default="staging", help="stack name (default: staging)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
@@ -178,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     try:
-        run, results = preview(args.stack)
+        run, results = preview(args.stack, whole_process=whole_process)
     except PolicyConfigError as error:
         sys.stderr.write(f"{error}\n")
         return 2
@@ -205,4 +225,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main(whole_process=True)
+    after_program()  # what the judging stages left, too: the interpreter's exit need not scan it
+    sys.exit(exit_code)

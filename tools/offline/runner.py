@@ -9,13 +9,14 @@ turned into the flat string map the Pulumi CLI would hand the program.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import gc
 import json
 import runpy
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -132,9 +133,29 @@ def run_program(
     root: Path = ROOT,
 ) -> Any:
     """Run any Pulumi program function under the same mocks (e.g. one component in a test)."""
-    return contextvars.Context().run(
-        _run_in_fresh_context, program, stack, dict(config or {}), set(secret_keys or ()), root
-    )
+    with collector_paused():
+        return contextvars.Context().run(
+            _run_in_fresh_context, program, stack, dict(config or {}), set(secret_keys or ()), root
+        )
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a program runs, then restore it.
+
+    A first run imports the pulumi_aws modules the components use: about 390,000 long-lived
+    objects (their generated classes), which every automatic full collection during the run
+    would scan again, for nothing (0.4 s of a 2.1 s cold run on the 2-core machine). A run's own
+    garbage (finished tasks and outputs; they hold no pending work) is left to the next
+    collection: collecting it here, over every imported class, cost 0.2 s per run.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run_in_fresh_context(
@@ -181,7 +202,6 @@ def _run_in_fresh_context(
         monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
-        gc.collect()
 
 
 async def _resolve(value: Any) -> Any:
