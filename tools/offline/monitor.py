@@ -77,9 +77,10 @@ class RecordingMonitor(MockMonitor):
             wire_inputs=wire_inputs,
             outputs={"id": resource_id, **_plain(outputs)},
             parent=request.parent or None,
-            dependencies=tuple(request.dependencies),
+            # The SDK collects dependencies in sets: sorted, so records are reproducible.
+            dependencies=tuple(sorted(request.dependencies)),
             property_dependencies={
-                k: tuple(v.urns) for k, v in request.propertyDependencies.items()
+                k: tuple(sorted(v.urns)) for k, v in sorted(request.propertyDependencies.items())
             },
             provider=provider,
             protect=bool(request.protect),
