@@ -21,7 +21,7 @@ from components.app_contract import (
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
 from components.engine_versions import cache_parameter_group_family
-from deploycheck.fargate import fargate_size_problem
+from components.fargate import fargate_size_problem
 from settings.capacity import (
     RDS_MEMORY_GIB,
     RESERVED_CONNECTIONS,

@@ -12,7 +12,7 @@ import pytest
 
 from deploycheck import alb, awsmodels, cloudfront, ecs, naming, rds
 from deploycheck import elasticache as cache_checks
-from deploycheck.fargate import (
+from components.fargate import (
     allowed_memory,
     fargate_size_problem,
     parse_task_cpu,
