@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from deploycheck import alb, awsmodels, cloudfront, ecs, naming, rds
-from deploycheck import elasticache as cache_checks
 from components.fargate import (
     allowed_memory,
     fargate_size_problem,
     parse_task_cpu,
     parse_task_memory,
 )
+from deploycheck import alb, awsmodels, cloudfront, ecs, naming, rds
+from deploycheck import elasticache as cache_checks
 from deploycheck.windows import overlaps, parse_daily, parse_weekly
 
 # Top-level inputs each check reads, per Pulumi type token.
