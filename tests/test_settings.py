@@ -151,3 +151,15 @@ def test_preview_exits_2_with_one_line_per_problem_and_no_traceback(
         "perfcheck:network.natGateways: got 'many'; input should be 'single' or 'one-per-az'" in err
     )
     assert "Nothing was registered: 0 resources." in err
+
+
+def test_alarm_defaults_are_the_owners_targets_the_k6_gate_uses() -> None:
+    from perf.targets import load_targets
+    from settings.schema import AlarmSettings
+
+    targets = load_targets()
+    defaults = AlarmSettings.model_validate({})
+    assert defaults.p99_latency_seconds * 1000 == targets.p99_latency_ms
+    assert defaults.error_rate_percent / 100 == pytest.approx(targets.error_rate_max)
+    assert defaults.cache_hit_rate_percent / 100 == pytest.approx(targets.cache_hit_rate_min)
+    assert defaults.cdn_cache_hit_rate_percent / 100 == pytest.approx(targets.cache_hit_rate_min)
