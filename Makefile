@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: preview test lint bench clean
+.PHONY: preview test lint bench clean policy-venvs
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ bench: $(STAMP)
 lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## policy-venvs: each pack's own venv (PulumiPolicy.yaml names it), which `pulumi preview
+## --policy-pack <dir>` expects to exist for a local pack; the CLI installs only published packs
+policy-venvs:
+	@for pack in guardrails cost; do \
+	  test -x policies/$$pack/venv/bin/python || $(PYTHON) -m venv policies/$$pack/venv; \
+	  policies/$$pack/venv/bin/python -m pip install --quiet --disable-pip-version-check \
+	    -r policies/$$pack/requirements.txt; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
