@@ -188,6 +188,40 @@ def test_invalid_regex_is_an_error(tmp_path: Path) -> None:
     assert "is not a 'regex'" in message
 
 
+@pytest.mark.parametrize(
+    ("pattern", "kind"),
+    [
+        ("(?<!NEXT_)KEY$", "lookbehind"),
+        ("(?<=DB_)PASS", "lookbehind"),
+        ("KEY(?!_PREFIX)", "lookahead"),
+    ],
+)
+def test_lookaround_pattern_is_an_error(tmp_path: Path, pattern: str, kind: str) -> None:
+    """Python's re accepts lookaround; RE2 (the engine) does not: refuse it with a clear message."""
+    message = _errors(
+        tmp_path,
+        {"ecs-no-credentials-in-environment": {"credentialNamePatterns": ["SECRET", pattern]}},
+    )
+    assert (
+        f"ecs-no-credentials-in-environment: credentialNamePatterns[1]: {pattern!r} uses a {kind}"
+        in message
+    )
+    assert "RE2" in message
+    assert "'SECRET'" not in message
+
+
+def test_escaped_or_bracketed_lookaround_text_is_accepted(tmp_path: Path) -> None:
+    patterns = [r"X\(?=", "[(?=]Y", r"(^|_)KEY$"]
+    config_dir = _write_configs(
+        tmp_path,
+        "prod",
+        "guardrails",
+        {"ecs-no-credentials-in-environment": {"credentialNamePatterns": patterns}},
+    )
+    report = evaluate_packs(compliant_stack("prod"), "prod", config_dir)
+    assert report.mandatory() == []
+
+
 def test_unknown_stateful_type_is_an_error(tmp_path: Path) -> None:
     message = _errors(
         tmp_path, {"stateful-resources-protected": {"resourceTypes": ["aws:rds/instanse:Instance"]}}

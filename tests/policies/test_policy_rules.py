@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from components.app_contract import HONO_ENVIRONMENT, NEXTJS_ENVIRONMENT
 from tests.policies.builders import (
     UNKNOWN,
     app_containers,
+    arn,
     compliant_resources,
     container,
     provider,
@@ -131,6 +133,54 @@ def no_default_tags(rec: ResourceRecord) -> ResourceRecord:
     return with_options(rec, provider=provider("prod", default_tags={}))
 
 
+def app_ingress(r: R, *extra: dict[str, Any]) -> dict[str, ResourceRecord | None]:
+    """The app security group with inline ingress added to its own."""
+    return {"app_sg": replace(r["app_sg"], ingress=[*r["app_sg"].wire_inputs["ingress"], *extra])}
+
+
+def ssh_from(*cidrs: str, key: str = "cidrBlocks") -> dict[str, Any]:
+    return {"protocol": "tcp", "fromPort": 22, "toPort": 22, key: list(cidrs)}
+
+
+def default_group(r: R, ingress: list[dict[str, Any]]) -> dict[str, ResourceRecord | None]:
+    """The VPC's default security group, adopted by the program (aws.ec2.DefaultSecurityGroup)."""
+    group = record(
+        "prod",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        "vpc-default",
+        {"vpcId": UNKNOWN, "ingress": ingress, "egress": [], "tags": r["db"].wire_inputs["tags"]},
+        computed={"id": "sg-default"},
+    )
+    return {"default_sg": group}
+
+
+def hono_user(user: str) -> Callable[[R], dict[str, Any]]:
+    return lambda r: task(r, lambda cs: by_name(cs, "hono").update(user=user))
+
+
+def hono_variable(name: str, value: str) -> Callable[[R], dict[str, Any]]:
+    return lambda r: task(
+        r, lambda cs: by_name(cs, "hono")["environment"].append({"name": name, "value": value})
+    )
+
+
+def cache_cluster(r: R, **inputs: Any) -> dict[str, ResourceRecord | None]:
+    """A node-based aws.elasticache.Cluster (CreateCacheCluster), tagged like the rest."""
+    cluster = record(
+        "prod",
+        "aws:elasticache/cluster:Cluster",
+        "sessions",
+        {
+            "nodeType": "cache.t4g.small",
+            "numCacheNodes": 1,
+            "tags": r["db"].wire_inputs["tags"],
+            **inputs,
+        },
+        computed={"id": "sessions", "arn": arn("elasticache", "cluster:sessions")},
+    )
+    return {"cache_cluster": cluster}
+
+
 NONCOMPLIANT: list[Case] = [
     # -- database placement --
     Case(
@@ -182,6 +232,20 @@ NONCOMPLIANT: list[Case] = [
         lambda r: {"cache": replace(r["cache"], atRestEncryptionEnabled=False)},
         "cache",
         "atRestEncryptionEnabled is false",
+    ),
+    Case(
+        "elasticache-encrypted-at-rest",
+        "standalone-valkey-cluster",
+        lambda r: cache_cluster(r, engine="valkey"),
+        "sessions",
+        "engine is 'valkey' on a standalone Cluster, which cannot encrypt data at rest",
+    ),
+    Case(
+        "elasticache-encrypted-at-rest",
+        "standalone-redis-cluster",
+        lambda r: cache_cluster(r, engine="Redis", engineVersion="7.1", snapshotRetentionLimit=7),
+        "sessions",
+        "engine is 'redis' on a standalone Cluster",
     ),
     Case(
         "efs-encrypted",
@@ -308,6 +372,20 @@ NONCOMPLIANT: list[Case] = [
         lambda r: {"cache": replace(r["cache"], drop=["authToken"])},
         "cache",
         "authToken is not set",
+    ),
+    Case(
+        "elasticache-in-transit-encryption",
+        "standalone-redis-cluster",
+        lambda r: cache_cluster(r, engine="redis", transitEncryptionEnabled=True),
+        "sessions",
+        "engine is 'redis' on a standalone Cluster, which cannot enable TLS or AUTH",
+    ),
+    Case(
+        "elasticache-in-transit-encryption",
+        "memcached-without-tls",
+        lambda r: cache_cluster(r, engine="memcached"),
+        "sessions",
+        "transitEncryptionEnabled is not set (plaintext)",
     ),
     Case(
         "cloudfront-viewer-https",
@@ -460,6 +538,27 @@ NONCOMPLIANT: list[Case] = [
         "containerDefinitions[otel].user is not set",
     ),
     Case(
+        "ecs-container-non-root-user",
+        "uid-zero-padded",
+        hono_user("00"),
+        "app",
+        "containerDefinitions[hono].user is '00'",
+    ),
+    Case(
+        "ecs-container-non-root-user",
+        "uid-zero-padded-with-group",
+        hono_user(" 000:1001"),
+        "app",
+        "containerDefinitions[hono].user is ' 000:1001'",
+    ),
+    Case(
+        "ecs-container-non-root-user",
+        "root-by-name",
+        hono_user("ROOT:1001"),
+        "app",
+        "containerDefinitions[hono].user is 'ROOT:1001'",
+    ),
+    Case(
         "ecs-container-read-only-root-filesystem",
         "writable",
         lambda r: task(r, lambda cs: by_name(cs, "nextjs").update(readonlyRootFilesystem=False)),
@@ -549,6 +648,70 @@ NONCOMPLIANT: list[Case] = [
         ),
         "app",
         "a URL with an embedded password",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "url-with-password-and-empty-user",
+        hono_variable("REDIS_URL", "rediss://:pw-123@cache.internal:6379/0"),
+        "app",
+        "containerDefinitions[hono].environment[REDIS_URL] is a value that looks like a URL with "
+        "an embedded password",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-db-pass",
+        hono_variable("DB_PASS", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[DB_PASS] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-stripe-key",
+        hono_variable("STRIPE_KEY", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[STRIPE_KEY] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-session-key",
+        hono_variable("SESSION_KEY", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[SESSION_KEY] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-jwt-signing-key",
+        hono_variable("JWT_SIGNING_KEY", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[JWT_SIGNING_KEY] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-github-pat",
+        hono_variable("GITHUB_PAT", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[GITHUB_PAT] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-jwt-signing-jwk",
+        hono_variable("JWT_SIGNING_JWK", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[JWT_SIGNING_JWK] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-pat-for-ci",
+        hono_variable("PAT_FOR_CI", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[PAT_FOR_CI] is a plain environment variable",
+    ),
+    Case(
+        "ecs-no-credentials-in-environment",
+        "name-gpg-passphrase",
+        hono_variable("GPG_PASSPHRASE", "plain-value-1"),
+        "app",
+        "containerDefinitions[hono].environment[GPG_PASSPHRASE] is a plain environment variable",
     ),
     Case(
         "ecs-service-no-public-ip",
@@ -703,6 +866,13 @@ NONCOMPLIANT: list[Case] = [
         "snapshotRetentionLimit is not set (AWS default 0 days)",
     ),
     Case(
+        "elasticache-snapshot-retention",
+        "standalone-valkey-cluster",
+        lambda r: cache_cluster(r, engine="valkey"),
+        "sessions",
+        "snapshotRetentionLimit is not set (AWS default 0 days)",
+    ),
+    Case(
         "stateful-resources-protected",
         "database-unprotected",
         lambda r: {"db": with_options(r["db"], protect=False)},
@@ -740,6 +910,85 @@ NONCOMPLIANT: list[Case] = [
         },
         "alb-https-in",
         "cidrIpv4 is 0.0.0.0/0 allowed on all traffic",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "two-halves-of-ipv4-first",
+        lambda r: app_ingress(r, ssh_from("0.0.0.0/1", "128.0.0.0/1")),
+        "app",
+        "ingress[1] is 0.0.0.0/1 allowed on tcp port 22",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "two-halves-of-ipv4-second",
+        lambda r: app_ingress(r, ssh_from("0.0.0.0/1", "128.0.0.0/1")),
+        "app",
+        "ingress[1] is 128.0.0.0/1 allowed on tcp port 22",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "ipv6-global-unicast",
+        lambda r: app_ingress(r, ssh_from("2000::/3", key="ipv6CidrBlocks")),
+        "app",
+        "ingress[1] is 2000::/3 allowed on tcp port 22",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "host-bits-set",
+        lambda r: app_ingress(r, ssh_from("10.1.2.3/0")),
+        "app",
+        "ingress[1] is 10.1.2.3/0 allowed on tcp port 22",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "private-range-widened",
+        lambda r: app_ingress(r, ssh_from("10.0.0.0/7")),
+        "app",
+        "ingress[1] is 10.0.0.0/7 allowed on tcp port 22",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "ingress-rule-single-public-host",
+        lambda r: {
+            "alb_https_in": replace(
+                r["alb_https_in"], cidrIpv4="203.0.113.7/32", fromPort=22, toPort=22
+            )
+        },
+        "alb-https-in",
+        "cidrIpv4 is 203.0.113.7/32 allowed on tcp port 22",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "security-group-rule-half-internet",
+        lambda r: {
+            "alb_http_in": replace(
+                r["alb_http_in"],
+                cidrBlocks=["128.0.0.0/1"],
+                ipv6CidrBlocks=[],
+                fromPort=5432,
+                toPort=5432,
+            )
+        },
+        "alb-http-in",
+        "cidrBlocks is 128.0.0.0/1 allowed on tcp port 5432",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "default-security-group-inline",
+        lambda r: default_group(
+            r, [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]
+        ),
+        "vpc-default",
+        "ingress[0] is 0.0.0.0/0 allowed on all traffic",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "default-security-group-https-no-balancer",
+        lambda r: default_group(
+            r, [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "ipv6CidrBlocks": ["::/0"]}]
+        ),
+        "vpc-default",
+        "ingress[0] is ::/0 allowed on tcp port 443, which no load balancer uses",
     ),
     # -- cost --
     Case(
@@ -1019,6 +1268,84 @@ COMPLIANT_VARIANTS: list[Variant] = [
                 ],
             )
         },
+    ),
+    Variant(
+        "security-group-no-public-ingress",
+        "private-ranges-on-any-port",
+        lambda r: app_ingress(
+            r,
+            ssh_from("10.0.0.0/16", "172.16.0.0/12", "192.168.1.0/24", "100.64.0.0/10"),
+            ssh_from("169.254.0.0/16"),
+            ssh_from("fd00:10::/32", "fe80::/64", key="ipv6CidrBlocks"),
+        ),
+    ),
+    Variant(
+        "security-group-no-public-ingress",
+        "load-balancer-https-from-half-internet",
+        lambda r: {"alb_https_in": replace(r["alb_https_in"], cidrIpv4="128.0.0.0/1")},
+    ),
+    Variant(
+        "security-group-no-public-ingress",
+        "default-security-group-locked-down",
+        lambda r: default_group(
+            r,
+            [{"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.0.0.0/16"]}],
+        ),
+    ),
+    Variant("ecs-container-non-root-user", "non-root-uid-with-group-zero", hono_user("1001:0")),
+    Variant("ecs-container-non-root-user", "uid-with-leading-zero", hono_user("01001:01001")),
+    Variant(
+        "ecs-no-credentials-in-environment",
+        "app-contract-plain-variables",
+        lambda r: task(
+            r,
+            lambda cs: [
+                c["environment"].extend(
+                    {"name": name, "value": "plain"}
+                    for name in (*NEXTJS_ENVIRONMENT, *HONO_ENVIRONMENT)
+                )
+                for c in cs
+            ],
+        ),
+    ),
+    Variant(
+        "ecs-no-credentials-in-environment",
+        "lookalike-plain-names",
+        lambda r: task(
+            r,
+            lambda cs: by_name(cs, "hono")["environment"].extend(
+                {"name": name, "value": value}
+                for name, value in (
+                    ("NODE_PATH", "/app/node_modules"),
+                    ("BYPASS_CACHE", "false"),
+                    ("CACHE_KEY_PREFIX", "perfcheck:"),
+                    ("KEYBOARD_LAYOUT", "us"),
+                    ("PATCH_LEVEL", "3"),
+                    ("REDIS_URL", "rediss://cache.internal:6379/0"),
+                    ("API_URL", "http://localhost:8787/api?user=a@b"),
+                )
+            ),
+        ),
+    ),
+    Variant(
+        "elasticache-in-transit-encryption",
+        "memcached-cluster-with-tls",
+        lambda r: cache_cluster(r, engine="memcached", transitEncryptionEnabled=True),
+    ),
+    Variant(
+        "elasticache-encrypted-at-rest",
+        "memcached-cluster-out-of-scope",
+        lambda r: cache_cluster(r, engine="memcached", transitEncryptionEnabled=True),
+    ),
+    Variant(
+        "elasticache-in-transit-encryption",
+        "replication-group-member",
+        lambda r: cache_cluster(r, replicationGroupId=UNKNOWN),
+    ),
+    Variant(
+        "elasticache-encrypted-at-rest",
+        "replication-group-member",
+        lambda r: cache_cluster(r, replicationGroupId=UNKNOWN),
     ),
     Variant(
         "ecs-no-credentials-in-environment",

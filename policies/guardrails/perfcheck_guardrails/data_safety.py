@@ -12,6 +12,8 @@ from perfcheck_policykit.checks import require_at_least, require_not_true, requi
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
+from .elasticache_clusters import MEMCACHED, standalone_engine
+
 
 def _is_aurora_instance(ctx: ResourceContext) -> bool:
     engine = ctx.get("engine")
@@ -161,20 +163,26 @@ ELASTICACHE_FAILOVER = ResourceRule(
 
 
 def _check_snapshots(ctx: ResourceContext) -> None:
+    if ctx.type == T.ELASTICACHE_CLUSTER and standalone_engine(ctx) in (None, MEMCACHED):
+        return  # a group member keeps the group's snapshots; Memcached has no snapshots
     minimum = int(ctx.config.get("minimumDays", 7))
     require_at_least(ctx, "snapshotRetentionLimit", minimum, when_missing=0, unit="days")
 
 
 ELASTICACHE_SNAPSHOTS = ResourceRule(
     name="elasticache-snapshot-retention",
-    description="ElastiCache must keep automatic snapshots at least the configured number of days.",
+    description=(
+        "ElastiCache must keep automatic snapshots at least the configured number of days "
+        "(replication groups and standalone Redis OSS/Valkey clusters; Memcached has no "
+        "snapshots, and a group member follows its group)."
+    ),
     severity=Severity.LOW,
     remediation_steps=(
         "Set snapshot_retention_limit (and snapshot_window) on the replication group."
     ),
     resource_types=[T.ELASTICACHE_REPLICATION_GROUP, T.ELASTICACHE_CLUSTER],
     check=_check_snapshots,
-    unknowns="snapshotRetentionLimit unknown: note.",
+    unknowns="snapshotRetentionLimit or a Cluster's engine unknown: note.",
     config_properties={
         "minimumDays": schema.integer("Fewest days of snapshots.", 7, minimum=1, maximum=35)
     },

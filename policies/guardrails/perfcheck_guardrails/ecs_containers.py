@@ -48,9 +48,19 @@ def _field(ctx: ResourceContext, container: Mapping[str, Any], label: str, key: 
     return value
 
 
-def _is_root(user: str) -> bool:
-    name = user.split(":", 1)[0].strip().lower()
-    return name in ("", "root", "0")
+_NUMERIC_ID = re.compile(r"[0-9]+")
+
+
+def is_root_user(user: str) -> bool:
+    """Whether a container `user` ("user", "uid", "user:group", "uid:gid", ...) runs as root.
+
+    A numeric uid is compared as a number ("00" is uid 0). Only the user part decides: a non-root
+    uid with gid 0 has no root privileges (see the rule's description).
+    """
+    name = user.split(":", 1)[0].strip()
+    if _NUMERIC_ID.fullmatch(name):
+        return int(name) == 0
+    return name.lower() in ("", "root")
 
 
 def _check_non_root(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
@@ -62,13 +72,18 @@ def _check_non_root(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]
             ctx.violation(
                 f"{label}.user", "not set (the image's user, often root)", "a non-root UID"
             )
-        elif not isinstance(user, str) or _is_root(user):
+        elif not isinstance(user, str) or is_root_user(user):
             ctx.violation(f"{label}.user", values.show(user), "a non-root user, e.g. '1000:1000'")
 
 
 NON_ROOT_USER = ResourceRule(
     name="ecs-container-non-root-user",
-    description="Every container must run as a non-root user (set `user` explicitly).",
+    description=(
+        "Every container must run as a non-root user (set `user` explicitly; a numeric uid is "
+        "compared as a number, so '00' is root). Only the uid decides: a group of 0 with a "
+        "non-root uid is allowed, as it grants no root privileges (the OpenShift-style "
+        "'<uid>:0' for group-writable image paths)."
+    ),
     severity=Severity.HIGH,
     remediation_steps=(
         'Set "user": "<uid>:<gid>" (e.g. "1001:1001") on every container definition, '
@@ -264,11 +279,16 @@ CREDENTIAL_NAME_PATTERNS = (
     r"PRIVATE_?KEY",
     r"ACCESS_?KEY",
     r"(^|_)AUTH($|_)",
+    r"(^|_)PASS($|_)",
+    r"PASSPHRASE",
+    r"(^|_)KEY$",
+    r"(^|_)PAT($|_)",
+    r"SIGNING",
 )
 _VALUE_PATTERNS = (
     ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("a URL with an embedded password", re.compile(r"://[^/\s:@]+:[^/\s@]+@")),
+    ("a URL with an embedded password", re.compile(r"://[^/\s@]*:[^/\s@]+@")),
 )
 
 

@@ -17,6 +17,8 @@ from perfcheck_policykit.checks import require_set, require_true
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import EnforcementLevel, Severity
 
+from .elasticache_clusters import REDIS_ENGINES, replication_group_required, standalone_engine
+
 CMK_OPTION = {
     "requireCustomerManagedKey": schema.boolean(
         "Also require a customer-managed KMS key (kmsKeyId), not the AWS-managed default key.",
@@ -92,6 +94,11 @@ RDS_PERFORMANCE_INSIGHTS_ENCRYPTED = ResourceRule(
 
 
 def _check_elasticache_at_rest(ctx: ResourceContext) -> None:
+    if ctx.type == T.ELASTICACHE_CLUSTER:
+        engine = standalone_engine(ctx)
+        if engine in REDIS_ENGINES:
+            replication_group_required(ctx, engine, "encrypt data at rest")
+        return  # a group member is judged on its group; Memcached keeps no data at rest
     require_true(ctx, "atRestEncryptionEnabled", missing="not set (unencrypted)")
     if ctx.config.get("requireCustomerManagedKey"):
         require_set(ctx, "kmsKeyId", "a customer-managed KMS key ARN")
@@ -99,15 +106,24 @@ def _check_elasticache_at_rest(ctx: ResourceContext) -> None:
 
 ELASTICACHE_ENCRYPTED_AT_REST = ResourceRule(
     name="elasticache-encrypted-at-rest",
-    description="ElastiCache replication groups must encrypt data at rest (snapshots and swap).",
+    description=(
+        "ElastiCache replication groups must encrypt data at rest (snapshots and swap); a "
+        "standalone Redis OSS or Valkey Cluster, which cannot, is refused. Memcached clusters are "
+        "out of scope (no snapshots, no at-rest option); Cluster members of a group are judged "
+        "on the group."
+    ),
     severity=Severity.HIGH,
     remediation_steps=(
         "Set at_rest_encryption_enabled=True on aws.elasticache.ReplicationGroup (replaces the "
-        "group); add kms_key_id for a customer-managed key."
+        "group); add kms_key_id for a customer-managed key. Replace a standalone Redis OSS or "
+        "Valkey aws.elasticache.Cluster with a ReplicationGroup (num_cache_clusters=1 is allowed)."
     ),
-    resource_types=[T.ELASTICACHE_REPLICATION_GROUP],
+    resource_types=[T.ELASTICACHE_REPLICATION_GROUP, T.ELASTICACHE_CLUSTER],
     check=_check_elasticache_at_rest,
-    unknowns="atRestEncryptionEnabled unknown: note. kmsKeyId unknown counts as set.",
+    unknowns=(
+        "atRestEncryptionEnabled unknown: note. kmsKeyId unknown counts as set. A Cluster's "
+        "engine unknown: note; its replicationGroupId unknown counts as set (a group member)."
+    ),
     config_properties=CMK_OPTION,
     tags=["encryption-at-rest", "elasticache"],
 )

@@ -19,6 +19,13 @@ from perfcheck_policykit.checks import require_in, require_set
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import PolicyResource, Severity
 
+from .elasticache_clusters import (
+    MEMCACHED,
+    REDIS_ENGINES,
+    replication_group_required,
+    standalone_engine,
+)
+
 # -- RDS: TLS is forced in the parameter group, not on the instance ---------------------------
 
 _ON = {"1", "on", "true"}
@@ -174,7 +181,7 @@ RDS_FORCE_SSL = StackRule(
 # -- ElastiCache -------------------------------------------------------------------------------
 
 
-def _check_elasticache_transit(ctx: ResourceContext) -> None:
+def _require_transit_encryption(ctx: ResourceContext) -> None:
     enabled = ctx.get("transitEncryptionEnabled")
     if enabled is values.UNKNOWN:
         ctx.unknown("transitEncryptionEnabled")
@@ -194,6 +201,17 @@ def _check_elasticache_transit(ctx: ResourceContext) -> None:
             "'required' or not set",
             "'preferred' still accepts plaintext clients.",
         )
+
+
+def _check_elasticache_transit(ctx: ResourceContext) -> None:
+    if ctx.type == T.ELASTICACHE_CLUSTER:
+        engine = standalone_engine(ctx)
+        if engine in REDIS_ENGINES:
+            replication_group_required(ctx, engine, "enable TLS or AUTH")
+        elif engine == MEMCACHED:
+            _require_transit_encryption(ctx)  # node-based Memcached has no AUTH to require
+        return  # a group member is judged on its group
+    _require_transit_encryption(ctx)
     if not ctx.config.get("requireAuth", True):
         return
     token = ctx.get("authToken")
@@ -217,18 +235,22 @@ ELASTICACHE_IN_TRANSIT = ResourceRule(
     name="elasticache-in-transit-encryption",
     description=(
         "ElastiCache replication groups must require TLS and authenticate clients (AUTH token "
-        "or RBAC user groups)."
+        "or RBAC user groups). A standalone Redis OSS or Valkey Cluster, which can do neither, is "
+        "refused; a standalone Memcached Cluster must enable TLS (it has no AUTH). Cluster "
+        "members of a group are judged on the group."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
         "Set transit_encryption_enabled=True (mode 'required') and auth_token from a Secrets "
-        "Manager secret (or user_group_ids); clients connect with TLS (rediss://)."
+        "Manager secret (or user_group_ids); clients connect with TLS (rediss://). Replace a "
+        "standalone Redis OSS or Valkey aws.elasticache.Cluster with a ReplicationGroup."
     ),
-    resource_types=[T.ELASTICACHE_REPLICATION_GROUP],
+    resource_types=[T.ELASTICACHE_REPLICATION_GROUP, T.ELASTICACHE_CLUSTER],
     check=_check_elasticache_transit,
     unknowns=(
         "transitEncryptionEnabled/Mode unknown: note. An unknown authToken or userGroupIds counts "
-        "as set; the token is never echoed."
+        "as set; the token is never echoed. A Cluster's engine unknown: note; its "
+        "replicationGroupId unknown counts as set (a group member)."
     ),
     config_properties={
         "requireAuth": schema.boolean("Also require an AUTH token or RBAC user groups.", True)

@@ -1,13 +1,20 @@
 """Network: nothing is reachable from the internet except the load balancer on 80/443.
 
-Ingress can be written three ways in pulumi-aws: inline `ingress` blocks on a SecurityGroup, a
-separate `ec2.SecurityGroupRule`, or a `vpc.SecurityGroupIngressRule`. A rule that reads only one
-of them is bypassed by the others, so this stack policy reads all three, and finds the load
-balancer's security groups by following each load balancer's `securityGroups`.
+Ingress can be written four ways in pulumi-aws: inline `ingress` blocks on a SecurityGroup or on
+the VPC's adopted DefaultSecurityGroup, a separate `ec2.SecurityGroupRule`, or a
+`vpc.SecurityGroupIngressRule`. A rule that reads only one of them is bypassed by the others, so
+this stack policy reads all of them, and finds the load balancer's security groups by following
+each load balancer's `securityGroups`.
+
+"Public" is any CIDR not entirely inside private space (RFC 1918, CGNAT, link-local, IPv6 ULA and
+link-local), not only the literal 0.0.0.0/0 and ::/0: 0.0.0.0/1 plus 128.0.0.0/1 is the internet
+too.
 """
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +23,18 @@ from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import PolicyResource, Severity
 
-PUBLIC_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "10.0.0.0/8",  # RFC 1918
+        "172.16.0.0/12",  # RFC 1918
+        "192.168.0.0/16",  # RFC 1918
+        "100.64.0.0/10",  # RFC 6598 carrier-grade NAT
+        "169.254.0.0/16",  # IPv4 link-local
+        "fc00::/7",  # IPv6 unique local
+        "fe80::/10",  # IPv6 link-local
+    )
+)
 _ALL_PROTOCOLS = {"-1", "all"}
 _TCP = {"tcp", "6"}
 
@@ -54,6 +72,22 @@ def _allowed(ingress: _Ingress, allowed_ports: set[int]) -> bool:
     return low is not None and low == high and low in allowed_ports
 
 
+@functools.lru_cache(maxsize=1024)
+def is_public_cidr(cidr: str) -> bool:
+    """Whether `cidr` reaches beyond private space (host bits ignored: 1.2.3.4/0 is 0.0.0.0/0).
+
+    A string that is not a CIDR is not judged here: AWS refuses it when the rule is created.
+    """
+    try:
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
+    except ValueError:
+        return False
+    return not any(
+        network.version == private.version and network.subnet_of(private)
+        for private in PRIVATE_NETWORKS
+    )
+
+
 def _public_cidrs(container: Any, *keys: str) -> list[str] | None:
     """Public CIDRs listed under `keys` (None when one of the lists is unknown)."""
     found: list[str] = []
@@ -64,20 +98,20 @@ def _public_cidrs(container: Any, *keys: str) -> list[str] | None:
         for cidr in cidrs:
             if cidr is values.UNKNOWN:
                 return None
-            if isinstance(cidr, str) and cidr.strip() in PUBLIC_CIDRS:
+            if isinstance(cidr, str) and is_public_cidr(cidr):
                 found.append(cidr.strip())
     return found
 
 
 def _check_public_ingress(ctx: StackContext) -> None:
     allowed_ports = {int(p) for p in config_list(ctx.config, "allowedPublicPorts")}
-    groups = ctx.index.of_type(T.SECURITY_GROUP)
+    groups = ctx.index.of_type(*T.SECURITY_GROUPS)
 
     load_balancer_groups: set[str] = set()
     unresolved_balancers: list[PolicyResource] = []
     for balancer in ctx.index.of_type(*T.LOAD_BALANCERS):
         refs = ctx.index.references(
-            balancer, "securityGroups", ctx.get(balancer, "securityGroups"), [T.SECURITY_GROUP]
+            balancer, "securityGroups", ctx.get(balancer, "securityGroups"), list(T.SECURITY_GROUPS)
         )
         if refs is None:
             unresolved_balancers.append(balancer)
@@ -127,7 +161,7 @@ def _check_public_ingress(ctx: StackContext) -> None:
                 ctx.get(rule, "toPort"),
             )
             targets = ctx.index.references(
-                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), [T.SECURITY_GROUP]
+                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), list(T.SECURITY_GROUPS)
             )
             findings.append((ingress, targets))
 
@@ -137,7 +171,7 @@ def _check_public_ingress(ctx: StackContext) -> None:
             if cidr is values.UNKNOWN:
                 ctx.unknown(rule, key)
                 continue
-            if not (isinstance(cidr, str) and cidr.strip() in PUBLIC_CIDRS):
+            if not (isinstance(cidr, str) and is_public_cidr(cidr)):
                 continue
             ingress = _Ingress(
                 rule,
@@ -148,7 +182,7 @@ def _check_public_ingress(ctx: StackContext) -> None:
                 ctx.get(rule, "toPort"),
             )
             targets = ctx.index.references(
-                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), [T.SECURITY_GROUP]
+                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), list(T.SECURITY_GROUPS)
             )
             findings.append((ingress, targets))
 
@@ -193,17 +227,19 @@ def _check_public_ingress(ctx: StackContext) -> None:
 NO_PUBLIC_INGRESS = StackRule(
     name="security-group-no-public-ingress",
     description=(
-        "No security group may admit 0.0.0.0/0 or ::/0, except the load balancer's on TCP "
-        "80/443; inline ingress, SecurityGroupRule and SecurityGroupIngressRule alike."
+        "No security group may admit a public CIDR (any range not entirely inside RFC 1918, "
+        "100.64.0.0/10, link-local, fc00::/7 or fe80::/10), except the load balancer's on TCP "
+        "80/443; inline ingress (SecurityGroup and DefaultSecurityGroup), SecurityGroupRule and "
+        "SecurityGroupIngressRule alike."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
         "Admit traffic from the load balancer's security group (referenced_security_group_id / "
         "source_security_group_id) or a managed prefix list (e.g. CloudFront origin-facing) "
-        "instead of a public CIDR; keep 0.0.0.0/0 only on the ALB's 80/443."
+        "or a private CIDR instead of a public one; keep 0.0.0.0/0 only on the ALB's 80/443."
     ),
     resource_types=[
-        T.SECURITY_GROUP,
+        *T.SECURITY_GROUPS,
         T.SECURITY_GROUP_RULE,
         T.SECURITY_GROUP_INGRESS_RULE,
         *T.LOAD_BALANCERS,

@@ -16,7 +16,9 @@ changes only how the work is done, not what is reported:
 - rules' notes (exemptions, values unknown during preview) become advisory diagnostics;
 - Configure rejects what the engine's schema check cannot see: a policy name the pack does not
   have, and a config key a policy does not declare (the engine wraps each policy's properties in
-  an object schema without `additionalProperties: false`);
+  an object schema without `additionalProperties: false`); and a regular expression (a key of
+  format "regex") with a lookahead or lookbehind, which Python accepts but RE2, the engine's
+  regular expressions, does not: a pattern must mean the same wherever it is checked;
 - ConfigureStack also remembers the stack name for rules that compare against it.
 
 Everything else (GetAnalyzerInfo, enforcement levels, the SDK's unknown and not-applicable
@@ -389,10 +391,74 @@ class PackServicer(_BASE):
         return proto.RemediateResponse()
 
 
+_LOOKAROUNDS = (
+    ("(?<=", "lookbehind"),
+    ("(?<!", "lookbehind"),
+    ("(?=", "lookahead"),
+    ("(?!", "lookahead"),
+)
+
+
+def lookaround_in(pattern: str) -> str | None:
+    """'lookahead' or 'lookbehind' when `pattern` uses one (outside escapes and [classes])."""
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 1
+            if pattern.startswith("^", index):
+                index += 1
+            if pattern.startswith("]", index):
+                index += 1  # a ']' first in a class is a literal
+            continue
+        else:
+            for token, kind in _LOOKAROUNDS:
+                if pattern.startswith(token, index):
+                    return kind
+        index += 1
+    return None
+
+
+def _regex_keys(policy: Policy) -> set[str]:
+    """Config keys whose value (or whose list items) are regular expressions."""
+    properties = policy.config_schema.properties if policy.config_schema else {}
+    keys = set()
+    for key, schema in (properties or {}).items():
+        item = schema.get("items") if schema.get("type") == "array" else schema
+        if isinstance(item, Mapping) and item.get("format") == "regex":
+            keys.add(key)
+    return keys
+
+
+def _regex_errors(name: str, policy: Policy, given: Mapping[str, Any]) -> list[str]:
+    errors: list[str] = []
+    for key in sorted(_regex_keys(policy) & set(given)):
+        value = given[key]
+        patterns = value if isinstance(value, list) else [value]
+        for index, pattern in enumerate(patterns):
+            kind = lookaround_in(pattern) if isinstance(pattern, str) else None
+            if kind is None:
+                continue
+            where = f"{key}[{index}]" if isinstance(value, list) else key
+            errors.append(
+                f"{name}: {where}: {pattern!r} uses a {kind}, which RE2 (the regular expressions "
+                "of the Pulumi engine) does not support; allowed: RE2 syntax without lookahead "
+                "or lookbehind, e.g. anchors and groups such as '(^|_)KEY$'"
+            )
+    return errors
+
+
 def strict_config_errors(
     policies: Sequence[Policy], config: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
-    """Errors for policy names and config keys the pack does not declare."""
+    """Errors for policy names and config keys the pack does not declare, and RE2-incompatible
+    regular expressions."""
     known = {policy.name: policy for policy in policies}
     errors: list[str] = []
     for name in sorted(config):
@@ -413,6 +479,7 @@ def strict_config_errors(
                     f"{name}: '{key}' is not a config key of this policy{hint}; "
                     f"allowed: enforcementLevel, {', '.join(sorted(allowed))}"
                 )
+        errors.extend(_regex_errors(name, policy, config[name] or {}))
     return errors
 
 
