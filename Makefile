@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: preview test lint bench clean policy-venvs
+.PHONY: preview test lint bench clean policy-venvs package-policy-packs
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ policy-venvs:
 	  policies/$$pack/venv/bin/python -m pip install --quiet --disable-pip-version-check \
 	    -r policies/$$pack/requirements.txt; \
 	done
+
+## package-policy-packs: self-contained pack directories (kit included) for `pulumi policy publish`
+package-policy-packs: $(STAMP)
+	$(BIN)/python -m tools.package_policy_packs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -4,8 +4,6 @@
   constructor accepts `tags`, read from the installed pulumi_aws sources (text scan, no import:
   importing all of pulumi_aws takes a minute), so the cost pack knows which resources must carry
   cost tags without depending on pulumi_aws itself.
-- `policies/<pack>/perfcheck_policykit/`: the shared kit, copied from `policies/shared/` into each
-  pack (a published pack is uploaded alone, so it must carry its own copy).
 - the rule tables in `policies/README.md` (between the `<!-- generated:... -->` markers), from
   the packs' metadata and the per-stack config files, so the documentation cannot drift.
 
@@ -94,34 +92,11 @@ def taggable_module_text() -> str:
     return "\n".join(lines)
 
 
-def kit_files() -> dict[Path, bytes]:
-    """Every file the vendored kit copies must contain, keyed by destination."""
-    files: dict[Path, bytes] = {}
-    for source in sorted(KIT_SOURCE.rglob("*.py")):
-        relative = source.relative_to(KIT_SOURCE)
-        for pack in PACKS:
-            files[POLICIES / pack / "perfcheck_policykit" / relative] = source.read_bytes()
-    return files
-
-
-def stale_kit_copies() -> list[str]:
-    """Copies that differ from the source, are missing, or should not be there."""
-    expected = kit_files()
-    problems = [
-        str(path.relative_to(ROOT))
-        for path, content in expected.items()
-        if not path.exists() or path.read_bytes() != content
-    ]
-    for pack in PACKS:
-        for path in (POLICIES / pack / "perfcheck_policykit").rglob("*.py"):
-            if path not in expected:
-                problems.append(f"{path.relative_to(ROOT)} (not in policies/shared)")
-    return sorted(problems)
-
-
 def _packs() -> list[tuple[str, Any]]:
     """(pack key, pack module) for both packs, imported from their directories."""
     found = []
+    if str(KIT_SOURCE.parent) not in sys.path:
+        sys.path.insert(0, str(KIT_SOURCE.parent))
     for pack in PACKS:
         directory = str(POLICIES / pack)
         if directory not in sys.path:
@@ -200,13 +175,6 @@ def readme_text() -> str:
 
 
 def write_all() -> None:
-    for path, content in kit_files().items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    for pack in PACKS:
-        for path in (POLICIES / pack / "perfcheck_policykit").rglob("*.py"):
-            if path not in kit_files():
-                path.unlink()
     TAGGABLE_MODULE.write_text(taggable_module_text(), encoding="utf-8")
     README.write_text(readme_text(), encoding="utf-8")
 
@@ -219,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         write_all()
         print("policy files regenerated")
         return 0
-    problems = stale_kit_copies()
+    problems: list[str] = []
     if TAGGABLE_MODULE.read_text(encoding="utf-8") != taggable_module_text():
         problems.append(str(TAGGABLE_MODULE.relative_to(ROOT)))
     if README.read_text(encoding="utf-8") != readme_text():

@@ -1,14 +1,23 @@
 """Entry point `pulumi preview --policy-pack policies/guardrails` runs (blocks serving gRPC)."""
 
-from perfcheck_guardrails import (
+import sys
+from pathlib import Path
+
+# The shared kit lives beside the packs in the repository (policies/shared); a packaged pack
+# (tools/package_policy_packs.py, for `pulumi policy publish`) carries its own copy instead.
+_PACK = Path(__file__).resolve().parent
+if not (_PACK / "perfcheck_policykit").is_dir():
+    sys.path.insert(0, str(_PACK.parent / "shared"))
+
+from perfcheck_guardrails import (  # noqa: E402
     DESCRIPTION,
     ENFORCEMENT_LEVEL,
     INITIAL_CONFIG,
     PACK_NAME,
     POLICIES,
 )
-from perfcheck_policykit import servicer
-from pulumi_policy import PolicyPack
+from perfcheck_policykit import servicer  # noqa: E402
+from pulumi_policy import PolicyPack  # noqa: E402
 
 servicer.install()
 PolicyPack(

@@ -75,7 +75,6 @@ def test_declared_resource_types_exist_in_pulumi_aws() -> None:
 
 
 def test_generated_files_are_current() -> None:
-    assert gen_policy_files.stale_kit_copies() == []
     text = gen_policy_files.TAGGABLE_MODULE.read_text(encoding="utf-8")
     assert text == gen_policy_files.taggable_module_text(), "run python -m tools.gen_policy_files"
     readme = gen_policy_files.README.read_text(encoding="utf-8")
@@ -173,8 +172,14 @@ def test_main_serves_the_pack_over_grpc_with_the_pack_servicer() -> None:
     assert all("Traceback" not in text for text in errors.values()), errors
 
 
-def test_packs_import_without_pulumi_aws() -> None:
-    # A published pack installs only its requirements.txt: importing it must not need pulumi_aws.
+def test_packaged_packs_are_self_contained_and_import_without_pulumi_aws(tmp_path: Path) -> None:
+    # A published pack is uploaded alone and installs only its requirements.txt: the packaged
+    # directory must carry the kit, and importing it must not need pulumi_aws or the repository.
+    from tools.package_policy_packs import package
+
+    packaged = tmp_path / "packs"
+    for pack in PACKS:
+        assert (package(pack, packaged) / "perfcheck_policykit" / "servicer.py").exists()
     code = (
         "import sys, builtins\n"
         "real = builtins.__import__\n"
@@ -183,20 +188,19 @@ def test_packs_import_without_pulumi_aws() -> None:
         "        raise ImportError('pulumi_aws is not a pack dependency')\n"
         "    return real(name, *a, **k)\n"
         "builtins.__import__ = guard\n"
-        f"sys.path[:0] = [{str(POLICIES_DIR / 'guardrails')!r}, {str(POLICIES_DIR / 'cost')!r}]\n"
+        f"sys.path[:0] = [{str(packaged / 'guardrails')!r}, {str(packaged / 'cost')!r}]\n"
         "import perfcheck_guardrails, perfcheck_cost\n"
         "print(len(perfcheck_guardrails.POLICIES) + len(perfcheck_cost.POLICIES))\n"
     )
+    # Run from an empty directory with -I (isolated): nothing from the repository is importable.
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-I", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(_policies())
-
-
-def test_kit_copies_are_identical_in_both_packs() -> None:
-    for source in sorted((POLICIES_DIR / "shared" / "perfcheck_policykit").glob("*.py")):
-        for pack in PACKS:
-            copy = POLICIES_DIR / pack / "perfcheck_policykit" / source.name
-            assert copy.read_bytes() == source.read_bytes(), copy
-    assert Path(POLICIES_DIR / "shared" / "perfcheck_policykit" / "__init__.py").exists()
+    assert "perfcheck_policykit" not in {p.name for p in (POLICIES_DIR / "guardrails").iterdir()}

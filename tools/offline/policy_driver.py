@@ -38,6 +38,8 @@ from tools.offline.records import ProviderRecord, ResourceRecord, StackRun
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES_DIR = ROOT / "policies"
+KIT_DIR = POLICIES_DIR / "shared"
+"""Where the kit both packs import lives (a packaged pack carries a copy instead)."""
 CONFIG_DIR = POLICIES_DIR / "config"
 PACK_NAMES: tuple[str, ...] = ("guardrails", "cost")
 
@@ -112,8 +114,9 @@ def load_pack(name: str) -> LoadedPack:
     if name not in PACK_NAMES:
         raise ValueError(f"unknown policy pack {name!r}; known packs: {', '.join(PACK_NAMES)}")
     directory = POLICIES_DIR / name
-    if str(directory) not in sys.path:
-        sys.path.insert(0, str(directory))
+    for path in (KIT_DIR, directory):  # as the pack's __main__.py does: the kit beside the packs
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
     module = importlib.import_module(f"perfcheck_{name}")
     servicer = importlib.import_module("perfcheck_policykit.servicer")
     return LoadedPack(
@@ -130,10 +133,9 @@ def load_pack(name: str) -> LoadedPack:
 
 
 def _kit() -> Any:
-    """The policy kit (identical in every pack directory; the guardrails copy is imported)."""
-    directory = str(POLICIES_DIR / "guardrails")
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
+    """The policy kit both packs share (`policies/shared/perfcheck_policykit`)."""
+    if str(KIT_DIR) not in sys.path:
+        sys.path.insert(0, str(KIT_DIR))
     return importlib.import_module("perfcheck_policykit")
 
 
