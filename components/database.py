@@ -25,6 +25,7 @@ from components.data_names import (
 )
 from components.encryption import ServiceGrant, create_kms_key
 from components.engine_versions import instance_engine_version, postgres_parameter_group_family
+from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
 from settings.schema import DatabaseSettings
 
@@ -386,27 +387,9 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         read_secret = aws.iam.get_policy_document_output(
-            statements=[
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    sid="ReadMasterSecret",
-                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    resources=[secret_arn],
-                ),
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    sid="DecryptMasterSecret",
-                    actions=["kms:Decrypt"],
-                    resources=[key_arn],
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="StringEquals",
-                            variable="kms:ViaService",
-                            values=[
-                                pulumi.Output.concat("secretsmanager.", region, ".amazonaws.com")
-                            ],
-                        )
-                    ],
-                ),
-            ]
+            statements=read_secrets_statements(
+                [secret_arn], [key_arn], region, sid="MasterSecret", describe=True
+            )
         )
         aws.iam.RolePolicy(
             f"{name}-proxy-read-secret",

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from components.app_contract import POSTGRES_PORT
 from components.contracts import SecretRef
 from components.data_names import database_task_log_group_name
+from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
 from settings.schema import MigrationSettings
 
@@ -273,24 +274,11 @@ class Migration(pulumi.ComponentResource):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
                 ),
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    sid="ReadSourceAndTargetSecrets",
-                    actions=["secretsmanager:GetSecretValue"],
-                    resources=[source_secret_arn, args["target_secret"].arn],
-                ),
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    sid="DecryptThoseSecrets",
-                    actions=["kms:Decrypt"],
-                    resources=key_arns,
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="StringEquals",
-                            variable="kms:ViaService",
-                            values=[
-                                pulumi.Output.concat("secretsmanager.", region, ".amazonaws.com")
-                            ],
-                        )
-                    ],
+                *read_secrets_statements(
+                    [source_secret_arn, args["target_secret"].arn],
+                    key_arns,
+                    region,
+                    sid="SourceAndTargetSecrets",
                 ),
             ]
         )

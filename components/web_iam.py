@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.secret_access import read_secrets_statements
+
 Statement = aws.iam.GetPolicyDocumentStatementArgs
 
 XRAY_ACTIONS = [
@@ -98,21 +100,7 @@ def execution_role_statements(
             actions=LOG_WRITE_ACTIONS,
             resources=_log_group_resources(log_group_arns),
         ),
-        Statement(
-            sid="ReadTaskSecrets", actions=["secretsmanager:GetSecretValue"], resources=secret_arns
-        ),
-        Statement(
-            sid="DecryptTaskSecrets",
-            actions=["kms:Decrypt"],
-            resources=secret_key_arns,
-            conditions=[
-                aws.iam.GetPolicyDocumentStatementConditionArgs(
-                    test="StringEquals",
-                    variable="kms:ViaService",
-                    values=[pulumi.Output.concat("secretsmanager.", region, ".amazonaws.com")],
-                )
-            ],
-        ),
+        *read_secrets_statements(secret_arns, secret_key_arns, region, sid="TaskSecrets"),
     ]
     return statements
 

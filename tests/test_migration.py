@@ -264,7 +264,9 @@ def test_execution_role_reads_exactly_the_two_secrets() -> None:
         [SOURCE_SECRET, TARGET_SECRET]
     )
     assert statements["ReadSourceAndTargetSecrets"]["Action"] == "secretsmanager:GetSecretValue"
-    assert sorted(statements["DecryptThoseSecrets"]["Resource"]) == sorted([SOURCE_KEY, TARGET_KEY])
+    assert sorted(statements["DecryptSourceAndTargetSecrets"]["Resource"]) == sorted(
+        [SOURCE_KEY, TARGET_KEY]
+    )
     for statement in policy["Statement"]:
         assert "*" not in json.dumps(statement["Resource"]).replace(":*", "")
 
