@@ -13,11 +13,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.app_contract import REDIS_PORT
 from components.contracts import CacheConnection
 from components.data_names import cache_replication_group_id, cache_slow_log_group_name
 from components.encryption import ServiceGrant, create_kms_key
-from components.engine_versions import cache_parameter_group_family
+from foundation.app_contract import REDIS_PORT
+from foundation.engine_versions import cache_parameter_group_family
 from settings.schema import CacheSettings
 
 

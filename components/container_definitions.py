@@ -25,7 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.app_contract import (
+from components.otel_config import LOOPBACK, otlp_http_endpoint
+from foundation.app_contract import (
     HONO,
     HONO_ENVIRONMENT,
     HONO_SECRETS,
@@ -35,7 +36,6 @@ from components.app_contract import (
     NEXTJS_SECRETS,
     OTEL,
 )
-from components.otel_config import LOOPBACK, otlp_http_endpoint
 
 OTEL_ENVIRONMENT = ("AOT_CONFIG_CONTENT",)
 """The collector's only variable: its configuration (no credential in it)."""

@@ -14,7 +14,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.app_contract import POSTGRES_PORT
 from components.contracts import DatabaseConnection, SecretRef
 from components.data_names import (
     RDS_LOG_EXPORTS,
@@ -24,9 +23,10 @@ from components.data_names import (
     rds_log_group_name,
 )
 from components.encryption import ServiceGrant, create_kms_key
-from components.engine_versions import instance_engine_version, postgres_parameter_group_family
 from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
+from foundation.app_contract import POSTGRES_PORT
+from foundation.engine_versions import instance_engine_version, postgres_parameter_group_family
 from settings.schema import DatabaseSettings
 
 MASTER_USERNAME = "perfcheck_admin"

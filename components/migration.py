@@ -15,11 +15,11 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.app_contract import POSTGRES_PORT
 from components.contracts import SecretRef
 from components.data_names import database_task_log_group_name
 from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
+from foundation.app_contract import POSTGRES_PORT
 from settings.schema import MigrationSettings
 
 CONTAINER_NAME = "migrate"

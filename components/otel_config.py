@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from components.app_contract import OTEL_HEALTH_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT
+from foundation.app_contract import OTEL_HEALTH_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT
 
 LOOPBACK = "127.0.0.1"
 """Not `localhost`: Node resolves it to ::1 first on some images, where nothing listens."""

@@ -21,7 +21,6 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.app_contract import HONO, NEXTJS, OTEL
 from components.container_definitions import (
     AppContainer,
     TaskContainers,
@@ -42,6 +41,7 @@ from components.contracts import (
 from components.encryption import ServiceGrant, create_kms_key
 from components.otel_config import collector_config_yaml, metrics_namespace
 from components.web_iam import ecs_tasks_trust, execution_role_statements, task_role_statements
+from foundation.app_contract import HONO, NEXTJS, OTEL
 from settings.schema import (
     DEPLOY_MAXIMUM_PERCENT,
     DEPLOY_MINIMUM_HEALTHY_PERCENT,

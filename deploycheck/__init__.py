@@ -1,7 +1,7 @@
 """Deploy fidelity: what AWS would reject at `pulumi up`, caught offline from resource records.
 
     from deploycheck import run_deploy_checks
-    findings = run_deploy_checks(run)   # run: tools.offline.records.StackRun
+    findings = run_deploy_checks(run)   # run: foundation.records.StackRun
 
 Each service module registers its checks on import; `CHECK_IDS` lists every check id with what
 it guards.

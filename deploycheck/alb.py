@@ -16,7 +16,7 @@ from deploycheck.awsmodels import enum_values, input_member
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, is_unknown
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")

@@ -15,7 +15,7 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from tools.offline.records import UNKNOWN
+from foundation.records import UNKNOWN
 
 
 @functools.cache

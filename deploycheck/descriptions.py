@@ -15,7 +15,7 @@ from typing import Any
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, is_unknown
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 ALLOWED = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
 MAX_LENGTH = 255

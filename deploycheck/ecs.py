@@ -18,12 +18,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from components.fargate import fargate_size_problem, parse_task_cpu, parse_task_memory
 from deploycheck.awsmodels import input_member, operation, validate_shape
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, as_int, is_unknown
-from tools.offline.records import UNKNOWN, ResourceRecord
+from foundation.fargate import fargate_size_problem, parse_task_cpu, parse_task_memory
+from foundation.records import UNKNOWN, ResourceRecord
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 

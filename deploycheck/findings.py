@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 
 def _one_line(text: str) -> str:

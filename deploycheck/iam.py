@@ -18,7 +18,7 @@ from deploycheck.awsmodels import known_operation
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, is_unknown
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 ROLE = "aws:iam/role:Role"
 IDENTITY_POLICIES = {

@@ -28,7 +28,7 @@ from deploycheck.awsmodels import input_member
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, is_unknown
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 AUTONAME_SUFFIX = 8  # "-" + 7 hex characters
 PREFIX_SUFFIX = 26  # Terraform id.PrefixedUniqueId

@@ -19,7 +19,7 @@ from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, as_bool, as_int, is_unknown
 from deploycheck.windows import overlaps, parse_daily, parse_weekly
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"

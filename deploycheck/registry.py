@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from deploycheck.findings import Finding
 from deploycheck.stack import StackIndex
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 Check = Callable[[ResourceRecord, StackIndex], Iterable[Finding]]
 

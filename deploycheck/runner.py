@@ -5,7 +5,7 @@ from __future__ import annotations
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import CHECKS_BY_TYPE, describe
 from deploycheck.stack import StackIndex
-from tools.offline.records import StackRun
+from foundation.records import StackRun
 
 INTERNAL_ERROR_ID = describe(
     "deploycheck-internal-error",

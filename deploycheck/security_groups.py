@@ -14,7 +14,7 @@ from typing import Any
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, is_unknown
-from tools.offline.records import ResourceRecord
+from foundation.records import ResourceRecord
 
 SECURITY_GROUPS = (
     "aws:ec2/securityGroup:SecurityGroup",

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tools.offline.records import UNKNOWN, ResourceRecord, StackRun
+from foundation.records import UNKNOWN, ResourceRecord, StackRun
 
 # Output keys that other resources use to point at a resource.
 REFERENCE_KEYS = ("id", "arn", "name")

@@ -14,20 +14,20 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.app_contract import (
+from foundation.app_contract import (
     HONO_DEFAULT_PORT,
     HONO_HEALTH_PATH_DEFAULT,
     NEXTJS_DEFAULT_PORT,
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
-from components.engine_versions import cache_parameter_group_family
-from components.fargate import fargate_size_problem
-from settings.capacity import (
+from foundation.capacity import (
     RDS_MEMORY_GIB,
     RESERVED_CONNECTIONS,
     postgres_max_connections,
     worst_case_connections,
 )
+from foundation.engine_versions import cache_parameter_group_family
+from foundation.fargate import fargate_size_problem
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 RetentionDays = Literal[

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.offline.records import StackRun
+from foundation.records import StackRun
 from tools.offline.runner import cached_run as stack_run
 
 STACKS = ("staging", "prod")

@@ -10,9 +10,9 @@ import pytest
 
 from components.cache import cache_parameters, failover_settings
 from components.data_names import cache_replication_group_id, cache_slow_log_group_name
-from components.engine_versions import cache_parameter_group_family
+from foundation.engine_versions import cache_parameter_group_family
+from foundation.records import ResourceRecord, StackRun, is_secret_wrapper
 from settings import Settings, SettingsError, settings_from_config
-from tools.offline.records import ResourceRecord, StackRun, is_secret_wrapper
 from tools.offline.runner import stack_config
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"

@@ -26,9 +26,9 @@ from components.cache_behaviours import (
 )
 from components.contracts import ORIGIN_VERIFY_HEADER
 from components.waf_rules import MANAGED_RULE_GROUPS, web_acl_rules
+from foundation.records import ResourceRecord, StackRun, is_secret_wrapper
 from settings import SettingsError, settings_from_config
 from tools.offline.mocks import MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES
-from tools.offline.records import ResourceRecord, StackRun, is_secret_wrapper
 from tools.offline.runner import stack_config
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"

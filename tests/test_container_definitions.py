@@ -17,16 +17,6 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from components.app_contract import (
-    HONO,
-    HONO_ENVIRONMENT,
-    HONO_SECRETS,
-    INTERNAL_TOKEN_SECRET,
-    NEXTJS,
-    NEXTJS_ENVIRONMENT,
-    NEXTJS_SECRETS,
-    OTEL,
-)
 from components.container_definitions import (
     EXEC_AGENT_DIRS,
     NEXTJS_CACHE_DIR,
@@ -39,6 +29,16 @@ from components.container_definitions import (
     container_definitions,
     task_volumes,
     value_from,
+)
+from foundation.app_contract import (
+    HONO,
+    HONO_ENVIRONMENT,
+    HONO_SECRETS,
+    INTERNAL_TOKEN_SECRET,
+    NEXTJS,
+    NEXTJS_ENVIRONMENT,
+    NEXTJS_SECRETS,
+    OTEL,
 )
 
 SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/!+=.@-]+$")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools.offline.records import StackRun
+from foundation.records import StackRun
 
 KEY = "aws:kms/key:Key"
 

@@ -21,13 +21,13 @@ from components.database import (
     database_parameters,
     parameter_apply_method,
 )
-from components.engine_versions import (
+from foundation.engine_versions import (
     instance_engine_version,
     postgres_major,
     postgres_parameter_group_family,
 )
+from foundation.records import ResourceRecord, StackRun
 from settings import Settings, SettingsError, settings_from_config
-from tools.offline.records import ResourceRecord, StackRun
 from tools.offline.runner import run_program, stack_config
 
 INSTANCE = "aws:rds/instance:Instance"

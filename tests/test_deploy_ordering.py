@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools.offline.records import StackRun
+from foundation.records import StackRun
 
 
 def test_the_service_is_created_after_its_rollback_alarms(each_stack: StackRun) -> None:

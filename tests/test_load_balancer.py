@@ -17,7 +17,7 @@ from test_web_service import synthetic_web_run
 
 from components.contracts import ORIGIN_VERIFY_HEADER
 from components.load_balancer import TLS_POLICY
-from tools.offline.records import ResourceRecord, StackRun, is_secret_wrapper
+from foundation.records import ResourceRecord, StackRun, is_secret_wrapper
 from tools.offline.runner import cached_run as stack_run
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"

@@ -22,9 +22,9 @@ from components.migration import (
     migration_container_definitions,
     postgres_image,
 )
+from foundation.records import StackRun
 from settings import SettingsError, settings_from_config
 from settings.schema import MigrationSettings
-from tools.offline.records import StackRun
 from tools.offline.runner import run_program, run_stack, stack_config
 
 SOURCE_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:perfcheck/old-db-AbCdEf"

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from components.network import plan_subnets
-from tools.offline.records import StackRun
+from foundation.records import StackRun
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"

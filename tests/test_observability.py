@@ -37,9 +37,9 @@ from components.contracts import (
 from components.dashboard import CORE_WEB_VITALS, DashboardInputs, dashboard_body
 from components.naming import alarm_name, cluster_name, service_name
 from components.observability import Observability
+from foundation.records import ResourceRecord, StackRun
 from settings import Settings, SettingsError, settings_from_config
 from settings.schema import AlarmSettings
-from tools.offline.records import ResourceRecord, StackRun
 from tools.offline.runner import ProgramFailed, run_program, stack_config
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from foundation.records import StackRun
 from tools.offline.mocks import render_policy_document
-from tools.offline.records import StackRun
 from tools.offline.runner import run_stack
 
 

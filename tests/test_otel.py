@@ -19,10 +19,10 @@ from test_web_service import (
     task_definition,
 )
 
-from components.app_contract import HONO, NEXTJS, OTEL, OTEL_HEALTH_PORT, OTLP_HTTP_PORT
 from components.otel_config import collector_config_yaml, metrics_namespace
+from foundation.app_contract import HONO, NEXTJS, OTEL, OTEL_HEALTH_PORT, OTLP_HTTP_PORT
+from foundation.records import StackRun
 from settings import SettingsError, settings_from_config
-from tools.offline.records import StackRun
 from tools.offline.runner import cached_run, stack_config
 
 SAMPLING_RULE = "aws:xray/samplingRule:SamplingRule"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from foundation.records import StackRun
 from tools.offline import preview
 from tools.offline.policy_driver import evaluate_packs
-from tools.offline.records import StackRun
 from tools.offline.runner import cached_run
 
 README = Path(__file__).resolve().parents[1] / "policies" / "README.md"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from foundation.records import SECRET_SIG, SECRET_SIG_KEY, StackRun
 from tools.offline import preview
 from tools.offline.preview import StageResult, mask_secrets
-from tools.offline.records import SECRET_SIG, SECRET_SIG_KEY, StackRun
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
@@ -53,7 +53,7 @@ def test_both_stacks_pass_the_deploy_checks(each_stack) -> None:
 def test_a_deploy_check_finding_blocks_the_preview(each_stack) -> None:
     from dataclasses import replace
 
-    from tools.offline.records import StackRun
+    from foundation.records import StackRun
 
     role = each_stack.one("aws:iam/role:Role", "network-flow-logs-role")
     broken = replace(role, wire_inputs={**role.wire_inputs, "assumeRolePolicy": "{not json"})

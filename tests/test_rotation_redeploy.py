@@ -8,7 +8,7 @@ import pytest
 
 from components.handlers import redeploy_on_rotation as handler
 from components.rotation_redeploy import rotation_event_pattern
-from tools.offline.records import StackRun
+from foundation.records import StackRun
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCdEf"
 

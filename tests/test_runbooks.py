@@ -8,8 +8,8 @@ import pytest
 from test_observability import CASES, component_runs, wired
 
 from components.alarm_catalog import WatchedScope, alarm_catalog
+from foundation.records import StackRun
 from settings.schema import AlarmSettings
-from tools.offline.records import StackRun
 from tools.offline.runner import ROOT
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

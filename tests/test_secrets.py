@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-from tools.offline.records import StackRun, is_secret_wrapper
+from foundation.records import StackRun, is_secret_wrapper
 
 GENERATED = "random:index/randomPassword:RandomPassword"
 GENERATED_BYTES = "random:index/randomBytes:RandomBytes"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from components.tagging import cost_tag_transform, is_taggable, merge_tags
-from tools.offline.records import StackRun, unwrap_secrets
+from foundation.records import StackRun, unwrap_secrets
 
 REQUIRED = ("Project", "Environment", "Owner", "CostCenter", "ManagedBy")
 

@@ -20,7 +20,6 @@ from test_container_definitions import (
     secret_arn_of,
 )
 
-from components.app_contract import HONO, NEXTJS, OTEL
 from components.contracts import (
     AppSecrets,
     CacheConnection,
@@ -37,9 +36,10 @@ from components.web_service import (
     ecr_repository_arn,
     xray_name,
 )
+from foundation.app_contract import HONO, NEXTJS, OTEL
+from foundation.records import ResourceRecord, StackRun, is_secret_wrapper
 from settings import settings_from_config
 from settings.schema import Settings
-from tools.offline.records import ResourceRecord, StackRun, is_secret_wrapper
 from tools.offline.runner import ProgramFailed, cached_run, run_program, stack_config
 
 ACCOUNT = "123456789012"

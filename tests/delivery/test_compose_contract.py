@@ -1,5 +1,5 @@
 """The local Compose setup runs what ECS runs: same service names, ports and variable names as
-components/app_contract.py, and (once the offline runner exists) as the staging task definition."""
+foundation/app_contract.py, and (once the offline runner exists) as the staging task definition."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components import app_contract as contract
-from tools.offline.records import UNKNOWN
+from foundation import app_contract as contract
+from foundation.records import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "local" / "compose.yaml"

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
+from foundation.records import UNKNOWN, ProviderRecord, ResourceRecord, StackRun
 from tools.offline.diagram import render_markdown, render_mermaid, short_type
-from tools.offline.records import UNKNOWN, ProviderRecord, ResourceRecord, StackRun
 
 PROJECT, STACK = "perfcheck", "prod"
 STACK_URN = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"

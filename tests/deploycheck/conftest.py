@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from deploycheck import Finding, run_deploy_checks
-from tools.offline.records import (
+from foundation.records import (
     SECRET_SIG,
     SECRET_SIG_KEY,
     ProviderRecord,

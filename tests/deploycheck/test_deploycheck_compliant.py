@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from test_deploycheck_cases import _log_group_with_key
 
-from tools.offline.records import UNKNOWN
+from foundation.records import UNKNOWN
 
 if TYPE_CHECKING:
     from conftest import StackBuilder

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tools.offline.records import UNKNOWN
+from foundation.records import UNKNOWN
 
 if TYPE_CHECKING:
     from conftest import StackBuilder

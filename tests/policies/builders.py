@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tools.offline.records import (
+from foundation.records import (
     SECRET_SIG,
     SECRET_SIG_KEY,
     UNKNOWN,

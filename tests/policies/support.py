@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from foundation.records import ResourceRecord
 from tests.policies.builders import compliant_resources, compliant_stack
 from tools.offline.policy_driver import PolicyReport, PolicyViolation, evaluate_packs
-from tools.offline.records import ResourceRecord
 
 Changes = Callable[[Mapping[str, ResourceRecord]], Mapping[str, ResourceRecord | None]]
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from components.app_contract import HONO_ENVIRONMENT, NEXTJS_ENVIRONMENT
+from foundation.app_contract import HONO_ENVIRONMENT, NEXTJS_ENVIRONMENT
+from foundation.records import ResourceRecord
 from tests.policies.builders import (
     UNKNOWN,
     app_containers,
@@ -27,7 +28,6 @@ from tests.policies.builders import (
 )
 from tests.policies.support import compliant_report, run_case, violations
 from tools.offline.policy_driver import load_pack
-from tools.offline.records import ResourceRecord
 
 R = Mapping[str, ResourceRecord]
 

@@ -12,9 +12,9 @@ import json
 
 import pytest
 
+from foundation.records import ResourceRecord
 from tests.policies.builders import UNKNOWN, app_containers, replace, with_options
 from tests.policies.support import run_case, violations
-from tools.offline.records import ResourceRecord
 
 
 def _notes(report, policy: str) -> list[str]:

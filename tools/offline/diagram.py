@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.offline.records import UNKNOWN, ResourceRecord, StackRun
+from foundation.records import UNKNOWN, ResourceRecord, StackRun
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tools.offline.records import StackRun
+from foundation.records import StackRun, type_counts
 
 
 def render_markdown(run: StackRun, results: Sequence[Any]) -> str:
-    from tools.offline.preview import type_counts
-
     blocking = sum(len(r.blocking) for r in results)
     status = "passed" if blocking == 0 else f"**failed** ({blocking} blocking)"
     lines = [

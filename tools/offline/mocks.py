@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 
-from tools.offline.records import is_secret_wrapper, unwrap_secrets
+from foundation.records import is_secret_wrapper, unwrap_secrets
 
 ACCOUNT_ID = "123456789012"
 # Managed CloudFront policies by name (ids are fixed by AWS).

@@ -19,8 +19,8 @@ from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from foundation.records import ProviderRecord, ResourceRecord
 from tools.offline.mocks import AwsMocks
-from tools.offline.records import ProviderRecord, ResourceRecord
 
 
 class RecordingMonitor(MockMonitor):

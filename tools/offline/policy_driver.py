@@ -34,7 +34,7 @@ from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from tools.offline.records import ProviderRecord, ResourceRecord, StackRun
+from foundation.records import ProviderRecord, ResourceRecord, StackRun
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES_DIR = ROOT / "policies"

@@ -13,14 +13,14 @@ import gc
 import json
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from foundation.records import StackRun, is_secret_wrapper, type_counts
+from tools.offline.markdown import render_markdown
 from tools.offline.policy_driver import PolicyConfigError
-from tools.offline.records import StackRun, is_secret_wrapper
 from tools.offline.runner import ProgramFailed, available_stacks, run_stack
 
 SECRET_MASK = "[secret]"
@@ -98,11 +98,6 @@ def render_tree(run: StackRun) -> list[str]:
 
     walk(None, "   ")
     return lines
-
-
-def type_counts(run: StackRun) -> list[tuple[str, int]]:
-    counts = Counter(r.type for r in run.resources)
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def to_json(run: StackRun, stages: Sequence[StageResult], seconds: float) -> dict[str, Any]:
@@ -217,8 +212,6 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(to_json(run, results, seconds), indent=2) + "\n")
     if args.markdown:
-        from tools.offline.markdown import render_markdown
-
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(render_markdown(run, results))
     return 1 if any(r.blocking for r in results) else 0

@@ -170,9 +170,9 @@ def _run_in_fresh_context(
     from pulumi.runtime.settings import get_root_resource
     from pulumi.runtime.stack import run_pulumi_func
 
+    from foundation.records import StackRun
     from tools.offline.mocks import AwsMocks
     from tools.offline.monitor import RecordingMonitor
-    from tools.offline.records import StackRun
 
     project = project_name(root)
     if str(root) not in sys.path:
@@ -208,7 +208,7 @@ async def _resolve(value: Any) -> Any:
     """A stack output's value; a secret one keeps Pulumi's secret wrapper so it can be masked."""
     import pulumi
 
-    from tools.offline.records import SECRET_SIG, SECRET_SIG_KEY
+    from foundation.records import SECRET_SIG, SECRET_SIG_KEY
 
     output = pulumi.Output.from_input(value)
     resolved = await output.future()

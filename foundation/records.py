@@ -8,6 +8,7 @@ driver, the deploy checks and the tests all read the same records.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,3 +95,9 @@ class StackRun:
 
     def by_urn(self) -> dict[str, ResourceRecord]:
         return {r.urn: r for r in self.resources}
+
+
+def type_counts(run: StackRun) -> list[tuple[str, int]]:
+    """How many resources of each type a run registered, most first (ties by type)."""
+    counts = Counter(r.type for r in run.resources)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
