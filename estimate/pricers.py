@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from estimate.model import Category, CostLine, Kind, PricedResource, Unpriced
+from estimate.model import Category, CostLine, Kind, PricedResource
 from foundation.fargate import parse_task_cpu, parse_task_memory
 from foundation.prices import PriceTable
 from foundation.usage import UsageAssumptions
@@ -32,14 +32,25 @@ class Context:
     usage: UsageAssumptions
     resources: Sequence[PricedResource]
     component_of: Callable[[PricedResource], str]
-    unpriced: list[Unpriced] = field(default_factory=list)
+    _by_type: dict[str, list[PricedResource]] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for resource in self.resources:
+            self._by_type.setdefault(resource.type, []).append(resource)
 
     @property
     def hours(self) -> float:
         return self.table.hours_per_month
 
     def of_type(self, type_token: str) -> list[PricedResource]:
-        return [r for r in self.resources if r.type == type_token]
+        return self._by_type.get(type_token, [])
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A stack-wide figure computed once (e.g. which log groups receive flow logs)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def usd(self, key: str) -> float:
         if not self.table.has(key):
@@ -146,7 +157,7 @@ def _rds_vcpus(ctx: Context) -> float:
 
 
 def rds_proxy(resource: PricedResource, ctx: Context) -> Lines:
-    vcpus = max(_rds_vcpus(ctx), ctx.usd("rds.proxy.minimumVcpus"))
+    vcpus = max(ctx.memo("rds-vcpus", lambda: _rds_vcpus(ctx)), ctx.usd("rds.proxy.minimumVcpus"))
     yield ctx.line(
         resource, f"proxy for {vcpus:g} instance vCPUs", "fixed", "database",
         vcpus * ctx.hours, "vCPU-hours", ctx.usd("rds.proxy.vcpu"),
@@ -261,10 +272,13 @@ def vpc_endpoint(resource: PricedResource, ctx: Context) -> Lines:
         zones * ctx.hours, "endpoint-AZ-hours", ctx.usd("vpc.interfaceEndpoint.hour"),
         "vpc.interfaceEndpoint.hour",
     )  # fmt: skip
-    interface = [
-        r for r in ctx.of_type(resource.type) if r.props.get("vpcEndpointType") == "Interface"
-    ]
-    share = ctx.usage.endpoint_gb_per_month / max(len(interface), 1)
+    interface: int = ctx.memo(
+        "interface-endpoints",
+        lambda: sum(
+            1 for r in ctx.of_type(resource.type) if r.props.get("vpcEndpointType") == "Interface"
+        ),
+    )
+    share = ctx.usage.endpoint_gb_per_month / max(interface, 1)
     yield ctx.line(
         resource, "data through the endpoint", "usage", "network", share, "GB",
         ctx.usd("vpc.interfaceEndpoint.gb"), "vpc.interfaceEndpoint.gb",
@@ -480,12 +494,12 @@ def log_group(resource: PricedResource, ctx: Context) -> Lines:
     """App, database and cache logs share the assumed log GB; a flow-log group stores its own."""
     retention = number(resource.props.get("retentionInDays"), 0) or 3653
     months_kept = retention / (365 / 12)
-    flow_groups = _flow_log_groups(ctx)
+    flow_groups: set[str] = ctx.memo("flow-log-groups", lambda: _flow_log_groups(ctx))
     if resource.urn in flow_groups:
         gb = ctx.usage.flow_log_gb_per_month / len(flow_groups)
     else:
-        others = [g for g in ctx.of_type(resource.type) if g.urn not in flow_groups]
-        gb = ctx.usage.log_gb_per_month / max(len(others), 1)
+        others = len(ctx.of_type(resource.type)) - len(flow_groups)
+        gb = ctx.usage.log_gb_per_month / max(others, 1)
         yield ctx.line(
             resource, "log ingestion", "usage", "monitoring", gb, "GB",
             ctx.usd("cloudwatch.logs.ingestGb"), "cloudwatch.logs.ingestGb",

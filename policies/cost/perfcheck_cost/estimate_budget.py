@@ -9,7 +9,7 @@ this rule judge the same number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from perfcheck_policykit import StackContext, StackRule, values
@@ -43,6 +43,28 @@ def plain(value: Any) -> Any:
     return value
 
 
+class PlainProps(Mapping[str, Any]):
+    """A resource's properties, each converted with `plain` on first read (most never are)."""
+
+    def __init__(self, props: Mapping[str, Any]) -> None:
+        self._props = props
+        self._plain: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._plain:
+            try:
+                self._plain[key] = plain(self._props[key])
+            except UnknownValueError:
+                self._plain[key] = None
+        return self._plain[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._props)
+
+    def __len__(self) -> int:
+        return len(self._props)
+
+
 def monthly_budgets(ctx: StackContext) -> list[tuple[Any, float | None]]:
     """(budget, monthly USD or None while unknown) of each monthly cost budget of the stack."""
     found = []
@@ -54,6 +76,10 @@ def monthly_budgets(ctx: StackContext) -> list[tuple[Any, float | None]]:
         amount = ctx.get(budget, "limitAmount")
         found.append((budget, None if amount is values.UNKNOWN else values.as_number(amount)))
     return found
+
+
+READ = frozenset(PRICERS) | READ_TYPES
+"""Types whose properties the estimate reads; the others are passed without properties."""
 
 
 def _dependencies(resource: Any) -> tuple[str, ...]:
@@ -90,11 +116,9 @@ def _check(ctx: StackContext) -> None:
             urn=r.urn,
             type=r.resource_type,
             name=r.name,
-            props=plain(r.props)
-            if r.resource_type in PRICERS or r.resource_type in READ_TYPES
-            else {},
+            props=PlainProps(r.props) if r.resource_type in READ else {},
             parent=r.parent.urn if r.parent is not None else None,
-            dependencies=_dependencies(r),
+            dependencies=_dependencies(r) if r.resource_type in READ else (),
         )
         for r in ctx.args.resources
     ]
