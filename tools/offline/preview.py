@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.records import StackRun, is_secret_wrapper, type_counts
+from tools.offline.cost import cost_json, cost_report, render_cost_markdown, render_cost_text
 from tools.offline.markdown import render_markdown
 from tools.offline.policy_driver import PolicyConfigError
 from tools.offline.runner import ProgramFailed, available_stacks, run_stack
@@ -208,12 +209,16 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
         return 2
     seconds = time.perf_counter() - started
     print_report(run, results, seconds)
+    cost = cost_report(run)
+    sys.stdout.write("\n" + "\n".join(render_cost_text(cost)) + "\n")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(to_json(run, results, seconds), indent=2) + "\n")
+        document = {**to_json(run, results, seconds), "cost": cost_json(cost)}
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(render_markdown(run, results))
+        markdown = render_markdown(run, results) + "\n".join(render_cost_markdown(cost))
+        args.markdown.write_text(markdown)
     return 1 if any(r.blocking for r in results) else 0
 
 
