@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import io
 import json
 import socketserver
@@ -637,11 +638,17 @@ CASES: dict[str, Case] = {
 }
 
 
-def run_case(module, case: Case, workdir: Path) -> list[str]:
-    """Run `module.main` on a case's recorded answers; what went differently than expected."""
-    client = SESSION.create_client(
+@functools.cache
+def case_client():
+    """One ECS client for every case (each case stubs it afresh): clients are slow to make."""
+    return SESSION.create_client(
         "ecs", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
+
+
+def run_case(module, case: Case, workdir: Path) -> list[str]:
+    """Run `module.main` on a case's recorded answers; what went differently than expected."""
+    client = case_client()
     outputs = workdir / "outputs.json"
     outputs.write_text(json.dumps(OUTPUTS))
     github_output = workdir / "github_output"
@@ -826,7 +833,7 @@ def raw_http_server():
             self.request.sendall(answers.pop(0))
 
     server = socketserver.TCPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", answers
     server.shutdown()
