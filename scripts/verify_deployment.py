@@ -38,6 +38,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -280,7 +281,10 @@ def newest_service_deployment(
     )
     if not briefs:
         return None
-    newest = max(briefs, key=lambda brief: brief.get("createdAt") or brief.get("startedAt") or 0)
+    never = datetime.min.replace(tzinfo=UTC)
+    newest = max(
+        briefs, key=lambda brief: brief.get("createdAt") or brief.get("startedAt") or never
+    )
     arn = newest["serviceDeploymentArn"]
     answer = ecs.describe_service_deployments(serviceDeploymentArns=[arn])
     deployments = answer.get("serviceDeployments") or []
