@@ -292,9 +292,7 @@ def newest_service_deployment(
         reasons = ", ".join(f"{f.get('reason')}" for f in answer.get("failures") or [])
         raise VerificationError(f"cannot describe service deployment {arn}: {reasons or 'none'}")
     deployment = deployments[0]
-    revision_arn = (deployment.get("targetServiceRevision") or {}).get("arn") or newest.get(
-        "targetServiceRevisionArn"
-    )
+    revision_arn = (deployment.get("targetServiceRevision") or {}).get("arn")
     if not revision_arn:
         raise VerificationError(f"service deployment {arn} names no target service revision")
     revisions = ecs.describe_service_revisions(serviceRevisionArns=[revision_arn]).get(

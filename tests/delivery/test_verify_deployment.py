@@ -153,12 +153,9 @@ def expect_record(stubber, deployment):
         "targetServiceRevisionArn": REV_OLD,
         "status": "SUCCESSFUL",
     }
-    newest = {
-        "serviceDeploymentArn": DEPLOYMENT_ARN,
-        "createdAt": WHEN,
-        "targetServiceRevisionArn": deployment["targetServiceRevision"]["arn"],
-        "status": deployment["status"],
-    }
+    target = (deployment.get("targetServiceRevision") or {}).get("arn")
+    newest = {"serviceDeploymentArn": DEPLOYMENT_ARN, "createdAt": WHEN, "status": "SUCCESSFUL"}
+    newest["status"] = deployment["status"]
     stubber.add_response(
         "list_service_deployments", {"serviceDeployments": [earlier, newest]}, ident
     )
@@ -167,7 +164,8 @@ def expect_record(stubber, deployment):
         {"serviceDeployments": [deployment], "failures": []},
         {"serviceDeploymentArns": [DEPLOYMENT_ARN]},
     )
-    target = deployment["targetServiceRevision"]["arn"]
+    if target is None:
+        return
     stubber.add_response(
         "describe_service_revisions",
         {
@@ -447,6 +445,8 @@ NEXTJS_IMAGE = f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/perfcheck/nextjs@{
 HONO_IMAGE = f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/perfcheck/hono@{DIGEST}"
 OTEL_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
 HEALTHY_SITE = {"/": 200, "/api/health": 200}
+NOT_ASKED = {"not": "asked"}  # a poll that ends before ECS's deployment records are read
+UNDESCRIBED = {"un": "described"}  # ECS lists a deployment record but cannot describe it
 
 
 @dataclass
@@ -466,7 +466,49 @@ class Case:
 
 CASES: dict[str, Case] = {
     # rolling (DescribeServices deployments and the service-deployment record agree)
-    "rolling-success": Case([(SETTLED, record("SUCCESSFUL"))], 0, ("ROLLING", "SUCCESSFUL")),
+    "rolling-success": Case(
+        [(SETTLED, record("SUCCESSFUL"))],
+        0,
+        ("ROLLING", "SUCCESSFUL", "(x-cache: Miss from cloudfront)"),
+    ),
+    "rolling-earlier-attempt-of-the-same-revision-failed": Case(
+        [
+            (
+                service_answer(
+                    deployment("PRIMARY", NEW_TD, "IN_PROGRESS", running=1, ident="ecs-svc/3"),
+                    deployment("ACTIVE", NEW_TD, "FAILED", running=0, reason="tasks failed"),
+                ),
+                None,
+            )
+        ],
+        1,
+        ("perfcheck-staging-web:8 FAILED: tasks failed",),
+    ),
+    "service-missing": Case(
+        [({"services": [], "failures": [{"arn": SERVICE, "reason": "MISSING"}]}, NOT_ASKED)],
+        1,
+        (f"{SERVICE}: MISSING",),
+    ),
+    "record-cannot-be-described": Case(
+        [(SETTLED, UNDESCRIBED)],
+        1,
+        (f"cannot describe service deployment {DEPLOYMENT_ARN}: MISSING",),
+    ),
+    "record-without-target-revision": Case(
+        [
+            (
+                SETTLED,
+                {k: v for k, v in record("SUCCESSFUL").items() if k != "targetServiceRevision"},
+            )
+        ],
+        1,
+        ("names no target service revision",),
+    ),
+    "alarm-triggered-without-names": Case(
+        [(SETTLED, record("ROLLBACK_IN_PROGRESS", alarms={"status": "TRIGGERED"}))],
+        1,
+        ("alarms TRIGGERED: unnamed",),
+    ),
     "rolling-success-without-records": Case([(SETTLED, None)], 0, ("settled",)),
     "rolling-in-progress-then-success": Case(
         [(IN_PROGRESS, record("IN_PROGRESS")), (SETTLED, record("SUCCESSFUL"))],
@@ -506,7 +548,7 @@ CASES: dict[str, Case] = {
     "rolling-rolled-back-by-alarm": Case(
         [(SETTLED, record("ROLLBACK_SUCCESSFUL", rollback="alarm", alarms=ALARMED))],
         1,
-        ("ROLLBACK_SUCCESSFUL", f"alarms TRIGGERED: {ALARM}", "rolled back (alarm)"),
+        ("ROLLBACK_SUCCESSFUL", f"alarms TRIGGERED: {ALARM}", f"rolled back (alarm) to {REV_OLD}"),
         ("circuit breaker TRIGGERED",),
     ),
     "rolling-completed-on-another-revision": Case(
@@ -657,7 +699,29 @@ def run_case(module, case: Case, workdir: Path) -> list[str]:
     site = {path: list(v) if isinstance(v, list) else v for path, v in case.site.items()}
     with Stubber(client) as stubber:
         for answer, deployment_record in case.polls:
-            expect_describe(stubber, answer, record=deployment_record)
+            if deployment_record is NOT_ASKED or deployment_record is UNDESCRIBED:
+                stubber.add_response(
+                    "describe_services", answer, {"cluster": CLUSTER, "services": [SERVICE]}
+                )
+            if deployment_record is UNDESCRIBED:
+                brief = {"serviceDeploymentArn": DEPLOYMENT_ARN, "createdAt": WHEN}
+                stubber.add_response(
+                    "list_service_deployments",
+                    {"serviceDeployments": [brief]},
+                    {"cluster": CLUSTER, "service": SERVICE},
+                )
+                stubber.add_response(
+                    "describe_service_deployments",
+                    {
+                        "serviceDeployments": [],
+                        "failures": [{"arn": DEPLOYMENT_ARN, "reason": "MISSING"}],
+                    },
+                    {"serviceDeploymentArns": [DEPLOYMENT_ARN]},
+                )
+            elif deployment_record is NOT_ASKED:
+                pass
+            else:
+                expect_describe(stubber, answer, record=deployment_record)
         if case.images is not None:
             definitions = [{"name": n, "image": i} for n, i in case.images.items()]
             stubber.add_response(
@@ -719,6 +783,8 @@ MUTATED_FUNCTIONS = {
     "_deployment_reasons",
     "wait_for_deployment",
     "check_images",
+    "newest_service_deployment",
+    "running_images",
     "smoke_check",
 }
 SWAPS = {
@@ -735,27 +801,37 @@ SWAPS = {
 }
 
 
-def comparison_sites(tree: ast.Module) -> list[tuple[int, int]]:
-    """(Compare node index in walk order, operator index) for each comparison to mutate."""
+def mutation_sites(tree: ast.Module) -> list[tuple[int, int]]:
+    """(node id, operator index) for each comparison operator and each `and`/`or` to flip."""
     sites = []
     for function in tree.body:
         if isinstance(function, ast.FunctionDef) and function.name in MUTATED_FUNCTIONS:
             for node in ast.walk(function):
                 if isinstance(node, ast.Compare):
                     sites += [(id(node), i) for i, op in enumerate(node.ops) if type(op) in SWAPS]
+                elif isinstance(node, ast.BoolOp):
+                    sites.append((id(node), -1))
     return sites
 
 
+def mutate(node: ast.AST, op_index: int) -> None:
+    if isinstance(node, ast.BoolOp):
+        node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    else:
+        assert isinstance(node, ast.Compare)
+        node.ops[op_index] = SWAPS[type(node.ops[op_index])]()
+
+
 def mutants() -> list[tuple[str, types.ModuleType]]:
-    """A test-only copy of the script per mutated comparison, loaded as a module."""
+    """A test-only copy of the script per mutated comparison or boolean operator, as a module."""
     source = SCRIPT.read_text(encoding="utf-8")
     found = []
-    for index in range(len(comparison_sites(ast.parse(source)))):
+    for index in range(len(mutation_sites(ast.parse(source)))):
         tree = ast.parse(source)
-        node_id, op_index = comparison_sites(tree)[index]
+        node_id, op_index = mutation_sites(tree)[index]
         node = next(n for n in ast.walk(tree) if id(n) == node_id)
         before = ast.unparse(node)
-        node.ops[op_index] = SWAPS[type(node.ops[op_index])]()
+        mutate(node, op_index)
         label = f"line {node.lineno}: {before}  ->  {ast.unparse(node)}"
         module = types.ModuleType(f"verify_deployment_mutant_{index}")
         module.__file__ = str(SCRIPT)
