@@ -35,6 +35,12 @@ CLOUD_PREVIEW_GUARD = (
     "github.event.pull_request.head.repo.full_name == github.repository"
 )
 STRICT_MODE = ["set", "-euo", "pipefail"]
+# Options that keep a gate's command but take its verdict away.
+DISARMING_FLAGS = {
+    "k6": ("--no-thresholds",),
+    "Playwright": ("--pass-with-no-tests",),
+    "Lighthouse": ("--assert.",),
+}
 STATUS_FUNCTION = re.compile(r"\b(always|failure|cancelled|success)\s*\(")
 # Words before a gate on its line that make bash ignore its failure under `set -e`.
 MASKING_WORDS = {"!", "if", "elif", "while", "until"}
@@ -69,10 +75,12 @@ def tokens(line: str) -> list[str]:
 
 
 def gates_on(line: str) -> list[str]:
-    """The gates a line runs (text that is only printed, by echo or printf, runs nothing)."""
-    if tokens(line)[:1] in (["echo"], ["printf"]):
+    """The gates a line runs (a comment, or text only printed by echo or printf, runs nothing)."""
+    words = tokens(line)
+    if words[:1] in (["echo"], ["printf"]):
         return []
-    return [name for name, pattern in GATES.items() if re.search(pattern, line)]
+    command = " ".join(words)
+    return [name for name, pattern in GATES.items() if re.search(pattern, command)]
 
 
 def gates_in(step: dict[str, Any]) -> list[str]:
@@ -157,8 +165,15 @@ def step_problems(job_name: str, step: dict[str, Any]) -> list[str]:
     lines = logical_lines(step.get("run", ""))
     if not lines or tokens(lines[0]) != STRICT_MODE:
         problems.append(f"{where}: must start with `set -euo pipefail`")
-    for line in lines:
+    gate_lines = [i for i, line in enumerate(lines) if gates_on(line)]
+    for index, line in enumerate(lines):
         words = tokens(line)
+        if (
+            words[:1] == ["exit"]
+            and words[1:2] in ([], ["0"])
+            and index < max(gate_lines, default=0)
+        ):
+            problems.append(f"{where}: `{line.strip()}` before a gate skips it")
         if words[:1] == ["set"] and any(w.startswith("+") for w in words[1:]):
             problems.append(f"{where}: `{line.strip()}` turns strict mode off")
         if words[:1] == ["trap"]:
@@ -167,6 +182,15 @@ def step_problems(job_name: str, step: dict[str, Any]) -> list[str]:
             continue
         if "||" in words:
             problems.append(f"{where}: `||` after a gate ignores its failure: {line.strip()}")
+        if any(" " in w and gates_on(w) for w in words):
+            problems.append(
+                f"{where}: a gate inside a string (bash -c, eval) escapes strict mode: "
+                f"{line.strip()}"
+            )
+        for gate in gates_on(line):
+            for flag in DISARMING_FLAGS.get(gate, ()):
+                if any(w.startswith(flag) for w in words):
+                    problems.append(f"{where}: {flag} takes the {gate} gate's verdict away")
         if "&" in words:
             problems.append(f"{where}: a gate in the background is not waited for: {line.strip()}")
         starts = [i for i in range(len(words)) if gates_on(" ".join(words[: i + 1]))]
