@@ -7,9 +7,9 @@ PRIMARY deployment's task definition with the one Pulumi registered (stack outpu
 `taskDefinitionArn`). Then it requests the public URL and the health endpoints (bounded retries).
 
 Usage (in the deploy workflow, after `pulumi up --stack staging`):
-    python scripts/verify_deployment.py --stack staging
+    python scripts/verify_deployment.py --stack staging --region eu-west-1
 or with outputs saved earlier:  pulumi stack output --json > outputs.json
-    python scripts/verify_deployment.py --outputs-json outputs.json
+    python scripts/verify_deployment.py --outputs-json outputs.json --region eu-west-1
 
 ECS's service-deployment records (ListServiceDeployments, DescribeServiceDeployments,
 DescribeServiceRevisions) are read too: they say why a rolling, blue/green, canary or linear

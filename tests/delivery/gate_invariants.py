@@ -1,7 +1,8 @@
 """What makes a delivery gate a gate, as rules over a workflow's YAML and its shell steps.
 
-A gate is a command whose failure must stop the pipeline: the previews with both policy packs,
-`pulumi up`, the post-deploy verification, k6, Playwright and Lighthouse. Each rule below closes
+A gate is a command whose failure must stop the pipeline: lint, unit tests and the dependency
+audit, the previews with both policy packs, `pulumi up`, the post-deploy verification, k6,
+Playwright and Lighthouse. Each rule below closes
 one way a gate can be switched off without anyone noticing: skipped (`if:` on the step, the job
 or a job it feeds), ignored (`continue-on-error`, `|| true`, `!`, a trap, `set +e`, a pipe
 without pipefail), aimed at the wrong stack, deployed from another branch, or fed an image the
@@ -18,6 +19,9 @@ from typing import Any
 import yaml
 
 GATES = {
+    "lint": r"\bmake lint\b",
+    "unit tests": r"\bmake test\b",
+    "dependency audit": r"\bpip-audit\b",
     "offline preview": r"\bmake preview\b",
     "pulumi preview": r"\bpulumi preview\b",
     "pulumi up": r"\bpulumi up\b",
@@ -422,7 +426,7 @@ def check_pull_request(text: str) -> list[str]:
     workflow = load_text(text)
     gated = gate_jobs(workflow)
     problems: list[str] = []
-    for gate in ("offline preview", "pulumi preview"):
+    for gate in ("lint", "unit tests", "dependency audit", "offline preview", "pulumi preview"):
         if not any(gate in found for found in gated.values()):
             problems.append(f"no {gate} in the pull-request workflow")
     allowed_ifs = {

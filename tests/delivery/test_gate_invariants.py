@@ -262,6 +262,20 @@ EDITS = [
         "`exit 0` before a gate skips it",
     ),
     (
+        "|| true after the unit tests",
+        "pull-request",
+        "          make test\n",
+        "          make test || true\n",
+        "`||` after a gate",
+    ),
+    (
+        "the dependency audit may fail",
+        "pull-request",
+        "    name: Security scanning\n",
+        "    name: Security scanning\n    continue-on-error: true\n",
+        "security: continue-on-error on a gate job",
+    ),
+    (
         "prod job on the staging environment",
         "deploy",
         "      name: production\n",
