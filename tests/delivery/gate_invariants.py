@@ -46,8 +46,12 @@ DISARMING_FLAGS = {
     "Lighthouse": ("--assert.",),
 }
 STATUS_FUNCTION = re.compile(r"\b(always|failure|cancelled|success)\s*\(")
-# Words before a gate on its line that make bash ignore its failure under `set -e`.
-MASKING_WORDS = {"!", "if", "elif", "while", "until"}
+# Words before a gate on its line that make bash ignore its failure under `set -e`, or run it
+# only when something else succeeded (`test && gate` skips the gate quietly).
+MASKING_WORDS = {"!", "if", "elif", "while", "until", "&&"}
+# Shell blocks that run their body only sometimes: a gate inside one can be skipped.
+BLOCK_OPENERS = {"if", "for", "while", "until", "case"}
+BLOCK_CLOSERS = {"fi", "done", "esac"}
 TOKEN_STEP_COMMAND = re.compile(r"^\s*(pulumi\b|\.venv/bin/python scripts/verify_deployment\.py)")
 
 
@@ -170,8 +174,12 @@ def step_problems(job_name: str, step: dict[str, Any]) -> list[str]:
     if not lines or tokens(lines[0]) != STRICT_MODE:
         problems.append(f"{where}: must start with `set -euo pipefail`")
     gate_lines = [i for i, line in enumerate(lines) if gates_on(line)]
+    depth = 0
     for index, line in enumerate(lines):
         words = tokens(line)
+        if gates_on(line) and depth > 0:
+            problems.append(f"{where}: a gate inside a shell block may be skipped: {line.strip()}")
+        depth += sum(w in BLOCK_OPENERS for w in words) - sum(w in BLOCK_CLOSERS for w in words)
         if (
             words[:1] == ["exit"]
             and words[1:2] in ([], ["0"])

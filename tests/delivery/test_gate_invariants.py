@@ -276,6 +276,20 @@ EDITS = [
         "security: continue-on-error on a gate job",
     ),
     (
+        "the gate inside an if block",
+        "deploy",
+        PLAYWRIGHT,
+        '          if [ -n "${RUN_E2E:-}" ]; then\n' + PLAYWRIGHT + "          fi\n",
+        "a gate inside a shell block may be skipped",
+    ),
+    (
+        "the gate behind a condition with &&",
+        "deploy",
+        "          npx playwright test\n",
+        '          [ -n "${RUN_E2E:-}" ] && npx playwright test\n',
+        "['&&'] before a gate",
+    ),
+    (
         "prod job on the staging environment",
         "deploy",
         "      name: production\n",
