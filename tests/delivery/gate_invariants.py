@@ -329,6 +329,12 @@ def promotion_problems(workflow: dict[str, Any], by_stack: dict[str, str]) -> li
         wanted = f"${{{{ steps.{verify.get('id')}.outputs.{app}-image }}}}"
         if (jobs[staging].get("outputs") or {}).get(f"{app}-image") != wanted:
             problems.append(f"{staging}: output {app}-image is not the verification's ({wanted})")
+    for step in steps(jobs[staging]):
+        if "configure-aws-credentials" in step.get("uses", "") and str(
+            (step.get("with") or {}).get("mask-aws-account-id", "false")
+        ).lower() not in ("false", ""):
+            # GitHub drops a job output that holds a masked value, and the images name the account.
+            problems.append(f"{staging}: mask-aws-account-id would drop the images it hands on")
     handed = {app: f"${{{{ needs.{staging}.outputs.{app}-image }}}}" for app in APPS}
     env = jobs[prod].get("env") or {}
     config_sets: dict[str, list[str]] = {app: [] for app in APPS}

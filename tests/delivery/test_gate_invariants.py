@@ -290,6 +290,14 @@ EDITS = [
         "['&&'] before a gate",
     ),
     (
+        "staging masks the account id its images name",
+        "deploy",
+        "          role-session-name: perfcheck-deploy-staging-${{ github.run_id }}\n",
+        "          role-session-name: perfcheck-deploy-staging-${{ github.run_id }}\n"
+        "          mask-aws-account-id: true\n",
+        "mask-aws-account-id would drop the images",
+    ),
+    (
         "prod job on the staging environment",
         "deploy",
         "      name: production\n",
