@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from foundation.app_contract import (
+    HONO,
     HONO_DEFAULT_PORT,
     HONO_HEALTH_PATH_DEFAULT,
+    NEXTJS,
     NEXTJS_DEFAULT_PORT,
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
@@ -453,7 +455,7 @@ def image_pinning_problems(service: ServiceSettings) -> list[tuple[str, str]]:
                 "last); prod is refused moving tags: use the build's own tag",
             )
         )
-    for app in ("nextjs", "hono"):
+    for app in (NEXTJS, HONO):
         container: ContainerSettings = getattr(service, app)
         tag = parse_image_reference(container.image).tag if container.image else None
         word = moving_tag_word(tag)
