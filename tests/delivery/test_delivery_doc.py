@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from foundation.images import MOVING_TAG_WORDS
+
 from . import test_gate_invariants, test_workflows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,3 +101,8 @@ def test_the_lighthouse_threshold_and_tokens_are_the_configured_ones():
     workflows = "".join(path.read_text() for path in WORKFLOWS.glob("*.yml"))
     for secret in re.findall(r"secret `(\w+)`", DOC):
         assert f"secrets.{secret}" in workflows, secret
+
+
+def test_the_moving_tags_listed_are_the_ones_refused():
+    sentence = DOC.split("In **prod** a moving tag (", 1)[1].split(", also inside", 1)[0]
+    assert set(re.findall(r"`(\w+)`", sentence)) == set(MOVING_TAG_WORDS)
