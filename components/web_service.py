@@ -42,6 +42,7 @@ from components.encryption import ServiceGrant, create_kms_key
 from components.otel_config import collector_config_yaml, metrics_namespace
 from components.web_iam import ecs_tasks_trust, execution_role_statements, task_role_statements
 from foundation.app_contract import HONO, NEXTJS, OTEL
+from foundation.images import ImageReference, parse_image_reference
 from settings.schema import (
     DEPLOY_MAXIMUM_PERCENT,
     DEPLOY_MINIMUM_HEALTHY_PERCENT,
@@ -173,6 +174,8 @@ class WebService(pulumi.ComponentResource):
     """By purpose: nextjs, hono, otel, otel-metrics (+ ecs-exec when ECS Exec is on)."""
     repository_urls: dict[str, pulumi.Output[str]]
     """Per app whose image is built into this stack's ECR (not overridden in settings)."""
+    images: dict[str, pulumi.Input[str]]
+    """Per app, the image reference the task definition pulls (digest-pinned when configured)."""
     metrics_namespace: str
 
     def __init__(
@@ -259,9 +262,10 @@ class WebService(pulumi.ComponentResource):
         repository_arns: list[pulumi.Input[str]] = []
         self.repository_urls = {}
         for app in APPS:
-            override = getattr(service, app).image
+            container = getattr(service, app)
+            override = container.image
             if override:
-                images[app] = override
+                images[app] = parse_image_reference(override).pinned(container.image_digest)
                 arn = ecr_repository_arn(override)
                 if arn:
                     repository_arns.append(arn)
@@ -287,9 +291,14 @@ class WebService(pulumi.ComponentResource):
                 policy=ecr_lifecycle_policy(),
                 opts=pulumi.ResourceOptions(parent=repository),
             )
-            images[app] = pulumi.Output.concat(repository.repository_url, ":", service.image_tag)
+            images[app] = repository.repository_url.apply(
+                lambda url, digest=container.image_digest: ImageReference(
+                    url, service.image_tag
+                ).pinned(digest)
+            )
             repository_arns.append(repository.arn)
             self.repository_urls[app] = repository.repository_url
+        self.images = images
         return images, repository_arns
 
     def _used_secrets(self, args: WebServiceArgs) -> list[SecretRef]:

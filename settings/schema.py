@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from foundation.app_contract import (
+    HONO,
     HONO_DEFAULT_PORT,
     HONO_HEALTH_PATH_DEFAULT,
+    NEXTJS,
     NEXTJS_DEFAULT_PORT,
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
@@ -28,6 +30,7 @@ from foundation.capacity import (
 )
 from foundation.engine_versions import cache_parameter_group_family
 from foundation.fargate import fargate_size_problem
+from foundation.images import DIGEST_PATTERN, moving_tag_word, parse_image_reference
 from foundation.usage import UsageAssumptions
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -85,7 +88,34 @@ class ContainerSettings(Section):
     """Listening port; 1024 or above, because the container runs as a non-root user."""
     health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")]
     image: str | None = None
-    """A full image URI that overrides the stack's ECR repository (e.g. a shared registry)."""
+    """A full image URI that overrides the stack's ECR repository (e.g. the shared release
+    repository): `registry/repository[:tag][@sha256:...]`."""
+    image_digest: Annotated[str, Field(pattern=rf"^{DIGEST_PATTERN}$")] | None = None
+    """`sha256:<64 hex>`: pull this exact image (from `image`'s repository or the stack's ECR
+    repository) instead of the tag. Prod requires a digest (docs/delivery.md, "Promotion")."""
+
+    @field_validator("image")
+    @classmethod
+    def _image_is_a_reference(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_image_reference(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_digest(self) -> ContainerSettings:
+        given = parse_image_reference(self.image).digest if self.image else None
+        if given and self.image_digest and given != self.image_digest:
+            raise ValueError(
+                f"image names digest {given} and imageDigest {self.image_digest}: set one"
+            )
+        return self
+
+    @property
+    def digest(self) -> str | None:
+        """The digest this container is pinned to, from either key."""
+        return self.image_digest or (
+            parse_image_reference(self.image).digest if self.image else None
+        )
 
 
 class ServiceSettings(Section):
@@ -456,6 +486,45 @@ def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
                 )
             )
     problems.extend(_usage_problems(settings))
+    if settings.is_prod:
+        problems += image_pinning_problems(settings.service)
+    return problems
+
+
+def image_pinning_problems(service: ServiceSettings) -> list[tuple[str, str]]:
+    """Prod runs only images pinned by digest (the ones staging verified), never a moving tag."""
+    problems: list[tuple[str, str]] = []
+    word = moving_tag_word(service.image_tag)
+    if word:
+        problems.append(
+            (
+                "service.imageTag",
+                f"'{service.image_tag}' is a moving tag ('{word}' names whatever was pushed "
+                "last); prod is refused moving tags: use the build's own tag",
+            )
+        )
+    for app in (NEXTJS, HONO):
+        container: ContainerSettings = getattr(service, app)
+        tag = parse_image_reference(container.image).tag if container.image else None
+        word = moving_tag_word(tag)
+        if word:
+            problems.append(
+                (
+                    f"service.{app}.image",
+                    f"'{container.image}' carries the moving tag '{tag}'; prod is refused moving "
+                    "tags: give the image as repository@sha256:<digest>",
+                )
+            )
+        elif container.digest is None:
+            problems.append(
+                (
+                    f"service.{app}.imageDigest",
+                    f"not set (image {container.image or 'from the stack ECR repository'}, "
+                    f"tag '{tag or service.image_tag}'); prod deploys by digest only, the one the "
+                    "staging deploy verified: set imageDigest to sha256:<64 hex digits> or give "
+                    "image as repository@sha256:<digest>",
+                )
+            )
     return problems
 
 

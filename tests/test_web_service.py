@@ -37,6 +37,7 @@ from components.web_service import (
     xray_name,
 )
 from foundation.app_contract import HONO, NEXTJS, OTEL
+from foundation.images import parse_image_reference
 from foundation.records import ResourceRecord, StackRun, is_secret_wrapper
 from settings import settings_from_config
 from settings.schema import Settings
@@ -160,6 +161,9 @@ def synthetic_program(settings: Settings) -> None:
     pulumi.export("taskDefinitionArn", web.task_definition_arn)
     pulumi.export("clusterName", web.cluster_name)
     pulumi.export("serviceName", web.service_name)
+
+
+OWN_REPOSITORY_APPS = ((NEXTJS, 3000, "/api/health"), (HONO, 8787, "/health"))
 
 
 def stack_settings(stack: str, **service_changes: object) -> tuple[Settings, dict[str, str]]:
@@ -366,6 +370,10 @@ def test_execution_role_pulls_only_this_stacks_images_and_writes_only_its_logs(
 ) -> None:
     statements = role_document(web_run, task_definition(web_run).inputs["executionRoleArn"])
     repositories = {r.outputs["arn"] for r in web_run.by_type("aws:ecr/repository:Repository")}
+    # Images from the shared release repository (stack files) are pulled from there.
+    repositories |= {
+        ecr_repository_arn(containers(web_run)[app]["image"]) for app in (NEXTJS, HONO)
+    } - {None}
     assert set(granted(statements, "ecr:BatchGetImage")) == repositories
     log_groups = {
         c["logConfiguration"]["options"]["awslogs-group"] for c in containers(web_run).values()
@@ -497,7 +505,16 @@ def test_cluster_has_enhanced_insights_and_logged_exec_only_where_exec_is_on(
     assert web_run.stack != "prod" or not exec_enabled(web_run)
 
 
-def test_image_repositories_scan_on_push_with_immutable_tags_and_expiry(web_run: StackRun) -> None:
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_image_repositories_scan_on_push_with_immutable_tags_and_expiry(stack: str) -> None:
+    # Without the shared release repository the stack builds its own repositories.
+    # (prod pins by digest: a tag is refused there unless a digest comes with it).
+    pin = {"imageDigest": "sha256:" + "a" * 64} if stack == "prod" else {}
+    own = {
+        app: {"port": port, "healthPath": path, **pin} for app, port, path in OWN_REPOSITORY_APPS
+    }
+    settings, config = stack_settings(stack, **own)
+    web_run = run_program(lambda: synthetic_program(settings), stack=stack, config=config)
     repositories = web_run.by_type("aws:ecr/repository:Repository")
     assert {r.inputs["name"].rsplit("/", 1)[1] for r in repositories} == {NEXTJS, HONO}
     policies = {
@@ -511,7 +528,7 @@ def test_image_repositories_scan_on_push_with_immutable_tags_and_expiry(web_run:
         assert repository.protect is (web_run.stack == "prod")
     images = {containers(web_run)[app]["image"] for app in (NEXTJS, HONO)}
     urls = {r.outputs["repositoryUrl"] for r in repositories}
-    assert {image.rsplit(":", 1)[0] for image in images} == urls
+    assert {parse_image_reference(image).repository for image in images} == urls
     assert containers(web_run)[OTEL]["image"].startswith("public.ecr.aws/aws-observability/")
 
 
@@ -529,7 +546,9 @@ def test_image_override_pulls_only_from_its_own_repository() -> None:
 def test_image_override_replaces_the_repository() -> None:
     image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/shared/hono:9.9.9"
     settings, config = stack_settings(
-        "staging", hono={"port": 8787, "healthPath": "/health", "image": image}
+        "staging",
+        nextjs={"port": 3000, "healthPath": "/api/health"},
+        hono={"port": 8787, "healthPath": "/health", "image": image},
     )
     run = run_program(lambda: synthetic_program(settings), stack="staging", config=config)
     assert containers(run)[HONO]["image"] == image
