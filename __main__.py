@@ -1,9 +1,9 @@
 """perfcheck: the ECS Performance Check App on production-grade AWS. Composition only:
 settings in, components, exports out.
 
-Order: network -> secrets -> database, cache -> load balancer -> CDN -> observability (its alarms
-must exist before the service that rolls back on them) -> web service -> the redeploy that
-follows each database password rotation.
+Order: network -> secrets -> database, cache -> internal load balancer -> CDN (VPC origin) ->
+observability (its alarms must exist before the service that rolls back on them) -> web service
+(deployment strategy from settings) -> the redeploy that follows each database password rotation.
 """
 
 import pulumi
@@ -120,7 +120,7 @@ load_balancer = LoadBalancer(
     {
         "name_prefix": settings.name_prefix,
         "vpc_id": network.vpc_id,
-        "public_subnet_ids": network.public_subnet_ids,
+        "private_subnet_ids": network.private_subnet_ids,
         "security_group_id": network.load_balancer_sg_id,
         "app_port": settings.service.nextjs.port,
         "health_path": settings.service.nextjs.health_path,
@@ -129,7 +129,6 @@ load_balancer = LoadBalancer(
         "deletion_protection": settings.is_prod,
         "log_retention_days": settings.service.log_retention_days,
         "protect": settings.protect,
-        "origin_verify_value": app_secrets.secrets.origin_verify_value,
     },
     opts=with_aws,
 )
@@ -140,7 +139,6 @@ cdn = Cdn(
         "name_prefix": settings.name_prefix,
         "settings": settings.cdn,
         "origin": load_balancer.origin,
-        "origin_verify_value": app_secrets.secrets.origin_verify_value,
         "log_retention_days": settings.cdn.log_retention_days,
         "protect": settings.protect,
     },

@@ -33,6 +33,7 @@ from components.contracts import (
     Distribution,
     LoadBalancerOrigin,
     SecretRef,
+    TrafficTarget,
 )
 from components.dashboard import CORE_WEB_VITALS, DashboardInputs, dashboard_body
 from components.naming import alarm_name, cluster_name, service_name
@@ -146,8 +147,16 @@ def synthetic_program(settings: Settings) -> Callable[[], None]:
             ),
             arn_suffix=out(f"app/{prefix}-alb/50dc6c495c0c9188"),
             listener_arn=out("arn:aws:elasticloadbalancing:listener/app/x/1/2"),
-            target_group_arn=out("arn:aws:elasticloadbalancing:targetgroup/x/1"),
-            target_group_arn_suffix=out(f"targetgroup/{prefix}-web/6d0ecf831eec9f09"),
+            primary=TrafficTarget(
+                arn=out("arn:aws:elasticloadbalancing:targetgroup/x/1"),
+                arn_suffix=out(f"targetgroup/{prefix}-web-blue/6d0ecf831eec9f09"),
+            ),
+            alternate=TrafficTarget(
+                arn=out("arn:aws:elasticloadbalancing:targetgroup/x/2"),
+                arn_suffix=out(f"targetgroup/{prefix}-web-green/7e1fdf942ffd0a1a"),
+            ),
+            production_rule_arn=out("arn:aws:elasticloadbalancing:listener-rule/app/x/1/2/3"),
+            infrastructure_role_arn=out("arn:aws:iam::123456789012:role/ecs-traffic"),
             origin_protocol_policy="http-only",
             origin_port=80,
         )
