@@ -23,6 +23,7 @@ deploy good.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, NotRequired, TypedDict
 
@@ -161,8 +162,9 @@ ECS_STRATEGY = {
     "canary": "CANARY",
     "linear": "LINEAR",
 }
-REQUESTS_PER_TASK_PERIOD = 60
-"""Seconds per datapoint of the request-count scaling metric (requests per task per minute)."""
+DEPLOY_WAIT_MARGIN_MINUTES = 30
+"""Beyond the configured bake times: pulling images, starting and health-checking a full set of
+tasks, draining the old ones (the provider's default wait is 20 minutes in all)."""
 
 
 def deployment_problems(service: ServiceSettings, rollback_alarm_names: list[str]) -> list[str]:
@@ -171,6 +173,24 @@ def deployment_problems(service: ServiceSettings, rollback_alarm_names: list[str
     if not rollback_alarm_names:
         problems.append("the web service needs at least one deploy-rollback alarm; got none")
     return problems
+
+
+def traffic_shift_minutes(service: ServiceSettings) -> int:
+    """Minutes a successful deploy spends shifting and baking once the new tasks are healthy."""
+    if service.deployment_strategy == "canary":
+        return service.canary_step[1] + service.bake_minutes
+    if service.deployment_strategy == "linear":
+        percent, minutes = service.linear_step
+        return math.ceil(100 / percent) * minutes + service.bake_minutes
+    if service.deployment_strategy == "blue-green":
+        return service.bake_minutes
+    return 0
+
+
+def deploy_timeout(service: ServiceSettings) -> str:
+    """How long `pulumi up` waits for the service (wait_for_steady_state) before giving up: a
+    canary that bakes 25 minutes must not be reported as a timeout after 20."""
+    return f"{traffic_shift_minutes(service) + DEPLOY_WAIT_MARGIN_MINUTES}m"
 
 
 def deployment_configuration(
@@ -706,6 +726,9 @@ class WebService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 ignore_changes=["desiredCount"],
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=deploy_timeout(service), update=deploy_timeout(service)
+                ),
                 depends_on=[args["rollback_alarms_owner"]]
                 if "rollback_alarms_owner" in args
                 else [],
