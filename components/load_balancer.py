@@ -7,6 +7,13 @@ its security group admits only CloudFront's origin-facing prefix list on the one
 (components/network.py). No shared-secret header: AWS's VPC-origin design replaces it
 (CloudFront developer guide, "Restrict access with VPC origins").
 
+Why the prefix list and not `CloudFront-VPCOrigins-Service-SG`: CloudFront creates that group
+itself, through its service-linked role (AWSCloudFrontVPCOriginServiceRolePolicy:
+ec2:CreateSecurityGroup tagged aws.cloudfront.vpcorigin), when the VPC's first VPC origin is
+created; it does not exist when the first `pulumi up` plans this ALB's rules, and a lookup of
+it would fail that preview. Narrowing the rule to that group later is a two-step change (add a
+rule referencing it, verify traffic, then drop the prefix-list rule).
+
 With a certificate (`service.certificateArn`) the one listener is HTTPS on 443 (TLS 1.3
 policy). **Without one it is HTTP on 80**: the hop from CloudFront's VPC-origin interfaces to
 the ALB stays inside AWS's network and the VPC, like the ALB-to-task hop after it; viewers still
