@@ -20,7 +20,7 @@ from components.observability import Observability
 from components.rotation_redeploy import RotationRedeploy
 from components.secrets import AppSecretsComponent
 from components.tagging import apply_cost_tags
-from components.web_service import WebService
+from components.web_service import WebService, deployment_summary
 from settings import SettingsError, load_settings
 
 try:
@@ -230,6 +230,7 @@ pulumi.export("taskRoleArn", web.task_role_arn)
 pulumi.export("repositoryUrls", web.repository_urls)
 pulumi.export("logGroupNames", web.log_group_names)
 pulumi.export("rollbackAlarmNames", observability.rollback_alarm_names)
+pulumi.export("deployment", deployment_summary(settings.service))
 pulumi.export("alarmTopicArn", observability.alarm_topic_arn)
 pulumi.export("dashboardName", observability.dashboard_name)
 pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)

@@ -193,6 +193,24 @@ def deploy_timeout(service: ServiceSettings) -> str:
     return f"{traffic_shift_minutes(service) + DEPLOY_WAIT_MARGIN_MINUTES}m"
 
 
+def deployment_summary(service: ServiceSettings) -> dict[str, object]:
+    """What a deploy does, for the stack outputs (the preview prints it)."""
+    summary: dict[str, object] = {
+        "strategy": ECS_STRATEGY[service.deployment_strategy],
+        "circuitBreakerRollback": True,
+        "alarmRollback": True,
+    }
+    if service.deployment_strategy == "canary":
+        percent, minutes = service.canary_step
+        summary["canary"] = f"{percent:g} % for {minutes} min, then 100 %"
+    elif service.deployment_strategy == "linear":
+        percent, minutes = service.linear_step
+        summary["linear"] = f"{percent:g} % every {minutes} min"
+    if service.shifts_traffic:
+        summary["bakeTimeMinutes"] = service.bake_minutes
+    return summary
+
+
 def deployment_configuration(
     service: ServiceSettings,
 ) -> aws.ecs.ServiceDeploymentConfigurationArgs:

@@ -142,6 +142,10 @@ def test_service_deploys_with_the_configured_strategy_and_bake_times(strategy: s
 
 def test_every_strategy_rolls_back_on_alarms_and_the_circuit_breaker(strategy: str) -> None:
     run = strategy_run(strategy)
+    summary = run.outputs["deployment"]
+    assert summary["strategy"] == STRATEGIES[strategy][0]
+    assert summary["circuitBreakerRollback"] is True and summary["alarmRollback"] is True
+    assert ("bakeTimeMinutes" in summary) is (strategy != "rolling")
     service = run.one(SERVICE).inputs
     assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert service["alarms"]["enable"] is True and service["alarms"]["rollback"] is True
