@@ -1001,7 +1001,8 @@ def test_dashboard_body_is_json_with_grid_positions():
     catalog = alarm_catalog(AlarmSettings.model_validate({}), scope(cdn=False))
     refs = {
         "load_balancer": "app/x/1",
-        "target_group": "targetgroup/x/2",
+        "target_group": "targetgroup/x-blue/2",
+        "alternate_target_group": "targetgroup/x-green/3",
         "cluster": "c",
         "service": "s",
         "db_instance": "db",
@@ -1027,6 +1028,9 @@ def test_dashboard_body_is_json_with_grid_positions():
     rows = [r for w in body["widgets"] for r in w["properties"]["metrics"]]
     assert ["AWS/ElastiCache", "CacheHits", "CacheClusterId", "rg-002"] in [r[:4] for r in rows]
     assert ["AWS/RDS", "ClientConnections", "ProxyName", "proxy"] in [r[:4] for r in rows]
+    # Deploys move live tasks between the two target groups: both are drawn.
+    groups = {r[3] for r in rows if r[:2] == ["AWS/ApplicationELB", "HealthyHostCount"]}
+    assert groups == {"targetgroup/x-blue/2", "targetgroup/x-green/3"}
 
 
 def test_budget_amount_and_subscriber_limit():
