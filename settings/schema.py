@@ -49,6 +49,19 @@ IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 DEPLOY_MAXIMUM_PERCENT = 200
 DEPLOY_MINIMUM_HEALTHY_PERCENT = 100
 
+DeploymentStrategy = Literal["rolling", "blue-green", "canary", "linear"]
+"""ECS native deployment strategies (deployment_configuration.strategy ROLLING, BLUE_GREEN,
+CANARY, LINEAR). All but rolling shift traffic between two target groups through the ALB's
+production listener rule, wait the bake time, and roll back on an alarm."""
+TRAFFIC_SHIFTING: tuple[DeploymentStrategy, ...] = ("blue-green", "canary", "linear")
+# ECS ranges (CreateService DeploymentConfiguration; pulumi-aws 7 ecs.Service docs):
+# bakeTimeInMinutes, canaryBakeTimeInMinutes and stepBakeTimeInMinutes 0-1440;
+# canaryPercent 0.1-100.0; linear stepPercent 3.0-100.0.
+BAKE_MINUTES_MAX = 1440
+DEFAULT_BAKE_MINUTES = 10
+DEFAULT_CANARY_PERCENT = 10.0
+DEFAULT_LINEAR_STEP_PERCENT = 25.0
+
 
 class Section(BaseModel):
     """A config section: camelCase keys, unknown keys rejected, values immutable, JSON types."""
@@ -147,8 +160,20 @@ class ServiceSettings(Section):
     log_retention_days: RetentionDays
     container_auth: bool = False
     """Give both app containers a shared token from Secrets Manager for calls between them."""
-    deployment_strategy: Literal["rolling", "blue-green"] = "rolling"
-    bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    deployment_strategy: DeploymentStrategy = "rolling"
+    """rolling (tasks replaced in place), or a traffic-shifting ECS deployment: blue-green (all
+    at once), canary (canaryPercent first, then the rest) or linear (stepPercent per step)."""
+    bake_time_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    """Traffic-shifting strategies: minutes the old tasks stay ready after all traffic moved
+    (alarms can still roll back); default 10. Not used by rolling (refused there)."""
+    canary_percent: Annotated[float, Field(ge=0.1, le=100)] | None = None
+    """canary: share of traffic the new tasks take first; default 10."""
+    canary_bake_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    """canary: minutes at canaryPercent before the rest moves; default bakeTimeMinutes."""
+    linear_step_percent: Annotated[float, Field(ge=3, le=100)] | None = None
+    """linear: share of traffic moved per step; default 25."""
+    linear_step_bake_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    """linear: minutes between steps; default bakeTimeMinutes."""
     exec_enabled: bool = False
     """ECS Exec (shell into tasks); off in prod."""
     certificate_arn: Annotated[str, Field(pattern=ACM_ARN_PATTERN)] | None = None
@@ -169,6 +194,59 @@ class ServiceSettings(Section):
         if self.nextjs.port == self.hono.port:
             raise ValueError("nextjs.port and hono.port must differ (one task, one network)")
         return self
+
+    @model_validator(mode="after")
+    def _deployment_settings_fit_the_strategy(self) -> ServiceSettings:
+        strategy = self.deployment_strategy
+        used_by = {
+            "bakeTimeMinutes": (self.bake_time_minutes, TRAFFIC_SHIFTING),
+            "canaryPercent": (self.canary_percent, ("canary",)),
+            "canaryBakeMinutes": (self.canary_bake_minutes, ("canary",)),
+            "linearStepPercent": (self.linear_step_percent, ("linear",)),
+            "linearStepBakeMinutes": (self.linear_step_bake_minutes, ("linear",)),
+        }
+        wrong = [
+            f"{key} ({value}) is used only with deploymentStrategy "
+            + " or ".join(f"'{s}'" for s in strategies)
+            for key, (value, strategies) in used_by.items()
+            if value is not None and strategy not in strategies
+        ]
+        if wrong:
+            raise ValueError(f"deploymentStrategy is '{strategy}': " + "; ".join(wrong))
+        return self
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """The deploy moves traffic between two target groups (blue-green, canary, linear)."""
+        return self.deployment_strategy in TRAFFIC_SHIFTING
+
+    @property
+    def bake_minutes(self) -> int:
+        return DEFAULT_BAKE_MINUTES if self.bake_time_minutes is None else self.bake_time_minutes
+
+    @property
+    def canary_step(self) -> tuple[float, int]:
+        """(percent, minutes) of the canary step."""
+        percent = DEFAULT_CANARY_PERCENT if self.canary_percent is None else self.canary_percent
+        minutes = (
+            self.bake_minutes if self.canary_bake_minutes is None else self.canary_bake_minutes
+        )
+        return percent, minutes
+
+    @property
+    def linear_step(self) -> tuple[float, int]:
+        """(percent, minutes) of each linear step."""
+        percent = (
+            DEFAULT_LINEAR_STEP_PERCENT
+            if self.linear_step_percent is None
+            else self.linear_step_percent
+        )
+        minutes = (
+            self.bake_minutes
+            if self.linear_step_bake_minutes is None
+            else self.linear_step_bake_minutes
+        )
+        return percent, minutes
 
 
 class DatabaseSettings(Section):
