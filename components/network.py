@@ -22,9 +22,6 @@ from components.encryption import ServiceGrant, create_kms_key
 from components.trust import service_trust_policy
 from foundation.endpoints import HTTPS_PORT, INTERFACE_SERVICES
 
-PROXY_ENDPOINTS = ("secretsmanager", "kms")
-"""What RDS Proxy calls from its own subnets when an auth entry reads a Secrets Manager secret."""
-
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 
 
@@ -370,12 +367,12 @@ class Network(pulumi.ComponentResource):
         self.endpoint_subnet_count = args["availability_zones"] if args["nat_per_az"] else 1
         count = self.endpoint_subnet_count
         subnet_ids = vpc.isolated_subnet_ids.apply(lambda ids: list(ids)[:count])
+        # RDS Proxy is not a caller: with end-to-end IAM authentication it reads no secret
+        # (components/database.py). A proxy given a Secrets Manager auth entry would need the
+        # secretsmanager and kms endpoints to admit it: deploycheck reachability says so.
         callers: dict[str, list[tuple[str, pulumi.Output[str]]]] = {
             service: [("service", self.service_sg_id)] for service in INTERFACE_SERVICES
         }
-        if self.database_proxy_sg_id is not None:
-            for service in PROXY_ENDPOINTS:
-                callers[service].append(("db-proxy", self.database_proxy_sg_id))
 
         self.endpoint_sg_ids = {}
         for service, groups in callers.items():
