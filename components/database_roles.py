@@ -81,6 +81,9 @@ def owner_bootstrap_sql(database: str) -> str:
         "  END IF;\n"
         "END $$;\n"
         f"GRANT {IAM_ROLE} TO {owner} WITH ADMIN OPTION;\n"
+        # ALTER ... OWNER TO needs membership in the new owner (PostgreSQL 16+ no longer grants
+        # it to the role's creator implicitly).
+        f"GRANT {owner} TO CURRENT_USER;\n"
         f"ALTER DATABASE {db} OWNER TO {owner};\n"
         f"ALTER SCHEMA {schema} OWNER TO {owner};\n"
     )

@@ -113,3 +113,8 @@ def test_only_the_owner_and_the_app_roles_are_ever_connected_as(
     users = {resource.rsplit("/", 1)[-1] for resource in connects}
     assert users == {APP_ROLE, OWNER_ROLE}
     assert any(resource.endswith(f"/{role}") for resource in connects)
+
+
+def test_the_first_deploy_runbook_carries_the_bootstrap_sql_verbatim() -> None:
+    runbook = (ROOT / "docs" / "runbooks" / "data-tier-first-deploy.md").read_text()
+    assert f"```sql\n{owner_bootstrap_sql('perfcheck')}```" in runbook
