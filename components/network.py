@@ -282,7 +282,7 @@ class Network(pulumi.ComponentResource):
             "service-to-https",
             service,
             443,
-            "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, X-Ray) through NAT",
+            "HTTPS: AWS APIs through their VPC endpoints; CloudFront and ECR Public through NAT",
             cidr_ipv4="0.0.0.0/0",
         )
         egress(

@@ -46,6 +46,10 @@ NO_PATH_ID = describe(
     "reachability-no-path",
     "a proxy, task or VPC function has a route (NAT) or an endpoint to every AWS API it calls",
 )
+PRIVATE_DNS_ID = describe(
+    "vpc-endpoint-private-dns",
+    "an interface endpoint with private DNS is in a VPC with DNS support and DNS hostnames on",
+)
 ENDPOINT_SG_ID = describe(
     "reachability-endpoint-sg",
     "the interface endpoint a caller resolves to admits the caller's security group on 443, and "
@@ -57,6 +61,7 @@ TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 PROXY = "aws:rds/proxy:Proxy"
 FUNCTION = "aws:lambda/function:Function"
 AWSX_VPC = "awsx:ec2:Vpc"
+PLAIN_VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
@@ -590,6 +595,42 @@ def _judge(
             f"Fix: {alternative}.",
         )
         return
+
+
+def _vpc_dns(index: StackIndex, vpc_id: str) -> dict[str, Any] | None:
+    """The DNS attributes of the VPC with this id (awsx or plain), as given."""
+    for record in index.of_type(AWSX_VPC, PLAIN_VPC):
+        own = record.outputs.get("vpcId") if record.type == AWSX_VPC else record.outputs.get("id")
+        if own == vpc_id:
+            inputs = index.inputs(record)
+            return {
+                "enableDnsSupport": inputs.get("enableDnsSupport", True),
+                # awsx turns hostnames on by default; a plain aws.ec2.Vpc leaves them off.
+                "enableDnsHostnames": inputs.get("enableDnsHostnames", record.type == AWSX_VPC),
+            }
+    return None
+
+
+@checks(ENDPOINT)
+def check_private_dns(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    """EC2 refuses private DNS on an endpoint unless the VPC resolves DNS and has hostnames."""
+    inputs = index.inputs(record)
+    vpc_id = _text(inputs.get("vpcId"))
+    if inputs.get("privateDnsEnabled") is not True or vpc_id is None:
+        return
+    dns = _vpc_dns(index, vpc_id)
+    if dns is None:
+        return
+    off = [key for key, value in dns.items() if value is False]
+    if off:
+        yield finding(
+            PRIVATE_DNS_ID,
+            record,
+            "privateDnsEnabled",
+            f"InvalidParameter: Enabling private DNS requires both enableDnsSupport and "
+            f"enableDnsHostnames VPC attributes set to true for {vpc_id} ({', '.join(off)} off).",
+            "Turn on enableDnsSupport and enableDnsHostnames on the VPC.",
+        )
 
 
 @checks(SERVICE, PROXY, FUNCTION)

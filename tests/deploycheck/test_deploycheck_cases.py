@@ -132,6 +132,14 @@ CASES = [
         _network_then("kms-from-proxy"),
         says="do not admit",
     ),
+    Case(
+        "private-dns-endpoint-in-a-vpc-without-dns-hostnames",
+        "vpc-endpoint-private-dns",
+        "endpoint-kms",
+        "privateDnsEnabled",
+        lambda b: (_network_then()(b), b.set("vpc", enableDnsHostnames=False)),
+        says="enableDnsHostnames off",
+    ),
     # --- EC2 descriptions and KMS grants -------------------------------------------------
     Case(
         "sg-description-apostrophe",
