@@ -428,31 +428,50 @@ class Network(pulumi.ComponentResource):
             route_table_ids=vpc.route_tables.apply(
                 lambda tables: pulumi.Output.all(*[table.id for table in tables or []])
             ),
-            policy=_same_account_endpoint_policy(),
+            policy=_s3_endpoint_policy(region),
             tags={"Name": f"{prefix}-s3"},
             opts=pulumi.ResourceOptions(parent=self),
         )
 
 
+def _this_account_statement() -> aws.iam.GetPolicyDocumentStatementArgs:
+    account = aws.get_caller_identity_output().account_id
+    return aws.iam.GetPolicyDocumentStatementArgs(
+        sid="OnlyThisAccount",
+        principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])],
+        actions=["*"],
+        resources=["*"],
+        conditions=[
+            aws.iam.GetPolicyDocumentStatementConditionArgs(
+                test="StringEquals", variable="aws:PrincipalAccount", values=[account]
+            )
+        ],
+    )
+
+
 def _same_account_endpoint_policy() -> pulumi.Output[str]:
     """Endpoint policy: only principals of this account may use the endpoint (a stolen foreign
-    credential cannot exfiltrate through it). S3 gets the same rule: ECR's layer bucket is
-    AWS-owned but the caller is still this account's role."""
-    account = aws.get_caller_identity_output().account_id
+    credential cannot exfiltrate through it)."""
+    return aws.iam.get_policy_document_output(statements=[_this_account_statement()]).json
+
+
+def _s3_endpoint_policy(region: pulumi.Output[str]) -> pulumi.Output[str]:
+    """This account's principals, plus reading ECR's image layers: the layer download URLs
+    ECR hands out point at its AWS-owned bucket and are not signed by this account, so the
+    same-account rule alone would break every image pull (ECR user guide, "Minimum Amazon S3
+    bucket permissions for Amazon ECR")."""
     return aws.iam.get_policy_document_output(
         statements=[
+            _this_account_statement(),
             aws.iam.GetPolicyDocumentStatementArgs(
-                sid="OnlyThisAccount",
+                sid="EcrImageLayers",
                 principals=[
                     aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])
                 ],
-                actions=["*"],
-                resources=["*"],
-                conditions=[
-                    aws.iam.GetPolicyDocumentStatementConditionArgs(
-                        test="StringEquals", variable="aws:PrincipalAccount", values=[account]
-                    )
+                actions=["s3:GetObject"],
+                resources=[
+                    pulumi.Output.concat("arn:aws:s3:::prod-", region, "-starport-layer-bucket/*")
                 ],
-            )
+            ),
         ]
     ).json

@@ -171,7 +171,7 @@ class ProxySettings(Section):
 
 
 class DatabaseSettings(Section):
-    engine_version: Annotated[str, Field(pattern=r"^1[4-8](\.\d{1,2})?$")]
+    engine_version: str
     """PostgreSQL version, major (e.g. 17) or major.minor (e.g. 17.6), one RDS offers
     (foundation/offered_engine_versions.json)."""
     instance_class: str
@@ -248,7 +248,7 @@ class DatabaseSettings(Section):
 
 class CacheSettings(Section):
     engine: Literal["valkey", "redis"] = "valkey"
-    engine_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = "8.0"
+    engine_version: str = "8.0"
     """major.minor, one ElastiCache offers for the engine. Automatic minor upgrades are off, so
     the version AWS runs is always this one (no drift that a later `up` would try to undo); a
     minor upgrade is a change of this setting."""

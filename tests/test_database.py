@@ -456,3 +456,15 @@ def test_both_stacks_name_offered_engine_versions() -> None:
         settings = settings_of(stack)
         assert offered_version_problem("postgres", settings.database.engine_version) is None
         assert offered_version_problem(settings.cache.engine, settings.cache.engine_version) is None
+
+
+@pytest.mark.parametrize("version", ["19.1", "13.4", "17.x", "latest"])
+def test_a_malformed_or_retired_version_also_names_the_known_ones(version: str) -> None:
+    config, _ = stack_config("prod")
+    database = json.loads(config["perfcheck:database"])
+    config["perfcheck:database"] = json.dumps({**database, "engineVersion": version})
+    with pytest.raises(SettingsError) as caught:
+        settings_from_config("perfcheck", "prod", config)
+    (line,) = caught.value.problems
+    assert line.startswith(f"perfcheck:database.engineVersion: got '{version}'; postgres")
+    assert "known: 14.18" in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pytest
 
@@ -152,6 +153,12 @@ def test_every_interface_endpoint_uses_private_dns_and_admits_only_its_callers_o
         assert callers["proxy"].outputs["id"] not in admitted
     gateway = [e for e in endpoints if e.wire_inputs["vpcEndpointType"] == "Gateway"]
     assert [e.wire_inputs["serviceName"].rsplit(".", 1)[-1] for e in gateway] == ["s3"]
+    # S3 also lets ECR's layer downloads through (their URLs are not signed by this account).
+    s3_policy = {s["Sid"]: s for s in json.loads(gateway[0].wire_inputs["policy"])["Statement"]}
+    assert s3_policy["EcrImageLayers"]["Resource"] == (
+        "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"
+    )
+    assert s3_policy["EcrImageLayers"]["Action"] == "s3:GetObject"
 
 
 def test_both_stacks_have_a_checked_path_for_every_caller(each_stack: StackRun) -> None:
