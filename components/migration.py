@@ -32,7 +32,7 @@ CONTAINER_NAME = "migrate"
 ROLES_CONTAINER_NAME = "roles"
 TOKEN_CONTAINER_NAME = "iam-token"
 TOKEN_FILE = "/tmp/rds-token"
-AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.49"
+AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.26"
 """AWS's own CLI image (Amazon Linux, has sh): signs the RDS IAM token locally, no API call."""
 TOKEN_REFRESH_SECONDS = 300
 """Well inside the 15 minutes an RDS IAM token may open connections for."""
