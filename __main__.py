@@ -106,7 +106,7 @@ database_task_args = {
     "log_key_arn": database.key_arn,
 }
 # The app role and its grants, applied by an operator-started task as the owner role
-# (docs/runbooks/database-roles.md).
+# (docs/runbooks/data-tier-first-deploy.md).
 database_roles = DatabaseRoles("database-roles", database_task_args, opts=with_aws)  # type: ignore[arg-type]
 pulumi.export("databaseRolesTaskDefinitionArn", database_roles.task_definition_arn)
 pulumi.export("databaseRolesSecurityGroupId", database_roles.security_group_id)

@@ -90,7 +90,7 @@ def owner_bootstrap_sql(database: str) -> str:
 
 
 def grants_report_sql() -> str:
-    """What an operator runs to verify the grants (docs/runbooks/database-roles.md)."""
+    """What an operator runs to verify the grants (docs/runbooks/data-tier-first-deploy.md)."""
     return (
         "SELECT grantee, table_schema, privilege_type, count(*) AS tables "
         "FROM information_schema.role_table_grants "
