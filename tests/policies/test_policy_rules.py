@@ -1377,6 +1377,8 @@ def test_compliant_stack_has_no_findings(stack: str) -> None:
 
 def test_every_rule_has_a_noncompliant_and_a_compliant_case() -> None:
     policies = {p.name for pack in ("guardrails", "cost") for p in load_pack(pack).policies}
+    # The exemption audits need an exemption in the config: test_policy_exemptions covers them.
+    policies -= {"guardrails-exemptions-current", "cost-exemptions-current"}
     assert {case.policy for case in NONCOMPLIANT} == policies
     # the compliant stack exercises every rule: each judges at least one resource in it
     judged = set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from perfcheck_policykit.exemptions import exemptions_current_rule
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import sizing, spend, storage, tagging
@@ -29,4 +30,5 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *sizing.RULES,
     *storage.RULES,
     *spend.RULES,
+    exemptions_current_rule("cost"),
 )

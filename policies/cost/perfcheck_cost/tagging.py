@@ -18,6 +18,7 @@ from pulumi_policy import Severity
 
 from .taggable_types import TAGGABLE_TYPES
 
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 REQUIRED_KEYS = ("Project", "Environment", "Owner", "CostCenter", "ManagedBy")
 
 
@@ -49,8 +50,10 @@ def provider_default_tags(ctx: ResourceContext) -> Mapping[str, Any] | Any:
 def _check_tags(ctx: ResourceContext) -> None:
     required = config_list(ctx.config, "requiredKeys")
     environment_key = ctx.config.get("environmentKey", "Environment")
-    own = ctx.get("tags")
-    defaults = provider_default_tags(ctx)
+    own = values.tag_map(ctx.get("tags"))
+    # The AWS provider applies default_tags to every taggable resource except Auto Scaling
+    # groups, which take their tags as a list of blocks (key, value, propagateAtLaunch).
+    defaults = {} if ctx.type == AUTOSCALING_GROUP else provider_default_tags(ctx)
     if own is values.UNKNOWN and defaults is values.UNKNOWN:
         ctx.unknown("tags")
         return

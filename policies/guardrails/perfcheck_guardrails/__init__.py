@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from perfcheck_policykit.exemptions import exemptions_current_rule
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
@@ -40,4 +41,5 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *ecs_services.RULES,
     *data_safety.RULES,
     *network.RULES,
+    exemptions_current_rule("guardrails"),
 )

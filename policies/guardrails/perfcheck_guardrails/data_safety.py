@@ -17,7 +17,7 @@ from .elasticache_clusters import MEMCACHED, standalone_engine
 
 def _is_aurora_instance(ctx: ResourceContext) -> bool:
     engine = ctx.get("engine")
-    return isinstance(engine, str) and engine.startswith("aurora")
+    return isinstance(engine, str) and engine.strip().lower().startswith("aurora")
 
 
 def _check_public(ctx: ResourceContext) -> None:

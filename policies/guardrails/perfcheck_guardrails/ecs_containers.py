@@ -48,13 +48,14 @@ def _field(ctx: ResourceContext, container: Mapping[str, Any], label: str, key: 
     return value
 
 
-_NUMERIC_ID = re.compile(r"[0-9]+")
+_NUMERIC_ID = re.compile(r"[+-]?[0-9]+")
 
 
 def is_root_user(user: str) -> bool:
     """Whether a container `user` ("user", "uid", "user:group", "uid:gid", ...) runs as root.
 
-    A numeric uid is compared as a number ("00" is uid 0). Only the user part decides: a non-root
+    A numeric uid is read as the container runtime reads it (Go's strconv.Atoi: a sign is allowed,
+    so "00", "+0" and "-0" are all uid 0). Only the user part decides: a non-root
     uid with gid 0 has no root privileges (see the rule's description).
     """
     name = user.split(":", 1)[0].strip()
@@ -182,7 +183,7 @@ def _check_depends_on(ctx: ResourceContext, containers: Sequence[Mapping[str, An
             if condition is values.UNKNOWN or target is values.UNKNOWN:
                 ctx.unknown(f"{label}.dependsOn")
                 continue
-            if condition != "HEALTHY":
+            if values.enum(condition) != "HEALTHY":
                 continue
             other = by_name.get(target)
             if other is None:

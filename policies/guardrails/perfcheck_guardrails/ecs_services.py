@@ -39,7 +39,7 @@ def _check_circuit_breaker(ctx: ResourceContext) -> None:
     if controller is values.UNKNOWN:
         ctx.unknown("deploymentController.type")
         return
-    if controller not in (None, "ECS"):
+    if values.enum(controller) not in (None, "ECS"):
         return  # CODE_DEPLOY and EXTERNAL deployments roll back through their own controller
     for field in ("enable", "rollback"):
         value = ctx.get("deploymentCircuitBreaker", field)
@@ -75,11 +75,11 @@ def _check_container_insights(ctx: ResourceContext) -> None:
         ctx.unknown("settings")
         return
     for setting in settings:
-        if values.get(setting, "name") == "containerInsights":
+        if values.get(setting, "name") == "containerInsights":  # AWS: exact name
             value = values.get(setting, "value")
             if value is values.UNKNOWN:
                 ctx.unknown("settings[containerInsights].value")
-            elif value not in ("enabled", "enhanced"):
+            elif values.lower(value) not in ("enabled", "enhanced"):
                 ctx.violation(
                     "settings[containerInsights]", values.show(value), "'enhanced' or 'enabled'"
                 )

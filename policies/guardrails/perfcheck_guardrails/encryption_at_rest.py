@@ -29,7 +29,7 @@ CMK_OPTION = {
 
 def _is_aurora(ctx: ResourceContext) -> bool:
     engine = ctx.get("engine")
-    return isinstance(engine, str) and engine.startswith("aurora")
+    return isinstance(engine, str) and engine.strip().lower().startswith("aurora")
 
 
 def _check_rds_storage(ctx: ResourceContext) -> None:
@@ -196,7 +196,9 @@ def _check_s3_encryption(ctx: StackContext) -> None:
         for algorithm in algorithms:
             if algorithm is values.UNKNOWN:
                 ctx.unknown(bucket, "rules.applyServerSideEncryptionByDefault.sseAlgorithm")
-            elif algorithm not in allowed:
+            elif algorithm not in allowed and str(algorithm).lower() not in {
+                a.lower() for a in allowed
+            }:
                 ctx.violation(
                     bucket,
                     "sseAlgorithm",

@@ -41,6 +41,7 @@ def _major(version: Any) -> int | None:
 
 
 def _tls_parameter(engine: str) -> str | None:
+    engine = engine.strip().lower()
     if engine in ("postgres", "aurora-postgresql") or engine.startswith("sqlserver"):
         return _FORCE_SSL
     if engine in ("mysql", "mariadb", "aurora-mysql"):
@@ -53,7 +54,7 @@ def _default_forces_tls(engine: str, family_or_version: Any) -> bool:
 
     RDS for PostgreSQL 15 and later default rds.force_ssl to 1; every other engine defaults off.
     """
-    if engine != "postgres":
+    if engine.strip().lower() != "postgres":
         return False
     major = _major(family_or_version)
     return major is None or major >= 15  # no version: RDS picks its current default (>= 15)
@@ -137,7 +138,7 @@ def _check_rds_force_ssl(ctx: StackContext) -> None:
         if engine is values.UNKNOWN:
             ctx.unknown(instance, "engine")
             continue
-        if not isinstance(engine, str) or engine.startswith("aurora"):
+        if not isinstance(engine, str) or engine.strip().lower().startswith("aurora"):
             continue  # Aurora instances take TLS settings from the cluster parameter group
         _judge_group_reference(ctx, instance, engine, "parameterGroupName", [T.RDS_PARAMETER_GROUP])
     for cluster in ctx.index.of_type(T.RDS_CLUSTER):
@@ -194,7 +195,7 @@ def _require_transit_encryption(ctx: ResourceContext) -> None:
     mode = ctx.get("transitEncryptionMode")
     if mode is values.UNKNOWN:
         ctx.unknown("transitEncryptionMode")
-    elif mode is not None and mode != "required":
+    elif mode is not None and values.lower(mode) != "required":
         ctx.violation(
             "transitEncryptionMode",
             values.show(mode),
@@ -280,7 +281,7 @@ def _check_cloudfront_viewer_https(ctx: ResourceContext) -> None:
         policy = values.get(behavior, "viewerProtocolPolicy")
         if policy is values.UNKNOWN:
             ctx.unknown(f"{label}.viewerProtocolPolicy")
-        elif policy not in _HTTPS_VIEWER:
+        elif values.lower(policy) not in _HTTPS_VIEWER:
             ctx.violation(
                 f"{label}.viewerProtocolPolicy",
                 values.show(policy),
@@ -374,7 +375,7 @@ def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
         policy = values.get(custom, "originProtocolPolicy")
         if policy is values.UNKNOWN:
             ctx.unknown(f"{label}.customOriginConfig.originProtocolPolicy")
-        elif policy != "https-only":
+        elif values.lower(policy) != "https-only":
             ctx.violation(
                 f"{label}.customOriginConfig.originProtocolPolicy",
                 values.show(policy),
@@ -431,8 +432,9 @@ def _action_kinds(actions: Any) -> tuple[list[str], str | None]:
         kind = values.get(action, "type")
         if kind is values.UNKNOWN:
             return [], "type"
+        kind = values.lower(kind)
         if kind == "redirect":
-            target = values.get(action, "redirect", "protocol")
+            target = values.enum(values.get(action, "redirect", "protocol"))
             if target is values.UNKNOWN:
                 return [], "redirect.protocol"
             kind = (
@@ -447,7 +449,7 @@ def _check_http_listener_redirect(ctx: ResourceContext) -> None:
     if protocol is values.UNKNOWN:
         ctx.unknown("protocol")
         return
-    if protocol != "HTTP":
+    if values.listener_protocol(protocol) != "HTTP":
         return
     actions = ctx.items("defaultActions")
     if actions is values.UNKNOWN:
@@ -487,7 +489,9 @@ def _check_http_listener_rules(ctx: StackContext) -> None:
         if listeners is None:
             ctx.unknown(rule, "listenerArn")
             continue
-        protocols = [ctx.get(listener, "protocol") for listener in listeners]
+        protocols = [
+            values.listener_protocol(ctx.get(listener, "protocol")) for listener in listeners
+        ]
         if values.UNKNOWN in protocols:
             ctx.unknown(rule, "the listener's protocol")
             continue
@@ -545,7 +549,7 @@ def _check_https_listener_policy(ctx: ResourceContext) -> None:
     if protocol is values.UNKNOWN:
         ctx.unknown("protocol")
         return
-    if protocol not in ("HTTPS", "TLS"):
+    if values.listener_protocol(protocol) not in ("HTTPS", "TLS"):
         return
     allowed = set(config_list(ctx.config, "allowedSslPolicies"))
     require_in(ctx, "sslPolicy", allowed, missing="not set (AWS default ELBSecurityPolicy-2016-08)")

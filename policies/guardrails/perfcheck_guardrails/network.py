@@ -145,7 +145,7 @@ def _check_public_ingress(ctx: StackContext) -> None:
         if kind is values.UNKNOWN:
             ctx.unknown(rule, "type")
             continue
-        if kind != "ingress":
+        if values.lower(kind) != "ingress":
             continue
         cidrs = _public_cidrs(rule.props, "cidrBlocks", "ipv6CidrBlocks")
         if cidrs is None:

@@ -48,7 +48,16 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .rules import NOTE_SINK, STACK_INDEX, STACK_NAME, StackIndex
+from . import exemptions
+from .rules import (
+    EXEMPTION_LEDGER,
+    NOTE_SINK,
+    STACK_INDEX,
+    STACK_NAME,
+    ExemptionLedger,
+    StackIndex,
+    parse_exemptions,
+)
 from .wire import to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
@@ -147,6 +156,7 @@ class PackServicer(_BASE):
         self._stack_tags: Mapping[str, str] = {}
         self._runtime_configured = False
         self._providers: dict[tuple[str, bytes], Any] = {}
+        self._ledger = ExemptionLedger()
         by_type: dict[str, list[ResourceValidationPolicy]] = {}
         self._any_type: list[ResourceValidationPolicy] = []
         self._stack_policies: list[StackValidationPolicy] = []
@@ -269,6 +279,7 @@ class PackServicer(_BASE):
         opts = self._get_resource_options(request)
         provider = self._get_provider_resource(request)
         stack_token = STACK_NAME.set(self._stack_name)
+        ledger_token = EXEMPTION_LEDGER.set(self._ledger)
         try:
             for policy, level in active:
                 if not policy.has_validation():
@@ -308,7 +319,30 @@ class PackServicer(_BASE):
                     NOTE_SINK.reset(sink_token)
         finally:
             STACK_NAME.reset(stack_token)
+            EXEMPTION_LEDGER.reset(ledger_token)
         return response
+
+    def _exemption_audits(
+        self, resources: Sequence[PolicyResource]
+    ) -> list[exemptions.ExemptionAudit]:
+        """Each configured exemption of an enabled rule: what it matched and what it covered."""
+        audits = []
+        for policy in self._policies:
+            if isinstance(policy, exemptions.ExemptionsCurrentRule):
+                continue
+            if self._get_enforcement_level(policy) == EnforcementLevel.DISABLED:
+                continue
+            for exemption in parse_exemptions(self._get_policy_config(policy.name) or {}):
+                matched = tuple(
+                    r.urn
+                    for r in resources
+                    if exemption.matches(
+                        r.urn, r.name, r.resource_type, r.parent.urn if r.parent else None
+                    )
+                )
+                covered = tuple(sorted(self._ledger.covered_by(policy.name, exemption)))
+                audits.append(exemptions.ExemptionAudit(policy.name, exemption, matched, covered))
+        return audits
 
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
@@ -332,8 +366,14 @@ class PackServicer(_BASE):
         index = StackIndex(resources)
         index_token = STACK_INDEX.set(index)
         stack_token = STACK_NAME.set(self._stack_name)
+        ledger_token = EXEMPTION_LEDGER.set(self._ledger)
+        audit_token = None
+        # The exemption audit runs last, once every other rule has used its exemptions.
+        active.sort(key=lambda entry: isinstance(entry[0], exemptions.ExemptionsCurrentRule))
         try:
             for policy, level in active:
+                if isinstance(policy, exemptions.ExemptionsCurrentRule):
+                    audit_token = exemptions.AUDIT.set(self._exemption_audits(resources))
                 report_violation = self._create_report_violation(
                     response, policy.name, policy.description, level, policy.severity
                 )
@@ -356,6 +396,10 @@ class PackServicer(_BASE):
         finally:
             STACK_NAME.reset(stack_token)
             STACK_INDEX.reset(index_token)
+            EXEMPTION_LEDGER.reset(ledger_token)
+            if audit_token is not None:
+                exemptions.AUDIT.reset(audit_token)
+            self._ledger.clear()  # one run (preview or update) per AnalyzeStack
         return response
 
     def _stack_resources(self, messages: Sequence[Any]) -> list[PolicyResource]:
