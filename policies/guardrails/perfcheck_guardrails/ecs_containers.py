@@ -8,15 +8,15 @@ inside it can be judged: each rule says so in a note, and judges it during the u
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from perfcheck_policykit import InvalidJson, ResourceContext, ResourceRule, schema, values
 from perfcheck_policykit import aws_types as T
-from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
+
+from . import credentials
 
 ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]
 
@@ -269,89 +269,40 @@ NOT_PRIVILEGED = ResourceRule(
     tags=["ecs", "container-hardening"],
 )
 
-CREDENTIAL_NAME_PATTERNS = (
-    r"PASSWORD",
-    r"PASSWD",
-    r"(^|_)PWD($|_)",
-    r"SECRET",
-    r"TOKEN",
-    r"CREDENTIAL",
-    r"API_?KEY",
-    r"PRIVATE_?KEY",
-    r"ACCESS_?KEY",
-    r"(^|_)AUTH($|_)",
-    r"(^|_)PASS($|_)",
-    r"PASSPHRASE",
-    r"(^|_)KEY$",
-    r"(^|_)PAT($|_)",
-    r"SIGNING",
-)
-_VALUE_PATTERNS = (
-    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("a URL with an embedded password", re.compile(r"://[^/\s@]*:[^/\s@]+@")),
-)
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
-def _check_environment(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
-    patterns = [_compiled(p) for p in config_list(ctx.config, "credentialNamePatterns")]
-    allowed = set(config_list(ctx.config, "allowedVariableNames"))
-    for label, container in _labelled(containers):
-        environment = values.items(container, "environment")
-        if environment is values.UNKNOWN:
-            ctx.unknown(f"{label}.environment")
-            continue
-        for entry in environment:
-            name = values.get(entry, "name")
-            if not isinstance(name, str) or name in allowed:
-                continue
-            if any(p.search(name) for p in patterns):
-                ctx.violation(
-                    f"{label}.environment[{name}]",
-                    "a plain environment variable with a credential-like name (value not shown)",
-                    "the value in Secrets Manager, passed through `secrets` (valueFrom)",
-                )
-                continue
-            value = values.get(entry, "value")
-            if isinstance(value, str):
-                for what, pattern in _VALUE_PATTERNS:
-                    if pattern.search(value):
-                        ctx.violation(
-                            f"{label}.environment[{name}]",
-                            f"a value that looks like {what} (value not shown)",
-                            "the credential in Secrets Manager, passed through `secrets`",
-                        )
-                        break
-
-
 NO_CREDENTIALS_IN_ENVIRONMENT = ResourceRule(
     name="ecs-no-credentials-in-environment",
     description=(
-        "Credentials must reach containers through `secrets` (Secrets Manager), never through "
-        "plain `environment` (visible in the task definition, the console and the API)."
+        "Credentials must reach containers through `secrets` (Secrets Manager), never as plain "
+        "text anywhere in the container definition (visible in the console, the API and "
+        "CloudTrail): environment entries, command, entryPoint, health-check commands, Docker "
+        "labels, log and FireLens options and every other string are read, by name and value "
+        "shape, for assignments, connection strings (URL, key=value, JDBC, JSON) and well-known "
+        "token formats. ARNs, variable references, NEXT_PUBLIC_* names and settings whose value "
+        "has the shape their name announces (TOKEN_TTL=3600, AUTH_URL=https://...) pass."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
         "Store the value in aws.secretsmanager.Secret and list it under the container's "
-        '"secrets": [{"name": "DB_PASSWORD", "valueFrom": "<secret ARN>:password::"}].'
+        '"secrets": [{"name": "DB_PASSWORD", "valueFrom": "<secret ARN>:password::"}]; a '
+        "command reads it from that variable ($DB_PASSWORD), never from a literal."
     ),
     resource_types=[T.ECS_TASK_DEFINITION],
-    check=_with_containers(_check_environment),
+    check=_with_containers(credentials.check),
     unknowns="containerDefinitions unknown: note. Values are inspected but never echoed.",
     config_properties={
         "credentialNamePatterns": schema.string_list(
-            "Regular expressions (case-insensitive) on variable names that denote credentials.",
-            CREDENTIAL_NAME_PATTERNS,
+            "Regular expressions (case-insensitive) on setting names (canonical: upper case, "
+            "'-' and '.' as '_') that denote credentials.",
+            credentials.CREDENTIAL_NAME_PATTERNS,
             regex=True,
         ),
         "allowedVariableNames": schema.string_list(
-            "Variable names that match a pattern but hold no credential (e.g. 'AUTH_ENABLED').",
-            (),
+            "Names that match a pattern but hold no credential (e.g. 'AUTH_MODE').", ()
+        ),
+        "publicVariablePrefixes": schema.string_list(
+            "Name prefixes of variables that are public by design (shipped to browsers); their "
+            "values are still checked for token formats.",
+            credentials.PUBLIC_PREFIXES,
         ),
     },
     tags=["ecs", "secrets"],
