@@ -197,8 +197,152 @@ CLASS_8_CREDENTIALS = [
     ),
 ]
 
-BYPASS_NONCOMPLIANT: list[Case] = [*CLASS_1]
-BYPASS_VARIANTS: list[Variant] = [*CLASS_8_CREDENTIALS]
+# -- class 3: databases on EFS that the image list does not name ----------------------------
+DB = "no-database-on-efs"
+
+
+def with_container(
+    extra: dict[str, Any], volumes: list[dict[str, Any]] | None = None
+) -> Callable[[R], dict[str, Any]]:
+    def changes(r: R) -> dict[str, Any]:
+        containers = [*app_containers(), extra]
+        inputs: dict[str, Any] = {"containerDefinitions": json.dumps(containers)}
+        if volumes is not None:
+            inputs["volumes"] = [{"name": "tmp"}, *volumes]
+        return {"task": replace(r["task"], **inputs)}
+
+    return changes
+
+
+def store(image: str, **fields: Any) -> dict[str, Any]:
+    return container("store", image, 5432, **fields)
+
+
+EFS_VOLUME = {
+    "name": "data",
+    "efsVolumeConfiguration": {"fileSystemId": "fs-0123456789", "transitEncryption": "ENABLED"},
+}
+NFS_VOLUME = {
+    "name": "data",
+    "dockerVolumeConfiguration": {
+        "scope": "shared",
+        "autoprovision": True,
+        "driver": "local",
+        "driverOpts": {
+            "type": "nfs",
+            "device": ":/",
+            "o": "addr=fs-0123456789.efs.eu-west-1.amazonaws.com,nfsvers=4.1,tls",
+        },
+    },
+}
+
+
+def _migration_containers() -> list[dict[str, Any]]:
+    from components.migration import migration_container_definitions, postgres_image
+
+    return migration_container_definitions(
+        image=postgres_image(17),
+        source_host="10.0.3.15",
+        source_port=5432,
+        source_database="perfcheck",
+        source_ssl_mode="prefer",
+        source_secret_arn=SECRET_ARN,
+        target_host="perfcheck-db.abc.eu-west-1.rds.amazonaws.com",
+        target_database="perfcheck",
+        target_secret_arn=SECRET_ARN,
+        log_group="/ecs/perfcheck-migration",
+        region="eu-west-1",
+    )
+
+
+def migration_task(r: R) -> dict[str, Any]:
+    """The database-migration runbook's one-off pg_dump | pg_restore task (components/migration)."""
+    migration = record(
+        "prod",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "migration",
+        {
+            **{k: v for k, v in r["task"].wire_inputs.items() if k != "containerDefinitions"},
+            "family": "perfcheck-migration",
+            "containerDefinitions": json.dumps(_migration_containers()),
+        },
+        property_dependencies=r["task"].property_dependencies,
+    )
+    return {"migration": migration}
+
+
+CLASS_3 = [
+    Case(
+        DB,
+        "postgres-compatible-image",
+        with_container(store("pgvector/pgvector:pg17")),
+        "app",
+        "containerDefinitions[store].image is a 'pgvector' database engine image",
+    ),
+    Case(
+        DB,
+        "image-named-by-keyword",
+        with_container(store("123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/pg17-postgis-x:1")),
+        "app",
+        "containerDefinitions[store].image is a 'postgis' database engine image",
+    ),
+    Case(
+        DB,
+        "server-command-in-any-image",
+        with_container(
+            store("ghcr.io/acme/toolbox:1", command=["postgres", "-D", "/srv/pg"]),
+            [EFS_VOLUME],
+        ),
+        "app",
+        "containerDefinitions[store].command is a database server command (postgres)",
+    ),
+    Case(
+        DB,
+        "pgdata-set-by-environment",
+        with_container(
+            store(
+                "ghcr.io/acme/store:1",
+                environment=[{"name": "PGDATA", "value": "/srv/pg"}],
+                mountPoints=[{"sourceVolume": "data", "containerPath": "/srv/pg"}],
+            ),
+            [EFS_VOLUME],
+        ),
+        "app",
+        "EFS volume 'data' mounted at database data path /srv/pg",
+    ),
+    Case(
+        DB,
+        "efs-through-docker-nfs-volume",
+        with_container(
+            store(
+                "busybox:1.36",
+                mountPoints=[{"sourceVolume": "data", "containerPath": "/var/lib/mysql"}],
+            ),
+            [NFS_VOLUME],
+        ),
+        "app",
+        "EFS volume 'data' mounted at database data path /var/lib/mysql",
+    ),
+]
+
+CLASS_8_DATABASE = [
+    Variant(DB, "pg-dump-client-job-of-the-migration-runbook", migration_task),
+    Variant(
+        DB,
+        "database-exporter-sidecar",
+        with_container(store("quay.io/prometheuscommunity/postgres-exporter:v0.16.0")),
+    ),
+    Variant(
+        DB,
+        "psql-health-probe-image",
+        with_container(
+            store("postgres:17-alpine", entryPoint=["sh", "-c"], command=["pg_isready -h db"])
+        ),
+    ),
+]
+
+BYPASS_NONCOMPLIANT: list[Case] = [*CLASS_1, *CLASS_3]
+BYPASS_VARIANTS: list[Variant] = [*CLASS_8_CREDENTIALS, *CLASS_8_DATABASE]
 
 __all__ = [
     "BYPASS_NONCOMPLIANT",

@@ -182,7 +182,7 @@ NONCOMPLIANT: list[Case] = [
         "file-system-named",
         lambda r: efs_stack(r, "public.ecr.aws/docker/library/postgres:16", "/mnt/data"),
         "pgdata",
-        "a mount by containerDefinitions[store] (database engine 'postgres')",
+        "a mount by containerDefinitions[store] (a 'postgres' database engine image)",
     ),
     # -- encryption at rest --
     Case(

@@ -12,7 +12,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from perfcheck_policykit import InvalidJson, ResourceContext, ResourceRule, schema, values
+from perfcheck_policykit import (
+    InvalidJson,
+    ResourceContext,
+    ResourceRule,
+    StackContext,
+    StackRule,
+    schema,
+    values,
+)
 from perfcheck_policykit import aws_types as T
 from pulumi_policy import Severity
 
@@ -138,34 +146,90 @@ def _is_essential(container: Mapping[str, Any]) -> bool | None:
     return essential is None or values.as_bool(essential) is not False
 
 
-def _check_health_checks(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+def _health_check_findings(
+    containers: Sequence[Mapping[str, Any]],
+) -> list[tuple[str, str | None]]:
+    """(label, None) for an essential container without a health check, (label, prop) for one
+    that cannot be judged (unknown)."""
+    found: list[tuple[str, str | None]] = []
     for label, container in _labelled(containers):
         essential = _is_essential(container)
         if essential is None:
-            ctx.unknown(f"{label}.essential")
+            found.append((label, f"{label}.essential"))
             continue
         if not essential:
             continue
         has = _has_health_check(container)
         if has is None:
-            ctx.unknown(f"{label}.healthCheck.command")
+            found.append((label, f"{label}.healthCheck.command"))
         elif not has:
-            ctx.violation(
-                f"{label}.healthCheck", "not set", "a healthCheck command on an essential container"
-            )
+            found.append((label, None))
+    return found
 
 
-ESSENTIAL_HEALTH_CHECK = ResourceRule(
+def served_task_definitions(ctx: StackContext) -> tuple[set[str], bool]:
+    """URNs of the task definitions an ECS service runs, and whether every service's task
+    definition could be told (by ARN, family[:revision] or property dependencies)."""
+    served: set[str] = set()
+    complete = True
+    for service in ctx.index.of_type(T.ECS_SERVICE):
+        value = ctx.get(service, "taskDefinition")
+        if isinstance(value, str) and not value.startswith("arn:") and ":" in value:
+            value = value.rsplit(":", 1)[0]  # family:revision -> family
+        refs = ctx.index.references(
+            service, "taskDefinition", value, [T.ECS_TASK_DEFINITION], ("arn", "id", "family")
+        )
+        if refs is None:
+            ctx.unknown(service, "taskDefinition")
+            complete = False
+            continue
+        served.update(task.urn for task in refs)
+    return served, complete
+
+
+def _check_health_checks(ctx: StackContext) -> None:
+    served, _ = served_task_definitions(ctx)
+    for task in ctx.index.of_type(T.ECS_TASK_DEFINITION):
+        if task.urn not in served:
+            continue  # a one-off task (RunTask) stops by itself: no service waits on its health
+        try:
+            containers = values.container_definitions(task.props)
+        except InvalidJson:
+            continue  # the container rules report it
+        if containers is values.UNKNOWN:
+            ctx.unknown(task, "containerDefinitions")
+            continue
+        for label, unknown in _health_check_findings(containers or ()):
+            if unknown is not None:
+                ctx.unknown(task, unknown)
+            else:
+                ctx.violation(
+                    task,
+                    f"{label}.healthCheck",
+                    "not set",
+                    "a healthCheck command on an essential container of a service's task",
+                )
+
+
+ESSENTIAL_HEALTH_CHECK = StackRule(
     name="ecs-essential-container-health-check",
-    description="Every essential container must define a health check.",
+    description=(
+        "Every essential container of a task definition an ECS service runs must define a "
+        "health check (followed from each service's taskDefinition); one-off tasks (RunTask "
+        "jobs such as a migration) are not services and need none."
+    ),
     severity=Severity.MEDIUM,
     remediation_steps=(
         'Add "healthCheck": {"command": ["CMD-SHELL", "<probe> || exit 1"], '
         '"interval": 15, "timeout": 5, "retries": 3, "startPeriod": 30}.'
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
-    check=_with_containers(_check_health_checks),
-    unknowns="containerDefinitions unknown: note.",
+    resource_types=[T.ECS_TASK_DEFINITION, T.ECS_SERVICE],
+    check=_check_health_checks,
+    unknowns=(
+        "A service's taskDefinition is followed by ARN or family, else by property "
+        "dependencies; when neither tells, a note on the service. containerDefinitions "
+        "unknown: note."
+    ),
     tags=["ecs", "reliability"],
 )
 
