@@ -38,6 +38,7 @@ PRODUCTION_ONLY = {
     "stateful-resources-protected",
     "ecs-cluster-container-insights",
     "guardrails-exemptions-current",
+    "cloudfront-web-acl",
 }
 
 

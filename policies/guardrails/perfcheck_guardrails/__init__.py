@@ -13,6 +13,7 @@ from perfcheck_policykit.exemptions import exemptions_current_rule
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
+    access_control,
     data_safety,
     database_placement,
     ecs_containers,
@@ -20,6 +21,9 @@ from . import (
     encryption_at_rest,
     encryption_in_transit,
     network,
+    providers,
+    public_access,
+    registries,
 )
 
 PACK_NAME: Final = "perfcheck-guardrails"
@@ -41,5 +45,9 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *ecs_services.RULES,
     *data_safety.RULES,
     *network.RULES,
+    *access_control.RULES,
+    *public_access.RULES,
+    *registries.RULES,
+    *providers.RULES,
     exemptions_current_rule("guardrails"),
 )

@@ -22,6 +22,7 @@ from perfcheck_policykit import (
     values,
 )
 from perfcheck_policykit import aws_types as T
+from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
 from . import credentials
@@ -296,12 +297,23 @@ def _check_logging(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]
                 "not set",
                 "a logConfiguration (e.g. awslogs to a CloudWatch log group)",
             )
+        elif driver.strip().lower() == "awslogs":
+            create = values.get(container, "logConfiguration", "options", "awslogs-create-group")
+            if values.as_bool(create) is True:
+                ctx.violation(
+                    f"{label}.logConfiguration.options[awslogs-create-group]",
+                    "true (the ECS agent creates the log group at run time, outside the stack: "
+                    "no retention, no KMS key, never deleted)",
+                    "a log group of this stack (aws.cloudwatch.LogGroup) named in awslogs-group",
+                )
 
 
 CONTAINER_LOGGING = ResourceRule(
     name="ecs-container-logging",
     description=(
-        "Every container, sidecars included, must send its logs somewhere (logConfiguration)."
+        "Every container, sidecars included, must send its logs somewhere (logConfiguration), "
+        "to a log group the stack manages (not one the ECS agent creates at run time with "
+        "awslogs-create-group)."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(
@@ -315,21 +327,128 @@ CONTAINER_LOGGING = ResourceRule(
 )
 
 
+SAFE_CAPABILITIES = ("SYS_PTRACE",)
+"""Fargate accepts only SYS_PTRACE as an added capability; on EC2 any can be added."""
+HOST_PATHS = (
+    "/",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run",
+    "/run",
+    "/var/lib/docker",
+    "/run/containerd",
+    "/var/run/containerd",
+    "/var/run/crio",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/etc",
+    "/root",
+    "/boot",
+    "/var/lib/kubelet",
+    "/var/lib/ecs",
+    "/etc/ecs",
+)
+_UNCONFINED = ("seccomp:unconfined", "apparmor:unconfined", "label:disable", "label=disable")
+
+
+def _capability(name: Any) -> str:
+    """'cap_sys_admin', 'SYS_ADMIN', ' Sys_Admin ' -> 'SYS_ADMIN' (the runtime's reading)."""
+    text = str(name).strip().upper()
+    return text[4:] if text.startswith("CAP_") else text
+
+
+def _host_volumes(ctx: ResourceContext) -> dict[str, str]:
+    """Task volumes bound to a sensitive host path: volume name -> host path."""
+    found: dict[str, str] = {}
+    volumes = ctx.items("volumes")
+    if volumes is values.UNKNOWN:
+        ctx.unknown("volumes")
+        return found
+    for volume in volumes:
+        path = values.get(volume, "hostPath")
+        name = values.get(volume, "name")
+        if not isinstance(path, str) or not isinstance(name, str):
+            continue
+        normalized = "/" + path.strip().strip("/")
+        if any(
+            normalized == p or (p != "/" and normalized.startswith(p + "/")) for p in HOST_PATHS
+        ):
+            found[name] = normalized
+    return found
+
+
 def _check_privileged(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    allowed = {_capability(c) for c in config_list(ctx.config, "allowedCapabilities")}
+    host_volumes = _host_volumes(ctx)
+    for key in ("pidMode", "ipcMode"):
+        mode = ctx.get(key)
+        if mode is values.UNKNOWN:
+            ctx.unknown(key)
+        elif values.lower(mode) == "host":
+            ctx.violation(key, "'host' (the host's processes / shared memory)", "'task' or not set")
     for label, container in _labelled(containers):
         value = _field(ctx, container, label, "privileged")
         if value is not values.UNKNOWN and values.as_bool(value) is True:
             ctx.violation(f"{label}.privileged", "true", "false or not set")
+        added = values.items(container, "linuxParameters", "capabilities", "add")
+        for capability in added if isinstance(added, list) else ():
+            name = _capability(capability)
+            if name not in allowed:
+                ctx.violation(
+                    f"{label}.linuxParameters.capabilities.add",
+                    f"'{name}' added",
+                    "no added Linux capability ("
+                    + (", ".join(sorted(allowed)) or "none")
+                    + " allowed); drop ALL instead",
+                )
+        devices = values.items(container, "linuxParameters", "devices")
+        if isinstance(devices, list) and devices:
+            ctx.violation(
+                f"{label}.linuxParameters.devices",
+                f"{len(devices)} host device(s) mapped",
+                "no host devices",
+            )
+        for option in values.items(container, "dockerSecurityOptions") or ():
+            if isinstance(option, str) and option.strip().lower().replace(" ", "") in _UNCONFINED:
+                ctx.violation(
+                    f"{label}.dockerSecurityOptions",
+                    values.show(option),
+                    "the runtime's default seccomp/AppArmor/SELinux confinement",
+                )
+        for mount in values.items(container, "mountPoints") or ():
+            source = values.get(mount, "sourceVolume")
+            if isinstance(source, str) and source in host_volumes:
+                ctx.violation(
+                    f"{label}.mountPoints[{source}]",
+                    f"host path {host_volumes[source]} mounted (the Docker socket or the host's "
+                    "system directories give root on the host)",
+                    "no sensitive host path in a container",
+                )
 
 
 NOT_PRIVILEGED = ResourceRule(
     name="ecs-container-not-privileged",
-    description="No container may run privileged.",
+    description=(
+        "No container may run privileged or with what is as dangerous: added Linux capabilities "
+        "(SYS_ADMIN, NET_ADMIN, ALL, ...; names read as the runtime does, any case, with or "
+        "without CAP_), host devices, unconfined seccomp/AppArmor, a mounted Docker socket or "
+        "host system directory, or the host's PID/IPC namespace."
+    ),
     severity=Severity.CRITICAL,
-    remediation_steps='Remove "privileged": true from the container definition.',
+    remediation_steps=(
+        'Remove "privileged": true, linuxParameters.capabilities.add and devices; set '
+        'linuxParameters.capabilities.drop ["ALL"]; never mount /var/run/docker.sock or host '
+        "system paths; leave pidMode/ipcMode unset."
+    ),
     resource_types=[T.ECS_TASK_DEFINITION],
     check=_with_containers(_check_privileged),
-    unknowns="containerDefinitions unknown: note.",
+    unknowns="containerDefinitions, volumes, pidMode or ipcMode unknown: note.",
+    config_properties={
+        "allowedCapabilities": schema.string_list(
+            "Linux capabilities a container may add (without CAP_).", ()
+        )
+    },
     tags=["ecs", "container-hardening"],
 )
 

@@ -266,14 +266,16 @@ _HTTPS_VIEWER = {"redirect-to-https", "https-only"}
 
 def _check_cloudfront_viewer_https(ctx: ResourceContext) -> None:
     behaviors: list[tuple[str, Any]] = [("defaultCacheBehavior", ctx.get("defaultCacheBehavior"))]
-    ordered = ctx.items("orderedCacheBehaviors")
-    if ordered is values.UNKNOWN:
-        ctx.unknown("orderedCacheBehaviors")
-        ordered = []
-    for index, behavior in enumerate(ordered):
-        pattern = values.get(behavior, "pathPattern")
-        label = f"orderedCacheBehaviors[{pattern if isinstance(pattern, str) else index}]"
-        behaviors.append((label, behavior))
+    # A Distribution has orderedCacheBehaviors; a MultitenantDistribution, cacheBehaviors.
+    for key in ("orderedCacheBehaviors", "cacheBehaviors"):
+        ordered = ctx.items(key)
+        if ordered is values.UNKNOWN:
+            ctx.unknown(key)
+            ordered = []
+        for index, behavior in enumerate(ordered):
+            pattern = values.get(behavior, "pathPattern")
+            label = f"{key}[{pattern if isinstance(pattern, str) else index}]"
+            behaviors.append((label, behavior))
     for label, behavior in behaviors:
         if behavior is values.UNKNOWN:
             ctx.unknown(label)
@@ -300,7 +302,7 @@ CLOUDFRONT_VIEWER_HTTPS = ResourceRule(
         "Set viewer_protocol_policy='redirect-to-https' on default_cache_behavior and on each "
         "ordered_cache_behaviors entry."
     ),
-    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
     check=_check_cloudfront_viewer_https,
     unknowns="Each behavior is judged on its own; an unknown behavior or policy is a note.",
     tags=["encryption-in-transit", "cloudfront"],
@@ -341,7 +343,7 @@ CLOUDFRONT_VIEWER_TLS = ResourceRule(
         "Use an ACM certificate (us-east-1) in viewer_certificate with "
         "ssl_support_method='sni-only' and minimum_protocol_version='TLSv1.2_2021'."
     ),
-    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
     check=_check_cloudfront_viewer_tls,
     unknowns="viewerCertificate fields unknown: note.",
     config_properties={
@@ -365,8 +367,19 @@ def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
             ctx.unknown(f"origins[{index}]")
             continue
         origin_id = values.get(origin, "originId")
+        if origin_id is None:
+            origin_id = values.get(origin, "id")  # a MultitenantDistribution's origin
         label = f"origins[{origin_id if isinstance(origin_id, str) else index}]"
         custom = values.get(origin, "customOriginConfig")
+        if custom is None:
+            configs = values.items(origin, "customOriginConfigs")  # MultitenantDistribution
+            custom = (
+                values.UNKNOWN
+                if configs is values.UNKNOWN
+                else (configs[0] if len(configs) == 1 else (configs or None))
+            )
+            if isinstance(custom, list):
+                custom = values.UNKNOWN if values.UNKNOWN in custom else custom[0]
         if custom is None or origin_id in http_origins:
             continue  # S3 and VPC origins are reached over AWS's network with their own rules
         if custom is values.UNKNOWN:
@@ -406,7 +419,7 @@ CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
         "origin_ssl_protocols=['TLSv1.2'], with a certificate on the origin matching its domain; "
         "or use a CloudFront VPC origin for an internal ALB."
     ),
-    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
     check=_check_cloudfront_origin_https,
     unknowns=(
         "Each origin is judged on its own; an unknown origin, policy or protocol list is a note."
@@ -572,6 +585,37 @@ HTTPS_LISTENER_TLS_POLICY = ResourceRule(
     tags=["encryption-in-transit", "alb"],
 )
 
+
+def _check_cloudfront_waf(ctx: ResourceContext) -> None:
+    acl = ctx.get("webAclId")
+    if acl is values.UNKNOWN:
+        ctx.accept_unknown("webAclId")  # a computed ARN of a WebAcl: set
+    elif not (isinstance(acl, str) and acl.strip()):
+        ctx.violation(
+            "webAclId",
+            "not set (no AWS WAF in front of the distribution)",
+            "a WAFv2 web ACL (CLOUDFRONT scope, us-east-1) ARN",
+        )
+
+
+CLOUDFRONT_WAF = ResourceRule(
+    name="cloudfront-web-acl",
+    description=(
+        "CloudFront distributions (multi-tenant ones included) must have an AWS WAF web ACL "
+        "(production: managed rule groups and rate limits in front of the app)."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Create an aws.wafv2.WebAcl with scope CLOUDFRONT in us-east-1 (managed common rule "
+        "set, rate-based rule) and pass its ARN as web_acl_id."
+    ),
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
+    check=_check_cloudfront_waf,
+    unknowns="A computed webAclId counts as set (the ARN of a WebAcl resource).",
+    tags=["network", "cloudfront", "waf"],
+)
+
+
 RULES = (
     RDS_FORCE_SSL,
     ELASTICACHE_IN_TRANSIT,
@@ -581,4 +625,5 @@ RULES = (
     HTTP_LISTENER_REDIRECTS,
     HTTP_LISTENER_RULES_REDIRECT,
     HTTPS_LISTENER_TLS_POLICY,
+    CLOUDFRONT_WAF,
 )

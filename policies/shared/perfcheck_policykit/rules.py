@@ -549,6 +549,10 @@ class Rule:
     """Types the rule judges (None: every type). A servicer may skip the rule for other types."""
     judges_unknowns: str
     """How the rule treats values unknown during preview (documented in the README)."""
+    normalises: str
+    """What the rule normalises before judging, beyond the kit's own (README rule table)."""
+    judges_type: Callable[[str, Mapping[str, Any]], bool] | None
+    """For a rule of every type: whether it judges a type token under a config."""
 
 
 class ResourceRule(ResourceValidationPolicy, Rule):
@@ -567,6 +571,8 @@ class ResourceRule(ResourceValidationPolicy, Rule):
         config_properties: Mapping[str, Mapping[str, Any]] | None = None,
         enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
         tags: Sequence[str] = (),
+        judges_type: Callable[[str, Mapping[str, Any]], bool] | None = None,
+        normalises: str = "",
     ) -> None:
         super().__init__(
             name=name,
@@ -577,9 +583,14 @@ class ResourceRule(ResourceValidationPolicy, Rule):
             tags=list(tags) or None,
             remediation_steps=remediation_steps,
         )
+        self.normalises = normalises
+        """What the rule normalises before judging (documented in the README rule table)."""
         self.resource_types = frozenset(resource_types) if resource_types is not None else None
         self.check = check
         self.judges_unknowns = unknowns
+        self.judges_type = judges_type
+        """For a rule of every type: (type token, config) -> whether it judges that type at all
+        (a servicer skips it, without deserializing, when False)."""
 
     def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if self.resource_types is not None and args.resource_type not in self.resource_types:
@@ -612,6 +623,7 @@ class StackRule(StackValidationPolicy, Rule):
         config_properties: Mapping[str, Mapping[str, Any]] | None = None,
         enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
         tags: Sequence[str] = (),
+        normalises: str = "",
     ) -> None:
         super().__init__(
             name=name,
@@ -625,6 +637,8 @@ class StackRule(StackValidationPolicy, Rule):
         self.resource_types = frozenset(resource_types)
         self.check = check
         self.judges_unknowns = unknowns
+        self.normalises = normalises
+        self.judges_type = None
 
     def validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         judgement = _Judgement(self, args.get_config() or {}, report_violation, True)

@@ -270,8 +270,14 @@ class PackServicer(_BASE):
         active = []
         for policy in candidates:
             level = self._get_enforcement_level(policy)
-            if level != EnforcementLevel.DISABLED:
-                active.append((policy, level))
+            if level == EnforcementLevel.DISABLED:
+                continue
+            judges = getattr(policy, "judges_type", None)
+            if judges is not None and not judges(
+                request.type, self._get_policy_config(policy.name) or {}
+            ):
+                continue  # e.g. a package rule on a package it understands: no deserialization
+            active.append((policy, level))
         if not active:
             return response
 
