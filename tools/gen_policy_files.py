@@ -205,6 +205,36 @@ def rules_table() -> str:
     return "\n".join(lines)
 
 
+_TASK = "aws:ecs/taskDefinition:TaskDefinition"
+_LISTENERS = {"aws:lb/listener:Listener", "aws:alb/listener:Listener"}
+
+
+def _normalised(policy: Any) -> str:
+    parts = []
+    types = policy.resource_types or frozenset()
+    if _TASK in types:
+        parts.append("containerDefinitions decoded as pulumi-aws does (key case, last duplicate)")
+    if types & _LISTENERS:
+        parts.append("listener protocol any case, omitted = HTTP")
+    if getattr(policy, "normalises", ""):
+        parts.append(policy.normalises)
+    return "; ".join(parts) or "-"
+
+
+def coverage_table() -> str:
+    lines = ["| Rule | Resource types judged | Normalised before judging |", "|---|---|---|"]
+    for _, module in _packs():
+        for policy in module.POLICIES:
+            types = policy.resource_types
+            shown = (
+                "every type (skips understood packages unread)"
+                if types is None
+                else "<br>".join(f"`{t}`" for t in sorted(types)) or "-"
+            )
+            lines.append(f"| `{policy.name}` | {shown} | {_cell(_normalised(policy))} |")
+    return "\n".join(lines)
+
+
 def unknowns_table() -> str:
     lines = ["| Rule | During preview, when a value is unknown |", "|---|---|"]
     for _, module in _packs():
@@ -215,7 +245,12 @@ def unknowns_table() -> str:
 
 def readme_text() -> str:
     text = README.read_text(encoding="utf-8")
-    for name, body in (("rules", rules_table()), ("unknowns", unknowns_table())):
+    tables = (
+        ("rules", rules_table()),
+        ("coverage", coverage_table()),
+        ("unknowns", unknowns_table()),
+    )
+    for name, body in tables:
         start, end = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
         if start not in text or end not in text:
             raise SystemExit(f"{README} lacks the {start} ... {end} markers")

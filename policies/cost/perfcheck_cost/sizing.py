@@ -44,6 +44,7 @@ def _check_instance_class(ctx: ResourceContext) -> None:
 
 RDS_INSTANCE_CLASS = ResourceRule(
     name="rds-instance-class-allowed",
+    normalises="instanceClass or a Multi-AZ DB cluster's dbClusterInstanceClass",
     description=(
         "RDS instances, Aurora cluster instances and Multi-AZ DB clusters "
         "(dbClusterInstanceClass) may only use the instance classes this stack allows."

@@ -102,6 +102,10 @@ def _check_environment(ctx: ResourceContext, key: str, value: str) -> None:
 
 REQUIRED_COST_TAGS = ResourceRule(
     name="required-cost-tags",
+    normalises=(
+        "tags as a map or an Auto Scaling group's key/value list; provider defaultTags merged"
+        " (not for Auto Scaling groups)"
+    ),
     description=(
         "Every taggable resource must carry the cost-allocation tags with non-empty values "
         "(resource tags merged over the provider's defaultTags), and the environment tag must "

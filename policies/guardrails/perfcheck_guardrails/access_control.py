@@ -158,6 +158,7 @@ def _check_cache_users(ctx: StackContext) -> None:
 
 ELASTICACHE_RBAC_NO_OPEN_USER = StackRule(
     name="elasticache-rbac-no-open-user",
+    normalises="authentication mode any case; access string 'on' prefix",
     description=(
         "An ElastiCache RBAC user group must not contain a user that connects without a "
         "password (the built-in 'default' user, or any user with no-password-required whose "

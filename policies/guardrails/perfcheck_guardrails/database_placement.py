@@ -470,6 +470,10 @@ def _check_task_definition(ctx: ResourceContext) -> None:
 
 NO_DATABASE_ON_EFS = ResourceRule(
     name="no-database-on-efs",
+    normalises=(
+        "image reference to its repository (registry, tag and digest dropped); shell commands"
+        " to the programs they run"
+    ),
     description=(
         "ECS task definitions must not run a database engine or mount EFS at a database data "
         "path: EFS cannot give a database the I/O latency it needs. An engine is told by more "
@@ -563,6 +567,7 @@ def _check_efs_users(ctx: StackContext) -> None:
 
 EFS_NOT_USED_BY_DATABASE = StackRule(
     name="efs-not-used-by-database",
+    normalises="image reference to its repository; shell commands to the programs they run",
     description=(
         "An EFS file system must not hold a database: no database container and no database "
         "data path may mount it (followed from task definition volumes to the file system)."

@@ -88,6 +88,7 @@ def _check_non_root(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]
 
 NON_ROOT_USER = ResourceRule(
     name="ecs-container-non-root-user",
+    normalises="uid read as the runtime reads it (sign, leading zeros: +0 and 00 are root)",
     description=(
         "Every container must run as a non-root user (set `user` explicitly; a numeric uid is "
         "compared as a number, so '00' is root). Only the uid decides: a group of 0 with a "
@@ -429,6 +430,9 @@ def _check_privileged(ctx: ResourceContext, containers: Sequence[Mapping[str, An
 
 NOT_PRIVILEGED = ResourceRule(
     name="ecs-container-not-privileged",
+    normalises=(
+        "capability names any case, with or without CAP_; host paths without trailing slashes"
+    ),
     description=(
         "No container may run privileged or with what is as dangerous: added Linux capabilities "
         "(SYS_ADMIN, NET_ADMIN, ALL, ...; names read as the runtime does, any case, with or "
@@ -454,6 +458,10 @@ NOT_PRIVILEGED = ResourceRule(
 
 NO_CREDENTIALS_IN_ENVIRONMENT = ResourceRule(
     name="ecs-no-credentials-in-environment",
+    normalises=(
+        "setting names canonicalised (upper case, '-' and '.' as '_'); command words joined "
+        "and read for assignments, connection strings and token formats"
+    ),
     description=(
         "Credentials must reach containers through `secrets` (Secrets Manager), never as plain "
         "text anywhere in the container definition (visible in the console, the API and "

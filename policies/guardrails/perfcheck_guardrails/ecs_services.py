@@ -56,6 +56,7 @@ def _check_circuit_breaker(ctx: ResourceContext) -> None:
 
 SERVICE_CIRCUIT_BREAKER = ResourceRule(
     name="ecs-service-circuit-breaker-rollback",
+    normalises="deployment controller any case",
     description=(
         "ECS services (ECS deployment controller) must enable the deployment circuit breaker "
         "with automatic rollback."
@@ -89,6 +90,7 @@ def _check_container_insights(ctx: ResourceContext) -> None:
 
 CLUSTER_CONTAINER_INSIGHTS = ResourceRule(
     name="ecs-cluster-container-insights",
+    normalises="setting value any case",
     description="ECS clusters must have CloudWatch Container Insights on.",
     severity=Severity.LOW,
     remediation_steps="Set settings=[{'name': 'containerInsights', 'value': 'enhanced'}].",

@@ -54,6 +54,7 @@ def _check_rds_storage(ctx: ResourceContext) -> None:
 
 RDS_STORAGE_ENCRYPTED = ResourceRule(
     name="rds-storage-encrypted",
+    normalises="engine any case; replicas by replicateSourceDb",
     description=(
         "RDS instances and clusters (Multi-AZ DB clusters included) must encrypt their storage "
         "at rest; a read replica inherits its source's encryption but may not state "

@@ -154,6 +154,7 @@ def _check_rds_force_ssl(ctx: StackContext) -> None:
 
 RDS_FORCE_SSL = StackRule(
     name="rds-force-ssl",
+    normalises="engine any case; parameter values 1/on/true",
     description=(
         "RDS databases must refuse unencrypted connections: followed from each instance (or "
         "cluster) to its parameter group, which must set rds.force_ssl (PostgreSQL, SQL Server) "
@@ -234,6 +235,7 @@ def _check_elasticache_transit(ctx: ResourceContext) -> None:
 
 ELASTICACHE_IN_TRANSIT = ResourceRule(
     name="elasticache-in-transit-encryption",
+    normalises="engine and transitEncryptionMode any case",
     description=(
         "ElastiCache replication groups must require TLS and authenticate clients (AUTH token "
         "or RBAC user groups). A standalone Redis OSS or Valkey Cluster, which can do neither, is "
@@ -293,6 +295,10 @@ def _check_cloudfront_viewer_https(ctx: ResourceContext) -> None:
 
 CLOUDFRONT_VIEWER_HTTPS = ResourceRule(
     name="cloudfront-viewer-https",
+    normalises=(
+        "Distribution and MultitenantDistribution spellings (orderedCacheBehaviors / "
+        "cacheBehaviors); policy any case"
+    ),
     description=(
         "CloudFront must serve viewers over HTTPS only, on the default and on every ordered "
         "cache behavior."
@@ -337,6 +343,7 @@ def _check_cloudfront_viewer_tls(ctx: ResourceContext) -> None:
 
 CLOUDFRONT_VIEWER_TLS = ResourceRule(
     name="cloudfront-viewer-tls",
+    normalises="Distribution and MultitenantDistribution alike",
     description="CloudFront viewer connections must negotiate TLSv1.2_2021 or newer.",
     severity=Severity.HIGH,
     remediation_steps=(
@@ -409,6 +416,7 @@ def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
 
 CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
     name="cloudfront-origin-https",
+    normalises="originId / id, customOriginConfig / customOriginConfigs; policy any case",
     description=(
         "CloudFront must reach custom origins (e.g. the ALB) over HTTPS with TLSv1.2 only; "
         "origins listed in httpOriginIds are exempt by configuration."
@@ -600,6 +608,7 @@ def _check_cloudfront_waf(ctx: ResourceContext) -> None:
 
 CLOUDFRONT_WAF = ResourceRule(
     name="cloudfront-web-acl",
+    normalises="Distribution and MultitenantDistribution alike",
     description=(
         "CloudFront distributions (multi-tenant ones included) must have an AWS WAF web ACL "
         "(production: managed rule groups and rate limits in front of the app)."

@@ -322,6 +322,9 @@ def _check_public_ingress(ctx: StackContext) -> None:
 
 NO_PUBLIC_INGRESS = StackRule(
     name="security-group-no-public-ingress",
+    normalises=(
+        "CIDRs with host bits; prefix lists of the stack expanded; rule type and protocol any case"
+    ),
     description=(
         "No security group may admit a public CIDR (any range not entirely inside RFC 1918, "
         "100.64.0.0/10, link-local, fc00::/7 or fe80::/10), except the load balancer's on TCP "

@@ -53,6 +53,7 @@ def _check_provider(ctx: ResourceContext) -> None:
 
 RESOURCE_PROVIDER_UNDERSTOOD = ResourceRule(
     name="resource-provider-understood",
+    normalises="'pulumi:providers:<pkg>' judged as <pkg>",
     description=(
         "Every resource must come from a package the packs judge (pulumi-aws and its helpers): "
         "a database or bucket declared through aws-native or another provider would otherwise "

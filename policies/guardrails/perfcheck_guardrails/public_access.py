@@ -133,6 +133,9 @@ def _check_s3_public(ctx: ResourceContext) -> None:
 
 S3_NOT_PUBLIC = ResourceRule(
     name="s3-bucket-not-public",
+    normalises=(
+        "policy JSON keys and Effect any case; Principal '*' or AWS '*'; canned ACL any case"
+    ),
     description=(
         "S3 buckets must not be public: no bucket policy statement allowing everyone "
         "(Principal '*' or AWS '*', or NotPrincipal) without a condition narrowing it to an "

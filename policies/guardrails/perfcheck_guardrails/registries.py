@@ -32,6 +32,7 @@ def _check_repository(ctx: ResourceContext) -> None:
 
 ECR_REPOSITORY_IMMUTABLE_SCANNED = ResourceRule(
     name="ecr-repository-immutable-scanned",
+    normalises="imageTagMutability any case",
     description=(
         "ECR repositories must have immutable tags (a tag always names the image that was "
         "reviewed and deployed) and scan images on push."
