@@ -301,21 +301,57 @@ def findings(scanner: CredentialScanner, container: Mapping[str, Any]) -> Iterat
                 yield where, why
 
 
-def check(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
-    scanner = CredentialScanner(ctx.config)
+def _config_key(config: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        tuple(config_list(config, key))
+        for key in ("credentialNamePatterns", "allowedVariableNames", "publicVariablePrefixes")
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_findings(
+    text: str, key: tuple[tuple[str, ...], ...]
+) -> tuple[tuple[str, str, str, str], ...]:
+    """Findings for one containerDefinitions text under one config (copies of a task share it)."""
+    config = {
+        "credentialNamePatterns": list(key[0]),
+        "allowedVariableNames": list(key[1]),
+        "publicVariablePrefixes": list(key[2]),
+    }
+    containers = values.container_definitions({"containerDefinitions": text})
+    assert isinstance(containers, list)
+    return tuple(_all_findings(CredentialScanner(config), containers))
+
+
+def _all_findings(
+    scanner: CredentialScanner, containers: Sequence[Mapping[str, Any]]
+) -> Iterator[tuple[str, str, str, str]]:
+    """(field, found, expected) per credential, over every container."""
     for index, container in enumerate(containers):
         label = values.container_label(container, index)
         for where, why in findings(scanner, container):
-            ctx.violation(
+            yield (
                 f"{label}.{where}",
                 f"{why} (value not shown)",
                 "the credential in Secrets Manager, passed through the container's `secrets` "
                 "(valueFrom); the task definition is readable by anyone with ecs:Describe*",
+                "",
             )
         image = values.get(container, "image")
         if isinstance(image, str) and TOKEN_FORMATS[-1][1].search(image):
-            ctx.violation(
+            yield (
                 f"{label}.image",
                 "an image reference with an embedded password (value not shown)",
                 "repositoryCredentials (a Secrets Manager ARN) for a private registry",
+                "",
             )
+
+
+def check(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    raw = ctx.get("containerDefinitions")
+    if isinstance(raw, str):
+        found = _cached_findings(raw, _config_key(ctx.config))
+    else:
+        found = tuple(_all_findings(CredentialScanner(ctx.config), containers))
+    for prop, what, expected, detail in found:
+        ctx.violation(prop, what, expected, detail)

@@ -9,6 +9,7 @@ mounted at a database data path), one follows EFS file systems to the containers
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -316,6 +317,33 @@ class EngineSignal:
     prop: str = "image"
 
 
+_SIGNAL_KEYS = (
+    "databaseImages",
+    "databaseImageKeywords",
+    "clientImageKeywords",
+    "databaseEnvironmentVariables",
+    "serverBinaries",
+    "clientTools",
+)
+
+
+def engine_signals(
+    containers: Sequence[Mapping[str, Any]], config: Mapping[str, Any], text: Any = None
+) -> list[EngineSignal]:
+    """`engine_signal` of each container; cached per containerDefinitions text and config."""
+    if isinstance(text, str):
+        key = tuple(tuple(config_list(config, k)) for k in _SIGNAL_KEYS)
+        return list(_cached_signals(text, key))
+    return [engine_signal(c, config) for c in containers]
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_signals(text: str, key: tuple[tuple[str, ...], ...]) -> tuple[EngineSignal, ...]:
+    config = {name: list(value) for name, value in zip(_SIGNAL_KEYS, key, strict=True)}
+    containers = values.container_definitions({"containerDefinitions": text})
+    return tuple(engine_signal(c, config) for c in containers or ())
+
+
 def engine_signal(container: Mapping[str, Any], config: Mapping[str, Any]) -> EngineSignal:
     """Whether `container` runs a database engine, and the data directories it announces.
 
@@ -440,9 +468,10 @@ def _check_task_definition(ctx: ResourceContext) -> None:
         ctx.unknown("containerDefinitions")
         return
     efs_volumes = efs_volume_names(ctx.items("volumes"))
+    signals = engine_signals(containers or (), ctx.config, ctx.get("containerDefinitions"))
     for index, container in enumerate(containers or ()):
         label = values.container_label(container, index)
-        signal = engine_signal(container, ctx.config)
+        signal = signals[index]
         if signal.why is not None:
             ctx.violation(
                 f"{label}.{signal.prop}",
@@ -537,9 +566,12 @@ def _check_efs_users(ctx: StackContext) -> None:
         }
         if not by_volume:
             continue
+        signals = engine_signals(
+            containers or (), ctx.config, ctx.get(task, "containerDefinitions")
+        )
         for index, container in enumerate(containers or ()):
             label = values.container_label(container, index)
-            signal = engine_signal(container, ctx.config)
+            signal = signals[index]
             engine = signal.why
             paths = [*configured_paths, *signal.data_paths]
             for mount in values.items(container, "mountPoints"):

@@ -328,20 +328,25 @@ class ResourceContext:
         self.parent = getattr(args.opts, "parent", None) or None
         self.config = judgement.config
         self._judgement = judgement
-        self._unknown_reads: list[str] = []
+        self._unknown_reads: list[str] | None = None
         self._handled: set[str] = set()
 
     def get(self, *path: str | int) -> Any:
         value = values.get(self.props, *path)
         if value is values.UNKNOWN and path:
-            self._unknown_reads.append(str(path[0]))
+            self._read_unknown(str(path[0]))
         return value
 
     def items(self, *path: str | int) -> list[Any] | Any:
         value = values.items(self.props, *path)
         if value is values.UNKNOWN and path:
-            self._unknown_reads.append(str(path[0]))
+            self._read_unknown(str(path[0]))
         return value
+
+    def _read_unknown(self, prop: str) -> None:
+        if self._unknown_reads is None:
+            self._unknown_reads = []
+        self._unknown_reads.append(prop)
 
     def violation(self, prop: str, found: str, expected: str, detail: str = "") -> None:
         """Report what was found and what is expected. Pass only non-secret renderings."""
@@ -364,6 +369,8 @@ class ResourceContext:
     def finish(self) -> None:
         """No silent pass on an unknown: a property read as unknown that the rule neither noted
         nor accepted is noted here, in one place, for every rule."""
+        if not self._unknown_reads:
+            return
         for prop in dict.fromkeys(self._unknown_reads):
             if prop not in self._handled:
                 self._handled.add(prop)

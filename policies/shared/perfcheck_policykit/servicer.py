@@ -177,6 +177,10 @@ class PackServicer(_BASE):
             for token, found in by_type.items()
         }
         self._untyped_only = tuple(self._any_type)
+        self._type_filtered = frozenset(
+            p for p in self._any_type if getattr(p, "judges_type", None) is not None
+        )
+        self._judged_types: dict[tuple[str, str], bool] = {}
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -191,7 +195,18 @@ class PackServicer(_BASE):
                 # A clean gRPC error for the CLI to print (raising would log a traceback).
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
             raise PackConfigError(message)
+        self._judged_types.clear()
         return super().Configure(request, context)
+
+    def _judges(self, policy: Any, type_token: str) -> bool:
+        """The policy's own type filter, remembered per type (the config is fixed per run)."""
+        key = (policy.name, type_token)
+        verdict = self._judged_types.get(key)
+        if verdict is None:
+            config = self._get_policy_config(policy.name) or {}
+            verdict = bool(policy.judges_type(type_token, config))
+            self._judged_types[key] = verdict
+        return verdict
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         self._stack_name = request.stack or None
@@ -272,10 +287,7 @@ class PackServicer(_BASE):
             level = self._get_enforcement_level(policy)
             if level == EnforcementLevel.DISABLED:
                 continue
-            judges = getattr(policy, "judges_type", None)
-            if judges is not None and not judges(
-                request.type, self._get_policy_config(policy.name) or {}
-            ):
+            if policy in self._type_filtered and not self._judges(policy, request.type):
                 continue  # e.g. a package rule on a package it understands: no deserialization
             active.append((policy, level))
         if not active:
