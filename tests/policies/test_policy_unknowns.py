@@ -239,3 +239,15 @@ def test_new_fields_unknown_are_notes(role: str, prop: str) -> None:
     report = run_case(lambda r: {role: replace(r[role], **{prop: UNKNOWN})})
     assert report.mandatory() == [], [str(v) for v in report.mandatory()]
     assert any(prop in n.message for n in report.diagnostics), [str(n) for n in report.diagnostics]
+
+
+def test_default_parameter_group_with_unknown_engine_version_is_a_note() -> None:
+    """PostgreSQL 15+ forces TLS by default, older majors do not: an unknown version decides."""
+    report = run_case(
+        lambda r: {
+            "db": replace(r["db"], drop=["parameterGroupName"], engineVersion=UNKNOWN),
+            "db_params": None,
+        }
+    )
+    assert violations(report, "rds-force-ssl") == []
+    assert any("engineVersion" in n for n in _notes(report, "rds-force-ssl"))

@@ -104,6 +104,9 @@ def _judge_group_reference(
                 "Define the parameter group in the stack so the setting can be checked.",
             )
             return
+        if version is values.UNKNOWN:
+            ctx.unknown(database, "engineVersion (decides the default parameter group's TLS)")
+            return
         if not _default_forces_tls(engine, version):
             ctx.violation(
                 database,
@@ -118,6 +121,10 @@ def _judge_group_reference(
             ctx.unknown(group, "parameters")
             continue
         family = ctx.get(group, "family")
+        basis = family if family is not None else version
+        if not present and basis is values.UNKNOWN:
+            ctx.unknown(group, "family (decides the parameter's default)")
+            continue
         if present:
             if str(value).strip().lower() in _ON:
                 continue
