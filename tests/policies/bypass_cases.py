@@ -126,6 +126,27 @@ CLASS_1 = [
     ),
     Case(
         CRED,
+        "mysql-client-password-flag",
+        hono(command=["sh", "-c", "mysqldump -h db -uapp -phunter2 app > /tmp/app.sql"]),
+        "app",
+        "command is a password passed as a client flag",
+    ),
+    Case(
+        CRED,
+        "curl-basic-auth",
+        hono(entryPoint=["curl", "-fsS", "-u", "admin:hunter2", "https://internal/api"]),
+        "app",
+        "entryPoint is a password passed as a client flag",
+    ),
+    Case(
+        CRED,
+        "redis-requirepass",
+        hono(command=["redis-server", "--requirepass", "hunter2"]),
+        "app",
+        "command is a credential-like assignment to 'REQUIREPASS'",
+    ),
+    Case(
+        CRED,
         "dsn-name-suffix",
         hono_env(("SENTRY_DSN", "https://abc123@o1.ingest.sentry.io/1")),
         "app",

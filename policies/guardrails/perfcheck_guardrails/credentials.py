@@ -44,6 +44,8 @@ CREDENTIAL_NAME_PATTERNS = (
     r"(^|_)DSN$",
     r"CONNECTION_?STRING",
     r"(^|_)CONN_?STR",
+    r"REQUIREPASS",
+    r"MASTERAUTH",
 )
 PUBLIC_PREFIXES = ("NEXT_PUBLIC_",)
 
@@ -78,6 +80,15 @@ _ASSIGNMENT = re.compile(
 )
 # --name value, -name value (a flag and the next word)
 _FLAG = re.compile(r"(?:^|\s)-{1,2}([A-Za-z][\w.-]*)\s+(\"[^\"]*\"|'[^']*'|[^\s;&|-][^\s;&|]*)")
+# Client flags whose value is a password although their name is not: mysql -phunter2,
+# docker login -p x, sshpass -p x, curl -u user:password, redis-cli -a x.
+_PASSWORD_FLAGS = re.compile(
+    r"(?:\b(?:mysql|mysqldump|mariadb|mariadb-dump)\b[^;&|]*\s-p(?!\s|\$|\\$)[^\s;&|]+)"
+    r"|(?:\b(?:docker|podman)\s+login\b[^;&|]*\s-p\s+(?!\$|\\$)[^\s;&|]+)"
+    r"|(?:\bsshpass\s+-p\s*(?!\$)[^\s;&|]+)"
+    r"|(?:\bredis-cli\b[^;&|]*\s-a\s+(?!\$)[^\s;&|]+)"
+    r"|(?:\s(?:-u|--user)[\s=]+[^\s:;&|]+:(?!\$)[^\s;&|@]+(?:\s|$))"
+)
 # "name": "value" (JSON blobs), name: value (YAML-ish)
 _JSON_PAIR = re.compile(r"[\"']([^\"']+)[\"']\s*:\s*(\"[^\"]*\"|'[^']*')")
 
@@ -240,6 +251,8 @@ class CredentialScanner:
         what = self.token(text)
         if what is not None:
             return f"text that looks like {what}"
+        if _PASSWORD_FLAGS.search(text):
+            return "a password passed as a client flag (-p..., -u user:password)"
         for pattern in (_ASSIGNMENT, _FLAG, _JSON_PAIR):
             for match in pattern.finditer(text):
                 name, value = match.group(1), match.group(2)
