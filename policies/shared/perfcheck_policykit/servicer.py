@@ -180,7 +180,7 @@ class PackServicer(_BASE):
         self._type_filtered = frozenset(
             p for p in self._any_type if getattr(p, "judges_type", None) is not None
         )
-        self._judged_types: dict[tuple[str, str], bool] = {}
+        self._active_by_type: dict[str, tuple[tuple[Policy, EnforcementLevel], ...]] = {}
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -195,18 +195,23 @@ class PackServicer(_BASE):
                 # A clean gRPC error for the CLI to print (raising would log a traceback).
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
             raise PackConfigError(message)
-        self._judged_types.clear()
+        self._active_by_type.clear()
         return super().Configure(request, context)
 
-    def _judges(self, policy: Any, type_token: str) -> bool:
-        """The policy's own type filter, remembered per type (the config is fixed per run)."""
-        key = (policy.name, type_token)
-        verdict = self._judged_types.get(key)
-        if verdict is None:
-            config = self._get_policy_config(policy.name) or {}
-            verdict = bool(policy.judges_type(type_token, config))
-            self._judged_types[key] = verdict
-        return verdict
+    def _active_for(self, type_token: str) -> tuple[tuple[Policy, EnforcementLevel], ...]:
+        """The enabled rules judging `type_token`, with their levels: the same for every resource
+        of the type until the next Configure, so worked out once per type."""
+        active = []
+        for policy in self._by_type.get(type_token, self._untyped_only):
+            level = self._get_enforcement_level(policy)
+            if level == EnforcementLevel.DISABLED:
+                continue
+            if policy in self._type_filtered and not policy.judges_type(
+                type_token, self._get_policy_config(policy.name) or {}
+            ):
+                continue  # e.g. a package rule on a package it understands: no deserialization
+            active.append((policy, level))
+        return tuple(active)
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         self._stack_name = request.stack or None
@@ -281,15 +286,10 @@ class PackServicer(_BASE):
     def Analyze(self, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
-        candidates = self._by_type.get(request.type, self._untyped_only)
-        active = []
-        for policy in candidates:
-            level = self._get_enforcement_level(policy)
-            if level == EnforcementLevel.DISABLED:
-                continue
-            if policy in self._type_filtered and not self._judges(policy, request.type):
-                continue  # e.g. a package rule on a package it understands: no deserialization
-            active.append((policy, level))
+        active = self._active_by_type.get(request.type)
+        if active is None:
+            active = self._active_for(request.type)
+            self._active_by_type[request.type] = active
         if not active:
             return response
 
