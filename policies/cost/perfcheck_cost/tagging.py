@@ -8,7 +8,6 @@ resource-level tag overrides it. Only types that accept `tags` are judged (the g
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,8 +37,8 @@ def provider_default_tags(ctx: ResourceContext) -> Mapping[str, Any] | Any:
         return values.UNKNOWN
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else {}
-        except ValueError:
+            raw = values.parse_json_property(raw) if raw.strip() else {}  # parsed once per text
+        except values.InvalidJson:
             return {}
     tags = values.get(raw, "tags")
     if tags is values.UNKNOWN:
