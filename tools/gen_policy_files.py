@@ -206,12 +206,15 @@ def rules_table() -> str:
 
 
 _TASK = "aws:ecs/taskDefinition:TaskDefinition"
+_LISTED_TYPES = 20
 _LISTENERS = {"aws:lb/listener:Listener", "aws:alb/listener:Listener"}
 
 
 def _normalised(policy: Any) -> str:
     parts = []
     types = policy.resource_types or frozenset()
+    if len(types) > _LISTED_TYPES:
+        types = frozenset()  # a rule over every taggable type reads only tags
     if _TASK in types:
         parts.append("containerDefinitions decoded as pulumi-aws does (key case, last duplicate)")
     if types & _LISTENERS:
@@ -226,11 +229,12 @@ def coverage_table() -> str:
     for _, module in _packs():
         for policy in module.POLICIES:
             types = policy.resource_types
-            shown = (
-                "every type (skips understood packages unread)"
-                if types is None
-                else "<br>".join(f"`{t}`" for t in sorted(types)) or "-"
-            )
+            if types is None:
+                shown = "every type (skips understood packages unread)"
+            elif len(types) > _LISTED_TYPES:
+                shown = f"{len(types)} types (every pulumi-aws type that takes `tags`)"
+            else:
+                shown = "<br>".join(f"`{t}`" for t in sorted(types)) or "-"
             lines.append(f"| `{policy.name}` | {shown} | {_cell(_normalised(policy))} |")
     return "\n".join(lines)
 
