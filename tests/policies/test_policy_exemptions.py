@@ -224,3 +224,16 @@ def test_stale_cost_exemption_is_reported_by_the_cost_pack(tmp_path: Path) -> No
     (stale,) = report.violations
     assert (stale.pack, stale.policy) == ("perfcheck-cost", "cost-exemptions-current")
     assert "'rds-instance-class-allowed'" in stale.message
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_real_stack_exemptions_each_cover_exactly_one_resource(stack: str) -> None:
+    """The stacks' own exemptions: each covers the one resource it names, none is stale."""
+    from tools.offline.runner import cached_run
+
+    report = evaluate_packs(cached_run(stack), stack)
+    assert report.stale_exemptions() == []
+    for use in report.exemption_uses:
+        assert len(use.matched) == 1 and use.covered == use.matched, str(use)
+    covered = {(n.policy, n.urn) for n in report.exemptions}
+    assert covered == {(u.policy, u.covered[0]) for u in report.exemption_uses}
