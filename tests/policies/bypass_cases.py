@@ -187,6 +187,8 @@ CLASS_8_CREDENTIALS = [
             ("DB_PASSWORD_FILE", "/run/secrets/db-password"),
             ("SECRETS_EXTENSION_HTTP_PORT", "2773"),
             ("TOKEN_ISSUER", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"),
+            ("JWT_PUBLIC_KEY", "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_live_51AbCdEfGh"),
         ),
     ),
     Variant(
