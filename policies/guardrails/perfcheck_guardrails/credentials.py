@@ -92,7 +92,7 @@ _PASSWORD_FLAGS = re.compile(
 # "name": "value" (JSON blobs), name: value (YAML-ish)
 _JSON_PAIR = re.compile(r"[\"']([^\"']+)[\"']\s*:\s*(\"[^\"]*\"|'[^']*')")
 
-_PUBLIC_MATERIAL = re.compile(r"(^|_)(PUBLIC_?KEY|PUBKEY|PUBLISHABLE_?KEY|JWKS?)(_|$)")
+_PUBLIC_MATERIAL = re.compile(r"(^|_)(PUBLIC_?KEY|PUBKEY|PUBLISHABLE_?KEY)(_|$)")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:")
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?[a-zA-Z]{0,3}$")  # 3600, 15m, 1.5h, 30days is too long
 _BOOLEAN = {"true", "false", "yes", "no", "on", "off", "1", "0", "enabled", "disabled"}
