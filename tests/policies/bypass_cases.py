@@ -398,6 +398,13 @@ CLASS_2 = [
         "containerDefinitions[hono].user is '+0:1001'",
     ),
     Case(
+        "ecs-container-non-root-user",
+        "unicode-folded-key",  # Go's EqualFold: the long s folds to 's'
+        raw_task(_containers_text('"u\\u017fer": "root"')),
+        "app",
+        "containerDefinitions[hono].user is 'root'",
+    ),
+    Case(
         "ecs-container-not-privileged",
         "capitalised-key",
         raw_task(_containers_text('"Privileged": true')),
