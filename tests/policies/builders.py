@@ -610,6 +610,7 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
                 }
             ],
             "restrictions": {"geoRestriction": {"restrictionType": "none"}},
+            "webAclId": UNKNOWN,
             "viewerCertificate": {
                 "acmCertificateArn": UNKNOWN,
                 "sslSupportMethod": "sni-only",

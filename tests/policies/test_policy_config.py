@@ -17,7 +17,7 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from tests.policies.builders import compliant_resources, compliant_stack, replace
-from tests.policies.support import run_case, violations
+from tests.policies.support import run_case, synthetic_config, violations
 from tools.offline.policy_driver import (
     CONFIG_DIR,
     PackSession,
@@ -38,17 +38,17 @@ PRODUCTION_ONLY = {
     "stateful-resources-protected",
     "ecs-cluster-container-insights",
     "ecs-service-deploys-with-automatic-rollback",
+    "guardrails-exemptions-current",
+    "cloudfront-web-acl",
 }
 
 
 def _write_configs(tmp_path: Path, stack: str, pack: str, overrides: dict[str, Any]) -> Path:
-    config = json.loads((CONFIG_DIR / f"{stack}.{pack}.json").read_text())
+    config = synthetic_config(stack, pack)
     config.update(overrides)
     (tmp_path / f"{stack}.{pack}.json").write_text(json.dumps(config))
     other = "cost" if pack == "guardrails" else "guardrails"
-    (tmp_path / f"{stack}.{other}.json").write_text(
-        (CONFIG_DIR / f"{stack}.{other}.json").read_text()
-    )
+    (tmp_path / f"{stack}.{other}.json").write_text(json.dumps(synthetic_config(stack, other)))
     return tmp_path
 
 

@@ -8,6 +8,7 @@ from types import MappingProxyType
 import pytest
 
 from tests.policies.builders import SECRET_TOKEN, compliant_resources, replace, stack_run
+from tests.policies.support import synthetic_config_dir
 from tools.offline.policy_driver import (
     PACK_NAMES,
     analyze_request,
@@ -53,7 +54,7 @@ def test_records_with_tuples_and_read_only_mappings_are_accepted() -> None:
     r = compliant_resources("prod")
     tags = MappingProxyType(dict(r["db"].wire_inputs["tags"]))
     r["db"] = replace(r["db"], vpcSecurityGroupIds=("sg-1", "sg-2"), tags=tags, multiAz=False)
-    report = evaluate_packs(stack_run(r), "prod")
+    report = evaluate_packs(stack_run(r), "prod", synthetic_config_dir())
     assert [v.policy for v in report.violations] == ["rds-multi-az"]
 
 
@@ -61,7 +62,7 @@ def test_report_splits_levels_and_serializes() -> None:
     r = compliant_resources("staging")
     r["db"] = replace(r["db"], multiAz=False, storageEncrypted=False)
     r["cache"] = replace(r["cache"], transitEncryptionEnabled=False)
-    report = evaluate_packs(stack_run(r, "staging"), "staging")
+    report = evaluate_packs(stack_run(r, "staging"), "staging", synthetic_config_dir())
     assert {v.policy for v in report.mandatory()} == {
         "rds-storage-encrypted",
         "elasticache-in-transit-encryption",
@@ -72,7 +73,8 @@ def test_report_splits_levels_and_serializes() -> None:
     )
     data = json.loads(json.dumps(report.as_dict()))
     assert data["violations"][0]["urn"].startswith("urn:pulumi:staging::perfcheck::")
-    assert data["configFiles"]["cost"].endswith("policies/config/staging.cost.json")
+    assert data["exemptionUses"] == []
+    assert data["configFiles"]["cost"].endswith("staging.cost.json")
     assert SECRET_TOKEN not in json.dumps(data)
     assert str(report.mandatory()[0]).startswith("[mandatory] perfcheck-guardrails/")
 
@@ -82,6 +84,10 @@ def test_empty_pack_reports_nothing_with_either_servicer() -> None:
 
     run = stack_run(broken_resources("prod"))
     for stock in (False, True):
-        report = evaluate_packs(run, "prod", packs=[empty_pack(stock_servicer=stock)])
+        report = evaluate_packs(
+            run, "prod", synthetic_config_dir(), packs=[empty_pack(stock_servicer=stock)]
+        )
         assert report.violations == () and report.diagnostics == ()
-    assert evaluate_packs(run, "prod").mandatory()  # the same stack does fail the real packs
+    assert evaluate_packs(
+        run, "prod", synthetic_config_dir()
+    ).mandatory()  # the same stack does fail the real packs

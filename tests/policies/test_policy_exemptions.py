@@ -1,4 +1,5 @@
-"""Exemptions: one resource, one rule, a written reason, and the exemption is reported."""
+"""Exemptions: bound to exactly one resource (URN, or type + name + parent), one rule, a written
+reason; each is reported with the resource it covered, and a stale one is an error in prod."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from typing import Any
 import pytest
 
 from tests.policies.builders import compliant_stack, replace
-from tests.policies.support import run_case, violations
-from tools.offline.policy_driver import CONFIG_DIR, PolicyConfigError, evaluate_packs
+from tests.policies.support import run_case, synthetic_config, violations
+from tools.offline.policy_driver import PolicyConfigError, evaluate_packs
 
 REASON = "legacy reporting replica, retired in Q3 (ticket OPS-142)"
 
 
 def _config_dir(tmp_path: Path, pack: str, policy: str, exemptions: list[dict[str, Any]]) -> Path:
     for name in ("guardrails", "cost"):
-        config = json.loads((CONFIG_DIR / f"prod.{name}.json").read_text())
+        config = synthetic_config("prod", name)
         if name == pack:
             entry = config[policy]
             entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
@@ -27,17 +28,23 @@ def _config_dir(tmp_path: Path, pack: str, policy: str, exemptions: list[dict[st
     return tmp_path
 
 
+DB = {"type": "aws:rds/instance:Instance", "name": "db", "parent": ""}
+DB_URN = "urn:pulumi:prod::perfcheck::aws:rds/instance:Instance::db"
+
+
 def _single_az(r):
     return {"db": replace(r["db"], multiAz=False)}
 
 
 def test_exempted_resource_is_reported_as_an_exemption_not_a_violation(tmp_path: Path) -> None:
     config_dir = _config_dir(
-        tmp_path, "guardrails", "rds-multi-az", [{"resource": "d*", "reason": REASON}]
+        tmp_path, "guardrails", "rds-multi-az", [{"urn": DB_URN, "reason": REASON}]
     )
     report = run_case(_single_az, config_dir=config_dir)
     assert violations(report, "rds-multi-az") == []
     assert report.mandatory() == []
+    (use,) = report.exemption_uses
+    assert use.covered == (DB_URN,) and not use.stale
     (note,) = report.exemptions
     assert note.policy == "rds-multi-az"
     assert note.name == "db"
@@ -48,9 +55,7 @@ def test_exempted_resource_is_reported_as_an_exemption_not_a_violation(tmp_path:
 
 
 def test_exemption_covers_one_rule_only(tmp_path: Path) -> None:
-    config_dir = _config_dir(
-        tmp_path, "guardrails", "rds-multi-az", [{"resource": "db", "reason": REASON}]
-    )
+    config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**DB, "reason": REASON}])
     report = run_case(
         lambda r: {"db": replace(r["db"], multiAz=False, deletionProtection=False)},
         config_dir=config_dir,
@@ -65,22 +70,35 @@ def test_exemption_for_another_name_or_type_does_not_apply(tmp_path: Path) -> No
         "guardrails",
         "rds-multi-az",
         [
-            {"resource": "reporting-*", "reason": REASON},
-            {"resource": "db", "type": "aws:rds/cluster:*", "reason": REASON},
+            {**DB, "name": "reporting", "reason": REASON},
+            {**DB, "type": "aws:rds/cluster:Cluster", "reason": REASON},
+            {**DB, "parent": "database", "reason": REASON},
+            {"urn": DB_URN.replace("::db", "::db2"), "reason": REASON},
         ],
     )
     report = run_case(_single_az, config_dir=config_dir)
     assert [v.name for v in violations(report, "rds-multi-az")] == ["db"]
     assert report.exemptions == ()
+    # each matches nothing: reported as stale, an error in prod
+    stale = violations(report, "guardrails-exemptions-current")
+    assert len(stale) == 4 and all(v.enforcement_level == "mandatory" for v in stale)
+    assert all("matching no resource of this stack" in v.message for v in stale)
+    assert len(report.stale_exemptions()) == 4
 
 
 def test_exemption_on_a_compliant_resource_reports_nothing(tmp_path: Path) -> None:
-    config_dir = _config_dir(
-        tmp_path, "guardrails", "rds-multi-az", [{"resource": "db", "reason": REASON}]
-    )
+    config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**DB, "reason": REASON}])
     report = evaluate_packs(compliant_stack("prod"), "prod", config_dir)
     assert report.exemptions == ()
-    assert report.violations == ()
+    # the finding no longer occurs: the exemption is stale, an error in prod
+    (stale,) = report.violations
+    assert (
+        stale.policy == "guardrails-exemptions-current" and stale.enforcement_level == "mandatory"
+    )
+    assert stale.urn == DB_URN
+    assert "no longer has a 'rds-multi-az' finding (stale)" in stale.message
+    (use,) = report.exemption_uses
+    assert use.stale and use.matched == (DB_URN,)
 
 
 def test_exemption_works_for_stack_rules(tmp_path: Path) -> None:
@@ -88,7 +106,14 @@ def test_exemption_works_for_stack_rules(tmp_path: Path) -> None:
         tmp_path,
         "guardrails",
         "security-group-no-public-ingress",
-        [{"resource": "alb-https-in", "reason": "temporary load test from a partner, OPS-9"}],
+        [
+            {
+                "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "name": "alb-https-in",
+                "parent": "",
+                "reason": "temporary load test from a partner, OPS-9",
+            }
+        ],
     )
     report = run_case(
         lambda r: {"alb_https_in": replace(r["alb_https_in"], fromPort=0, toPort=65535)},
@@ -103,7 +128,7 @@ def test_exemption_works_for_cost_rules(tmp_path: Path) -> None:
         tmp_path,
         "cost",
         "rds-instance-class-allowed",
-        [{"resource": "db", "type": "aws:rds/*", "reason": "Black Friday capacity, until 2 Dec"}],
+        [{"urn": DB_URN, "reason": "Black Friday capacity, until 2 Dec"}],
     )
     report = run_case(
         lambda r: {"db": replace(r["db"], instanceClass="db.r7g.2xlarge")},
@@ -116,11 +141,15 @@ def test_exemption_works_for_cost_rules(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "exemption,error",
     [
-        ({"resource": "db"}, "'reason' is a required property"),
-        ({"resource": "db", "reason": ""}, "should be non-empty"),
-        ({"resource": "db", "reason": "   "}, "does not match"),
-        ({"reason": REASON}, "'resource' is a required property"),
-        ({"resource": "db", "reason": REASON, "until": "2025"}, "Additional properties"),
+        ({**DB}, "'reason' is a required property"),
+        ({**DB, "reason": ""}, "should be non-empty"),
+        ({**DB, "reason": "   "}, "does not match"),
+        ({"reason": REASON}, "names exactly one resource"),
+        ({"name": "db", "reason": REASON}, "names exactly one resource"),
+        ({**DB, "urn": DB_URN, "reason": REASON}, "names exactly one resource"),
+        ({**DB, "name": "d*", "reason": REASON}, "does not match"),
+        ({"resource": "db", "reason": REASON}, "'resource' was unexpected"),
+        ({**DB, "reason": REASON, "until": "2025"}, "Additional properties"),
     ],
 )
 def test_exemption_needs_a_resource_and_a_written_reason(
@@ -131,3 +160,80 @@ def test_exemption_needs_a_resource_and_a_written_reason(
         evaluate_packs(compliant_stack("prod"), "prod", config_dir)
     assert "rds-multi-az: exemptions.0" in str(caught.value)
     assert error in str(caught.value)
+
+
+def test_same_name_in_another_component_does_not_inherit_the_exemption(tmp_path: Path) -> None:
+    """Two resources named 'db' under different parents: the exemption covers only its own."""
+    config_dir = _config_dir(
+        tmp_path, "guardrails", "rds-multi-az", [{**DB, "parent": "database", "reason": REASON}]
+    )
+
+    def two_databases(r):
+        from foundation.records import ResourceRecord
+
+        parent = (
+            "urn:pulumi:prod::perfcheck::pulumi:pulumi:Stack$perfcheck:database:Database::database"
+        )
+        other = (
+            "urn:pulumi:prod::perfcheck::pulumi:pulumi:Stack$perfcheck:reporting:Reporting"
+            "::reporting"
+        )
+        db = replace(r["db"], multiAz=False)
+        mine = ResourceRecord(
+            **{
+                **db.__dict__,
+                "urn": DB_URN.replace("::aws:", "::perfcheck:database:Database$aws:"),
+                "parent": parent,
+            }
+        )
+        theirs = ResourceRecord(
+            **{
+                **db.__dict__,
+                "urn": DB_URN.replace("::aws:", "::perfcheck:reporting:Reporting$aws:"),
+                "parent": other,
+            }
+        )
+        return {"db": mine, "db_other": theirs}
+
+    report = run_case(two_databases, config_dir=config_dir)
+    assert [v.urn for v in violations(report, "rds-multi-az")] == [
+        DB_URN.replace("::aws:", "::perfcheck:reporting:Reporting$aws:")
+    ]
+    (use,) = report.exemption_uses
+    assert use.covered == (DB_URN.replace("::aws:", "::perfcheck:database:Database$aws:"),)
+
+
+def test_stale_exemption_is_advisory_in_staging(tmp_path: Path) -> None:
+    config = synthetic_config("staging", "guardrails")
+    config["rds-multi-az"] = {
+        "enforcementLevel": "mandatory",
+        "exemptions": [{"urn": DB_URN.replace("prod", "staging"), "reason": REASON}],
+    }
+    (tmp_path / "staging.guardrails.json").write_text(json.dumps(config))
+    (tmp_path / "staging.cost.json").write_text(json.dumps(synthetic_config("staging", "cost")))
+    report = evaluate_packs(compliant_stack("staging"), "staging", tmp_path)
+    (stale,) = violations(report, "guardrails-exemptions-current")
+    assert stale.enforcement_level == "advisory"
+
+
+def test_stale_cost_exemption_is_reported_by_the_cost_pack(tmp_path: Path) -> None:
+    config_dir = _config_dir(
+        tmp_path, "cost", "rds-instance-class-allowed", [{"urn": DB_URN, "reason": REASON}]
+    )
+    report = evaluate_packs(compliant_stack("prod"), "prod", config_dir)
+    (stale,) = report.violations
+    assert (stale.pack, stale.policy) == ("perfcheck-cost", "cost-exemptions-current")
+    assert "'rds-instance-class-allowed'" in stale.message
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_real_stack_exemptions_each_cover_exactly_one_resource(stack: str) -> None:
+    """The stacks' own exemptions: each covers the one resource it names, none is stale."""
+    from tools.offline.runner import cached_run
+
+    report = evaluate_packs(cached_run(stack), stack)
+    assert report.stale_exemptions() == []
+    for use in report.exemption_uses:
+        assert len(use.matched) == 1 and use.covered == use.matched, str(use)
+    covered = {(n.policy, n.urn) for n in report.exemptions}
+    assert covered == {(u.policy, u.covered[0]) for u in report.exemption_uses}

@@ -29,6 +29,7 @@ from tests.policies.builders import (
     secret,
     stack_run,
 )
+from tests.policies.support import synthetic_config_dir
 from tools.offline.policy_driver import (
     PackSession,
     analyze_request,
@@ -78,12 +79,12 @@ def test_pack_servicer_reports_exactly_what_the_stock_servicer_reports(
     # PULUMI_STACK for it (rules read either).
     monkeypatch.setenv("PULUMI_STACK", "prod")
     run = _mixed_stack()
-    ours = evaluate_packs(run, "prod")
+    ours = evaluate_packs(run, "prod", synthetic_config_dir())
     stock_packs = [
         dataclasses.replace(load_pack(name), servicer_class=_PolicyAnalyzerServicer)
         for name in ("guardrails", "cost")
     ]
-    stock = evaluate_packs(run, "prod", packs=stock_packs)
+    stock = evaluate_packs(run, "prod", synthetic_config_dir(), packs=stock_packs)
     assert len(ours.violations) >= 12
     assert _violation_keys(ours) == _violation_keys(stock)
 
@@ -92,12 +93,12 @@ def test_unknowns_are_reported_by_both_servicers(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("PULUMI_STACK", "prod")
     r = compliant_resources("prod")
     run = stack_run({**r, "db": replace(r["db"], storageEncrypted=UNKNOWN)})
-    ours = evaluate_packs(run, "prod")
+    ours = evaluate_packs(run, "prod", synthetic_config_dir())
     stock_packs = [
         dataclasses.replace(load_pack(name), servicer_class=_PolicyAnalyzerServicer)
         for name in ("guardrails", "cost")
     ]
-    stock = evaluate_packs(run, "prod", packs=stock_packs)
+    stock = evaluate_packs(run, "prod", synthetic_config_dir(), packs=stock_packs)
     assert (
         {(n.policy, n.urn) for n in ours.diagnostics}
         == {(n.policy, n.urn) for n in stock.diagnostics}
@@ -252,7 +253,7 @@ def test_secrets_never_reach_a_message() -> None:
             "cdn": replace(r["cdn"], viewerCertificate={"cloudfrontDefaultCertificate": True}),
         }
     )
-    report = evaluate_packs(run, "prod")
+    report = evaluate_packs(run, "prod", synthetic_config_dir())
     assert len(report.violations) >= 4
     text = "\n".join(v.message for v in report.violations)
     for value in (SECRET_TOKEN, "tok-9f8e7d6c5b4a", "AKIAABCDEFGHIJKLMNOP", "hdr-secret"):
@@ -289,9 +290,11 @@ def test_findings_scale_with_the_stack_and_stay_on_their_own_copy() -> None:
     from tests.policies.builders import broken_resources, synthetic_stack
 
     per_copy = len(compliant_resources("prod"))
-    one_broken = evaluate_packs(stack_run(broken_resources("prod")), "prod")
+    one_broken = evaluate_packs(stack_run(broken_resources("prod")), "prod", synthetic_config_dir())
     assert len(one_broken.violations) >= 10
-    report = evaluate_packs(synthetic_stack(per_copy * 30, broken_every=10), "prod")
+    report = evaluate_packs(
+        synthetic_stack(per_copy * 30, broken_every=10), "prod", synthetic_config_dir()
+    )
     assert len(report.violations) == 3 * len(one_broken.violations)
     broken_copies = {v.name.rsplit("-", 1)[1] for v in report.violations}
     assert broken_copies == {"9", "19", "29"}

@@ -170,3 +170,84 @@ def test_unknown_inside_a_list_element_is_localised() -> None:
 def test_protect_is_a_resource_option_and_always_known() -> None:
     report = run_case(lambda r: {"cache": with_options(r["cache"], protect=False)})
     assert [v.name for v in violations(report, "stateful-resources-protected")] == ["cache"]
+
+
+# -- issue 15, class 6: no rule returns clean on an unknown it depends on ----------------------
+
+
+def test_task_roles_with_different_dependency_sets_but_one_role_are_the_same_role() -> None:
+    """An ARN built with an apply over the role and another resource has more dependencies, yet
+    names the same role: differing dependency sets do not mean different roles."""
+
+    def shared_role(r):
+        deps = {
+            "taskRoleArn": (r["execution_role"].urn, r["key"].urn),
+            "executionRoleArn": (r["execution_role"].urn,),
+        }
+        return {"task": ResourceRecord(**{**r["task"].__dict__, "property_dependencies": deps})}
+
+    (found,) = violations(run_case(shared_role), "ecs-task-role-distinct-from-execution-role")
+    assert "derived from the same role as executionRoleArn" in found.message
+
+
+def test_task_role_depending_on_no_role_is_a_note_not_a_pass() -> None:
+    def not_roles(r):
+        deps = {"taskRoleArn": (r["key"].urn,), "executionRoleArn": (r["execution_role"].urn,)}
+        return {"task": ResourceRecord(**{**r["task"].__dict__, "property_dependencies": deps})}
+
+    report = run_case(not_roles)
+    assert violations(report, "ecs-task-role-distinct-from-execution-role") == []
+    assert _notes(report, "ecs-task-role-distinct-from-execution-role")
+
+
+def test_an_unknown_a_rule_reads_and_does_not_note_is_noted_by_the_kit() -> None:
+    """Performance Insights off, Database Insights mode unknown: the rule returns early on the
+    known flag; the kit notes the unknown mode instead of a silent pass."""
+    report = run_case(
+        lambda r: {
+            "db": replace(
+                r["db"],
+                performanceInsightsEnabled=False,
+                databaseInsightsMode=UNKNOWN,
+                drop=["performanceInsightsKmsKeyId"],
+            )
+        }
+    )
+    notes = _notes(report, "rds-performance-insights-encrypted")
+    assert any("databaseInsightsMode" in n for n in notes), notes
+    assert report.mandatory() == []
+
+
+def test_service_whose_task_definition_cannot_be_told_is_a_note() -> None:
+    def untraceable(r):
+        service = ResourceRecord(**{**r["service"].__dict__, "property_dependencies": {}})
+        return {"service": service}
+
+    report = run_case(untraceable)
+    assert _notes(report, "ecs-essential-container-health-check")
+
+
+@pytest.mark.parametrize(
+    "role,prop",
+    [
+        ("task", "volumes"),
+        ("task", "pidMode"),
+        ("https_listener", "protocol"),
+    ],
+)
+def test_new_fields_unknown_are_notes(role: str, prop: str) -> None:
+    report = run_case(lambda r: {role: replace(r[role], **{prop: UNKNOWN})})
+    assert report.mandatory() == [], [str(v) for v in report.mandatory()]
+    assert any(prop in n.message for n in report.diagnostics), [str(n) for n in report.diagnostics]
+
+
+def test_default_parameter_group_with_unknown_engine_version_is_a_note() -> None:
+    """PostgreSQL 15+ forces TLS by default, older majors do not: an unknown version decides."""
+    report = run_case(
+        lambda r: {
+            "db": replace(r["db"], drop=["parameterGroupName"], engineVersion=UNKNOWN),
+            "db_params": None,
+        }
+    )
+    assert violations(report, "rds-force-ssl") == []
+    assert any("engineVersion" in n for n in _notes(report, "rds-force-ssl"))

@@ -10,7 +10,8 @@ dependencies and property dependencies. This module makes the same calls on the 
 class with the same protobuf messages, minus the socket.
 
 Public API:
-    evaluate_packs(run, stack, config_dir=None) -> PolicyReport
+    evaluate_packs(run, stack, config_dir=None) -> PolicyReport  (exemption_uses: which resource
+                                             each exemption covered; stale ones)
     load_pack(name) -> LoadedPack            (policies importable without serving)
     empty_pack() -> LoadedPack               (a pack that judges nothing: the benchmark floor)
     PackSession(pack, stack, config)         (one configured servicer; for tests and the bench)
@@ -301,7 +302,13 @@ def reconcile_config(
         validator = _validator(json.dumps(schema, sort_keys=True))
         for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
             where = ".".join(str(p) for p in error.path) or "(root)"
-            errors.append(f"{name}: {where}: {error.message}")
+            message = error.message
+            if error.validator in ("oneOf", "anyOf") and error.schema.get("description"):
+                keys = sorted(error.instance) if isinstance(error.instance, dict) else []
+                message = f"has keys {keys}; {error.schema['description']}"
+            elif error.validator == "additionalProperties" and "exemptions" in where:
+                message = f"{message}; {_kit().rules.EXEMPTION_FORMS}"
+            errors.append(f"{name}: {where}: {message}")
     if errors:
         raise PolicyConfigError(errors)
     return result
@@ -469,6 +476,31 @@ class PolicyNote:
 
 
 @dataclass(frozen=True)
+class ExemptionUse:
+    """One configured exemption and the one resource it covered in this run (or none: stale)."""
+
+    pack: str
+    policy: str
+    index: int
+    selector: str
+    reason: str
+    covered: tuple[str, ...]
+    matched: tuple[str, ...]
+
+    @property
+    def stale(self) -> bool:
+        return not self.covered
+
+    def __str__(self) -> str:
+        head = f"{self.pack}/{self.policy} exemption {self.index} ({self.selector})"
+        if self.covered:
+            return f"{head} covered {', '.join(self.covered)}: {self.reason}"
+        if self.matched:
+            return f"{head} is stale: {', '.join(self.matched)} no longer has the finding"
+        return f"{head} is stale: it matches no resource of this stack"
+
+
+@dataclass(frozen=True)
 class PolicyReport:
     stack: str
     violations: tuple[PolicyViolation, ...]
@@ -476,6 +508,11 @@ class PolicyReport:
     diagnostics: tuple[PolicyNote, ...]
     not_applicable: tuple[PolicyNote, ...] = ()
     config_files: Mapping[str, Path | None] = field(default_factory=dict)
+    exemption_uses: tuple[ExemptionUse, ...] = ()
+    """Every configured exemption with the resource it covered; `stale()` lists the unused."""
+
+    def stale_exemptions(self) -> list[ExemptionUse]:
+        return [use for use in self.exemption_uses if use.stale]
 
     def mandatory(self) -> list[PolicyViolation]:
         return [v for v in self.violations if v.enforcement_level == "mandatory"]
@@ -493,6 +530,11 @@ class PolicyReport:
             "violations": [vars(v) for v in self.violations],
             "exemptions": [vars(n) for n in self.exemptions],
             "diagnostics": [vars(n) for n in self.diagnostics],
+            "exemptionUses": [
+                {**vars(use), "covered": list(use.covered), "matched": list(use.matched)}
+                | {"stale": use.stale}
+                for use in self.exemption_uses
+            ],
             "configFiles": {k: str(v) if v else None for k, v in self.config_files.items()},
         }
 
@@ -604,4 +646,42 @@ def evaluate_packs(
         diagnostics=tuple(collector.diagnostics),
         not_applicable=tuple(collector.not_applicable),
         config_files=used,
+        exemption_uses=tuple(_exemption_uses(sessions, run.resources, collector.exemptions)),
     )
+
+
+def _exemption_uses(
+    sessions: Sequence[PackSession],
+    resources: Sequence[ResourceRecord],
+    notes: Sequence[PolicyNote],
+) -> list[ExemptionUse]:
+    """Each configured exemption with the resources it matched and the findings it covered."""
+    kit = _kit()
+    uses: list[ExemptionUse] = []
+    for session in sessions:
+        for policy, entry in session.config.items():
+            if entry.enforcement_level == "disabled":
+                continue
+            for exemption in kit.rules.parse_exemptions(entry.properties or {}):
+                matched = tuple(
+                    r.urn for r in resources if exemption.matches(r.urn, r.name, r.type, r.parent)
+                )
+                covered = tuple(
+                    dict.fromkeys(
+                        n.urn
+                        for n in notes
+                        if n.pack == session.pack.name and n.policy == policy and n.urn in matched
+                    )
+                )
+                uses.append(
+                    ExemptionUse(
+                        session.pack.name,
+                        policy,
+                        exemption.index,
+                        exemption.describe(),
+                        exemption.reason,
+                        covered,
+                        matched,
+                    )
+                )
+    return uses

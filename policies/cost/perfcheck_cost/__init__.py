@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from perfcheck_policykit.exemptions import exemptions_current_rule
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import estimate_budget, sizing, spend, storage, tagging
@@ -30,4 +31,5 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *storage.RULES,
     *spend.RULES,
     *estimate_budget.RULES,
+    exemptions_current_rule("cost"),
 )

@@ -29,20 +29,34 @@ DEFAULT_NODE_TYPES = (
 
 
 def _check_instance_class(ctx: ResourceContext) -> None:
+    if ctx.type == T.RDS_CLUSTER:
+        # A Multi-AZ DB cluster is sized by dbClusterInstanceClass; an Aurora cluster (without
+        # it) by its ClusterInstances, judged on their own.
+        if ctx.get("dbClusterInstanceClass") is not None:
+            require_in(
+                ctx,
+                "dbClusterInstanceClass",
+                set(config_list(ctx.config, "allowedInstanceClasses")),
+            )
+        return
     require_in(ctx, "instanceClass", set(config_list(ctx.config, "allowedInstanceClasses")))
 
 
 RDS_INSTANCE_CLASS = ResourceRule(
     name="rds-instance-class-allowed",
-    description="RDS instances may only use the instance classes this stack allows.",
+    normalises="instanceClass or a Multi-AZ DB cluster's dbClusterInstanceClass",
+    description=(
+        "RDS instances, Aurora cluster instances and Multi-AZ DB clusters "
+        "(dbClusterInstanceClass) may only use the instance classes this stack allows."
+    ),
     severity=Severity.MEDIUM,
     remediation_steps=(
         "Pick an allowed instance_class, or add the class to allowedInstanceClasses in the "
         "stack's cost policy config (a reviewed change)."
     ),
-    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER_INSTANCE],
+    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER_INSTANCE, T.RDS_CLUSTER],
     check=_check_instance_class,
-    unknowns="instanceClass unknown: note.",
+    unknowns="instanceClass or dbClusterInstanceClass unknown: note.",
     config_properties={
         "allowedInstanceClasses": schema.string_list(
             "RDS instance classes allowed in this stack.",

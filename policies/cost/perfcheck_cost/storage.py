@@ -29,7 +29,7 @@ def _judge(ctx: ResourceContext, prop: str, value: object, missing: str | None) 
 
 def _check_rds(ctx: ResourceContext) -> None:
     engine = ctx.get("engine")
-    if isinstance(engine, str) and engine.startswith("aurora"):
+    if isinstance(engine, str) and engine.strip().lower().startswith("aurora"):
         return  # Aurora storage is the cluster's and has no volume type
     if ctx.get("replicateSourceDb") is not None and ctx.get("storageType") is None:
         return  # a replica inherits the source's storage type

@@ -8,7 +8,6 @@ resource-level tag overrides it. Only types that accept `tags` are judged (the g
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from pulumi_policy import Severity
 
 from .taggable_types import TAGGABLE_TYPES
 
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 REQUIRED_KEYS = ("Project", "Environment", "Owner", "CostCenter", "ManagedBy")
 
 
@@ -37,8 +37,8 @@ def provider_default_tags(ctx: ResourceContext) -> Mapping[str, Any] | Any:
         return values.UNKNOWN
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else {}
-        except ValueError:
+            raw = values.parse_json_property(raw) if raw.strip() else {}  # parsed once per text
+        except values.InvalidJson:
             return {}
     tags = values.get(raw, "tags")
     if tags is values.UNKNOWN:
@@ -49,8 +49,10 @@ def provider_default_tags(ctx: ResourceContext) -> Mapping[str, Any] | Any:
 def _check_tags(ctx: ResourceContext) -> None:
     required = config_list(ctx.config, "requiredKeys")
     environment_key = ctx.config.get("environmentKey", "Environment")
-    own = ctx.get("tags")
-    defaults = provider_default_tags(ctx)
+    own = values.tag_map(ctx.get("tags"))
+    # The AWS provider applies default_tags to every taggable resource except Auto Scaling
+    # groups, which take their tags as a list of blocks (key, value, propagateAtLaunch).
+    defaults = {} if ctx.type == AUTOSCALING_GROUP else provider_default_tags(ctx)
     if own is values.UNKNOWN and defaults is values.UNKNOWN:
         ctx.unknown("tags")
         return
@@ -99,6 +101,10 @@ def _check_environment(ctx: ResourceContext, key: str, value: str) -> None:
 
 REQUIRED_COST_TAGS = ResourceRule(
     name="required-cost-tags",
+    normalises=(
+        "tags as a map or an Auto Scaling group's key/value list; provider defaultTags merged"
+        " (not for Auto Scaling groups)"
+    ),
     description=(
         "Every taggable resource must carry the cost-allocation tags with non-empty values "
         "(resource tags merged over the provider's defaultTags), and the environment tag must "

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from perfcheck_policykit.exemptions import exemptions_current_rule
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
+    access_control,
     data_safety,
     database_placement,
     ecs_containers,
@@ -20,6 +22,9 @@ from . import (
     encryption_in_transit,
     network,
     private_origin,
+    providers,
+    public_access,
+    registries,
 )
 
 PACK_NAME: Final = "perfcheck-guardrails"
@@ -42,4 +47,9 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *data_safety.RULES,
     *network.RULES,
     *private_origin.RULES,
+    *access_control.RULES,
+    *public_access.RULES,
+    *registries.RULES,
+    *providers.RULES,
+    exemptions_current_rule("guardrails"),
 )

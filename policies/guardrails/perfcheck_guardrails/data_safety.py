@@ -17,7 +17,7 @@ from .elasticache_clusters import MEMCACHED, standalone_engine
 
 def _is_aurora_instance(ctx: ResourceContext) -> bool:
     engine = ctx.get("engine")
-    return isinstance(engine, str) and engine.startswith("aurora")
+    return isinstance(engine, str) and engine.strip().lower().startswith("aurora")
 
 
 def _check_public(ctx: ResourceContext) -> None:
@@ -41,7 +41,10 @@ RDS_NOT_PUBLIC = ResourceRule(
 
 
 def _check_multi_az(ctx: ResourceContext) -> None:
-    if _is_aurora_instance(ctx) or ctx.get("replicateSourceDb") is not None:
+    source = ctx.get("replicateSourceDb")
+    if source is values.UNKNOWN:
+        ctx.accept_unknown("replicateSourceDb")  # a computed source id: a replica
+    if _is_aurora_instance(ctx) or source is not None:
         return
     require_true(ctx, "multiAz", missing="not set (single-AZ)")
 
@@ -101,6 +104,11 @@ RDS_BACKUP_RETENTION = ResourceRule(
 def _check_final_snapshot(ctx: ResourceContext) -> None:
     if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
         return
+    source = ctx.get("replicateSourceDb")
+    if source is values.UNKNOWN:
+        ctx.accept_unknown("replicateSourceDb")  # a computed source id: a replica
+    if source is not None:
+        return  # a read replica: its data is the source's (RDS takes no replica final snapshot)
     skip = ctx.get("skipFinalSnapshot")
     if skip is values.UNKNOWN:
         ctx.unknown("skipFinalSnapshot")
@@ -119,7 +127,10 @@ def _check_final_snapshot(ctx: ResourceContext) -> None:
 
 RDS_FINAL_SNAPSHOT = ResourceRule(
     name="rds-final-snapshot",
-    description="Deleting an RDS database must leave a final snapshot.",
+    description=(
+        "Deleting an RDS database must leave a final snapshot (read replicas excepted: their data "
+        "is the source's, and RDS takes no final snapshot of a replica)."
+    ),
     severity=Severity.HIGH,
     remediation_steps="Set skip_final_snapshot=False and final_snapshot_identifier='<name>-final'.",
     resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER],

@@ -8,15 +8,24 @@ inside it can be judged: each rule says so in a note, and judges it during the u
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from perfcheck_policykit import InvalidJson, ResourceContext, ResourceRule, schema, values
+from perfcheck_policykit import (
+    InvalidJson,
+    ResourceContext,
+    ResourceRule,
+    StackContext,
+    StackRule,
+    schema,
+    values,
+)
 from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
+
+from . import credentials
 
 ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]
 
@@ -48,13 +57,14 @@ def _field(ctx: ResourceContext, container: Mapping[str, Any], label: str, key: 
     return value
 
 
-_NUMERIC_ID = re.compile(r"[0-9]+")
+_NUMERIC_ID = re.compile(r"[+-]?[0-9]+")
 
 
 def is_root_user(user: str) -> bool:
     """Whether a container `user` ("user", "uid", "user:group", "uid:gid", ...) runs as root.
 
-    A numeric uid is compared as a number ("00" is uid 0). Only the user part decides: a non-root
+    A numeric uid is read as the container runtime reads it (Go's strconv.Atoi: a sign is allowed,
+    so "00", "+0" and "-0" are all uid 0). Only the user part decides: a non-root
     uid with gid 0 has no root privileges (see the rule's description).
     """
     name = user.split(":", 1)[0].strip()
@@ -78,6 +88,7 @@ def _check_non_root(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]
 
 NON_ROOT_USER = ResourceRule(
     name="ecs-container-non-root-user",
+    normalises="uid read as the runtime reads it (sign, leading zeros: +0 and 00 are root)",
     description=(
         "Every container must run as a non-root user (set `user` explicitly; a numeric uid is "
         "compared as a number, so '00' is root). Only the uid decides: a group of 0 with a "
@@ -137,34 +148,90 @@ def _is_essential(container: Mapping[str, Any]) -> bool | None:
     return essential is None or values.as_bool(essential) is not False
 
 
-def _check_health_checks(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+def _health_check_findings(
+    containers: Sequence[Mapping[str, Any]],
+) -> list[tuple[str, str | None]]:
+    """(label, None) for an essential container without a health check, (label, prop) for one
+    that cannot be judged (unknown)."""
+    found: list[tuple[str, str | None]] = []
     for label, container in _labelled(containers):
         essential = _is_essential(container)
         if essential is None:
-            ctx.unknown(f"{label}.essential")
+            found.append((label, f"{label}.essential"))
             continue
         if not essential:
             continue
         has = _has_health_check(container)
         if has is None:
-            ctx.unknown(f"{label}.healthCheck.command")
+            found.append((label, f"{label}.healthCheck.command"))
         elif not has:
-            ctx.violation(
-                f"{label}.healthCheck", "not set", "a healthCheck command on an essential container"
-            )
+            found.append((label, None))
+    return found
 
 
-ESSENTIAL_HEALTH_CHECK = ResourceRule(
+def served_task_definitions(ctx: StackContext) -> tuple[set[str], bool]:
+    """URNs of the task definitions an ECS service runs, and whether every service's task
+    definition could be told (by ARN, family[:revision] or property dependencies)."""
+    served: set[str] = set()
+    complete = True
+    for service in ctx.index.of_type(T.ECS_SERVICE):
+        value = ctx.get(service, "taskDefinition")
+        if isinstance(value, str) and not value.startswith("arn:") and ":" in value:
+            value = value.rsplit(":", 1)[0]  # family:revision -> family
+        refs = ctx.index.references(
+            service, "taskDefinition", value, [T.ECS_TASK_DEFINITION], ("arn", "id", "family")
+        )
+        if refs is None:
+            ctx.unknown(service, "taskDefinition")
+            complete = False
+            continue
+        served.update(task.urn for task in refs)
+    return served, complete
+
+
+def _check_health_checks(ctx: StackContext) -> None:
+    served, _ = served_task_definitions(ctx)
+    for task in ctx.index.of_type(T.ECS_TASK_DEFINITION):
+        if task.urn not in served:
+            continue  # a one-off task (RunTask) stops by itself: no service waits on its health
+        try:
+            containers = values.container_definitions(task.props)
+        except InvalidJson:
+            continue  # the container rules report it
+        if containers is values.UNKNOWN:
+            ctx.unknown(task, "containerDefinitions")
+            continue
+        for label, unknown in _health_check_findings(containers or ()):
+            if unknown is not None:
+                ctx.unknown(task, unknown)
+            else:
+                ctx.violation(
+                    task,
+                    f"{label}.healthCheck",
+                    "not set",
+                    "a healthCheck command on an essential container of a service's task",
+                )
+
+
+ESSENTIAL_HEALTH_CHECK = StackRule(
     name="ecs-essential-container-health-check",
-    description="Every essential container must define a health check.",
+    description=(
+        "Every essential container of a task definition an ECS service runs must define a "
+        "health check (followed from each service's taskDefinition); one-off tasks (RunTask "
+        "jobs such as a migration) are not services and need none."
+    ),
     severity=Severity.MEDIUM,
     remediation_steps=(
         'Add "healthCheck": {"command": ["CMD-SHELL", "<probe> || exit 1"], '
         '"interval": 15, "timeout": 5, "retries": 3, "startPeriod": 30}.'
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
-    check=_with_containers(_check_health_checks),
-    unknowns="containerDefinitions unknown: note.",
+    resource_types=[T.ECS_TASK_DEFINITION, T.ECS_SERVICE],
+    check=_check_health_checks,
+    unknowns=(
+        "A service's taskDefinition is followed by ARN or family, else by property "
+        "dependencies; when neither tells, a note on the service. containerDefinitions "
+        "unknown: note."
+    ),
     tags=["ecs", "reliability"],
 )
 
@@ -182,7 +249,7 @@ def _check_depends_on(ctx: ResourceContext, containers: Sequence[Mapping[str, An
             if condition is values.UNKNOWN or target is values.UNKNOWN:
                 ctx.unknown(f"{label}.dependsOn")
                 continue
-            if condition != "HEALTHY":
+            if values.enum(condition) != "HEALTHY":
                 continue
             other = by_name.get(target)
             if other is None:
@@ -231,12 +298,23 @@ def _check_logging(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]
                 "not set",
                 "a logConfiguration (e.g. awslogs to a CloudWatch log group)",
             )
+        elif driver.strip().lower() == "awslogs":
+            create = values.get(container, "logConfiguration", "options", "awslogs-create-group")
+            if values.as_bool(create) is True:
+                ctx.violation(
+                    f"{label}.logConfiguration.options[awslogs-create-group]",
+                    "true (the ECS agent creates the log group at run time, outside the stack: "
+                    "no retention, no KMS key, never deleted)",
+                    "a log group of this stack (aws.cloudwatch.LogGroup) named in awslogs-group",
+                )
 
 
 CONTAINER_LOGGING = ResourceRule(
     name="ecs-container-logging",
     description=(
-        "Every container, sidecars included, must send its logs somewhere (logConfiguration)."
+        "Every container, sidecars included, must send its logs somewhere (logConfiguration), "
+        "to a log group the stack manages (not one the ECS agent creates at run time with "
+        "awslogs-create-group)."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(
@@ -250,107 +328,172 @@ CONTAINER_LOGGING = ResourceRule(
 )
 
 
+SAFE_CAPABILITIES = ("SYS_PTRACE",)
+"""Fargate accepts only SYS_PTRACE as an added capability; on EC2 any can be added."""
+HOST_PATHS = (
+    "/",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run",
+    "/run",
+    "/var/lib/docker",
+    "/run/containerd",
+    "/var/run/containerd",
+    "/var/run/crio",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/etc",
+    "/root",
+    "/boot",
+    "/var/lib/kubelet",
+    "/var/lib/ecs",
+    "/etc/ecs",
+)
+_UNCONFINED = ("seccomp:unconfined", "apparmor:unconfined", "label:disable", "label=disable")
+
+
+def _capability(name: Any) -> str:
+    """'cap_sys_admin', 'SYS_ADMIN', ' Sys_Admin ' -> 'SYS_ADMIN' (the runtime's reading)."""
+    text = str(name).strip().upper()
+    return text[4:] if text.startswith("CAP_") else text
+
+
+def _host_volumes(ctx: ResourceContext) -> dict[str, str]:
+    """Task volumes bound to a sensitive host path: volume name -> host path."""
+    found: dict[str, str] = {}
+    volumes = ctx.items("volumes")
+    if volumes is values.UNKNOWN:
+        ctx.unknown("volumes")
+        return found
+    for volume in volumes:
+        path = values.get(volume, "hostPath")
+        name = values.get(volume, "name")
+        if not isinstance(path, str) or not isinstance(name, str):
+            continue
+        normalized = "/" + path.strip().strip("/")
+        if any(
+            normalized == p or (p != "/" and normalized.startswith(p + "/")) for p in HOST_PATHS
+        ):
+            found[name] = normalized
+    return found
+
+
 def _check_privileged(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
+    allowed = {_capability(c) for c in config_list(ctx.config, "allowedCapabilities")}
+    host_volumes = _host_volumes(ctx)
+    for key in ("pidMode", "ipcMode"):
+        mode = ctx.get(key)
+        if mode is values.UNKNOWN:
+            ctx.unknown(key)
+        elif values.lower(mode) == "host":
+            ctx.violation(key, "'host' (the host's processes / shared memory)", "'task' or not set")
     for label, container in _labelled(containers):
         value = _field(ctx, container, label, "privileged")
         if value is not values.UNKNOWN and values.as_bool(value) is True:
             ctx.violation(f"{label}.privileged", "true", "false or not set")
+        added = values.items(container, "linuxParameters", "capabilities", "add")
+        for capability in added if isinstance(added, list) else ():
+            name = _capability(capability)
+            if name not in allowed:
+                ctx.violation(
+                    f"{label}.linuxParameters.capabilities.add",
+                    f"'{name}' added",
+                    "no added Linux capability ("
+                    + (", ".join(sorted(allowed)) or "none")
+                    + " allowed); drop ALL instead",
+                )
+        devices = values.items(container, "linuxParameters", "devices")
+        if isinstance(devices, list) and devices:
+            ctx.violation(
+                f"{label}.linuxParameters.devices",
+                f"{len(devices)} host device(s) mapped",
+                "no host devices",
+            )
+        for option in values.items(container, "dockerSecurityOptions") or ():
+            if isinstance(option, str) and option.strip().lower().replace(" ", "") in _UNCONFINED:
+                ctx.violation(
+                    f"{label}.dockerSecurityOptions",
+                    values.show(option),
+                    "the runtime's default seccomp/AppArmor/SELinux confinement",
+                )
+        for mount in values.items(container, "mountPoints") or ():
+            source = values.get(mount, "sourceVolume")
+            if isinstance(source, str) and source in host_volumes:
+                ctx.violation(
+                    f"{label}.mountPoints[{source}]",
+                    f"host path {host_volumes[source]} mounted (the Docker socket or the host's "
+                    "system directories give root on the host)",
+                    "no sensitive host path in a container",
+                )
 
 
 NOT_PRIVILEGED = ResourceRule(
     name="ecs-container-not-privileged",
-    description="No container may run privileged.",
+    normalises=(
+        "capability names any case, with or without CAP_; host paths without trailing slashes"
+    ),
+    description=(
+        "No container may run privileged or with what is as dangerous: added Linux capabilities "
+        "(SYS_ADMIN, NET_ADMIN, ALL, ...; names read as the runtime does, any case, with or "
+        "without CAP_), host devices, unconfined seccomp/AppArmor, a mounted Docker socket or "
+        "host system directory, or the host's PID/IPC namespace."
+    ),
     severity=Severity.CRITICAL,
-    remediation_steps='Remove "privileged": true from the container definition.',
+    remediation_steps=(
+        'Remove "privileged": true, linuxParameters.capabilities.add and devices; set '
+        'linuxParameters.capabilities.drop ["ALL"]; never mount /var/run/docker.sock or host '
+        "system paths; leave pidMode/ipcMode unset."
+    ),
     resource_types=[T.ECS_TASK_DEFINITION],
     check=_with_containers(_check_privileged),
-    unknowns="containerDefinitions unknown: note.",
+    unknowns="containerDefinitions, volumes, pidMode or ipcMode unknown: note.",
+    config_properties={
+        "allowedCapabilities": schema.string_list(
+            "Linux capabilities a container may add (without CAP_).", ()
+        )
+    },
     tags=["ecs", "container-hardening"],
 )
 
-CREDENTIAL_NAME_PATTERNS = (
-    r"PASSWORD",
-    r"PASSWD",
-    r"(^|_)PWD($|_)",
-    r"SECRET",
-    r"TOKEN",
-    r"CREDENTIAL",
-    r"API_?KEY",
-    r"PRIVATE_?KEY",
-    r"ACCESS_?KEY",
-    r"(^|_)AUTH($|_)",
-    r"(^|_)PASS($|_)",
-    r"PASSPHRASE",
-    r"(^|_)KEY$",
-    r"(^|_)PAT($|_)",
-    r"SIGNING",
-)
-_VALUE_PATTERNS = (
-    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("a URL with an embedded password", re.compile(r"://[^/\s@]*:[^/\s@]+@")),
-)
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
-def _check_environment(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
-    patterns = [_compiled(p) for p in config_list(ctx.config, "credentialNamePatterns")]
-    allowed = set(config_list(ctx.config, "allowedVariableNames"))
-    for label, container in _labelled(containers):
-        environment = values.items(container, "environment")
-        if environment is values.UNKNOWN:
-            ctx.unknown(f"{label}.environment")
-            continue
-        for entry in environment:
-            name = values.get(entry, "name")
-            if not isinstance(name, str) or name in allowed:
-                continue
-            if any(p.search(name) for p in patterns):
-                ctx.violation(
-                    f"{label}.environment[{name}]",
-                    "a plain environment variable with a credential-like name (value not shown)",
-                    "the value in Secrets Manager, passed through `secrets` (valueFrom)",
-                )
-                continue
-            value = values.get(entry, "value")
-            if isinstance(value, str):
-                for what, pattern in _VALUE_PATTERNS:
-                    if pattern.search(value):
-                        ctx.violation(
-                            f"{label}.environment[{name}]",
-                            f"a value that looks like {what} (value not shown)",
-                            "the credential in Secrets Manager, passed through `secrets`",
-                        )
-                        break
-
-
 NO_CREDENTIALS_IN_ENVIRONMENT = ResourceRule(
     name="ecs-no-credentials-in-environment",
+    normalises=(
+        "setting names canonicalised (upper case, '-' and '.' as '_'); command words joined "
+        "and read for assignments, connection strings and token formats"
+    ),
     description=(
-        "Credentials must reach containers through `secrets` (Secrets Manager), never through "
-        "plain `environment` (visible in the task definition, the console and the API)."
+        "Credentials must reach containers through `secrets` (Secrets Manager), never as plain "
+        "text anywhere in the container definition (visible in the console, the API and "
+        "CloudTrail): environment entries, command, entryPoint, health-check commands, Docker "
+        "labels, log and FireLens options and every other string are read, by name and value "
+        "shape, for assignments, connection strings (URL, key=value, JDBC, JSON) and well-known "
+        "token formats. ARNs, variable references, NEXT_PUBLIC_* names and settings whose value "
+        "has the shape their name announces (TOKEN_TTL=3600, AUTH_URL=https://...) pass."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
         "Store the value in aws.secretsmanager.Secret and list it under the container's "
-        '"secrets": [{"name": "DB_PASSWORD", "valueFrom": "<secret ARN>:password::"}].'
+        '"secrets": [{"name": "DB_PASSWORD", "valueFrom": "<secret ARN>:password::"}]; a '
+        "command reads it from that variable ($DB_PASSWORD), never from a literal."
     ),
     resource_types=[T.ECS_TASK_DEFINITION],
-    check=_with_containers(_check_environment),
+    check=_with_containers(credentials.check),
     unknowns="containerDefinitions unknown: note. Values are inspected but never echoed.",
     config_properties={
         "credentialNamePatterns": schema.string_list(
-            "Regular expressions (case-insensitive) on variable names that denote credentials.",
-            CREDENTIAL_NAME_PATTERNS,
+            "Regular expressions (case-insensitive) on setting names (canonical: upper case, "
+            "'-' and '.' as '_') that denote credentials.",
+            credentials.CREDENTIAL_NAME_PATTERNS,
             regex=True,
         ),
         "allowedVariableNames": schema.string_list(
-            "Variable names that match a pattern but hold no credential (e.g. 'AUTH_ENABLED').",
-            (),
+            "Names that match a pattern but hold no credential (e.g. 'AUTH_MODE').", ()
+        ),
+        "publicVariablePrefixes": schema.string_list(
+            "Name prefixes of variables that are public by design (shipped to browsers); their "
+            "values are still checked for token formats.",
+            credentials.PUBLIC_PREFIXES,
         ),
     },
     tags=["ecs", "secrets"],

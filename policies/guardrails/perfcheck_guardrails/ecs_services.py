@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
 from perfcheck_policykit import aws_types as T
 from pulumi_policy import Severity
@@ -39,7 +41,7 @@ def _check_circuit_breaker(ctx: ResourceContext) -> None:
     if controller is values.UNKNOWN:
         ctx.unknown("deploymentController.type")
         return
-    if controller not in (None, "ECS"):
+    if values.enum(controller) not in (None, "ECS"):
         return  # CODE_DEPLOY and EXTERNAL deployments roll back through their own controller
     for field in ("enable", "rollback"):
         value = ctx.get("deploymentCircuitBreaker", field)
@@ -56,6 +58,7 @@ def _check_circuit_breaker(ctx: ResourceContext) -> None:
 
 SERVICE_CIRCUIT_BREAKER = ResourceRule(
     name="ecs-service-circuit-breaker-rollback",
+    normalises="deployment controller any case",
     description=(
         "ECS services (ECS deployment controller) must enable the deployment circuit breaker "
         "with automatic rollback."
@@ -75,11 +78,11 @@ def _check_container_insights(ctx: ResourceContext) -> None:
         ctx.unknown("settings")
         return
     for setting in settings:
-        if values.get(setting, "name") == "containerInsights":
+        if values.get(setting, "name") == "containerInsights":  # AWS: exact name
             value = values.get(setting, "value")
             if value is values.UNKNOWN:
                 ctx.unknown("settings[containerInsights].value")
-            elif value not in ("enabled", "enhanced"):
+            elif values.lower(value) not in ("enabled", "enhanced"):
                 ctx.violation(
                     "settings[containerInsights]", values.show(value), "'enhanced' or 'enabled'"
                 )
@@ -89,6 +92,7 @@ def _check_container_insights(ctx: ResourceContext) -> None:
 
 CLUSTER_CONTAINER_INSIGHTS = ResourceRule(
     name="ecs-cluster-container-insights",
+    normalises="setting value any case",
     description="ECS clusters must have CloudWatch Container Insights on.",
     severity=Severity.LOW,
     remediation_steps="Set settings=[{'name': 'containerInsights', 'value': 'enhanced'}].",
@@ -97,6 +101,17 @@ CLUSTER_CONTAINER_INSIGHTS = ResourceRule(
     unknowns="settings unknown: note.",
     tags=["ecs", "observability"],
 )
+
+
+IAM_ROLE = "aws:iam/role:Role"
+
+
+def _roles(task: Any, prop: str, value: Any) -> set[str]:
+    """The IAM roles (URNs) an ARN property names: its role dependencies, or the role itself."""
+    roles = {d.urn for d in task.property_dependencies.get(prop, []) if d.resource_type == IAM_ROLE}
+    if value is not values.UNKNOWN and isinstance(value, str):
+        roles.add(value)  # a known ARN stands for itself (compared with the other ARN)
+    return roles
 
 
 def _check_task_roles(ctx: StackContext) -> None:
@@ -115,19 +130,22 @@ def _check_task_roles(ctx: StackContext) -> None:
                     "The execution role can read every secret of the task; the app must not.",
                 )
             continue
-        # During preview the ARNs are computed: compare the roles they come from instead.
-        task_deps = {d.urn for d in task.property_dependencies.get("taskRoleArn", [])}
-        exec_deps = {d.urn for d in task.property_dependencies.get("executionRoleArn", [])}
-        if task_deps and exec_deps:
-            if task_deps == exec_deps:
-                ctx.violation(
-                    task,
-                    "taskRoleArn",
-                    "derived from the same role as executionRoleArn",
-                    "a separate task role",
-                )
-            continue
-        ctx.unknown(task, "taskRoleArn" if task_role is values.UNKNOWN else "executionRoleArn")
+        # During preview the ARNs are computed: compare the roles they come from instead. Only
+        # the IAM roles among the dependencies count (an ARN built with an apply over a role and
+        # something else has more dependencies, yet names the same role).
+        task_roles = _roles(task, "taskRoleArn", task_role)
+        exec_roles = _roles(task, "executionRoleArn", execution_role)
+        if task_roles & exec_roles:
+            ctx.violation(
+                task,
+                "taskRoleArn",
+                "derived from the same role as executionRoleArn",
+                "a separate task role",
+            )
+        elif len(task_roles) == 1 and len(exec_roles) == 1:
+            continue  # two different roles
+        else:
+            ctx.unknown(task, "taskRoleArn" if task_role is values.UNKNOWN else "executionRoleArn")
 
 
 TASK_ROLE_DISTINCT = StackRule(

@@ -29,15 +29,24 @@ CMK_OPTION = {
 
 def _is_aurora(ctx: ResourceContext) -> bool:
     engine = ctx.get("engine")
-    return isinstance(engine, str) and engine.startswith("aurora")
+    return isinstance(engine, str) and engine.strip().lower().startswith("aurora")
 
 
 def _check_rds_storage(ctx: ResourceContext) -> None:
     if ctx.type == T.RDS_INSTANCE:
         if _is_aurora(ctx):
             return  # an Aurora instance's storage is the cluster's (judged on the cluster)
-        if ctx.get("replicateSourceDb") is not None:
-            return  # a read replica inherits the source's encryption
+        source = ctx.get("replicateSourceDb")
+        if source is values.UNKNOWN:
+            ctx.accept_unknown("replicateSourceDb")  # a computed source id: a replica
+        if source is not None:
+            # A read replica inherits the source's encryption, unless it says otherwise.
+            encrypted = ctx.get("storageEncrypted")
+            if encrypted is values.UNKNOWN:
+                ctx.unknown("storageEncrypted")
+            elif values.as_bool(encrypted) is False:
+                ctx.violation("storageEncrypted", "false on a read replica", "true or not set")
+            return
     require_true(ctx, "storageEncrypted", missing="not set (unencrypted)")
     if ctx.config.get("requireCustomerManagedKey"):
         require_set(ctx, "kmsKeyId", "a customer-managed KMS key ARN")
@@ -45,7 +54,12 @@ def _check_rds_storage(ctx: ResourceContext) -> None:
 
 RDS_STORAGE_ENCRYPTED = ResourceRule(
     name="rds-storage-encrypted",
-    description="RDS instances and clusters must encrypt their storage at rest.",
+    normalises="engine any case; replicas by replicateSourceDb",
+    description=(
+        "RDS instances and clusters (Multi-AZ DB clusters included) must encrypt their storage "
+        "at rest; a read replica inherits its source's encryption but may not state "
+        "storageEncrypted: false."
+    ),
     severity=Severity.HIGH,
     remediation_steps=(
         "Set storage_encrypted=True (and kms_key_id to a customer-managed key if required). An "
@@ -196,7 +210,9 @@ def _check_s3_encryption(ctx: StackContext) -> None:
         for algorithm in algorithms:
             if algorithm is values.UNKNOWN:
                 ctx.unknown(bucket, "rules.applyServerSideEncryptionByDefault.sseAlgorithm")
-            elif algorithm not in allowed:
+            elif algorithm not in allowed and str(algorithm).lower() not in {
+                a.lower() for a in allowed
+            }:
                 ctx.violation(
                     bucket,
                     "sseAlgorithm",
@@ -339,6 +355,71 @@ KMS_KEY_ROTATION = ResourceRule(
     tags=["encryption-at-rest", "kms"],
 )
 
+
+def _check_ebs(ctx: ResourceContext) -> None:
+    if ctx.type == T.EBS_VOLUME:
+        require_true(ctx, "encrypted", missing="not set (unencrypted)")
+        return
+    if ctx.type == T.EC2_INSTANCE:
+        devices: list[tuple[str, object]] = [("rootBlockDevice", ctx.get("rootBlockDevice"))]
+        block = ctx.items("ebsBlockDevices")
+        if block is values.UNKNOWN:
+            ctx.unknown("ebsBlockDevices")
+            block = []
+        devices += [(f"ebsBlockDevices[{i}]", d) for i, d in enumerate(block)]
+    else:  # a launch template
+        mappings = ctx.items("blockDeviceMappings")
+        if mappings is values.UNKNOWN:
+            ctx.unknown("blockDeviceMappings")
+            return
+        devices = [
+            (f"blockDeviceMappings[{i}].ebs", values.get(m, "ebs"))
+            for i, m in enumerate(mappings)
+            if values.get(m, "ebs") is not None
+        ]
+    for label, device in devices:
+        if device is values.UNKNOWN:
+            ctx.unknown(label)
+            continue
+        encrypted = values.get(device, "encrypted")
+        if encrypted is values.UNKNOWN:
+            ctx.unknown(f"{label}.encrypted")
+        elif device is not None and values.as_bool(encrypted) is not True:
+            if label == "rootBlockDevice" and device is None:
+                continue
+            ctx.violation(
+                f"{label}.encrypted",
+                "not set (unencrypted unless the account default is on)"
+                if encrypted is None
+                else values.show(encrypted),
+                "true",
+            )
+    if ctx.type == T.EC2_INSTANCE and ctx.get("rootBlockDevice") is None:
+        ctx.violation(
+            "rootBlockDevice",
+            "not set (the AMI's unencrypted default)",
+            "rootBlockDevice with encrypted=True",
+        )
+
+
+EBS_ENCRYPTED = ResourceRule(
+    name="ebs-volume-encrypted",
+    description=(
+        "EBS volumes must be encrypted at rest: aws.ebs.Volume, an EC2 instance's root and EBS "
+        "block devices, and a launch template's EBS block device mappings."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Set encrypted=True (and kms_key_id for a CMK) on the volume or block device; enable "
+        "EBS encryption by default for the account as a backstop."
+    ),
+    resource_types=[T.EBS_VOLUME, T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE],
+    check=_check_ebs,
+    unknowns="encrypted or a block device unknown: note.",
+    tags=["encryption-at-rest", "ebs"],
+)
+
+
 RULES = (
     RDS_STORAGE_ENCRYPTED,
     RDS_PERFORMANCE_INSIGHTS_ENCRYPTED,
@@ -349,4 +430,5 @@ RULES = (
     SECRET_CMK,
     LOG_GROUP_ENCRYPTED,
     KMS_KEY_ROTATION,
+    EBS_ENCRYPTED,
 )

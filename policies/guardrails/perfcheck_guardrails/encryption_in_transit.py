@@ -42,6 +42,7 @@ def _major(version: Any) -> int | None:
 
 
 def _tls_parameter(engine: str) -> str | None:
+    engine = engine.strip().lower()
     if engine in ("postgres", "aurora-postgresql") or engine.startswith("sqlserver"):
         return _FORCE_SSL
     if engine in ("mysql", "mariadb", "aurora-mysql"):
@@ -54,7 +55,7 @@ def _default_forces_tls(engine: str, family_or_version: Any) -> bool:
 
     RDS for PostgreSQL 15 and later default rds.force_ssl to 1; every other engine defaults off.
     """
-    if engine != "postgres":
+    if engine.strip().lower() != "postgres":
         return False
     major = _major(family_or_version)
     return major is None or major >= 15  # no version: RDS picks its current default (>= 15)
@@ -104,6 +105,9 @@ def _judge_group_reference(
                 "Define the parameter group in the stack so the setting can be checked.",
             )
             return
+        if version is values.UNKNOWN:
+            ctx.unknown(database, "engineVersion (decides the default parameter group's TLS)")
+            return
         if not _default_forces_tls(engine, version):
             ctx.violation(
                 database,
@@ -118,6 +122,10 @@ def _judge_group_reference(
             ctx.unknown(group, "parameters")
             continue
         family = ctx.get(group, "family")
+        basis = family if family is not None else version
+        if not present and basis is values.UNKNOWN:
+            ctx.unknown(group, "family (decides the parameter's default)")
+            continue
         if present:
             if str(value).strip().lower() in _ON:
                 continue
@@ -138,7 +146,7 @@ def _check_rds_force_ssl(ctx: StackContext) -> None:
         if engine is values.UNKNOWN:
             ctx.unknown(instance, "engine")
             continue
-        if not isinstance(engine, str) or engine.startswith("aurora"):
+        if not isinstance(engine, str) or engine.strip().lower().startswith("aurora"):
             continue  # Aurora instances take TLS settings from the cluster parameter group
         _judge_group_reference(ctx, instance, engine, "parameterGroupName", [T.RDS_PARAMETER_GROUP])
     for cluster in ctx.index.of_type(T.RDS_CLUSTER):
@@ -154,6 +162,7 @@ def _check_rds_force_ssl(ctx: StackContext) -> None:
 
 RDS_FORCE_SSL = StackRule(
     name="rds-force-ssl",
+    normalises="engine any case; parameter values 1/on/true",
     description=(
         "RDS databases must refuse unencrypted connections: followed from each instance (or "
         "cluster) to its parameter group, which must set rds.force_ssl (PostgreSQL, SQL Server) "
@@ -195,7 +204,7 @@ def _require_transit_encryption(ctx: ResourceContext) -> None:
     mode = ctx.get("transitEncryptionMode")
     if mode is values.UNKNOWN:
         ctx.unknown("transitEncryptionMode")
-    elif mode is not None and mode != "required":
+    elif mode is not None and values.lower(mode) != "required":
         ctx.violation(
             "transitEncryptionMode",
             values.show(mode),
@@ -234,6 +243,7 @@ def _check_elasticache_transit(ctx: ResourceContext) -> None:
 
 ELASTICACHE_IN_TRANSIT = ResourceRule(
     name="elasticache-in-transit-encryption",
+    normalises="engine and transitEncryptionMode any case",
     description=(
         "ElastiCache replication groups must require TLS and authenticate clients (AUTH token "
         "or RBAC user groups). A standalone Redis OSS or Valkey Cluster, which can do neither, is "
@@ -266,14 +276,16 @@ _HTTPS_VIEWER = {"redirect-to-https", "https-only"}
 
 def _check_cloudfront_viewer_https(ctx: ResourceContext) -> None:
     behaviors: list[tuple[str, Any]] = [("defaultCacheBehavior", ctx.get("defaultCacheBehavior"))]
-    ordered = ctx.items("orderedCacheBehaviors")
-    if ordered is values.UNKNOWN:
-        ctx.unknown("orderedCacheBehaviors")
-        ordered = []
-    for index, behavior in enumerate(ordered):
-        pattern = values.get(behavior, "pathPattern")
-        label = f"orderedCacheBehaviors[{pattern if isinstance(pattern, str) else index}]"
-        behaviors.append((label, behavior))
+    # A Distribution has orderedCacheBehaviors; a MultitenantDistribution, cacheBehaviors.
+    for key in ("orderedCacheBehaviors", "cacheBehaviors"):
+        ordered = ctx.items(key)
+        if ordered is values.UNKNOWN:
+            ctx.unknown(key)
+            ordered = []
+        for index, behavior in enumerate(ordered):
+            pattern = values.get(behavior, "pathPattern")
+            label = f"{key}[{pattern if isinstance(pattern, str) else index}]"
+            behaviors.append((label, behavior))
     for label, behavior in behaviors:
         if behavior is values.UNKNOWN:
             ctx.unknown(label)
@@ -281,7 +293,7 @@ def _check_cloudfront_viewer_https(ctx: ResourceContext) -> None:
         policy = values.get(behavior, "viewerProtocolPolicy")
         if policy is values.UNKNOWN:
             ctx.unknown(f"{label}.viewerProtocolPolicy")
-        elif policy not in _HTTPS_VIEWER:
+        elif values.lower(policy) not in _HTTPS_VIEWER:
             ctx.violation(
                 f"{label}.viewerProtocolPolicy",
                 values.show(policy),
@@ -291,6 +303,10 @@ def _check_cloudfront_viewer_https(ctx: ResourceContext) -> None:
 
 CLOUDFRONT_VIEWER_HTTPS = ResourceRule(
     name="cloudfront-viewer-https",
+    normalises=(
+        "Distribution and MultitenantDistribution spellings (orderedCacheBehaviors / "
+        "cacheBehaviors); policy any case"
+    ),
     description=(
         "CloudFront must serve viewers over HTTPS only, on the default and on every ordered "
         "cache behavior."
@@ -300,7 +316,7 @@ CLOUDFRONT_VIEWER_HTTPS = ResourceRule(
         "Set viewer_protocol_policy='redirect-to-https' on default_cache_behavior and on each "
         "ordered_cache_behaviors entry."
     ),
-    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
     check=_check_cloudfront_viewer_https,
     unknowns="Each behavior is judged on its own; an unknown behavior or policy is a note.",
     tags=["encryption-in-transit", "cloudfront"],
@@ -335,13 +351,14 @@ def _check_cloudfront_viewer_tls(ctx: ResourceContext) -> None:
 
 CLOUDFRONT_VIEWER_TLS = ResourceRule(
     name="cloudfront-viewer-tls",
+    normalises="Distribution and MultitenantDistribution alike",
     description="CloudFront viewer connections must negotiate TLSv1.2_2021 or newer.",
     severity=Severity.HIGH,
     remediation_steps=(
         "Use an ACM certificate (us-east-1) in viewer_certificate with "
         "ssl_support_method='sni-only' and minimum_protocol_version='TLSv1.2_2021'."
     ),
-    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
     check=_check_cloudfront_viewer_tls,
     unknowns="viewerCertificate fields unknown: note.",
     config_properties={
@@ -365,8 +382,19 @@ def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
             ctx.unknown(f"origins[{index}]")
             continue
         origin_id = values.get(origin, "originId")
+        if origin_id is None:
+            origin_id = values.get(origin, "id")  # a MultitenantDistribution's origin
         label = f"origins[{origin_id if isinstance(origin_id, str) else index}]"
         custom = values.get(origin, "customOriginConfig")
+        if custom is None:
+            configs = values.items(origin, "customOriginConfigs")  # MultitenantDistribution
+            custom = (
+                values.UNKNOWN
+                if configs is values.UNKNOWN
+                else (configs[0] if len(configs) == 1 else (configs or None))
+            )
+            if isinstance(custom, list):
+                custom = values.UNKNOWN if values.UNKNOWN in custom else custom[0]
         if custom is None or origin_id in http_origins:
             continue  # S3 and VPC origins are reached over AWS's network with their own rules
         if custom is values.UNKNOWN:
@@ -375,7 +403,7 @@ def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
         policy = values.get(custom, "originProtocolPolicy")
         if policy is values.UNKNOWN:
             ctx.unknown(f"{label}.customOriginConfig.originProtocolPolicy")
-        elif policy != "https-only":
+        elif values.lower(policy) != "https-only":
             ctx.violation(
                 f"{label}.customOriginConfig.originProtocolPolicy",
                 values.show(policy),
@@ -396,6 +424,7 @@ def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
 
 CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
     name="cloudfront-origin-https",
+    normalises="originId / id, customOriginConfig / customOriginConfigs; policy any case",
     description=(
         "CloudFront must reach custom origins (e.g. the ALB) over HTTPS with TLSv1.2 only; "
         "origins listed in httpOriginIds are exempt by configuration."
@@ -406,7 +435,7 @@ CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
         "origin_ssl_protocols=['TLSv1.2'], with a certificate on the origin matching its domain; "
         "or use a CloudFront VPC origin for an internal ALB."
     ),
-    resource_types=[T.CLOUDFRONT_DISTRIBUTION],
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
     check=_check_cloudfront_origin_https,
     unknowns=(
         "Each origin is judged on its own; an unknown origin, policy or protocol list is a note."
@@ -432,8 +461,9 @@ def _action_kinds(actions: Any) -> tuple[list[str], str | None]:
         kind = values.get(action, "type")
         if kind is values.UNKNOWN:
             return [], "type"
+        kind = values.lower(kind)
         if kind == "redirect":
-            target = values.get(action, "redirect", "protocol")
+            target = values.enum(values.get(action, "redirect", "protocol"))
             if target is values.UNKNOWN:
                 return [], "redirect.protocol"
             kind = (
@@ -449,7 +479,9 @@ def _check_http_listener_redirect(ctx: StackContext) -> None:
         if protocol is values.UNKNOWN:
             ctx.unknown(listener, "protocol")
             continue
-        if protocol != "HTTP" or reached_only_through_vpc_origin(ctx, listener):
+        if values.listener_protocol(protocol) != "HTTP" or reached_only_through_vpc_origin(
+            ctx, listener
+        ):
             continue
         actions = ctx.items(listener, "defaultActions")
         if actions is values.UNKNOWN:
@@ -494,7 +526,9 @@ def _check_http_listener_rules(ctx: StackContext) -> None:
         if listeners is None:
             ctx.unknown(rule, "listenerArn")
             continue
-        protocols = [ctx.get(listener, "protocol") for listener in listeners]
+        protocols = [
+            values.listener_protocol(ctx.get(listener, "protocol")) for listener in listeners
+        ]
         if values.UNKNOWN in protocols:
             ctx.unknown(rule, "the listener's protocol")
             continue
@@ -555,7 +589,7 @@ def _check_https_listener_policy(ctx: ResourceContext) -> None:
     if protocol is values.UNKNOWN:
         ctx.unknown("protocol")
         return
-    if protocol not in ("HTTPS", "TLS"):
+    if values.listener_protocol(protocol) not in ("HTTPS", "TLS"):
         return
     allowed = set(config_list(ctx.config, "allowedSslPolicies"))
     require_in(ctx, "sslPolicy", allowed, missing="not set (AWS default ELBSecurityPolicy-2016-08)")
@@ -578,6 +612,38 @@ HTTPS_LISTENER_TLS_POLICY = ResourceRule(
     tags=["encryption-in-transit", "alb"],
 )
 
+
+def _check_cloudfront_waf(ctx: ResourceContext) -> None:
+    acl = ctx.get("webAclId")
+    if acl is values.UNKNOWN:
+        ctx.accept_unknown("webAclId")  # a computed ARN of a WebAcl: set
+    elif not (isinstance(acl, str) and acl.strip()):
+        ctx.violation(
+            "webAclId",
+            "not set (no AWS WAF in front of the distribution)",
+            "a WAFv2 web ACL (CLOUDFRONT scope, us-east-1) ARN",
+        )
+
+
+CLOUDFRONT_WAF = ResourceRule(
+    name="cloudfront-web-acl",
+    normalises="Distribution and MultitenantDistribution alike",
+    description=(
+        "CloudFront distributions (multi-tenant ones included) must have an AWS WAF web ACL "
+        "(production: managed rule groups and rate limits in front of the app)."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Create an aws.wafv2.WebAcl with scope CLOUDFRONT in us-east-1 (managed common rule "
+        "set, rate-based rule) and pass its ARN as web_acl_id."
+    ),
+    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
+    check=_check_cloudfront_waf,
+    unknowns="A computed webAclId counts as set (the ARN of a WebAcl resource).",
+    tags=["network", "cloudfront", "waf"],
+)
+
+
 RULES = (
     RDS_FORCE_SSL,
     ELASTICACHE_IN_TRANSIT,
@@ -587,4 +653,5 @@ RULES = (
     HTTP_LISTENER_REDIRECTS,
     HTTP_LISTENER_RULES_REDIRECT,
     HTTPS_LISTENER_TLS_POLICY,
+    CLOUDFRONT_WAF,
 )

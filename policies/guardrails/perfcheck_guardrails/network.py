@@ -103,9 +103,67 @@ def _public_cidrs(container: Any, *keys: str) -> list[str] | None:
     return found
 
 
+def _prefix_list_cidrs(ctx: StackContext) -> dict[str, list[str] | None]:
+    """Prefix lists defined in the stack: URN -> their public CIDRs (None: an entry unknown)."""
+    result: dict[str, list[str] | None] = {}
+    for plist in ctx.index.of_type(T.MANAGED_PREFIX_LIST):
+        result[plist.urn] = _public_cidrs_of_entries(ctx.items(plist, "entries"))
+    for entry in ctx.index.of_type(T.MANAGED_PREFIX_LIST_ENTRY):
+        targets = ctx.index.references(
+            entry, "prefixListId", ctx.get(entry, "prefixListId"), [T.MANAGED_PREFIX_LIST]
+        )
+        cidr = ctx.get(entry, "cidr")
+        for target in targets or ():
+            current = result.get(target.urn, [])
+            if cidr is values.UNKNOWN or current is None:
+                result[target.urn] = None
+            elif isinstance(cidr, str) and is_public_cidr(cidr):
+                result[target.urn] = [*current, cidr.strip()]
+        if targets is None:
+            ctx.unknown(entry, "prefixListId")
+    return result
+
+
+def _public_cidrs_of_entries(entries: Any) -> list[str] | None:
+    if entries is values.UNKNOWN:
+        return None
+    found = []
+    for entry in entries:
+        cidr = values.get(entry, "cidr")
+        if cidr is values.UNKNOWN:
+            return None
+        if isinstance(cidr, str) and is_public_cidr(cidr):
+            found.append(cidr.strip())
+    return found
+
+
+def _prefix_list_findings(
+    ctx: StackContext,
+    source: PolicyResource,
+    prop: str,
+    ids: Any,
+    lists: dict[str, list[str] | None],
+) -> list[str] | None:
+    """Public CIDRs reached through the prefix lists `ids` names (in-stack lists only: an
+    AWS-managed list such as CloudFront's origin-facing one is not public)."""
+    if not lists:
+        return []
+    targets = ctx.index.references(source, prop, ids, [T.MANAGED_PREFIX_LIST])
+    if targets is None:
+        return None
+    found: list[str] = []
+    for target in targets:
+        cidrs = lists.get(target.urn, [])
+        if cidrs is None:
+            return None
+        found.extend(f"{cidr} (in prefix list '{target.name}')" for cidr in cidrs)
+    return found
+
+
 def _check_public_ingress(ctx: StackContext) -> None:
     allowed_ports = {int(p) for p in config_list(ctx.config, "allowedPublicPorts")}
     groups = ctx.index.of_type(*T.SECURITY_GROUPS)
+    prefix_lists = _prefix_list_cidrs(ctx)
 
     load_balancer_groups: set[str] = set()
     unresolved_balancers: list[PolicyResource] = []
@@ -129,6 +187,13 @@ def _check_public_ingress(ctx: StackContext) -> None:
             if cidrs is None:
                 ctx.unknown(group, f"ingress[{index}].cidrBlocks")
                 continue
+            listed = _prefix_list_findings(
+                ctx, group, "ingress", values.get(rule, "prefixListIds"), prefix_lists
+            )
+            if listed is None:
+                ctx.unknown(group, f"ingress[{index}].prefixListIds")
+            else:
+                cidrs = [*cidrs, *listed]
             for cidr in cidrs:
                 ingress = _Ingress(
                     group,
@@ -145,12 +210,19 @@ def _check_public_ingress(ctx: StackContext) -> None:
         if kind is values.UNKNOWN:
             ctx.unknown(rule, "type")
             continue
-        if kind != "ingress":
+        if values.lower(kind) != "ingress":
             continue
         cidrs = _public_cidrs(rule.props, "cidrBlocks", "ipv6CidrBlocks")
         if cidrs is None:
             ctx.unknown(rule, "cidrBlocks")
             continue
+        listed = _prefix_list_findings(
+            ctx, rule, "prefixListIds", ctx.get(rule, "prefixListIds"), prefix_lists
+        )
+        if listed is None:
+            ctx.unknown(rule, "prefixListIds")
+        else:
+            cidrs = [*cidrs, *listed]
         for cidr in cidrs:
             ingress = _Ingress(
                 rule,
@@ -166,6 +238,30 @@ def _check_public_ingress(ctx: StackContext) -> None:
             findings.append((ingress, targets))
 
     for rule in ctx.index.of_type(T.SECURITY_GROUP_INGRESS_RULE):
+        listed = _prefix_list_findings(
+            ctx, rule, "prefixListId", ctx.get(rule, "prefixListId"), prefix_lists
+        )
+        if listed is None:
+            ctx.unknown(rule, "prefixListId")
+        for cidr_text in listed or ():
+            findings.append(
+                (
+                    _Ingress(
+                        rule,
+                        "prefixListId",
+                        cidr_text,
+                        ctx.get(rule, "ipProtocol"),
+                        ctx.get(rule, "fromPort"),
+                        ctx.get(rule, "toPort"),
+                    ),
+                    ctx.index.references(
+                        rule,
+                        "securityGroupId",
+                        ctx.get(rule, "securityGroupId"),
+                        list(T.SECURITY_GROUPS),
+                    ),
+                )
+            )
         for key in ("cidrIpv4", "cidrIpv6"):
             cidr = ctx.get(rule, key)
             if cidr is values.UNKNOWN:
@@ -226,11 +322,15 @@ def _check_public_ingress(ctx: StackContext) -> None:
 
 NO_PUBLIC_INGRESS = StackRule(
     name="security-group-no-public-ingress",
+    normalises=(
+        "CIDRs with host bits; prefix lists of the stack expanded; rule type and protocol any case"
+    ),
     description=(
         "No security group may admit a public CIDR (any range not entirely inside RFC 1918, "
         "100.64.0.0/10, link-local, fc00::/7 or fe80::/10), except the load balancer's on TCP "
         "80/443; inline ingress (SecurityGroup and DefaultSecurityGroup), SecurityGroupRule and "
-        "SecurityGroupIngressRule alike."
+        "SecurityGroupIngressRule alike, and prefix lists defined in the stack (their entries "
+        "and ManagedPrefixListEntry resources) are expanded to their CIDRs."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
@@ -243,6 +343,8 @@ NO_PUBLIC_INGRESS = StackRule(
         T.SECURITY_GROUP_RULE,
         T.SECURITY_GROUP_INGRESS_RULE,
         *T.LOAD_BALANCERS,
+        T.MANAGED_PREFIX_LIST,
+        T.MANAGED_PREFIX_LIST_ENTRY,
     ],
     check=_check_public_ingress,
     unknowns=(

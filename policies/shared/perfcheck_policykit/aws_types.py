@@ -51,3 +51,22 @@ LISTENERS: Final = (LB_LISTENER, ALB_LISTENER)
 LISTENER_RULES: Final = (LB_LISTENER_RULE, ALB_LISTENER_RULE)
 LOAD_BALANCERS: Final = (LB_LOAD_BALANCER, ALB_LOAD_BALANCER)
 SECURITY_GROUPS: Final = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
+
+# Neighbouring types judged since issue 15 (same data or the same exposure by another name).
+CLOUDFRONT_MULTITENANT: Final = "aws:cloudfront/multitenantDistribution:MultitenantDistribution"
+CLOUDFRONT_DISTRIBUTIONS: Final = (CLOUDFRONT_DISTRIBUTION, CLOUDFRONT_MULTITENANT)
+RDS_PROXY: Final = "aws:rds/proxy:Proxy"
+ELASTICACHE_USER: Final = "aws:elasticache/user:User"
+ELASTICACHE_USER_GROUP: Final = "aws:elasticache/userGroup:UserGroup"
+MEMORYDB_CLUSTER: Final = "aws:memorydb/cluster:Cluster"
+MEMORYDB_ACL: Final = "aws:memorydb/acl:Acl"
+MEMORYDB_USER: Final = "aws:memorydb/user:User"
+ELB_CLASSIC: Final = "aws:elb/loadBalancer:LoadBalancer"
+S3_BUCKET_POLICY: Final = "aws:s3/bucketPolicy:BucketPolicy"
+S3_BUCKET_ACL: Final = "aws:s3/bucketAcl:BucketAcl"
+S3_BUCKET_ACL_V2: Final = "aws:s3/bucketAclV2:BucketAclV2"
+S3_PUBLIC_ACCESS_BLOCK: Final = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ECR_REPOSITORY: Final = "aws:ecr/repository:Repository"
+ECR_REGISTRY_SCANNING: Final = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+MANAGED_PREFIX_LIST: Final = "aws:ec2/managedPrefixList:ManagedPrefixList"
+MANAGED_PREFIX_LIST_ENTRY: Final = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"

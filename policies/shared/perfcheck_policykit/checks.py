@@ -45,6 +45,7 @@ def require_set(ctx: ResourceContext, prop: str, expected: str, *, detail: str =
     """
     value = ctx.get(prop)
     if value is UNKNOWN:
+        ctx.accept_unknown(prop)  # a computed value is set (e.g. a key ARN from a Key resource)
         return value
     if value is None or (isinstance(value, str) and not value.strip()):
         ctx.violation(prop, "not set" if value is None else "empty", expected, detail)

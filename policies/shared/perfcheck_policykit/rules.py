@@ -20,7 +20,6 @@ advisory "can't run policy ... during preview" diagnostic.
 from __future__ import annotations
 
 import contextvars
-import fnmatch
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,27 +47,48 @@ UNKNOWN_PREFIX: Final = "[not judged during preview]"
 """First word of an unknown-value note (advisory diagnostic)."""
 INTERNAL_ERROR_PREFIX: Final = "[rule error]"
 
+EXEMPTION_FORMS: Final = (
+    "an exemption names exactly one resource: either 'urn' (the resource's full URN), or "
+    "'type' (its type token), 'name' (its logical name) and 'parent' (the logical name or URN "
+    "of its parent component; '' for a resource at the stack's root); and a written 'reason'"
+)
+
 EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
     "type": "array",
     "description": (
-        "Resources exempted from this rule: a glob on the resource's logical name (and optionally "
-        "its type token) with the written reason; each exemption is reported."
+        "Resources exempted from this rule, each bound to exactly one resource (its URN, or its "
+        "type, logical name and parent) with the written reason; every exemption is reported "
+        "with the resource it covered, and one that covers nothing is reported as stale."
     ),
     "default": [],
     "items": {
         "type": "object",
+        "description": EXEMPTION_FORMS,
         "additionalProperties": False,
-        "required": ["resource", "reason"],
+        "required": ["reason"],
         "properties": {
-            "resource": {
+            "urn": {
                 "type": "string",
-                "minLength": 1,
-                "description": "Glob on the resource's logical name, e.g. 'legacy-*'.",
+                "pattern": "^urn:pulumi:[^:]+::[^:]+::.+::.+$",
+                "description": "The resource's full URN (urn:pulumi:<stack>::<project>::...).",
             },
             "type": {
                 "type": "string",
+                "pattern": "^[A-Za-z0-9_.-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+$",
+                "description": "The resource's exact type token, e.g. 'aws:rds/instance:Instance'.",
+            },
+            "name": {
+                "type": "string",
                 "minLength": 1,
-                "description": "Optional glob on the type token, e.g. 'aws:rds/*'.",
+                "pattern": "^[^*?\\[]+$",
+                "description": "The resource's exact logical name (no wildcards).",
+            },
+            "parent": {
+                "type": "string",
+                "pattern": "^[^*?\\[]*$",
+                "description": (
+                    "The parent's logical name or URN ('' for a resource at the stack's root)."
+                ),
             },
             "reason": {
                 "type": "string",
@@ -77,6 +97,13 @@ EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
                 "description": "Why the resource is exempted (shown with every exempted finding).",
             },
         },
+        "oneOf": [
+            {
+                "required": ["urn"],
+                "not": {"anyOf": [{"required": [k]} for k in ("type", "name", "parent")]},
+            },
+            {"required": ["type", "name", "parent"], "not": {"required": ["urn"]}},
+        ],
     },
 }
 
@@ -110,27 +137,96 @@ def current_stack_name() -> str | None:
     return STACK_NAME.get() or os.environ.get("PULUMI_STACK") or None
 
 
+_ROOT_STACK_TYPE: Final = "pulumi:pulumi:Stack"
+
+
+def urn_name(urn: str) -> str:
+    """The logical name at the end of a URN ('' when it is not a URN)."""
+    return urn.rsplit("::", 1)[-1] if urn.startswith("urn:pulumi:") else ""
+
+
+def _urn_type(urn: str) -> str:
+    parts = urn.split("::")
+    return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+
+
 @dataclass(frozen=True)
 class Exemption:
-    resource: str
-    reason: str
-    type: str | None = None
+    """One exempted resource: by URN, or by type + logical name + parent."""
 
-    def matches(self, name: str, type_token: str) -> bool:
-        if not fnmatch.fnmatchcase(name, self.resource):
+    reason: str
+    urn: str | None = None
+    type: str | None = None
+    name: str | None = None
+    parent: str | None = None
+    index: int = 0
+
+    def matches(self, urn: str, name: str, type_token: str, parent: str | None) -> bool:
+        if self.urn is not None:
+            return urn == self.urn
+        if name != self.name or type_token != self.type:
             return False
-        return self.type is None or fnmatch.fnmatchcase(type_token, self.type)
+        parent = parent or ""
+        if _urn_type(parent) == _ROOT_STACK_TYPE:
+            parent = ""  # a resource without a parent component is the stack's child
+        if self.parent is None:
+            return False
+        if self.parent.startswith("urn:"):
+            return parent == self.parent
+        return urn_name(parent) == self.parent
+
+    def describe(self) -> str:
+        if self.urn is not None:
+            return self.urn
+        where = f"under '{self.parent}'" if self.parent else "at the stack's root"
+        return f"{self.type} '{self.name}' {where}"
 
 
 def parse_exemptions(config: Mapping[str, Any]) -> tuple[Exemption, ...]:
+    """The config's exemptions (the schema has validated their form)."""
     raw = config.get("exemptions") or ()
     result = []
-    for entry in raw:
-        if isinstance(entry, Mapping) and entry.get("resource") and entry.get("reason"):
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, Mapping) or not entry.get("reason"):
+            continue
+        if entry.get("urn"):
+            result.append(Exemption(str(entry["reason"]), urn=str(entry["urn"]), index=index))
+        elif entry.get("type") and entry.get("name") and entry.get("parent") is not None:
             result.append(
-                Exemption(str(entry["resource"]), str(entry["reason"]), entry.get("type") or None)
+                Exemption(
+                    str(entry["reason"]),
+                    type=str(entry["type"]),
+                    name=str(entry["name"]),
+                    parent=str(entry["parent"]),
+                    index=index,
+                )
             )
     return tuple(result)
+
+
+class ExemptionLedger:
+    """Which resource each exemption covered during one run (preview or update).
+
+    The pack's servicer keeps one per process and hands it to every rule call; at the end of the
+    run (AnalyzeStack) `policy-exemptions-current` reports each exemption that covered nothing.
+    """
+
+    def __init__(self) -> None:
+        self.covered: dict[tuple[str, int], set[str]] = {}
+
+    def use(self, policy: str, exemption: Exemption, urn: str) -> None:
+        self.covered.setdefault((policy, exemption.index), set()).add(urn)
+
+    def covered_by(self, policy: str, exemption: Exemption) -> set[str]:
+        return self.covered.get((policy, exemption.index), set())
+
+    def clear(self) -> None:
+        self.covered.clear()
+
+
+EXEMPTION_LEDGER: contextvars.ContextVar[ExemptionLedger | None] = contextvars.ContextVar(
+    "perfcheck_policy_exemption_ledger", default=None
+)
 
 
 class _Judgement:
@@ -153,19 +249,27 @@ class _Judgement:
         self._pending_exemption: str | None = None
         self.violations = 0
 
-    def _exemption_for(self, name: str, type_token: str) -> Exemption | None:
+    def _exemption_for(
+        self, urn: str, name: str, type_token: str, parent: str | None
+    ) -> Exemption | None:
         for exemption in self._exemptions:
-            if exemption.matches(name, type_token):
+            if exemption.matches(urn, name, type_token, parent):
+                ledger = EXEMPTION_LEDGER.get()
+                if ledger is not None:
+                    ledger.use(self.policy.name, exemption, urn)
                 return exemption
         return None
 
-    def violation(self, urn: str, name: str, type_token: str, message: str) -> None:
-        exemption = self._exemption_for(name, type_token) if name else None
+    def violation(
+        self, urn: str, name: str, type_token: str, message: str, parent: str | None = None
+    ) -> None:
+        exemption = self._exemption_for(urn, name, type_token, parent) if name else None
         if exemption is not None:
             self.note(
                 urn,
-                f"{EXEMPTION_PREFIX} {type_token} '{name}' is exempted from "
-                f"'{self.policy.name}': {exemption.reason} (finding: {message})",
+                f"{EXEMPTION_PREFIX} {type_token} '{name}' ({urn}) is exempted from "
+                f"'{self.policy.name}' by exemption {exemption.index} ({exemption.describe()}): "
+                f"{exemption.reason} (finding: {message})",
                 exemption_reason=exemption.reason,
             )
             return
@@ -175,8 +279,10 @@ class _Judgement:
         else:
             self._report_violation(message, None)
 
-    def unknown(self, urn: str, name: str, type_token: str, prop: str) -> None:
-        if name and self._exemption_for(name, type_token) is not None:
+    def unknown(
+        self, urn: str, name: str, type_token: str, prop: str, parent: str | None = None
+    ) -> None:
+        if name and self._exemption_for(urn, name, type_token, parent) is not None:
             return
         message = (
             f"{UNKNOWN_PREFIX} {type_token} '{name}': {prop} is not known until the update "
@@ -201,6 +307,15 @@ class _Judgement:
             raise _NotApplicableError(f"exempted: {self._pending_exemption}")
 
 
+def _top(prop: str) -> str:
+    """The top-level property a label such as 'viewerCertificate.minimumProtocolVersion' or
+    'containerDefinitions[web].user' names."""
+    for index, char in enumerate(prop):
+        if char in ".[ ":
+            return prop[:index]
+    return prop
+
+
 def describe_resource(type_token: str, name: str) -> str:
     return f"{type_token} '{name}'"
 
@@ -221,14 +336,28 @@ class ResourceContext:
         self.type = args.resource_type
         self.name = args.name
         self.urn = args.urn
+        self.parent = getattr(args.opts, "parent", None) or None
         self.config = judgement.config
         self._judgement = judgement
+        self._unknown_reads: list[str] | None = None
+        self._handled: set[str] = set()
 
     def get(self, *path: str | int) -> Any:
-        return values.get(self.props, *path)
+        value = values.get(self.props, *path)
+        if value is values.UNKNOWN and path:
+            self._read_unknown(str(path[0]))
+        return value
 
     def items(self, *path: str | int) -> list[Any] | Any:
-        return values.items(self.props, *path)
+        value = values.items(self.props, *path)
+        if value is values.UNKNOWN and path:
+            self._read_unknown(str(path[0]))
+        return value
+
+    def _read_unknown(self, prop: str) -> None:
+        if self._unknown_reads is None:
+            self._unknown_reads = []
+        self._unknown_reads.append(prop)
 
     def violation(self, prop: str, found: str, expected: str, detail: str = "") -> None:
         """Report what was found and what is expected. Pass only non-secret renderings."""
@@ -237,10 +366,26 @@ class ResourceContext:
             self.name,
             self.type,
             violation_message(self.type, self.name, prop, found, expected, detail),
+            self.parent,
         )
 
     def unknown(self, prop: str) -> None:
-        self._judgement.unknown(self.urn, self.name, self.type, prop)
+        self._handled.add(_top(prop))
+        self._judgement.unknown(self.urn, self.name, self.type, prop, self.parent)
+
+    def accept_unknown(self, prop: str) -> None:
+        """An unknown `prop` the rule judges as set (a presence check on a computed value)."""
+        self._handled.add(_top(prop))
+
+    def finish(self) -> None:
+        """No silent pass on an unknown: a property read as unknown that the rule neither noted
+        nor accepted is noted here, in one place, for every rule."""
+        if not self._unknown_reads:
+            return
+        for prop in dict.fromkeys(self._unknown_reads):
+            if prop not in self._handled:
+                self._handled.add(prop)
+                self._judgement.unknown(self.urn, self.name, self.type, prop, self.parent)
 
     def stack_name(self) -> str | None:
         return current_stack_name()
@@ -337,6 +482,14 @@ class StackIndex:
         return found
 
 
+def _parent_urn(resource: PolicyResource) -> str | None:
+    parent = resource.parent
+    if parent is None:
+        opts = getattr(resource, "opts", None)
+        return getattr(opts, "parent", None) or None
+    return parent.urn
+
+
 class StackContext:
     """One stack rule looking at every resource (outputs) of the stack."""
 
@@ -374,10 +527,13 @@ class StackContext:
             resource.name,
             resource.resource_type,
             violation_message(resource.resource_type, resource.name, prop, found, expected, detail),
+            _parent_urn(resource),
         )
 
     def unknown(self, resource: PolicyResource, prop: str) -> None:
-        self._judgement.unknown(resource.urn, resource.name, resource.resource_type, prop)
+        self._judgement.unknown(
+            resource.urn, resource.name, resource.resource_type, prop, _parent_urn(resource)
+        )
 
     def stack_name(self) -> str | None:
         return current_stack_name()
@@ -422,6 +578,10 @@ class Rule:
     """Types the rule judges (None: every type). A servicer may skip the rule for other types."""
     judges_unknowns: str
     """How the rule treats values unknown during preview (documented in the README)."""
+    normalises: str
+    """What the rule normalises before judging, beyond the kit's own (README rule table)."""
+    judges_type: Callable[[str, Mapping[str, Any]], bool] | None
+    """For a rule of every type: whether it judges a type token under a config."""
 
 
 class ResourceRule(ResourceValidationPolicy, Rule):
@@ -440,6 +600,8 @@ class ResourceRule(ResourceValidationPolicy, Rule):
         config_properties: Mapping[str, Mapping[str, Any]] | None = None,
         enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
         tags: Sequence[str] = (),
+        judges_type: Callable[[str, Mapping[str, Any]], bool] | None = None,
+        normalises: str = "",
     ) -> None:
         super().__init__(
             name=name,
@@ -450,16 +612,23 @@ class ResourceRule(ResourceValidationPolicy, Rule):
             tags=list(tags) or None,
             remediation_steps=remediation_steps,
         )
+        self.normalises = normalises
+        """What the rule normalises before judging (documented in the README rule table)."""
         self.resource_types = frozenset(resource_types) if resource_types is not None else None
         self.check = check
         self.judges_unknowns = unknowns
+        self.judges_type = judges_type
+        """For a rule of every type: (type token, config) -> whether it judges that type at all
+        (a servicer skips it, without deserializing, when False)."""
 
     def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if self.resource_types is not None and args.resource_type not in self.resource_types:
             return
         judgement = _Judgement(self, args.get_config() or {}, report_violation, False)
         try:
-            self.check(ResourceContext(args, judgement))
+            ctx = ResourceContext(args, judgement)
+            self.check(ctx)
+            ctx.finish()
         except (UnknownValueError, _NotApplicableError):
             raise
         except Exception as error:
@@ -483,6 +652,7 @@ class StackRule(StackValidationPolicy, Rule):
         config_properties: Mapping[str, Mapping[str, Any]] | None = None,
         enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
         tags: Sequence[str] = (),
+        normalises: str = "",
     ) -> None:
         super().__init__(
             name=name,
@@ -496,6 +666,8 @@ class StackRule(StackValidationPolicy, Rule):
         self.resource_types = frozenset(resource_types)
         self.check = check
         self.judges_unknowns = unknowns
+        self.normalises = normalises
+        self.judges_type = None
 
     def validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         judgement = _Judgement(self, args.get_config() or {}, report_violation, True)

@@ -49,7 +49,18 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .rules import NOTE_SINK, STACK_CONFIG, STACK_INDEX, STACK_NAME, STACK_PROJECT, StackIndex
+from . import exemptions
+from .rules import (
+    EXEMPTION_LEDGER,
+    NOTE_SINK,
+    STACK_CONFIG,
+    STACK_INDEX,
+    STACK_NAME,
+    STACK_PROJECT,
+    ExemptionLedger,
+    StackIndex,
+    parse_exemptions,
+)
 from .wire import to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
@@ -150,6 +161,7 @@ class PackServicer(_BASE):
         self._stack_config: Mapping[str, str] = {}
         self._runtime_configured = False
         self._providers: dict[tuple[str, bytes], Any] = {}
+        self._ledger = ExemptionLedger()
         by_type: dict[str, list[ResourceValidationPolicy]] = {}
         self._any_type: list[ResourceValidationPolicy] = []
         self._stack_policies: list[StackValidationPolicy] = []
@@ -170,6 +182,10 @@ class PackServicer(_BASE):
             for token, found in by_type.items()
         }
         self._untyped_only = tuple(self._any_type)
+        self._type_filtered = frozenset(
+            p for p in self._any_type if getattr(p, "judges_type", None) is not None
+        )
+        self._active_by_type: dict[str, tuple[tuple[Policy, EnforcementLevel], ...]] = {}
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -184,7 +200,23 @@ class PackServicer(_BASE):
                 # A clean gRPC error for the CLI to print (raising would log a traceback).
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
             raise PackConfigError(message)
+        self._active_by_type.clear()
         return super().Configure(request, context)
+
+    def _active_for(self, type_token: str) -> tuple[tuple[Policy, EnforcementLevel], ...]:
+        """The enabled rules judging `type_token`, with their levels: the same for every resource
+        of the type until the next Configure, so worked out once per type."""
+        active = []
+        for policy in self._by_type.get(type_token, self._untyped_only):
+            level = self._get_enforcement_level(policy)
+            if level == EnforcementLevel.DISABLED:
+                continue
+            if policy in self._type_filtered and not policy.judges_type(
+                type_token, self._get_policy_config(policy.name) or {}
+            ):
+                continue  # e.g. a package rule on a package it understands: no deserialization
+            active.append((policy, level))
+        return tuple(active)
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         self._stack_name = request.stack or None
@@ -261,12 +293,10 @@ class PackServicer(_BASE):
     def Analyze(self, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
-        candidates = self._by_type.get(request.type, self._untyped_only)
-        active = []
-        for policy in candidates:
-            level = self._get_enforcement_level(policy)
-            if level != EnforcementLevel.DISABLED:
-                active.append((policy, level))
+        active = self._active_by_type.get(request.type)
+        if active is None:
+            active = self._active_for(request.type)
+            self._active_by_type[request.type] = active
         if not active:
             return response
 
@@ -274,6 +304,7 @@ class PackServicer(_BASE):
         opts = self._get_resource_options(request)
         provider = self._get_provider_resource(request)
         stack_token = STACK_NAME.set(self._stack_name)
+        ledger_token = EXEMPTION_LEDGER.set(self._ledger)
         try:
             for policy, level in active:
                 if not policy.has_validation():
@@ -313,7 +344,30 @@ class PackServicer(_BASE):
                     NOTE_SINK.reset(sink_token)
         finally:
             STACK_NAME.reset(stack_token)
+            EXEMPTION_LEDGER.reset(ledger_token)
         return response
+
+    def _exemption_audits(
+        self, resources: Sequence[PolicyResource]
+    ) -> list[exemptions.ExemptionAudit]:
+        """Each configured exemption of an enabled rule: what it matched and what it covered."""
+        audits = []
+        for policy in self._policies:
+            if isinstance(policy, exemptions.ExemptionsCurrentRule):
+                continue
+            if self._get_enforcement_level(policy) == EnforcementLevel.DISABLED:
+                continue
+            for exemption in parse_exemptions(self._get_policy_config(policy.name) or {}):
+                matched = tuple(
+                    r.urn
+                    for r in resources
+                    if exemption.matches(
+                        r.urn, r.name, r.resource_type, r.parent.urn if r.parent else None
+                    )
+                )
+                covered = tuple(sorted(self._ledger.covered_by(policy.name, exemption)))
+                audits.append(exemptions.ExemptionAudit(policy.name, exemption, matched, covered))
+        return audits
 
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
@@ -339,8 +393,14 @@ class PackServicer(_BASE):
         stack_token = STACK_NAME.set(self._stack_name)
         config_token = STACK_CONFIG.set(self._stack_config)
         project_token = STACK_PROJECT.set(self._stack_project)
+        ledger_token = EXEMPTION_LEDGER.set(self._ledger)
+        audit_token = None
+        # The exemption audit runs last, once every other rule has used its exemptions.
+        active.sort(key=lambda entry: isinstance(entry[0], exemptions.ExemptionsCurrentRule))
         try:
             for policy, level in active:
+                if isinstance(policy, exemptions.ExemptionsCurrentRule):
+                    audit_token = exemptions.AUDIT.set(self._exemption_audits(resources))
                 report_violation = self._create_report_violation(
                     response, policy.name, policy.description, level, policy.severity
                 )
@@ -365,6 +425,10 @@ class PackServicer(_BASE):
             STACK_CONFIG.reset(config_token)
             STACK_PROJECT.reset(project_token)
             STACK_INDEX.reset(index_token)
+            EXEMPTION_LEDGER.reset(ledger_token)
+            if audit_token is not None:
+                exemptions.AUDIT.reset(audit_token)
+            self._ledger.clear()  # one run (preview or update) per AnalyzeStack
         return response
 
     def _stack_resources(self, messages: Sequence[Any]) -> list[PolicyResource]:

@@ -26,6 +26,7 @@ from pulumi_policy.proxy import (
     _ListProxy,
 )
 
+from .ecs_container_shape import CONTAINER_DEFINITION
 from .wire import LazyProps
 
 UNKNOWN_SENTINELS: Final = frozenset(
@@ -184,19 +185,88 @@ def parse_json_property(value: Any) -> Any:
     return value
 
 
+class _Pairs(list):  # type: ignore[type-arg]
+    """A JSON object as its (key, value) pairs in document order (duplicates kept)."""
+
+
+def fold_key(key: str) -> str:
+    """A JSON key as Go's encoding/json compares it with a struct field (Unicode case folding:
+    'User', 'USER' and 'u\\u017fer' with a long s all reach the field `User`)."""
+    return key.casefold()
+
+
+def fold_shape(shape: Any) -> Any:
+    """A shape tree with each structure keyed by folded member name -> (member name, subtree)."""
+    if isinstance(shape, Mapping):
+        return {fold_key(name): (name, fold_shape(child)) for name, child in shape.items()}
+    return shape
+
+
+_CONTAINER_SHAPE: Final = fold_shape(CONTAINER_DEFINITION)
+
+
+def decode_like_go(value: Any, shape: Any) -> Any:
+    """`value` (parsed with `_Pairs` objects) as pulumi-aws's Go decoder sees it under `shape`
+    (a `fold_shape` tree).
+
+    A structure's keys match its members case-insensitively and the last of several keys that
+    reach the same member wins; keys that reach no member are dropped (Go ignores them). A map
+    keeps its keys as written (last duplicate wins). Lists apply the shape to each element.
+    """
+    if isinstance(value, _Pairs):
+        if isinstance(shape, dict):
+            result: dict[str, Any] = {}
+            for key, item in value:
+                member = shape.get(fold_key(key))
+                if member is None:
+                    continue
+                name, child = member
+                result.pop(name, None)  # the last spelling wins, in document order
+                result[name] = decode_like_go(item, child)
+            return result
+        plain: dict[str, Any] = {}
+        for key, item in value:
+            plain.pop(key, None)
+            plain[key] = decode_like_go(item, None)
+        return plain
+    if isinstance(value, list):
+        return [decode_like_go(item, shape) for item in value]
+    return value
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_containers(text: str) -> tuple[Mapping[str, Any], ...]:
+    parsed = json.loads(text, object_pairs_hook=_Pairs)
+    if not isinstance(parsed, list) or not all(isinstance(c, _Pairs) for c in parsed):
+        raise InvalidJson("expected a JSON list of container objects")
+    return tuple(decode_like_go(c, _CONTAINER_SHAPE) for c in parsed)
+
+
 def container_definitions(props: Any) -> list[Mapping[str, Any]] | _Unknown | None:
-    """An ECS task definition's `containerDefinitions` (a JSON string on the wire), parsed once.
+    """An ECS task definition's `containerDefinitions` (a JSON string on the wire), parsed once
+    and normalised the way pulumi-aws decodes it (`decode_like_go`): rules read one spelling.
 
     Returns None when the property is absent, UNKNOWN when it is not known during preview, and
-    raises InvalidJson when it is not a JSON list of objects.
+    raises InvalidJson when it is not a JSON list of objects. Never mutate the result.
     """
     raw = get(props, "containerDefinitions")
     if raw is None or raw is UNKNOWN:
         return raw
-    parsed = parse_json_property(raw)
-    if not isinstance(parsed, list) or not all(isinstance(c, Mapping) for c in parsed):
+    if isinstance(raw, str):
+        try:
+            return list(_parse_containers(raw))
+        except ValueError as error:
+            raise InvalidJson(str(error)) from None
+    parsed = raw
+    if not isinstance(parsed, list | tuple) or not all(isinstance(c, Mapping) for c in parsed):
         raise InvalidJson("expected a JSON list of container objects")
-    return parsed
+    return list(parsed)
+
+
+def enum(value: Any) -> Any:
+    """An enumerated string as the provider compares it (case-insensitively; upper-cased);
+    other values unchanged."""
+    return value.strip().upper() if isinstance(value, str) else value
 
 
 def container_label(container: Mapping[str, Any], index: int) -> str:
@@ -206,3 +276,35 @@ def container_label(container: Mapping[str, Any], index: int) -> str:
         if isinstance(name, str) and name
         else (f"containerDefinitions[{index}]")
     )
+
+
+def listener_protocol(value: Any) -> Any:
+    """A load balancer listener's protocol as the provider sends it: upper-cased, and HTTP when
+    omitted (the Application Load Balancer default)."""
+    if value is None:
+        return "HTTP"
+    return enum(value)
+
+
+def lower(value: Any) -> Any:
+    """A case-insensitive string value in lower case (engines, policies); others unchanged."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def tag_map(value: Any) -> Any:
+    """Tags as a mapping, whichever way the resource takes them: a map (most resources) or a list
+    of {key, value} blocks (Auto Scaling groups' `tags`). UNKNOWN and None pass through; an
+    unknown block makes the whole set UNKNOWN."""
+    if value is None or value is UNKNOWN or isinstance(value, Mapping):
+        return value
+    blocks = items(value)
+    if blocks is UNKNOWN:
+        return UNKNOWN
+    result: dict[str, Any] = {}
+    for block in blocks:
+        key = get(block, "key")
+        if block is UNKNOWN or key is UNKNOWN:
+            return UNKNOWN
+        if isinstance(key, str):
+            result[key] = get(block, "value")
+    return result

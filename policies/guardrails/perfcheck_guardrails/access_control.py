@@ -1,0 +1,219 @@
+"""Who can reach the data stores: managed master secrets, TLS-only proxies, no open cache users.
+
+The same exposure by another name: an RDS instance with a plain `password` (in the program and
+the state) instead of an RDS-managed, rotated master secret; an RDS Proxy that accepts plaintext
+(`requireTls: false`) in front of a database that forces TLS; an ElastiCache RBAC user group whose
+user needs no password (the built-in `default` user is open); a MemoryDB cluster on the
+`open-access` ACL or without TLS.
+"""
+
+from __future__ import annotations
+
+from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
+from perfcheck_policykit import aws_types as T
+from pulumi_policy import PolicyResource, Severity
+
+
+def _is_replica_or_member(ctx: ResourceContext) -> bool | None:
+    """A read replica or an Aurora cluster member has no master password of its own (None when
+    unknown, noted)."""
+    engine = ctx.get("engine")
+    source = ctx.get("replicateSourceDb")
+    if source is values.UNKNOWN:
+        ctx.accept_unknown("replicateSourceDb")  # a computed source id: a replica
+        return True
+    if source is not None:
+        return True
+    if engine is values.UNKNOWN:
+        ctx.unknown("engine")
+        return None
+    return ctx.type == T.RDS_INSTANCE and str(engine).strip().lower().startswith("aurora")
+
+
+def _check_managed_password(ctx: ResourceContext) -> None:
+    exempt = _is_replica_or_member(ctx)
+    if exempt is None or exempt:
+        return
+    for prop in ("password", "passwordWo", "masterPassword", "masterPasswordWo"):
+        value = ctx.get(prop)
+        if value is values.UNKNOWN:
+            ctx.accept_unknown(prop)  # a computed password (e.g. random.RandomPassword) is set
+            value = "set"
+        if value is not None:
+            ctx.violation(
+                prop,
+                "set (a master password the program and the state hold; value not shown)",
+                "manageMasterUserPassword: true (RDS keeps the password in Secrets Manager "
+                "and rotates it)",
+            )
+            return
+    managed = ctx.get("manageMasterUserPassword")
+    if managed is values.UNKNOWN:
+        ctx.unknown("manageMasterUserPassword")
+    elif values.as_bool(managed) is not True and ctx.get("snapshotIdentifier") is None:
+        ctx.violation(
+            "manageMasterUserPassword",
+            "not set" if managed is None else values.show(managed),
+            "true",
+        )
+
+
+RDS_MANAGED_MASTER_PASSWORD = ResourceRule(
+    name="rds-managed-master-password",
+    description=(
+        "RDS instances and clusters must let RDS manage the master password in Secrets Manager "
+        "(manageMasterUserPassword), never take a plain password / passwordWo / masterPassword "
+        "from the program (read replicas and Aurora cluster members have none)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Remove password and set manage_master_user_password=True (with "
+        "master_user_secret_kms_key_id for a CMK); apps read the secret RDS creates."
+    ),
+    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER],
+    check=_check_managed_password,
+    unknowns=(
+        "A computed password counts as set (a violation); manageMasterUserPassword or engine "
+        "unknown: note."
+    ),
+    tags=["secrets", "rds"],
+)
+
+
+def _check_proxy_tls(ctx: ResourceContext) -> None:
+    value = ctx.get("requireTls")
+    if value is values.UNKNOWN:
+        ctx.unknown("requireTls")
+    elif values.as_bool(value) is not True:
+        ctx.violation(
+            "requireTls",
+            "not set (false: plaintext accepted)" if value is None else values.show(value),
+            "true",
+        )
+
+
+RDS_PROXY_REQUIRE_TLS = ResourceRule(
+    name="rds-proxy-require-tls",
+    description=(
+        "An RDS Proxy must require TLS from clients (requireTls): a proxy accepting plaintext "
+        "undoes rds.force_ssl on the database behind it."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps="Set require_tls=True on aws.rds.Proxy; clients use sslmode=require.",
+    resource_types=[T.RDS_PROXY],
+    check=_check_proxy_tls,
+    unknowns="requireTls unknown: note.",
+    tags=["encryption-in-transit", "rds"],
+)
+
+_OPEN_MODES = {"no-password-required", "no-password"}
+
+
+def _open_user(user: PolicyResource, ctx: StackContext) -> bool | None:
+    """Whether an ElastiCache/MemoryDB user needs no password and is switched on."""
+    access = ctx.get(user, "accessString")
+    no_password = ctx.get(user, "noPasswordRequired")
+    mode = ctx.get(user, "authenticationMode", "type")
+    if values.UNKNOWN in (access, no_password, mode):
+        return None
+    open_auth = values.as_bool(no_password) is True or values.lower(mode) in _OPEN_MODES
+    enabled = isinstance(access, str) and access.strip().lower().startswith("on")
+    return open_auth and enabled
+
+
+def _check_cache_users(ctx: StackContext) -> None:
+    for group in ctx.index.of_type(T.ELASTICACHE_USER_GROUP):
+        ids = ctx.items(group, "userIds")
+        if ids is values.UNKNOWN:
+            ctx.unknown(group, "userIds")
+            continue
+        for user_id in ids:
+            users = ctx.index.references(
+                group, "userIds", user_id, [T.ELASTICACHE_USER], ("userId", "id")
+            )
+            if users is None:
+                ctx.unknown(group, "userIds")
+                continue
+            if not users and user_id == "default":
+                ctx.violation(
+                    group,
+                    "userIds",
+                    "the built-in 'default' user (no password, access 'on ~* +@all')",
+                    "a 'default' user of this stack with a password and access 'off' (or "
+                    "no open user)",
+                )
+            for user in users:
+                verdict = _open_user(user, ctx)
+                if verdict is None:
+                    ctx.unknown(user, "accessString / authenticationMode")
+                elif verdict:
+                    ctx.violation(
+                        group,
+                        "userIds",
+                        f"user '{user.name}', which needs no password and is on",
+                        "only users that authenticate (passwords or IAM), or an open user "
+                        "switched off",
+                    )
+
+
+ELASTICACHE_RBAC_NO_OPEN_USER = StackRule(
+    name="elasticache-rbac-no-open-user",
+    normalises="authentication mode any case; access string 'on' prefix",
+    description=(
+        "An ElastiCache RBAC user group must not contain a user that connects without a "
+        "password (the built-in 'default' user, or any user with no-password-required whose "
+        "access string is on): with it, userGroupIds authenticates nobody."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Create an aws.elasticache.User with user_name 'default', access_string 'off ~* -@all' "
+        "and a password from Secrets Manager, and put it in the group instead of 'default'."
+    ),
+    resource_types=[T.ELASTICACHE_USER_GROUP, T.ELASTICACHE_USER],
+    check=_check_cache_users,
+    unknowns=(
+        "Users are followed by userId, else by property dependencies of userIds; an "
+        "unresolvable user or unknown access string / authentication mode is a note."
+    ),
+    tags=["encryption-in-transit", "elasticache"],
+)
+
+
+def _check_memorydb(ctx: ResourceContext) -> None:
+    acl = ctx.get("aclName")
+    if acl is values.UNKNOWN:
+        ctx.accept_unknown("aclName")  # a computed name: an Acl resource of the stack
+    elif isinstance(acl, str) and acl.strip().lower() == "open-access":
+        ctx.violation(
+            "aclName", "'open-access' (no authentication)", "an ACL of users with passwords"
+        )
+    tls = ctx.get("tlsEnabled")
+    if tls is values.UNKNOWN:
+        ctx.unknown("tlsEnabled")
+    elif values.as_bool(tls) is False:
+        ctx.violation("tlsEnabled", "false", "true or not set (the default)")
+
+
+MEMORYDB_CLUSTER_SECURE = ResourceRule(
+    name="memorydb-cluster-secure",
+    description=(
+        "MemoryDB clusters must keep TLS on (tlsEnabled, default true) and must not use the "
+        "'open-access' ACL (MemoryDB always encrypts at rest)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Leave tls_enabled unset (true) and set acl_name to an aws.memorydb.Acl whose users "
+        "authenticate with passwords or IAM."
+    ),
+    resource_types=[T.MEMORYDB_CLUSTER],
+    check=_check_memorydb,
+    unknowns="tlsEnabled unknown: note. A computed aclName counts as a stack ACL.",
+    tags=["encryption-in-transit", "memorydb"],
+)
+
+RULES = (
+    RDS_MANAGED_MASTER_PASSWORD,
+    RDS_PROXY_REQUIRE_TLS,
+    ELASTICACHE_RBAC_NO_OPEN_USER,
+    MEMORYDB_CLUSTER_SECURE,
+)

@@ -1,0 +1,188 @@
+"""Nothing public by another door: S3 bucket policies and ACLs, Classic Load Balancers.
+
+A bucket is public through a policy statement that allows everyone (`"Principal": "*"` or
+`{"AWS": "*"}`) without a condition that narrows it to an account, organisation, VPC or source
+ARN, through a public canned ACL, or when its public access block is switched off. A Classic Load
+Balancer (previous generation: no modern TLS policies, no header rules, no WAF) is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from perfcheck_policykit import ResourceContext, ResourceRule, values
+from perfcheck_policykit import aws_types as T
+from pulumi_policy import Severity
+
+# Condition keys that tie "everyone" back to known callers (the statement is then not public).
+NARROWING_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "aws:SourceArn",
+        "aws:SourceAccount",
+        "aws:SourceOwner",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalServiceName",
+        "aws:userid",
+        "aws:username",
+        "aws:SourceIp",
+        "aws:VpcSourceIp",
+    )
+)
+PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        for key, value in principal.items():
+            if str(key).lower() == "aws" and "*" in _as_list(value):
+                return True
+    return False
+
+
+def _narrowed(condition: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return False
+    for _operator, pairs in condition.items():
+        if isinstance(pairs, Mapping) and any(str(k).lower() in NARROWING_KEYS for k in pairs):
+            return True
+    return False
+
+
+def public_statements(document: Any) -> list[str]:
+    """Sids (or indexes) of statements that allow everyone without a narrowing condition."""
+    if not isinstance(document, Mapping):
+        return []
+    statements = _as_list(
+        next((v for k, v in document.items() if str(k).lower() == "statement"), None)
+    )
+    found = []
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, Mapping):
+            continue
+        fields = {str(k).lower(): v for k, v in statement.items()}
+        if str(fields.get("effect", "")).lower() != "allow":
+            continue
+        if "notprincipal" in fields:
+            found.append(str(fields.get("sid") or index))
+            continue
+        if _everyone(fields.get("principal")) and not _narrowed(fields.get("condition")):
+            found.append(str(fields.get("sid") or index))
+    return found
+
+
+def _check_s3_public(ctx: ResourceContext) -> None:
+    if ctx.type == T.S3_PUBLIC_ACCESS_BLOCK:
+        for prop in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        ):
+            value = ctx.get(prop)
+            if value is values.UNKNOWN:
+                ctx.unknown(prop)
+            elif values.as_bool(value) is not True:
+                ctx.violation(
+                    prop, "not set (false)" if value is None else values.show(value), "true"
+                )
+        return
+    acl = ctx.get("acl")
+    if acl is values.UNKNOWN:
+        ctx.unknown("acl")
+    elif isinstance(acl, str) and acl.strip().lower() in PUBLIC_ACLS:
+        ctx.violation("acl", values.show(acl), "private (no canned public ACL)")
+    if ctx.type in (T.S3_BUCKET_ACL, T.S3_BUCKET_ACL_V2):
+        return
+    policy = ctx.get("policy")
+    if policy is values.UNKNOWN:
+        ctx.unknown("policy")
+        return
+    if policy is None:
+        return
+    try:
+        document = json.loads(policy) if isinstance(policy, str) else policy
+    except ValueError:
+        ctx.violation("policy", "not valid JSON", "a JSON policy document")
+        return
+    for sid in public_statements(document):
+        ctx.violation(
+            "policy",
+            f"statement '{sid}' allowing everyone (Principal '*') without a narrowing condition",
+            "principals of this account or AWS services, or a condition on aws:SourceArn / "
+            "aws:SourceAccount / aws:PrincipalOrgID / aws:SourceVpce",
+        )
+
+
+S3_NOT_PUBLIC = ResourceRule(
+    name="s3-bucket-not-public",
+    normalises=(
+        "policy JSON keys and Effect any case; Principal '*' or AWS '*'; canned ACL any case"
+    ),
+    description=(
+        "S3 buckets must not be public: no bucket policy statement allowing everyone "
+        "(Principal '*' or AWS '*', or NotPrincipal) without a condition narrowing it to an "
+        "account, organisation, VPC endpoint or source ARN; no public canned ACL; every "
+        "public access block setting on."
+    ),
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Serve objects through CloudFront with origin access control; grant services with "
+        "Principal {'Service': ...} and an aws:SourceArn condition; keep "
+        "aws.s3.BucketPublicAccessBlock fully on."
+    ),
+    resource_types=[
+        T.S3_BUCKET_POLICY,
+        T.S3_BUCKET,
+        T.S3_BUCKET_V2,
+        T.S3_BUCKET_ACL,
+        T.S3_BUCKET_ACL_V2,
+        T.S3_PUBLIC_ACCESS_BLOCK,
+    ],
+    check=_check_s3_public,
+    unknowns="policy, acl or a public access block setting unknown: note.",
+    tags=["network", "s3"],
+)
+
+
+def _check_classic(ctx: ResourceContext) -> None:
+    ctx.violation(
+        "type",
+        "a Classic Load Balancer (previous generation)",
+        "an Application Load Balancer (aws.lb.LoadBalancer) with an HTTPS listener",
+        "Classic Load Balancers have no TLS 1.3 policies, header rules or WAF.",
+    )
+
+
+NO_CLASSIC_LOAD_BALANCER = ResourceRule(
+    name="no-classic-load-balancer",
+    description=(
+        "Classic Load Balancers (aws.elb.LoadBalancer) are refused: the guardrails for load "
+        "balancers (HTTPS redirects, TLS policies, WAF, header checks) need an ALB."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps="Use aws.lb.LoadBalancer (application) with listeners and target groups.",
+    resource_types=[T.ELB_CLASSIC],
+    check=_check_classic,
+    unknowns="Judged on the type alone: nothing is unknown.",
+    tags=["network", "elb"],
+)
+
+RULES = (S3_NOT_PUBLIC, NO_CLASSIC_LOAD_BALANCER)
