@@ -366,11 +366,16 @@ class Settings(BaseModel):
 
     @property
     def cost_tags(self) -> dict[str, str]:
-        """The cost-allocation tags every taggable resource carries."""
+        """The cost-allocation tags every taggable resource carries.
+
+        Environment is the stack's name, not `environment` (which only says which production
+        rules apply): the bill separates every stack, and a new stack copied from staging is not
+        billed as staging (the cost pack's required-cost-tags rule expects the stack name).
+        """
         return {
             **self.tags.extra,
             "Project": self.project,
-            "Environment": self.environment,
+            "Environment": self.stack,
             "Owner": self.tags.owner,
             "CostCenter": self.tags.cost_center,
             "ManagedBy": "pulumi",
