@@ -204,4 +204,4 @@ def test_cache_windows_are_validated_by_key(key: str, value: str) -> None:
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "prod", config)
     (problem,) = caught.value.problems
-    assert problem.startswith(f"perfcheck:cache.{key}: got '{value}'; string should match"), problem
+    assert problem.startswith(f'perfcheck:cache.{key}: got "{value}"; expected a'), problem

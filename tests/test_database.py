@@ -372,9 +372,9 @@ def test_proxy_without_its_security_group_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     "key,value,expected",
     [
-        ("slowStatementMs", -1, "perfcheck:database.slowStatementMs: got -1; input should be"),
-        ("logRetentionDays", 45, "perfcheck:database.logRetentionDays: got 45; input should be"),
-        ("logRetentionDays", "30", "perfcheck:database.logRetentionDays: got '30'; input should"),
+        ("slowStatementMs", -1, "perfcheck:database.slowStatementMs: got -1; expected at least 0"),
+        ("logRetentionDays", 45, "perfcheck:database.logRetentionDays: got 45; expected one of"),
+        ("logRetentionDays", "30", 'perfcheck:database.logRetentionDays: got "30"; expected one'),
     ],
 )
 def test_new_database_settings_are_validated_by_key(key: str, value: object, expected: str) -> None:
