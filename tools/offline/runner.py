@@ -219,8 +219,8 @@ def crash_location(error: BaseException, root: Path = ROOT) -> list[str]:
         if not path.is_relative_to(root) or path.is_relative_to(root / ".venv"):
             continue
         relative = path.relative_to(root)
-        if relative.parts[0] == "tools":
-            continue
+        if relative.parts[0] in ("tools", "tests"):
+            continue  # the offline tools' own frames, or a test's stand-in
         code = f"{relative}:{line} (in {frame.f_code.co_name})"
         owner = frame.f_locals.get("self")
         if _is_component(owner):
@@ -400,6 +400,7 @@ def _run_in_fresh_context(
         except pulumi.RunError as error:
             raise ProgramFailed(str(error), monitor.records()) from None
         except Exception as error:  # any other exception is a bug in the program's code
+            _abandon_pending_work(loop)
             raise ProgramCrashed(error, crash_location(error, root), monitor.records()) from error
         outputs = {
             name: loop.run_until_complete(_resolve(value))
@@ -415,6 +416,23 @@ def _run_in_fresh_context(
         monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _abandon_pending_work(loop: asyncio.AbstractEventLoop) -> None:
+    """After a crash: cancel the run's unfinished tasks and forget its pending outputs.
+
+    Pulumi's runtime keeps outstanding output tasks in a set the next run in this process would
+    wait on (bound to this, soon closed, loop): a crashed run must leave none behind.
+    """
+    from pulumi.runtime.settings import SETTINGS
+
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with SETTINGS.lock:
+        SETTINGS.outputs.clear()
 
 
 async def _resolve(value: Any) -> Any:
