@@ -137,7 +137,7 @@ def vpc_range_overlaps(stack: str, directory: Path = ROOT) -> list[str]:
             problems.append(
                 f"{mine[1]}: {project}:network.cidr {mine[0]} overlaps stack '{other}' "
                 f"({theirs[1]}: {theirs[0]}); give each stack its own range (e.g. "
-                f"{_free_range(directory, project)}) so the VPCs can be peered later"
+                f"{free_vpc_range(directory, project)}) so the VPCs can be peered later"
             )
     return problems
 
@@ -145,7 +145,8 @@ def vpc_range_overlaps(stack: str, directory: Path = ROOT) -> list[str]:
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 
 
-def _free_range(directory: Path, project: str) -> str:
+def free_vpc_range(directory: Path, project: str) -> str:
+    """A /16 in 10.0.0.0/8 that no stack file in `directory` uses (for a new stack)."""
     import ipaddress
 
     used = []
@@ -156,7 +157,7 @@ def _free_range(directory: Path, project: str) -> str:
         if isinstance(network, dict):
             with contextlib.suppress(ValueError):
                 used.append(ipaddress.IPv4Network(str(network.get("cidr", DEFAULT_VPC_CIDR))))
-    for second in range(0, 256, 10):
+    for second in range(10, 256, 10):
         candidate = ipaddress.IPv4Network(f"10.{second}.0.0/16")
         if not any(candidate.overlaps(u) for u in used):
             return str(candidate)
