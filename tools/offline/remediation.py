@@ -58,7 +58,7 @@ FIX_FOR_RULE: dict[str, str] = {
     ),
     "ecs-essential-container-health-check": (
         "set perfcheck:service.nextjs.healthPath / hono.healthPath; sidecars: "
-        "components/container_definitions.py"
+        "components/container_definitions.py; the migration task: components/migration.py"
     ),
     "ecs-container-read-only-root-filesystem": "code: components/container_definitions.py",
     "ecs-depends-on-healthy-has-health-check": "code: components/container_definitions.py",
@@ -80,7 +80,10 @@ FIX_FOR_RULE: dict[str, str] = {
     "rds-force-ssl": "code: components/database.py (parameter group)",
     "elasticache-encrypted-at-rest": "code: components/cache.py",
     "elasticache-in-transit-encryption": "code: components/cache.py",
-    "efs-encrypted": "code: the component that adds the EFS file system (kms_key_id)",
+    "efs-encrypted": (
+        "the program creates no EFS; remove the file system, or encrypt it in its components/ "
+        "module"
+    ),
     "no-database-on-efs": (
         "the database runs on RDS (components/database.py); remove the database container"
     ),
