@@ -130,7 +130,7 @@ def _show(value: Any) -> str:
 _KIND_OF_INPUT = {bool: "true/false", int: "a number", float: "a number", list: "a list"}
 
 
-def _plain_message(item: Any, key: str) -> str:
+def _plain_message(item: Any, key: str, shown: str | None = None) -> str:
     """What is allowed, in the words of the stack file; never a regex or a Python type."""
     kind = item["type"]
     context = item.get("ctx") or {}
@@ -139,10 +139,11 @@ def _plain_message(item: Any, key: str) -> str:
         return "expected " + PATTERN_HELP.get(str(context.get("pattern")), "another form")
     if kind == "string_type":
         if isinstance(given, (int, float)) and not isinstance(given, bool):
+            value = shown or _show(given)
             return (
                 "expected text but the stack file holds a number (YAML and `pulumi config set "
-                f"--path` store {_show(given)} as one); quote it in the stack file, or set it "
-                f"with: pulumi config set --path --type string '{key}' {_show(given)}"
+                f"--path` store {value} as one); quote it in the stack file, or set it "
+                f"with: pulumi config set --path --type string '{key}' {value}"
             )
         return "expected text (a string)"
     if kind in ("int_type", "int_parsing", "int_from_float"):
@@ -213,7 +214,7 @@ def _describe(
             lines.append(f"{key}: {_plain_message(item, key)}")
         else:
             shown = SECRET_MASK if masked else _show(item.get("input"))
-            lines.append(f"{key}: got {shown}; {_plain_message(item, key)}")
+            lines.append(f"{key}: got {shown}; {_plain_message(item, key, shown)}")
     return lines
 
 

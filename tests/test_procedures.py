@@ -176,3 +176,24 @@ def test_no_document_claims_a_workflow_step_that_does_not_exist() -> None:
     if "create-invalidation" not in workflows:
         assert "does not run it today" in text
         assert "belongs to the delivery pipeline, which runs it" not in text
+
+
+def test_local_development_uses_127_0_0_1_where_ports_are_published() -> None:
+    compose = (ROOT / "local" / "compose.yaml").read_text()
+    published = re.findall(r'"(\d+\.\d+\.\d+\.\d+):\d+:\d+"', compose)
+    assert published and set(published) == {"127.0.0.1"}
+    for path in (ROOT / "docs" / "local-development.md", ROOT / "local" / "compose.yaml"):
+        for line in path.read_text().splitlines():
+            assert not re.search(r"localhost[:/]|HOST=localhost", line), f"{path.name}: {line}"
+
+
+def test_the_ci_script_does_what_its_comment_says() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    comment = " ".join(line for line in script.splitlines() if line.startswith("#"))
+    commands = [line for line in script.splitlines() if line and not line.startswith("#")]
+    for target in ("test", "lint", "preview"):
+        runs = f"make {target}" in commands
+        claims_here = re.search(rf"failure \([^)]*\b{target}", comment) is not None
+        assert claims_here == runs or (target == "test" and runs), target
+    assert "make test" in commands
+    assert "make lint" in comment and "pull-request.yml" in comment

@@ -168,3 +168,14 @@ def test_types_read_as_the_stack_file_spells_them() -> None:
     assert plain_type(list[str]) == "a list of text"
     assert plain_type(Literal["staging", "prod"]) == "one of: staging, prod"
     assert plain_type(bool | None) == "true or false"
+
+
+def test_a_secret_section_never_shows_its_value_even_in_the_type_string_hint() -> None:
+    config, secret = stack_config("staging")
+    service = json.loads(config["perfcheck:service"])
+    config = {**config, "perfcheck:service": json.dumps({**service, "imageTag": 987654321})}
+    with pytest.raises(SettingsError) as error:
+        settings_from_config("perfcheck", "staging", config, {*secret, "perfcheck:service"})
+    (line,) = error.value.problems
+    assert "987654321" not in line
+    assert "--type string 'perfcheck:service.imageTag' [secret]" in line
