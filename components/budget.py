@@ -3,6 +3,10 @@
 The owners fear cost overruns; their estimate for the new managed services is +$170-350 a month
 on top of what runs today. A budget warns on the forecast (80 %) before the month is lost, and
 again when actual spend passes the amount (100 %).
+
+The amount is also what the monthly cost estimate is held to: the cost pack's
+`monthly-estimate-within-budget` and the preview read the registered Budget's `limitAmount`
+(from `limit_amount` below), never the settings directly, so alarm and estimate share one number.
 """
 
 from __future__ import annotations

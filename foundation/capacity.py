@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from foundation.instance_classes import RDS_POSTGRES_CLASSES_GIB
+from foundation.prices import load_price_table
 
-# Memory (GiB) of every RDS for PostgreSQL instance class, from the dated list.
-RDS_MEMORY_GIB: dict[str, float] = RDS_POSTGRES_CLASSES_GIB
+# Memory (GiB) of the RDS instance classes this project may use: the real RDS for PostgreSQL
+# classes of the dated list that the price table prices (the cost estimate must judge each one).
+RDS_MEMORY_GIB: dict[str, float] = {
+    name: memory
+    for name, memory in RDS_POSTGRES_CLASSES_GIB.items()
+    if load_price_table().has(f"rds.instance.{name}")
+}
 
 # RDS keeps this many connections for its own superusers (rds.superuser_reserved_connections).
 RESERVED_CONNECTIONS = 3

@@ -81,6 +81,9 @@ class StackRun:
     resources: tuple[ResourceRecord, ...]
     outputs: Mapping[str, Any]
     """Stack outputs, resolved; a secret output keeps its wire wrapper so it can be masked."""
+    config: Mapping[str, str] = field(default_factory=dict)
+    """The flat stack config the run used (`namespace:key` -> string), as the engine hands it
+    to the program and, in ConfigureStack, to the policy packs."""
 
     def by_type(self, type_token: str) -> list[ResourceRecord]:
         return [r for r in self.resources if r.type == type_token]

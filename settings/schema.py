@@ -45,6 +45,8 @@ from foundation.instance_classes import (
     ELASTICACHE_NODE_TYPES,
     closest,
 )
+from foundation.prices import load_price_table
+from foundation.usage import UsageAssumptions
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 RetentionDays = Literal[
@@ -275,13 +277,19 @@ class DatabaseSettings(Section):
     @classmethod
     def _known_instance_class(cls, value: str) -> str:
         known = DATABASE_CLASSES["postgres"]
-        if value not in known or value not in RDS_MEMORY_GIB:
+        if value not in known:
             near = closest(value, known)
             hint = f"did you mean {' or '.join(near)}? " if near else ""
             raise ValueError(
                 f"not an RDS for PostgreSQL instance class (list of {CLASSES_AS_OF}); {hint}"
                 "e.g. db.t4g.medium, db.m7g.large, db.r7g.large "
                 "(foundation/instance_classes.py has the full list)"
+            )
+        if value not in RDS_MEMORY_GIB:
+            raise ValueError(
+                "an RDS for PostgreSQL class, but foundation/prices.json has no price for it, so "
+                "the cost estimate cannot judge it: add its price (docs/cost.md) or use a priced "
+                f"class: {', '.join(RDS_MEMORY_GIB)}"
             )
         return value
 
@@ -337,6 +345,15 @@ class CacheSettings(Section):
                 f"not an ElastiCache node type for {engine} (list of {CLASSES_AS_OF}); {hint}"
                 "e.g. cache.t4g.micro, cache.m7g.large, cache.r7g.large "
                 "(foundation/instance_classes.py has the full list)"
+            )
+        priced = sorted(
+            t for t in known if load_price_table().has(f"elasticache.node.{engine}.{t}")
+        )
+        if value not in priced:
+            raise ValueError(
+                f"an ElastiCache node type, but foundation/prices.json has no {engine} price for "
+                "it, so the cost estimate cannot judge it: add its price (docs/cost.md) or use a "
+                f"priced type: {', '.join(priced)}"
             )
         return value
 
@@ -407,6 +424,50 @@ class AlarmSettings(Section):
 class BudgetSettings(Section):
     monthly_usd: Annotated[float, Field(gt=0, le=1_000_000)]
     alert_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
+
+
+_USAGE_DEFAULTS = UsageAssumptions()
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class UsageSettings(Section):
+    """What the stack is assumed to do in a month: the usage lines of the cost estimate.
+
+    Like an Infracost usage file; defaults are a quiet stack (foundation/usage.py), each stack
+    file states its own (docs/cost.md). Integers are accepted where a number is expected.
+    """
+
+    model_config = ConfigDict(strict=False)
+
+    requests_per_month: NonNegative = _USAGE_DEFAULTS.requests_per_month
+    gb_served_per_month: NonNegative = _USAGE_DEFAULTS.gb_served_per_month
+    cdn_cache_hit_percent: Annotated[float, Field(ge=0, le=100)] = (
+        _USAGE_DEFAULTS.cdn_cache_hit_percent
+    )
+    average_tasks: Annotated[float, Field(ge=1)] | None = _USAGE_DEFAULTS.average_tasks
+    """Tasks running on average; between service.minTasks and service.maxTasks (None: min)."""
+    log_gb_per_month: NonNegative = _USAGE_DEFAULTS.log_gb_per_month
+    flow_log_gb_per_month: NonNegative = _USAGE_DEFAULTS.flow_log_gb_per_month
+    nat_gb_per_month: NonNegative = _USAGE_DEFAULTS.nat_gb_per_month
+    endpoint_gb_per_month: NonNegative = _USAGE_DEFAULTS.endpoint_gb_per_month
+    page_views_per_month: NonNegative = _USAGE_DEFAULTS.page_views_per_month
+    rum_events_per_page_view: NonNegative = _USAGE_DEFAULTS.rum_events_per_page_view
+    custom_metrics: NonNegative = _USAGE_DEFAULTS.custom_metrics
+    log_bucket_gb: NonNegative = _USAGE_DEFAULTS.log_bucket_gb
+    image_storage_gb: NonNegative = _USAGE_DEFAULTS.image_storage_gb
+    lambda_invocations_per_month: NonNegative = _USAGE_DEFAULTS.lambda_invocations_per_month
+    database_change_gb_per_month: NonNegative = _USAGE_DEFAULTS.database_change_gb_per_month
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_only(cls, value: object) -> object:
+        if isinstance(value, bool) or not (value is None or isinstance(value, int | float)):
+            raise ValueError("expected a number")
+        return value
+
+    def assumptions(self) -> UsageAssumptions:
+        """The plain form the estimate (estimate/) reads."""
+        return UsageAssumptions(**self.model_dump())
 
 
 TagValue = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_no_secret)]
@@ -492,6 +553,8 @@ class Settings(BaseModel):
     migration: MigrationSettings = Field(
         default_factory=lambda: MigrationSettings.model_validate({})
     )
+    usage: UsageSettings = Field(default_factory=lambda: UsageSettings.model_validate({}))
+    """Usage assumptions of the cost estimate (not read by any resource)."""
 
     @property
     def is_prod(self) -> bool:
@@ -562,4 +625,19 @@ def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
                     "service.maxTasks or database.poolSizePerTask",
                 )
             )
+    problems.extend(_usage_problems(settings))
     return problems
+
+
+def _usage_problems(settings: Settings) -> list[tuple[str, str]]:
+    """The assumed task count must be one the service can run."""
+    average, service = settings.usage.average_tasks, settings.service
+    if average is not None and not service.min_tasks <= average <= service.max_tasks:
+        return [
+            (
+                "usage.averageTasks",
+                f"got {average:g}; expected a count between service.minTasks "
+                f"({service.min_tasks}) and service.maxTasks ({service.max_tasks})",
+            )
+        ]
+    return []

@@ -133,15 +133,23 @@ def test_a_cache_node_type_is_checked_up_front_against_the_engine_list() -> None
     assert "did you mean cache.t4g.micro" in line
 
 
-def test_a_real_instance_class_outside_the_old_short_list_is_accepted() -> None:
-    config, secret = stack_config("staging")
+def test_a_real_but_unpriced_instance_class_is_named_real_and_what_to_do_is_said() -> None:
+    config, _ = stack_config("staging")
     database = json.loads(config["perfcheck:database"])
-    config = {
-        **config,
-        "perfcheck:database": json.dumps({**database, "instanceClass": "db.m6i.large"}),
-    }
-    settings = settings_from_config("perfcheck", "staging", config, secret)
-    assert settings.database.max_connections == 901
+    changed = json.dumps({**database, "instanceClass": "db.m6i.large"})
+    (line,) = _problems(**{"perfcheck:database": changed})
+    assert line.startswith(
+        'perfcheck:database.instanceClass: got "db.m6i.large"; an RDS for PostgreSQL class, but '
+        "foundation/prices.json has no price for it"
+    )
+    assert "unknown" not in line and "db.t4g.medium" in line
+
+
+def test_every_class_the_settings_accept_is_real_and_has_a_connection_limit() -> None:
+    from foundation.capacity import RDS_MEMORY_GIB, postgres_max_connections
+
+    assert set(RDS_MEMORY_GIB) <= DATABASE_CLASSES["postgres"]
+    assert postgres_max_connections("db.r7g.large") == 1802
 
 
 def test_a_list_item_is_named_as_pulumi_config_set_path_spells_it() -> None:

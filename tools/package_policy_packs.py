@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 KIT = POLICIES / "shared" / "perfcheck_policykit"
 PACKS = ("guardrails", "cost")
+ESTIMATE_PACKAGES = {"cost": ("estimate", "foundation")}
+"""Project packages a pack imports (pure standard library): the cost pack prices the stack."""
 SKIP = shutil.ignore_patterns("venv", "__pycache__", "*.pyc")
 
 
@@ -30,6 +32,8 @@ def package(pack: str, out: Path) -> Path:
         shutil.rmtree(target)
     shutil.copytree(POLICIES / pack, target, ignore=SKIP)
     shutil.copytree(KIT, target / KIT.name, ignore=SKIP)
+    for package_name in ESTIMATE_PACKAGES.get(pack, ()):
+        shutil.copytree(ROOT / package_name, target / package_name, ignore=SKIP)
     return target
 
 

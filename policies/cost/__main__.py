@@ -8,6 +8,10 @@ from pathlib import Path
 _PACK = Path(__file__).resolve().parent
 if not (_PACK / "perfcheck_policykit").is_dir():
     sys.path.insert(0, str(_PACK.parent / "shared"))
+# The cost estimate (estimate/ and the price table in foundation/) lives at the repository's
+# root; a packaged pack carries its own copy of both.
+if not (_PACK / "estimate").is_dir():
+    sys.path.insert(0, str(_PACK.parents[1]))
 
 from perfcheck_cost import (  # noqa: E402
     DESCRIPTION,

@@ -1132,6 +1132,13 @@ NONCOMPLIANT: list[Case] = [
         "notifications is no subscriber",
     ),
     Case(
+        "monthly-estimate-within-budget",
+        "estimate-over-budget",
+        lambda r: {"budget": replace(r["budget"], limitAmount="10")},
+        "monthly",
+        "limitAmount is $10.00 a month but the estimate is $",
+    ),
+    Case(
         "cloudwatch-log-group-retention",
         "forever",
         lambda r: {"log_group": replace(r["log_group"], drop=["retentionInDays"])},

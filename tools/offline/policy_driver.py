@@ -401,12 +401,17 @@ class PackSession:
         project: str = "perfcheck",
         dry_run: bool = True,
         tags: Mapping[str, str] | None = None,
+        stack_config: Mapping[str, str] | None = None,
     ) -> None:
         self.pack = pack
         self.servicer = pack.new_servicer()
         self.servicer.ConfigureStack(
             proto.AnalyzerStackConfigureRequest(
-                stack=stack, project=project, dry_run=dry_run, tags=dict(tags or {})
+                stack=stack,
+                project=project,
+                dry_run=dry_run,
+                tags=dict(tags or {}),
+                config=dict(stack_config or {}),
             ),
             None,
         )
@@ -577,7 +582,11 @@ def evaluate_packs(
         path = config_file_for(stack, pack.key, config_dir)
         given = parse_config_file(path) if path.exists() else None
         used[pack.key] = path if path.exists() else None
-        sessions.append(PackSession(pack, stack, given, project=run.project, dry_run=dry_run))
+        sessions.append(
+            PackSession(
+                pack, stack, given, project=run.project, dry_run=dry_run, stack_config=run.config
+            )
+        )
 
     records = {record.urn: record for record in run.resources}
     collector = _Collector(stack, records)

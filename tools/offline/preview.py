@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.records import StackRun, is_secret_wrapper, type_counts
+from tools.offline.cost import cost_json, cost_report, render_cost_markdown, render_cost_text
 from tools.offline.markdown import render_failure_markdown, render_markdown
 from tools.offline.policy_driver import PACK_NAMES, PolicyConfigError, config_file_for
 from tools.offline.runner import (
@@ -343,12 +344,17 @@ def checked_preview(
         )
         raise PreviewFailed(EXIT_PROGRAM_ERROR, message, crash.error) from None
     except Exception as error:  # a judging stage or the runner itself
-        cause = innermost_cause(error)
-        message = (
-            f"The preview's own code raised {type(cause).__name__}: {cause}\n"
-            "This is a bug in the tools, not in the stack; rerun with --debug for the traceback."
-        )
-        raise PreviewFailed(EXIT_PROGRAM_ERROR, message, error) from None
+        raise internal_error(error) from None
+
+
+def internal_error(error: BaseException) -> PreviewFailed:
+    """An exception in the preview's own code (a stage, the estimate): exit 3, one paragraph."""
+    cause = innermost_cause(error)
+    message = (
+        f"The preview's own code raised {type(cause).__name__}: {cause}\n"
+        "This is a bug in the tools, not in the stack; rerun with --debug for the traceback."
+    )
+    return PreviewFailed(EXIT_PROGRAM_ERROR, message, error)
 
 
 def print_report(run: StackRun, results: Sequence[StageResult], seconds: float) -> None:
@@ -413,12 +419,23 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
         return failure.code
     seconds = time.perf_counter() - started
     print_report(run, results, seconds)
+    try:
+        cost = cost_report(run)
+    except Exception as error:  # the estimate's own code: a bug in the tools, exit 3
+        failure = internal_error(error)
+        sys.stderr.write(f"{failure.message}\n")
+        if args.debug:
+            sys.stderr.write("".join(traceback.format_exception(error)))
+        return failure.code
+    sys.stdout.write("\n" + "\n".join(render_cost_text(cost)) + "\n")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(to_json(run, results, seconds), indent=2) + "\n")
+        document = {**to_json(run, results, seconds), "cost": cost_json(cost)}
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(render_markdown(run, results))
+        markdown = render_markdown(run, results) + "\n".join(render_cost_markdown(cost))
+        args.markdown.write_text(markdown)
     return EXIT_BLOCKING if any(r.blocking for r in results) else EXIT_OK
 
 

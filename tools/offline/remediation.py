@@ -37,6 +37,11 @@ FIX_FOR_RULE: dict[str, str] = {
         f"at most maximumDays in {COST_CONFIG}"
     ),
     "budget-exists": "set perfcheck:budget.monthlyUsd and perfcheck:budget.alertEmails",
+    "monthly-estimate-within-budget": (
+        "lower the sizes (perfcheck:database.instanceClass, cache.nodeType, cache.nodes, "
+        "service.cpu/memory, service.minTasks) or the usage assumptions (perfcheck:usage.*), or "
+        "raise perfcheck:budget.monthlyUsd (docs/cost.md)"
+    ),
     "required-cost-tags": (
         "set perfcheck:tags.owner and perfcheck:tags.costCenter; Project, Environment (the stack "
         "name) and ManagedBy come from the program (components/tagging.py)"

@@ -409,7 +409,9 @@ def _run_in_fresh_context(
         }
         # Registration order depends on how async work interleaves; URN order does not.
         resources = tuple(sorted(monitor.records(), key=lambda record: record.urn))
-        return StackRun(stack=stack, project=project, resources=resources, outputs=outputs)
+        return StackRun(
+            stack=stack, project=project, resources=resources, outputs=outputs, config=config
+        )
     finally:
         # The mock monitor answers on executor threads, each with an event loop of its own;
         # end them here, or their loops are collected noisily at interpreter exit.

@@ -11,13 +11,13 @@ from typing import Any, Final
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import sizing, spend, storage, tagging
+from . import estimate_budget, sizing, spend, storage, tagging
 
 PACK_NAME: Final = "perfcheck-cost"
 DESCRIPTION: Final = (
     "Cost controls: cost-allocation tags on every taggable resource (the environment tag "
-    "naming the stack), allowed database and cache sizes per stack, no gp2, a cost budget, "
-    "finite log retention."
+    "naming the stack), allowed database and cache sizes per stack, no gp2, a cost budget the "
+    "monthly estimate fits, finite log retention."
 )
 ENFORCEMENT_LEVEL: Final = EnforcementLevel.MANDATORY
 """Pack default; each rule sets its own level and the per-stack config overrides it."""
@@ -29,4 +29,5 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *sizing.RULES,
     *storage.RULES,
     *spend.RULES,
+    *estimate_budget.RULES,
 )

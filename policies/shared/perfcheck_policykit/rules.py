@@ -92,6 +92,17 @@ STACK_NAME: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 STACK_INDEX: contextvars.ContextVar[StackIndex | None] = contextvars.ContextVar(
     "perfcheck_policy_stack_index", default=None
 )
+STACK_PROJECT: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "perfcheck_policy_stack_project", default=None
+)
+STACK_CONFIG: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "perfcheck_policy_stack_config", default=None
+)
+
+
+def current_stack_config() -> Mapping[str, str]:
+    """The stack's config (`namespace:key` -> string) from ConfigureStack; empty if not sent."""
+    return STACK_CONFIG.get() or {}
 
 
 def current_stack_name() -> str | None:
@@ -370,6 +381,17 @@ class StackContext:
 
     def stack_name(self) -> str | None:
         return current_stack_name()
+
+    def note(self, message: str, resource: PolicyResource | None = None) -> None:
+        """An advisory note (not a violation), e.g. what a stack rule assumed."""
+        self._judgement.note(resource.urn if resource is not None else "", message)
+
+    def stack_config(self) -> Mapping[str, str]:
+        """The stack's config as the engine sent it in ConfigureStack (values are strings)."""
+        return current_stack_config()
+
+    def stack_project(self) -> str | None:
+        return STACK_PROJECT.get()
 
 
 def _schema(properties: Mapping[str, Mapping[str, Any]] | None) -> PolicyConfigSchema:

@@ -19,7 +19,8 @@ changes only how the work is done, not what is reported:
   an object schema without `additionalProperties: false`); and a regular expression (a key of
   format "regex") with a lookahead or lookbehind, which Python accepts but RE2, the engine's
   regular expressions, does not: a pattern must mean the same wherever it is checked;
-- ConfigureStack also remembers the stack name for rules that compare against it.
+- ConfigureStack also remembers the stack name for rules that compare against it, and the
+  project and stack config for stack rules that read it (the cost estimate's usage).
 
 Everything else (GetAnalyzerInfo, enforcement levels, the SDK's unknown and not-applicable
 handling, message format) is the SDK's. `install()` makes `PolicyPack` serve this class.
@@ -48,7 +49,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .rules import NOTE_SINK, STACK_INDEX, STACK_NAME, StackIndex
+from .rules import NOTE_SINK, STACK_CONFIG, STACK_INDEX, STACK_NAME, STACK_PROJECT, StackIndex
 from .wire import to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
@@ -145,6 +146,8 @@ class PackServicer(_BASE):
         self._policies: tuple[Policy, ...] = tuple(policies)
         self._stack_name: str | None = None
         self._stack_tags: Mapping[str, str] = {}
+        self._stack_project: str | None = None
+        self._stack_config: Mapping[str, str] = {}
         self._runtime_configured = False
         self._providers: dict[tuple[str, bytes], Any] = {}
         by_type: dict[str, list[ResourceValidationPolicy]] = {}
@@ -186,6 +189,8 @@ class PackServicer(_BASE):
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         self._stack_name = request.stack or None
         self._stack_tags = dict(request.tags)
+        self._stack_project = request.project or None
+        self._stack_config = dict(request.config)
         return super().ConfigureStack(request, context)
 
     def _configure_runtime_settings(self) -> None:
@@ -332,6 +337,8 @@ class PackServicer(_BASE):
         index = StackIndex(resources)
         index_token = STACK_INDEX.set(index)
         stack_token = STACK_NAME.set(self._stack_name)
+        config_token = STACK_CONFIG.set(self._stack_config)
+        project_token = STACK_PROJECT.set(self._stack_project)
         try:
             for policy, level in active:
                 report_violation = self._create_report_violation(
@@ -355,6 +362,8 @@ class PackServicer(_BASE):
                     NOTE_SINK.reset(sink_token)
         finally:
             STACK_NAME.reset(stack_token)
+            STACK_CONFIG.reset(config_token)
+            STACK_PROJECT.reset(project_token)
             STACK_INDEX.reset(index_token)
         return response
 

@@ -1,0 +1,619 @@
+"""One pricer per billed resource type: what it costs a month, read from its registered inputs.
+
+Counts come from the records (subnets of an endpoint or a load balancer, nodes of a replication
+group, metrics of an alarm), sizes from the resource's own inputs, traffic from the usage
+assumptions. A size the table does not list becomes an `Unpriced` entry, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from estimate.model import Category, CostLine, Kind, PricedResource
+from foundation.fargate import parse_task_cpu, parse_task_memory
+from foundation.prices import PriceTable
+from foundation.usage import UsageAssumptions
+
+SECONDS_PER_HOUR = 3600
+
+
+class MissingPrice(LookupError):
+    """A price key the resource needs is not in the table."""
+
+
+@dataclass
+class Context:
+    """What every pricer may read: the table, the usage, the other resources, the component."""
+
+    table: PriceTable
+    usage: UsageAssumptions
+    resources: Sequence[PricedResource]
+    component_of: Callable[[PricedResource], str]
+    _by_type: dict[str, list[PricedResource]] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for resource in self.resources:
+            self._by_type.setdefault(resource.type, []).append(resource)
+
+    @property
+    def hours(self) -> float:
+        return self.table.hours_per_month
+
+    def of_type(self, type_token: str) -> list[PricedResource]:
+        return self._by_type.get(type_token, [])
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A stack-wide figure computed once (e.g. which log groups receive flow logs)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def usd(self, key: str) -> float:
+        if not self.table.has(key):
+            raise MissingPrice(key)
+        return self.table.usd(key)
+
+    def line(
+        self,
+        resource: PricedResource,
+        item: str,
+        kind: Kind,
+        category: Category,
+        quantity: float,
+        unit: str,
+        unit_usd: float,
+        *keys: str,
+    ) -> CostLine:
+        return CostLine(
+            component=self.component_of(resource),
+            resource=resource.name,
+            type=resource.type,
+            item=item,
+            kind=kind,
+            category=category,
+            quantity=quantity,
+            unit=unit,
+            unit_usd=unit_usd,
+            price_keys=keys,
+        )
+
+    @property
+    def origin_requests(self) -> float:
+        """Requests a month that miss CloudFront's cache and reach the load balancer."""
+        return self.usage.requests_per_month * (1 - self.usage.cdn_cache_hit_percent / 100)
+
+    @property
+    def origin_gb(self) -> float:
+        return self.usage.gb_served_per_month * (1 - self.usage.cdn_cache_hit_percent / 100)
+
+
+Lines = Iterator[CostLine]
+Pricer = Callable[[PricedResource, Context], Lines]
+
+
+def number(value: Any, default: float = 0.0) -> float:
+    """A numeric input as float (the wire sends numbers as floats, some as strings)."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return default
+    return default
+
+
+def items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else []
+
+
+# --- database -------------------------------------------------------------------------------
+
+
+def rds_instance(resource: PricedResource, ctx: Context) -> Lines:
+    props = resource.props
+    instance_class = str(props.get("instanceClass"))
+    multi_az = bool(props.get("multiAz"))
+    key = f"rds.instance.{instance_class}"
+    hourly = ctx.usd(key)
+    keys = [key]
+    if multi_az:
+        hourly *= ctx.usd("rds.multiAzInstanceFactor")
+        keys.append("rds.multiAzInstanceFactor")
+    deployment = "Multi-AZ" if multi_az else "Single-AZ"
+    yield ctx.line(
+        resource, f"{instance_class} {deployment}", "fixed", "database", ctx.hours,
+        "instance-hours", hourly, *keys,
+    )  # fmt: skip
+    storage_type = str(props.get("storageType") or "gp2")
+    storage_key = f"rds.storage.{storage_type}.{'multiAz' if multi_az else 'singleAz'}"
+    gb = number(props.get("allocatedStorage"))
+    yield ctx.line(
+        resource, f"{storage_type} storage {deployment}", "fixed", "database", gb, "GB-month",
+        ctx.usd(storage_key), storage_key,
+    )  # fmt: skip
+    if props.get("manageMasterUserPassword"):
+        yield ctx.line(
+            resource, "RDS-managed master secret", "fixed", "security", 1, "secret-month",
+            ctx.usd("secretsmanager.secret"), "secretsmanager.secret",
+        )  # fmt: skip
+
+
+def _rds_vcpus(ctx: Context) -> float:
+    total = 0.0
+    for instance in ctx.of_type("aws:rds/instance:Instance"):
+        key = f"rds.instance.{instance.props.get('instanceClass')}"
+        price = ctx.table.prices.get(key)
+        if price is None:
+            raise MissingPrice(key)
+        total += number(price.extra.get("vcpus"))
+    return total
+
+
+def rds_proxy(resource: PricedResource, ctx: Context) -> Lines:
+    vcpus = max(ctx.memo("rds-vcpus", lambda: _rds_vcpus(ctx)), ctx.usd("rds.proxy.minimumVcpus"))
+    yield ctx.line(
+        resource, f"proxy for {vcpus:g} instance vCPUs", "fixed", "database",
+        vcpus * ctx.hours, "vCPU-hours", ctx.usd("rds.proxy.vcpu"),
+        "rds.proxy.vcpu", "rds.proxy.minimumVcpus",
+    )  # fmt: skip
+
+
+def rds_backup_replication(resource: PricedResource, ctx: Context) -> Lines:
+    source = str(resource.props.get("sourceDbInstanceArn") or "")
+    instances = ctx.of_type("aws:rds/instance:Instance")
+    matching = [i for i in instances if source.endswith(f":db:{i.props.get('identifier')}")]
+    gb = sum(number(i.props.get("allocatedStorage")) for i in (matching or instances))
+    region = resource.props.get("region") or "the DR region"
+    yield ctx.line(
+        resource, f"replicated backups in {region} (about the allocated storage)", "usage",
+        "database", gb, "GB-month", ctx.usd("rds.backup.replicatedStorage"),
+        "rds.backup.replicatedStorage",
+    )  # fmt: skip
+    yield ctx.line(
+        resource, "changed data copied across regions", "usage", "database",
+        ctx.usage.database_change_gb_per_month, "GB", ctx.usd("rds.backup.replicationTransfer"),
+        "rds.backup.replicationTransfer",
+    )  # fmt: skip
+
+
+# --- cache ----------------------------------------------------------------------------------
+
+
+def _cache_nodes(props: Mapping[str, Any]) -> float:
+    if props.get("numCacheClusters") is not None:
+        return number(props.get("numCacheClusters"))
+    groups = number(props.get("numNodeGroups"), 1) or 1
+    return groups * (number(props.get("replicasPerNodeGroup")) + 1)
+
+
+def elasticache_group(resource: PricedResource, ctx: Context) -> Lines:
+    props = resource.props
+    engine = str(props.get("engine") or "redis")
+    node_type = str(props.get("nodeType"))
+    nodes = number(props.get("numCacheNodes"), 1) if "numCacheNodes" in props else None
+    count = nodes if nodes is not None else _cache_nodes(props)
+    key = f"elasticache.node.{engine}.{node_type}"
+    yield ctx.line(
+        resource, f"{count:g} x {node_type} ({engine})", "fixed", "cache", count * ctx.hours,
+        "node-hours", ctx.usd(key), key,
+    )  # fmt: skip
+
+
+def elasticache_cluster(resource: PricedResource, ctx: Context) -> Lines:
+    if resource.props.get("replicationGroupId"):
+        return  # a member of a replication group: priced on the group
+    yield from elasticache_group(resource, ctx)
+
+
+# --- network --------------------------------------------------------------------------------
+
+
+def _nat_lines(resource: PricedResource, ctx: Context, count: float, *, ips: bool) -> Lines:
+    if count <= 0:
+        return
+    yield ctx.line(
+        resource, f"{count:g} NAT gateway(s)", "fixed", "network", count * ctx.hours,
+        "gateway-hours", ctx.usd("vpc.natGateway.hour"), "vpc.natGateway.hour",
+    )  # fmt: skip
+    if ips:
+        yield ctx.line(
+            resource, f"{count:g} NAT public IPv4 address(es)", "fixed", "network",
+            count * ctx.hours, "address-hours", ctx.usd("vpc.publicIpv4.hour"),
+            "vpc.publicIpv4.hour",
+        )  # fmt: skip
+    yield ctx.line(
+        resource, "data through NAT", "usage", "network", ctx.usage.nat_gb_per_month, "GB",
+        ctx.usd("vpc.natGateway.gb"), "vpc.natGateway.gb",
+    )  # fmt: skip
+
+
+def nat_gateway(resource: PricedResource, ctx: Context) -> Lines:
+    gateways = ctx.of_type("aws:ec2/natGateway:NatGateway")
+    if resource is not gateways[0]:
+        return  # all gateways priced once, on the first (the usage is the VPC's)
+    yield from _nat_lines(resource, ctx, len(gateways), ips=False)
+
+
+def elastic_ip(resource: PricedResource, ctx: Context) -> Lines:
+    yield ctx.line(
+        resource, "public IPv4 address", "fixed", "network", ctx.hours, "address-hours",
+        ctx.usd("vpc.publicIpv4.hour"), "vpc.publicIpv4.hour",
+    )  # fmt: skip
+
+
+AWSX_NAT_STRATEGIES = {"None": 0, "Single": 1}
+
+
+def awsx_vpc(resource: PricedResource, ctx: Context) -> Lines:
+    """awsx.ec2.Vpc creates its NAT gateways and Elastic IPs itself (one per AZ, or one)."""
+    if ctx.of_type("aws:ec2/natGateway:NatGateway"):
+        return  # the children are registered themselves (a real run): priced there
+    strategy = (resource.props.get("natGateways") or {}).get("strategy", "OnePerAz")
+    zones = number(resource.props.get("numberOfAvailabilityZones"), 3)
+    count = AWSX_NAT_STRATEGIES.get(str(strategy), zones)
+    yield from _nat_lines(resource, ctx, count, ips=True)
+
+
+def vpc_endpoint(resource: PricedResource, ctx: Context) -> Lines:
+    kind = str(resource.props.get("vpcEndpointType") or "Gateway")
+    if kind == "Gateway":
+        return  # gateway endpoints (S3, DynamoDB) have no charge
+    zones = len(items(resource.props.get("subnetIds"))) or 1
+    service = str(resource.props.get("serviceName") or "").rsplit(".", 1)[-1] or "endpoint"
+    yield ctx.line(
+        resource, f"{service} interface endpoint in {zones} AZ(s)", "fixed", "network",
+        zones * ctx.hours, "endpoint-AZ-hours", ctx.usd("vpc.interfaceEndpoint.hour"),
+        "vpc.interfaceEndpoint.hour",
+    )  # fmt: skip
+    interface: int = ctx.memo(
+        "interface-endpoints",
+        lambda: sum(
+            1 for r in ctx.of_type(resource.type) if r.props.get("vpcEndpointType") == "Interface"
+        ),
+    )
+    share = ctx.usage.endpoint_gb_per_month / max(interface, 1)
+    yield ctx.line(
+        resource, "data through the endpoint", "usage", "network", share, "GB",
+        ctx.usd("vpc.interfaceEndpoint.gb"), "vpc.interfaceEndpoint.gb",
+    )  # fmt: skip
+
+
+def flow_log(resource: PricedResource, ctx: Context) -> Lines:
+    to_s3 = resource.props.get("logDestinationType") == "s3"
+    key = "vpc.flowLogs.s3Gb" if to_s3 else "vpc.flowLogs.cloudwatchGb"
+    yield ctx.line(
+        resource, f"flow log delivery to {'S3' if to_s3 else 'CloudWatch Logs'}", "usage",
+        "network", ctx.usage.flow_log_gb_per_month, "GB", ctx.usd(key), key,
+    )  # fmt: skip
+
+
+def load_balancer(resource: PricedResource, ctx: Context) -> Lines:
+    props = resource.props
+    if str(props.get("loadBalancerType") or "application") != "application":
+        raise MissingPrice(f"elb.{props.get('loadBalancerType')}.hour")
+    yield ctx.line(
+        resource, "application load balancer", "fixed", "network", ctx.hours, "ALB-hours",
+        ctx.usd("elb.alb.hour"), "elb.alb.hour",
+    )  # fmt: skip
+    seconds = ctx.hours * SECONDS_PER_HOUR
+    per_second = ctx.origin_requests / seconds
+    by_connections = per_second / ctx.usd("elb.lcu.newConnectionsPerSecond")
+    by_bytes = ctx.origin_gb / ctx.hours / ctx.usd("elb.lcu.processedGbPerHour")
+    lcus = max(by_connections, by_bytes)
+    yield ctx.line(
+        resource, f"{lcus:.3f} LCU on average (origin requests, one connection each)", "usage",
+        "network", lcus * ctx.hours, "LCU-hours", ctx.usd("elb.alb.lcu"), "elb.alb.lcu",
+        "elb.lcu.newConnectionsPerSecond", "elb.lcu.processedGbPerHour",
+    )  # fmt: skip
+    if not props.get("internal"):
+        zones = len(items(props.get("subnets"))) or len(items(props.get("subnetMappings")))
+        yield ctx.line(
+            resource, f"{zones} public IPv4 address(es), one per AZ", "fixed", "network",
+            zones * ctx.hours, "address-hours", ctx.usd("vpc.publicIpv4.hour"),
+            "vpc.publicIpv4.hour",
+        )  # fmt: skip
+
+
+# --- compute --------------------------------------------------------------------------------
+
+
+def _task_definition(service: PricedResource, ctx: Context) -> PricedResource | None:
+    """By the family in the service's taskDefinition ARN, else by dependency (ARN unknown)."""
+    definitions = ctx.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    match = re.search(r"task-definition/([^:/]+)", str(service.props.get("taskDefinition") or ""))
+    by_family = [d for d in definitions if match and d.props.get("family") == match.group(1)]
+    by_dependency = [d for d in definitions if d.urn in service.dependencies]
+    found = by_family or by_dependency
+    return found[0] if len(found) == 1 else None
+
+
+def _task_range(service: PricedResource, ctx: Context) -> tuple[float, float]:
+    desired = number(service.props.get("desiredCount"), 1)
+    name = service.props.get("name")
+    for target in ctx.of_type("aws:appautoscaling/target:Target"):
+        resource_id = str(target.props.get("resourceId") or "")
+        if target.props.get("scalableDimension") == "ecs:service:DesiredCount" and (
+            name and resource_id.endswith(f"/{name}")
+        ):
+            return number(target.props.get("minCapacity")), number(target.props.get("maxCapacity"))
+    return desired, desired
+
+
+def ecs_service(resource: PricedResource, ctx: Context) -> Lines:
+    definition = _task_definition(resource, ctx)
+    if definition is None:
+        raise MissingPrice("the service's task definition (family) is not in the stack")
+    cpu = parse_task_cpu(definition.props.get("cpu"))
+    memory = parse_task_memory(definition.props.get("memory"))
+    if cpu is None or memory is None:
+        raise MissingPrice("the task definition's cpu/memory")
+    platform = definition.props.get("runtimePlatform") or {}
+    arch = str(platform.get("cpuArchitecture") or "X86_64")
+    vcpu_key, gb_key = f"fargate.{arch}.vcpu", f"fargate.{arch}.gb"
+    task_usd = (cpu / 1024) * ctx.usd(vcpu_key) + (memory / 1024) * ctx.usd(gb_key)
+    low, high = _task_range(resource, ctx)
+    assumed = ctx.usage.average_tasks
+    average = low if assumed is None else min(max(assumed, low), high)
+    size = f"{cpu / 1024:g} vCPU / {memory / 1024:g} GB {arch}"
+    yield ctx.line(
+        resource, f"{low:g} task(s) always running, {size}", "fixed", "compute",
+        low * ctx.hours, "task-hours", task_usd, vcpu_key, gb_key,
+    )  # fmt: skip
+    if average > low:
+        yield ctx.line(
+            resource, f"{average - low:g} more task(s) on average (scaling up to {high:g})",
+            "usage", "compute", (average - low) * ctx.hours, "task-hours", task_usd,
+            vcpu_key, gb_key,
+        )  # fmt: skip
+    yield ctx.line(
+        resource, "custom metrics from the collector (EMF)", "usage", "monitoring",
+        ctx.usage.custom_metrics, "metric-months", ctx.usd("cloudwatch.customMetric"),
+        "cloudwatch.customMetric",
+    )  # fmt: skip
+
+
+def lambda_function(resource: PricedResource, ctx: Context) -> Lines:
+    props = resource.props
+    arch = "arm64" if "arm64" in items(props.get("architectures")) else "x86_64"
+    gb = number(props.get("memorySize"), 128) / 1024
+    invocations = ctx.usage.lambda_invocations_per_month / max(len(ctx.of_type(resource.type)), 1)
+    key = f"lambda.{arch}.gbSecond"
+    yield ctx.line(
+        resource, "invocations", "usage", "compute", invocations / 1_000_000,
+        "million requests", ctx.usd("lambda.requests.1m"), "lambda.requests.1m",
+    )  # fmt: skip
+    yield ctx.line(
+        resource, f"duration ({gb:g} GB, 1 s per invocation assumed)", "usage", "compute",
+        invocations * gb, "GB-seconds", ctx.usd(key), key,
+    )  # fmt: skip
+
+
+# --- edge -----------------------------------------------------------------------------------
+
+
+def distribution(resource: PricedResource, ctx: Context) -> Lines:
+    usage = ctx.usage
+    yield ctx.line(
+        resource, "HTTPS requests", "usage", "edge", usage.requests_per_month / 10_000,
+        "10k requests", ctx.usd("cloudfront.httpsRequests.10k"), "cloudfront.httpsRequests.10k",
+    )  # fmt: skip
+    yield ctx.line(
+        resource, "data to viewers", "usage", "edge", usage.gb_served_per_month, "GB",
+        ctx.usd("cloudfront.dataOut.gb"), "cloudfront.dataOut.gb",
+    )  # fmt: skip
+
+
+def monitoring_subscription(resource: PricedResource, ctx: Context) -> Lines:
+    config = resource.props.get("monitoringSubscription") or {}
+    status = (config.get("realtimeMetricsSubscriptionConfig") or {}).get(
+        "realtimeMetricsSubscriptionStatus"
+    )
+    if status == "Disabled":
+        return
+    count = ctx.usd("cloudfront.additionalMetrics.count")
+    yield ctx.line(
+        resource, f"additional distribution metrics ({count:g})", "fixed", "monitoring", count,
+        "metric-months", ctx.usd("cloudfront.additionalMetrics.metric"),
+        "cloudfront.additionalMetrics.metric", "cloudfront.additionalMetrics.count",
+    )  # fmt: skip
+
+
+def web_acl(resource: PricedResource, ctx: Context) -> Lines:
+    rules = len(items(resource.props.get("rules")))
+    yield ctx.line(
+        resource, "web ACL", "fixed", "edge", 1, "ACL-month", ctx.usd("waf.webAcl"), "waf.webAcl"
+    )
+    yield ctx.line(
+        resource, f"{rules} rule(s) and rule groups", "fixed", "edge", rules, "rule-months",
+        ctx.usd("waf.rule"), "waf.rule",
+    )  # fmt: skip
+    yield ctx.line(
+        resource, "requests inspected", "usage", "edge",
+        ctx.usage.requests_per_month / 1_000_000, "million requests",
+        ctx.usd("waf.requests.1m"), "waf.requests.1m",
+    )  # fmt: skip
+
+
+# --- monitoring -----------------------------------------------------------------------------
+
+
+def metric_alarm(resource: PricedResource, ctx: Context) -> Lines:
+    props = resource.props
+    queries = items(props.get("metricQueries"))
+    expressions = " ".join(str(q.get("expression") or "") for q in queries)
+    if "ANOMALY_DETECTION_BAND" in expressions:
+        yield ctx.line(
+            resource, "anomaly-detection alarm", "fixed", "monitoring", 1, "alarm-months",
+            ctx.usd("cloudwatch.alarm.anomalyDetection"), "cloudwatch.alarm.anomalyDetection",
+        )  # fmt: skip
+        return
+    metrics = [q.get("metric") or {} for q in queries if q.get("metric")]
+    periods = [number(m.get("period"), 60) for m in metrics] or [number(props.get("period"), 60)]
+    count = len(metrics) or 1
+    high = min(periods) < 60
+    key = "cloudwatch.alarm.highResolutionMetric" if high else "cloudwatch.alarm.standardMetric"
+    yield ctx.line(
+        resource, f"alarm on {count} metric(s){' (high resolution)' if high else ''}", "fixed",
+        "monitoring", count, "alarm metric-months", ctx.usd(key), key,
+    )  # fmt: skip
+
+
+def composite_alarm(resource: PricedResource, ctx: Context) -> Lines:
+    yield ctx.line(
+        resource, "composite alarm", "fixed", "monitoring", 1, "alarm-months",
+        ctx.usd("cloudwatch.alarm.composite"), "cloudwatch.alarm.composite",
+    )  # fmt: skip
+
+
+def dashboard(resource: PricedResource, ctx: Context) -> Lines:
+    yield ctx.line(
+        resource, "dashboard", "fixed", "monitoring", 1, "dashboard-months",
+        ctx.usd("cloudwatch.dashboard"), "cloudwatch.dashboard",
+    )  # fmt: skip
+
+
+def _flow_log_groups(ctx: Context) -> set[str]:
+    destinations = [
+        str(f.props.get("logDestination") or "") for f in ctx.of_type("aws:ec2/flowLog:FlowLog")
+    ]
+    return {
+        g.urn
+        for g in ctx.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if g.props.get("name") and any(f":log-group:{g.props['name']}" in d for d in destinations)
+    }
+
+
+def log_group(resource: PricedResource, ctx: Context) -> Lines:
+    """App, database and cache logs share the assumed log GB; a flow-log group stores its own."""
+    retention = number(resource.props.get("retentionInDays"), 0) or 3653
+    months_kept = retention / (365 / 12)
+    flow_groups: set[str] = ctx.memo("flow-log-groups", lambda: _flow_log_groups(ctx))
+    if resource.urn in flow_groups:
+        gb = ctx.usage.flow_log_gb_per_month / len(flow_groups)
+    else:
+        others = len(ctx.of_type(resource.type)) - len(flow_groups)
+        gb = ctx.usage.log_gb_per_month / max(others, 1)
+        yield ctx.line(
+            resource, "log ingestion", "usage", "monitoring", gb, "GB",
+            ctx.usd("cloudwatch.logs.ingestGb"), "cloudwatch.logs.ingestGb",
+        )  # fmt: skip
+    yield ctx.line(
+        resource, f"log storage ({retention:g}-day retention, steady state)", "usage",
+        "monitoring", gb * months_kept, "GB-months", ctx.usd("cloudwatch.logs.storageGb"),
+        "cloudwatch.logs.storageGb",
+    )  # fmt: skip
+
+
+def sampling_rule(resource: PricedResource, ctx: Context) -> Lines:
+    """Traces recorded: the reservoir (per second, fleet-wide), then the fixed rate of the rest.
+
+    A rule for every path ("*") sees the origin requests; a narrower rule (health checks) sees
+    an unknown share, priced at its reservoir alone.
+    """
+    props = resource.props
+    reservoir = number(props.get("reservoirSize"))
+    rate = number(props.get("fixedRate"))
+    seconds = ctx.hours * SECONDS_PER_HOUR
+    if props.get("urlPath", "*") == "*":
+        matched = ctx.origin_requests
+        first = min(matched, reservoir * seconds)
+        traces = first + rate * (matched - first)
+        item = f"traces: reservoir {reservoir:g}/s + {rate:.0%} of origin requests"
+    else:
+        traces = reservoir * seconds
+        item = f"traces: reservoir {reservoir:g}/s of {props.get('urlPath')}"
+    if traces <= 0:
+        return
+    yield ctx.line(
+        resource, item, "usage", "monitoring", traces / 1_000_000, "million traces",
+        ctx.usd("xray.traces.1m"), "xray.traces.1m",
+    )  # fmt: skip
+
+
+def rum_monitor(resource: PricedResource, ctx: Context) -> Lines:
+    config = resource.props.get("appMonitorConfiguration") or {}
+    rate = number(config.get("sessionSampleRate"), 0.1)
+    events = ctx.usage.page_views_per_month * rate * ctx.usage.rum_events_per_page_view
+    yield ctx.line(
+        resource, f"RUM events ({rate:.0%} of page views)", "usage", "monitoring",
+        events / 100_000, "100k events", ctx.usd("cloudwatch.rum.100k"), "cloudwatch.rum.100k",
+    )  # fmt: skip
+
+
+# --- security and storage -------------------------------------------------------------------
+
+
+def kms_key(resource: PricedResource, ctx: Context) -> Lines:
+    yield ctx.line(
+        resource, "customer managed key", "fixed", "security", 1, "key-months",
+        ctx.usd("kms.key"), "kms.key",
+    )  # fmt: skip
+
+
+def secret(resource: PricedResource, ctx: Context) -> Lines:
+    yield ctx.line(
+        resource, "secret", "fixed", "security", 1, "secret-months",
+        ctx.usd("secretsmanager.secret"), "secretsmanager.secret",
+    )  # fmt: skip
+
+
+def bucket(resource: PricedResource, ctx: Context) -> Lines:
+    share = ctx.usage.log_bucket_gb / max(len(ctx.of_type(resource.type)), 1)
+    yield ctx.line(
+        resource, "stored objects (access logs)", "usage", "storage", share, "GB-months",
+        ctx.usd("s3.standard.gb"), "s3.standard.gb",
+    )  # fmt: skip
+
+
+def ecr_repository(resource: PricedResource, ctx: Context) -> Lines:
+    share = ctx.usage.image_storage_gb / max(len(ctx.of_type(resource.type)), 1)
+    yield ctx.line(
+        resource, "image storage", "usage", "storage", share, "GB-months",
+        ctx.usd("ecr.storage.gb"), "ecr.storage.gb",
+    )  # fmt: skip
+
+
+READ_TYPES = frozenset(
+    {"aws:ecs/taskDefinition:TaskDefinition", "aws:appautoscaling/target:Target"}
+)
+"""Types no pricer prices but pricers read (a service's task size and its scaling range)."""
+
+PRICERS: dict[str, Pricer] = {
+    "aws:rds/instance:Instance": rds_instance,
+    "aws:rds/proxy:Proxy": rds_proxy,
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
+        rds_backup_replication
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": elasticache_group,
+    "aws:elasticache/cluster:Cluster": elasticache_cluster,
+    "aws:ec2/natGateway:NatGateway": nat_gateway,
+    "aws:ec2/eip:Eip": elastic_ip,
+    "awsx:ec2:Vpc": awsx_vpc,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
+    "aws:ec2/flowLog:FlowLog": flow_log,
+    "aws:lb/loadBalancer:LoadBalancer": load_balancer,
+    "aws:ecs/service:Service": ecs_service,
+    "aws:cloudfront/distribution:Distribution": distribution,
+    "aws:cloudfront/monitoringSubscription:MonitoringSubscription": monitoring_subscription,
+    "aws:wafv2/webAcl:WebAcl": web_acl,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": composite_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": dashboard,
+    "aws:cloudwatch/logGroup:LogGroup": log_group,
+    "aws:xray/samplingRule:SamplingRule": sampling_rule,
+    "aws:rum/appMonitor:AppMonitor": rum_monitor,
+    "aws:kms/key:Key": kms_key,
+    "aws:kms/replicaKey:ReplicaKey": kms_key,
+    "aws:secretsmanager/secret:Secret": secret,
+    "aws:lambda/function:Function": lambda_function,
+    "aws:s3/bucket:Bucket": bucket,
+    "aws:s3/bucketV2:BucketV2": bucket,
+    "aws:ecr/repository:Repository": ecr_repository,
+}

@@ -1,0 +1,90 @@
+"""Estimate a whole stack: price every resource, group the lines by top-level component."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from estimate.model import Estimate, PricedResource, Unpriced
+from estimate.pricers import PRICERS, Context, MissingPrice
+from foundation.prices import PriceTable, load_price_table
+from foundation.records import StackRun
+from foundation.usage import UsageAssumptions
+
+
+def _component_names(resources: Sequence[PricedResource]) -> dict[str, str]:
+    """Each resource's top-level component: its highest ancestor below the stack."""
+    by_urn = {r.urn: r for r in resources}
+    names: dict[str, str] = {}
+    for resource in resources:
+        top = resource
+        seen = {top.urn}
+        while top.parent in by_urn and top.parent not in seen:
+            top = by_urn[top.parent]
+            seen.add(top.urn)
+        names[resource.urn] = top.name
+    return names
+
+
+def estimate_resources(
+    resources: Iterable[PricedResource],
+    usage: UsageAssumptions | None = None,
+    table: PriceTable | None = None,
+    region: str | None = None,
+) -> Estimate:
+    """Price these resources; a type or size without a price is listed, never guessed."""
+    table = table or load_price_table()
+    usage = usage or UsageAssumptions()
+    listed = list(resources)
+    names = _component_names(listed)
+    ctx = Context(table, usage, listed, lambda r: names.get(r.urn, r.name))
+    lines = []
+    unpriced: list[Unpriced] = []
+    for resource in listed:
+        pricer = PRICERS.get(resource.type)
+        if pricer is None:
+            if table.coverage(resource.type) is None:
+                unpriced.append(
+                    Unpriced(resource.name, resource.type, "no price and no free entry")
+                )
+            continue
+        try:
+            lines.extend(pricer(resource, ctx))
+        except MissingPrice as missing:
+            unpriced.append(Unpriced(resource.name, resource.type, f"no price for {missing}"))
+    notes = []
+    if region is not None and region != table.region:
+        notes.append(
+            f"prices are for {table.region}; the stack runs in {region} (figures differ a few %)"
+        )
+    return Estimate(
+        lines=tuple(lines),
+        unpriced=tuple(unpriced),
+        usage=usage.as_dict(),
+        region=table.region,
+        prices_read=table.read,
+        notes=tuple(notes),
+    )
+
+
+def estimate_run(
+    run: StackRun, usage: UsageAssumptions | None = None, table: PriceTable | None = None
+) -> Estimate:
+    """The estimate of an offline run: the same records the packs and deploy checks judge."""
+    urns = {r.urn for r in run.resources}
+    resources = [
+        PricedResource(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            props=r.inputs,
+            parent=r.parent if r.parent in urns else None,
+            dependencies=(
+                *r.dependencies,
+                *(urn for urns_ in r.property_dependencies.values() for urn in urns_),
+            ),
+        )
+        for r in run.resources
+    ]
+    regions = {r.provider.inputs.get("region") for r in run.resources if r.provider}
+    region = next((str(x) for x in regions if x), None)
+    return estimate_resources(resources, usage, table, region)

@@ -1,0 +1,201 @@
+"""The cost section of the offline preview: the stack's monthly estimate, as text, Markdown, JSON.
+
+The estimate (estimate/) prices the run's records with the stack's usage assumptions
+(`perfcheck:usage`, read through the settings like the program reads them) and is held against
+the AWS Budgets amount the program registered (the Budget resource's limitAmount, from
+`budget.monthlyUsd`): the number the Budgets alarm uses is the number shown here.
+
+`python -m tools.offline.cost --write` refreshes docs/cost-estimate.json, the committed per-stack
+totals the pull-request comment compares a branch against (tests fail when it is stale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from estimate import Estimate, estimate_run
+from foundation.records import StackRun
+from foundation.usage import UsageAssumptions
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOT = ROOT / "docs" / "cost-estimate.json"
+BUDGET_TYPE = "aws:budgets/budget:Budget"
+SMALL_USD = 0.005
+"""Lines below half a cent are counted in the totals but not listed one by one."""
+
+
+@dataclass(frozen=True)
+class CostReport:
+    estimate: Estimate
+    budget_usd: float | None
+    """The monthly cost budget's limitAmount as registered (None: the stack has none)."""
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget_usd is not None and self.estimate.total > self.budget_usd
+
+
+def usage_of(run: StackRun) -> UsageAssumptions:
+    """The stack's usage assumptions, validated by the settings exactly as the program does."""
+    from settings.loader import settings_from_config
+
+    if not run.config:
+        return UsageAssumptions()
+    return settings_from_config(run.project, run.stack, run.config).usage.assumptions()
+
+
+def budget_usd(run: StackRun) -> float | None:
+    """Sum of the monthly COST budgets' limitAmount (what the cost pack compares against)."""
+    amounts = [
+        float(r.inputs.get("limitAmount"))
+        for r in run.by_type(BUDGET_TYPE)
+        if r.inputs.get("budgetType") == "COST" and r.inputs.get("timeUnit") == "MONTHLY"
+    ]
+    return sum(amounts) if amounts else None
+
+
+def cost_report(run: StackRun) -> CostReport:
+    return CostReport(estimate_run(run, usage_of(run)), budget_usd(run))
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _budget_line(report: CostReport) -> str:
+    if report.budget_usd is None:
+        return "Budget: none registered (the cost pack's budget-exists rule fails)"
+    share = report.estimate.total / report.budget_usd * 100
+    verdict = "OVER BUDGET" if report.over_budget else "within budget"
+    return (
+        f"Budget (budget.monthlyUsd, the AWS Budgets amount): {_usd(report.budget_usd)}; "
+        f"the estimate is {share:.0f} % of it ({verdict})"
+    )
+
+
+def _assumed(estimate: Estimate) -> str:
+    return ", ".join(
+        f"{key} {value:g}" for key, value in estimate.usage.items() if value is not None
+    )
+
+
+def render_cost_text(report: CostReport) -> list[str]:
+    """The preview's closing section: one row per component, its lines beneath, the total."""
+    estimate = report.estimate
+    lines = [
+        f"Monthly cost estimate (USD; {estimate.region} on-demand prices as known on "
+        f"{estimate.prices_read}; docs/cost.md):",
+        f"  {'component / line':<66} {'fixed':>10} {'usage':>10} {'total':>10}",
+    ]
+    for component, fixed, usage in estimate.by_component():
+        lines.append(f"  {component:<66} {fixed:>10,.2f} {usage:>10,.2f} {fixed + usage:>10,.2f}")
+        small = 0
+        for line in estimate.lines:
+            if line.component != component:
+                continue
+            if line.monthly_usd < SMALL_USD:
+                small += 1
+                continue
+            column = f"{line.monthly_usd:>10,.2f} {'':>10}"
+            if line.kind == "usage":
+                column = f"{'':>10} {line.monthly_usd:>10,.2f}"
+            label = f"{line.resource}: {line.item}"
+            lines.append(f"    {label[:64]:<64} {column}")
+        if small:
+            lines.append(f"    ({small} line(s) under half a cent)")
+    lines.append(
+        f"  {'TOTAL':<66} {estimate.total_of('fixed'):>10,.2f} "
+        f"{estimate.total_of('usage'):>10,.2f} {estimate.total:>10,.2f}"
+    )
+    lines.append(f"  {_budget_line(report)}")
+    lines.append(f"  Usage assumed (perfcheck:usage): {_assumed(estimate)}")
+    lines += [f"  [not priced] {item}" for item in estimate.unpriced]
+    lines += [f"  [note] {note}" for note in estimate.notes]
+    return lines
+
+
+def render_cost_markdown(report: CostReport) -> list[str]:
+    estimate = report.estimate
+    lines = [
+        "",
+        f"**Monthly cost estimate: {_usd(estimate.total)}** "
+        f"(fixed {_usd(estimate.total_of('fixed'))}, usage {_usd(estimate.total_of('usage'))}). "
+        f"{_budget_line(report)}.",
+        "",
+        "<details><summary>Cost by component</summary>",
+        "",
+        "| Component | Fixed | Usage | Total |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {name} | {fixed:,.2f} | {usage:,.2f} | {fixed + usage:,.2f} |"
+        for name, fixed, usage in estimate.by_component()
+    ]
+    lines += [
+        f"| **Total** | {estimate.total_of('fixed'):,.2f} | {estimate.total_of('usage'):,.2f} "
+        f"| **{estimate.total:,.2f}** |",
+        "",
+        f"USD a month, {estimate.region} on-demand prices as known on {estimate.prices_read}; "
+        f"usage assumed: {_assumed(estimate)}.",
+    ]
+    lines += [f"- not priced: {item}" for item in estimate.unpriced]
+    lines += ["", "</details>", ""]
+    return lines
+
+
+def cost_json(report: CostReport) -> dict[str, Any]:
+    return {
+        **report.estimate.as_dict(),
+        "budgetUsd": report.budget_usd,
+        "overBudget": report.over_budget,
+    }
+
+
+def snapshot(runs: Sequence[StackRun]) -> dict[str, Any]:
+    """Per-stack totals of the committed snapshot (docs/cost-estimate.json)."""
+    result: dict[str, Any] = {}
+    for run in runs:
+        report = cost_report(run)
+        result[run.stack] = {
+            "monthlyUsd": round(report.estimate.total, 2),
+            "budgetUsd": report.budget_usd,
+            "components": {
+                name: round(fixed + usage, 2)
+                for name, fixed, usage in report.estimate.by_component()
+            },
+        }
+    return result
+
+
+def snapshot_text(runs: Sequence[StackRun]) -> str:
+    return json.dumps(snapshot(runs), indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from tools.offline.runner import available_stacks, run_stack
+
+    parser = argparse.ArgumentParser(description="Write or check docs/cost-estimate.json.")
+    parser.add_argument("--write", action="store_true", help="rewrite the snapshot")
+    args = parser.parse_args(argv)
+    text = snapshot_text([run_stack(stack) for stack in available_stacks()])
+    if args.write:
+        SNAPSHOT.write_text(text)
+        sys.stdout.write(f"wrote {SNAPSHOT.relative_to(ROOT)}\n")
+        return 0
+    if not SNAPSHOT.exists() or SNAPSHOT.read_text() != text:
+        sys.stderr.write(
+            f"{SNAPSHOT.relative_to(ROOT)} is stale: python -m tools.offline.cost --write\n"
+        )
+        return 1
+    sys.stdout.write(f"{SNAPSHOT.relative_to(ROOT)} is current\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
