@@ -77,3 +77,27 @@ def test_an_ungrouped_stage_still_prints_its_lines(staging: StackRun, capsys) ->
     result = preview.StageResult("Deploy checks", blocking=["a finding"])
     preview.print_report(staging, [dataclasses.replace(result)], 1.0)
     assert "  [mandatory] a finding" in capsys.readouterr().out
+
+
+def test_stale_exemptions_the_driver_reports_are_printed(
+    staging: StackRun, monkeypatch, capsys
+) -> None:
+    import tools.offline.policy_driver as driver
+
+    original = driver.evaluate_packs
+
+    class WithStale:
+        def __init__(self, report: object) -> None:
+            self._report = report
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._report, name)
+
+        def stale_exemptions(self) -> list[str]:
+            return ["perfcheck-guardrails/rds-multi-az exemption 0 (reporting-*) is stale"]
+
+    monkeypatch.setattr(driver, "evaluate_packs", lambda *a: WithStale(original(*a)))
+    result = preview.policy_stage(staging)
+    assert "[stale exemption] perfcheck-guardrails/rds-multi-az exemption 0" in result.notes[-1]
+    preview.print_report(staging, [result], 1.0)
+    assert "[note]      [stale exemption]" in capsys.readouterr().out

@@ -133,10 +133,23 @@ def policy_stage(run: StackRun, config_dir: Path | None = None) -> StageResult:
         "Policy packs (guardrails, cost)",
         blocking=[f"{v.pack}/{v.policy}: {v.message}" for v in report.mandatory()],
         advisory=[f"{v.pack}/{v.policy}: {v.message}" for v in report.advisory()],
-        notes=[str(n) for n in (*report.exemptions, *report.diagnostics)],
+        notes=[
+            *(str(n) for n in (*report.exemptions, *report.diagnostics)),
+            *(f"[stale exemption] {use}" for use in stale_exemptions(report)),
+        ],
         data=report,
         groups=group_violations(report.violations),
     )
+
+
+def stale_exemptions(report: Any) -> list[Any]:
+    """Exemptions that covered nothing in this run, as the policy driver reports them.
+
+    An exemption that matches no resource (renamed, removed, or a typo in its glob) hides nothing
+    today but would silently hide a future resource of that name: the preview names each one.
+    """
+    listed = getattr(report, "stale_exemptions", None)
+    return list(listed()) if callable(listed) else []
 
 
 def group_violations(violations: Sequence[Any]) -> list[FindingGroup]:
