@@ -245,3 +245,17 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.startswith("Pulumi.dev.yaml:3:")
+
+
+def test_a_policy_config_error_is_reported_before_the_program_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = stack_dir(tmp_path)
+    (directory / "policies" / "config" / "dev.guardrails.json").write_text('{"rds-multi-az": 3}')
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the program ran before the policy config was checked")
+
+    monkeypatch.setattr(preview, "run_stack", never)
+    code, err = run(capsys, directory)
+    assert code == 2 and "rds-multi-az" in err

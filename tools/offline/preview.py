@@ -337,6 +337,7 @@ def checked_preview(
         overlaps = vpc_range_overlaps(stack, directory)
         if overlaps:
             raise PreviewFailed(EXIT_INPUT, "\n".join(overlaps))
+        check_policy_configs(stack, config_dir)
         return preview(stack, whole_process=whole_process, stacks_dir=stacks_dir)
     except PreviewFailed:
         raise
@@ -358,6 +359,20 @@ def checked_preview(
         raise PreviewFailed(EXIT_PROGRAM_ERROR, message, crash.error) from None
     except Exception as error:  # a judging stage or the runner itself
         raise internal_error(error) from None
+
+
+def check_policy_configs(stack: str, config_dir: Path) -> None:
+    """Configure each pack with the stack's file as the engine would, before the program runs.
+
+    A typo in a policy config is then reported in a fraction of a second, not after the whole
+    program; raises PolicyConfigError.
+    """
+    from tools.offline.policy_driver import PackSession, load_pack, parse_config_file
+
+    for pack in PACK_NAMES:
+        PackSession(
+            load_pack(pack), stack, parse_config_file(config_file_for(stack, pack, config_dir))
+        )
 
 
 def internal_error(error: BaseException) -> PreviewFailed:
