@@ -45,6 +45,13 @@ def settings_from_config(
     prefix = f"{project}:"
     for full_key, raw in sorted(config.items()):
         if not full_key.startswith(prefix):
+            namespace = full_key.partition(":")[0]
+            if namespace != project and _looks_like(namespace, project):
+                # `perfchek:database` would be ignored and the section reported missing.
+                problems.append(
+                    f"{full_key}: unknown namespace '{namespace}' (value not shown); did you "
+                    f"mean {project}:{full_key.partition(':')[2]}?"
+                )
             continue
         key = full_key[len(prefix) :]
         shown = SECRET_MASK if full_key in secret else _show(raw)
@@ -105,6 +112,10 @@ def _key(project: str, dotted: str) -> str:
     if dotted == "stack":
         return "stack name"
     return f"{project}:{dotted}"
+
+
+def _looks_like(namespace: str, project: str) -> bool:
+    return bool(difflib.get_close_matches(namespace, [project], n=1, cutoff=0.75))
 
 
 def _top_level_names() -> list[str]:

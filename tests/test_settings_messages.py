@@ -187,3 +187,15 @@ def test_a_secret_section_never_shows_its_value_even_in_the_type_string_hint() -
     (line,) = error.value.problems
     assert "987654321" not in line
     assert "--type string 'perfcheck:service.imageTag' [secret]" in line
+
+
+def test_a_mistyped_namespace_is_named_not_silently_ignored() -> None:
+    config, secret = stack_config("staging")
+    config = dict(config)
+    config["perfchek:database"] = config.pop("perfcheck:database")
+    with pytest.raises(SettingsError) as error:
+        settings_from_config("perfcheck", "staging", config, secret)
+    assert error.value.problems[0] == (
+        "perfchek:database: unknown namespace 'perfchek' (value not shown); did you mean "
+        "perfcheck:database?"
+    )
