@@ -6,6 +6,7 @@ and one real process) on a stack file in a temporary directory laid out like the
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -259,3 +260,11 @@ def test_a_policy_config_error_is_reported_before_the_program_runs(
     monkeypatch.setattr(preview, "run_stack", never)
     code, err = run(capsys, directory)
     assert code == 2 and "rds-multi-az" in err
+
+
+def test_the_readme_documents_exactly_the_exit_codes_the_preview_uses() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("### Exit codes") : readme.index("## Architecture")]
+    documented = {int(code) for code in re.findall(r"^\| (\d) \|", table, re.M)}
+    used = {preview.EXIT_OK, preview.EXIT_BLOCKING, preview.EXIT_INPUT, preview.EXIT_PROGRAM_ERROR}
+    assert documented == used == {0, 1, 2, 3}
