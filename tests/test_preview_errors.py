@@ -268,3 +268,20 @@ def test_the_readme_documents_exactly_the_exit_codes_the_preview_uses() -> None:
     documented = {int(code) for code in re.findall(r"^\| (\d) \|", table, re.M)}
     used = {preview.EXIT_OK, preview.EXIT_BLOCKING, preview.EXIT_INPUT, preview.EXIT_PROGRAM_ERROR}
     assert documented == used == {0, 1, 2, 3}
+
+
+def test_settings_problems_point_at_the_stack_file_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def edit(config: dict) -> None:
+        config["perfcheck:database"]["instanceClass"] = "db.r7g.larg"
+        del config["perfcheck:service"]["minTasks"]
+
+    directory = stack_dir(tmp_path, edit=edit)
+    text = (directory / "Pulumi.dev.yaml").read_text().splitlines()
+    class_line = next(i for i, line in enumerate(text, 1) if "instanceClass: db.r7g.larg" in line)
+    service_line = text.index("  perfcheck:service:") + 1
+    code, err = run(capsys, directory)
+    assert code == 2
+    assert f"  - Pulumi.dev.yaml:{class_line}: perfcheck:database.instanceClass: got" in err
+    assert f"  - Pulumi.dev.yaml:{service_line}: perfcheck:service.minTasks: missing" in err

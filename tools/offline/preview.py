@@ -16,6 +16,7 @@ import argparse
 import functools
 import gc
 import json
+import re
 import sys
 import time
 import traceback
@@ -23,6 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from foundation.records import StackRun, is_secret_wrapper, type_counts
 from tools.offline.cost import cost_json, cost_report, render_cost_markdown, render_cost_text
@@ -36,6 +39,7 @@ from tools.offline.runner import (
     available_stacks,
     innermost_cause,
     run_stack,
+    stack_file_lines,
     vpc_range_overlaps,
 )
 
@@ -346,7 +350,8 @@ def checked_preview(
     except PolicyConfigError as error:
         raise PreviewFailed(EXIT_INPUT, f"{error}", error) from None
     except ProgramFailed as failure:
-        message = f"{failure.message}\nNothing was registered: {len(failure.resources)} resources."
+        located = with_stack_file_lines(failure.message, directory / f"Pulumi.{stack}.yaml")
+        message = f"{located}\nNothing was registered: {len(failure.resources)} resources."
         raise PreviewFailed(EXIT_INPUT, message, failure) from None
     except ProgramCrashed as crash:
         where = "; ".join(crash.where) or "no project code on the stack"
@@ -359,6 +364,30 @@ def checked_preview(
         raise PreviewFailed(EXIT_PROGRAM_ERROR, message, crash.error) from None
     except Exception as error:  # a judging stage or the runner itself
         raise internal_error(error) from None
+
+
+_PROBLEM = re.compile(r"^(  - )([A-Za-z0-9_-]+:[^\s:]+): ")
+
+
+def with_stack_file_lines(message: str, stack_file: Path) -> str:
+    """Each `  - key: problem` line of a settings error, prefixed with where the key is written.
+
+    A key that is not in the file (missing, or a default) keeps its line as it is.
+    """
+    try:
+        lines = stack_file_lines(stack_file)
+    except (OSError, yaml.YAMLError):
+        return message
+    located = []
+    for line in message.splitlines():
+        match = _PROBLEM.match(line)
+        key = re.sub(r"\[\d+\]$", "", match.group(2)) if match else ""
+        while key and key not in lines and "." in key:
+            key = key.rsplit(".", 1)[0]  # a nested default: point at its section
+        if match and key in lines:
+            line = f"{match.group(1)}{stack_file.name}:{lines[key]}: {line[len(match.group(1)) :]}"
+        located.append(line)
+    return "\n".join(located)
 
 
 def check_policy_configs(stack: str, config_dir: Path) -> None:
