@@ -163,3 +163,21 @@ def test_every_action_the_policy_names_exists() -> None:
 def test_first_deploy_doc_points_at_the_policy_file() -> None:
     text = (ROOT / "docs" / "first-deploy.md").read_text()
     assert "deploy/deploy-role-policy.json" in text
+
+
+def test_pass_role_reaches_every_service_that_assumes_the_programs_roles() -> None:
+    statement = next(s for s in _policy()["Statement"] if s["Action"] == "iam:PassRole")
+    passed_to = set(statement["Condition"]["StringEquals"]["iam:PassedToService"])
+    principals = set()
+    for stack in ("staging", "prod"):
+        for role in cached_run(stack).resources:
+            if role.type != "aws:iam/role:Role":
+                continue
+            document = role.inputs["assumeRolePolicy"]
+            document = json.loads(document) if isinstance(document, str) else document
+            for trust in document["Statement"]:
+                for kind in ("Service", "Federated"):
+                    value = trust.get("Principal", {}).get(kind, [])
+                    principals |= {value} if isinstance(value, str) else set(value)
+    assert {"ecs-tasks.amazonaws.com", "rds.amazonaws.com"} <= principals
+    assert principals <= passed_to, principals - passed_to
