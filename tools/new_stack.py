@@ -101,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in created:
         sys.stdout.write(f"created {path.relative_to(args.dir)}\n")
     sys.stdout.write(
-        f"Next: review the sizes in Pulumi.{args.name}.yaml, then `make preview STACK={args.name}`"
+        f"Next: review the sizes and tags.costCenter in Pulumi.{args.name}.yaml, then "
+        f"`make preview STACK={args.name}`"
         f" until it passes, then `pulumi stack init {args.name}` and the first deploy "
         "(docs/first-deploy.md).\n"
     )
