@@ -59,6 +59,9 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 .PHONY: lint-workflows
-## lint-workflows: zizmor (offline audits) over the GitHub Actions workflows
+## lint-workflows: zizmor (offline audits) over the GitHub Actions workflows, then the gate
+# invariants and pins (no gate can be skipped or ignored; docs/delivery.md). actionlint is not
+# run: no registry this project installs from ships a current build (docs/delivery.md).
 lint-workflows: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress .github/workflows
+	$(BIN)/python -m pytest -q -p no:xdist tests/delivery/test_gate_invariants.py tests/delivery/test_workflows.py

@@ -1,9 +1,9 @@
 """perfcheck: the ECS Performance Check App on production-grade AWS. Composition only:
 settings in, components, exports out.
 
-Order: network -> secrets -> database, cache -> load balancer -> CDN -> observability (its alarms
-must exist before the service that rolls back on them) -> web service -> the redeploy that
-follows each database password rotation.
+Order: network -> secrets -> database, cache -> internal load balancer -> CDN (VPC origin) ->
+observability (its alarms must exist before the service that rolls back on them) -> web service
+(deployment strategy from settings) -> the redeploy that follows each database password rotation.
 """
 
 import pulumi
@@ -20,7 +20,7 @@ from components.observability import Observability
 from components.rotation_redeploy import RotationRedeploy
 from components.secrets import AppSecretsComponent
 from components.tagging import apply_cost_tags
-from components.web_service import WebService
+from components.web_service import WebService, deployment_summary
 from settings import SettingsError, load_settings
 
 try:
@@ -120,7 +120,7 @@ load_balancer = LoadBalancer(
     {
         "name_prefix": settings.name_prefix,
         "vpc_id": network.vpc_id,
-        "public_subnet_ids": network.public_subnet_ids,
+        "private_subnet_ids": network.private_subnet_ids,
         "security_group_id": network.load_balancer_sg_id,
         "app_port": settings.service.nextjs.port,
         "health_path": settings.service.nextjs.health_path,
@@ -129,7 +129,6 @@ load_balancer = LoadBalancer(
         "deletion_protection": settings.is_prod,
         "log_retention_days": settings.service.log_retention_days,
         "protect": settings.protect,
-        "origin_verify_value": app_secrets.secrets.origin_verify_value,
     },
     opts=with_aws,
 )
@@ -140,7 +139,6 @@ cdn = Cdn(
         "name_prefix": settings.name_prefix,
         "settings": settings.cdn,
         "origin": load_balancer.origin,
-        "origin_verify_value": app_secrets.secrets.origin_verify_value,
         "log_retention_days": settings.cdn.log_retention_days,
         "protect": settings.protect,
     },
@@ -230,8 +228,10 @@ pulumi.export("serviceName", web.service_name)
 pulumi.export("taskDefinitionArn", web.task_definition_arn)
 pulumi.export("taskRoleArn", web.task_role_arn)
 pulumi.export("repositoryUrls", web.repository_urls)
+pulumi.export("images", web.images)
 pulumi.export("logGroupNames", web.log_group_names)
 pulumi.export("rollbackAlarmNames", observability.rollback_alarm_names)
+pulumi.export("deployment", deployment_summary(settings.service))
 pulumi.export("alarmTopicArn", observability.alarm_topic_arn)
 pulumi.export("dashboardName", observability.dashboard_name)
 pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)

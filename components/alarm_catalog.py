@@ -40,12 +40,12 @@ Comparison = Literal[
 ]
 MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
 Source = Literal[
-    "load_balancer", "target_group", "cluster", "service", "db_instance", "cache_group",
-    "distribution",
+    "load_balancer", "target_group", "alternate_target_group", "cluster", "service",
+    "db_instance", "cache_group", "distribution",
 ]  # fmt: skip
 """What a dimension value refers to; the component resolves each to an Output at deploy time:
-load balancer / target group ARN suffix, ECS cluster / service name, RDS instance identifier,
-ElastiCache replication group id, CloudFront distribution id."""
+load balancer / the two target groups' ARN suffixes, ECS cluster / service name, RDS instance
+identifier, ElastiCache replication group id, CloudFront distribution id."""
 
 HOME = "home"
 GLOBAL_METRICS_REGION = "us-east-1"
@@ -177,6 +177,13 @@ def samples_per_period(alarms: AlarmSettings, period: int) -> int:
 
 LB = (("LoadBalancer", Ref("load_balancer")),)
 TG = (("TargetGroup", Ref("target_group")), ("LoadBalancer", Ref("load_balancer")))
+TG_ALTERNATE = (
+    ("TargetGroup", Ref("alternate_target_group")),
+    ("LoadBalancer", Ref("load_balancer")),
+)
+"""Host counts exist only per target group; traffic-shifting deploys move the live tasks from
+one group to the other, so host alarms add both up (metric math) and follow live traffic.
+Request, latency and 5xx alarms use the load balancer dimension, which covers both."""
 SERVICE = (("ClusterName", Ref("cluster")), ("ServiceName", Ref("service")))
 DB = (("DBInstanceIdentifier", Ref("db_instance")),)
 CDN = (("DistributionId", Ref("distribution")), ("Region", "Global"))
@@ -243,11 +250,27 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             slug="alb-unhealthy-hosts",
-            summary="At least one registered task fails the target group's health check.",
-            metrics=(
-                Metric("unhealthy", "AWS/ApplicationELB", "UnHealthyHostCount", TG, "Maximum"),
+            summary=(
+                "At least one registered task fails its health check, in either target group "
+                "(a deploy's new tasks included)."
             ),
-            expressions=(),
+            metrics=(
+                Metric("unhealthyA", "AWS/ApplicationELB", "UnHealthyHostCount", TG, "Maximum"),
+                Metric(
+                    "unhealthyB",
+                    "AWS/ApplicationELB",
+                    "UnHealthyHostCount",
+                    TG_ALTERNATE,
+                    "Maximum",
+                ),
+            ),
+            expressions=(
+                Expression(
+                    "unhealthy",
+                    "FILL(unhealthyA, 0) + FILL(unhealthyB, 0)",
+                    "unhealthy tasks (both target groups)",
+                ),
+            ),
             threshold=0,
             comparison="GreaterThanThreshold",
             evaluation_periods=5,
@@ -259,9 +282,20 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             slug="alb-no-healthy-hosts",
-            summary="The target group has no healthy task: the site is down.",
-            metrics=(Metric("healthy", "AWS/ApplicationELB", "HealthyHostCount", TG, "Minimum"),),
-            expressions=(),
+            summary="Neither target group has a healthy task: the site is down.",
+            metrics=(
+                Metric("healthyA", "AWS/ApplicationELB", "HealthyHostCount", TG, "Minimum"),
+                Metric(
+                    "healthyB", "AWS/ApplicationELB", "HealthyHostCount", TG_ALTERNATE, "Minimum"
+                ),
+            ),
+            expressions=(
+                Expression(
+                    "healthy",
+                    "FILL(healthyA, 0) + FILL(healthyB, 0)",
+                    "healthy tasks (both target groups)",
+                ),
+            ),
             threshold=1,
             comparison="LessThanThreshold",
             evaluation_periods=2,

@@ -1,9 +1,11 @@
-"""CloudFront in front of the ALB: Next.js-aware caching, security headers, WAF, access logs,
-real-time metrics and an optional custom domain.
+"""CloudFront in front of the internal ALB: Next.js-aware caching, security headers, WAF,
+access logs, real-time metrics and an optional custom domain.
 
-The ALB accepts only CloudFront: the Network lets in only CloudFront's origin-facing prefix list,
-and the load balancer's listener requires the secret `X-Origin-Verify` header this distribution
-adds to every origin request (the value is a generated secret and stays a Pulumi secret).
+CloudFront reaches the ALB through a VPC origin (`aws.cloudfront.VpcOrigin`): CloudFront places
+managed network interfaces in the VPC and talks to the internal ALB over AWS's network, so the
+ALB has no public address and needs no shared-secret header (CloudFront developer guide,
+"Restrict access with VPC origins"). HTTPS on that hop when the ALB has a certificate
+(`service.certificateArn`), else HTTP inside AWS's network.
 
 Global pieces live in us-east-1 because CloudFront reads them only there: the ACM certificate,
 the WAF web ACL and the v2 access-log delivery. pulumi-aws 7 resources take `region=`, so the
@@ -40,7 +42,7 @@ from components.cache_behaviours import (
     default_behaviour,
     ordered_behaviours,
 )
-from components.contracts import ORIGIN_VERIFY_HEADER, Distribution, LoadBalancerOrigin
+from components.contracts import Distribution, LoadBalancerOrigin
 from components.encryption import ServiceGrant, create_kms_key
 from components.waf_rules import visibility, web_acl_rules
 from settings.schema import CdnSettings
@@ -101,9 +103,7 @@ class CdnArgs(TypedDict):
     settings: CdnSettings
     """The stack's `cdn` section: domain, WAF, price class, real-time metrics."""
     origin: LoadBalancerOrigin
-    """The ALB: DNS name, and the protocol and port CloudFront reaches it on."""
-    origin_verify_value: pulumi.Output[str]
-    """Secret Output: the `X-Origin-Verify` value the ALB listener requires."""
+    """The internal ALB: ARN and DNS name, and the protocol and port CloudFront reaches it on."""
     log_retention_days: int
     """Days access logs are kept in the log bucket."""
     protect: bool
@@ -145,6 +145,21 @@ class Cdn(pulumi.ComponentResource):
         https = origin.origin_protocol_policy == "https-only"
         if https:
             origin.dns_name.apply(self._warn_if_certificate_cannot_match)
+        vpc_origin = aws.cloudfront.VpcOrigin(
+            f"{name}-vpc-origin",
+            vpc_origin_endpoint_config=aws.cloudfront.VpcOriginVpcOriginEndpointConfigArgs(
+                name=f"{self._prefix}-alb",
+                arn=origin.arn,
+                http_port=80,
+                https_port=443,
+                origin_protocol_policy=origin.origin_protocol_policy,
+                origin_ssl_protocols=aws.cloudfront.VpcOriginVpcOriginEndpointConfigOriginSslProtocolsArgs(
+                    items=["TLSv1.2"], quantity=1
+                ),
+            ),
+            tags={"Name": f"{self._prefix}-alb"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         def behaviour(spec: Behaviour) -> dict[str, Any]:
             shape: dict[str, Any] = {
@@ -169,7 +184,7 @@ class Cdn(pulumi.ComponentResource):
         distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             enabled=True,
-            comment=f"{self._prefix}: Next.js + Hono behind the ALB",
+            comment=f"{self._prefix}: Next.js + Hono behind the internal ALB (VPC origin)",
             http_version="http2and3",
             is_ipv6_enabled=True,
             price_class=settings.price_class,
@@ -178,20 +193,11 @@ class Cdn(pulumi.ComponentResource):
                 {
                     "origin_id": ORIGIN_ID,
                     "domain_name": origin.dns_name,
-                    "custom_origin_config": {
-                        "origin_protocol_policy": origin.origin_protocol_policy,
-                        "http_port": origin.origin_port if not https else 80,
-                        "https_port": origin.origin_port if https else 443,
-                        "origin_ssl_protocols": ["TLSv1.2"],
+                    "vpc_origin_config": {
+                        "vpc_origin_id": vpc_origin.id,
                         "origin_read_timeout": ORIGIN_READ_TIMEOUT_SECONDS,
                         "origin_keepalive_timeout": ORIGIN_KEEPALIVE_SECONDS,
                     },
-                    "custom_headers": [
-                        {
-                            "name": ORIGIN_VERIFY_HEADER,
-                            "value": pulumi.Output.secret(args["origin_verify_value"]),
-                        }
-                    ],
                 }
             ],
             default_cache_behavior=behaviour(default_behaviour()),

@@ -27,12 +27,8 @@ class AppSecrets:
     revalidate_secret: SecretRef
     server_actions_key: SecretRef
     internal_token: SecretRef
-    origin_verify: SecretRef
-    """The header value CloudFront adds and the ALB checks."""
     redis_auth_token_value: pulumi.Output[str]
     """Secret Output: the replication group's AUTH token (Pulumi keeps it encrypted in state)."""
-    origin_verify_value: pulumi.Output[str]
-    """Secret Output: CloudFront's origin header and the ALB listener rule's condition."""
 
 
 @dataclass(frozen=True)
@@ -61,22 +57,36 @@ class CacheConnection:
 
 
 @dataclass(frozen=True)
+class TrafficTarget:
+    """One of the two target groups ECS moves live traffic between."""
+
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    """`targetgroup/<name>/<id>`: the CloudWatch TargetGroup dimension."""
+
+
+@dataclass(frozen=True)
 class LoadBalancerOrigin:
-    """What CloudFront needs to reach the ALB, and what alarms need to watch it."""
+    """What CloudFront needs to reach the internal ALB, what ECS needs to shift traffic on it,
+    and what alarms and scaling need to watch it."""
 
     dns_name: pulumi.Output[str]
     arn: pulumi.Output[str]
     arn_suffix: pulumi.Output[str]
+    """`app/<name>/<id>`: the CloudWatch LoadBalancer dimension (all live traffic)."""
     listener_arn: pulumi.Output[str]
-    target_group_arn: pulumi.Output[str]
-    target_group_arn_suffix: pulumi.Output[str]
+    primary: TrafficTarget
+    """The target group the service registers first (blue)."""
+    alternate: TrafficTarget
+    """The other one (green); traffic-shifting deploys register new tasks here."""
+    production_rule_arn: pulumi.Output[str]
+    """The listener rule that forwards to both groups by weight; ECS shifts its weights. Its
+    ARN resolves only once the rule exists, so whoever uses it waits for it."""
+    infrastructure_role_arn: pulumi.Output[str]
+    """The role ECS assumes to change the production rule's weights."""
     origin_protocol_policy: str
-    """`https-only` with a certificate on the ALB, else `http-only`."""
+    """`https-only` with a certificate on the ALB, else `http-only` (the VPC-origin hop)."""
     origin_port: int
-
-
-ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
-"""The header CloudFront adds to every origin request and the ALB requires."""
 
 
 @dataclass(frozen=True)

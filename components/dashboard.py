@@ -64,6 +64,7 @@ def dashboard_body(inputs: DashboardInputs) -> str:
         _cdn_hit_rate(inputs, by_slug.get("cdn-cache-hit-rate-low")),
         _database_connections(inputs, by_slug["rds-connections-high"]),
         _service_utilisation(inputs, by_slug["ecs-cpu-high"], by_slug["ecs-memory-high"]),
+        _target_groups(inputs, by_slug["alb-no-healthy-hosts"], by_slug["alb-unhealthy-hosts"]),
         *_core_web_vitals(inputs),
         _alarm_graph(inputs, by_slug["cdn-5xx-rate"], "Error rate: CloudFront 5xx % (viewers)"),
         _alarm_graph(inputs, by_slug["cache-memory-high"], "Cache memory: fullest node %"),
@@ -199,6 +200,33 @@ def _service_utilisation(
         _threshold(f"alarm {memory.slug}: {memory.threshold:g} %", memory.threshold, ORANGE),
     ]
     return _graph(inputs, "Web service CPU and memory % (ECS)", rows, lines)
+
+
+def _target_groups(
+    inputs: DashboardInputs, healthy: AlarmSpec, unhealthy: AlarmSpec
+) -> dict[str, Any]:
+    """Healthy and unhealthy tasks per target group: a traffic-shifting deploy moves the live
+    tasks from one group to the other, so both are drawn (the alarms add them up)."""
+    rows = [
+        _metric_row(m, inputs.refs, label=f"{m.name} {_group_name(m, inputs.refs)}")
+        for m in healthy.metrics + unhealthy.metrics
+    ]
+    lines = [
+        _threshold(f"alarm {healthy.slug}: < {healthy.threshold:g} in all", healthy.threshold),
+        _threshold(f"alarm {unhealthy.slug}: > {unhealthy.threshold:g}", 0.5, ORANGE),
+    ]
+    return _graph(
+        inputs, "Tasks per target group (deploys shift traffic between them)", rows, lines
+    )
+
+
+def _group_name(metric: Metric, refs: Mapping) -> str:
+    """`targetgroup/<name>/<id>` -> `<name>` (the colour is in the name)."""
+    for name, value in metric.dimensions:
+        if name == "TargetGroup" and isinstance(value, Ref):
+            parts = refs[value.source].split("/")
+            return parts[1] if len(parts) == 3 else refs[value.source]
+    return ""
 
 
 def _core_web_vitals(inputs: DashboardInputs) -> list[dict[str, Any]]:

@@ -1,23 +1,33 @@
-"""The Application Load Balancer in front of the ECS service, open only to CloudFront.
+"""The internal Application Load Balancer behind CloudFront's VPC origin, and the two target
+groups ECS moves live traffic between.
 
-Three locks, each enough to stop a request that did not come through CloudFront:
-1. the load balancer's security group admits only CloudFront's origin-facing prefix list, on the
-   one listener port (components/network.py);
-2. the serving listener's default action is a fixed 403;
-3. a listener rule forwards to the target group only when the `X-Origin-Verify` header equals
-   the generated secret CloudFront adds to every origin request.
+How only CloudFront gets in: the ALB is `internal` in the private subnets (no public address,
+no route from the internet), CloudFront reaches it through a VPC origin (components/cdn.py), and
+its security group admits only CloudFront's origin-facing prefix list on the one listener port
+(components/network.py). No shared-secret header: AWS's VPC-origin design replaces it
+(CloudFront developer guide, "Restrict access with VPC origins").
 
-With a certificate (settings `service.certificateArn`) the serving listener is HTTPS on 443 with
-a TLS 1.3 policy and the HTTP listener on 80 only redirects to it. **Without a certificate the
-HTTP listener on 80 serves**: CloudFront then reaches the ALB over plain HTTP, inside AWS's
-network, through the CloudFront-only security group; viewers still get HTTPS from CloudFront.
+Why the prefix list and not `CloudFront-VPCOrigins-Service-SG`: CloudFront creates that group
+itself, through its service-linked role (AWSCloudFrontVPCOriginServiceRolePolicy:
+ec2:CreateSecurityGroup tagged aws.cloudfront.vpcorigin), when the VPC's first VPC origin is
+created; it does not exist when the first `pulumi up` plans this ALB's rules, and a lookup of
+it would fail that preview. Narrowing the rule to that group later is a two-step change (add a
+rule referencing it, verify traffic, then drop the prefix-list rule).
 
-Deploys are rolling (minimum 100 %, maximum 200 %), not ECS native blue/green: ECS blue/green
-fails on listeners whose rules mix forward and non-forward actions (ECS developer guide,
-"Application Load Balancer resources for blue/green deployments"), and the fixed-403 default
-that locks the origin is exactly such a mix. Blue/green would also move live traffic to the other
-target group on every deploy, which the ALBRequestCountPerTarget scaling policy and target-group
-alarms are bound to.
+With a certificate (`service.certificateArn`) the one listener is HTTPS on 443 (TLS 1.3
+policy). **Without one it is HTTP on 80**: the hop from CloudFront's VPC-origin interfaces to
+the ALB stays inside AWS's network and the VPC, like the ALB-to-task hop after it; viewers still
+get HTTPS from CloudFront. There is no port-80 redirect listener: nothing but the VPC origin can
+reach the ALB, and it uses one protocol.
+
+Progressive delivery (ECS native blue/green, canary, linear): ECS needs two target groups and a
+production listener rule that forwards to both by weight; it registers the new tasks in the
+idle group and shifts the rule's weights, assuming the infrastructure role made here. Every
+action on the listener is a forward (ECS refuses listeners that mix forward with fixed-response
+or redirect actions: ECS developer guide, "Application Load Balancer resources for blue/green,
+linear, and canary deployments"). The rule's weights belong to ECS after the first deploy, so
+Pulumi ignores changes to its actions. Rolling stacks keep the same shape (the second group
+stays empty), so switching strategy is a setting, not a replacement.
 """
 
 from __future__ import annotations
@@ -27,46 +37,52 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.contracts import ORIGIN_VERIFY_HEADER, LoadBalancerOrigin
+from components.contracts import LoadBalancerOrigin, TrafficTarget
+from components.trust import service_trust_policy
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only, forward-secret ciphers."""
 ACCESS_LOG_PREFIX = "alb"
-FORWARD_RULE_PRIORITY = 10
+PRODUCTION_RULE_PRIORITY = 1
+ALL_PATHS = "/*"
 HEALTHY_THRESHOLD = 2
 UNHEALTHY_THRESHOLD = 3
 HEALTH_CHECK_INTERVAL = 15
 HEALTH_CHECK_TIMEOUT = 5
+ECS_LOAD_BALANCER_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
+"""AWS managed policy ECS needs to modify listener rules and target groups during deploys
+(`arn:<partition>:iam::aws:policy/<name>`, no `service-role/` path)."""
+TARGET_GROUPS = ("blue", "green")
 
 
 class LoadBalancerArgs(TypedDict):
     name_prefix: str
     """Physical-name prefix, `<project>-<stack>`."""
     vpc_id: pulumi.Input[str]
-    public_subnet_ids: pulumi.Input[list[str]]
-    """One per AZ: the ALB's nodes live here."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """One per AZ, in a VPC with an internet gateway (a VPC-origin prerequisite): the ALB's
+    nodes live here, with no public address."""
     security_group_id: pulumi.Input[str]
     """The Network's load-balancer group (CloudFront's prefix list in, the service out)."""
     app_port: int
-    """The Next.js container port the target group forwards to."""
+    """The Next.js container port the target groups forward to."""
     health_path: str
-    """The Next.js health path the target group checks."""
+    """The Next.js health path the target groups check."""
     deregistration_delay_seconds: int
     """How long a stopping task keeps serving its in-flight requests."""
     certificate_arn: str | None
-    """Regional ACM certificate: HTTPS on 443 and HTTP redirects; None: HTTP on 80 serves."""
+    """Regional ACM certificate: HTTPS on 443; None: HTTP on 80 (inside AWS's network)."""
     deletion_protection: bool
     """AWS-side deletion protection on the ALB (prod)."""
     log_retention_days: int
     """Days the access logs are kept."""
     protect: bool
     """Pulumi protect on the access-log bucket."""
-    origin_verify_value: pulumi.Input[str]
-    """Secret: the header value CloudFront sends; the only way past the 403."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, listeners, origin-verify rule, target group and the encrypted access-log bucket."""
+    """Internal ALB, one forwarding listener, two target groups, the production rule ECS
+    shifts, the role it shifts them with, and the encrypted access-log bucket."""
 
     origin: LoadBalancerOrigin
     dns_name: pulumi.Output[str]
@@ -82,9 +98,9 @@ class LoadBalancer(pulumi.ComponentResource):
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
-            internal=False,
+            internal=True,
             ip_address_type="ipv4",
-            subnets=args["public_subnet_ids"],
+            subnets=args["private_subnet_ids"],
             security_groups=[args["security_group_id"]],
             drop_invalid_header_fields=True,
             # CloudFront normalises what it forwards, so nothing legitimate is ambiguous here:
@@ -102,8 +118,97 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=logs_ready),
         )
 
-        target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
+        groups = {colour: self._target_group(name, colour, args) for colour in TARGET_GROUPS}
+        blue, green = groups["blue"], groups["green"]
+
+        certificate = args["certificate_arn"]
+        forward_to_blue = aws.lb.ListenerDefaultActionArgs(
+            type="forward", target_group_arn=blue.arn
+        )
+        if certificate:
+            serving = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=alb.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=certificate,
+                default_actions=[forward_to_blue],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        else:
+            serving = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[forward_to_blue],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        production = aws.lb.ListenerRule(
+            f"{name}-production",
+            listener_arn=serving.arn,
+            priority=PRODUCTION_RULE_PRIORITY,
+            conditions=[
+                aws.lb.ListenerRuleConditionArgs(
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[ALL_PATHS])
+                )
+            ],
+            actions=[
+                aws.lb.ListenerRuleActionArgs(
+                    type="forward",
+                    forward=aws.lb.ListenerRuleActionForwardArgs(
+                        target_groups=[
+                            aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                                arn=blue.arn, weight=100
+                            ),
+                            aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                                arn=green.arn, weight=0
+                            ),
+                        ]
+                    ),
+                )
+            ],
+            # ECS owns the weights once it has deployed: an `up` must not shift traffic back.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
+        )
+        infrastructure_role_arn = self._infrastructure_role(name)
+
+        # ECS refuses a service whose target groups are not yet behind a listener: whoever uses
+        # these ARNs (the service) also waits for the production rule.
+        def behind_rule(arn: pulumi.Output[str]) -> pulumi.Output[str]:
+            return pulumi.Output.all(arn, production.arn).apply(lambda arns: arns[0])
+
+        self.dns_name = alb.dns_name
+        self.access_log_bucket = logs_bucket.bucket
+        self.origin = LoadBalancerOrigin(
+            dns_name=alb.dns_name,
+            arn=alb.arn,
+            arn_suffix=alb.arn_suffix,
+            listener_arn=serving.arn,
+            primary=TrafficTarget(arn=behind_rule(blue.arn), arn_suffix=blue.arn_suffix),
+            alternate=TrafficTarget(arn=behind_rule(green.arn), arn_suffix=green.arn_suffix),
+            production_rule_arn=production.arn,
+            infrastructure_role_arn=infrastructure_role_arn,
+            origin_protocol_policy="https-only" if certificate else "http-only",
+            origin_port=443 if certificate else 80,
+        )
+        self.register_outputs(
+            {
+                "dnsName": alb.dns_name,
+                "arn": alb.arn,
+                "listenerArn": serving.arn,
+                "productionRuleArn": production.arn,
+                "targetGroupArns": [blue.arn, green.arn],
+                "accessLogBucket": logs_bucket.bucket,
+            }
+        )
+
+    def _target_group(self, name: str, colour: str, args: LoadBalancerArgs) -> aws.lb.TargetGroup:
+        """One of the two identical groups (ECS registers each deploy's tasks in the idle one)."""
+        return aws.lb.TargetGroup(
+            f"{name}-tg-{colour}",
             target_type="ip",
             protocol="HTTP",
             protocol_version="HTTP1",
@@ -124,97 +229,30 @@ class LoadBalancer(pulumi.ComponentResource):
                 healthy_threshold=HEALTHY_THRESHOLD,
                 unhealthy_threshold=UNHEALTHY_THRESHOLD,
             ),
-            tags={"Name": f"{prefix}-web"},
+            tags={"Name": f"{args['name_prefix']}-web-{colour}"},
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        forbidden = aws.lb.ListenerDefaultActionArgs(
-            type="fixed-response",
-            fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
-                content_type="text/plain", message_body="Forbidden", status_code="403"
+    def _infrastructure_role(self, name: str) -> pulumi.Output[str]:
+        """The ARN of the role ECS assumes to move traffic (the AWS managed load-balancer policy,
+        trusted only by ECS acting for this account), resolved once the policy is attached."""
+        identity = aws.get_caller_identity_output()
+        partition = aws.get_partition_output()
+        role = aws.iam.Role(
+            f"{name}-ecs-traffic-role",
+            assume_role_policy=service_trust_policy("ecs.amazonaws.com", identity.account_id),
+            description="ECS shifts traffic between the web target groups during deploys",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-ecs-traffic-policy",
+            role=role.name,
+            policy_arn=pulumi.Output.concat(
+                "arn:", partition.partition, f":iam::aws:policy/{ECS_LOAD_BALANCER_POLICY}"
             ),
+            opts=pulumi.ResourceOptions(parent=role),
         )
-        certificate = args["certificate_arn"]
-        if certificate:
-            serving = aws.lb.Listener(
-                f"{name}-https",
-                load_balancer_arn=alb.arn,
-                port=443,
-                protocol="HTTPS",
-                ssl_policy=TLS_POLICY,
-                certificate_arn=certificate,
-                default_actions=[forbidden],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            aws.lb.Listener(
-                f"{name}-http-redirect",
-                load_balancer_arn=alb.arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[
-                    aws.lb.ListenerDefaultActionArgs(
-                        type="redirect",
-                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                            protocol="HTTPS", port="443", status_code="HTTP_301"
-                        ),
-                    )
-                ],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        else:
-            serving = aws.lb.Listener(
-                f"{name}-http",
-                load_balancer_arn=alb.arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[forbidden],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-
-        forward = aws.lb.ListenerRule(
-            f"{name}-origin-verified",
-            listener_arn=serving.arn,
-            priority=FORWARD_RULE_PRIORITY,
-            conditions=[
-                aws.lb.ListenerRuleConditionArgs(
-                    http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                        http_header_name=ORIGIN_VERIFY_HEADER,
-                        values=[pulumi.Output.secret(args["origin_verify_value"])],
-                    )
-                )
-            ],
-            actions=[
-                aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-        # ECS refuses a service whose target group is not yet behind a listener: whoever uses
-        # this ARN (the service) therefore also waits for the forwarding rule.
-        target_group_arn = pulumi.Output.all(target_group.arn, forward.arn).apply(
-            lambda arns: arns[0]
-        )
-        self.dns_name = alb.dns_name
-        self.access_log_bucket = logs_bucket.bucket
-        self.origin = LoadBalancerOrigin(
-            dns_name=alb.dns_name,
-            arn=alb.arn,
-            arn_suffix=alb.arn_suffix,
-            listener_arn=serving.arn,
-            target_group_arn=target_group_arn,
-            target_group_arn_suffix=target_group.arn_suffix,
-            origin_protocol_policy="https-only" if certificate else "http-only",
-            origin_port=443 if certificate else 80,
-        )
-        self.register_outputs(
-            {
-                "dnsName": alb.dns_name,
-                "arn": alb.arn,
-                "listenerArn": serving.arn,
-                "targetGroupArn": target_group.arn,
-                "accessLogBucket": logs_bucket.bucket,
-            }
-        )
+        return pulumi.Output.all(role.arn, attachment.id).apply(lambda values: values[0])
 
     def _access_log_bucket(
         self, name: str, args: LoadBalancerArgs

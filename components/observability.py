@@ -142,7 +142,8 @@ class Observability(pulumi.ComponentResource):
 
         refs: dict[Source, pulumi.Output[str]] = {
             "load_balancer": args["load_balancer"].arn_suffix,
-            "target_group": args["load_balancer"].target_group_arn_suffix,
+            "target_group": args["load_balancer"].primary.arn_suffix,
+            "alternate_target_group": args["load_balancer"].alternate.arn_suffix,
             "cluster": pulumi.Output.from_input(args["cluster_name"]),
             "service": pulumi.Output.from_input(args["service_name"]),
             "db_instance": args["database"].instance_identifier,

@@ -33,7 +33,6 @@ GENERATED = {
     "revalidate-secret": (48, "Shared secret Hono sends to Next.js on-demand revalidation"),
     "server-actions-key": (32, "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY, identical across tasks"),
     "internal-token": (48, "Token the Next.js and Hono containers present to each other"),
-    "origin-verify": (48, "Header value CloudFront adds and the ALB requires"),
 }
 
 
@@ -80,9 +79,7 @@ class AppSecretsComponent(pulumi.ComponentResource):
             revalidate_secret=refs["revalidate-secret"],
             server_actions_key=refs["server-actions-key"],
             internal_token=refs["internal-token"],
-            origin_verify=refs["origin-verify"],
             redis_auth_token_value=values["redis-auth-token"],
-            origin_verify_value=values["origin-verify"],
         )
         self.register_outputs({"keyArn": key.arn})
 

@@ -1,10 +1,18 @@
 """The web service: ECS cluster, images, task (nextjs + hono + otel), roles, service, scaling,
 tracing (X-Ray sampling rules and group) and the log groups of all of it.
 
-Deploy safety, always on: rolling deploys that never drop below the desired count (minimum 100 %,
-maximum 200 %), the deployment circuit breaker with rollback (tasks that never get healthy) and
-alarm-based rollback on the alarms the observability component creates (healthy tasks that serve
-a bad release). Why rolling and not ECS native blue/green: see components/load_balancer.py.
+Deploy safety, always on, in every strategy (`service.deploymentStrategy`): the deployment
+circuit breaker with rollback (tasks that never get healthy) and alarm-based rollback on the
+alarms the observability component creates (healthy tasks that serve a bad release). Rolling
+deploys never drop below the desired count (minimum 100 %, maximum 200 %). Blue-green, canary
+and linear are ECS native deployments: the new tasks register in the idle target group, ECS
+shifts the production listener rule's weights (all at once, canary then the rest, or in linear
+steps), waits the bake time with the old tasks still ready, and moves traffic back if a rollback
+alarm fires (ECS developer guide, "Amazon ECS blue/green deployments").
+
+Scaling follows live traffic, wherever it is: requests per task are the load balancer's request
+count (every target group) over the service's running tasks, not ALBRequestCountPerTarget of
+one target group, which reads zero once a deploy has moved traffic to the other group.
 
 `wait_for_steady_state` is on, so `pulumi up` returns only when the deploy has finished or been
 rolled back. It reports success in both cases (pulumi/pulumi-aws#4487): a CI step after `up`
@@ -15,8 +23,9 @@ deploy good.
 from __future__ import annotations
 
 import json
+import math
 import re
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -42,6 +51,7 @@ from components.encryption import ServiceGrant, create_kms_key
 from components.otel_config import collector_config_yaml, metrics_namespace
 from components.web_iam import ecs_tasks_trust, execution_role_statements, task_role_statements
 from foundation.app_contract import HONO, NEXTJS, OTEL
+from foundation.images import ImageReference, parse_image_reference
 from settings.schema import (
     DEPLOY_MAXIMUM_PERCENT,
     DEPLOY_MINIMUM_HEALTHY_PERCENT,
@@ -147,18 +157,142 @@ def log_group_name(name_prefix: str, purpose: str) -> str:
     return f"/perfcheck/{name_prefix}/{purpose}"
 
 
+ECS_STRATEGY = {
+    "rolling": "ROLLING",
+    "blue-green": "BLUE_GREEN",
+    "canary": "CANARY",
+    "linear": "LINEAR",
+}
+DEPLOY_WAIT_MARGIN_MINUTES = 30
+"""Beyond the configured bake times: pulling images, starting and health-checking a full set of
+tasks, draining the old ones (the provider's default wait is 20 minutes in all)."""
+
+
 def deployment_problems(service: ServiceSettings, rollback_alarm_names: list[str]) -> list[str]:
     """What stops the service from being deployed safely, one line each."""
     problems = []
-    if service.deployment_strategy != "rolling":
-        problems.append(
-            f"perfcheck:service.deploymentStrategy: got '{service.deployment_strategy}'; only "
-            "'rolling' is supported (ECS blue/green cannot use the ALB's origin-verify rules, "
-            "see components/load_balancer.py)"
-        )
     if not rollback_alarm_names:
         problems.append("the web service needs at least one deploy-rollback alarm; got none")
     return problems
+
+
+def traffic_shift_minutes(service: ServiceSettings) -> int:
+    """Minutes a successful deploy spends shifting and baking once the new tasks are healthy."""
+    if service.deployment_strategy == "canary":
+        return service.canary_step[1] + service.bake_minutes
+    if service.deployment_strategy == "linear":
+        percent, minutes = service.linear_step
+        return math.ceil(100 / percent) * minutes + service.bake_minutes
+    if service.deployment_strategy == "blue-green":
+        return service.bake_minutes
+    return 0
+
+
+def deploy_timeout(service: ServiceSettings) -> str:
+    """How long `pulumi up` waits for the service (wait_for_steady_state) before giving up: a
+    canary that bakes 25 minutes must not be reported as a timeout after 20."""
+    return f"{traffic_shift_minutes(service) + DEPLOY_WAIT_MARGIN_MINUTES}m"
+
+
+def deployment_summary(service: ServiceSettings) -> dict[str, object]:
+    """What a deploy does, for the stack outputs (the preview prints it)."""
+    summary: dict[str, object] = {
+        "strategy": ECS_STRATEGY[service.deployment_strategy],
+        "circuitBreakerRollback": True,
+        "alarmRollback": True,
+    }
+    if service.deployment_strategy == "canary":
+        percent, minutes = service.canary_step
+        summary["canary"] = f"{percent:g} % for {minutes} min, then 100 %"
+    elif service.deployment_strategy == "linear":
+        percent, minutes = service.linear_step
+        summary["linear"] = f"{percent:g} % every {minutes} min"
+    if service.shifts_traffic:
+        summary["bakeTimeMinutes"] = service.bake_minutes
+    return summary
+
+
+def deployment_configuration(
+    service: ServiceSettings,
+) -> aws.ecs.ServiceDeploymentConfigurationArgs:
+    """The ECS deployment configuration of the configured strategy (bake times are strings in
+    pulumi-aws 7's schema)."""
+    strategy = ECS_STRATEGY[service.deployment_strategy]
+    if not service.shifts_traffic:
+        return aws.ecs.ServiceDeploymentConfigurationArgs(strategy=strategy)
+    canary = linear = None
+    if service.deployment_strategy == "canary":
+        percent, minutes = service.canary_step
+        canary = aws.ecs.ServiceDeploymentConfigurationCanaryConfigurationArgs(
+            canary_percent=percent, canary_bake_time_in_minutes=str(minutes)
+        )
+    elif service.deployment_strategy == "linear":
+        percent, minutes = service.linear_step
+        linear = aws.ecs.ServiceDeploymentConfigurationLinearConfigurationArgs(
+            step_percent=percent, step_bake_time_in_minutes=str(minutes)
+        )
+    return aws.ecs.ServiceDeploymentConfigurationArgs(
+        strategy=strategy,
+        bake_time_in_minutes=str(service.bake_minutes),
+        canary_configuration=canary,
+        linear_configuration=linear,
+    )
+
+
+def requests_per_task_metric(
+    load_balancer_suffix: pulumi.Input[str], cluster: str, service: str
+) -> Any:
+    """Requests per running task per minute, over the whole load balancer: it follows live
+    traffic into whichever target group ECS has shifted it to (metric math; Container Insights
+    publishes RunningTaskCount, and the cluster has it on)."""
+    metrics = aws.appautoscaling
+    return metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs(
+        metrics=[
+            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs(
+                id="requests",
+                label="Requests to the load balancer (every target group)",
+                return_data=False,
+                metric_stat=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatArgs(
+                    stat="Sum",
+                    metric=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricArgs(
+                        namespace="AWS/ApplicationELB",
+                        metric_name="RequestCount",
+                        dimensions=[
+                            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs(
+                                name="LoadBalancer", value=load_balancer_suffix
+                            )
+                        ],
+                    ),
+                ),
+            ),
+            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs(
+                id="tasks",
+                label="Running tasks of the service",
+                return_data=False,
+                metric_stat=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatArgs(
+                    stat="Average",
+                    metric=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricArgs(
+                        namespace="ECS/ContainerInsights",
+                        metric_name="RunningTaskCount",
+                        dimensions=[
+                            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs(
+                                name="ClusterName", value=cluster
+                            ),
+                            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs(
+                                name="ServiceName", value=service
+                            ),
+                        ],
+                    ),
+                ),
+            ),
+            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs(
+                id="perTask",
+                label="Requests per running task per minute",
+                expression="FILL(requests, 0) / IF(FILL(tasks, 0) > 0, tasks, 1)",
+                return_data=True,
+            ),
+        ]
+    )
 
 
 class WebService(pulumi.ComponentResource):
@@ -173,6 +307,8 @@ class WebService(pulumi.ComponentResource):
     """By purpose: nextjs, hono, otel, otel-metrics (+ ecs-exec when ECS Exec is on)."""
     repository_urls: dict[str, pulumi.Output[str]]
     """Per app whose image is built into this stack's ECR (not overridden in settings)."""
+    images: dict[str, pulumi.Input[str]]
+    """Per app, the image reference the task definition pulls (digest-pinned when configured)."""
     metrics_namespace: str
 
     def __init__(
@@ -259,9 +395,10 @@ class WebService(pulumi.ComponentResource):
         repository_arns: list[pulumi.Input[str]] = []
         self.repository_urls = {}
         for app in APPS:
-            override = getattr(service, app).image
+            container = getattr(service, app)
+            override = container.image
             if override:
-                images[app] = override
+                images[app] = parse_image_reference(override).pinned(container.image_digest)
                 arn = ecr_repository_arn(override)
                 if arn:
                     repository_arns.append(arn)
@@ -287,9 +424,14 @@ class WebService(pulumi.ComponentResource):
                 policy=ecr_lifecycle_policy(),
                 opts=pulumi.ResourceOptions(parent=repository),
             )
-            images[app] = pulumi.Output.concat(repository.repository_url, ":", service.image_tag)
+            images[app] = repository.repository_url.apply(
+                lambda url, digest=container.image_digest: ImageReference(
+                    url, service.image_tag
+                ).pinned(digest)
+            )
             repository_arns.append(repository.arn)
             self.repository_urls[app] = repository.repository_url
+        self.images = images
         return images, repository_arns
 
     def _used_secrets(self, args: WebServiceArgs) -> list[SecretRef]:
@@ -590,16 +732,10 @@ class WebService(pulumi.ComponentResource):
                 security_groups=[args["security_group_id"]],
                 assign_public_ip=False,
             ),
-            load_balancers=[
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=args["origin"].target_group_arn,
-                    container_name=NEXTJS,
-                    container_port=service.nextjs.port,
-                )
-            ],
+            load_balancers=[self._load_balancer(args)],
             health_check_grace_period_seconds=service.health_check_grace_seconds,
             deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
-            deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(strategy="ROLLING"),
+            deployment_configuration=deployment_configuration(service),
             deployment_minimum_healthy_percent=DEPLOY_MINIMUM_HEALTHY_PERCENT,
             deployment_maximum_percent=DEPLOY_MAXIMUM_PERCENT,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
@@ -617,10 +753,31 @@ class WebService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 ignore_changes=["desiredCount"],
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=deploy_timeout(service), update=deploy_timeout(service)
+                ),
                 depends_on=[args["rollback_alarms_owner"]]
                 if "rollback_alarms_owner" in args
                 else [],
             ),
+        )
+
+    def _load_balancer(self, args: WebServiceArgs) -> aws.ecs.ServiceLoadBalancerArgs:
+        """The primary target group; with a traffic-shifting strategy also the alternate group,
+        the production rule ECS shifts and the role it shifts it with."""
+        origin = args["origin"]
+        advanced = None
+        if args["service"].shifts_traffic:
+            advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+                alternate_target_group_arn=origin.alternate.arn,
+                production_listener_rule=origin.production_rule_arn,
+                role_arn=origin.infrastructure_role_arn,
+            )
+        return aws.ecs.ServiceLoadBalancerArgs(
+            target_group_arn=origin.primary.arn,
+            container_name=NEXTJS,
+            container_port=args["service"].nextjs.port,
+            advanced_configuration=advanced,
         )
 
     def _autoscaling(
@@ -641,35 +798,32 @@ class WebService(pulumi.ComponentResource):
             max_capacity=service.max_tasks,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        policies = {
-            "cpu": (
-                float(service.cpu_target_percent),
-                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+        tracking = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs
+        configurations = {
+            "cpu": tracking(
+                target_value=float(service.cpu_target_percent),
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
                     predefined_metric_type="ECSServiceAverageCPUUtilization"
                 ),
+                scale_out_cooldown=SCALE_OUT_COOLDOWN,
+                scale_in_cooldown=SCALE_IN_COOLDOWN,
             ),
-            "requests": (
-                float(service.requests_per_target),
-                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="ALBRequestCountPerTarget",
-                    resource_label=pulumi.Output.concat(
-                        origin.arn_suffix, "/", origin.target_group_arn_suffix
-                    ),
+            "requests": tracking(
+                target_value=float(service.requests_per_target),
+                customized_metric_specification=requests_per_task_metric(
+                    origin.arn_suffix, args["cluster_name"], args["service_name"]
                 ),
+                scale_out_cooldown=SCALE_OUT_COOLDOWN,
+                scale_in_cooldown=SCALE_IN_COOLDOWN,
             ),
         }
-        for slug, (target_value, metric) in policies.items():
+        for slug, configuration in configurations.items():
             aws.appautoscaling.Policy(
                 f"{name}-scale-on-{slug}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,
                 resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                    target_value=target_value,
-                    predefined_metric_specification=metric,
-                    scale_out_cooldown=SCALE_OUT_COOLDOWN,
-                    scale_in_cooldown=SCALE_IN_COOLDOWN,
-                ),
+                target_tracking_scaling_policy_configuration=configuration,
                 opts=pulumi.ResourceOptions(parent=target),
             )

@@ -10,6 +10,7 @@ it guards.
 from deploycheck import (  # noqa: F401  (imported to register their checks)
     alb,
     cloudfront,
+    delivery,
     descriptions,
     ecs,
     elasticache,

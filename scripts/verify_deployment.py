@@ -7,17 +7,30 @@ PRIMARY deployment's task definition with the one Pulumi registered (stack outpu
 `taskDefinitionArn`). Then it requests the public URL and the health endpoints (bounded retries).
 
 Usage (in the deploy workflow, after `pulumi up --stack staging`):
-    python scripts/verify_deployment.py --stack staging
+    python scripts/verify_deployment.py --stack staging --region eu-west-1
 or with outputs saved earlier:  pulumi stack output --json > outputs.json
-    python scripts/verify_deployment.py --outputs-json outputs.json
+    python scripts/verify_deployment.py --outputs-json outputs.json --region eu-west-1
 
-Exit codes: 0 verified, 1 verification failed, 2 bad input (stack outputs, arguments).
+ECS's service-deployment records (ListServiceDeployments, DescribeServiceDeployments,
+DescribeServiceRevisions) are read too: they say why a rolling, blue/green, canary or linear
+deploy was rolled back (circuit breaker, alarm) or stopped, and which revision it targeted.
+
+Promotion: `--promote nextjs` writes `nextjs-image=<repository@sha256:...>` (what the verified
+task definition runs) to `--github-output`; `--expect-image nextjs=<uri>` fails unless the
+verified task definition runs exactly that image (prod runs the digest staging verified).
+
+Exit codes: 0 verified, 1 verification failed, 2 bad input (stack outputs, arguments, no AWS
+region), 3 unexpected error (a bug: the message says what; no traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import math
+import os
+import re
 import subprocess
 import sys
 import time
@@ -25,6 +38,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,8 +60,36 @@ class InputError(Exception):
     """The stack outputs or arguments are unusable; the message names what and why."""
 
 
+DIGEST_IMAGE = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+# ServiceDeployment.status (botocore's ECS model): where each one leaves the deploy.
+DEPLOYMENT_ONGOING = frozenset({"PENDING", "IN_PROGRESS"})
+DEPLOYMENT_FAILED = frozenset(
+    {
+        "STOP_REQUESTED",
+        "STOPPED",
+        "ROLLBACK_REQUESTED",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_SUCCESSFUL",
+        "ROLLBACK_FAILED",
+    }
+)
+DEPLOYMENT_SUCCEEDED = "SUCCESSFUL"
+
+
 class EcsClient(Protocol):
     def describe_services(self, *, cluster: str, services: list[str]) -> Mapping[str, Any]: ...
+
+    def list_service_deployments(self, *, cluster: str, service: str) -> Mapping[str, Any]: ...
+
+    def describe_service_deployments(
+        self, *, serviceDeploymentArns: list[str]
+    ) -> Mapping[str, Any]: ...
+
+    def describe_service_revisions(
+        self, *, serviceRevisionArns: list[str]
+    ) -> Mapping[str, Any]: ...
+
+    def describe_task_definition(self, *, taskDefinition: str) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -168,6 +210,116 @@ def assess_service(service: Mapping[str, Any], expected_task_definition: str) ->
     )
 
 
+@dataclass(frozen=True)
+class ServiceDeploymentView:
+    """ECS's newest service-deployment record and the task definition its target revision runs."""
+
+    deployment: Mapping[str, Any]
+    target_task_definition: str
+
+
+def _deployment_reasons(deployment: Mapping[str, Any]) -> str:
+    """Why ECS says a deployment ended as it did: status reason, rollback, breaker, alarms."""
+    parts = []
+    if deployment.get("statusReason"):
+        parts.append(str(deployment["statusReason"]))
+    rollback = deployment.get("rollback") or {}
+    if rollback:
+        parts.append(
+            f"rolled back ({rollback.get('reason') or 'no reason given'}) to "
+            f"{rollback.get('serviceRevisionArn') or 'the previous revision'}"
+        )
+    breaker = deployment.get("deploymentCircuitBreaker") or {}
+    if breaker.get("status") == "TRIGGERED":
+        parts.append(
+            f"circuit breaker TRIGGERED ({breaker.get('failureCount', '?')} failed tasks, "
+            f"threshold {breaker.get('threshold', '?')})"
+        )
+    alarms = deployment.get("alarms") or {}
+    if alarms.get("status") == "TRIGGERED" or alarms.get("triggeredAlarmNames"):
+        names = ", ".join(alarms.get("triggeredAlarmNames") or []) or "unnamed"
+        parts.append(f"alarms TRIGGERED: {names}")
+    return "; ".join(parts) or "ECS gave no reason"
+
+
+def assess_service_deployment(
+    view: ServiceDeploymentView, expected_task_definition: str
+) -> Assessment:
+    """Judge ECS's newest service deployment (any strategy) against what Pulumi registered."""
+    expected = task_definition_key(expected_task_definition)
+    deployment = view.deployment
+    status = deployment.get("status", "")
+    target = task_definition_key(view.target_task_definition)
+    arn = deployment.get("serviceDeploymentArn", "?")
+    strategy = (deployment.get("deploymentConfiguration") or {}).get("strategy", "ROLLING")
+    where = f"{strategy} service deployment {arn} of {target}"
+    if status in DEPLOYMENT_FAILED:
+        return Assessment("failed", f"ECS {where} is {status}: {_deployment_reasons(deployment)}")
+    if status in DEPLOYMENT_ONGOING:
+        stage = deployment.get("lifecycleStage", "")
+        return Assessment("in_progress", f"{where} is {status} {stage}".rstrip())
+    if status != DEPLOYMENT_SUCCEEDED:
+        return Assessment("failed", f"ECS {where} has an unknown status {status!r}")
+    if target != expected:
+        return Assessment(
+            "failed",
+            f"ECS's newest deployment completed on another revision: {where} is SUCCESSFUL, "
+            f"but Pulumi registered {expected}",
+        )
+    return Assessment("settled", f"{where} is SUCCESSFUL")
+
+
+def newest_service_deployment(
+    ecs: EcsClient, outputs: StackOutputs
+) -> ServiceDeploymentView | None:
+    """ECS's newest service-deployment record of the service, or None when it keeps none."""
+    briefs = list(
+        ecs.list_service_deployments(
+            cluster=outputs.cluster_name, service=outputs.service_name
+        ).get("serviceDeployments")
+        or []
+    )
+    if not briefs:
+        return None
+    never = datetime.min.replace(tzinfo=UTC)
+    newest = max(
+        briefs, key=lambda brief: brief.get("createdAt") or brief.get("startedAt") or never
+    )
+    arn = newest["serviceDeploymentArn"]
+    answer = ecs.describe_service_deployments(serviceDeploymentArns=[arn])
+    deployments = answer.get("serviceDeployments") or []
+    if not deployments:
+        reasons = ", ".join(f"{f.get('reason')}" for f in answer.get("failures") or [])
+        raise VerificationError(f"cannot describe service deployment {arn}: {reasons or 'none'}")
+    deployment = deployments[0]
+    revision_arn = (deployment.get("targetServiceRevision") or {}).get("arn")
+    if not revision_arn:
+        raise VerificationError(f"service deployment {arn} names no target service revision")
+    revisions = ecs.describe_service_revisions(serviceRevisionArns=[revision_arn]).get(
+        "serviceRevisions"
+    ) or [{}]
+    task_definition = revisions[0].get("taskDefinition")
+    if not task_definition:
+        raise VerificationError(f"service revision {revision_arn} names no task definition")
+    return ServiceDeploymentView(deployment, task_definition)
+
+
+def assess(
+    service: Mapping[str, Any], view: ServiceDeploymentView | None, expected: str
+) -> Assessment:
+    """Both views must agree: the service's deployments and ECS's newest deployment record."""
+    rolling = assess_service(service, expected)
+    if rolling.state == "failed" or view is None:
+        return rolling
+    record = assess_service_deployment(view, expected)
+    if record.state == "failed":
+        return Assessment("failed", record.summary + _recent_events(service))
+    if record.state == "settled" and rolling.state == "settled":
+        return Assessment("settled", f"{rolling.summary}; {record.summary}")
+    waiting = [a.summary for a in (rolling, record) if a.state == "in_progress"]
+    return Assessment("in_progress", "; ".join(waiting))
+
+
 def wait_for_deployment(
     ecs: EcsClient,
     outputs: StackOutputs,
@@ -192,7 +344,8 @@ def wait_for_deployment(
                 f"service {outputs.service_name!r} not found in cluster "
                 f"{outputs.cluster_name!r} ({reasons or 'no failures reported'})"
             )
-        assessment = assess_service(services[0], outputs.task_definition_arn)
+        view = newest_service_deployment(ecs, outputs)
+        assessment = assess(services[0], view, outputs.task_definition_arn)
         if assessment.state == "failed":
             raise VerificationError(assessment.summary)
         if assessment.state == "settled":
@@ -208,14 +361,46 @@ def wait_for_deployment(
         sleep(min(poll, max(timeout - waited, 0.0)))
 
 
+def running_images(ecs: EcsClient, task_definition: str) -> dict[str, str]:
+    """Container name -> image of the task definition ECS runs (as registered)."""
+    answer = ecs.describe_task_definition(taskDefinition=task_definition)
+    containers = (answer.get("taskDefinition") or {}).get("containerDefinitions") or []
+    return {c.get("name", "?"): c.get("image", "") for c in containers}
+
+
+def check_images(
+    images: Mapping[str, str], promote: Sequence[str], expected: Mapping[str, str]
+) -> dict[str, str]:
+    """The images to hand on (each pinned by digest), after checking the expected ones run."""
+    problems = []
+    for name, wanted in expected.items():
+        if images.get(name) != wanted:
+            problems.append(f"{name} runs {images.get(name)!r}, expected {wanted!r}")
+    promoted = {}
+    for name in promote:
+        image = images.get(name)
+        if image is None:
+            problems.append(f"{name}: no such container (running: {sorted(images)})")
+        elif not DIGEST_IMAGE.match(image):
+            problems.append(f"{name} runs {image!r}, not pinned by digest: it cannot be promoted")
+        else:
+            promoted[name] = image
+    if problems:
+        raise VerificationError("images: " + "; ".join(problems))
+    return promoted
+
+
 def urllib_fetch(url: str, timeout: float) -> HttpResult:
-    """GET a URL; an HTTP error status is a result, a network error raises OSError."""
+    """GET a URL; an HTTP error status is a result, a network error or a malformed answer
+    (bad status line, truncated body, invalid URL) raises OSError with a readable message."""
     request = urllib.request.Request(url, headers={"User-Agent": "perfcheck-verify/1"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return HttpResult(response.status, dict(response.headers.items()))
     except urllib.error.HTTPError as error:
         return HttpResult(error.code, dict(error.headers.items()) if error.headers else {})
+    except (http.client.HTTPException, ValueError) as error:
+        raise OSError(f"malformed HTTP answer ({type(error).__name__}: {error})") from error
 
 
 def smoke_check(
@@ -242,7 +427,7 @@ def smoke_check(
                 last = f"network error: {error}"
             else:
                 last = f"HTTP {result.status}"
-                if accept(result.status):
+                if isinstance(result.status, int) and accept(result.status):
                     via = result.headers.get("X-Cache") or result.headers.get("x-cache") or "-"
                     log(f"OK {url}: HTTP {result.status} (x-cache: {via})")
                     break
@@ -270,14 +455,49 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--http-attempts", type=int, default=DEFAULT_HTTP_ATTEMPTS)
     parser.add_argument("--http-retry-delay", type=float, default=DEFAULT_HTTP_RETRY_SECONDS)
-    parser.add_argument("--github-output", type=Path, help="append public-url=... to this file")
+    parser.add_argument(
+        "--github-output", type=Path, help="append public-url=... (and NAME-image=...) here"
+    )
+    parser.add_argument(
+        "--promote",
+        action="append",
+        default=[],
+        metavar="CONTAINER",
+        help="write CONTAINER-image=<its digest-pinned image> to --github-output (repeatable)",
+    )
+    parser.add_argument(
+        "--expect-image",
+        action="append",
+        default=[],
+        metavar="CONTAINER=IMAGE",
+        help="fail unless the verified task definition runs exactly IMAGE (repeatable)",
+    )
     args = parser.parse_args(argv)
-    if args.timeout <= 0 or args.poll_interval <= 0 or args.http_attempts < 1:
-        parser.error("--timeout and --poll-interval must be > 0 and --http-attempts >= 1")
+    positive = {"--timeout": args.timeout, "--poll-interval": args.poll_interval}
+    for flag, value in positive.items():
+        if not math.isfinite(value) or value <= 0:
+            parser.error(f"{flag} {value}: must be a finite number of seconds > 0")
+    if not math.isfinite(args.http_retry_delay) or args.http_retry_delay < 0:
+        parser.error(f"--http-retry-delay {args.http_retry_delay}: must be a finite number >= 0")
+    if args.http_attempts < 1:
+        parser.error(f"--http-attempts {args.http_attempts}: must be at least 1")
+    expected = {}
+    for item in args.expect_image:
+        name, sep, image = item.partition("=")
+        if not sep or not name or not image:
+            parser.error(f"--expect-image {item!r}: expected CONTAINER=IMAGE")
+        expected[name] = image
+    args.expected_images = expected
+    if args.promote and args.github_output is None:
+        parser.error("--promote needs --github-output (where the images are written)")
     return args
 
 
 def _default_ecs_client(region: str | None) -> EcsClient:
+    """boto3's ECS client; refuses a missing region here, before any call (exit 2)."""
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise InputError("no AWS region: pass --region or set AWS_REGION")
     import boto3  # imported here so the unit tests and --help need no AWS SDK set-up
 
     return boto3.client("ecs", region_name=region)
@@ -302,6 +522,7 @@ def main(
         else:
             raw = read_stack_outputs(args.stack)
         outputs = parse_stack_outputs(raw)
+        ecs = ecs_client or _default_ecs_client(args.region)
     except InputError as error:
         print(f"post-deploy verification: {error}", file=sys.stderr)
         return 2
@@ -313,7 +534,6 @@ def main(
     try:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        ecs = ecs_client or _default_ecs_client(args.region)
         try:
             wait_for_deployment(
                 ecs,
@@ -324,6 +544,12 @@ def main(
                 sleep=sleep,
                 log=log,
             )
+            promoted = {}
+            if args.promote or args.expected_images:
+                images = running_images(ecs, outputs.task_definition_arn)
+                promoted = check_images(images, args.promote, args.expected_images)
+                for name in args.expected_images:
+                    log(f"{name} runs the expected image {images[name]}")
         except (BotoCoreError, ClientError) as error:
             raise VerificationError(f"cannot read the ECS service: {error}") from error
         smoke_check(
@@ -342,9 +568,23 @@ def main(
     if args.github_output is not None:
         with args.github_output.open("a", encoding="utf-8") as handle:
             handle.write(f"public-url={outputs.public_url}\n")
+            for name, image in promoted.items():
+                handle.write(f"{name}-image={image}\n")
     log(f"post-deploy verification passed: {outputs.public_url}")
     return 0
 
 
+def cli(argv: Sequence[str] | None = None) -> int:
+    """`main` with a last guard: an unexpected error is one line and exit 3, never a traceback."""
+    try:
+        return main(argv)
+    except Exception as error:  # the documented exit 3 for a bug
+        print(
+            f"post-deploy verification: unexpected error {type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        return 3
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -25,8 +25,10 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from foundation.app_contract import (
+    HONO,
     HONO_DEFAULT_PORT,
     HONO_HEALTH_PATH_DEFAULT,
+    NEXTJS,
     NEXTJS_DEFAULT_PORT,
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
@@ -39,6 +41,7 @@ from foundation.capacity import (
 )
 from foundation.engine_versions import cache_parameter_group_family
 from foundation.fargate import fargate_size_problem
+from foundation.images import DIGEST_PATTERN, moving_tag_word, parse_image_reference
 from foundation.instance_classes import (
     CLASSES_AS_OF,
     DATABASE_CLASSES,
@@ -93,6 +96,7 @@ PATTERN_HELP: dict[str, str] = {
     r"^\d+\.\d+$": "a major.minor version such as 8.0",
     r"^1[4-8](\.\d{1,2})?$": "a PostgreSQL version 14 to 18, major or major.minor (e.g. 17.6)",
     r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type such as cache.t4g.micro",
+    rf"^{DIGEST_PATTERN}$": "an image digest: sha256: followed by 64 lowercase hex digits",
 }
 """Every pattern a setting is checked against, in the words an operator reads (a test keeps it
 complete): an error message says what is allowed, never the regular expression."""
@@ -151,6 +155,19 @@ Region = Annotated[str, Field(pattern=REGION_PATTERN), AfterValidator(_known_reg
 DEPLOY_MAXIMUM_PERCENT = 200
 DEPLOY_MINIMUM_HEALTHY_PERCENT = 100
 
+DeploymentStrategy = Literal["rolling", "blue-green", "canary", "linear"]
+"""ECS native deployment strategies (deployment_configuration.strategy ROLLING, BLUE_GREEN,
+CANARY, LINEAR). All but rolling shift traffic between two target groups through the ALB's
+production listener rule, wait the bake time, and roll back on an alarm."""
+TRAFFIC_SHIFTING: tuple[DeploymentStrategy, ...] = ("blue-green", "canary", "linear")
+# ECS ranges (CreateService DeploymentConfiguration; pulumi-aws 7 ecs.Service docs):
+# bakeTimeInMinutes, canaryBakeTimeInMinutes and stepBakeTimeInMinutes 0-1440;
+# canaryPercent 0.1-100.0; linear stepPercent 3.0-100.0.
+BAKE_MINUTES_MAX = 1440
+DEFAULT_BAKE_MINUTES = 10
+DEFAULT_CANARY_PERCENT = 10.0
+DEFAULT_LINEAR_STEP_PERCENT = 25.0
+
 
 class Section(BaseModel):
     """A config section: camelCase keys, unknown keys rejected, values immutable, JSON types."""
@@ -190,7 +207,34 @@ class ContainerSettings(Section):
     """Listening port; 1024 or above, because the container runs as a non-root user."""
     health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")]
     image: str | None = None
-    """A full image URI that overrides the stack's ECR repository (e.g. a shared registry)."""
+    """A full image URI that overrides the stack's ECR repository (e.g. the shared release
+    repository): `registry/repository[:tag][@sha256:...]`."""
+    image_digest: Annotated[str, Field(pattern=rf"^{DIGEST_PATTERN}$")] | None = None
+    """`sha256:<64 hex>`: pull this exact image (from `image`'s repository or the stack's ECR
+    repository) instead of the tag. Prod requires a digest (docs/delivery.md, "Promotion")."""
+
+    @field_validator("image")
+    @classmethod
+    def _image_is_a_reference(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_image_reference(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_digest(self) -> ContainerSettings:
+        given = parse_image_reference(self.image).digest if self.image else None
+        if given and self.image_digest and given != self.image_digest:
+            raise ValueError(
+                f"image names digest {given} and imageDigest {self.image_digest}: set one"
+            )
+        return self
+
+    @property
+    def digest(self) -> str | None:
+        """The digest this container is pinned to, from either key."""
+        return self.image_digest or (
+            parse_image_reference(self.image).digest if self.image else None
+        )
 
 
 class ServiceSettings(Section):
@@ -222,8 +266,20 @@ class ServiceSettings(Section):
     log_retention_days: RetentionDays
     container_auth: bool = False
     """Give both app containers a shared token from Secrets Manager for calls between them."""
-    deployment_strategy: Literal["rolling", "blue-green"] = "rolling"
-    bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    deployment_strategy: DeploymentStrategy = "rolling"
+    """rolling (tasks replaced in place), or a traffic-shifting ECS deployment: blue-green (all
+    at once), canary (canaryPercent first, then the rest) or linear (stepPercent per step)."""
+    bake_time_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    """Traffic-shifting strategies: minutes the old tasks stay ready after all traffic moved
+    (alarms can still roll back); default 10. Not used by rolling (refused there)."""
+    canary_percent: Annotated[float, Field(ge=0.1, le=100)] | None = None
+    """canary: share of traffic the new tasks take first; default 10."""
+    canary_bake_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    """canary: minutes at canaryPercent before the rest moves; default bakeTimeMinutes."""
+    linear_step_percent: Annotated[float, Field(ge=3, le=100)] | None = None
+    """linear: share of traffic moved per step; default 25."""
+    linear_step_bake_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    """linear: minutes between steps; default bakeTimeMinutes."""
     exec_enabled: bool = False
     """ECS Exec (shell into tasks); off in prod."""
     certificate_arn: Annotated[str, Field(pattern=ACM_ARN_PATTERN)] | None = None
@@ -244,6 +300,59 @@ class ServiceSettings(Section):
         if self.nextjs.port == self.hono.port:
             raise ValueError("nextjs.port and hono.port must differ (one task, one network)")
         return self
+
+    @model_validator(mode="after")
+    def _deployment_settings_fit_the_strategy(self) -> ServiceSettings:
+        strategy = self.deployment_strategy
+        used_by = {
+            "bakeTimeMinutes": (self.bake_time_minutes, TRAFFIC_SHIFTING),
+            "canaryPercent": (self.canary_percent, ("canary",)),
+            "canaryBakeMinutes": (self.canary_bake_minutes, ("canary",)),
+            "linearStepPercent": (self.linear_step_percent, ("linear",)),
+            "linearStepBakeMinutes": (self.linear_step_bake_minutes, ("linear",)),
+        }
+        wrong = [
+            f"{key} ({value}) is used only with deploymentStrategy "
+            + " or ".join(f"'{s}'" for s in strategies)
+            for key, (value, strategies) in used_by.items()
+            if value is not None and strategy not in strategies
+        ]
+        if wrong:
+            raise ValueError(f"deploymentStrategy is '{strategy}': " + "; ".join(wrong))
+        return self
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """The deploy moves traffic between two target groups (blue-green, canary, linear)."""
+        return self.deployment_strategy in TRAFFIC_SHIFTING
+
+    @property
+    def bake_minutes(self) -> int:
+        return DEFAULT_BAKE_MINUTES if self.bake_time_minutes is None else self.bake_time_minutes
+
+    @property
+    def canary_step(self) -> tuple[float, int]:
+        """(percent, minutes) of the canary step."""
+        percent = DEFAULT_CANARY_PERCENT if self.canary_percent is None else self.canary_percent
+        minutes = (
+            self.bake_minutes if self.canary_bake_minutes is None else self.canary_bake_minutes
+        )
+        return percent, minutes
+
+    @property
+    def linear_step(self) -> tuple[float, int]:
+        """(percent, minutes) of each linear step."""
+        percent = (
+            DEFAULT_LINEAR_STEP_PERCENT
+            if self.linear_step_percent is None
+            else self.linear_step_percent
+        )
+        minutes = (
+            self.bake_minutes
+            if self.linear_step_bake_minutes is None
+            else self.linear_step_bake_minutes
+        )
+        return percent, minutes
 
 
 class DatabaseSettings(Section):
@@ -626,6 +735,45 @@ def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
                 )
             )
     problems.extend(_usage_problems(settings))
+    if settings.is_prod:
+        problems += image_pinning_problems(settings.service)
+    return problems
+
+
+def image_pinning_problems(service: ServiceSettings) -> list[tuple[str, str]]:
+    """Prod runs only images pinned by digest (the ones staging verified), never a moving tag."""
+    problems: list[tuple[str, str]] = []
+    word = moving_tag_word(service.image_tag)
+    if word:
+        problems.append(
+            (
+                "service.imageTag",
+                f"'{service.image_tag}' is a moving tag ('{word}' names whatever was pushed "
+                "last); prod is refused moving tags: use the build's own tag",
+            )
+        )
+    for app in (NEXTJS, HONO):
+        container: ContainerSettings = getattr(service, app)
+        tag = parse_image_reference(container.image).tag if container.image else None
+        word = moving_tag_word(tag)
+        if word:
+            problems.append(
+                (
+                    f"service.{app}.image",
+                    f"'{container.image}' carries the moving tag '{tag}'; prod is refused moving "
+                    "tags: give the image as repository@sha256:<digest>",
+                )
+            )
+        elif container.digest is None:
+            problems.append(
+                (
+                    f"service.{app}.imageDigest",
+                    f"not set (image {container.image or 'from the stack ECR repository'}, "
+                    f"tag '{tag or service.image_tag}'); prod deploys by digest only, the one the "
+                    "staging deploy verified: set imageDigest to sha256:<64 hex digits> or give "
+                    "image as repository@sha256:<digest>",
+                )
+            )
     return problems
 
 

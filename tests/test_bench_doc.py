@@ -31,10 +31,29 @@ def test_the_kept_result_was_measured_on_the_program_as_it_is(
     }
     assert sizes == {"staging": len(staging.resources), "prod": len(prod.resources)}, (
         "the program's resource counts changed since the figures in docs/performance.md were "
-        "measured: run `make bench QUICK=1` then `python -m tools.bench.doc out/bench.json`"
+        "measured: refresh them as docs/performance.md, 'Figures today', says"
     )
 
 
 def test_replacing_the_block_keeps_the_rest_of_the_document() -> None:
     text = f"intro\n{doc.START}\nold\n{doc.END}\noutro\n"
     assert doc.replace_block(text, "NEW") == "intro\nNEW\noutro\n"
+
+
+def test_results_measured_in_two_steps_merge_into_one_table() -> None:
+    first = {
+        "machine": {"nproc": 2},
+        "settings": {"repeats": 3, "test_repeats": 1},
+        "figures": [
+            {"group": "preview", "name": "a", "runs": [1.0]},
+            {"group": "tests", "name": "pytest (stale)", "runs": [9.0]},
+        ],
+    }
+    second = {
+        "machine": {},
+        "settings": {},
+        "figures": [{"group": "tests", "name": "t", "runs": [2.0]}],
+    }
+    result = doc.merged([first, second])
+    assert [f["name"] for f in result["figures"]] == ["a", "t"]
+    assert result["machine"] == {"nproc": 2}

@@ -2,7 +2,7 @@
 
 Every rule is a `check_*` function of a StackRun. Here they run against the Cdn component built
 under the offline mocks from the real stack files (staging, prod, and prod with a custom domain),
-with the real AppSecrets component supplying the origin-verify secret. Once `__main__.py` wires
+with a synthetic internal ALB reached through a VPC origin. Once `__main__.py` wires
 the Cdn, point the same checks at the real program by making the `cdn_run` fixture return
 `each_stack` (tests/conftest.py). Each check is also run against a deliberately broken copy of a
 good run, so none of them can pass vacuously.
@@ -24,7 +24,6 @@ from components.cache_behaviours import (
     RSC_HEADERS,
     ordered_behaviours,
 )
-from components.contracts import ORIGIN_VERIFY_HEADER
 from components.waf_rules import MANAGED_RULE_GROUPS, web_acl_rules
 from foundation.records import ResourceRecord, StackRun, is_secret_wrapper
 from settings import SettingsError, settings_from_config
@@ -74,8 +73,7 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
         import pulumi_aws as aws
 
         from components.cdn import Cdn, invalidation_policy_statement
-        from components.contracts import LoadBalancerOrigin
-        from components.secrets import AppSecretsComponent
+        from components.contracts import LoadBalancerOrigin, TrafficTarget
         from components.tagging import apply_cost_tags
 
         settings = settings_from_config("perfcheck", stack, config)
@@ -86,15 +84,6 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
             default_tags=aws.ProviderDefaultTagsArgs(tags=settings.cost_tags),
         )
         with_aws = pulumi.ResourceOptions(providers={"aws": provider})
-        secrets = AppSecretsComponent(
-            "app-secrets",
-            {
-                "name_prefix": settings.name_prefix,
-                "recovery_window_days": 7,
-                "protect": settings.protect,
-            },
-            opts=with_aws,
-        )
         lb_name = f"{settings.name_prefix}-alb"
         suffix = f"app/{lb_name}/50dc6c495c0c9188"
         arn = f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:loadbalancer/{suffix}"
@@ -111,10 +100,24 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
             listener_arn=pulumi.Output.from_input(
                 arn.replace(":loadbalancer/", ":listener/") + "/f2f7dc8efc522ab2"
             ),
-            target_group_arn=pulumi.Output.from_input(
-                f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:{tg_suffix}"
+            primary=TrafficTarget(
+                arn=pulumi.Output.from_input(
+                    f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:{tg_suffix}"
+                ),
+                arn_suffix=pulumi.Output.from_input(tg_suffix),
             ),
-            target_group_arn_suffix=pulumi.Output.from_input(tg_suffix),
+            alternate=TrafficTarget(
+                arn=pulumi.Output.from_input(
+                    f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:{tg_suffix}2"
+                ),
+                arn_suffix=pulumi.Output.from_input(f"{tg_suffix}2"),
+            ),
+            production_rule_arn=pulumi.Output.from_input(
+                arn.replace(":loadbalancer/", ":listener-rule/") + "/f2f7dc8efc522ab2/9683b2d0"
+            ),
+            infrastructure_role_arn=pulumi.Output.from_input(
+                "arn:aws:iam::123456789012:role/ecs-traffic"
+            ),
             origin_protocol_policy="https-only" if https_origin else "http-only",
             origin_port=443 if https_origin else 80,
         )
@@ -124,7 +127,6 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
                 "name_prefix": settings.name_prefix,
                 "settings": settings.cdn,
                 "origin": origin,
-                "origin_verify_value": secrets.secrets.origin_verify_value,
                 "log_retention_days": settings.cdn.log_retention_days,
                 "protect": settings.protect,
             },
@@ -295,46 +297,21 @@ def check_image_optimiser_key(run: StackRun) -> None:
     assert [h.lower() for h in key["headersConfig"]["headers"]["items"]] == ["accept"]
 
 
-def origin_verify_headers(run: StackRun) -> list[tuple[str, Any, bool]]:
-    """(origin id, header value, sent inside a secret) for each origin's verify header. The SDK
-    marks the whole `origins` property secret when any value in it is, so a wrapper anywhere
-    on the way down counts."""
-    found: list[tuple[str, Any, bool]] = []
-
-    def walk(value: Any, secret: bool, origin_id: str | None) -> None:
-        if is_secret_wrapper(value):
-            walk(value["value"], True, origin_id)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, secret, origin_id)
-        elif isinstance(value, Mapping):
-            origin_id = value.get("originId", origin_id)
-            if value.get("name") == ORIGIN_VERIFY_HEADER and "value" in value:
-                inner = value["value"]
-                if is_secret_wrapper(inner):
-                    found.append((str(origin_id), inner["value"], True))
-                else:
-                    found.append((str(origin_id), inner, secret))
-                return
-            for item in value.values():
-                walk(item, secret, origin_id)
-
-    walk(distribution(run).wire_inputs.get("origins"), False, None)
-    return found
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 
 
-def check_origin_header_is_a_secret(run: StackRun) -> None:
-    origin_ids = [o["originId"] for o in distribution(run).inputs["origins"]]
-    headers = origin_verify_headers(run)
-    assert sorted(h[0] for h in headers) == sorted(origin_ids), (
-        f"every origin needs exactly one {ORIGIN_VERIFY_HEADER} header: {headers}"
-    )
-    for origin_id, value, secret in headers:
-        assert secret, f"the {ORIGIN_VERIFY_HEADER} value of {origin_id} is sent in plain text"
-        assert isinstance(value, str) and len(value) >= 32, origin_id
-        leaks = [r.name for r in run.resources if value in plain_strings(r.wire_inputs)]
-        leaks += [name for name, out in run.outputs.items() if value in plain_strings(out)]
-        assert leaks == [], f"the origin-verify value appears in plain text in {leaks}"
+def check_origin_is_a_vpc_origin_without_shared_secrets(run: StackRun) -> None:
+    """Every origin goes through a VPC origin of this stack that points at the ALB; no origin
+    carries custom headers (no shared secret travels with the requests)."""
+    vpc_origins = {o.outputs["id"]: o for o in run.by_type(VPC_ORIGIN)}
+    for origin in distribution(run).inputs["origins"]:
+        assert "customOriginConfig" not in origin, f"{origin['originId']}: public custom origin"
+        assert not origin.get("customHeaders"), f"{origin['originId']}: custom origin headers"
+        vpc = origin.get("vpcOriginConfig") or {}
+        assert vpc.get("vpcOriginId") in vpc_origins, f"{origin['originId']}: no VPC origin"
+        endpoint = vpc_origins[vpc["vpcOriginId"]].inputs["vpcOriginEndpointConfig"]
+        assert endpoint["arn"].startswith("arn:aws:elasticloadbalancing:"), endpoint
+        assert endpoint["originSslProtocols"]["items"] == ["TLSv1.2"]
 
 
 def check_waf_in_prod(run: StackRun) -> None:
@@ -459,7 +436,7 @@ def check_modern_protocols(run: StackRun) -> None:
     inputs = distribution(run).inputs
     assert inputs["httpVersion"] == "http2and3" and inputs["isIpv6Enabled"] is True
     (origin,) = inputs["origins"]
-    assert origin["customOriginConfig"]["originSslProtocols"] == ["TLSv1.2"]
+    assert origin["vpcOriginConfig"]["originKeepaliveTimeout"] < 60  # below the ALB idle timeout
 
 
 CHECKS: list[Callable[[StackRun], None]] = [
@@ -469,7 +446,7 @@ CHECKS: list[Callable[[StackRun], None]] = [
     check_api_is_never_cached,
     check_rsc_payloads_are_cached_apart_from_html,
     check_image_optimiser_key,
-    check_origin_header_is_a_secret,
+    check_origin_is_a_vpc_origin_without_shared_secrets,
     check_waf_in_prod,
     check_behaviours_target_existing_origins,
     check_every_behaviour_sends_hsts,
@@ -541,15 +518,6 @@ def _origins(inputs: dict[str, Any]) -> list[dict[str, Any]]:
     return origins["value"] if is_secret_wrapper(origins) else origins
 
 
-def _unwrap_origin_header(inputs: dict[str, Any]) -> None:
-    """What the program would send had it passed the value without its secret marking."""
-    if is_secret_wrapper(inputs["origins"]):
-        inputs["origins"] = inputs["origins"]["value"]
-    header = inputs["origins"][0]["customHeaders"][0]
-    if is_secret_wrapper(header["value"]):
-        header["value"] = header["value"]["value"]
-
-
 MUTANTS: dict[str, tuple[str, Callable[[StackRun], None], Breaker]] = {
     # name: (run label, check, how to break the run)
     "plain-http-viewers": (
@@ -598,15 +566,23 @@ MUTANTS: dict[str, tuple[str, Callable[[StackRun], None], Breaker]] = {
         check_rsc_payloads_are_cached_apart_from_html,
         edit_first(CACHE_POLICY, _drop_rsc),
     ),
-    "origin-header-in-plain-text": (
+    "origin-custom-instead-of-vpc": (
         "prod",
-        check_origin_header_is_a_secret,
-        edit_first(DISTRIBUTION, _unwrap_origin_header),
+        check_origin_is_a_vpc_origin_without_shared_secrets,
+        edit_first(
+            DISTRIBUTION,
+            lambda i: _origins(i)[0].update(
+                customOriginConfig={"originProtocolPolicy": "http-only"}
+            ),
+        ),
     ),
-    "origin-header-missing": (
+    "origin-secret-header": (
         "staging",
-        check_origin_header_is_a_secret,
-        edit_first(DISTRIBUTION, lambda i: _origins(i)[0].update(customHeaders=[])),
+        check_origin_is_a_vpc_origin_without_shared_secrets,
+        edit_first(
+            DISTRIBUTION,
+            lambda i: _origins(i)[0].update(customHeaders=[{"name": "X-Origin-Verify"}]),
+        ),
     ),
     "prod-without-waf": (
         "prod",
@@ -707,14 +683,14 @@ def test_https_to_the_origin_only_when_the_alb_has_a_certificate(
     cdn_runs: dict[str, StackRun],
 ) -> None:
     def origin(label: str) -> Mapping[str, Any]:
-        return distribution(cdn_runs[label]).inputs["origins"][0]["customOriginConfig"]
+        (vpc_origin,) = cdn_runs[label].by_type(VPC_ORIGIN)
+        return vpc_origin.inputs["vpcOriginEndpointConfig"]
 
     assert (origin("prod")["originProtocolPolicy"], origin("prod")["httpPort"]) == ("http-only", 80)
     assert (origin("prod-domain")["originProtocolPolicy"], origin("prod-domain")["httpsPort"]) == (
         "https-only",
         443,
     )
-    assert origin("prod")["originKeepaliveTimeout"] < 60  # below the ALB idle timeout
 
 
 def test_waf_follows_the_stack_setting(cdn_runs: dict[str, StackRun]) -> None:

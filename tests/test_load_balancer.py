@@ -1,5 +1,6 @@
-"""The load balancer: only CloudFront's origin-verified requests reach the service; HTTP only
-redirects when there is a certificate; hardened ALB; encrypted, private, expiring access logs.
+"""The load balancer: internal, reached only through CloudFront's VPC origin; one forwarding
+listener (HTTPS with a certificate, HTTP inside AWS's network without); two target groups behind
+a production rule ECS can shift; hardened ALB; encrypted, private, expiring access logs.
 
 Every check is a function of a StackRun: they run on the real stacks (LoadBalancer is wired into
 __main__.py; neither stack file sets a certificate) and on the synthetic prod-like run of
@@ -15,9 +16,8 @@ from typing import Any
 import pytest
 from test_web_service import synthetic_web_run
 
-from components.contracts import ORIGIN_VERIFY_HEADER
-from components.load_balancer import TLS_POLICY
-from foundation.records import ResourceRecord, StackRun, is_secret_wrapper
+from components.load_balancer import ECS_LOAD_BALANCER_POLICY, TLS_POLICY
+from foundation.records import ResourceRecord, StackRun
 from tools.offline.runner import cached_run as stack_run
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
@@ -38,96 +38,90 @@ def listeners(run: StackRun) -> list[ResourceRecord]:
     return [r for r in run.by_type(LISTENER) if r.inputs["loadBalancerArn"] == alb.outputs["arn"]]
 
 
-def forwarding_problems(run: StackRun) -> list[str]:
-    """Every way a request could reach a target group without the origin-verify header."""
+def shifting_problems(run: StackRun) -> list[str]:
+    """What stops ECS from shifting traffic between the two target groups on this listener."""
     problems = []
-    listener_arns = {listener.outputs["arn"] for listener in listeners(run)}
-    for listener in listeners(run):
-        for action in listener.inputs["defaultActions"]:
-            if action["type"] != "fixed-response" and action["type"] != "redirect":
-                problems.append(f"{listener.name}: default action {action['type']}")
-    for rule in run.by_type(RULE):
-        if rule.inputs["listenerArn"] not in listener_arns:
+    groups = {t.outputs["arn"] for t in run.by_type(TARGET_GROUP)}
+    if len(groups) != 2:
+        problems.append(f"{len(groups)} target groups; ECS shifts between exactly two")
+    (listener,) = listeners(run)
+    for action in listener.inputs["defaultActions"]:
+        if action["type"] != "forward":
+            problems.append(f"{listener.name}: default action {action['type']} (not forward)")
+    rules = [r for r in run.by_type(RULE) if r.inputs["listenerArn"] == listener.outputs["arn"]]
+    if len(rules) != 1:
+        problems.append(f"{len(rules)} rules on the serving listener; expected the production one")
+    for rule in rules:
+        (action,) = rule.inputs["actions"]
+        if action["type"] != "forward":
+            problems.append(f"{rule.name}: {action['type']} (not forward)")
             continue
-        if not any(a["type"] == "forward" for a in rule.inputs["actions"]):
-            continue
-        headers = [c["httpHeader"] for c in rule.inputs["conditions"] if c.get("httpHeader")]
-        verified = [
-            h for h in headers if h["httpHeaderName"] == ORIGIN_VERIFY_HEADER and h["values"]
-        ]
-        if not verified:
-            problems.append(f"{rule.name}: forwards without {ORIGIN_VERIFY_HEADER}")
-        if not is_secret_wrapper(rule.wire_inputs["conditions"]):
-            problems.append(f"{rule.name}: the origin-verify value is not sent as a secret")
+        weights = {t["arn"]: t["weight"] for t in action["forward"]["targetGroups"]}
+        if set(weights) != groups or sorted(weights.values()) != [0, 100]:
+            problems.append(f"{rule.name}: forwards {weights}, not 100/0 over both groups")
+        if "actions" not in rule.ignore_changes:
+            problems.append(f"{rule.name}: Pulumi would reset the weights ECS shifted")
     return problems
 
 
-def http_listener_problems(run: StackRun) -> list[str]:
-    """With an HTTPS listener, HTTP may only redirect to it; without, HTTP serves (behind 403)."""
-    problems = []
-    https = [r for r in listeners(run) if r.inputs["protocol"] == "HTTPS"]
-    rules_on = {r.inputs["listenerArn"] for r in run.by_type(RULE)}
-    for listener in listeners(run):
-        if listener.inputs["protocol"] != "HTTP" or not https:
-            continue
-        actions = listener.inputs["defaultActions"]
-        redirect = [a for a in actions if a["type"] == "redirect"]
-        if len(actions) != 1 or not redirect or redirect[0]["redirect"]["protocol"] != "HTTPS":
-            problems.append(f"{listener.name}: does more than redirect to HTTPS")
-        if listener.outputs["arn"] in rules_on:
-            problems.append(f"{listener.name}: has listener rules")
-    for listener in https:
-        if listener.inputs.get("sslPolicy") != TLS_POLICY or not listener.inputs.get(
-            "certificateArn"
-        ):
-            problems.append(f"{listener.name}: not TLS 1.3 with a certificate")
-    return problems
+def test_the_listener_forwards_to_two_groups_ecs_can_shift(lb_run: StackRun) -> None:
+    assert shifting_problems(lb_run) == []
 
 
-def test_nothing_reaches_the_service_without_the_origin_header(lb_run: StackRun) -> None:
-    assert forwarding_problems(lb_run) == []
-    assert lb_run.by_type(RULE)  # and something does reach it
+def test_one_listener_https_with_a_certificate_else_http(lb_run: StackRun) -> None:
+    (listener,) = listeners(lb_run)
+    if lb_run.one(ALB).inputs.get("internal") is not True:
+        pytest.fail("the ALB must be internal")
+    if listener.inputs["protocol"] == "HTTPS":
+        assert listener.inputs["port"] == 443
+        assert listener.inputs["sslPolicy"] == TLS_POLICY and listener.inputs["certificateArn"]
+    else:
+        assert (listener.inputs["protocol"], listener.inputs["port"]) == ("HTTP", 80)
+        assert lb_run.stack != "prod" or "certificateArn" not in listener.inputs
 
 
-def test_http_only_redirects_when_a_certificate_is_set(lb_run: StackRun) -> None:
-    assert http_listener_problems(lb_run) == []
-    protocols = sorted(r.inputs["protocol"] for r in listeners(lb_run))
-    with_certificate = lb_run.stack == "prod" and any(p == "HTTPS" for p in protocols)
-    assert protocols == (["HTTP", "HTTPS"] if with_certificate else ["HTTP"])
-
-
-def test_the_checks_catch_a_listener_that_forwards_or_serves_plain_http() -> None:
+def test_the_checks_catch_a_fixed_response_one_group_or_pulumi_owned_weights() -> None:
     run = synthetic_web_run("prod")
-    target_group = run.one(TARGET_GROUP).outputs["arn"]
-    forward = [{"type": "forward", "targetGroupArn": target_group}]
+    fixed = [{"type": "fixed-response", "fixedResponse": {"statusCode": "403"}}]
 
-    def with_default(protocol: str, actions: list[dict[str, Any]]) -> StackRun:
-        changed = []
-        for record in run.resources:
-            if record.type == LISTENER and record.inputs["protocol"] == protocol:
-                inputs = {**record.wire_inputs, "defaultActions": actions}
-                record = dataclasses.replace(record, wire_inputs=inputs)
-            changed.append(record)
-        return dataclasses.replace(run, resources=tuple(changed))
+    def replaced(record: ResourceRecord, **changes: Any) -> StackRun:
+        new = dataclasses.replace(record, **changes)
+        return dataclasses.replace(
+            run, resources=tuple(new if r is record else r for r in run.resources)
+        )
 
-    assert forwarding_problems(with_default("HTTPS", forward))
-    assert http_listener_problems(with_default("HTTP", forward))
+    (listener,) = listeners(run)
+    assert shifting_problems(
+        replaced(listener, wire_inputs={**listener.wire_inputs, "defaultActions": fixed})
+    )
     rule = run.one(RULE)
-    unverified = dataclasses.replace(
-        rule,
-        wire_inputs={**rule.wire_inputs, "conditions": [{"pathPattern": {"values": ["/*"]}}]},
+    assert shifting_problems(replaced(rule, ignore_changes=()))
+    green = run.one(TARGET_GROUP, "load-balancer-tg-green")
+    one_group = dataclasses.replace(
+        run, resources=tuple(r for r in run.resources if r is not green)
     )
-    no_header = dataclasses.replace(
-        run, resources=tuple(unverified if r is rule else r for r in run.resources)
-    )
-    assert any("forwards without" in p for p in forwarding_problems(no_header))
+    assert any("1 target groups" in p for p in shifting_problems(one_group))
+
+
+def test_ecs_moves_traffic_with_a_role_only_ecs_of_this_account_assumes(lb_run: StackRun) -> None:
+    roles = [r for r in lb_run.by_type("aws:iam/role:Role") if "ecs-traffic" in r.name]
+    (role,) = roles
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "ecs.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+    (attachment,) = [
+        a
+        for a in lb_run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["role"] == role.outputs["name"]
+    ]
+    assert attachment.inputs["policyArn"] == f"arn:aws:iam::aws:policy/{ECS_LOAD_BALANCER_POLICY}"
 
 
 def test_alb_is_hardened_and_logs_every_request(lb_run: StackRun) -> None:
     alb = lb_run.one(ALB).inputs
     assert alb["dropInvalidHeaderFields"] is True
     assert alb["desyncMitigationMode"] in ("strictest", "defensive")
-    assert alb["internal"] is False and alb["loadBalancerType"] == "application"
+    assert alb["internal"] is True and alb["loadBalancerType"] == "application"
     assert alb["enableDeletionProtection"] is (lb_run.stack == "prod")
     buckets = {b.outputs["bucket"]: b for b in lb_run.by_type("aws:s3/bucket:Bucket")}
     assert alb["accessLogs"]["enabled"] is True and alb["accessLogs"]["bucket"] in buckets
@@ -177,8 +171,9 @@ def test_access_log_bucket_is_private_encrypted_expiring_and_only_elb_writes(
     assert bucket.protect is (lb_run.stack == "prod")
 
 
-def test_target_group_checks_the_nextjs_health_path(lb_run: StackRun) -> None:
-    target_group = lb_run.one(TARGET_GROUP).inputs
+@pytest.mark.parametrize("colour", [0, 1])
+def test_target_groups_check_the_nextjs_health_path(lb_run: StackRun, colour: int) -> None:
+    target_group = lb_run.by_type(TARGET_GROUP)[colour].inputs
     assert target_group["targetType"] == "ip" and target_group["protocol"] == "HTTP"
     assert target_group["port"] == 3000
     check = target_group["healthCheck"]
@@ -194,10 +189,6 @@ def test_security_group_opens_the_serving_listener_port_only(each_stack: StackRu
         for r in lb_run.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if r.name == "network-lb-from-cloudfront"
     ]
-    serving = {
-        listener.inputs["port"]
-        for listener in listeners(lb_run)
-        if listener.inputs["defaultActions"][0]["type"] == "fixed-response"
-    }
+    serving = {listener.inputs["port"] for listener in listeners(lb_run)}
     assert {rules[0].inputs["fromPort"]} == serving
     assert lb_run.outputs["albDnsName"] == lb_run.one(ALB).outputs["dnsName"]

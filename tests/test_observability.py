@@ -33,6 +33,7 @@ from components.contracts import (
     Distribution,
     LoadBalancerOrigin,
     SecretRef,
+    TrafficTarget,
 )
 from components.dashboard import CORE_WEB_VITALS, DashboardInputs, dashboard_body
 from components.naming import alarm_name, cluster_name, service_name
@@ -146,8 +147,16 @@ def synthetic_program(settings: Settings) -> Callable[[], None]:
             ),
             arn_suffix=out(f"app/{prefix}-alb/50dc6c495c0c9188"),
             listener_arn=out("arn:aws:elasticloadbalancing:listener/app/x/1/2"),
-            target_group_arn=out("arn:aws:elasticloadbalancing:targetgroup/x/1"),
-            target_group_arn_suffix=out(f"targetgroup/{prefix}-web/6d0ecf831eec9f09"),
+            primary=TrafficTarget(
+                arn=out("arn:aws:elasticloadbalancing:targetgroup/x/1"),
+                arn_suffix=out(f"targetgroup/{prefix}-web-blue/6d0ecf831eec9f09"),
+            ),
+            alternate=TrafficTarget(
+                arn=out("arn:aws:elasticloadbalancing:targetgroup/x/2"),
+                arn_suffix=out(f"targetgroup/{prefix}-web-green/7e1fdf942ffd0a1a"),
+            ),
+            production_rule_arn=out("arn:aws:elasticloadbalancing:listener-rule/app/x/1/2/3"),
+            infrastructure_role_arn=out("arn:aws:iam::123456789012:role/ecs-traffic"),
             origin_protocol_policy="http-only",
             origin_port=80,
         )
@@ -992,7 +1001,8 @@ def test_dashboard_body_is_json_with_grid_positions():
     catalog = alarm_catalog(AlarmSettings.model_validate({}), scope(cdn=False))
     refs = {
         "load_balancer": "app/x/1",
-        "target_group": "targetgroup/x/2",
+        "target_group": "targetgroup/x-blue/2",
+        "alternate_target_group": "targetgroup/x-green/3",
         "cluster": "c",
         "service": "s",
         "db_instance": "db",
@@ -1018,6 +1028,9 @@ def test_dashboard_body_is_json_with_grid_positions():
     rows = [r for w in body["widgets"] for r in w["properties"]["metrics"]]
     assert ["AWS/ElastiCache", "CacheHits", "CacheClusterId", "rg-002"] in [r[:4] for r in rows]
     assert ["AWS/RDS", "ClientConnections", "ProxyName", "proxy"] in [r[:4] for r in rows]
+    # Deploys move live tasks between the two target groups: both are drawn.
+    groups = {r[3] for r in rows if r[:2] == ["AWS/ApplicationELB", "HealthyHostCount"]}
+    assert groups == {"targetgroup/x-blue/2", "targetgroup/x-green/3"}
 
 
 def test_budget_amount_and_subscriber_limit():

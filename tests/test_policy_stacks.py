@@ -86,3 +86,43 @@ def test_a_policy_config_typo_stops_the_preview(
     assert preview.main(["--stack", "prod"]) == 2
     err = capsys.readouterr().err
     assert "rds-instance-class-allowed" in err and "allowedInstanceClass" in err
+
+
+ORIGIN_PATH_RULES = (
+    "cloudfront-origin-https",
+    "alb-http-listener-redirects-to-https",
+    "alb-http-listener-rules-redirect-to-https",
+    "alb-behind-cloudfront-internal",
+)
+
+
+def test_the_origin_path_needs_no_exemption_on_either_stack(each_stack: StackRun) -> None:
+    """The internal ALB behind a VPC origin passes the transit and origin rules as it is: no
+    finding and no exemption, in the report or in the stack's policy config."""
+    report = evaluate_packs(each_stack, each_stack.stack)
+    findings = [*report.mandatory(), *report.advisory()]
+    assert [str(v) for v in findings if v.policy in ORIGIN_PATH_RULES] == []
+    assert [n.policy for n in report.exemptions if n.policy in ORIGIN_PATH_RULES] == []
+    config = json.loads(
+        (README.parent / "config" / f"{each_stack.stack}.guardrails.json").read_text()
+    )
+    for rule in ORIGIN_PATH_RULES:
+        entry = config[rule]
+        assert entry == "mandatory" or not entry.get("exemptions"), rule
+
+
+def test_an_internet_facing_origin_alb_would_be_blocked_in_prod() -> None:
+    run = cached_run("prod")
+    resources = []
+    for record in run.resources:
+        if record.type == "aws:lb/loadBalancer:LoadBalancer":
+            record = dataclasses.replace(
+                record,
+                wire_inputs={**record.wire_inputs, "internal": False},
+                outputs={**record.outputs, "internal": False},
+            )
+        resources.append(record)
+    report = evaluate_packs(dataclasses.replace(run, resources=tuple(resources)), "prod")
+    blocking = {v.policy for v in report.mandatory()}
+    # The ALB is no longer private, and its HTTP listener serves in plaintext.
+    assert {"alb-behind-cloudfront-internal", "alb-http-listener-redirects-to-https"} <= blocking

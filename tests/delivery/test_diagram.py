@@ -312,3 +312,29 @@ def test_main_writes_the_document_and_check_reports_staleness(stack_run, tmp_pat
     assert diagram.main(["--output", str(output), "--check"]) == 0
     output.write_text(output.read_text().replace("sg_db", "sg_database"))
     assert diagram.main(["--output", str(output), "--check"]) == 1
+
+
+def test_the_request_path_is_drawn_on_the_real_program() -> None:
+    """Distribution -> VPC origin -> internal ALB, and the production rule's weighted forward to
+    the target groups, as labelled edges (and nothing when the path is broken)."""
+    from tools.offline.runner import cached_run
+
+    run = cached_run("prod")
+    text = render_mermaid(run)
+    assert re.search(r"cloudfront_Distribution -->\|\"origin\"\| \S+cloudfront_VpcOrigin", text)
+    assert re.search(r"VpcOrigin -->\|\"VPC origin HTTP 80\"\| \S+lb_LoadBalancer", text)
+    assert re.search(
+        r"lb_ListenerRule -->\|\"forward 100/0 \(ECS shifts\)\"\| \S+TargetGroup", text
+    )
+    vpc_origin = run.one("aws:cloudfront/vpcOrigin:VpcOrigin")
+    elsewhere = replace(
+        vpc_origin,
+        wire_inputs={
+            **vpc_origin.wire_inputs,
+            "vpcOriginEndpointConfig": {"arn": "arn:aws:elasticloadbalancing:other"},
+        },
+    )
+    broken = replace(
+        run, resources=tuple(elsewhere if r is vpc_origin else r for r in run.resources)
+    )
+    assert "VPC origin" not in render_mermaid(broken)

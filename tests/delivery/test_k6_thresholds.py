@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from components.cache_behaviours import NEXTJS_BEHAVIOURS
 from perf.targets import TargetsError, load_targets, parse_targets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +130,20 @@ def test_targets_file_holds_the_owners_numbers():
     raw = json.loads((ROOT / "perf" / "targets.json").read_text())
     assert raw == {"p99_latency_ms": 500, "error_rate_max": 0.001, "cache_hit_rate_min": 0.8}
     assert TARGETS.p99_latency_seconds == 0.5
+
+
+def test_cache_hits_are_measured_only_on_paths_cloudfront_is_meant_to_cache():
+    """`/` may be dynamic: cache_hit counts only the hashed assets and named cacheable pages."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    assert re.findall(r"cacheHit\.add\((.*)\);", source) == ["servedFromCache(asset)"]
+    assert re.search(r"const asset = http\.get\(`\$\{BASE_URL\}\$\{path\}`", source)
+    assert "const path = data.cached[" in source
+    assert "(__ENV.CACHED_PATHS || '')" in source, "no page is assumed cacheable by default"
+    prefix = re.search(r"const STATIC_PREFIX = '([^']+)';", source).group(1)
+    static = [b for b in NEXTJS_BEHAVIOURS if b.path_pattern == prefix + "*"]
+    assert [b.cache for b in static] == ["static"], "the assets' behaviour must be the cached one"
+
+
+def test_the_gate_refuses_to_run_without_anything_cacheable():
+    source = SCRIPT.read_text(encoding="utf-8")
+    assert re.search(r"if \(cached\.length === 0\) \{\s*throw new Error", source)

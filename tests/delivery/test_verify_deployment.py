@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import functools
+import io
 import json
+import socketserver
+import sys
+import threading
+import types
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import botocore.session
 import pytest
@@ -25,6 +35,7 @@ OUTPUTS = {
     "taskDefinitionArn": NEW_TD,
 }
 WHEN = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+SESSION = botocore.session.get_session()  # one model load for every client below
 
 
 def deployment(
@@ -88,6 +99,85 @@ ROLLED_BACK = service_answer(
 )
 
 
+SERVICE_ARN = f"arn:aws:ecs:eu-west-1:123456789012:service/{CLUSTER}/{SERVICE}"
+REV_NEW = f"arn:aws:ecs:eu-west-1:123456789012:service-revision/{CLUSTER}/{SERVICE}/2"
+REV_OLD = f"arn:aws:ecs:eu-west-1:123456789012:service-revision/{CLUSTER}/{SERVICE}/1"
+DEPLOYMENT_ARN = f"arn:aws:ecs:eu-west-1:123456789012:service-deployment/{CLUSTER}/{SERVICE}/new"
+EARLIER_ARN = f"arn:aws:ecs:eu-west-1:123456789012:service-deployment/{CLUSTER}/{SERVICE}/old"
+TASK_DEFINITION_OF = {REV_NEW: NEW_TD, REV_OLD: OLD_TD}
+ALARM = "perfcheck-staging-web-p99-latency"
+
+
+def record(
+    status,
+    target=REV_NEW,
+    *,
+    strategy="ROLLING",
+    stage=None,
+    reason="",
+    rollback=None,
+    breaker=None,
+    alarms=None,
+):
+    """A DescribeServiceDeployments ServiceDeployment (shape checked by the Stubber)."""
+    answer = {
+        "serviceDeploymentArn": DEPLOYMENT_ARN,
+        "serviceArn": SERVICE_ARN,
+        "clusterArn": f"arn:aws:ecs:eu-west-1:123456789012:cluster/{CLUSTER}",
+        "createdAt": WHEN,
+        "sourceServiceRevisions": [{"arn": REV_OLD, "requestedTaskCount": 2}],
+        "targetServiceRevision": {"arn": target, "requestedTaskCount": 2},
+        "status": status,
+        "deploymentConfiguration": {"strategy": strategy, "bakeTimeInMinutes": 5},
+        "deploymentCircuitBreaker": breaker or {"status": "MONITORING", "failureCount": 0},
+        "alarms": alarms or {"status": "MONITORING", "alarmNames": [ALARM]},
+    }
+    if stage:
+        answer["lifecycleStage"] = stage
+    if reason:
+        answer["statusReason"] = reason
+    if rollback:
+        answer["rollback"] = {"reason": rollback, "startedAt": WHEN, "serviceRevisionArn": REV_OLD}
+    return answer
+
+
+def expect_record(stubber, deployment):
+    """ListServiceDeployments (an older record first), then the newest one and its revision."""
+    ident = {"cluster": CLUSTER, "service": SERVICE}
+    if deployment is None:
+        stubber.add_response("list_service_deployments", {"serviceDeployments": []}, ident)
+        return
+    earlier = {
+        "serviceDeploymentArn": EARLIER_ARN,
+        "createdAt": datetime(2026, 10, 1, tzinfo=UTC),
+        "targetServiceRevisionArn": REV_OLD,
+        "status": "SUCCESSFUL",
+    }
+    target = (deployment.get("targetServiceRevision") or {}).get("arn")
+    newest = {"serviceDeploymentArn": DEPLOYMENT_ARN, "createdAt": WHEN, "status": "SUCCESSFUL"}
+    newest["status"] = deployment["status"]
+    stubber.add_response(
+        "list_service_deployments", {"serviceDeployments": [earlier, newest]}, ident
+    )
+    stubber.add_response(
+        "describe_service_deployments",
+        {"serviceDeployments": [deployment], "failures": []},
+        {"serviceDeploymentArns": [DEPLOYMENT_ARN]},
+    )
+    if target is None:
+        return
+    stubber.add_response(
+        "describe_service_revisions",
+        {
+            "serviceRevisions": [
+                {"serviceRevisionArn": target, "taskDefinition": TASK_DEFINITION_OF[target]}
+            ],
+            "failures": [],
+        },
+        {"serviceRevisionArns": [target]},
+    )
+
+
 class FakeClock:
     """Time that moves only when the code under test sleeps."""
 
@@ -105,7 +195,7 @@ class FakeClock:
 
 @pytest.fixture
 def ecs():
-    client = botocore.session.get_session().create_client(
+    client = SESSION.create_client(
         "ecs",
         region_name="eu-west-1",
         aws_access_key_id="testing",
@@ -154,11 +244,13 @@ def run(ecs_client, outputs_file, clock, fetch, *extra):
     return code, logged
 
 
-def expect_describe(stubber, answer, times=1):
+def expect_describe(stubber, answer, times=1, record=None):
+    """One poll: DescribeServices, then ECS's service-deployment records (none by default)."""
     for _ in range(times):
         stubber.add_response(
             "describe_services", answer, {"cluster": CLUSTER, "services": [SERVICE]}
         )
+        expect_record(stubber, record)
 
 
 def test_settled_deployment_passes_and_smoke_checks_the_site(ecs, outputs_file, tmp_path):
@@ -249,7 +341,11 @@ def test_deployment_still_in_progress_times_out_with_a_clear_message(ecs, output
 
 def test_missing_service_fails_with_the_ecs_reason(ecs, outputs_file, capsys):
     client, stubber = ecs
-    expect_describe(stubber, {"services": [], "failures": [{"arn": SERVICE, "reason": "MISSING"}]})
+    stubber.add_response(
+        "describe_services",
+        {"services": [], "failures": [{"arn": SERVICE, "reason": "MISSING"}]},
+        {"cluster": CLUSTER, "services": [SERVICE]},
+    )
     code, _ = run(client, outputs_file, FakeClock(), site_answers({}))
     assert code == 1
     assert f"{SERVICE}: MISSING" in capsys.readouterr().err
@@ -331,3 +427,525 @@ def test_assess_accepts_family_revision_form():
     answer = service_answer(deployment("PRIMARY", "perfcheck-staging-web:8", "COMPLETED"))
     assessment = vd.assess_service(answer["services"][0], NEW_TD)
     assert assessment.state == "settled"
+
+
+# --- the decision table: every state ECS can report, per deployment strategy ----------------
+
+FINISHED_ROLLBACK = service_answer(
+    # What `pulumi up` leaves when ECS rolled back during wait_for_steady_state: one PRIMARY
+    # deployment, COMPLETED, on the old revision.
+    deployment("PRIMARY", OLD_TD, "COMPLETED", ident="ecs-svc/3"),
+    events=["(service perfcheck-staging-web) has reached a steady state."],
+)
+TASKS_STARTING = service_answer(deployment("PRIMARY", NEW_TD, "COMPLETED", running=1))
+BREAKER = {"status": "TRIGGERED", "failureCount": 3, "threshold": 3}
+ALARMED = {"status": "TRIGGERED", "alarmNames": [ALARM], "triggeredAlarmNames": [ALARM]}
+DIGEST = "sha256:" + "ab" * 32
+NEXTJS_IMAGE = f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/perfcheck/nextjs@{DIGEST}"
+HONO_IMAGE = f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/perfcheck/hono@{DIGEST}"
+OTEL_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+HEALTHY_SITE = {"/": 200, "/api/health": 200}
+NOT_ASKED = {"not": "asked"}  # a poll that ends before ECS's deployment records are read
+UNDESCRIBED = {"un": "described"}  # ECS lists a deployment record but cannot describe it
+
+
+@dataclass
+class Case:
+    """One recorded sequence of ECS answers (one entry per poll) and what the run must say."""
+
+    polls: list[tuple[dict, dict | None]]
+    code: int
+    says: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    site: dict = field(default_factory=lambda: dict(HEALTHY_SITE))
+    args: tuple[str, ...] = ()
+    images: dict[str, str] | None = None
+    sleeps: list[float] | None = None
+    output: str | None = None
+
+
+CASES: dict[str, Case] = {
+    # rolling (DescribeServices deployments and the service-deployment record agree)
+    "rolling-success": Case(
+        [(SETTLED, record("SUCCESSFUL"))],
+        0,
+        ("ROLLING", "SUCCESSFUL", "(x-cache: Miss from cloudfront)"),
+    ),
+    "rolling-earlier-attempt-of-the-same-revision-failed": Case(
+        [
+            (
+                service_answer(
+                    deployment("PRIMARY", NEW_TD, "IN_PROGRESS", running=1, ident="ecs-svc/3"),
+                    deployment("ACTIVE", NEW_TD, "FAILED", running=0, reason="tasks failed"),
+                ),
+                None,
+            )
+        ],
+        1,
+        ("perfcheck-staging-web:8 FAILED: tasks failed",),
+    ),
+    "service-missing": Case(
+        [({"services": [], "failures": [{"arn": SERVICE, "reason": "MISSING"}]}, NOT_ASKED)],
+        1,
+        (f"{SERVICE}: MISSING",),
+    ),
+    "record-cannot-be-described": Case(
+        [(SETTLED, UNDESCRIBED)],
+        1,
+        (f"cannot describe service deployment {DEPLOYMENT_ARN}: MISSING",),
+    ),
+    "record-without-target-revision": Case(
+        [
+            (
+                SETTLED,
+                {k: v for k, v in record("SUCCESSFUL").items() if k != "targetServiceRevision"},
+            )
+        ],
+        1,
+        ("names no target service revision",),
+    ),
+    "alarm-triggered-without-names": Case(
+        [(SETTLED, record("ROLLBACK_IN_PROGRESS", alarms={"status": "TRIGGERED"}))],
+        1,
+        ("alarms TRIGGERED: unnamed",),
+    ),
+    "rolling-success-without-records": Case([(SETTLED, None)], 0, ("settled",)),
+    "rolling-in-progress-then-success": Case(
+        [(IN_PROGRESS, record("IN_PROGRESS")), (SETTLED, record("SUCCESSFUL"))],
+        0,
+        ("waiting",),
+        sleeps=[10],
+    ),
+    "rolling-tasks-still-starting": Case(
+        [(TASKS_STARTING, record("SUCCESSFUL")), (SETTLED, record("SUCCESSFUL"))],
+        0,
+        ("1/2 tasks running",),
+        sleeps=[10],
+    ),
+    "rolling-still-in-progress-times-out": Case(
+        [(IN_PROGRESS, record("IN_PROGRESS", stage="SCALE_UP"))] * 7,
+        1,
+        ("timed out after 60 s", "rolloutState IN_PROGRESS", "IN_PROGRESS SCALE_UP"),
+    ),
+    "rolling-rolling-back-by-circuit-breaker": Case(
+        [
+            (
+                ROLLED_BACK,
+                record("ROLLBACK_IN_PROGRESS", rollback="circuit breaker", breaker=BREAKER),
+            )
+        ],
+        1,
+        ("ECS rolled back", "runs perfcheck-staging-web:7", "circuit breaker: tasks failed"),
+    ),
+    "rolling-finished-rollback": Case(
+        [(FINISHED_ROLLBACK, record("ROLLBACK_SUCCESSFUL", rollback="circuit breaker"))],
+        1,
+        ("ECS rolled back", "runs perfcheck-staging-web:7", "registered perfcheck-staging-web:8"),
+    ),
+    "rolling-finished-rollback-without-records": Case(
+        [(FINISHED_ROLLBACK, None)], 1, ("ECS rolled back", "runs perfcheck-staging-web:7")
+    ),
+    "rolling-rolled-back-by-alarm": Case(
+        [(SETTLED, record("ROLLBACK_SUCCESSFUL", rollback="alarm", alarms=ALARMED))],
+        1,
+        ("ROLLBACK_SUCCESSFUL", f"alarms TRIGGERED: {ALARM}", f"rolled back (alarm) to {REV_OLD}"),
+        ("circuit breaker TRIGGERED",),
+    ),
+    "rolling-completed-on-another-revision": Case(
+        [(SETTLED, record("SUCCESSFUL", REV_OLD))],
+        1,
+        ("completed on another revision", "of perfcheck-staging-web:7", "registered"),
+    ),
+    "rolling-failed-rollout": Case(
+        [(service_answer(deployment("PRIMARY", NEW_TD, "FAILED", running=0, reason="no")), None)],
+        1,
+        ("perfcheck-staging-web:8 FAILED: no",),
+    ),
+    "rolling-stopped": Case(
+        [(SETTLED, record("STOPPED", reason="stopped by a new deployment"))],
+        1,
+        ("is STOPPED: stopped by a new deployment",),
+        ("alarms TRIGGERED", "circuit breaker TRIGGERED"),
+    ),
+    "rolling-rollback-failed": Case(
+        [(SETTLED, record("ROLLBACK_FAILED", rollback="circuit breaker", breaker=BREAKER))],
+        1,
+        ("ROLLBACK_FAILED", "circuit breaker TRIGGERED (3 failed tasks, threshold 3)"),
+    ),
+    # canary, linear and blue/green (native ECS strategies, bake time included)
+    "canary-bake-then-success": Case(
+        [
+            (IN_PROGRESS, record("IN_PROGRESS", strategy="CANARY", stage="BAKE_TIME")),
+            (SETTLED, record("SUCCESSFUL", strategy="CANARY")),
+        ],
+        0,
+        ("CANARY service deployment", "IN_PROGRESS BAKE_TIME"),
+        sleeps=[10],
+    ),
+    "canary-rolled-back-by-alarm": Case(
+        [(IN_PROGRESS, record("ROLLBACK_IN_PROGRESS", strategy="CANARY", alarms=ALARMED))],
+        1,
+        ("CANARY", "ROLLBACK_IN_PROGRESS", f"alarms TRIGGERED: {ALARM}"),
+        ("circuit breaker TRIGGERED",),
+    ),
+    "canary-rolled-back-by-circuit-breaker": Case(
+        [(IN_PROGRESS, record("ROLLBACK_SUCCESSFUL", strategy="CANARY", breaker=BREAKER))],
+        1,
+        ("CANARY", "circuit breaker TRIGGERED (3 failed tasks, threshold 3)"),
+        ("alarms TRIGGERED",),
+    ),
+    "canary-completed-on-another-revision": Case(
+        [(SETTLED, record("SUCCESSFUL", REV_OLD, strategy="CANARY"))],
+        1,
+        ("CANARY", "completed on another revision"),
+    ),
+    "linear-in-progress-then-success": Case(
+        [
+            (IN_PROGRESS, record("PENDING", strategy="LINEAR")),
+            (SETTLED, record("SUCCESSFUL", strategy="LINEAR")),
+        ],
+        0,
+        ("LINEAR service deployment",),
+        sleeps=[10],
+    ),
+    "blue-green-success": Case(
+        [(SETTLED, record("SUCCESSFUL", strategy="BLUE_GREEN"))], 0, ("BLUE_GREEN",)
+    ),
+    "blue-green-rolled-back-by-alarm": Case(
+        [
+            (
+                IN_PROGRESS,
+                record(
+                    "ROLLBACK_SUCCESSFUL",
+                    strategy="BLUE_GREEN",
+                    stage="POST_PRODUCTION_TRAFFIC_SHIFT",
+                    rollback="CloudWatch alarm",
+                    alarms=ALARMED,
+                ),
+            )
+        ],
+        1,
+        ("BLUE_GREEN", "rolled back (CloudWatch alarm)", f"alarms TRIGGERED: {ALARM}"),
+    ),
+    # the site and the images (after the deploy settled)
+    "home-page-down": Case(
+        [(SETTLED, None)],
+        1,
+        ("wanted a status below 400, last got HTTP 500",),
+        site={"/": 500, "/api/health": 200},
+        args=("--http-attempts", "1"),
+    ),
+    "home-page-redirect-is-fine": Case(
+        [(SETTLED, None)], 0, (), site={"/": 302, "/api/health": 200}
+    ),
+    "health-recovers-after-retries": Case(
+        [(SETTLED, None)], 0, (), site={"/": 200, "/api/health": [503, 200]}, sleeps=[15]
+    ),
+    "promotes-digest-images": Case(
+        [(SETTLED, None)],
+        0,
+        (),
+        args=("--promote", "nextjs", "--promote", "hono"),
+        images={"nextjs": NEXTJS_IMAGE, "hono": HONO_IMAGE, "otel": OTEL_IMAGE},
+        output=f"nextjs-image={NEXTJS_IMAGE}\nhono-image={HONO_IMAGE}\n",
+    ),
+    "refuses-to-promote-a-tag": Case(
+        [(SETTLED, None)],
+        1,
+        ("otel runs", "not pinned by digest"),
+        args=("--promote", "otel"),
+        images={"nextjs": NEXTJS_IMAGE, "otel": OTEL_IMAGE},
+    ),
+    "refuses-to-promote-a-missing-container": Case(
+        [(SETTLED, None)],
+        1,
+        ("web: no such container",),
+        args=("--promote", "web"),
+        images={"nextjs": NEXTJS_IMAGE},
+    ),
+    "expected-image-runs": Case(
+        [(SETTLED, None)],
+        0,
+        ("nextjs runs the expected image",),
+        args=("--expect-image", f"nextjs={NEXTJS_IMAGE}"),
+        images={"nextjs": NEXTJS_IMAGE},
+    ),
+    "another-image-runs-than-staging-verified": Case(
+        [(SETTLED, None)],
+        1,
+        ("nextjs runs", f"expected '{NEXTJS_IMAGE}'"),
+        args=("--expect-image", f"nextjs={NEXTJS_IMAGE}"),
+        images={"nextjs": NEXTJS_IMAGE.replace("ab", "cd")},
+    ),
+}
+
+
+@functools.cache
+def case_client():
+    """One ECS client for every case (each case stubs it afresh): clients are slow to make."""
+    return SESSION.create_client(
+        "ecs", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+
+def run_case(module, case: Case, workdir: Path) -> list[str]:
+    """Run `module.main` on a case's recorded answers; what went differently than expected."""
+    client = case_client()
+    outputs = workdir / "outputs.json"
+    outputs.write_text(json.dumps(OUTPUTS))
+    github_output = workdir / "github_output"
+    github_output.write_text("")
+    clock, logged, errors = FakeClock(), [], io.StringIO()
+    site = {path: list(v) if isinstance(v, list) else v for path, v in case.site.items()}
+    with Stubber(client) as stubber:
+        for answer, deployment_record in case.polls:
+            if deployment_record is NOT_ASKED or deployment_record is UNDESCRIBED:
+                stubber.add_response(
+                    "describe_services", answer, {"cluster": CLUSTER, "services": [SERVICE]}
+                )
+            if deployment_record is UNDESCRIBED:
+                brief = {"serviceDeploymentArn": DEPLOYMENT_ARN, "createdAt": WHEN}
+                stubber.add_response(
+                    "list_service_deployments",
+                    {"serviceDeployments": [brief]},
+                    {"cluster": CLUSTER, "service": SERVICE},
+                )
+                stubber.add_response(
+                    "describe_service_deployments",
+                    {
+                        "serviceDeployments": [],
+                        "failures": [{"arn": DEPLOYMENT_ARN, "reason": "MISSING"}],
+                    },
+                    {"serviceDeploymentArns": [DEPLOYMENT_ARN]},
+                )
+            elif deployment_record is NOT_ASKED:
+                pass
+            else:
+                expect_describe(stubber, answer, record=deployment_record)
+        if case.images is not None:
+            definitions = [{"name": n, "image": i} for n, i in case.images.items()]
+            stubber.add_response(
+                "describe_task_definition",
+                {"taskDefinition": {"containerDefinitions": definitions}},
+                {"taskDefinition": NEW_TD},
+            )
+        try:
+            with contextlib.redirect_stderr(errors):
+                code = module.main(
+                    [
+                        "--outputs-json",
+                        str(outputs),
+                        "--timeout",
+                        "60",
+                        "--poll-interval",
+                        "10",
+                        "--github-output",
+                        str(github_output),
+                        *case.args,
+                    ],
+                    ecs_client=client,
+                    fetch=site_answers(site),
+                    clock=clock,
+                    sleep=clock.sleep,
+                    log=logged.append,
+                )
+        except Exception as error:  # a mutant may call AWS differently: the Stubber says so
+            return [f"raised {type(error).__name__}: {error}"]
+        pending = len(stubber._queue)  # every recorded answer must have been asked for
+    text = errors.getvalue() + "\n".join(logged)
+    problems = [f"exit {code}, want {case.code}"] if code != case.code else []
+    problems += [f"says nothing of {w!r}" for w in case.says if w not in text]
+    problems += [f"says {w!r}" for w in case.absent if w in text]
+    if pending:
+        problems.append(f"{pending} recorded answers never asked for")
+    if case.sleeps is not None and clock.sleeps != case.sleeps:
+        problems.append(f"slept {clock.sleeps}, want {case.sleeps}")
+    written = github_output.read_text().removeprefix(
+        "public-url=https://d111111abcdef8.cloudfront.net\n"
+    )
+    if case.output is not None and written != case.output:
+        problems.append(f"wrote {written!r}, want {case.output!r}")
+    return problems
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_decision_table(name, tmp_path):
+    assert run_case(vd, CASES[name], tmp_path) == []
+
+
+# --- mutation check: each changed comparison in the decision code is caught ------------------
+
+SCRIPT = Path(vd.__file__)
+MUTATED_FUNCTIONS = {
+    "assess_service",
+    "assess_service_deployment",
+    "assess",
+    "_deployment_reasons",
+    "wait_for_deployment",
+    "check_images",
+    "newest_service_deployment",
+    "running_images",
+    "smoke_check",
+}
+SWAPS = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.Lt: ast.GtE,
+    ast.GtE: ast.Lt,
+    ast.LtE: ast.Gt,
+    ast.Gt: ast.LtE,
+}
+
+
+def mutation_sites(tree: ast.Module) -> list[tuple[int, int]]:
+    """(node id, operator index) for each comparison operator and each `and`/`or` to flip."""
+    sites = []
+    for function in tree.body:
+        if isinstance(function, ast.FunctionDef) and function.name in MUTATED_FUNCTIONS:
+            for node in ast.walk(function):
+                if isinstance(node, ast.Compare):
+                    sites += [(id(node), i) for i, op in enumerate(node.ops) if type(op) in SWAPS]
+                elif isinstance(node, ast.BoolOp):
+                    sites.append((id(node), -1))
+    return sites
+
+
+def mutate(node: ast.AST, op_index: int) -> None:
+    if isinstance(node, ast.BoolOp):
+        node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    else:
+        assert isinstance(node, ast.Compare)
+        node.ops[op_index] = SWAPS[type(node.ops[op_index])]()
+
+
+def mutants() -> list[tuple[str, types.ModuleType]]:
+    """A test-only copy of the script per mutated comparison or boolean operator, as a module."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    found = []
+    for index in range(len(mutation_sites(ast.parse(source)))):
+        tree = ast.parse(source)
+        node_id, op_index = mutation_sites(tree)[index]
+        node = next(n for n in ast.walk(tree) if id(n) == node_id)
+        before = ast.unparse(node)
+        mutate(node, op_index)
+        label = f"line {node.lineno}: {before}  ->  {ast.unparse(node)}"
+        module = types.ModuleType(f"verify_deployment_mutant_{index}")
+        module.__file__ = str(SCRIPT)
+        sys.modules[module.__name__] = module  # dataclasses look their module up there
+        try:
+            exec(compile(tree, f"<mutant {label}>", "exec"), module.__dict__)
+        finally:
+            del sys.modules[module.__name__]
+        found.append((label, module))
+    return found
+
+
+def test_every_comparison_mutant_is_killed_by_the_decision_table(tmp_path):
+    found = mutants()
+    assert len(found) >= 25, "the mutation check lost its comparisons"
+    survivors = []
+    for label, module in found:
+        workdir = tmp_path / str(len(survivors))
+        workdir.mkdir(exist_ok=True)
+        if not any(run_case(module, case, workdir) for case in CASES.values()):
+            survivors.append(label)
+    assert survivors == [], "mutants no decision-table case catches:\n" + "\n".join(survivors)
+
+
+# --- bad arguments and malformed answers: one clear line, a documented exit code ------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--timeout", "nan"], "--timeout nan: must be a finite number of seconds > 0"),
+        (["--poll-interval", "0"], "--poll-interval 0.0: must be a finite number"),
+        (["--http-retry-delay", "-1"], "--http-retry-delay -1.0: must be a finite number >= 0"),
+        (["--http-attempts", "0"], "--http-attempts 0: must be at least 1"),
+        (["--expect-image", "nextjs"], "--expect-image 'nextjs': expected CONTAINER=IMAGE"),
+        (["--promote", "nextjs"], "--promote needs --github-output"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_clear_line(outputs_file, capsys, args, says):
+    with pytest.raises(SystemExit) as exited:
+        vd.main(["--outputs-json", str(outputs_file), *args], ecs_client=object())
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert says in err and "Traceback" not in err
+
+
+def test_missing_region_exits_2_before_any_aws_call(outputs_file, capsys, monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert vd.cli(["--outputs-json", str(outputs_file)]) == 2
+    err = capsys.readouterr().err
+    assert "no AWS region: pass --region or set AWS_REGION" in err
+    assert "Traceback" not in err
+
+
+def test_an_unexpected_error_is_one_line_and_exit_3(outputs_file, capsys, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise KeyError("deployments")
+
+    monkeypatch.setattr(vd, "main", broken)
+    assert vd.cli([]) == 3
+    assert capsys.readouterr().err == (
+        "post-deploy verification: unexpected error KeyError: 'deployments'\n"
+    )
+
+
+@pytest.fixture
+def raw_http_server():
+    """A local server that answers each connection with the bytes it is given."""
+    answers: list[bytes] = []
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(65536)
+            self.request.sendall(answers.pop(0))
+
+    server = socketserver.TCPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", answers
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (b"NOT-HTTP garbage\r\n\r\n", "malformed HTTP answer (BadStatusLine"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + b"X: y\r\n" * 101 + b"\r\n", "malformed"),
+        (b"", "network error"),
+    ],
+)
+def test_malformed_http_answers_fail_the_smoke_check_with_a_message(raw_http_server, answer, says):
+    base, answers = raw_http_server
+    answers.append(answer)
+    with pytest.raises(vd.VerificationError) as failed:
+        vd.smoke_check(
+            base,
+            [],
+            fetch=vd.urllib_fetch,
+            attempts=1,
+            retry_delay=0,
+            sleep=lambda _: None,
+            log=lambda _: None,
+        )
+    assert says in str(failed.value)
+    assert f"{base}/: wanted a status below 400" in str(failed.value)
+
+
+def test_a_real_answer_passes_the_smoke_check(raw_http_server):
+    base, answers = raw_http_server
+    answers.append(b"HTTP/1.1 200 OK\r\nX-Cache: Hit from cloudfront\r\nContent-Length: 0\r\n\r\n")
+    logged: list[str] = []
+    vd.smoke_check(
+        base, [], fetch=vd.urllib_fetch, attempts=1, retry_delay=0, sleep=print, log=logged.append
+    )
+    assert logged == [f"OK {base}/: HTTP 200 (x-cache: Hit from cloudfront)"]

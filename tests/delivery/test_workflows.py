@@ -26,16 +26,31 @@ DEPLOY = WORKFLOW_DIR / "deploy.yml"
 STACKS = {"staging", "prod"}
 PACKS = ("guardrails", "cost")
 
-# Every action the workflows may use, at the commit each tag points to. Each SHA was checked
-# against public workflows that pin the same tag (search corpus, several independent repos).
+# Every action the workflows may use, at the commit each tag points to, and the runtime its
+# action.yml declares at that commit (`runs.using`). Each SHA and runtime was read from a
+# snapshot of the action's own repository (`git rev-parse <tag>^{commit}`, `git show
+# <sha>:action.yml`); GitHub's runners no longer provide Node 20, so every action runs on node24.
 VERIFIED_ACTIONS = {
     "actions/checkout": {"08c6903cd8c0fde910a37f88322edcfb5dd907a8": "v5.0.0"},
     "actions/setup-python": {"e797f83bcb11b83ae66e0230d6156d7c80228e7c": "v6.0.0"},
     "actions/setup-node": {"a0853c24544627f65ddf259abe73b1d18a591444": "v5.0.0"},
     "actions/upload-artifact": {"b7c566a772e6b6bfb58ed0dc250532a479d7789f": "v6.0.0"},
-    "actions/download-artifact": {"018cc2cf5baa6db3ef3c5f8a56943fffe632ef53": "v6.0.0"},
-    "aws-actions/configure-aws-credentials": {"a03048d87541d1d9fcf2ecf528a4a65ba9bd7838": "v5.0.0"},
+    "actions/download-artifact": {"37930b1c2abaa49bbe596cd826c3c89aef350131": "v7.0.0"},
+    "aws-actions/configure-aws-credentials": {"e6de054238d6b7531b4efff3b6587d9aade6a06c": "v6.2.3"},
+    "pulumi/actions": {"8e5e406f4007fca908480587cb9893c07090f58d": "v7.0.0"},
 }
+RUNTIMES = {
+    "08c6903cd8c0fde910a37f88322edcfb5dd907a8": "node24",
+    "e797f83bcb11b83ae66e0230d6156d7c80228e7c": "node24",
+    "a0853c24544627f65ddf259abe73b1d18a591444": "node24",
+    "b7c566a772e6b6bfb58ed0dc250532a479d7789f": "node24",
+    "37930b1c2abaa49bbe596cd826c3c89aef350131": "node24",
+    "e6de054238d6b7531b4efff3b6587d9aade6a06c": "node24",
+    "8e5e406f4007fca908480587cb9893c07090f58d": "node24",
+}
+# Replaced because their action.yml says node20: configure-aws-credentials v5.0.0
+# (a03048d8...) and download-artifact v6.0.0 (018cc2cf...).
+NODE20 = {"a03048d87541d1d9fcf2ecf528a4a65ba9bd7838", "018cc2cf5baa6db3ef3c5f8a56943fffe632ef53"}
 SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -80,6 +95,9 @@ def pin_problems(workflow: dict[str, Any], text: str) -> list[str]:
             problems.append(f"{ref}: not pinned to a full 40-hex commit SHA")
             continue
         repo = "/".join(action.split("/")[:2])
+        if version in NODE20 or RUNTIMES.get(version, "node24") != "node24":
+            problems.append(f"{ref}: runs on Node 20, which GitHub's runners no longer provide")
+            continue
         tag = VERIFIED_ACTIONS.get(repo, {}).get(version)
         if tag is None:
             problems.append(f"{ref}: SHA not in the verified table (look it up, then add it)")
@@ -433,3 +451,17 @@ def test_workflow_linter_passes():
     args = shlex.split(recipe.group(1).replace("$(BIN)/zizmor", str(zizmor)))
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_verified_action_runs_on_node24():
+    assert set(RUNTIMES) == {sha for shas in VERIFIED_ACTIONS.values() for sha in shas}
+    assert set(RUNTIMES.values()) == {"node24"}
+
+
+def test_pin_check_refuses_a_node20_release():
+    text = DEPLOY.read_text(encoding="utf-8").replace(
+        "e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3",
+        "a03048d87541d1d9fcf2ecf528a4a65ba9bd7838 # v5.0.0",
+    )
+    problems = pin_problems(yaml.safe_load(text), text)
+    assert problems and all("runs on Node 20" in p for p in problems)

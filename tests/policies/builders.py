@@ -540,6 +540,25 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
             "desiredCount": 2,
             "launchType": "FARGATE",
             "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "deploymentController": {"type": "ECS"},
+            "deploymentConfiguration": {
+                "strategy": "CANARY",
+                "bakeTimeInMinutes": "15",
+                "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": "10"},
+            },
+            "alarms": {"alarmNames": ["app-5xx"], "enable": True, "rollback": True},
+            "loadBalancers": [
+                {
+                    "targetGroupArn": UNKNOWN,
+                    "containerName": "nextjs",
+                    "containerPort": 3000,
+                    "advancedConfiguration": {
+                        "alternateTargetGroupArn": UNKNOWN,
+                        "productionListenerRule": UNKNOWN,
+                        "roleArn": UNKNOWN,
+                    },
+                }
+            ],
             "deploymentMinimumHealthyPercent": 100,
             "deploymentMaximumPercent": 200,
             "networkConfiguration": {

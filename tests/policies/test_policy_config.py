@@ -37,6 +37,7 @@ PRODUCTION_ONLY = {
     "elasticache-snapshot-retention",
     "stateful-resources-protected",
     "ecs-cluster-container-insights",
+    "ecs-service-deploys-with-automatic-rollback",
 }
 
 

@@ -1155,6 +1155,83 @@ NONCOMPLIANT: list[Case] = [
 ]
 
 
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+
+
+def vpc_origin_on_alb(r: R, *, internal: bool) -> dict[str, ResourceRecord | None]:
+    """A CloudFront VPC origin pointing at the stack's ALB (internal or not)."""
+    return {
+        "alb": replace(r["alb"], internal=internal),
+        "vpc_origin": record(
+            "prod",
+            VPC_ORIGIN,
+            "vpc-origin",
+            {
+                "vpcOriginEndpointConfig": {
+                    "name": "alb",
+                    "arn": UNKNOWN,
+                    "httpPort": 80,
+                    "httpsPort": 443,
+                    "originProtocolPolicy": "http-only",
+                    "originSslProtocols": {"items": ["TLSv1.2"], "quantity": 1},
+                },
+                "tags": r["alb"].wire_inputs["tags"],
+            },
+            property_dependencies={"vpcOriginEndpointConfig": [r["alb"].urn]},
+        ),
+    }
+
+
+def service_deploys(r: R, **changes: Any) -> dict[str, ResourceRecord | None]:
+    return {"service": replace(r["service"], **changes)}
+
+
+PRIVATE_ORIGIN_CASES = [
+    Case(
+        "alb-behind-cloudfront-internal",
+        "vpc-origin-on-internet-facing-alb",
+        lambda r: vpc_origin_on_alb(r, internal=False),
+        "alb",
+        "internal is false (internet-facing) although CloudFront reaches it",
+    ),
+    Case(
+        "ecs-service-deploys-with-automatic-rollback",
+        "rolling-in-prod",
+        lambda r: service_deploys(r, deploymentConfiguration={"strategy": "ROLLING"}),
+        "app",
+        "deploymentConfiguration.strategy is 'ROLLING'",
+    ),
+    Case(
+        "ecs-service-deploys-with-automatic-rollback",
+        "alarms-do-not-roll-back",
+        lambda r: service_deploys(
+            r, alarms={"alarmNames": ["app-5xx"], "enable": True, "rollback": False}
+        ),
+        "app",
+        "alarms.rollback is false",
+    ),
+    Case(
+        "ecs-service-deploys-with-automatic-rollback",
+        "canary-without-a-second-target-group",
+        lambda r: service_deploys(
+            r, loadBalancers=[{"targetGroupArn": UNKNOWN, "containerName": "nextjs"}]
+        ),
+        "app",
+        "advancedConfiguration.alternateTargetGroupArn is not set",
+    ),
+    Case(
+        "ecs-service-deploys-with-automatic-rollback",
+        "canary-without-bake-time",
+        lambda r: service_deploys(
+            r, deploymentConfiguration={"strategy": "CANARY", "canaryConfiguration": {}}
+        ),
+        "app",
+        "bakeTimeInMinutes is not set",
+    ),
+]
+NONCOMPLIANT = [*NONCOMPLIANT, *PRIVATE_ORIGIN_CASES]
+
+
 @pytest.mark.parametrize("case", NONCOMPLIANT, ids=lambda c: f"{c.policy}:{c.id}")
 def test_noncompliant_case_is_reported(case: Case) -> None:
     report = run_case(case.changes, stack=case.stack)
@@ -1179,6 +1256,28 @@ class Variant:
 
 
 COMPLIANT_VARIANTS: list[Variant] = [
+    Variant(
+        "alb-http-listener-redirects-to-https",
+        "http-on-an-internal-alb-behind-a-vpc-origin",
+        lambda r: {
+            **vpc_origin_on_alb(r, internal=True),
+            "http_listener": replace(
+                r["http_listener"], defaultActions=[{"type": "forward", "targetGroupArn": UNKNOWN}]
+            ),
+        },
+    ),
+    Variant(
+        "ecs-service-deploys-with-automatic-rollback",
+        "linear",
+        lambda r: service_deploys(
+            r,
+            deploymentConfiguration={
+                "strategy": "LINEAR",
+                "bakeTimeInMinutes": "5",
+                "linearConfiguration": {"stepPercent": 25, "stepBakeTimeInMinutes": "5"},
+            },
+        ),
+    ),
     Variant(
         "no-database-on-efs",
         "efs-for-uploads",

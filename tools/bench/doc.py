@@ -1,4 +1,4 @@
-"""`python -m tools.bench.doc [JSON]`: put a `make bench` result into docs/performance.md.
+"""`python -m tools.bench.doc [JSON...]`: put a `make bench` result into docs/performance.md.
 
 The "Figures today" table in the document is generated: this writes `docs/bench.json` (the
 figures, every run) and the table `make bench` printed for them between the document's markers.
@@ -60,14 +60,34 @@ def replace_block(document: str, generated: str) -> str:
     return document[:start] + generated + document[end:]
 
 
+def merged(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Several `make bench --only ...` results as one: the first's machine, every group once.
+
+    The suite's figure must be measured while the suite passes, i.e. after this document was
+    regenerated for a changed program: `--only preview stages throughput`, regenerate, then
+    `--only tests`, and merge both.
+    """
+    first = dict(results[0])
+    by_group: dict[str, list[Any]] = {}
+    for result in results:
+        for figure in result["figures"]:
+            by_group.setdefault(figure["group"], [])
+        for group in {figure["group"] for figure in result["figures"]}:
+            by_group[group] = [f for f in result["figures"] if f["group"] == group]
+    first["figures"] = [figure for figures in by_group.values() for figure in figures]
+    first["settings"] = {**results[0].get("settings", {}), "groups": list(by_group)}
+    return first
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    source = Path(args[0]) if args else ROOT / "out" / "bench.json"
-    result = json.loads(source.read_text())
+    sources = [Path(a) for a in args] or [ROOT / "out" / "bench.json"]
+    result = merged([json.loads(source.read_text()) for source in sources])
     result.setdefault("date", datetime.now(UTC).strftime("%Y-%m-%d"))
     RESULT.write_text(json.dumps(result, indent=2) + "\n")
     DOCUMENT.write_text(replace_block(DOCUMENT.read_text(), block(result)))
-    sys.stdout.write(f"updated {DOCUMENT.relative_to(ROOT)} from {source}\n")
+    names = ", ".join(str(source) for source in sources)
+    sys.stdout.write(f"updated {DOCUMENT.relative_to(ROOT)} from {names}\n")
     return 0
 
 

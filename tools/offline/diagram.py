@@ -31,6 +31,10 @@ VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 EC2_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 RULE_TYPES = frozenset({VPC_INGRESS_RULE, VPC_EGRESS_RULE, EC2_RULE})
 DEFAULT_OUTPUT = Path("docs/architecture.md")
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 
 
 @dataclass(frozen=True, order=True)
@@ -264,6 +268,50 @@ class _Diagram:
                 edges.add(Edge(self.ids[source], self.ids[target], "", dotted=True))
         return sorted(edges)
 
+    # --- the request path -------------------------------------------------------------------
+
+    def type_node(self, record: ResourceRecord) -> str | None:
+        """The node a resource is drawn in (its type group inside its component)."""
+        owner = self.owner(record.parent) if record.parent else None
+        return self.ids.get(f"{owner}|{short_type(record.type)}")
+
+    def path_edges(self) -> list[Edge]:
+        """How a viewer request travels: distribution -> VPC origin -> load balancer, and the
+        production rule's weighted forward to the target groups (weights ECS shifts)."""
+        by_output: dict[str, ResourceRecord] = {}
+        for record in self.run.resources:
+            for key in ("id", "arn"):
+                value = record.outputs.get(key)
+                if isinstance(value, str) and _known(value):
+                    by_output[value] = record
+        edges: set[Edge] = set()
+
+        def add(source: ResourceRecord, target: ResourceRecord | None, label: str) -> None:
+            if target is None:
+                return
+            a, b = self.type_node(source), self.type_node(target)
+            if a and b:
+                edges.add(Edge(a, b, label))
+
+        for distribution in self.run.by_type(DISTRIBUTION):
+            for origin in distribution.inputs.get("origins") or []:
+                vpc = (origin.get("vpcOriginConfig") or {}).get("vpcOriginId")
+                add(distribution, by_output.get(vpc) if isinstance(vpc, str) else None, "origin")
+        for vpc_origin in self.run.by_type(VPC_ORIGIN):
+            endpoint = vpc_origin.inputs.get("vpcOriginEndpointConfig") or {}
+            policy = endpoint.get("originProtocolPolicy")
+            port = endpoint.get("httpsPort" if policy == "https-only" else "httpPort")
+            label = f"VPC origin {'HTTPS' if policy == 'https-only' else 'HTTP'} {_port(port)}"
+            add(vpc_origin, by_output.get(endpoint.get("arn", "")), label)
+        for rule in self.run.by_type(LISTENER_RULE):
+            for action in rule.inputs.get("actions") or []:
+                groups = (action.get("forward") or {}).get("targetGroups") or []
+                weights = "/".join(str(_port(g.get("weight"))) for g in groups)
+                for group in groups:
+                    label = f"forward {weights} (ECS shifts)"
+                    add(rule, by_output.get(group.get("arn", "")), label)
+        return sorted(edges)
+
     # --- rendering ------------------------------------------------------------------------
 
     def render(self) -> str:
@@ -291,9 +339,9 @@ class _Diagram:
             else:
                 counts[home][short_type(record.type)] += 1
 
-        edges = self.rule_edges() + self.dependency_edges()
         lines = ["flowchart LR"]
         lines += self._scope(None, children, groups_in, counts, depth=1)
+        edges = self.path_edges() + self.rule_edges() + self.dependency_edges()
         for node, label in sorted(self.external.items()):
             lines.append(f"  {node}(({_label(label)}))")
         for edge in edges:

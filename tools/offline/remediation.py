@@ -75,6 +75,13 @@ FIX_FOR_RULE: dict[str, str] = {
     ),
     "ecs-service-no-public-ip": "code: components/web_service.py (network configuration)",
     "ecs-service-circuit-breaker-rollback": "code: components/web_service.py",
+    "ecs-service-deploys-with-automatic-rollback": (
+        "set perfcheck:service.deploymentStrategy: canary (or linear, blue-green) and "
+        "service.bakeTimeMinutes; the alarms and circuit breaker: components/web_service.py"
+    ),
+    "alb-behind-cloudfront-internal": (
+        "code: components/load_balancer.py (internal ALB) and components/cdn.py (VPC origin)"
+    ),
     "ecs-cluster-container-insights": "code: components/web_service.py",
     "ecs-task-role-distinct-from-execution-role": "code: components/web_iam.py",
     # Encryption and placement: fixed in code, never a setting.

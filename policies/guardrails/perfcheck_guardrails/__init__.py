@@ -19,6 +19,7 @@ from . import (
     encryption_at_rest,
     encryption_in_transit,
     network,
+    private_origin,
 )
 
 PACK_NAME: Final = "perfcheck-guardrails"
@@ -40,4 +41,5 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *ecs_services.RULES,
     *data_safety.RULES,
     *network.RULES,
+    *private_origin.RULES,
 )

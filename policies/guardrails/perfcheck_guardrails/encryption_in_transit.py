@@ -25,6 +25,7 @@ from .elasticache_clusters import (
     replication_group_required,
     standalone_engine,
 )
+from .private_origin import reached_only_through_vpc_origin
 
 # -- RDS: TLS is forced in the parameter group, not on the instance ---------------------------
 
@@ -442,37 +443,43 @@ def _action_kinds(actions: Any) -> tuple[list[str], str | None]:
     return kinds, None
 
 
-def _check_http_listener_redirect(ctx: ResourceContext) -> None:
-    protocol = ctx.get("protocol")
-    if protocol is values.UNKNOWN:
-        ctx.unknown("protocol")
-        return
-    if protocol != "HTTP":
-        return
-    actions = ctx.items("defaultActions")
-    if actions is values.UNKNOWN:
-        ctx.unknown("defaultActions")
-        return
-    kinds, unknown = _action_kinds(actions)
-    if unknown:
-        ctx.unknown(f"defaultActions.{unknown}")
-    elif kinds != ["redirect to HTTPS"]:
-        ctx.violation(
-            "defaultActions",
-            "[" + ", ".join(kinds) + "]" if kinds else "empty",
-            "exactly one redirect to HTTPS",
-        )
+def _check_http_listener_redirect(ctx: StackContext) -> None:
+    for listener in ctx.index.of_type(*T.LISTENERS):
+        protocol = ctx.get(listener, "protocol")
+        if protocol is values.UNKNOWN:
+            ctx.unknown(listener, "protocol")
+            continue
+        if protocol != "HTTP" or reached_only_through_vpc_origin(ctx, listener):
+            continue
+        actions = ctx.items(listener, "defaultActions")
+        if actions is values.UNKNOWN:
+            ctx.unknown(listener, "defaultActions")
+            continue
+        kinds, unknown = _action_kinds(actions)
+        if unknown:
+            ctx.unknown(listener, f"defaultActions.{unknown}")
+        elif kinds != ["redirect to HTTPS"]:
+            ctx.violation(
+                listener,
+                "defaultActions",
+                "[" + ", ".join(kinds) + "]" if kinds else "empty",
+                "exactly one redirect to HTTPS",
+            )
 
 
-HTTP_LISTENER_REDIRECTS = ResourceRule(
+HTTP_LISTENER_REDIRECTS = StackRule(
     name="alb-http-listener-redirects-to-https",
-    description="A load balancer's HTTP listener may only redirect to HTTPS, never serve content.",
+    description=(
+        "A load balancer's HTTP listener may only redirect to HTTPS, never serve content, "
+        "unless the load balancer is internal and reached only through a CloudFront VPC origin "
+        "(that hop stays inside AWS's network)."
+    ),
     severity=Severity.HIGH,
     remediation_steps=(
         "Give the port-80 listener one default action of type 'redirect' with protocol 'HTTPS', "
         "port '443' and status_code 'HTTP_301'."
     ),
-    resource_types=list(T.LISTENERS),
+    resource_types=[*T.LISTENERS, *T.LOAD_BALANCERS],
     check=_check_http_listener_redirect,
     unknowns="protocol or defaultActions unknown: note.",
     tags=["encryption-in-transit", "alb"],
@@ -491,7 +498,9 @@ def _check_http_listener_rules(ctx: StackContext) -> None:
         if values.UNKNOWN in protocols:
             ctx.unknown(rule, "the listener's protocol")
             continue
-        if "HTTP" not in protocols:
+        if "HTTP" not in protocols or all(
+            reached_only_through_vpc_origin(ctx, listener) for listener in listeners
+        ):
             continue
         actions = ctx.items(rule, "actions")
         if actions is values.UNKNOWN:
@@ -513,7 +522,8 @@ HTTP_LISTENER_RULES_REDIRECT = StackRule(
     name="alb-http-listener-rules-redirect-to-https",
     description=(
         "Listener rules attached to an HTTP listener may only redirect to HTTPS (a forwarding "
-        "rule on port 80 serves content in plaintext even when the default action redirects)."
+        "rule on port 80 serves content in plaintext even when the default action redirects), "
+        "unless the load balancer is internal and reached only through a CloudFront VPC origin."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
