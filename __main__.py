@@ -3,7 +3,8 @@ settings in, components, exports out.
 
 Order: network -> secrets -> database, cache -> internal load balancer -> CDN (VPC origin) ->
 observability (its alarms must exist before the service that rolls back on them) -> web service
-(deployment strategy from settings) -> the redeploy that follows each database password rotation.
+(deployment strategy from settings) -> the rotation of the generated secrets and the redeploy
+that follows each one.
 """
 
 import pulumi
@@ -13,11 +14,12 @@ from components.cache import Cache
 from components.cdn import Cdn
 from components.database import Database
 from components.load_balancer import LoadBalancer
-from components.migration import Migration
+from components.migration import DatabaseRoles, Migration
 from components.naming import cluster_name, service_name
 from components.network import Network
 from components.observability import Observability
 from components.rotation_redeploy import RotationRedeploy
+from components.secret_rotation import GeneratedSecretRotation, rotated_secrets
 from components.secrets import AppSecretsComponent
 from components.tagging import apply_cost_tags
 from components.web_service import WebService, deployment_summary
@@ -91,23 +93,33 @@ cache = Cache(
     opts=with_aws,
 )
 
+database_task_args = {
+    "name_prefix": settings.name_prefix,
+    "vpc_id": network.vpc_id,
+    "database_security_group_id": network.database_sg_id,
+    "endpoint_security_group_ids": network.endpoint_sg_ids,
+    "target_host": database.instance_address,
+    "target_database": settings.database.database_name,
+    "owner_connect_arn": database.owner_connect_arn,
+    "postgres_major": settings.database.major_version,
+    "architecture": settings.service.architecture,
+    "log_retention_days": settings.database.log_retention_days,
+    "log_key_arn": database.key_arn,
+}
+# The app role and its grants, applied by an operator-started task as the owner role
+# (docs/runbooks/data-tier-first-deploy.md).
+database_roles = DatabaseRoles("database-roles", database_task_args, opts=with_aws)  # type: ignore[arg-type]
+pulumi.export("databaseRolesTaskDefinitionArn", database_roles.task_definition_arn)
+pulumi.export("databaseRolesSecurityGroupId", database_roles.security_group_id)
+
 if settings.migration.enabled:
     # The one-off copy off the EFS-backed PostgreSQL (docs/runbooks/database-migration.md).
     migration = Migration(
         "migration",
         {
-            "name_prefix": settings.name_prefix,
+            **database_task_args,  # type: ignore[typeddict-item]
             "migration": settings.migration,
-            "vpc_id": network.vpc_id,
             "vpc_cidr": settings.network.cidr,
-            "database_security_group_id": network.database_sg_id,
-            "target_host": database.instance_address,
-            "target_database": settings.database.database_name,
-            "target_secret": database.master_secret,
-            "postgres_major": settings.database.major_version,
-            "architecture": settings.service.architecture,
-            "log_retention_days": settings.database.log_retention_days,
-            "log_key_arn": database.key_arn,
         },
         opts=with_aws,
     )
@@ -158,6 +170,7 @@ observability = Observability(
         "load_balancer": load_balancer.origin,
         "database": database.connection,
         "database_max_connections": settings.database.max_connections,
+        "database_pool_ceiling": settings.database.pool_ceiling,
         "cache": cache.connection,
         "cache_nodes": settings.cache.nodes,
         "distribution": cdn.distribution,
@@ -195,11 +208,26 @@ web = WebService(
     opts=with_aws,
 )
 
-RotationRedeploy(
-    "db-rotation-redeploy",
+GeneratedSecretRotation(
+    "secret-rotation",
     {
         "name_prefix": settings.name_prefix,
-        "secret_arn": database.master_secret.arn,
+        "secrets": app_secrets.secrets,
+        "key_arn": app_secrets.key_arn,
+        "replication_group_id": cache.replication_group_id,
+        "log_retention_days": settings.service.log_retention_days,
+        "protect": settings.protect,
+    },
+    opts=with_aws,
+)
+RotationRedeploy(
+    "rotation-redeploy",
+    {
+        "name_prefix": settings.name_prefix,
+        "secret_arns": list(rotated_secrets(app_secrets.secrets).values()),
+        "secret_key_arn": app_secrets.key_arn,
+        "valkey_secret_arn": app_secrets.secrets.redis_auth_token.arn,
+        "replication_group_id": cache.replication_group_id,
         "cluster_name": cluster_name(settings.name_prefix),
         "service_name": service_name(settings.name_prefix),
         "log_retention_days": settings.service.log_retention_days,

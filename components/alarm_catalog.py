@@ -140,6 +140,9 @@ class WatchedScope:
     """The instance class's default max_connections (settings.database.max_connections)."""
     cdn_additional_metrics: bool
     """CloudFront additional metrics (CacheHitRate) are on for the distribution."""
+    database_pool_ceiling: int | None = None
+    """RDS Proxy's connection ceiling (MaxConnectionsPercent of max_connections), when a proxy
+    holds the connections; None when the tasks connect directly."""
 
 
 def cache_node_suffixes(nodes: int) -> list[str]:
@@ -338,11 +341,35 @@ def _service_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
     ]
 
 
+def database_connection_threshold(alarms: AlarmSettings, scope: WatchedScope) -> int:
+    """When open connections mean trouble. Behind RDS Proxy: its ceiling, the pool being full
+    (clients then wait up to the borrow timeout); a lower threshold would fire while the proxy
+    holds what it may legitimately hold. Without a proxy: the configured share of
+    max_connections."""
+    if scope.database_pool_ceiling is not None:
+        return scope.database_pool_ceiling
+    return math.floor(scope.database_max_connections * alarms.database_connections_percent / 100)
+
+
 def _database_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
     silent_database = "an instance that stops reporting is down or being replaced"
-    connection_limit = math.floor(
-        scope.database_max_connections * alarms.database_connections_percent / 100
-    )
+    connection_limit = database_connection_threshold(alarms, scope)
+    if scope.database_pool_ceiling is not None:
+        connection_summary = (
+            f"RDS Proxy's pool is full: {connection_limit} database connections "
+            f"(database.proxy.maxConnectionsPercent of the instance's "
+            f"{scope.database_max_connections}); clients are waiting for a connection."
+        )
+        comparison: Comparison = "GreaterThanOrEqualToThreshold"
+        setting = "database.proxy.maxConnectionsPercent"
+    else:
+        connection_summary = (
+            f"Open database connections are above {connection_limit} "
+            f"({alarms.database_connections_percent} % of the instance's "
+            f"{scope.database_max_connections})."
+        )
+        comparison = "GreaterThanThreshold"
+        setting = "alarms.databaseConnectionsPercent"
     return [
         AlarmSpec(
             slug="rds-cpu-high",
@@ -374,21 +401,17 @@ def _database_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSp
         ),
         AlarmSpec(
             slug="rds-connections-high",
-            summary=(
-                f"Open database connections are above {connection_limit} "
-                f"({alarms.database_connections_percent} % of the instance's "
-                f"{scope.database_max_connections})."
-            ),
+            summary=connection_summary,
             metrics=(Metric("connections", "AWS/RDS", "DatabaseConnections", DB, "Maximum"),),
             expressions=(),
             threshold=connection_limit,
-            comparison="GreaterThanThreshold",
+            comparison=comparison,
             evaluation_periods=5,
             datapoints_to_alarm=3,
             treat_missing_data="breaching",
             missing_data_reason=silent_database,
             rolls_back_deploy=False,
-            setting="alarms.databaseConnectionsPercent",
+            setting=setting,
         ),
     ]
 

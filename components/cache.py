@@ -149,7 +149,10 @@ class Cache(pulumi.ComponentResource):
             description=f"{prefix} shared Next.js ISR cache",
             engine=settings.engine,
             engine_version=settings.engine_version,
-            auto_minor_version_upgrade=True,
+            # Off: ElastiCache takes major.minor only, so an automatic minor upgrade would read as
+            # drift that the next `up` tries to undo (refused). Minor upgrades are a settings
+            # change, applied in the maintenance window (prod) like any other.
+            auto_minor_version_upgrade=False,
             node_type=settings.node_type,
             num_cache_clusters=settings.nodes,
             cluster_mode="disabled",
@@ -164,8 +167,9 @@ class Cache(pulumi.ComponentResource):
             at_rest_encryption_enabled=True,
             kms_key_id=key.arn,
             auth_token=pulumi.Output.secret(args["auth_token"]),
-            # A changed token is added next to the old one, so running tasks keep working until
-            # they restart with the new value; a later SET drops the old token.
+            # The first token only: afterwards the secret's rotation owns it (ROTATE adds the new
+            # token beside the old, SET drops the old once every task has restarted; see
+            # components/secret_rotation.py), so the program never sends a token again.
             auth_token_update_strategy="ROTATE",
             snapshot_retention_limit=settings.snapshot_retention_days,
             snapshot_window=settings.snapshot_window,
@@ -185,6 +189,7 @@ class Cache(pulumi.ComponentResource):
                 parent=self,
                 protect=protect,
                 additional_secret_outputs=["authToken"],
+                ignore_changes=["authToken"],
             ),
         )
         self.member_clusters = group.member_clusters

@@ -27,9 +27,11 @@ from typing import Any
 
 from components.otel_config import LOOPBACK, otlp_http_endpoint
 from foundation.app_contract import (
+    DB_LOGIN_IAM,
     HONO,
     HONO_ENVIRONMENT,
     HONO_SECRETS,
+    INTERNAL_TOKEN_PREVIOUS_SECRET,
     INTERNAL_TOKEN_SECRET,
     NEXTJS,
     NEXTJS_ENVIRONMENT,
@@ -85,8 +87,12 @@ class TaskContainers:
     exec_enabled: bool = False
 
 
-def value_from(arn: str, json_key: str | None = None) -> str:
-    """An ECS secrets valueFrom: the whole secret, or one key of a JSON secret."""
+def value_from(arn: str, json_key: str | None = None, version_stage: str | None = None) -> str:
+    """An ECS secrets valueFrom: the whole secret, or one key of a JSON secret; by default the
+    AWSCURRENT version at task start (never a pinned version id, so a task a rollback starts
+    reads today's value), or the version carrying `version_stage` (AWSPREVIOUS)."""
+    if version_stage:
+        return f"{arn}:{json_key or ''}:{version_stage}:"
     return f"{arn}:{json_key}::" if json_key else arn
 
 
@@ -99,6 +105,7 @@ def app_environment(
     db_host: str,
     db_port: int,
     db_name: str,
+    db_username: str,
     redis_host: str,
     redis_port: int,
     distribution_id: str,
@@ -132,6 +139,8 @@ def app_environment(
         "DB_PORT": str(db_port),
         "DB_NAME": db_name,
         "DB_SSLMODE": "require",
+        "DB_USERNAME": db_username,
+        "DB_LOGIN": DB_LOGIN_IAM,
         "NEXTJS_URL": f"http://{LOOPBACK}:{nextjs_port}",
         "OTEL_SERVICE_NAME": f"{service_name_prefix}-{HONO}",
     }
@@ -142,31 +151,33 @@ def app_environment(
 
 def app_secrets(
     *,
-    db_username: str,
-    db_password: str,
     redis_auth_token: str,
-    revalidate_secret: str,
-    server_actions_key: str,
-    internal_token: str | None,
+    revalidate_secret: tuple[str, str],
+    server_actions_key: tuple[str, str],
+    internal_token: tuple[str, str] | None,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The valueFrom of each credential of (nextjs, hono); the internal token goes to both when
-    container-to-container authentication is on (pass None when it is off)."""
+    """The valueFrom of each credential of (nextjs, hono). Rotated shared secrets come as
+    (current, previous) pairs of valueFrom; the internal token goes to both when
+    container-to-container authentication is on (pass None when it is off). No database
+    credential: the app logs in with IAM."""
     nextjs = {
         "REDIS_AUTH_TOKEN": redis_auth_token,
-        "REVALIDATE_SECRET": revalidate_secret,
-        "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY": server_actions_key,
+        "REVALIDATE_SECRET": revalidate_secret[0],
+        "REVALIDATE_SECRET_PREVIOUS": revalidate_secret[1],
+        "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY": server_actions_key[0],
+        "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY_PREVIOUS": server_actions_key[1],
     }
     hono = {
-        "DB_USERNAME": db_username,
-        "DB_PASSWORD": db_password,
         "REDIS_AUTH_TOKEN": redis_auth_token,
-        "REVALIDATE_SECRET": revalidate_secret,
+        "REVALIDATE_SECRET": revalidate_secret[0],
+        "REVALIDATE_SECRET_PREVIOUS": revalidate_secret[1],
     }
     _require_names(NEXTJS, "secrets", nextjs, NEXTJS_SECRETS)
     _require_names(HONO, "secrets", hono, HONO_SECRETS)
     if internal_token is not None:
-        nextjs[INTERNAL_TOKEN_SECRET] = internal_token
-        hono[INTERNAL_TOKEN_SECRET] = internal_token
+        for container in (nextjs, hono):
+            container[INTERNAL_TOKEN_SECRET] = internal_token[0]
+            container[INTERNAL_TOKEN_PREVIOUS_SECRET] = internal_token[1]
     return nextjs, hono
 
 

@@ -39,10 +39,10 @@ class DatabaseConnection:
     """The RDS Proxy endpoint when the proxy is on, else the instance address."""
     port: pulumi.Output[int]
     database_name: str
-    username: SecretRef
-    """The RDS-managed master secret, JSON key `username`."""
-    password: SecretRef
-    """The RDS-managed master secret, JSON key `password`."""
+    username: str
+    """The app's own role (components/database_roles.py APP_ROLE): IAM login, no password."""
+    connect_arn: pulumi.Output[str]
+    """The `rds-db:connect` resource for that role on `host` (the proxy's or the instance's)."""
     instance_identifier: pulumi.Output[str]
     proxy_name: pulumi.Output[str] | None = None
 

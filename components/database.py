@@ -1,9 +1,15 @@
 """RDS PostgreSQL off EFS: private, encrypted, Multi-AZ in prod, TLS-only, observable, recoverable.
 
 The master credentials never pass through the program: RDS generates them into a Secrets
-Manager secret under the database's own key and rotates them; the app reads that secret through
-ECS `secrets`. An optional RDS Proxy pools connections (and absorbs the doubling of tasks
-during a rolling deploy); when it is on, the app's host is the proxy's endpoint.
+Manager secret under the database's own key and rotates them, and no task reads them (a person
+uses them once, to create the owner role: components/database_roles.py).
+
+The app logs in as its own least-privilege role with IAM authentication: its task role may
+`rds-db:connect` as that role, the app signs a 15-minute token per new connection, and no task
+ever holds a database password, so a rotation can never strand a running task. RDS Proxy (on in
+both stacks) pools the connections with end-to-end IAM authentication (DefaultAuthScheme
+IAM_AUTH): clients authenticate to the proxy with IAM, and the proxy to the database with IAM as
+the same user, so the proxy reads no secret either and needs no path to Secrets Manager.
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ from components.data_names import (
     database_task_log_group_name,
     rds_log_group_name,
 )
+from components.database_roles import APP_ROLE, OWNER_ROLE
 from components.encryption import ServiceGrant, create_kms_key
-from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
 from foundation.app_contract import POSTGRES_PORT
 from foundation.engine_versions import instance_engine_version, postgres_parameter_group_family
@@ -103,7 +109,9 @@ class Database(pulumi.ComponentResource):
     instance_address: pulumi.Output[str]
     """The instance's own endpoint host (one-off tasks such as the migration connect here)."""
     master_secret: SecretRef
-    """The RDS-managed master secret (JSON with `username` and `password`)."""
+    """The RDS-managed master secret (JSON with `username` and `password`): used by no task."""
+    owner_connect_arn: pulumi.Output[str]
+    """`rds-db:connect` as the owner role on the instance itself (migrations, the roles task)."""
     key_arn: pulumi.Output[str]
     """The database's CMK: storage, Performance Insights, master secret and its log groups."""
     proxy_endpoint: pulumi.Output[str] | None
@@ -279,30 +287,43 @@ class Database(pulumi.ComponentResource):
         if settings.dr_region is not None:
             self._replicate_backups(name, prefix, instance, settings, protect)
 
+        def db_user(resource_id: pulumi.Input[str], user: str) -> pulumi.Output[str]:
+            return pulumi.Output.format(
+                "arn:{0}:rds-db:{1}:{2}:dbuser:{3}/{4}",
+                partition.partition,
+                region.region,
+                identity.account_id,
+                resource_id,
+                user,
+            )
+
+        self.owner_connect_arn = db_user(instance.resource_id, OWNER_ROLE)
         self.proxy_endpoint = None
         proxy_name: pulumi.Output[str] | None = None
         host: pulumi.Output[str] = instance.address
+        connect_arn = db_user(instance.resource_id, APP_ROLE)
         if settings.proxy_enabled:
             proxy = self._proxy(
                 name,
                 prefix,
                 instance,
-                master_secret_arn,
-                key.arn,
                 args,
-                region.region,
-                identity.account_id,
+                db_user(instance.resource_id, APP_ROLE),
+                account=identity.account_id,
             )
             self.proxy_endpoint = proxy.endpoint
             proxy_name = proxy.name
             host = proxy.endpoint
+            # rds-db:connect through a proxy names the proxy's resource id (prx-...), the last
+            # part of its ARN.
+            connect_arn = db_user(proxy.arn.apply(lambda arn: arn.rsplit(":", 1)[-1]), APP_ROLE)
 
         self.connection = DatabaseConnection(
             host=host,
             port=pulumi.Output.from_input(POSTGRES_PORT),
             database_name=settings.database_name,
-            username=SecretRef(arn=master_secret_arn, kms_key_arn=key.arn, json_key="username"),
-            password=SecretRef(arn=master_secret_arn, kms_key_arn=key.arn, json_key="password"),
+            username=APP_ROLE,
+            connect_arn=connect_arn,
             instance_identifier=instance.identifier,
             proxy_name=proxy_name,
         )
@@ -371,30 +392,33 @@ class Database(pulumi.ComponentResource):
         name: str,
         prefix: str,
         instance: aws.rds.Instance,
-        secret_arn: pulumi.Output[str],
-        key_arn: pulumi.Output[str],
         args: DatabaseArgs,
-        region: pulumi.Output[str],
-        account_id: pulumi.Output[str],
+        app_user_arn: pulumi.Output[str],
+        *,
+        account: pulumi.Output[str],
     ) -> aws.rds.Proxy:
-        """RDS Proxy in the isolated subnets: TLS required, authenticating clients against the
-        RDS-managed secret (the app reads the same secret, so no second credential exists)."""
-        assume = service_trust_policy("rds.amazonaws.com", account_id)
+        """RDS Proxy in the isolated subnets: TLS required, end-to-end IAM authentication (the
+        proxy connects as the client's user with its own role's `rds-db:connect`), and a pool
+        whose limits come from `database.proxy` (the connection alarm derives from them)."""
+        pool = args["database"].proxy
+        assume = service_trust_policy("rds.amazonaws.com", account)
         role = aws.iam.Role(
             f"{name}-proxy-role",
             assume_role_policy=assume,
-            description="RDS Proxy reads the database's master secret",
+            description="RDS Proxy connects to PostgreSQL as the app role with IAM",
             opts=pulumi.ResourceOptions(parent=self),
         )
-        read_secret = aws.iam.get_policy_document_output(
-            statements=read_secrets_statements(
-                [secret_arn], [key_arn], region, sid="MasterSecret", describe=True
-            )
+        connect = aws.iam.get_policy_document_output(
+            statements=[
+                aws.iam.GetPolicyDocumentStatementArgs(
+                    sid="ConnectAsTheAppRole", actions=["rds-db:connect"], resources=[app_user_arn]
+                )
+            ]
         )
-        aws.iam.RolePolicy(
-            f"{name}-proxy-read-secret",
+        policy = aws.iam.RolePolicy(
+            f"{name}-proxy-connect",
             role=role.id,
-            policy=read_secret.json,
+            policy=connect.json,
             opts=pulumi.ResourceOptions(parent=role),
         )
         proxy_name = database_proxy_name(prefix)
@@ -403,31 +427,22 @@ class Database(pulumi.ComponentResource):
             name=proxy_name,
             engine_family="POSTGRESQL",
             require_tls=True,
-            idle_client_timeout=1800,
+            idle_client_timeout=pool.idle_client_timeout_seconds,
             debug_logging=False,
             role_arn=role.arn,
             vpc_subnet_ids=args["subnet_ids"],
             vpc_security_group_ids=[args["proxy_security_group_id"]],  # type: ignore[list-item]
-            auths=[
-                aws.rds.ProxyAuthArgs(
-                    description="The RDS-managed master secret",
-                    auth_scheme="SECRETS",
-                    secret_arn=secret_arn,
-                    iam_auth="DISABLED",
-                    client_password_auth_type="POSTGRES_SCRAM_SHA_256",
-                )
-            ],
+            default_auth_scheme="IAM_AUTH",
             tags={"Name": proxy_name},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         target_group = aws.rds.ProxyDefaultTargetGroup(
             f"{name}-proxy-pool",
             db_proxy_name=proxy.name,
             connection_pool_config=aws.rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs(
-                # Leave a tenth of max_connections for operators, migrations and monitoring.
-                max_connections_percent=90,
-                max_idle_connections_percent=50,
-                connection_borrow_timeout=120,
+                max_connections_percent=pool.max_connections_percent,
+                max_idle_connections_percent=pool.max_idle_connections_percent,
+                connection_borrow_timeout=pool.connection_borrow_timeout_seconds,
                 # SET statements no longer pin a client to one server connection.
                 session_pinning_filters=["EXCLUDE_VARIABLE_SETS"],
             ),

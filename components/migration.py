@@ -1,10 +1,16 @@
-"""The one-off copy of the old EFS-backed PostgreSQL into RDS: an ECS Fargate task definition
-(not a service) that streams `pg_dump | pg_restore` and then compares row counts table by table.
+"""One-off database tasks (ECS Fargate task definitions, not services), started by operators
+with `aws ecs run-task`:
 
-It connects to the old database over the network (`migration.sourceHost`), so no EFS volume is
-mounted. Both credentials come from Secrets Manager through ECS `secrets`; the execution role may
-read exactly those two secrets. Operators start it with `aws ecs run-task` (see
-docs/runbooks/database-migration.md) while the old app is stopped.
+- `DatabaseRoles` (every stack): applies components/database_roles.py's app role and grants, as
+  the owner role. Run after the first deploy and after every schema change (idempotent).
+- `Migration` (when `migration.enabled`): the copy of the old EFS-backed PostgreSQL into RDS,
+  streaming `pg_dump | pg_restore`, comparing row counts table by table, then applying the same
+  roles SQL. It connects to the old database over the network, so no EFS volume is mounted.
+
+Neither task holds a password for RDS: both log in as the owner role with IAM tokens that a
+small `aws-cli` sidecar signs with the task role and refreshes every few minutes in the shared
+/tmp (a token opens connections for 15 minutes). The only Secrets Manager secret either reads is
+the old database's credential. The RDS master secret is read by no task.
 """
 
 from __future__ import annotations
@@ -15,14 +21,21 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.contracts import SecretRef
 from components.data_names import database_task_log_group_name
+from components.database_roles import OWNER_ROLE, app_role_sql
 from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
 from foundation.app_contract import POSTGRES_PORT
 from settings.schema import MigrationSettings
 
 CONTAINER_NAME = "migrate"
+ROLES_CONTAINER_NAME = "roles"
+TOKEN_CONTAINER_NAME = "iam-token"
+TOKEN_FILE = "/tmp/rds-token"
+AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.26"
+"""AWS's own CLI image (Amazon Linux, has sh): signs the RDS IAM token locally, no API call."""
+TOKEN_REFRESH_SECONDS = 300
+"""Well inside the 15 minutes an RDS IAM token may open connections for."""
 TASK_CPU = 1024
 TASK_MEMORY = 2048
 POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:{major}-alpine"
@@ -30,6 +43,20 @@ POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:{major}-alpine"
 POSTGRES_IMAGE_USER = "70:70"
 """uid:gid of the `postgres` user in the official Alpine image: the task never runs as root."""
 TARGET_SSL_MODE = "require"
+TOKEN_SCRIPT = r"""set -eu
+while true; do
+  aws rds generate-db-auth-token --hostname "$PGHOST" --port "$PGPORT" \
+    --username "$PGUSER" --region "$AWS_REGION" > "$RDS_LOGIN_FILE.next"
+  mv "$RDS_LOGIN_FILE.next" "$RDS_LOGIN_FILE"
+  sleep "$REFRESH_SECONDS"
+done
+"""
+ROLES_SCRIPT = r"""set -eu
+echo "applying the app role and its grants as $PGUSER on $PGHOST/$PGDATABASE"
+printf '%s\n' "$ROLES_SQL" | PGPASSWORD="$(cat "$RDS_LOGIN_FILE")" \
+  psql -v ON_ERROR_STOP=1 --single-transaction -q
+echo "roles applied"
+"""
 """RDS forces TLS (rds.force_ssl=1); the image has no RDS CA bundle, so the chain is unverified."""
 
 # POSIX sh (the image's busybox ash). Refuses a non-empty target, restores in one transaction
@@ -44,7 +71,7 @@ src() {
 }
 dst() {
   env PGHOST="$TARGET_HOST" PGPORT="$TARGET_PORT" PGDATABASE="$TARGET_DB" \
-    PGUSER="$TARGET_USER" PGPASSWORD="$TARGET_PASSWORD" PGSSLMODE="$TARGET_SSLMODE" "$@"
+    PGUSER="$TARGET_USER" PGPASSWORD="$(cat "$RDS_LOGIN_FILE")" PGSSLMODE="$TARGET_SSLMODE" "$@"
 }
 echo "source: $(src psql -Atqc 'select version()')"
 echo "target: $(dst psql -Atqc 'select version()')"
@@ -74,19 +101,115 @@ if [ "$mismatch" != "0" ]; then
   echo "row counts differ: do not cut over" >&2
   exit 4
 fi
-echo "migration complete: every table has the same row count"
+printf '%s\n' "$ROLES_SQL" | dst psql -v ON_ERROR_STOP=1 --single-transaction -q
+echo "migration complete: every table has the same row count; app role grants applied"
 """
 
-HEALTH_CHECK = 'pg_isready -q -h "$TARGET_HOST" -p "$TARGET_PORT" || exit 1'
-"""pg_isready ships in the postgres image; it sends no credentials and opens no session."""
-
 SOURCE_SECRET_VARIABLES = {"SOURCE_USER": "username", "SOURCE_PASSWORD": "password"}
-TARGET_SECRET_VARIABLES = {"TARGET_USER": "username", "TARGET_PASSWORD": "password"}
 
 
 def postgres_image(major: int) -> str:
     """The client tools must be at least the server's major: the target's major is the newest."""
     return POSTGRES_IMAGE.format(major=major)
+
+
+def _logs(log_group: str, region: str, prefix: str) -> dict[str, Any]:
+    return {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": log_group,
+            "awslogs-region": region,
+            "awslogs-stream-prefix": prefix,
+        },
+    }
+
+
+def _hardened(
+    name: str, image: str, script: str, environment: dict[str, str], log: dict[str, Any]
+) -> dict[str, Any]:
+    """A non-root, read-only container running `script` with only /tmp writable."""
+    return {
+        "name": name,
+        "image": image,
+        "user": POSTGRES_IMAGE_USER,
+        "readonlyRootFilesystem": True,
+        "entryPoint": ["/bin/sh", "-c"],
+        "command": [script],
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+        "linuxParameters": {"capabilities": {"drop": ["ALL"]}, "initProcessEnabled": True},
+        "logConfiguration": log,
+    }
+
+
+def iam_token_container(*, host: str, user: str, region: str, log_group: str) -> dict[str, Any]:
+    """The sidecar that keeps a fresh RDS IAM token for `user` in TOKEN_FILE (HEALTHY once the
+    first token is there); not essential, so the task ends with the container that uses it."""
+    container = _hardened(
+        TOKEN_CONTAINER_NAME,
+        AWS_CLI_IMAGE,
+        TOKEN_SCRIPT,
+        {
+            "PGHOST": host,
+            "PGPORT": str(POSTGRES_PORT),
+            "PGUSER": user,
+            "AWS_REGION": region,
+            "RDS_LOGIN_FILE": TOKEN_FILE,
+            "REFRESH_SECONDS": str(TOKEN_REFRESH_SECONDS),
+            "HOME": "/tmp",
+        },
+        _logs(log_group, region, "iam-token"),
+    )
+    container["essential"] = False
+    container["healthCheck"] = {
+        "command": ["CMD-SHELL", f"test -s {TOKEN_FILE}"],
+        "interval": 5,
+        "timeout": 2,
+        "retries": 10,
+        "startPeriod": 5,
+    }
+    return container
+
+
+def _after_token(container: dict[str, Any]) -> dict[str, Any]:
+    """The working container: essential (the task ends with it), started once a token exists,
+    healthy while the target answers (pg_isready ships with the postgres image)."""
+    container["essential"] = True
+    container["healthCheck"] = {
+        "command": ["CMD-SHELL", 'pg_isready -q -t 3 -h "${PGHOST:-$TARGET_HOST}" -p 5432'],
+        "interval": 30,
+        "timeout": 5,
+        "retries": 3,
+        "startPeriod": 10,
+    }
+    container["dependsOn"] = [{"containerName": TOKEN_CONTAINER_NAME, "condition": "HEALTHY"}]
+    container["stopTimeout"] = 120
+    return container
+
+
+def roles_container_definitions(
+    *, image: str, host: str, database: str, log_group: str, region: str
+) -> list[dict[str, Any]]:
+    """The roles task: the token sidecar and psql applying `app_role_sql` as the owner role."""
+    token = iam_token_container(host=host, user=OWNER_ROLE, region=region, log_group=log_group)
+    roles = _hardened(
+        ROLES_CONTAINER_NAME,
+        image,
+        ROLES_SCRIPT,
+        {
+            "PGHOST": host,
+            "PGPORT": str(POSTGRES_PORT),
+            "PGDATABASE": database,
+            "PGUSER": OWNER_ROLE,
+            "PGSSLMODE": TARGET_SSL_MODE,
+            "PGAPPNAME": "perfcheck-roles",
+            "RDS_LOGIN_FILE": TOKEN_FILE,
+            "ROLES_SQL": app_role_sql(database),
+            "HOME": "/tmp",
+        },
+        _logs(log_group, region, "roles"),
+    )
+    return [token, _after_token(roles)]
 
 
 def migration_container_definitions(
@@ -99,11 +222,11 @@ def migration_container_definitions(
     source_secret_arn: str,
     target_host: str,
     target_database: str,
-    target_secret_arn: str,
     log_group: str,
     region: str,
 ) -> list[dict[str, Any]]:
-    """The task's one container, in the ECS API's shape (camelCase), with resolved values."""
+    """The migration task's containers, in the ECS API's shape (camelCase): the token sidecar
+    (the target login) and the copy, whose only secret is the old database's credential."""
     environment = {
         "SOURCE_HOST": source_host,
         "SOURCE_PORT": str(source_port),
@@ -113,95 +236,81 @@ def migration_container_definitions(
         "TARGET_PORT": str(POSTGRES_PORT),
         "TARGET_DB": target_database,
         "TARGET_SSLMODE": TARGET_SSL_MODE,
+        "TARGET_USER": OWNER_ROLE,
+        "RDS_LOGIN_FILE": TOKEN_FILE,
+        "ROLES_SQL": app_role_sql(target_database),
         "HOME": "/tmp",
     }
-    secrets = [
+    migrate = _hardened(
+        CONTAINER_NAME,
+        image,
+        MIGRATION_SCRIPT,
+        environment,
+        _logs(log_group, region, "migration"),
+    )
+    migrate["secrets"] = [
         {"name": variable, "valueFrom": f"{source_secret_arn}:{json_key}::"}
         for variable, json_key in SOURCE_SECRET_VARIABLES.items()
-    ] + [
-        {"name": variable, "valueFrom": f"{target_secret_arn}:{json_key}::"}
-        for variable, json_key in TARGET_SECRET_VARIABLES.items()
     ]
-    return [
-        {
-            "name": CONTAINER_NAME,
-            "image": image,
-            "essential": True,
-            "user": POSTGRES_IMAGE_USER,
-            "readonlyRootFilesystem": True,
-            "entryPoint": ["/bin/sh", "-c"],
-            "command": [MIGRATION_SCRIPT],
-            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-            "secrets": secrets,
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
-            "linuxParameters": {"capabilities": {"drop": ["ALL"]}, "initProcessEnabled": True},
-            # A one-off task is healthy while its target accepts connections: the check makes a
-            # lost target visible in the console and satisfies the essential-container rule.
-            "healthCheck": {
-                "command": ["CMD-SHELL", HEALTH_CHECK],
-                "interval": 30,
-                "timeout": 5,
-                "retries": 3,
-                "startPeriod": 30,
-            },
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group,
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": "migration",
-                },
-            },
-            "stopTimeout": 120,
-        }
-    ]
+    token = iam_token_container(
+        host=target_host, user=OWNER_ROLE, region=region, log_group=log_group
+    )
+    return [token, _after_token(migrate)]
 
 
-class MigrationArgs(TypedDict):
+class DatabaseTaskArgs(TypedDict):
     name_prefix: str
     """Physical-name prefix, `<project>-<stack>`."""
-    migration: MigrationSettings
-    """Source host, port, database, TLS mode, secret (and its key)."""
     vpc_id: pulumi.Input[str]
-    vpc_cidr: str
-    """Where the source is assumed to live when migration.sourceCidr is not set."""
     database_security_group_id: pulumi.Input[str]
     """The target's security group: the task gets its own ingress rule on it."""
+    endpoint_security_group_ids: dict[str, pulumi.Input[str]]
+    """The Network's interface endpoint groups: the task is admitted to the ones it calls
+    (private DNS sends its log and secret calls there)."""
     target_host: pulumi.Input[str]
-    """The RDS instance's own address (not the proxy: a restore is one long session)."""
+    """The RDS instance's own address (not the proxy: restores and DDL are long sessions)."""
     target_database: str
-    target_secret: SecretRef
-    """The RDS-managed master secret (JSON username/password) and its key."""
+    owner_connect_arn: pulumi.Input[str]
+    """`rds-db:connect` as the owner role on the instance (Database.owner_connect_arn)."""
     postgres_major: int
     architecture: str
-    """ARM64 or X86_64 (the postgres image is built for both)."""
+    """ARM64 or X86_64 (the postgres and aws-cli images are built for both)."""
     log_retention_days: int
     log_key_arn: pulumi.Input[str]
     """The database's key (CloudWatch Logs may use it for /perfcheck/<prefix>/database/*)."""
 
 
-class Migration(pulumi.ComponentResource):
-    """Task definition, execution role, security group and log group of the one-off copy."""
+class MigrationArgs(DatabaseTaskArgs):
+    migration: MigrationSettings
+    """Source host, port, database, TLS mode, secret (and its key)."""
+    vpc_cidr: str
+    """Where the source is assumed to live when migration.sourceCidr is not set."""
+
+
+class _DatabaseTask(pulumi.ComponentResource):
+    """What both one-off tasks share: log group, roles, security group, task definition."""
 
     task_definition_arn: pulumi.Output[str]
     family: str
     security_group_id: pulumi.Output[str]
     log_group_name: str
 
-    def __init__(
-        self, name: str, args: MigrationArgs, opts: pulumi.ResourceOptions | None = None
+    def _build(
+        self,
+        name: str,
+        args: DatabaseTaskArgs,
+        purpose: str,
+        containers: Any,
+        *,
+        secret_arns: list[str],
+        secret_key_arns: list[pulumi.Input[str]],
+        extra_egress: list[tuple[str, int, str, dict[str, Any]]],
     ) -> None:
-        super().__init__("perfcheck:migration:Migration", name, None, opts)
-        settings = args["migration"]
         prefix = args["name_prefix"]
-        if settings.source_host is None or settings.source_secret_arn is None:
-            raise ValueError("migration needs sourceHost and sourceSecretArn")
-        source_secret_arn = settings.source_secret_arn
-        self.family = f"{prefix}-db-migration"
-        self.log_group_name = database_task_log_group_name(prefix, "migration")
+        self.family = f"{prefix}-db-{purpose}"
+        self.log_group_name = database_task_log_group_name(prefix, purpose)
         region = aws.get_region_output()
         identity = aws.get_caller_identity_output()
-
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=self.log_group_name,
@@ -209,31 +318,55 @@ class Migration(pulumi.ComponentResource):
             kms_key_id=args["log_key_arn"],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        role = self._execution_role(
-            name, args, source_secret_arn, log_group.arn, region.region, identity.account_id
+        assume = service_trust_policy("ecs-tasks.amazonaws.com", identity.account_id)
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            assume_role_policy=assume,
+            description=f"ECS starts the database {purpose} task: its logs"
+            + (" and the old database's secret" if secret_arns else ""),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.security_group_id = self._security_group(name, args)
-
-        container_definitions = pulumi.Output.all(
-            target_host=args["target_host"],
-            target_secret_arn=args["target_secret"].arn,
-            region=region.region,
-        ).apply(
-            lambda resolved: json.dumps(
-                migration_container_definitions(
-                    image=postgres_image(args["postgres_major"]),
-                    source_host=settings.source_host or "",
-                    source_port=settings.source_port,
-                    source_database=settings.source_database_name or args["target_database"],
-                    source_ssl_mode=settings.source_ssl_mode,
-                    source_secret_arn=source_secret_arn,
-                    target_host=resolved["target_host"],
-                    target_database=args["target_database"],
-                    target_secret_arn=resolved["target_secret_arn"],
-                    log_group=self.log_group_name,
-                    region=resolved["region"],
-                )
+        statements = [
+            aws.iam.GetPolicyDocumentStatementArgs(
+                sid="WriteLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
             )
+        ]
+        if secret_arns:
+            read, decrypt = read_secrets_statements(
+                secret_arns, secret_key_arns, region.region, sid="SourceSecret"
+            )
+            # A secret under the AWS-managed key needs no key statement.
+            statements += [read, decrypt] if secret_key_arns else [read]
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=aws.iam.get_policy_document_output(statements=statements).json,
+            opts=pulumi.ResourceOptions(parent=execution_role),
+        )
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            assume_role_policy=assume,
+            description=f"The database {purpose} task logs in as the owner role with IAM",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-task-policy",
+            role=task_role.id,
+            policy=aws.iam.get_policy_document_output(
+                statements=[
+                    aws.iam.GetPolicyDocumentStatementArgs(
+                        sid="ConnectAsTheOwnerRole",
+                        actions=["rds-db:connect"],
+                        resources=[args["owner_connect_arn"]],
+                    )
+                ]
+            ).json,
+            opts=pulumi.ResourceOptions(parent=task_role),
+        )
+        self.security_group_id = self._security_group(
+            name, args, purpose, extra_egress, needs_secrets=bool(secret_arns)
         )
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
@@ -245,8 +378,11 @@ class Migration(pulumi.ComponentResource):
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 cpu_architecture=args["architecture"], operating_system_family="LINUX"
             ),
-            execution_role_arn=role.arn,
-            container_definitions=container_definitions,
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=pulumi.Output.all(
+                target_host=args["target_host"], region=region.region
+            ).apply(lambda resolved: json.dumps(containers(resolved))),
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
@@ -259,63 +395,32 @@ class Migration(pulumi.ComponentResource):
             }
         )
 
-    def _execution_role(
+    def _security_group(
         self,
         name: str,
-        args: MigrationArgs,
-        source_secret_arn: str,
-        log_group_arn: pulumi.Output[str],
-        region: pulumi.Output[str],
-        account_id: pulumi.Output[str],
-    ) -> aws.iam.Role:
-        """ECS may pull the public image, write the log group and read exactly the two secrets."""
-        assume = service_trust_policy("ecs-tasks.amazonaws.com", account_id)
-        role = aws.iam.Role(
-            f"{name}-execution-role",
-            assume_role_policy=assume,
-            description="ECS starts the database migration task: logs and its two secrets",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        key_arns: list[pulumi.Input[str]] = [args["target_secret"].kms_key_arn]
-        if args["migration"].source_secret_kms_key_arn:
-            key_arns.append(args["migration"].source_secret_kms_key_arn)
-        document = aws.iam.get_policy_document_output(
-            statements=[
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    sid="WriteLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
-                ),
-                *read_secrets_statements(
-                    [source_secret_arn, args["target_secret"].arn],
-                    key_arns,
-                    region,
-                    sid="SourceAndTargetSecrets",
-                ),
-            ]
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-policy",
-            role=role.id,
-            policy=document.json,
-            opts=pulumi.ResourceOptions(parent=role),
-        )
-        return role
-
-    def _security_group(self, name: str, args: MigrationArgs) -> pulumi.Output[str]:
-        """Out to the source and the target on their ports, and HTTPS for the image, the secrets
-        and the logs (through NAT); nothing may connect in. The target admits the task."""
-        settings = args["migration"]
-        prefix = args["name_prefix"]
+        args: DatabaseTaskArgs,
+        purpose: str,
+        extra_egress: list[tuple[str, int, str, dict[str, Any]]],
+        *,
+        needs_secrets: bool,
+    ) -> pulumi.Output[str]:
+        """Out to the target on 5432 and HTTPS (public images through NAT, logs and secrets
+        through their endpoints, which admit the task); nothing may connect in."""
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args["vpc_id"],
-            description="One-off database migration task: egress to source, target and HTTPS",
-            tags={"Name": f"{prefix}-db-migration"},
+            description=f"One-off database {purpose} task: egress to PostgreSQL and HTTPS",
+            tags={"Name": f"{args['name_prefix']}-db-{purpose}"},
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-        def egress(rule: str, port: int, description: str, **target: Any) -> None:
+        egress = [
+            ("to-https", 443, "HTTPS: ECR Public through NAT, logs through the endpoint",
+             {"cidr_ipv4": "0.0.0.0/0"}),
+            ("to-target", POSTGRES_PORT, "The RDS instance",
+             {"referenced_security_group_id": args["database_security_group_id"]}),
+            *extra_egress,
+        ]  # fmt: skip
+        for rule, port, description, target in egress:
             aws.vpc.SecurityGroupEgressRule(
                 f"{name}-{rule}",
                 security_group_id=group.id,
@@ -326,33 +431,100 @@ class Migration(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=group),
                 **target,
             )
-
-        egress(
-            "to-https",
-            443,
-            "HTTPS to ECR Public, Secrets Manager and CloudWatch Logs through NAT",
-            cidr_ipv4="0.0.0.0/0",
-        )
-        egress(
-            "to-source",
-            settings.source_port,
-            "The old EFS-backed PostgreSQL",
-            cidr_ipv4=settings.source_cidr or args["vpc_cidr"],
-        )
-        egress(
-            "to-target",
-            POSTGRES_PORT,
-            "The RDS instance",
-            referenced_security_group_id=args["database_security_group_id"],
-        )
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-database-from-migration",
+            f"{name}-database-from-{purpose}",
             security_group_id=args["database_security_group_id"],
             ip_protocol="tcp",
             from_port=POSTGRES_PORT,
             to_port=POSTGRES_PORT,
-            description="One-off migration task to PostgreSQL",
+            description=f"One-off {purpose} task to PostgreSQL",
             referenced_security_group_id=group.id,
             opts=pulumi.ResourceOptions(parent=group),
         )
+        services = ["logs", "secretsmanager"] if needs_secrets else ["logs"]
+        for service in services:
+            endpoint_group = args["endpoint_security_group_ids"].get(service)
+            if endpoint_group is None:
+                continue
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-endpoint-{service}-from-{purpose}",
+                security_group_id=endpoint_group,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description=f"One-off {purpose} task to the {service} endpoint",
+                referenced_security_group_id=group.id,
+                opts=pulumi.ResourceOptions(parent=group),
+            )
         return group.id
+
+
+class DatabaseRoles(_DatabaseTask):
+    """The roles task: applies the app role and its grants (components/database_roles.py)."""
+
+    def __init__(
+        self, name: str, args: DatabaseTaskArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("perfcheck:migration:DatabaseRoles", name, None, opts)
+        prefix = args["name_prefix"]
+        log_group = database_task_log_group_name(prefix, "roles")
+        self._build(
+            name,
+            args,
+            "roles",
+            lambda resolved: roles_container_definitions(
+                image=postgres_image(args["postgres_major"]),
+                host=resolved["target_host"],
+                database=args["target_database"],
+                log_group=log_group,
+                region=resolved["region"],
+            ),
+            secret_arns=[],
+            secret_key_arns=[],
+            extra_egress=[],
+        )
+
+
+class Migration(_DatabaseTask):
+    """Task definition, roles, security group and log group of the one-off EFS copy."""
+
+    def __init__(
+        self, name: str, args: MigrationArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("perfcheck:migration:Migration", name, None, opts)
+        settings = args["migration"]
+        prefix = args["name_prefix"]
+        if settings.source_host is None or settings.source_secret_arn is None:
+            raise ValueError("migration needs sourceHost and sourceSecretArn")
+        source_secret_arn = settings.source_secret_arn
+        log_group = database_task_log_group_name(prefix, "migration")
+        key_arns: list[pulumi.Input[str]] = []
+        if settings.source_secret_kms_key_arn:
+            key_arns.append(settings.source_secret_kms_key_arn)
+        self._build(
+            name,
+            args,
+            "migration",
+            lambda resolved: migration_container_definitions(
+                image=postgres_image(args["postgres_major"]),
+                source_host=settings.source_host or "",
+                source_port=settings.source_port,
+                source_database=settings.source_database_name or args["target_database"],
+                source_ssl_mode=settings.source_ssl_mode,
+                source_secret_arn=source_secret_arn,
+                target_host=resolved["target_host"],
+                target_database=args["target_database"],
+                log_group=log_group,
+                region=resolved["region"],
+            ),
+            secret_arns=[source_secret_arn],
+            secret_key_arns=key_arns,
+            extra_egress=[
+                (
+                    "to-source",
+                    settings.source_port,
+                    "The old EFS-backed PostgreSQL",
+                    {"cidr_ipv4": settings.source_cidr or args["vpc_cidr"]},
+                )
+            ],
+        )

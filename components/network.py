@@ -1,5 +1,12 @@
-"""The network: a VPC over 2-3 AZs with public, private and isolated tiers, flow logs, and the
-security groups every later tier uses, each open only to the traffic it must carry."""
+"""The network: a VPC over 2-3 AZs with public, private and isolated tiers, flow logs, the
+security groups every later tier uses (each open only to the traffic it must carry), and the VPC
+endpoints that give everything inside a private path to the AWS APIs it calls.
+
+Reachability: the isolated subnets (database, cache, RDS Proxy) have no route out, so whatever
+runs there reaches AWS only through an interface endpoint; the private subnets (tasks) have NAT,
+but with private DNS on, an endpoint answers for its service VPC-wide, so its security group must
+admit every caller. deploycheck/reachability.py checks both from the resource records.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ import pulumi_awsx as awsx
 
 from components.encryption import ServiceGrant, create_kms_key
 from components.trust import service_trust_policy
+from foundation.endpoints import HTTPS_PORT, INTERFACE_SERVICES
 
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 
@@ -77,6 +85,11 @@ class Network(pulumi.ComponentResource):
     database_sg_id: pulumi.Output[str]
     database_proxy_sg_id: pulumi.Output[str] | None
     cache_sg_id: pulumi.Output[str]
+    endpoint_sg_ids: dict[str, pulumi.Output[str]]
+    """Per interface endpoint service (secretsmanager, logs, ...): its security group, so a later
+    caller (the migration task) can be admitted on 443."""
+    endpoint_subnet_count: int
+    """How many AZs hold each interface endpoint's network interfaces."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -116,6 +129,7 @@ class Network(pulumi.ComponentResource):
 
         self._flow_logs(name, args)
         self._security_groups(name, args)
+        self._endpoints(name, args, vpc)
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
@@ -268,7 +282,7 @@ class Network(pulumi.ComponentResource):
             "service-to-https",
             service,
             443,
-            "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, X-Ray) through NAT",
+            "HTTPS: AWS APIs through their VPC endpoints; CloudFront and ECR Public through NAT",
             cidr_ipv4="0.0.0.0/0",
         )
         egress(
@@ -338,3 +352,126 @@ class Network(pulumi.ComponentResource):
         self.service_sg_id = service.id
         self.database_sg_id = database.id
         self.cache_sg_id = cache.id
+
+    def _endpoints(self, name: str, args: NetworkArgs, vpc: awsx.ec2.Vpc) -> None:
+        """Interface endpoints (private DNS on) in the isolated subnets, each with its own security
+        group admitting 443 only from the groups that call it; an S3 gateway endpoint on every
+        route table (ECR image layers come from S3).
+
+        Placement: one interface per AZ when the VPC has a NAT per AZ (prod: an AZ loss leaves
+        the others' endpoints), else only the first AZ (staging: its one NAT is single-AZ too, and
+        every AZ still resolves the endpoint through private DNS).
+        """
+        region = aws.get_region_output().region
+        prefix = args["name_prefix"]
+        self.endpoint_subnet_count = args["availability_zones"] if args["nat_per_az"] else 1
+        count = self.endpoint_subnet_count
+        subnet_ids = vpc.isolated_subnet_ids.apply(lambda ids: list(ids)[:count])
+        # RDS Proxy is not a caller: with end-to-end IAM authentication it reads no secret
+        # (components/database.py). A proxy given a Secrets Manager auth entry would need the
+        # secretsmanager and kms endpoints to admit it: deploycheck reachability says so.
+        callers: dict[str, list[tuple[str, pulumi.Output[str]]]] = {
+            service: [("service", self.service_sg_id)] for service in INTERFACE_SERVICES
+        }
+
+        self.endpoint_sg_ids = {}
+        for service, groups in callers.items():
+            slug = service.replace(".", "-")
+            group = aws.ec2.SecurityGroup(
+                f"{name}-endpoint-{slug}-sg",
+                vpc_id=self.vpc_id,
+                description=f"VPC endpoint {service}: HTTPS from its callers only",
+                tags={"Name": f"{prefix}-endpoint-{slug}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for caller, caller_sg in groups:
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-endpoint-{slug}-from-{caller}",
+                    security_group_id=group.id,
+                    ip_protocol="tcp",
+                    from_port=HTTPS_PORT,
+                    to_port=HTTPS_PORT,
+                    referenced_security_group_id=caller_sg,
+                    description=f"{caller} to {service} over HTTPS",
+                    opts=pulumi.ResourceOptions(parent=group),
+                )
+                if caller != "service":  # the service already has 443 out to anywhere (NAT)
+                    aws.vpc.SecurityGroupEgressRule(
+                        f"{name}-{caller}-to-endpoint-{slug}",
+                        security_group_id=caller_sg,
+                        ip_protocol="tcp",
+                        from_port=HTTPS_PORT,
+                        to_port=HTTPS_PORT,
+                        referenced_security_group_id=group.id,
+                        description=f"HTTPS to the {service} endpoint",
+                        opts=pulumi.ResourceOptions(parent=group),
+                    )
+            aws.ec2.VpcEndpoint(
+                f"{name}-endpoint-{slug}",
+                vpc_id=self.vpc_id,
+                service_name=pulumi.Output.concat("com.amazonaws.", region, ".", service),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=subnet_ids,
+                security_group_ids=[group.id],
+                policy=_same_account_endpoint_policy(),
+                tags={"Name": f"{prefix}-{slug}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.endpoint_sg_ids[service] = group.id
+
+        aws.ec2.VpcEndpoint(
+            f"{name}-endpoint-s3",
+            vpc_id=self.vpc_id,
+            service_name=pulumi.Output.concat("com.amazonaws.", region, ".s3"),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=vpc.route_tables.apply(
+                lambda tables: pulumi.Output.all(*[table.id for table in tables or []])
+            ),
+            policy=_s3_endpoint_policy(region),
+            tags={"Name": f"{prefix}-s3"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def _this_account_statement() -> aws.iam.GetPolicyDocumentStatementArgs:
+    account = aws.get_caller_identity_output().account_id
+    return aws.iam.GetPolicyDocumentStatementArgs(
+        sid="OnlyThisAccount",
+        principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])],
+        actions=["*"],
+        resources=["*"],
+        conditions=[
+            aws.iam.GetPolicyDocumentStatementConditionArgs(
+                test="StringEquals", variable="aws:PrincipalAccount", values=[account]
+            )
+        ],
+    )
+
+
+def _same_account_endpoint_policy() -> pulumi.Output[str]:
+    """Endpoint policy: only principals of this account may use the endpoint (a stolen foreign
+    credential cannot exfiltrate through it)."""
+    return aws.iam.get_policy_document_output(statements=[_this_account_statement()]).json
+
+
+def _s3_endpoint_policy(region: pulumi.Output[str]) -> pulumi.Output[str]:
+    """This account's principals, plus reading ECR's image layers: the layer download URLs
+    ECR hands out point at its AWS-owned bucket and are not signed by this account, so the
+    same-account rule alone would break every image pull (ECR user guide, "Minimum Amazon S3
+    bucket permissions for Amazon ECR")."""
+    return aws.iam.get_policy_document_output(
+        statements=[
+            _this_account_statement(),
+            aws.iam.GetPolicyDocumentStatementArgs(
+                sid="EcrImageLayers",
+                principals=[
+                    aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])
+                ],
+                actions=["s3:GetObject"],
+                resources=[
+                    pulumi.Output.concat("arn:aws:s3:::prod-", region, "-starport-layer-bucket/*")
+                ],
+            ),
+        ]
+    ).json

@@ -12,7 +12,7 @@ topic (and key) in us-east-1 through pulumi-aws 7's per-resource `region`.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -62,6 +62,8 @@ class ObservabilityArgs(TypedDict):
     database: DatabaseConnection
     database_max_connections: int
     """The instance class's max_connections (settings.database.max_connections)."""
+    database_pool_ceiling: NotRequired[int | None]
+    """RDS Proxy's connection ceiling (settings.database.pool_ceiling), None without a proxy."""
     cache: CacheConnection
     cache_nodes: int
     """Nodes in the replication group (settings.cache.nodes)."""
@@ -105,6 +107,7 @@ class Observability(pulumi.ComponentResource):
                     cache_nodes=args["cache_nodes"],
                     database_max_connections=args["database_max_connections"],
                     cdn_additional_metrics=args["cdn_additional_metrics"],
+                    database_pool_ceiling=args.get("database_pool_ceiling"),
                 ),
             )
             budget_emails = budget_rules.email_subscribers(args["budget"].alert_emails)

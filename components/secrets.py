@@ -3,6 +3,10 @@
 Nothing here is typed into config: each value is a random password whose result Pulumi keeps
 encrypted in state as a secret. The database's master credentials are not here: RDS manages and
 rotates them itself (see components/database.py).
+
+Rotation (components/secret_rotation.py) owns every value after the first: the program writes
+each secret's first version once, labelled both AWSCURRENT and AWSPREVIOUS (so a task reading
+`X_PREVIOUS` starts before the first rotation too), and never touches the labels again.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ class AppSecretsArgs(TypedDict):
     protect: bool
     """Pulumi protect on the key and the secrets."""
 
+
+# How each rotated secret's next value is made (components/handlers/rotate_generated_secret.py):
+# `kind:size`. The origin-verify header is not rotated here (CloudFront and the ALB hold it).
+ROTATION_KINDS = {
+    "redis-auth-token": "valkey-auth:64",
+    "revalidate-secret": "alphanumeric:48",
+    "server-actions-key": "base64:32",
+    "internal-token": "alphanumeric:48",
+}
+FIRST_VERSION_STAGES = ["AWSCURRENT", "AWSPREVIOUS"]
 
 # purpose -> (length, description). Passwords are alphanumeric: safe in headers, URLs and the
 # Redis AUTH token rules. The server-actions key is raw key material instead (below).
@@ -66,11 +80,16 @@ class AppSecretsComponent(pulumi.ComponentResource):
                 recovery_window_in_days=args["recovery_window_days"],
                 opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
             )
+            rotated = purpose in ROTATION_KINDS
             aws.secretsmanager.SecretVersion(
                 f"{name}-{purpose}-version",
                 secret_id=secret.id,
                 secret_string=generated,
-                opts=pulumi.ResourceOptions(parent=secret),
+                version_stages=FIRST_VERSION_STAGES if rotated else None,
+                # Rotation moves the labels afterwards; the program must not move them back.
+                opts=pulumi.ResourceOptions(
+                    parent=secret, ignore_changes=["versionStages"] if rotated else None
+                ),
             )
             refs[purpose] = SecretRef(arn=secret.arn, kms_key_arn=key.arn)
             values[purpose] = pulumi.Output.secret(generated)

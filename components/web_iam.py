@@ -10,7 +10,9 @@ one narrowed by namespace instead - and the ECS Exec channel and log-group listi
   exactly their keys (and only through Secrets Manager).
 - The task role is what the running containers may do: send traces (the collector), write EMF
   metrics to their own log group, put app metrics in the stack's own namespace, invalidate this
-  stack's CloudFront distribution, and (only when ECS Exec is on) open exec sessions.
+  stack's CloudFront distribution, log in to PostgreSQL as the app's own role with an IAM token
+  (`rds-db:connect` on that one database user), and (only when ECS Exec is on) open exec
+  sessions.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def task_role_statements(
     metrics_namespace: str,
     metrics_log_group_arn: pulumi.Input[str],
     distribution_arn: pulumi.Input[str],
+    database_connect_arn: pulumi.Input[str] | None = None,
     exec_log_group_arn: pulumi.Input[str] | None = None,
     exec_key_arn: pulumi.Input[str] | None = None,
 ) -> list[Statement]:
@@ -139,6 +142,15 @@ def task_role_statements(
             resources=[distribution_arn],
         ),
     ]
+    if database_connect_arn is not None:
+        # IAM database authentication as the app's own role only (no password anywhere).
+        statements.append(
+            Statement(
+                sid="ConnectAsTheAppRole",
+                actions=["rds-db:connect"],
+                resources=[database_connect_arn],
+            )
+        )
     if exec_log_group_arn is not None and exec_key_arn is not None:
         statements += [
             Statement(sid="ExecChannels", actions=EXEC_CHANNEL_ACTIONS, resources=["*"]),

@@ -63,6 +63,8 @@ ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
     r"(?P<repository>[a-z0-9._/-]+?)(:[\w.-]+|@sha256:[0-9a-f]{64})?$"
 )
+PREVIOUS_STAGE = "AWSPREVIOUS"
+"""The Secrets Manager staging label of the version before the last rotation."""
 XRAY_NAME_LIMIT = 32
 SCALE_OUT_COOLDOWN = 60
 SCALE_IN_COOLDOWN = 300
@@ -435,12 +437,10 @@ class WebService(pulumi.ComponentResource):
         return images, repository_arns
 
     def _used_secrets(self, args: WebServiceArgs) -> list[SecretRef]:
-        """Every SecretRef the containers read (the execution role reads these and no more)."""
+        """Every SecretRef the containers read (the execution role reads these and no more).
+        No database secret: the app logs in with IAM (DatabaseConnection.connect_arn)."""
         secrets = args["secrets"]
-        database = args["database"]
         used = [
-            database.username,
-            database.password,
             secrets.redis_auth_token,
             secrets.revalidate_secret,
             secrets.server_actions_key,
@@ -515,6 +515,7 @@ class WebService(pulumi.ComponentResource):
                     metrics_namespace=self.metrics_namespace,
                     metrics_log_group_arn=groups["otel-metrics"].arn,
                     distribution_arn=args["distribution"].arn,
+                    database_connect_arn=args["database"].connect_arn,
                     exec_log_group_arn=groups["ecs-exec"].arn if exec_key else None,
                     exec_key_arn=exec_key.arn if exec_key else None,
                 )
@@ -574,8 +575,12 @@ class WebService(pulumi.ComponentResource):
             f"service.namespace={args['project']},service.version={service.image_tag}"
         )
 
-        def ref(secret: SecretRef) -> pulumi.Output[str]:
-            return secret.arn.apply(lambda arn, key=secret.json_key: value_from(arn, key))
+        def ref(secret: SecretRef, stage: str | None = None) -> pulumi.Output[str]:
+            return secret.arn.apply(lambda arn, key=secret.json_key: value_from(arn, key, stage))
+
+        def pair(secret: SecretRef) -> pulumi.Output[list[str]]:
+            """(AWSCURRENT, AWSPREVIOUS) of a rotated secret: the app accepts both."""
+            return pulumi.Output.all(ref(secret), ref(secret, PREVIOUS_STAGE))
 
         values = pulumi.Output.all(
             nextjs_image=images[NEXTJS],
@@ -585,12 +590,10 @@ class WebService(pulumi.ComponentResource):
             redis_host=cache.host,
             redis_port=cache.port,
             distribution_id=args["distribution"].id,
-            db_username=ref(database.username),
-            db_password=ref(database.password),
             redis_auth_token=ref(secrets.redis_auth_token),
-            revalidate_secret=ref(secrets.revalidate_secret),
-            server_actions_key=ref(secrets.server_actions_key),
-            internal_token=ref(secrets.internal_token),
+            revalidate_secret=pair(secrets.revalidate_secret),
+            server_actions_key=pair(secrets.server_actions_key),
+            internal_token=pair(secrets.internal_token),
         )
 
         def render(v: dict) -> str:
@@ -602,17 +605,16 @@ class WebService(pulumi.ComponentResource):
                 db_host=v["db_host"],
                 db_port=int(v["db_port"]),
                 db_name=database.database_name,
+                db_username=database.username,
                 redis_host=v["redis_host"],
                 redis_port=int(v["redis_port"]),
                 distribution_id=v["distribution_id"],
             )
             nextjs_secrets, hono_secrets = app_secrets(
-                db_username=v["db_username"],
-                db_password=v["db_password"],
                 redis_auth_token=v["redis_auth_token"],
-                revalidate_secret=v["revalidate_secret"],
-                server_actions_key=v["server_actions_key"],
-                internal_token=v["internal_token"] if service.container_auth else None,
+                revalidate_secret=tuple(v["revalidate_secret"]),
+                server_actions_key=tuple(v["server_actions_key"]),
+                internal_token=tuple(v["internal_token"]) if service.container_auth else None,
             )
             spec = TaskContainers(
                 region=args["region"],

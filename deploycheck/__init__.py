@@ -18,6 +18,7 @@ from deploycheck import (  # noqa: F401  (imported to register their checks)
     kms_grants,
     naming,
     rds,
+    reachability,
     security_groups,
 )
 from deploycheck.findings import Finding

@@ -255,9 +255,15 @@ def awsx_vpc(resource: PricedResource, ctx: Context) -> Lines:
     """awsx.ec2.Vpc creates its NAT gateways and Elastic IPs itself (one per AZ, or one)."""
     if ctx.of_type("aws:ec2/natGateway:NatGateway"):
         return  # the children are registered themselves (a real run): priced there
-    strategy = (resource.props.get("natGateways") or {}).get("strategy", "OnePerAz")
-    zones = number(resource.props.get("numberOfAvailabilityZones"), 3)
-    count = AWSX_NAT_STRATEGIES.get(str(strategy), zones)
+    nat = resource.props.get("natGateways")
+    if "mockNatGatewayCount" in resource.props:  # outputs of the offline mock (no children)
+        count = int(number(resource.props.get("mockNatGatewayCount"), 0))
+    elif isinstance(nat, list):
+        count = len(nat)  # the component's outputs: the gateways it created
+    else:  # its inputs: the strategy it was asked for (awsx's default is one per AZ)
+        strategy = (nat or {}).get("strategy", "OnePerAz")
+        zones = number(resource.props.get("numberOfAvailabilityZones"), 3)
+        count = AWSX_NAT_STRATEGIES.get(str(strategy), zones)
     yield from _nat_lines(resource, ctx, count, ips=True)
 
 

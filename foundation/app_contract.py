@@ -41,6 +41,8 @@ HONO_ENVIRONMENT: Final = (
     "DB_PORT",
     "DB_NAME",
     "DB_SSLMODE",
+    "DB_USERNAME",
+    "DB_LOGIN",
     "REDIS_HOST",
     "REDIS_PORT",
     "REDIS_TLS",
@@ -51,20 +53,34 @@ HONO_ENVIRONMENT: Final = (
     "CLOUDFRONT_DISTRIBUTION_ID",
 )
 
+# The database login: DB_LOGIN=iam in ECS (the app signs an RDS IAM token per new connection
+# with its task role, e.g. @aws-sdk/rds-signer as node-postgres' `password` function; there is no
+# DB_PASSWORD in ECS at all). Local Compose uses DB_LOGIN=password with DB_PASSWORD from .env.
+DB_LOGIN_IAM: Final = "iam"
+LOCAL_ONLY_SECRETS: Final = ("DB_PASSWORD",)
+
+# Rotation contract: each rotated shared secret X also arrives as X_PREVIOUS (the version before
+# the last rotation; equal to X until the first one). The app signs/sends with X and accepts X or
+# X_PREVIOUS, so tasks started before and after a rotation understand each other during the
+# rolling redeploy that follows it (docs/runbooks/rotation.md).
+PREVIOUS_SUFFIX: Final = "_PREVIOUS"
+
 # Credentials: only ever through the task definition's `secrets` (Secrets Manager valueFrom).
 NEXTJS_SECRETS: Final = (
     "REDIS_AUTH_TOKEN",
     "REVALIDATE_SECRET",
+    "REVALIDATE_SECRET_PREVIOUS",
     "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY",
+    "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY_PREVIOUS",
 )
 HONO_SECRETS: Final = (
-    "DB_USERNAME",
-    "DB_PASSWORD",
     "REDIS_AUTH_TOKEN",
     "REVALIDATE_SECRET",
+    "REVALIDATE_SECRET_PREVIOUS",
 )
 # Given to both containers when container-to-container authentication is on.
 INTERNAL_TOKEN_SECRET: Final = "INTERNAL_API_TOKEN"
+INTERNAL_TOKEN_PREVIOUS_SECRET: Final = "INTERNAL_API_TOKEN_PREVIOUS"
 
 NEXTJS_HEALTH_PATH_DEFAULT: Final = "/api/health"
 HONO_HEALTH_PATH_DEFAULT: Final = "/health"

@@ -1,15 +1,43 @@
-"""Engine versions to parameter group families: a group whose family does not match the engine
-is refused by AWS at deploy time, so the family is derived, never typed in.
+"""Engine versions: which ones AWS offers (a dated list kept as data beside this module), and
+their parameter group families (a group whose family does not match the engine is refused by AWS
+at deploy time, so the family is derived, never typed in).
 
-Kept free of Pulumi imports: the settings validate the cache engine version with it.
+Kept free of Pulumi imports: the settings validate engine versions with it.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+
+OFFERED_FILE = Path(__file__).with_name("offered_engine_versions.json")
+_OFFERED = json.loads(OFFERED_FILE.read_text(encoding="utf-8"))
+OFFERED_AS_OF: str = _OFFERED["as_of"]
+"""The date the lists were taken from AWS (refresh: see the file's `refresh`)."""
+OFFERED_VERSIONS: dict[str, tuple[str, ...]] = {
+    engine: tuple(_OFFERED[engine]) for engine in ("postgres", "valkey", "redis")
+}
+"""engine -> versions AWS offered for new instances / replication groups on OFFERED_AS_OF."""
 
 POSTGRES_MAJORS = range(14, 19)
 """PostgreSQL majors RDS offers in standard support (family `postgres<major>`)."""
+
+
+def offered_version_problem(engine: str, version: str) -> str | None:
+    """Why `version` is not one AWS offers for `engine` (None when it is), naming the known ones.
+
+    PostgreSQL may be given as a major alone ("17": RDS picks that major's default minor)."""
+    offered = OFFERED_VERSIONS.get(engine, ())
+    if version in offered:
+        return None
+    if engine == "postgres" and any(v.split(".")[0] == version for v in offered):
+        return None
+    return (
+        f"{engine} {version} is not a version AWS offers (list of {OFFERED_AS_OF}, "
+        f"foundation/{OFFERED_FILE.name}); known: {', '.join(offered)}"
+    )
+
 
 # (engine, major) -> ElastiCache parameter group family (DescribeCacheEngineVersions names).
 CACHE_FAMILIES: dict[tuple[str, int], str] = {

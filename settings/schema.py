@@ -37,9 +37,10 @@ from foundation.capacity import (
     RDS_MEMORY_GIB,
     RESERVED_CONNECTIONS,
     postgres_max_connections,
+    proxy_connection_ceiling,
     worst_case_connections,
 )
-from foundation.engine_versions import cache_parameter_group_family
+from foundation.engine_versions import cache_parameter_group_family, offered_version_problem
 from foundation.fargate import fargate_size_problem
 from foundation.images import DIGEST_PATTERN, moving_tag_word, parse_image_reference
 from foundation.instance_classes import (
@@ -355,9 +356,32 @@ class ServiceSettings(Section):
         return percent, minutes
 
 
+class ProxySettings(Section):
+    """RDS Proxy's connection pool (the default target group); the database-connection alarm
+    derives its threshold from these, so it fires when the pool is full, not before."""
+
+    max_connections_percent: Annotated[int, Field(ge=1, le=100)] = 90
+    """Share of the instance's max_connections the proxy may open; the rest is left for
+    operators, migrations and monitoring."""
+    max_idle_connections_percent: Annotated[int, Field(ge=0, le=100)] = 50
+    connection_borrow_timeout_seconds: Annotated[int, Field(ge=0, le=3600)] = 120
+    """How long a client waits for a pooled connection before the proxy refuses it."""
+    idle_client_timeout_seconds: Annotated[int, Field(ge=1, le=28800)] = 1800
+
+    @model_validator(mode="after")
+    def _idle_within_max(self) -> ProxySettings:
+        if self.max_idle_connections_percent > self.max_connections_percent:
+            raise ValueError(
+                f"maxIdleConnectionsPercent ({self.max_idle_connections_percent}) must not exceed "
+                f"maxConnectionsPercent ({self.max_connections_percent})"
+            )
+        return self
+
+
 class DatabaseSettings(Section):
-    engine_version: Annotated[str, Field(pattern=r"^1[4-8](\.\d{1,2})?$")]
-    """PostgreSQL version, major (e.g. 17) or major.minor (e.g. 17.6)."""
+    engine_version: str
+    """PostgreSQL version, major (e.g. 17) or major.minor (e.g. 17.6), one RDS offers
+    (foundation/offered_engine_versions.json)."""
     instance_class: str
     allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
     max_allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
@@ -366,6 +390,7 @@ class DatabaseSettings(Section):
     deletion_protection: bool
     proxy_enabled: bool
     """RDS Proxy pools connections (and absorbs the doubling of tasks during a deploy)."""
+    proxy: ProxySettings = Field(default_factory=lambda: ProxySettings.model_validate({}))
     pool_size_per_task: Annotated[int, Field(ge=1, le=200)] = 10
     database_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "perfcheck"
     performance_insights_retention_days: int = 7
@@ -381,6 +406,14 @@ class DatabaseSettings(Section):
     p99 target is 500 ms, so anything slower is worth a look."""
     log_retention_days: RetentionDays = 30
     """Retention of the exported `postgresql` and `upgrade` log groups."""
+
+    @field_validator("engine_version")
+    @classmethod
+    def _offered_postgres_version(cls, value: str) -> str:
+        problem = offered_version_problem("postgres", value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("instance_class")
     @classmethod
@@ -417,6 +450,13 @@ class DatabaseSettings(Section):
     def max_connections(self) -> int:
         return postgres_max_connections(self.instance_class)
 
+    @property
+    def pool_ceiling(self) -> int | None:
+        """The most connections RDS Proxy holds (None without a proxy)."""
+        if not self.proxy_enabled:
+            return None
+        return proxy_connection_ceiling(self.max_connections, self.proxy.max_connections_percent)
+
     @model_validator(mode="after")
     def _storage_grows(self) -> DatabaseSettings:
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
@@ -429,7 +469,10 @@ class DatabaseSettings(Section):
 
 class CacheSettings(Section):
     engine: Literal["valkey", "redis"] = "valkey"
-    engine_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = "8.0"
+    engine_version: str = "8.0"
+    """major.minor, one ElastiCache offers for the engine. Automatic minor upgrades are off, so
+    the version AWS runs is always this one (no drift that a later `up` would try to undo); a
+    minor upgrade is a change of this setting."""
     node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
     nodes: Annotated[int, Field(ge=1, le=6)]
     """Nodes in the replication group (1 primary + replicas)."""
@@ -466,13 +509,15 @@ class CacheSettings(Section):
             )
         return value
 
-    @model_validator(mode="after")
-    def _engine_version_has_a_family(self) -> CacheSettings:
-        try:
-            cache_parameter_group_family(self.engine, self.engine_version)
-        except ValueError as error:
-            raise ValueError(f"engineVersion: {error}") from None
-        return self
+    @field_validator("engine_version")
+    @classmethod
+    def _offered_cache_version(cls, value: str, info: ValidationInfo) -> str:
+        engine = info.data.get("engine", "valkey")
+        problem = offered_version_problem(engine, value)
+        if problem:
+            raise ValueError(problem)
+        cache_parameter_group_family(engine, value)  # every offered version has a family
+        return value
 
     @model_validator(mode="after")
     def _failover_needs_replicas(self) -> CacheSettings:

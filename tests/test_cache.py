@@ -57,16 +57,35 @@ def test_unknown_engine_versions_are_refused_with_the_supported_list(
         cache_parameter_group_family(engine, version)
 
 
-def test_settings_refuse_an_engine_version_without_a_family() -> None:
+@pytest.mark.parametrize(
+    "engine,version,known",
+    [
+        ("valkey", "9.0", "7.2, 8.0, 8.1"),
+        ("valkey", "8.9", "7.2, 8.0, 8.1"),
+        ("redis", "8.0", "6.2"),
+    ],
+)
+def test_settings_refuse_an_engine_version_aws_does_not_offer(
+    engine: str, version: str, known: str
+) -> None:
+    """One line: the key, the value, and the versions the dated list knows."""
     config, _ = stack_config("staging")
     cache = json.loads(config["perfcheck:cache"])
-    config["perfcheck:cache"] = json.dumps({**cache, "engineVersion": "9.0"})
+    config["perfcheck:cache"] = json.dumps({**cache, "engine": engine, "engineVersion": version})
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "staging", config)
-    assert caught.value.problems == [
-        "perfcheck:cache: engineVersion: valkey 9.0 is not supported; supported: "
-        "valkey 7.x, valkey 8.x, redis 6.x, redis 7.x"
-    ]
+    (line,) = caught.value.problems
+    assert line.startswith(f'perfcheck:cache.engineVersion: got "{version}"; {engine} {version}')
+    assert "not a version AWS offers (list of 20" in line and known in line
+
+
+def test_the_cache_never_drifts_from_its_configured_version(each_stack: StackRun) -> None:
+    """Automatic minor upgrades off: the version AWS runs is the one configured, so no later
+    `up` tries to move the group back (which ElastiCache refuses)."""
+    group = each_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.wire_inputs["autoMinorVersionUpgrade"] is False
+    assert group.wire_inputs["engineVersion"] == settings_of(each_stack.stack).cache.engine_version
+    assert "authToken" in group.ignore_changes  # rotation owns the token after the first
 
 
 def test_failover_needs_a_replica_and_multi_az_needs_failover() -> None:

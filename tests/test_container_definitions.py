@@ -34,6 +34,7 @@ from foundation.app_contract import (
     HONO,
     HONO_ENVIRONMENT,
     HONO_SECRETS,
+    INTERNAL_TOKEN_PREVIOUS_SECRET,
     INTERNAL_TOKEN_SECRET,
     NEXTJS,
     NEXTJS_ENVIRONMENT,
@@ -130,7 +131,7 @@ def _environment_problems(name: str, c: Mapping[str, Any]) -> list[str]:
 def _secret_problems(name: str, c: Mapping[str, Any], container_auth: bool) -> list[str]:
     expected = {NEXTJS: set(NEXTJS_SECRETS), HONO: set(HONO_SECRETS), OTEL: set()}[name]
     if container_auth and name != OTEL:
-        expected = expected | {INTERNAL_TOKEN_SECRET}
+        expected = expected | {INTERNAL_TOKEN_SECRET, INTERNAL_TOKEN_PREVIOUS_SECRET}
     secrets = c.get("secrets", [])
     problems = []
     if {s["name"] for s in secrets} != expected:
@@ -213,19 +214,21 @@ def sample_definitions(exec_enabled: bool = False, container_auth: bool = True) 
         db_host="db.example.internal",
         db_port=5432,
         db_name="perfcheck",
+        db_username="perfcheck_app",
         redis_host="master.cache.example.internal",
         redis_port=6379,
         distribution_id="E2EXAMPLE",
     )
+
+    def rotated(name: str) -> tuple[str, str]:
+        arn = f"{ARN}perfcheck-test/{name}-Ab12Cd"
+        return value_from(arn), value_from(arn, version_stage="AWSPREVIOUS")
+
     nextjs_secrets, hono_secrets = app_secrets(
-        db_username=value_from(f"{ARN}rds!db-abc-Ab12Cd", "username"),
-        db_password=value_from(f"{ARN}rds!db-abc-Ab12Cd", "password"),
         redis_auth_token=value_from(f"{ARN}perfcheck-test/redis-Ab12Cd"),
-        revalidate_secret=value_from(f"{ARN}perfcheck-test/revalidate-Ab12Cd"),
-        server_actions_key=value_from(f"{ARN}perfcheck-test/actions-Ab12Cd"),
-        internal_token=value_from(f"{ARN}perfcheck-test/internal-Ab12Cd")
-        if container_auth
-        else None,
+        revalidate_secret=rotated("revalidate"),
+        server_actions_key=rotated("actions"),
+        internal_token=rotated("internal") if container_auth else None,
     )
     spec = TaskContainers(
         region="eu-west-1",
@@ -368,6 +371,7 @@ def test_app_environment_is_exactly_the_contract() -> None:
         db_host="h",
         db_port=5432,
         db_name="d",
+        db_username="perfcheck_app",
         redis_host="r",
         redis_port=6379,
         distribution_id="E1",

@@ -21,6 +21,7 @@ from components.database import (
     database_parameters,
     parameter_apply_method,
 )
+from components.database_roles import APP_ROLE
 from foundation.engine_versions import (
     instance_engine_version,
     postgres_major,
@@ -193,8 +194,11 @@ def test_master_password_is_managed_by_rds_and_rotated_on_schedule(each_stack: S
     inputs = instance_of(each_stack).wire_inputs
     assert inputs["manageMasterUserPassword"] is True
     assert "password" not in inputs and "passwordWo" not in inputs
-    rotation = each_stack.one(ROTATION)
-    assert rotation.wire_inputs["secretId"] == master_secret_arn(each_stack)
+    (rotation,) = [
+        r
+        for r in each_stack.by_type(ROTATION)
+        if r.wire_inputs["secretId"] == master_secret_arn(each_stack)
+    ]
     days = settings_of(each_stack.stack).database.password_rotation_days
     assert rotation.wire_inputs["rotationRules"] == {"automaticallyAfterDays": days}
 
@@ -268,7 +272,9 @@ def test_the_app_gets_the_proxy_endpoint_when_the_proxy_is_on(each_stack: StackR
     assert each_stack.outputs["databaseEndpoint"] == proxy.outputs["endpoint"]
     inputs = proxy.wire_inputs
     assert inputs["engineFamily"] == "POSTGRESQL" and inputs["requireTls"] is True
-    assert [a["secretArn"] for a in inputs["auths"]] == [master_secret_arn(each_stack)]
+    # End-to-end IAM: clients and the proxy itself authenticate with IAM; no secret is read.
+    assert inputs["defaultAuthScheme"] == "IAM_AUTH"
+    assert not inputs.get("auths")
     vpc = each_stack.one("awsx:ec2:Vpc")
     assert inputs["vpcSubnetIds"] == vpc.outputs["isolatedSubnetIds"]
     proxy_sg = each_stack.one("aws:ec2/securityGroup:SecurityGroup", "network-db-proxy-sg")
@@ -278,15 +284,53 @@ def test_the_app_gets_the_proxy_endpoint_when_the_proxy_is_on(each_stack: StackR
     assert target.wire_inputs["dbProxyName"] == proxy.outputs["name"]
 
 
-def test_the_proxy_role_reads_only_the_master_secret(prod: StackRun) -> None:
+def test_the_proxy_role_may_only_connect_as_the_app_role(each_stack: StackRun) -> None:
     policy = json.loads(
-        prod.one("aws:iam/rolePolicy:RolePolicy", "database-proxy-read-secret").wire_inputs[
+        each_stack.one("aws:iam/rolePolicy:RolePolicy", "database-proxy-connect").wire_inputs[
             "policy"
         ]
     )
-    resources = {s["Sid"]: s["Resource"] for s in policy["Statement"]}
-    assert resources["ReadMasterSecret"] == master_secret_arn(prod)
-    assert resources["DecryptMasterSecret"] == instance_of(prod).wire_inputs["kmsKeyId"]
+    (statement,) = policy["Statement"]
+    resource_id = instance_of(each_stack).outputs["resourceId"]
+    assert statement["Action"] == "rds-db:connect"
+    assert statement["Resource"].endswith(f":dbuser:{resource_id}/{APP_ROLE}")
+    assert "secretsmanager" not in json.dumps(policy)
+
+
+def test_no_task_definition_references_the_master_secret(each_stack: StackRun) -> None:
+    """The master user is used by no task: no task definition names its secret, no execution
+    role may read it, and only RDS (its own rotation) touches it."""
+    master = master_secret_arn(each_stack)
+    tasks = each_stack.by_type("aws:ecs/taskDefinition:TaskDefinition")
+    assert {t.name for t in tasks} >= {"web-task", "database-roles-task"}
+    for task in tasks:
+        assert master not in json.dumps(dict(task.wire_inputs)), task.name
+        for container in json.loads(task.wire_inputs["containerDefinitions"]):
+            for secret in container.get("secrets") or []:
+                assert not secret["valueFrom"].startswith(master), (task.name, secret)
+    for policy in each_stack.by_type("aws:iam/rolePolicy:RolePolicy"):
+        assert master not in json.dumps(dict(policy.wire_inputs)), policy.name
+
+
+def test_the_app_logs_in_as_its_own_role_with_iam_only(each_stack: StackRun) -> None:
+    task = each_stack.one("aws:ecs/taskDefinition:TaskDefinition", "web-task")
+    containers = {c["name"]: c for c in json.loads(task.wire_inputs["containerDefinitions"])}
+    hono = containers["hono"]
+    environment = {e["name"]: e["value"] for e in hono["environment"]}
+    assert (environment["DB_USERNAME"], environment["DB_LOGIN"]) == (APP_ROLE, "iam")
+    names = {s["name"] for c in containers.values() for s in c.get("secrets") or []}
+    assert not any(n.startswith("DB_") for n in names)
+    role_arn = task.wire_inputs["taskRoleArn"]
+    role = next(r for r in each_stack.by_type("aws:iam/role:Role") if r.outputs["arn"] == role_arn)
+    policy = next(
+        json.loads(p.wire_inputs["policy"])
+        for p in each_stack.by_type("aws:iam/rolePolicy:RolePolicy")
+        if p.wire_inputs["role"] == role.outputs["id"]
+    )
+    (connect,) = [s for s in policy["Statement"] if "rds-db:connect" in json.dumps(s["Action"])]
+    proxy = each_stack.one(PROXY)
+    proxy_id = proxy.outputs["arn"].rsplit(":", 1)[-1]
+    assert connect["Resource"].endswith(f":dbuser:{proxy_id}/{APP_ROLE}")
 
 
 def test_no_efs_file_system_exists(each_stack: StackRun) -> None:
@@ -316,10 +360,8 @@ def _connection_of(proxy_enabled: bool) -> dict:
         connection = database.connection
         pulumi.export("host", connection.host)
         pulumi.export("port", connection.port)
-        pulumi.export("username", pulumi.Output.all(connection.username.arn, "username"))
-        pulumi.export("usernameKey", connection.username.json_key)
-        pulumi.export("passwordKey", connection.password.json_key)
-        pulumi.export("passwordArn", connection.password.arn)
+        pulumi.export("username", connection.username)
+        pulumi.export("connectArn", connection.connect_arn)
         pulumi.export("proxyName", connection.proxy_name)
         pulumi.export("identifier", connection.instance_identifier)
 
@@ -333,16 +375,19 @@ def test_connection_contract(proxy_enabled: bool) -> None:
     run: StackRun = result["run"]
     instance = run.one(INSTANCE)
     if proxy_enabled:
-        assert result["host"] == run.one(PROXY).outputs["endpoint"]
+        proxy = run.one(PROXY)
+        assert result["host"] == proxy.outputs["endpoint"]
         assert result["proxyName"] == "perfcheck-test-postgres-proxy"
+        resource_id = proxy.outputs["arn"].rsplit(":", 1)[-1]
     else:
         assert result["host"] == instance.outputs["address"]
         assert result["proxyName"] is None
+        resource_id = instance.outputs["resourceId"]
     assert result["port"] == 5432
     assert result["identifier"] == "perfcheck-test-postgres"
-    secret = instance.outputs["masterUserSecrets"][0]["secretArn"]
-    assert result["passwordArn"] == secret and result["username"][0] == secret
-    assert (result["usernameKey"], result["passwordKey"]) == ("username", "password")
+    # IAM login as the app role on whatever the app connects to; no password to hand out.
+    assert result["username"] == APP_ROLE
+    assert result["connectArn"].endswith(f":dbuser:{resource_id}/{APP_ROLE}")
 
 
 def test_proxy_without_its_security_group_is_a_clear_error() -> None:
@@ -385,3 +430,41 @@ def test_new_database_settings_are_validated_by_key(key: str, value: object, exp
         settings_from_config("perfcheck", "prod", config)
     (problem,) = caught.value.problems
     assert problem.startswith(expected), problem
+
+
+@pytest.mark.parametrize("version", ["16.99", "17.0", "15.2"])
+def test_an_engine_version_rds_does_not_offer_is_refused_naming_the_known_ones(
+    version: str,
+) -> None:
+    from foundation.engine_versions import OFFERED_AS_OF, OFFERED_VERSIONS
+
+    config, _ = stack_config("prod")
+    database = json.loads(config["perfcheck:database"])
+    config["perfcheck:database"] = json.dumps({**database, "engineVersion": version})
+    with pytest.raises(SettingsError) as caught:
+        settings_from_config("perfcheck", "prod", config)
+    (line,) = caught.value.problems
+    assert line.startswith(f'perfcheck:database.engineVersion: got "{version}"; postgres')
+    assert f"list of {OFFERED_AS_OF}" in line
+    assert ", ".join(OFFERED_VERSIONS["postgres"]) in line
+
+
+def test_both_stacks_name_offered_engine_versions() -> None:
+    from foundation.engine_versions import offered_version_problem
+
+    for stack in ("staging", "prod"):
+        settings = settings_of(stack)
+        assert offered_version_problem("postgres", settings.database.engine_version) is None
+        assert offered_version_problem(settings.cache.engine, settings.cache.engine_version) is None
+
+
+@pytest.mark.parametrize("version", ["19.1", "13.4", "17.x", "latest"])
+def test_a_malformed_or_retired_version_also_names_the_known_ones(version: str) -> None:
+    config, _ = stack_config("prod")
+    database = json.loads(config["perfcheck:database"])
+    config["perfcheck:database"] = json.dumps({**database, "engineVersion": version})
+    with pytest.raises(SettingsError) as caught:
+        settings_from_config("perfcheck", "prod", config)
+    (line,) = caught.value.problems
+    assert line.startswith(f'perfcheck:database.engineVersion: got "{version}"; postgres')
+    assert "known: 14.18" in line

@@ -10,6 +10,7 @@ import pytest
 from estimate import PricedResource, estimate_resources, estimate_run
 from estimate.pricers import PRICERS
 from foundation.capacity import RDS_MEMORY_GIB
+from foundation.endpoints import INTERFACE_SERVICES
 from foundation.prices import PriceTableError, load_price_table, parse_price_table
 from foundation.records import StackRun
 from foundation.usage import UsageAssumptions
@@ -260,9 +261,12 @@ def test_multi_az_doubles_the_instance_and_its_storage_price(staging_base: float
 
 
 def test_a_nat_gateway_per_az_adds_a_gateway_and_its_address(staging_base: float) -> None:
-    per_az = _total("network", "natGateways", "one-per-az")  # staging: 2 AZs, was one NAT
+    """Staging has 2 AZs and one NAT; per AZ adds a gateway with its address, and the interface
+    endpoints follow the NAT layout (one AZ with one NAT, every AZ with one per AZ)."""
+    per_az = _total("network", "natGateways", "one-per-az")
     nat = TABLE.usd("vpc.natGateway.hour") + TABLE.usd("vpc.publicIpv4.hour")
-    assert per_az - staging_base == pytest.approx(nat * HOURS)
+    endpoint_az = TABLE.usd("vpc.interfaceEndpoint.hour") * len(INTERFACE_SERVICES)
+    assert per_az - staging_base == pytest.approx((nat + endpoint_az) * HOURS)
 
 
 def test_average_tasks_outside_min_and_max_is_refused_naming_the_range() -> None:

@@ -1,5 +1,6 @@
-"""The one-off migration task: a valid ECS request, non-root and read-only, credentials only from
-the two secrets it may read, no EFS, and a script that refuses to cut over on any difference."""
+"""The one-off database tasks (the EFS copy and the roles task): valid ECS requests, non-root and
+read-only, no RDS password anywhere (the owner role logs in with IAM tokens), the old database's
+credential the only secret, no EFS, and a script that refuses to cut over on any difference."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import pulumi
 import pytest
 from botocore.validate import ParamValidator
 
-from components.contracts import SecretRef
+from components.database_roles import OWNER_ROLE, app_role_sql
 from components.migration import (
     MIGRATION_SCRIPT,
+    TOKEN_CONTAINER_NAME,
     Migration,
     migration_container_definitions,
     postgres_image,
@@ -29,8 +31,8 @@ from tools.offline.runner import run_program, run_stack, stack_config
 
 SOURCE_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:perfcheck/old-db-AbCdEf"
 SOURCE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b0b0b0b-1111-4222-8333-444455556666"
-TARGET_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234abcd-5e6f7a"
 TARGET_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a0a0a0a-1111-4222-8333-444455556666"
+OWNER_CONNECT = f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABCDEFGH/{OWNER_ROLE}"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 MIGRATION_CONFIG = {
     "enabled": True,
@@ -51,7 +53,6 @@ def definitions() -> list[dict]:
         source_secret_arn=SOURCE_SECRET,
         target_host="perfcheck-prod-postgres.cabc.eu-west-1.rds.amazonaws.com",
         target_database="perfcheck",
-        target_secret_arn=TARGET_SECRET,
         log_group="/perfcheck/perfcheck-prod/database/migration",
         region="eu-west-1",
     )
@@ -77,31 +78,37 @@ def test_the_task_definition_is_a_request_ecs_accepts() -> None:
     assert not report.has_errors(), report.generate_report()
 
 
-def test_the_container_is_non_root_read_only_with_a_writable_tmp() -> None:
-    (container,) = definitions()
-    assert container["user"].split(":")[0] not in ("0", "root")
-    assert container["readonlyRootFilesystem"] is True
-    assert container["mountPoints"] == [
-        {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}
-    ]
-    assert container["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
+def test_the_containers_are_non_root_read_only_with_a_writable_tmp() -> None:
+    token, container = definitions()
+    for each in (token, container):
+        assert each["user"].split(":")[0] not in ("0", "root")
+        assert each["readonlyRootFilesystem"] is True
+        assert each["mountPoints"] == [
+            {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}
+        ]
+        assert each["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
+        assert each["logConfiguration"]["logDriver"] == "awslogs"
     assert container["image"] == "public.ecr.aws/docker/library/postgres:17-alpine"
-    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert token["name"] == TOKEN_CONTAINER_NAME and token["essential"] is False
+    assert container["dependsOn"] == [
+        {"containerName": TOKEN_CONTAINER_NAME, "condition": "HEALTHY"}
+    ]
 
 
-def test_credentials_come_only_from_the_two_secrets() -> None:
-    (container,) = definitions()
+def test_the_only_secret_is_the_old_databases_the_target_login_is_iam() -> None:
+    token, container = definitions()
     assert {s["name"]: s["valueFrom"] for s in container["secrets"]} == {
         "SOURCE_USER": f"{SOURCE_SECRET}:username::",
         "SOURCE_PASSWORD": f"{SOURCE_SECRET}:password::",
-        "TARGET_USER": f"{TARGET_SECRET}:username::",
-        "TARGET_PASSWORD": f"{TARGET_SECRET}:password::",
     }
-    names = {e["name"] for e in container["environment"]}
-    assert not any("PASSWORD" in n or n.endswith("_USER") for n in names)
-    assert {"SOURCE_SSLMODE": "prefer", "TARGET_SSLMODE": "require"}.items() <= {
-        e["name"]: e["value"] for e in container["environment"]
-    }.items()
+    assert "secrets" not in token
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert not any("PASSWORD" in n for n in environment)
+    assert environment["TARGET_USER"] == OWNER_ROLE
+    assert {e["name"]: e["value"] for e in token["environment"]}["PGUSER"] == OWNER_ROLE
+    assert {"SOURCE_SSLMODE": "prefer", "TARGET_SSLMODE": "require"}.items() <= environment.items()
+    # The grants come from database_roles.py, applied after the restore.
+    assert environment["ROLES_SQL"] == app_role_sql("perfcheck")
 
 
 # ---- the script (run by a POSIX shell against stub client tools) -----------------------------
@@ -117,6 +124,9 @@ case "$query" in
     if [ "$PGHOST" = target ]; then echo "${STUB_TARGET_USERS:-10}"; else echo 10; fi ;;
   *"from public.\"Order Items\""*) echo 7 ;;
   *ANALYZE*) echo analyzed >> "$STUB_LOG" ;;
+  *ON_ERROR_STOP*)
+    [ "$PGPASSWORD" = target-password ] || { echo "psql got the wrong token" >&2; exit 8; }
+    sed 's/^/roles: /' >> "$STUB_LOG" ;;
   *) echo "unexpected query: $query" >&2; exit 9 ;;
 esac
 """
@@ -148,6 +158,8 @@ def run_script(stub_tools: Path, tmp_path: Path, **stub: str) -> tuple[int, str,
     if shell is None:
         pytest.skip("needs bash (a POSIX shell with pipefail, like the image's busybox ash)")
     log = tmp_path / "stub.log"
+    token = tmp_path / "rds-token"
+    token.write_text("target-password")  # what the sidecar would have signed
     environment = {
         "PATH": f"{stub_tools}:{os.environ['PATH']}",
         "SOURCE_HOST": "source",
@@ -160,8 +172,9 @@ def run_script(stub_tools: Path, tmp_path: Path, **stub: str) -> tuple[int, str,
         "TARGET_PORT": "5432",
         "TARGET_DB": "perfcheck",
         "TARGET_SSLMODE": "require",
-        "TARGET_USER": "perfcheck_admin",
-        "TARGET_PASSWORD": "target-password",
+        "TARGET_USER": OWNER_ROLE,
+        "RDS_LOGIN_FILE": str(token),
+        "ROLES_SQL": app_role_sql("perfcheck"),
         "HOME": str(tmp_path),
         "STUB_LOG": str(log),
         **{f"STUB_{k.upper()}": v for k, v in stub.items()},
@@ -184,6 +197,15 @@ def test_script_copies_then_confirms_every_row_count(stub_tools: Path, tmp_path:
     assert 'rows public."Order Items" source=7 target=7' in out
     assert "--single-transaction" in log and "--exit-on-error" in log and "analyzed" in log
     assert "source-password" not in out and "target-password" not in out
+    # After the copy, the app role's grants are applied, once, as the owner role.
+    assert log.count("roles: GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES") == 1
+    assert log.index("analyzed") < log.index("roles: ")
+
+
+def test_no_grants_when_the_copy_does_not_match(stub_tools: Path, tmp_path: Path) -> None:
+    status, _, log = run_script(stub_tools, tmp_path, target_users="9")
+    assert status == 4
+    assert "roles: " not in log
 
 
 def test_script_fails_when_a_row_count_differs(stub_tools: Path, tmp_path: Path) -> None:
@@ -220,12 +242,10 @@ def migration_run() -> StackRun:
                 "vpc_id": "vpc-0abc",
                 "vpc_cidr": "10.30.0.0/16",
                 "database_security_group_id": "sg-0database",
+                "endpoint_security_group_ids": {"logs": "sg-0logs", "secretsmanager": "sg-0sm"},
                 "target_host": "perfcheck-prod-postgres.cabc.eu-west-1.rds.amazonaws.com",
                 "target_database": "perfcheck",
-                "target_secret": SecretRef(
-                    arn=pulumi.Output.from_input(TARGET_SECRET),
-                    kms_key_arn=pulumi.Output.from_input(TARGET_KEY),
-                ),
+                "owner_connect_arn": OWNER_CONNECT,
                 "postgres_major": 17,
                 "architecture": "ARM64",
                 "log_retention_days": 30,
@@ -243,32 +263,39 @@ def test_task_definition_is_a_one_off_fargate_task_without_efs() -> None:
     inputs = task.wire_inputs
     assert inputs["requiresCompatibilities"] == ["FARGATE"] and inputs["networkMode"] == "awsvpc"
     assert inputs["volumes"] == [{"name": "tmp"}]
-    assert "taskRoleArn" not in inputs  # the container calls no AWS API
     assert run.by_type("aws:ecs/service:Service") == []
-    (container,) = json.loads(inputs["containerDefinitions"])
-    assert container["logConfiguration"]["options"]["awslogs-group"] == (
-        "/perfcheck/perfcheck-prod/database/migration"
-    )
+    for container in json.loads(inputs["containerDefinitions"]):
+        assert container["logConfiguration"]["options"]["awslogs-group"] == (
+            "/perfcheck/perfcheck-prod/database/migration"
+        )
     log_group = run.one("aws:cloudwatch/logGroup:LogGroup")
     assert log_group.wire_inputs["retentionInDays"] == 30
 
 
-def test_execution_role_reads_exactly_the_two_secrets() -> None:
+def _policy(run: StackRun, name: str) -> dict:
+    return json.loads(run.one("aws:iam/rolePolicy:RolePolicy", name).wire_inputs["policy"])
+
+
+def test_execution_role_reads_only_the_old_databases_secret() -> None:
     run = migration_run()
     task = run.one(TASK_DEFINITION)
     role = run.one("aws:iam/role:Role", "migration-execution-role")
     assert task.wire_inputs["executionRoleArn"] == role.outputs["arn"]
-    policy = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").wire_inputs["policy"])
-    statements = {s["Sid"]: s for s in policy["Statement"]}
-    assert sorted(statements["ReadSourceAndTargetSecrets"]["Resource"]) == sorted(
-        [SOURCE_SECRET, TARGET_SECRET]
-    )
-    assert statements["ReadSourceAndTargetSecrets"]["Action"] == "secretsmanager:GetSecretValue"
-    assert sorted(statements["DecryptSourceAndTargetSecrets"]["Resource"]) == sorted(
-        [SOURCE_KEY, TARGET_KEY]
-    )
-    for statement in policy["Statement"]:
+    statements = {s["Sid"]: s for s in _policy(run, "migration-execution-policy")["Statement"]}
+    assert statements["ReadSourceSecret"]["Resource"] == SOURCE_SECRET
+    assert statements["ReadSourceSecret"]["Action"] == "secretsmanager:GetSecretValue"
+    assert statements["DecryptSourceSecret"]["Resource"] == SOURCE_KEY
+    for statement in statements.values():
         assert "*" not in json.dumps(statement["Resource"]).replace(":*", "")
+
+
+def test_task_role_may_only_connect_as_the_owner_role() -> None:
+    run = migration_run()
+    task = run.one(TASK_DEFINITION)
+    role = run.one("aws:iam/role:Role", "migration-task-role")
+    assert task.wire_inputs["taskRoleArn"] == role.outputs["arn"]
+    (statement,) = _policy(run, "migration-task-policy")["Statement"]
+    assert (statement["Action"], statement["Resource"]) == ("rds-db:connect", OWNER_CONNECT)
 
 
 def test_network_reaches_source_target_and_https_only() -> None:
@@ -280,10 +307,15 @@ def test_network_reaches_source_target_and_https_only() -> None:
     assert egress["migration-to-source"]["cidrIpv4"] == "10.99.0.0/16"
     assert egress["migration-to-target"]["referencedSecurityGroupId"] == "sg-0database"
     assert {r["fromPort"] for r in egress.values()} == {443, 5432}
-    (ingress,) = run.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     group = run.one("aws:ec2/securityGroup:SecurityGroup")
-    assert ingress.wire_inputs["securityGroupId"] == "sg-0database"
-    assert ingress.wire_inputs["referencedSecurityGroupId"] == group.outputs["id"]
+    ingress = {
+        r.wire_inputs["securityGroupId"]: r.wire_inputs
+        for r in run.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    }
+    # The database, and the endpoints its logs and its one secret go through, admit the task.
+    assert set(ingress) == {"sg-0database", "sg-0logs", "sg-0sm"}
+    assert {i["referencedSecurityGroupId"] for i in ingress.values()} == {group.outputs["id"]}
+    assert ingress["sg-0logs"]["fromPort"] == ingress["sg-0sm"]["fromPort"] == 443
 
 
 # ---- settings and wiring --------------------------------------------------------------------
@@ -301,11 +333,11 @@ def test_enabling_the_migration_wires_it_to_the_database() -> None:
     task = run.one(TASK_DEFINITION, "migration-task")
     assert run.outputs["migrationTaskDefinitionArn"] == task.outputs["arn"]
     instance = run.one("aws:rds/instance:Instance")
-    (container,) = json.loads(task.wire_inputs["containerDefinitions"])
+    _, container = json.loads(task.wire_inputs["containerDefinitions"])
     environment = {e["name"]: e["value"] for e in container["environment"]}
     assert environment["TARGET_HOST"] == instance.outputs["address"]
     master_secret = instance.outputs["masterUserSecrets"][0]["secretArn"]
-    assert f"{master_secret}:password::" in {s["valueFrom"] for s in container["secrets"]}
+    assert master_secret not in json.dumps(dict(task.wire_inputs))
     assert container["image"].endswith(":17-alpine")
     assert task.wire_inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pytest
 
@@ -63,8 +64,10 @@ def test_no_security_group_rule_is_open_to_the_internet_except_egress_https(
     open_egress = [
         r for r in each_stack.by_type(EGRESS) if r.wire_inputs.get("cidrIpv4") == "0.0.0.0/0"
     ]
-    assert [(r.name, r.wire_inputs["fromPort"]) for r in open_egress] == [
-        ("network-service-to-https", 443)
+    # The tasks, and the one-off roles task (its images come from ECR Public, through NAT).
+    assert sorted((r.name, r.wire_inputs["fromPort"]) for r in open_egress) == [
+        ("database-roles-to-https", 443),
+        ("network-service-to-https", 443),
     ]
 
 
@@ -92,10 +95,10 @@ def test_database_accepts_only_the_service_or_its_proxy(each_stack: StackRun) ->
         for r in each_stack.by_type(INGRESS)
         if r.wire_inputs["securityGroupId"] == database
     }
-    if each_stack.stack == "prod":  # RDS Proxy on
-        assert sources == {_group_id(each_stack, "db-proxy")}
-    else:
-        assert sources == {_group_id(each_stack, "service")}
+    # Both stacks run RDS Proxy (staging exercises the same path as prod); the one-off roles
+    # task applies grants on the instance itself.
+    roles = each_stack.one("aws:ec2/securityGroup:SecurityGroup", "database-roles-sg")
+    assert sources == {_group_id(each_stack, "db-proxy"), roles.outputs["id"]}
 
 
 def test_cache_accepts_only_the_service(each_stack: StackRun) -> None:
@@ -104,3 +107,72 @@ def test_cache_accepts_only_the_service(each_stack: StackRun) -> None:
     assert [
         (r.wire_inputs["referencedSecurityGroupId"], r.wire_inputs["fromPort"]) for r in rules
     ] == [(_group_id(each_stack, "service"), 6379)]
+
+
+def test_every_interface_endpoint_uses_private_dns_and_admits_only_its_callers_on_443(
+    each_stack: StackRun,
+) -> None:
+    from foundation.endpoints import INTERFACE_SERVICES
+
+    endpoints = each_stack.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    interface = {
+        e.wire_inputs["serviceName"].rsplit(".", 1)[-1] if "ecr" not in e.name else e.name: e
+        for e in endpoints
+        if e.wire_inputs["vpcEndpointType"] == "Interface"
+    }
+    assert len(interface) == len(INTERFACE_SERVICES)
+    azs = {"staging": 1, "prod": 3}[each_stack.stack]
+    groups = {g.outputs["id"]: g for g in each_stack.by_type("aws:ec2/securityGroup:SecurityGroup")}
+    callers = {
+        "service": each_stack.one("aws:ec2/securityGroup:SecurityGroup", "network-service-sg"),
+        "proxy": each_stack.one("aws:ec2/securityGroup:SecurityGroup", "network-db-proxy-sg"),
+    }
+    for endpoint in interface.values():
+        assert endpoint.wire_inputs["privateDnsEnabled"] is True
+        assert len(endpoint.wire_inputs["subnetIds"]) == azs
+        assert '"aws:PrincipalAccount"' in endpoint.wire_inputs["policy"]
+        (group_id,) = endpoint.wire_inputs["securityGroupIds"]
+        assert group_id in groups
+        rules = [
+            r for r in each_stack.by_type(INGRESS) if r.wire_inputs["securityGroupId"] == group_id
+        ]
+        assert rules and all(
+            (r.wire_inputs["fromPort"], r.wire_inputs["toPort"]) == (443, 443)
+            and "cidrIpv4" not in r.wire_inputs
+            for r in rules
+        )
+        admitted = {r.wire_inputs["referencedSecurityGroupId"] for r in rules}
+        service = endpoint.wire_inputs["serviceName"].split(".", 3)[-1]
+        # The proxy reads no secret (end-to-end IAM), so no endpoint admits it; the one-off
+        # roles task writes logs.
+        expected = {callers["service"].outputs["id"]}
+        if service == "logs":
+            roles = each_stack.one("aws:ec2/securityGroup:SecurityGroup", "database-roles-sg")
+            expected.add(roles.outputs["id"])
+        assert admitted == expected, service
+        assert callers["proxy"].outputs["id"] not in admitted
+    gateway = [e for e in endpoints if e.wire_inputs["vpcEndpointType"] == "Gateway"]
+    assert [e.wire_inputs["serviceName"].rsplit(".", 1)[-1] for e in gateway] == ["s3"]
+    # S3 also lets ECR's layer downloads through (their URLs are not signed by this account).
+    s3_policy = {s["Sid"]: s for s in json.loads(gateway[0].wire_inputs["policy"])["Statement"]}
+    assert s3_policy["EcrImageLayers"]["Resource"] == (
+        "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"
+    )
+    assert s3_policy["EcrImageLayers"]["Action"] == "s3:GetObject"
+
+
+def test_both_stacks_have_a_checked_path_for_every_caller(each_stack: StackRun) -> None:
+    """Zero reachability findings, and not because nothing was judged."""
+    from deploycheck import reachability, run_deploy_checks
+    from deploycheck.stack import StackIndex
+
+    assert [
+        str(f) for f in run_deploy_checks(each_stack) if f.check_id.startswith("reachability")
+    ] == []
+    index = StackIndex(each_stack)
+    service = each_stack.one("aws:ecs/service:Service")
+    needs = reachability._task_needs(index, service) or {}
+    assert {"ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager", "xray"} <= set(needs)
+    network = reachability.network_of(index)
+    isolated = [s for s in network.subnets.values() if s.tier == "isolated"]
+    assert isolated and all(s.route == "none" for s in isolated)

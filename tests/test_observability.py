@@ -32,7 +32,6 @@ from components.contracts import (
     DatabaseConnection,
     Distribution,
     LoadBalancerOrigin,
-    SecretRef,
     TrafficTarget,
 )
 from components.dashboard import CORE_WEB_VITALS, DashboardInputs, dashboard_body
@@ -132,13 +131,6 @@ def synthetic_program(settings: Settings) -> Callable[[], None]:
     def program() -> None:
         out = pulumi.Output.from_input
         prefix = settings.name_prefix
-        secret = SecretRef(
-            arn=out(
-                f"arn:aws:secretsmanager:{settings.region}:123456789012:secret:rds!db-1-Ab12Cd"
-            ),
-            kms_key_arn=out(f"arn:aws:kms:{settings.region}:123456789012:key/0f1e2d3c"),
-            json_key="password",
-        )
         load_balancer = LoadBalancerOrigin(
             dns_name=out(f"{prefix}-alb-123.{settings.region}.elb.amazonaws.com"),
             arn=out(
@@ -164,8 +156,8 @@ def synthetic_program(settings: Settings) -> Callable[[], None]:
             host=out(f"{prefix}-db.cabc123.{settings.region}.rds.amazonaws.com"),
             port=out(5432),
             database_name=settings.database.database_name,
-            username=secret,
-            password=secret,
+            username="perfcheck_app",
+            connect_arn=out(f"arn:aws:rds-db:{settings.region}:123456789012:dbuser:prx-0a/app"),
             instance_identifier=out(f"{prefix}-db"),
             proxy_name=out(f"{prefix}-db-proxy") if settings.database.proxy_enabled else None,
         )

@@ -69,7 +69,6 @@ def synthetic_program(settings: Settings) -> None:
     """LoadBalancer + WebService with contract values shaped like the real tiers' outputs."""
     prefix = settings.name_prefix
     app_key = "6f1c2a9e-0b7d-4e3a-9c51-2d8e7f4a1b30"
-    rds_key = "a3b4c5d6-e7f8-4a9b-8c7d-6e5f4a3b2c1d"
     secrets = AppSecrets(
         redis_auth_token=_secret(f"{prefix}/redis-auth-token", app_key),
         revalidate_secret=_secret(f"{prefix}/revalidate-secret", app_key),
@@ -95,13 +94,14 @@ def synthetic_program(settings: Settings) -> None:
             "protect": settings.protect,
         },
     )
-    rds_secret = f"rds!db-{prefix}"
     database = DatabaseConnection(
         host=pulumi.Output.from_input(f"{prefix}-db.cabc123xyz.{REGION}.rds.amazonaws.com"),
         port=pulumi.Output.from_input(5432),
         database_name=settings.database.database_name,
-        username=_secret(rds_secret, rds_key, "username"),
-        password=_secret(rds_secret, rds_key, "password"),
+        username="perfcheck_app",
+        connect_arn=pulumi.Output.from_input(
+            f"arn:aws:rds-db:{REGION}:{ACCOUNT}:dbuser:prx-0a1b2c/perfcheck_app"
+        ),
         instance_identifier=pulumi.Output.from_input(f"{prefix}-db"),
     )
     cache = CacheConnection(
@@ -198,7 +198,7 @@ def web_run(request: pytest.FixtureRequest, web_runs: dict[str, StackRun]) -> St
 
 
 def task_definition(run: StackRun) -> ResourceRecord:
-    return run.one(TASK_DEFINITION)
+    return run.one(TASK_DEFINITION, "web-task")
 
 
 def containers(run: StackRun) -> dict[str, dict[str, Any]]:

@@ -100,7 +100,46 @@ def _pop(mapping: dict, key: str) -> None:
     mapping.pop(key)
 
 
+def _network_then(*drop: str) -> Callable[[StackBuilder], None]:
+    """The reachability test's network added to the stack, then some of its records removed."""
+
+    def apply(b: StackBuilder) -> None:
+        from test_reachability import add_network
+
+        b.records[TASK]["outputs"]["arn"] = b.arn("ecs", f"task-definition/{TASK}:1")
+        add_network(b)
+        for name in drop:
+            del b.records[name]
+
+    return apply
+
+
 CASES = [
+    # --- Reachability ----------------------------------------------------------------------
+    Case(
+        "proxy-in-isolated-subnets-without-endpoint",
+        "reachability-no-path",
+        "proxy",
+        "vpcSubnetIds",
+        _network_then("endpoint-secretsmanager"),
+        says="no NAT route",
+    ),
+    Case(
+        "endpoint-group-does-not-admit-the-proxy",
+        "reachability-endpoint-sg",
+        "proxy",
+        "vpcSubnetIds",
+        _network_then("kms-from-proxy"),
+        says="do not admit",
+    ),
+    Case(
+        "private-dns-endpoint-in-a-vpc-without-dns-hostnames",
+        "vpc-endpoint-private-dns",
+        "endpoint-kms",
+        "privateDnsEnabled",
+        lambda b: (_network_then()(b), b.set("vpc", enableDnsHostnames=False)),
+        says="enableDnsHostnames off",
+    ),
     # --- EC2 descriptions and KMS grants -------------------------------------------------
     Case(
         "sg-description-apostrophe",

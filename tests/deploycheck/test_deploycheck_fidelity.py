@@ -121,7 +121,8 @@ def pulumi_aws_inputs(type_token: str) -> set[str]:
     (reading, not importing: importing pulumi_aws modules is slow and noisy)."""
     module_name, class_name = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]
     file_name = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower() + ".py"
-    source = (PULUMI_AWS / module_name / file_name).read_text()
+    package = {"lambda": "lambda_"}.get(module_name, module_name)  # a Python keyword
+    source = (PULUMI_AWS / package / file_name).read_text()
     start = source.index(f"class {class_name}Args:")
     end = source.index("\nclass ", start + 1)
     return {

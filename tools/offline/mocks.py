@@ -652,6 +652,10 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
 }
 
 
+MOCK_NAT_GATEWAY_COUNT = "mockNatGatewayCount"
+"""Output of the mocked awsx VPC only: how many NAT gateways its children would be."""
+
+
 def _awsx_vpc(m: AwsMocks, name: str, inputs: dict) -> dict:
     """awsx.ec2.Vpc is a packaged component: its outputs must be supplied, per AZ."""
     count = int(inputs.get("numberOfAvailabilityZones") or 2)
@@ -660,12 +664,18 @@ def _awsx_vpc(m: AwsMocks, name: str, inputs: dict) -> dict:
     def ids(kind: str) -> list[str]:
         return [f"subnet-{_digest(name, kind, az)}" for az in azs]
 
+    # A real awsx VPC registers its NAT gateways as child resources (the estimate prices those);
+    # under mocks it registers none and its `natGateways` output (resource references) is empty,
+    # so the count its strategy makes (one, or one per AZ, awsx's default) stands in for them.
+    strategy = (unwrap_secrets(inputs.get("natGateways")) or {}).get("strategy", "OnePerAz")
+    nat_count = {"None": 0, "Single": 1}.get(str(strategy), count)
     return {
         "vpcId": f"vpc-{_digest(name)}",
         "publicSubnetIds": ids("public"),
         "privateSubnetIds": ids("private"),
         "isolatedSubnetIds": ids("isolated"),
         "natGateways": [],
+        MOCK_NAT_GATEWAY_COUNT: nat_count,
     }
 
 

@@ -1,0 +1,153 @@
+"""Lambda: Secrets Manager's four-step rotation for the secrets this stack generates.
+
+Secrets Manager calls it with Step = createSecret, setSecret, testSecret, finishSecret and a
+ClientRequestToken (the new version's id). KINDS (JSON, secret ARN -> kind) says how to make and
+apply a value:
+
+- `alphanumeric:<length>`: a random password (internal token, revalidation secret);
+- `base64:<bytes>`: random key material, base64 (the Next.js server-actions key);
+- `valkey-auth:<length>`: the cache AUTH token. setSecret adds it next to the old one
+  (ModifyReplicationGroup, strategy ROTATE: both are accepted), testSecret waits until the group
+  is available again. The old token is dropped later (strategy SET), only once every task of the
+  service started after the rotation (components/handlers/redeploy_on_rotation.py).
+
+The app reads X (AWSCURRENT) and X_PREVIOUS (AWSPREVIOUS) and accepts both, so tasks started
+before and after a rotation agree while the redeploy rolls (foundation/app_contract.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import os
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
+SET_AFTER_TAG = "perfcheck:cache-token-set-after"
+"""Tag on the cache-token secret while the old token is still valid: when AWSCURRENT moved
+(ISO 8601). The redeploy function drops the old token once every task started after it."""
+WAIT_SECONDS = 600
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """A boto3 client, made on first use (Lambda provides the region)."""
+    return boto3.client(service)
+
+
+def kind_of(secret_arn: str) -> tuple[str, int]:
+    kinds = json.loads(os.environ["KINDS"])
+    kind, _, size = kinds[secret_arn].partition(":")
+    return kind, int(size)
+
+
+def new_value(kind: str, size: int) -> str:
+    if kind == "base64":
+        return base64.b64encode(secrets.token_bytes(size)).decode()
+    response = client("secretsmanager").get_random_password(
+        PasswordLength=size, ExcludePunctuation=True, IncludeSpace=False
+    )
+    return str(response["RandomPassword"])
+
+
+def _stages(secret_arn: str) -> dict[str, list[str]]:
+    metadata = client("secretsmanager").describe_secret(SecretId=secret_arn)
+    return dict(metadata.get("VersionIdsToStages") or {})
+
+
+def create_secret(secret_arn: str, token: str) -> None:
+    """RotateSecret has labelled the version id AWSPENDING; give it a value (once: a retried
+    step finds the value and keeps it)."""
+    manager = client("secretsmanager")
+    try:
+        manager.get_secret_value(SecretId=secret_arn, VersionId=token, VersionStage=PENDING)
+        return
+    except manager.exceptions.ResourceNotFoundException:
+        pass
+    kind, size = kind_of(secret_arn)
+    manager.put_secret_value(
+        SecretId=secret_arn,
+        ClientRequestToken=token,
+        SecretString=new_value(kind, size),
+        VersionStages=[PENDING],
+    )
+
+
+def set_secret(secret_arn: str, token: str) -> None:
+    kind, _ = kind_of(secret_arn)
+    if kind != "valkey-auth":
+        return  # the app reads the value at start: nothing to tell anyone yet
+    pending = client("secretsmanager").get_secret_value(
+        SecretId=secret_arn, VersionId=token, VersionStage=PENDING
+    )["SecretString"]
+    client("elasticache").modify_replication_group(
+        ReplicationGroupId=os.environ["REPLICATION_GROUP_ID"],
+        AuthToken=pending,
+        AuthTokenUpdateStrategy="ROTATE",
+        ApplyImmediately=True,
+    )
+
+
+def test_secret(secret_arn: str, token: str) -> None:
+    kind, _ = kind_of(secret_arn)
+    if kind != "valkey-auth":
+        return
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        group = client("elasticache").describe_replication_groups(
+            ReplicationGroupId=os.environ["REPLICATION_GROUP_ID"]
+        )["ReplicationGroups"][0]
+        if group["Status"] == "available":
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"replication group still {group['Status']}; rotation retries")
+        time.sleep(15)
+
+
+def finish_secret(secret_arn: str, token: str) -> None:
+    stages = _stages(secret_arn)
+    current = next((v for v, labels in stages.items() if CURRENT in labels), None)
+    if current == token:
+        return
+    # Moving AWSCURRENT also moves AWSPREVIOUS to the version it leaves (Secrets Manager does it).
+    client("secretsmanager").update_secret_version_stage(
+        SecretId=secret_arn,
+        VersionStage=CURRENT,
+        MoveToVersionId=token,
+        RemoveFromVersionId=current,
+    )
+    if kind_of(secret_arn)[0] == "valkey-auth":
+        moved = datetime.now(UTC).isoformat()
+        client("secretsmanager").tag_resource(
+            SecretId=secret_arn, Tags=[{"Key": SET_AFTER_TAG, "Value": moved}]
+        )
+
+
+STEPS = {
+    "createSecret": create_secret,
+    "setSecret": set_secret,
+    "testSecret": test_secret,
+    "finishSecret": finish_secret,
+}
+
+
+def handler(event: dict[str, Any], _context: object) -> None:
+    secret_arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
+    metadata = client("secretsmanager").describe_secret(SecretId=secret_arn)
+    if not metadata.get("RotationEnabled"):
+        raise ValueError(f"rotation is not enabled for {secret_arn}")
+    stages = metadata.get("VersionIdsToStages") or {}
+    if token not in stages:
+        raise ValueError(f"version {token} is not a version of {secret_arn}")
+    if CURRENT in stages[token]:
+        return  # already current: a retried or repeated rotation, nothing to do
+    if PENDING not in stages[token]:
+        raise ValueError(f"version {token} of {secret_arn} is not pending rotation")
+    STEPS[step](secret_arn, token)
+    print(json.dumps({"step": step, "secret": secret_arn, "version": token}))
