@@ -1,20 +1,25 @@
 # One entry point. The virtualenv is created from the pinned requirements on first use.
 SHELL := /bin/bash
 STACK ?= staging
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: preview test lint bench clean policy-venvs package-policy-packs
+.PHONY: help preview test lint bench clean policy-venvs package-policy-packs new-stack
+
+## help: this list of targets (the default)
+help:
+	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | sed -E 's/^## ([a-z-]+): /  \1\t/' | expand -t 24
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-## preview: the offline preview of STACK (staging|prod) with both policy packs; JSON=file writes JSON
+## preview: offline preview of STACK (default staging) with both packs; JSON=, MARKDOWN= files
 preview: $(STAMP)
 	$(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
 
@@ -22,7 +27,7 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
-## bench: timings on this machine (medians; QUICK=1 for fewer runs), table + JSON=file (out/bench.json)
+## bench: timings on this machine (medians; QUICK=1 for fewer runs), JSON=file too
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench.run $(if $(QUICK),--quick) $(if $(JSON),--json $(JSON))
 
@@ -31,8 +36,8 @@ lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## policy-venvs: each pack's own venv (PulumiPolicy.yaml names it), which `pulumi preview
-## --policy-pack <dir>` expects to exist for a local pack; the CLI installs only published packs
+## policy-venvs: each pack's own venv, which `pulumi preview --policy-pack <dir>` needs
+# (PulumiPolicy.yaml names it; the CLI installs only published packs).
 policy-venvs:
 	@for pack in guardrails cost; do \
 	  test -x policies/$$pack/venv/bin/python || $(PYTHON) -m venv policies/$$pack/venv; \
@@ -40,17 +45,23 @@ policy-venvs:
 	    -r policies/$$pack/requirements.txt; \
 	done
 
-## package-policy-packs: self-contained pack directories (kit included) for `pulumi policy publish`
+## package-policy-packs: self-contained pack directories for `pulumi policy publish`
 package-policy-packs: $(STAMP)
 	$(BIN)/python -m tools.package_policy_packs
 
+## new-stack: NAME=dev FROM=staging: Pulumi.NAME.yaml and its policy configs, copied from FROM
+new-stack: $(STAMP)
+	@test -n "$(NAME)" || { echo 'make new-stack: NAME=<stack> is required (FROM=staging by default)' >&2; exit 2; }
+	$(BIN)/python -m tools.new_stack --name $(NAME) --from $(or $(FROM),staging)
+
+## clean: remove the virtualenv and caches
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 .PHONY: lint-workflows
 ## lint-workflows: zizmor (offline audits) over the GitHub Actions workflows, then the gate
-## invariants and pins (no gate can be skipped or ignored; docs/delivery.md). actionlint is not
-## run: no registry this project installs from ships a current build (docs/delivery.md).
+# invariants and pins (no gate can be skipped or ignored; docs/delivery.md). actionlint is not
+# run: no registry this project installs from ships a current build (docs/delivery.md).
 lint-workflows: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress .github/workflows
 	$(BIN)/python -m pytest -q -p no:xdist tests/delivery/test_gate_invariants.py tests/delivery/test_workflows.py

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-# Memory (GiB) of the RDS instance classes this project may use. Source: the RDS instance class
-# tables in the RDS user guide ("DB instance classes", hardware specifications).
+from foundation.instance_classes import RDS_POSTGRES_CLASSES_GIB
+from foundation.prices import load_price_table
+
+# Memory (GiB) of the RDS instance classes this project may use: the real RDS for PostgreSQL
+# classes of the dated list that the price table prices (the cost estimate must judge each one).
 RDS_MEMORY_GIB: dict[str, float] = {
-    "db.t4g.micro": 1,
-    "db.t4g.small": 2,
-    "db.t4g.medium": 4,
-    "db.t4g.large": 8,
-    "db.t4g.xlarge": 16,
-    "db.m7g.large": 8,
-    "db.m7g.xlarge": 16,
-    "db.m7g.2xlarge": 32,
-    "db.m7g.4xlarge": 64,
-    "db.r7g.large": 16,
-    "db.r7g.xlarge": 32,
-    "db.r7g.2xlarge": 64,
-    "db.r7g.4xlarge": 128,
-    "db.m8g.large": 8,
-    "db.m8g.xlarge": 16,
-    "db.r8g.large": 16,
-    "db.r8g.xlarge": 32,
+    name: memory
+    for name, memory in RDS_POSTGRES_CLASSES_GIB.items()
+    if load_price_table().has(f"rds.instance.{name}")
 }
 
 # RDS keeps this many connections for its own superusers (rds.superuser_reserved_connections).

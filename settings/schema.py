@@ -8,10 +8,12 @@ one line each. Sections map one to one onto the stack file's structured config k
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from foundation.app_contract import (
     HONO,
@@ -29,6 +32,7 @@ from foundation.app_contract import (
     NEXTJS_DEFAULT_PORT,
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
+from foundation.aws_regions import REGIONS, REGIONS_AS_OF
 from foundation.capacity import (
     RDS_MEMORY_GIB,
     RESERVED_CONNECTIONS,
@@ -39,6 +43,13 @@ from foundation.capacity import (
 from foundation.engine_versions import cache_parameter_group_family, offered_version_problem
 from foundation.fargate import fargate_size_problem
 from foundation.images import DIGEST_PATTERN, moving_tag_word, parse_image_reference
+from foundation.instance_classes import (
+    CLASSES_AS_OF,
+    DATABASE_CLASSES,
+    ELASTICACHE_NODE_TYPES,
+    closest,
+)
+from foundation.prices import load_price_table
 from foundation.usage import UsageAssumptions
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -52,6 +63,94 @@ ACM_ARN_PATTERN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 DAY = "(mon|tue|wed|thu|fri|sat|sun)"
 IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+
+PATTERN_HELP: dict[str, str] = {
+    REGION_PATTERN: "an AWS Region name such as eu-west-1",
+    ACM_ARN_PATTERN: (
+        "an ACM certificate ARN (arn:aws:acm:<region>:<12-digit account>:certificate/<id>)"
+    ),
+    EMAIL_PATTERN: "an e-mail address such as oncall@example.com",
+    IMAGE_TAG_PATTERN: (
+        "an image tag: letters, digits, '_', '.', '-', up to 128 characters, not starting with "
+        "'.' or '-'"
+    ),
+    r"^[1-9]\d{2,9}(:[1-9]\d{2,9})?$": (
+        "a numeric user id, optionally with a group id (uid or uid:gid, e.g. 1001:1001), each "
+        "from 100 upwards; never 0 (root)"
+    ),
+    r"^/[A-Za-z0-9/_.-]*$": "a URL path starting with '/' (letters, digits, '/', '_', '.', '-')",
+    r"^[a-z][a-z0-9_]{0,62}$": (
+        "a PostgreSQL database name: lowercase letter first, then lowercase letters, digits or "
+        "'_', up to 63 characters"
+    ),
+    r"^\d{2}:\d{2}-\d{2}:\d{2}$": "a daily UTC window hh:mm-hh:mm, e.g. 03:00-04:00",
+    rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$": (
+        "a weekly UTC window ddd:hh:mm-ddd:hh:mm, e.g. sun:04:00-sun:05:00"
+    ),
+    r"^([a-z0-9-]+\.)+[a-z]{2,}$": "a lowercase domain name such as app.example.com",
+    r"^Z[A-Z0-9]{4,32}$": "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+    r"^arn:aws[a-z-]*:secretsmanager:": "a Secrets Manager secret ARN (arn:aws:secretsmanager:...)",
+    r"^arn:aws[a-z-]*:kms:": "a KMS key ARN (arn:aws:kms:...)",
+    r"^[A-Za-z_][A-Za-z0-9_]{0,62}$": (
+        "a database name: letter or '_' first, then letters, digits or '_', up to 63 characters"
+    ),
+    r"^\d+\.\d+$": "a major.minor version such as 8.0",
+    r"^1[4-8](\.\d{1,2})?$": "a PostgreSQL version 14 to 18, major or major.minor (e.g. 17.6)",
+    r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type such as cache.t4g.micro",
+    rf"^{DIGEST_PATTERN}$": "an image digest: sha256: followed by 64 lowercase hex digits",
+}
+"""Every pattern a setting is checked against, in the words an operator reads (a test keeps it
+complete): an error message says what is allowed, never the regular expression."""
+
+SECRET_LIKE = (
+    re.compile(r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}"),  # AWS access key id
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),  # GitHub tokens
+    re.compile(r"\bxox[abpors]-[A-Za-z0-9-]{10,}"),  # Slack tokens
+    re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),  # Stripe keys
+    re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\."),  # JSON Web Token
+    re.compile(r"://[^/\s:@]+:[^/\s@]+@"),  # credentials in a URL
+    re.compile(r"(?i)\b(?:password|passwd|secret|token|api[_-]?key)\s*[:=]"),
+)
+
+
+def looks_like_secret(value: str) -> bool:
+    """A credential pattern, or a long random-looking string (high entropy, mixed classes)."""
+    if any(pattern.search(value) for pattern in SECRET_LIKE):
+        return True
+    compact = value.strip()
+    if len(compact) < 20 or " " in compact:
+        return False
+    classes = sum(any(test(c) for c in compact) for test in (str.islower, str.isupper, str.isdigit))
+    counts = {c: compact.count(c) for c in set(compact)}
+    entropy = -sum(n / len(compact) * math.log2(n / len(compact)) for n in counts.values())
+    return classes >= 3 and entropy >= 4.0
+
+
+def _no_secret(value: str) -> str:
+    if looks_like_secret(value):
+        raise PydanticCustomError(
+            "secret_like",
+            "looks like a credential (value not shown); tags are plain text on every resource, "
+            "in the console and in the bill: never put a secret there. Store it in Secrets "
+            "Manager, and rotate it if it was real",
+        )
+    return value
+
+
+def _known_region(value: str) -> str:
+    if value not in REGIONS:
+        near = closest(value, REGIONS)
+        hint = f"did you mean {' or '.join(near)}? " if near else ""
+        raise PydanticCustomError(
+            "unknown_region",
+            f"not an AWS Region; {hint}Regions as of {REGIONS_AS_OF}: e.g. eu-west-1, "
+            "eu-central-1, us-east-1 (foundation/aws_regions.py has the full list)",
+        )
+    return value
+
+
+Region = Annotated[str, Field(pattern=REGION_PATTERN), AfterValidator(_known_region)]
 
 # How many tasks may run during a rolling deploy, as a percent of the desired count.
 DEPLOY_MAXIMUM_PERCENT = 200
@@ -299,7 +398,7 @@ class DatabaseSettings(Section):
     maintenance_window: Annotated[
         str, Field(pattern=rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$")
     ] = "sun:04:00-sun:05:00"  # fmt: skip
-    dr_region: Annotated[str, Field(pattern=REGION_PATTERN)] | None = None
+    dr_region: Region | None = None
     """Region that receives replicated automated backups (disaster recovery); None = off."""
     password_rotation_days: Annotated[int, Field(ge=1, le=365)] = 30
     slow_statement_ms: Annotated[int, Field(ge=0, le=600_000)] = 500
@@ -319,8 +418,21 @@ class DatabaseSettings(Section):
     @field_validator("instance_class")
     @classmethod
     def _known_instance_class(cls, value: str) -> str:
+        known = DATABASE_CLASSES["postgres"]
+        if value not in known:
+            near = closest(value, known)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise ValueError(
+                f"not an RDS for PostgreSQL instance class (list of {CLASSES_AS_OF}); {hint}"
+                "e.g. db.t4g.medium, db.m7g.large, db.r7g.large "
+                "(foundation/instance_classes.py has the full list)"
+            )
         if value not in RDS_MEMORY_GIB:
-            raise ValueError(f"unknown instance class; allowed: {', '.join(RDS_MEMORY_GIB)}")
+            raise ValueError(
+                "an RDS for PostgreSQL class, but foundation/prices.json has no price for it, so "
+                "the cost estimate cannot judge it: add its price (docs/cost.md) or use a priced "
+                f"class: {', '.join(RDS_MEMORY_GIB)}"
+            )
         return value
 
     @field_validator("performance_insights_retention_days")
@@ -372,6 +484,30 @@ class CacheSettings(Section):
     maintenance_window: Annotated[
         str, Field(pattern=rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$")
     ] = "sun:05:00-sun:06:00"  # fmt: skip
+
+    @field_validator("node_type")
+    @classmethod
+    def _known_node_type(cls, value: str, info: ValidationInfo) -> str:
+        engine = info.data.get("engine", "valkey")
+        known = ELASTICACHE_NODE_TYPES.get(engine, frozenset())
+        if value not in known:
+            near = closest(value, known)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise ValueError(
+                f"not an ElastiCache node type for {engine} (list of {CLASSES_AS_OF}); {hint}"
+                "e.g. cache.t4g.micro, cache.m7g.large, cache.r7g.large "
+                "(foundation/instance_classes.py has the full list)"
+            )
+        priced = sorted(
+            t for t in known if load_price_table().has(f"elasticache.node.{engine}.{t}")
+        )
+        if value not in priced:
+            raise ValueError(
+                f"an ElastiCache node type, but foundation/prices.json has no {engine} price for "
+                "it, so the cost estimate cannot judge it: add its price (docs/cost.md) or use a "
+                f"priced type: {', '.join(priced)}"
+            )
+        return value
 
     @field_validator("engine_version")
     @classmethod
@@ -427,6 +563,10 @@ class AlarmSettings(Section):
     cache_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 75.0
     cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
     notification_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
+    nobody_paged_reason: Annotated[str, Field(min_length=10, max_length=500)] | None = None
+    """Why a prod stack may run with no notificationEmails for now (who decides, by when).
+    Without addresses or this acknowledgement a prod stack is refused: its alarms would page
+    nobody."""
     rum_sample_rate: Annotated[float, Field(ge=0, le=1)] = 0.1
     min_requests_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 50
     """Below this many requests (or cache lookups) per minute a rate alarm (5xx rate, cache hit
@@ -484,10 +624,18 @@ class UsageSettings(Section):
         return UsageAssumptions(**self.model_dump())
 
 
+TagValue = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_no_secret)]
+
+
 class TagSettings(Section):
-    owner: Annotated[str, Field(min_length=1, max_length=256)]
-    cost_center: Annotated[str, Field(min_length=1, max_length=256)]
-    extra: dict[str, str] = {}
+    """Free-form cost tags; every value lands on every resource, so none may look like a secret."""
+
+    owner: TagValue
+    cost_center: TagValue
+    extra: dict[
+        Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_no_secret)],
+        Annotated[str, Field(max_length=256), AfterValidator(_no_secret)],
+    ] = {}
 
 
 class MigrationSettings(Section):
@@ -544,7 +692,7 @@ class Settings(BaseModel):
 
     project: str
     stack: str
-    region: Annotated[str, Field(pattern=REGION_PATTERN)]
+    region: Region
     environment: Environment
     protect: bool
     """Pulumi `protect` on stateful resources (database, cache, keys, log buckets)."""
@@ -573,11 +721,16 @@ class Settings(BaseModel):
 
     @property
     def cost_tags(self) -> dict[str, str]:
-        """The cost-allocation tags every taggable resource carries."""
+        """The cost-allocation tags every taggable resource carries.
+
+        Environment is the stack's name, not `environment` (which only says which production
+        rules apply): the bill separates every stack, and a new stack copied from staging is not
+        billed as staging (the cost pack's required-cost-tags rule expects the stack name).
+        """
         return {
             **self.tags.extra,
             "Project": self.project,
-            "Environment": self.environment,
+            "Environment": self.stack,
             "Owner": self.tags.owner,
             "CostCenter": self.tags.cost_center,
             "ManagedBy": "pulumi",
@@ -590,6 +743,17 @@ def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,19}", settings.stack):
         problems.append(
             ("stack", f"'{settings.stack}': lowercase letters, digits, hyphens (max 20)")
+        )
+    alarms = settings.alarms
+    if settings.is_prod and not alarms.notification_emails and alarms.nobody_paged_reason is None:
+        problems.append(
+            (
+                "alarms.notificationEmails",
+                "empty in a prod stack, so every alarm would page nobody; add the on-call "
+                "address (pulumi config set --path 'perfcheck:alarms.notificationEmails[0]' "
+                "oncall@example.com) or, until the owners decide, acknowledge it with "
+                "alarms.nobodyPagedReason: '<who decides, by when>'",
+            )
         )
     database = settings.database
     if database.dr_region is not None and database.dr_region == settings.region:

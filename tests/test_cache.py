@@ -75,7 +75,7 @@ def test_settings_refuse_an_engine_version_aws_does_not_offer(
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "staging", config)
     (line,) = caught.value.problems
-    assert line.startswith(f"perfcheck:cache.engineVersion: got '{version}'; {engine} {version}")
+    assert line.startswith(f'perfcheck:cache.engineVersion: got "{version}"; {engine} {version}')
     assert "not a version AWS offers (list of 20" in line and known in line
 
 
@@ -223,4 +223,4 @@ def test_cache_windows_are_validated_by_key(key: str, value: str) -> None:
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "prod", config)
     (problem,) = caught.value.problems
-    assert problem.startswith(f"perfcheck:cache.{key}: got '{value}'; string should match"), problem
+    assert problem.startswith(f'perfcheck:cache.{key}: got "{value}"; expected a'), problem

@@ -417,9 +417,9 @@ def test_proxy_without_its_security_group_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     "key,value,expected",
     [
-        ("slowStatementMs", -1, "perfcheck:database.slowStatementMs: got -1; input should be"),
-        ("logRetentionDays", 45, "perfcheck:database.logRetentionDays: got 45; input should be"),
-        ("logRetentionDays", "30", "perfcheck:database.logRetentionDays: got '30'; input should"),
+        ("slowStatementMs", -1, "perfcheck:database.slowStatementMs: got -1; expected at least 0"),
+        ("logRetentionDays", 45, "perfcheck:database.logRetentionDays: got 45; expected one of"),
+        ("logRetentionDays", "30", 'perfcheck:database.logRetentionDays: got "30"; expected one'),
     ],
 )
 def test_new_database_settings_are_validated_by_key(key: str, value: object, expected: str) -> None:
@@ -444,7 +444,7 @@ def test_an_engine_version_rds_does_not_offer_is_refused_naming_the_known_ones(
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "prod", config)
     (line,) = caught.value.problems
-    assert line.startswith(f"perfcheck:database.engineVersion: got '{version}'; postgres")
+    assert line.startswith(f'perfcheck:database.engineVersion: got "{version}"; postgres')
     assert f"list of {OFFERED_AS_OF}" in line
     assert ", ".join(OFFERED_VERSIONS["postgres"]) in line
 
@@ -466,5 +466,5 @@ def test_a_malformed_or_retired_version_also_names_the_known_ones(version: str) 
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "prod", config)
     (line,) = caught.value.problems
-    assert line.startswith(f"perfcheck:database.engineVersion: got '{version}'; postgres")
+    assert line.startswith(f'perfcheck:database.engineVersion: got "{version}"; postgres')
     assert "known: 14.18" in line

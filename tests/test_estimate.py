@@ -281,7 +281,7 @@ def test_average_tasks_outside_min_and_max_is_refused_naming_the_range() -> None
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "prod", config)
     assert caught.value.problems == [
-        "perfcheck:usage.requestsPerMonth: got 'lots'; expected a number"
+        'perfcheck:usage.requestsPerMonth: got "lots"; expected a number'
     ]
 
 

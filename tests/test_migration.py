@@ -348,7 +348,7 @@ def test_enabling_the_migration_wires_it_to_the_database() -> None:
         (
             {"enabled": True, "sourceHost": "db", "sourceSecretArn": SOURCE_SECRET,
              "sourceCidr": "10.0.0.0/33"},
-            "perfcheck:migration.sourceCidr: got '10.0.0.0/33'; not an IPv4 CIDR block",
+            "perfcheck:migration.sourceCidr: got \"10.0.0.0/33\"; not an IPv4 CIDR block",
         ),
         (
             {"enabled": True, "sourceHost": "db"},
@@ -356,7 +356,7 @@ def test_enabling_the_migration_wires_it_to_the_database() -> None:
         ),
         (
             {"sourceSslMode": "always"},
-            "perfcheck:migration.sourceSslMode: got 'always'; input should be 'disable'",
+            "perfcheck:migration.sourceSslMode: got \"always\"; expected one of: disable, allow,",
         ),
     ],
 )  # fmt: skip

@@ -1035,16 +1035,16 @@ def test_budget_amount_and_subscriber_limit():
 @pytest.mark.parametrize(
     "key,value,problem",
     [
-        ("minRequestsPerMinute", 0, "greater than or equal to 1"),
-        ("cacheEvictionsPerFiveMinutes", "many", "valid integer"),
-        ("p99LatencySeconds", 0, "greater than 0"),
+        ("minRequestsPerMinute", 0, "expected at least 1"),
+        ("cacheEvictionsPerFiveMinutes", "many", "expected a whole number"),
+        ("p99LatencySeconds", 0, "expected more than 0"),
     ],
 )
 def test_new_alarm_settings_are_validated(key, value, problem):
     with pytest.raises(SettingsError) as caught:
         settings_for("prod", alarms={key: value})
     (line,) = caught.value.problems
-    assert line.startswith(f"perfcheck:alarms.{key}: got {value!r}") and problem in line
+    assert line.startswith(f"perfcheck:alarms.{key}: got {json.dumps(value)}") and problem in line
 
 
 # ---------------------------------------------------------------------------------------------

@@ -191,4 +191,4 @@ def test_trace_sample_rate_out_of_range_is_a_clear_error(rate: float) -> None:
     with pytest.raises(SettingsError) as caught:
         settings_from_config("perfcheck", "prod", config)
     (line,) = caught.value.problems
-    assert line.startswith(f"perfcheck:service.traceSampleRate: got {rate}; input should be")
+    assert line.startswith(f"perfcheck:service.traceSampleRate: got {rate}; expected at")

@@ -31,7 +31,7 @@ def test_a_blocking_stage_fails_the_preview(monkeypatch: pytest.MonkeyPatch) -> 
     def failing_stage(run: object) -> StageResult:
         return StageResult("policy", blocking=["rds-storage-encrypted: database unencrypted"])
 
-    monkeypatch.setattr(preview, "default_stages", lambda: [failing_stage])
+    monkeypatch.setattr(preview, "default_stages", lambda *_: [failing_stage])
     assert preview.main(["--stack", "staging"]) == 1
 
 
@@ -79,7 +79,7 @@ def test_the_heap_is_frozen_between_program_and_stages_only_for_a_whole_process(
         return StageResult("stage")
 
     monkeypatch.setattr(preview, "run_stack", run_stack)
-    monkeypatch.setattr(preview, "default_stages", lambda: [stage, stage])
+    monkeypatch.setattr(preview, "default_stages", lambda *_: [stage, stage])
     monkeypatch.setattr(preview, "after_program", lambda: events.append("freeze"))
     assert preview.main(["--stack", "staging"], whole_process=whole_process) == 0
     frozen = ["freeze"] if whole_process else []

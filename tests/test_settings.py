@@ -53,20 +53,22 @@ def test_prod_is_production_grade_and_staging_is_small() -> None:
 def test_wrong_type_names_key_value_and_expectation() -> None:
     lines = problems_of(config_with("prod", "network", availabilityZones="three"))
     assert lines == [
-        "perfcheck:network.availabilityZones: got 'three'; input should be a valid integer"
+        'perfcheck:network.availabilityZones: got "three"; expected a whole number '
+        "(no quotes, no decimal point)"
     ]
 
 
 def test_out_of_range_value() -> None:
     lines = problems_of(config_with("prod", "network", availabilityZones=5))
-    assert lines == [
-        "perfcheck:network.availabilityZones: got 5; input should be less than or equal to 3"
-    ]
+    assert lines == ["perfcheck:network.availabilityZones: got 5; expected at most 3"]
 
 
 def test_unknown_key_in_a_section_lists_allowed_keys() -> None:
     (line,) = problems_of(config_with("prod", "database", instanceClas="db.r7g.large"))
-    assert line.startswith("perfcheck:database.instanceClas: unknown key; allowed: engineVersion,")
+    assert line.startswith(
+        "perfcheck:database.instanceClas: unknown key (value not shown); did you mean "
+        "instanceClass? allowed: engineVersion,"
+    )
     assert "instanceClass" in line
 
 
@@ -74,12 +76,15 @@ def test_unknown_top_level_key() -> None:
     config, _ = stack_config("prod")
     config["perfcheck:databse"] = "{}"
     (line,) = problems_of(config)
-    assert line.startswith("perfcheck:databse: unknown key; allowed: environment, protect,")
+    assert line.startswith(
+        "perfcheck:databse: unknown key (value not shown); did you mean database? allowed: "
+        "environment, protect,"
+    )
 
 
 def test_missing_required_key() -> None:
     lines = problems_of(config_with("prod", "database", instanceClass=None))
-    assert lines == ["perfcheck:database.instanceClass: missing; required (str)"]
+    assert lines == ["perfcheck:database.instanceClass: missing; required (text)"]
 
 
 def test_missing_region() -> None:
@@ -147,9 +152,7 @@ def test_preview_exits_2_with_one_line_per_problem_and_no_traceback(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "perfcheck:network.availabilityZones: got 9" in err
-    assert (
-        "perfcheck:network.natGateways: got 'many'; input should be 'single' or 'one-per-az'" in err
-    )
+    assert 'perfcheck:network.natGateways: got "many"; expected one of: single, one-per-az' in err
     assert "Nothing was registered: 0 resources." in err
 
 

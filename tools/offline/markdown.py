@@ -23,8 +23,12 @@ def render_markdown(run: StackRun, results: Sequence[Any]) -> str:
     for result in results:
         if result.blocking or result.advisory:
             lines += ["", f"<details><summary>{result.name}</summary>", ""]
-            lines += [f"- :x: {line}" for line in result.blocking]
-            lines += [f"- :warning: {line}" for line in result.advisory]
+            groups = getattr(result, "groups", None)
+            if groups:
+                lines += [_group_line(group) for group in groups]
+            else:
+                lines += [f"- :x: {line}" for line in result.blocking]
+                lines += [f"- :warning: {line}" for line in result.advisory]
             lines += ["", "</details>"]
     lines += [
         "",
@@ -36,3 +40,19 @@ def render_markdown(run: StackRun, results: Sequence[Any]) -> str:
     lines += [f"| {count} | `{type_token}` |" for type_token, count in type_counts(run)]
     lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+def _group_line(group: Any) -> str:
+    """One rule: its root causes with a count and a few resources, then the fix."""
+    icon = ":x:" if group.level == "mandatory" else ":warning:"
+    causes = []
+    for cause in group.causes:
+        names = ", ".join(f"`{name}`" for name in cause.resources[:5])
+        more = f" +{cause.count - 5} more" if cause.count > 5 else ""
+        causes.append(f"{cause.message} (x{cause.count}: {names}{more})")
+    return f"- {icon} **{group.source}**: " + "<br>".join([*causes, f"fix: {group.fix}"])
+
+
+def render_failure_markdown(stack: str, message: str) -> str:
+    """The comment when the preview could not judge the stack: the message, what to edit."""
+    return f"### Offline preview: `{stack}` **failed**\n\n```\n{message}\n```\n"

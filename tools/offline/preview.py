@@ -1,30 +1,103 @@
 """`make preview`: run a stack's program offline, judge it, and print what `pulumi up` would create.
 
 Stages: settings and program (under mocks) -> policy packs (through pulumi_policy's analyzer
-interface, with the stack's policy config) -> deploy checks (what AWS would reject). Exit codes:
-0 fine, 1 a mandatory policy violation or a deploy-check finding, 2 invalid settings or a
-program error. No traceback reaches the user.
+interface, with the stack's policy config) -> deploy checks (what AWS would reject).
+
+Exit codes: 0 fine; 1 a mandatory policy violation or a deploy-check finding; 2 something to
+edit in a file (stack file YAML, duplicate key, setting, missing or invalid policy config,
+overlapping VPC range); 3 the program's code raised an exception (a bug, reported with the
+resource, component and line). Each failure is one message naming the file and what to change;
+no traceback reaches the user unless `--debug` asks for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
+import re
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from foundation.records import StackRun, is_secret_wrapper, type_counts
 from tools.offline.cost import cost_json, cost_report, render_cost_markdown, render_cost_text
-from tools.offline.markdown import render_markdown
-from tools.offline.policy_driver import PolicyConfigError
-from tools.offline.runner import ProgramFailed, available_stacks, run_stack
+from tools.offline.markdown import render_failure_markdown, render_markdown
+from tools.offline.policy_driver import PACK_NAMES, PolicyConfigError, config_file_for
+from tools.offline.runner import (
+    ROOT,
+    ProgramCrashed,
+    ProgramFailed,
+    StackFileError,
+    available_stacks,
+    innermost_cause,
+    run_stack,
+    stack_file_lines,
+    vpc_range_overlaps,
+)
 
 SECRET_MASK = "[secret]"
+
+EXIT_OK = 0
+EXIT_BLOCKING = 1
+"""A mandatory policy violation or a deploy-check finding."""
+EXIT_INPUT = 2
+"""Something to edit in a file: the stack file, a setting, a policy config."""
+EXIT_PROGRAM_ERROR = 3
+"""The program's (or a judging stage's) code raised an exception: a bug to fix in code."""
+
+
+class PreviewFailed(Exception):
+    """One failure of the preview: its exit code, a message saying what to edit, the cause."""
+
+    def __init__(self, code: int, message: str, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """One message of a rule, with every resource it was reported on."""
+
+    message: str
+    resources: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.resources)
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """One rule at one level: its root causes (each printed once, with a count) and its fix."""
+
+    source: str
+    level: str
+    causes: tuple[RootCause, ...]
+    fix: str
+
+    @property
+    def count(self) -> int:
+        return sum(cause.count for cause in self.causes)
+
+    def lines(self, shown: int = 5) -> list[str]:
+        plural = "s" if self.count != 1 else ""
+        lines = [f"{self.source}: {self.count} finding{plural}"]
+        for cause in self.causes:
+            names = ", ".join(cause.resources[:shown])
+            more = f" +{cause.count - shown} more" if cause.count > shown else ""
+            lines.append(f"  {cause.message}  [x{cause.count}: {names}{more}]")
+        lines.append(f"  fix: {self.fix}")
+        return lines
 
 
 @dataclass
@@ -36,6 +109,8 @@ class StageResult:
     advisory: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     data: Any = None
+    groups: list[FindingGroup] = field(default_factory=list)
+    """Blocking and advisory findings grouped by rule and root cause (empty: print the lists)."""
 
 
 Stage = Callable[[StackRun], StageResult]
@@ -49,23 +124,80 @@ def deploy_check_stage(run: StackRun) -> StageResult:
     return StageResult("Deploy checks", blocking=[str(f) for f in findings], data=findings)
 
 
-def policy_stage(run: StackRun) -> StageResult:
+def policy_stage(run: StackRun, config_dir: Path | None = None) -> StageResult:
     """Both policy packs through pulumi_policy's analyzer interface, with the stack's config."""
     from tools.offline.policy_driver import evaluate_packs
 
-    report = evaluate_packs(run, run.stack)
+    report = (
+        evaluate_packs(run, run.stack)
+        if config_dir is None
+        else evaluate_packs(run, run.stack, config_dir)
+    )
     return StageResult(
         "Policy packs (guardrails, cost)",
         blocking=[f"{v.pack}/{v.policy}: {v.message}" for v in report.mandatory()],
         advisory=[f"{v.pack}/{v.policy}: {v.message}" for v in report.advisory()],
-        notes=[str(n) for n in (*report.exemptions, *report.diagnostics)],
+        notes=[
+            *(str(n) for n in (*report.exemptions, *report.diagnostics)),
+            *(f"[stale exemption] {use}" for use in stale_exemptions(report)),
+        ],
         data=report,
+        groups=group_violations(report.violations),
     )
 
 
-def default_stages() -> list[Stage]:
-    """The judging stages the preview runs on every stack."""
-    return [policy_stage, deploy_check_stage]
+def stale_exemptions(report: Any) -> list[Any]:
+    """Exemptions that covered nothing in this run, as the policy driver reports them.
+
+    An exemption that matches no resource (renamed, removed, or a typo in its glob) hides nothing
+    today but would silently hide a future resource of that name: the preview names each one.
+    """
+    listed = getattr(report, "stale_exemptions", None)
+    return list(listed()) if callable(listed) else []
+
+
+def group_violations(violations: Sequence[Any]) -> list[FindingGroup]:
+    """One group per rule and level; inside, one root cause per message, with a count.
+
+    A message starts with the resource it is about (`<type> '<name>': `); without that prefix
+    the same cause on a hundred resources is one line.
+    """
+    from tools.offline.policy_driver import load_pack
+    from tools.offline.remediation import fix_for
+
+    remediation = {
+        rule.name: rule.remediation_steps
+        for pack in PACK_NAMES
+        for rule in load_pack(pack).policies
+    }
+    grouped: dict[tuple[str, str, str], dict[str, list[str]]] = {}
+    for violation in violations:
+        prefix = f"{violation.type} '{violation.name}': "
+        message = violation.message.removeprefix(prefix)
+        key = (violation.pack, violation.policy, violation.enforcement_level)
+        grouped.setdefault(key, {}).setdefault(message, []).append(violation.name or "(stack)")
+    order = {"mandatory": 0, "advisory": 1}
+    return [
+        FindingGroup(
+            f"{pack}/{policy}",
+            level,
+            tuple(
+                RootCause(message, tuple(sorted(names)))
+                for message, names in sorted(causes.items(), key=lambda item: -len(item[1]))
+            ),
+            fix_for(policy, remediation.get(policy)),
+        )
+        for (pack, policy, level), causes in sorted(
+            grouped.items(), key=lambda item: (order.get(item[0][2], 2), item[0][:2])
+        )
+    ]
+
+
+def default_stages(config_dir: Path | None = None) -> list[Stage]:
+    """The judging stages the preview runs on every stack (policy configs from `config_dir`)."""
+    if config_dir is None:
+        return [policy_stage, deploy_check_stage]
+    return [functools.partial(policy_stage, config_dir=config_dir), deploy_check_stage]
 
 
 def mask_secrets(value: Any) -> Any:
@@ -122,7 +254,25 @@ def to_json(run: StackRun, stages: Sequence[StageResult], seconds: float) -> dic
         ],
         "outputs": mask_secrets(dict(run.outputs)),
         "stages": [
-            {"name": s.name, "blocking": s.blocking, "advisory": s.advisory, "notes": s.notes}
+            {
+                "name": s.name,
+                "blocking": s.blocking,
+                "advisory": s.advisory,
+                "notes": s.notes,
+                "groups": [
+                    {
+                        "source": g.source,
+                        "level": g.level,
+                        "count": g.count,
+                        "causes": [
+                            {"message": c.message, "count": c.count, "resources": list(c.resources)}
+                            for c in g.causes
+                        ],
+                        "fix": g.fix,
+                    }
+                    for g in s.groups
+                ],
+            }
             for s in stages
         ],
         "ok": not any(s.blocking for s in stages),
@@ -143,17 +293,125 @@ def after_program() -> None:
 
 
 def preview(
-    stack: str, stages: Sequence[Stage] | None = None, *, whole_process: bool = False
+    stack: str,
+    stages: Sequence[Stage] | None = None,
+    *,
+    whole_process: bool = False,
+    stacks_dir: Path | None = None,
 ) -> tuple[StackRun, list[StageResult]]:
     """Run the program and every stage; raises ProgramFailed when the program stops.
 
     `whole_process`: this process exists for this preview only, so `after_program` applies.
+    `stacks_dir`: a directory laid out like the repository (`Pulumi.<stack>.yaml`,
+    `policies/config/`) that holds the stack's files; default the repository.
     """
-    run = run_stack(stack)
+    run = run_stack(stack) if stacks_dir is None else run_stack(stack, stacks_dir=stacks_dir)
     if whole_process:
         after_program()
-    results = [stage(run) for stage in (default_stages() if stages is None else stages)]
+    if stages is None:
+        stages = default_stages(stacks_dir / "policies" / "config" if stacks_dir else None)
+    results = [stage(run) for stage in stages]
     return run, results
+
+
+def checked_preview(
+    stack: str, *, whole_process: bool = False, stacks_dir: Path | None = None
+) -> tuple[StackRun, list[StageResult]]:
+    """`preview` with every failure turned into one PreviewFailed (exit code and message)."""
+    directory = stacks_dir or ROOT
+    stacks = available_stacks(directory)
+    if stack not in stacks:
+        raise PreviewFailed(EXIT_INPUT, f"unknown stack '{stack}'; stacks: {', '.join(stacks)}")
+    config_dir = directory / "policies" / "config"
+    missing = [
+        config_file_for(stack, pack, config_dir)
+        for pack in PACK_NAMES
+        if not config_file_for(stack, pack, config_dir).exists()
+    ]
+    if missing:
+        names = ", ".join(str(path.relative_to(directory)) for path in missing)
+        raise PreviewFailed(
+            EXIT_INPUT,
+            f"stack '{stack}' has no policy config: {names} missing. Without it every rule runs "
+            "at its pack default (mandatory, production thresholds). Create the files with "
+            f"`make new-stack NAME={stack} FROM=staging` (or FROM=prod), which copies that "
+            "stack's policy configs, or copy them by hand (README, Adding a stack).",
+        )
+    try:
+        overlaps = vpc_range_overlaps(stack, directory)
+        if overlaps:
+            raise PreviewFailed(EXIT_INPUT, "\n".join(overlaps))
+        check_policy_configs(stack, config_dir)
+        return preview(stack, whole_process=whole_process, stacks_dir=stacks_dir)
+    except PreviewFailed:
+        raise
+    except StackFileError as error:
+        raise PreviewFailed(EXIT_INPUT, f"{error}", error) from None
+    except PolicyConfigError as error:
+        raise PreviewFailed(EXIT_INPUT, f"{error}", error) from None
+    except ProgramFailed as failure:
+        located = with_stack_file_lines(failure.message, directory / f"Pulumi.{stack}.yaml")
+        message = f"{located}\nNothing was registered: {len(failure.resources)} resources."
+        raise PreviewFailed(EXIT_INPUT, message, failure) from None
+    except ProgramCrashed as crash:
+        where = "; ".join(crash.where) or "no project code on the stack"
+        message = (
+            f"The program raised an exception: {crash}\n"
+            f"From: {where}.\n"
+            "This is a bug in the code, not in the stack file; rerun with --debug for the "
+            "traceback."
+        )
+        raise PreviewFailed(EXIT_PROGRAM_ERROR, message, crash.error) from None
+    except Exception as error:  # a judging stage or the runner itself
+        raise internal_error(error) from None
+
+
+_PROBLEM = re.compile(r"^(  - )([A-Za-z0-9_-]+:[^\s:]+): ")
+
+
+def with_stack_file_lines(message: str, stack_file: Path) -> str:
+    """Each `  - key: problem` line of a settings error, prefixed with where the key is written.
+
+    A key that is not in the file (missing, or a default) keeps its line as it is.
+    """
+    try:
+        lines = stack_file_lines(stack_file)
+    except (OSError, yaml.YAMLError):
+        return message
+    located = []
+    for line in message.splitlines():
+        match = _PROBLEM.match(line)
+        key = re.sub(r"\[\d+\]$", "", match.group(2)) if match else ""
+        while key and key not in lines and "." in key:
+            key = key.rsplit(".", 1)[0]  # a nested default: point at its section
+        if match and key in lines:
+            line = f"{match.group(1)}{stack_file.name}:{lines[key]}: {line[len(match.group(1)) :]}"
+        located.append(line)
+    return "\n".join(located)
+
+
+def check_policy_configs(stack: str, config_dir: Path) -> None:
+    """Configure each pack with the stack's file as the engine would, before the program runs.
+
+    A typo in a policy config is then reported in a fraction of a second, not after the whole
+    program; raises PolicyConfigError.
+    """
+    from tools.offline.policy_driver import PackSession, load_pack, parse_config_file
+
+    for pack in PACK_NAMES:
+        PackSession(
+            load_pack(pack), stack, parse_config_file(config_file_for(stack, pack, config_dir))
+        )
+
+
+def internal_error(error: BaseException) -> PreviewFailed:
+    """An exception in the preview's own code (a stage, the estimate): exit 3, one paragraph."""
+    cause = innermost_cause(error)
+    message = (
+        f"The preview's own code raised {type(cause).__name__}: {cause}\n"
+        "This is a bug in the tools, not in the stack; rerun with --debug for the traceback."
+    )
+    return PreviewFailed(EXIT_PROGRAM_ERROR, message, error)
 
 
 def print_report(run: StackRun, results: Sequence[StageResult], seconds: float) -> None:
@@ -170,10 +428,17 @@ def print_report(run: StackRun, results: Sequence[StageResult], seconds: float) 
         out.write(
             f"\n{result.name}: {len(result.blocking)} blocking, {len(result.advisory)} advisory\n"
         )
-        for line in result.blocking:
-            out.write(f"  [mandatory] {line}\n")
-        for line in result.advisory:
-            out.write(f"  [advisory]  {line}\n")
+        if result.groups:
+            for group in result.groups:
+                tag = "[mandatory]" if group.level == "mandatory" else "[advisory] "
+                first, *rest = group.lines()
+                out.write(f"  {tag} {first}\n")
+                out.writelines(f"  {' ' * len(tag)} {line}\n" for line in rest)
+        else:
+            for line in result.blocking:
+                out.write(f"  [mandatory] {line}\n")
+            for line in result.advisory:
+                out.write(f"  [advisory]  {line}\n")
         for line in result.notes:
             out.write(f"  [note]      {line}\n")
     blocking = sum(len(r.blocking) for r in results)
@@ -187,29 +452,38 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
     parser.add_argument("--stack", default="staging", help="stack name (default: staging)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
     parser.add_argument("--markdown", type=Path, help="also write a Markdown summary to this file")
+    parser.add_argument(
+        "--debug", action="store_true", help="on a failure, also print the Python traceback"
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        help="directory holding Pulumi.<stack>.yaml and policies/config/ (default: the repository)",
+    )
     args = parser.parse_args(argv)
-    stacks = available_stacks()
-    if args.stack not in stacks:
-        sys.stderr.write(f"unknown stack '{args.stack}'; stacks: {', '.join(stacks)}\n")
-        return 2
     started = time.perf_counter()
     try:
-        run, results = preview(args.stack, whole_process=whole_process)
-    except PolicyConfigError as error:
-        sys.stderr.write(f"{error}\n")
-        return 2
-    except ProgramFailed as failure:
+        run, results = checked_preview(
+            args.stack, whole_process=whole_process, stacks_dir=args.stacks_dir
+        )
+    except PreviewFailed as failure:
         sys.stderr.write(f"{failure.message}\n")
-        sys.stderr.write(f"Nothing was registered: {len(failure.resources)} resources.\n")
+        if args.debug and failure.cause is not None:
+            sys.stderr.write("".join(traceback.format_exception(failure.cause)))
         if args.markdown:
             args.markdown.parent.mkdir(parents=True, exist_ok=True)
-            args.markdown.write_text(
-                f"### Offline preview: `{args.stack}` **failed**\n\n```\n{failure.message}\n```\n"
-            )
-        return 2
+            args.markdown.write_text(render_failure_markdown(args.stack, failure.message))
+        return failure.code
     seconds = time.perf_counter() - started
     print_report(run, results, seconds)
-    cost = cost_report(run)
+    try:
+        cost = cost_report(run)
+    except Exception as error:  # the estimate's own code: a bug in the tools, exit 3
+        failure = internal_error(error)
+        sys.stderr.write(f"{failure.message}\n")
+        if args.debug:
+            sys.stderr.write("".join(traceback.format_exception(error)))
+        return failure.code
     sys.stdout.write("\n" + "\n".join(render_cost_text(cost)) + "\n")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -219,7 +493,7 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown = render_markdown(run, results) + "\n".join(render_cost_markdown(cost))
         args.markdown.write_text(markdown)
-    return 1 if any(r.blocking for r in results) else 0
+    return EXIT_BLOCKING if any(r.blocking for r in results) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ import contextvars
 import functools
 import gc
 import json
+import re
 import runpy
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,142 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_SECRET = "offline-placeholder-secret"
+
+
+class StackFileError(Exception):
+    """A stack file that cannot be read as the CLI would read it: YAML syntax, duplicate keys.
+
+    `line` and `column` are 1-based, as an editor shows them.
+    """
+
+    def __init__(self, path: Path, line: int | None, column: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.problem = problem
+        where = path.name if line is None else f"{path.name}:{line}:{column}"
+        super().__init__(f"{where}: {problem}")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader that refuses a key given twice in one mapping.
+
+    PyYAML (like many YAML readers) keeps the last of two equal keys; in a stack file that hides
+    a mistake (two `perfcheck:database` blocks, the first silently ignored).
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key '{key}' (first given on line {first}); YAML keeps only the "
+                    "last one, so remove or merge one of them",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """A stack file's YAML document; StackFileError (file, line, column) when it is not valid."""
+    try:
+        document = yaml.load(path.read_text(), Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise StackFileError(path, line, column, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(path, None, None, f"invalid YAML: {error}") from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise StackFileError(
+            path, 1, 1, "expected a mapping with a `config:` section of `namespace:key: value`"
+        )
+    return document
+
+
+def stack_file_lines(path: Path) -> dict[str, int]:
+    """Line of each top-level `config:` key and nested path (`perfcheck:network.cidr`)."""
+    lines: dict[str, int] = {}
+    root = yaml.compose(path.read_text(), Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key_node, value_node in root.value:
+        if key_node.value == "config" and isinstance(value_node, yaml.MappingNode):
+            _node_lines(value_node, "", lines)
+    return lines
+
+
+def _node_lines(node: yaml.MappingNode, prefix: str, lines: dict[str, int]) -> None:
+    for key_node, value_node in node.value:
+        dotted = f"{prefix}{key_node.value}"
+        lines[dotted] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.MappingNode):
+            _node_lines(value_node, dotted + ".", lines)
+
+
+def vpc_range_overlaps(stack: str, directory: Path = ROOT) -> list[str]:
+    """Problems when `stack`'s VPC range overlaps another stack file's in `directory`.
+
+    Two stacks in one range cannot be peered or reach each other over a transit gateway or VPN
+    later; the README asks for distinct ranges and this keeps them distinct. File:line for both.
+    """
+    import ipaddress
+
+    def cidr(name: str) -> tuple[ipaddress.IPv4Network, str] | None:
+        path = directory / f"Pulumi.{name}.yaml"
+        network = (read_stack_file(path).get("config") or {}).get(f"{project}:network")
+        value = network.get("cidr", DEFAULT_VPC_CIDR) if isinstance(network, dict) else None
+        try:
+            parsed = ipaddress.IPv4Network(str(value))
+        except ValueError:
+            return None  # the settings report a malformed range, with what is allowed
+        line = stack_file_lines(path).get(f"{project}:network.cidr")
+        return parsed, f"{path.name}:{line}" if line else path.name
+
+    project = project_name(ROOT)
+    mine = cidr(stack)
+    if mine is None:
+        return []
+    problems = []
+    for other in available_stacks(directory):
+        theirs = cidr(other) if other != stack else None
+        if theirs and mine[0].overlaps(theirs[0]):
+            problems.append(
+                f"{mine[1]}: {project}:network.cidr {mine[0]} overlaps stack '{other}' "
+                f"({theirs[1]}: {theirs[0]}); give each stack its own range (e.g. "
+                f"{free_vpc_range(directory, project)}) so the VPCs can be peered later"
+            )
+    return problems
+
+
+DEFAULT_VPC_CIDR = "10.0.0.0/16"
+
+
+def free_vpc_range(directory: Path, project: str) -> str:
+    """A /16 in 10.0.0.0/8 that no stack file in `directory` uses (for a new stack)."""
+    import ipaddress
+
+    used = []
+    for name in available_stacks(directory):
+        network = (read_stack_file(directory / f"Pulumi.{name}.yaml").get("config") or {}).get(
+            f"{project}:network"
+        )
+        if isinstance(network, dict):
+            with contextlib.suppress(ValueError):
+                used.append(ipaddress.IPv4Network(str(network.get("cidr", DEFAULT_VPC_CIDR))))
+    for second in range(10, 256, 10):
+        candidate = ipaddress.IPv4Network(f"10.{second}.0.0/16")
+        if not any(candidate.overlaps(u) for u in used):
+            return str(candidate)
+    return "10.x.0.0/16"
 
 
 class ProgramFailed(Exception):
@@ -35,18 +173,90 @@ class ProgramFailed(Exception):
         self.resources = resources
 
 
+class ProgramCrashed(Exception):
+    """The program raised an exception: a bug in code, not a bad setting.
+
+    `where` says what it came from in the user's terms: the resource Pulumi was processing, the
+    component being constructed and the line of project code; `error` keeps the exception (and
+    its traceback, for `--debug`).
+    """
+
+    def __init__(self, error: BaseException, where: list[str], resources: tuple[Any, ...]) -> None:
+        self.error = error
+        self.where = where
+        self.resources = resources
+        root = innermost_cause(error)
+        super().__init__(f"{type(root).__name__}: {root}")
+
+
+_PROCESSING = re.compile(r"While processing resource: '([^']+)', type: '([^']+)'")
+
+
+def innermost_cause(error: BaseException) -> BaseException:
+    """The exception that started it all (Pulumi wraps it once per resource it passed through)."""
+    seen = {id(error)}
+    while (error.__cause__ or error.__context__) is not None:
+        following = error.__cause__ or error.__context__
+        assert following is not None
+        if id(following) in seen:
+            break
+        seen.add(id(following))
+        error = following
+    return error
+
+
+def crash_location(error: BaseException, root: Path = ROOT) -> list[str]:
+    """Resource, component and code line an exception came from, innermost first."""
+    where: list[str] = []
+    resources = _PROCESSING.findall(str(error))
+    if resources:
+        name, type_token = resources[-1]
+        where.append(f"resource '{name}' ({type_token})")
+    cause = innermost_cause(error)
+    component: str | None = None
+    code: str | None = None
+    for frame, line in traceback.walk_tb(cause.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if not path.is_relative_to(root) or path.is_relative_to(root / ".venv"):
+            continue
+        relative = path.relative_to(root)
+        if relative.parts[0] in ("tools", "tests"):
+            continue  # the offline tools' own frames, or a test's stand-in
+        code = f"{relative}:{line} (in {frame.f_code.co_name})"
+        owner = frame.f_locals.get("self")
+        if _is_component(owner):
+            component = f"component '{owner._name}' ({owner._type})"
+    if component:
+        where.append(component)
+    if code:
+        where.append(f"code {code}")
+    return where
+
+
+def _is_component(value: object) -> bool:
+    import pulumi
+
+    return isinstance(value, pulumi.ComponentResource)
+
+
 def project_name(root: Path = ROOT) -> str:
     return str(yaml.safe_load((root / "Pulumi.yaml").read_text())["name"])
 
 
-def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], set[str]]:
-    """The flat config map the CLI would pass for this stack, and which keys are secrets."""
-    path = root / f"Pulumi.{stack}.yaml"
+def stack_config(
+    stack: str, root: Path = ROOT, stacks_dir: Path | None = None
+) -> tuple[dict[str, str], set[str]]:
+    """The flat config map the CLI would pass for this stack, and which keys are secrets.
+
+    `stacks_dir`: where `Pulumi.<stack>.yaml` lives when not next to the program (a test's copy).
+    """
+    directory = stacks_dir or root
+    path = directory / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(
-            f"no stack file {path.name}; stacks: {', '.join(available_stacks(root))}"
+            f"no stack file {path.name}; stacks: {', '.join(available_stacks(directory))}"
         )
-    document = yaml.safe_load(path.read_text()) or {}
+    document = read_stack_file(path)
     return flatten_config(project_name(root), document.get("config") or {}, root)
 
 
@@ -106,13 +316,15 @@ def run_stack(
     config: Mapping[str, str] | None = None,
     secret_keys: set[str] | None = None,
     root: Path = ROOT,
+    stacks_dir: Path | None = None,
 ) -> Any:
     """Run the program for `stack` and return its StackRun; raise ProgramFailed if it stops.
 
-    `config` replaces the stack file's config (a flat map), for tests of broken settings.
+    `config` replaces the stack file's config (a flat map), for tests of broken settings;
+    `stacks_dir` is where the stack file lives when not in `root`.
     """
     if config is None:
-        config, secret_keys = stack_config(stack, root)
+        config, secret_keys = stack_config(stack, root, stacks_dir)
     program = str(root / "__main__.py")
     return run_program(
         lambda: runpy.run_path(program, run_name="__main__"), stack, config, secret_keys, root
@@ -188,6 +400,9 @@ def _run_in_fresh_context(
             loop.run_until_complete(run_pulumi_func(program))
         except pulumi.RunError as error:
             raise ProgramFailed(str(error), monitor.records()) from None
+        except Exception as error:  # any other exception is a bug in the program's code
+            _abandon_pending_work(loop)
+            raise ProgramCrashed(error, crash_location(error, root), monitor.records()) from error
         outputs = {
             name: loop.run_until_complete(_resolve(value))
             for name, value in (get_root_resource().outputs or {}).items()  # type: ignore[union-attr]
@@ -204,6 +419,23 @@ def _run_in_fresh_context(
         monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _abandon_pending_work(loop: asyncio.AbstractEventLoop) -> None:
+    """After a crash: cancel the run's unfinished tasks and forget its pending outputs.
+
+    Pulumi's runtime keeps outstanding output tasks in a set the next run in this process would
+    wait on (bound to this, soon closed, loop): a crashed run must leave none behind.
+    """
+    from pulumi.runtime.settings import SETTINGS
+
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with SETTINGS.lock:
+        SETTINGS.outputs.clear()
 
 
 async def _resolve(value: Any) -> Any:

@@ -1,0 +1,113 @@
+"""`make new-stack NAME=dev FROM=staging`: a stack file and policy configs copied from a stack.
+
+The README's "Adding a stack" in one command: copies `Pulumi.<FROM>.yaml` to `Pulumi.<NAME>.yaml`
+(with a VPC range no other stack uses) and `policies/config/<FROM>.<pack>.json` to
+`<NAME>.<pack>.json`, so the new stack is judged exactly like the one it copies. Refuses, with
+what to do, when the name is taken or invalid, or the source stack has no policy configs.
+Exit codes: 0 created, 2 refused (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tools.offline.policy_driver import PACK_NAMES
+from tools.offline.runner import (
+    ROOT,
+    StackFileError,
+    available_stacks,
+    free_vpc_range,
+    project_name,
+    read_stack_file,
+    stack_file_lines,
+)
+
+STACK_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
+"""The settings' rule for stack names (they become physical-name prefixes)."""
+
+
+class NewStackRefused(Exception):
+    """Why the stack cannot be created; nothing has been written."""
+
+
+def new_stack(name: str, source: str, directory: Path = ROOT) -> list[Path]:
+    """Create the stack's files in `directory`; returns them. Raises NewStackRefused."""
+    stacks = available_stacks(directory)
+    if not STACK_NAME.fullmatch(name):
+        raise NewStackRefused(
+            f"NAME={name!r}: a stack name is lowercase letters, digits and hyphens, starting "
+            "with a letter, at most 20 characters (it prefixes every physical name)"
+        )
+    if name in stacks:
+        raise NewStackRefused(f"NAME={name}: Pulumi.{name}.yaml already exists")
+    if source not in stacks:
+        raise NewStackRefused(f"FROM={source}: no such stack; stacks: {', '.join(stacks)}")
+    config_dir = directory / "policies" / "config"
+    sources = [config_dir / f"{source}.{pack}.json" for pack in PACK_NAMES]
+    missing = [str(path.relative_to(directory)) for path in sources if not path.exists()]
+    if missing:
+        raise NewStackRefused(
+            f"FROM={source}: its policy configs are missing ({', '.join(missing)}); a stack "
+            "without them runs every rule as mandatory. Copy from a stack that has them "
+            "(FROM=staging or FROM=prod)"
+        )
+    targets = [config_dir / f"{name}.{pack}.json" for pack in PACK_NAMES]
+    taken = [str(path.relative_to(directory)) for path in targets if path.exists()]
+    if taken:
+        raise NewStackRefused(f"NAME={name}: {', '.join(taken)} already exist(s)")
+    stack_file = directory / f"Pulumi.{name}.yaml"
+    stack_file.write_text(_copied_stack_file(directory, source, name))
+    for origin, target in zip(sources, targets, strict=True):
+        shutil.copy(origin, target)
+    return [stack_file, *targets]
+
+
+def _copied_stack_file(directory: Path, source: str, name: str) -> str:
+    """The source's text (comments kept) with its own VPC range and a header saying where from."""
+    path = directory / f"Pulumi.{source}.yaml"
+    read_stack_file(path)  # refuses a broken source with file:line:column
+    lines = path.read_text().splitlines(keepends=True)
+    project = project_name(ROOT)
+    cidr_line = stack_file_lines(path).get(f"{project}:network.cidr")
+    fresh = free_vpc_range(directory, project)
+    if cidr_line is not None:
+        indent = re.match(r"\s*", lines[cidr_line - 1]).group(0)  # type: ignore[union-attr]
+        lines[cidr_line - 1] = f"{indent}cidr: {fresh}\n"
+    else:
+        lines.append(f"  {project}:network:\n    cidr: {fresh}\n")  # pragma: no cover
+    header = (
+        f"# Stack '{name}', copied from '{source}' by `make new-stack`; its policy configs are\n"
+        f"# policies/config/{name}.*.json. VPC range {fresh} is not used by another stack.\n"
+    )
+    return header + "".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make new-stack", description=__doc__)
+    parser.add_argument("--name", required=True, help="the new stack's name (NAME=)")
+    parser.add_argument("--from", dest="source", default="staging", help="stack to copy (FROM=)")
+    parser.add_argument("--dir", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        created = new_stack(args.name, args.source, args.dir)
+    except (NewStackRefused, StackFileError) as error:
+        sys.stderr.write(f"make new-stack: {error}\n")
+        return 2
+    for path in created:
+        sys.stdout.write(f"created {path.relative_to(args.dir)}\n")
+    sys.stdout.write(
+        f"Next: review the sizes and tags.costCenter in Pulumi.{args.name}.yaml, then "
+        f"`make preview STACK={args.name}`"
+        f" until it passes, then `pulumi stack init {args.name}` and the first deploy "
+        "(docs/first-deploy.md).\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""What to edit in THIS project when a rule fails: the stack setting, or the code that decides.
+
+The packs are generic (they judge any Pulumi program), so their remediation names resource
+arguments (`multi_az=True`). An operator edits a stack file, not a resource call: this table says,
+per rule, which `perfcheck:` setting controls the finding, or which module to touch when no
+setting does. A test keeps it complete: every rule of both packs has an entry.
+"""
+
+from __future__ import annotations
+
+COST_CONFIG = "policies/config/<stack>.cost.json"
+
+FIX_FOR_RULE: dict[str, str] = {
+    # Data safety: the database and cache settings.
+    "rds-multi-az": "set perfcheck:database.multiAz: true",
+    "rds-deletion-protection": "set perfcheck:database.deletionProtection: true",
+    "rds-backup-retention": (
+        "raise perfcheck:database.backupRetentionDays to the rule's minimumDays (at most 35)"
+    ),
+    "elasticache-automatic-failover": (
+        "set perfcheck:cache.multiAz: true and perfcheck:cache.nodes: 2 or more"
+    ),
+    "elasticache-snapshot-retention": "set perfcheck:cache.snapshotRetentionDays (1 to 35)",
+    "stateful-resources-protected": "set perfcheck:protect: true",
+    # Sizes and spend: settings, or the stack's reviewed allow-lists.
+    "rds-instance-class-allowed": (
+        "set perfcheck:database.instanceClass to a class in allowedInstanceClasses, or add the "
+        f"class there in {COST_CONFIG} (a reviewed change)"
+    ),
+    "elasticache-node-type-allowed": (
+        "set perfcheck:cache.nodeType to a type in allowedNodeTypes, or add the type there in "
+        f"{COST_CONFIG} (a reviewed change)"
+    ),
+    "cloudwatch-log-group-retention": (
+        "lower the *RetentionDays settings (perfcheck:service.logRetentionDays, "
+        "database.logRetentionDays, network.flowLogRetentionDays, cache.slowLogRetentionDays) to "
+        f"at most maximumDays in {COST_CONFIG}"
+    ),
+    "budget-exists": "set perfcheck:budget.monthlyUsd and perfcheck:budget.alertEmails",
+    "monthly-estimate-within-budget": (
+        "lower the sizes (perfcheck:database.instanceClass, cache.nodeType, cache.nodes, "
+        "service.cpu/memory, service.minTasks) or the usage assumptions (perfcheck:usage.*), or "
+        "raise perfcheck:budget.monthlyUsd (docs/cost.md)"
+    ),
+    "required-cost-tags": (
+        "set perfcheck:tags.owner and perfcheck:tags.costCenter; Project, Environment (the stack "
+        "name) and ManagedBy come from the program (components/tagging.py)"
+    ),
+    "no-gp2-storage": "code: components/database.py (storage_type gp3)",
+    # Edge and TLS: the owners' domain and certificate decisions.
+    "cloudfront-viewer-tls": "set perfcheck:cdn.domainName and perfcheck:cdn.hostedZoneId",
+    "cloudfront-origin-https": (
+        "set perfcheck:service.certificateArn (a regional ACM certificate for the ALB)"
+    ),
+    "alb-http-listener-redirects-to-https": "set perfcheck:service.certificateArn",
+    "alb-http-listener-rules-redirect-to-https": "set perfcheck:service.certificateArn",
+    "alb-https-listener-tls-policy": "code: components/load_balancer.py (ssl_policy)",
+    "cloudfront-viewer-https": "code: components/cache_behaviours.py (viewer_protocol_policy)",
+    # Containers: the service settings, then the container definitions.
+    "ecs-container-non-root-user": (
+        "set perfcheck:service.runAsUser to uid:gid, never 0; sidecars: "
+        "components/container_definitions.py"
+    ),
+    "ecs-essential-container-health-check": (
+        "set perfcheck:service.nextjs.healthPath / hono.healthPath; sidecars: "
+        "components/container_definitions.py; the migration task: components/migration.py"
+    ),
+    "ecs-container-read-only-root-filesystem": "code: components/container_definitions.py",
+    "ecs-depends-on-healthy-has-health-check": "code: components/container_definitions.py",
+    "ecs-container-logging": "code: components/container_definitions.py",
+    "ecs-container-not-privileged": "code: components/container_definitions.py",
+    "ecs-no-credentials-in-environment": (
+        "code: components/container_definitions.py (put the value in Secrets Manager, "
+        "components/secrets.py, and list it under the container's secrets)"
+    ),
+    "ecs-service-no-public-ip": "code: components/web_service.py (network configuration)",
+    "ecs-service-circuit-breaker-rollback": "code: components/web_service.py",
+    "ecs-service-deploys-with-automatic-rollback": (
+        "set perfcheck:service.deploymentStrategy: canary (or linear, blue-green) and "
+        "service.bakeTimeMinutes; the alarms and circuit breaker: components/web_service.py"
+    ),
+    "alb-behind-cloudfront-internal": (
+        "code: components/load_balancer.py (internal ALB) and components/cdn.py (VPC origin)"
+    ),
+    "ecs-cluster-container-insights": "code: components/web_service.py",
+    "ecs-task-role-distinct-from-execution-role": "code: components/web_iam.py",
+    # Encryption and placement: fixed in code, never a setting.
+    "rds-storage-encrypted": "code: components/database.py",
+    "rds-performance-insights-encrypted": "code: components/database.py",
+    "rds-not-publicly-accessible": "code: components/database.py",
+    "rds-final-snapshot": "code: components/database.py",
+    "rds-force-ssl": "code: components/database.py (parameter group)",
+    "elasticache-encrypted-at-rest": "code: components/cache.py",
+    "elasticache-in-transit-encryption": "code: components/cache.py",
+    "efs-encrypted": (
+        "the program creates no EFS; remove the file system, or encrypt it in its components/ "
+        "module"
+    ),
+    "no-database-on-efs": (
+        "the database runs on RDS (components/database.py); remove the database container"
+    ),
+    "efs-not-used-by-database": "remove the EFS volume from the task definition",
+    "s3-bucket-encryption-configured": (
+        "code: the bucket's component (components/cdn.py, components/load_balancer.py)"
+    ),
+    "sns-topic-encrypted": "code: components/observability.py",
+    "secretsmanager-secret-customer-managed-key": "code: components/secrets.py",
+    "cloudwatch-log-group-encrypted": "code: components/encryption.py (log group keys)",
+    "kms-key-rotation-enabled": "code: components/encryption.py",
+    "security-group-no-public-ingress": "code: components/network.py",
+}
+
+
+def fix_for(policy: str, pack_remediation: str | None) -> str:
+    """The project's fix for `policy`, else the pack's own remediation."""
+    return FIX_FOR_RULE.get(policy) or pack_remediation or "see policies/README.md"
