@@ -108,6 +108,26 @@ FIX_FOR_RULE: dict[str, str] = {
     "cloudwatch-log-group-encrypted": "code: components/encryption.py (log group keys)",
     "kms-key-rotation-enabled": "code: components/encryption.py",
     "security-group-no-public-ingress": "code: components/network.py",
+    # Rules added against bypasses (issue 15): fixed in code, or an exemption that is out of date.
+    "cloudfront-web-acl": "set perfcheck:cdn.wafEnabled: true (rules: components/waf_rules.py)",
+    "ebs-volume-encrypted": "the program creates no EBS volume; remove it, or encrypt it in its "
+    "components/ module",
+    "ecr-repository-immutable-scanned": "code: components/web_service.py (ECR repositories)",
+    "elasticache-rbac-no-open-user": "code: components/cache.py (AUTH token, no open default user)",
+    "memorydb-cluster-secure": "the program creates no MemoryDB; remove it, or give it TLS, a "
+    "customer managed key and an ACL in its components/ module",
+    "no-classic-load-balancer": "remove the Classic Load Balancer (components/load_balancer.py "
+    "builds an Application Load Balancer)",
+    "rds-managed-master-password": "code: components/database.py (manage_master_user_password)",
+    "rds-proxy-require-tls": "code: components/database.py (the proxy's require_tls)",
+    "resource-provider-understood": "build the resource with pulumi-aws in a components/ module, "
+    "or remove it (the packs do not judge other providers)",
+    "s3-bucket-not-public": "code: the bucket's component (components/cdn.py, "
+    "components/load_balancer.py): block public access, no public policy",
+    "guardrails-exemptions-current": "remove the exemption the finding names from "
+    "policies/config/<stack>.guardrails.json (it matches nothing, or no finding any more)",
+    "cost-exemptions-current": "remove the exemption the finding names from "
+    "policies/config/<stack>.cost.json (it matches nothing, or no finding any more)",
 }
 
 
