@@ -10,7 +10,14 @@ import pytest
 from foundation.records import StackRun
 from tests.test_settings import config_with
 from tools.offline import cost_diff, preview
-from tools.offline.cost import SNAPSHOT, cost_report, snapshot_text
+from tools.offline.cost import (
+    COST_DOC,
+    README,
+    SNAPSHOT,
+    cost_report,
+    documents_with,
+    snapshot_text,
+)
 from tools.offline.policy_driver import evaluate_packs
 from tools.offline.runner import run_stack
 
@@ -74,9 +81,25 @@ def test_preview_ends_with_the_cost_table_and_writes_it_to_json_and_markdown(
 
 
 def test_the_committed_totals_are_current(staging: StackRun, prod: StackRun) -> None:
-    assert SNAPSHOT.read_text() == snapshot_text([prod, staging]), (
+    text = snapshot_text([prod, staging])
+    assert SNAPSHOT.read_text() == text, (
         "docs/cost-estimate.json is stale: python -m tools.offline.cost --write"
     )
+    for path, content in documents_with(json.loads(text)).items():
+        assert path.read_text() == content, (
+            f"{path.name} is stale: python -m tools.offline.cost --write"
+        )
+
+
+def test_the_documents_quote_the_snapshot_figures() -> None:
+    """A changed estimate changes the quoted figures (the check can fail)."""
+    document = json.loads(SNAPSHOT.read_text())
+    document["prod"]["monthlyUsd"] = 1234.5
+    document["prod"]["categories"]["cache"] = 99.99
+    documents = documents_with(document)
+    assert "| Monthly estimate (docs/cost.md) |" in documents[README]
+    assert "$1,234.50" in documents[README] and "$1,234.50" in documents[COST_DOC]
+    assert "| cache | " in documents[COST_DOC] and "$99.99" in documents[COST_DOC]
 
 
 def _head(total: float, budget: float, components: dict[str, float]) -> dict:

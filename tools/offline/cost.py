@@ -6,7 +6,8 @@ the AWS Budgets amount the program registered (the Budget resource's limitAmount
 `budget.monthlyUsd`): the number the Budgets alarm uses is the number shown here.
 
 `python -m tools.offline.cost --write` refreshes docs/cost-estimate.json, the committed per-stack
-totals the pull-request comment compares a branch against (tests fail when it is stale).
+totals the pull-request comment compares a branch against, and the figures documents quote from
+it (docs/cost.md's table of the stacks, README's estimate rows); tests fail when any is stale.
 """
 
 from __future__ import annotations
@@ -25,6 +26,31 @@ from foundation.usage import UsageAssumptions
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = ROOT / "docs" / "cost-estimate.json"
+COST_DOC = ROOT / "docs" / "cost.md"
+README = ROOT / "README.md"
+DOC_STACKS = ("staging", "prod")
+"""The stacks the documents' tables show, in this order."""
+CATEGORY_ROWS = (
+    (
+        "database",
+        "database (instance, storage, proxy, replicated backups)",
+        "RDS Multi-AZ $100-200",
+    ),
+    ("cache", "cache", "ElastiCache $50-100"),
+    (
+        "monitoring",
+        "monitoring (alarms, dashboard, logs, metrics, X-Ray, RUM)",
+        "CloudWatch/X-Ray $20-50",
+    ),
+    ("network", "network (NAT, VPC endpoints, ALB, flow logs)", ""),
+    ("compute", "compute (Fargate, Lambda)", ""),
+    ("edge", "edge (CloudFront, WAF)", ""),
+    ("security", "security (KMS keys, secrets)", ""),
+    ("storage", "storage (S3, ECR)", ""),
+)
+"""docs/cost.md's rows: category, label, the owners' figure (seed-notes "Cost"), if any."""
+TABLE_BEGIN = "<!-- generated:cost-stacks (python -m tools.offline.cost --write) -->"
+TABLE_END = "<!-- /generated:cost-stacks -->"
 BUDGET_TYPE = "aws:budgets/budget:Budget"
 SMALL_USD = 0.005
 """Lines below half a cent are counted in the totals but not listed one by one."""
@@ -165,6 +191,9 @@ def snapshot(runs: Sequence[StackRun]) -> dict[str, Any]:
         result[run.stack] = {
             "monthlyUsd": round(report.estimate.total, 2),
             "budgetUsd": report.budget_usd,
+            "categories": {
+                name: round(usd, 2) for name, usd in sorted(report.estimate.by_category().items())
+            },
             "components": {
                 name: round(fixed + usage, 2)
                 for name, fixed, usage in report.estimate.by_component()
@@ -177,23 +206,82 @@ def snapshot_text(runs: Sequence[StackRun]) -> str:
     return json.dumps(snapshot(runs), indent=2, sort_keys=True) + "\n"
 
 
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"${value:,.2f}"
+
+
+def stacks_table(document: dict[str, Any]) -> str:
+    """docs/cost.md's table: each stack's estimate per category, total and budget."""
+    stacks = [stack for stack in DOC_STACKS if stack in document]
+    lines = [
+        "| | " + " | ".join(stacks) + ' | owners\' figure (seed-notes "Cost") |',
+        "| --- | " + " | ".join("---:" for _ in stacks) + " | --- |",
+    ]
+    for category, label, owners in CATEGORY_ROWS:
+        cells = [_money(document[s].get("categories", {}).get(category, 0.0)) for s in stacks]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {owners} |")
+    totals = [f"**{_money(document[s]['monthlyUsd'])}**" for s in stacks]
+    lines.append("| **total** | " + " | ".join(totals) + " | |")
+    budgets = [_money(document[s]["budgetUsd"]) for s in stacks]
+    lines.append("| budget (`budget.monthlyUsd`) | " + " | ".join(budgets) + " | |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_rows(document: dict[str, Any]) -> list[str]:
+    """README's two estimate rows in its 'How the stacks differ' table (staging | prod)."""
+    stacks = [document[stack] for stack in DOC_STACKS]
+
+    def split(stack: dict[str, Any]) -> str:
+        categories = stack.get("categories", {})
+        parts = (_money(categories.get(name, 0.0)) for name in ("database", "cache", "monitoring"))
+        return " / ".join(parts)
+
+    return [
+        "| Monthly estimate (docs/cost.md) | "
+        + " | ".join(_money(stack["monthlyUsd"]) for stack in stacks)
+        + " |",
+        "| of which database / cache / CloudWatch+X-Ray | "
+        + f"{split(stacks[0])} | {split(stacks[1])} (owners: $100-200 / $50-100 / $20-50) |",
+    ]
+
+
+def documents_with(document: dict[str, Any]) -> dict[Path, str]:
+    """docs/cost.md and README.md with their figures taken from `document` (the snapshot)."""
+    doc = COST_DOC.read_text()
+    begin, end = doc.index(TABLE_BEGIN) + len(TABLE_BEGIN), doc.index(TABLE_END)
+    doc = doc[:begin] + "\n" + stacks_table(document) + doc[end:]
+    readme = README.read_text().splitlines(keepends=True)
+    rows = iter(readme_rows(document))
+    for index, line in enumerate(readme):
+        if line.startswith(("| Monthly estimate (docs/cost.md) |", "| of which database / cache")):
+            readme[index] = next(rows) + "\n"
+    return {COST_DOC: doc, README: "".join(readme)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from tools.offline.runner import available_stacks, run_stack
 
-    parser = argparse.ArgumentParser(description="Write or check docs/cost-estimate.json.")
-    parser.add_argument("--write", action="store_true", help="rewrite the snapshot")
+    parser = argparse.ArgumentParser(
+        description="Write or check docs/cost-estimate.json and the figures documents quote."
+    )
+    parser.add_argument("--write", action="store_true", help="rewrite the snapshot and documents")
     args = parser.parse_args(argv)
-    text = snapshot_text([run_stack(stack) for stack in available_stacks()])
+    runs = [run_stack(stack) for stack in available_stacks() if stack in DOC_STACKS]
+    text = snapshot_text(runs)
+    expected = {SNAPSHOT: text, **documents_with(json.loads(text))}
+    stale = [path for path, content in expected.items() if path.read_text() != content]
     if args.write:
-        SNAPSHOT.write_text(text)
-        sys.stdout.write(f"wrote {SNAPSHOT.relative_to(ROOT)}\n")
+        for path in stale:
+            path.write_text(expected[path])
+            sys.stdout.write(f"wrote {path.relative_to(ROOT)}\n")
         return 0
-    if not SNAPSHOT.exists() or SNAPSHOT.read_text() != text:
+    for path in stale:
         sys.stderr.write(
-            f"{SNAPSHOT.relative_to(ROOT)} is stale: python -m tools.offline.cost --write\n"
+            f"{path.relative_to(ROOT)} is stale: python -m tools.offline.cost --write\n"
         )
+    if stale:
         return 1
-    sys.stdout.write(f"{SNAPSHOT.relative_to(ROOT)} is current\n")
+    sys.stdout.write("docs/cost-estimate.json, docs/cost.md and README.md figures are current\n")
     return 0
 
 
