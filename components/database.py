@@ -443,8 +443,8 @@ class Database(pulumi.ComponentResource):
                 max_connections_percent=pool.max_connections_percent,
                 max_idle_connections_percent=pool.max_idle_connections_percent,
                 connection_borrow_timeout=pool.connection_borrow_timeout_seconds,
-                # SET statements no longer pin a client to one server connection.
-                session_pinning_filters=["EXCLUDE_VARIABLE_SETS"],
+                # No session pinning filter: RDS documents EXCLUDE_VARIABLE_SETS for the MySQL
+                # engine family only (RDS user guide, "Avoiding pinning an RDS Proxy").
             ),
             opts=pulumi.ResourceOptions(parent=proxy),
         )

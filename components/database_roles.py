@@ -54,7 +54,10 @@ def app_role_sql(database: str) -> str:
         f"    CREATE ROLE {app} LOGIN;",
         "  END IF;",
         "END $$;",
-        f"ALTER ROLE {app} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;",
+        # Only attributes a CREATEROLE owner may set: naming SUPERUSER, CREATEDB, REPLICATION or
+        # BYPASSRLS (even to turn them off) needs a superuser or that attribute, which no role
+        # has on RDS, and would abort the whole script. CREATE ROLE leaves those off anyway.
+        f"ALTER ROLE {app} LOGIN NOCREATEROLE;",
         f"GRANT {IAM_ROLE} TO {app};",
         f"REVOKE ALL ON DATABASE {db} FROM PUBLIC;",
         f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {app};",

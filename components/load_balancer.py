@@ -234,13 +234,15 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
     def _infrastructure_role(self, name: str) -> pulumi.Output[str]:
-        """The ARN of the role ECS assumes to move traffic (the AWS managed load-balancer policy,
-        trusted only by ECS acting for this account), resolved once the policy is attached."""
-        identity = aws.get_caller_identity_output()
+        """The ARN of the role ECS assumes to move traffic (the AWS managed load-balancer policy),
+        resolved once the policy is attached. Its trust is the one AWS documents for the ECS
+        infrastructure role for load balancers (ECS developer guide, "Amazon ECS infrastructure
+        IAM role"): the ECS principal, no aws:SourceAccount condition, which AWS does not say
+        ECS sends for this role (if it did not, every traffic shift would roll back)."""
         partition = aws.get_partition_output()
         role = aws.iam.Role(
             f"{name}-ecs-traffic-role",
-            assume_role_policy=service_trust_policy("ecs.amazonaws.com", identity.account_id),
+            assume_role_policy=service_trust_policy("ecs.amazonaws.com", None),
             description="ECS shifts traffic between the web target groups during deploys",
             opts=pulumi.ResourceOptions(parent=self),
         )

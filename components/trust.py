@@ -6,12 +6,23 @@ import pulumi
 import pulumi_aws as aws
 
 
-def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+def service_trust_policy(service: str, account_id: pulumi.Input[str] | None) -> pulumi.Output[str]:
     """`sts:AssumeRole` for one service principal, only on behalf of this account.
 
     The `aws:SourceAccount` condition stops another account from using the service to act
-    with this role (the confused-deputy problem).
+    with this role (the confused-deputy problem). `account_id=None` leaves it out, for the roles
+    whose service AWS documents without it: a condition on a key the service does not send
+    makes every AssumeRole fail.
     """
+    conditions = (
+        []
+        if account_id is None
+        else [
+            aws.iam.GetPolicyDocumentStatementConditionArgs(
+                test="StringEquals", variable="aws:SourceAccount", values=[account_id]
+            )
+        ]
+    )
     return aws.iam.get_policy_document_output(
         statements=[
             aws.iam.GetPolicyDocumentStatementArgs(
@@ -21,11 +32,7 @@ def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.
                         type="Service", identifiers=[service]
                     )
                 ],
-                conditions=[
-                    aws.iam.GetPolicyDocumentStatementConditionArgs(
-                        test="StringEquals", variable="aws:SourceAccount", values=[account_id]
-                    )
-                ],
+                conditions=conditions,
             )
         ]
     ).json

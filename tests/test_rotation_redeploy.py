@@ -12,7 +12,7 @@ import base64
 import copy
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +71,22 @@ class FakeEcs:
 
 
 class FakeCache:
+    """A replication group that applies a token change at once (or never, `applies=False`)."""
+
     def __init__(self) -> None:
         self.modifications: list[dict] = []
+        self.token_changed = datetime(2026, 1, 1, tzinfo=UTC)
+        self.applies = True
 
     def modify_replication_group(self, **kwargs: object) -> dict:
         self.modifications.append(kwargs)
+        if self.applies:
+            self.token_changed = datetime.now(UTC)
         return {}
 
     def describe_replication_groups(self, **_: object) -> dict:
-        return {"ReplicationGroups": [{"Status": "available"}]}
+        group = {"Status": "available", "AuthTokenLastModifiedDate": self.token_changed}
+        return {"ReplicationGroups": [group]}
 
 
 class ResourceNotFoundError(Exception):
@@ -96,6 +103,7 @@ class FakeSecrets:
         self.versions: dict[str, dict[str, str]] = {}
         self.stages: dict[str, dict[str, list[str]]] = {}
         self.tags: dict[str, dict[str, str]] = {}
+        self.created: dict[tuple[str, str], datetime] = {}
 
     def seed(self, arn: str, value: str) -> None:
         self.versions[arn] = {"v1": value}
@@ -119,7 +127,8 @@ class FakeSecrets:
         if version not in self.versions[SecretId]:
             raise ResourceNotFoundError(version)
         assert VersionStage in self.stages[SecretId][version]
-        return {"SecretString": self.versions[SecretId][version]}
+        created = self.created.get((SecretId, version), datetime(2026, 1, 1, tzinfo=UTC))
+        return {"SecretString": self.versions[SecretId][version], "CreatedDate": created}
 
     def rotate_secret(self, SecretId: str, ClientRequestToken: str) -> None:
         """What RotateSecret does before calling the function: a pending version id, no value."""
@@ -133,6 +142,7 @@ class FakeSecrets:
         self, SecretId: str, ClientRequestToken: str, SecretString: str, VersionStages: list[str]
     ) -> None:
         self.versions[SecretId][ClientRequestToken] = SecretString
+        self.created[(SecretId, ClientRequestToken)] = datetime.now(UTC)
         for labels in self.stages[SecretId].values():
             for stage in VersionStages:
                 if stage in labels:
@@ -306,6 +316,27 @@ def test_the_cache_token_chain_keeps_both_tokens_until_every_task_restarted(
     assert redeploy.handler(completed, None)["tokenSet"] is False
     assert len(cache.modifications) == 2
     assert len(aws["ecs"].updates) == 1  # deployments completing never roll the service again
+
+
+def test_the_cache_token_is_not_promoted_before_the_group_applied_it(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group reading "available" before ElastiCache started the ROTATE (its token last changed
+    before the pending version) keeps testSecret waiting; the rotation retries, nothing moves."""
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "OldToken" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    monkeypatch.setattr(rotate, "WAIT_SECONDS", 0)
+    monkeypatch.setattr(rotate.time, "sleep", lambda _: None)
+    manager, cache = aws["secretsmanager"], aws["elasticache"]
+    cache.applies = False
+    token = "rotation-token-2"
+    manager.rotate_secret(SecretId=arn, ClientRequestToken=token)
+    for step in ("createSecret", "setSecret"):
+        rotate.handler({"SecretId": arn, "ClientRequestToken": token, "Step": step}, None)
+    with pytest.raises(TimeoutError):
+        rotate.handler({"SecretId": arn, "ClientRequestToken": token, "Step": "testSecret"}, None)
+    assert manager.get_secret_value(SecretId=arn)["SecretString"] == "OldToken" * 8
 
 
 @pytest.mark.parametrize("purpose", ["internal-token", "revalidate-secret", "server-actions-key"])

@@ -98,12 +98,19 @@ def test_secret(secret_arn: str, token: str) -> None:
     kind, _ = kind_of(secret_arn)
     if kind != "valkey-auth":
         return
+    # The pending token is in use once the group is available again AND its token changed after
+    # the pending version was written: "available" alone may be read before ElastiCache has even
+    # started the modification, and finishSecret would then hand tasks a token it refuses.
+    written = client("secretsmanager").get_secret_value(
+        SecretId=secret_arn, VersionId=token, VersionStage=PENDING
+    )["CreatedDate"]
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         group = client("elasticache").describe_replication_groups(
             ReplicationGroupId=os.environ["REPLICATION_GROUP_ID"]
         )["ReplicationGroups"][0]
-        if group["Status"] == "available":
+        changed = group.get("AuthTokenLastModifiedDate")
+        if group["Status"] == "available" and changed is not None and changed >= written:
             return
         if time.monotonic() > deadline:
             raise TimeoutError(f"replication group still {group['Status']}; rotation retries")
