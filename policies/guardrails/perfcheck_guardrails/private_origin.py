@@ -56,15 +56,20 @@ def reached_only_through_vpc_origin(ctx: StackContext, listener: PolicyResource)
     )
 
 
-def _origin_balancers(
-    ctx: StackContext, distribution: PolicyResource, balancers: list[PolicyResource]
-) -> list[tuple[str, Any, list[PolicyResource]]]:
-    """(label, origin, load balancers it names) for each origin of a distribution."""
+def _balancers_by_dns(ctx: StackContext) -> dict[str, PolicyResource]:
+    """The stack's load balancers by their (known) DNS name, lower case: built once per run."""
     by_dns = {}
-    for lb in balancers:
+    for lb in ctx.index.of_type(*T.LOAD_BALANCERS):
         dns = ctx.get(lb, "dnsName")
         if isinstance(dns, str) and not values.is_unknown(dns):
             by_dns[dns.lower()] = lb
+    return by_dns
+
+
+def _origin_balancers(
+    ctx: StackContext, distribution: PolicyResource, by_dns: dict[str, PolicyResource]
+) -> list[tuple[str, Any, list[PolicyResource]]]:
+    """(label, origin, load balancers it names) for each origin of a distribution."""
     deps = [
         dep
         for dep in distribution.property_dependencies.get("origins", [])
@@ -88,12 +93,12 @@ def _origin_balancers(
 
 
 def _check_internal_behind_cloudfront(ctx: StackContext) -> None:
-    balancers = ctx.index.of_type(*T.LOAD_BALANCERS)
+    by_dns = _balancers_by_dns(ctx)
     reached: dict[str, PolicyResource] = {}
     for found in _vpc_origin_targets(ctx).values():
         reached.update({lb.urn: lb for lb in found})
     for distribution in ctx.index.of_type(T.CLOUDFRONT_DISTRIBUTION):
-        for label, origin, named in _origin_balancers(ctx, distribution, balancers):
+        for label, origin, named in _origin_balancers(ctx, distribution, by_dns):
             reached.update({lb.urn: lb for lb in named})
             vpc = values.get(origin, "vpcOriginConfig")
             if vpc is values.UNKNOWN:
