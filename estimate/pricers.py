@@ -95,6 +95,15 @@ Lines = Iterator[CostLine]
 Pricer = Callable[[PricedResource, Context], Lines]
 
 
+def monthly(label: str, category: Category, unit: str, price_key: str) -> Pricer:
+    """A pricer for a resource billed a flat price a month, each (a key, a secret, a dashboard)."""
+
+    def price(resource: PricedResource, ctx: Context) -> Lines:
+        yield ctx.line(resource, label, "fixed", category, 1, unit, ctx.usd(price_key), price_key)
+
+    return price
+
+
 def number(value: Any, default: float = 0.0) -> float:
     """A numeric input as float (the wire sends numbers as floats, some as strings)."""
     if isinstance(value, bool):
@@ -471,18 +480,12 @@ def metric_alarm(resource: PricedResource, ctx: Context) -> Lines:
     )  # fmt: skip
 
 
-def composite_alarm(resource: PricedResource, ctx: Context) -> Lines:
-    yield ctx.line(
-        resource, "composite alarm", "fixed", "monitoring", 1, "alarm-months",
-        ctx.usd("cloudwatch.alarm.composite"), "cloudwatch.alarm.composite",
-    )  # fmt: skip
+composite_alarm = monthly(
+    "composite alarm", "monitoring", "alarm-months", "cloudwatch.alarm.composite"
+)
 
 
-def dashboard(resource: PricedResource, ctx: Context) -> Lines:
-    yield ctx.line(
-        resource, "dashboard", "fixed", "monitoring", 1, "dashboard-months",
-        ctx.usd("cloudwatch.dashboard"), "cloudwatch.dashboard",
-    )  # fmt: skip
+dashboard = monthly("dashboard", "monitoring", "dashboard-months", "cloudwatch.dashboard")
 
 
 def _flow_log_groups(ctx: Context) -> set[str]:
@@ -556,18 +559,10 @@ def rum_monitor(resource: PricedResource, ctx: Context) -> Lines:
 # --- security and storage -------------------------------------------------------------------
 
 
-def kms_key(resource: PricedResource, ctx: Context) -> Lines:
-    yield ctx.line(
-        resource, "customer managed key", "fixed", "security", 1, "key-months",
-        ctx.usd("kms.key"), "kms.key",
-    )  # fmt: skip
+kms_key = monthly("customer managed key", "security", "key-months", "kms.key")
 
 
-def secret(resource: PricedResource, ctx: Context) -> Lines:
-    yield ctx.line(
-        resource, "secret", "fixed", "security", 1, "secret-months",
-        ctx.usd("secretsmanager.secret"), "secretsmanager.secret",
-    )  # fmt: skip
+secret = monthly("secret", "security", "secret-months", "secretsmanager.secret")
 
 
 def bucket(resource: PricedResource, ctx: Context) -> Lines:
