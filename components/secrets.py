@@ -31,7 +31,7 @@ class AppSecretsArgs(TypedDict):
 
 
 # How each rotated secret's next value is made (components/handlers/rotate_generated_secret.py):
-# `kind:size`. The origin-verify header is not rotated here (CloudFront and the ALB hold it).
+# `kind:size`. Every secret the program generates is here.
 ROTATION_KINDS = {
     "redis-auth-token": "valkey-auth:64",
     "revalidate-secret": "alphanumeric:48",

@@ -354,9 +354,7 @@ def test_execution_role_reads_exactly_the_secrets_the_task_uses(web_run: StackRu
     statements = role_document(web_run, task_definition(web_run).inputs["executionRoleArn"])
     readable = set(granted(statements, "secretsmanager:GetSecretValue"))
     assert readable == used_secret_arns(web_run)
-    assert not any(
-        arn.endswith(("origin-verify", "*")) or "origin-verify" in arn for arn in readable
-    )
+    assert not any(arn.endswith("*") for arn in readable)
     decrypt = [s for s in statements if "kms:Decrypt" in as_list(s["Action"])]
     keys = [k for s in decrypt for k in as_list(s["Resource"])]
     assert keys and all(k.startswith("arn:aws:kms:") and "*" not in k for k in keys)
