@@ -473,6 +473,22 @@ def _action_kinds(actions: Any) -> tuple[list[str], str | None]:
     return kinds, None
 
 
+def _require_only_redirect(
+    ctx: StackContext, resource: PolicyResource, key: str, where: str, expected: str
+) -> None:
+    """A violation unless `resource`'s `key` actions are one redirect to HTTPS (unknown: note)."""
+    actions = ctx.items(resource, key)
+    if actions is values.UNKNOWN:
+        ctx.unknown(resource, key)
+        return
+    kinds, unknown = _action_kinds(actions)
+    if unknown:
+        ctx.unknown(resource, f"{key}.{unknown}")
+    elif kinds != ["redirect to HTTPS"]:
+        found = "[" + ", ".join(kinds) + "]" if kinds else "empty"
+        ctx.violation(resource, key, found + where, expected)
+
+
 def _check_http_listener_redirect(ctx: StackContext) -> None:
     for listener in ctx.index.of_type(*T.LISTENERS):
         protocol = ctx.get(listener, "protocol")
@@ -483,20 +499,7 @@ def _check_http_listener_redirect(ctx: StackContext) -> None:
             ctx, listener
         ):
             continue
-        actions = ctx.items(listener, "defaultActions")
-        if actions is values.UNKNOWN:
-            ctx.unknown(listener, "defaultActions")
-            continue
-        kinds, unknown = _action_kinds(actions)
-        if unknown:
-            ctx.unknown(listener, f"defaultActions.{unknown}")
-        elif kinds != ["redirect to HTTPS"]:
-            ctx.violation(
-                listener,
-                "defaultActions",
-                "[" + ", ".join(kinds) + "]" if kinds else "empty",
-                "exactly one redirect to HTTPS",
-            )
+        _require_only_redirect(ctx, listener, "defaultActions", "", "exactly one redirect to HTTPS")
 
 
 HTTP_LISTENER_REDIRECTS = StackRule(
@@ -536,20 +539,13 @@ def _check_http_listener_rules(ctx: StackContext) -> None:
             reached_only_through_vpc_origin(ctx, listener) for listener in listeners
         ):
             continue
-        actions = ctx.items(rule, "actions")
-        if actions is values.UNKNOWN:
-            ctx.unknown(rule, "actions")
-            continue
-        kinds, unknown = _action_kinds(actions)
-        if unknown:
-            ctx.unknown(rule, f"actions.{unknown}")
-        elif kinds != ["redirect to HTTPS"]:
-            ctx.violation(
-                rule,
-                "actions",
-                ("[" + ", ".join(kinds) + "]" if kinds else "empty") + " on an HTTP listener",
-                "only a redirect to HTTPS (serve content on the HTTPS listener)",
-            )
+        _require_only_redirect(
+            ctx,
+            rule,
+            "actions",
+            " on an HTTP listener",
+            "only a redirect to HTTPS (serve content on the HTTPS listener)",
+        )
 
 
 HTTP_LISTENER_RULES_REDIRECT = StackRule(
