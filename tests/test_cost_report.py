@@ -95,11 +95,11 @@ def test_the_documents_quote_the_snapshot_figures() -> None:
     """A changed estimate changes the quoted figures (the check can fail)."""
     document = json.loads(SNAPSHOT.read_text())
     document["prod"]["monthlyUsd"] = 1234.5
-    document["prod"]["categories"]["cache"] = 99.99
+    document["prod"]["categories"]["Amazon ElastiCache"] = 99.99
     documents = documents_with(document)
     assert "| Monthly estimate (docs/cost.md) |" in documents[README]
     assert "$1,234.50" in documents[README] and "$1,234.50" in documents[COST_DOC]
-    assert "| cache | " in documents[COST_DOC] and "$99.99" in documents[COST_DOC]
+    assert "| Amazon ElastiCache | " in documents[COST_DOC] and "$99.99" in documents[COST_DOC]
 
 
 def _head(total: float, budget: float, components: dict[str, float]) -> dict:
