@@ -588,7 +588,10 @@ def scaling_policy(resource: PricedResource, ctx: Context) -> Lines:
     config = resource.props.get("targetTrackingScalingPolicyConfiguration") or {}
     alarms = 1 if config.get("disableScaleIn") else 2
     spec = config.get("customizedMetricSpecification") or {}
-    metrics = sum(1 for m in items(spec.get("metrics")) if (m or {}).get("metricStat")) or 1
+    metrics = (
+        sum(1 for m in items(spec.get("metrics")) if isinstance(m, Mapping) and "metricStat" in m)
+        or 1
+    )
     yield ctx.line(
         resource, f"{alarms} target-tracking alarm(s) on {metrics} metric(s)", "fixed",
         CLOUDWATCH, alarms * metrics, "alarm metric-months",
