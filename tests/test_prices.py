@@ -201,6 +201,57 @@ LOG_DELIVERY_PARTS = [
 ]
 
 
+FREE_UNLESS: dict[str, tuple[str, BillingOption]] = {
+    "aws:route53/record:Record": (
+        "queries to a non-alias record are billed",
+        lambda p: not p.get("aliases"),
+    ),
+    "aws:cloudwatch/eventRule:EventRule": (
+        "events on a custom event bus are billed",
+        lambda p: p.get("eventBusName") not in (None, "default"),
+    ),
+    "aws:sns/topic:Topic": ("FIFO topics bill every publish", lambda p: bool(p.get("fifoTopic"))),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
+        "EC2 capacity providers run billed instances",
+        lambda p: bool(set(p.get("capacityProviders") or ()) - {"FARGATE", "FARGATE_SPOT"}),
+    ),
+    "aws:budgets/budget:Budget": (
+        "budget actions beyond the first two budgets are billed",
+        lambda p: False,  # actions are aws:budgets/budgetAction resources: neither priced nor free
+    ),
+    "aws:lb/listenerRule:ListenerRule": (
+        "rule evaluations beyond 10 a request are billed in LCUs",
+        lambda p: len(p.get("conditions") or ()) > 10,
+    ),
+}
+"""Free types whose reason holds only for some options: (what AWS bills, the option is on)."""
+
+
+def test_the_free_reasons_hold_for_the_options_the_stacks_use(each_stack: StackRun) -> None:
+    """Each free type with a billed option is free in the stack because the option is off."""
+    assert set(FREE_UNLESS) <= set(TABLE.free)
+    billed = [
+        (r.type, r.name, FREE_UNLESS[r.type][0])
+        for r in each_stack.resources
+        if r.type in FREE_UNLESS and FREE_UNLESS[r.type][1](r.inputs)
+    ]
+    assert billed == []
+    used = {r.type for r in each_stack.resources} & set(FREE_UNLESS)
+    assert used, "the check judges some of the stack's free resources"
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        ("aws:route53/record:Record", {"type": "A", "records": ["1.2.3.4"]}),
+        ("aws:cloudwatch/eventRule:EventRule", {"eventBusName": "orders"}),
+        ("aws:sns/topic:Topic", {"fifoTopic": True}),
+    ],
+)
+def test_the_free_reason_check_catches_a_billed_option(type_: str, props: dict) -> None:
+    assert FREE_UNLESS[type_][1](props)
+
+
 def test_no_free_type_is_one_whose_options_aws_bills() -> None:
     assert sorted(set(BILLED_WHEN) & set(TABLE.free)) == []
     assert [t for t in TABLE.free.values() if "not modelled" in t] == []
