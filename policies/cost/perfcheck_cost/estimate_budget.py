@@ -205,7 +205,10 @@ ESTIMATE_WITHIN_BUDGET = StackRule(
     ),
     resource_types=[T.BUDGET],
     check=_check,
-    unknowns="limitAmount unknown: note; the estimate reads inputs the engine already knows.",
+    unknowns=(
+        "budgetType, timeUnit, limitAmount, costFilters or tags unknown: note (an unknown period "
+        "is never taken for a month); the estimate reads inputs the engine already knows."
+    ),
     config_properties=SHARE_OF_BUDGET,
     tags=["cost", "budget", "estimate"],
 )
@@ -224,7 +227,10 @@ WORST_MONTH_WITHIN_BUDGET = StackRule(
     resource_types=[T.BUDGET],
     check=_check_worst,
     enforcement_level=EnforcementLevel.ADVISORY,
-    unknowns="limitAmount unknown: note; the estimate reads inputs the engine already knows.",
+    unknowns=(
+        "budgetType, timeUnit, limitAmount, costFilters or tags unknown: note (an unknown period "
+        "is never taken for a month); the estimate reads inputs the engine already knows."
+    ),
     config_properties=SHARE_OF_BUDGET,
     tags=["cost", "budget", "estimate"],
 )
