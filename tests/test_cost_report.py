@@ -129,6 +129,14 @@ def test_the_comment_shows_both_totals_and_the_difference_from_the_base() -> Non
     assert "staging | database" not in text
 
 
+def test_the_comment_shows_the_worst_month_and_warns_when_it_is_over_budget() -> None:
+    calm = {**_head(800.0, 1000, {}), "months": {"worst": 900.0}, "worstOverBudget": False}
+    busy = {**_head(800.0, 1000, {}), "months": {"worst": 1100.0}, "worstOverBudget": True}
+    text = cost_diff.render({"prod": calm, "staging": busy}, None)
+    assert "| $1,000.00 | $900.00 |" in text
+    assert "| $1,000.00 | $1,100.00 :warning: over budget |" in text
+
+
 def test_the_comment_says_so_when_the_base_has_no_totals_or_a_preview_failed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
