@@ -117,3 +117,28 @@ def test_insights_share_the_stacks_traces_over_its_insights_groups() -> None:
     usage = UsageAssumptions(requests_per_month=1_000_000, cdn_cache_hit_percent=0)
     processed = _quantities([rule, *groups], usage, "Insights")
     assert processed == [pytest.approx(0.5), pytest.approx(0.5)]  # million traces each
+
+
+@pytest.mark.parametrize(
+    ("settings", "lines"),
+    [
+        (None, []),  # no setting: Container Insights is off (the account default aside)
+        ([{"name": "containerInsights", "value": "disabled"}], []),
+        ([{"name": "containerInsights", "value": "enabled"}], ["Container Insights (standard)"]),
+        ([{"name": "containerInsights", "value": "enhanced"}], ["Container Insights (enhanced)"]),
+    ],
+)
+def test_container_insights_is_billed_by_its_mode(settings: list | None, lines: list) -> None:
+    props = {"name": "c"} if settings is None else {"name": "c", "settings": settings}
+    cluster = res("aws:ecs/cluster:Cluster", "c", **props)
+    found = estimate_resources([cluster], UsageAssumptions()).lines
+    assert [line.item.split(":")[0] for line in found] == lines
+
+
+def test_an_unknown_container_insights_mode_is_listed_not_priced_as_free() -> None:
+    settings = [{"name": "containerInsights", "value": "deluxe"}]
+    cluster = res("aws:ecs/cluster:Cluster", "c", name="c", settings=settings)
+    estimate = estimate_resources([cluster], UsageAssumptions())
+    assert [str(u) for u in estimate.unpriced] == [
+        "aws:ecs/cluster:Cluster c: no price for Container Insights mode 'deluxe'"
+    ]
