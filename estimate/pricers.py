@@ -461,7 +461,8 @@ def task_counts(service: PricedResource, ctx: Context) -> TaskCounts:
         traffic = min(max(math.ceil(peak / per_task), low), high)
         basis = f"{peak:,.0f} origin requests/min at peak, {per_task:g} a task"
     stated = ctx.usage.average_tasks
-    expected = traffic if stated is None else min(max(stated, low), high)
+    # A stated average is a margin over the traffic's need, never fewer tasks than it needs.
+    expected = traffic if stated is None else max(min(max(stated, low), high), traffic)
     return TaskCounts(low, high, traffic, expected, basis)
 
 

@@ -136,6 +136,17 @@ def test_a_stated_average_is_a_margin_line_over_what_the_traffic_needs() -> None
     assert "the traffic needs 2" in margin[0].item
 
 
+def test_a_stated_average_below_the_traffics_need_adds_no_margin() -> None:
+    minutes = HOURS * 60
+    busy = UsageAssumptions(
+        requests_per_month=2000 * minutes / 0.2, peak_to_average=2, average_tasks=3,
+        deploys_per_month=0,
+    )  # fmt: skip  # 4,000 a minute at peak: 4 tasks; 3 stated
+    lines = estimate_resources(_service_stack(), busy).lines
+    assert [line for line in lines if "margin" in line.item] == []
+    assert _task_hours(lines) == 4 * HOURS
+
+
 def test_the_worst_month_runs_the_maximum_and_the_deploy_overlap_at_that_size() -> None:
     usage = UsageAssumptions(requests_per_month=0, deploys_per_month=4)
     worst = estimate_resources(_service_stack(), usage, scenario=WORST).lines
