@@ -31,7 +31,7 @@ def read_path(ctx: ResourceContext, path: tuple[str, ...]) -> list[tuple[str, An
         step: list[tuple[str, Any]] = []
         for label, value in found:
             if value is values.UNKNOWN or value is None:
-                step.append((label, value))
+                step.append((label if segment == "*" else f"{label}.{segment}", value))
             elif segment == "*":
                 elements = values.items(value)
                 if elements is values.UNKNOWN:
@@ -83,9 +83,15 @@ def judge_alternatives(
     if any(outcome == "unknown" for outcome, _ in outcomes):
         ctx.unknown(".".join(settings[0].path))
         return
-    labels = " / ".join(label for _, failures in outcomes for label, _ in failures[:1])
-    found = "; ".join(f"{label} {what}" for _, failures in outcomes for label, what in failures)
-    ctx.violation(labels, found, expected, detail)
+    failures = [failure for _, found in outcomes for failure in found]
+    if len(failures) == 1:
+        ((label, what),) = failures
+        ctx.violation(label, what, expected, detail)
+        return
+    labels = " / ".join(dict.fromkeys(label for label, _ in failures))
+    ctx.violation(
+        labels, "; ".join(f"{label} {what}" for label, what in failures), expected, detail
+    )
 
 
 def _expected_at_rest(settings: tuple[Setting, ...]) -> str:
