@@ -166,7 +166,9 @@ def test_shipped_reviewed_types_are_exactly_the_unjudged_types_of_todays_stack(s
 
     run = cached_run(stack)
     config = json.loads((CONFIG_DIR / f"{stack}.guardrails.json").read_text())[RULE]
-    reviewed = {entry["type"] for entry in config["reviewedTypes"]}
+    reviewed = {entry["type"] for entry in config["reviewedTypes"] if "createdBy" not in entry}
+    children = [entry for entry in config["reviewedTypes"] if "createdBy" in entry]
+    assert all(entry["createdBy"] in {r.type for r in run.resources} for entry in children)
     judged = set(judged_types.judged_types())
     unjudged = {
         r.type
@@ -177,4 +179,23 @@ def test_shipped_reviewed_types_are_exactly_the_unjudged_types_of_todays_stack(s
     report = evaluate_packs(run, stack)
     assert violations(report, RULE) == []
     (note,) = [n for n in report.exemptions if n.policy == RULE]
-    assert f"{len(reviewed)} resource type(s) no rule judges" in note.message
+    assert f"{len(reviewed) + len(children)} resource type(s) no rule judges" in note.message
+
+
+def test_a_reviewed_child_type_stays_current_while_its_component_is_in_the_stack(
+    tmp_path: Path,
+) -> None:
+    """awsx's VPC registers its subnets as children in a real preview (not under mocks): the
+    entry is current while the VPC is there, and stale once it is gone."""
+    entries = [
+        *synthetic_config("prod", "guardrails")[RULE]["reviewedTypes"],
+        {"type": "aws:ec2/subnet:Subnet", "reason": "awsx subnets", "createdBy": "awsx:ec2:Vpc"},
+    ]
+    config_dir = _config_dir(tmp_path, "prod", reviewedTypes=entries)
+
+    def vpc(r: Any) -> dict[str, Any]:
+        return {"vpc": record("prod", "awsx:ec2:Vpc", "net", {}, custom=False)}
+
+    assert violations(run_case(vpc, config_dir=config_dir), RULE) == []
+    (stale,) = violations(run_case(config_dir=config_dir), RULE)
+    assert "reviewedTypes entry 'aws:ec2/subnet:Subnet'" in stale.message

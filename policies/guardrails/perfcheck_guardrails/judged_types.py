@@ -6,7 +6,10 @@ instance, an SQS queue, a task set). This stack rule lists the types the stack r
 no rule of any pack judges; each is a finding (mandatory in prod, advisory in staging) unless
 the stack's config lists it under `reviewedTypes` with the reason it needs no rule. A reviewed
 type the stack no longer has, or that a rule now judges, is stale and reported like a stale
-exemption. The reviewed list is printed as a note, so every preview shows what was waved through.
+exemption (an entry with `createdBy` stays current while the component that creates the type is
+in the stack: awsx's VPC registers its subnets and NAT gateways as children in a real preview,
+not under the offline mocks). The reviewed list is printed as a note, so every preview shows
+what was waved through.
 
 Which types are judged comes from the rules themselves (`resource_types`): this pack's, and those
 of every sibling pack found beside it (`policies/<pack>`, or the packaged copies side by side),
@@ -82,9 +85,10 @@ def judged_types() -> Mapping[str, frozenset[str]]:
     return {t: frozenset(r) for t, r in rule_types(sibling_pack_policies()).items()}
 
 
-def _reviewed(config: Mapping[str, Any]) -> dict[str, str]:
+def _reviewed(config: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Reviewed type -> (reason, the component type that creates it, if any)."""
     return {
-        str(entry["type"]): str(entry["reason"])
+        str(entry["type"]): (str(entry["reason"]), entry.get("createdBy"))
         for entry in config_list(config, "reviewedTypes")
         if isinstance(entry, Mapping) and entry.get("type") and entry.get("reason")
     }
@@ -120,8 +124,8 @@ def _check(ctx: StackContext) -> None:
                 "it needs no rule",
                 "A rule that never saw a type passes it unseen: review it once.",
             )
-    for type_token in reviewed:
-        if type_token not in present:
+    for type_token, (_, created_by) in reviewed.items():
+        if type_token not in present and (created_by is None or created_by not in present):
             ctx.violation(
                 None,
                 f"reviewedTypes entry '{type_token}'",
@@ -138,7 +142,7 @@ def _check(ctx: StackContext) -> None:
                 "Remove the entry: the rule judges the type now.",
             )
     if reviewed and ctx.config.get("listReviewedTypes", True):
-        listed = "; ".join(f"{t} ({reason})" for t, reason in sorted(reviewed.items()))
+        listed = "; ".join(f"{t} ({reason})" for t, (reason, _) in sorted(reviewed.items()))
         ctx.note(
             f"{WAIVED_PREFIX} {len(reviewed)} resource type(s) no rule judges, reviewed in the "
             f"stack's guardrails config (resource-type-judged.reviewedTypes): {listed}"
@@ -174,6 +178,15 @@ RESOURCE_TYPE_JUDGED = StackRule(
                 "properties": {
                     "type": {"type": "string", "pattern": TYPE_PATTERN},
                     "reason": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                    "createdBy": {
+                        "type": "string",
+                        "pattern": TYPE_PATTERN,
+                        "description": (
+                            "The component type whose children these are (e.g. awsx:ec2:Vpc): "
+                            "the entry stays current while that component is in the stack, "
+                            "even where its children are not shown (the offline preview)."
+                        ),
+                    },
                 },
             },
         },
