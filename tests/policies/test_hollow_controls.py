@@ -76,6 +76,22 @@ def test_a_service_behind_a_load_balancer_may_not_fall_back_to_rolling() -> None
     assert "deploymentConfiguration.strategy is 'ROLLING'" in finding.message
 
 
+def test_a_service_reached_through_service_connect_may_not_fall_back_to_rolling() -> None:
+    """Service Connect sends it traffic that a canary or blue/green deployment can shift."""
+    report = run_case(
+        lambda r: {
+            "service": replace(
+                r["service"],
+                drop=["loadBalancers"],
+                deploymentConfiguration={"strategy": "ROLLING"},
+                serviceConnectConfiguration={"enabled": True, "namespace": "internal"},
+            )
+        }
+    )
+    (finding,) = violations(report, "ecs-service-deploys-with-automatic-rollback")
+    assert "deploymentConfiguration.strategy is 'ROLLING'" in finding.message
+
+
 def test_a_queue_worker_must_still_roll_back() -> None:
     report = run_case(
         lambda r: {

@@ -424,6 +424,13 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "aws",
         "defaultTags.tags.Environment is 'staging'",
     ),
+    Case(
+        "provider-default-tags-this-stack",
+        "copied-provider-placeholder-owner",
+        provider_resource({"Project": "perfcheck", "Environment": "prod", "Owner": "TBD"}),
+        "aws",
+        "defaultTags.tags.Owner is 'TBD'",
+    ),
     # -- class 4: resources AWS creates at run time ------------------------------------------
     Case(
         "ecs-managed-ebs-volume-encrypted",

@@ -224,15 +224,22 @@ def _check_provider_tags(ctx: ResourceContext) -> None:
                 "A provider copied from another project or stack tags every resource it makes "
                 "as someone else's.",
             )
-        elif isinstance(value, str) and is_placeholder(value):
-            ctx.violation(f"defaultTags.tags.{key}", values.show(value), "a real value")
+    for key in tags:
+        value = values.get(tags, key)
+        if isinstance(value, str) and is_placeholder(value) and not values.is_unknown(value):
+            ctx.violation(
+                f"defaultTags.tags.{key}",
+                values.show(value),
+                "a real value (a placeholder on the provider tags every resource it makes)",
+            )
 
 
 PROVIDER_TAGS_THIS_STACK = ResourceRule(
     name="provider-default-tags-this-stack",
     description=(
-        "An AWS provider's defaultTags must name this project and stack: a provider copied "
-        "from another program would tag every resource it creates as someone else's."
+        "An AWS provider's defaultTags must name this project and stack, with no placeholder "
+        "value: a provider copied from another program would tag every resource it creates as "
+        "someone else's."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(
