@@ -179,8 +179,10 @@ class Database(pulumi.ComponentResource):
                 for parameter, value in database_parameters(settings.slow_statement_ms).items()
             ],
             tags={"Name": f"{self.identifier}-{family}"},
-            # A new family (major upgrade) creates the new group before the old one is deleted.
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            # A new family (major upgrade) creates the new group (generated name) before the old
+            # one is deleted; not protected, since the engine refuses to replace a protected
+            # resource and the group holds no data (deploycheck/in_use.py).
+            opts=pulumi.ResourceOptions(parent=self),
         )
         log_groups = [
             aws.cloudwatch.LogGroup(
