@@ -73,6 +73,26 @@ KEEP_IMAGES = 50
 UNTAGGED_IMAGE_DAYS = 7
 
 
+SWAPPED_TARGET_GROUP_PATHS = (
+    "loadBalancers[*].targetGroupArn",
+    "loadBalancers[*].advancedConfiguration.alternateTargetGroupArn",
+)
+"""Where ECS writes the target-group pair after each blue/green, canary or linear deploy: the
+group that now serves becomes the primary (ECS developer guide, "Amazon ECS blue/green
+deployments"). Re-sending `blue, green` after an odd number of deploys would skip the canary
+stage and point a rollback at the empty group (hashicorp/terraform-provider-aws#45678)."""
+
+
+def aws_owned_service_paths(service: ServiceSettings) -> list[str]:
+    """The service's input paths AWS owns after creation, which an `up` must never re-send:
+    the desired count (Application Auto Scaling) and, with a traffic-shifting strategy, the
+    target-group pair (ECS). A rolling service keeps its one group, so nothing swaps it."""
+    paths = ["desiredCount"]
+    if service.shifts_traffic:
+        paths += SWAPPED_TARGET_GROUP_PATHS
+    return paths
+
+
 class WebServiceArgs(TypedDict):
     name_prefix: str
     """Physical-name prefix, `<project>-<stack>`."""
@@ -754,7 +774,7 @@ class WebService(pulumi.ComponentResource):
             # Autoscaling owns the running count; an `up` must not reset it to the minimum.
             opts=pulumi.ResourceOptions(
                 parent=self,
-                ignore_changes=["desiredCount"],
+                ignore_changes=aws_owned_service_paths(service),
                 custom_timeouts=pulumi.CustomTimeouts(
                     create=deploy_timeout(service), update=deploy_timeout(service)
                 ),
