@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -118,6 +119,9 @@ class WebServiceArgs(TypedDict):
     rollback_alarm_names: list[str]
     """Alarms whose ALARM state during a deploy rolls it back (created by observability)."""
     rollback_alarms_owner: NotRequired[pulumi.Resource]
+    before_service: NotRequired[Callable[[aws.ecs.Cluster], Sequence[pulumi.Resource]]]
+    """What must have happened in the cluster before the service is created and must get
+    healthy (the first deploy's database bootstrap): called with the cluster."""
     """The resource (e.g. the observability component) that creates those alarms: the ECS
     service waits for it, since it names the alarms only by string."""
     log_retention_days: int
@@ -389,7 +393,8 @@ class WebService(pulumi.ComponentResource):
             name, args, images, groups, execution_role, task_role
         )
         self._tracing(name, args)
-        ecs_service = self._service(name, args, cluster, task_definition)
+        before = list(args["before_service"](cluster)) if "before_service" in args else []
+        ecs_service = self._service(name, args, cluster, task_definition, before)
         self._autoscaling(name, args, cluster, ecs_service)
 
         self.cluster_name = cluster.name
@@ -739,6 +744,7 @@ class WebService(pulumi.ComponentResource):
         args: WebServiceArgs,
         cluster: aws.ecs.Cluster,
         task_definition: aws.ecs.TaskDefinition,
+        before: Sequence[pulumi.Resource] = (),
     ) -> aws.ecs.Service:
         service = args["service"]
         return aws.ecs.Service(
@@ -778,9 +784,10 @@ class WebService(pulumi.ComponentResource):
                 custom_timeouts=pulumi.CustomTimeouts(
                     create=deploy_timeout(service), update=deploy_timeout(service)
                 ),
-                depends_on=[args["rollback_alarms_owner"]]
-                if "rollback_alarms_owner" in args
-                else [],
+                depends_on=[
+                    *([args["rollback_alarms_owner"]] if "rollback_alarms_owner" in args else []),
+                    *before,
+                ],
             ),
         )
 
