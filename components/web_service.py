@@ -15,9 +15,12 @@ count (every target group) over the service's running tasks, not ALBRequestCount
 one target group, which reads zero once a deploy has moved traffic to the other group.
 
 `wait_for_steady_state` is on, so `pulumi up` returns only when the deploy has finished or been
-rolled back. It reports success in both cases (pulumi/pulumi-aws#4487): a CI step after `up`
-must compare the service's running task definition with `taskDefinitionArn` before it calls a
-deploy good.
+rolled back. With the ECS deployment controller the provider waits on the service deployment's
+own status and returns an error for ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED and STOPPED
+(hashicorp/terraform-provider-aws internal/service/ecs/service.go, `findDeploymentStatus`, read
+at commit 8a0b630a; not verified to be the release pulumi-aws 7.51.1 bridges, where
+pulumi/pulumi-aws#4487 reported success after a rollback). So a CI step after `up` still compares
+the service's running task definition with `taskDefinitionArn` before it calls a deploy good.
 """
 
 from __future__ import annotations

@@ -85,7 +85,11 @@ class FakeCache:
         return {}
 
     def describe_replication_groups(self, **_: object) -> dict:
-        group = {"Status": "available", "AuthTokenLastModifiedDate": self.token_changed}
+        group = {
+            "Status": "available",
+            "AuthTokenLastModifiedDate": self.token_changed,
+            "AuthTokenEnabled": True,
+        }
         return {"ReplicationGroups": [group]}
 
 
@@ -337,6 +341,50 @@ def test_the_cache_token_is_not_promoted_before_the_group_applied_it(
     with pytest.raises(TimeoutError):
         rotate.handler({"SecretId": arn, "ClientRequestToken": token, "Step": "testSecret"}, None)
     assert manager.get_secret_value(SecretId=arn)["SecretString"] == "OldToken" * 8
+
+
+def configuration_test(manager: FakeSecrets, arn: str, token: str) -> None:
+    """What RotateSecret with RotateImmediately=false does: a throw-away AWSPENDING version (no
+    value), testSecret only, then the version is removed."""
+    manager.rotate_secret(SecretId=arn, ClientRequestToken=token)
+    try:
+        rotate.handler({"SecretId": arn, "ClientRequestToken": token, "Step": "testSecret"}, None)
+    finally:
+        del manager.stages[arn][token]
+
+
+@pytest.mark.parametrize("purpose", sorted(ROTATION_KINDS))
+def test_every_secret_kind_passes_the_configuration_test(
+    prod: StackRun, purpose: str, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each kind's testSecret passes on a version no other step saw, changes nothing, and does
+    not wait for a token change that will never come."""
+    arn = _secret_arn(prod, purpose)
+    aws["secretsmanager"].seed(arn, "Current0" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    monkeypatch.setattr(rotate, "WAIT_SECONDS", 0)
+    monkeypatch.setattr(rotate.time, "sleep", lambda _: None)
+    configuration_test(aws["secretsmanager"], arn, "configuration-test-1")
+    assert aws["elasticache"].modifications == []
+    assert aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"] == "Current0" * 8
+    # A real rotation afterwards still waits for the group to apply its token.
+    _rotate(aws["secretsmanager"], arn)
+    assert aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"] != "Current0" * 8
+
+
+def test_the_configuration_test_fails_when_the_cache_has_no_token(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "Current0" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    monkeypatch.setattr(
+        aws["elasticache"],
+        "describe_replication_groups",
+        lambda **_: {"ReplicationGroups": [{"Status": "available", "AuthTokenEnabled": False}]},
+    )
+    with pytest.raises(ValueError, match="no AUTH token"):
+        configuration_test(aws["secretsmanager"], arn, "configuration-test-2")
 
 
 @pytest.mark.parametrize("purpose", ["internal-token", "revalidate-secret", "server-actions-key"])
