@@ -193,6 +193,8 @@ class Cache(pulumi.ComponentResource):
                 ignore_changes=["authToken"],
             ),
         )
+        self.group = group
+        """The replication group: whatever must follow its replacement names it."""
         self.member_clusters = group.member_clusters
         self.connection = CacheConnection(
             host=group.primary_endpoint_address,

@@ -88,6 +88,7 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=tuple(request.ignoreChanges),
             replace_on_changes=tuple(request.replaceOnChanges),
+            replace_with=tuple(getattr(request, "replace_with", ())),
             custom_timeouts={
                 operation: value
                 for operation in ("create", "update", "delete")
