@@ -143,7 +143,7 @@ class Cdn(pulumi.ComponentResource):
         settings = args["settings"]
         child = pulumi.ResourceOptions(parent=self)
 
-        policies = self._policies()
+        policies = self._policies(hsts_preload=bool(settings.domain_name))
         forwarded_host = aws.cloudfront.Function(
             f"{name}-forwarded-host",
             name=f"{self._prefix}-forwarded-host",
@@ -290,9 +290,13 @@ class Cdn(pulumi.ComponentResource):
         if problem:
             pulumi.log.warn(problem, resource=self)
 
-    def _policies(self) -> dict[str, pulumi.Output[str]]:
+    def _policies(self, *, hsts_preload: bool) -> dict[str, pulumi.Output[str]]:
         """Cache, origin-request and response-headers policy ids, keyed by the names that
-        `components/cache_behaviours.py` uses."""
+        `components/cache_behaviours.py` uses.
+
+        `hsts_preload`: only with a custom domain. Preload asks browsers to hard-code HTTPS for
+        the registrable domain; on `*.cloudfront.net` it is meaningless (the preload list takes
+        the owners' domain, submitted by them: hstspreload.org requirements)."""
         invoke = pulumi.InvokeOutputOptions(parent=self)
         optimized = aws.cloudfront.get_cache_policy_output(
             name=MANAGED_CACHING_OPTIMIZED, opts=invoke
@@ -352,7 +356,7 @@ class Cdn(pulumi.ComponentResource):
                 "strict_transport_security": {
                     "access_control_max_age_sec": SECURITY_HEADERS["hsts_max_age_seconds"],
                     "include_subdomains": SECURITY_HEADERS["hsts_include_subdomains"],
-                    "preload": SECURITY_HEADERS["hsts_preload"],
+                    "preload": SECURITY_HEADERS["hsts_preload"] and hsts_preload,
                     "override": True,
                 },
                 "content_type_options": {"override": True},
