@@ -139,8 +139,7 @@ AWS_OWNED_REFERENCES: Mapping[tuple[str, str], str] = {
     (LISTENER_RULE, "actions"): "ECS sets the production rule's weights",
 }
 """References a user deliberately ignores because an AWS service owns them after creation: a
-replacement of what they point at is the procedure in docs/architecture.md ("What AWS refuses to
-change while in use"), not an `up`."""
+replacement of what they point at is the procedure in docs/replacements.md, not an `up`."""
 
 MAXIMUM_KEY_DELETION_WINDOW = 30
 """Days KMS waits before deleting a key at most (7-30; AWS KMS API Reference,

@@ -185,3 +185,10 @@ def test_both_stacks_have_a_checked_path_for_every_caller(each_stack: StackRun) 
     network = reachability.network_of(index)
     isolated = [s for s in network.subnets.values() if s.tier == "isolated"]
     assert isolated and all(s.route == "none" for s in isolated)
+
+
+def test_the_default_security_group_is_adopted_with_no_rules(each_stack: StackRun) -> None:
+    """checkov's open default group (docs/security.md): nothing may use it by accident."""
+    (default,) = each_stack.by_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert default.inputs.get("ingress", []) == [] and default.inputs.get("egress", []) == []
+    assert default.inputs["vpcId"] == each_stack.outputs["vpcId"]

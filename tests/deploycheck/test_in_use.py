@@ -256,3 +256,10 @@ def test_without_replace_on_changes_the_certificate_would_update_in_place(
         planned_step(real_prod.one(VPC_ORIGIN), dataclasses.replace(origin, replace_on_changes=()))
         == "update"
     )
+
+
+def test_the_document_lists_every_row_of_the_table() -> None:
+    text = (ROOT / "docs" / "replacements.md").read_text()
+    for row in IN_USE_REFUSALS:
+        assert f"`{row.type_token}`" in text, row.type_token
+        assert row.source in text, row.type_token
