@@ -21,6 +21,7 @@ and from plain subnet / route table / route / association records.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -388,6 +389,13 @@ def _task_needs(index: StackIndex, service: ResourceRecord) -> dict[str, str] | 
     )
     if task is None:
         return None
+    needs = _task_definition_needs(index, task)
+    if needs is not None and inputs.get("enableExecuteCommand") is True:
+        _add(needs, ["ssmmessages"], "ECS Exec")
+    return needs
+
+
+def _task_definition_needs(index: StackIndex, task: ResourceRecord) -> dict[str, str] | None:
     task_inputs = index.inputs(task)
     raw = task_inputs.get("containerDefinitions")
     if not isinstance(raw, str) or is_unknown(raw):
@@ -413,8 +421,6 @@ def _task_needs(index: StackIndex, service: ResourceRecord) -> dict[str, str] | 
         services_for_actions(_role_actions(index, task_inputs.get("taskRoleArn"))),
         "the task role's calls",
     )
-    if inputs.get("enableExecuteCommand") is True:
-        _add(needs, ["ssmmessages"], "ECS Exec")
     return needs
 
 
@@ -631,6 +637,88 @@ def check_private_dns(record: ResourceRecord, index: StackIndex) -> Iterator[Fin
             f"enableDnsHostnames VPC attributes set to true for {vpc_id} ({', '.join(off)} off).",
             "Turn on enableDnsSupport and enableDnsHostnames on the VPC.",
         )
+
+
+# One-off tasks: started by `pulumi up` (a Lambda invocation naming the task definition, its
+# subnets and groups) or by a runbook (`aws ecs run-task` with the stack outputs below).
+INVOCATION = "aws:lambda/invocation:Invocation"
+RUNBOOK_TASKS: Mapping[str, tuple[str, str]] = {
+    "databaseRolesTaskDefinitionArn": ("databaseRolesSecurityGroupId", "privateSubnetIds"),
+    "migrationTaskDefinitionArn": ("migrationSecurityGroupId", "privateSubnetIds"),
+}
+"""Stack output of a task definition a runbook runs -> the outputs it passes as the task's
+security group and subnets (docs/runbooks/data-tier-first-deploy.md, database-migration.md)."""
+ONE_OFF_ID = describe(
+    "reachability-one-off-task",
+    "every task definition no service runs is started by a known procedure (an `up` invocation "
+    "or a runbook's stack outputs), so its network path can be judged",
+)
+
+
+def _plain_output(value: Any) -> Any:
+    if isinstance(value, Mapping) and "value" in value and len(value) == 2:
+        return value["value"]  # a secret output's wire wrapper
+    return value
+
+
+def one_off_placements(index: StackIndex, task: ResourceRecord) -> list[tuple[str, Placement]]:
+    """(who starts it, where) for each procedure that runs this task definition."""
+    arn = task.outputs.get("arn")
+    found: list[tuple[str, Placement]] = []
+    for invocation in index.of_type(INVOCATION):
+        raw = index.inputs(invocation).get("input")
+        try:
+            request = json.loads(raw) if isinstance(raw, str) and not is_unknown(raw) else {}
+        except ValueError:
+            request = {}
+        if isinstance(request, Mapping) and request.get("taskDefinition") == arn:
+            subnets, groups = _texts(request.get("subnets")), _texts(request.get("securityGroups"))
+            if subnets and groups is not None:
+                found.append((f"invocation '{invocation.name}'", Placement("", subnets, groups)))
+    outputs = {k: _plain_output(v) for k, v in index.run.outputs.items()}
+    for task_output, (group_output, subnets_output) in RUNBOOK_TASKS.items():
+        if outputs.get(task_output) == arn:
+            subnets, group = _texts(outputs.get(subnets_output)), _text(outputs.get(group_output))
+            if subnets and group:
+                found.append((f"runbook run-task ({task_output})", Placement("", subnets, [group])))
+    return found
+
+
+@checks(TASK_DEFINITION)
+def check_one_off_task(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    arn = record.outputs.get("arn")
+    if not isinstance(arn, str) or is_unknown(arn):
+        return
+    served = any(
+        index.resolve(
+            s, "taskDefinition", index.inputs(s).get("taskDefinition"), (TASK_DEFINITION,)
+        )
+        is record
+        for s in index.of_type(SERVICE)
+    )
+    if served:
+        return  # the service's own check follows it
+    placements = one_off_placements(index, record)
+    if not placements:
+        yield finding(
+            ONE_OFF_ID,
+            record,
+            "",
+            f"no service runs task definition '{record.name}' and no procedure names it (a "
+            "Lambda invocation's taskDefinition, or a runbook's stack output): nothing says which "
+            "subnets and security group it starts in, so no one knows it can reach what it calls.",
+            "Export its ARN with its security group (deploycheck/reachability.py RUNBOOK_TASKS), "
+            "or start it from an invocation that names both.",
+        )
+        return
+    needs = _task_definition_needs(index, record)
+    if not needs:
+        return
+    network = network_of(index)
+    for who, placement in placements:
+        for service, why in sorted(needs.items()):
+            for problem in _judge(record, index, network, placement, service, why):
+                yield dataclasses.replace(problem, aws_says=f"started by {who}: {problem.aws_says}")
 
 
 @checks(SERVICE, PROXY, FUNCTION)
