@@ -15,6 +15,7 @@ from components.cache import Cache
 from components.cdn import Cdn
 from components.database import MASTER_USERNAME, Database
 from components.database_bootstrap import DatabaseBootstrapRun
+from components.dr_images import replicate_release_images
 from components.load_balancer import LoadBalancer
 from components.migration import DatabaseBootstrap, DatabaseRoles, Migration
 from components.naming import cluster_name, service_name
@@ -270,6 +271,17 @@ RotationRedeploy(
     },
     opts=pulumi.ResourceOptions.merge(with_aws, pulumi.ResourceOptions(depends_on=[web])),
 )
+
+if settings.database.dr_region is not None:
+    # Region loss (docs/runbooks/disaster-recovery.md): the release images and the backups' ARN.
+    replicate_release_images(
+        "release-images-dr",
+        settings.database.dr_region,
+        [image for image in (settings.service.nextjs.image, settings.service.hono.image) if image],
+        with_aws,
+    )
+if database.dr_backups_arn is not None:
+    pulumi.export("databaseDrBackupsArn", database.dr_backups_arn)
 
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)

@@ -699,6 +699,8 @@ def check_one_off_task(record: ResourceRecord, index: StackIndex) -> Iterator[Fi
     if served:
         return  # the service's own check follows it
     placements = one_off_placements(index, record)
+    if not placements and not index.run.outputs:
+        return  # a run without recorded stack outputs: the runbooks' procedures are unknown
     if not placements:
         yield finding(
             ONE_OFF_ID,
@@ -737,3 +739,71 @@ def check_reachability(record: ResourceRecord, index: StackIndex) -> Iterator[Fi
     network = network_of(index)
     for service, why in sorted(needs.items()):
         yield from _judge(record, index, network, placement, service, why)
+
+
+# Who each interface endpoint serves ------------------------------------------------------------
+
+UNNEEDED_ENDPOINT_ID = describe(
+    "endpoint-without-caller",
+    "every interface endpoint serves at least one caller in its VPC that needs its service (an "
+    "endpoint nothing calls is a monthly charge with no use)",
+)
+
+
+def _callers(index: StackIndex) -> Iterator[tuple[str, Placement, dict[str, str]]]:
+    """(caller label, where it runs, service -> why) for every caller the model knows."""
+    for record in index.of_type(SERVICE, PROXY, FUNCTION):
+        placement = _placement(index, record)
+        if placement is None:
+            continue
+        if record.type == SERVICE:
+            needs = _task_needs(index, record)
+        elif record.type == PROXY:
+            needs = _proxy_needs(index, record)
+        else:
+            needs = _function_needs(index, record)
+        if needs:
+            yield f"{record.type.split(':')[-1]} '{record.name}'", placement, needs
+    for task in index.of_type(TASK_DEFINITION):
+        needs = _task_definition_needs(index, task)
+        for who, placement in one_off_placements(index, task):
+            if needs:
+                yield f"task '{task.name}' ({who})", placement, needs
+
+
+def endpoint_callers(index: StackIndex) -> dict[str, list[str]]:
+    """Interface endpoint (logical name) -> '<caller>: <why>' for each caller in its VPC that
+    needs its service. Cached on the index."""
+    cached = getattr(index, "_endpoint_callers", None)
+    if cached is not None:
+        return cached
+    network = network_of(index)
+    served: dict[str, list[str]] = {
+        e.record.name: [] for e in network.endpoints if e.kind == "Interface"
+    }
+    for who, placement, needs in _callers(index):
+        vpcs = {network.subnets[s].vpc_id for s in placement.subnets if s in network.subnets}
+        for endpoint in network.endpoints:
+            if endpoint.kind != "Interface" or endpoint.service not in needs:
+                continue
+            if endpoint.vpc_id is None or endpoint.vpc_id in vpcs:
+                served[endpoint.record.name].append(f"{who}: {needs[endpoint.service]}")
+    index._endpoint_callers = served  # type: ignore[attr-defined]
+    return served
+
+
+@checks(ENDPOINT)
+def check_endpoint_has_a_caller(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    inputs = index.inputs(record)
+    if inputs.get("vpcEndpointType") != "Interface" or is_unknown(inputs.get("serviceName")):
+        return
+    if not endpoint_callers(index).get(record.name):
+        yield finding(
+            UNNEEDED_ENDPOINT_ID,
+            record,
+            "serviceName",
+            f"no caller in the model (services, proxies, VPC functions, one-off tasks) needs "
+            f"{inputs.get('serviceName')}: the endpoint is billed per AZ-hour for nothing.",
+            "Remove it (foundation/endpoints.py INTERFACE_SERVICES), or model the caller that "
+            "needs it.",
+        )

@@ -51,7 +51,7 @@ def bootstrap_task(run: StackRun) -> ResourceRecord:
 def test_the_service_waits_for_the_bootstrap_run(each_stack: StackRun) -> None:
     """Order: database -> bootstrap task definition -> its invocation -> service."""
     service = each_stack.one(SERVICE)
-    invocation = each_stack.one(INVOCATION)
+    invocation = each_stack.one(INVOCATION, "database-bootstrap-run-invocation")
     before_service = ancestors(each_stack, service)
     assert invocation.urn in before_service
     before_invocation = ancestors(each_stack, invocation)
@@ -64,7 +64,7 @@ def test_the_service_waits_for_the_bootstrap_run(each_stack: StackRun) -> None:
 def test_the_invocation_runs_the_bootstrap_task_again_when_it_changes(
     each_stack: StackRun,
 ) -> None:
-    invocation = each_stack.one(INVOCATION)
+    invocation = each_stack.one(INVOCATION, "database-bootstrap-run-invocation")
     task = bootstrap_task(each_stack)
     assert invocation.inputs["triggers"] == {"taskDefinition": task.outputs["arn"]}
     request = json.loads(invocation.inputs["input"])

@@ -7,11 +7,18 @@ from __future__ import annotations
 import dataclasses
 
 from deploycheck import run_deploy_checks
-from deploycheck.reachability import ENDPOINT_SG_ID, NO_PATH_ID, ONE_OFF_ID
+from deploycheck.reachability import (
+    ENDPOINT_SG_ID,
+    NO_PATH_ID,
+    ONE_OFF_ID,
+    UNNEEDED_ENDPOINT_ID,
+)
+from foundation.endpoints import INTERFACE_SERVICES
 from foundation.records import StackRun
+from tools.offline.endpoint_report import render_endpoint_callers
 from tools.offline.runner import cached_run
 
-COVERED_CHECK_IDS = frozenset({ONE_OFF_ID})
+COVERED_CHECK_IDS = frozenset({ONE_OFF_ID, UNNEEDED_ENDPOINT_ID})
 """Check ids whose deliberately wrong cases live here (test_deploycheck_cases.py counts them)."""
 
 REACHABILITY = {ONE_OFF_ID, ENDPOINT_SG_ID, NO_PATH_ID}
@@ -51,3 +58,41 @@ def test_a_task_no_procedure_starts_is_found() -> None:
     assert [(f.check_id, f.resource_name) for f in findings] == [
         (ONE_OFF_ID, "database-roles-task")
     ]
+
+
+def test_every_interface_endpoint_serves_a_caller_and_the_preview_says_which() -> None:
+    run = cached_run("prod")
+    assert [f for f in run_deploy_checks(run) if f.check_id == UNNEEDED_ENDPOINT_ID] == []
+    lines = render_endpoint_callers(run)
+    assert lines[0].startswith(
+        f"Interface endpoints and the callers each serves ({len(INTERFACE_SERVICES)})"
+    )
+    assert not any("NO CALLER" in line for line in lines)
+    secrets = next(line for line in lines if "endpoint-secretsmanager:" in line)
+    assert "Service 'web-service'" in secrets
+
+
+def test_an_endpoint_no_caller_needs_is_found() -> None:
+    """An sts endpoint (tasks get credentials from the metadata endpoint, not STS)."""
+    run = cached_run("prod")
+    logs = run.one("aws:ec2/vpcEndpoint:VpcEndpoint", "network-endpoint-logs")
+    sts = dataclasses.replace(
+        logs,
+        urn=logs.urn.replace("network-endpoint-logs", "network-endpoint-sts"),
+        name="network-endpoint-sts",
+        wire_inputs={**logs.wire_inputs, "serviceName": "com.amazonaws.eu-west-1.sts"},
+    )
+    edited = dataclasses.replace(run, resources=(*run.resources, sts))
+    findings = run_deploy_checks(edited)
+    assert [(f.check_id, f.resource_name) for f in findings] == [
+        (UNNEEDED_ENDPOINT_ID, "network-endpoint-sts")
+    ]
+    assert "NO CALLER" in "\n".join(render_endpoint_callers(edited))
+
+
+def test_without_the_service_secrets_endpoint_lost_its_reason_is_found() -> None:
+    """Drop every caller of the secretsmanager endpoint but one and the finding follows the
+    model: the endpoint stays needed while any caller needs it."""
+    run = cached_run("prod")
+    fewer = without(run, "database-bootstrap-run-invocation")
+    assert [f for f in run_deploy_checks(fewer) if f.check_id == UNNEEDED_ENDPOINT_ID] == []
