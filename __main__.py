@@ -280,8 +280,8 @@ if settings.database.dr_region is not None:
         [image for image in (settings.service.nextjs.image, settings.service.hono.image) if image],
         with_aws,
     )
-if database.dr_backups_arn is not None:
-    pulumi.export("databaseDrBackupsArn", database.dr_backups_arn)
+# Null without a DR region: the name exists in every stack, so a procedure can ask for it.
+pulumi.export("databaseDrBackupsArn", database.dr_backups_arn)
 
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
