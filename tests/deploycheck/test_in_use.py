@@ -95,6 +95,21 @@ CASES: dict[str, tuple[str, str, str, str | None, Edit, str]] = {
         with_inputs(rename_vpc_origin),
         "'fixed'",
     ),
+    "vpc-origin-name-without-its-protocol": (
+        NAME_ID,
+        VPC_ORIGIN,
+        VPC_ORIGIN,
+        None,
+        with_inputs(
+            lambda i: i.update(
+                vpcOriginEndpointConfig={
+                    **i["vpcOriginEndpointConfig"],
+                    "name": i["vpcOriginEndpointConfig"]["name"].replace("-http-", "-alb-"),
+                }
+            )
+        ),
+        "'http'",
+    ),
     "vpc-origin-default-timeout": (
         TIMEOUT_ID,
         VPC_ORIGIN,
