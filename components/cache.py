@@ -118,7 +118,8 @@ class Cache(pulumi.ComponentResource):
                 aws.elasticache.ParameterGroupParameterArgs(name=parameter, value=value)
                 for parameter, value in cache_parameters().items()
             ],
-            # Not protected: a new family replaces it create-before-delete (deploycheck/in_use.py).
+            # Not protected: a new family replaces it create-before-delete
+            # (perfcheck_deploy/in_use.py).
             opts=pulumi.ResourceOptions(parent=self),
         )
         slow_log = aws.cloudwatch.LogGroup(

@@ -177,7 +177,7 @@ class Cdn(pulumi.ComponentResource):
             tags={"Name": f"{self._prefix}-alb"},
             # CloudFront refuses (409) to update a VPC origin a distribution uses: any change of
             # its endpoint config (a certificate added, the ALB replaced) creates a new origin,
-            # repoints the distribution, then deletes the old one (deploycheck/in_use.py).
+            # repoints the distribution, then deletes the old one (perfcheck_deploy/in_use.py).
             opts=pulumi.ResourceOptions(
                 parent=self,
                 replace_on_changes=["vpcOriginEndpointConfig"],

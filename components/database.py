@@ -181,7 +181,7 @@ class Database(pulumi.ComponentResource):
             tags={"Name": f"{self.identifier}-{family}"},
             # A new family (major upgrade) creates the new group (generated name) before the old
             # one is deleted; not protected, since the engine refuses to replace a protected
-            # resource and the group holds no data (deploycheck/in_use.py).
+            # resource and the group holds no data (perfcheck_deploy/in_use.py).
             opts=pulumi.ResourceOptions(parent=self),
         )
         log_groups = [

@@ -50,7 +50,7 @@ INTERFACE_SERVICES = (
     "xray",
 )
 """The interface endpoints the network creates: each serves a caller the reachability model
-proves needs it (deploycheck/reachability.py `endpoint-without-caller`; `make preview` prints
+proves needs it (perfcheck_deploy/reachability.py `endpoint-without-caller`; `make preview` prints
 who). No kms: Secrets Manager decrypts for ECS server-side, and no task calls KMS itself. No
 sts: tasks get role credentials from the task metadata endpoint, not from STS."""
 

@@ -5,7 +5,7 @@ change to them.
 The simulation: the provider's read of the service (the state the engine holds after `pulumi
 refresh`, or after the update's own read once the deploy finished) has the groups swapped; the
 program sends what it always sends; the engine keeps the old value on every ignored path before
-it diffs (deploycheck.in_use.changed_paths applies the same rule).
+it diffs (perfcheck_deploy.in_use.changed_paths applies the same rule).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from perfcheck_deploy.in_use import changed_paths
 
-from deploycheck.in_use import changed_paths
 from foundation.records import ResourceRecord, StackRun
 
 SERVICE = "aws:ecs/service:Service"

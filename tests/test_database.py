@@ -173,7 +173,7 @@ def test_stateful_database_resources_are_protected_as_set(each_stack: StackRun) 
     if each_stack.stack == "prod":
         assert all(r.protect for r in stateful)
     # The parameter group holds no data, and a major upgrade replaces it (new family): the
-    # engine refuses to replace a protected resource (deploycheck/in_use.py).
+    # engine refuses to replace a protected resource (perfcheck_deploy/in_use.py).
     assert each_stack.one(PARAMETER_GROUP).protect is False
 
 

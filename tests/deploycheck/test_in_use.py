@@ -1,5 +1,5 @@
 """Resources AWS will not change while in use are replaced create-before-delete and their users
-repointed (deploycheck/in_use.py), and what that looks like to the engine between two runs."""
+repointed (perfcheck_deploy/in_use.py), and what that looks like to the engine between two runs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-
-from deploycheck import CHECK_IDS, run_deploy_checks
-from deploycheck.in_use import (
+from perfcheck_deploy import CHECK_IDS, run_deploy_checks
+from perfcheck_deploy.in_use import (
     IN_USE_REFUSALS,
     KEPT_ID,
     NAME_ID,
@@ -25,6 +24,7 @@ from deploycheck.in_use import (
     plan,
     planned_step,
 )
+
 from foundation.records import ResourceRecord, StackRun
 from tools.offline.preview import preview
 from tools.offline.runner import ROOT, cached_run

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from deploycheck import run_deploy_checks
-from deploycheck.reachability import (
+from perfcheck_deploy import run_deploy_checks
+from perfcheck_deploy.reachability import (
     ENDPOINT_SG_ID,
     NO_PATH_ID,
     ONE_OFF_ID,
     UNNEEDED_ENDPOINT_ID,
 )
+
 from foundation.endpoints import INTERFACE_SERVICES
 from foundation.records import StackRun
 from tools.offline.endpoint_report import render_endpoint_callers

@@ -1,13 +1,15 @@
 """The preview's "Interface endpoints" section: each endpoint with the callers it serves.
 
-Every interface endpoint costs per AZ-hour; the reachability model (deploycheck/reachability.py)
-is what proves one is needed, so the preview shows its evidence next to the resource.
+Every interface endpoint costs per AZ-hour; the reachability model
+(perfcheck_deploy/reachability.py) is what proves one is needed, so the preview shows its
+evidence next to the resource.
 """
 
 from __future__ import annotations
 
-from deploycheck.reachability import endpoint_callers
-from deploycheck.stack import StackIndex
+from perfcheck_deploy.reachability import endpoint_callers
+from perfcheck_deploy.stack import StackIndex
+
 from foundation.records import StackRun
 
 

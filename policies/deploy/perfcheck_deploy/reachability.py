@@ -28,9 +28,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, is_unknown
 from foundation.endpoints import (
     ACTION_ENDPOINTS,
     GATEWAY_SERVICES,
@@ -42,6 +39,9 @@ from foundation.endpoints import (
     services_for_image,
 )
 from foundation.records import ResourceRecord
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, is_unknown
 
 NO_PATH_ID = describe(
     "reachability-no-path",
@@ -709,7 +709,8 @@ def check_one_off_task(record: ResourceRecord, index: StackIndex) -> Iterator[Fi
             f"no service runs task definition '{record.name}' and no procedure names it (a "
             "Lambda invocation's taskDefinition, or a runbook's stack output): nothing says which "
             "subnets and security group it starts in, so no one knows it can reach what it calls.",
-            "Export its ARN with its security group (deploycheck/reachability.py RUNBOOK_TASKS), "
+            "Export its ARN with its security group (perfcheck_deploy/reachability.py "
+            "RUNBOOK_TASKS), "
             "or start it from an invocation that names both.",
         )
         return

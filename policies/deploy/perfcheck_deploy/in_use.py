@@ -20,10 +20,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import REFERENCE_KEYS, StackIndex, as_int, is_unknown
 from foundation.records import ResourceRecord, StackRun
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import REFERENCE_KEYS, StackIndex, as_int, is_unknown
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
