@@ -7,15 +7,18 @@ evidence next to the resource.
 
 from __future__ import annotations
 
-from perfcheck_deploy.reachability import endpoint_callers
-from perfcheck_deploy.stack import StackIndex
-
 from foundation.records import StackRun
 
 
 def render_endpoint_callers(run: StackRun) -> list[str]:
     """Lines for the preview: `  <endpoint>: <caller>: <why>`, one caller per line; an endpoint
     with none says so (the deploy check `endpoint-without-caller` blocks it too)."""
+    from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
+
+    add_pack_paths(DEPLOY_PACK_DIR)  # the deploy pack's modules import by name
+    from perfcheck_deploy.reachability import endpoint_callers
+    from perfcheck_deploy.stack import StackIndex
+
     served = endpoint_callers(StackIndex(run))
     if not served:
         return []
