@@ -2,7 +2,8 @@
 settings in, components, exports out.
 
 Order: network -> secrets -> database, cache -> internal load balancer -> CDN (VPC origin) ->
-observability (its alarms must exist before the service that rolls back on them) -> web service
+observability (its alarms must exist before the service that rolls back on them) -> the
+database bootstrap (owner and app roles, run once in the web cluster) -> web service
 (deployment strategy from settings) -> the rotation of the generated secrets and the redeploy
 that follows each one.
 """
@@ -12,9 +13,11 @@ import pulumi_aws as aws
 
 from components.cache import Cache
 from components.cdn import Cdn
-from components.database import Database
+from components.database import MASTER_USERNAME, Database
+from components.database_bootstrap import DatabaseBootstrapRun
+from components.dr_images import replicate_release_images
 from components.load_balancer import LoadBalancer
-from components.migration import DatabaseRoles, Migration
+from components.migration import DatabaseBootstrap, DatabaseRoles, Migration
 from components.naming import cluster_name, service_name
 from components.network import Network
 from components.observability import Observability
@@ -106,9 +109,40 @@ database_task_args = {
     "log_retention_days": settings.database.log_retention_days,
     "log_key_arn": database.key_arn,
 }
-# The app role and its grants, applied by an operator-started task as the owner role
-# (docs/runbooks/data-tier-first-deploy.md).
+# The app role and its grants, re-applied by an operator-started task as the owner role after a
+# schema change (docs/runbooks/data-tier-first-deploy.md).
 database_roles = DatabaseRoles("database-roles", database_task_args, opts=with_aws)  # type: ignore[arg-type]
+# The first deploy's owner role, app role and grants, as the master user: run by `pulumi up`
+# before the service is created (components/database_bootstrap.py).
+database_bootstrap = DatabaseBootstrap(
+    "database-bootstrap",
+    {
+        **database_task_args,  # type: ignore[typeddict-item]
+        "master_user": MASTER_USERNAME,
+        "master_secret": database.master_secret,
+    },
+    opts=with_aws,
+)
+
+
+def run_database_bootstrap(cluster: aws.ecs.Cluster) -> list[pulumi.Resource]:
+    """The bootstrap's one run in the web cluster; the service waits for it."""
+    run = DatabaseBootstrapRun(
+        "database-bootstrap-run",
+        {
+            "name_prefix": settings.name_prefix,
+            "task": database_bootstrap,
+            "cluster_name": cluster.name,
+            "cluster_arn": cluster.arn,
+            "subnet_ids": network.private_subnet_ids,
+            "log_retention_days": settings.database.log_retention_days,
+            "protect": settings.protect,
+        },
+        opts=with_aws,
+    )
+    return [run.invocation]
+
+
 pulumi.export("databaseRolesTaskDefinitionArn", database_roles.task_definition_arn)
 pulumi.export("databaseRolesSecurityGroupId", database_roles.security_group_id)
 
@@ -201,6 +235,7 @@ web = WebService(
         "distribution": cdn.distribution,
         "rollback_alarm_names": observability.rollback_alarm_names,
         "rollback_alarms_owner": observability,
+        "before_service": run_database_bootstrap,
         "log_retention_days": settings.service.log_retention_days,
         "xray_insights": settings.is_prod,
         "protect": settings.protect,
@@ -217,6 +252,7 @@ GeneratedSecretRotation(
         "replication_group_id": cache.replication_group_id,
         "log_retention_days": settings.service.log_retention_days,
         "protect": settings.protect,
+        "cache_group": cache.group,
     },
     opts=with_aws,
 )
@@ -235,6 +271,17 @@ RotationRedeploy(
     },
     opts=pulumi.ResourceOptions.merge(with_aws, pulumi.ResourceOptions(depends_on=[web])),
 )
+
+if settings.database.dr_region is not None:
+    # Region loss (docs/runbooks/disaster-recovery.md): the release images and the backups' ARN.
+    replicate_release_images(
+        "release-images-dr",
+        settings.database.dr_region,
+        [image for image in (settings.service.nextjs.image, settings.service.hono.image) if image],
+        with_aws,
+    )
+# Null without a DR region: the name exists in every stack, so a procedure can ask for it.
+pulumi.export("databaseDrBackupsArn", database.dr_backups_arn)
 
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)

@@ -303,8 +303,12 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
             comparison="LessThanThreshold",
             evaluation_periods=2,
             datapoints_to_alarm=2,
-            treat_missing_data="breaching",
-            missing_data_reason="silence means no target reports at all, which is an outage",
+            # Not breaching: before the first task registers (first deploy, a recreated load
+            # balancer) no group reports at all, and the alarm would be born in ALARM. An outage
+            # still reports: the groups stay behind the listener and report 0 healthy (FILL).
+            treat_missing_data="missing",
+            missing_data_reason="silence before the first target registers is not an outage; "
+            "a down site reports 0 healthy hosts",
             rolls_back_deploy=False,
             setting="(fixed: fewer than 1 healthy target)",
         ),

@@ -43,7 +43,7 @@ class CacheArgs(TypedDict):
     is_prod: bool
     """Prod applies changes in the maintenance window and keeps a final snapshot."""
     protect: bool
-    """Pulumi protect on the replication group, its key and its parameter group."""
+    """Pulumi protect on the replication group and its key (not the parameter group)."""
     subnet_ids: pulumi.Input[list[str]]
     """The Network's isolated subnets."""
     security_group_id: pulumi.Input[str]
@@ -118,7 +118,9 @@ class Cache(pulumi.ComponentResource):
                 aws.elasticache.ParameterGroupParameterArgs(name=parameter, value=value)
                 for parameter, value in cache_parameters().items()
             ],
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            # Not protected: a new family replaces it create-before-delete
+            # (perfcheck_deploy/in_use.py).
+            opts=pulumi.ResourceOptions(parent=self),
         )
         slow_log = aws.cloudwatch.LogGroup(
             f"{name}-slow-log",
@@ -192,6 +194,8 @@ class Cache(pulumi.ComponentResource):
                 ignore_changes=["authToken"],
             ),
         )
+        self.group = group
+        """The replication group: whatever must follow its replacement names it."""
         self.member_clusters = group.member_clusters
         self.connection = CacheConnection(
             host=group.primary_endpoint_address,

@@ -63,12 +63,14 @@ from the edge for the default 10 seconds after it recovered)."""
 SECURITY_HEADERS: Final = {
     "hsts_max_age_seconds": 63_072_000,  # two years, the HSTS preload list's minimum is one
     "hsts_include_subdomains": True,
-    "hsts_preload": True,
+    "hsts_preload": True,  # sent only with a custom domain (components/cdn.py)
     "frame_option": "DENY",
     "referrer_policy": "strict-origin-when-cross-origin",
 }
-REMOVED_RESPONSE_HEADERS: Final = ("x-powered-by",)
-"""Next.js announces itself in `X-Powered-By`; viewers do not need to know."""
+REMOVED_RESPONSE_HEADERS: Final = ("x-powered-by", CACHE_TAG_HEADER)
+"""Next.js announces itself in `X-Powered-By`; viewers do not need to know. The cache tags are
+CloudFront's input (read from the origin's response before the response headers policy edits
+what viewers get), not the viewer's: they would reveal the app's data model."""
 
 CachePolicyKind = Literal["static", "image", "pages", "disabled"]
 OriginRequestKind = Literal["all-viewer-except-host"] | None

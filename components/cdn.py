@@ -63,6 +63,11 @@ ORIGIN_KEEPALIVE_SECONDS = 50
 """Below the ALB's 60-second idle timeout, so CloudFront never reuses a connection the ALB is
 closing (which would surface as 502s)."""
 
+VPC_ORIGIN_TIMEOUT = "45m"
+"""Create, update and delete of a VPC origin: the provider's 15-minute default is known to expire
+while CloudFront deploys it (terraform-aws-modules/terraform-aws-cloudfront#163), which taints
+the resource; CloudFront documents no upper bound, so three times the default."""
+
 INVALIDATION_ACTIONS = ("cloudfront:CreateInvalidation", "cloudfront:GetInvalidation")
 
 MANAGED_CACHING_OPTIMIZED = "Managed-CachingOptimized"
@@ -83,6 +88,16 @@ def invalidation_policy_statement(
         actions=list(INVALIDATION_ACTIONS),
         resources=[distribution_arn],
     )
+
+
+def vpc_origin_name(prefix: str, protocol_policy: str, load_balancer_arn: str) -> str:
+    """The VPC origin's name, derived from what a replacement changes (the protocol, the load
+    balancer's id), so the new origin can exist beside the old one until the distribution has
+    moved to it. At most 64 characters (CloudFront's VPC origin name limit, from memory)."""
+    protocol = protocol_policy.split("-")[0]
+    load_balancer_id = load_balancer_arn.rsplit("/", 1)[-1]
+    suffix = f"-{protocol}-{load_balancer_id}"
+    return f"{prefix[: 64 - len(suffix)]}{suffix}"
 
 
 def https_origin_problem(dns_name: str) -> str | None:
@@ -128,7 +143,7 @@ class Cdn(pulumi.ComponentResource):
         settings = args["settings"]
         child = pulumi.ResourceOptions(parent=self)
 
-        policies = self._policies()
+        policies = self._policies(hsts_preload=bool(settings.domain_name))
         forwarded_host = aws.cloudfront.Function(
             f"{name}-forwarded-host",
             name=f"{self._prefix}-forwarded-host",
@@ -148,7 +163,9 @@ class Cdn(pulumi.ComponentResource):
         vpc_origin = aws.cloudfront.VpcOrigin(
             f"{name}-vpc-origin",
             vpc_origin_endpoint_config=aws.cloudfront.VpcOriginVpcOriginEndpointConfigArgs(
-                name=f"{self._prefix}-alb",
+                name=origin.arn.apply(
+                    lambda arn: vpc_origin_name(self._prefix, origin.origin_protocol_policy, arn)
+                ),
                 arn=origin.arn,
                 http_port=80,
                 https_port=443,
@@ -158,7 +175,17 @@ class Cdn(pulumi.ComponentResource):
                 ),
             ),
             tags={"Name": f"{self._prefix}-alb"},
-            opts=pulumi.ResourceOptions(parent=self),
+            # CloudFront refuses (409) to update a VPC origin a distribution uses: any change of
+            # its endpoint config (a certificate added, the ALB replaced) creates a new origin,
+            # repoints the distribution, then deletes the old one (perfcheck_deploy/in_use.py).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                replace_on_changes=["vpcOriginEndpointConfig"],
+                delete_before_replace=False,
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=VPC_ORIGIN_TIMEOUT, update=VPC_ORIGIN_TIMEOUT, delete=VPC_ORIGIN_TIMEOUT
+                ),
+            ),
         )
 
         def behaviour(spec: Behaviour) -> dict[str, Any]:
@@ -263,9 +290,13 @@ class Cdn(pulumi.ComponentResource):
         if problem:
             pulumi.log.warn(problem, resource=self)
 
-    def _policies(self) -> dict[str, pulumi.Output[str]]:
+    def _policies(self, *, hsts_preload: bool) -> dict[str, pulumi.Output[str]]:
         """Cache, origin-request and response-headers policy ids, keyed by the names that
-        `components/cache_behaviours.py` uses."""
+        `components/cache_behaviours.py` uses.
+
+        `hsts_preload`: only with a custom domain. Preload asks browsers to hard-code HTTPS for
+        the registrable domain; on `*.cloudfront.net` it is meaningless (the preload list takes
+        the owners' domain, submitted by them: hstspreload.org requirements)."""
         invoke = pulumi.InvokeOutputOptions(parent=self)
         optimized = aws.cloudfront.get_cache_policy_output(
             name=MANAGED_CACHING_OPTIMIZED, opts=invoke
@@ -325,7 +356,7 @@ class Cdn(pulumi.ComponentResource):
                 "strict_transport_security": {
                     "access_control_max_age_sec": SECURITY_HEADERS["hsts_max_age_seconds"],
                     "include_subdomains": SECURITY_HEADERS["hsts_include_subdomains"],
-                    "preload": SECURITY_HEADERS["hsts_preload"],
+                    "preload": SECURITY_HEADERS["hsts_preload"] and hsts_preload,
                     "override": True,
                 },
                 "content_type_options": {"override": True},

@@ -179,8 +179,10 @@ class Database(pulumi.ComponentResource):
                 for parameter, value in database_parameters(settings.slow_statement_ms).items()
             ],
             tags={"Name": f"{self.identifier}-{family}"},
-            # A new family (major upgrade) creates the new group before the old one is deleted.
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            # A new family (major upgrade) creates the new group (generated name) before the old
+            # one is deleted; not protected, since the engine refuses to replace a protected
+            # resource and the group holds no data (perfcheck_deploy/in_use.py).
+            opts=pulumi.ResourceOptions(parent=self),
         )
         log_groups = [
             aws.cloudwatch.LogGroup(
@@ -284,8 +286,10 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=instance),
         )
 
+        self.dr_backups_arn: pulumi.Output[str] | None = None
+        """The DR region's automated-backups ARN, which the region-loss restore needs."""
         if settings.dr_region is not None:
-            self._replicate_backups(name, prefix, instance, settings, protect)
+            self.dr_backups_arn = self._replicate_backups(name, prefix, instance, settings, protect)
 
         def db_user(resource_id: pulumi.Input[str], user: str) -> pulumi.Output[str]:
             return pulumi.Output.format(
@@ -365,9 +369,10 @@ class Database(pulumi.ComponentResource):
         instance: aws.rds.Instance,
         settings: DatabaseSettings,
         protect: bool,
-    ) -> None:
+    ) -> pulumi.Output[str]:
         """Automated backups (snapshots + transaction logs) copied to the DR region, under a key
-        that lives there: a region loss still leaves a point-in-time restore."""
+        that lives there: a region loss still leaves a point-in-time restore. Returns their ARN
+        (the resource's id is the DR region's DBInstanceAutomatedBackupsArn)."""
         dr_region = settings.dr_region
         dr_key = create_kms_key(
             f"{name}-dr-key",
@@ -378,7 +383,7 @@ class Database(pulumi.ComponentResource):
             region=dr_region,
             retain_on_delete=True,
         )
-        aws.rds.InstanceAutomatedBackupsReplication(
+        replication = aws.rds.InstanceAutomatedBackupsReplication(
             f"{name}-backups-dr",
             source_db_instance_arn=instance.arn,
             retention_period=settings.backup_retention_days,
@@ -386,6 +391,7 @@ class Database(pulumi.ComponentResource):
             region=dr_region,
             opts=pulumi.ResourceOptions(parent=instance, protect=protect),
         )
+        return replication.id
 
     def _proxy(
         self,

@@ -92,6 +92,17 @@ def owner_bootstrap_sql(database: str) -> str:
     )
 
 
+def bootstrap_sql(database: str) -> str:
+    """Run as the RDS master user by the first deploy's bootstrap task: the owner role, then the
+    app role and its grants as the owner (the same SQL the roles task applies), idempotent."""
+    return (
+        owner_bootstrap_sql(database)
+        + f"SET ROLE {_quote(OWNER_ROLE)};\n"
+        + app_role_sql(database)
+        + "RESET ROLE;\n"
+    )
+
+
 def grants_report_sql() -> str:
     """What an operator runs to verify the grants (docs/runbooks/data-tier-first-deploy.md)."""
     return (

@@ -3,14 +3,17 @@ with `aws ecs run-task`:
 
 - `DatabaseRoles` (every stack): applies components/database_roles.py's app role and grants, as
   the owner role. Run after the first deploy and after every schema change (idempotent).
+- `DatabaseBootstrap` (every stack): the first deploy's owner role, app role and grants, as the
+  RDS master user, whose password ECS injects through the task's own execution role. The first
+  `pulumi up` runs it (components/database_bootstrap.py) before the service must be healthy.
 - `Migration` (when `migration.enabled`): the copy of the old EFS-backed PostgreSQL into RDS,
   streaming `pg_dump | pg_restore`, comparing row counts table by table, then applying the same
   roles SQL. It connects to the old database over the network, so no EFS volume is mounted.
 
-Neither task holds a password for RDS: both log in as the owner role with IAM tokens that a
-small `aws-cli` sidecar signs with the task role and refreshes every few minutes in the shared
-/tmp (a token opens connections for 15 minutes). The only Secrets Manager secret either reads is
-the old database's credential. The RDS master secret is read by no task.
+The roles and migration tasks hold no password for RDS: both log in as the owner role with IAM
+tokens that a small `aws-cli` sidecar signs with the task role and refreshes every few minutes in
+the shared /tmp (a token opens connections for 15 minutes). The RDS master secret is read by the
+bootstrap task only (ECS injects its password into that one container's environment).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.contracts import SecretRef
 from components.data_names import database_task_log_group_name
-from components.database_roles import OWNER_ROLE, app_role_sql
+from components.database_roles import OWNER_ROLE, app_role_sql, bootstrap_sql
 from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
 from foundation.app_contract import POSTGRES_PORT
@@ -58,6 +62,12 @@ printf '%s\n' "$ROLES_SQL" | PGPASSWORD="$(cat "$RDS_LOGIN_FILE")" \
 echo "roles applied"
 """
 """RDS forces TLS (rds.force_ssl=1); the image has no RDS CA bundle, so the chain is unverified."""
+BOOTSTRAP_CONTAINER_NAME = "bootstrap"
+BOOTSTRAP_SCRIPT = r"""set -eu
+echo "bootstrapping the owner and app roles as $PGUSER on $PGHOST/$PGDATABASE"
+printf '%s\n' "$BOOTSTRAP_SQL" | psql -v ON_ERROR_STOP=1 --single-transaction -q
+echo "bootstrap applied"
+"""
 
 # POSIX sh (the image's busybox ash). Refuses a non-empty target, restores in one transaction
 # (all or nothing), refreshes planner statistics, then compares exact row counts per table and
@@ -212,6 +222,40 @@ def roles_container_definitions(
     return [token, _after_token(roles)]
 
 
+def bootstrap_container_definitions(
+    *,
+    image: str,
+    host: str,
+    database: str,
+    master_user: str,
+    master_secret_arn: str,
+    log_group: str,
+    region: str,
+) -> list[dict[str, Any]]:
+    """The bootstrap task: one psql container applying `bootstrap_sql` as the master user; the
+    password comes from the RDS-managed master secret, injected by ECS at start."""
+    container = _hardened(
+        BOOTSTRAP_CONTAINER_NAME,
+        image,
+        BOOTSTRAP_SCRIPT,
+        {
+            "PGHOST": host,
+            "PGPORT": str(POSTGRES_PORT),
+            "PGDATABASE": database,
+            "PGUSER": master_user,
+            "PGSSLMODE": TARGET_SSL_MODE,
+            "PGAPPNAME": "perfcheck-bootstrap",
+            "PGCONNECT_TIMEOUT": "15",
+            "BOOTSTRAP_SQL": bootstrap_sql(database),
+            "HOME": "/tmp",
+        },
+        _logs(log_group, region, "bootstrap"),
+    )
+    container["essential"] = True
+    container["secrets"] = [{"name": "PGPASSWORD", "valueFrom": f"{master_secret_arn}:password::"}]
+    return [container]
+
+
 def migration_container_definitions(
     *,
     image: str,
@@ -291,6 +335,8 @@ class _DatabaseTask(pulumi.ComponentResource):
     """What both one-off tasks share: log group, roles, security group, task definition."""
 
     task_definition_arn: pulumi.Output[str]
+    role_arns: list[pulumi.Output[str]]
+    """The execution and task roles: whoever starts the task passes both."""
     family: str
     security_group_id: pulumi.Output[str]
     log_group_name: str
@@ -305,6 +351,7 @@ class _DatabaseTask(pulumi.ComponentResource):
         secret_arns: list[str],
         secret_key_arns: list[pulumi.Input[str]],
         extra_egress: list[tuple[str, int, str, dict[str, Any]]],
+        resolve: dict[str, pulumi.Input[str]] | None = None,
     ) -> None:
         prefix = args["name_prefix"]
         self.family = f"{prefix}-db-{purpose}"
@@ -323,7 +370,7 @@ class _DatabaseTask(pulumi.ComponentResource):
             f"{name}-execution-role",
             assume_role_policy=assume,
             description=f"ECS starts the database {purpose} task: its logs"
-            + (" and the old database's secret" if secret_arns else ""),
+            + (" and the secret it reads" if secret_arns else ""),
             opts=pulumi.ResourceOptions(parent=self),
         )
         statements = [
@@ -381,12 +428,13 @@ class _DatabaseTask(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.all(
-                target_host=args["target_host"], region=region.region
+                target_host=args["target_host"], region=region.region, **(resolve or {})
             ).apply(lambda resolved: json.dumps(containers(resolved))),
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
         self.task_definition_arn = task_definition.arn
+        self.role_arns = [execution_role.arn, task_role.arn]
         self.register_outputs(
             {
                 "taskDefinitionArn": task_definition.arn,
@@ -482,6 +530,44 @@ class DatabaseRoles(_DatabaseTask):
             secret_arns=[],
             secret_key_arns=[],
             extra_egress=[],
+        )
+
+
+class DatabaseBootstrapArgs(DatabaseTaskArgs):
+    master_user: str
+    master_secret: SecretRef
+    """The RDS-managed master secret and its key: read by this task's execution role only."""
+
+
+class DatabaseBootstrap(_DatabaseTask):
+    """The bootstrap task: the owner role, the app role and its grants, as the master user."""
+
+    container_name = BOOTSTRAP_CONTAINER_NAME
+
+    def __init__(
+        self, name: str, args: DatabaseBootstrapArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("perfcheck:migration:DatabaseBootstrap", name, None, opts)
+        prefix = args["name_prefix"]
+        log_group = database_task_log_group_name(prefix, "bootstrap")
+        secret = args["master_secret"]
+        self._build(
+            name,
+            args,
+            "bootstrap",
+            lambda resolved: bootstrap_container_definitions(
+                image=postgres_image(args["postgres_major"]),
+                host=resolved["target_host"],
+                database=args["target_database"],
+                master_user=args["master_user"],
+                master_secret_arn=resolved["master_secret_arn"],
+                log_group=log_group,
+                region=resolved["region"],
+            ),
+            secret_arns=[secret.arn],  # type: ignore[list-item]
+            secret_key_arns=[secret.kms_key_arn] if secret.kms_key_arn else [],
+            extra_egress=[],
+            resolve={"master_secret_arn": secret.arn},
         )
 
 

@@ -207,6 +207,16 @@ class Network(pulumi.ComponentResource):
     def _security_groups(self, name: str, args: NetworkArgs) -> None:
         """One group per tier; rules are separate resources, each with a description."""
         prefix = args["name_prefix"]
+        # The VPC's default group allows all traffic between its members and all egress; nothing
+        # here uses it. Adopted with no rules, so nothing can by accident (docs/security.md).
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc_id,
+            ingress=[],
+            egress=[],
+            tags={"Name": f"{prefix}-default-unused"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         def group(tier: str, description: str) -> aws.ec2.SecurityGroup:
             return aws.ec2.SecurityGroup(

@@ -15,9 +15,12 @@ count (every target group) over the service's running tasks, not ALBRequestCount
 one target group, which reads zero once a deploy has moved traffic to the other group.
 
 `wait_for_steady_state` is on, so `pulumi up` returns only when the deploy has finished or been
-rolled back. It reports success in both cases (pulumi/pulumi-aws#4487): a CI step after `up`
-must compare the service's running task definition with `taskDefinitionArn` before it calls a
-deploy good.
+rolled back. With the ECS deployment controller the provider waits on the service deployment's
+own status and returns an error for ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED and STOPPED
+(hashicorp/terraform-provider-aws internal/service/ecs/service.go, `findDeploymentStatus`, read
+at commit 8a0b630a; not verified to be the release pulumi-aws 7.51.1 bridges, where
+pulumi/pulumi-aws#4487 reported success after a rollback). So a CI step after `up` still compares
+the service's running task definition with `taskDefinitionArn` before it calls a deploy good.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -73,6 +77,26 @@ KEEP_IMAGES = 50
 UNTAGGED_IMAGE_DAYS = 7
 
 
+SWAPPED_TARGET_GROUP_PATHS = (
+    "loadBalancers[*].targetGroupArn",
+    "loadBalancers[*].advancedConfiguration.alternateTargetGroupArn",
+)
+"""Where ECS writes the target-group pair after each blue/green, canary or linear deploy: the
+group that now serves becomes the primary (ECS developer guide, "Amazon ECS blue/green
+deployments"). Re-sending `blue, green` after an odd number of deploys would skip the canary
+stage and point a rollback at the empty group (hashicorp/terraform-provider-aws#45678)."""
+
+
+def aws_owned_service_paths(service: ServiceSettings) -> list[str]:
+    """The service's input paths AWS owns after creation, which an `up` must never re-send:
+    the desired count (Application Auto Scaling) and, with a traffic-shifting strategy, the
+    target-group pair (ECS). A rolling service keeps its one group, so nothing swaps it."""
+    paths = ["desiredCount"]
+    if service.shifts_traffic:
+        paths += SWAPPED_TARGET_GROUP_PATHS
+    return paths
+
+
 class WebServiceArgs(TypedDict):
     name_prefix: str
     """Physical-name prefix, `<project>-<stack>`."""
@@ -98,6 +122,9 @@ class WebServiceArgs(TypedDict):
     rollback_alarm_names: list[str]
     """Alarms whose ALARM state during a deploy rolls it back (created by observability)."""
     rollback_alarms_owner: NotRequired[pulumi.Resource]
+    before_service: NotRequired[Callable[[aws.ecs.Cluster], Sequence[pulumi.Resource]]]
+    """What must have happened in the cluster before the service is created and must get
+    healthy (the first deploy's database bootstrap): called with the cluster."""
     """The resource (e.g. the observability component) that creates those alarms: the ECS
     service waits for it, since it names the alarms only by string."""
     log_retention_days: int
@@ -369,7 +396,8 @@ class WebService(pulumi.ComponentResource):
             name, args, images, groups, execution_role, task_role
         )
         self._tracing(name, args)
-        ecs_service = self._service(name, args, cluster, task_definition)
+        before = list(args["before_service"](cluster)) if "before_service" in args else []
+        ecs_service = self._service(name, args, cluster, task_definition, before)
         self._autoscaling(name, args, cluster, ecs_service)
 
         self.cluster_name = cluster.name
@@ -719,6 +747,7 @@ class WebService(pulumi.ComponentResource):
         args: WebServiceArgs,
         cluster: aws.ecs.Cluster,
         task_definition: aws.ecs.TaskDefinition,
+        before: Sequence[pulumi.Resource] = (),
     ) -> aws.ecs.Service:
         service = args["service"]
         return aws.ecs.Service(
@@ -754,13 +783,14 @@ class WebService(pulumi.ComponentResource):
             # Autoscaling owns the running count; an `up` must not reset it to the minimum.
             opts=pulumi.ResourceOptions(
                 parent=self,
-                ignore_changes=["desiredCount"],
+                ignore_changes=aws_owned_service_paths(service),
                 custom_timeouts=pulumi.CustomTimeouts(
                     create=deploy_timeout(service), update=deploy_timeout(service)
                 ),
-                depends_on=[args["rollback_alarms_owner"]]
-                if "rollback_alarms_owner" in args
-                else [],
+                depends_on=[
+                    *([args["rollback_alarms_owner"]] if "rollback_alarms_owner" in args else []),
+                    *before,
+                ],
             ),
         )
 

@@ -43,16 +43,16 @@ NO_PRIVATELINK = frozenset({"cloudfront", "ecr-public"})
 
 INTERFACE_SERVICES = (
     "secretsmanager",
-    "kms",
     "ecr.api",
     "ecr.dkr",
     "logs",
     "monitoring",
     "xray",
-    "sts",
 )
-"""The interface endpoints the network creates: everything the tasks and the proxy call that
-PrivateLink serves (the service account's calls stay off the NAT gateways and the internet)."""
+"""The interface endpoints the network creates: each serves a caller the reachability model
+proves needs it (perfcheck_deploy/reachability.py `endpoint-without-caller`; `make preview` prints
+who). No kms: Secrets Manager decrypts for ECS server-side, and no task calls KMS itself. No
+sts: tasks get role credentials from the task metadata endpoint, not from STS."""
 
 HTTPS_PORT = 443
 

@@ -65,6 +65,10 @@ class ResourceRecord:
     delete_before_replace: bool = False
     ignore_changes: tuple[str, ...] = ()
     replace_on_changes: tuple[str, ...] = ()
+    replace_with: tuple[str, ...] = ()
+    """The `replace_with` option: URNs whose replacement also replaces this resource."""
+    custom_timeouts: Mapping[str, str] = field(default_factory=dict)
+    """The `custom_timeouts` option: operation (create/update/delete) -> duration, e.g. "45m"."""
 
     @property
     def inputs(self) -> Mapping[str, Any]:

@@ -783,3 +783,20 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def test_internal_headers_never_reach_viewers_and_preload_waits_for_a_domain(
+    each_stack: StackRun,
+) -> None:
+    """`x-cache-tags` is CloudFront's input, not the viewer's; HSTS preload is a promise about
+    the owners' domain, so a stack without one (the *.cloudfront.net name) never sends it."""
+    (policy,) = each_stack.by_type("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    inputs = policy.inputs
+    removed = {item["header"] for item in inputs["removeHeadersConfig"]["items"]}
+    assert {"x-cache-tags", "x-powered-by"} <= removed
+    hsts = inputs["securityHeadersConfig"]["strictTransportSecurity"]
+    has_domain = "perfcheck:cdn" in each_stack.config and "domainName" in each_stack.config.get(
+        "perfcheck:cdn", ""
+    )
+    assert hsts["preload"] is has_domain
+    assert hsts["accessControlMaxAgeSec"] >= 31_536_000

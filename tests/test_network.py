@@ -64,8 +64,9 @@ def test_no_security_group_rule_is_open_to_the_internet_except_egress_https(
     open_egress = [
         r for r in each_stack.by_type(EGRESS) if r.wire_inputs.get("cidrIpv4") == "0.0.0.0/0"
     ]
-    # The tasks, and the one-off roles task (its images come from ECR Public, through NAT).
+    # The tasks, and the one-off bootstrap and roles tasks (images from ECR Public, via NAT).
     assert sorted((r.name, r.wire_inputs["fromPort"]) for r in open_egress) == [
+        ("database-bootstrap-to-https", 443),
         ("database-roles-to-https", 443),
         ("network-service-to-https", 443),
     ]
@@ -96,9 +97,12 @@ def test_database_accepts_only_the_service_or_its_proxy(each_stack: StackRun) ->
         if r.wire_inputs["securityGroupId"] == database
     }
     # Both stacks run RDS Proxy (staging exercises the same path as prod); the one-off roles
-    # task applies grants on the instance itself.
-    roles = each_stack.one("aws:ec2/securityGroup:SecurityGroup", "database-roles-sg")
-    assert sources == {_group_id(each_stack, "db-proxy"), roles.outputs["id"]}
+    # and bootstrap tasks apply grants on the instance itself.
+    one_off = {
+        each_stack.one("aws:ec2/securityGroup:SecurityGroup", f"database-{task}-sg").outputs["id"]
+        for task in ("roles", "bootstrap")
+    }
+    assert sources == {_group_id(each_stack, "db-proxy"), *one_off}
 
 
 def test_cache_accepts_only_the_service(each_stack: StackRun) -> None:
@@ -144,11 +148,16 @@ def test_every_interface_endpoint_uses_private_dns_and_admits_only_its_callers_o
         admitted = {r.wire_inputs["referencedSecurityGroupId"] for r in rules}
         service = endpoint.wire_inputs["serviceName"].split(".", 3)[-1]
         # The proxy reads no secret (end-to-end IAM), so no endpoint admits it; the one-off
-        # roles task writes logs.
+        # tasks write logs, and the bootstrap task's start reads the master secret.
         expected = {callers["service"].outputs["id"]}
+        one_off = {
+            task: each_stack.one("aws:ec2/securityGroup:SecurityGroup", f"database-{task}-sg")
+            for task in ("roles", "bootstrap")
+        }
         if service == "logs":
-            roles = each_stack.one("aws:ec2/securityGroup:SecurityGroup", "database-roles-sg")
-            expected.add(roles.outputs["id"])
+            expected |= {group.outputs["id"] for group in one_off.values()}
+        if service == "secretsmanager":
+            expected.add(one_off["bootstrap"].outputs["id"])
         assert admitted == expected, service
         assert callers["proxy"].outputs["id"] not in admitted
     gateway = [e for e in endpoints if e.wire_inputs["vpcEndpointType"] == "Gateway"]
@@ -176,3 +185,10 @@ def test_both_stacks_have_a_checked_path_for_every_caller(each_stack: StackRun) 
     network = reachability.network_of(index)
     isolated = [s for s in network.subnets.values() if s.tier == "isolated"]
     assert isolated and all(s.route == "none" for s in isolated)
+
+
+def test_the_default_security_group_is_adopted_with_no_rules(each_stack: StackRun) -> None:
+    """checkov's open default group (docs/security.md): nothing may use it by accident."""
+    (default,) = each_stack.by_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert default.inputs.get("ingress", []) == [] and default.inputs.get("egress", []) == []
+    assert default.inputs["vpcId"] == each_stack.outputs["vpcId"]

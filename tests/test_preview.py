@@ -37,7 +37,7 @@ def test_a_blocking_stage_fails_the_preview(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_unknown_stack_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert preview.main(["--stack", "qa"]) == 2
-    assert "unknown stack 'qa'; stacks: prod, staging" in capsys.readouterr().err
+    assert "unknown stack 'qa'; stacks: prod, prod-dr, staging" in capsys.readouterr().err
 
 
 def test_secrets_are_masked() -> None:

@@ -85,7 +85,11 @@ class FakeCache:
         return {}
 
     def describe_replication_groups(self, **_: object) -> dict:
-        group = {"Status": "available", "AuthTokenLastModifiedDate": self.token_changed}
+        group = {
+            "Status": "available",
+            "AuthTokenLastModifiedDate": self.token_changed,
+            "AuthTokenEnabled": True,
+        }
         return {"ReplicationGroups": [group]}
 
 
@@ -337,6 +341,107 @@ def test_the_cache_token_is_not_promoted_before_the_group_applied_it(
     with pytest.raises(TimeoutError):
         rotate.handler({"SecretId": arn, "ClientRequestToken": token, "Step": "testSecret"}, None)
     assert manager.get_secret_value(SecretId=arn)["SecretString"] == "OldToken" * 8
+
+
+def configuration_test(manager: FakeSecrets, arn: str, token: str) -> None:
+    """What RotateSecret with RotateImmediately=false does: a throw-away AWSPENDING version (no
+    value), testSecret only, then the version is removed."""
+    manager.rotate_secret(SecretId=arn, ClientRequestToken=token)
+    try:
+        rotate.handler({"SecretId": arn, "ClientRequestToken": token, "Step": "testSecret"}, None)
+    finally:
+        del manager.stages[arn][token]
+
+
+@pytest.mark.parametrize("purpose", sorted(ROTATION_KINDS))
+def test_every_secret_kind_passes_the_configuration_test(
+    prod: StackRun, purpose: str, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each kind's testSecret passes on a version no other step saw, changes nothing, and does
+    not wait for a token change that will never come."""
+    arn = _secret_arn(prod, purpose)
+    aws["secretsmanager"].seed(arn, "Current0" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    monkeypatch.setattr(rotate, "WAIT_SECONDS", 0)
+    monkeypatch.setattr(rotate.time, "sleep", lambda _: None)
+    configuration_test(aws["secretsmanager"], arn, "configuration-test-1")
+    assert aws["elasticache"].modifications == []
+    assert aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"] == "Current0" * 8
+    # A real rotation afterwards still waits for the group to apply its token.
+    _rotate(aws["secretsmanager"], arn)
+    assert aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"] != "Current0" * 8
+
+
+def test_the_configuration_test_fails_when_the_cache_has_no_token(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "Current0" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    monkeypatch.setattr(
+        aws["elasticache"],
+        "describe_replication_groups",
+        lambda **_: {"ReplicationGroups": [{"Status": "available", "AuthTokenEnabled": False}]},
+    )
+    with pytest.raises(ValueError, match="no AUTH token"):
+        configuration_test(aws["secretsmanager"], arn, "configuration-test-2")
+
+
+def test_a_replaced_cache_is_given_the_current_token_by_the_next_up(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a rotation the group is replaced: it comes back with the program's first token while
+    tasks read AWSCURRENT. The resync invocation adds AWSCURRENT to it (both valid), and the next
+    completed deployment of tasks started after it drops the stale one."""
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    _rotate(aws["secretsmanager"], arn)
+    current = aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"]
+    cache = aws["elasticache"] = FakeCache()  # the replacement: it knows only the first token
+    monkeypatch.setattr(rotate, "client", lambda service: aws[service])
+    monkeypatch.setattr(redeploy, "client", lambda service: aws[service])
+    invocation = prod.one("aws:lambda/invocation:Invocation", "secret-rotation-cache-token-resync")
+    event = json.loads(invocation.inputs["input"])
+    assert rotate.handler(event, None) == {"resynced": True}
+    assert cache.modifications == [
+        {
+            "ReplicationGroupId": prod.outputs["cacheReplicationGroupId"],
+            "AuthToken": current,
+            "AuthTokenUpdateStrategy": "ROTATE",
+            "ApplyImmediately": True,
+        }
+    ]
+    moved = datetime.fromisoformat(aws["secretsmanager"].tags[arn][rotate.SET_AFTER_TAG])
+    _function_env(prod, "rotation-redeploy-function", monkeypatch)
+    aws["ecs"].task_starts = [moved + timedelta(minutes=2)]
+    completed = recorded("ecs-deployment-completed.json", service=_service_arn(prod))
+    assert redeploy.handler(completed, None) == {"tokenSet": True}
+    assert cache.modifications[-1]["AuthTokenUpdateStrategy"] == "SET"
+    assert cache.modifications[-1]["AuthToken"] == current
+
+
+def test_a_cache_whose_token_never_rotated_is_left_alone(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    invocation = prod.one("aws:lambda/invocation:Invocation", "secret-rotation-cache-token-resync")
+    assert rotate.handler(json.loads(invocation.inputs["input"]), None) == {"resynced": False}
+    assert aws["elasticache"].modifications == []
+
+
+def test_the_resync_runs_whenever_the_group_is_created_or_replaced(each_stack: StackRun) -> None:
+    invocation = each_stack.one(
+        "aws:lambda/invocation:Invocation", "secret-rotation-cache-token-resync"
+    )
+    group = each_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert invocation.replace_with == (group.urn,)
+    assert group.urn in invocation.dependencies
+    assert json.loads(invocation.inputs["input"])["SecretId"] == _secret_arn(
+        each_stack, "redis-auth-token"
+    )
 
 
 @pytest.mark.parametrize("purpose", ["internal-token", "revalidate-secret", "server-actions-key"])

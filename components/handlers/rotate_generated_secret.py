@@ -32,6 +32,12 @@ CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
 SET_AFTER_TAG = "perfcheck:cache-token-set-after"
 """Tag on the cache-token secret while the old token is still valid: when AWSCURRENT moved
 (ISO 8601). The redeploy function drops the old token once every task started after it."""
+APPLIED_TAG = "perfcheck:cache-token-applied"
+"""Tag on the cache-token secret: the pending version id setSecret last gave the replication
+group. testSecret tells a rotation (this version was applied) from Secrets Manager's
+configuration test (RotateSecret with RotateImmediately=false runs only testSecret, on a
+throw-away AWSPENDING version that no createSecret or setSecret ever saw; Secrets Manager user
+guide, "Rotation by Lambda function" / RotateSecret API reference, RotateImmediately)."""
 WAIT_SECONDS = 600
 
 
@@ -92,11 +98,37 @@ def set_secret(secret_arn: str, token: str) -> None:
         AuthTokenUpdateStrategy="ROTATE",
         ApplyImmediately=True,
     )
+    client("secretsmanager").tag_resource(
+        SecretId=secret_arn, Tags=[{"Key": APPLIED_TAG, "Value": token}]
+    )
+
+
+def _applied_version(secret_arn: str) -> str | None:
+    tags = client("secretsmanager").describe_secret(SecretId=secret_arn).get("Tags") or []
+    return next((t["Value"] for t in tags if t.get("Key") == APPLIED_TAG), None)
+
+
+def _replication_group() -> dict[str, Any]:
+    return dict(
+        client("elasticache").describe_replication_groups(
+            ReplicationGroupId=os.environ["REPLICATION_GROUP_ID"]
+        )["ReplicationGroups"][0]
+    )
 
 
 def test_secret(secret_arn: str, token: str) -> None:
     kind, _ = kind_of(secret_arn)
     if kind != "valkey-auth":
+        return
+    if _applied_version(secret_arn) != token:
+        # Secrets Manager's configuration test: nothing was applied, so test what a rotation
+        # needs without changing anything: the group answers this role and uses AUTH.
+        group = _replication_group()
+        if not group.get("AuthTokenEnabled"):
+            raise ValueError(
+                f"replication group {os.environ['REPLICATION_GROUP_ID']} has no AUTH token: "
+                "there is nothing for this rotation to rotate"
+            )
         return
     # The pending token is in use once the group is available again AND its token changed after
     # the pending version was written: "available" alone may be read before ElastiCache has even
@@ -106,9 +138,7 @@ def test_secret(secret_arn: str, token: str) -> None:
     )["CreatedDate"]
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        group = client("elasticache").describe_replication_groups(
-            ReplicationGroupId=os.environ["REPLICATION_GROUP_ID"]
-        )["ReplicationGroups"][0]
+        group = _replication_group()
         changed = group.get("AuthTokenLastModifiedDate")
         if group["Status"] == "available" and changed is not None and changed >= written:
             return
@@ -136,6 +166,33 @@ def finish_secret(secret_arn: str, token: str) -> None:
         )
 
 
+RESYNC_ACTION = "resync-cache-token"
+"""Event `{"Action": RESYNC_ACTION, "SecretId": ...}`: sent by `pulumi up` when the replication
+group is created or replaced (components/secret_rotation.py)."""
+
+
+def resync_cache_token(secret_arn: str) -> dict[str, bool]:
+    """A replaced or restored group starts from the token in the program's state (the first
+    one), while tasks read the rotated AWSCURRENT: add AWSCURRENT to the group (ROTATE keeps
+    the stale one valid too) and mark it for the SET that drops the stale one once every task
+    started after now. Nothing to do while the secret was never rotated."""
+    stages = _stages(secret_arn)
+    current = next(v for v, labels in stages.items() if CURRENT in labels)
+    if PREVIOUS in stages[current] or len(stages) == 1:
+        return {"resynced": False}
+    value = client("secretsmanager").get_secret_value(SecretId=secret_arn, VersionId=current)
+    client("elasticache").modify_replication_group(
+        ReplicationGroupId=os.environ["REPLICATION_GROUP_ID"],
+        AuthToken=value["SecretString"],
+        AuthTokenUpdateStrategy="ROTATE",
+        ApplyImmediately=True,
+    )
+    client("secretsmanager").tag_resource(
+        SecretId=secret_arn, Tags=[{"Key": SET_AFTER_TAG, "Value": datetime.now(UTC).isoformat()}]
+    )
+    return {"resynced": True}
+
+
 STEPS = {
     "createSecret": create_secret,
     "setSecret": set_secret,
@@ -144,7 +201,9 @@ STEPS = {
 }
 
 
-def handler(event: dict[str, Any], _context: object) -> None:
+def handler(event: dict[str, Any], _context: object) -> dict[str, bool] | None:
+    if event.get("Action") == RESYNC_ACTION:
+        return resync_cache_token(event["SecretId"])
     secret_arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
     metadata = client("secretsmanager").describe_secret(SecretId=secret_arn)
     if not metadata.get("RotationEnabled"):
@@ -158,3 +217,4 @@ def handler(event: dict[str, Any], _context: object) -> None:
         raise ValueError(f"version {token} of {secret_arn} is not pending rotation")
     STEPS[step](secret_arn, token)
     print(json.dumps({"step": step, "secret": secret_arn, "version": token}))
+    return None

@@ -414,6 +414,7 @@ CASES = [
         "perfcheck-prod-web",
         "name",
         lambda b: b.set("perfcheck-prod-web", name="perfcheck_prod_web"),
+        also=frozenset({"in-use-name"}),  # any fixed name blocks create-before-delete
     ),
     Case(
         "rds-uppercase-logical-name",
@@ -992,7 +993,14 @@ def test_wrong_resource_is_reported(case: Case, prod: StackBuilder) -> None:
 
 def test_every_check_has_a_wrong_case() -> None:
     from test_deploycheck_delivery import COVERED_CHECK_IDS
+    from test_in_use import COVERED_CHECK_IDS as IN_USE_CHECK_IDS
+    from test_reachability_procedures import COVERED_CHECK_IDS as PROCEDURE_CHECK_IDS
 
-    covered = {case.check_id for case in CASES} | COVERED_CHECK_IDS
+    covered = (
+        {case.check_id for case in CASES}
+        | COVERED_CHECK_IDS
+        | IN_USE_CHECK_IDS
+        | PROCEDURE_CHECK_IDS
+    )
     missing = set(CHECK_IDS) - covered - {"deploycheck-internal-error"}
     assert not missing, f"checks without a deliberately wrong case: {sorted(missing)}"

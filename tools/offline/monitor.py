@@ -88,6 +88,12 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=tuple(request.ignoreChanges),
             replace_on_changes=tuple(request.replaceOnChanges),
+            replace_with=tuple(getattr(request, "replace_with", ())),
+            custom_timeouts={
+                operation: value
+                for operation in ("create", "update", "delete")
+                if (value := getattr(request.customTimeouts, operation, ""))
+            },
         )
         self._records.append(record)
         if request.type.startswith("pulumi:providers:"):

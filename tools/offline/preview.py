@@ -29,6 +29,7 @@ import yaml
 
 from foundation.records import StackRun, is_secret_wrapper, type_counts
 from tools.offline.cost import cost_json, cost_report, render_cost_markdown, render_cost_text
+from tools.offline.endpoint_report import render_endpoint_callers
 from tools.offline.markdown import render_failure_markdown, render_markdown
 from tools.offline.policy_driver import PACK_NAMES, PolicyConfigError, config_file_for
 from tools.offline.runner import (
@@ -444,6 +445,9 @@ def print_report(run: StackRun, results: Sequence[StageResult], seconds: float) 
                 out.write(f"  [advisory]  {line}\n")
         for line in result.notes:
             out.write(f"  [note]      {line}\n")
+    endpoint_lines = render_endpoint_callers(run)
+    if endpoint_lines:
+        out.write("\n" + "\n".join(endpoint_lines) + "\n")
     blocking = sum(len(r.blocking) for r in results)
     verdict = "OK" if blocking == 0 else f"FAILED: {blocking} blocking finding(s)"
     out.write(f"\nResult: {verdict} ({seconds:.2f} s)\n")

@@ -15,6 +15,7 @@ from perfcheck_deploy import (  # noqa: F401  (imported to register their checks
     ecs,
     elasticache,
     iam,
+    in_use,
     kms_grants,
     naming,
     rds,

@@ -21,6 +21,7 @@ and from plain subnet / route table / route / association records.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -388,6 +389,13 @@ def _task_needs(index: StackIndex, service: ResourceRecord) -> dict[str, str] | 
     )
     if task is None:
         return None
+    needs = _task_definition_needs(index, task)
+    if needs is not None and inputs.get("enableExecuteCommand") is True:
+        _add(needs, ["ssmmessages"], "ECS Exec")
+    return needs
+
+
+def _task_definition_needs(index: StackIndex, task: ResourceRecord) -> dict[str, str] | None:
     task_inputs = index.inputs(task)
     raw = task_inputs.get("containerDefinitions")
     if not isinstance(raw, str) or is_unknown(raw):
@@ -413,8 +421,6 @@ def _task_needs(index: StackIndex, service: ResourceRecord) -> dict[str, str] | 
         services_for_actions(_role_actions(index, task_inputs.get("taskRoleArn"))),
         "the task role's calls",
     )
-    if inputs.get("enableExecuteCommand") is True:
-        _add(needs, ["ssmmessages"], "ECS Exec")
     return needs
 
 
@@ -633,6 +639,91 @@ def check_private_dns(record: ResourceRecord, index: StackIndex) -> Iterator[Fin
         )
 
 
+# One-off tasks: started by `pulumi up` (a Lambda invocation naming the task definition, its
+# subnets and groups) or by a runbook (`aws ecs run-task` with the stack outputs below).
+INVOCATION = "aws:lambda/invocation:Invocation"
+RUNBOOK_TASKS: Mapping[str, tuple[str, str]] = {
+    "databaseRolesTaskDefinitionArn": ("databaseRolesSecurityGroupId", "privateSubnetIds"),
+    "migrationTaskDefinitionArn": ("migrationSecurityGroupId", "privateSubnetIds"),
+}
+"""Stack output of a task definition a runbook runs -> the outputs it passes as the task's
+security group and subnets (docs/runbooks/data-tier-first-deploy.md, database-migration.md)."""
+ONE_OFF_ID = describe(
+    "reachability-one-off-task",
+    "every task definition no service runs is started by a known procedure (an `up` invocation "
+    "or a runbook's stack outputs), so its network path can be judged",
+)
+
+
+def _plain_output(value: Any) -> Any:
+    if isinstance(value, Mapping) and "value" in value and len(value) == 2:
+        return value["value"]  # a secret output's wire wrapper
+    return value
+
+
+def one_off_placements(index: StackIndex, task: ResourceRecord) -> list[tuple[str, Placement]]:
+    """(who starts it, where) for each procedure that runs this task definition."""
+    arn = task.outputs.get("arn")
+    found: list[tuple[str, Placement]] = []
+    for invocation in index.of_type(INVOCATION):
+        raw = index.inputs(invocation).get("input")
+        try:
+            request = json.loads(raw) if isinstance(raw, str) and not is_unknown(raw) else {}
+        except ValueError:
+            request = {}
+        if isinstance(request, Mapping) and request.get("taskDefinition") == arn:
+            subnets, groups = _texts(request.get("subnets")), _texts(request.get("securityGroups"))
+            if subnets and groups is not None:
+                found.append((f"invocation '{invocation.name}'", Placement("", subnets, groups)))
+    outputs = {k: _plain_output(v) for k, v in index.run.outputs.items()}
+    for task_output, (group_output, subnets_output) in RUNBOOK_TASKS.items():
+        if outputs.get(task_output) == arn:
+            subnets, group = _texts(outputs.get(subnets_output)), _text(outputs.get(group_output))
+            if subnets and group:
+                found.append((f"runbook run-task ({task_output})", Placement("", subnets, [group])))
+    return found
+
+
+@checks(TASK_DEFINITION)
+def check_one_off_task(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    arn = record.outputs.get("arn")
+    if not isinstance(arn, str) or is_unknown(arn):
+        return
+    served = any(
+        index.resolve(
+            s, "taskDefinition", index.inputs(s).get("taskDefinition"), (TASK_DEFINITION,)
+        )
+        is record
+        for s in index.of_type(SERVICE)
+    )
+    if served:
+        return  # the service's own check follows it
+    placements = one_off_placements(index, record)
+    if not placements and not index.run.outputs:
+        return  # a run without recorded stack outputs: the runbooks' procedures are unknown
+    if not placements:
+        yield finding(
+            ONE_OFF_ID,
+            record,
+            "",
+            f"no service runs task definition '{record.name}' and no procedure names it (a "
+            "Lambda invocation's taskDefinition, or a runbook's stack output): nothing says which "
+            "subnets and security group it starts in, so no one knows it can reach what it calls.",
+            "Export its ARN with its security group (perfcheck_deploy/reachability.py "
+            "RUNBOOK_TASKS), "
+            "or start it from an invocation that names both.",
+        )
+        return
+    needs = _task_definition_needs(index, record)
+    if not needs:
+        return
+    network = network_of(index)
+    for who, placement in placements:
+        for service, why in sorted(needs.items()):
+            for problem in _judge(record, index, network, placement, service, why):
+                yield dataclasses.replace(problem, aws_says=f"started by {who}: {problem.aws_says}")
+
+
 @checks(SERVICE, PROXY, FUNCTION)
 def check_reachability(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     placement = _placement(index, record)
@@ -649,3 +740,71 @@ def check_reachability(record: ResourceRecord, index: StackIndex) -> Iterator[Fi
     network = network_of(index)
     for service, why in sorted(needs.items()):
         yield from _judge(record, index, network, placement, service, why)
+
+
+# Who each interface endpoint serves ------------------------------------------------------------
+
+UNNEEDED_ENDPOINT_ID = describe(
+    "endpoint-without-caller",
+    "every interface endpoint serves at least one caller in its VPC that needs its service (an "
+    "endpoint nothing calls is a monthly charge with no use)",
+)
+
+
+def _callers(index: StackIndex) -> Iterator[tuple[str, Placement, dict[str, str]]]:
+    """(caller label, where it runs, service -> why) for every caller the model knows."""
+    for record in index.of_type(SERVICE, PROXY, FUNCTION):
+        placement = _placement(index, record)
+        if placement is None:
+            continue
+        if record.type == SERVICE:
+            needs = _task_needs(index, record)
+        elif record.type == PROXY:
+            needs = _proxy_needs(index, record)
+        else:
+            needs = _function_needs(index, record)
+        if needs:
+            yield f"{record.type.split(':')[-1]} '{record.name}'", placement, needs
+    for task in index.of_type(TASK_DEFINITION):
+        needs = _task_definition_needs(index, task)
+        for who, placement in one_off_placements(index, task):
+            if needs:
+                yield f"task '{task.name}' ({who})", placement, needs
+
+
+def endpoint_callers(index: StackIndex) -> dict[str, list[str]]:
+    """Interface endpoint (logical name) -> '<caller>: <why>' for each caller in its VPC that
+    needs its service. Cached on the index."""
+    cached = getattr(index, "_endpoint_callers", None)
+    if cached is not None:
+        return cached
+    network = network_of(index)
+    served: dict[str, list[str]] = {
+        e.record.name: [] for e in network.endpoints if e.kind == "Interface"
+    }
+    for who, placement, needs in _callers(index):
+        vpcs = {network.subnets[s].vpc_id for s in placement.subnets if s in network.subnets}
+        for endpoint in network.endpoints:
+            if endpoint.kind != "Interface" or endpoint.service not in needs:
+                continue
+            if endpoint.vpc_id is None or endpoint.vpc_id in vpcs:
+                served[endpoint.record.name].append(f"{who}: {needs[endpoint.service]}")
+    index._endpoint_callers = served  # type: ignore[attr-defined]
+    return served
+
+
+@checks(ENDPOINT)
+def check_endpoint_has_a_caller(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    inputs = index.inputs(record)
+    if inputs.get("vpcEndpointType") != "Interface" or is_unknown(inputs.get("serviceName")):
+        return
+    if not endpoint_callers(index).get(record.name):
+        yield finding(
+            UNNEEDED_ENDPOINT_ID,
+            record,
+            "serviceName",
+            f"no caller in the model (services, proxies, VPC functions, one-off tasks) needs "
+            f"{inputs.get('serviceName')}: the endpoint is billed per AZ-hour for nothing.",
+            "Remove it (foundation/endpoints.py INTERFACE_SERVICES), or model the caller that "
+            "needs it.",
+        )
