@@ -25,6 +25,7 @@ from deploycheck.awsmodels import enum_values, service_model
 from deploycheck.findings import Finding, finding
 from deploycheck.registry import checks, describe
 from deploycheck.stack import StackIndex, as_bool, is_unknown
+from foundation.aws_limits import ECS_BAKE_MINUTES, ECS_CANARY_PERCENT, ECS_LINEAR_STEP_PERCENT
 from foundation.records import ResourceRecord
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
@@ -41,9 +42,9 @@ INTERNET_GATEWAYS = (
     "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment",
 )
 TRAFFIC_SHIFTING = ("BLUE_GREEN", "CANARY", "LINEAR")
-BAKE_MINUTES = (0, 1440)
-CANARY_PERCENT = (0.1, 100.0)
-STEP_PERCENT = (3.0, 100.0)
+BAKE_MINUTES = ECS_BAKE_MINUTES
+CANARY_PERCENT = ECS_CANARY_PERCENT
+STEP_PERCENT = ECS_LINEAR_STEP_PERCENT
 
 VPC_ORIGIN_ID = describe(
     "cloudfront-vpc-origin-target",

@@ -12,13 +12,13 @@ import pytest
 
 from deploycheck import alb, awsmodels, cloudfront, ecs, naming, rds
 from deploycheck import elasticache as cache_checks
-from deploycheck.windows import overlaps, parse_daily, parse_weekly
 from foundation.fargate import (
     allowed_memory,
     fargate_size_problem,
     parse_task_cpu,
     parse_task_memory,
 )
+from foundation.windows import overlaps, parse_daily, parse_weekly
 
 # Top-level inputs each check reads, per Pulumi type token.
 INPUTS_READ = {
