@@ -168,6 +168,8 @@ RDS_WINDOWS = [
     ("02:00-03:00", "sunday:04:00-sun:05:00", True),
     ("02:00-03:00", "03:00-04:00", True),  # daily form where weekly is due
     ("03:30-04:00", "sun:04:00-sun:05:00", False),  # touching is not overlapping
+    ("05:00-05:30", "sun:04:00-sun:05:00", False),  # touching at the other end neither
+    ("02:00-03:00", "SUN:04:00-Sun:05:00", False),  # AWS reads the days in any case
     ("03:30-04:01", "sun:04:00-sun:05:00", True),  # one shared minute
     ("04:59-05:30", "sun:04:00-sun:05:00", True),  # starts inside maintenance
     ("23:45-00:15", "mon:00:00-mon:00:30", True),  # overlap across midnight
@@ -209,6 +211,7 @@ CACHE_WINDOWS = [
     ("25:00-26:00", "sun:05:00-sun:06:00", True),
     ("03:00-04:00", "sun:05:00-sunday:06:00", True),
     ("04:00-05:00", "sun:05:00-sun:06:00", False),  # touching
+    ("06:00-07:00", "sun:05:00-sun:06:00", False),  # touching at the other end
     ("04:01-05:01", "sun:05:00-sun:06:00", True),  # one shared minute
     ("23:30-00:30", "sat:23:00-sun:00:00", True),  # overlap on Saturday night
 ]
