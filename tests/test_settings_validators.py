@@ -292,6 +292,52 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
 ]
 
 
+# Ranges: (property, key, last allowed, first refused).
+RANGES: list[tuple[str, str, Any, Any]] = [
+    ("min-tasks-at-most-100", "service.minTasks", 100, 101),  # with room around it (CONTEXT)
+    ("min-tasks-at-least-1", "service.minTasks", 1, 0),
+    ("max-tasks-at-most-200", "service.maxTasks", 200, 201),
+    ("requests-per-target-from-10", "service.requestsPerTarget", 10, 9),
+    ("health-grace-at-most-600s", "service.healthCheckGraceSeconds", 600, 601),
+    ("deregistration-at-most-3600s", "service.deregistrationDelaySeconds", 3600, 3601),
+    ("trace-sample-at-most-1", "service.traceSampleRate", 1.0, 1.01),
+    ("log-retention-a-cloudwatch-value", "service.logRetentionDays", 3653, 3652),
+    ("image-tag-at-most-128-characters", "service.imageTag", "b" * 128, "b" * 129),
+    ("image-tag-not-starting-with-a-dot", "service.imageTag", "b.1", ".b1"),
+    ("health-path-starts-with-slash", "service.nextjs.healthPath", "/", "health"),
+    ("storage-from-20-gb", "database.allocatedStorageGb", 20, 19),
+    ("storage-at-most-64-tib", "database.maxAllocatedStorageGb", 65536, 65537),
+    ("database-name-postgres-identifier", "database.databaseName", "a" * 63, "a" * 64),
+    ("database-name-lowercase-first", "database.databaseName", "app_1", "1app"),
+    ("slow-statement-at-most-10-minutes", "database.slowStatementMs", 600_000, 600_001),
+    ("proxy-share-at-most-100", "database.proxy.maxConnectionsPercent", 100, 101),
+    ("proxy-idle-client-at-most-8h", "database.proxy.idleClientTimeoutSeconds", 28800, 28801),
+    ("cdn-log-days-at-most-3650", "cdn.logRetentionDays", 3650, 3651),
+    ("alarm-percent-above-0", "alarms.errorRatePercent", 0.001, 0),
+    ("alarm-percent-at-most-100", "alarms.serviceCpuPercent", 100, 100.5),
+    ("p99-at-most-30s", "alarms.p99LatencySeconds", 30, 30.5),
+    ("budget-at-most-a-million", "budget.monthlyUsd", 1_000_000, 1_000_001),
+    ("cdn-hit-share-at-most-100", "usage.cdnCacheHitPercent", 100, 100.5),
+    ("usage-not-negative", "usage.natGbPerMonth", 0, -1),
+    ("migration-port-at-most-65535", "migration.sourcePort", 65535, 65536),
+    ("tag-value-at-most-256", "tags.owner", "o" * 256, "o" * 257),
+    ("tag-value-not-empty", "tags.owner", "o", ""),
+]
+
+
+CONTEXT = {"service.minTasks": {"service.maxTasks": 200, "usage.averageTasks": 150}}
+"""Other keys a case moves so that only the key under test can be wrong."""
+
+
+@pytest.mark.parametrize(
+    ("key", "allowed", "refused"), [r[1:] for r in RANGES], ids=[r[0] for r in RANGES]
+)
+def test_settings_range_boundary(key: str, allowed: Any, refused: Any) -> None:
+    context = CONTEXT.get(key, {})
+    verdict(problems_after({**context, key: allowed}), None)
+    verdict(problems_after({**context, key: refused}), key)
+
+
 @pytest.mark.parametrize(("edits", "refused"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_settings_validator(edits: dict[str, Any], refused: str | None) -> None:
     verdict(problems_after(edits), refused)
