@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,8 @@ from foundation.fargate import FARGATE_MEMORY_BY_CPU
 from foundation.records import ResourceRecord, StackRun
 from settings import SettingsError, settings_from_config
 from settings.schema import AlarmSettings
+from tests.test_preview_errors import run as run_preview
+from tests.test_preview_errors import stack_dir
 from tools.offline.runner import stack_config
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -379,3 +382,33 @@ def test_every_cache_version_the_settings_accept_gets_the_family_the_check_expec
     assert family == elasticache_parameter_group_family(engine, version)
     group = {"engine": engine, "engineVersion": version, "parameterGroupName": f"default.{family}"}
     assert not rule_findings(REPLICATION_GROUP, group, "elasticache-parameter-group-family")
+
+
+def test_the_preview_points_each_refused_fact_at_its_stack_file_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`25:00-26:00`, overlapping windows, 6 cache nodes and 11 budget e-mails: refused before
+    the program runs (exit 2), each with the line of the stack file that holds it."""
+
+    def edit(config: dict[str, Any]) -> None:
+        config["perfcheck:database"]["backupWindow"] = "25:00-26:00"
+        config["perfcheck:cache"]["nodes"] = 6
+        config["perfcheck:cache"]["snapshotWindow"] = "05:30-06:30"
+        config["perfcheck:cache"]["maintenanceWindow"] = "sun:06:00-sun:07:00"
+        config["perfcheck:budget"]["alertEmails"] = [f"f{i}@example.com" for i in range(11)]
+
+    directory = stack_dir(tmp_path, edit=edit)
+    lines = (directory / "Pulumi.dev.yaml").read_text().splitlines()
+
+    def line_of(text: str) -> int:
+        return next(number for number, line in enumerate(lines, 1) if text in line)
+
+    code, err = run_preview(capsys, directory)
+    assert code == 2
+    for key, written in [
+        ("database.backupWindow", "backupWindow: 25:00-26:00"),
+        ("cache.nodes", "nodes: 6"),
+        ("cache.maintenanceWindow", "maintenanceWindow: sun:06:00-sun:07:00"),
+        ("budget.alertEmails", "alertEmails:"),
+    ]:
+        assert f"  - Pulumi.dev.yaml:{line_of(written)}: perfcheck:{key}: got" in err, err
