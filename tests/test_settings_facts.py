@@ -169,6 +169,8 @@ RDS_WINDOWS = [
     ("02:00-03:00", "sun:23:30-mon:00:30", False),  # maintenance may cross the day
     ("02:00-03:00", "sun:24:00-mon:01:00", True),
     ("02:00-03:00", "sunday:04:00-sun:05:00", True),
+    ("02:00-03:00", "sun:04:00-son:05:00", True),  # three letters, but no day
+    ("02:00-03:00", "sat:23:30-sun:00:30", False),  # across midnight into Sunday
     ("02:00-03:00", "03:00-04:00", True),  # daily form where weekly is due
     ("03:30-04:00", "sun:04:00-sun:05:00", False),  # touching is not overlapping
     ("05:00-05:30", "sun:04:00-sun:05:00", False),  # touching at the other end neither
@@ -213,6 +215,7 @@ CACHE_WINDOWS = [
     ("23:30-00:30", "sun:05:00-sun:06:00", False),  # crossing midnight
     ("25:00-26:00", "sun:05:00-sun:06:00", True),
     ("03:00-04:00", "sun:05:00-sunday:06:00", True),
+    ("03:00-04:00", "mun:05:00-sun:06:00", True),  # three letters, but no day
     ("04:00-05:00", "sun:05:00-sun:06:00", False),  # touching
     ("06:00-07:00", "sun:05:00-sun:06:00", False),  # touching at the other end
     ("04:01-05:01", "sun:05:00-sun:06:00", True),  # one shared minute
