@@ -77,10 +77,13 @@ def failover_nodes_problem(nodes: int, multi_az: bool) -> str | None:
 
 
 def budget_emails_problem(emails: list[str]) -> str | None:
-    """Why AWS Budgets would refuse these e-mail subscribers on one notification, or None."""
-    if len(emails) > BUDGETS_MAX_EMAIL_SUBSCRIBERS:
+    """Why AWS Budgets would refuse these e-mail subscribers on one notification, or None.
+
+    Counts distinct addresses: a repeated one is subscribed once (components/budget.py)."""
+    distinct = len(set(emails))
+    if distinct > BUDGETS_MAX_EMAIL_SUBSCRIBERS:
         return (
-            f"{len(emails)} addresses; AWS Budgets allows {BUDGETS_MAX_EMAIL_SUBSCRIBERS} e-mail "
+            f"{distinct} addresses; AWS Budgets allows {BUDGETS_MAX_EMAIL_SUBSCRIBERS} e-mail "
             "subscribers per notification (subscribe a mailing list, or use the SNS topic)"
         )
     return None

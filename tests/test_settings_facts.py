@@ -146,11 +146,15 @@ def test_settings_refuse_multi_az_without_a_replica_like_the_component_and_the_c
 # ---- AWS Budgets subscribers (settings, budget component) -------------------------------------
 
 
-@pytest.mark.parametrize(("count", "refused"), [(0, False), (10, False), (11, True)])
+@pytest.mark.parametrize(
+    ("count", "repeated", "refused"),
+    [(0, 0, False), (10, 0, False), (11, 0, True), (10, 1, False), (11, 1, True)],
+    # a repeated address is subscribed once, so it does not count against the 10
+)
 def test_settings_refuse_the_budget_subscriber_counts_the_component_refuses(
-    count: int, refused: bool
+    count: int, repeated: int, refused: bool
 ) -> None:
-    emails = [f"finance{i}@example.com" for i in range(count)]
+    emails = [f"finance{i}@example.com" for i in range(count)] + ["finance0@example.com"] * repeated
     in_settings = settings_refuse("budget.alertEmails", budget={"alertEmails": emails})
     assert in_settings == component_refuses(email_subscribers, emails) == refused
 
