@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from perfcheck_deploy import run_deploy_checks
 
 from components.alarm_catalog import WatchedScope, alarm_catalog
 from components.budget import email_subscribers
 from components.cache import failover_settings
-from deploycheck import run_deploy_checks
 from foundation.engine_versions import (
     OFFERED_VERSIONS,
     cache_parameter_group_family,

@@ -15,9 +15,6 @@ import string
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, as_bool, as_int, is_unknown
 from foundation.aws_limits import ELASTICACHE_MAX_CACHE_CLUSTERS
 from foundation.engine_versions import elasticache_parameter_group_family as expected_family
 from foundation.engine_versions import version_tuple as _version
@@ -29,6 +26,9 @@ from foundation.windows import (
     parse_daily,
     parse_weekly,
 )
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"

@@ -15,9 +15,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, as_bool, as_int, is_unknown
 from foundation.aws_limits import (
     RDS_MAX_BACKUP_RETENTION_DAYS,
     RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
@@ -25,6 +22,9 @@ from foundation.aws_limits import (
 from foundation.engine_versions import rds_parameter_group_family as expected_family
 from foundation.records import ResourceRecord
 from foundation.windows import RDS_MIN_WINDOW_MINUTES, overlaps, parse_daily, parse_weekly
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
