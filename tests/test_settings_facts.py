@@ -379,6 +379,20 @@ def test_every_postgres_version_the_settings_accept_gets_the_family_the_check_ex
 
 
 @pytest.mark.parametrize(
+    ("engine", "version", "family"),
+    [("redis", "6.x", "redis6.x"), ("redis", "5.0.6", "redis5.0"), ("valkey", "7.2.4", "valkey7")],
+)
+def test_the_check_reads_the_family_of_versions_written_as_elasticache_accepts_them(
+    engine: str, version: str, family: str
+) -> None:
+    """ElastiCache takes "6.x" and a patch level; the family the check expects follows."""
+    assert elasticache_parameter_group_family(engine, version) == family
+    group = {"engine": engine, "engineVersion": version, "parameterGroupName": "default.redis7"}
+    findings = rule_findings(REPLICATION_GROUP, group, "elasticache-parameter-group-family")
+    assert bool(findings) == (family != "redis7")
+
+
+@pytest.mark.parametrize(
     ("engine", "version"), [(e, v) for e in ("valkey", "redis") for v in OFFERED_VERSIONS[e]]
 )
 def test_every_cache_version_the_settings_accept_gets_the_family_the_check_expects(

@@ -376,3 +376,19 @@ def test_pool_budget_refuses_the_first_connection_over_80_percent_of_what_rds_le
         problems_after({**edits, "database.poolSizePerTask": largest + 1}),
         "database.poolSizePerTask",
     )
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        ({"network.availabilityZones": 1}, "got 1; expected at least 2"),
+        ({"network.availabilityZones": 4}, "got 4; expected at most 3"),
+        ({"budget.monthlyUsd": 0}, "got 0; expected more than 0"),
+        ({"tags.owner": ""}, 'got ""; expected at least 1 character(s)'),
+    ],
+)
+def test_a_bound_is_said_in_words_with_its_direction(edits: dict[str, Any], message: str) -> None:
+    """'at least' for an inclusive lower bound, 'more than' for an exclusive one: the operator
+    reads which value is allowed without knowing the schema."""
+    (problem,) = problems_after(edits)
+    assert problem.endswith(message), problem
