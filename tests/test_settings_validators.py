@@ -215,6 +215,11 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
         "cdn",
     ),
     (
+        "domain-and-zone-together: zone alone refused",
+        {"cdn.hostedZoneId": "Z0123456789ABCDEFGHIJ"},
+        "cdn",
+    ),
+    (
         "domain-and-zone-together: both allowed",
         {"cdn.domainName": "app.example.com", "cdn.hostedZoneId": "Z0123456789ABCDEFGHIJ"},
         None,
@@ -392,3 +397,11 @@ def test_a_bound_is_said_in_words_with_its_direction(edits: dict[str, Any], mess
     reads which value is allowed without knowing the schema."""
     (problem,) = problems_after(edits)
     assert problem.endswith(message), problem
+
+
+def test_a_cache_version_given_as_a_major_alone_is_refused_naming_the_offered_ones() -> None:
+    """Only PostgreSQL may be given as a major (RDS picks its minor); ElastiCache needs
+    major.minor, and the refusal lists what AWS offers."""
+    (problem,) = problems_after({"cache.engineVersion": "8"})
+    assert problem.startswith('perfcheck:cache.engineVersion: got "8"; valkey 8 is not a version')
+    assert "known: 7.2, 8.0, 8.1" in problem
