@@ -265,6 +265,11 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ),
     ("migration-source-when-enabled: no source refused", {"migration.enabled": True}, "migration"),
     (
+        "migration-source-when-enabled: a host without its secret refused",
+        {"migration.enabled": True, "migration.sourceHost": "old-db.internal"},
+        "migration",
+    ),
+    (
         "migration-source-when-enabled: host and secret allowed",
         {
             "migration.enabled": True,
