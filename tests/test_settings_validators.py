@@ -78,6 +78,11 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ),
     ("max-tasks-not-below-min: below refused", {"service.maxTasks": 2}, "service"),
     ("ports-differ: same port refused", {"service.hono.port": 3000}, "service"),
+    (
+        "ports-differ: any same port refused",
+        {"service.hono.port": 8080, "service.nextjs.port": 8080},
+        "service",
+    ),
     ("port-non-root: 1024 allowed", {"service.hono.port": 1024}, None),
     ("port-non-root: 1023 refused", {"service.hono.port": 1023}, "service.hono.port"),
     ("port-range: 65535 allowed", {"service.hono.port": 65535}, None),
