@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: help preview test lint bench clean policy-venvs package-policy-packs new-stack
+.PHONY: help preview test lint bench clean policy-venvs package-policy-packs new-stack regen
 
 ## help: this list of targets (the default)
 help:
@@ -30,6 +30,11 @@ test: $(STAMP)
 ## bench: timings on this machine (medians; QUICK=1 for fewer runs), JSON=file too
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench.run $(if $(QUICK),--quick) $(if $(JSON),--json $(JSON))
+
+## regen: refresh every generated file (cost figures, diagram, policy tables, bench counts)
+regen: $(STAMP)
+	$(BIN)/python -m tools.regen
+	@git status --short -- docs README.md policies
 
 ## lint: ruff (lint and format check) and the workflow audit
 lint: $(STAMP) lint-workflows

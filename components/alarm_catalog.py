@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from foundation.aws_limits import CLOUDWATCH_MAX_METRICS_PER_ALARM, cache_nodes_problem
 from settings.schema import AlarmSettings
 
 Comparison = Literal[
@@ -52,8 +53,7 @@ GLOBAL_METRICS_REGION = "us-east-1"
 """CloudFront publishes its metrics only in us-east-1 (dimension Region=Global); an alarm on
 them must live there too."""
 
-# CloudWatch caps a metric-math alarm at 10 metrics (a hard limit).
-MAX_METRICS_PER_ALARM = 10
+MAX_METRICS_PER_ALARM = CLOUDWATCH_MAX_METRICS_PER_ALARM
 QUERY_ID = re.compile(r"[a-z][a-zA-Z0-9_]*")
 """MetricDataQuery ids: a lowercase letter first (PutMetricAlarm rejects others)."""
 GIB = 1024**3
@@ -152,12 +152,9 @@ def cache_node_suffixes(nodes: int) -> list[str]:
 
 def alarm_catalog(alarms: AlarmSettings, scope: WatchedScope) -> tuple[AlarmSpec, ...]:
     """Every alarm of the stack, thresholds taken from `alarms` (defaults: the owners' targets)."""
-    if 2 * scope.cache_nodes > MAX_METRICS_PER_ALARM:
-        raise ValueError(
-            f"cache.nodes {scope.cache_nodes}: the cache hit-rate alarm sums CacheHits and "
-            f"CacheMisses over every node and CloudWatch allows {MAX_METRICS_PER_ALARM} metrics "
-            f"per alarm; use at most {MAX_METRICS_PER_ALARM // 2} nodes"
-        )
+    nodes_problem = cache_nodes_problem(scope.cache_nodes)
+    if nodes_problem:
+        raise ValueError(f"cache.nodes {scope.cache_nodes}: {nodes_problem}")
     specs = [
         *_load_balancer_alarms(alarms),
         *_service_alarms(alarms),

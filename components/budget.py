@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from foundation.aws_limits import budget_emails_problem
+
 FORECAST_ALERT_PERCENT = 80.0
 ACTUAL_ALERT_PERCENT = 100.0
-MAX_EMAIL_SUBSCRIBERS = 10
-"""AWS Budgets: at most 10 e-mail subscribers (plus 1 SNS topic) per notification."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,7 @@ def cost_tag_filter(tag_key: str, tag_value: str) -> dict[str, object]:
 
 
 def email_subscribers(emails: list[str]) -> list[str]:
-    if len(emails) > MAX_EMAIL_SUBSCRIBERS:
-        raise ValueError(
-            f"budget.alertEmails has {len(emails)} addresses; AWS Budgets allows "
-            f"{MAX_EMAIL_SUBSCRIBERS} per notification (subscribe a list, or use the SNS topic)"
-        )
+    problem = budget_emails_problem(emails)
+    if problem:
+        raise ValueError(f"budget.alertEmails: {problem}")
     return sorted(set(emails))

@@ -17,6 +17,7 @@ from components.contracts import CacheConnection
 from components.data_names import cache_replication_group_id, cache_slow_log_group_name
 from components.encryption import ServiceGrant, create_kms_key
 from foundation.app_contract import REDIS_PORT
+from foundation.aws_limits import ELASTICACHE_FAILOVER_MIN_NODES, failover_nodes_problem
 from foundation.engine_versions import cache_parameter_group_family
 from settings.schema import CacheSettings
 
@@ -30,9 +31,10 @@ def cache_parameters() -> dict[str, str]:
 def failover_settings(nodes: int, multi_az: bool) -> tuple[bool, bool]:
     """(automatic_failover_enabled, multi_az_enabled): a replica is promoted automatically
     whenever one exists; Multi-AZ (replicas spread over AZs) needs automatic failover."""
-    if multi_az and nodes < 2:
-        raise ValueError(f"Multi-AZ needs at least 2 nodes for automatic failover (got {nodes})")
-    return nodes >= 2, multi_az
+    problem = failover_nodes_problem(nodes, multi_az)
+    if problem:
+        raise ValueError(problem)
+    return nodes >= ELASTICACHE_FAILOVER_MIN_NODES, multi_az
 
 
 class CacheArgs(TypedDict):

@@ -39,13 +39,66 @@ def offered_version_problem(engine: str, version: str) -> str | None:
     )
 
 
-# (engine, major) -> ElastiCache parameter group family (DescribeCacheEngineVersions names).
-CACHE_FAMILIES: dict[tuple[str, int], str] = {
-    ("valkey", 7): "valkey7",
-    ("valkey", 8): "valkey8",
-    ("redis", 6): "redis6.x",
-    ("redis", 7): "redis7",
-}
+SUPPORTED_CACHE_MAJORS: tuple[tuple[str, int], ...] = (
+    ("valkey", 7),
+    ("valkey", 8),
+    ("redis", 6),
+    ("redis", 7),
+)
+"""(engine, major) pairs this project builds replication groups for."""
+
+
+def version_tuple(text: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of "7.2", "6.x" or "5.0.6" (missing parts and "x" are 0), or None."""
+    numbers = []
+    for part in text.split("."):
+        if part.isdigit():
+            numbers.append(int(part))
+        elif part == "x":
+            numbers.append(0)
+        else:
+            return None
+    if not numbers:
+        return None
+    major, minor, patch = [*numbers, 0, 0][:3]
+    return major, minor, patch
+
+
+def rds_parameter_group_family(engine: str, version: str) -> str | None:
+    """The DB parameter group family of an RDS engine version, as DescribeDBEngineVersions names
+    it ("postgres", "16.4" -> "postgres16"; "mysql", "8.0.39" -> "mysql8.0"), or None when the
+    engine or version is not one this knows. PostgreSQL names families by major since 10."""
+    parts = version.split(".")
+    if not parts[0].isdigit():
+        return None
+    major = int(parts[0])
+    minor = parts[1] if len(parts) > 1 and parts[1].isdigit() else None
+    if engine == "postgres":
+        if major >= 10:
+            return f"postgres{major}"
+        return f"postgres{major}.{minor}" if minor is not None else None
+    if engine in ("mysql", "mariadb") and minor is not None:
+        return f"{engine}{major}.{minor}"
+    return None
+
+
+def elasticache_parameter_group_family(engine: str, version: str) -> str | None:
+    """The ElastiCache parameter group family of an engine version, as
+    DescribeCacheEngineVersions names it ("valkey", "8.0" -> "valkey8"; "redis", "6.2" ->
+    "redis6.x"; "redis", "5.0.6" -> "redis5.0"), or None when it cannot be told."""
+    parsed = version_tuple(version)
+    if parsed is None:
+        return None
+    major, minor = parsed[0], parsed[1]
+    if engine == "valkey":
+        return f"valkey{major}"
+    if engine == "redis":
+        if major >= 7:
+            return f"redis{major}"
+        if major == 6:
+            return "redis6.x"
+        return f"redis{major}.{minor}"
+    return None
 
 
 def postgres_major(engine_version: str) -> int:
@@ -61,7 +114,8 @@ def postgres_major(engine_version: str) -> int:
 
 def postgres_parameter_group_family(engine_version: str) -> str:
     """e.g. "17.6" -> "postgres17" (RDS names PostgreSQL families by major since version 10)."""
-    return f"postgres{postgres_major(engine_version)}"
+    postgres_major(engine_version)  # refuses what this project does not run
+    return str(rds_parameter_group_family("postgres", engine_version))
 
 
 def instance_engine_version(engine_version: str, auto_minor_version_upgrade: bool) -> str:
@@ -77,10 +131,12 @@ def instance_engine_version(engine_version: str, auto_minor_version_upgrade: boo
 
 
 def cache_parameter_group_family(engine: str, engine_version: str) -> str:
-    """e.g. ("valkey", "8.0") -> "valkey8", ("redis", "6.2") -> "redis6.x"."""
+    """e.g. ("valkey", "8.0") -> "valkey8", ("redis", "6.2") -> "redis6.x"; a clear ValueError
+    for a version this project does not build (only major.minor or major.minor.patch)."""
     match = re.fullmatch(r"(\d+)\.\d+(\.\d+)?", engine_version)
-    family = CACHE_FAMILIES.get((engine, int(match.group(1)))) if match else None
+    supported = match is not None and (engine, int(match.group(1))) in SUPPORTED_CACHE_MAJORS
+    family = elasticache_parameter_group_family(engine, engine_version) if supported else None
     if family is None:
-        allowed = ", ".join(f"{e} {m}.x" for e, m in CACHE_FAMILIES)
+        allowed = ", ".join(f"{e} {m}.x" for e, m in SUPPORTED_CACHE_MAJORS)
         raise ValueError(f"{engine} {engine_version} is not supported; supported: {allowed}")
     return family

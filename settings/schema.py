@@ -32,6 +32,19 @@ from foundation.app_contract import (
     NEXTJS_DEFAULT_PORT,
     NEXTJS_HEALTH_PATH_DEFAULT,
 )
+from foundation.aws_limits import (
+    ECS_BAKE_MINUTES,
+    ECS_CANARY_PERCENT,
+    ECS_LINEAR_STEP_PERCENT,
+    ECS_ROLLING_MAXIMUM_PERCENT,
+    ECS_ROLLING_MINIMUM_HEALTHY_PERCENT,
+    ELASTICACHE_MAX_SNAPSHOT_RETENTION_DAYS,
+    RDS_MAX_BACKUP_RETENTION_DAYS,
+    RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+    budget_emails_problem,
+    cache_nodes_problem,
+    failover_nodes_problem,
+)
 from foundation.aws_regions import REGIONS, REGIONS_AS_OF
 from foundation.capacity import (
     RDS_MEMORY_GIB,
@@ -51,6 +64,13 @@ from foundation.instance_classes import (
 )
 from foundation.prices import load_price_table
 from foundation.usage import UsageAssumptions
+from foundation.windows import (
+    ELASTICACHE_MIN_MAINTENANCE_MINUTES,
+    ELASTICACHE_MIN_SNAPSHOT_MINUTES,
+    RDS_MIN_WINDOW_MINUTES,
+    overlap_problem,
+    window_problem,
+)
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 RetentionDays = Literal[
@@ -61,7 +81,6 @@ RetentionDays = Literal[
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 ACM_ARN_PATTERN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
-DAY = "(mon|tue|wed|thu|fri|sat|sun)"
 IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 
 PATTERN_HELP: dict[str, str] = {
@@ -82,10 +101,6 @@ PATTERN_HELP: dict[str, str] = {
     r"^[a-z][a-z0-9_]{0,62}$": (
         "a PostgreSQL database name: lowercase letter first, then lowercase letters, digits or "
         "'_', up to 63 characters"
-    ),
-    r"^\d{2}:\d{2}-\d{2}:\d{2}$": "a daily UTC window hh:mm-hh:mm, e.g. 03:00-04:00",
-    rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$": (
-        "a weekly UTC window ddd:hh:mm-ddd:hh:mm, e.g. sun:04:00-sun:05:00"
     ),
     r"^([a-z0-9-]+\.)+[a-z]{2,}$": "a lowercase domain name such as app.example.com",
     r"^Z[A-Z0-9]{4,32}$": "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
@@ -153,21 +168,35 @@ def _known_region(value: str) -> str:
 Region = Annotated[str, Field(pattern=REGION_PATTERN), AfterValidator(_known_region)]
 
 # How many tasks may run during a rolling deploy, as a percent of the desired count.
-DEPLOY_MAXIMUM_PERCENT = 200
-DEPLOY_MINIMUM_HEALTHY_PERCENT = 100
+DEPLOY_MAXIMUM_PERCENT = ECS_ROLLING_MAXIMUM_PERCENT
+DEPLOY_MINIMUM_HEALTHY_PERCENT = ECS_ROLLING_MINIMUM_HEALTHY_PERCENT
 
 DeploymentStrategy = Literal["rolling", "blue-green", "canary", "linear"]
 """ECS native deployment strategies (deployment_configuration.strategy ROLLING, BLUE_GREEN,
 CANARY, LINEAR). All but rolling shift traffic between two target groups through the ALB's
 production listener rule, wait the bake time, and roll back on an alarm."""
 TRAFFIC_SHIFTING: tuple[DeploymentStrategy, ...] = ("blue-green", "canary", "linear")
-# ECS ranges (CreateService DeploymentConfiguration; pulumi-aws 7 ecs.Service docs):
-# bakeTimeInMinutes, canaryBakeTimeInMinutes and stepBakeTimeInMinutes 0-1440;
-# canaryPercent 0.1-100.0; linear stepPercent 3.0-100.0.
-BAKE_MINUTES_MAX = 1440
+# ECS's ranges (foundation/aws_limits.py): the settings refuse what CreateService would.
+BakeMinutes = Annotated[int, Field(ge=ECS_BAKE_MINUTES[0], le=ECS_BAKE_MINUTES[1])]
 DEFAULT_BAKE_MINUTES = 10
 DEFAULT_CANARY_PERCENT = 10.0
 DEFAULT_LINEAR_STEP_PERCENT = 25.0
+
+
+def _window(value: str, weekly: bool, minimum_minutes: int) -> str:
+    problem = window_problem(value, weekly, minimum_minutes)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _apart(daily: object, weekly: str, daily_key: str) -> str:
+    """The maintenance window, when it does not overlap the section's daily window (a daily
+    window that failed its own check is not in `info.data` and is reported on its own)."""
+    problem = overlap_problem(daily, weekly, daily_key) if isinstance(daily, str) else None
+    if problem:
+        raise ValueError(problem)
+    return weekly
 
 
 class Section(BaseModel):
@@ -270,16 +299,20 @@ class ServiceSettings(Section):
     deployment_strategy: DeploymentStrategy = "rolling"
     """rolling (tasks replaced in place), or a traffic-shifting ECS deployment: blue-green (all
     at once), canary (canaryPercent first, then the rest) or linear (stepPercent per step)."""
-    bake_time_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    bake_time_minutes: BakeMinutes | None = None
     """Traffic-shifting strategies: minutes the old tasks stay ready after all traffic moved
     (alarms can still roll back); default 10. Not used by rolling (refused there)."""
-    canary_percent: Annotated[float, Field(ge=0.1, le=100)] | None = None
+    canary_percent: (
+        Annotated[float, Field(ge=ECS_CANARY_PERCENT[0], le=ECS_CANARY_PERCENT[1])] | None
+    ) = None
     """canary: share of traffic the new tasks take first; default 10."""
-    canary_bake_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    canary_bake_minutes: BakeMinutes | None = None
     """canary: minutes at canaryPercent before the rest moves; default bakeTimeMinutes."""
-    linear_step_percent: Annotated[float, Field(ge=3, le=100)] | None = None
+    linear_step_percent: (
+        Annotated[float, Field(ge=ECS_LINEAR_STEP_PERCENT[0], le=ECS_LINEAR_STEP_PERCENT[1])] | None
+    ) = None
     """linear: share of traffic moved per step; default 25."""
-    linear_step_bake_minutes: Annotated[int, Field(ge=0, le=BAKE_MINUTES_MAX)] | None = None
+    linear_step_bake_minutes: BakeMinutes | None = None
     """linear: minutes between steps; default bakeTimeMinutes."""
     exec_enabled: bool = False
     """ECS Exec (shell into tasks); off in prod."""
@@ -386,7 +419,8 @@ class DatabaseSettings(Section):
     allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
     max_allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
     multi_az: bool
-    backup_retention_days: Annotated[int, Field(ge=1, le=35)]
+    backup_retention_days: Annotated[int, Field(ge=1, le=RDS_MAX_BACKUP_RETENTION_DAYS)]
+    """At least 1: 0 would turn automated backups (and point-in-time recovery) off."""
     deletion_protection: bool
     proxy_enabled: bool
     """RDS Proxy pools connections (and absorbs the doubling of tasks during a deploy)."""
@@ -394,10 +428,11 @@ class DatabaseSettings(Section):
     pool_size_per_task: Annotated[int, Field(ge=1, le=200)] = 10
     database_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "perfcheck"
     performance_insights_retention_days: int = 7
-    backup_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "02:00-03:00"
-    maintenance_window: Annotated[
-        str, Field(pattern=rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$")
-    ] = "sun:04:00-sun:05:00"  # fmt: skip
+    backup_window: str = "02:00-03:00"
+    """Daily UTC window of the automated backup, hh24:mi-hh24:mi, at least 30 minutes."""
+    maintenance_window: str = "sun:04:00-sun:05:00"
+    """Weekly UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 30 minutes, not overlapping
+    backupWindow (RDS refuses both otherwise; foundation/windows.py)."""
     dr_region: Region | None = None
     """Region that receives replicated automated backups (disaster recovery); None = off."""
     password_rotation_days: Annotated[int, Field(ge=1, le=365)] = 30
@@ -438,9 +473,20 @@ class DatabaseSettings(Section):
     @field_validator("performance_insights_retention_days")
     @classmethod
     def _pi_retention(cls, value: int) -> int:
-        if value in (7, 731) or (value % 31 == 0 and 1 <= value // 31 <= 23):
+        if value in RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS:
             return value
         raise ValueError("Performance Insights keeps 7 days, a multiple of 31 up to 713, or 731")
+
+    @field_validator("backup_window")
+    @classmethod
+    def _backup_window(cls, value: str) -> str:
+        return _window(value, weekly=False, minimum_minutes=RDS_MIN_WINDOW_MINUTES)
+
+    @field_validator("maintenance_window")
+    @classmethod
+    def _maintenance_window(cls, value: str, info: ValidationInfo) -> str:
+        _window(value, weekly=True, minimum_minutes=RDS_MIN_WINDOW_MINUTES)
+        return _apart(info.data.get("backup_window"), value, "backupWindow")
 
     @property
     def major_version(self) -> int:
@@ -474,16 +520,36 @@ class CacheSettings(Section):
     the version AWS runs is always this one (no drift that a later `up` would try to undo); a
     minor upgrade is a change of this setting."""
     node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
-    nodes: Annotated[int, Field(ge=1, le=6)]
-    """Nodes in the replication group (1 primary + replicas)."""
+    nodes: int
+    """Nodes in the replication group (1 primary + replicas), 1 to 5: ElastiCache allows 6, the
+    hit-rate alarm can watch 5 (foundation/aws_limits.py)."""
     multi_az: bool
-    snapshot_retention_days: Annotated[int, Field(ge=1, le=35)]
+    snapshot_retention_days: Annotated[int, Field(ge=1, le=ELASTICACHE_MAX_SNAPSHOT_RETENTION_DAYS)]
     slow_log_retention_days: RetentionDays = 14
-    snapshot_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "03:00-04:00"
-    """Daily UTC window of the automatic snapshot (must not overlap maintenanceWindow)."""
-    maintenance_window: Annotated[
-        str, Field(pattern=rf"^{DAY}:\d{{2}}:\d{{2}}-{DAY}:\d{{2}}:\d{{2}}$")
-    ] = "sun:05:00-sun:06:00"  # fmt: skip
+    snapshot_window: str = "03:00-04:00"
+    """Daily UTC window of the automatic snapshot, hh24:mi-hh24:mi, at least 60 minutes."""
+    maintenance_window: str = "sun:05:00-sun:06:00"
+    """Weekly UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 60 minutes, not overlapping
+    snapshotWindow (ElastiCache refuses both otherwise; foundation/windows.py)."""
+
+    @field_validator("nodes")
+    @classmethod
+    def _node_count(cls, value: int) -> int:
+        problem = cache_nodes_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("snapshot_window")
+    @classmethod
+    def _snapshot_window(cls, value: str) -> str:
+        return _window(value, weekly=False, minimum_minutes=ELASTICACHE_MIN_SNAPSHOT_MINUTES)
+
+    @field_validator("maintenance_window")
+    @classmethod
+    def _maintenance_window(cls, value: str, info: ValidationInfo) -> str:
+        _window(value, weekly=True, minimum_minutes=ELASTICACHE_MIN_MAINTENANCE_MINUTES)
+        return _apart(info.data.get("snapshot_window"), value, "snapshotWindow")
 
     @field_validator("node_type")
     @classmethod
@@ -521,10 +587,9 @@ class CacheSettings(Section):
 
     @model_validator(mode="after")
     def _failover_needs_replicas(self) -> CacheSettings:
-        if self.multi_az and self.nodes < 2:
-            raise ValueError(
-                f"multiAz needs at least 2 nodes for automatic failover (nodes: {self.nodes})"
-            )
+        problem = failover_nodes_problem(self.nodes, self.multi_az)
+        if problem:
+            raise ValueError(f"multiAz: {problem}")
         return self
 
 
@@ -578,6 +643,15 @@ class AlarmSettings(Section):
 class BudgetSettings(Section):
     monthly_usd: Annotated[float, Field(gt=0, le=1_000_000)]
     alert_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
+    """Up to 10 addresses: AWS Budgets' limit of e-mail subscribers per notification."""
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _subscriber_limit(cls, value: list[str]) -> list[str]:
+        problem = budget_emails_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 _USAGE_DEFAULTS = UsageAssumptions()

@@ -16,8 +16,7 @@ def test_the_table_in_the_document_is_the_one_generated_from_the_kept_result() -
     text = doc.DOCUMENT.read_text()
     start, end = text.index(doc.START), text.index(doc.END) + len(doc.END)
     assert text[start:end] == doc.block(_result()), (
-        "docs/performance.md was edited by hand or docs/bench.json changed: run "
-        "`make bench QUICK=1` then `python -m tools.bench.doc out/bench.json`"
+        "docs/performance.md was edited by hand or docs/bench.json changed: run `make regen`"
     )
 
 
@@ -31,7 +30,7 @@ def test_the_kept_result_was_measured_on_the_program_as_it_is(
     }
     assert sizes == {"staging": len(staging.resources), "prod": len(prod.resources)}, (
         "the program's resource counts changed since the figures in docs/performance.md were "
-        "measured: refresh them as docs/performance.md, 'Figures today', says"
+        "measured: run `make regen` (it times the stages again and merges them)"
     )
 
 

@@ -83,11 +83,11 @@ def test_preview_ends_with_the_cost_table_and_writes_it_to_json_and_markdown(
 def test_the_committed_totals_are_current(staging: StackRun, prod: StackRun) -> None:
     text = snapshot_text([prod, staging])
     assert SNAPSHOT.read_text() == text, (
-        "docs/cost-estimate.json is stale: python -m tools.offline.cost --write"
+        "docs/cost-estimate.json is stale: run `make regen` (refreshes every generated file)"
     )
     for path, content in documents_with(json.loads(text)).items():
         assert path.read_text() == content, (
-            f"{path.name} is stale: python -m tools.offline.cost --write"
+            f"{path.name} is stale: run `make regen` (refreshes every generated file)"
         )
 
 

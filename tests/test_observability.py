@@ -985,7 +985,10 @@ def test_catalog_sums_every_cache_node_and_refuses_too_many():
 
 
 def test_a_setting_the_alarms_cannot_serve_stops_the_program_with_one_line():
-    settings = settings_for("prod", cache={"nodes": 6})
+    # The settings refuse 6 nodes (tests/test_settings_facts.py); past them (model_copy does not
+    # validate) the component still stops the program before any alarm is registered.
+    valid = settings_for("prod")
+    settings = valid.model_copy(update={"cache": valid.cache.model_copy(update={"nodes": 6})})
     with pytest.raises(ProgramFailed) as failed:
         run_program(synthetic_program(settings), stack="prod", config=stack_config("prod")[0])
     assert "cache.nodes 6" in failed.value.message

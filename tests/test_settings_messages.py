@@ -46,7 +46,7 @@ def test_every_pattern_a_setting_is_checked_against_is_described_in_plain_words(
         for pattern in _patterns(field.annotation)
         + [m.pattern for m in field.metadata if getattr(m, "pattern", None)]
     }
-    assert len(patterns) >= 15
+    assert len(patterns) >= 12  # the walk found the patterns (windows are parsed, not matched)
     assert patterns <= set(PATTERN_HELP), sorted(patterns - set(PATTERN_HELP))
 
 

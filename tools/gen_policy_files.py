@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     if README.read_text(encoding="utf-8") != readme_text():
         problems.append(str(README.relative_to(ROOT)))
     if problems:
-        print("out of date (run python -m tools.gen_policy_files):", *problems, sep="\n  ")
+        print("out of date (run `make regen`):", *problems, sep="\n  ")
         return 1
     print("policy files are current")
     return 0

@@ -17,7 +17,7 @@ def test_architecture_doc_is_up_to_date():
     )
     document = ROOT / DEFAULT_OUTPUT
     expected = render_markdown(runner.run_stack("prod"))
-    assert document.exists(), f"{DEFAULT_OUTPUT} is missing: run `python -m tools.offline.diagram`"
+    assert document.exists(), f"{DEFAULT_OUTPUT} is missing: run `make regen`"
     assert document.read_text(encoding="utf-8") == expected, (
-        f"{DEFAULT_OUTPUT} is stale: run `python -m tools.offline.diagram` and commit it"
+        f"{DEFAULT_OUTPUT} is stale: run `make regen` and commit it"
     )

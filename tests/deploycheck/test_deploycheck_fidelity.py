@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from perfcheck_deploy import alb, awsmodels, cloudfront, ecs, naming, rds
 from perfcheck_deploy import elasticache as cache_checks
-from perfcheck_deploy.windows import overlaps, parse_daily, parse_weekly
 
 from foundation.fargate import (
     allowed_memory,
@@ -19,6 +18,7 @@ from foundation.fargate import (
     parse_task_cpu,
     parse_task_memory,
 )
+from foundation.windows import overlaps, parse_daily, parse_weekly
 
 # Top-level inputs each check reads, per Pulumi type token.
 INPUTS_READ = {

@@ -81,9 +81,9 @@ def test_declared_resource_types_exist_in_pulumi_aws() -> None:
 
 def test_generated_files_are_current() -> None:
     text = gen_policy_files.TAGGABLE_MODULE.read_text(encoding="utf-8")
-    assert text == gen_policy_files.taggable_module_text(), "run python -m tools.gen_policy_files"
+    assert text == gen_policy_files.taggable_module_text(), "stale: run `make regen`"
     readme = gen_policy_files.README.read_text(encoding="utf-8")
-    assert readme == gen_policy_files.readme_text(), "README rule tables are stale"
+    assert readme == gen_policy_files.readme_text(), "README tables stale: `make regen`"
 
 
 def test_readme_lists_every_rule_with_its_levels() -> None:

@@ -420,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     for path in stale:
         sys.stderr.write(
-            f"{path.relative_to(ROOT)} is stale: python -m tools.offline.cost --write\n"
+            f"{path.relative_to(ROOT)} is stale: run `make regen` (or this with --write)\n"
         )
     if stale:
         return 1

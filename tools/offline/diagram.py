@@ -409,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         if current != text:
             print(
-                f"{args.output} is stale: run `python -m tools.offline.diagram` and commit it",
+                f"{args.output} is stale: run `make regen` and commit it",
                 file=sys.stderr,
             )
             return 1

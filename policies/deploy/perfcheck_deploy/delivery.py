@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from foundation.aws_limits import ECS_BAKE_MINUTES, ECS_CANARY_PERCENT, ECS_LINEAR_STEP_PERCENT
 from foundation.records import ResourceRecord
 from perfcheck_deploy.awsmodels import enum_values, service_model
 from perfcheck_deploy.findings import Finding, finding
@@ -41,9 +42,9 @@ INTERNET_GATEWAYS = (
     "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment",
 )
 TRAFFIC_SHIFTING = ("BLUE_GREEN", "CANARY", "LINEAR")
-BAKE_MINUTES = (0, 1440)
-CANARY_PERCENT = (0.1, 100.0)
-STEP_PERCENT = (3.0, 100.0)
+BAKE_MINUTES = ECS_BAKE_MINUTES
+CANARY_PERCENT = ECS_CANARY_PERCENT
+STEP_PERCENT = ECS_LINEAR_STEP_PERCENT
 
 VPC_ORIGIN_ID = describe(
     "cloudfront-vpc-origin-target",

@@ -15,11 +15,20 @@ import string
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from foundation.aws_limits import ELASTICACHE_MAX_CACHE_CLUSTERS
+from foundation.engine_versions import elasticache_parameter_group_family as expected_family
+from foundation.engine_versions import version_tuple as _version
 from foundation.records import ResourceRecord
+from foundation.windows import (
+    ELASTICACHE_MIN_MAINTENANCE_MINUTES,
+    ELASTICACHE_MIN_SNAPSHOT_MINUTES,
+    overlaps,
+    parse_daily,
+    parse_weekly,
+)
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
-from perfcheck_deploy.windows import overlaps, parse_daily, parse_weekly
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"
@@ -45,8 +54,8 @@ FAMILY_ID = describe(
 )
 WINDOWS_ID = describe(
     "elasticache-windows",
-    "snapshot (hh24:mi-hh24:mi) and maintenance (ddd:hh24:mi-ddd:hh24:mi, >= 60 min) windows "
-    "are well-formed and do not overlap",
+    "snapshot (hh24:mi-hh24:mi) and maintenance (ddd:hh24:mi-ddd:hh24:mi) windows are "
+    "well-formed, at least 60 minutes and do not overlap",
 )
 
 # CreateReplicationGroup, AuthToken: printable ASCII, 16-128 characters, and "the only permitted
@@ -54,11 +63,9 @@ WINDOWS_ID = describe(
 AUTH_TOKEN_MIN, AUTH_TOKEN_MAX = 16, 128
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 AUTH_TOKEN_ALLOWED = frozenset(string.ascii_letters + string.digits + AUTH_TOKEN_SPECIALS)
-# CreateReplicationGroup, NumCacheClusters: "The maximum permitted value ... is 6".
-MAX_CACHE_CLUSTERS = 6
-# CreateReplicationGroup, PreferredMaintenanceWindow: "The minimum maintenance window is a 60
-# minute period."
-MIN_MAINTENANCE_MINUTES = 60
+MAX_CACHE_CLUSTERS = ELASTICACHE_MAX_CACHE_CLUSTERS
+MIN_MAINTENANCE_MINUTES = ELASTICACHE_MIN_MAINTENANCE_MINUTES
+MIN_SNAPSHOT_MINUTES = ELASTICACHE_MIN_SNAPSHOT_MINUTES
 
 NODE_TYPE = re.compile(r"^cache\.([a-z0-9]+)\.([a-z0-9]+)$")
 # ElastiCache user guide, "Supported node types": previous-generation families. Valkey runs on
@@ -76,36 +83,6 @@ REDIS_MINIMUM = {
 }
 VALKEY_MINIMUM = (7, 2, 0)
 DATA_TIERING_FAMILY = "r6gd"
-
-
-def _version(text: str) -> tuple[int, ...] | None:
-    parts = text.split(".")
-    numbers = []
-    for part in parts:
-        if part.isdigit():
-            numbers.append(int(part))
-        elif part == "x":
-            numbers.append(0)
-        else:
-            return None
-    return tuple(numbers + [0] * (3 - len(numbers)))[:3] if numbers else None
-
-
-def expected_family(engine: str, version: str) -> str | None:
-    """The parameter group family for an engine version ("valkey", "8.0" -> "valkey8")."""
-    parsed = _version(version)
-    if parsed is None:
-        return None
-    major, minor = parsed[0], parsed[1]
-    if engine == "valkey":
-        return f"valkey{major}"
-    if engine == "redis":
-        if major >= 7:
-            return f"redis{major}"
-        if major == 6:
-            return "redis6.x"
-        return f"redis{major}.{minor}"
-    return None
 
 
 def _text(inputs: Mapping[str, Any], key: str) -> str | None:
@@ -381,6 +358,15 @@ def _windows(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Find
             f"InvalidParameterValue: The minimum maintenance window is a "
             f"{MIN_MAINTENANCE_MINUTES} minute period (it is {maintenance.length}).",
             f"Widen the maintenance window to {MIN_MAINTENANCE_MINUTES} minutes or more.",
+        )
+    if snapshot is not None and snapshot.length < MIN_SNAPSHOT_MINUTES:
+        yield finding(
+            WINDOWS_ID,
+            record,
+            "snapshotWindow",
+            f"InvalidParameterValue: The minimum snapshot (backup) window is a "
+            f"{MIN_SNAPSHOT_MINUTES} minute period (it is {snapshot.length}).",
+            f"Widen the snapshot window to {MIN_SNAPSHOT_MINUTES} minutes or more.",
         )
     if snapshot is not None and maintenance is not None and overlaps(snapshot, maintenance):
         yield finding(

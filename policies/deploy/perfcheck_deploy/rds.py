@@ -15,11 +15,16 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from foundation.aws_limits import (
+    RDS_MAX_BACKUP_RETENTION_DAYS,
+    RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+)
+from foundation.engine_versions import rds_parameter_group_family as expected_family
 from foundation.records import ResourceRecord
+from foundation.windows import RDS_MIN_WINDOW_MINUTES, overlaps, parse_daily, parse_weekly
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
-from perfcheck_deploy.windows import overlaps, parse_daily, parse_weekly
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
@@ -48,14 +53,11 @@ MONITORING_ID = describe(
     "0..35 days",
 )
 
-# CreateDBInstance, PerformanceInsightsRetentionPeriod: 7, month * 31 (months 1-23), or 731.
-PI_RETENTION_DAYS = frozenset([7, 731, *(31 * month for month in range(1, 24))])
+PI_RETENTION_DAYS = RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS
 # CreateDBInstance, MonitoringInterval: valid values.
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-# CreateDBInstance, BackupRetentionPeriod: 0 to 35.
-MAX_BACKUP_RETENTION = 35
-# CreateDBInstance: both windows "Must be at least 30 minutes".
-MIN_WINDOW_MINUTES = 30
+MAX_BACKUP_RETENTION = RDS_MAX_BACKUP_RETENTION_DAYS
+MIN_WINDOW_MINUTES = RDS_MIN_WINDOW_MINUTES
 
 INSTANCE_CLASS = re.compile(r"^db\.([a-z0-9-]+)\.([a-z0-9]+)$")
 # RDS user guide, "Supported DB engines for DB instance classes" (RDS for PostgreSQL): lowest and
@@ -99,22 +101,6 @@ NO_PERFORMANCE_INSIGHTS = {
         ["t2.micro", "t2.small", "t3.micro", "t3.small", "t4g.micro", "t4g.small"]
     ),
 }
-
-
-def expected_family(engine: str, version: str) -> str | None:
-    """The parameter group family for an engine version ("postgres", "16.4" -> "postgres16")."""
-    parts = version.split(".")
-    if not parts[0].isdigit():
-        return None
-    major = int(parts[0])
-    minor = parts[1] if len(parts) > 1 and parts[1].isdigit() else None
-    if engine == "postgres":
-        if major >= 10:
-            return f"postgres{major}"
-        return f"postgres{major}.{minor}" if minor is not None else None
-    if engine in ("mysql", "mariadb") and minor is not None:
-        return f"{engine}{major}.{minor}"
-    return None
 
 
 def _text(inputs: Mapping[str, Any], key: str) -> str | None:

@@ -1,0 +1,101 @@
+"""Limits AWS enforces at deploy time that the settings, the components and the deploy checks
+all need: written once here, so a stack file value is refused by the settings (with its line)
+exactly when a component or a check would refuse it later.
+
+Standard library only (a policy pack carries foundation/). Sources are the API references as
+botocore's models ship them, unless said otherwise.
+"""
+
+from __future__ import annotations
+
+# --- ECS deployments (CreateService, DeploymentConfiguration) ---------------------------------
+# The ranges of the traffic-shifting strategies (ECS API reference; botocore's model has the
+# types but not the ranges): bakeTimeInMinutes, canaryBakeTimeInMinutes and
+# stepBakeTimeInMinutes 0-1440; canaryPercent 0.1-100.0; linear stepPercent 3.0-100.0.
+ECS_BAKE_MINUTES = (0, 1440)
+ECS_CANARY_PERCENT = (0.1, 100.0)
+ECS_LINEAR_STEP_PERCENT = (3.0, 100.0)
+# A rolling deploy's bounds, as a percent of the desired count: ECS's defaults for a REPLICA
+# service (maximumPercent 200, minimumHealthyPercent 100), which this project keeps: new tasks
+# start before old ones stop, and the connection budget counts the doubled task count.
+ECS_ROLLING_MAXIMUM_PERCENT = 200
+ECS_ROLLING_MINIMUM_HEALTHY_PERCENT = 100
+
+# --- ElastiCache (CreateReplicationGroup) -------------------------------------------------------
+ELASTICACHE_MAX_CACHE_CLUSTERS = 6
+"""NumCacheClusters: "The maximum permitted value ... is 6 (1 primary plus 5 replicas)"."""
+ELASTICACHE_FAILOVER_MIN_NODES = 2
+"""NumCacheClusters: "If AutomaticFailoverEnabled is true, the value ... must be at least 2"
+(and Multi-AZ requires automatic failover)."""
+
+# --- CloudWatch (PutMetricAlarm) ----------------------------------------------------------------
+CLOUDWATCH_MAX_METRICS_PER_ALARM = 10
+"""A metric-math alarm watches at most 10 metrics (CloudWatch service quotas, a hard limit)."""
+CACHE_HIT_RATE_METRICS_PER_NODE = 2
+"""The cache hit-rate alarm sums CacheHits and CacheMisses of every node
+(components/alarm_catalog.py): each node spends two of the alarm's metrics."""
+MAX_CACHE_NODES = min(
+    ELASTICACHE_MAX_CACHE_CLUSTERS,
+    CLOUDWATCH_MAX_METRICS_PER_ALARM // CACHE_HIT_RATE_METRICS_PER_NODE,
+)
+"""The most nodes a replication group of this project may have: what ElastiCache allows, and
+what the hit-rate alarm can still watch (5)."""
+
+# --- AWS Budgets (CreateNotification, Subscribers) ----------------------------------------------
+BUDGETS_MAX_EMAIL_SUBSCRIBERS = 10
+"""NotificationWithSubscribers: "A notification can have one SNS subscriber and up to 10 email
+subscribers, for a total of 11 subscribers"."""
+
+
+def cache_nodes_problem(nodes: int) -> str | None:
+    """Why a replication group of `nodes` nodes cannot be built and watched, or None."""
+    if nodes < 1:
+        return "a replication group has at least 1 node (the primary)"
+    if nodes > ELASTICACHE_MAX_CACHE_CLUSTERS:
+        return (
+            f"ElastiCache allows at most {ELASTICACHE_MAX_CACHE_CLUSTERS} "
+            "(1 primary plus 5 replicas) without sharding"
+        )
+    if nodes * CACHE_HIT_RATE_METRICS_PER_NODE > CLOUDWATCH_MAX_METRICS_PER_ALARM:
+        return (
+            "the cache hit-rate alarm sums CacheHits and CacheMisses over every "
+            f"node and CloudWatch allows {CLOUDWATCH_MAX_METRICS_PER_ALARM} metrics per alarm, "
+            f"so use at most {MAX_CACHE_NODES} nodes"
+        )
+    return None
+
+
+def failover_nodes_problem(nodes: int, multi_az: bool) -> str | None:
+    """Why Multi-AZ cannot be had with `nodes` nodes (it needs automatic failover, which needs a
+    replica), or None."""
+    if multi_az and nodes < ELASTICACHE_FAILOVER_MIN_NODES:
+        return (
+            f"Multi-AZ needs at least {ELASTICACHE_FAILOVER_MIN_NODES} nodes for automatic "
+            f"failover (nodes: {nodes})"
+        )
+    return None
+
+
+def budget_emails_problem(emails: list[str]) -> str | None:
+    """Why AWS Budgets would refuse these e-mail subscribers on one notification, or None.
+
+    Counts distinct addresses: a repeated one is subscribed once (components/budget.py)."""
+    distinct = len(set(emails))
+    if distinct > BUDGETS_MAX_EMAIL_SUBSCRIBERS:
+        return (
+            f"{distinct} addresses; AWS Budgets allows {BUDGETS_MAX_EMAIL_SUBSCRIBERS} e-mail "
+            "subscribers per notification (subscribe a mailing list, or use the SNS topic)"
+        )
+    return None
+
+
+# --- RDS (CreateDBInstance) ---------------------------------------------------------------------
+RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS = frozenset(
+    [7, 731, *(31 * month for month in range(1, 24))]
+)
+"""PerformanceInsightsRetentionPeriod: 7, month * 31 (month 1-23), or 731."""
+RDS_MAX_BACKUP_RETENTION_DAYS = 35
+"""BackupRetentionPeriod: 0 to 35 (0 turns automated backups off)."""
+ELASTICACHE_MAX_SNAPSHOT_RETENTION_DAYS = 35
+"""SnapshotRetentionLimit: "The maximum backup retention limit is 35 days" (ElastiCache user
+guide, "Scheduling automatic backups"; 0 turns automatic backups off)."""
