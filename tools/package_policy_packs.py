@@ -17,9 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 KIT = POLICIES / "shared" / "perfcheck_policykit"
-PACKS = ("guardrails", "cost")
-ESTIMATE_PACKAGES = {"cost": ("estimate", "foundation")}
-"""Project packages a pack imports (pure standard library): the cost pack prices the stack."""
+PACKS = ("guardrails", "cost", "deploy")
+ESTIMATE_PACKAGES = {"cost": ("estimate", "foundation"), "deploy": ("foundation",)}
+"""Project packages a pack imports (pure standard library): the cost pack prices the stack, the
+deploy pack reads the AWS facts and resource records of `foundation`."""
 SKIP = shutil.ignore_patterns("venv", "__pycache__", "*.pyc")
 
 

@@ -53,7 +53,7 @@ def add_pack_paths(*pack_dirs: Path) -> None:
             sys.path.insert(0, str(path))
 
 
-PACK_NAMES: tuple[str, ...] = ("guardrails", "cost")
+PACK_NAMES: tuple[str, ...] = ("guardrails", "cost", "deploy")
 
 ENFORCEMENT_LEVELS: tuple[str, ...] = ("advisory", "mandatory", "remediate", "disabled")
 _LEVEL_TO_PROTO = {
@@ -117,7 +117,7 @@ def _pack_version(directory: Path) -> str:
 
 @functools.cache
 def load_pack(name: str) -> LoadedPack:
-    """Import pack `name` ('guardrails' or 'cost') the way `python -m pulumi.policy` finds it.
+    """Import pack `name` (one of PACK_NAMES) the way `python -m pulumi.policy` finds it.
 
     The engine runs the pack's `__main__.py` with the pack directory first on sys.path; the same
     directory goes on sys.path here, and the pack's module (`perfcheck_<name>`) is imported

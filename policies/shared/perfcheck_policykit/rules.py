@@ -12,17 +12,19 @@ StackValidationPolicy) with what the SDK leaves to each author done once, here:
 - an internal error in a rule becomes a violation naming the rule and the error type (never a
   traceback, never a value).
 
-Notes (exemptions, unknowns) go to the sink the pack's servicer installs; without it (a stock
-`_PolicyAnalyzerServicer`) exemptions are reported as not-applicable and unknowns as the SDK's own
-advisory "can't run policy ... during preview" diagnostic.
+What a run knows beyond one request (stack name, project and config from ConfigureStack, the
+stack index, the note sink, the exemption ledger, the inputs seen in Analyze) is a `RunContext`
+the pack's servicer passes to each rule call, and each rule's context carries it (`ctx.run`):
+nothing ambient. Without it (a stock `_PolicyAnalyzerServicer`) exemptions are reported as
+not-applicable and unknowns as the SDK's own advisory "can't run policy ... during preview"
+diagnostic, and the stack name comes from the CLI's PULUMI_STACK.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from pulumi_policy import (
@@ -36,7 +38,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.policy import _NotApplicableError as NotApplicable
 from pulumi_policy.proxy import UnknownValueError
 
 from . import values
@@ -108,33 +110,33 @@ EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
 }
 
 NoteSink = Callable[[str, str], None]
-"""Receives (message, urn) for an advisory note; installed by the pack servicer per policy call."""
-
-NOTE_SINK: contextvars.ContextVar[NoteSink | None] = contextvars.ContextVar(
-    "perfcheck_policy_note_sink", default=None
-)
-STACK_NAME: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_name", default=None
-)
-STACK_INDEX: contextvars.ContextVar[StackIndex | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_index", default=None
-)
-STACK_PROJECT: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_project", default=None
-)
-STACK_CONFIG: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_config", default=None
-)
+"""Receives (message, urn) for an advisory note; the pack servicer makes one per policy call."""
 
 
-def current_stack_config() -> Mapping[str, str]:
-    """The stack's config (`namespace:key` -> string) from ConfigureStack; empty if not sent."""
-    return STACK_CONFIG.get() or {}
+@dataclass(frozen=True)
+class RunContext:
+    """What the servicer knows about the run, handed to each rule call (never ambient)."""
+
+    stack_name: str | None = None
+    project: str | None = None
+    config: Mapping[str, str] = field(default_factory=dict)
+    """The stack's config from ConfigureStack (`namespace:key` -> string)."""
+    index: StackIndex | None = None
+    """The stack index of this AnalyzeStack (shared by every stack rule)."""
+    note_sink: NoteSink | None = None
+    ledger: ExemptionLedger | None = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    """URN -> the inputs (protobuf Struct) Analyze saw, for stack rules that judge inputs."""
+    audits: Sequence[Any] | None = None
+    """For the exemption audit: each configured exemption with what it matched and covered."""
+
+    def stack(self) -> str | None:
+        """The stack being checked: from ConfigureStack, else the CLI's PULUMI_STACK."""
+        return self.stack_name or os.environ.get("PULUMI_STACK") or None
 
 
-def current_stack_name() -> str | None:
-    """The stack being checked: from ConfigureStack (pack servicer) or the CLI's PULUMI_STACK."""
-    return STACK_NAME.get() or os.environ.get("PULUMI_STACK") or None
+NO_RUN: Final = RunContext()
+"""A rule called by a stock servicer: no sink, no ledger, nothing from ConfigureStack."""
 
 
 _ROOT_STACK_TYPE: Final = "pulumi:pulumi:Stack"
@@ -224,11 +226,6 @@ class ExemptionLedger:
         self.covered.clear()
 
 
-EXEMPTION_LEDGER: contextvars.ContextVar[ExemptionLedger | None] = contextvars.ContextVar(
-    "perfcheck_policy_exemption_ledger", default=None
-)
-
-
 class _Judgement:
     """What one rule found on one subject; shared by resource and stack contexts."""
 
@@ -238,13 +235,15 @@ class _Judgement:
         config: Mapping[str, Any],
         report_violation: ReportViolation,
         report_with_urn: bool,
+        run: RunContext = NO_RUN,
     ) -> None:
         self.policy = policy
+        self.run = run
         self.config = config
         self._report_violation = report_violation
         self._report_with_urn = report_with_urn
         self._exemptions = parse_exemptions(config)
-        self._sink = NOTE_SINK.get()
+        self._sink = run.note_sink
         self._pending_unknowns: list[str] = []
         self._pending_exemption: str | None = None
         self.violations = 0
@@ -254,9 +253,8 @@ class _Judgement:
     ) -> Exemption | None:
         for exemption in self._exemptions:
             if exemption.matches(urn, name, type_token, parent):
-                ledger = EXEMPTION_LEDGER.get()
-                if ledger is not None:
-                    ledger.use(self.policy.name, exemption, urn)
+                if self.run.ledger is not None:
+                    self.run.ledger.use(self.policy.name, exemption, urn)
                 return exemption
         return None
 
@@ -304,7 +302,7 @@ class _Judgement:
         if self._pending_unknowns:
             raise UnknownValueError(values.UNKNOWN_STRING_VALUE, [self._pending_unknowns[0]])
         if self._pending_exemption is not None and self.violations == 0:
-            raise _NotApplicableError(f"exempted: {self._pending_exemption}")
+            raise NotApplicable(f"exempted: {self._pending_exemption}")
 
 
 def _top(prop: str) -> str:
@@ -338,6 +336,7 @@ class ResourceContext:
         self.urn = args.urn
         self.parent = getattr(args.opts, "parent", None) or None
         self.config = judgement.config
+        self.run = judgement.run
         self._judgement = judgement
         self._unknown_reads: list[str] | None = None
         self._handled: set[str] = set()
@@ -388,7 +387,7 @@ class ResourceContext:
                 self._judgement.unknown(self.urn, self.name, self.type, prop, self.parent)
 
     def stack_name(self) -> str | None:
-        return current_stack_name()
+        return self.run.stack()
 
 
 class StackIndex:
@@ -496,7 +495,8 @@ class StackContext:
     def __init__(self, args: StackValidationArgs, judgement: _Judgement) -> None:
         self.args = args
         self.config = judgement.config
-        index = STACK_INDEX.get()
+        self.run = judgement.run
+        index = self.run.index
         if index is None or index.resources is not args.resources:
             index = StackIndex(args.resources)
         self.index = index
@@ -530,13 +530,33 @@ class StackContext:
             _parent_urn(resource),
         )
 
+    def refusal(self, resource: PolicyResource | None, prop: str, aws_says: str, fix: str) -> None:
+        """Report what AWS (or the provider) would refuse at `pulumi up`, and the fix."""
+        where = (
+            describe_resource(resource.resource_type, resource.name)
+            if resource is not None
+            else "stack"
+        )
+        message = " ".join(f"{where}{' ' + prop if prop else ''}: {aws_says} Fix: {fix}".split())
+        if resource is None:
+            self._judgement.violation("", "", "", message)
+            return
+        self._judgement.violation(
+            resource.urn, resource.name, resource.resource_type, message, _parent_urn(resource)
+        )
+
     def unknown(self, resource: PolicyResource, prop: str) -> None:
         self._judgement.unknown(
             resource.urn, resource.name, resource.resource_type, prop, _parent_urn(resource)
         )
 
     def stack_name(self) -> str | None:
-        return current_stack_name()
+        return self.run.stack()
+
+    def inputs(self, resource: PolicyResource) -> Any:
+        """The resource's inputs as Analyze saw them (a protobuf Struct), or None when this run
+        did not send them (AnalyzeStack alone carries outputs)."""
+        return self.run.inputs.get(resource.urn)
 
     def note(self, message: str, resource: PolicyResource | None = None) -> None:
         """An advisory note (not a violation), e.g. what a stack rule assumed."""
@@ -544,10 +564,10 @@ class StackContext:
 
     def stack_config(self) -> Mapping[str, str]:
         """The stack's config as the engine sent it in ConfigureStack (values are strings)."""
-        return current_stack_config()
+        return self.run.config
 
     def stack_project(self) -> str | None:
-        return STACK_PROJECT.get()
+        return self.run.project
 
 
 def _schema(properties: Mapping[str, Mapping[str, Any]] | None) -> PolicyConfigSchema:
@@ -621,15 +641,20 @@ class ResourceRule(ResourceValidationPolicy, Rule):
         """For a rule of every type: (type token, config) -> whether it judges that type at all
         (a servicer skips it, without deserializing, when False)."""
 
-    def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    def validate(
+        self,
+        args: ResourceValidationArgs,
+        report_violation: ReportViolation,
+        run: RunContext = NO_RUN,
+    ) -> None:
         if self.resource_types is not None and args.resource_type not in self.resource_types:
             return
-        judgement = _Judgement(self, args.get_config() or {}, report_violation, False)
+        judgement = _Judgement(self, args.get_config() or {}, report_violation, False, run)
         try:
             ctx = ResourceContext(args, judgement)
             self.check(ctx)
             ctx.finish()
-        except (UnknownValueError, _NotApplicableError):
+        except (UnknownValueError, NotApplicable):
             raise
         except Exception as error:
             _internal_error(judgement, error, f"{args.resource_type} '{args.name}'")
@@ -653,6 +678,7 @@ class StackRule(StackValidationPolicy, Rule):
         enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
         tags: Sequence[str] = (),
         normalises: str = "",
+        judges_inputs: bool = False,
     ) -> None:
         super().__init__(
             name=name,
@@ -663,17 +689,24 @@ class StackRule(StackValidationPolicy, Rule):
             tags=list(tags) or None,
             remediation_steps=remediation_steps,
         )
+        self.judges_inputs = judges_inputs
+        """The rule reads resources' inputs (`ctx.inputs`): the servicer keeps them from Analyze."""
         self.resource_types = frozenset(resource_types)
         self.check = check
         self.judges_unknowns = unknowns
         self.normalises = normalises
         self.judges_type = None
 
-    def validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        judgement = _Judgement(self, args.get_config() or {}, report_violation, True)
+    def validate(
+        self,
+        args: StackValidationArgs,
+        report_violation: ReportViolation,
+        run: RunContext = NO_RUN,
+    ) -> None:
+        judgement = _Judgement(self, args.get_config() or {}, report_violation, True, run)
         try:
             self.check(StackContext(args, judgement))
-        except (UnknownValueError, _NotApplicableError):
+        except (UnknownValueError, NotApplicable):
             raise
         except Exception as error:
             _internal_error(judgement, error, "the stack")

@@ -123,6 +123,23 @@ def items(container: Any, *path: str | int) -> list[Any] | _Unknown:
     return result
 
 
+def plain(value: Any) -> Any:
+    """Plain dicts and lists from props (proxies unwrapped, unknown sentinels kept as the engine
+    sent them): for judges that read a whole resource as data (the deploy checks)."""
+    kind = type(value)
+    if kind is LazyProps:
+        return {key: plain(value.raw(key)) for key in value}
+    if kind is _DictProxy:
+        value = value._DictProxy__target
+    elif kind is _ListProxy:
+        value = value._ListProxy__target
+    if isinstance(value, Mapping):
+        return {key: plain(value[key]) for key in list(value)}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
 def as_number(value: Any) -> float | None:
     """A number from a wire value (numbers arrive as floats; some inputs are numeric strings)."""
     if isinstance(value, bool):
