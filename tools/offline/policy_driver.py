@@ -681,7 +681,10 @@ def _exemption_uses(
                     dict.fromkeys(
                         n.urn
                         for n in notes
-                        if n.pack == session.pack.name and n.policy == policy and n.urn in matched
+                        if n.pack == session.pack.name
+                        and n.policy == policy
+                        and n.urn in matched
+                        and f" by exemption {exemption.index} (" in n.message
                     )
                 )
                 uses.append(

@@ -51,8 +51,11 @@ INTERNAL_ERROR_PREFIX: Final = "[rule error]"
 
 EXEMPTION_FORMS: Final = (
     "an exemption names exactly one resource: either 'urn' (the resource's full URN), or "
-    "'type' (its type token), 'name' (its logical name) and 'parent' (the logical name or URN "
-    "of its parent component; '' for a resource at the stack's root); and a written 'reason'"
+    "'type' (its type token), 'name' (its logical name) and 'parent' (the URN, or the logical "
+    "name, of its parent component; '' for a resource at the stack's root); and a written "
+    "'reason'; optionally the finding it was written for: 'property' (the property path the "
+    "finding names, exactly, e.g. 'viewerCertificate.cloudfrontDefaultCertificate') and 'found' "
+    "(the value the finding shows, exactly)"
 )
 
 EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
@@ -98,7 +101,22 @@ EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
                 "pattern": "\\S",
                 "description": "Why the resource is exempted (shown with every exempted finding).",
             },
+            "property": {
+                "type": "string",
+                "minLength": 1,
+                "pattern": "^[^*?]+$",
+                "description": (
+                    "The property path of the one finding exempted (exactly as the finding "
+                    "names it); another finding of the rule on the resource is not exempted."
+                ),
+            },
+            "found": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The value the finding shows (exactly); with 'property' only.",
+            },
         },
+        "dependencies": {"found": ["property"]},
         "oneOf": [
             {
                 "required": ["urn"],
@@ -162,6 +180,17 @@ class Exemption:
     name: str | None = None
     parent: str | None = None
     index: int = 0
+    property: str | None = None
+    """The property path of the finding exempted (None: every finding of the rule)."""
+    found: str | None = None
+    """The value the finding shows (None: any value of that property)."""
+
+    def covers(self, prop: str | None, found: str | None) -> bool:
+        """Whether the finding (its property path and shown value) is the one exempted: exact
+        matches only, so an exemption written for one property waves no other through."""
+        if self.property is not None and prop != self.property:
+            return False
+        return self.found is None or found == self.found
 
     def matches(self, urn: str, name: str, type_token: str, parent: str | None) -> bool:
         if self.urn is not None:
@@ -178,10 +207,13 @@ class Exemption:
         return urn_name(parent) == self.parent
 
     def describe(self) -> str:
+        finding = ""
+        if self.property is not None:
+            finding = f", {self.property}" + (f" = {self.found}" if self.found is not None else "")
         if self.urn is not None:
-            return self.urn
+            return self.urn + finding
         where = f"under '{self.parent}'" if self.parent else "at the stack's root"
-        return f"{self.type} '{self.name}' {where}"
+        return f"{self.type} '{self.name}' {where}{finding}"
 
 
 def parse_exemptions(config: Mapping[str, Any]) -> tuple[Exemption, ...]:
@@ -191,8 +223,14 @@ def parse_exemptions(config: Mapping[str, Any]) -> tuple[Exemption, ...]:
     for index, entry in enumerate(raw):
         if not isinstance(entry, Mapping) or not entry.get("reason"):
             continue
+        finding = {
+            "property": str(entry["property"]) if entry.get("property") else None,
+            "found": str(entry["found"]) if entry.get("found") else None,
+        }
         if entry.get("urn"):
-            result.append(Exemption(str(entry["reason"]), urn=str(entry["urn"]), index=index))
+            result.append(
+                Exemption(str(entry["reason"]), urn=str(entry["urn"]), index=index, **finding)
+            )
         elif entry.get("type") and entry.get("name") and entry.get("parent") is not None:
             result.append(
                 Exemption(
@@ -201,6 +239,7 @@ def parse_exemptions(config: Mapping[str, Any]) -> tuple[Exemption, ...]:
                     name=str(entry["name"]),
                     parent=str(entry["parent"]),
                     index=index,
+                    **finding,
                 )
             )
     return tuple(result)
@@ -249,19 +288,34 @@ class _Judgement:
         self.violations = 0
 
     def _exemption_for(
-        self, urn: str, name: str, type_token: str, parent: str | None
+        self,
+        urn: str,
+        name: str,
+        type_token: str,
+        parent: str | None,
+        prop: str | None = None,
+        found: str | None = None,
     ) -> Exemption | None:
         for exemption in self._exemptions:
-            if exemption.matches(urn, name, type_token, parent):
+            if exemption.matches(urn, name, type_token, parent) and exemption.covers(prop, found):
                 if self.run.ledger is not None:
                     self.run.ledger.use(self.policy.name, exemption, urn)
                 return exemption
         return None
 
     def violation(
-        self, urn: str, name: str, type_token: str, message: str, parent: str | None = None
+        self,
+        urn: str,
+        name: str,
+        type_token: str,
+        message: str,
+        parent: str | None = None,
+        prop: str | None = None,
+        found: str | None = None,
     ) -> None:
-        exemption = self._exemption_for(urn, name, type_token, parent) if name else None
+        exemption = (
+            self._exemption_for(urn, name, type_token, parent, prop, found) if name else None
+        )
         if exemption is not None:
             self.note(
                 urn,
@@ -280,7 +334,7 @@ class _Judgement:
     def unknown(
         self, urn: str, name: str, type_token: str, prop: str, parent: str | None = None
     ) -> None:
-        if name and self._exemption_for(urn, name, type_token, parent) is not None:
+        if name and self._exemption_for(urn, name, type_token, parent, prop) is not None:
             return
         message = (
             f"{UNKNOWN_PREFIX} {type_token} '{name}': {prop} is not known until the update "
@@ -366,6 +420,8 @@ class ResourceContext:
             self.type,
             violation_message(self.type, self.name, prop, found, expected, detail),
             self.parent,
+            prop,
+            found,
         )
 
     def unknown(self, prop: str) -> None:
@@ -528,6 +584,8 @@ class StackContext:
             resource.resource_type,
             violation_message(resource.resource_type, resource.name, prop, found, expected, detail),
             _parent_urn(resource),
+            prop,
+            found,
         )
 
     def refusal(self, resource: PolicyResource | None, prop: str, aws_says: str, fix: str) -> None:
@@ -542,7 +600,13 @@ class StackContext:
             self._judgement.violation("", "", "", message)
             return
         self._judgement.violation(
-            resource.urn, resource.name, resource.resource_type, message, _parent_urn(resource)
+            resource.urn,
+            resource.name,
+            resource.resource_type,
+            message,
+            _parent_urn(resource),
+            prop,
+            " ".join(aws_says.split()),
         )
 
     def unknown(self, resource: PolicyResource, prop: str) -> None:
