@@ -41,6 +41,8 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError as NotApplicable
 from pulumi_policy.proxy import UnknownValueError
 
+from foundation.stackmodel import ResourceView, StackIndex
+
 from . import values
 
 EXEMPTION_PREFIX: Final = "[exempted]"
@@ -354,7 +356,7 @@ class _Judgement:
     def finish(self) -> None:
         """Without a note sink: fall back to the SDK's own channels (see module docstring)."""
         if self._pending_unknowns:
-            raise UnknownValueError(values.UNKNOWN_STRING_VALUE, [self._pending_unknowns[0]])
+            raise UnknownValueError(values.UNKNOWN_WIRE, [self._pending_unknowns[0]])
         if self._pending_exemption is not None and self.violations == 0:
             raise NotApplicable(f"exempted: {self._pending_exemption}")
 
@@ -446,95 +448,29 @@ class ResourceContext:
         return self.run.stack()
 
 
-class StackIndex:
-    """All resources of one AnalyzeStack call, indexed once (by URN, by type, by output value)."""
+def _provider_region(resource: PolicyResource) -> Any:
+    provider = resource.provider
+    return values.get(provider.props, "region") if provider is not None else None
 
-    def __init__(self, resources: Sequence[PolicyResource]) -> None:
-        self.resources = resources
-        self.by_urn: dict[str, PolicyResource] = {}
-        self.by_type: dict[str, list[PolicyResource]] = {}
-        for resource in resources:
-            self.by_urn[resource.urn] = resource
-            self.by_type.setdefault(resource.resource_type, []).append(resource)
-        self._by_value: dict[tuple[frozenset[str], str], dict[str, list[PolicyResource]]] = {}
 
-    def of_type(self, *type_tokens: str) -> list[PolicyResource]:
-        if len(type_tokens) == 1:
-            return self.by_type.get(type_tokens[0], [])
-        found: list[PolicyResource] = []
-        for token in type_tokens:
-            found.extend(self.by_type.get(token, []))
-        return found
+POLICY_RESOURCES: Final[ResourceView[PolicyResource]] = ResourceView(
+    urn=lambda resource: resource.urn,
+    type=lambda resource: resource.resource_type,
+    output=lambda resource, key: values.get(resource.props, key),
+    dependency_urns=lambda resource, prop: [
+        dep.urn for dep in resource.property_dependencies.get(prop, [])
+    ],
+    own_region=lambda resource: values.get(resource.props, "region"),
+    provider_region=_provider_region,
+    inputs=lambda resource: resource.props,
+    elements=lambda value: list(values.items(value)),
+)
+"""How the kit's stack rules read the engine's PolicyResources through the one stack index."""
 
-    def _value_index(self, types: frozenset[str], key: str) -> dict[str, list[PolicyResource]]:
-        """Output value -> resources of `types` having it at `key`; built once per (types, key)."""
-        cache_key = (types, key)
-        index = self._by_value.get(cache_key)
-        if index is None:
-            index = {}
-            for token in types:
-                for resource in self.by_type.get(token, []):
-                    value = values.get(resource.props, key)
-                    if isinstance(value, str) and not values.is_unknown(value):
-                        index.setdefault(value, []).append(resource)
-            self._by_value[cache_key] = index
-        return index
 
-    def references(
-        self,
-        resource: PolicyResource,
-        prop: str,
-        value: Any,
-        target_types: Iterable[str],
-        match_keys: Iterable[str] = ("id", "arn", "name"),
-    ) -> list[PolicyResource] | None:
-        """The resources of `target_types` that `value` (read from `resource.prop`) refers to.
-
-        First by value (an id, ARN or name in the target's outputs); then, for values unknown
-        during preview, by the engine's property dependencies of `prop`. None when it cannot be
-        told (unknown value and no dependency of a target type).
-        """
-        types = frozenset(target_types)
-        deps = [
-            dep
-            for dep in resource.property_dependencies.get(prop, [])
-            if dep.resource_type in types
-        ]
-        found: list[PolicyResource] = []
-        if value is values.UNKNOWN or values.is_unknown(value):
-            candidates: list[Any] = [values.UNKNOWN]
-        elif isinstance(value, Sequence) and not isinstance(value, str):
-            candidates = list(values.items(value))  # a list proxy: read it unknown-safely
-        else:
-            candidates = [value]
-        unresolved = False
-        for candidate in candidates:
-            if candidate is None:
-                continue
-            if values.is_unknown(candidate) or not isinstance(candidate, str):
-                unresolved = True
-                continue
-            hits: list[PolicyResource] = []
-            for key in match_keys:
-                hits = self._value_index(types, key).get(candidate, [])
-                if hits:
-                    break
-            if len(hits) > 1 and deps:
-                # Several resources share the value (e.g. the same name in two regions): the
-                # engine's dependency graph says which one this resource used.
-                hits = [hit for hit in hits if hit in deps] or hits
-            if not hits:
-                unresolved = True
-            for hit in hits:
-                if hit not in found:
-                    found.append(hit)
-        if unresolved:
-            for dep in deps:
-                if dep not in found:
-                    found.append(dep)
-            if not deps and not found and any(values.is_unknown(c) for c in candidates):
-                return None
-        return found
+def stack_index(resources: Sequence[PolicyResource]) -> StackIndex[PolicyResource]:
+    """The one stack index (foundation.stackmodel) over an AnalyzeStack's resources."""
+    return StackIndex(resources, POLICY_RESOURCES)
 
 
 def _parent_urn(resource: PolicyResource) -> str | None:
@@ -554,7 +490,7 @@ class StackContext:
         self.run = judgement.run
         index = self.run.index
         if index is None or index.resources is not args.resources:
-            index = StackIndex(args.resources)
+            index = stack_index(args.resources)
         self.index = index
         self._judgement = judgement
 

@@ -57,8 +57,8 @@ from .rules import (
     NotApplicable,
     Rule,
     RunContext,
-    StackIndex,
     parse_exemptions,
+    stack_index,
 )
 from .wire import to_props
 
@@ -397,7 +397,7 @@ class PackServicer(_BASE):
             return response
 
         resources = self._stack_resources(request.resources)
-        index = StackIndex(resources)
+        index = stack_index(resources)
         # The exemption audit runs last, once every other rule has used its exemptions.
         active.sort(key=lambda entry: isinstance(entry[0], exemptions.ExemptionsCurrentRule))
         try:
