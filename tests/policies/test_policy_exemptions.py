@@ -309,6 +309,7 @@ def test_exemption_bound_to_a_value_covers_that_value_only(tmp_path: Path) -> No
         ({"property": "a.b", "found": "'TLSv1'"}, "a.b", "'TLSv1'", True),
         ({"property": "a.b", "found": "'TLSv1'"}, "a.b", "'TLSv1.1_2016'", False),  # no substring
         ({"property": "a.b", "found": "'TLSv1.1_2016'"}, "a.b", "'TLSv1'", False),
+        ({"property": "a.b", "found": "TLSv1"}, "a.b", "TLSv1.1_2016", False),
     ],
 )
 def test_binding_matches_the_finding_exactly(bound, prop, found, covers) -> None:

@@ -33,7 +33,6 @@ import yaml
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, Severity
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from foundation.records import ProviderRecord, ResourceRecord, StackRun
 
@@ -169,7 +168,8 @@ def empty_pack(*, stock_servicer: bool = False) -> LoadedPack:
         unknowns="Never reads a value.",
     )
     base = load_pack("guardrails")
-    servicer = _PolicyAnalyzerServicer if stock_servicer else base.servicer_class
+    stock = importlib.import_module("perfcheck_policykit.servicer").STOCK_SERVICER
+    servicer = stock if stock_servicer else base.servicer_class
     return LoadedPack(
         key="empty",
         directory=base.directory,

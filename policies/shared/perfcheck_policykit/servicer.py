@@ -63,6 +63,8 @@ from .rules import (
 from .wire import to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
+STOCK_SERVICER = _BASE
+"""pulumi_policy's own servicer (the reference the pack servicer is compared with)."""
 
 
 class PackConfigError(ValueError):

@@ -33,16 +33,22 @@ __all__ = ["ENGINE_UNKNOWNS", "UNKNOWN", "UNKNOWN_WIRE", "as_bool", "as_number",
 # judge); they are re-exported here for the rules, which read `values.UNKNOWN` and friends.
 
 
+def _target(value: Any) -> Any:
+    """What a proxy wraps (the one place that reads the SDK proxies' private targets)."""
+    kind = type(value)
+    if kind is _DictProxy:
+        return value._DictProxy__target
+    if kind is _ListProxy:
+        return value._ListProxy__target
+    return value
+
+
 def _step(container: Any, key: str | int) -> Any:
     # Read the proxies' targets directly (type checks, not ABC isinstance: this is the hot path);
     # the unknown check happens in `get`, once per step.
-    kind = type(container)
-    if kind is LazyProps:
+    if type(container) is LazyProps:
         return container.raw(key) if type(key) is str else None
-    if kind is _DictProxy:
-        container = container._DictProxy__target
-    elif kind is _ListProxy:
-        container = container._ListProxy__target
+    container = _target(container)
     kind = type(container)
     if type(key) is int:
         if (kind is list or kind is tuple) and -len(container) <= key < len(container):
@@ -92,13 +98,9 @@ def items(container: Any, *path: str | int) -> list[Any] | Unknown:
 def plain(value: Any) -> Any:
     """Plain dicts and lists from props (proxies unwrapped, unknown sentinels kept as the engine
     sent them): for judges that read a whole resource as data (the deploy checks)."""
-    kind = type(value)
-    if kind is LazyProps:
+    if type(value) is LazyProps:
         return {key: plain(value.raw(key)) for key in value}
-    if kind is _DictProxy:
-        value = value._DictProxy__target
-    elif kind is _ListProxy:
-        value = value._ListProxy__target
+    value = _target(value)
     if isinstance(value, Mapping):
         return {key: plain(value[key]) for key in list(value)}
     if isinstance(value, list | tuple):
