@@ -19,7 +19,7 @@ $(STAMP): $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-## preview: offline preview of STACK (default staging) with both packs; JSON=, MARKDOWN= files
+## preview: offline preview of STACK (default staging) with the three packs; JSON=, MARKDOWN= files
 preview: $(STAMP)
 	$(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
 
@@ -44,7 +44,7 @@ lint: $(STAMP) lint-workflows
 ## policy-venvs: each pack's own venv, which `pulumi preview --policy-pack <dir>` needs
 # (PulumiPolicy.yaml names it; the CLI installs only published packs).
 policy-venvs:
-	@for pack in guardrails cost; do \
+	@for pack in guardrails cost deploy; do \
 	  test -x policies/$$pack/venv/bin/python || $(PYTHON) -m venv policies/$$pack/venv; \
 	  policies/$$pack/venv/bin/python -m pip install --quiet --disable-pip-version-check \
 	    -r policies/$$pack/requirements.txt; \

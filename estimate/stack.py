@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from estimate.model import EXPECTED, Estimate, PricedResource, Scenario, Unpriced
 from estimate.pricers import PRICERS, Context, MissingPrice
 from foundation.prices import PriceTable, load_price_table
-from foundation.records import StackRun
+from foundation.records import StackRun, stack_index
 from foundation.usage import UsageAssumptions
 
 
@@ -90,6 +90,7 @@ def estimate_run(
         )
         for r in run.resources
     ]
-    regions = {r.provider.inputs.get("region") for r in run.resources if r.provider}
-    region = next((str(x) for x in regions if x), None)
+    index = stack_index(run)
+    regions = {index.region_of(r) for r in run.resources if r.provider}
+    region = next((x for x in regions if x), None)
     return estimate_resources(resources, usage, table, region, scenario)

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation.stackmodel import UNKNOWN_WIRE as UNKNOWN  # noqa: F401  (the wire form)
+from foundation.stackmodel import ResourceView, StackIndex
+
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def is_secret_wrapper(value: Any) -> bool:
@@ -102,6 +104,23 @@ class StackRun:
 
     def by_urn(self) -> dict[str, ResourceRecord]:
         return {r.urn: r for r in self.resources}
+
+
+RECORDS: ResourceView[ResourceRecord] = ResourceView(
+    urn=lambda record: record.urn,
+    type=lambda record: record.type,
+    output=lambda record, key: record.outputs.get(key),
+    dependency_urns=lambda record, prop: record.property_dependencies.get(prop, ()),
+    own_region=lambda record: record.wire_inputs.get("region"),
+    provider_region=lambda r: r.provider.inputs.get("region") if r.provider else None,
+    inputs=lambda record: record.inputs,
+)
+"""How the offline judges (deploy checks, estimate, diagram) read a ResourceRecord."""
+
+
+def stack_index(run: StackRun) -> StackIndex[ResourceRecord]:
+    """The one stack index (foundation.stackmodel) over a run's records."""
+    return StackIndex(run.resources, RECORDS)
 
 
 def type_counts(run: StackRun) -> list[tuple[str, int]]:

@@ -78,6 +78,25 @@ def test_the_check_sees_an_upward_import(tmp_path):
     assert upward_imports("foundation", tmp_path) == ["foundation/facts.py:2 imports components"]
 
 
+@pytest.mark.parametrize(
+    ("package", "module", "statement"),
+    [
+        ("foundation", "stackmodel.py", "from tools.offline.runner import run_stack\n"),
+        ("foundation", "records.py", "import perfcheck_deploy\nimport policies\n"),
+        ("estimate", "stack.py", "from components.cache import Cache\n"),
+        ("policies", "deploy/perfcheck_deploy/pack.py", "from tools.offline import preview\n"),
+    ],
+)
+def test_the_check_sees_an_upward_import_from_each_floor(tmp_path, package, module, statement):
+    """The one stack model sits on the bottom floor: an import from it (or from a pack) upwards
+    is reported with the file and line."""
+    path = tmp_path / package / module
+    path.parent.mkdir(parents=True)
+    path.write_text('"""A module."""\n' + statement)
+    problems = upward_imports(package, tmp_path)
+    assert problems and all(p.startswith(f"{package}/{module}:") for p in problems), problems
+
+
 def test_markdown_does_not_import_the_preview_back():
     """The preview renders Markdown; the renderer must not reach back into the preview."""
     markdown = ROOT / "tools" / "offline" / "markdown.py"

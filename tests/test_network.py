@@ -173,12 +173,12 @@ def test_every_interface_endpoint_uses_private_dns_and_admits_only_its_callers_o
 def test_both_stacks_have_a_checked_path_for_every_caller(each_stack: StackRun) -> None:
     """Zero reachability findings, and not because nothing was judged."""
     from perfcheck_deploy import reachability, run_deploy_checks
-    from perfcheck_deploy.stack import StackIndex
+    from perfcheck_deploy.stack import stack_index
 
     assert [
         str(f) for f in run_deploy_checks(each_stack) if f.check_id.startswith("reachability")
     ] == []
-    index = StackIndex(each_stack)
+    index = stack_index(each_stack)
     service = each_stack.one("aws:ecs/service:Service")
     needs = reachability._task_needs(index, service) or {}
     assert {"ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager", "xray"} <= set(needs)

@@ -19,7 +19,7 @@ README = Path(__file__).resolve().parents[1] / "policies" / "README.md"
 def test_each_stack_has_no_mandatory_violation_under_its_own_config(each_stack: StackRun) -> None:
     report = evaluate_packs(each_stack, each_stack.stack)
     assert [str(v) for v in report.mandatory()] == []
-    assert set(report.config_files) == {"guardrails", "cost"}
+    assert set(report.config_files) == {"guardrails", "cost", "deploy"}
     assert all(path is not None for path in report.config_files.values())
 
 

@@ -46,8 +46,8 @@ def test_secrets_are_masked() -> None:
 
 
 def test_both_stacks_pass_the_deploy_checks(each_stack) -> None:
-    result = preview.deploy_check_stage(each_stack)
-    assert result.blocking == []
+    result = preview.policy_stage(each_stack)
+    assert [line for line in result.blocking if line.startswith("perfcheck-deploy/")] == []
 
 
 def test_a_deploy_check_finding_blocks_the_preview(each_stack) -> None:
@@ -58,10 +58,11 @@ def test_a_deploy_check_finding_blocks_the_preview(each_stack) -> None:
     role = each_stack.one("aws:iam/role:Role", "network-flow-logs-role")
     broken = replace(role, wire_inputs={**role.wire_inputs, "assumeRolePolicy": "{not json"})
     resources = tuple(broken if r is role else r for r in each_stack.resources)
-    result = preview.deploy_check_stage(
-        StackRun(each_stack.stack, each_stack.project, resources, {})
+    result = preview.policy_stage(
+        StackRun(each_stack.stack, each_stack.project, resources, {}, each_stack.config)
     )
-    assert len(result.blocking) == 1 and "network-flow-logs-role" in result.blocking[0]
+    deploy = [line for line in result.blocking if line.startswith("perfcheck-deploy/")]
+    assert len(deploy) == 1 and "network-flow-logs-role" in deploy[0]
 
 
 @pytest.mark.parametrize("whole_process", [False, True])

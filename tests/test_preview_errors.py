@@ -41,7 +41,7 @@ def stack_dir(
     (tmp_path / f"Pulumi.{name}.yaml").write_text(text or yaml.safe_dump(document))
     if policy_configs:
         (tmp_path / "policies" / "config").mkdir(parents=True)
-        for pack in ("guardrails", "cost"):
+        for pack in ("guardrails", "cost", "deploy"):
             shutil.copy(
                 ROOT / "policies" / "config" / f"{source}.{pack}.json",
                 tmp_path / "policies" / "config" / f"{name}.{pack}.json",
@@ -153,7 +153,10 @@ def test_missing_policy_configs_say_which_files_and_the_command(
 ) -> None:
     code, err = run(capsys, stack_dir(tmp_path, policy_configs=False))
     assert code == 2
-    assert "policies/config/dev.guardrails.json, policies/config/dev.cost.json missing" in err
+    assert (
+        "policies/config/dev.guardrails.json, policies/config/dev.cost.json, "
+        "policies/config/dev.deploy.json missing" in err
+    )
     assert "make new-stack NAME=dev FROM=staging" in err
 
 

@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 KIT_SOURCE = POLICIES / "shared" / "perfcheck_policykit"
-PACKS = ("guardrails", "cost")
+PACKS = ("guardrails", "cost", "deploy")
 TAGGABLE_MODULE = POLICIES / "cost" / "perfcheck_cost" / "taggable_types.py"
 ECS_SHAPE_MODULE = KIT_SOURCE / "ecs_container_shape.py"
 README = POLICIES / "README.md"

@@ -17,9 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 KIT = POLICIES / "shared" / "perfcheck_policykit"
-PACKS = ("guardrails", "cost")
-ESTIMATE_PACKAGES = {"cost": ("estimate", "foundation")}
-"""Project packages a pack imports (pure standard library): the cost pack prices the stack."""
+PACKS = ("guardrails", "cost", "deploy")
+ESTIMATE_PACKAGES = {
+    "guardrails": ("foundation",),
+    "cost": ("estimate", "foundation"),
+    "deploy": ("foundation",),
+}
+"""Project packages a pack imports (pure standard library): every pack reads the stack through
+`foundation.stackmodel` (the kit does), the cost pack prices it with `estimate`."""
 SKIP = shutil.ignore_patterns("venv", "__pycache__", "*.pyc")
 
 

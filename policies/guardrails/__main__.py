@@ -8,6 +8,10 @@ from pathlib import Path
 _PACK = Path(__file__).resolve().parent
 if not (_PACK / "perfcheck_policykit").is_dir():
     sys.path.insert(0, str(_PACK.parent / "shared"))
+# The kit reads stacks through foundation/ (standard library only) at the repository's root; a
+# packaged pack carries its own copy.
+if not (_PACK / "foundation").is_dir():
+    sys.path.insert(0, str(_PACK.parents[1]))
 
 from perfcheck_guardrails import (  # noqa: E402
     DESCRIPTION,

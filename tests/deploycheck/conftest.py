@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from perfcheck_deploy import Finding, run_deploy_checks
+from perfcheck_deploy import Finding
+from through_pack import pack_findings as run_deploy_checks
 
 from foundation.records import (
     SECRET_SIG,

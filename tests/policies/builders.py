@@ -27,6 +27,21 @@ ACCOUNT = "123456789012"
 SECRET_TOKEN = "s3cr3t-auth-token-value"  # must never appear in a message
 
 
+TASK_TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+"""A trust policy AWS accepts (the deploy pack refuses an empty one, as IAM does)."""
+
+
 def secret(value: Any) -> dict[str, Any]:
     return {SECRET_SIG_KEY: SECRET_SIG, "value": value}
 
@@ -355,14 +370,14 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
         stack,
         "aws:iam/role:Role",
         "task-execution",
-        {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": []}), "tags": tags},
+        {"assumeRolePolicy": TASK_TRUST_POLICY, "tags": tags},
         computed={"id": "task-execution", "arn": arn("iam", "role/task-execution")},
     )
     r["task_role"] = record(
         stack,
         "aws:iam/role:Role",
         "task",
-        {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": []}), "tags": tags},
+        {"assumeRolePolicy": TASK_TRUST_POLICY, "tags": tags},
         computed={"id": "task", "arn": arn("iam", "role/task")},
     )
     r["attachment"] = record(

@@ -17,6 +17,7 @@ from foundation.records import ResourceRecord
 from tests.policies.builders import compliant_resources, compliant_stack
 from tools.offline.policy_driver import (
     CONFIG_DIR,
+    PACK_NAMES,
     PolicyReport,
     PolicyViolation,
     evaluate_packs,
@@ -47,10 +48,11 @@ def synthetic_config(stack: str, pack: str) -> dict[str, Any]:
 def synthetic_config_dir() -> Path:
     directory = Path(tempfile.mkdtemp(prefix="perfcheck-policy-config-"))
     for stack in ("staging", "prod"):
-        for pack in ("guardrails", "cost"):
-            (directory / f"{stack}.{pack}.json").write_text(
-                json.dumps(synthetic_config(stack, pack))
-            )
+        for pack in PACK_NAMES:
+            # The rule packs' cases judge guardrails and cost; the deploy pack's own cases (what
+            # AWS refuses) live in tests/deploycheck, on a stack built for them.
+            config = {"all": "disabled"} if pack == "deploy" else synthetic_config(stack, pack)
+            (directory / f"{stack}.{pack}.json").write_text(json.dumps(config))
     return directory
 
 

@@ -20,6 +20,7 @@ from tests.policies.builders import compliant_resources, compliant_stack, replac
 from tests.policies.support import run_case, synthetic_config, violations
 from tools.offline.policy_driver import (
     CONFIG_DIR,
+    PACK_NAMES,
     PackSession,
     PolicyConfigError,
     evaluate_packs,
@@ -67,7 +68,7 @@ def _errors(tmp_path: Path, overrides: dict[str, Any], pack: str = "guardrails")
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-@pytest.mark.parametrize("pack", ["guardrails", "cost"])
+@pytest.mark.parametrize("pack", PACK_NAMES)
 def test_every_policy_has_a_decision_in_every_config_file(stack: str, pack: str) -> None:
     config = parse_config_file(CONFIG_DIR / f"{stack}.{pack}.json")
     names = {p.name for p in load_pack(pack).policies}
@@ -77,7 +78,7 @@ def test_every_policy_has_a_decision_in_every_config_file(stack: str, pack: str)
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_shipped_configs_are_valid_for_the_packs(stack: str) -> None:
-    for pack in ("guardrails", "cost"):
+    for pack in PACK_NAMES:
         config = parse_config_file(CONFIG_DIR / f"{stack}.{pack}.json")
         session = PackSession(load_pack(pack), stack, config)
         assert session.config  # reconciled without error
@@ -113,7 +114,7 @@ def test_per_stack_properties_apply() -> None:
 
 def test_missing_config_file_means_pack_defaults(tmp_path: Path) -> None:
     report = evaluate_packs(compliant_stack("prod"), "prod", tmp_path)
-    assert report.config_files == {"guardrails": None, "cost": None}
+    assert report.config_files == dict.fromkeys(PACK_NAMES)
     # Fail closed: without a config no type is reviewed, so the types no rule judges are found.
     assert {v.policy for v in report.mandatory()} == {"resource-type-judged"}
     assert {v.type for v in report.mandatory()} == {

@@ -11,12 +11,13 @@ import pytest
 
 from tests.policies.builders import compliant_stack, replace
 from tests.policies.support import run_case, synthetic_config, violations
-from tools.offline.policy_driver import PolicyConfigError, evaluate_packs
+from tools.offline.policy_driver import CONFIG_DIR, PolicyConfigError, evaluate_packs
 
 REASON = "legacy reporting replica, retired in Q3 (ticket OPS-142)"
 
 
 def _config_dir(tmp_path: Path, pack: str, policy: str, exemptions: list[dict[str, Any]]) -> Path:
+    (tmp_path / "prod.deploy.json").write_text(json.dumps({"all": "disabled"}))
     for name in ("guardrails", "cost"):
         config = synthetic_config("prod", name)
         if name == pack:
@@ -238,3 +239,95 @@ def test_real_stack_exemptions_each_cover_exactly_one_resource(stack: str) -> No
     # The reviewed-types list is reported like an exemption (a note), but is no exemption.
     covered = {(n.policy, n.urn) for n in report.exemptions if n.policy != "resource-type-judged"}
     assert covered == {(u.policy, u.covered[0]) for u in report.exemption_uses}
+
+
+# -- an exemption is bound to the finding it was written for (issue 22, item 6) -----------------
+
+CDN = {"type": "aws:cloudfront/distribution:Distribution", "name": "cdn", "parent": ""}
+DEFAULT_CERT = "viewerCertificate.cloudfrontDefaultCertificate"
+MINIMUM_TLS = "viewerCertificate.minimumProtocolVersion"
+
+
+def _default_certificate(r):
+    return {"cdn": replace(r["cdn"], viewerCertificate={"cloudfrontDefaultCertificate": True})}
+
+
+def _tls_minimum(version: str):
+    def change(r):
+        certificate = {"acmCertificateArn": "arn:aws:acm:us-east-1:1:certificate/x"}
+        return {
+            "cdn": replace(
+                r["cdn"],
+                viewerCertificate={**certificate, "minimumProtocolVersion": version},
+            )
+        }
+
+    return change
+
+
+def test_exemption_for_the_default_certificate_covers_that_finding(tmp_path: Path) -> None:
+    exemption = {**CDN, "property": DEFAULT_CERT, "reason": REASON}
+    config_dir = _config_dir(tmp_path, "guardrails", "cloudfront-viewer-tls", [exemption])
+    report = run_case(_default_certificate, config_dir=config_dir)
+    assert violations(report, "cloudfront-viewer-tls") == []
+    (use,) = report.exemption_uses
+    assert not use.stale and DEFAULT_CERT in use.selector
+
+
+@pytest.mark.parametrize("version", ["TLSv1", "TLSv1.1_2016", "SSLv3"])
+def test_exemption_for_one_property_does_not_wave_through_another(
+    tmp_path: Path, version: str
+) -> None:
+    """Written for the default certificate, it must not cover an ACM certificate's weak TLS
+    minimum: same rule, same resource, another property. The finding stays and the exemption,
+    having covered nothing, is stale."""
+    exemption = {**CDN, "property": DEFAULT_CERT, "reason": REASON}
+    config_dir = _config_dir(tmp_path, "guardrails", "cloudfront-viewer-tls", [exemption])
+    report = run_case(_tls_minimum(version), config_dir=config_dir)
+    (finding,) = violations(report, "cloudfront-viewer-tls")
+    assert MINIMUM_TLS in finding.message
+    assert [use.stale for use in report.exemption_uses] == [True]
+    assert report.exemptions == ()
+
+
+def test_exemption_bound_to_a_value_covers_that_value_only(tmp_path: Path) -> None:
+    exemption = {**CDN, "property": MINIMUM_TLS, "found": "'TLSv1.1_2016'", "reason": REASON}
+    config_dir = _config_dir(tmp_path, "guardrails", "cloudfront-viewer-tls", [exemption])
+    covered = run_case(_tls_minimum("TLSv1.1_2016"), config_dir=config_dir)
+    assert violations(covered, "cloudfront-viewer-tls") == []
+    weaker = run_case(_tls_minimum("TLSv1"), config_dir=config_dir)
+    assert len(violations(weaker, "cloudfront-viewer-tls")) == 1
+
+
+@pytest.mark.parametrize(
+    ("bound", "prop", "found", "covers"),
+    [
+        ({}, "anything", "'x'", True),  # unbound: every finding of the rule on the resource
+        ({"property": "a.b"}, "a.b", "'x'", True),
+        ({"property": "a"}, "a.b", "'x'", False),  # a parent path is not a prefix match
+        ({"property": "a.b"}, "a", "'x'", False),
+        ({"property": "a.b"}, "a.bc", "'x'", False),
+        ({"property": "a.b", "found": "'TLSv1'"}, "a.b", "'TLSv1'", True),
+        ({"property": "a.b", "found": "'TLSv1'"}, "a.b", "'TLSv1.1_2016'", False),  # no substring
+        ({"property": "a.b", "found": "'TLSv1.1_2016'"}, "a.b", "'TLSv1'", False),
+        ({"property": "a.b", "found": "TLSv1"}, "a.b", "TLSv1.1_2016", False),
+    ],
+)
+def test_binding_matches_the_finding_exactly(bound, prop, found, covers) -> None:
+    from perfcheck_policykit.rules import Exemption
+
+    assert Exemption(REASON, urn=DB_URN, **bound).covers(prop, found) is covers
+
+
+def test_found_without_property_is_a_config_error(tmp_path: Path) -> None:
+    exemption = {**CDN, "found": "'TLSv1'", "reason": REASON}
+    config_dir = _config_dir(tmp_path, "guardrails", "cloudfront-viewer-tls", [exemption])
+    with pytest.raises(PolicyConfigError, match="property"):
+        evaluate_packs(compliant_stack("prod"), "prod", config_dir)
+
+
+def test_shipped_default_certificate_exemptions_are_bound_to_that_property() -> None:
+    for stack in ("staging", "prod"):
+        config = json.loads((CONFIG_DIR / f"{stack}.guardrails.json").read_text())
+        for exemption in config["cloudfront-viewer-tls"]["exemptions"]:
+            assert exemption["property"] == DEFAULT_CERT

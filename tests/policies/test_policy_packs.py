@@ -19,9 +19,9 @@ from pulumi_policy import StackValidationPolicy
 
 from tests.policies.builders import compliant_resources
 from tools import gen_policy_files
-from tools.offline.policy_driver import POLICIES_DIR, analyze_request, load_pack
+from tools.offline.policy_driver import PACK_NAMES, POLICIES_DIR, analyze_request, load_pack
 
-PACKS = ("guardrails", "cost")
+PACKS = PACK_NAMES
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -117,14 +117,18 @@ def test_pack_directory_is_a_python_policy_pack(pack: str) -> None:
     assert (directory / "__main__.py").exists()
 
 
-def test_both_packs_pin_the_same_requirements() -> None:
+def test_the_packs_pin_the_same_sdk_and_the_deploy_pack_its_aws_models() -> None:
     def pins(pack: str) -> list[str]:
         lines = (POLICIES_DIR / pack / "requirements.txt").read_text().splitlines()
         return [line for line in lines if line and not line.startswith("#")]
 
-    assert pins("guardrails") == pins("cost")
+    assert pins("guardrails") == pins("cost") == pins("deploy")[:2]
+    # botocore and parliament are the deploy pack's own, pinned as the development environment.
+    dev = (POLICIES_DIR.parent / "requirements-dev.txt").read_text().splitlines()
+    for pin in pins("deploy")[2:]:
+        assert pin.split("==")[0] in ("botocore", "parliament") and pin in dev, pin
     shared = (POLICIES_DIR / "requirements.txt").read_text()
-    assert "-r guardrails/requirements.txt" in shared and "-r cost/requirements.txt" in shared
+    assert all(f"-r {pack}/requirements.txt" in shared for pack in PACK_NAMES)
 
 
 def _serve(pack: str) -> subprocess.Popen[str]:
@@ -193,9 +197,10 @@ def test_packaged_packs_are_self_contained_and_import_without_pulumi_aws(tmp_pat
         "        raise ImportError('pulumi_aws is not a pack dependency')\n"
         "    return real(name, *a, **k)\n"
         "builtins.__import__ = guard\n"
-        f"sys.path[:0] = [{str(packaged / 'guardrails')!r}, {str(packaged / 'cost')!r}]\n"
-        "import perfcheck_guardrails, perfcheck_cost\n"
-        "print(len(perfcheck_guardrails.POLICIES) + len(perfcheck_cost.POLICIES))\n"
+        f"sys.path[:0] = {[str(packaged / pack) for pack in PACKS]!r}\n"
+        "import perfcheck_guardrails, perfcheck_cost, perfcheck_deploy\n"
+        "print(sum(len(m.POLICIES) for m in (perfcheck_guardrails, perfcheck_cost, "
+        "perfcheck_deploy)))\n"
     )
     # Run from an empty directory with -I (isolated): nothing from the repository is importable.
     result = subprocess.run(

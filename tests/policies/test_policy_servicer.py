@@ -31,6 +31,7 @@ from tests.policies.builders import (
 )
 from tests.policies.support import synthetic_config_dir
 from tools.offline.policy_driver import (
+    PACK_NAMES,
     PackSession,
     analyze_request,
     evaluate_packs,
@@ -82,7 +83,7 @@ def test_pack_servicer_reports_exactly_what_the_stock_servicer_reports(
     ours = evaluate_packs(run, "prod", synthetic_config_dir())
     stock_packs = [
         dataclasses.replace(load_pack(name), servicer_class=_PolicyAnalyzerServicer)
-        for name in ("guardrails", "cost")
+        for name in PACK_NAMES
     ]
     stock = evaluate_packs(run, "prod", synthetic_config_dir(), packs=stock_packs)
     assert len(ours.violations) >= 12

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundation.records import UNKNOWN, ResourceRecord, StackRun
+from foundation.records import ResourceRecord, StackRun
+from foundation.stackmodel import is_unknown
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -77,7 +78,7 @@ def _slug(text: str) -> str:
 
 
 def _known(value: Any) -> bool:
-    return value is not None and value != UNKNOWN and value != ""
+    return value is not None and not is_unknown(value) and value != ""
 
 
 def _port(value: Any) -> Any:

@@ -33,7 +33,6 @@ import yaml
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, Severity
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from foundation.records import ProviderRecord, ResourceRecord, StackRun
 
@@ -53,7 +52,7 @@ def add_pack_paths(*pack_dirs: Path) -> None:
             sys.path.insert(0, str(path))
 
 
-PACK_NAMES: tuple[str, ...] = ("guardrails", "cost")
+PACK_NAMES: tuple[str, ...] = ("guardrails", "cost", "deploy")
 
 ENFORCEMENT_LEVELS: tuple[str, ...] = ("advisory", "mandatory", "remediate", "disabled")
 _LEVEL_TO_PROTO = {
@@ -117,7 +116,7 @@ def _pack_version(directory: Path) -> str:
 
 @functools.cache
 def load_pack(name: str) -> LoadedPack:
-    """Import pack `name` ('guardrails' or 'cost') the way `python -m pulumi.policy` finds it.
+    """Import pack `name` (one of PACK_NAMES) the way `python -m pulumi.policy` finds it.
 
     The engine runs the pack's `__main__.py` with the pack directory first on sys.path; the same
     directory goes on sys.path here, and the pack's module (`perfcheck_<name>`) is imported
@@ -169,7 +168,8 @@ def empty_pack(*, stock_servicer: bool = False) -> LoadedPack:
         unknowns="Never reads a value.",
     )
     base = load_pack("guardrails")
-    servicer = _PolicyAnalyzerServicer if stock_servicer else base.servicer_class
+    stock = importlib.import_module("perfcheck_policykit.servicer").STOCK_SERVICER
+    servicer = stock if stock_servicer else base.servicer_class
     return LoadedPack(
         key="empty",
         directory=base.directory,
@@ -681,7 +681,10 @@ def _exemption_uses(
                     dict.fromkeys(
                         n.urn
                         for n in notes
-                        if n.pack == session.pack.name and n.policy == policy and n.urn in matched
+                        if n.pack == session.pack.name
+                        and n.policy == policy
+                        and n.urn in matched
+                        and f" by exemption {exemption.index} (" in n.message
                     )
                 )
                 uses.append(

@@ -1,9 +1,9 @@
 """`make preview`: run a stack's program offline, judge it, and print what `pulumi up` would create.
 
 Stages: settings and program (under mocks) -> policy packs (through pulumi_policy's analyzer
-interface, with the stack's policy config) -> deploy checks (what AWS would reject).
+interface, with the stack's policy config: guardrails, cost, and deploy, what AWS would reject).
 
-Exit codes: 0 fine; 1 a mandatory policy violation or a deploy-check finding; 2 something to
+Exit codes: 0 fine; 1 a mandatory policy violation (a deploy finding included); 2 something to
 edit in a file (stack file YAML, duplicate key, setting, missing or invalid policy config,
 overlapping VPC range); 3 the program's code raised an exception (a bug, reported with the
 resource, component and line). Each failure is one message naming the file and what to change;
@@ -48,7 +48,7 @@ SECRET_MASK = "[secret]"
 
 EXIT_OK = 0
 EXIT_BLOCKING = 1
-"""A mandatory policy violation or a deploy-check finding."""
+"""A mandatory policy violation (of any pack: a deploy finding is one)."""
 EXIT_INPUT = 2
 """Something to edit in a file: the stack file, a setting, a policy config."""
 EXIT_PROGRAM_ERROR = 3
@@ -117,19 +117,9 @@ class StageResult:
 Stage = Callable[[StackRun], StageResult]
 
 
-def deploy_check_stage(run: StackRun) -> StageResult:
-    """What AWS would refuse at `pulumi up` (the deploy pack): every finding blocks."""
-    from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
-
-    add_pack_paths(DEPLOY_PACK_DIR)
-    from perfcheck_deploy import run_deploy_checks
-
-    findings = run_deploy_checks(run)
-    return StageResult("Deploy checks", blocking=[str(f) for f in findings], data=findings)
-
-
 def policy_stage(run: StackRun, config_dir: Path | None = None) -> StageResult:
-    """Both policy packs through pulumi_policy's analyzer interface, with the stack's config."""
+    """The three policy packs (guardrails, cost, deploy: what AWS would refuse) through
+    pulumi_policy's analyzer interface, with the stack's config: one judging stage."""
     from tools.offline.policy_driver import evaluate_packs
 
     report = (
@@ -138,7 +128,7 @@ def policy_stage(run: StackRun, config_dir: Path | None = None) -> StageResult:
         else evaluate_packs(run, run.stack, config_dir)
     )
     return StageResult(
-        "Policy packs (guardrails, cost)",
+        f"Policy packs ({', '.join(PACK_NAMES)})",
         blocking=[f"{v.pack}/{v.policy}: {v.message}" for v in report.mandatory()],
         advisory=[f"{v.pack}/{v.policy}: {v.message}" for v in report.advisory()],
         notes=[
@@ -200,8 +190,8 @@ def group_violations(violations: Sequence[Any]) -> list[FindingGroup]:
 def default_stages(config_dir: Path | None = None) -> list[Stage]:
     """The judging stages the preview runs on every stack (policy configs from `config_dir`)."""
     if config_dir is None:
-        return [policy_stage, deploy_check_stage]
-    return [functools.partial(policy_stage, config_dir=config_dir), deploy_check_stage]
+        return [policy_stage]
+    return [functools.partial(policy_stage, config_dir=config_dir)]
 
 
 def mask_secrets(value: Any) -> Any:

@@ -8,6 +8,8 @@ setting does. A test keeps it complete: every rule of both packs has an entry.
 
 from __future__ import annotations
 
+from tools.offline.policy_driver import load_pack
+
 COST_CONFIG = "policies/config/<stack>.cost.json"
 
 FIX_FOR_RULE: dict[str, str] = {
@@ -160,6 +162,17 @@ FIX_FOR_RULE: dict[str, str] = {
     "project and stack, not a copied provider)",
     "ecs-tasks-carry-tags": "code: components/web_service.py (propagate_tags SERVICE)",
 }
+
+
+DEPLOY_FIX = (
+    "change the argument of the resource in components/ (or the perfcheck: setting it comes "
+    "from) to the value the finding says AWS accepts"
+)
+"""The deploy pack's rules: each finding names its own fix; the project's edit is in code."""
+FIX_FOR_RULE.update(
+    dict.fromkeys((rule.name for rule in load_pack("deploy").policies), DEPLOY_FIX)
+    | {"deploy-exemptions-current": "remove the stale exemption from policies/config/"}
+)
 
 
 def fix_for(policy: str, pack_remediation: str | None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from foundation.records import UNKNOWN
+from foundation.stackmodel import UNKNOWN_WIRE as UNKNOWN
 
 
 @functools.cache

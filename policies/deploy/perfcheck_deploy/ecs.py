@@ -19,7 +19,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from foundation.fargate import fargate_size_problem, parse_task_cpu, parse_task_memory
-from foundation.records import UNKNOWN, ResourceRecord
+from foundation.records import ResourceRecord
+from foundation.stackmodel import UNKNOWN_WIRE as UNKNOWN
 from perfcheck_deploy.awsmodels import input_member, operation, validate_shape
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe

@@ -5,7 +5,7 @@ from __future__ import annotations
 from foundation.records import StackRun
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import CHECKS_BY_TYPE, describe
-from perfcheck_deploy.stack import StackIndex
+from perfcheck_deploy.stack import stack_index
 
 INTERNAL_ERROR_ID = describe(
     "deploycheck-internal-error",
@@ -18,7 +18,7 @@ def run_deploy_checks(run: StackRun) -> list[Finding]:
 
     Values unknown at preview are skipped by each check, never flagged.
     """
-    index = StackIndex(run)
+    index = stack_index(run)
     findings: list[Finding] = []
     for record in run.resources:
         for check in CHECKS_BY_TYPE.get(record.type, ()):

@@ -9,8 +9,6 @@ that matched no resource, or whose resource no longer has the finding (stale). M
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pulumi_policy import Severity
@@ -28,13 +26,8 @@ class ExemptionAudit:
     covered: tuple[str, ...]
 
 
-AUDIT: contextvars.ContextVar[Sequence[ExemptionAudit] | None] = contextvars.ContextVar(
-    "perfcheck_policy_exemption_audit", default=None
-)
-
-
 def _check(ctx: StackContext) -> None:
-    audits = AUDIT.get()
+    audits = ctx.run.audits
     if audits is None:
         return  # served by a stock servicer: no record of what the exemptions covered
     for audit in audits:

@@ -12,17 +12,19 @@ StackValidationPolicy) with what the SDK leaves to each author done once, here:
 - an internal error in a rule becomes a violation naming the rule and the error type (never a
   traceback, never a value).
 
-Notes (exemptions, unknowns) go to the sink the pack's servicer installs; without it (a stock
-`_PolicyAnalyzerServicer`) exemptions are reported as not-applicable and unknowns as the SDK's own
-advisory "can't run policy ... during preview" diagnostic.
+What a run knows beyond one request (stack name, project and config from ConfigureStack, the
+stack index, the note sink, the exemption ledger, the inputs seen in Analyze) is a `RunContext`
+the pack's servicer passes to each rule call, and each rule's context carries it (`ctx.run`):
+nothing ambient. Without it (a stock `_PolicyAnalyzerServicer`) exemptions are reported as
+not-applicable and unknowns as the SDK's own advisory "can't run policy ... during preview"
+diagnostic, and the stack name comes from the CLI's PULUMI_STACK.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from pulumi_policy import (
@@ -36,8 +38,10 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.policy import _NotApplicableError as NotApplicable
 from pulumi_policy.proxy import UnknownValueError
+
+from foundation.stackmodel import ResourceView, StackIndex
 
 from . import values
 
@@ -49,8 +53,11 @@ INTERNAL_ERROR_PREFIX: Final = "[rule error]"
 
 EXEMPTION_FORMS: Final = (
     "an exemption names exactly one resource: either 'urn' (the resource's full URN), or "
-    "'type' (its type token), 'name' (its logical name) and 'parent' (the logical name or URN "
-    "of its parent component; '' for a resource at the stack's root); and a written 'reason'"
+    "'type' (its type token), 'name' (its logical name) and 'parent' (the URN, or the logical "
+    "name, of its parent component; '' for a resource at the stack's root); and a written "
+    "'reason'; optionally the finding it was written for: 'property' (the property path the "
+    "finding names, exactly, e.g. 'viewerCertificate.cloudfrontDefaultCertificate') and 'found' "
+    "(the value the finding shows, exactly)"
 )
 
 EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
@@ -96,7 +103,22 @@ EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
                 "pattern": "\\S",
                 "description": "Why the resource is exempted (shown with every exempted finding).",
             },
+            "property": {
+                "type": "string",
+                "minLength": 1,
+                "pattern": "^[^*?]+$",
+                "description": (
+                    "The property path of the one finding exempted (exactly as the finding "
+                    "names it); another finding of the rule on the resource is not exempted."
+                ),
+            },
+            "found": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The value the finding shows (exactly); with 'property' only.",
+            },
         },
+        "dependencies": {"found": ["property"]},
         "oneOf": [
             {
                 "required": ["urn"],
@@ -108,33 +130,33 @@ EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
 }
 
 NoteSink = Callable[[str, str], None]
-"""Receives (message, urn) for an advisory note; installed by the pack servicer per policy call."""
-
-NOTE_SINK: contextvars.ContextVar[NoteSink | None] = contextvars.ContextVar(
-    "perfcheck_policy_note_sink", default=None
-)
-STACK_NAME: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_name", default=None
-)
-STACK_INDEX: contextvars.ContextVar[StackIndex | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_index", default=None
-)
-STACK_PROJECT: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_project", default=None
-)
-STACK_CONFIG: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
-    "perfcheck_policy_stack_config", default=None
-)
+"""Receives (message, urn) for an advisory note; the pack servicer makes one per policy call."""
 
 
-def current_stack_config() -> Mapping[str, str]:
-    """The stack's config (`namespace:key` -> string) from ConfigureStack; empty if not sent."""
-    return STACK_CONFIG.get() or {}
+@dataclass(frozen=True)
+class RunContext:
+    """What the servicer knows about the run, handed to each rule call (never ambient)."""
+
+    stack_name: str | None = None
+    project: str | None = None
+    config: Mapping[str, str] = field(default_factory=dict)
+    """The stack's config from ConfigureStack (`namespace:key` -> string)."""
+    index: StackIndex | None = None
+    """The stack index of this AnalyzeStack (shared by every stack rule)."""
+    note_sink: NoteSink | None = None
+    ledger: ExemptionLedger | None = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    """URN -> the inputs (protobuf Struct) Analyze saw, for stack rules that judge inputs."""
+    audits: Sequence[Any] | None = None
+    """For the exemption audit: each configured exemption with what it matched and covered."""
+
+    def stack(self) -> str | None:
+        """The stack being checked: from ConfigureStack, else the CLI's PULUMI_STACK."""
+        return self.stack_name or os.environ.get("PULUMI_STACK") or None
 
 
-def current_stack_name() -> str | None:
-    """The stack being checked: from ConfigureStack (pack servicer) or the CLI's PULUMI_STACK."""
-    return STACK_NAME.get() or os.environ.get("PULUMI_STACK") or None
+NO_RUN: Final = RunContext()
+"""A rule called by a stock servicer: no sink, no ledger, nothing from ConfigureStack."""
 
 
 _ROOT_STACK_TYPE: Final = "pulumi:pulumi:Stack"
@@ -160,6 +182,17 @@ class Exemption:
     name: str | None = None
     parent: str | None = None
     index: int = 0
+    property: str | None = None
+    """The property path of the finding exempted (None: every finding of the rule)."""
+    found: str | None = None
+    """The value the finding shows (None: any value of that property)."""
+
+    def covers(self, prop: str | None, found: str | None) -> bool:
+        """Whether the finding (its property path and shown value) is the one exempted: exact
+        matches only, so an exemption written for one property waves no other through."""
+        if self.property is not None and prop != self.property:
+            return False
+        return self.found is None or found == self.found
 
     def matches(self, urn: str, name: str, type_token: str, parent: str | None) -> bool:
         if self.urn is not None:
@@ -176,10 +209,13 @@ class Exemption:
         return urn_name(parent) == self.parent
 
     def describe(self) -> str:
+        finding = ""
+        if self.property is not None:
+            finding = f", {self.property}" + (f" = {self.found}" if self.found is not None else "")
         if self.urn is not None:
-            return self.urn
+            return self.urn + finding
         where = f"under '{self.parent}'" if self.parent else "at the stack's root"
-        return f"{self.type} '{self.name}' {where}"
+        return f"{self.type} '{self.name}' {where}{finding}"
 
 
 def parse_exemptions(config: Mapping[str, Any]) -> tuple[Exemption, ...]:
@@ -189,8 +225,14 @@ def parse_exemptions(config: Mapping[str, Any]) -> tuple[Exemption, ...]:
     for index, entry in enumerate(raw):
         if not isinstance(entry, Mapping) or not entry.get("reason"):
             continue
+        finding = {
+            "property": str(entry["property"]) if entry.get("property") else None,
+            "found": str(entry["found"]) if entry.get("found") else None,
+        }
         if entry.get("urn"):
-            result.append(Exemption(str(entry["reason"]), urn=str(entry["urn"]), index=index))
+            result.append(
+                Exemption(str(entry["reason"]), urn=str(entry["urn"]), index=index, **finding)
+            )
         elif entry.get("type") and entry.get("name") and entry.get("parent") is not None:
             result.append(
                 Exemption(
@@ -199,6 +241,7 @@ def parse_exemptions(config: Mapping[str, Any]) -> tuple[Exemption, ...]:
                     name=str(entry["name"]),
                     parent=str(entry["parent"]),
                     index=index,
+                    **finding,
                 )
             )
     return tuple(result)
@@ -224,11 +267,6 @@ class ExemptionLedger:
         self.covered.clear()
 
 
-EXEMPTION_LEDGER: contextvars.ContextVar[ExemptionLedger | None] = contextvars.ContextVar(
-    "perfcheck_policy_exemption_ledger", default=None
-)
-
-
 class _Judgement:
     """What one rule found on one subject; shared by resource and stack contexts."""
 
@@ -238,32 +276,48 @@ class _Judgement:
         config: Mapping[str, Any],
         report_violation: ReportViolation,
         report_with_urn: bool,
+        run: RunContext = NO_RUN,
     ) -> None:
         self.policy = policy
+        self.run = run
         self.config = config
         self._report_violation = report_violation
         self._report_with_urn = report_with_urn
         self._exemptions = parse_exemptions(config)
-        self._sink = NOTE_SINK.get()
+        self._sink = run.note_sink
         self._pending_unknowns: list[str] = []
         self._pending_exemption: str | None = None
         self.violations = 0
 
     def _exemption_for(
-        self, urn: str, name: str, type_token: str, parent: str | None
+        self,
+        urn: str,
+        name: str,
+        type_token: str,
+        parent: str | None,
+        prop: str | None = None,
+        found: str | None = None,
     ) -> Exemption | None:
         for exemption in self._exemptions:
-            if exemption.matches(urn, name, type_token, parent):
-                ledger = EXEMPTION_LEDGER.get()
-                if ledger is not None:
-                    ledger.use(self.policy.name, exemption, urn)
+            if exemption.matches(urn, name, type_token, parent) and exemption.covers(prop, found):
+                if self.run.ledger is not None:
+                    self.run.ledger.use(self.policy.name, exemption, urn)
                 return exemption
         return None
 
     def violation(
-        self, urn: str, name: str, type_token: str, message: str, parent: str | None = None
+        self,
+        urn: str,
+        name: str,
+        type_token: str,
+        message: str,
+        parent: str | None = None,
+        prop: str | None = None,
+        found: str | None = None,
     ) -> None:
-        exemption = self._exemption_for(urn, name, type_token, parent) if name else None
+        exemption = (
+            self._exemption_for(urn, name, type_token, parent, prop, found) if name else None
+        )
         if exemption is not None:
             self.note(
                 urn,
@@ -282,7 +336,7 @@ class _Judgement:
     def unknown(
         self, urn: str, name: str, type_token: str, prop: str, parent: str | None = None
     ) -> None:
-        if name and self._exemption_for(urn, name, type_token, parent) is not None:
+        if name and self._exemption_for(urn, name, type_token, parent, prop) is not None:
             return
         message = (
             f"{UNKNOWN_PREFIX} {type_token} '{name}': {prop} is not known until the update "
@@ -302,9 +356,9 @@ class _Judgement:
     def finish(self) -> None:
         """Without a note sink: fall back to the SDK's own channels (see module docstring)."""
         if self._pending_unknowns:
-            raise UnknownValueError(values.UNKNOWN_STRING_VALUE, [self._pending_unknowns[0]])
+            raise UnknownValueError(values.UNKNOWN_WIRE, [self._pending_unknowns[0]])
         if self._pending_exemption is not None and self.violations == 0:
-            raise _NotApplicableError(f"exempted: {self._pending_exemption}")
+            raise NotApplicable(f"exempted: {self._pending_exemption}")
 
 
 def _top(prop: str) -> str:
@@ -338,6 +392,7 @@ class ResourceContext:
         self.urn = args.urn
         self.parent = getattr(args.opts, "parent", None) or None
         self.config = judgement.config
+        self.run = judgement.run
         self._judgement = judgement
         self._unknown_reads: list[str] | None = None
         self._handled: set[str] = set()
@@ -367,6 +422,8 @@ class ResourceContext:
             self.type,
             violation_message(self.type, self.name, prop, found, expected, detail),
             self.parent,
+            prop,
+            found,
         )
 
     def unknown(self, prop: str) -> None:
@@ -388,98 +445,32 @@ class ResourceContext:
                 self._judgement.unknown(self.urn, self.name, self.type, prop, self.parent)
 
     def stack_name(self) -> str | None:
-        return current_stack_name()
+        return self.run.stack()
 
 
-class StackIndex:
-    """All resources of one AnalyzeStack call, indexed once (by URN, by type, by output value)."""
+def _provider_region(resource: PolicyResource) -> Any:
+    provider = resource.provider
+    return values.get(provider.props, "region") if provider is not None else None
 
-    def __init__(self, resources: Sequence[PolicyResource]) -> None:
-        self.resources = resources
-        self.by_urn: dict[str, PolicyResource] = {}
-        self.by_type: dict[str, list[PolicyResource]] = {}
-        for resource in resources:
-            self.by_urn[resource.urn] = resource
-            self.by_type.setdefault(resource.resource_type, []).append(resource)
-        self._by_value: dict[tuple[frozenset[str], str], dict[str, list[PolicyResource]]] = {}
 
-    def of_type(self, *type_tokens: str) -> list[PolicyResource]:
-        if len(type_tokens) == 1:
-            return self.by_type.get(type_tokens[0], [])
-        found: list[PolicyResource] = []
-        for token in type_tokens:
-            found.extend(self.by_type.get(token, []))
-        return found
+POLICY_RESOURCES: Final[ResourceView[PolicyResource]] = ResourceView(
+    urn=lambda resource: resource.urn,
+    type=lambda resource: resource.resource_type,
+    output=lambda resource, key: values.get(resource.props, key),
+    dependency_urns=lambda resource, prop: [
+        dep.urn for dep in resource.property_dependencies.get(prop, [])
+    ],
+    own_region=lambda resource: values.get(resource.props, "region"),
+    provider_region=_provider_region,
+    inputs=lambda resource: resource.props,
+    elements=lambda value: list(values.items(value)),
+)
+"""How the kit's stack rules read the engine's PolicyResources through the one stack index."""
 
-    def _value_index(self, types: frozenset[str], key: str) -> dict[str, list[PolicyResource]]:
-        """Output value -> resources of `types` having it at `key`; built once per (types, key)."""
-        cache_key = (types, key)
-        index = self._by_value.get(cache_key)
-        if index is None:
-            index = {}
-            for token in types:
-                for resource in self.by_type.get(token, []):
-                    value = values.get(resource.props, key)
-                    if isinstance(value, str) and not values.is_unknown(value):
-                        index.setdefault(value, []).append(resource)
-            self._by_value[cache_key] = index
-        return index
 
-    def references(
-        self,
-        resource: PolicyResource,
-        prop: str,
-        value: Any,
-        target_types: Iterable[str],
-        match_keys: Iterable[str] = ("id", "arn", "name"),
-    ) -> list[PolicyResource] | None:
-        """The resources of `target_types` that `value` (read from `resource.prop`) refers to.
-
-        First by value (an id, ARN or name in the target's outputs); then, for values unknown
-        during preview, by the engine's property dependencies of `prop`. None when it cannot be
-        told (unknown value and no dependency of a target type).
-        """
-        types = frozenset(target_types)
-        deps = [
-            dep
-            for dep in resource.property_dependencies.get(prop, [])
-            if dep.resource_type in types
-        ]
-        found: list[PolicyResource] = []
-        if value is values.UNKNOWN or values.is_unknown(value):
-            candidates: list[Any] = [values.UNKNOWN]
-        elif isinstance(value, Sequence) and not isinstance(value, str):
-            candidates = list(values.items(value))  # a list proxy: read it unknown-safely
-        else:
-            candidates = [value]
-        unresolved = False
-        for candidate in candidates:
-            if candidate is None:
-                continue
-            if values.is_unknown(candidate) or not isinstance(candidate, str):
-                unresolved = True
-                continue
-            hits: list[PolicyResource] = []
-            for key in match_keys:
-                hits = self._value_index(types, key).get(candidate, [])
-                if hits:
-                    break
-            if len(hits) > 1 and deps:
-                # Several resources share the value (e.g. the same name in two regions): the
-                # engine's dependency graph says which one this resource used.
-                hits = [hit for hit in hits if hit in deps] or hits
-            if not hits:
-                unresolved = True
-            for hit in hits:
-                if hit not in found:
-                    found.append(hit)
-        if unresolved:
-            for dep in deps:
-                if dep not in found:
-                    found.append(dep)
-            if not deps and not found and any(values.is_unknown(c) for c in candidates):
-                return None
-        return found
+def stack_index(resources: Sequence[PolicyResource]) -> StackIndex[PolicyResource]:
+    """The one stack index (foundation.stackmodel) over an AnalyzeStack's resources."""
+    return StackIndex(resources, POLICY_RESOURCES)
 
 
 def _parent_urn(resource: PolicyResource) -> str | None:
@@ -496,9 +487,10 @@ class StackContext:
     def __init__(self, args: StackValidationArgs, judgement: _Judgement) -> None:
         self.args = args
         self.config = judgement.config
-        index = STACK_INDEX.get()
+        self.run = judgement.run
+        index = self.run.index
         if index is None or index.resources is not args.resources:
-            index = StackIndex(args.resources)
+            index = stack_index(args.resources)
         self.index = index
         self._judgement = judgement
 
@@ -528,6 +520,29 @@ class StackContext:
             resource.resource_type,
             violation_message(resource.resource_type, resource.name, prop, found, expected, detail),
             _parent_urn(resource),
+            prop,
+            found,
+        )
+
+    def refusal(self, resource: PolicyResource | None, prop: str, aws_says: str, fix: str) -> None:
+        """Report what AWS (or the provider) would refuse at `pulumi up`, and the fix."""
+        where = (
+            describe_resource(resource.resource_type, resource.name)
+            if resource is not None
+            else "stack"
+        )
+        message = " ".join(f"{where}{' ' + prop if prop else ''}: {aws_says} Fix: {fix}".split())
+        if resource is None:
+            self._judgement.violation("", "", "", message)
+            return
+        self._judgement.violation(
+            resource.urn,
+            resource.name,
+            resource.resource_type,
+            message,
+            _parent_urn(resource),
+            prop,
+            " ".join(aws_says.split()),
         )
 
     def unknown(self, resource: PolicyResource, prop: str) -> None:
@@ -536,7 +551,12 @@ class StackContext:
         )
 
     def stack_name(self) -> str | None:
-        return current_stack_name()
+        return self.run.stack()
+
+    def inputs(self, resource: PolicyResource) -> Any:
+        """The resource's inputs as Analyze saw them (a protobuf Struct), or None when this run
+        did not send them (AnalyzeStack alone carries outputs)."""
+        return self.run.inputs.get(resource.urn)
 
     def note(self, message: str, resource: PolicyResource | None = None) -> None:
         """An advisory note (not a violation), e.g. what a stack rule assumed."""
@@ -544,10 +564,10 @@ class StackContext:
 
     def stack_config(self) -> Mapping[str, str]:
         """The stack's config as the engine sent it in ConfigureStack (values are strings)."""
-        return current_stack_config()
+        return self.run.config
 
     def stack_project(self) -> str | None:
-        return STACK_PROJECT.get()
+        return self.run.project
 
 
 def _schema(properties: Mapping[str, Mapping[str, Any]] | None) -> PolicyConfigSchema:
@@ -621,15 +641,20 @@ class ResourceRule(ResourceValidationPolicy, Rule):
         """For a rule of every type: (type token, config) -> whether it judges that type at all
         (a servicer skips it, without deserializing, when False)."""
 
-    def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    def validate(
+        self,
+        args: ResourceValidationArgs,
+        report_violation: ReportViolation,
+        run: RunContext = NO_RUN,
+    ) -> None:
         if self.resource_types is not None and args.resource_type not in self.resource_types:
             return
-        judgement = _Judgement(self, args.get_config() or {}, report_violation, False)
+        judgement = _Judgement(self, args.get_config() or {}, report_violation, False, run)
         try:
             ctx = ResourceContext(args, judgement)
             self.check(ctx)
             ctx.finish()
-        except (UnknownValueError, _NotApplicableError):
+        except (UnknownValueError, NotApplicable):
             raise
         except Exception as error:
             _internal_error(judgement, error, f"{args.resource_type} '{args.name}'")
@@ -653,6 +678,7 @@ class StackRule(StackValidationPolicy, Rule):
         enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
         tags: Sequence[str] = (),
         normalises: str = "",
+        judges_inputs: bool = False,
     ) -> None:
         super().__init__(
             name=name,
@@ -663,17 +689,24 @@ class StackRule(StackValidationPolicy, Rule):
             tags=list(tags) or None,
             remediation_steps=remediation_steps,
         )
+        self.judges_inputs = judges_inputs
+        """The rule reads resources' inputs (`ctx.inputs`): the servicer keeps them from Analyze."""
         self.resource_types = frozenset(resource_types)
         self.check = check
         self.judges_unknowns = unknowns
         self.normalises = normalises
         self.judges_type = None
 
-    def validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        judgement = _Judgement(self, args.get_config() or {}, report_violation, True)
+    def validate(
+        self,
+        args: StackValidationArgs,
+        report_violation: ReportViolation,
+        run: RunContext = NO_RUN,
+    ) -> None:
+        judgement = _Judgement(self, args.get_config() or {}, report_violation, True, run)
         try:
             self.check(StackContext(args, judgement))
-        except (UnknownValueError, _NotApplicableError):
+        except (UnknownValueError, NotApplicable):
             raise
         except Exception as error:
             _internal_error(judgement, error, "the stack")

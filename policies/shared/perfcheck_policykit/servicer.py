@@ -20,7 +20,9 @@ changes only how the work is done, not what is reported:
   format "regex") with a lookahead or lookbehind, which Python accepts but RE2, the engine's
   regular expressions, does not: a pattern must mean the same wherever it is checked;
 - ConfigureStack also remembers the stack name for rules that compare against it, and the
-  project and stack config for stack rules that read it (the cost estimate's usage).
+  project and stack config for stack rules that read it (the cost estimate's usage); with the
+  note sink, the exemption ledger, the stack index and the inputs Analyze saw (for stack rules
+  that judge inputs, the deploy pack's) they reach each rule as its `RunContext`, not ambient.
 
 Everything else (GetAnalyzerInfo, enforcement levels, the SDK's unknown and not-applicable
 handling, message format) is the SDK's. `install()` makes `PolicyPack` serve this class.
@@ -51,19 +53,18 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import exemptions
 from .rules import (
-    EXEMPTION_LEDGER,
-    NOTE_SINK,
-    STACK_CONFIG,
-    STACK_INDEX,
-    STACK_NAME,
-    STACK_PROJECT,
     ExemptionLedger,
-    StackIndex,
+    NotApplicable,
+    Rule,
+    RunContext,
     parse_exemptions,
+    stack_index,
 )
 from .wire import to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
+STOCK_SERVICER = _BASE
+"""pulumi_policy's own servicer (the reference the pack servicer is compared with)."""
 
 
 class PackConfigError(ValueError):
@@ -162,6 +163,9 @@ class PackServicer(_BASE):
         self._runtime_configured = False
         self._providers: dict[tuple[str, bytes], Any] = {}
         self._ledger = ExemptionLedger()
+        self._inputs: dict[str, Any] = {}
+        self._keeps_inputs = any(getattr(p, "judges_inputs", False) for p in policies)
+        """A stack rule judges inputs: Analyze keeps each request's properties for it."""
         by_type: dict[str, list[ResourceValidationPolicy]] = {}
         self._any_type: list[ResourceValidationPolicy] = []
         self._stack_policies: list[StackValidationPolicy] = []
@@ -290,9 +294,26 @@ class PackServicer(_BASE):
 
     # -- analysis ----------------------------------------------------------------------------
 
+    def _run_context(self, response: Any, policy: Policy, **fields: Any) -> RunContext:
+        return RunContext(
+            stack_name=self._stack_name,
+            project=self._stack_project,
+            config=self._stack_config,
+            note_sink=self._note_sink(response, policy, ""),
+            ledger=self._ledger,
+            **fields,
+        )
+
+    def _validate(self, policy: Policy, args: Any, report_violation: Any, run: RunContext) -> Any:
+        if isinstance(policy, Rule):
+            return policy.validate(args, report_violation, run)
+        return policy.validate(args, report_violation)
+
     def Analyze(self, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
+        if self._keeps_inputs:
+            self._inputs[request.urn] = request.properties
         active = self._active_by_type.get(request.type)
         if active is None:
             active = self._active_for(request.type)
@@ -303,48 +324,38 @@ class PackServicer(_BASE):
         props = _deserialize(request.properties)
         opts = self._get_resource_options(request)
         provider = self._get_provider_resource(request)
-        stack_token = STACK_NAME.set(self._stack_name)
-        ledger_token = EXEMPTION_LEDGER.set(self._ledger)
-        try:
-            for policy, level in active:
-                if not policy.has_validation():
-                    response.not_applicable.append(
-                        proto.PolicyNotApplicable(
-                            policy_name=policy.name, reason="Policy does not implement validate"
-                        )
+        for policy, level in active:
+            if not policy.has_validation():
+                response.not_applicable.append(
+                    proto.PolicyNotApplicable(
+                        policy_name=policy.name, reason="Policy does not implement validate"
                     )
-                    continue
-                if level == EnforcementLevel.REMEDIATE:
-                    level = EnforcementLevel.MANDATORY
-                report_violation = self._create_report_violation(
-                    response, policy.name, policy.description, level, policy.severity
                 )
-                args = ResourceValidationArgs(
-                    request.type,
-                    props,
-                    request.urn,
-                    request.name,
-                    opts,
-                    provider,
-                    self._get_policy_config(policy.name),
-                    self._stack_tags,
+                continue
+            if level == EnforcementLevel.REMEDIATE:
+                level = EnforcementLevel.MANDATORY
+            report_violation = self._create_report_violation(
+                response, policy.name, policy.description, level, policy.severity
+            )
+            args = ResourceValidationArgs(
+                request.type,
+                props,
+                request.urn,
+                request.name,
+                opts,
+                provider,
+                self._get_policy_config(policy.name),
+                self._stack_tags,
+            )
+            run = self._run_context(response, policy)
+            try:
+                self._run(self._validate(policy, args, report_violation, run))
+            except UnknownValueError as error:
+                response.diagnostics.append(self._unknown_diagnostic(policy, error))
+            except NotApplicable as error:
+                response.not_applicable.append(
+                    proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
                 )
-                sink_token = NOTE_SINK.set(self._note_sink(response, policy, ""))
-                try:
-                    self._run(policy.validate(args, report_violation))
-                except UnknownValueError as error:
-                    response.diagnostics.append(self._unknown_diagnostic(policy, error))
-                except sdk._NotApplicableError as error:
-                    response.not_applicable.append(
-                        proto.PolicyNotApplicable(
-                            policy_name=policy.name, reason=error.reason or ""
-                        )
-                    )
-                finally:
-                    NOTE_SINK.reset(sink_token)
-        finally:
-            STACK_NAME.reset(stack_token)
-            EXEMPTION_LEDGER.reset(ledger_token)
         return response
 
     def _exemption_audits(
@@ -388,47 +399,36 @@ class PackServicer(_BASE):
             return response
 
         resources = self._stack_resources(request.resources)
-        index = StackIndex(resources)
-        index_token = STACK_INDEX.set(index)
-        stack_token = STACK_NAME.set(self._stack_name)
-        config_token = STACK_CONFIG.set(self._stack_config)
-        project_token = STACK_PROJECT.set(self._stack_project)
-        ledger_token = EXEMPTION_LEDGER.set(self._ledger)
-        audit_token = None
+        index = stack_index(resources)
         # The exemption audit runs last, once every other rule has used its exemptions.
         active.sort(key=lambda entry: isinstance(entry[0], exemptions.ExemptionsCurrentRule))
         try:
             for policy, level in active:
+                audits = None
                 if isinstance(policy, exemptions.ExemptionsCurrentRule):
-                    audit_token = exemptions.AUDIT.set(self._exemption_audits(resources))
+                    audits = self._exemption_audits(resources)
                 report_violation = self._create_report_violation(
                     response, policy.name, policy.description, level, policy.severity
                 )
                 args = StackValidationArgs(
                     resources, self._get_policy_config(policy.name), self._stack_tags
                 )
-                sink_token = NOTE_SINK.set(self._note_sink(response, policy, ""))
+                run = self._run_context(
+                    response, policy, index=index, inputs=self._inputs, audits=audits
+                )
                 try:
-                    self._run(policy.validate(args, report_violation))
+                    self._run(self._validate(policy, args, report_violation, run))
                 except UnknownValueError as error:
                     response.diagnostics.append(self._unknown_diagnostic(policy, error))
-                except sdk._NotApplicableError as error:
+                except NotApplicable as error:
                     response.not_applicable.append(
                         proto.PolicyNotApplicable(
                             policy_name=policy.name, reason=error.reason or ""
                         )
                     )
-                finally:
-                    NOTE_SINK.reset(sink_token)
         finally:
-            STACK_NAME.reset(stack_token)
-            STACK_CONFIG.reset(config_token)
-            STACK_PROJECT.reset(project_token)
-            STACK_INDEX.reset(index_token)
-            EXEMPTION_LEDGER.reset(ledger_token)
-            if audit_token is not None:
-                exemptions.AUDIT.reset(audit_token)
             self._ledger.clear()  # one run (preview or update) per AnalyzeStack
+            self._inputs = {}
         return response
 
     def _stack_resources(self, messages: Sequence[Any]) -> list[PolicyResource]:

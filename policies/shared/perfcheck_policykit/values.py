@@ -13,70 +13,42 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-    UnknownValueError,
-    _DictProxy,
-    _ListProxy,
+from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
+
+from foundation.stackmodel import (
+    ENGINE_UNKNOWNS,
+    UNKNOWN,
+    UNKNOWN_WIRE,
+    Unknown,
+    as_bool,
+    as_number,
+    is_unknown,
 )
 
 from .ecs_container_shape import CONTAINER_DEFINITION
 from .wire import LazyProps
 
-UNKNOWN_SENTINELS: Final = frozenset(
-    {
-        UNKNOWN_BOOLEAN_VALUE,
-        UNKNOWN_NUMBER_VALUE,
-        UNKNOWN_STRING_VALUE,
-        UNKNOWN_ARRAY_VALUE,
-        UNKNOWN_ASSET_VALUE,
-        UNKNOWN_ARCHIVE_VALUE,
-        UNKNOWN_OBJECT_VALUE,
-    }
-)
+__all__ = ["ENGINE_UNKNOWNS", "UNKNOWN", "UNKNOWN_WIRE", "as_bool", "as_number", "is_unknown"]
+# The marker, the sentinels and the coercions are foundation.stackmodel's (one model for every
+# judge); they are re-exported here for the rules, which read `values.UNKNOWN` and friends.
 
 
-class _Unknown:
-    """The marker for 'not known until the update runs'."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<unknown during preview>"
-
-    def __bool__(self) -> bool:
-        raise TypeError("an unknown value has no truth value; compare it with `is UNKNOWN`")
-
-
-UNKNOWN: Final = _Unknown()
-
-
-def is_unknown(value: Any) -> bool:
-    """True for the marker and for the engine's raw unknown sentinels."""
-    return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
+def _target(value: Any) -> Any:
+    """What a proxy wraps (the one place that reads the SDK proxies' private targets)."""
+    kind = type(value)
+    if kind is _DictProxy:
+        return value._DictProxy__target
+    if kind is _ListProxy:
+        return value._ListProxy__target
+    return value
 
 
 def _step(container: Any, key: str | int) -> Any:
     # Read the proxies' targets directly (type checks, not ABC isinstance: this is the hot path);
     # the unknown check happens in `get`, once per step.
-    kind = type(container)
-    if kind is LazyProps:
+    if type(container) is LazyProps:
         return container.raw(key) if type(key) is str else None
-    if kind is _DictProxy:
-        container = container._DictProxy__target
-    elif kind is _ListProxy:
-        container = container._ListProxy__target
+    container = _target(container)
     kind = type(container)
     if type(key) is int:
         if (kind is list or kind is tuple) and -len(container) <= key < len(container):
@@ -106,7 +78,7 @@ def get(container: Any, *path: str | int) -> Any:
     return current
 
 
-def items(container: Any, *path: str | int) -> list[Any] | _Unknown:
+def items(container: Any, *path: str | int) -> list[Any] | Unknown:
     """The list at `path` (empty when absent), each unknown element replaced by UNKNOWN."""
     value = get(container, *path)
     if value is UNKNOWN:
@@ -123,27 +95,17 @@ def items(container: Any, *path: str | int) -> list[Any] | _Unknown:
     return result
 
 
-def as_number(value: Any) -> float | None:
-    """A number from a wire value (numbers arrive as floats; some inputs are numeric strings)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def as_bool(value: Any) -> bool | None:
-    """A boolean from a wire value; "true"/"false" strings count (some providers send them)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
+def plain(value: Any) -> Any:
+    """Plain dicts and lists from props (proxies unwrapped, unknown sentinels kept as the engine
+    sent them): for judges that read a whole resource as data (the deploy checks)."""
+    if type(value) is LazyProps:
+        return {key: plain(value.raw(key)) for key in value}
+    value = _target(value)
+    if isinstance(value, Mapping):
+        return {key: plain(value[key]) for key in list(value)}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
 def show(value: Any) -> str:
@@ -242,7 +204,7 @@ def _parse_containers(text: str) -> tuple[Mapping[str, Any], ...]:
     return tuple(decode_like_go(c, _CONTAINER_SHAPE) for c in parsed)
 
 
-def container_definitions(props: Any) -> list[Mapping[str, Any]] | _Unknown | None:
+def container_definitions(props: Any) -> list[Mapping[str, Any]] | Unknown | None:
     """An ECS task definition's `containerDefinitions` (a JSON string on the wire), parsed once
     and normalised the way pulumi-aws decodes it (`decode_like_go`): rules read one spelling.
 
