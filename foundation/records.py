@@ -71,6 +71,9 @@ class ResourceRecord:
     """The `replace_with` option: URNs whose replacement also replaces this resource."""
     custom_timeouts: Mapping[str, str] = field(default_factory=dict)
     """The `custom_timeouts` option: operation (create/update/delete) -> duration, e.g. "45m"."""
+    replace_on_changes_known: bool = True
+    """False where the reader cannot see `replace_on_changes` (the policy analyzer's resource
+    options do not carry it), so a check must not judge it as absent."""
 
     @property
     def inputs(self) -> Mapping[str, Any]:
@@ -118,9 +121,18 @@ RECORDS: ResourceView[ResourceRecord] = ResourceView(
 """How the offline judges (deploy checks, estimate, diagram) read a ResourceRecord."""
 
 
-def stack_index(run: StackRun) -> StackIndex[ResourceRecord]:
+class RunIndex(StackIndex[ResourceRecord]):
+    """The one stack index over a run's records, keeping the run (its stack outputs name the
+    tasks runbooks start)."""
+
+    def __init__(self, run: StackRun) -> None:
+        super().__init__(run.resources, RECORDS)
+        self.run = run
+
+
+def stack_index(run: StackRun) -> RunIndex:
     """The one stack index (foundation.stackmodel) over a run's records."""
-    return StackIndex(run.resources, RECORDS)
+    return RunIndex(run)
 
 
 def type_counts(run: StackRun) -> list[tuple[str, int]]:

@@ -17,9 +17,9 @@ def render_endpoint_callers(run: StackRun) -> list[str]:
 
     add_pack_paths(DEPLOY_PACK_DIR)  # the deploy pack's modules import by name
     from perfcheck_deploy.reachability import endpoint_callers
-    from perfcheck_deploy.stack import StackIndex
+    from perfcheck_deploy.stack import stack_index
 
-    served = endpoint_callers(StackIndex(run))
+    served = endpoint_callers(stack_index(run))
     if not served:
         return []
     lines = [f"Interface endpoints and the callers each serves ({len(served)}):"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -362,8 +363,23 @@ def _options(record: ResourceRecord) -> Any:
         ignoreChanges=list(record.ignore_changes),
         deleteBeforeReplace=record.delete_before_replace,
         deleteBeforeReplaceDefined=record.delete_before_replace,
+        customTimeouts=proto.AnalyzerResourceOptions.CustomTimeouts(
+            **{
+                operation: seconds
+                for operation, duration in record.custom_timeouts.items()
+                if (seconds := _duration_seconds(duration)) is not None
+            }
+        ),
         parent=record.parent or "",
     )
+
+
+def _duration_seconds(duration: str) -> float | None:
+    """A Go duration ("45m", "1h30m", "90s") in seconds, as the engine sends custom timeouts."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|m|s)", duration or "")
+    if not parts or "".join(n + u for n, u in parts) != duration:
+        return None
+    return sum(float(n) * {"h": 3600.0, "m": 60.0, "s": 1.0}[u] for n, u in parts)
 
 
 def _provider(provider: ProviderRecord) -> Any:

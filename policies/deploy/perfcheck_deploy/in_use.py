@@ -336,7 +336,9 @@ def check_in_use_declaration(record: ResourceRecord, index: StackIndex) -> Itera
             f"{', '.join(row.properties)} stops the `up`.",
             "Drop protect: it holds no data, and its replacement is create-before-delete.",
         )
-    if not row.provider_replaces:
+    if not row.provider_replaces and record.replace_on_changes_known:
+        # The policy analyzer's options carry no replaceOnChanges: the program's own tests
+        # (tests/test_aws_owned_state.py and the in-use cases) hold it instead.
         missing = [p for p in row.properties if not covered(p, record.replace_on_changes)]
         if missing:
             yield finding(

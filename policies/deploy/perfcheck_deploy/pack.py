@@ -47,6 +47,29 @@ def _provider(resource: Any, cache: dict[str, ProviderRecord]) -> ProviderRecord
     return record
 
 
+def _timeout(seconds: float) -> str:
+    return f"{seconds / 60:g}m" if seconds % 60 == 0 else f"{seconds:g}s"
+
+
+def _options(resource: Any) -> dict[str, Any]:
+    """The resource options the analyzer carries (replaceOnChanges is not among them)."""
+    opts = getattr(resource, "opts", None)
+    if opts is None:
+        return {"replace_on_changes_known": False}
+    timeouts = getattr(opts, "custom_timeouts", None)
+    seconds = {
+        operation: getattr(timeouts, f"{operation}_seconds", 0.0) or 0.0
+        for operation in ("create", "update", "delete")
+    }
+    return {
+        "protect": bool(opts.protect),
+        "ignore_changes": tuple(opts.ignore_changes or ()),
+        "delete_before_replace": bool(opts.delete_before_replace),
+        "custom_timeouts": {op: _timeout(s) for op, s in seconds.items() if s > 0},
+        "replace_on_changes_known": False,
+    }
+
+
 def stack_run(ctx: StackContext) -> StackRun:
     """The engine's resources as the records the checks read: the inputs Analyze saw (what the
     program asks AWS for) and the outputs AnalyzeStack carries (ids, ARNs other resources use).
@@ -73,6 +96,7 @@ def stack_run(ctx: StackContext) -> StackRun:
                     for prop, deps in resource.property_dependencies.items()
                 },
                 provider=_provider(resource, providers),
+                **_options(resource),
             )
         )
     return StackRun(
