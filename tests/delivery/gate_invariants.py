@@ -11,7 +11,9 @@ staging gates never judged. `check_deploy` and `check_pull_request` return one l
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import re
 import shlex
 from typing import Any
@@ -56,7 +58,7 @@ TOKEN_STEP_COMMAND = re.compile(r"^\s*(pulumi\b|\.venv/bin/python scripts/verify
 
 
 def load_text(text: str) -> dict[str, Any]:
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if True in data:  # YAML 1.1 reads the key `on` as a boolean
         data["on"] = data.pop(True)
     return data
@@ -73,13 +75,18 @@ def logical_lines(script: str) -> list[str]:
 
 def tokens(line: str) -> list[str]:
     """Shell words and operators (`||`, `&&`, `|`, `;`, `&`) of one line, quotes respected."""
+    return list(_tokens(line))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(line: str) -> tuple[str, ...]:
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     lexer.commenters = "#"
     try:
-        return list(lexer)
+        return tuple(lexer)
     except ValueError:  # unbalanced quotes: judge the raw words
-        return line.split()
+        return tuple(line.split())
 
 
 def gates_on(line: str) -> list[str]:
@@ -123,7 +130,7 @@ def upstream(workflow: dict[str, Any], name: str) -> set[str]:
 
 def acts(job: dict[str, Any]) -> bool:
     """Whether a job does anything beyond reporting: runs a gate, deploys, or holds secrets."""
-    text = yaml.safe_dump(job)
+    text = json.dumps(job, default=str)
     return (
         any(gates_in(step) for step in steps(job))
         or "configure-aws-credentials" in text

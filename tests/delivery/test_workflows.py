@@ -24,7 +24,7 @@ WORKFLOW_DIR = ROOT / ".github" / "workflows"
 PULL_REQUEST = WORKFLOW_DIR / "pull-request.yml"
 DEPLOY = WORKFLOW_DIR / "deploy.yml"
 STACKS = {"staging", "prod"}
-PACKS = ("guardrails", "cost")
+PACKS = ("guardrails", "cost", "deploy")
 
 # Every action the workflows may use, at the commit each tag points to, and the runtime its
 # action.yml declares at that commit (`runs.using`). Each SHA and runtime was read from a
@@ -422,7 +422,7 @@ def test_preview_check_catches_a_missing_pack_and_a_missing_stack(pull_request):
     job["strategy"]["matrix"]["stack"] = ["staging"]
     _, cloud, problems = preview_coverage(broken)
     assert cloud == set()
-    assert problems and "packs ['policies/guardrails']" in problems[0]
+    assert problems and "packs ['policies/guardrails', 'policies/deploy']" in problems[0]
     broken["jobs"]["offline-preview"]["strategy"]["matrix"]["stack"] = ["prod"]
     assert preview_coverage(broken)[0] == {"prod"}
 
