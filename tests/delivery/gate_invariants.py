@@ -24,6 +24,7 @@ GATES = {
     "lint": r"\bmake lint\b",
     "unit tests": r"\bmake test\b",
     "dependency audit": r"\bpip-audit\b",
+    "secret scan": r"\bdetect-secrets-hook\b",
     "offline preview": r"\bmake preview\b",
     "pulumi preview": r"\bpulumi preview\b",
     "pulumi up": r"\bpulumi up\b",
@@ -447,7 +448,14 @@ def check_pull_request(text: str) -> list[str]:
     workflow = load_text(text)
     gated = gate_jobs(workflow)
     problems: list[str] = []
-    for gate in ("lint", "unit tests", "dependency audit", "offline preview", "pulumi preview"):
+    for gate in (
+        "lint",
+        "unit tests",
+        "dependency audit",
+        "secret scan",
+        "offline preview",
+        "pulumi preview",
+    ):
         if not any(gate in found for found in gated.values()):
             problems.append(f"no {gate} in the pull-request workflow")
     allowed_ifs = {

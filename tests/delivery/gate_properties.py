@@ -443,7 +443,7 @@ def scanner_problems(root: Path, commands: list[list[str]]) -> list[str]:
     problems = []
     for words in commands:
         for scanner, forbidden in SCANNER_FORBIDDEN.items():
-            if not any(w.endswith(scanner) for w in words[:2]) and scanner not in words:
+            if not any(scanner in w for w in words):
                 continue
             for word in words:
                 if word.startswith(forbidden):
@@ -468,14 +468,64 @@ def scanner_problems(root: Path, commands: list[list[str]]) -> list[str]:
     baseline = root / ".secrets.baseline"
     if baseline.exists():
         try:
-            results = json.loads(baseline.read_text(encoding="utf-8")).get("results")
-        except ValueError:
-            results = "unreadable"
-        if results:
+            results = json.loads(baseline.read_text(encoding="utf-8")).get("results") or {}
+            unaudited = [
+                f"{path}:{item.get('line_number')}"
+                for path, items in results.items()
+                for item in items
+                if item.get("is_secret") is not False
+            ]
+        except (ValueError, AttributeError) as error:
+            unaudited = [f"unreadable ({error})"]
+        if unaudited:
             problems.append(
-                finding("scanners-have-no-ignore-path", ".secrets.baseline accepts findings")
+                finding(
+                    "scanners-have-no-ignore-path",
+                    f".secrets.baseline accepts findings nobody audited as false: {unaudited[:3]}",
+                )
+            )
+    for path in tracked_text_files(root):
+        if INLINE_IGNORES["detect-secrets"].search(
+            path.read_text(encoding="utf-8", errors="replace")
+        ):
+            problems.append(
+                finding(
+                    "scanners-have-no-ignore-path",
+                    f"{path.relative_to(root)}: an inline `pragma: allowlist secret`",
+                )
             )
     return problems
+
+
+SKIPPED_DIRECTORIES = {".git", ".venv", "node_modules", "venv", "__pycache__", ".pytest_cache"}
+TEXT_SUFFIXES = {".py", ".json", ".yaml", ".yml", ".md", ".ts", ".js", ".mjs", ".toml", ".sh"}
+
+
+RULE_FILES = {"gate_properties.py", "test_gate_properties.py"}
+"""They name the ignore comments they refuse."""
+
+
+def tracked_text_files(root: Path) -> list[Path]:
+    """The text files a secret scanner reads: git's tracked files in a checkout, else every
+    file of a copy (virtualenvs and installed packages left out)."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=False
+    )
+    if done.returncode == 0 and (root / ".git").exists():
+        candidates = [root / name for name in done.stdout.decode().split("\0") if name]
+    else:
+        candidates = [
+            path
+            for path in root.rglob("*")
+            if not SKIPPED_DIRECTORIES & set(path.relative_to(root).parts)
+        ]
+    return [
+        path
+        for path in candidates
+        if path.suffix in TEXT_SUFFIXES and path.is_file() and path.name not in RULE_FILES
+    ]
 
 
 # --- secrets ------------------------------------------------------------------------------
@@ -757,6 +807,114 @@ def scanner_commands(root: Path, all_workflows: dict[str, dict[str, Any]]) -> li
     return found
 
 
+# --- time limits that follow from the deploy the program computes --------------------------
+
+SETUP_MINUTES = 15
+"""Checkout, the pinned installs, the policy packs' virtualenvs and the Pulumi CLI."""
+OTHER_RESOURCES_MINUTES = 30
+"""What `pulumi up` may spend on other resources before the service waits (a CloudFront
+distribution update alone can take its 15-25 minutes)."""
+SLACK_MINUTES = 30
+"""How far a limit may exceed what it must cover: more is a limit that no longer follows."""
+MAX_SESSION_SECONDS = 43200
+"""The longest session AssumeRoleWithWebIdentity grants (IAM's MaxSessionDuration ceiling)."""
+
+
+def service_settings(root: Path, stack: str) -> Any:
+    """The validated service settings of a stack file, as the program reads them."""
+    from settings.loader import settings_from_config
+    from tools.offline.runner import project_name, stack_config
+
+    flat, secret = stack_config(stack, root=root, stacks_dir=root)
+    return settings_from_config(project_name(root), stack, flat, secret).service
+
+
+def deploy_minutes(root: Path, stack: str) -> int:
+    """The service's deploy timeout the program computes for a stack (canary + bake + margin)."""
+    from components.web_service import deploy_timeout
+
+    return int(deploy_timeout(service_settings(root, stack)).removesuffix("m"))
+
+
+def rehearsal_problems(root: Path, stacks: list[str]) -> list[str]:
+    """Staging rehearses the deployment strategy prod runs (the same ECS strategy)."""
+    try:
+        strategies = {stack: service_settings(root, stack).deployment_strategy for stack in stacks}
+    except Exception as error:  # an unreadable stack is a finding, not a pass
+        return [finding("one-release-promoted-whole", f"cannot read the strategies: {error}")]
+    if len(set(strategies.values())) != 1:
+        return [
+            finding(
+                "one-release-promoted-whole",
+                f"the stacks deploy with different strategies {strategies}: staging must "
+                "rehearse prod's",
+            )
+        ]
+    return []
+
+
+def smoke_seconds() -> float:
+    """The verifier's worst case for its smoke checks with its default attempts."""
+    from scripts import verify_deployment as vd
+
+    return vd.DEFAULT_HTTP_ATTEMPTS * (vd.HTTP_TIMEOUT_SECONDS + vd.DEFAULT_HTTP_RETRY_SECONDS)
+
+
+def required_limits(deploy: int) -> dict[str, float]:
+    """Lower bounds, in seconds (job in minutes), each derived from the deploy timeout."""
+    verifier = deploy * 60
+    session = (OTHER_RESOURCES_MINUTES + deploy) * 60 + verifier + smoke_seconds()
+    return {"verifier": verifier, "session": session, "job": SETUP_MINUTES + session / 60}
+
+
+def time_limit_problems(
+    root: Path, workflow: dict[str, Any], by_stack: dict[str, str]
+) -> list[str]:
+    prop = "time-limits-fit-the-deploy"
+    problems = []
+    for stack, job_name in sorted(by_stack.items()):
+        try:
+            deploy = deploy_minutes(root, stack)
+        except Exception as error:  # a stack the settings refuse is a finding, not a pass
+            problems.append(finding(prop, f"{stack}: cannot compute its deploy timeout: {error}"))
+            continue
+        need = required_limits(deploy)
+        job = workflow["jobs"][job_name]
+        found: dict[str, float | None] = {"job": job.get("timeout-minutes"), "session": None}
+        found["verifier"] = None
+        for step in steps(job):
+            if "configure-aws-credentials" in step.get("uses", ""):
+                found["session"] = (step.get("with") or {}).get("role-duration-seconds")
+            for line in logical_lines(step.get("run", "")):
+                words = tokens(line)
+                if any("verify_deployment.py" in w for w in words) and "--timeout" in words:
+                    found["verifier"] = words[words.index("--timeout") + 1]
+        slack = {
+            "job": SLACK_MINUTES,
+            "session": SLACK_MINUTES * 60,
+            "verifier": SLACK_MINUTES * 60,
+        }
+        for key, lower in need.items():
+            value = found[key]
+            try:
+                number = float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                problems.append(finding(prop, f"{job_name}: {key} limit {value!r} is not a number"))
+                continue
+            if not lower <= number <= lower + slack[key]:
+                problems.append(
+                    finding(
+                        prop,
+                        f"{job_name}: {key} limit {number:g} does not follow from the "
+                        f"{deploy}-minute deploy of {stack}: want {lower:g} to "
+                        f"{lower + slack[key]:g}",
+                    )
+                )
+        if found["session"] is not None and float(found["session"]) > MAX_SESSION_SECONDS:
+            problems.append(finding(prop, f"{job_name}: a session over {MAX_SESSION_SECONDS} s"))
+    return problems
+
+
 # --- the whole tree ------------------------------------------------------------------------
 
 
@@ -786,6 +944,11 @@ def check_tree(root: Path) -> list[str]:
     problems += dispatch_problems(deploy, deploy_text)
     problems += scanner_problems(root, scanner_commands(root, found))
     problems += make_problems(root, called_make_targets(found))
+    from .gate_invariants import deploy_jobs
+
+    by_stack = deploy_jobs(deploy)
+    problems += time_limit_problems(root, deploy, by_stack)
+    problems += rehearsal_problems(root, sorted(by_stack))
     return sorted(set(problems))
 
 

@@ -26,7 +26,7 @@ STAGING_UP = (
 )
 STAGING_VERIFY = (
     '.venv/bin/python scripts/verify_deployment.py --stack "$STACK" --region "$AWS_REGION" \\\n'
-    "            --timeout 1800 --promote nextjs"
+    "            --timeout 2400 --promote nextjs"
 )
 K6 = """run /perf/k6/smoke.js
 """
