@@ -26,6 +26,7 @@ import yaml
 from .gate_invariants import (
     check_deploy,
     check_pull_request,
+    gates_in,
     gates_on,
     load_text,
     logical_lines,
@@ -836,6 +837,37 @@ def deploy_minutes(root: Path, stack: str) -> int:
     return int(deploy_timeout(service_settings(root, stack)).removesuffix("m"))
 
 
+RELEASE_CHECK = "scripts/staging_runs_release.mjs"
+
+
+def release_check_problems(workflow: dict[str, Any], prod_job: str | None) -> list[str]:
+    """Each staging gate, and prod's deploy, first checks that staging runs this run's release."""
+    prop = "one-release-promoted-whole"
+    problems = []
+    for name, job in workflow["jobs"].items():
+        judged = [
+            i
+            for i, step in enumerate(steps(job))
+            if set(gates_in(step)) & {"k6", "Playwright", "Lighthouse", "pulumi up"}
+        ]
+        if not judged or (name != prod_job and "pulumi up" in gates_in(steps(job)[judged[0]])):
+            continue
+        checks = [
+            i
+            for i, step in enumerate(steps(job))
+            if RELEASE_CHECK in step.get("run", "")
+            and "if" not in step
+            and step.get("continue-on-error") in (None, False)
+        ]
+        if not checks or min(checks) > min(judged):
+            problems.append(
+                finding(prop, f"{name}: no `{RELEASE_CHECK}` before what it judges or deploys")
+            )
+        elif (job.get("permissions") or {}).get("deployments") not in ("read", "write"):
+            problems.append(finding(prop, f"{name}: the release check needs deployments: read"))
+    return problems
+
+
 def rehearsal_problems(root: Path, stacks: list[str]) -> list[str]:
     """Staging rehearses the deployment strategy prod runs (the same ECS strategy)."""
     try:
@@ -949,6 +981,7 @@ def check_tree(root: Path) -> list[str]:
     by_stack = deploy_jobs(deploy)
     problems += time_limit_problems(root, deploy, by_stack)
     problems += rehearsal_problems(root, sorted(by_stack))
+    problems += release_check_problems(deploy, by_stack.get("prod"))
     return sorted(set(problems))
 
 

@@ -694,6 +694,47 @@ WEAKENINGS += [
         "job-limit-far-beyond-the-deploy",
         workflow("deploy", lambda d: d["jobs"]["staging"].update({"timeout-minutes": 360})),
     ),
+    # every gate first checks that staging runs the release it judges
+    (
+        "one-release-promoted-whole",
+        "k6-judges-whatever-staging-runs",
+        workflow(
+            "deploy",
+            lambda d: gate_job(d, "k6")["steps"].remove(
+                next(
+                    s
+                    for s in gate_job(d, "k6")["steps"]
+                    if "staging_runs_release" in s.get("run", "")
+                )
+            ),
+        ),
+    ),
+    (
+        "one-release-promoted-whole",
+        "lighthouse-checks-the-release-only-after-judging",
+        workflow(
+            "deploy",
+            lambda d: gate_job(d, "Lighthouse")["steps"].append(
+                gate_job(d, "Lighthouse")["steps"].pop(
+                    next(
+                        i
+                        for i, s in enumerate(gate_job(d, "Lighthouse")["steps"])
+                        if "staging_runs_release" in s.get("run", "")
+                    )
+                )
+            ),
+        ),
+    ),
+    (
+        "one-release-promoted-whole",
+        "prod-release-check-skippable",
+        workflow(
+            "deploy",
+            lambda d: next(
+                s for s in d["jobs"]["prod"]["steps"] if "staging_runs_release" in s.get("run", "")
+            ).update({"continue-on-error": True}),
+        ),
+    ),
     # staging rehearses prod's strategy
     (
         "one-release-promoted-whole",
