@@ -28,6 +28,9 @@ class PerformanceTargets:
     """Largest acceptable share of failed requests, as a fraction (0.001 = 0.1 %)."""
     cache_hit_rate_min: float
     """Smallest acceptable CloudFront cache hit rate on cacheable routes, as a fraction."""
+    min_requests_per_run: float
+    """Fewest requests the k6 gate's scenario must have measured: below it the run judged too
+    little traffic (a replaced scenario, an empty run) and fails, whatever the other thresholds."""
 
     @property
     def p99_latency_seconds(self) -> float:
@@ -55,6 +58,8 @@ def parse_targets(raw: Any, source: str = str(TARGETS_FILE)) -> PerformanceTarge
             problems.append(f"{key}={value!r}: must be a number")
         elif key in _FRACTIONS and not 0 <= value <= 1:
             problems.append(f"{key}={value!r}: must be a fraction between 0 and 1")
+        elif key == "min_requests_per_run" and (value != int(value) or value < 1):
+            problems.append(f"{key}={value!r}: must be a whole number of requests >= 1")
         elif key == "p99_latency_ms" and value <= 0:
             problems.append(f"{key}={value!r}: must be a positive number of milliseconds")
     if problems:

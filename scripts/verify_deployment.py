@@ -38,7 +38,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,6 +73,12 @@ DEPLOYMENT_FAILED = frozenset(
     }
 )
 DEPLOYMENT_SUCCEEDED = "SUCCESSFUL"
+# DescribeServices: Deployment.status and Deployment.rolloutState (botocore's ECS model). A value
+# outside these is a model this script does not know: a failure, never a pass.
+SERVICE_DEPLOYMENT_STATUSES = frozenset({"PRIMARY", "ACTIVE", "INACTIVE"})
+ROLLOUT_STATES = frozenset({"COMPLETED", "FAILED", "IN_PROGRESS"})
+# ListServiceDeployments pages (20 records each by default): more than this is not a service.
+MAX_LIST_PAGES = 50
 
 
 class EcsClient(Protocol):
@@ -171,16 +176,31 @@ def assess_service(service: Mapping[str, Any], expected_task_definition: str) ->
     """Judge one DescribeServices answer against the task definition Pulumi registered."""
     expected = task_definition_key(expected_task_definition)
     deployments = list(service.get("deployments") or [])
-    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-    if primary is None:
+    unknown = sorted(
+        {str(d.get("status")) for d in deployments} - SERVICE_DEPLOYMENT_STATUSES
+    ) + sorted(
+        {str(d["rolloutState"]) for d in deployments if "rolloutState" in d} - ROLLOUT_STATES
+    )
+    if unknown:
         return Assessment(
-            "failed", "the service has no PRIMARY deployment" + _recent_events(service)
+            "failed",
+            f"the service reports deployment states this check does not know: {unknown}"
+            + _recent_events(service),
         )
+    primaries = [d for d in deployments if d.get("status") == "PRIMARY"]
+    if len(primaries) != 1:
+        return Assessment(
+            "failed",
+            f"the service has {len(primaries)} PRIMARY deployments, not one"
+            + _recent_events(service),
+        )
+    primary = primaries[0]
+    live = [d for d in deployments if d.get("status") != "INACTIVE"]
 
     # A circuit-breaker rollback leaves our deployment FAILED and a new PRIMARY on the old revision.
     ours_failed = [
         d
-        for d in deployments
+        for d in live
         if task_definition_key(d.get("taskDefinition", "")) == expected
         and d.get("rolloutState") == "FAILED"
     ]
@@ -201,12 +221,12 @@ def assess_service(service: Mapping[str, Any], expected_task_definition: str) ->
 
     running, desired = primary.get("runningCount", 0), primary.get("desiredCount", 0)
     rollout = primary.get("rolloutState", "COMPLETED")  # absent for non-ECS controllers
-    if rollout == "COMPLETED" and len(deployments) == 1 and running == desired:
+    if rollout == "COMPLETED" and len(live) == 1 and running == desired and desired > 0:
         return Assessment("settled", f"{expected} is PRIMARY, COMPLETED, {running}/{desired} tasks")
     return Assessment(
         "in_progress",
         f"PRIMARY {expected} rolloutState {rollout}, {running}/{desired} tasks running, "
-        f"{len(deployments)} deployment(s) active ({primary.get('rolloutStateReason', '')})",
+        f"{len(live)} deployment(s) active ({primary.get('rolloutStateReason', '')})",
     )
 
 
@@ -273,18 +293,30 @@ def newest_service_deployment(
     ecs: EcsClient, outputs: StackOutputs
 ) -> ServiceDeploymentView | None:
     """ECS's newest service-deployment record of the service, or None when it keeps none."""
-    briefs = list(
-        ecs.list_service_deployments(
-            cluster=outputs.cluster_name, service=outputs.service_name
-        ).get("serviceDeployments")
-        or []
-    )
+    briefs: list[Mapping[str, Any]] = []
+    token: str | None = None
+    for _ in range(MAX_LIST_PAGES):
+        request = {"cluster": outputs.cluster_name, "service": outputs.service_name}
+        if token:
+            request["nextToken"] = token
+        page = ecs.list_service_deployments(**request)
+        briefs += list(page.get("serviceDeployments") or [])
+        token = page.get("nextToken")
+        if not token:
+            break
+    else:
+        raise VerificationError(
+            f"ListServiceDeployments still had more pages after {MAX_LIST_PAGES}"
+        )
     if not briefs:
         return None
-    never = datetime.min.replace(tzinfo=UTC)
-    newest = max(
-        briefs, key=lambda brief: brief.get("createdAt") or brief.get("startedAt") or never
-    )
+    undated = [b.get("serviceDeploymentArn", "?") for b in briefs if not b.get("createdAt")]
+    if undated:
+        raise VerificationError(
+            f"service deployments without createdAt cannot be ordered: {undated[:3]}"
+        )
+    # The newest by creation time, whatever order (or page) ECS lists them in.
+    newest = max(briefs, key=lambda brief: brief["createdAt"])
     arn = newest["serviceDeploymentArn"]
     answer = ecs.describe_service_deployments(serviceDeploymentArns=[arn])
     deployments = answer.get("serviceDeployments") or []
@@ -390,12 +422,23 @@ def check_images(
     return promoted
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is the answer, not a hop: a health route that redirects is not healthy."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def urllib_fetch(url: str, timeout: float) -> HttpResult:
-    """GET a URL; an HTTP error status is a result, a network error or a malformed answer
-    (bad status line, truncated body, invalid URL) raises OSError with a readable message."""
+    """GET a URL without following redirects; an HTTP error or redirect status is a result, a
+    network error or a malformed answer (bad status line, truncated body, invalid URL) raises
+    OSError with a readable message."""
     request = urllib.request.Request(url, headers={"User-Agent": "perfcheck-verify/1"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return HttpResult(response.status, dict(response.headers.items()))
     except urllib.error.HTTPError as error:
         return HttpResult(error.code, dict(error.headers.items()) if error.headers else {})
@@ -413,8 +456,9 @@ def smoke_check(
     sleep: Callable[[float], None],
     log: Callable[[str], None],
 ) -> None:
-    """The home page must answer below 400 and each health path 200, within `attempts` tries."""
-    checks = [("/", lambda status: 200 <= status < 400, "a status below 400")]
+    """The home page must answer 2xx and each health path 200 (redirects not followed: a
+    redirect is not the page), within `attempts` tries."""
+    checks = [("/", lambda status: 200 <= status < 300, "a 2xx status")]
     checks += [(path, lambda status: status == 200, "200") for path in health_paths]
     failures = []
     for path, accept, wanted in checks:

@@ -236,8 +236,9 @@ def test_the_live_traffic_check_catches_one_group_alarms_and_per_target_scaling(
     )
 
 
-def test_prod_defaults_to_canary_with_a_bake_time_and_staging_to_blue_green() -> None:
-    for stack, expected in (("prod", "canary"), ("staging", "blue-green")):
+def test_prod_and_staging_both_deploy_by_canary_with_a_bake_time() -> None:
+    """Staging rehearses the strategy prod runs (issue 24 item 5), with shorter bakes."""
+    for stack, expected in (("prod", "canary"), ("staging", "canary")):
         config, _ = stack_config(stack)
         service = settings_from_config("perfcheck", stack, config).service
         assert service.deployment_strategy == expected

@@ -12,10 +12,18 @@
 //
 // Run against any URL:
 //   k6 run -e BASE_URL=https://staging.example.com perf/k6/smoke.js
-// Optional: -e RATE=20 -e DURATION=1m -e CACHED_PATHS=/about,/blog -e API_PATH=/api/health
+// Optional: -e CACHED_PATHS=/about,/blog -e API_PATH=/api/health
+//
+// The scenario is fixed here (20 iterations a second for a minute, three requests each): a
+// command-line --duration, --vus, --iterations or --stage replaces it with k6's default scenario,
+// on which every `{scenario:steady}` threshold would pass with no sample. So setup() refuses any
+// run whose scenarios are not exactly this one (exec.test.options holds the options after every
+// override), and `http_reqs{scenario:steady}` must count at least perf/targets.json's
+// min_requests_per_run (tests/delivery/gate_properties.py holds both).
 
 import http from 'k6/http';
 import { check } from 'k6';
+import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
 
 const BASE_URL = (__ENV.BASE_URL || '').replace(/\/+$/, '');
@@ -30,8 +38,9 @@ const CACHED_PATHS = (__ENV.CACHED_PATHS || '').split(',').map((p) => p.trim()).
 const STATIC_PREFIX = '/_next/static/';
 const MAX_ASSETS = 20;
 const API_PATH = __ENV.API_PATH || '/api/health';
-const RATE = parseInt(__ENV.RATE || '20', 10);
-const DURATION = __ENV.DURATION || '1m';
+const RATE = 20;
+const DURATION = '1m';
+const DURATION_SECONDS = 60;
 const WARMUP_REQUESTS = parseInt(__ENV.WARMUP_REQUESTS || '3', 10);
 
 // Share of responses on cacheable routes that CloudFront served from its cache.
@@ -54,6 +63,7 @@ export const options = {
     'http_req_failed{scenario:steady}': ['rate<0.001'],
     'checks{scenario:steady}': ['rate>0.999'],
     'cache_hit{scenario:steady}': ['rate>0.8'],
+    'http_reqs{scenario:steady}': ['count>=3240'],
   },
   summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
 };
@@ -71,7 +81,36 @@ function staticAssets(html) {
   return [...found].slice(0, MAX_ASSETS);
 }
 
+// A Go-style duration ("1m", "1m0s", "60s", "60000ms") in seconds; NaN when unreadable.
+function durationSeconds(value) {
+  const units = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const text = String(value);
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return NaN;
+  return parts.reduce((sum, p) => sum + parseFloat(p[1]) * units[p[2]], 0);
+}
+
+// The run's scenarios after every command-line and environment override: exactly `steady`, as
+// committed, or the run stops here (k6 exits non-zero when setup() throws).
+function assertScenarioIsCommitted() {
+  const scenarios = exec.test.options.scenarios || {};
+  const steady = scenarios.steady || {};
+  const names = Object.keys(scenarios);
+  if (
+    names.length !== 1 ||
+    steady.executor !== 'constant-arrival-rate' ||
+    steady.rate !== RATE ||
+    durationSeconds(steady.duration) !== DURATION_SECONDS
+  ) {
+    throw new Error(
+      `the steady scenario was replaced (scenarios: ${JSON.stringify(scenarios)}); run k6 with ` +
+        'no --duration, --vus, --iterations or --stage option',
+    );
+  }
+}
+
 export function setup() {
+  assertScenarioIsCommitted();
   const home = http.get(`${BASE_URL}/`, { tags: { name: 'discover /' } });
   if (home.status !== 200) {
     throw new Error(`GET ${BASE_URL}/ answered ${home.status}: cannot find the cached assets`);

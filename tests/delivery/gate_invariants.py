@@ -11,7 +11,9 @@ staging gates never judged. `check_deploy` and `check_pull_request` return one l
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import re
 import shlex
 from typing import Any
@@ -22,6 +24,7 @@ GATES = {
     "lint": r"\bmake lint\b",
     "unit tests": r"\bmake test\b",
     "dependency audit": r"\bpip-audit\b",
+    "secret scan": r"\bdetect-secrets-hook\b",
     "offline preview": r"\bmake preview\b",
     "pulumi preview": r"\bpulumi preview\b",
     "pulumi up": r"\bpulumi up\b",
@@ -56,7 +59,7 @@ TOKEN_STEP_COMMAND = re.compile(r"^\s*(pulumi\b|\.venv/bin/python scripts/verify
 
 
 def load_text(text: str) -> dict[str, Any]:
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if True in data:  # YAML 1.1 reads the key `on` as a boolean
         data["on"] = data.pop(True)
     return data
@@ -73,13 +76,18 @@ def logical_lines(script: str) -> list[str]:
 
 def tokens(line: str) -> list[str]:
     """Shell words and operators (`||`, `&&`, `|`, `;`, `&`) of one line, quotes respected."""
+    return list(_tokens(line))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(line: str) -> tuple[str, ...]:
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     lexer.commenters = "#"
     try:
-        return list(lexer)
+        return tuple(lexer)
     except ValueError:  # unbalanced quotes: judge the raw words
-        return line.split()
+        return tuple(line.split())
 
 
 def gates_on(line: str) -> list[str]:
@@ -123,7 +131,7 @@ def upstream(workflow: dict[str, Any], name: str) -> set[str]:
 
 def acts(job: dict[str, Any]) -> bool:
     """Whether a job does anything beyond reporting: runs a gate, deploys, or holds secrets."""
-    text = yaml.safe_dump(job)
+    text = json.dumps(job, default=str)
     return (
         any(gates_in(step) for step in steps(job))
         or "configure-aws-credentials" in text
@@ -440,7 +448,14 @@ def check_pull_request(text: str) -> list[str]:
     workflow = load_text(text)
     gated = gate_jobs(workflow)
     problems: list[str] = []
-    for gate in ("lint", "unit tests", "dependency audit", "offline preview", "pulumi preview"):
+    for gate in (
+        "lint",
+        "unit tests",
+        "dependency audit",
+        "secret scan",
+        "offline preview",
+        "pulumi preview",
+    ):
         if not any(gate in found for found in gated.values()):
             problems.append(f"no {gate} in the pull-request workflow")
     allowed_ifs = {

@@ -19,12 +19,14 @@ STAGING_UP = (
     '            --policy-pack policies/guardrails --policy-pack-config "policies/config/$STACK.'
     'guardrails.json" \\\n'
     '            --policy-pack policies/cost --policy-pack-config "policies/config/'
-    '$STACK.cost.json"\n'
+    '$STACK.cost.json" \\\n'
+    '            --policy-pack policies/deploy --policy-pack-config "policies/config/'
+    '$STACK.deploy.json"\n'
     "      - name: Post-deploy verification (fails on an ECS rollback; hands on the verified"
 )
 STAGING_VERIFY = (
     '.venv/bin/python scripts/verify_deployment.py --stack "$STACK" --region "$AWS_REGION" \\\n'
-    "            --timeout 1800 --promote nextjs"
+    "            --timeout 2400 --promote nextjs"
 )
 K6 = """run /perf/k6/smoke.js
 """
@@ -45,7 +47,7 @@ EDITS = [
         "|| true after staging's pulumi up",
         "deploy",
         STAGING_UP,
-        STAGING_UP.replace('$STACK.cost.json"\n', '$STACK.cost.json" || true\n', 1),
+        STAGING_UP.replace('$STACK.deploy.json"\n', '$STACK.deploy.json" || true\n', 1),
         "`||` after a gate ignores its failure",
     ),
     (

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import io
 import json
+import re
 import socketserver
 import sys
 import threading
@@ -141,8 +142,10 @@ def record(
     return answer
 
 
-def expect_record(stubber, deployment):
-    """ListServiceDeployments (an older record first), then the newest one and its revision."""
+def expect_record(stubber, deployment, listing="newest-last"):
+    """ListServiceDeployments (by default an older record first), then the newest one and its
+    revision. `listing` orders the records as ECS may: newest-last, newest-first, paged (the
+    newest on a second page), undated (a record without createdAt)."""
     ident = {"cluster": CLUSTER, "service": SERVICE}
     if deployment is None:
         stubber.add_response("list_service_deployments", {"serviceDeployments": []}, ident)
@@ -156,9 +159,24 @@ def expect_record(stubber, deployment):
     target = (deployment.get("targetServiceRevision") or {}).get("arn")
     newest = {"serviceDeploymentArn": DEPLOYMENT_ARN, "createdAt": WHEN, "status": "SUCCESSFUL"}
     newest["status"] = deployment["status"]
-    stubber.add_response(
-        "list_service_deployments", {"serviceDeployments": [earlier, newest]}, ident
-    )
+    if listing == "paged":
+        stubber.add_response(
+            "list_service_deployments", {"serviceDeployments": [earlier], "nextToken": "p2"}, ident
+        )
+        stubber.add_response(
+            "list_service_deployments",
+            {"serviceDeployments": [newest]},
+            {**ident, "nextToken": "p2"},
+        )
+    elif listing == "undated":
+        del newest["createdAt"]
+        stubber.add_response(
+            "list_service_deployments", {"serviceDeployments": [earlier, newest]}, ident
+        )
+        return
+    else:
+        listed = [newest, earlier] if listing == "newest-first" else [earlier, newest]
+        stubber.add_response("list_service_deployments", {"serviceDeployments": listed}, ident)
     stubber.add_response(
         "describe_service_deployments",
         {"serviceDeployments": [deployment], "failures": []},
@@ -244,13 +262,13 @@ def run(ecs_client, outputs_file, clock, fetch, *extra):
     return code, logged
 
 
-def expect_describe(stubber, answer, times=1, record=None):
+def expect_describe(stubber, answer, times=1, record=None, listing="newest-last"):
     """One poll: DescribeServices, then ECS's service-deployment records (none by default)."""
     for _ in range(times):
         stubber.add_response(
             "describe_services", answer, {"cluster": CLUSTER, "services": [SERVICE]}
         )
-        expect_record(stubber, record)
+        expect_record(stubber, record, listing)
 
 
 def test_settled_deployment_passes_and_smoke_checks_the_site(ecs, outputs_file, tmp_path):
@@ -462,6 +480,7 @@ class Case:
     images: dict[str, str] | None = None
     sleeps: list[float] | None = None
     output: str | None = None
+    listing: str = "newest-last"
 
 
 CASES: dict[str, Case] = {
@@ -631,12 +650,40 @@ CASES: dict[str, Case] = {
     "home-page-down": Case(
         [(SETTLED, None)],
         1,
-        ("wanted a status below 400, last got HTTP 500",),
+        ("wanted a 2xx status, last got HTTP 500",),
         site={"/": 500, "/api/health": 200},
         args=("--http-attempts", "1"),
     ),
-    "home-page-redirect-is-fine": Case(
-        [(SETTLED, None)], 0, (), site={"/": 302, "/api/health": 200}
+    "home-page-redirect-is-not-the-page": Case(
+        [(SETTLED, None)],
+        1,
+        ("wanted a 2xx status, last got HTTP 302",),
+        site={"/": 302, "/api/health": 200},
+        args=("--http-attempts", "1"),
+    ),
+    "home-page-not-found": Case(
+        [(SETTLED, None)],
+        1,
+        ("wanted a 2xx status, last got HTTP 404",),
+        site={"/": 404, "/api/health": 200},
+        args=("--http-attempts", "1"),
+    ),
+    "home-page-no-content-is-fine": Case(
+        [(SETTLED, None)], 0, (), site={"/": 204, "/api/health": 200}
+    ),
+    "health-route-redirects": Case(
+        [(SETTLED, None)],
+        1,
+        ("/api/health: wanted 200, last got HTTP 301",),
+        site={"/": 200, "/api/health": 301},
+        args=("--http-attempts", "1"),
+    ),
+    "health-route-not-found": Case(
+        [(SETTLED, None)],
+        1,
+        ("/api/health: wanted 200, last got HTTP 404",),
+        site={"/": 200, "/api/health": 404},
+        args=("--http-attempts", "1"),
     ),
     "health-recovers-after-retries": Case(
         [(SETTLED, None)], 0, (), site={"/": 200, "/api/health": [503, 200]}, sleeps=[15]
@@ -678,6 +725,110 @@ CASES: dict[str, Case] = {
         images={"nextjs": NEXTJS_IMAGE.replace("ab", "cd")},
     ),
 }
+
+# --- the ECS deployment model: every documented status, ordering and page -------------------
+
+ECS_MODEL = SESSION.get_service_model("ecs")
+RECORD_STATUSES = ECS_MODEL.shape_for("ServiceDeploymentStatus").enum
+ROLLOUT_STATES = ECS_MODEL.shape_for("DeploymentRolloutState").enum
+DRAINING = service_answer(
+    deployment("PRIMARY", NEW_TD, "COMPLETED", ident="ecs-svc/2"),
+    deployment("ACTIVE", OLD_TD, "COMPLETED", running=1, ident="ecs-svc/1"),
+)
+WITH_INACTIVE = service_answer(
+    deployment("PRIMARY", NEW_TD, "COMPLETED", ident="ecs-svc/2"),
+    deployment("INACTIVE", OLD_TD, "COMPLETED", running=0, ident="ecs-svc/1"),
+)
+ALARM_ROLLBACK = record("ROLLBACK_SUCCESSFUL", rollback="alarm", alarms=ALARMED)
+
+CASES.update(
+    {
+        "no-primary-deployment": Case(
+            [(service_answer(deployment("ACTIVE", NEW_TD, "COMPLETED")), None)],
+            1,
+            ("0 PRIMARY deployments",),
+        ),
+        "two-primary-deployments": Case(
+            [
+                (
+                    service_answer(
+                        deployment("PRIMARY", NEW_TD, "COMPLETED"),
+                        deployment("PRIMARY", NEW_TD, "COMPLETED", ident="ecs-svc/9"),
+                    ),
+                    None,
+                )
+            ],
+            1,
+            ("2 PRIMARY deployments",),
+        ),
+        "unknown-deployment-status": Case(
+            [(service_answer(deployment("DRAINING", NEW_TD, "COMPLETED")), None)],
+            1,
+            ("does not know: ['DRAINING']",),
+        ),
+        "unknown-rollout-state": Case(
+            [(service_answer(deployment("PRIMARY", NEW_TD, "PAUSED")), None)],
+            1,
+            ("does not know: ['PAUSED']",),
+        ),
+        "unknown-record-status": Case(
+            [(SETTLED, record("PAUSED"))], 1, ("unknown status 'PAUSED'",)
+        ),
+        "old-deployment-still-draining-then-settled": Case(
+            [(DRAINING, record("SUCCESSFUL")), (SETTLED, record("SUCCESSFUL"))],
+            0,
+            ("2 deployment(s) active",),
+            sleeps=[10],
+        ),
+        "an-inactive-deployment-does-not-hold-the-wait": Case(
+            [(WITH_INACTIVE, record("SUCCESSFUL"))], 0, ("settled",), sleeps=[]
+        ),
+        "scaled-to-zero-never-settles": Case(
+            [(service_answer(deployment("PRIMARY", NEW_TD, "COMPLETED", 0, 0)), None)] * 7,
+            1,
+            ("timed out", "0/0 tasks running"),
+        ),
+        "newest-record-listed-first": Case(
+            [(SETTLED, ALARM_ROLLBACK)], 1, ("ROLLBACK_SUCCESSFUL",), listing="newest-first"
+        ),
+        "newest-record-listed-first-succeeded": Case(
+            [(SETTLED, record("SUCCESSFUL"))], 0, ("SUCCESSFUL",), listing="newest-first"
+        ),
+        "newest-record-on-the-second-page": Case(
+            [(SETTLED, ALARM_ROLLBACK)], 1, ("ROLLBACK_SUCCESSFUL",), listing="paged"
+        ),
+        "newest-record-on-the-second-page-succeeded": Case(
+            [(SETTLED, record("SUCCESSFUL"))], 0, ("SUCCESSFUL",), listing="paged"
+        ),
+        "a-record-without-creation-time": Case(
+            [(SETTLED, record("SUCCESSFUL"))],
+            1,
+            ("without createdAt cannot be ordered",),
+            listing="undated",
+        ),
+    }
+)
+for _status in RECORD_STATUSES:
+    if _status in vd.DEPLOYMENT_ONGOING:
+        # ECS's record still moving while DescribeServices looks settled: wait for the record.
+        CASES[f"record-{_status}-while-the-service-looks-settled"] = Case(
+            [(SETTLED, record(_status)), (SETTLED, record("SUCCESSFUL"))],
+            0,
+            (f"is {_status}",),
+            sleeps=[10],
+        )
+    elif _status != vd.DEPLOYMENT_SUCCEEDED:
+        CASES[f"record-{_status}-fails"] = Case([(SETTLED, record(_status))], 1, (f"is {_status}",))
+
+
+def test_the_script_knows_exactly_the_statuses_botocore_documents():
+    """Property: every status ECS documents has a meaning here, and nothing else passes."""
+    known = vd.DEPLOYMENT_ONGOING | vd.DEPLOYMENT_FAILED | {vd.DEPLOYMENT_SUCCEEDED}
+    assert known == set(RECORD_STATUSES)
+    assert set(ROLLOUT_STATES) == vd.ROLLOUT_STATES
+    documented = ECS_MODEL.shape_for("Deployment").members["status"].documentation
+    assert set(re.findall(r"<dt>(\w+)</dt>", documented)) == vd.SERVICE_DEPLOYMENT_STATUSES
+    assert vd.DEPLOYMENT_ONGOING.isdisjoint(vd.DEPLOYMENT_FAILED)
 
 
 @functools.cache
@@ -721,7 +872,7 @@ def run_case(module, case: Case, workdir: Path) -> list[str]:
             elif deployment_record is NOT_ASKED:
                 pass
             else:
-                expect_describe(stubber, answer, record=deployment_record)
+                expect_describe(stubber, answer, record=deployment_record, listing=case.listing)
         if case.images is not None:
             definitions = [{"name": n, "image": i} for n, i in case.images.items()]
             stubber.add_response(
@@ -758,8 +909,10 @@ def run_case(module, case: Case, workdir: Path) -> list[str]:
     problems += [f"says {w!r}" for w in case.absent if w in text]
     if pending:
         problems.append(f"{pending} recorded answers never asked for")
-    if case.sleeps is not None and clock.sleeps != case.sleeps:
-        problems.append(f"slept {clock.sleeps}, want {case.sleeps}")
+    # A verdict comes on the poll that shows it: one wait between polls, none after a failure.
+    sleeps = case.sleeps if case.sleeps is not None else [10.0] * (len(case.polls) - 1)
+    if clock.sleeps != sleeps:
+        problems.append(f"slept {clock.sleeps}, want {sleeps}")
     written = github_output.read_text().removeprefix(
         "public-url=https://d111111abcdef8.cloudfront.net\n"
     )
@@ -801,9 +954,27 @@ SWAPS = {
 }
 
 
+# The ECS model's constants: each member dropped in turn (a status the script forgets).
+MUTATED_CONSTANTS = {
+    "DEPLOYMENT_ONGOING",
+    "DEPLOYMENT_FAILED",
+    "SERVICE_DEPLOYMENT_STATUSES",
+    "ROLLOUT_STATES",
+}
+STATES = ("settled", "failed", "in_progress")
+
+
 def mutation_sites(tree: ast.Module) -> list[tuple[int, int]]:
-    """(node id, operator index) for each comparison operator and each `and`/`or` to flip."""
+    """(node id, variant) for each comparison operator and `and`/`or` to flip, each verdict
+    an Assessment gives (to each other verdict), each max/min (which record is the newest), and
+    each member of the ECS model's status sets."""
     sites = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in MUTATED_CONSTANTS for t in node.targets
+        ):
+            members = next(n for n in ast.walk(node.value) if isinstance(n, ast.Set))
+            sites += [(id(members), i) for i in range(len(members.elts))]
     for function in tree.body:
         if isinstance(function, ast.FunctionDef) and function.name in MUTATED_FUNCTIONS:
             for node in ast.walk(function):
@@ -811,12 +982,24 @@ def mutation_sites(tree: ast.Module) -> list[tuple[int, int]]:
                     sites += [(id(node), i) for i, op in enumerate(node.ops) if type(op) in SWAPS]
                 elif isinstance(node, ast.BoolOp):
                     sites.append((id(node), -1))
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    if node.func.id in ("max", "min"):
+                        sites.append((id(node), -1))
+                    elif node.func.id == "Assessment" and isinstance(node.args[0], ast.Constant):
+                        sites += [(id(node), 0), (id(node), 1)]
     return sites
 
 
 def mutate(node: ast.AST, op_index: int) -> None:
     if isinstance(node, ast.BoolOp):
         node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    elif isinstance(node, ast.Set):
+        del node.elts[op_index]
+    elif isinstance(node, ast.Call) and node.func.id in ("max", "min"):
+        node.func.id = "min" if node.func.id == "max" else "max"
+    elif isinstance(node, ast.Call):
+        others = [state for state in STATES if state != node.args[0].value]
+        node.args[0] = ast.copy_location(ast.Constant(others[op_index]), node.args[0])
     else:
         assert isinstance(node, ast.Compare)
         node.ops[op_index] = SWAPS[type(node.ops[op_index])]()
@@ -938,7 +1121,7 @@ def test_malformed_http_answers_fail_the_smoke_check_with_a_message(raw_http_ser
             log=lambda _: None,
         )
     assert says in str(failed.value)
-    assert f"{base}/: wanted a status below 400" in str(failed.value)
+    assert f"{base}/: wanted a 2xx status" in str(failed.value)
 
 
 def test_a_real_answer_passes_the_smoke_check(raw_http_server):
@@ -949,3 +1132,23 @@ def test_a_real_answer_passes_the_smoke_check(raw_http_server):
         base, [], fetch=vd.urllib_fetch, attempts=1, retry_delay=0, sleep=print, log=logged.append
     )
     assert logged == [f"OK {base}/: HTTP 200 (x-cache: Hit from cloudfront)"]
+
+
+def test_a_health_route_that_redirects_is_not_followed(raw_http_server):
+    """Property: a redirect is the answer (a health route that redirects to a page answering 200
+    is not healthy), so the real fetch does not follow it."""
+    base, answers = raw_http_server
+    answers.append(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")  # the home page
+    answers.append(b"HTTP/1.1 302 Found\r\nLocation: /\r\nContent-Length: 0\r\n\r\n")
+    answers.append(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")  # where it would lead
+    with pytest.raises(vd.VerificationError) as failed:
+        vd.smoke_check(
+            base,
+            ["/api/health"],
+            fetch=vd.urllib_fetch,
+            attempts=1,
+            retry_delay=0,
+            sleep=lambda _: None,
+            log=lambda _: None,
+        )
+    assert f"{base}/api/health: wanted 200, last got HTTP 302" in str(failed.value)

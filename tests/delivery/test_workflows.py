@@ -24,7 +24,7 @@ WORKFLOW_DIR = ROOT / ".github" / "workflows"
 PULL_REQUEST = WORKFLOW_DIR / "pull-request.yml"
 DEPLOY = WORKFLOW_DIR / "deploy.yml"
 STACKS = {"staging", "prod"}
-PACKS = ("guardrails", "cost")
+PACKS = ("guardrails", "cost", "deploy")
 
 # Every action the workflows may use, at the commit each tag points to, and the runtime its
 # action.yml declares at that commit (`runs.using`). Each SHA and runtime was read from a
@@ -350,7 +350,8 @@ def test_pull_request_previews_both_stacks_with_both_packs(pull_request):
     offline, cloud, problems = preview_coverage(pull_request)
     assert problems == []
     assert offline == STACKS, "offline preview (make preview) must cover both stacks"
-    assert cloud == STACKS, "pulumi preview must cover both stacks"
+    # A pull request never reads prod's state: the real preview runs on staging only.
+    assert cloud == {"staging"}, "pulumi preview must cover staging, and only staging"
 
 
 def test_pull_request_comments_the_preview_and_scans(pull_request):
@@ -360,6 +361,7 @@ def test_pull_request_comments_the_preview_and_scans(pull_request):
     assert "make lint-workflows" in runs
     assert re.search(r"pip-audit .*-r requirements-dev\.txt", runs)
     assert "make test" in runs and "make lint" in runs
+    assert "detect-secrets-hook --baseline .secrets.baseline" in runs
 
 
 def test_deploy_verifies_staging_and_passes_the_gates_before_prod(deploy):
@@ -422,7 +424,7 @@ def test_preview_check_catches_a_missing_pack_and_a_missing_stack(pull_request):
     job["strategy"]["matrix"]["stack"] = ["staging"]
     _, cloud, problems = preview_coverage(broken)
     assert cloud == set()
-    assert problems and "packs ['policies/guardrails']" in problems[0]
+    assert problems and "packs ['policies/guardrails', 'policies/deploy']" in problems[0]
     broken["jobs"]["offline-preview"]["strategy"]["matrix"]["stack"] = ["prod"]
     assert preview_coverage(broken)[0] == {"prod"}
 

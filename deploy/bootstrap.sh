@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Everything the first `pulumi up` needs in an empty AWS account, created from committed files:
+# GitHub's OIDC provider, one permissions boundary and one deploy role per deploy environment
+# (staging -> stack staging, production -> stack prod), the pull request's read-only preview role,
+# and, for the self-managed backend, the state bucket and the KMS key and alias of the secrets
+# provider. Run once per account with administrator credentials (docs/first-deploy.md):
+#
+#   deploy/bootstrap.sh --repository <owner>/<repo> --region eu-west-1 \
+#       [--state-bucket <bucket>]      # only for the self-managed (S3 + KMS) backend
+#
+# With one account per environment (docs/delivery.md, "Accounts"), run it in each account with
+# --environments naming that account's environment, e.g. --environments production.
+# Re-running it is safe: what exists is updated (policies, trust) or left as it is.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repository="" region="" state_bucket="" environments="staging production"
+# The longest session a deploy job asks for (role-duration-seconds in deploy.yml) must fit.
+max_session_seconds=10800
+
+usage() {
+  echo "usage: deploy/bootstrap.sh --repository <owner>/<repo> --region <region>" \
+    "[--state-bucket <bucket>] [--environments 'staging production']" >&2
+  exit 2
+}
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --repository) repository=${2:-}; shift 2 ;;
+    --region) region=${2:-}; shift 2 ;;
+    --state-bucket) state_bucket=${2:-}; shift 2 ;;
+    --environments) environments=${2:-}; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[[ "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]] || { echo "--repository: want <owner>/<repo>, got '$repository'" >&2; usage; }
+[[ "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]$ ]] || { echo "--region: want e.g. eu-west-1, got '$region'" >&2; usage; }
+
+account=$(aws sts get-caller-identity --query Account --output text)
+stack_of() {
+  case "$1" in
+    staging) echo staging ;;
+    production) echo prod ;;
+    *) echo "unknown environment '$1' (staging, production)" >&2; exit 2 ;;
+  esac
+}
+render() { # template, stack, environment -> the document with its placeholders filled
+  sed -e "s|\${Stack}|$2|g" -e "s|\${AccountId}|$account|g" \
+    -e "s|\${Repository}|$repository|g" -e "s|\${Environment}|$3|g" "$1"
+}
+workdir=$(mktemp -d)
+trap 'rm -rf "$workdir"' EXIT
+
+# 1. GitHub's OIDC provider (AWS no longer checks the thumbprint for this issuer; one is required).
+provider="arn:aws:iam::$account:oidc-provider/token.actions.githubusercontent.com"
+if ! aws iam get-open-id-connect-provider --open-id-connect-provider-arn "$provider" >/dev/null 2>&1; then
+  aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com \
+    --client-id-list sts.amazonaws.com \
+    --thumbprint-list 6938fd4d98bab03faadb97b34396831e3780aea1 >/dev/null
+fi
+
+# 2. Per environment: the boundary every role of its stack is created under, then the deploy role.
+for environment in $environments; do
+  stack=$(stack_of "$environment")
+  role="perfcheck-deploy-$stack"
+  boundary="arn:aws:iam::$account:policy/perfcheck-$stack-boundary"
+  render "$here/permissions-boundary.json" "$stack" "$environment" > "$workdir/boundary.json"
+  render "$here/trust-policy.json" "$stack" "$environment" > "$workdir/trust.json"
+  render "$here/deploy-role-policy.json" "$stack" "$environment" > "$workdir/deploy.json"
+  if ! aws iam get-policy --policy-arn "$boundary" >/dev/null 2>&1; then
+    aws iam create-policy --policy-name "perfcheck-$stack-boundary" \
+      --policy-document "file://$workdir/boundary.json" >/dev/null
+  fi
+  if aws iam get-role --role-name "$role" >/dev/null 2>&1; then
+    aws iam update-assume-role-policy --role-name "$role" --policy-document "file://$workdir/trust.json"
+    aws iam update-role --role-name "$role" --max-session-duration "$max_session_seconds"
+  else
+    aws iam create-role --role-name "$role" --max-session-duration "$max_session_seconds" \
+      --assume-role-policy-document "file://$workdir/trust.json" \
+      --tags "Key=Environment,Value=$stack" >/dev/null
+  fi
+  aws iam put-role-policy --role-name "$role" --policy-name "$role" \
+    --policy-document "file://$workdir/deploy.json"
+  echo "GitHub environment '$environment': variable AWS_DEPLOY_ROLE_ARN=arn:aws:iam::$account:role/$role"
+done
+
+# 3. The pull request's preview role: read-only, trusted by the `preview` environment only. It
+#    reads staging's state and is given no key of prod's (docs/delivery.md, "Tokens").
+render "$here/trust-policy.json" staging preview > "$workdir/trust.json"
+if ! aws iam get-role --role-name perfcheck-preview >/dev/null 2>&1; then
+  aws iam create-role --role-name perfcheck-preview \
+    --assume-role-policy-document "file://$workdir/trust.json" >/dev/null
+  aws iam attach-role-policy --role-name perfcheck-preview \
+    --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess
+fi
+echo "GitHub environment 'preview': variable AWS_PREVIEW_ROLE_ARN=arn:aws:iam::$account:role/perfcheck-preview"
+
+# 4. Self-managed backend only: the state bucket and the secrets provider's key, one per stack.
+if [ -n "$state_bucket" ]; then
+  if ! aws s3api head-bucket --bucket "$state_bucket" >/dev/null 2>&1; then
+    aws s3api create-bucket --bucket "$state_bucket" --region "$region" \
+      --create-bucket-configuration "LocationConstraint=$region" >/dev/null
+  fi
+  aws s3api put-bucket-versioning --bucket "$state_bucket" --versioning-configuration Status=Enabled
+  aws s3api put-public-access-block --bucket "$state_bucket" --public-access-block-configuration \
+    BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
+  aws s3api put-bucket-encryption --bucket "$state_bucket" --server-side-encryption-configuration \
+    '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}'
+  for environment in $environments; do
+    stack=$(stack_of "$environment")
+    alias="alias/perfcheck-pulumi-secrets-$stack"
+    if ! aws kms describe-key --key-id "$alias" --region "$region" >/dev/null 2>&1; then
+      key=$(aws kms create-key --region "$region" --description "Pulumi secrets of stack $stack" \
+        --tags "TagKey=Environment,TagValue=$stack" --query KeyMetadata.KeyId --output text)
+      aws kms enable-key-rotation --key-id "$key" --region "$region"
+      aws kms create-alias --alias-name "$alias" --target-key-id "$key" --region "$region"
+    fi
+    echo "stack $stack: pulumi stack init $stack --secrets-provider='awskms://$alias?region=$region'"
+  done
+  echo "backend: pulumi login s3://$state_bucket"
+fi

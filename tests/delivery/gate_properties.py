@@ -1,0 +1,1022 @@
+"""The delivery gates judged by their effect: each rule reads the parsed workflows, the Makefile
+targets CI calls, and each gate's own config and script, and reports a broken property by name.
+
+`gate_invariants.py` holds the workflow-shape rules (a gate skipped, ignored, aimed at the wrong
+stack, fed another image); this module adds what makes a gate *measure*: the tool runs its
+committed scenario (no command-line or environment override), with a minimum sample count,
+scanners run with no ignore path, secrets stay in the step that needs them, the deploy lane and
+the dispatch trigger cannot be used to deploy something else, and the Makefile targets CI calls
+do what their names say. Every finding starts with `[property]`, one of `PROPERTIES`.
+
+`check_tree(root)` reads a checkout (the real one, or a copy a test edited) and returns findings.
+What a rule cannot read (a missing file, an unparsable config) is a finding, never a pass.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .gate_invariants import (
+    check_deploy,
+    check_pull_request,
+    gates_in,
+    gates_on,
+    load_text,
+    logical_lines,
+    steps,
+    tokens,
+)
+
+PROPERTIES: dict[str, str] = {
+    "every-deploy-needs-every-gate": (
+        "each deploy job waits for every gate, and each gate follows the deploy it judges"
+    ),
+    "gate-verdict-stops-the-job": (
+        "a gate's failure fails its step and job (no `||`, `!`, `&`, trap, `set +e`, "
+        "continue-on-error, condition or shell block around it)"
+    ),
+    "nothing-ends-the-job-before-a-gate": (
+        "no exit, return or exec before a gate ends its step successfully"
+    ),
+    "gate-measures": (
+        "each gate's tool runs its committed scenario: no command-line or environment override "
+        "of k6's scenario, Lighthouse's preset, throttling or assertions, Playwright's retries "
+        "or tests; k6 refuses a run that measured fewer requests than its minimum"
+    ),
+    "scanners-have-no-ignore-path": (
+        "zizmor, pip-audit, ruff and the secret scanner run with no ignore option, no config "
+        "file that disables a rule and no inline ignore comment"
+    ),
+    "secrets-stay-in-their-step": (
+        "a secret reaches only the step env of a step that needs it, and that step never names, "
+        "prints, traces or writes it"
+    ),
+    "deploy-lane": (
+        "the deploy workflow runs in one lane (a fixed concurrency group, never cancelled)"
+    ),
+    "dispatch-deploys-main-head": (
+        "a manual run deploys the head of main it was started on: no inputs, no other ref "
+        "checked out"
+    ),
+    "make-targets-do-what-they-say": (
+        "each Makefile target CI calls runs its whole command, with no ignored error or narrowing"
+    ),
+    "every-policy-pack-runs": (
+        "every real `pulumi preview` and `pulumi up` runs the guardrails, cost and deploy packs "
+        "with the stack's own configs"
+    ),
+    "one-release-promoted-whole": (
+        "prod receives exactly the digests the staging verification saw running"
+    ),
+    "each-deploy-targets-its-stack": (
+        "every pulumi command and verification in a deploy job names that job's stack and "
+        "environment"
+    ),
+    "time-limits-fit-the-deploy": (
+        "the deploy job, its AWS session and the verifier's wait outlast the deploy the program "
+        "computes"
+    ),
+}
+
+PACKS = ("guardrails", "cost", "deploy")
+K6_SCRIPT = re.compile(r"perf/k6/\S+\.js")
+# k6 options that keep the scenario: none is needed in CI, so any other option is a finding.
+K6_ALLOWED_OPTIONS = frozenset({"--quiet", "-q", "--no-color"})
+DOCKER_ENV_ALLOWED = frozenset({"BASE_URL"})
+LHCI_ALLOWED_OPTIONS = ("--config=lighthouserc.json", "--collect.url=")
+# The app's routes live in its own repository: the owners list the key pages in pages.json, and
+# the home page is always one of them (raise this when they name more).
+MIN_LIGHTHOUSE_PAGES = 1
+PLAYWRIGHT_ALLOWED_OPTIONS: frozenset[str] = frozenset()
+PLAYWRIGHT_SKIPS = re.compile(r"\b(test|describe|it)\s*\.\s*(skip|only|fixme|fail)\b|\.configure\(")
+ZIZMOR_CONFIGS = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
+INLINE_IGNORES = {
+    "zizmor": re.compile(r"zizmor:\s*ignore", re.I),
+    "detect-secrets": re.compile(r"pragma:\s*allowlist", re.I),
+}
+SCANNER_FORBIDDEN = {
+    "zizmor": (
+        "--config",
+        "--no-config",
+        "--min-severity",
+        "--min-confidence",
+        "--persona=pedantic",
+    ),
+    "pip-audit": ("--ignore-vuln", "--skip-editable", "--no-deps"),
+    "ruff": ("--exit-zero", "--ignore", "--extend-ignore", "--select", "--config", "--isolated"),
+    "detect-secrets": (
+        "--exclude-files",
+        "--exclude-lines",
+        "--exclude-secrets",
+        "--disable-plugin",
+    ),
+}
+SCANNER_REQUIRED = {"pip-audit": ("--strict",)}
+SHELL_ENDERS = frozenset({"exit", "return", "exec", "logout"})
+SECRET = re.compile(r"\$\{\{\s*secrets\.(\w+)\s*\}\}")
+ENV_DUMPS = frozenset({"env", "printenv", "export", "declare", "set"})
+# What the Makefile targets CI calls must run (words each recipe must contain, in order).
+MAKE_TARGETS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "lint": (("ruff", "check", "."), ("ruff", "format", "--check", ".")),
+    "lint-workflows": (
+        ("zizmor", "--offline", ".github/workflows"),
+        ("pytest", "tests/delivery/test_gate_invariants.py", "tests/delivery/test_workflows.py"),
+    ),
+    "test": (("pytest",),),
+    "preview": (("tools.offline.preview", "--stack", "$(STACK)"),),
+    "policy-venvs": (),
+    ".venv/.installed": (("pip", "install", "-r", "requirements-dev.txt"),),
+}
+MAKE_PREREQUISITES = {"lint": ("lint-workflows",)}
+PYTEST_NARROWING = ("-k", "--deselect", "--ignore", "--ignore-glob", "-m", "--lf", "--co")
+
+
+def finding(prop: str, text: str) -> str:
+    assert prop in PROPERTIES, prop
+    return f"[{prop}] {text}"
+
+
+# --- reading the tree --------------------------------------------------------------------
+
+
+def read(root: Path, relative: str, problems: list[str], prop: str) -> str | None:
+    path = root / relative
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        problems.append(finding(prop, f"{relative}: cannot read ({error.strerror})"))
+        return None
+
+
+def workflows(root: Path) -> dict[str, dict[str, Any]]:
+    found = {}
+    for path in sorted((root / ".github" / "workflows").glob("*.y*ml")):
+        found[path.stem] = load_text(path.read_text(encoding="utf-8"))
+    return found
+
+
+def run_lines(job: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    return [(step, line) for step in steps(job) for line in logical_lines(step.get("run", ""))]
+
+
+def simple_commands(words: list[str]) -> list[list[str]]:
+    """A line's simple commands, split on `;`, `&&`, `||`, `|` and `&`."""
+    commands: list[list[str]] = [[]]
+    for word in words:
+        if word in {";", "&&", "||", "|", "&", "|&"}:
+            commands.append([])
+        else:
+            commands[-1].append(word)
+    return [c for c in commands if c]
+
+
+def step_env(workflow: dict[str, Any], job: dict[str, Any], step: dict[str, Any]) -> dict:
+    return {**(workflow.get("env") or {}), **(job.get("env") or {}), **(step.get("env") or {})}
+
+
+# --- nothing ends a gate's step before the gate ------------------------------------------
+
+
+def early_exit_problems(name: str, job: dict[str, Any]) -> list[str]:
+    problems = []
+    for step in steps(job):
+        lines = logical_lines(step.get("run", ""))
+        gate_at = [i for i, line in enumerate(lines) if gates_on(line)]
+        if not gate_at:
+            continue
+        for index, line in enumerate(lines[: max(gate_at) + 1]):
+            commands = simple_commands(tokens(line))
+            if index in gate_at:  # on the gate's own line, only what comes before the gate
+                first = next(i for i, c in enumerate(commands) if gates_on(" ".join(c)))
+                commands = commands[:first]
+            for command in commands:
+                if command[0] in SHELL_ENDERS:
+                    problems.append(
+                        finding(
+                            "nothing-ends-the-job-before-a-gate",
+                            f"{name}: `{' '.join(command)}` before {gates_on(lines[max(gate_at)])} "
+                            "ends the step first",
+                        )
+                    )
+    return problems
+
+
+# --- each gate measures ------------------------------------------------------------------
+
+
+def k6_problems(root: Path, workflow: dict[str, Any]) -> list[str]:
+    problems = []
+    runs = 0
+    for name, job in workflow["jobs"].items():
+        for step, line in run_lines(job):
+            words = tokens(line)
+            script_at = [i for i, w in enumerate(words) if K6_SCRIPT.search(w)]
+            if not script_at:
+                continue
+            runs += 1
+            where = f"{name}: k6"
+            run_at = max((i for i in range(script_at[0]) if words[i] == "run"), default=None)
+            if run_at is None:
+                problems.append(finding("gate-measures", f"{where}: no `k6 run` before the script"))
+                continue
+            k6_words = words[run_at + 1 : script_at[0]] + words[script_at[0] + 1 :]
+            for word in k6_words:
+                if word.startswith("-") and word not in K6_ALLOWED_OPTIONS:
+                    problems.append(
+                        finding("gate-measures", f"{where}: option {word} replaces the scenario")
+                    )
+            launcher = words[:run_at]
+            if launcher[:1] != ["docker"]:  # k6 itself reads K6_* options from its environment
+                for key in step_env(workflow, job, step):
+                    if key.upper().startswith("K6_"):
+                        problems.append(finding("gate-measures", f"{where}: env {key} reaches k6"))
+            if launcher[:2] == ["docker", "run"]:
+                for flag, value in zip(launcher, [*launcher[1:], ""], strict=True):
+                    if flag in ("-e", "--env") and value not in DOCKER_ENV_ALLOWED:
+                        problems.append(
+                            finding("gate-measures", f"{where}: docker -e {value} reaches k6")
+                        )
+                    if flag.startswith(("--env=", "--env-file")):
+                        problems.append(finding("gate-measures", f"{where}: {flag} reaches k6"))
+    if runs == 0:
+        return problems  # gate_invariants reports the missing gate
+    source = read(root, "perf/k6/smoke.js", problems, "gate-measures")
+    if source is not None:
+        problems += k6_script_problems(root, source)
+    return problems
+
+
+def k6_thresholds(source: str) -> dict[str, list[str]]:
+    """metric{tags} -> its threshold expressions, from the script's `thresholds` block."""
+    block = re.search(r"thresholds:\s*\{(?P<body>.*?)\n\s*\},", source, re.S)
+    found: dict[str, list[str]] = {}
+    if block is None:
+        return found
+    for line in block.group("body").splitlines():
+        line = line.split("//", 1)[0]
+        entry = re.match(r"""\s*['"]?([\w.]+(?:\{[^}]*\})?)['"]?\s*:\s*\[([^\]]*)\]""", line)
+        if entry:
+            found[entry.group(1)] = re.findall(r"['\"]([^'\"]+)['\"]", entry.group(2))
+    return found
+
+
+def k6_script_problems(root: Path, source: str) -> list[str]:
+    """The script refuses a run whose scenario was replaced and counts a minimum of requests."""
+    problems = []
+    targets = json.loads((root / "perf" / "targets.json").read_text(encoding="utf-8"))
+    minimum = targets.get("min_requests_per_run")
+    thresholds = k6_thresholds(source)
+    counts = [
+        float(m.group(1))
+        for expr in thresholds.get("http_reqs{scenario:steady}", [])
+        if (m := re.fullmatch(r"\s*count\s*>=?\s*([\d.]+)\s*", expr))
+    ]
+    if not isinstance(minimum, int) or minimum <= 0:
+        problems.append(
+            finding("gate-measures", "perf/targets.json: min_requests_per_run must be > 0")
+        )
+    elif not counts or max(counts) < minimum:
+        problems.append(
+            finding(
+                "gate-measures",
+                f"perf/k6/smoke.js: no `http_reqs{{scenario:steady}}: count>={minimum}` "
+                "threshold: a run with no traffic would pass",
+            )
+        )
+    if not any("rate" in e for e in thresholds.get("checks{scenario:steady}", [])):
+        problems.append(finding("gate-measures", "perf/k6/smoke.js: no checks rate threshold"))
+    guard = re.search(r"function\s+setup\s*\([^)]*\)\s*\{\s*assertScenarioIsCommitted\(\)", source)
+    if not guard or "exec.test.options" not in source:
+        problems.append(
+            finding(
+                "gate-measures",
+                "perf/k6/smoke.js: setup() must first refuse a run whose scenario a CLI option "
+                "replaced (assertScenarioIsCommitted reading exec.test.options)",
+            )
+        )
+    if re.search(r"__ENV\.(RATE|DURATION)\b", source):
+        problems.append(
+            finding("gate-measures", "perf/k6/smoke.js: the scenario's rate or duration from __ENV")
+        )
+    return problems
+
+
+def lighthouse_problems(root: Path, workflow: dict[str, Any]) -> list[str]:
+    problems = []
+    runs = 0
+    for name, job in workflow["jobs"].items():
+        for step, line in run_lines(job):
+            words = tokens(line)
+            if "lhci" not in words:
+                continue
+            runs += 1
+            for key in step_env(workflow, job, step):
+                if key.upper().startswith("LHCI_"):
+                    problems.append(
+                        finding("gate-measures", f"{name}: env {key} overrides Lighthouse CI")
+                    )
+            options = words[words.index("lhci") + 2 :]
+            for word in options:
+                if word.startswith("-") and not any(
+                    word == allowed or (allowed.endswith("=") and word.startswith(allowed))
+                    for allowed in LHCI_ALLOWED_OPTIONS
+                ):
+                    problems.append(
+                        finding("gate-measures", f"{name}: lhci option {word} overrides its config")
+                    )
+    if runs == 0:
+        return problems
+    raw = read(root, "lighthouse/lighthouserc.json", problems, "gate-measures")
+    pages_raw = read(root, "lighthouse/pages.json", problems, "gate-measures")
+    if raw is None or pages_raw is None:
+        return problems
+    try:
+        ci = json.loads(raw)["ci"]
+        pages = json.loads(pages_raw)["pages"]
+    except (ValueError, KeyError, TypeError) as error:
+        return [*problems, finding("gate-measures", f"lighthouse config unreadable: {error}")]
+    collect = ci.get("collect") or {}
+    settings = collect.get("settings") or {}
+    where = "lighthouse/lighthouserc.json"
+    if "preset" in settings:
+        problems.append(finding("gate-measures", f"{where}: preset {settings['preset']!r}"))
+    if settings.get("throttlingMethod") != "simulate":
+        problems.append(
+            finding(
+                "gate-measures",
+                f"{where}: throttlingMethod {settings.get('throttlingMethod')!r}, want 'simulate'",
+            )
+        )
+    if settings.get("formFactor", "mobile") != "mobile" or (
+        settings.get("screenEmulation") or {}
+    ).get("disabled"):
+        problems.append(finding("gate-measures", f"{where}: not the mobile form factor"))
+    if "throttling" in settings:
+        problems.append(finding("gate-measures", f"{where}: throttling overridden"))
+    if not isinstance(collect.get("numberOfRuns"), int) or collect["numberOfRuns"] < 3:
+        problems.append(finding("gate-measures", f"{where}: numberOfRuns below 3"))
+    for key in ("url", "staticDistDir", "startServerCommand"):
+        if key in collect:
+            problems.append(finding("gate-measures", f"{where}: collect.{key} replaces the pages"))
+    asserting = ci.get("assert") or {}
+    if set(asserting) - {"assertions"}:
+        problems.append(
+            finding(
+                "gate-measures", f"{where}: assert has {sorted(set(asserting) - {'assertions'})}"
+            )
+        )
+    for category in ("performance", "accessibility", "best-practices", "seo"):
+        level = (asserting.get("assertions") or {}).get(f"categories:{category}")
+        if not (
+            isinstance(level, list)
+            and level[:1] == ["error"]
+            and float((level[1:2] or [{}])[0].get("minScore", 0)) >= 0.9
+        ):
+            problems.append(finding("gate-measures", f"{where}: {category} not an error at 0.9"))
+    if not isinstance(pages, list) or len(set(pages)) < MIN_LIGHTHOUSE_PAGES or "/" not in pages:
+        problems.append(
+            finding(
+                "gate-measures",
+                f"lighthouse/pages.json: {pages!r}: want the home page and at least "
+                f"{MIN_LIGHTHOUSE_PAGES} distinct pages",
+            )
+        )
+    return problems
+
+
+def playwright_problems(root: Path, workflow: dict[str, Any]) -> list[str]:
+    problems = []
+    runs = 0
+    for name, job in workflow["jobs"].items():
+        for step, line in run_lines(job):
+            words = tokens(line)
+            if "playwright" not in words or "test" not in words:
+                continue
+            runs += 1
+            for word in words[words.index("test") + 1 :]:
+                if word.startswith("-") and word not in PLAYWRIGHT_ALLOWED_OPTIONS:
+                    problems.append(finding("gate-measures", f"{name}: playwright option {word}"))
+            for key in step_env(workflow, job, step):
+                if key.upper().startswith(("PW_", "PWTEST_", "PLAYWRIGHT_")):
+                    problems.append(finding("gate-measures", f"{name}: env {key}"))
+    if runs == 0:
+        return problems
+    config = read(root, "e2e/playwright.config.ts", problems, "gate-measures")
+    if config is not None:
+        retries = re.findall(r"^\s*retries\s*:\s*([^,\n]+),", config, re.M)
+        if retries != ["0"] and retries != ["1"]:
+            problems.append(
+                finding(
+                    "gate-measures", f"e2e/playwright.config.ts: retries {retries}, want 0 or 1"
+                )
+            )
+        if not re.search(r"^\s*forbidOnly\s*:\s*true\s*,", config, re.M):
+            problems.append(finding("gate-measures", "e2e/playwright.config.ts: forbidOnly: true"))
+        for key in ("grep", "grepInvert", "testIgnore", "testMatch", "shard"):
+            if re.search(rf"^\s*{key}\s*:", config, re.M):
+                problems.append(finding("gate-measures", f"e2e/playwright.config.ts: {key}"))
+    specs = sorted((root / "e2e" / "tests").glob("*.ts"))
+    if not specs:
+        problems.append(finding("gate-measures", "e2e/tests: no spec"))
+    for spec in specs:
+        text = spec.read_text(encoding="utf-8")
+        if PLAYWRIGHT_SKIPS.search(text):
+            problems.append(
+                finding("gate-measures", f"e2e/tests/{spec.name}: skip, only, fixme or fail")
+            )
+        if not re.search(r"^test\(", text, re.M):
+            problems.append(finding("gate-measures", f"e2e/tests/{spec.name}: no test"))
+    return problems
+
+
+# --- scanners -----------------------------------------------------------------------------
+
+
+def scanner_problems(root: Path, commands: list[list[str]]) -> list[str]:
+    """No ignore option on a scanner's command, no config file or inline comment silencing it."""
+    problems = []
+    for words in commands:
+        for scanner, forbidden in SCANNER_FORBIDDEN.items():
+            if not any(scanner in w for w in words):
+                continue
+            for word in words:
+                if word.startswith(forbidden):
+                    problems.append(
+                        finding("scanners-have-no-ignore-path", f"{scanner} run with {word}")
+                    )
+            for required in SCANNER_REQUIRED.get(scanner, ()):
+                if required not in words:
+                    problems.append(
+                        finding("scanners-have-no-ignore-path", f"{scanner} without {required}")
+                    )
+    for config in ZIZMOR_CONFIGS:
+        if (root / config).exists():
+            problems.append(
+                finding("scanners-have-no-ignore-path", f"{config} can disable zizmor's rules")
+            )
+    for path in sorted((root / ".github" / "workflows").glob("*.y*ml")):
+        if INLINE_IGNORES["zizmor"].search(path.read_text(encoding="utf-8")):
+            problems.append(
+                finding("scanners-have-no-ignore-path", f"{path.name}: inline `zizmor: ignore`")
+            )
+    baseline = root / ".secrets.baseline"
+    if baseline.exists():
+        try:
+            results = json.loads(baseline.read_text(encoding="utf-8")).get("results") or {}
+            unaudited = [
+                f"{path}:{item.get('line_number')}"
+                for path, items in results.items()
+                for item in items
+                if item.get("is_secret") is not False
+            ]
+        except (ValueError, AttributeError) as error:
+            unaudited = [f"unreadable ({error})"]
+        if unaudited:
+            problems.append(
+                finding(
+                    "scanners-have-no-ignore-path",
+                    f".secrets.baseline accepts findings nobody audited as false: {unaudited[:3]}",
+                )
+            )
+    for path in tracked_text_files(root):
+        if INLINE_IGNORES["detect-secrets"].search(
+            path.read_text(encoding="utf-8", errors="replace")
+        ):
+            problems.append(
+                finding(
+                    "scanners-have-no-ignore-path",
+                    f"{path.relative_to(root)}: an inline `pragma: allowlist secret`",
+                )
+            )
+    return problems
+
+
+SKIPPED_DIRECTORIES = {".git", ".venv", "node_modules", "venv", "__pycache__", ".pytest_cache"}
+TEXT_SUFFIXES = {".py", ".json", ".yaml", ".yml", ".md", ".ts", ".js", ".mjs", ".toml", ".sh"}
+
+
+RULE_FILES = {"gate_properties.py", "test_gate_properties.py"}
+"""They name the ignore comments they refuse."""
+
+
+def tracked_text_files(root: Path) -> list[Path]:
+    """The text files a secret scanner reads: git's tracked files in a checkout, else every
+    file of a copy (virtualenvs and installed packages left out)."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=False
+    )
+    if done.returncode == 0 and (root / ".git").exists():
+        candidates = [root / name for name in done.stdout.decode().split("\0") if name]
+    else:
+        candidates = [
+            path
+            for path in root.rglob("*")
+            if not SKIPPED_DIRECTORIES & set(path.relative_to(root).parts)
+        ]
+    return [
+        path
+        for path in candidates
+        if path.suffix in TEXT_SUFFIXES and path.is_file() and path.name not in RULE_FILES
+    ]
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+def secret_problems(name: str, workflow: dict[str, Any]) -> list[str]:
+    problems = []
+    prop = "secrets-stay-in-their-step"
+    if SECRET.search(json.dumps(workflow.get("env") or {})):
+        problems.append(finding(prop, f"{name}: a secret in the workflow env"))
+    for job_name, job in workflow["jobs"].items():
+        where = f"{name}/{job_name}"
+        if SECRET.search(json.dumps(job.get("env") or {})):
+            problems.append(finding(prop, f"{where}: a secret in the job env"))
+        for step in steps(job):
+            if SECRET.search(step.get("run", "")) or SECRET.search(
+                json.dumps(step.get("with") or {})
+            ):
+                problems.append(
+                    finding(prop, f"{where}: a secret expanded into a step's script or inputs")
+                )
+            env = step.get("env") or {}
+            if any(k.startswith(("ACTIONS_STEP_DEBUG", "ACTIONS_RUNNER_DEBUG")) for k in env):
+                problems.append(finding(prop, f"{where}: debug logging in a step's env"))
+            holders = [key for key, value in env.items() if SECRET.search(str(value))]
+            if not holders:
+                continue
+            for line in logical_lines(step.get("run", "")):
+                for key in holders:
+                    if re.search(rf"\$\{{?{key}\b", line):
+                        problems.append(finding(prop, f"{where}: the script names ${key}: {line}"))
+                for command in simple_commands(tokens(line)):
+                    if command[0] == "set" and any(
+                        w in ("-x", "-o") or (w.startswith("-") and "x" in w) for w in command[1:]
+                    ):
+                        if "xtrace" in command or any(
+                            w.startswith("-") and "x" in w for w in command[1:]
+                        ):
+                            problems.append(finding(prop, f"{where}: `set -x` traces the secret"))
+                    elif command[0] in ENV_DUMPS and len(command) <= 2 and command[0] != "set":
+                        problems.append(finding(prop, f"{where}: `{' '.join(command)}` prints it"))
+    return problems
+
+
+# --- the deploy lane and the dispatch trigger ---------------------------------------------
+
+
+def lane_problems(workflow: dict[str, Any]) -> list[str]:
+    lane = workflow.get("concurrency")
+    if not isinstance(lane, dict) or not lane.get("group"):
+        return [finding("deploy-lane", "the deploy workflow has no concurrency group")]
+    problems = []
+    if re.search(r"github\.(run_id|run_number|run_attempt|sha)|\$\{\{", str(lane["group"])):
+        problems.append(
+            finding("deploy-lane", f"concurrency group {lane['group']!r} differs per run")
+        )
+    if lane.get("cancel-in-progress") is not False:
+        problems.append(finding("deploy-lane", "cancel-in-progress must be false"))
+    for name, job in workflow["jobs"].items():
+        concurrency = job.get("concurrency")
+        if isinstance(concurrency, dict) and concurrency.get("cancel-in-progress") not in (
+            None,
+            False,
+        ):
+            problems.append(finding("deploy-lane", f"{name}: cancels a deploy in progress"))
+    return problems
+
+
+def dispatch_problems(workflow: dict[str, Any], text: str) -> list[str]:
+    prop = "dispatch-deploys-main-head"
+    problems = []
+    dispatch = (workflow.get("on") or {}).get("workflow_dispatch")
+    if dispatch not in (None, {}):
+        problems.append(finding(prop, f"workflow_dispatch takes {dispatch!r}"))
+    if re.search(r"\b(inputs|github\.event\.inputs|github\.event\.client_payload)\.", text):
+        problems.append(finding(prop, "a run reads dispatch inputs"))
+    for name, job in workflow["jobs"].items():
+        for step in steps(job):
+            if "actions/checkout" in step.get("uses", ""):
+                extra = set(step.get("with") or {}) - {"persist-credentials"}
+                if extra:
+                    problems.append(finding(prop, f"{name}: checkout with {sorted(extra)}"))
+            for line in logical_lines(step.get("run", "")):
+                for command in simple_commands(tokens(line)):
+                    if command[:1] == ["git"] and set(command[1:2]) & {
+                        "checkout",
+                        "switch",
+                        "reset",
+                        "fetch",
+                        "pull",
+                        "merge",
+                        "restore",
+                    }:
+                        problems.append(finding(prop, f"{name}: `{' '.join(command)}`"))
+    return problems
+
+
+# --- pulumi runs every pack ----------------------------------------------------------------
+
+
+def pack_problems(name: str, workflow: dict[str, Any]) -> list[str]:
+    problems = []
+    for job_name, job in workflow["jobs"].items():
+        for _, line in run_lines(job):
+            words = tokens(line)
+            for index, word in enumerate(words[:-1]):
+                if word != "pulumi" or words[index + 1] not in ("up", "preview"):
+                    continue
+                pairs = list(itertools.pairwise(words))
+                packs = [v for k, v in pairs if k == "--policy-pack"]
+                configs = [v for k, v in pairs if k == "--policy-pack-config"]
+                wanted = [f"policies/{p}" for p in PACKS]
+                wanted_configs = [f"policies/config/$STACK.{p}.json" for p in PACKS]
+                if packs != wanted or configs != wanted_configs:
+                    problems.append(
+                        finding(
+                            "every-policy-pack-runs",
+                            f"{name}/{job_name}: pulumi {words[index + 1]} runs packs {packs} "
+                            f"with {configs}, want {wanted} with {wanted_configs}",
+                        )
+                    )
+    return problems
+
+
+# --- the Makefile targets CI calls --------------------------------------------------------
+
+
+def masked_by_or(words: list[str]) -> bool:
+    """`a || b` ignores a's failure, unless a is only a test (`test -x venv || make venv`)."""
+    commands: list[list[str]] = [[]]
+    for word in words:
+        if word in {";", "&&", "||", "|", "&"}:
+            command = [w for w in commands[-1] if w not in ("do", "then", "else")]
+            if word == "||" and command[:1] not in (["test"], ["["]):
+                return True
+            commands.append([])
+        else:
+            commands[-1].append(word)
+    return False
+
+
+def makefile_targets(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """target -> (prerequisites, recipe lines), continuations joined."""
+    joined = re.sub(r"\\\n", " ", text)
+    targets: dict[str, tuple[list[str], list[str]]] = {}
+    current: list[str] = []
+    for line in joined.splitlines():
+        if line.startswith("\t") and current:
+            for name in current:
+                targets[name][1].append(line.strip())
+            continue
+        rule = re.match(r"^([^\s:=#][^:=]*?):(?!=)\s*(.*)$", line)
+        if rule and not line.startswith((".PHONY", "#")):
+            current = rule.group(1).split()
+            for name in current:
+                targets[name] = (rule.group(2).split("#")[0].split(), [])
+        elif line.strip() and not line.startswith("#"):
+            current = []
+    return targets
+
+
+def expand(text: str, variables: dict[str, str]) -> str:
+    for _ in range(5):
+        text = re.sub(
+            r"\$\((\w+)\)",
+            lambda m: variables.get(m.group(1), m.group(0)),
+            text,
+        )
+    return text
+
+
+def make_problems(root: Path, called: set[str]) -> list[str]:
+    prop = "make-targets-do-what-they-say"
+    problems: list[str] = []
+    text = read(root, "Makefile", problems, prop)
+    if text is None:
+        return problems
+    variables = dict(re.findall(r"^(\w+)\s*[:?]?=\s*(.*?)\s*$", text, re.M))
+    variables = {k: v for k, v in variables.items() if k in {"VENV", "BIN", "STAMP"}}
+    targets = {expand(k, variables): v for k, v in makefile_targets(text).items()}
+    for target in sorted(called):
+        if target not in MAKE_TARGETS:
+            problems.append(finding(prop, f"CI calls `make {target}`, which no rule describes"))
+            continue
+        if target not in targets:
+            problems.append(finding(prop, f"`make {target}`: no such target"))
+            continue
+        prerequisites, recipe = targets[target]
+        for needed in MAKE_PREREQUISITES.get(target, ()):
+            if needed not in prerequisites:
+                problems.append(finding(prop, f"`make {target}` no longer runs {needed}"))
+        words_by_line = [make_tokens(expand(line.lstrip("@"), variables)) for line in recipe]
+        for line, words in zip(recipe, words_by_line, strict=True):
+            if line.startswith(("-", "@-")):
+                problems.append(finding(prop, f"`make {target}`: `{line}` ignores its failure"))
+            if masked_by_or(words):
+                problems.append(finding(prop, f"`make {target}`: `{line}` ignores its failure"))
+            commands = simple_commands(words)
+            if {"for", "while", "until"} & set(words) and words[:2] != ["set", "-e"]:
+                problems.append(
+                    finding(
+                        prop, f"`make {target}`: a loop without `set -e` keeps only its last status"
+                    )
+                )
+            if any(c[0] in SHELL_ENDERS or c == ["true"] or c == [":"] for c in commands):
+                problems.append(finding(prop, f"`make {target}`: `{line}` ends early"))
+            if any(w.endswith("pytest") for w in words) and any(
+                w in PYTEST_NARROWING or w.startswith(tuple(f + "=" for f in PYTEST_NARROWING))
+                for w in words[words.index("pytest") + 1 if "pytest" in words else 0 :]
+            ):
+                problems.append(finding(prop, f"`make {target}`: `{line}` narrows the tests"))
+        for required in MAKE_TARGETS[target]:
+            if not any(_contains_in_order(words, required) for words in words_by_line):
+                problems.append(
+                    finding(prop, f"`make {target}` no longer runs {' '.join(required)}")
+                )
+        if target == "policy-venvs":
+            body = " ".join(recipe)
+            missing = [p for p in PACKS if not re.search(rf"\b{p}\b", body)]
+            if missing:
+                problems.append(finding(prop, f"`make policy-venvs` skips packs {missing}"))
+        if target == "test":
+            pytest_words = next((w for w in words_by_line if any("pytest" in x for x in w)), [])
+            after = (
+                pytest_words[next(i for i, w in enumerate(pytest_words) if "pytest" in w) + 1 :]
+                if pytest_words
+                else []
+            )
+            paths = [w for w in after if not w.startswith("-") and not w.isdigit()]
+            if paths:
+                problems.append(finding(prop, f"`make test` runs only {paths}"))
+    return problems
+
+
+def make_tokens(line: str) -> list[str]:
+    """A recipe line's shell words, with make's `$(VAR)` and `$(if ...)` kept as single words."""
+    line = re.sub(r"\$\((\w+)\)", r"@@\1@@", line)
+    line = re.sub(r"\$\((if|or|and) [^()]*\)", "@@FUNCTION@@", line)
+    return [re.sub(r"@@(\w+)@@", r"$(\1)", word) for word in tokens(line)]
+
+
+def _contains_in_order(words: list[str], required: tuple[str, ...]) -> bool:
+    position = 0
+    for word in words:
+        if position < len(required) and (
+            word == required[position]
+            or word.endswith("/" + required[position])
+            or (required[position].startswith("tools.") and word == required[position])
+        ):
+            position += 1
+    return position == len(required)
+
+
+def called_make_targets(all_workflows: dict[str, dict[str, Any]]) -> set[str]:
+    called = set()
+    for workflow in all_workflows.values():
+        for job in workflow["jobs"].values():
+            for _, line in run_lines(job):
+                for command in simple_commands(tokens(line)):
+                    if command[0] == "make":
+                        called.update(
+                            w for w in command[1:] if "=" not in w and not w.startswith("-")
+                        )
+    return called
+
+
+def scanner_commands(root: Path, all_workflows: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """Every scanner command CI runs, from the workflows and the Makefile recipes."""
+    found = []
+    for workflow in all_workflows.values():
+        for job in workflow["jobs"].values():
+            for _, line in run_lines(job):
+                found += simple_commands(tokens(line))
+    makefile = root / "Makefile"
+    if makefile.exists():
+        for _, (_, recipe) in makefile_targets(makefile.read_text(encoding="utf-8")).items():
+            for line in recipe:
+                found += simple_commands(make_tokens(line.lstrip("@-")))
+    return found
+
+
+# --- time limits that follow from the deploy the program computes --------------------------
+
+SETUP_MINUTES = 15
+"""Checkout, the pinned installs, the policy packs' virtualenvs and the Pulumi CLI."""
+OTHER_RESOURCES_MINUTES = 30
+"""What `pulumi up` may spend on other resources before the service waits (a CloudFront
+distribution update alone can take its 15-25 minutes)."""
+SLACK_MINUTES = 30
+"""How far a limit may exceed what it must cover: more is a limit that no longer follows."""
+MAX_SESSION_SECONDS = 43200
+"""The longest session AssumeRoleWithWebIdentity grants (IAM's MaxSessionDuration ceiling)."""
+
+
+def service_settings(root: Path, stack: str) -> Any:
+    """The validated service settings of a stack file, as the program reads them."""
+    from settings.loader import settings_from_config
+    from tools.offline.runner import project_name, stack_config
+
+    flat, secret = stack_config(stack, root=root, stacks_dir=root)
+    return settings_from_config(project_name(root), stack, flat, secret).service
+
+
+def deploy_minutes(root: Path, stack: str) -> int:
+    """The service's deploy timeout the program computes for a stack (canary + bake + margin)."""
+    from components.web_service import deploy_timeout
+
+    return int(deploy_timeout(service_settings(root, stack)).removesuffix("m"))
+
+
+RELEASE_CHECK = "scripts/staging_runs_release.mjs"
+
+
+def release_check_problems(workflow: dict[str, Any], prod_job: str | None) -> list[str]:
+    """Each staging gate, and prod's deploy, first checks that staging runs this run's release."""
+    prop = "one-release-promoted-whole"
+    problems = []
+    for name, job in workflow["jobs"].items():
+        judged = [
+            i
+            for i, step in enumerate(steps(job))
+            if set(gates_in(step)) & {"k6", "Playwright", "Lighthouse", "pulumi up"}
+        ]
+        if not judged or (name != prod_job and "pulumi up" in gates_in(steps(job)[judged[0]])):
+            continue
+        checks = [
+            i
+            for i, step in enumerate(steps(job))
+            if RELEASE_CHECK in step.get("run", "")
+            and "if" not in step
+            and step.get("continue-on-error") in (None, False)
+        ]
+        if not checks or min(checks) > min(judged):
+            problems.append(
+                finding(prop, f"{name}: no `{RELEASE_CHECK}` before what it judges or deploys")
+            )
+        elif (job.get("permissions") or {}).get("deployments") not in ("read", "write"):
+            problems.append(finding(prop, f"{name}: the release check needs deployments: read"))
+    return problems
+
+
+def rehearsal_problems(root: Path, stacks: list[str]) -> list[str]:
+    """Staging rehearses the deployment strategy prod runs (the same ECS strategy)."""
+    try:
+        strategies = {stack: service_settings(root, stack).deployment_strategy for stack in stacks}
+    except Exception as error:  # an unreadable stack is a finding, not a pass
+        return [finding("one-release-promoted-whole", f"cannot read the strategies: {error}")]
+    if len(set(strategies.values())) != 1:
+        return [
+            finding(
+                "one-release-promoted-whole",
+                f"the stacks deploy with different strategies {strategies}: staging must "
+                "rehearse prod's",
+            )
+        ]
+    return []
+
+
+def smoke_seconds() -> float:
+    """The verifier's worst case for its smoke checks with its default attempts."""
+    from scripts import verify_deployment as vd
+
+    return vd.DEFAULT_HTTP_ATTEMPTS * (vd.HTTP_TIMEOUT_SECONDS + vd.DEFAULT_HTTP_RETRY_SECONDS)
+
+
+def required_limits(deploy: int) -> dict[str, float]:
+    """Lower bounds, in seconds (job in minutes), each derived from the deploy timeout."""
+    verifier = deploy * 60
+    session = (OTHER_RESOURCES_MINUTES + deploy) * 60 + verifier + smoke_seconds()
+    return {"verifier": verifier, "session": session, "job": SETUP_MINUTES + session / 60}
+
+
+def time_limit_problems(
+    root: Path, workflow: dict[str, Any], by_stack: dict[str, str]
+) -> list[str]:
+    prop = "time-limits-fit-the-deploy"
+    problems = []
+    for stack, job_name in sorted(by_stack.items()):
+        try:
+            deploy = deploy_minutes(root, stack)
+        except Exception as error:  # a stack the settings refuse is a finding, not a pass
+            problems.append(finding(prop, f"{stack}: cannot compute its deploy timeout: {error}"))
+            continue
+        need = required_limits(deploy)
+        job = workflow["jobs"][job_name]
+        found: dict[str, float | None] = {"job": job.get("timeout-minutes"), "session": None}
+        found["verifier"] = None
+        for step in steps(job):
+            if "configure-aws-credentials" in step.get("uses", ""):
+                found["session"] = (step.get("with") or {}).get("role-duration-seconds")
+            for line in logical_lines(step.get("run", "")):
+                words = tokens(line)
+                if any("verify_deployment.py" in w for w in words) and "--timeout" in words:
+                    found["verifier"] = words[words.index("--timeout") + 1]
+        slack = {
+            "job": SLACK_MINUTES,
+            "session": SLACK_MINUTES * 60,
+            "verifier": SLACK_MINUTES * 60,
+        }
+        for key, lower in need.items():
+            value = found[key]
+            try:
+                number = float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                problems.append(finding(prop, f"{job_name}: {key} limit {value!r} is not a number"))
+                continue
+            if not lower <= number <= lower + slack[key]:
+                problems.append(
+                    finding(
+                        prop,
+                        f"{job_name}: {key} limit {number:g} does not follow from the "
+                        f"{deploy}-minute deploy of {stack}: want {lower:g} to "
+                        f"{lower + slack[key]:g}",
+                    )
+                )
+        if found["session"] is not None and float(found["session"]) > MAX_SESSION_SECONDS:
+            problems.append(finding(prop, f"{job_name}: a session over {MAX_SESSION_SECONDS} s"))
+    return problems
+
+
+# --- the whole tree ------------------------------------------------------------------------
+
+
+def check_tree(root: Path) -> list[str]:
+    """Every property over a checkout; an empty list means every gate is whole."""
+    problems: list[str] = []
+    try:
+        found = workflows(root)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        return [finding("every-deploy-needs-every-gate", f"workflows unreadable: {error}")]
+    if "deploy" not in found or "pull-request" not in found:
+        return [finding("every-deploy-needs-every-gate", f"workflows {sorted(found)}")]
+    deploy_text = (root / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    pr_text = (root / ".github" / "workflows" / "pull-request.yml").read_text(encoding="utf-8")
+    problems += [classify(p) for p in check_deploy(deploy_text)]
+    problems += [classify(p) for p in check_pull_request(pr_text)]
+    for name, workflow in found.items():
+        for job_name, job in workflow["jobs"].items():
+            problems += early_exit_problems(f"{name}/{job_name}", job)
+        problems += secret_problems(name, workflow)
+        problems += pack_problems(name, workflow)
+    deploy = found["deploy"]
+    problems += k6_problems(root, deploy)
+    problems += lighthouse_problems(root, deploy)
+    problems += playwright_problems(root, deploy)
+    problems += lane_problems(deploy)
+    problems += dispatch_problems(deploy, deploy_text)
+    problems += scanner_problems(root, scanner_commands(root, found))
+    problems += make_problems(root, called_make_targets(found))
+    from .gate_invariants import deploy_jobs
+
+    by_stack = deploy_jobs(deploy)
+    problems += time_limit_problems(root, deploy, by_stack)
+    problems += rehearsal_problems(root, sorted(by_stack))
+    problems += release_check_problems(deploy, by_stack.get("prod"))
+    return sorted(set(problems))
+
+
+# The workflow-shape rules of gate_invariants.py, by the property each one guards.
+CLASSIFIED: list[tuple[str, str]] = [
+    ("takes the", "gate-measures"),
+    ("gate's verdict away", "gate-measures"),
+    ("before a gate skips it", "nothing-ends-the-job-before-a-gate"),
+    ("PULUMI_ACCESS_TOKEN", "secrets-stay-in-their-step"),
+    ("curl | sh", "secrets-stay-in-their-step"),
+    ("environment ", "each-deploy-targets-its-stack"),
+    ("targets [", "each-deploy-targets-its-stack"),
+    ("image", "one-release-promoted-whole"),
+    ("does not hand on", "one-release-promoted-whole"),
+    ("does not expect", "one-release-promoted-whole"),
+    ("public-url", "one-release-promoted-whole"),
+    ("does not wait", "every-deploy-needs-every-gate"),
+    ("does not follow", "every-deploy-needs-every-gate"),
+    ("not aimed at staging", "every-deploy-needs-every-gate"),
+    ("no post-deploy verification", "every-deploy-needs-every-gate"),
+    ("no ", "every-deploy-needs-every-gate"),
+    ("deploy runs on", "dispatch-deploys-main-head"),
+    ("deploy must run on push", "dispatch-deploys-main-head"),
+    ("without `if: github.ref", "dispatch-deploys-main-head"),
+    ("pulumi up for stacks", "each-deploy-targets-its-stack"),
+    ("must not change a stack", "each-deploy-targets-its-stack"),
+]
+
+
+def classify(problem: str) -> str:
+    """A gate_invariants problem under the property it breaks (skips and masks by default)."""
+    for marker, prop in CLASSIFIED:
+        if marker in problem:
+            return finding(prop, problem)
+    return finding("gate-verdict-stops-the-job", problem)
+
+
+Edit = Callable[[Path], None]

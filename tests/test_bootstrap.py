@@ -1,0 +1,159 @@
+"""deploy/bootstrap.sh creates, from the committed files, everything the first deploy needs: the
+OIDC provider, one boundary and one deploy role per environment (trusting only that environment,
+with a session long enough for the deploy job), the preview role, and for the self-managed backend
+the state bucket and one KMS key per stack. Run against a fake `aws` that records each call."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "deploy" / "bootstrap.sh"
+FAKE_AWS = r"""#!/usr/bin/env bash
+{ printf 'CALL'; printf ' %s' "$@"; printf '\n'
+  for arg in "$@"; do
+    case "$arg" in file://*) echo "FILE ${arg#file://}"; cat "${arg#file://}"; echo ;; esac
+  done; } >> "$AWS_LOG"
+case "$1 $2" in
+  "sts get-caller-identity") echo 123456789012 ;;
+  "kms create-key") echo 1234abcd-key ;;
+  "iam get-"*|"s3api head-bucket"|"kms describe-key") exit 254 ;;
+esac
+"""
+
+
+def run_bootstrap(tmp_path: Path, *args: str) -> tuple[int, str, list[str]]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "aws"
+    fake.write_text(FAKE_AWS)
+    fake.chmod(0o755)
+    log = tmp_path / "aws.log"
+    log.write_text("")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "AWS_LOG": str(log)}
+    done = subprocess.run(
+        [shutil.which("bash") or "bash", str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr, log.read_text().split("CALL ")[1:]
+
+
+def documents(call: str) -> list[dict]:
+    return [json.loads(part.split("\n", 1)[1]) for part in call.split("FILE ")[1:]]
+
+
+def deploy_session_seconds() -> int:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    return max(
+        int((step.get("with") or {}).get("role-duration-seconds", 3600))
+        for job in workflow["jobs"].values()
+        for step in job.get("steps") or []
+        if "configure-aws-credentials" in step.get("uses", "")
+    )
+
+
+@pytest.fixture(scope="module")
+def calls(tmp_path_factory) -> list[str]:
+    code, output, made = run_bootstrap(
+        tmp_path_factory.mktemp("bootstrap"),
+        "--repository",
+        "acme/perfcheck",
+        "--region",
+        "eu-west-1",
+        "--state-bucket",
+        "acme-pulumi-state",
+    )
+    assert code == 0, output
+    return made
+
+
+def test_one_deploy_role_per_environment_trusting_only_that_environment(calls):
+    created = {c.split()[3]: c for c in calls if c.startswith("iam create-role")}
+    assert set(created) == {
+        "perfcheck-deploy-staging",
+        "perfcheck-deploy-prod",
+        "perfcheck-preview",
+    }
+    for role, environment in (
+        ("perfcheck-deploy-staging", "staging"),
+        ("perfcheck-deploy-prod", "production"),
+        ("perfcheck-preview", "preview"),
+    ):
+        (trust,) = documents(created[role])
+        subject = trust["Statement"][0]["Condition"]["StringEquals"]
+        assert subject["token.actions.githubusercontent.com:sub"] == (
+            f"repo:acme/perfcheck:environment:{environment}"
+        )
+        assert "${" not in json.dumps(trust)
+
+
+def test_each_deploy_role_gets_its_own_stacks_policy_and_boundary(calls):
+    for stack in ("staging", "prod"):
+        put = next(
+            c
+            for c in calls
+            if c.startswith(f"iam put-role-policy --role-name perfcheck-deploy-{stack} ")
+        )
+        (policy,) = documents(put)
+        text = json.dumps(policy)
+        assert "${" not in text
+        assert f'"aws:ResourceTag/Environment": "{stack}"' in text
+        other = "prod" if stack == "staging" else "staging"
+        assert f'"aws:ResourceTag/Environment": "{other}"' not in text
+        boundary = next(c for c in calls if f"--policy-name perfcheck-{stack}-boundary" in c)
+        assert "${" not in json.dumps(documents(boundary))
+
+
+def test_the_session_fits_the_longest_deploy_job(calls):
+    """The role's MaxSessionDuration admits the role-duration-seconds the deploy jobs ask for."""
+    for call in calls:
+        if call.startswith("iam create-role --role-name perfcheck-deploy"):
+            seconds = int(re.search(r"--max-session-duration (\d+)", call).group(1))
+            assert deploy_session_seconds() <= seconds <= 43200
+
+
+def test_the_self_managed_backend_gets_a_private_versioned_bucket_and_a_key_per_stack(calls):
+    joined = "\n".join(calls)
+    assert "s3api create-bucket --bucket acme-pulumi-state" in joined
+    assert (
+        "put-bucket-versioning --bucket acme-pulumi-state --versioning-configuration Status=Enabled"
+        in joined
+    )
+    assert (
+        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
+        in joined
+    )
+    for stack in ("staging", "prod"):
+        assert f"kms create-alias --alias-name alias/perfcheck-pulumi-secrets-{stack}" in joined
+        assert f"TagKey=Environment,TagValue={stack}" in joined
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--region", "eu-west-1"), "--repository: want <owner>/<repo>"),
+        (
+            ("--repository", "acme/perfcheck", "--region", "Ireland"),
+            "--region: want e.g. eu-west-1",
+        ),
+        (
+            ("--repository", "acme/perfcheck", "--region", "eu-west-1", "--environments", "prod"),
+            "unknown environment 'prod'",
+        ),
+    ],
+)
+def test_bad_arguments_exit_2_naming_what_is_allowed(tmp_path, args, says):
+    code, output, _ = run_bootstrap(tmp_path, *args)
+    assert code == 2 and says in output, output
