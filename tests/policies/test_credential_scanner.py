@@ -359,3 +359,29 @@ def test_walk_reads_each_string_once_with_its_path() -> None:
     props = {"a": "x", "b": {"c": "y", "d": ["p", "q"]}, "e": [{"name": "N", "value": "z"}]}
     input_credentials.findings(Counting({}), "aws:any/thing:Thing", props)
     assert sorted(seen) == ["p q", "x", "y", "z"]
+
+
+def test_reach_skipped_types_take_only_references() -> None:
+    """REACH: a type is skipped only when pulumi_aws says its inputs are all references (ids,
+    ARNs, CIDRs, ports, regions) and it takes no tags (tag values are free text)."""
+    import re
+
+    from tools import gen_policy_files as gen
+
+    root = gen.pulumi_aws_root()
+    reference = re.compile(
+        r"^(resource_name|opts|region|role|user|group|port|availability_zone)$|_(arn|id|ids|cidr_block)$"
+    )
+    seen: set[str] = set()
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for match in gen._TYPE_TOKEN.finditer(text):
+            token = match.group("token")
+            if token not in input_credentials.REFERENCE_ONLY_TYPES:
+                continue
+            init = gen._INTERNAL_INIT.search(text, match.end())
+            assert init is not None
+            params = re.findall(r"^\s+(\w+):", init.group("params"), re.M)
+            assert all(reference.search(p) for p in params), (token, params)
+            seen.add(token)
+    assert seen == input_credentials.REFERENCE_ONLY_TYPES

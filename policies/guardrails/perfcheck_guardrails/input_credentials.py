@@ -59,6 +59,22 @@ _SKIPPED: Final[dict[str, frozenset[str]]] = {
     "aws:ecs/taskDefinition:TaskDefinition": frozenset({"containerDefinitions"}),
 }
 """Properties another rule judges with its own reading (ECS containers)."""
+REFERENCE_ONLY_TYPES: Final = frozenset(
+    {
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+        "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
+        "aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation",
+        "aws:ec2/route:Route",
+        "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    }
+)
+"""Types whose every input is a reference (an id, an ARN, a CIDR, a port, a region) and which
+take no tags: no free text to scan, so the servicer skips them without deserializing. A test
+checks each against pulumi_aws's constructor parameters."""
 _SSM_PARAMETER: Final = "aws:ssm/parameter:Parameter"
 _SETTING_NAME: Final = re.compile(r"^[^\W\d][\w.-]{0,127}$")
 
@@ -257,7 +273,9 @@ NO_CREDENTIALS_IN_INPUTS = ResourceRule(
             credentials.PUBLIC_PREFIXES,
         ),
     },
-    judges_type=lambda type_token, _config: type_token != "pulumi:pulumi:Stack",
+    judges_type=lambda type_token, _config: (
+        type_token != "pulumi:pulumi:Stack" and type_token not in REFERENCE_ONLY_TYPES
+    ),
     tags=["secrets"],
 )
 
