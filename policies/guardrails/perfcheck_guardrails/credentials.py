@@ -209,21 +209,23 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
         (
             "an Authorization header",
-            r"(?i)\b(proxy-)?authorization\s{0,8}:\s{0,8}(basic|bearer|token|digest)\s{1,8}"
-            r"[^\s$'\"]{8,}",
+            r"(?i:\b(proxy-)?authorization\s{0,8}:\s{0,8}(basic|bearer|token|digest)\s{1,8}"
+            r"[^\s$'\"]{8,})",
         ),
         (
             "a bearer token",
-            r"(?i)\bbearer\s{1,8}(?=[A-Za-z._~+/-]{0,200}[0-9])[A-Za-z0-9._~+/-]{16,}",
+            r"(?i:\bbearer)\s{1,8}(?=[A-Za-z._~+/-]{0,200}[0-9])[A-Za-z0-9._~+/-]{16,}",
         ),
         (
             "an Oracle connect string with a password",
-            r"(?i)jdbc:oracle:[a-z]{1,8}:[^/\s@:$]{1,128}/(?!\$)[^@\s/]{1,256}@",
+            r"(?i:jdbc:oracle:[a-z]{1,8}):[^/\s@:$]{1,128}/(?!\$)[^@\s/]{1,256}@",
         ),
         ("a URL with an embedded password", r"://[^/\s@:$]{0,256}:(?!\$)[^/\s@]{1,512}@"),
     )
 )
 _URL_WITH_PASSWORD = TOKEN_FORMATS[-1][1]
+_ANY_TOKEN = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in TOKEN_FORMATS))
+"""All token formats in one pass: most strings match none, and are done after one scan."""
 
 # name=value, --name=value, export NAME=value, key=value;key=value, JDBC ?user=..&password=..
 _ASSIGNMENT = re.compile(
@@ -484,6 +486,22 @@ def non_secret_value(name: str, value: str) -> bool:
     return any(shape(value) for shape in _suffix_shapes(name))
 
 
+_MEMO_LIMIT = 65536
+
+
+@functools.lru_cache(maxsize=32)
+def _scanner_for(key: tuple[tuple[str, ...], ...]) -> CredentialScanner:
+    scanner = object.__new__(CredentialScanner)
+    scanner.__init__(  # type: ignore[misc]
+        {
+            "credentialNamePatterns": list(key[0]),
+            "allowedVariableNames": list(key[1]),
+            "publicVariablePrefixes": list(key[2]),
+        }
+    )
+    return scanner
+
+
 @functools.lru_cache(maxsize=64)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
@@ -514,15 +532,47 @@ def _decoded(blob: str) -> str | None:
     return text if text and printable >= 0.95 * len(text) else None
 
 
+@functools.lru_cache(maxsize=64)
+def _any_name(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
 class CredentialScanner:
-    """The rule's configuration, compiled once per call."""
+    """The rule's configuration, compiled once per config; verdicts on a (name, value) or a
+    text are memoised per config (tags and settings repeat across a stack's resources)."""
+
+    def __new__(cls, config: Mapping[str, Any]) -> CredentialScanner:
+        if cls is not CredentialScanner:
+            return super().__new__(cls)
+        key = tuple(
+            tuple(config.get(k) or ())
+            for k in ("credentialNamePatterns", "allowedVariableNames", "publicVariablePrefixes")
+        )
+        return _scanner_for(key)
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        if getattr(self, "_ready", False):
+            return
         self.patterns = [_compiled(p) for p in config_list(config, "credentialNamePatterns")]
+        self.any_name = _any_name(tuple(config_list(config, "credentialNamePatterns")))
         self.allowed = set(config_list(config, "allowedVariableNames"))
         self.public = tuple(config_list(config, "publicVariablePrefixes"))
+        self._settings: dict[tuple[str, str], str | None] = {}
+        self._texts: dict[tuple[str, int], str | None] = {}
+        self._names: dict[str, bool] = {}
+        self.property_memo: dict[Any, Any] = {}
+        """Verdicts on whole input properties (by wire value), kept by input_credentials."""
+        self._ready = True
 
     def credential_name(self, name: str) -> bool:
+        known = self._names.get(name)
+        if known is None:
+            known = self._names[name] = self._credential_name(name)
+        return known
+
+    def _credential_name(self, name: str) -> bool:
         canonical = canonical_name(name)
         if name in self.allowed or canonical in self.allowed:
             return False
@@ -532,9 +582,11 @@ class CredentialScanner:
             return True
         if _PUBLIC_MATERIAL.search(canonical):
             return False  # a public key or publishable key is meant to be shared
-        return any(p.search(canonical) for p in self.patterns)
+        return self.any_name is not None and self.any_name.search(canonical) is not None
 
     def token(self, text: str) -> str | None:
+        if _ANY_TOKEN.search(text) is None:
+            return None
         for what, pattern in TOKEN_FORMATS:
             for match in pattern.finditer(text):
                 if safe_value(match.group(0)) is None and _jwt_role(match.group(0)) != "anon":
@@ -545,6 +597,15 @@ class CredentialScanner:
         """Why a named setting (environment entry, label, option) holds a credential, or None."""
         if not isinstance(value, str):
             value = "" if value is None or isinstance(value, bool) else str(value)
+        key = (name, value)
+        if key in self._settings:
+            return self._settings[key]
+        if len(self._settings) > _MEMO_LIMIT:
+            self._settings.clear()
+        why = self._settings[key] = self._setting(name, value)
+        return why
+
+    def _setting(self, name: str, value: str) -> str | None:
         value = fold_text(value)
         if safe_value(value.strip(), canonical_name(name)) is not None:
             return None
@@ -560,21 +621,39 @@ class CredentialScanner:
 
     def text(self, text: str, depth: int = 0) -> str | None:
         """Why free text (a command, an entry point, user data) holds a credential, or None."""
+        key = (text, depth)
+        if key in self._texts:
+            return self._texts[key]
+        if len(self._texts) > _MEMO_LIMIT:
+            self._texts.clear()
+        why = self._texts[key] = self._text(text, depth)
+        return why
+
+    def _text(self, text: str, depth: int) -> str | None:
         text = fold_text(text)
         what = self.token(text)
         if what is not None:
             return f"text that looks like {what}"
-        if _PASSWORD_FLAGS.search(text):
+        has_dash, has_colon = "-" in text, ":" in text
+        if (has_dash or "|" in text) and _PASSWORD_FLAGS.search(text):
             return "a password passed as a client flag (-p..., -u user:password, pass:...)"
-        for match in _BASIC.finditer(text):
-            decoded = _decoded(match.group(1))
-            if decoded is not None and ":" in decoded:
-                return "an HTTP Basic credential (base64 of user:password)"
-        for pattern in (_ASSIGNMENT, _FLAG, _JSON_PAIR, _HEADER):
+        if "asic" in text or "ASIC" in text:
+            for match in _BASIC.finditer(text):
+                decoded = _decoded(match.group(1))
+                if decoded is not None and ":" in decoded:
+                    return "an HTTP Basic credential (base64 of user:password)"
+        patterns = []
+        if "=" in text:
+            patterns.append(_ASSIGNMENT)
+        if has_dash:
+            patterns.append(_FLAG)
+        if has_colon:
+            patterns.extend((_JSON_PAIR, _HEADER))
+        for pattern in patterns:
             for match in pattern.finditer(text):
                 if self._assignment(match.group(1), match.group(2)):
                     return f"a credential-like assignment to '{canonical_name(match.group(1))}'"
-        if depth < _MAX_DECODE_DEPTH:
+        if depth < _MAX_DECODE_DEPTH and len(text) >= 24:
             for match in _BASE64_RUN.finditer(text):
                 decoded = _decoded(match.group(0))
                 if decoded is None:

@@ -18,11 +18,13 @@ marks as such (CodeBuild `type: SECRETS_MANAGER`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
+from perfcheck_policykit.wire import LazyProps
 from pulumi_policy import Severity
+from pulumi_policy.proxy import _DictProxy, _ListProxy
 
 from . import credentials
 
@@ -76,6 +78,7 @@ REFERENCE_ONLY_TYPES: Final = frozenset(
 take no tags: no free text to scan, so the servicer skips them without deserializing. A test
 checks each against pulumi_aws's constructor parameters."""
 _SSM_PARAMETER: Final = "aws:ssm/parameter:Parameter"
+_MEMO_LIMIT: Final = 16384
 _SETTING_NAME: Final = re.compile(r"^[^\W\d][\w.-]{0,127}$")
 
 _Finding = tuple[str, str]
@@ -101,6 +104,16 @@ def _plain(path: str) -> str:
     return "".join(out)
 
 
+def _raw(value: Any) -> Any:
+    """The plain dict or list behind the SDK's read-only proxies (read without copying)."""
+    kind = type(value)
+    if kind is _DictProxy:
+        return value._DictProxy__target
+    if kind is _ListProxy:
+        return value._ListProxy__target
+    return value
+
+
 class _Walk:
     """One walk over one resource's inputs: each string read once."""
 
@@ -110,80 +123,79 @@ class _Walk:
         self.scanner = scanner
         self.secret_paths = secret_paths
         self.unknown_credentials: list[str] = []
+        self.found: list[_Finding] = []
 
-    def value(self, value: Any, path: str, name: str) -> Iterator[_Finding]:
-        if value is values.UNKNOWN or values.is_unknown(value):
+    def value(self, value: Any, path: str, name: str) -> None:
+        value = _raw(value)
+        if value is values.UNKNOWN or (type(value) is str and value in values.UNKNOWN_SENTINELS):
             if name and self.scanner.credential_name(name):
                 self.unknown_credentials.append(path)
             return
-        if _plain(path) in self.secret_paths:
+        if self.secret_paths and _plain(path) in self.secret_paths:
             return
         if isinstance(value, str):
-            yield from self.string(value, path, name)
+            self.string(value, path, name)
         elif isinstance(value, Mapping):
-            yield from self.mapping(value, path)
-        elif isinstance(value, Sequence):
-            yield from self.sequence(value, path, name)
+            self.mapping(value, path)
+        elif isinstance(value, list | tuple):
+            self.sequence(value, path, name)
 
-    def string(self, text: str, path: str, name: str) -> Iterator[_Finding]:
-        stripped = text.lstrip()
-        if stripped[:1] in ("{", "[") and len(stripped) > 1:
+    def string(self, text: str, path: str, name: str) -> None:
+        if text[:1] in ("{", "[") or text.lstrip()[:1] in ("{", "["):
             try:
                 parsed = values.parse_json_property(text)
             except values.InvalidJson:
                 parsed = None
             if isinstance(parsed, dict | list):
-                yield from self.value(parsed, f"{path} (JSON)", name)
+                self.value(parsed, f"{path} (JSON)", name)
                 return
         why = self.scanner.setting(name, text) if name else self.scanner.text(text)
         if why:
-            yield path, why
+            self.found.append((path, why))
 
-    def mapping(self, mapping: Any, path: str) -> Iterator[_Finding]:
+    def mapping(self, mapping: Mapping[str, Any], path: str) -> None:
         keys = [key for key in mapping if isinstance(key, str)]
-        setting = _named_setting(mapping, keys)
-        if setting is not None:
-            name, value, kind = setting
-            if kind in _REFERENCE_TYPES:
-                return  # CodeBuild/Batch variable resolved from Secrets Manager or SSM
-            yield from self.value(value, f"{path}[{name}]", name)
-            keys = [k for k in keys if k not in ("name", "key", "value", "type")]
+        if "value" in mapping:
+            setting = _named_setting(mapping)
+            if setting is not None:
+                name, value, kind = setting
+                if kind in _REFERENCE_TYPES:
+                    return  # CodeBuild/Batch variable resolved from Secrets Manager or SSM
+                self.value(value, f"{path}[{name}]", name)
+                keys = [k for k in keys if k not in ("name", "key", "value", "type")]
         for key in keys:
-            name = (
-                key if _SETTING_NAME.match(key) else ""
-            )  # an ARN or a path as a key names nothing
-            yield from self.value(values.get(mapping, key), _child(path, key), name)
+            # an ARN or a path as a key names nothing
+            name = key if _SETTING_NAME.match(key) else ""
+            self.value(mapping[key], _child(path, key), name)
 
-    def sequence(self, sequence: Any, path: str, name: str) -> Iterator[_Finding]:
-        elements = values.items(sequence)
-        if elements is values.UNKNOWN:
-            return
-        if elements and all(isinstance(item, str) for item in elements):
+    def sequence(self, elements: Sequence[Any], path: str, name: str) -> None:
+        elements = [_raw(item) for item in elements]
+        if elements and all(type(item) is str for item in elements):
+            if any(item in values.UNKNOWN_SENTINELS for item in elements):
+                elements = [e for e in elements if e not in values.UNKNOWN_SENTINELS]
             why = self.scanner.text(" ".join(elements))  # a command: '--password' 'x' is one line
             if why:
-                yield path, why
+                self.found.append((path, why))
             if name and self.scanner.credential_name(name):
                 for index, item in enumerate(elements):
                     why = self.scanner.setting(name, item)
                     if why:
-                        yield f"{path}[{index}]", why
+                        self.found.append((f"{path}[{index}]", why))
                         break
             return
         for index, item in enumerate(elements):
-            yield from self.value(item, _child(path, index), name)
+            self.value(item, _child(path, index), name)
 
 
-def _named_setting(mapping: Any, keys: Sequence[str]) -> tuple[str, Any, str] | None:
+def _named_setting(mapping: Mapping[str, Any]) -> tuple[str, Any, str] | None:
     """A {name|key, value[, type]} block (environment variables, tags, parameters)."""
-    if "value" not in keys:
-        return None
-    name = values.get(mapping, "name")
+    name = _raw(mapping.get("name"))
     if not isinstance(name, str):
-        name = values.get(mapping, "key")
-    if not isinstance(name, str):
+        name = _raw(mapping.get("key"))
+    if not isinstance(name, str) or name in values.UNKNOWN_SENTINELS:
         return None
-    kind = values.get(mapping, "type")
-    return name, values.get(mapping, "value"), values.enum(kind) if isinstance(kind, str) else ""
+    kind = _raw(mapping.get("type"))
+    return name, mapping.get("value"), values.enum(kind) if isinstance(kind, str) else ""
 
 
 def findings(
@@ -206,11 +218,35 @@ def findings(
                 if why:
                     found.append(("value", why))
                 skipped = skipped | {"value"}
+    wire = getattr(props, "_fields", None) if isinstance(props, LazyProps) else None
+    raw = props.raw if isinstance(props, LazyProps) else _raw(props).get
+    secret_paths = walk.secret_paths
+    unknown: list[str] = []
     for key in props:
         if key in skipped:
             continue
-        found.extend(walk.value(values.get(props, key), key, key))
-    return found, walk.unknown_credentials
+        memo_key = None
+        if wire is not None and not secret_paths:
+            # One property's verdict per wire value: tags and settings repeat across resources,
+            # and a hit costs a serialisation in C instead of a conversion and a walk.
+            try:
+                memo_key = (key, wire[key].SerializeToString(deterministic=True))
+            except (AttributeError, KeyError, TypeError):
+                memo_key = None
+            if memo_key is not None and memo_key in scanner.property_memo:
+                part, part_unknown = scanner.property_memo[memo_key]
+                found.extend(part)
+                unknown.extend(part_unknown)
+                continue
+        walk.found, walk.unknown_credentials = [], []
+        walk.value(raw(key), key, key)
+        found.extend(walk.found)
+        unknown.extend(walk.unknown_credentials)
+        if memo_key is not None:
+            if len(scanner.property_memo) > _MEMO_LIMIT:
+                scanner.property_memo.clear()
+            scanner.property_memo[memo_key] = (tuple(walk.found), tuple(walk.unknown_credentials))
+    return found, unknown
 
 
 def _check(ctx: ResourceContext) -> None:
