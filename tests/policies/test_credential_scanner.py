@@ -385,3 +385,37 @@ def test_reach_skipped_types_take_only_references() -> None:
             assert all(reference.search(p) for p in params), (token, params)
             seen.add(token)
     assert seen == input_credentials.REFERENCE_ONLY_TYPES
+
+
+def test_one_scanner_containers_read_the_new_shapes_too() -> None:
+    """ONE SCANNER: the container rule reads with the same scanner, so a look-alike name and a
+    bearer header in a container are found there too, and a Sentry DSN passes."""
+    from tests.policies.builders import container
+
+    definitions = [
+        container(
+            "web",
+            "acme/web:1",
+            8080,
+            environment=[
+                {"name": "DB_P\u0410SSWORD", "value": FAKE_PASSWORD},
+                {"name": "SENTRY_DSN", "value": SAFE["sentry-dsn"][1]},
+            ],
+            command=["curl", "-H", "Authorization: Bearer Ab3dEf6hIj9kLm2nOp5q", "https://x"],
+        )
+    ]
+    run = stack_run(
+        [
+            record(
+                "prod",
+                "aws:ecs/taskDefinition:TaskDefinition",
+                "subject",
+                {"family": "subject", "containerDefinitions": json.dumps(definitions)},
+            )
+        ]
+    )
+    report = evaluate_packs(run, "prod", synthetic_config_dir(), packs=("guardrails",))
+    found = [v.message for v in report.for_policy("ecs-no-credentials-in-environment")]
+    assert any("environment[DB_P\u0410SSWORD]" in m for m in found), found
+    assert any(".command" in m for m in found), found
+    assert not any("SENTRY_DSN" in m for m in found), found
