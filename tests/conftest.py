@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from foundation.records import StackRun
+from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
 from tools.offline.runner import cached_run as stack_run
+
+add_pack_paths(DEPLOY_PACK_DIR)  # the packs' modules (perfcheck_deploy, the kit) import by name
 
 STACKS = ("staging", "prod")
 
