@@ -22,9 +22,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
-from perfcheck_policykit.wire import LazyProps
 from pulumi_policy import Severity
 from pulumi_policy.proxy import _DictProxy, _ListProxy
+
+try:  # the kit's lazily converted props (its internals may move: the walk works without them)
+    from perfcheck_policykit.wire import LazyProps
+except ImportError:  # pragma: no cover - a kit without LazyProps
+    LazyProps = None  # type: ignore[assignment,misc]
 
 from . import credentials
 
@@ -218,8 +222,9 @@ def findings(
                 if why:
                     found.append(("value", why))
                 skipped = skipped | {"value"}
-    wire = getattr(props, "_fields", None) if isinstance(props, LazyProps) else None
-    raw = props.raw if isinstance(props, LazyProps) else _raw(props).get
+    lazy = LazyProps is not None and isinstance(props, LazyProps)
+    wire = getattr(props, "_fields", None) if lazy else None
+    raw = props.raw if lazy and hasattr(props, "raw") else _raw(props).get
     secret_paths = walk.secret_paths
     unknown: list[str] = []
     for key in props:
