@@ -134,6 +134,16 @@ EXPOSURES = {
         ),
         "public IPs on its tasks",
     ),
+    "opensearch-outside-the-vpc": (
+        record(
+            "prod", "aws:opensearch/domain:Domain", "search", {"engineVersion": "OpenSearch_2.13"}
+        ),
+        "a public domain endpoint (no vpcOptions)",
+    ),
+    "transfer-server-public-by-default": (
+        record("prod", "aws:transfer/server:Server", "sftp", {"protocols": ["SFTP"]}),
+        "a public Transfer Family endpoint",
+    ),
     "eks-public-endpoint-by-default": (
         record("prod", "aws:eks/cluster:Cluster", "k8s", {"vpcConfig": {"subnetIds": ["s"]}}),
         "a public API endpoint (the default)",

@@ -36,6 +36,7 @@ EIP: Final = "aws:ec2/eip:Eip"
 ECS_TASK_SET: Final = "aws:ecs/taskSet:TaskSet"
 APPRUNNER_SERVICE: Final = "aws:apprunner/service:Service"
 ACCELERATOR: Final = "aws:globalaccelerator/accelerator:Accelerator"
+TRANSFER_SERVER: Final = "aws:transfer/server:Server"
 
 DATABASE_PORTS: Final = frozenset(
     {1433, 1521, 2379, 3306, 5432, 5984, 6379, 7000, 7687, 8086, 8123, 9000, 9042, 9200, 11211,
@@ -69,6 +70,17 @@ _PUBLIC_SWITCHES: Final[tuple[tuple[str, tuple[str, ...], bool | None, str], ...
         ("networkConfiguration", "ingressConfiguration", "isPubliclyAccessible"),
         None,
         "a public endpoint",
+    ),
+)
+
+
+_PUBLIC_WITHOUT: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
+    # (type, path whose absence leaves a public endpoint, what)
+    ("aws:opensearch/domain:Domain", ("vpcOptions",), "a public domain endpoint (no vpcOptions)"),
+    (
+        "aws:elasticsearch/domain:Domain",
+        ("vpcOptions",),
+        "a public domain endpoint (no vpcOptions)",
     ),
 )
 
@@ -338,6 +350,17 @@ def _public_switches(doors: _Doors) -> None:
                 doors.found(
                     resource, ".".join(path), what + ("" if value is not None else " (the default)")
                 )
+    for type_token, path, what in _PUBLIC_WITHOUT:
+        for resource in ctx.index.of_type(type_token):
+            value = ctx.get(resource, *path)
+            if value is None:
+                doors.found(resource, ".".join(path), what)
+    for server in ctx.index.of_type(TRANSFER_SERVER):
+        endpoint = ctx.get(server, "endpointType")
+        if endpoint is values.UNKNOWN:
+            ctx.unknown(server, "endpointType")
+        elif endpoint is None or values.enum(endpoint) == "PUBLIC":
+            doors.found(server, "endpointType", "a public Transfer Family endpoint")
     for eip in ctx.index.of_type(EIP):
         if ctx.get(eip, "instance") is not None or ctx.get(eip, "networkInterface") is not None:
             doors.found(eip, "instance", "an Elastic IP attached to an instance or interface")
@@ -384,7 +407,9 @@ def _types() -> Iterable[str]:
         EIP,
         T.EC2_LAUNCH_TEMPLATE,
         ACCELERATOR,
+        TRANSFER_SERVER,
         *(t for t, _, _, _ in _PUBLIC_SWITCHES),
+        *(t for t, _, _ in _PUBLIC_WITHOUT),
     )
 
 
