@@ -125,15 +125,6 @@ EXPOSURES = {
         ),
         "public IPs on the instances it launches",
     ),
-    "task-set-public-ip": (
-        record(
-            "prod",
-            "aws:ecs/taskSet:TaskSet",
-            "canary",
-            {"networkConfiguration": {"assignPublicIp": True, "subnets": ["s"]}},
-        ),
-        "public IPs on its tasks",
-    ),
     "opensearch-outside-the-vpc": (
         record(
             "prod", "aws:opensearch/domain:Domain", "search", {"engineVersion": "OpenSearch_2.13"}

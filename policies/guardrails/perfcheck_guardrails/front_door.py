@@ -11,7 +11,8 @@ finding. `allowedFrontDoors` names the extra doors a stack accepts, each with it
 that matches nothing is reported as stale. A public load balancer forwarding to a database port
 is refused even when listed: no reason makes a database an internet front door.
 
-Security groups open to the internet are judged by `security-group-no-public-ingress`.
+Security groups open to the internet are judged by `security-group-no-public-ingress`, public IPs
+on ECS services and task sets by `ecs-service-no-public-ip`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ APIGW2_INTEGRATION: Final = "aws:apigatewayv2/integration:Integration"
 APIGW2_VPC_LINK: Final = "aws:apigatewayv2/vpcLink:VpcLink"
 LAMBDA_URL: Final = "aws:lambda/functionUrl:FunctionUrl"
 EIP: Final = "aws:ec2/eip:Eip"
-ECS_TASK_SET: Final = "aws:ecs/taskSet:TaskSet"
 APPRUNNER_SERVICE: Final = "aws:apprunner/service:Service"
 ACCELERATOR: Final = "aws:globalaccelerator/accelerator:Accelerator"
 TRANSFER_SERVER: Final = "aws:transfer/server:Server"
@@ -48,7 +48,6 @@ Cassandra, Neo4j, InfluxDB, ClickHouse, Elasticsearch, Memcached, CockroachDB, M
 _PUBLIC_SWITCHES: Final[tuple[tuple[str, tuple[str, ...], bool | None, str], ...]] = (
     # (type, path, value that exposes it (None: absent exposes too), what)
     (T.EC2_INSTANCE, ("associatePublicIpAddress",), True, "a public IP address"),
-    (ECS_TASK_SET, ("networkConfiguration", "assignPublicIp"), True, "public IPs on its tasks"),
     ("aws:rds/cluster:Cluster", ("publiclyAccessible",), True, "a public endpoint"),
     ("aws:rds/clusterInstance:ClusterInstance", ("publiclyAccessible",), True, "a public endpoint"),
     ("aws:redshift/cluster:Cluster", ("publiclyAccessible",), True, "a public endpoint"),
@@ -390,11 +389,10 @@ def _check(ctx: StackContext) -> None:
 
 
 def _types() -> Iterable[str]:
+    """The types the rule judges (listeners and target groups are only read, for their ports)."""
     return (
         *T.LOAD_BALANCERS,
         T.ELB_CLASSIC,
-        *T.LISTENERS,
-        "aws:lb/targetGroup:TargetGroup",
         *T.CLOUDFRONT_DISTRIBUTIONS,
         ROUTE53_RECORD,
         APIGW_REST_API,
@@ -454,8 +452,8 @@ ONE_FRONT_DOOR = StackRule(
         "The internet reaches the stack through one front door, CloudFront: an internet-facing "
         "load balancer (application, network or classic), an API Gateway API, VPC link or "
         "integration reaching the load balancer, a CloudFront origin named through a DNS alias "
-        "to a load balancer, a Lambda function URL without IAM auth, public IPs on instances, "
-        "task sets or launch templates, an Elastic IP, a Global Accelerator, and data stores or "
+        "to a load balancer, a Lambda function URL without IAM auth, public IPs on instances "
+        "or launch templates, an Elastic IP, a Global Accelerator, and data stores or "
         "services with their public switch on are findings unless `allowedFrontDoors` names "
         "them with a reason (stale entries are reported). A public load balancer forwarding to "
         "a database port is refused even when listed."

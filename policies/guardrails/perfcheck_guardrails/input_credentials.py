@@ -63,6 +63,7 @@ write-only or encrypted; pulumi-aws marks each as secret in its schema."""
 _REFERENCE_TYPES: Final = frozenset({"SECRETS_MANAGER", "PARAMETER_STORE"})
 _SKIPPED: Final[dict[str, frozenset[str]]] = {
     "aws:ecs/taskDefinition:TaskDefinition": frozenset({"containerDefinitions"}),
+    "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition": frozenset({"containerDefinitions"}),
 }
 """Properties another rule judges with its own reading (ECS containers)."""
 REFERENCE_ONLY_TYPES: Final = frozenset(
