@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.policies.builders import record
+from tests.policies.builders import record, replace
 from tests.policies.cases import Case, R, Variant
 
 CREDENTIALS = "no-credentials-in-resource-inputs"
@@ -50,19 +50,17 @@ CONTENT_NONCOMPLIANT = [
 CONTENT_VARIANTS = [
     Variant(
         CREDENTIALS,
-        "lambda-public-client-settings",
-        _extra(
-            "aws:lambda/function:Function",
-            "edge",
-            {
-                "environment": {
-                    "variables": {
-                        "FIREBASE_AUTH_DOMAIN": "myapp.firebaseapp.com",
-                        "SENTRY_DSN": "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2",
-                    }
-                }
-            },
-        ),
+        "public-client-settings-as-tags",
+        lambda r: {
+            "bucket": replace(
+                r["bucket"],
+                tags={
+                    **r["bucket"].wire_inputs["tags"],
+                    "FIREBASE_AUTH_DOMAIN": "myapp.firebaseapp.com",
+                    "SENTRY_DSN": "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2",
+                },
+            )
+        },
     ),
     Variant(
         FRONT_DOOR,
