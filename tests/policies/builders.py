@@ -486,7 +486,7 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
         "alb",
         {
             "loadBalancerType": "application",
-            "internal": False,
+            "internal": True,  # one front door (CloudFront): the load balancer is internal
             "securityGroups": [UNKNOWN],
             "subnets": [UNKNOWN, UNKNOWN],
             "dropInvalidHeaderFields": True,

@@ -27,6 +27,7 @@ from tests.policies.builders import (
 )
 from tests.policies.bypass_cases import BYPASS_NONCOMPLIANT, BYPASS_VARIANTS
 from tests.policies.cases import Case, Variant, by_name, task
+from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
 from tests.policies.support import compliant_report, run_case, violations
 from tests.policies.type_cases import TYPE_NONCOMPLIANT, TYPE_VARIANTS
 from tools.offline.policy_driver import load_pack
@@ -1234,7 +1235,7 @@ PRIVATE_ORIGIN_CASES = [
         "bakeTimeInMinutes is not set",
     ),
 ]
-NONCOMPLIANT = [*NONCOMPLIANT, *PRIVATE_ORIGIN_CASES]
+NONCOMPLIANT = [*NONCOMPLIANT, *PRIVATE_ORIGIN_CASES, *CONTENT_NONCOMPLIANT]
 
 
 @pytest.mark.parametrize("case", NONCOMPLIANT, ids=lambda c: f"{c.policy}:{c.id}")
@@ -1478,6 +1479,7 @@ COMPLIANT_VARIANTS: list[Variant] = [
     ),
 ]
 COMPLIANT_VARIANTS.extend(BYPASS_VARIANTS)
+COMPLIANT_VARIANTS.extend(CONTENT_VARIANTS)
 COMPLIANT_VARIANTS.extend(TYPE_VARIANTS)
 
 

@@ -670,6 +670,8 @@ TYPE_VARIANTS: list[Variant] = [
                         "enforceHttps": True,
                         "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",
                     },
+                    # inside the VPC: one-front-door refuses a public domain endpoint
+                    "vpcOptions": {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]},
                 },
             )(r),
         },

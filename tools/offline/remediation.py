@@ -79,6 +79,10 @@ FIX_FOR_RULE: dict[str, str] = {
         "code: components/container_definitions.py (put the value in Secrets Manager, "
         "components/secrets.py, and list it under the container's secrets)"
     ),
+    "no-credentials-in-resource-inputs": (
+        "code: the resource's component (put the value in Secrets Manager, components/secrets.py, "
+        "and pass its ARN)"
+    ),
     "ecs-service-no-public-ip": "code: components/web_service.py (network configuration)",
     "ecs-service-circuit-breaker-rollback": "code: components/web_service.py",
     "ecs-service-deploys-with-automatic-rollback": (
@@ -87,6 +91,10 @@ FIX_FOR_RULE: dict[str, str] = {
     ),
     "alb-behind-cloudfront-internal": (
         "code: components/load_balancer.py (internal ALB) and components/cdn.py (VPC origin)"
+    ),
+    "one-front-door": (
+        "code: components/load_balancer.py (internal) and components/cdn.py, or name the extra "
+        "door with its reason under allowedFrontDoors in policies/config/<stack>.guardrails.json"
     ),
     "ecs-cluster-container-insights": "code: components/web_service.py",
     "ecs-task-role-distinct-from-execution-role": "code: components/web_iam.py",

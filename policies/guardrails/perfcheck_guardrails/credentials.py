@@ -13,12 +13,26 @@ or SSM reference), a reference to another variable (`$DB_PASSWORD`), `NEXT_PUBLI
 (public by definition: Next.js inlines them into the browser bundle; token formats are still
 judged), and settings whose name says what they hold and whose value has that shape
 (`TOKEN_TTL=3600`, `AUTH_URL=https://...`, `SECRET_ARN=arn:...`, `PASSWORD_MIN_LENGTH=12`).
+
+The same scanner reads every string input of every other resource (`input_credentials`). Text
+is read the way its consumer reads it, once: names and values are NFKC-normalised with
+look-alike letters folded to Latin and zero-width characters dropped (`fold_text`), base64
+blobs are decoded (one level below the text, gzip too, as cloud-init does) and scanned again.
+Known-safe shapes (public keys, publishable and site keys, Sentry DSNs, anon keys, ARNs,
+references) are stated once, in `SAFE_VALUE_SHAPES` and `SAFE_NAMED_SHAPES`. Every pattern has
+bounded repetition and every string is scanned a fixed number of times: linear in the input.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import gzip
+import io
+import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +53,7 @@ CREDENTIAL_NAME_PATTERNS = (
     r"(^|_)PASS($|_)",
     r"PASSPHRASE",
     r"(^|_)KEY$",
+    r"(^|_)KEYS$",
     r"(^|_)PAT($|_)",
     r"SIGNING",
     r"(^|_)DSN$",
@@ -46,14 +61,140 @@ CREDENTIAL_NAME_PATTERNS = (
     r"(^|_)CONN_?STR",
     r"REQUIREPASS",
     r"MASTERAUTH",
+    r"(^|_)SALT($|_)",
+    r"(^|_)HMAC($|_)",
 )
 PUBLIC_PREFIXES = ("NEXT_PUBLIC_",)
+
+FRAMEWORK_SECRET_NAMES = (
+    "SECRET_KEY_BASE",  # Rails, Phoenix
+    "RAILS_MASTER_KEY",
+    "DJANGO_SECRET_KEY",
+    "SECRET_KEY",  # Django, Flask, Superset
+    "NEXTAUTH_SECRET",
+    "AUTH_SECRET",  # Auth.js
+    "JWT_SECRET",
+    "JWT_KEY",
+    "APP_KEY",  # Laravel
+    "APP_KEYS",  # Strapi
+    "APP_SECRET",  # Symfony
+    "ADMIN_JWT_SECRET",
+    "API_TOKEN_SALT",
+    "TRANSFER_TOKEN_SALT",
+    "SESSION_SECRET",
+    "COOKIE_SECRET",
+    "ENCRYPTION_KEY",
+    "N8N_ENCRYPTION_KEY",
+    "AUTH_KEY",  # WordPress keys and salts
+    "SECURE_AUTH_KEY",
+    "LOGGED_IN_KEY",
+    "NONCE_KEY",
+    "AUTH_SALT",
+    "SECURE_AUTH_SALT",
+    "LOGGED_IN_SALT",
+    "NONCE_SALT",
+    "MASTER_KEY",
+    "GF_SECURITY_ADMIN_PASSWORD",
+    "KEYCLOAK_ADMIN_PASSWORD",
+)
+"""Well-known secrets of common frameworks, by name: a credential whatever the configured name
+patterns say (a name ending in one of these, e.g. MYAPP_SECRET_KEY_BASE, counts too)."""
+
+# -- text as its consumer reads it ------------------------------------------------------------
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u034f"
+_CONFUSABLES = {
+    # Cyrillic and Greek letters that look like Latin ones, and Latin look-alikes NFKC keeps
+    "\u0430": "a",
+    "\u0432": "b",
+    "\u0435": "e",
+    "\u043a": "k",
+    "\u043c": "m",
+    "\u043d": "h",
+    "\u043e": "o",
+    "\u0440": "p",
+    "\u0441": "c",
+    "\u0442": "t",
+    "\u0443": "y",
+    "\u0445": "x",
+    "\u0455": "s",
+    "\u0456": "i",
+    "\u0458": "j",
+    "\u0501": "d",
+    "\u051b": "q",
+    "\u051d": "w",
+    "\u04cf": "l",
+    "\u04af": "y",
+    "\u0261": "g",
+    "\u0410": "A",
+    "\u0412": "B",
+    "\u0415": "E",
+    "\u041a": "K",
+    "\u041c": "M",
+    "\u041d": "H",
+    "\u041e": "O",
+    "\u0420": "P",
+    "\u0421": "C",
+    "\u0422": "T",
+    "\u0423": "Y",
+    "\u0425": "X",
+    "\u0405": "S",
+    "\u0406": "I",
+    "\u0408": "J",
+    "\u0500": "D",
+    "\u051a": "Q",
+    "\u051c": "W",
+    "\u04ae": "Y",
+    "\u03b1": "a",
+    "\u03bf": "o",
+    "\u03c1": "p",
+    "\u03bd": "v",
+    "\u03b9": "i",
+    "\u03ba": "k",
+    "\u03c4": "t",
+    "\u03c5": "u",
+    "\u03b5": "e",
+    "\u03c7": "x",
+    "\u0391": "A",
+    "\u0392": "B",
+    "\u0395": "E",
+    "\u0396": "Z",
+    "\u0397": "H",
+    "\u0399": "I",
+    "\u039a": "K",
+    "\u039c": "M",
+    "\u039d": "N",
+    "\u039f": "O",
+    "\u03a1": "P",
+    "\u03a4": "T",
+    "\u03a5": "Y",
+    "\u03a7": "X",
+    "\u0131": "i",
+    "\u0237": "j",
+    "\u0142": "l",
+    "\u00f8": "o",
+    "\u00d8": "O",
+    "\u00df": "ss",
+}
+_FOLD_TABLE = {
+    **dict.fromkeys(map(ord, _ZERO_WIDTH)),
+    **{ord(k): v for k, v in _CONFUSABLES.items()},
+}
+
+
+def fold_text(text: str) -> str:
+    """`text` as a reader that does not see look-alikes: NFKC (fullwidth and mathematical
+    letters to ASCII), Cyrillic/Greek look-alike letters to Latin, zero-width characters gone."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_FOLD_TABLE)
+
 
 TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (what, re.compile(pattern))
     for what, pattern in (
         ("an AWS access key id", r"\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-        ("a private key", r"-----BEGIN [A-Z ]*PRIVATE KEY"),
+        ("a private key", r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY"),
         ("a GitHub token", r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
         ("a GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
         ("a Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
@@ -68,29 +209,67 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
         (
             "an Authorization header",
-            r"(?i)\bauthorization\s*:\s*(basic|bearer|token)\s+[^\s$'\"]{8,}",
+            r"(?i:\b(proxy-)?authorization\s{0,8}:\s{0,8}(basic|bearer|token|digest)\s{1,8}"
+            r"[^\s$'\"]{8,})",
         ),
-        ("a URL with an embedded password", r"://[^/\s@:$]*:(?!\$)[^/\s@]+@"),
+        (
+            "a bearer token",
+            r"(?i:\bbearer)\s{1,8}(?=[A-Za-z._~+/-]{0,200}[0-9])[A-Za-z0-9._~+/-]{16,}",
+        ),
+        (
+            "an Oracle connect string with a password",
+            r"(?i:jdbc:oracle:[a-z]{1,8}):[^/\s@:$]{1,128}/(?!\$)[^@\s/]{1,256}@",
+        ),
+        ("a URL with an embedded password", r"://[^/\s@:$]{0,256}:(?!\$)[^/\s@]{1,512}@"),
     )
 )
+_URL_WITH_PASSWORD = TOKEN_FORMATS[-1][1]
+_ANY_TOKEN = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in TOKEN_FORMATS))
+"""All token formats in one pass: most strings match none, and are done after one scan."""
 
 # name=value, --name=value, export NAME=value, key=value;key=value, JDBC ?user=..&password=..
 _ASSIGNMENT = re.compile(
-    r"(?<![\w$])-{0,2}([A-Za-z_][\w.-]*)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s;&|,)\"']+)"
+    r"(?<![\w$])-{0,2}([A-Za-z_][\w.-]{0,127})\s{0,8}=\s{0,8}"
+    r"(\"[^\"]{0,1024}\"|'[^']{0,1024}'|[^\s;&|,)\"']{1,1024})"
 )
 # --name value, -name value (a flag and the next word)
-_FLAG = re.compile(r"(?:^|\s)-{1,2}([A-Za-z][\w.-]*)\s+(\"[^\"]*\"|'[^']*'|[^\s;&|-][^\s;&|]*)")
-# Client flags whose value is a password although their name is not: mysql -phunter2,
-# docker login -p x, sshpass -p x, curl -u user:password, redis-cli -a x.
-_PASSWORD_FLAGS = re.compile(
-    r"(?:\b(?:mysql|mysqldump|mariadb|mariadb-dump)\b[^;&|]*\s-p(?!\s|\$|\\$)[^\s;&|]+)"
-    r"|(?:\b(?:docker|podman)\s+login\b[^;&|]*\s-p\s+(?!\$|\\$)[^\s;&|]+)"
-    r"|(?:\bsshpass\s+-p\s*(?!\$)[^\s;&|]+)"
-    r"|(?:\bredis-cli\b[^;&|]*\s-a\s+(?!\$)[^\s;&|]+)"
-    r"|(?:\s(?:-u|--user)[\s=]+[^\s:;&|]+:(?!\$)[^\s;&|@]+(?:\s|$))"
+_FLAG = re.compile(
+    r"(?:^|\s)-{1,2}([A-Za-z][\w.-]{0,127})\s{1,8}"
+    r"(\"[^\"]{0,1024}\"|'[^']{0,1024}'|[^\s;&|-][^\s;&|]{0,1024})"
 )
-# "name": "value" (JSON blobs), name: value (YAML-ish)
-_JSON_PAIR = re.compile(r"[\"']([^\"']+)[\"']\s*:\s*(\"[^\"]*\"|'[^']*')")
+# Client flags whose value is a password although their name is not: mysql -phunter2,
+# docker login -p x, sshpass -p x, curl -u user:password, redis-cli -a x, sqlcmd -P x,
+# openssl -passin pass:x, echo user:pw | chpasswd, aws configure set aws_secret_access_key x.
+_PASSWORD_FLAGS = re.compile(
+    r"(?:\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^;&|]{0,512}?\s-p(?!\s|\$|\\$)"
+    r"[^\s;&|]+)"
+    r"|(?:\b(?:docker|podman|helm|oras)\s{1,8}(?:registry\s{1,8})?login\b[^;&|]{0,512}?\s-p\s{1,8}"
+    r"(?!\$|\\$)[^\s;&|]+)"
+    r"|(?:\bsshpass\s{1,8}-p\s{0,8}(?!\$)[^\s;&|]+)"
+    r"|(?:\b(?:redis-cli|valkey-cli)\b[^;&|]{0,512}?\s-a\s{1,8}(?!\$)[^\s;&|]+)"
+    r"|(?:\b(?:mongo|mongosh|mongodump|mongorestore)\b[^;&|]{0,512}?\s-p\s{1,8}(?!\$)[^\s;&|]+)"
+    r"|(?:\b(?:sqlcmd|bcp|osql)\b[^;&|]{0,512}?\s-P\s{0,8}(?!\$)[^\s;&|]+)"
+    r"|(?:\s-pass(?:in|out)?\s{1,8}pass:(?!\$)[^\s;&|]+)"
+    r"|(?:\becho\s{1,8}['\"]?[^\s:'\"]{1,64}:(?!\$)[^\s'\"|]{1,256}['\"]?\s{0,8}\|\s{0,8}"
+    r"(?:sudo\s{1,8})?chpasswd)"
+    r"|(?:\baws\s{1,8}configure\s{1,8}set\s{1,8}\S{0,64}(?:secret|token|key)\S{0,64}\s{1,8}"
+    r"(?!\$)(?!\S{0,64}_id\b)[^\s;&|]+)"
+    r"|(?:\bhtpasswd\b[^;&|]{0,256}?\s-\w{0,4}b\w{0,4}\s{1,8}\S{1,256}\s{1,8}\S{1,128}\s{1,8}"
+    r"(?!\$)[^\s;&|]+)"
+    r"|(?:\s(?:-u|--user)[\s=]{1,8}[^\s:;&|]{1,128}:(?!\$)[^\s;&|@]{1,256}(?:\s|$))"
+)
+# "name": "value" (JSON blobs), 'name': 'value'
+_JSON_PAIR = re.compile(
+    r"[\"']([^\"']{1,128})[\"']\s{0,8}:\s{0,8}(\"[^\"]{0,1024}\"|'[^']{0,1024}')"
+)
+# HTTP header lines: X-Api-Key: value, -H 'X-Auth-Token: value'
+_HEADER = re.compile(r"(?:^|[\s\"'])([A-Za-z][\w-]{0,63})\s{0,4}:\s{1,8}(?!//)([^\s\"',;]{6,1024})")
+# Basic credentials: base64 of user:password after the word Basic.
+_BASIC = re.compile(r"(?i)\bbasic\s{1,8}([A-Za-z0-9+/]{8,1024}={0,2})")
+# A run of base64 long enough to hide a credential (standard and URL-safe alphabets).
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+_MAX_DECODE_DEPTH = 2
+_MAX_DECODED = 1 << 20
 
 _PUBLIC_MATERIAL = re.compile(r"(^|_)(PUBLIC_?KEY|PUBKEY|PUBLISHABLE_?KEY)(_|$)")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:")
@@ -100,6 +279,87 @@ _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s]*$", re.IGNORECASE)
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._:/@ +-]{1,80}$")
+
+# -- known-safe shapes, stated once -------------------------------------------------------------
+
+SAFE_VALUE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (what, re.compile(pattern))
+    for what, pattern in (
+        ("an ARN (a reference to a secret, not the secret)", r"arn:aws[a-z-]*:[a-z0-9-]+:\S*"),
+        ("a variable reference", r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}?"),
+        ("a dynamic reference", r"\{\{resolve:(secretsmanager|ssm|ssm-secure):[^}]+\}\}"),
+        (
+            "a public key",
+            r"-----BEGIN (RSA |EC |PGP )?PUBLIC KEY( BLOCK)?-----[\s\S]*"
+            r"|(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com)"
+            r" AAAA[A-Za-z0-9+/=]+( \S+)?",
+        ),
+        ("a certificate", r"-----BEGIN CERTIFICATE-----[\s\S]*"),
+        ("a Stripe publishable key", r"pk_(live|test)_[A-Za-z0-9]{16,}"),
+        ("a Mapbox public token", r"pk\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"),
+        ("a PostHog project key", r"phc_[A-Za-z0-9]{32,64}"),
+        (
+            "a Sentry DSN (its public key only; Sentry documents it as safe to expose)",
+            r"https://[0-9a-f]{32}@[A-Za-z0-9.-]+(:\d+)?/\d+",
+        ),
+    )
+)
+"""Values that are never credentials, whatever their name."""
+
+_Shape = Callable[[str], bool]
+
+
+def _jwt_role(value: str) -> str | None:
+    parts = value.split(".")
+    if len(parts) != 3 or not parts[0].startswith("eyJ"):
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    role = payload.get("role") if isinstance(payload, dict) else None
+    return role if isinstance(role, str) else None
+
+
+SAFE_NAMED_SHAPES: tuple[tuple[str, re.Pattern[str], _Shape], ...] = tuple(
+    (what, re.compile(name), shape)
+    for what, name, shape in (
+        (
+            "a CAPTCHA site key (reCAPTCHA, Turnstile, hCaptcha: shipped to browsers)",
+            r"SITE_?KEY$",
+            lambda v: bool(
+                re.fullmatch(
+                    r"6L[A-Za-z0-9_-]{38}|0x4[A-Za-z0-9_-]{20,}|"
+                    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                    v,
+                )
+            ),
+        ),
+        (
+            "a Firebase web API key (an identifier, documented by Firebase as safe to expose)",
+            r"FIREBASE.*API_?KEY$",
+            lambda v: bool(re.fullmatch(r"AIza[0-9A-Za-z_-]{35}", v)),
+        ),
+        (
+            "a Supabase anon key (a JWT with role 'anon', public by design)",
+            r"ANON_?KEY$",
+            lambda v: _jwt_role(v) == "anon",
+        ),
+    )
+)
+"""(what, name pattern, value shape): values that are public only under such a name."""
+
+
+def safe_value(value: str, name: str = "") -> str | None:
+    """What a known-safe `value` is (under the canonical `name`), or None."""
+    for what, pattern in SAFE_VALUE_SHAPES:
+        if pattern.fullmatch(value):
+            return what
+    if name:
+        for what, name_pattern, shape in SAFE_NAMED_SHAPES:
+            if name_pattern.search(name) and shape(value):
+                return what
+    return None
 
 
 def _is_url_without_password(value: str) -> bool:
@@ -116,7 +376,6 @@ def _looks_random(value: str) -> bool:
     return classes >= 3 or (len(value) >= 24 and classes >= 2)
 
 
-_Shape = Callable[[str], bool]
 _SUFFIX_SHAPES: tuple[tuple[tuple[str, ...], _Shape], ...] = (
     (("ARN", "ARNS"), lambda v: all(_ARN.match(p.strip()) for p in v.split(","))),
     (("URL", "URI", "ENDPOINT", "ISSUER", "JWKS", "DOMAIN", "ORIGIN"), _is_url_without_password),
@@ -169,6 +428,7 @@ _SUFFIX_SHAPES: tuple[tuple[tuple[str, ...], _Shape], ...] = (
             "VERSION",
             "LEVEL",
             "STRATEGY",
+            "SCHEME",
             "METHOD",
             "SCOPE",
             "SCOPES",
@@ -185,17 +445,31 @@ _SUFFIX_SHAPES: tuple[tuple[tuple[str, ...], _Shape], ...] = (
 )
 
 
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
 def canonical_name(name: str) -> str:
-    """A setting's name as the patterns read it: 'db-password', 'db.password' -> DB_PASSWORD."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper()
+    """A setting's name as the patterns read it: 'db-password', 'db.password', 'dbPassword',
+    'DB_P\u0410SSWORD' (Cyrillic A), 'DB_PASS\u200bWORD' -> DB_PASSWORD."""
+    name = _CAMEL.sub(r"\1_\2", fold_text(name))
+    return _NON_ALNUM.sub("_", name).strip("_").upper()
 
 
-def _suffix_shape(name: str) -> _Shape | None:
+def _suffix_shapes(name: str) -> list[_Shape]:
+    """Every value shape a name's suffix announces (DOMAIN: a URL or a host name)."""
+    shapes: list[_Shape] = []
     for suffixes, shape in _SUFFIX_SHAPES:
         for suffix in suffixes:
             if name == suffix or name.endswith("_" + suffix):
-                return shape
-    return None
+                shapes.append(shape)
+                break
+    return shapes
+
+
+def framework_secret(name: str) -> bool:
+    """A canonical name that is, or ends with, a well-known framework secret's name."""
+    return any(name == n or name.endswith("_" + n) for n in FRAMEWORK_SECRET_NAMES)
 
 
 def non_secret_value(name: str, value: str) -> bool:
@@ -203,10 +477,29 @@ def non_secret_value(name: str, value: str) -> bool:
     value = value.strip().strip("\"'").strip()
     if not value or value.startswith("$") or _ARN.match(value):
         return True
+    if safe_value(value, name) is not None:
+        return True
     if value.lower() in ("true", "false"):
         return True
-    shape = _suffix_shape(name)
-    return shape is not None and shape(value)
+    if framework_secret(name):
+        return False  # SECRET_KEY_BASE holds a secret, whatever its shape
+    return any(shape(value) for shape in _suffix_shapes(name))
+
+
+_MEMO_LIMIT = 65536
+
+
+@functools.lru_cache(maxsize=32)
+def _scanner_for(key: tuple[tuple[str, ...], ...]) -> CredentialScanner:
+    scanner = object.__new__(CredentialScanner)
+    scanner.__init__(  # type: ignore[misc]
+        {
+            "credentialNamePatterns": list(key[0]),
+            "allowedVariableNames": list(key[1]),
+            "publicVariablePrefixes": list(key[2]),
+        }
+    )
+    return scanner
 
 
 @functools.lru_cache(maxsize=64)
@@ -214,34 +507,108 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+def _decoded(blob: str) -> str | None:
+    """Printable text hidden in a base64 run (gzip-compressed too), or None."""
+    try:
+        padded = blob + "=" * (-len(blob) % 4)
+        raw = (
+            base64.urlsafe_b64decode(padded)
+            if ("-" in blob or "_" in blob)
+            else base64.b64decode(padded, validate=True)
+        )
+    except (ValueError, binascii.Error):
+        return None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+                raw = stream.read(_MAX_DECODED)
+        except (OSError, EOFError):
+            return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(1 for char in text if char.isprintable() or char in "\n\r\t")
+    return text if text and printable >= 0.95 * len(text) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _any_name(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
 class CredentialScanner:
-    """The rule's configuration, compiled once per call."""
+    """The rule's configuration, compiled once per config; verdicts on a (name, value) or a
+    text are memoised per config (tags and settings repeat across a stack's resources)."""
+
+    def __new__(cls, config: Mapping[str, Any]) -> CredentialScanner:
+        if cls is not CredentialScanner:
+            return super().__new__(cls)
+        key = tuple(
+            tuple(config.get(k) or ())
+            for k in ("credentialNamePatterns", "allowedVariableNames", "publicVariablePrefixes")
+        )
+        return _scanner_for(key)
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        if getattr(self, "_ready", False):
+            return
         self.patterns = [_compiled(p) for p in config_list(config, "credentialNamePatterns")]
+        self.any_name = _any_name(tuple(config_list(config, "credentialNamePatterns")))
         self.allowed = set(config_list(config, "allowedVariableNames"))
         self.public = tuple(config_list(config, "publicVariablePrefixes"))
+        self._settings: dict[tuple[str, str], str | None] = {}
+        self._texts: dict[tuple[str, int], str | None] = {}
+        self._names: dict[str, bool] = {}
+        self.property_memo: dict[Any, Any] = {}
+        """Verdicts on whole input properties (by wire value), kept by input_credentials."""
+        self._ready = True
 
     def credential_name(self, name: str) -> bool:
+        known = self._names.get(name)
+        if known is None:
+            known = self._names[name] = self._credential_name(name)
+        return known
+
+    def _credential_name(self, name: str) -> bool:
         canonical = canonical_name(name)
         if name in self.allowed or canonical in self.allowed:
             return False
         if canonical.startswith(self.public) or name.startswith(self.public):
             return False
+        if framework_secret(canonical):
+            return True
         if _PUBLIC_MATERIAL.search(canonical):
             return False  # a public key or publishable key is meant to be shared
-        return any(p.search(canonical) for p in self.patterns)
+        return self.any_name is not None and self.any_name.search(canonical) is not None
 
     def token(self, text: str) -> str | None:
+        if _ANY_TOKEN.search(text) is None:
+            return None
         for what, pattern in TOKEN_FORMATS:
-            if pattern.search(text):
-                return what
+            for match in pattern.finditer(text):
+                if safe_value(match.group(0)) is None and _jwt_role(match.group(0)) != "anon":
+                    return what
         return None
 
     def setting(self, name: str, value: Any) -> str | None:
         """Why a named setting (environment entry, label, option) holds a credential, or None."""
         if not isinstance(value, str):
             value = "" if value is None or isinstance(value, bool) else str(value)
+        key = (name, value)
+        if key in self._settings:
+            return self._settings[key]
+        if len(self._settings) > _MEMO_LIMIT:
+            self._settings.clear()
+        why = self._settings[key] = self._setting(name, value)
+        return why
+
+    def _setting(self, name: str, value: str) -> str | None:
+        value = fold_text(value)
+        if safe_value(value.strip(), canonical_name(name)) is not None:
+            return None
         what = self.token(value)
         if what is not None:
             return f"a value that looks like {what}"
@@ -249,18 +616,51 @@ class CredentialScanner:
             return "a plain value under a credential-like name"
         return self.text(value)
 
-    def text(self, text: str) -> str | None:
-        """Why free text (a command, an entry point) holds a credential, or None."""
+    def _assignment(self, name: str, value: str) -> bool:
+        return self.credential_name(name) and not non_secret_value(canonical_name(name), value)
+
+    def text(self, text: str, depth: int = 0) -> str | None:
+        """Why free text (a command, an entry point, user data) holds a credential, or None."""
+        key = (text, depth)
+        if key in self._texts:
+            return self._texts[key]
+        if len(self._texts) > _MEMO_LIMIT:
+            self._texts.clear()
+        why = self._texts[key] = self._text(text, depth)
+        return why
+
+    def _text(self, text: str, depth: int) -> str | None:
+        text = fold_text(text)
         what = self.token(text)
         if what is not None:
             return f"text that looks like {what}"
-        if _PASSWORD_FLAGS.search(text):
-            return "a password passed as a client flag (-p..., -u user:password)"
-        for pattern in (_ASSIGNMENT, _FLAG, _JSON_PAIR):
+        has_dash, has_colon = "-" in text, ":" in text
+        if (has_dash or "|" in text) and _PASSWORD_FLAGS.search(text):
+            return "a password passed as a client flag (-p..., -u user:password, pass:...)"
+        if "asic" in text or "ASIC" in text:
+            for match in _BASIC.finditer(text):
+                decoded = _decoded(match.group(1))
+                if decoded is not None and ":" in decoded:
+                    return "an HTTP Basic credential (base64 of user:password)"
+        patterns = []
+        if "=" in text:
+            patterns.append(_ASSIGNMENT)
+        if has_dash:
+            patterns.append(_FLAG)
+        if has_colon:
+            patterns.extend((_JSON_PAIR, _HEADER))
+        for pattern in patterns:
             for match in pattern.finditer(text):
-                name, value = match.group(1), match.group(2)
-                if self.credential_name(name) and not non_secret_value(canonical_name(name), value):
-                    return f"a credential-like assignment to '{canonical_name(name)}'"
+                if self._assignment(match.group(1), match.group(2)):
+                    return f"a credential-like assignment to '{canonical_name(match.group(1))}'"
+        if depth < _MAX_DECODE_DEPTH and len(text) >= 24:
+            for match in _BASE64_RUN.finditer(text):
+                decoded = _decoded(match.group(0))
+                if decoded is None:
+                    continue
+                why = self.text(decoded, depth + 1)
+                if why is not None:
+                    return f"a base64-encoded blob holding {why.removeprefix('text that ')}"
         return None
 
 

@@ -10,7 +10,6 @@ mounted at a database data path), one follows EFS file systems to the containers
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,16 @@ from perfcheck_policykit import (
 from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
+
+from .engine_behaviour import (
+    ENGINE_DATA_DIRS,
+    behaviour,
+    containers_by_name,
+    kernel_path,
+    mounts,
+    network_file_system,
+    placement,
+)
 
 DATABASE_IMAGES = (
     "postgres",
@@ -132,7 +141,6 @@ DATABASE_ENVIRONMENT = (
     "MONGO_INITDB_ROOT_USERNAME",
     "MONGO_INITDB_DATABASE",
 )
-DATA_DIRECTORY_VARIABLES = ("PGDATA", "POSTGRESQL_DATA_DIR", "MYSQL_DATADIR", "MARIADB_DATADIR")
 SERVER_BINARIES = (
     "postgres",
     "postmaster",
@@ -277,44 +285,14 @@ def database_image_match(
     return None
 
 
-_SEGMENT = re.compile(r"\$\(|`|&&|\|\||[;|&\n]")
-_WRAPPERS = {"env", "exec", "sudo", "nohup", "time", "nice", "tini", "dumb-init", "--"}
-_USER_WRAPPERS = {"gosu", "su-exec", "chpst", "setpriv"}
-_ENTRYPOINTS = {"docker-entrypoint.sh", "docker-entrypoint", "entrypoint.sh"}
-
-
-def _programs(text: str) -> list[str]:
-    """The program each shell command in `text` runs (basename), wrappers and VAR=x skipped."""
-    found: list[str] = []
-    for segment in _SEGMENT.split(text):
-        words = segment.replace("(", " ").replace(")", " ").split()
-        index = 0
-        while index < len(words):
-            word = words[index].strip("\"'")
-            base = word.rsplit("/", 1)[-1]
-            if ("=" in word and not word.startswith("-")) or base in _WRAPPERS or word == "-":
-                index += 1
-            elif base in _USER_WRAPPERS:
-                index += 2  # gosu postgres <program>
-            elif base in _ENTRYPOINTS:
-                index += 1
-            elif base in ("sh", "bash", "ash", "dash", "zsh") and index + 1 < len(words):
-                index += 1
-                while index < len(words) and words[index].startswith("-"):
-                    index += 1  # sh -c / -ec: the script's programs are found in its segments
-            else:
-                found.append(base)
-                break
-    return found
-
-
 @dataclass(frozen=True)
 class EngineSignal:
-    """Why a container runs a database engine (None fields: that signal is absent)."""
+    """Why a container runs a database engine (None: it does not), and its data directories."""
 
     why: str | None
     data_paths: tuple[str, ...]
     prop: str = "image"
+    announced: tuple[str, ...] = ()
 
 
 _SIGNAL_KEYS = (
@@ -345,116 +323,86 @@ def _cached_signals(text: str, key: tuple[tuple[str, ...], ...]) -> tuple[Engine
 
 
 def engine_signal(container: Mapping[str, Any], config: Mapping[str, Any]) -> EngineSignal:
-    """Whether `container` runs a database engine, and the data directories it announces.
+    """Whether `container` runs a database engine, judged by what it does.
 
-    An engine: a database image (configured names or keywords) running its default command or a
-    server program; any image whose command runs a server program (postgres, mysqld, ...); or a
-    container setting a variable only an engine reads (PGDATA, POSTGRES_PASSWORD, ...). A
-    database image whose command runs only client tools (pg_dump, psql, ...) is a client job.
+    The process decides when the container states one: a server program after wrappers are
+    peeled off (postgres, mysqld, mongod, ... `sh -c "exec postgres"`, `gosu mysql mysqld`) is an
+    engine whatever the image is called; any other program (node, pg_dump, a health probe) is
+    not, whatever the image is called (`acme/postgres-exporter-api`, `redis-commander`). Only
+    when the image's default process runs (no entryPoint/command, or flags only) does the image
+    name tell the process: configured engine images and keywords, or an engine-only variable.
     """
-    images = config_list(config, "databaseImages")
+    servers = {*(s.lower() for s in config_list(config, "serverBinaries")), *ENGINE_DATA_DIRS}
+    seen = behaviour(container, servers, config_list(config, "databaseEnvironmentVariables"))
+    data_paths = seen.data_dirs
+    if seen.server is not None:
+        entry = values.items(container, "entryPoint")
+        command = values.items(container, "command")
+        prop = "entryPoint" if entry and not command else "command"
+        return EngineSignal(
+            f"a database server command ({seen.server})", data_paths, prop, seen.announced_dirs
+        )
+    if seen.process_known:
+        return EngineSignal(None, data_paths, announced=seen.announced_dirs)
     image = database_image_match(
         values.get(container, "image"),
-        images,
+        config_list(config, "databaseImages"),
         config_list(config, "databaseImageKeywords"),
         config_list(config, "clientImageKeywords"),
     )
-    servers = {s.lower() for s in config_list(config, "serverBinaries")}
-    clients = {c.lower() for c in config_list(config, "clientTools")}
-    entry = values.items(container, "entryPoint")
-    command = values.items(container, "command")
-    words = [w for w in [*entry, *command] if isinstance(w, str)]
-    text = " ".join(words)
-    programs = [p.lower() for p in _programs(text)] if text else []
-    runs_server = next((p for p in programs if p in servers), None)
-    if not entry and command and isinstance(command[0], str) and command[0].startswith("-"):
-        runs_server = runs_server or "the image's server (flags passed to its entrypoint)"
-    data_paths = set(_flag_paths(text))
-    environment = values.items(container, "environment")
-    env_names: dict[str, Any] = {}
-    for item in environment if isinstance(environment, list) else ():
-        name = values.get(item, "name")
-        if isinstance(name, str):
-            env_names[name] = values.get(item, "value")
-    for variable in DATA_DIRECTORY_VARIABLES:
-        path = env_names.get(variable)
-        if isinstance(path, str) and path.startswith("/"):
-            data_paths.add(path)
-    engine_variables = [v for v in config_list(config, "databaseEnvironmentVariables")]
-    variable = next((v for v in engine_variables if v in env_names), None)
-    # A client job: its commands run a client tool and no server program.
-    # (Client tools are found anywhere in the text: scripts call them through shell functions.)
-    used = {word.rsplit("/", 1)[-1] for word in re.findall(r"[\w./-]+", text.lower())}
-    client_only = runs_server is None and bool(used & clients)
-    paths = tuple(sorted(data_paths))
-    if runs_server is not None:
-        prop = "entryPoint" if entry and not command else "command"
-        return EngineSignal(f"a database server command ({runs_server})", paths, prop)
-    if client_only:
-        return EngineSignal(None, paths)
     if image is not None:
-        return EngineSignal(f"a '{image}' database engine image", paths, "image")
-    if variable is not None:
-        return EngineSignal(f"a database engine setting ({variable})", paths, "environment")
-    return EngineSignal(None, paths)
+        return EngineSignal(
+            f"a '{image}' database engine image", data_paths, "image", seen.announced_dirs
+        )
+    if seen.engine_variable is not None:
+        return EngineSignal(
+            f"a database engine setting ({seen.engine_variable})",
+            data_paths,
+            "environment",
+            seen.announced_dirs,
+        )
+    return EngineSignal(None, data_paths, announced=seen.announced_dirs)
 
 
-_DATA_FLAGS = re.compile(
-    r"(?:^|\s)(?:-D|--pgdata|--datadir|--dbpath|--data-dir|--dir)[=\s]+([\"']?)(/[^\s\"';]*)"
-)
-
-
-def _flag_paths(text: str) -> list[str]:
-    return [match.group(2) for match in _DATA_FLAGS.finditer(text)]
-
-
-def under_data_path(path: Any, data_paths: Sequence[str]) -> str | None:
-    if not isinstance(path, str):
-        return None
-    normalized = path.rstrip("/") or "/"
-    for data_path in data_paths:
-        base = data_path.rstrip("/")
-        if normalized == base or normalized.startswith(base + "/"):
-            return data_path
-    return None
-
-
-def is_network_volume(volume: Mapping[str, Any]) -> bool:
-    """An EFS volume, or EFS/NFS reached through a Docker volume driver (EC2 launch type)."""
-    if values.get(volume, "efsVolumeConfiguration") is not None:
-        return True
-    docker = values.get(volume, "dockerVolumeConfiguration")
-    if not isinstance(docker, Mapping):
-        return False
-    driver = str(values.get(docker, "driver") or "").lower()
-    options = values.get(docker, "driverOpts")
-    options = options if isinstance(options, Mapping) else {}
-    kind = str(options.get("type") or "").lower()
-    device = str(options.get("device") or "") + " " + str(options.get("o") or "")
-    return (
-        "efs" in driver
-        or "nfs" in driver
-        or kind.startswith("nfs")
-        or "efs" in kind
-        or ".efs." in device
-        or "fs-" in device
-    )
-
-
-def efs_volume_names(volumes: Any) -> set[str] | None:
-    """Names of the task's EFS-backed volumes, EFS/NFS Docker volumes included (None when the
-    volume list is unknown)."""
-    if volumes is values.UNKNOWN:
-        return None
-    names: set[str] = set()
-    for volume in volumes:
-        if not isinstance(volume, Mapping):
+def mount_findings(
+    container: Mapping[str, Any],
+    signal: EngineSignal,
+    network_volumes: Mapping[Any, str],
+    configured_paths: Sequence[str],
+    by_name: Mapping[str, Mapping[str, Any]],
+) -> list[tuple[Any, str]]:
+    """(volume, what) for each mount of a network file system that holds database data: any
+    such mount of an engine's container; a mount at, above or below a data directory the
+    container names (flag, variable, SQLite file) or its engine uses; a mount at or below a
+    configured data path."""
+    found: list[tuple[Any, str]] = []
+    for source, container_path in mounts(container, by_name):
+        kind = network_volumes.get(source)
+        if kind is None or not isinstance(container_path, str):
             continue
-        if is_network_volume(volume):
-            name = values.get(volume, "name")
-            if isinstance(name, str):
-                names.add(name)
-    return names
+        mounted = kernel_path(container_path)
+        volume = (
+            f"EFS volume '{source}'"
+            if kind == "EFS" or "nfs" in kind.lower() or "efs" in kind.lower()
+            else f"network file system volume '{source}' ({kind})"
+        )
+        what = None
+        for data_dir in [*signal.data_paths, *configured_paths]:
+            where = placement(mounted, data_dir)
+            if where is None or (where == "above" and data_dir not in signal.data_paths):
+                continue  # a configured path counts only at or below: any mount sits above one
+            target = kernel_path(data_dir)
+            what = (
+                f"{volume} mounted at {mounted}, above database data path {target}"
+                if where == "above"
+                else f"{volume} mounted at database data path {target}"
+            )
+            break
+        if what is None and signal.why is not None:
+            what = f"{volume} mounted at a database engine's container ({mounted})"
+        if what is not None:
+            found.append((source, what))
+    return found
 
 
 def _check_task_definition(ctx: ResourceContext) -> None:
@@ -467,8 +415,9 @@ def _check_task_definition(ctx: ResourceContext) -> None:
     if containers is values.UNKNOWN:
         ctx.unknown("containerDefinitions")
         return
-    efs_volumes = efs_volume_names(ctx.items("volumes"))
+    volumes = ctx.items("volumes")
     signals = engine_signals(containers or (), ctx.config, ctx.get("containerDefinitions"))
+    by_name = containers_by_name(containers or ())
     for index, container in enumerate(containers or ()):
         label = values.container_label(container, index)
         signal = signals[index]
@@ -478,39 +427,49 @@ def _check_task_definition(ctx: ResourceContext) -> None:
                 signal.why,
                 "no database engine in an ECS task (use Amazon RDS)",
             )
-        paths = [*configured_paths, *signal.data_paths]
-        for mount in values.items(container, "mountPoints"):
-            if not isinstance(mount, Mapping):
-                continue
-            source = values.get(mount, "sourceVolume")
-            path = under_data_path(values.get(mount, "containerPath"), paths)
-            if path is None and signal.why is None:
-                continue
-            if efs_volumes is None:
+        if volumes is values.UNKNOWN:
+            if mounts(container, by_name) and (signal.why or signal.data_paths or configured_paths):
                 ctx.unknown("volumes")
-            elif source in efs_volumes:
-                where = f"database data path {path}" if path else "a database engine's container"
-                ctx.violation(
-                    f"{label}.mountPoints",
-                    f"EFS volume '{source}' mounted at {where}",
-                    "no database data on EFS (use Amazon RDS)",
-                )
+            continue
+        network = network_volumes(volumes)
+        for _source, what in mount_findings(container, signal, network, configured_paths, by_name):
+            ctx.violation(
+                f"{label}.mountPoints",
+                what,
+                "no database data on a network file system (use Amazon RDS)",
+            )
+
+
+def network_volumes(volumes: Sequence[Any]) -> dict[Any, str]:
+    """Task volume name -> what network file system it is (local volumes left out)."""
+    found: dict[Any, str] = {}
+    for volume in volumes:
+        if isinstance(volume, Mapping):
+            kind = network_file_system(volume)
+            if kind is not None:
+                found[values.get(volume, "name")] = kind
+    return found
 
 
 NO_DATABASE_ON_EFS = ResourceRule(
     name="no-database-on-efs",
     normalises=(
         "image reference to its repository (registry, tag and digest dropped); shell commands"
-        " to the programs they run"
+        " to the programs they run (wrappers peeled off); container paths as the kernel resolves"
+        " them (//, /./, .., trailing /)"
     ),
     description=(
-        "ECS task definitions must not run a database engine or mount EFS at a database data "
-        "path: EFS cannot give a database the I/O latency it needs. An engine is told by more "
-        "than its image name: configured image names and keywords, a server program in the "
-        "command (postgres, mysqld, ...), or an engine-only variable (PGDATA, POSTGRES_PASSWORD, "
-        "...); data paths come from the config, PGDATA-style variables and -D/--datadir flags; "
-        "EFS through efsVolumeConfiguration or an NFS/EFS Docker volume. A database image whose "
-        "command runs only client tools (pg_dump, psql, ...) is a client job and passes."
+        "ECS task definitions must not run a database engine or keep database data on a network "
+        "file system: EFS cannot give a database the I/O latency it needs. An engine is told by "
+        "what the container does: the program its command runs once wrappers are peeled off "
+        "(sh -c, docker-entrypoint.sh, gosu, su-exec, tini, dumb-init, ...; postgres, mysqld, "
+        "mongod, redis-server, cassandra, elasticsearch, clickhouse, influxd, neo4j, cockroach, "
+        "etcd, kafka, rabbitmq, ...); the image name only when the image's default process runs. "
+        "Data directories come from the engine's defaults, -D/--datadir-style flags, "
+        "PGDATA-style variables, SQLite files and the config; a mount of EFS, FSx or an NFS/SMB "
+        "Docker volume (also through volumesFrom) at, above or below one is refused, paths "
+        "compared after the kernel's normalisation. A stateless program in a database-named "
+        "image (postgres-exporter, redis-commander) and a client job (pg_dump) pass."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
@@ -566,28 +525,22 @@ def _check_efs_users(ctx: StackContext) -> None:
         }
         if not by_volume:
             continue
+        efs_only = {name: "EFS" for name in by_volume}
         signals = engine_signals(
             containers or (), ctx.config, ctx.get(task, "containerDefinitions")
         )
+        by_name = containers_by_name(containers or ())
         for index, container in enumerate(containers or ()):
             label = values.container_label(container, index)
             signal = signals[index]
-            engine = signal.why
-            paths = [*configured_paths, *signal.data_paths]
-            for mount in values.items(container, "mountPoints"):
-                if not isinstance(mount, Mapping):
-                    continue
-                volume = by_volume.get(values.get(mount, "sourceVolume"))
-                if volume is None:
-                    continue
-                path = under_data_path(values.get(mount, "containerPath"), paths)
-                if engine is None and path is None:
-                    continue
-                systems = _efs_file_systems_of_volume(ctx, task, volume)
+            for source, what in mount_findings(
+                container, signal, efs_only, configured_paths, by_name
+            ):
+                systems = _efs_file_systems_of_volume(ctx, task, by_volume[source])
                 if systems is None:
                     ctx.unknown(task, "volumes.efsVolumeConfiguration.fileSystemId")
                     continue
-                why = engine if engine else f"database path {path}"
+                why = signal.why or what
                 for system in systems:
                     ctx.violation(
                         system,

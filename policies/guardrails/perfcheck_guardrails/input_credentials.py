@@ -1,0 +1,324 @@
+"""Credentials in any resource's inputs: one scanner for every string of every resource.
+
+A password in a Lambda function's environment, a CodeBuild project's variables, a Batch job
+definition, an App Runner service, an EC2 instance's or launch template's user data (base64 or
+gzip), an SSM parameter of type String or a Docker volume's driver options is as readable (console,
+Describe* APIs, CloudTrail) as one in a task definition. This rule walks every input of every
+resource with the property path, and reads each string once with the same scanner as the ECS rule
+(`credentials.CredentialScanner`): a map's keys and a {name, value} block's name are the setting's
+name; lists of words are read as one command line; JSON strings are parsed and walked.
+
+What it leaves alone, on purpose: ECS task definitions' containerDefinitions (judged by
+`ecs-no-credentials-in-environment` with container-specific rules), and properties whose purpose is
+to receive a secret that AWS then keeps write-only or encrypted (`SECRET_INPUTS`: an RDS master
+password, a Secrets Manager secret's value, an SSM SecureString, ...), plus references a block
+marks as such (CodeBuild `type: SECRETS_MANAGER`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
+from pulumi_policy import Severity
+from pulumi_policy.proxy import _DictProxy, _ListProxy
+
+try:  # the kit's lazily converted props (its internals may move: the walk works without them)
+    from perfcheck_policykit.wire import LazyProps
+except ImportError:  # pragma: no cover - a kit without LazyProps
+    LazyProps = None  # type: ignore[assignment,misc]
+
+from . import credentials
+
+SECRET_INPUTS: Final[dict[str, frozenset[str]]] = {
+    token: frozenset(paths)
+    for token, paths in {
+        "aws:secretsmanager/secretVersion:SecretVersion": ("secretString", "secretBinary"),
+        "aws:rds/instance:Instance": ("password", "passwordWo"),
+        "aws:rds/cluster:Cluster": ("masterPassword", "masterPasswordWo"),
+        "aws:docdb/cluster:Cluster": ("masterPassword",),
+        "aws:neptune/cluster:Cluster": ("masterPassword",),
+        "aws:redshift/cluster:Cluster": ("masterPassword", "masterPasswordWo"),
+        "aws:redshiftserverless/namespace:Namespace": ("adminUserPassword",),
+        "aws:elasticache/replicationGroup:ReplicationGroup": ("authToken",),
+        "aws:elasticache/user:User": ("passwords", "authenticationMode.passwords"),
+        "aws:memorydb/user:User": ("authenticationMode.passwords",),
+        "aws:mq/broker:Broker": ("users.password",),
+        "aws:opensearch/domain:Domain": (
+            "advancedSecurityOptions.masterUserOptions.masterUserPassword",
+        ),
+        "aws:dms/endpoint:Endpoint": ("password",),
+        "aws:kms/ciphertext:Ciphertext": ("plaintext",),
+        "aws:directoryservice/directory:Directory": ("password",),
+        "aws:codebuild/sourceCredential:SourceCredential": ("token",),
+        "aws:amplify/app:App": ("accessToken", "oauthToken", "basicAuthCredentials"),
+        "aws:iam/userLoginProfile:UserLoginProfile": ("password",),
+    }.items()
+}
+"""Type -> property paths (list indexes dropped) that exist to receive a secret which AWS keeps
+write-only or encrypted; pulumi-aws marks each as secret in its schema."""
+
+_REFERENCE_TYPES: Final = frozenset({"SECRETS_MANAGER", "PARAMETER_STORE"})
+_SKIPPED: Final[dict[str, frozenset[str]]] = {
+    "aws:ecs/taskDefinition:TaskDefinition": frozenset({"containerDefinitions"}),
+    "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition": frozenset({"containerDefinitions"}),
+}
+"""Properties another rule judges with its own reading (ECS containers)."""
+REFERENCE_ONLY_TYPES: Final = frozenset(
+    {
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+        "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
+        "aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation",
+        "aws:ec2/route:Route",
+        "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    }
+)
+"""Types whose every input is a reference (an id, an ARN, a CIDR, a port, a region) and which
+take no tags: no free text to scan, so the servicer skips them without deserializing. A test
+checks each against pulumi_aws's constructor parameters."""
+_SSM_PARAMETER: Final = "aws:ssm/parameter:Parameter"
+_MEMO_LIMIT: Final = 16384
+_SETTING_NAME: Final = re.compile(r"^[^\W\d][\w.-]{0,127}$")
+
+_Finding = tuple[str, str]
+
+
+def _child(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _plain(path: str) -> str:
+    """The path without list indexes or map keys, as SECRET_INPUTS names it."""
+    out: list[str] = []
+    depth = 0
+    for char in path:
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+def _raw(value: Any) -> Any:
+    """The plain dict or list behind the SDK's read-only proxies (read without copying)."""
+    kind = type(value)
+    if kind is _DictProxy:
+        return value._DictProxy__target
+    if kind is _ListProxy:
+        return value._ListProxy__target
+    return value
+
+
+class _Walk:
+    """One walk over one resource's inputs: each string read once."""
+
+    def __init__(
+        self, scanner: credentials.CredentialScanner, secret_paths: frozenset[str]
+    ) -> None:
+        self.scanner = scanner
+        self.secret_paths = secret_paths
+        self.unknown_credentials: list[str] = []
+        self.found: list[_Finding] = []
+
+    def value(self, value: Any, path: str, name: str) -> None:
+        value = _raw(value)
+        if value is values.UNKNOWN or (type(value) is str and value in values.UNKNOWN_SENTINELS):
+            if name and self.scanner.credential_name(name):
+                self.unknown_credentials.append(path)
+            return
+        if self.secret_paths and _plain(path) in self.secret_paths:
+            return
+        if isinstance(value, str):
+            self.string(value, path, name)
+        elif isinstance(value, Mapping):
+            self.mapping(value, path)
+        elif isinstance(value, list | tuple):
+            self.sequence(value, path, name)
+
+    def string(self, text: str, path: str, name: str) -> None:
+        if text[:1] in ("{", "[") or text.lstrip()[:1] in ("{", "["):
+            try:
+                parsed = values.parse_json_property(text)
+            except values.InvalidJson:
+                parsed = None
+            if isinstance(parsed, dict | list):
+                self.value(parsed, f"{path} (JSON)", name)
+                return
+        why = self.scanner.setting(name, text) if name else self.scanner.text(text)
+        if why:
+            self.found.append((path, why))
+
+    def mapping(self, mapping: Mapping[str, Any], path: str) -> None:
+        keys = [key for key in mapping if isinstance(key, str)]
+        if "value" in mapping:
+            setting = _named_setting(mapping)
+            if setting is not None:
+                name, value, kind = setting
+                if kind in _REFERENCE_TYPES:
+                    return  # CodeBuild/Batch variable resolved from Secrets Manager or SSM
+                self.value(value, f"{path}[{name}]", name)
+                keys = [k for k in keys if k not in ("name", "key", "value", "type")]
+        for key in keys:
+            # an ARN or a path as a key names nothing
+            name = key if _SETTING_NAME.match(key) else ""
+            self.value(mapping[key], _child(path, key), name)
+
+    def sequence(self, elements: Sequence[Any], path: str, name: str) -> None:
+        elements = [_raw(item) for item in elements]
+        if elements and all(type(item) is str for item in elements):
+            if any(item in values.UNKNOWN_SENTINELS for item in elements):
+                elements = [e for e in elements if e not in values.UNKNOWN_SENTINELS]
+            why = self.scanner.text(" ".join(elements))  # a command: '--password' 'x' is one line
+            if why:
+                self.found.append((path, why))
+            if name and self.scanner.credential_name(name):
+                for index, item in enumerate(elements):
+                    why = self.scanner.setting(name, item)
+                    if why:
+                        self.found.append((f"{path}[{index}]", why))
+                        break
+            return
+        for index, item in enumerate(elements):
+            self.value(item, _child(path, index), name)
+
+
+def _named_setting(mapping: Mapping[str, Any]) -> tuple[str, Any, str] | None:
+    """A {name|key, value[, type]} block (environment variables, tags, parameters)."""
+    name = _raw(mapping.get("name"))
+    if not isinstance(name, str):
+        name = _raw(mapping.get("key"))
+    if not isinstance(name, str) or name in values.UNKNOWN_SENTINELS:
+        return None
+    kind = _raw(mapping.get("type"))
+    return name, mapping.get("value"), values.enum(kind) if isinstance(kind, str) else ""
+
+
+def findings(
+    scanner: credentials.CredentialScanner, type_token: str, props: Any
+) -> tuple[list[_Finding], list[str]]:
+    """(property path, why) per credential in a resource's inputs, and the credential-named
+    properties whose value is unknown during preview."""
+    walk = _Walk(scanner, SECRET_INPUTS.get(type_token, frozenset()))
+    skipped = _SKIPPED.get(type_token, frozenset())
+    found: list[_Finding] = []
+    if type_token == _SSM_PARAMETER:
+        kind = values.enum(values.get(props, "type"))
+        if kind == "SECURESTRING":
+            skipped = skipped | {"value"}
+        else:
+            name = values.get(props, "name")
+            value = values.get(props, "value")
+            if isinstance(name, str) and isinstance(value, str):
+                why = scanner.setting(name.rsplit("/", 1)[-1], value)
+                if why:
+                    found.append(("value", why))
+                skipped = skipped | {"value"}
+    lazy = LazyProps is not None and isinstance(props, LazyProps)
+    wire = getattr(props, "_fields", None) if lazy else None
+    raw = props.raw if lazy and hasattr(props, "raw") else _raw(props).get
+    secret_paths = walk.secret_paths
+    unknown: list[str] = []
+    for key in props:
+        if key in skipped:
+            continue
+        memo_key = None
+        if wire is not None and not secret_paths:
+            # One property's verdict per wire value: tags and settings repeat across resources,
+            # and a hit costs a serialisation in C instead of a conversion and a walk.
+            try:
+                memo_key = (key, wire[key].SerializeToString(deterministic=True))
+            except (AttributeError, KeyError, TypeError):
+                memo_key = None
+            if memo_key is not None and memo_key in scanner.property_memo:
+                part, part_unknown = scanner.property_memo[memo_key]
+                found.extend(part)
+                unknown.extend(part_unknown)
+                continue
+        walk.found, walk.unknown_credentials = [], []
+        walk.value(raw(key), key, key)
+        found.extend(walk.found)
+        unknown.extend(walk.unknown_credentials)
+        if memo_key is not None:
+            if len(scanner.property_memo) > _MEMO_LIMIT:
+                scanner.property_memo.clear()
+            scanner.property_memo[memo_key] = (tuple(walk.found), tuple(walk.unknown_credentials))
+    return found, unknown
+
+
+def _check(ctx: ResourceContext) -> None:
+    scanner = credentials.CredentialScanner(ctx.config)
+    found, unknown = findings(scanner, ctx.type, ctx.props)
+    for path, why in found:
+        ctx.violation(
+            path,
+            f"{why} (value not shown)",
+            "the credential in Secrets Manager or an SSM SecureString, referenced by ARN or "
+            "resolved at run time; plain inputs are readable through the service's Describe/Get "
+            "APIs and the console",
+        )
+    for path in dict.fromkeys(unknown):
+        ctx.unknown(path)
+
+
+NO_CREDENTIALS_IN_INPUTS = ResourceRule(
+    name="no-credentials-in-resource-inputs",
+    normalises=(
+        "setting names canonicalised (NFKC, look-alike letters folded, zero-width characters "
+        "dropped, camelCase split, upper case); base64 and gzip blobs decoded; JSON strings "
+        "parsed; word lists read as one command line"
+    ),
+    description=(
+        "No resource may hold a credential in plain text in any input: Lambda and App Runner "
+        "environments, CodeBuild and Batch variables, EC2 and launch-template user data (base64 "
+        "and gzip decoded), SSM parameters of type String, Docker volume driver options and "
+        "every other string are read with the container rule's scanner (names, assignments, "
+        "headers, connection strings of any engine, secrets in commands, encoded blobs, token "
+        "formats). Known-safe shapes pass (public keys, publishable and site keys, Sentry DSNs, "
+        "ARNs, references), as do inputs made to receive a secret that AWS keeps write-only."
+    ),
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Store the value in aws.secretsmanager.Secret (or an SSM SecureString) and pass its ARN: "
+        "Lambda reads it at start-up (Parameters and Secrets extension), CodeBuild with type "
+        "SECRETS_MANAGER, Batch and ECS through `secrets`, App Runner through "
+        "runtimeEnvironmentSecrets, user data by calling the API at boot."
+    ),
+    resource_types=None,
+    check=_check,
+    unknowns=(
+        "A credential-named input whose value is unknown (e.g. a generated password): note; "
+        "other unknown values are computed references and pass."
+    ),
+    config_properties={
+        "credentialNamePatterns": schema.string_list(
+            "Regular expressions (case-insensitive) on setting names (canonical: upper case, "
+            "'-' and '.' as '_') that denote credentials.",
+            credentials.CREDENTIAL_NAME_PATTERNS,
+            regex=True,
+        ),
+        "allowedVariableNames": schema.string_list(
+            "Names that match a pattern but hold no credential (e.g. 'AUTH_MODE').", ()
+        ),
+        "publicVariablePrefixes": schema.string_list(
+            "Name prefixes of variables that are public by design (shipped to browsers); their "
+            "values are still checked for token formats.",
+            credentials.PUBLIC_PREFIXES,
+        ),
+    },
+    judges_type=lambda type_token, _config: (
+        type_token != "pulumi:pulumi:Stack" and type_token not in REFERENCE_ONLY_TYPES
+    ),
+    tags=["secrets"],
+)
+
+RULES = (NO_CREDENTIALS_IN_INPUTS,)

@@ -1,0 +1,70 @@
+"""Rule cases of issue 22's content classes (credentials in every input, one front door), in the
+shape test_policy_rules runs for every rule: a change to the compliant stack and the finding it
+must produce (or a compliant variant that must produce none)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.policies.builders import record, replace
+from tests.policies.cases import Case, R, Variant
+
+CREDENTIALS = "no-credentials-in-resource-inputs"
+FRONT_DOOR = "one-front-door"
+
+
+def _extra(type_token: str, name: str, inputs: dict[str, Any], **kw: Any) -> Callable[[R], Any]:
+    return lambda r: {
+        name: record(
+            "prod", type_token, name, {"tags": r["db"].wire_inputs["tags"], **inputs}, **kw
+        )
+    }
+
+
+CONTENT_NONCOMPLIANT = [
+    Case(
+        CREDENTIALS,
+        "lambda-environment-password",
+        _extra(
+            "aws:lambda/function:Function",
+            "worker",
+            {"environment": {"variables": {"SMTP_PASSWORD": "Zq7-not-real-Pw9x"}}},
+        ),
+        "worker",
+        "environment.variables.SMTP_PASSWORD is a plain value under a credential-like name",
+    ),
+    Case(
+        FRONT_DOOR,
+        "second-internet-facing-load-balancer",
+        _extra(
+            "aws:lb/loadBalancer:LoadBalancer",
+            "admin-alb",
+            {"internal": False, "loadBalancerType": "application"},
+        ),
+        "admin-alb",
+        "internal is an internet-facing application load balancer",
+    ),
+]
+
+CONTENT_VARIANTS = [
+    Variant(
+        CREDENTIALS,
+        "public-client-settings-as-tags",
+        lambda r: {
+            "bucket": replace(
+                r["bucket"],
+                tags={
+                    **r["bucket"].wire_inputs["tags"],
+                    "FIREBASE_AUTH_DOMAIN": "myapp.firebaseapp.com",
+                    "SENTRY_DSN": "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2",
+                },
+            )
+        },
+    ),
+    Variant(
+        FRONT_DOOR,
+        "internal-load-balancer-and-iam-function-url",
+        _extra("aws:lambda/functionUrl:FunctionUrl", "hook", {"authorizationType": "AWS_IAM"}),
+    ),
+]
