@@ -20,8 +20,13 @@ $(STAMP): $(REQUIREMENTS)
 	@touch $@
 
 ## preview: offline preview of STACK (default staging) with both packs; JSON=, MARKDOWN= files
+# make exits 2 whenever a recipe fails and names the program's own code in its last line
+# ("Error 1"); scripts that branch on the code run the command itself (README, Exit codes).
+# 141 is the preview's quiet exit when the reader closes the pipe (`make preview | head`): done.
+PREVIEW_COMMAND = $(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
 preview: $(STAMP)
-	$(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
+	@echo '$(PREVIEW_COMMAND)' >&2
+	@$(PREVIEW_COMMAND) || { code=$$?; test $$code -eq 141 || exit $$code; }
 
 ## test: the whole test suite (mocks only, no cloud)
 test: $(STAMP)

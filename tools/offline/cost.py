@@ -107,8 +107,16 @@ def _budget_line(report: CostReport) -> str:
 
 def _assumed(estimate: Estimate) -> str:
     return ", ".join(
-        f"{key} {value:g}" for key, value in estimate.usage.items() if value is not None
+        f"{key} {value:,.12g}" for key, value in estimate.usage.items() if value is not None
     )
+
+
+def _fit(label: str, width: int) -> str:
+    """`label`, or its beginning up to a word boundary and an ellipsis (the table is 100 wide)."""
+    if len(label) <= width:
+        return label
+    cut = max(label.rfind(" ", 0, width - 1), label.rfind("-", 0, width - 1) + 1)
+    return label[: cut if cut > width // 2 else width - 1].rstrip(" ,;:(") + "…"
 
 
 def render_cost_text(report: CostReport) -> list[str]:
@@ -117,10 +125,10 @@ def render_cost_text(report: CostReport) -> list[str]:
     lines = [
         f"Monthly cost estimate (USD; {estimate.region} on-demand prices as known on "
         f"{estimate.prices_read}; docs/cost.md):",
-        f"  {'component / line':<66} {'fixed':>10} {'usage':>10} {'total':>10}",
+        f"  {'component / line':<63} {'fixed':>10} {'usage':>10} {'total':>10}",
     ]
     for component, fixed, usage in estimate.by_component():
-        lines.append(f"  {component:<66} {fixed:>10,.2f} {usage:>10,.2f} {fixed + usage:>10,.2f}")
+        lines.append(f"  {component:<63} {fixed:>10,.2f} {usage:>10,.2f} {fixed + usage:>10,.2f}")
         small = 0
         for line in estimate.lines:
             if line.component != component:
@@ -132,11 +140,11 @@ def render_cost_text(report: CostReport) -> list[str]:
             if line.kind == "usage":
                 column = f"{'':>10} {line.monthly_usd:>10,.2f}"
             label = f"{line.resource}: {line.item}"
-            lines.append(f"    {label[:64]:<64} {column}")
+            lines.append(f"    {_fit(label, 61):<61} {column}")
         if small:
             lines.append(f"    ({small} line(s) under half a cent)")
     lines.append(
-        f"  {'TOTAL':<66} {estimate.total_of('fixed'):>10,.2f} "
+        f"  {'TOTAL':<63} {estimate.total_of('fixed'):>10,.2f} "
         f"{estimate.total_of('usage'):>10,.2f} {estimate.total:>10,.2f}"
     )
     lines.append(f"  {_budget_line(report)}")

@@ -416,8 +416,10 @@ def _run_in_fresh_context(
         try:
             loop.run_until_complete(run_pulumi_func(program))
         except pulumi.RunError as error:
+            _forget_failed_outputs(loop)
             raise ProgramFailed(str(error), monitor.records()) from None
         except Exception as error:  # any other exception is a bug in the program's code
+            _forget_failed_outputs(loop)
             _abandon_pending_work(loop)
             raise ProgramCrashed(error, crash_location(error, root), monitor.records()) from error
         outputs = {
@@ -436,6 +438,25 @@ def _run_in_fresh_context(
         monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
+
+
+_UNRETRIEVED = ("Future exception was never retrieved", "Task exception was never retrieved")
+
+
+def _forget_failed_outputs(loop: asyncio.AbstractEventLoop) -> None:
+    """After a failed run: its outputs' exceptions are reported once, as the run's failure.
+
+    Every output that depended on the failing one holds the same error in a future nobody
+    awaits; when each is collected, asyncio would log it with its traceback (thousands of lines
+    over a test session). Only this loop's such messages are dropped; anything else it reports
+    still goes to asyncio's default handler.
+    """
+
+    def handler(event_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") not in _UNRETRIEVED:
+            event_loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
 
 
 def _abandon_pending_work(loop: asyncio.AbstractEventLoop) -> None:
