@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: help preview test lint bench clean policy-venvs package-policy-packs new-stack
+.PHONY: help preview test lint bench clean policy-venvs package-policy-packs new-stack doc-commands
 
 ## help: this list of targets (the default)
 help:
@@ -31,6 +31,10 @@ preview: $(STAMP)
 ## test: the whole test suite (mocks only, no cloud)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
+
+## doc-commands: every command in README and docs/: offline ones run in a copy, the rest checked
+doc-commands: $(STAMP)
+	$(BIN)/python -m tools.doc_commands
 
 ## bench: timings on this machine (medians; QUICK=1 for fewer runs), JSON=file too
 bench: $(STAMP)
