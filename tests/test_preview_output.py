@@ -171,3 +171,17 @@ def test_a_tool_run_without_the_virtualenv_says_how_to_run_it() -> None:
     assert (
         "lacks the project's packages" in result.stderr and ".venv/bin/python -m" in result.stderr
     )
+
+
+def test_the_pull_request_comment_shows_program_warnings_and_exemptions(staging) -> None:
+    from tools.offline.markdown import render_markdown
+
+    result = preview.StageResult(
+        "Policy packs", notes=["rule-x: [exempted] 'cdn' because <no domain>\nyet"]
+    )
+    warning = "perfcheck-staging: alarms.notificationEmails is empty, so alarms reach nobody"
+    markdown = render_markdown(staging, [result], [warning])
+    assert f"- :warning: {warning}" in markdown
+    assert "- rule-x: [exempted] 'cdn' because &lt;no domain&gt; yet" in markdown
+    assert "Notes: exemptions and their reasons (1)" in markdown
+    assert "Program warnings" not in render_markdown(staging, [preview.StageResult("x")])

@@ -550,7 +550,9 @@ def _run(args: argparse.Namespace, whole_process: bool, warnings: ProgramWarning
         }
         write_output("--json", args.json, json.dumps(document, indent=2) + "\n")
     if args.markdown:
-        markdown = render_markdown(run, results) + "\n".join(render_cost_markdown(cost))
+        markdown = render_markdown(run, results, warnings.messages) + "\n".join(
+            render_cost_markdown(cost)
+        )
         write_output("--markdown", args.markdown, markdown)
     return EXIT_BLOCKING if any(r.blocking for r in results) else EXIT_OK
 
