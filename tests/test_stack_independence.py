@@ -7,12 +7,27 @@ while any other missing stack still fails.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
-import conftest
 import pytest
 
 from tools.offline.runner import ROOT, StackMissing, free_vpc_range, stack_config
+
+
+def _load_conftest() -> ModuleType:
+    """tests/conftest.py by its path (`import conftest` may find another directory's)."""
+    spec = importlib.util.spec_from_file_location(
+        "suite_conftest", Path(__file__).with_name("conftest.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+conftest = _load_conftest()
 
 
 def test_a_missing_committed_stack_is_named_and_anything_else_is_not(
