@@ -13,8 +13,11 @@ from collections.abc import Iterator
 import pytest
 
 from foundation.records import StackRun
+from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
 from tools.offline.runner import ROOT, StackMissing
 from tools.offline.runner import cached_run as stack_run
+
+add_pack_paths(DEPLOY_PACK_DIR)  # the packs' modules (perfcheck_deploy, the kit) import by name
 
 STACKS = ("staging", "prod")
 """The committed stacks the stack-specific tests judge, by name."""

@@ -27,7 +27,7 @@ def test_grants_are_written_in_one_module_only() -> None:
     """No other source file spells a GRANT/REVOKE: every grant comes from database_roles.py."""
     sources = [
         p
-        for folder in ("components", "foundation", "settings", "deploycheck", "tools", "scripts")
+        for folder in ("components", "foundation", "settings", "policies", "tools", "scripts")
         if (ROOT / folder).exists()
         for p in (ROOT / folder).rglob("*.py")
     ]

@@ -1,11 +1,11 @@
 """Arrows point down: each package imports only from the floors below it (and itself).
 
 Floors, bottom first: `foundation` (AWS facts, the app's contract, resource records); `settings`;
-`components`, `deploycheck`, `estimate` (side by side: none imports another); `tools` and the
-program's `__main__.py` on top. The policy packs and the delivery scripts stand apart: they run in
-their own virtualenvs and import nothing of the program, except that the cost pack runs the
-estimate (`estimate` and the `foundation` it reads: standard library only, copied into a packaged
-pack). Every import statement counts, also one inside a function.
+`components`, `estimate` (side by side: none imports another); `tools` and the program's
+`__main__.py` on top. The policy packs (guardrails, cost, deploy) and the delivery scripts stand
+apart: they run in their own virtualenvs and import nothing of the program but the floor below
+(`foundation`, standard library only, and the `estimate` the cost pack runs: copied into a
+packaged pack). Every import statement counts, also one inside a function.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ PROJECT_PACKAGES = {
     "foundation",
     "settings",
     "components",
-    "deploycheck",
     "estimate",
     "tools",
     "policies",
@@ -32,9 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "foundation": set(),
     "settings": {"foundation"},
     "components": {"foundation", "settings"},
-    "deploycheck": {"foundation"},
     "estimate": {"foundation"},
-    "tools": {"foundation", "settings", "components", "deploycheck", "estimate"},
+    "tools": {"foundation", "settings", "components", "estimate"},
     "policies": {"estimate", "foundation"},
     "scripts": set(),
 }

@@ -163,8 +163,8 @@ def test_every_interface_endpoint_uses_private_dns_and_admits_only_its_callers_o
 
 def test_both_stacks_have_a_checked_path_for_every_caller(each_stack: StackRun) -> None:
     """Zero reachability findings, and not because nothing was judged."""
-    from deploycheck import reachability, run_deploy_checks
-    from deploycheck.stack import StackIndex
+    from perfcheck_deploy import reachability, run_deploy_checks
+    from perfcheck_deploy.stack import StackIndex
 
     assert [
         str(f) for f in run_deploy_checks(each_stack) if f.check_id.startswith("reachability")

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from perfcheck_deploy import Finding, run_deploy_checks
 
-from deploycheck import Finding, run_deploy_checks
 from foundation.records import (
     SECRET_SIG,
     SECRET_SIG_KEY,

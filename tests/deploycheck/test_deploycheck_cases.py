@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
-
-from deploycheck import CHECK_IDS
+from perfcheck_deploy import CHECK_IDS
 
 if TYPE_CHECKING:
     from conftest import StackBuilder

@@ -20,7 +20,7 @@ def test_production_stack_has_no_findings(prod: StackBuilder) -> None:
 
 def test_production_stack_is_checked_at_all(prod: StackBuilder) -> None:
     """The baseline is clean because it is right, not because nothing looked at it."""
-    from deploycheck.registry import CHECKS_BY_TYPE
+    from perfcheck_deploy.registry import CHECKS_BY_TYPE
 
     judged = {spec["type"] for spec in prod.records.values()} & set(CHECKS_BY_TYPE)
     assert {

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from perfcheck_deploy import run_deploy_checks
+from perfcheck_deploy.delivery import RANGES_ID, SHIFTING_ID, VPC_ORIGIN_ID
 
-from deploycheck import run_deploy_checks
-from deploycheck.delivery import RANGES_ID, SHIFTING_ID, VPC_ORIGIN_ID
 from foundation.records import StackRun
 from tools.offline.runner import cached_run
 

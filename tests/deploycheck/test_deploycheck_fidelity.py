@@ -9,10 +9,10 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from perfcheck_deploy import alb, awsmodels, cloudfront, ecs, naming, rds
+from perfcheck_deploy import elasticache as cache_checks
+from perfcheck_deploy.windows import overlaps, parse_daily, parse_weekly
 
-from deploycheck import alb, awsmodels, cloudfront, ecs, naming, rds
-from deploycheck import elasticache as cache_checks
-from deploycheck.windows import overlaps, parse_daily, parse_weekly
 from foundation.fargate import (
     allowed_memory,
     fargate_size_problem,
@@ -146,7 +146,7 @@ def test_naming_rules_use_real_inputs() -> None:
 
 
 def test_registered_types_are_pulumi_aws_resources() -> None:
-    from deploycheck.registry import CHECKS_BY_TYPE
+    from perfcheck_deploy.registry import CHECKS_BY_TYPE
 
     for type_token in CHECKS_BY_TYPE:
         assert pulumi_aws_inputs(type_token), type_token

@@ -6,9 +6,8 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 import pytest
-
-from deploycheck import Finding, run_deploy_checks
-from deploycheck.registry import CHECKS_BY_TYPE
+from perfcheck_deploy import Finding, run_deploy_checks
+from perfcheck_deploy.registry import CHECKS_BY_TYPE
 
 if TYPE_CHECKING:
     from conftest import StackBuilder

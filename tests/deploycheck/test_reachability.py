@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from perfcheck_deploy import run_deploy_checks
+from perfcheck_deploy.reachability import ENDPOINT_SG_ID, NO_PATH_ID
 
-from deploycheck import run_deploy_checks
-from deploycheck.reachability import ENDPOINT_SG_ID, NO_PATH_ID
 from foundation.records import UNKNOWN
 
 if TYPE_CHECKING:

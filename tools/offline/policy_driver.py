@@ -42,6 +42,17 @@ POLICIES_DIR = ROOT / "policies"
 KIT_DIR = POLICIES_DIR / "shared"
 """Where the kit both packs import lives (a packaged pack carries a copy instead)."""
 CONFIG_DIR = POLICIES_DIR / "config"
+DEPLOY_PACK_DIR = POLICIES_DIR / "deploy"
+"""The deploy pack (what AWS would refuse at `pulumi up`): `perfcheck_deploy` lives here."""
+
+
+def add_pack_paths(*pack_dirs: Path) -> None:
+    """Put the kit and these pack directories on sys.path, as a pack's `__main__.py` does."""
+    for path in (KIT_DIR, *pack_dirs):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+
+
 PACK_NAMES: tuple[str, ...] = ("guardrails", "cost")
 
 ENFORCEMENT_LEVELS: tuple[str, ...] = ("advisory", "mandatory", "remediate", "disabled")

@@ -136,8 +136,11 @@ Stage = Callable[[StackRun], StageResult]
 
 
 def deploy_check_stage(run: StackRun) -> StageResult:
-    """What AWS would refuse at `pulumi up` (deploycheck): every finding blocks."""
-    from deploycheck import run_deploy_checks
+    """What AWS would refuse at `pulumi up` (the deploy pack): every finding blocks."""
+    from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
+
+    add_pack_paths(DEPLOY_PACK_DIR)
+    from perfcheck_deploy import run_deploy_checks
 
     findings = run_deploy_checks(run)
     return StageResult("Deploy checks", blocking=[str(f) for f in findings], data=findings)

@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploycheck.awsmodels import enum_values, service_model
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, as_bool, is_unknown
 from foundation.records import ResourceRecord
+from perfcheck_deploy.awsmodels import enum_values, service_model
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, as_bool, is_unknown
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")

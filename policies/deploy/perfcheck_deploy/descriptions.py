@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, is_unknown
 from foundation.records import ResourceRecord
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, is_unknown
 
 ALLOWED = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
 MAX_LENGTH = 255

@@ -18,12 +18,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploycheck.awsmodels import input_member, operation, validate_shape
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, as_int, is_unknown
 from foundation.fargate import fargate_size_problem, parse_task_cpu, parse_task_memory
 from foundation.records import UNKNOWN, ResourceRecord
+from perfcheck_deploy.awsmodels import input_member, operation, validate_shape
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, as_int, is_unknown
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from deploycheck.findings import Finding
-from deploycheck.stack import StackIndex
 from foundation.records import ResourceRecord
+from perfcheck_deploy.findings import Finding
+from perfcheck_deploy.stack import StackIndex
 
 Check = Callable[[ResourceRecord, StackIndex], Iterable[Finding]]
 

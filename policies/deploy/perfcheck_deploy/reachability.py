@@ -27,9 +27,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, is_unknown
 from foundation.endpoints import (
     ACTION_ENDPOINTS,
     GATEWAY_SERVICES,
@@ -41,6 +38,9 @@ from foundation.endpoints import (
     services_for_image,
 )
 from foundation.records import ResourceRecord
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, is_unknown
 
 NO_PATH_ID = describe(
     "reachability-no-path",

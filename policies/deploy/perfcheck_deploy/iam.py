@@ -14,11 +14,11 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploycheck.awsmodels import known_operation
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, is_unknown
 from foundation.records import ResourceRecord
+from perfcheck_deploy.awsmodels import known_operation
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, is_unknown
 
 ROLE = "aws:iam/role:Role"
 IDENTITY_POLICIES = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import CHECKS_BY_TYPE, describe
-from deploycheck.stack import StackIndex
 from foundation.records import StackRun
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import CHECKS_BY_TYPE, describe
+from perfcheck_deploy.stack import StackIndex
 
 INTERNAL_ERROR_ID = describe(
     "deploycheck-internal-error",

@@ -24,11 +24,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from deploycheck.awsmodels import input_member
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, is_unknown
 from foundation.records import ResourceRecord
+from perfcheck_deploy.awsmodels import input_member
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, is_unknown
 
 AUTONAME_SUFFIX = 8  # "-" + 7 hex characters
 PREFIX_SUFFIX = 26  # Terraform id.PrefixedUniqueId

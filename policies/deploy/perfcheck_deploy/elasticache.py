@@ -15,11 +15,11 @@ import string
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploycheck.findings import Finding, finding
-from deploycheck.registry import checks, describe
-from deploycheck.stack import StackIndex, as_bool, as_int, is_unknown
-from deploycheck.windows import overlaps, parse_daily, parse_weekly
 from foundation.records import ResourceRecord
+from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.registry import checks, describe
+from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
+from perfcheck_deploy.windows import overlaps, parse_daily, parse_weekly
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"
