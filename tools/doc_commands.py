@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -504,6 +505,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make doc-commands", description=__doc__)
     parser.add_argument("--no-run", action="store_true", help="check, but run nothing")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    # The program's own warnings (the preview reports them) are not this list's business.
+    logging.getLogger().addHandler(logging.NullHandler())
     commands = check_all(run=not args.no_run)
     for command in commands:
         sys.stdout.write(command.row() + "\n")
