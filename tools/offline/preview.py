@@ -404,9 +404,25 @@ def check_policy_configs(stack: str, config_dir: Path) -> None:
     from tools.offline.policy_driver import PackSession, load_pack, parse_config_file
 
     for pack in PACK_NAMES:
-        PackSession(
-            load_pack(pack), stack, parse_config_file(config_file_for(stack, pack, config_dir))
-        )
+        path = config_file_for(stack, pack, config_dir)
+        try:
+            PackSession(load_pack(pack), stack, parse_config_file(path))
+        except PolicyConfigError as error:
+            located = [located_in_config(problem, path) for problem in error.errors]
+            raise PolicyConfigError(located) from None
+
+
+def located_in_config(problem: str, path: Path) -> str:
+    """`<file>:<line>: <policy>: ...`: the file named as the user opens it, at the policy's line."""
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    problem = problem.removeprefix(f"{path}: ")
+    policy = problem.split(":", 1)[0]
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return f"{shown}: {problem}"
+    line = next((n for n, text in enumerate(lines, 1) if f'"{policy}"' in text), None)
+    return f"{shown}:{line}: {problem}" if line else f"{shown}: {problem}"
 
 
 def internal_error(error: BaseException) -> PreviewFailed:
