@@ -48,6 +48,18 @@ def missing_committed_stack(error: BaseException | None) -> str | None:
     return None
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test parametrised with a committed stack's name is skipped when that stack is gone."""
+    callspec = getattr(item, "callspec", None)
+    for value in callspec.params.values() if callspec else ():
+        if (
+            isinstance(value, str)
+            and value in STACKS
+            and not (ROOT / f"Pulumi.{value}.yaml").exists()
+        ):
+            pytest.skip(skip_reason(value))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield

@@ -67,7 +67,7 @@ FACTS = ProgramFacts(
         ("pulumi up --target '**ecr/repository:Repository::web-api-repository'", "--target"),
         ("aws logs tail /perfcheck/perfcheck-$STACK/hono --since 1h", "log group"),
         ("aws ecs list-tasks --cluster perfcheck-$STACK-clutser", "perfcheck-$STACK-clutser"),
-        ("pulumi preview --policy-pack-config policies/config/qa.cost.json", "policy config"),
+        ("pulumi preview --policy-pack-config policies/config/no_such.cost.json", "policy config"),
     ],
 )
 def test_an_online_command_naming_what_does_not_exist_is_a_finding(text: str, problem: str) -> None:
