@@ -169,7 +169,10 @@ def _levels(pack: str, policy: Any) -> list[str]:
             else {k: v for k, v in entry.items() if k != "enforcementLevel"}
         )
         exemptions = extras.pop("exemptions", [])
+        reviewed = extras.pop("reviewedTypes", [])  # resource-type-judged: listed in the config
         shown = ", ".join(f"{k}={_short(v)}" for k, v in extras.items())
+        if reviewed:
+            shown = ", ".join(filter(None, [shown, f"{len(reviewed)} reviewed types"]))
         if exemptions:
             count = len(exemptions)
             shown = ", ".join(filter(None, [shown, f"{count} exemption{'s' * (count != 1)}"]))

@@ -29,6 +29,13 @@ def synthetic_config(stack: str, pack: str) -> dict[str, Any]:
     """The stack's policy config without its exemptions: those are bound to the real stack's
     resources, which the synthetic stack does not have (they would be reported as stale)."""
     config = json.loads((CONFIG_DIR / f"{stack}.{pack}.json").read_text())
+    # Reviewed types are the real stack's too: keep those the synthetic stack registers (the
+    # rest would be reported as stale), and leave their list out of the report (a note).
+    reviewed = config.get("resource-type-judged")
+    if isinstance(reviewed, dict) and reviewed.get("reviewedTypes"):
+        present = {r.type for r in compliant_resources(stack).values()}
+        reviewed["reviewedTypes"] = [e for e in reviewed["reviewedTypes"] if e["type"] in present]
+        reviewed["listReviewedTypes"] = False
     for name, entry in list(config.items()):
         if isinstance(entry, dict) and "exemptions" in entry:
             entry = {k: v for k, v in entry.items() if k != "exemptions"}

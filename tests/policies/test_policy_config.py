@@ -40,6 +40,10 @@ PRODUCTION_ONLY = {
     "ecs-service-deploys-with-automatic-rollback",
     "guardrails-exemptions-current",
     "cloudfront-web-acl",
+    # Prod's stack-file promises (issue 22): staging allows its single NAT gateway and ECS Exec.
+    "vpc-nat-gateway-per-az",
+    "ecs-exec-disabled",
+    "resource-type-judged",
 }
 
 
@@ -110,7 +114,12 @@ def test_per_stack_properties_apply() -> None:
 def test_missing_config_file_means_pack_defaults(tmp_path: Path) -> None:
     report = evaluate_packs(compliant_stack("prod"), "prod", tmp_path)
     assert report.config_files == {"guardrails": None, "cost": None}
-    assert report.mandatory() == []
+    # Fail closed: without a config no type is reviewed, so the types no rule judges are found.
+    assert {v.policy for v in report.mandatory()} == {"resource-type-judged"}
+    assert {v.type for v in report.mandatory()} == {
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    }
 
 
 # -- the engine's reconciliation -------------------------------------------------------------

@@ -28,6 +28,7 @@ from tests.policies.builders import (
 from tests.policies.bypass_cases import BYPASS_NONCOMPLIANT, BYPASS_VARIANTS
 from tests.policies.cases import Case, Variant, by_name, task
 from tests.policies.support import compliant_report, run_case, violations
+from tests.policies.type_cases import TYPE_NONCOMPLIANT, TYPE_VARIANTS
 from tools.offline.policy_driver import load_pack
 
 R = Mapping[str, ResourceRecord]
@@ -1134,6 +1135,7 @@ NONCOMPLIANT: list[Case] = [
     ),
 ]
 NONCOMPLIANT.extend(BYPASS_NONCOMPLIANT)
+NONCOMPLIANT.extend(TYPE_NONCOMPLIANT)
 
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
@@ -1306,7 +1308,22 @@ COMPLIANT_VARIANTS: list[Variant] = [
                 r["service"],
                 drop=["deploymentCircuitBreaker"],
                 deploymentController={"type": "CODE_DEPLOY"},
-            )
+            ),
+            # CodeDeploy rolls back through its deployment group (issue 22: judged by effect).
+            "deploy_group": record(
+                "prod",
+                "aws:codedeploy/deploymentGroup:DeploymentGroup",
+                "app-deploy",
+                {
+                    "ecsService": {"serviceName": "app", "clusterName": UNKNOWN},
+                    "autoRollbackConfiguration": {
+                        "enabled": True,
+                        "events": ["DEPLOYMENT_FAILURE"],
+                    },
+                    "tags": r["db"].wire_inputs["tags"],
+                },
+                property_dependencies={"ecsService": [r["service"].urn]},
+            ),
         },
     ),
     Variant(
@@ -1439,6 +1456,7 @@ COMPLIANT_VARIANTS: list[Variant] = [
     ),
 ]
 COMPLIANT_VARIANTS.extend(BYPASS_VARIANTS)
+COMPLIANT_VARIANTS.extend(TYPE_VARIANTS)
 
 
 @pytest.mark.parametrize("variant", COMPLIANT_VARIANTS, ids=lambda v: f"{v.policy}:{v.id}")

@@ -128,6 +128,33 @@ FIX_FOR_RULE: dict[str, str] = {
     "policies/config/<stack>.guardrails.json (it matches nothing, or no finding any more)",
     "cost-exemptions-current": "remove the exemption the finding names from "
     "policies/config/<stack>.cost.json (it matches nothing, or no finding any more)",
+    # Issue 22: types no rule judges, type families, hollow controls, run-time resources.
+    "resource-type-judged": "add a rule for the type, or list the type with the reason it needs "
+    "none under reviewedTypes in policies/config/<stack>.guardrails.json (remove a stale entry)",
+    "data-encrypted-at-rest": "the program creates no such data store; remove it, or encrypt it "
+    "in its components/ module",
+    "front-door-tls-minimum": "the program has no such front door; remove it, or set its TLS 1.2 "
+    "policy in its components/ module",
+    "rds-tls-minimum-version": "code: components/database.py (parameter group: no TLS below 1.2)",
+    "sns-subscription-https": "code: components/observability.py (subscribe over https or email)",
+    "waf-web-acl-effective": "code: components/waf_rules.py (rule groups with override none, "
+    "blocking rate limits)",
+    "ecs-deployment-bake-time-not-zero": "set perfcheck:service.bakeTimeMinutes and "
+    "canaryBakeMinutes above 0",
+    "ecs-deployment-controller-rolls-back": "code: components/web_service.py (the ECS deployment "
+    "controller with the circuit breaker's rollback)",
+    "ecs-managed-ebs-volume-encrypted": "code: components/web_service.py (encrypted task volumes)",
+    "lambda-log-group-managed": "code: the function's component (components/secret_rotation.py, "
+    "components/rotation_redeploy.py): an explicit log group passed as logging_config",
+    "autoscaling-group-launch-template": "the program creates no Auto Scaling group; remove it, "
+    "or start it from a launch template in its components/ module",
+    "vpc-nat-gateway-per-az": "set perfcheck:network.natGateways: one-per-az (or allow the "
+    "strategy in policies/config/<stack>.guardrails.json after review)",
+    "ecs-exec-disabled": "set perfcheck:service.execEnabled: false (or allowExecuteCommand in "
+    "policies/config/<stack>.guardrails.json)",
+    "provider-default-tags-this-stack": "code: components/tagging.py (default tags from the "
+    "project and stack, not a copied provider)",
+    "ecs-tasks-carry-tags": "code: components/web_service.py (propagate_tags SERVICE)",
 }
 
 

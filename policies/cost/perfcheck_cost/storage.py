@@ -41,12 +41,18 @@ def _check_ebs_volume(ctx: ResourceContext) -> None:
 
 
 def _check_instance(ctx: ResourceContext) -> None:
-    _judge(
-        ctx,
-        "rootBlockDevice.volumeType",
-        ctx.get("rootBlockDevice", "volumeType"),
-        "not set (the AMI's type, usually gp2)",
-    )
+    template = ctx.get("launchTemplate")
+    if template is values.UNKNOWN:
+        ctx.accept_unknown("launchTemplate")  # a template of this stack (its id computed)
+    if ctx.get("rootBlockDevice") is None and template is not None:
+        pass  # the root volume comes from the launch template, judged on the template
+    else:
+        _judge(
+            ctx,
+            "rootBlockDevice.volumeType",
+            ctx.get("rootBlockDevice", "volumeType"),
+            "not set (the AMI's type, usually gp2)",
+        )
     devices = ctx.items("ebsBlockDevices")
     if devices is values.UNKNOWN:
         ctx.unknown("ebsBlockDevices")

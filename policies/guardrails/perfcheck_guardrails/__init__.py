@@ -20,11 +20,16 @@ from . import (
     ecs_services,
     encryption_at_rest,
     encryption_in_transit,
+    family_rules,
+    hollow_controls,
+    judged_types,
     network,
     private_origin,
+    prod_invariants,
     providers,
     public_access,
     registries,
+    run_time_resources,
 )
 
 PACK_NAME: Final = "perfcheck-guardrails"
@@ -51,5 +56,10 @@ POLICIES: Final[tuple[Policy, ...]] = (
     *public_access.RULES,
     *registries.RULES,
     *providers.RULES,
+    *family_rules.RULES,
+    *hollow_controls.RULES,
+    *run_time_resources.RULES,
+    *prod_invariants.RULES,
+    *judged_types.RULES,
     exemptions_current_rule("guardrails"),
 )

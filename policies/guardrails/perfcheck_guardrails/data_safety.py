@@ -13,6 +13,7 @@ from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
 from .elasticache_clusters import MEMCACHED, standalone_engine
+from .type_families import BACKUP_RETENTION, DELETION_PROTECTION, PUBLICLY_ACCESSIBLE
 
 
 def _is_aurora_instance(ctx: ResourceContext) -> bool:
@@ -21,19 +22,24 @@ def _is_aurora_instance(ctx: ResourceContext) -> bool:
 
 
 def _check_public(ctx: ResourceContext) -> None:
+    (prop,) = PUBLICLY_ACCESSIBLE[ctx.type]
     require_not_true(
         ctx,
-        "publiclyAccessible",
+        prop,
         detail="Databases live in isolated subnets, reached from the app.",
     )
 
 
 RDS_NOT_PUBLIC = ResourceRule(
     name="rds-not-publicly-accessible",
-    description="RDS instances must not be publicly accessible.",
+    description=(
+        "Databases must not be publicly accessible: the family of types with a public-endpoint "
+        "switch (RDS instances and cluster instances, Neptune instances, Redshift clusters and "
+        "serverless workgroups, DMS replication instances)."
+    ),
     severity=Severity.CRITICAL,
     remediation_steps="Set publicly_accessible=False and use a DB subnet group of private subnets.",
-    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER_INSTANCE],
+    resource_types=tuple(PUBLICLY_ACCESSIBLE),
     check=_check_public,
     unknowns="publiclyAccessible unknown: note.",
     tags=["data-safety", "rds", "network"],
@@ -64,15 +70,22 @@ RDS_MULTI_AZ = ResourceRule(
 def _check_deletion_protection(ctx: ResourceContext) -> None:
     if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
         return  # set on the cluster
-    require_true(ctx, "deletionProtection", missing="not set (false)")
+    (prop,) = DELETION_PROTECTION[ctx.type]
+    require_true(ctx, prop, missing="not set (false)")
 
 
 RDS_DELETION_PROTECTION = ResourceRule(
     name="rds-deletion-protection",
-    description="RDS instances and clusters must have deletion protection on.",
+    description=(
+        "Databases must have deletion protection on: RDS instances, clusters and global "
+        "clusters, DocumentDB and Neptune clusters, DynamoDB tables."
+    ),
     severity=Severity.HIGH,
-    remediation_steps="Set deletion_protection=True (turn it off deliberately before a delete).",
-    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER],
+    remediation_steps=(
+        "Set deletion_protection=True (deletion_protection_enabled on DynamoDB); turn it off "
+        "deliberately before a delete."
+    ),
+    resource_types=tuple(DELETION_PROTECTION),
     check=_check_deletion_protection,
     unknowns="deletionProtection unknown: note.",
     tags=["data-safety", "rds"],
@@ -82,16 +95,33 @@ RDS_DELETION_PROTECTION = ResourceRule(
 def _check_backup_retention(ctx: ResourceContext) -> None:
     if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
         return
+    setting = BACKUP_RETENTION[ctx.type]
+    prop = ".".join(setting.path)
+    if setting.kind == "true":  # e.g. DynamoDB point-in-time recovery: on or off
+        value = ctx.get(*setting.path)
+        if value is values.UNKNOWN:
+            ctx.unknown(prop)
+        elif values.as_bool(value) is not True:
+            ctx.violation(prop, "not set" if value is None else values.show(value), "true")
+        return
     minimum = int(ctx.config.get("minimumDays", 7))
-    require_at_least(ctx, "backupRetentionPeriod", minimum, when_missing=1, unit="days")
+    require_at_least(ctx, prop, minimum, when_missing=float(setting.default or 0), unit="days")
 
 
 RDS_BACKUP_RETENTION = ResourceRule(
     name="rds-backup-retention",
-    description="RDS automated backups must be kept at least the configured number of days.",
+    description=(
+        "Databases must keep automated backups at least the configured number of days: RDS "
+        "instances and clusters, DocumentDB, Neptune, Redshift (automated snapshots), MemoryDB "
+        "(snapshots); DynamoDB tables must have point-in-time recovery on."
+    ),
     severity=Severity.HIGH,
-    remediation_steps="Set backup_retention_period to at least the configured minimum (max 35).",
-    resource_types=[T.RDS_INSTANCE, T.RDS_CLUSTER],
+    remediation_steps=(
+        "Set backup_retention_period (automated_snapshot_retention_period on Redshift, "
+        "snapshot_retention_limit on MemoryDB) to at least the configured minimum; "
+        "point_in_time_recovery={'enabled': True} on DynamoDB."
+    ),
+    resource_types=tuple(BACKUP_RETENTION),
     check=_check_backup_retention,
     unknowns="backupRetentionPeriod unknown: note.",
     config_properties={

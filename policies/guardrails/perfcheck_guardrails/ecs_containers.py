@@ -26,6 +26,14 @@ from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
 from . import credentials
+from .type_families import ECS_DAEMON, ECS_TASK_SET, TASK_DEFINITIONS, task_containers
+
+TASK_RUNNERS = {
+    T.ECS_SERVICE: "taskDefinition",
+    ECS_TASK_SET: "taskDefinition",
+    ECS_DAEMON: "daemonTaskDefinitionArn",
+}
+"""Types that keep tasks running, and the input naming the task definition they run."""
 
 ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]
 
@@ -33,7 +41,7 @@ ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]
 def _with_containers(check: ContainerCheck) -> Callable[[ResourceContext], None]:
     def run(ctx: ResourceContext) -> None:
         try:
-            containers = values.container_definitions(ctx.props)
+            containers = task_containers(ctx.props)
         except InvalidJson:
             ctx.violation("containerDefinitions", "not a JSON list of containers", "valid JSON")
             return
@@ -100,7 +108,7 @@ NON_ROOT_USER = ResourceRule(
         'Set "user": "<uid>:<gid>" (e.g. "1001:1001") on every container definition, '
         "sidecars included, and build images that run as that user."
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=TASK_DEFINITIONS,
     check=_with_containers(_check_non_root),
     unknowns="containerDefinitions unknown: note (the whole JSON is one value).",
     tags=["ecs", "container-hardening"],
@@ -127,7 +135,7 @@ READ_ONLY_ROOT_FS = ResourceRule(
         'Set "readonlyRootFilesystem": true and give the container bind-mounted task volumes '
         "for the paths it writes (e.g. /tmp, /app/.next/cache)."
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=TASK_DEFINITIONS,
     check=_with_containers(_check_read_only_root),
     unknowns="containerDefinitions unknown: note.",
     tags=["ecs", "container-hardening"],
@@ -174,15 +182,16 @@ def served_task_definitions(ctx: StackContext) -> tuple[set[str], bool]:
     definition could be told (by ARN, family[:revision] or property dependencies)."""
     served: set[str] = set()
     complete = True
-    for service in ctx.index.of_type(T.ECS_SERVICE):
-        value = ctx.get(service, "taskDefinition")
+    for service in ctx.index.of_type(*TASK_RUNNERS):
+        prop = TASK_RUNNERS[service.resource_type]
+        value = ctx.get(service, prop)
         if isinstance(value, str) and not value.startswith("arn:") and ":" in value:
             value = value.rsplit(":", 1)[0]  # family:revision -> family
         refs = ctx.index.references(
-            service, "taskDefinition", value, [T.ECS_TASK_DEFINITION], ("arn", "id", "family")
+            service, prop, value, list(TASK_DEFINITIONS), ("arn", "id", "family")
         )
         if refs is None:
-            ctx.unknown(service, "taskDefinition")
+            ctx.unknown(service, prop)
             complete = False
             continue
         served.update(task.urn for task in refs)
@@ -191,11 +200,11 @@ def served_task_definitions(ctx: StackContext) -> tuple[set[str], bool]:
 
 def _check_health_checks(ctx: StackContext) -> None:
     served, _ = served_task_definitions(ctx)
-    for task in ctx.index.of_type(T.ECS_TASK_DEFINITION):
+    for task in ctx.index.of_type(*TASK_DEFINITIONS):
         if task.urn not in served:
             continue  # a one-off task (RunTask) stops by itself: no service waits on its health
         try:
-            containers = values.container_definitions(task.props)
+            containers = task_containers(task.props)
         except InvalidJson:
             continue  # the container rules report it
         if containers is values.UNKNOWN:
@@ -225,7 +234,7 @@ ESSENTIAL_HEALTH_CHECK = StackRule(
         'Add "healthCheck": {"command": ["CMD-SHELL", "<probe> || exit 1"], '
         '"interval": 15, "timeout": 5, "retries": 3, "startPeriod": 30}.'
     ),
-    resource_types=[T.ECS_TASK_DEFINITION, T.ECS_SERVICE],
+    resource_types=[*TASK_DEFINITIONS, *TASK_RUNNERS],
     check=_check_health_checks,
     unknowns=(
         "A service's taskDefinition is followed by ARN or family, else by property "
@@ -280,7 +289,7 @@ DEPENDS_ON_HEALTHY = ResourceRule(
     remediation_steps=(
         "Add a healthCheck to the container depended on, or use condition START for it."
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=TASK_DEFINITIONS,
     check=_with_containers(_check_depends_on),
     unknowns="containerDefinitions unknown: note.",
     tags=["ecs", "reliability"],
@@ -321,7 +330,7 @@ CONTAINER_LOGGING = ResourceRule(
         'Add "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": '
         '..., "awslogs-region": ..., "awslogs-stream-prefix": "<container>"}}.'
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=TASK_DEFINITIONS,
     check=_with_containers(_check_logging),
     unknowns="containerDefinitions unknown: note.",
     tags=["ecs", "observability"],
@@ -445,7 +454,7 @@ NOT_PRIVILEGED = ResourceRule(
         'linuxParameters.capabilities.drop ["ALL"]; never mount /var/run/docker.sock or host '
         "system paths; leave pidMode/ipcMode unset."
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=TASK_DEFINITIONS,
     check=_with_containers(_check_privileged),
     unknowns="containerDefinitions, volumes, pidMode or ipcMode unknown: note.",
     config_properties={
@@ -477,7 +486,7 @@ NO_CREDENTIALS_IN_ENVIRONMENT = ResourceRule(
         '"secrets": [{"name": "DB_PASSWORD", "valueFrom": "<secret ARN>:password::"}]; a '
         "command reads it from that variable ($DB_PASSWORD), never from a literal."
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=TASK_DEFINITIONS,
     check=_with_containers(credentials.check),
     unknowns="containerDefinitions unknown: note. Values are inspected but never echoed.",
     config_properties={

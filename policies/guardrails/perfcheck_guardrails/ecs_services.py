@@ -8,6 +8,8 @@ from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, Sta
 from perfcheck_policykit import aws_types as T
 from pulumi_policy import Severity
 
+from .type_families import TASK_DEFINITIONS, TASK_NETWORKED
+
 
 def _check_public_ip(ctx: ResourceContext) -> None:
     value = ctx.get("networkConfiguration", "assignPublicIp")
@@ -23,13 +25,13 @@ def _check_public_ip(ctx: ResourceContext) -> None:
 
 SERVICE_NO_PUBLIC_IP = ResourceRule(
     name="ecs-service-no-public-ip",
-    description="ECS services must not give tasks public IP addresses.",
+    description="ECS services and task sets must not give tasks public IP addresses.",
     severity=Severity.HIGH,
     remediation_steps=(
         "Set network_configuration.assign_public_ip=False and run tasks in private subnets with "
         "a NAT gateway or VPC endpoints for egress."
     ),
-    resource_types=[T.ECS_SERVICE],
+    resource_types=TASK_NETWORKED,
     check=_check_public_ip,
     unknowns="assignPublicIp unknown: note.",
     tags=["ecs", "network"],
@@ -115,7 +117,7 @@ def _roles(task: Any, prop: str, value: Any) -> set[str]:
 
 
 def _check_task_roles(ctx: StackContext) -> None:
-    for task in ctx.index.of_type(T.ECS_TASK_DEFINITION):
+    for task in ctx.index.of_type(*TASK_DEFINITIONS):
         task_role = ctx.get(task, "taskRoleArn")
         execution_role = ctx.get(task, "executionRoleArn")
         if task_role is None or execution_role is None:
@@ -160,7 +162,7 @@ TASK_ROLE_DISTINCT = StackRule(
         "AmazonECSTaskExecutionRolePolicy and secret read, and a task role with only what the "
         "app calls (e.g. X-Ray, CloudFront invalidation)."
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=TASK_DEFINITIONS,
     check=_check_task_roles,
     unknowns=(
         "ARNs compared by value when known; during preview by the roles they depend on "

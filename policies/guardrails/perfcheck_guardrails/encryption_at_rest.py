@@ -395,18 +395,42 @@ def _check_ebs(ctx: ResourceContext) -> None:
                 "true",
             )
     if ctx.type == T.EC2_INSTANCE and ctx.get("rootBlockDevice") is None:
+        _root_from_launch_template(ctx)
+
+
+def _root_from_launch_template(ctx: ResourceContext) -> None:
+    """An instance without rootBlockDevice takes its root volume from its launch template, if
+    it has one. A template of this stack (its id computed during preview) is judged on its own
+    by this rule; a literal id names one outside the stack."""
+    template = ctx.get("launchTemplate")
+    if template is values.UNKNOWN:
+        ctx.accept_unknown("launchTemplate")
+        return
+    if template is not None:
+        reference = [values.get(template, key) for key in ("id", "name")]
+        if any(v is values.UNKNOWN for v in reference):
+            return  # a template resource of this stack: its block devices are judged
         ctx.violation(
-            "rootBlockDevice",
-            "not set (the AMI's unencrypted default)",
-            "rootBlockDevice with encrypted=True",
+            "launchTemplate",
+            f"{values.show(next((v for v in reference if v), None))} with no rootBlockDevice "
+            "(a template outside this stack, whose volumes no rule judges)",
+            "a launch template of this stack with encrypted block devices, or rootBlockDevice "
+            "with encrypted=True",
         )
+        return
+    ctx.violation(
+        "rootBlockDevice",
+        "not set (the AMI's unencrypted default)",
+        "rootBlockDevice with encrypted=True, or a launch template of this stack that encrypts it",
+    )
 
 
 EBS_ENCRYPTED = ResourceRule(
     name="ebs-volume-encrypted",
     description=(
         "EBS volumes must be encrypted at rest: aws.ebs.Volume, an EC2 instance's root and EBS "
-        "block devices, and a launch template's EBS block device mappings."
+        "block devices (a root volume from a launch template of this stack is judged on the "
+        "template), and a launch template's EBS block device mappings."
     ),
     severity=Severity.HIGH,
     remediation_steps=(

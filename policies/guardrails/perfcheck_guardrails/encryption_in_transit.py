@@ -639,9 +639,101 @@ CLOUDFRONT_WAF = ResourceRule(
     tags=["network", "cloudfront", "waf"],
 )
 
+# -- TLS minimum inside parameter groups; HTTP subscriptions ----------------------------------
+
+_TLS_VERSION_PARAMETERS = {
+    "ssl_min_protocol_version": "TLSv1.2",  # PostgreSQL (RDS and Aurora)
+    "tls_version": "TLSv1.2",  # MySQL / MariaDB / Aurora MySQL: the versions allowed, a list
+}
+_OLD_TLS = re.compile(r"^(sslv3|tlsv1(\.[01])?)$", re.IGNORECASE)
+
+
+def _check_tls_version_parameters(ctx: ResourceContext) -> None:
+    entries = ctx.items("parameters")
+    if entries is values.UNKNOWN:
+        ctx.unknown("parameters")
+        return
+    for entry in entries:
+        name = values.get(entry, "name")
+        if name is values.UNKNOWN:
+            ctx.unknown("parameters[].name")
+            continue
+        if not isinstance(name, str) or name.strip().lower() not in _TLS_VERSION_PARAMETERS:
+            continue
+        value = values.get(entry, "value")
+        if value is values.UNKNOWN:
+            ctx.unknown(f"parameters[{name}].value")
+            continue
+        versions = [v.strip() for v in str(value).split(",") if v.strip()]
+        old = [v for v in versions if _OLD_TLS.match(v)]
+        if old or not versions:
+            ctx.violation(
+                f"parameters[{name}]",
+                values.show(value),
+                "TLSv1.2 or newer only (e.g. ssl_min_protocol_version = TLSv1.2, "
+                "tls_version = TLSv1.2,TLSv1.3)",
+                "Forcing TLS does not help when the server still accepts TLS 1.0/1.1.",
+            )
+
+
+RDS_TLS_MINIMUM_VERSION = ResourceRule(
+    name="rds-tls-minimum-version",
+    normalises="parameter names and versions any case; tls_version read as a list",
+    description=(
+        "An RDS parameter group may not lower the TLS minimum below 1.2: PostgreSQL's "
+        "ssl_min_protocol_version and MySQL/MariaDB's tls_version must not allow TLSv1 or "
+        "TLSv1.1 (left out, the RDS defaults of current versions are TLS 1.2)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Remove the parameter (the default is TLSv1.2 on current versions) or set "
+        "ssl_min_protocol_version = 'TLSv1.2' / tls_version = 'TLSv1.2,TLSv1.3'."
+    ),
+    resource_types=[T.RDS_PARAMETER_GROUP, T.RDS_CLUSTER_PARAMETER_GROUP],
+    check=_check_tls_version_parameters,
+    unknowns="The parameter list, a name or a value unknown: note.",
+    tags=["encryption-in-transit", "rds"],
+)
+
+SNS_TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def _check_subscription_protocol(ctx: ResourceContext) -> None:
+    protocol = ctx.get("protocol")
+    if protocol is values.UNKNOWN:
+        ctx.unknown("protocol")
+        return
+    endpoint = ctx.get("endpoint")
+    if values.lower(protocol) == "http" or (
+        isinstance(endpoint, str) and endpoint.strip().lower().startswith("http://")
+    ):
+        ctx.violation(
+            "protocol",
+            f"{values.show(protocol)} (notifications in plaintext)",
+            "'https' with an https:// endpoint",
+        )
+
+
+SNS_SUBSCRIPTION_HTTPS = ResourceRule(
+    name="sns-subscription-https",
+    normalises="protocol any case",
+    description=(
+        "SNS subscriptions must not deliver over plain HTTP: the message (and the topic's "
+        "encryption at rest) leaves AWS in plaintext."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps="Subscribe with protocol='https' and an https:// endpoint.",
+    resource_types=[SNS_TOPIC_SUBSCRIPTION],
+    check=_check_subscription_protocol,
+    unknowns="protocol unknown: note.",
+    tags=["encryption-in-transit", "sns"],
+)
+
 
 RULES = (
     RDS_FORCE_SSL,
+    RDS_TLS_MINIMUM_VERSION,
+    SNS_SUBSCRIPTION_HTTPS,
     ELASTICACHE_IN_TRANSIT,
     CLOUDFRONT_VIEWER_HTTPS,
     CLOUDFRONT_VIEWER_TLS,

@@ -171,6 +171,19 @@ def _advanced_configuration_problems(ctx: ResourceContext) -> None:
                 )
 
 
+def _rolling_without_traffic(ctx: ResourceContext, strategy: str) -> bool:
+    """A service no load balancer or Service Connect sends traffic to (a queue worker) has no
+    traffic to shift: blue/green, canary and linear cannot apply, so ROLLING with the circuit
+    breaker and alarm rollback (still required below) is its compliant strategy (issue 22)."""
+    if strategy != "ROLLING":
+        return False
+    balancers = ctx.items("loadBalancers")
+    connect = ctx.get("serviceConnectConfiguration", "enabled")
+    if balancers is values.UNKNOWN or connect is values.UNKNOWN:
+        return False
+    return not balancers and values.as_bool(connect) is not True
+
+
 def _check_rollback_strategy(ctx: ResourceContext) -> None:
     controller = ctx.get("deploymentController", "type")
     if controller is values.UNKNOWN:
@@ -184,7 +197,7 @@ def _check_rollback_strategy(ctx: ResourceContext) -> None:
         ctx.unknown("deploymentConfiguration.strategy")
         return
     strategy = strategy or "ROLLING"
-    if strategy not in allowed:
+    if strategy not in allowed and not _rolling_without_traffic(ctx, strategy):
         ctx.violation(
             "deploymentConfiguration.strategy",
             values.show(strategy),

@@ -1,0 +1,250 @@
+"""Controls judged by their effect: present but hollow counts as off.
+
+A web ACL whose rules only count, a bake time of zero, a deployment controller that hands the
+rollback to nothing: each one satisfies a presence check and protects nothing. These rules read
+what the control does (blocks something, waits, rolls back) instead of whether it is there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
+from perfcheck_policykit import aws_types as T
+from pulumi_policy import PolicyResource, Severity
+
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+CODEDEPLOY_DEPLOYMENT_GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
+_STOPPING_ACTIONS = ("block", "captcha", "challenge")
+
+
+def _camel_keys(value: Any) -> Any:
+    """WAF rule JSON (ruleJson) uses the API's PascalCase; the inputs use camelCase."""
+    if isinstance(value, Mapping):
+        return {
+            (k[:1].lower() + k[1:] if isinstance(k, str) else k): _camel_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_camel_keys(v) for v in value]
+    return value
+
+
+def _present(block: Any, key: str) -> bool:
+    return isinstance(block, Mapping) and block.get(key) is not None
+
+
+def rule_stops_requests(rule: Any) -> bool | None:
+    """Whether a WAF rule can stop a request: a blocking action, or a rule group whose own
+    actions apply (overrideAction none). None when unknown."""
+    action = values.get(rule, "action")
+    override = values.get(rule, "overrideAction")
+    if action is values.UNKNOWN or override is values.UNKNOWN:
+        return None
+    if any(_present(action, kind) for kind in _STOPPING_ACTIONS):
+        return True
+    return _present(override, "none")
+
+
+def _web_acl_rules(ctx: ResourceContext) -> list[Any] | None:
+    rules = ctx.items("rules")
+    if rules is values.UNKNOWN:
+        ctx.unknown("rules")
+        return None
+    raw = ctx.get("ruleJson")
+    if raw is values.UNKNOWN:
+        ctx.unknown("ruleJson")
+        return None
+    if isinstance(raw, str) and raw.strip():
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            ctx.violation("ruleJson", "not valid JSON", "a JSON list of WAF rules")
+            return None
+        rules = [*rules, *(_camel_keys(parsed) if isinstance(parsed, list) else [parsed])]
+    return list(rules)
+
+
+def _check_web_acl(ctx: ResourceContext) -> None:
+    default = ctx.get("defaultAction")
+    if default is values.UNKNOWN:
+        ctx.unknown("defaultAction")
+        return
+    if _present(default, "block"):
+        return  # everything not allowed is blocked: the ACL has an effect
+    rules = _web_acl_rules(ctx)
+    if rules is None:
+        return
+    verdicts = [rule_stops_requests(rule) for rule in rules]
+    if any(v is True for v in verdicts):
+        return
+    if any(v is None for v in verdicts):
+        ctx.unknown("rules[].action")
+        return
+    found = (
+        "no rules, with defaultAction allow"
+        if not rules
+        else f"{len(rules)} rule(s) that only count or allow, with defaultAction allow"
+    )
+    ctx.violation(
+        "rules",
+        found,
+        "at least one rule that blocks (action block/captcha/challenge, or a rule group with "
+        "overrideAction none)",
+        "A web ACL that stops nothing is a WAF in name only.",
+    )
+
+
+WAF_WEB_ACL_EFFECTIVE = ResourceRule(
+    name="waf-web-acl-effective",
+    normalises="ruleJson read like rules (PascalCase keys folded)",
+    description=(
+        "A WAF web ACL must stop something: a default action of block, or at least one rule "
+        "that blocks (a rule group with overrideAction none, or a rule with action block, "
+        "captcha or challenge). No rules, count-only rules, or rule groups overridden to count "
+        "under a default allow are a WAF in name only."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Give the rule groups override_action={'none': {}} (override single noisy rules with "
+        "rule_action_overrides, not the whole group) and rate-based rules action={'block': {}}."
+    ),
+    resource_types=[WEB_ACL],
+    check=_check_web_acl,
+    unknowns="defaultAction, rules, ruleJson or a rule's action unknown: note.",
+    tags=["waf", "hollow-controls"],
+)
+
+_BAKE_FIELDS = (
+    ("bakeTimeInMinutes",),
+    ("canaryConfiguration", "canaryBakeTimeInMinutes"),
+    ("linearConfiguration", "stepBakeTimeInMinutes"),
+)
+
+
+def _check_bake_time(ctx: ResourceContext) -> None:
+    configuration = ctx.get("deploymentConfiguration")
+    if configuration is values.UNKNOWN:
+        ctx.unknown("deploymentConfiguration")
+        return
+    for path in _BAKE_FIELDS:
+        value = values.get(configuration, *path)
+        label = "deploymentConfiguration." + ".".join(path)
+        if value is values.UNKNOWN:
+            ctx.unknown(label)
+            continue
+        if value is None:
+            continue
+        minutes = values.as_number(value)
+        if minutes is None or minutes <= 0:
+            ctx.violation(
+                label,
+                values.show(value),
+                "more than 0 minutes",
+                "A bake time of zero ends the deployment before an alarm can roll it back.",
+            )
+
+
+DEPLOYMENT_BAKE_TIME_NOT_ZERO = ResourceRule(
+    name="ecs-deployment-bake-time-not-zero",
+    description=(
+        "A stated ECS deployment bake time (blue/green, canary or linear step) must be more "
+        "than zero minutes: zero shifts all traffic and drops the old tasks before an alarm "
+        "can roll back."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps="Set bake_time_in_minutes (and the canary/step bake) to at least 5.",
+    resource_types=[T.ECS_SERVICE],
+    check=_check_bake_time,
+    unknowns="The configuration or a bake time unknown: note.",
+    tags=["ecs", "reliability", "hollow-controls"],
+)
+
+
+def _rolls_back_on_failure(ctx: StackContext, group: PolicyResource) -> bool | None:
+    config = ctx.get(group, "autoRollbackConfiguration")
+    if config is values.UNKNOWN:
+        return None
+    enabled = values.get(config, "enabled")
+    events = values.items(config, "events")
+    if enabled is values.UNKNOWN or events is values.UNKNOWN:
+        return None
+    return values.as_bool(enabled) is True and "DEPLOYMENT_FAILURE" in {
+        values.enum(e) for e in events
+    }
+
+
+def _groups_for(
+    ctx: StackContext, service: PolicyResource, groups: Sequence[PolicyResource]
+) -> list[PolicyResource]:
+    name = ctx.get(service, "name")
+    found = []
+    for group in groups:
+        entries = ctx.items(group, "ecsService")
+        if entries is values.UNKNOWN:
+            entries = []
+        names = {values.get(entry, "serviceName") for entry in entries}
+        deps = {
+            dep.urn for dep in group.property_dependencies.get("ecsService", []) if dep is not None
+        }
+        if (isinstance(name, str) and name in names) or service.urn in deps:
+            found.append(group)
+    return found
+
+
+def _check_controller(ctx: StackContext) -> None:
+    groups = ctx.index.of_type(CODEDEPLOY_DEPLOYMENT_GROUP)
+    for service in ctx.index.of_type(T.ECS_SERVICE):
+        controller = ctx.get(service, "deploymentController", "type")
+        if controller is values.UNKNOWN:
+            ctx.unknown(service, "deploymentController.type")
+            continue
+        kind = values.enum(controller)
+        if kind in (None, "ECS"):
+            continue  # judged by the circuit breaker and strategy rules
+        if kind == "CODE_DEPLOY":
+            verdicts = [_rolls_back_on_failure(ctx, g) for g in _groups_for(ctx, service, groups)]
+            if any(v is True for v in verdicts):
+                continue
+            if any(v is None for v in verdicts):
+                ctx.unknown(service, "deploymentController (its deployment group's rollback)")
+                continue
+            found = (
+                "CODE_DEPLOY, whose deployment group does not roll back on DEPLOYMENT_FAILURE"
+                if verdicts
+                else "CODE_DEPLOY with no CodeDeploy deployment group in this stack"
+            )
+        else:
+            found = f"{values.show(controller)} (nothing in AWS rolls a failed deployment back)"
+        ctx.violation(
+            service,
+            "deploymentController.type",
+            found,
+            "ECS (with the circuit breaker's rollback), or CODE_DEPLOY with a deployment group "
+            "whose autoRollbackConfiguration is enabled for DEPLOYMENT_FAILURE",
+        )
+
+
+DEPLOYMENT_CONTROLLER_ROLLS_BACK = StackRule(
+    name="ecs-deployment-controller-rolls-back",
+    normalises="controller and events any case",
+    description=(
+        "An ECS service whose deployment controller is not ECS must still roll back a failed "
+        "deployment: CODE_DEPLOY needs a deployment group (in the stack) with automatic "
+        "rollback on DEPLOYMENT_FAILURE; EXTERNAL has no rollback of its own and is refused."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Use the ECS controller with deployment_circuit_breaker rollback, or give the "
+        "aws.codedeploy.DeploymentGroup auto_rollback_configuration={'enabled': True, "
+        "'events': ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']}."
+    ),
+    resource_types=[T.ECS_SERVICE, CODEDEPLOY_DEPLOYMENT_GROUP],
+    check=_check_controller,
+    unknowns="Controller or the group's rollback settings unknown: note.",
+    tags=["ecs", "reliability", "hollow-controls"],
+)
+
+RULES = (WAF_WEB_ACL_EFFECTIVE, DEPLOYMENT_BAKE_TIME_NOT_ZERO, DEPLOYMENT_CONTROLLER_ROLLS_BACK)

@@ -1,0 +1,205 @@
+"""Fail closed on types: a resource no rule judges is a finding, unless reviewed with a reason.
+
+Every rule declares the resource types it judges. A resource of any other type passed every rule
+unseen: the red-team corpus was full of them (a DocumentDB cluster next to a judged RDS
+instance, an SQS queue, a task set). This stack rule lists the types the stack registers that
+no rule of any pack judges; each is a finding (mandatory in prod, advisory in staging) unless
+the stack's config lists it under `reviewedTypes` with the reason it needs no rule. A reviewed
+type the stack no longer has, or that a rule now judges, is stale and reported like a stale
+exemption (an entry with `createdBy` stays current while the component that creates the type is
+in the stack: awsx's VPC registers its subnets and NAT gateways as children in a real preview,
+not under the offline mocks). The reviewed list is printed as a note, so every preview shows
+what was waved through.
+
+Which types are judged comes from the rules themselves (`resource_types`): this pack's, and those
+of every sibling pack found beside it (`policies/<pack>`, or the packaged copies side by side),
+imported by name `perfcheck_<pack>`. A pack that cannot be imported contributes nothing (its types
+count as unjudged: fail closed); `judgedByOtherPacks` names types a pack judges that is served
+from elsewhere (e.g. published to Pulumi Cloud only). Rules that look at every type for one
+concern (cost tags, the provider package) do not count as judging a type.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from perfcheck_policykit import StackContext, StackRule, rules, schema
+from perfcheck_policykit.rules import config_list
+from pulumi_policy import Severity
+
+CROSS_CUTTING_RULES: Final = frozenset(
+    {"required-cost-tags", "resource-provider-understood", "resource-type-judged"}
+)
+"""Rules that read every type for one concern: they do not make a type 'judged'."""
+STACK_TYPE: Final = "pulumi:pulumi:Stack"
+WAIVED_PREFIX: Final = getattr(rules, "EXEMPTION_PREFIX", "[exempted]")
+"""Reviewed types are a waiver granted by the config: reported as exemptions are (a note)."""
+TYPE_PATTERN: Final = "^[A-Za-z0-9_.-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_.-]+$"
+
+_PACKS_DIR = Path(__file__).resolve().parents[2]
+_OWN_PACKAGE = __name__.rsplit(".", 1)[0]
+
+
+def rule_types(policies: Iterable[Any]) -> dict[str, set[str]]:
+    """Type token -> names of the rules declaring it (cross-cutting rules left out)."""
+    judged: dict[str, set[str]] = {}
+    for policy in policies:
+        types = getattr(policy, "resource_types", None)
+        if types is None or policy.name in CROSS_CUTTING_RULES:
+            continue
+        if getattr(policy, "name", "").endswith("-exemptions-current"):
+            continue
+        for token in types:
+            judged.setdefault(token, set()).add(policy.name)
+    return judged
+
+
+def sibling_pack_policies() -> list[Any]:
+    """The policies of this pack and of every pack directory beside it that imports."""
+    found: list[Any] = list(importlib.import_module(_OWN_PACKAGE).POLICIES)
+    own = Path(__file__).resolve().parent.parent
+    for directory in sorted(p for p in _PACKS_DIR.iterdir() if p.is_dir()):
+        if directory == own or not (directory / "PulumiPolicy.yaml").is_file():
+            continue
+        module_name = f"perfcheck_{directory.name}"
+        if not (directory / module_name / "__init__.py").is_file():
+            continue
+        if str(directory) not in sys.path:
+            sys.path.append(str(directory))  # after the kit and this pack: their copies win
+        try:
+            module = importlib.import_module(module_name)
+            found.extend(module.POLICIES)
+        except Exception:
+            continue
+    return found
+
+
+@functools.cache
+def judged_types() -> Mapping[str, frozenset[str]]:
+    """Type -> rules of all packs judging it (worked out once per process)."""
+    return {t: frozenset(r) for t, r in rule_types(sibling_pack_policies()).items()}
+
+
+def _reviewed(config: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Reviewed type -> (reason, the component type that creates it, if any)."""
+    return {
+        str(entry["type"]): (str(entry["reason"]), entry.get("createdBy"))
+        for entry in config_list(config, "reviewedTypes")
+        if isinstance(entry, Mapping) and entry.get("type") and entry.get("reason")
+    }
+
+
+def _own_component(type_token: str, project: str | None) -> bool:
+    """The program's own component resources (`<project>:...`) only group children."""
+    return project is not None and type_token.split(":", 1)[0] == project
+
+
+def _project_of(urn: str) -> str | None:
+    parts = urn.split("::")
+    return parts[1] if len(parts) > 2 else None
+
+
+def _check(ctx: StackContext) -> None:
+    reviewed = _reviewed(ctx.config)
+    judged = dict(judged_types())
+    for type_token in config_list(ctx.config, "judgedByOtherPacks"):
+        judged.setdefault(type_token, frozenset({"judgedByOtherPacks"}))
+    present = set(ctx.index.by_type)
+    for type_token, resources in ctx.index.by_type.items():
+        if type_token == STACK_TYPE or type_token in judged or type_token in reviewed:
+            continue
+        for resource in resources:
+            if _own_component(type_token, ctx.stack_project() or _project_of(resource.urn)):
+                continue
+            ctx.violation(
+                resource,
+                "type",
+                f"'{type_token}', which no rule of the policy packs judges",
+                "a type some rule judges, or the type listed in reviewedTypes with the reason "
+                "it needs no rule",
+                "A rule that never saw a type passes it unseen: review it once.",
+            )
+    for type_token, (_, created_by) in reviewed.items():
+        if type_token not in present and (created_by is None or created_by not in present):
+            ctx.violation(
+                None,
+                f"reviewedTypes entry '{type_token}'",
+                "a type no resource of this stack has (stale)",
+                "reviewed types the stack registers",
+                "Remove the entry from the stack's guardrails config.",
+            )
+        elif type_token in judged:
+            ctx.violation(
+                None,
+                f"reviewedTypes entry '{type_token}'",
+                "judged by " + ", ".join(sorted(judged[type_token])) + " (stale)",
+                "only types no rule judges",
+                "Remove the entry: the rule judges the type now.",
+            )
+    if reviewed and ctx.config.get("listReviewedTypes", True):
+        listed = "; ".join(f"{t} ({reason})" for t, (reason, _) in sorted(reviewed.items()))
+        ctx.note(
+            f"{WAIVED_PREFIX} {len(reviewed)} resource type(s) no rule judges, reviewed in the "
+            f"stack's guardrails config (resource-type-judged.reviewedTypes): {listed}"
+        )
+
+
+RESOURCE_TYPE_JUDGED = StackRule(
+    name="resource-type-judged",
+    description=(
+        "Every resource's type must be judged by some rule of the policy packs, or be listed "
+        "in reviewedTypes with the reason it needs no rule (fail closed: a type no rule was "
+        "written for is not waved through). Stale reviewed entries are findings; the reviewed "
+        "list is printed as a note."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Write (or extend) a rule that judges the type, or, after a review, add "
+        "{'type': '<token>', 'reason': '<why it needs no rule>'} to reviewedTypes in "
+        "policies/config/<stack>.guardrails.json."
+    ),
+    resource_types=[STACK_TYPE],
+    check=_check,
+    unknowns="Judged on type tokens: nothing is unknown.",
+    config_properties={
+        "reviewedTypes": {
+            "type": "array",
+            "description": "Types no rule judges, each reviewed with the reason it needs none.",
+            "default": [],
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["type", "reason"],
+                "properties": {
+                    "type": {"type": "string", "pattern": TYPE_PATTERN},
+                    "reason": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                    "createdBy": {
+                        "type": "string",
+                        "pattern": TYPE_PATTERN,
+                        "description": (
+                            "The component type whose children these are (e.g. awsx:ec2:Vpc): "
+                            "the entry stays current while that component is in the stack, "
+                            "even where its children are not shown (the offline preview)."
+                        ),
+                    },
+                },
+            },
+        },
+        "listReviewedTypes": schema.boolean(
+            "Print the reviewed types as a note on every run (the preview shows them).", True
+        ),
+        "judgedByOtherPacks": schema.string_list(
+            "Types judged by a pack that is not installed beside this one.",
+            (),
+            pattern=TYPE_PATTERN,
+        ),
+    },
+    tags=["coverage"],
+)
+
+RULES = (RESOURCE_TYPE_JUDGED,)

@@ -1,0 +1,239 @@
+"""Type families: one property, every AWS type that has it (pulumi-aws 7 input names).
+
+A rule written for the type the app uses today (an RDS instance) passes the one next to it (the
+cluster, the global cluster, the DocumentDB cluster) unseen. Where one property means the same
+thing across a family of types, the rule judges the family from the tables here: type token ->
+property path. `tests/policies/test_type_families.py` checks every entry against the installed
+pulumi_aws (the type exists, every path segment is an input of that type), so a typo fails.
+
+A path is a tuple of input names; "*" stands for every element of a list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from perfcheck_policykit import aws_types as T
+from perfcheck_policykit import values
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one type states a property: the input path and what a compliant value is.
+
+    kind: "true" (a boolean that must be true; absent is `default`), "set" (a non-empty value,
+    e.g. a key ARN), "one-of" (a string among `allowed`, compared case-insensitively), "at-least"
+    (a number, absent is `default`), "always" (AWS applies it unconditionally: nothing to set).
+    """
+
+    path: tuple[str, ...]
+    kind: str
+    allowed: tuple[str, ...] = ()
+    default: object = None
+    why: str = ""
+
+
+def _true(*path: str, default: object = None, why: str = "") -> Setting:
+    return Setting(tuple(path), "true", default=default, why=why)
+
+
+def _set(*path: str, why: str = "") -> Setting:
+    return Setting(tuple(path), "set", why=why)
+
+
+def _always(why: str) -> Setting:
+    return Setting((), "always", why=why)
+
+
+# -- encryption at rest ----------------------------------------------------------------------
+
+ENCRYPTION_AT_REST: Final[dict[str, tuple[Setting, ...]]] = {
+    # Judged by the dedicated rules (rds-storage-encrypted, efs-encrypted, ebs-volume-encrypted,
+    # elasticache-encrypted-at-rest, sns-topic-encrypted); listed so the schema test covers them.
+    T.RDS_INSTANCE: (_true("storageEncrypted"),),
+    T.RDS_CLUSTER: (_true("storageEncrypted"),),
+    T.EFS_FILE_SYSTEM: (_true("encrypted"),),
+    T.EBS_VOLUME: (_true("encrypted"),),
+    T.EC2_INSTANCE: (
+        _true("rootBlockDevice", "encrypted"),
+        _true("ebsBlockDevices", "*", "encrypted"),
+    ),
+    T.EC2_LAUNCH_TEMPLATE: (_true("blockDeviceMappings", "*", "ebs", "encrypted"),),
+    T.ELASTICACHE_REPLICATION_GROUP: (_true("atRestEncryptionEnabled"),),
+    T.SNS_TOPIC: (_set("kmsMasterKeyId"),),
+    # Judged by data-encrypted-at-rest (the rest of the family).
+    "aws:rds/globalCluster:GlobalCluster": (_true("storageEncrypted"),),
+    "aws:rds/snapshotCopy:SnapshotCopy": (
+        _set("kmsKeyId", why="a copy is encrypted with this key (an unencrypted source stays so)"),
+    ),
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": (_set("kmsKeyId"),),
+    "aws:docdb/cluster:Cluster": (_true("storageEncrypted"),),
+    "aws:neptune/cluster:Cluster": (_true("storageEncrypted"),),
+    "aws:redshift/cluster:Cluster": (_true("encrypted"),),
+    T.DYNAMODB_TABLE: (
+        _true(
+            "serverSideEncryption",
+            "enabled",
+            why="false leaves the AWS-owned key, which no key policy or audit trail controls",
+        ),
+    ),
+    "aws:opensearch/domain:Domain": (_true("encryptAtRest", "enabled"),),
+    "aws:elasticsearch/domain:Domain": (_true("encryptAtRest", "enabled"),),
+    "aws:kinesis/stream:Stream": (Setting(("encryptionType",), "one-of", ("KMS",)),),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        _true("serverSideEncryption", "enabled"),
+    ),
+    "aws:sqs/queue:Queue": (
+        # Either SSE-KMS (a key) or SSE-SQS stated explicitly; absent means whatever the
+        # account default is at creation time.
+        _set("kmsMasterKeyId"),
+        _true("sqsManagedSseEnabled"),
+    ),
+    "aws:ebs/snapshotCopy:SnapshotCopy": (_true("encrypted"),),
+    "aws:msk/cluster:Cluster": (_always("MSK always encrypts broker storage (AWS-managed key)"),),
+    T.ELASTICACHE_SERVERLESS: (_always("ElastiCache Serverless always encrypts data at rest"),),
+    T.MEMORYDB_CLUSTER: (_always("MemoryDB always encrypts data at rest"),),
+    "aws:backup/vault:Vault": (_always("AWS Backup always encrypts recovery points"),),
+}
+"""Type -> the settings that encrypt it at rest; alternatives: any one of them suffices."""
+
+DEDICATED_AT_REST_TYPES: Final = frozenset(
+    {
+        T.RDS_INSTANCE,
+        T.RDS_CLUSTER,
+        T.EFS_FILE_SYSTEM,
+        T.EBS_VOLUME,
+        T.EC2_INSTANCE,
+        T.EC2_LAUNCH_TEMPLATE,
+        T.ELASTICACHE_REPLICATION_GROUP,
+        T.SNS_TOPIC,
+    }
+)
+"""Family members judged by their own rule (richer logic: replicas, launch templates, ...)."""
+
+# -- public access ---------------------------------------------------------------------------
+
+PUBLICLY_ACCESSIBLE: Final[dict[str, tuple[str, ...]]] = {
+    T.RDS_INSTANCE: ("publiclyAccessible",),
+    T.RDS_CLUSTER_INSTANCE: ("publiclyAccessible",),
+    "aws:neptune/clusterInstance:ClusterInstance": ("publiclyAccessible",),
+    "aws:redshift/cluster:Cluster": ("publiclyAccessible",),
+    "aws:redshiftserverless/workgroup:Workgroup": ("publiclyAccessible",),
+    "aws:dms/replicationInstance:ReplicationInstance": ("publiclyAccessible",),
+}
+"""Type -> the boolean that gives a data store a public endpoint (must not be true)."""
+
+# -- deletion protection and backups ---------------------------------------------------------
+
+DELETION_PROTECTION: Final[dict[str, tuple[str, ...]]] = {
+    T.RDS_INSTANCE: ("deletionProtection",),
+    T.RDS_CLUSTER: ("deletionProtection",),
+    "aws:rds/globalCluster:GlobalCluster": ("deletionProtection",),
+    "aws:docdb/cluster:Cluster": ("deletionProtection",),
+    "aws:neptune/cluster:Cluster": ("deletionProtection",),
+    T.DYNAMODB_TABLE: ("deletionProtectionEnabled",),
+}
+"""Type -> the boolean that refuses a delete (must be true)."""
+
+BACKUP_RETENTION: Final[dict[str, Setting]] = {
+    T.RDS_INSTANCE: Setting(("backupRetentionPeriod",), "at-least", default=1),
+    T.RDS_CLUSTER: Setting(("backupRetentionPeriod",), "at-least", default=1),
+    "aws:docdb/cluster:Cluster": Setting(("backupRetentionPeriod",), "at-least", default=1),
+    "aws:neptune/cluster:Cluster": Setting(("backupRetentionPeriod",), "at-least", default=1),
+    "aws:redshift/cluster:Cluster": Setting(
+        ("automatedSnapshotRetentionPeriod",), "at-least", default=1
+    ),
+    T.MEMORYDB_CLUSTER: Setting(("snapshotRetentionLimit",), "at-least", default=0),
+    T.DYNAMODB_TABLE: _true(
+        "pointInTimeRecovery", "enabled", why="continuous backups (point-in-time recovery)"
+    ),
+}
+"""Type -> how many days of automated backups it keeps (or whether it keeps them at all)."""
+
+# -- TLS minimum of front doors other than CloudFront and load balancers ---------------------
+
+TLS_12_API_GATEWAY: Final = ("TLS_1_2",)
+TLS_12_OPENSEARCH: Final = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
+
+TLS_MINIMUM: Final[dict[str, Setting]] = {
+    "aws:apigateway/domainName:DomainName": Setting(
+        ("securityPolicy",), "one-of", TLS_12_API_GATEWAY
+    ),
+    "aws:apigatewayv2/domainName:DomainName": Setting(
+        ("domainNameConfiguration", "securityPolicy"), "one-of", TLS_12_API_GATEWAY
+    ),
+    "aws:opensearch/domain:Domain": Setting(
+        ("domainEndpointOptions", "tlsSecurityPolicy"), "one-of", TLS_12_OPENSEARCH
+    ),
+    "aws:elasticsearch/domain:Domain": Setting(
+        ("domainEndpointOptions", "tlsSecurityPolicy"), "one-of", TLS_12_OPENSEARCH
+    ),
+    "aws:msk/cluster:Cluster": Setting(
+        ("encryptionInfo", "encryptionInTransit", "clientBroker"), "one-of", ("TLS",), "TLS"
+    ),
+}
+"""Type -> the setting that fixes its clients' minimum TLS version (or TLS-only)."""
+
+HTTPS_REQUIRED: Final[dict[str, tuple[str, ...]]] = {
+    "aws:opensearch/domain:Domain": ("domainEndpointOptions", "enforceHttps"),
+    "aws:elasticsearch/domain:Domain": ("domainEndpointOptions", "enforceHttps"),
+}
+"""Type -> the boolean that refuses plain HTTP on the endpoint (must be true)."""
+
+# -- ECS: tasks that run containers, services that run tasks ---------------------------------
+
+ECS_DAEMON_TASK_DEFINITION: Final = "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition"
+ECS_TASK_SET: Final = "aws:ecs/taskSet:TaskSet"
+ECS_DAEMON: Final = "aws:ecs/daemon:Daemon"
+
+TASK_DEFINITIONS: Final = (T.ECS_TASK_DEFINITION, ECS_DAEMON_TASK_DEFINITION)
+"""Types whose `containerDefinitions` the container rules judge (a JSON string on a task
+definition, a list of objects on a daemon task definition)."""
+
+
+def task_containers(props: Any) -> list[Mapping[str, Any]] | Any:
+    """A task definition's containers in either shape: the JSON string of a TaskDefinition
+    (parsed by the kit) or the list of objects of a DaemonTaskDefinition (read as is)."""
+    raw = values.get(props, "containerDefinitions")
+    if raw is None or raw is values.UNKNOWN or isinstance(raw, str):
+        return values.container_definitions(props)
+    elements = values.items(raw)
+    if elements is values.UNKNOWN:
+        return values.UNKNOWN
+    if not all(isinstance(e, Mapping) for e in elements):
+        raise values.InvalidJson("expected a list of container objects")
+    return list(elements)
+
+
+TASK_NETWORKED: Final = (T.ECS_SERVICE, ECS_TASK_SET)
+"""Types that place tasks with `networkConfiguration.assignPublicIp`."""
+EXECUTE_COMMAND: Final = (T.ECS_SERVICE, ECS_DAEMON)
+"""Types with `enableExecuteCommand`."""
+PROPAGATE_TAGS: Final = (T.ECS_SERVICE, ECS_DAEMON)
+"""Types with `propagateTags` (which tags the tasks they start carry)."""
+
+SCHEMA_PATHS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    *(
+        (token, setting.path)
+        for token, settings in ENCRYPTION_AT_REST.items()
+        for setting in settings
+        if setting.kind != "always"
+    ),
+    *PUBLICLY_ACCESSIBLE.items(),
+    *DELETION_PROTECTION.items(),
+    *((token, setting.path) for token, setting in BACKUP_RETENTION.items()),
+    *((token, setting.path) for token, setting in TLS_MINIMUM.items()),
+    *HTTPS_REQUIRED.items(),
+    *((token, ("containerDefinitions",)) for token in TASK_DEFINITIONS),
+    *((token, ("networkConfiguration", "assignPublicIp")) for token in TASK_NETWORKED),
+    *((token, ("enableExecuteCommand",)) for token in EXECUTE_COMMAND),
+    *((token, ("propagateTags",)) for token in PROPAGATE_TAGS),
+)
+"""Every (type, input path) the tables name: what the schema test checks against pulumi_aws."""
+ALWAYS_TYPES: Final = tuple(
+    token
+    for token, settings in ENCRYPTION_AT_REST.items()
+    if any(setting.kind == "always" for setting in settings)
+)
