@@ -6,13 +6,28 @@ and prices them from foundation/prices.json with the stack's usage assumptions
 pack can run it on the resources the Pulumi engine hands it.
 """
 
-from estimate.model import CostLine, Estimate, PricedResource, Unpriced
+from estimate.model import (
+    EXPECTED,
+    SCENARIOS,
+    WORST,
+    YEAR_3,
+    CostLine,
+    Estimate,
+    PricedResource,
+    Scenario,
+    Unpriced,
+)
 from estimate.stack import estimate_resources, estimate_run
 
 __all__ = [
+    "EXPECTED",
+    "SCENARIOS",
+    "WORST",
+    "YEAR_3",
     "CostLine",
     "Estimate",
     "PricedResource",
+    "Scenario",
     "Unpriced",
     "estimate_resources",
     "estimate_run",

@@ -1,15 +1,54 @@
-"""What an estimate is made of: priced lines, the resources it could not price, the totals."""
+"""What an estimate is made of: priced lines, the resources it could not price, the totals.
+
+Lines are filed under the AWS service the bill (Cost Explorer's SERVICE dimension) shows them
+in, so the figures compare with what the owners will read on their bill: NAT gateways under
+"EC2 - Other", flow-log delivery under CloudWatch (vended logs), public IPv4 under VPC.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Kind = Literal["fixed", "usage"]
 Category = Literal[
-    "database", "cache", "compute", "network", "edge", "monitoring", "security", "storage"
+    "Amazon Relational Database Service",
+    "Amazon ElastiCache",
+    "AmazonCloudWatch",
+    "AWS X-Ray",
+    "Amazon Elastic Container Service",
+    "AWS Lambda",
+    "Amazon CloudFront",
+    "AWS WAF",
+    "Amazon Elastic Load Balancing",
+    "EC2 - Other",
+    "Amazon Virtual Private Cloud",
+    "AWS Key Management Service",
+    "AWS Secrets Manager",
+    "Amazon Simple Storage Service",
+    "Amazon EC2 Container Registry (ECR)",
 ]
+"""Cost Explorer's service names (the SERVICE dimension), as the bill groups the charges."""
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Which month is priced: the expected one, the worst the settings allow, or one in year 3."""
+
+    name: str
+    title: str
+    tasks: Literal["expected", "maximum"]
+    """expected: the tasks the traffic needs (or the stated average); maximum: the scaling cap."""
+    key_age_days: float | None
+    """Days since the KMS keys were created (their rotations so far); None: as many as billed."""
+
+
+EXPECTED = Scenario("expected", "expected month", "expected", 0)
+WORST = Scenario("worst", "worst month (max tasks, deploy overlap, rotations)", "maximum", None)
+YEAR_3 = Scenario("year3", "a month in year 3 (KMS keys rotated twice)", "expected", 730)
+SCENARIOS = (EXPECTED, WORST, YEAR_3)
 
 
 @dataclass(frozen=True)
@@ -80,6 +119,7 @@ class Estimate:
     region: str
     prices_read: str
     notes: tuple[str, ...] = field(default=())
+    scenario: Scenario = EXPECTED
 
     @property
     def total(self) -> float:
@@ -107,6 +147,7 @@ class Estimate:
             "currency": "USD",
             "region": self.region,
             "pricesRead": self.prices_read,
+            "scenario": self.scenario.name,
             "monthlyUsd": round(self.total, 2),
             "fixedUsd": round(self.total_of("fixed"), 2),
             "usageUsd": round(self.total_of("usage"), 2),

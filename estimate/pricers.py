@@ -7,17 +7,35 @@ assumptions. A size the table does not list becomes an `Unpriced` entry, never a
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from estimate.model import Category, CostLine, Kind, PricedResource
+from estimate.model import EXPECTED, Category, CostLine, Kind, PricedResource, Scenario
 from foundation.fargate import parse_task_cpu, parse_task_memory
 from foundation.prices import PriceTable
 from foundation.usage import UsageAssumptions
 
 SECONDS_PER_HOUR = 3600
+MINUTES_PER_HOUR = 60
+DAYS_PER_MONTH = 365 / 12
+RDS: Category = "Amazon Relational Database Service"
+CACHE: Category = "Amazon ElastiCache"
+CLOUDWATCH: Category = "AmazonCloudWatch"
+XRAY: Category = "AWS X-Ray"
+ECS: Category = "Amazon Elastic Container Service"
+LAMBDA: Category = "AWS Lambda"
+CLOUDFRONT: Category = "Amazon CloudFront"
+WAF: Category = "AWS WAF"
+ELB: Category = "Amazon Elastic Load Balancing"
+EC2_OTHER: Category = "EC2 - Other"
+VPC: Category = "Amazon Virtual Private Cloud"
+KMS: Category = "AWS Key Management Service"
+SECRETS: Category = "AWS Secrets Manager"
+S3: Category = "Amazon Simple Storage Service"
+ECR: Category = "Amazon EC2 Container Registry (ECR)"
 
 
 class MissingPrice(LookupError):
@@ -32,6 +50,7 @@ class Context:
     usage: UsageAssumptions
     resources: Sequence[PricedResource]
     component_of: Callable[[PricedResource], str]
+    scenario: Scenario = EXPECTED
     _by_type: dict[str, list[PricedResource]] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict)
 
@@ -137,21 +156,41 @@ def rds_instance(resource: PricedResource, ctx: Context) -> Lines:
         keys.append("rds.multiAzInstanceFactor")
     deployment = "Multi-AZ" if multi_az else "Single-AZ"
     yield ctx.line(
-        resource, f"{instance_class} {deployment}", "fixed", "database", ctx.hours,
+        resource, f"{instance_class} {deployment}", "fixed", RDS, ctx.hours,
         "instance-hours", hourly, *keys,
     )  # fmt: skip
     storage_type = str(props.get("storageType") or "gp2")
     storage_key = f"rds.storage.{storage_type}.{'multiAz' if multi_az else 'singleAz'}"
     gb = number(props.get("allocatedStorage"))
     yield ctx.line(
-        resource, f"{storage_type} storage {deployment}", "fixed", "database", gb, "GB-month",
+        resource, f"{storage_type} storage {deployment}", "fixed", RDS, gb, "GB-month",
         ctx.usd(storage_key), storage_key,
     )  # fmt: skip
     if props.get("manageMasterUserPassword"):
         yield ctx.line(
-            resource, "RDS-managed master secret", "fixed", "security", 1, "secret-month",
+            resource, "RDS-managed master secret", "fixed", SECRETS, 1, "secret-month",
             ctx.usd("secretsmanager.secret"), "secretsmanager.secret",
         )  # fmt: skip
+    yield from _enhanced_monitoring(resource, ctx)
+
+
+def _enhanced_monitoring(resource: PricedResource, ctx: Context) -> Lines:
+    """Enhanced Monitoring writes OS metrics to CloudWatch Logs (RDSOSMetrics): billed there."""
+    interval = number(resource.props.get("monitoringInterval"))
+    if interval <= 0:
+        return
+    samples = ctx.hours * SECONDS_PER_HOUR / interval
+    gb = samples * ctx.usage.enhanced_monitoring_kb_per_sample / 1_000_000
+    yield ctx.line(
+        resource, f"Enhanced Monitoring every {interval:g} s (RDSOSMetrics log ingestion)",
+        "usage", CLOUDWATCH, gb, "GB", ctx.usd("cloudwatch.logs.ingestGb"),
+        "cloudwatch.logs.ingestGb",
+    )  # fmt: skip
+    yield ctx.line(
+        resource, "Enhanced Monitoring log storage (30-day retention, compressed)", "usage",
+        CLOUDWATCH, gb * ctx.usage.log_compressed_ratio * (30 / DAYS_PER_MONTH), "GB-months",
+        ctx.usd("cloudwatch.logs.storageGb"), "cloudwatch.logs.storageGb",
+    )  # fmt: skip
 
 
 def _rds_vcpus(ctx: Context) -> float:
@@ -168,25 +207,29 @@ def _rds_vcpus(ctx: Context) -> float:
 def rds_proxy(resource: PricedResource, ctx: Context) -> Lines:
     vcpus = max(ctx.memo("rds-vcpus", lambda: _rds_vcpus(ctx)), ctx.usd("rds.proxy.minimumVcpus"))
     yield ctx.line(
-        resource, f"proxy for {vcpus:g} instance vCPUs", "fixed", "database",
+        resource, f"proxy for {vcpus:g} instance vCPUs", "fixed", RDS,
         vcpus * ctx.hours, "vCPU-hours", ctx.usd("rds.proxy.vcpu"),
         "rds.proxy.vcpu", "rds.proxy.minimumVcpus",
     )  # fmt: skip
 
 
 def rds_backup_replication(resource: PricedResource, ctx: Context) -> Lines:
+    """Snapshots in the DR region: one full copy of the used data, then the changes it keeps."""
     source = str(resource.props.get("sourceDbInstanceArn") or "")
     instances = ctx.of_type("aws:rds/instance:Instance")
     matching = [i for i in instances if source.endswith(f":db:{i.props.get('identifier')}")]
-    gb = sum(number(i.props.get("allocatedStorage")) for i in (matching or instances))
+    allocated = sum(number(i.props.get("allocatedStorage")) for i in (matching or instances))
+    used = min(ctx.usage.database_used_gb, allocated) if allocated else ctx.usage.database_used_gb
+    retention_days = number(resource.props.get("retentionPeriod"), 7) or 7
+    changes = ctx.usage.database_change_gb_per_month * retention_days / DAYS_PER_MONTH
     region = resource.props.get("region") or "the DR region"
     yield ctx.line(
-        resource, f"replicated backups in {region} (about the allocated storage)", "usage",
-        "database", gb, "GB-month", ctx.usd("rds.backup.replicatedStorage"),
+        resource, f"replicated backups in {region} (used data + {retention_days:g} days' changes)",
+        "usage", RDS, used + changes, "GB-month", ctx.usd("rds.backup.replicatedStorage"),
         "rds.backup.replicatedStorage",
     )  # fmt: skip
     yield ctx.line(
-        resource, "changed data copied across regions", "usage", "database",
+        resource, "changed data copied across regions", "usage", RDS,
         ctx.usage.database_change_gb_per_month, "GB", ctx.usd("rds.backup.replicationTransfer"),
         "rds.backup.replicationTransfer",
     )  # fmt: skip
@@ -210,9 +253,16 @@ def elasticache_group(resource: PricedResource, ctx: Context) -> Lines:
     count = nodes if nodes is not None else _cache_nodes(props)
     key = f"elasticache.node.{engine}.{node_type}"
     yield ctx.line(
-        resource, f"{count:g} x {node_type} ({engine})", "fixed", "cache", count * ctx.hours,
+        resource, f"{count:g} x {node_type} ({engine})", "fixed", CACHE, count * ctx.hours,
         "node-hours", ctx.usd(key), key,
     )  # fmt: skip
+    kept = number(props.get("snapshotRetentionLimit"))
+    if kept > 1:  # one snapshot per cluster is free; the others are billed storage
+        yield ctx.line(
+            resource, f"{kept - 1:g} snapshot(s) beyond the free one", "usage", CACHE,
+            (kept - 1) * ctx.usage.cache_data_gb, "GB-months",
+            ctx.usd("elasticache.snapshot.gb"), "elasticache.snapshot.gb",
+        )  # fmt: skip
 
 
 def elasticache_cluster(resource: PricedResource, ctx: Context) -> Lines:
@@ -228,17 +278,17 @@ def _nat_lines(resource: PricedResource, ctx: Context, count: float, *, ips: boo
     if count <= 0:
         return
     yield ctx.line(
-        resource, f"{count:g} NAT gateway(s)", "fixed", "network", count * ctx.hours,
+        resource, f"{count:g} NAT gateway(s)", "fixed", EC2_OTHER, count * ctx.hours,
         "gateway-hours", ctx.usd("vpc.natGateway.hour"), "vpc.natGateway.hour",
     )  # fmt: skip
     if ips:
         yield ctx.line(
-            resource, f"{count:g} NAT public IPv4 address(es)", "fixed", "network",
+            resource, f"{count:g} NAT public IPv4 address(es)", "fixed", VPC,
             count * ctx.hours, "address-hours", ctx.usd("vpc.publicIpv4.hour"),
             "vpc.publicIpv4.hour",
         )  # fmt: skip
     yield ctx.line(
-        resource, "data through NAT", "usage", "network", ctx.usage.nat_gb_per_month, "GB",
+        resource, "data through NAT", "usage", EC2_OTHER, ctx.usage.nat_gb_per_month, "GB",
         ctx.usd("vpc.natGateway.gb"), "vpc.natGateway.gb",
     )  # fmt: skip
 
@@ -252,7 +302,7 @@ def nat_gateway(resource: PricedResource, ctx: Context) -> Lines:
 
 def elastic_ip(resource: PricedResource, ctx: Context) -> Lines:
     yield ctx.line(
-        resource, "public IPv4 address", "fixed", "network", ctx.hours, "address-hours",
+        resource, "public IPv4 address", "fixed", VPC, ctx.hours, "address-hours",
         ctx.usd("vpc.publicIpv4.hour"), "vpc.publicIpv4.hour",
     )  # fmt: skip
 
@@ -283,7 +333,7 @@ def vpc_endpoint(resource: PricedResource, ctx: Context) -> Lines:
     zones = len(items(resource.props.get("subnetIds"))) or 1
     service = str(resource.props.get("serviceName") or "").rsplit(".", 1)[-1] or "endpoint"
     yield ctx.line(
-        resource, f"{service} interface endpoint in {zones} AZ(s)", "fixed", "network",
+        resource, f"{service} interface endpoint in {zones} AZ(s)", "fixed", VPC,
         zones * ctx.hours, "endpoint-AZ-hours", ctx.usd("vpc.interfaceEndpoint.hour"),
         "vpc.interfaceEndpoint.hour",
     )  # fmt: skip
@@ -295,7 +345,7 @@ def vpc_endpoint(resource: PricedResource, ctx: Context) -> Lines:
     )
     share = ctx.usage.endpoint_gb_per_month / max(interface, 1)
     yield ctx.line(
-        resource, "data through the endpoint", "usage", "network", share, "GB",
+        resource, "data through the endpoint", "usage", VPC, share, "GB",
         ctx.usd("vpc.interfaceEndpoint.gb"), "vpc.interfaceEndpoint.gb",
     )  # fmt: skip
 
@@ -304,8 +354,8 @@ def flow_log(resource: PricedResource, ctx: Context) -> Lines:
     to_s3 = resource.props.get("logDestinationType") == "s3"
     key = "vpc.flowLogs.s3Gb" if to_s3 else "vpc.flowLogs.cloudwatchGb"
     yield ctx.line(
-        resource, f"flow log delivery to {'S3' if to_s3 else 'CloudWatch Logs'}", "usage",
-        "network", ctx.usage.flow_log_gb_per_month, "GB", ctx.usd(key), key,
+        resource, f"flow log delivery to {'S3' if to_s3 else 'CloudWatch Logs'} (vended logs)",
+        "usage", CLOUDWATCH, ctx.usage.flow_log_gb_per_month, "GB", ctx.usd(key), key,
     )  # fmt: skip
 
 
@@ -314,7 +364,7 @@ def load_balancer(resource: PricedResource, ctx: Context) -> Lines:
     if str(props.get("loadBalancerType") or "application") != "application":
         raise MissingPrice(f"elb.{props.get('loadBalancerType')}.hour")
     yield ctx.line(
-        resource, "application load balancer", "fixed", "network", ctx.hours, "ALB-hours",
+        resource, "application load balancer", "fixed", ELB, ctx.hours, "ALB-hours",
         ctx.usd("elb.alb.hour"), "elb.alb.hour",
     )  # fmt: skip
     seconds = ctx.hours * SECONDS_PER_HOUR
@@ -324,13 +374,13 @@ def load_balancer(resource: PricedResource, ctx: Context) -> Lines:
     lcus = max(by_connections, by_bytes)
     yield ctx.line(
         resource, f"{lcus:.3f} LCU on average (origin requests, one connection each)", "usage",
-        "network", lcus * ctx.hours, "LCU-hours", ctx.usd("elb.alb.lcu"), "elb.alb.lcu",
+        ELB, lcus * ctx.hours, "LCU-hours", ctx.usd("elb.alb.lcu"), "elb.alb.lcu",
         "elb.lcu.newConnectionsPerSecond", "elb.lcu.processedGbPerHour",
     )  # fmt: skip
     if not props.get("internal"):
         zones = len(items(props.get("subnets"))) or len(items(props.get("subnetMappings")))
         yield ctx.line(
-            resource, f"{zones} public IPv4 address(es), one per AZ", "fixed", "network",
+            resource, f"{zones} public IPv4 address(es), one per AZ", "fixed", VPC,
             zones * ctx.hours, "address-hours", ctx.usd("vpc.publicIpv4.hour"),
             "vpc.publicIpv4.hour",
         )  # fmt: skip
@@ -349,16 +399,85 @@ def _task_definition(service: PricedResource, ctx: Context) -> PricedResource | 
     return found[0] if len(found) == 1 else None
 
 
-def _task_range(service: PricedResource, ctx: Context) -> tuple[float, float]:
-    desired = number(service.props.get("desiredCount"), 1)
+ROLLING_DEPLOY_MINUTES = 10
+"""A rolling deployment's extra tasks run about this long (start, health checks, drain)."""
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    """A service's task counts: its range, what the traffic needs, the month's scenario."""
+
+    low: float
+    high: float
+    traffic: float
+    """Tasks the request-count scaling target needs at the busiest hour (low when unknown)."""
+    expected: float
+    """The stated usage.averageTasks (a margin over `traffic`) or `traffic`."""
+    basis: str
+
+
+def _scaling_target(service: PricedResource, ctx: Context) -> PricedResource | None:
     name = service.props.get("name")
     for target in ctx.of_type("aws:appautoscaling/target:Target"):
         resource_id = str(target.props.get("resourceId") or "")
         if target.props.get("scalableDimension") == "ecs:service:DesiredCount" and (
             name and resource_id.endswith(f"/{name}")
         ):
-            return number(target.props.get("minCapacity")), number(target.props.get("maxCapacity"))
-    return desired, desired
+            return target
+    return None
+
+
+def _requests_per_task_target(service: PricedResource, ctx: Context) -> float | None:
+    """The target of a target-tracking policy on requests per task per minute, if any."""
+    name = service.props.get("name")
+    for policy in ctx.of_type("aws:appautoscaling/policy:Policy"):
+        if not (name and str(policy.props.get("resourceId") or "").endswith(f"/{name}")):
+            continue
+        config = policy.props.get("targetTrackingScalingPolicyConfiguration") or {}
+        spec = config.get("customizedMetricSpecification") or {}
+        names = [
+            ((m.get("metricStat") or {}).get("metric") or {}).get("metricName")
+            for m in items(spec.get("metrics"))
+        ]
+        if "RequestCount" in names and number(config.get("targetValue")) > 0:
+            return number(config.get("targetValue"))
+    return None
+
+
+def task_counts(service: PricedResource, ctx: Context) -> TaskCounts:
+    target = _scaling_target(service, ctx)
+    desired = number(service.props.get("desiredCount"), 1)
+    low, high = (
+        (number(target.props.get("minCapacity")), number(target.props.get("maxCapacity")))
+        if target is not None
+        else (desired, desired)
+    )
+    per_task = _requests_per_task_target(service, ctx)
+    if per_task is None:
+        traffic, basis = low, "no request-count scaling target: the minimum"
+    else:
+        minutes = ctx.hours * MINUTES_PER_HOUR
+        peak = ctx.origin_requests / minutes * ctx.usage.peak_to_average
+        traffic = min(max(math.ceil(peak / per_task), low), high)
+        basis = f"{peak:,.0f} origin requests/min at peak, {per_task:g} a task"
+    stated = ctx.usage.average_tasks
+    # A stated average is a margin over the traffic's need, never fewer tasks than it needs.
+    expected = traffic if stated is None else max(min(max(stated, low), high), traffic)
+    return TaskCounts(low, high, traffic, expected, basis)
+
+
+def _deploy_overlap_task_minutes(service: PricedResource, tasks: float) -> tuple[float, str]:
+    """Task-minutes one deployment runs beside the old tasks, and how that was found."""
+    config = service.props.get("deploymentConfiguration") or {}
+    strategy = str(config.get("strategy") or "ROLLING")
+    if strategy in ("BLUE_GREEN", "CANARY", "LINEAR"):
+        bake = number(config.get("bakeTimeInMinutes"))
+        for step in ("canaryConfiguration", "linearConfiguration"):
+            bake += number((config.get(step) or {}).get(f"{step[:-13]}BakeTimeInMinutes"))
+        return tasks * bake, f"{strategy.lower()}: a full second set for {bake:g} min"
+    extra_percent = number(service.props.get("deploymentMaximumPercent"), 200) - 100
+    extra = math.ceil(tasks * max(extra_percent, 0) / 100)
+    return extra * ROLLING_DEPLOY_MINUTES, f"rolling: {extra:g} extra for ~10 min"
 
 
 def ecs_service(resource: PricedResource, ctx: Context) -> Lines:
@@ -373,24 +492,111 @@ def ecs_service(resource: PricedResource, ctx: Context) -> Lines:
     arch = str(platform.get("cpuArchitecture") or "X86_64")
     vcpu_key, gb_key = f"fargate.{arch}.vcpu", f"fargate.{arch}.gb"
     task_usd = (cpu / 1024) * ctx.usd(vcpu_key) + (memory / 1024) * ctx.usd(gb_key)
-    low, high = _task_range(resource, ctx)
-    assumed = ctx.usage.average_tasks
-    average = low if assumed is None else min(max(assumed, low), high)
+    counts = task_counts(resource, ctx)
+    low, high = counts.low, counts.high
     size = f"{cpu / 1024:g} vCPU / {memory / 1024:g} GB {arch}"
     yield ctx.line(
-        resource, f"{low:g} task(s) always running, {size}", "fixed", "compute",
+        resource, f"{low:g} task(s) always running, {size}", "fixed", ECS,
         low * ctx.hours, "task-hours", task_usd, vcpu_key, gb_key,
     )  # fmt: skip
-    if average > low:
+    running = counts.expected
+    if ctx.scenario.tasks == "maximum":
+        running = high
         yield ctx.line(
-            resource, f"{average - low:g} more task(s) on average (scaling up to {high:g})",
-            "usage", "compute", (average - low) * ctx.hours, "task-hours", task_usd,
-            vcpu_key, gb_key,
+            resource, f"{high - low:g} more task(s): scaling at its maximum all month",
+            "usage", ECS, (high - low) * ctx.hours, "task-hours", task_usd, vcpu_key, gb_key,
+        )  # fmt: skip
+    else:
+        if counts.traffic > low:
+            yield ctx.line(
+                resource, f"{counts.traffic - low:g} more task(s) the traffic needs "
+                f"({counts.basis})", "usage", ECS, (counts.traffic - low) * ctx.hours,
+                "task-hours", task_usd, vcpu_key, gb_key,
+            )  # fmt: skip
+        if counts.expected > counts.traffic:
+            margin = counts.expected - counts.traffic
+            yield ctx.line(
+                resource, f"{margin:g} task(s) of margin (usage.averageTasks "
+                f"{counts.expected:g}; the traffic needs {counts.traffic:g})", "usage", ECS,
+                margin * ctx.hours, "task-hours", task_usd, vcpu_key, gb_key,
+            )  # fmt: skip
+    minutes, how = _deploy_overlap_task_minutes(resource, running)
+    if minutes > 0 and ctx.usage.deploys_per_month > 0:
+        yield ctx.line(
+            resource, f"deploy overlap: {ctx.usage.deploys_per_month:g} deploys ({how})",
+            "usage", ECS, ctx.usage.deploys_per_month * minutes / MINUTES_PER_HOUR,
+            "task-hours", task_usd, vcpu_key, gb_key,
         )  # fmt: skip
     yield ctx.line(
-        resource, "custom metrics from the collector (EMF)", "usage", "monitoring",
+        resource, "custom metrics from the collector (EMF)", "usage", CLOUDWATCH,
         ctx.usage.custom_metrics, "metric-months", ctx.usd("cloudwatch.customMetric"),
         "cloudwatch.customMetric",
+    )  # fmt: skip
+
+
+def ecs_cluster(resource: PricedResource, ctx: Context) -> Lines:
+    """Container Insights: enhanced mode per observation, standard mode as custom metrics."""
+    settings = {
+        str(s.get("name")): str(s.get("value"))
+        for s in items(resource.props.get("settings"))
+        if isinstance(s, Mapping)
+    }
+    mode = settings.get("containerInsights", "disabled")
+    if mode == "disabled":
+        return
+    if mode == "enabled":
+        count = ctx.usd("cloudwatch.containerInsights.standardMetrics")
+        yield ctx.line(
+            resource, f"Container Insights (standard): {count:g} metrics", "usage", CLOUDWATCH,
+            count, "metric-months", ctx.usd("cloudwatch.customMetric"),
+            "cloudwatch.customMetric", "cloudwatch.containerInsights.standardMetrics",
+        )  # fmt: skip
+        return
+    if mode != "enhanced":
+        raise MissingPrice(f"Container Insights mode {mode!r}")
+    name = str(resource.props.get("name") or resource.name)
+    services = [
+        s
+        for s in ctx.of_type("aws:ecs/service:Service")
+        if str(s.props.get("cluster") or "").rsplit("/", 1)[-1] == name
+    ]
+    if not services and len(ctx.of_type(resource.type)) == 1:  # the cluster ARN is unknown
+        services = ctx.of_type("aws:ecs/service:Service")
+    tasks = 0.0
+    for service in services:
+        counts = task_counts(service, ctx)
+        tasks += counts.high if ctx.scenario.tasks == "maximum" else counts.expected
+    observations = (
+        tasks * ctx.hours * MINUTES_PER_HOUR
+        * ctx.usage.container_insights_observations_per_task_minute
+    )  # fmt: skip
+    yield ctx.line(
+        resource, f"Container Insights (enhanced): {tasks:g} task(s)' observations", "usage",
+        CLOUDWATCH, observations / 1_000_000, "million observations",
+        ctx.usd("cloudwatch.containerInsights.enhanced.1m"),
+        "cloudwatch.containerInsights.enhanced.1m",
+    )  # fmt: skip
+
+
+def scaling_policy(resource: PricedResource, ctx: Context) -> Lines:
+    """A target-tracking policy creates its own CloudWatch alarms (high, and low unless
+    scale-in is disabled), billed per metric they read; step scaling creates none."""
+    kind = resource.props.get("policyType") or "StepScaling"
+    if kind == "StepScaling":
+        return
+    if kind != "TargetTrackingScaling":
+        raise MissingPrice(f"scaling policy type {kind!r}")
+    config = resource.props.get("targetTrackingScalingPolicyConfiguration") or {}
+    alarms = 1 if config.get("disableScaleIn") else 2
+    spec = config.get("customizedMetricSpecification") or {}
+    metrics = (
+        sum(1 for m in items(spec.get("metrics")) if isinstance(m, Mapping) and "metricStat" in m)
+        or 1
+    )
+    yield ctx.line(
+        resource, f"{alarms} target-tracking alarm(s) on {metrics} metric(s)", "fixed",
+        CLOUDWATCH, alarms * metrics, "alarm metric-months",
+        ctx.usd("cloudwatch.alarm.standardMetric"), "cloudwatch.alarm.standardMetric",
     )  # fmt: skip
 
 
@@ -401,11 +607,11 @@ def lambda_function(resource: PricedResource, ctx: Context) -> Lines:
     invocations = ctx.usage.lambda_invocations_per_month / max(len(ctx.of_type(resource.type)), 1)
     key = f"lambda.{arch}.gbSecond"
     yield ctx.line(
-        resource, "invocations", "usage", "compute", invocations / 1_000_000,
+        resource, "invocations", "usage", LAMBDA, invocations / 1_000_000,
         "million requests", ctx.usd("lambda.requests.1m"), "lambda.requests.1m",
     )  # fmt: skip
     yield ctx.line(
-        resource, f"duration ({gb:g} GB, 1 s per invocation assumed)", "usage", "compute",
+        resource, f"duration ({gb:g} GB, 1 s per invocation assumed)", "usage", LAMBDA,
         invocations * gb, "GB-seconds", ctx.usd(key), key,
     )  # fmt: skip
 
@@ -416,11 +622,11 @@ def lambda_function(resource: PricedResource, ctx: Context) -> Lines:
 def distribution(resource: PricedResource, ctx: Context) -> Lines:
     usage = ctx.usage
     yield ctx.line(
-        resource, "HTTPS requests", "usage", "edge", usage.requests_per_month / 10_000,
+        resource, "HTTPS requests", "usage", CLOUDFRONT, usage.requests_per_month / 10_000,
         "10k requests", ctx.usd("cloudfront.httpsRequests.10k"), "cloudfront.httpsRequests.10k",
     )  # fmt: skip
     yield ctx.line(
-        resource, "data to viewers", "usage", "edge", usage.gb_served_per_month, "GB",
+        resource, "data to viewers", "usage", CLOUDFRONT, usage.gb_served_per_month, "GB",
         ctx.usd("cloudfront.dataOut.gb"), "cloudfront.dataOut.gb",
     )  # fmt: skip
 
@@ -434,23 +640,69 @@ def monitoring_subscription(resource: PricedResource, ctx: Context) -> Lines:
         return
     count = ctx.usd("cloudfront.additionalMetrics.count")
     yield ctx.line(
-        resource, f"additional distribution metrics ({count:g})", "fixed", "monitoring", count,
+        resource, f"additional distribution metrics ({count:g})", "fixed", CLOUDWATCH, count,
         "metric-months", ctx.usd("cloudfront.additionalMetrics.metric"),
         "cloudfront.additionalMetrics.metric", "cloudfront.additionalMetrics.count",
+    )  # fmt: skip
+
+
+def cloudfront_function(resource: PricedResource, ctx: Context) -> Lines:
+    """Runs on every viewer request of the behaviours it is attached to (priced: all)."""
+    yield ctx.line(
+        resource, "function invocations (every viewer request)", "usage", CLOUDFRONT,
+        ctx.usage.requests_per_month / 1_000_000, "million invocations",
+        ctx.usd("cloudfront.functions.1m"), "cloudfront.functions.1m",
+    )  # fmt: skip
+
+
+VENDED_LOG_KEYS = {"s3": "cloudfront.standardLogsV2.s3Gb", "logs": "vpc.flowLogs.cloudwatchGb"}
+"""Vended-log delivery price by destination service (the ARN's service part)."""
+
+
+def log_delivery(resource: PricedResource, ctx: Context) -> Lines:
+    """CloudFront standard logs (v2): billed as CloudWatch vended logs, per GB delivered."""
+    props = resource.props
+    sources = [
+        s
+        for s in ctx.of_type("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+        if s.props.get("name") == props.get("deliverySourceName")
+    ]
+    if not sources or ":distribution/" not in str(sources[0].props.get("resourceArn") or ""):
+        raise MissingPrice("log delivery from a source other than a CloudFront distribution")
+    name = str(props.get("deliveryDestinationArn") or "").rsplit("/", 1)[-1]
+    destinations = [
+        d
+        for d in ctx.of_type("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+        if d.props.get("name") == name
+    ]
+    target = (
+        str((destinations[0].props.get("deliveryDestinationConfiguration") or {}).get(
+            "destinationResourceArn") or "")
+        if destinations
+        else ""
+    )  # fmt: skip
+    service = target.split(":")[2] if target.count(":") >= 2 else ""
+    if service not in VENDED_LOG_KEYS:
+        raise MissingPrice(f"vended log delivery to {service or 'an unknown destination'}")
+    key = VENDED_LOG_KEYS[service]
+    gb = ctx.usage.requests_per_month * ctx.usage.cdn_log_bytes_per_request / 1e9
+    yield ctx.line(
+        resource, f"CloudFront standard logs (v2) to {service.upper()} (vended logs)", "usage",
+        CLOUDWATCH, gb, "GB", ctx.usd(key), key,
     )  # fmt: skip
 
 
 def web_acl(resource: PricedResource, ctx: Context) -> Lines:
     rules = len(items(resource.props.get("rules")))
     yield ctx.line(
-        resource, "web ACL", "fixed", "edge", 1, "ACL-month", ctx.usd("waf.webAcl"), "waf.webAcl"
+        resource, "web ACL", "fixed", WAF, 1, "ACL-month", ctx.usd("waf.webAcl"), "waf.webAcl"
     )
     yield ctx.line(
-        resource, f"{rules} rule(s) and rule groups", "fixed", "edge", rules, "rule-months",
+        resource, f"{rules} rule(s) and rule groups", "fixed", WAF, rules, "rule-months",
         ctx.usd("waf.rule"), "waf.rule",
     )  # fmt: skip
     yield ctx.line(
-        resource, "requests inspected", "usage", "edge",
+        resource, "requests inspected", "usage", WAF,
         ctx.usage.requests_per_month / 1_000_000, "million requests",
         ctx.usd("waf.requests.1m"), "waf.requests.1m",
     )  # fmt: skip
@@ -465,7 +717,7 @@ def metric_alarm(resource: PricedResource, ctx: Context) -> Lines:
     expressions = " ".join(str(q.get("expression") or "") for q in queries)
     if "ANOMALY_DETECTION_BAND" in expressions:
         yield ctx.line(
-            resource, "anomaly-detection alarm", "fixed", "monitoring", 1, "alarm-months",
+            resource, "anomaly-detection alarm", "fixed", CLOUDWATCH, 1, "alarm-months",
             ctx.usd("cloudwatch.alarm.anomalyDetection"), "cloudwatch.alarm.anomalyDetection",
         )  # fmt: skip
         return
@@ -476,16 +728,16 @@ def metric_alarm(resource: PricedResource, ctx: Context) -> Lines:
     key = "cloudwatch.alarm.highResolutionMetric" if high else "cloudwatch.alarm.standardMetric"
     yield ctx.line(
         resource, f"alarm on {count} metric(s){' (high resolution)' if high else ''}", "fixed",
-        "monitoring", count, "alarm metric-months", ctx.usd(key), key,
+        CLOUDWATCH, count, "alarm metric-months", ctx.usd(key), key,
     )  # fmt: skip
 
 
 composite_alarm = monthly(
-    "composite alarm", "monitoring", "alarm-months", "cloudwatch.alarm.composite"
+    "composite alarm", CLOUDWATCH, "alarm-months", "cloudwatch.alarm.composite"
 )
 
 
-dashboard = monthly("dashboard", "monitoring", "dashboard-months", "cloudwatch.dashboard")
+dashboard = monthly("dashboard", CLOUDWATCH, "dashboard-months", "cloudwatch.dashboard")
 
 
 def _flow_log_groups(ctx: Context) -> set[str]:
@@ -510,13 +762,53 @@ def log_group(resource: PricedResource, ctx: Context) -> Lines:
         others = len(ctx.of_type(resource.type)) - len(flow_groups)
         gb = ctx.usage.log_gb_per_month / max(others, 1)
         yield ctx.line(
-            resource, "log ingestion", "usage", "monitoring", gb, "GB",
+            resource, "log ingestion", "usage", CLOUDWATCH, gb, "GB",
             ctx.usd("cloudwatch.logs.ingestGb"), "cloudwatch.logs.ingestGb",
         )  # fmt: skip
+    stored = gb * ctx.usage.log_compressed_ratio * months_kept
     yield ctx.line(
-        resource, f"log storage ({retention:g}-day retention, steady state)", "usage",
-        "monitoring", gb * months_kept, "GB-months", ctx.usd("cloudwatch.logs.storageGb"),
+        resource, f"log storage ({retention:g}-day retention, compressed, steady state)",
+        "usage", CLOUDWATCH, stored, "GB-months", ctx.usd("cloudwatch.logs.storageGb"),
         "cloudwatch.logs.storageGb",
+    )  # fmt: skip
+
+
+def _rule_traces(resource: PricedResource, ctx: Context) -> tuple[float, str]:
+    props = resource.props
+    reservoir = number(props.get("reservoirSize"))
+    rate = number(props.get("fixedRate"))
+    seconds = ctx.hours * SECONDS_PER_HOUR
+    if props.get("urlPath", "*") == "*":
+        matched = ctx.origin_requests
+        first = min(matched, reservoir * seconds)
+        traces = first + rate * (matched - first)
+        return traces, f"traces: reservoir {reservoir:g}/s + {rate:.0%} of origin requests"
+    return reservoir * seconds, f"traces: reservoir {reservoir:g}/s of {props.get('urlPath')}"
+
+
+def xray_group(resource: PricedResource, ctx: Context) -> Lines:
+    """X-Ray Insights on a group processes the traces recorded (the group itself is free)."""
+    insights = resource.props.get("insightsConfiguration") or {}
+    if not insights.get("insightsEnabled"):
+        return
+    recorded: float = ctx.memo(
+        "recorded-traces",
+        lambda: sum(
+            _rule_traces(rule, ctx)[0] for rule in ctx.of_type("aws:xray/samplingRule:SamplingRule")
+        ),
+    )
+    groups: int = ctx.memo(
+        "insights-groups",
+        lambda: sum(
+            1
+            for group in ctx.of_type(resource.type)
+            if (group.props.get("insightsConfiguration") or {}).get("insightsEnabled")
+        ),
+    )
+    traces = recorded / max(groups, 1)  # the stack's traces, shared over its Insights groups
+    yield ctx.line(
+        resource, "X-Ray Insights: the recorded traces it processes", "usage", XRAY,
+        traces / 1_000_000, "million traces", ctx.usd("xray.insights.1m"), "xray.insights.1m",
     )  # fmt: skip
 
 
@@ -526,22 +818,11 @@ def sampling_rule(resource: PricedResource, ctx: Context) -> Lines:
     A rule for every path ("*") sees the origin requests; a narrower rule (health checks) sees
     an unknown share, priced at its reservoir alone.
     """
-    props = resource.props
-    reservoir = number(props.get("reservoirSize"))
-    rate = number(props.get("fixedRate"))
-    seconds = ctx.hours * SECONDS_PER_HOUR
-    if props.get("urlPath", "*") == "*":
-        matched = ctx.origin_requests
-        first = min(matched, reservoir * seconds)
-        traces = first + rate * (matched - first)
-        item = f"traces: reservoir {reservoir:g}/s + {rate:.0%} of origin requests"
-    else:
-        traces = reservoir * seconds
-        item = f"traces: reservoir {reservoir:g}/s of {props.get('urlPath')}"
+    traces, item = _rule_traces(resource, ctx)
     if traces <= 0:
         return
     yield ctx.line(
-        resource, item, "usage", "monitoring", traces / 1_000_000, "million traces",
+        resource, item, "usage", XRAY, traces / 1_000_000, "million traces",
         ctx.usd("xray.traces.1m"), "xray.traces.1m",
     )  # fmt: skip
 
@@ -549,26 +830,64 @@ def sampling_rule(resource: PricedResource, ctx: Context) -> Lines:
 def rum_monitor(resource: PricedResource, ctx: Context) -> Lines:
     config = resource.props.get("appMonitorConfiguration") or {}
     rate = number(config.get("sessionSampleRate"), 0.1)
-    events = ctx.usage.page_views_per_month * rate * ctx.usage.rum_events_per_page_view
+    views = ctx.usage.page_views_per_month * rate
+    events = views * ctx.usage.rum_events_per_page_view
     yield ctx.line(
-        resource, f"RUM events ({rate:.0%} of page views)", "usage", "monitoring",
+        resource, f"RUM events ({rate:.0%} of page views)", "usage", CLOUDWATCH,
         events / 100_000, "100k events", ctx.usd("cloudwatch.rum.100k"), "cloudwatch.rum.100k",
     )  # fmt: skip
+    if config.get("enableXray"):
+        traces = views * ctx.usage.rum_traces_per_page_view
+        yield ctx.line(
+            resource, "X-Ray traces of the sampled page views (enableXray)", "usage", XRAY,
+            traces / 1_000_000, "million traces", ctx.usd("xray.traces.1m"), "xray.traces.1m",
+        )  # fmt: skip
 
 
 # --- security and storage -------------------------------------------------------------------
 
 
-kms_key = monthly("customer managed key", "security", "key-months", "kms.key")
+def kms_key(resource: PricedResource, ctx: Context) -> Lines:
+    """$1 a month, and $1 more for each of the key's first two rotations (later ones are free).
+
+    A replica key rotates with its primary: priced as rotating (its primary's setting is not
+    among its inputs).
+    """
+    yield ctx.line(
+        resource, "customer managed key", "fixed", KMS, 1, "key-months", ctx.usd("kms.key"),
+        "kms.key",
+    )  # fmt: skip
+    replica = resource.type == "aws:kms/replicaKey:ReplicaKey"
+    if not (replica or resource.props.get("enableKeyRotation")):
+        return
+    cap = number(ctx.table.price("kms.rotation").extra.get("maximumBilledRotations"), 2)
+    period = number(resource.props.get("rotationPeriodInDays"), 365) or 365
+    age = ctx.scenario.key_age_days
+    rotations = cap if age is None else min(math.floor(age / period), cap)
+    if rotations > 0:
+        yield ctx.line(
+            resource, f"{rotations:g} rotation(s) of its key material so far ({period:g}-day)",
+            "fixed", KMS, rotations, "rotation-months", ctx.usd("kms.rotation"), "kms.rotation",
+        )  # fmt: skip
 
 
-secret = monthly("secret", "security", "secret-months", "secretsmanager.secret")
+def secret(resource: PricedResource, ctx: Context) -> Lines:
+    yield ctx.line(
+        resource, "secret", "fixed", SECRETS, 1, "secret-months",
+        ctx.usd("secretsmanager.secret"), "secretsmanager.secret",
+    )  # fmt: skip
+    if resource is ctx.of_type(resource.type)[0]:  # the stack's API calls, once
+        yield ctx.line(
+            resource, "the stack's Secrets Manager API calls", "usage", SECRETS,
+            ctx.usage.secret_api_calls_per_month / 10_000, "10k calls",
+            ctx.usd("secretsmanager.api.10k"), "secretsmanager.api.10k",
+        )  # fmt: skip
 
 
 def bucket(resource: PricedResource, ctx: Context) -> Lines:
     share = ctx.usage.log_bucket_gb / max(len(ctx.of_type(resource.type)), 1)
     yield ctx.line(
-        resource, "stored objects (access logs)", "usage", "storage", share, "GB-months",
+        resource, "stored objects (access logs)", "usage", S3, share, "GB-months",
         ctx.usd("s3.standard.gb"), "s3.standard.gb",
     )  # fmt: skip
 
@@ -576,15 +895,21 @@ def bucket(resource: PricedResource, ctx: Context) -> Lines:
 def ecr_repository(resource: PricedResource, ctx: Context) -> Lines:
     share = ctx.usage.image_storage_gb / max(len(ctx.of_type(resource.type)), 1)
     yield ctx.line(
-        resource, "image storage", "usage", "storage", share, "GB-months",
+        resource, "image storage", "usage", ECR, share, "GB-months",
         ctx.usd("ecr.storage.gb"), "ecr.storage.gb",
     )  # fmt: skip
 
 
 READ_TYPES = frozenset(
-    {"aws:ecs/taskDefinition:TaskDefinition", "aws:appautoscaling/target:Target"}
+    {
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:appautoscaling/target:Target",
+        "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+        "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination",
+    }
 )
-"""Types no pricer prices but pricers read (a service's task size and its scaling range)."""
+"""Types no pricer prices but pricers read (a service's task size and scaling range, where
+a log delivery comes from and goes to)."""
 
 PRICERS: dict[str, Pricer] = {
     "aws:rds/instance:Instance": rds_instance,
@@ -601,6 +926,11 @@ PRICERS: dict[str, Pricer] = {
     "aws:ec2/flowLog:FlowLog": flow_log,
     "aws:lb/loadBalancer:LoadBalancer": load_balancer,
     "aws:ecs/service:Service": ecs_service,
+    "aws:ecs/cluster:Cluster": ecs_cluster,
+    "aws:appautoscaling/policy:Policy": scaling_policy,
+    "aws:cloudfront/function:Function": cloudfront_function,
+    "aws:cloudwatch/logDelivery:LogDelivery": log_delivery,
+    "aws:xray/group:Group": xray_group,
     "aws:cloudfront/distribution:Distribution": distribution,
     "aws:cloudfront/monitoringSubscription:MonitoringSubscription": monitoring_subscription,
     "aws:wafv2/webAcl:WebAcl": web_acl,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from estimate.model import Estimate, PricedResource, Unpriced
+from estimate.model import EXPECTED, Estimate, PricedResource, Scenario, Unpriced
 from estimate.pricers import PRICERS, Context, MissingPrice
 from foundation.prices import PriceTable, load_price_table
 from foundation.records import StackRun
@@ -30,22 +30,23 @@ def estimate_resources(
     usage: UsageAssumptions | None = None,
     table: PriceTable | None = None,
     region: str | None = None,
+    scenario: Scenario = EXPECTED,
 ) -> Estimate:
     """Price these resources; a type or size without a price is listed, never guessed."""
     table = table or load_price_table()
     usage = usage or UsageAssumptions()
     listed = list(resources)
     names = _component_names(listed)
-    ctx = Context(table, usage, listed, lambda r: names.get(r.urn, r.name))
+    ctx = Context(table, usage, listed, lambda r: names.get(r.urn, r.name), scenario)
     lines = []
     unpriced: list[Unpriced] = []
     for resource in listed:
         pricer = PRICERS.get(resource.type)
         if pricer is None:
-            if table.coverage(resource.type) is None:
-                unpriced.append(
-                    Unpriced(resource.name, resource.type, "no price and no free entry")
-                )
+            coverage = table.coverage(resource.type)
+            if coverage not in ("free", "not billed"):  # unknown, or 'priced' with no pricer
+                reason = "no pricer" if coverage == "priced" else "no price and no free entry"
+                unpriced.append(Unpriced(resource.name, resource.type, reason))
             continue
         try:
             lines.extend(pricer(resource, ctx))
@@ -63,11 +64,15 @@ def estimate_resources(
         region=table.region,
         prices_read=table.read,
         notes=tuple(notes),
+        scenario=scenario,
     )
 
 
 def estimate_run(
-    run: StackRun, usage: UsageAssumptions | None = None, table: PriceTable | None = None
+    run: StackRun,
+    usage: UsageAssumptions | None = None,
+    table: PriceTable | None = None,
+    scenario: Scenario = EXPECTED,
 ) -> Estimate:
     """The estimate of an offline run: the same records the packs and deploy checks judge."""
     urns = {r.urn for r in run.resources}
@@ -87,4 +92,4 @@ def estimate_run(
     ]
     regions = {r.provider.inputs.get("region") for r in run.resources if r.provider}
     region = next((str(x) for x in regions if x), None)
-    return estimate_resources(resources, usage, table, region)
+    return estimate_resources(resources, usage, table, region, scenario)

@@ -19,6 +19,10 @@ from typing import Any
 
 PRICE_FILE = Path(__file__).resolve().parent / "prices.json"
 READ_PATTERN = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+SOURCE_PATTERN = re.compile(r"^https://aws\.amazon\.com/[a-z0-9/-]+/$")
+"""A price's source: the public AWS pricing page a reviewer opens to check it."""
+BASES = ("page", "knowledge")
+"""How a figure was entered: read from its page on the 'read' date, or from knowledge of it."""
 
 
 class PriceTableError(ValueError):
@@ -33,6 +37,7 @@ class Price:
     source: str
     read: str
     extra: Mapping[str, Any]
+    basis: str = "knowledge"
 
 
 @dataclass(frozen=True)
@@ -87,13 +92,27 @@ def parse_price_table(document: Mapping[str, Any]) -> PriceTable:
         for field in ("unit", "source"):
             if not isinstance(entry.get(field), str) or not entry[field]:
                 problems.append(f"prices.{key}.{field}: missing; every price names its {field}")
+        source = entry.get("source")
+        if isinstance(source, str) and source and not SOURCE_PATTERN.match(source):
+            problems.append(
+                f"prices.{key}.source: got {source!r}; expected an AWS pricing page "
+                "(https://aws.amazon.com/<service>/pricing/)"
+            )
+        if entry.get("basis") not in BASES:
+            problems.append(
+                f"prices.{key}.basis: got {entry.get('basis')!r}; "
+                f"expected one of {', '.join(BASES)}"
+            )
         read = entry.get("read")
         if not isinstance(read, str) or not READ_PATTERN.match(read):
             problems.append(f"prices.{key}.read: got {read!r}; expected YYYY-MM or YYYY-MM-DD")
         if problems:
             continue
-        extra = {k: v for k, v in entry.items() if k not in ("usd", "unit", "source", "read")}
-        prices[key] = Price(key, float(usd), entry["unit"], entry["source"], read, extra)
+        known = ("usd", "unit", "source", "read", "basis")
+        extra = {k: v for k, v in entry.items() if k not in known}
+        prices[key] = Price(
+            key, float(usd), entry["unit"], entry["source"], read, extra, entry["basis"]
+        )
     priced = dict(document.get("priced") or {})
     free = dict(document.get("free") or {})
     both = sorted(set(priced) & set(free))
@@ -117,3 +136,29 @@ def parse_price_table(document: Mapping[str, Any]) -> PriceTable:
 def load_price_table(path: Path = PRICE_FILE) -> PriceTable:
     """The repository's price table (read once per process)."""
     return parse_price_table(json.loads(path.read_text()))
+
+
+@dataclass(frozen=True)
+class FreeTier:
+    """An always-free allowance: `quantity` in the unit of its prices' lines, account-wide."""
+
+    name: str
+    what: str
+    quantity: float
+    price_keys: tuple[str, ...]
+    source: str
+
+
+@cache
+def free_tiers(path: Path = PRICE_FILE) -> tuple[FreeTier, ...]:
+    """The table's always-free allowances (`freeTiers`); PriceTableError names a bad entry."""
+    document = json.loads(path.read_text())
+    tiers = []
+    for name, entry in (document.get("freeTiers") or {}).items():
+        quantity, keys = entry.get("quantity"), entry.get("priceKeys")
+        if not isinstance(quantity, int | float) or quantity <= 0 or not keys:
+            raise PriceTableError(f"freeTiers.{name}: expected a quantity > 0 and priceKeys")
+        tiers.append(
+            FreeTier(name, str(entry["what"]), float(quantity), tuple(keys), entry["source"])
+        )
+    return tuple(tiers)

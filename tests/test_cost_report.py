@@ -95,11 +95,11 @@ def test_the_documents_quote_the_snapshot_figures() -> None:
     """A changed estimate changes the quoted figures (the check can fail)."""
     document = json.loads(SNAPSHOT.read_text())
     document["prod"]["monthlyUsd"] = 1234.5
-    document["prod"]["categories"]["cache"] = 99.99
+    document["prod"]["categories"]["Amazon ElastiCache"] = 99.99
     documents = documents_with(document)
     assert "| Monthly estimate (docs/cost.md) |" in documents[README]
     assert "$1,234.50" in documents[README] and "$1,234.50" in documents[COST_DOC]
-    assert "| cache | " in documents[COST_DOC] and "$99.99" in documents[COST_DOC]
+    assert "| Amazon ElastiCache | " in documents[COST_DOC] and "$99.99" in documents[COST_DOC]
 
 
 def _head(total: float, budget: float, components: dict[str, float]) -> dict:
@@ -127,6 +127,14 @@ def test_the_comment_shows_both_totals_and_the_difference_from_the_base() -> Non
     )
     assert "| prod | database | $160.00 | $760.00 | +$600.00 (+375.0 %) |" in text
     assert "staging | database" not in text
+
+
+def test_the_comment_shows_the_worst_month_and_warns_when_it_is_over_budget() -> None:
+    calm = {**_head(800.0, 1000, {}), "months": {"worst": 900.0}, "worstOverBudget": False}
+    busy = {**_head(800.0, 1000, {}), "months": {"worst": 1100.0}, "worstOverBudget": True}
+    text = cost_diff.render({"prod": calm, "staging": busy}, None)
+    assert "| $1,000.00 | $900.00 |" in text
+    assert "| $1,000.00 | $1,100.00 :warning: over budget |" in text
 
 
 def test_the_comment_says_so_when_the_base_has_no_totals_or_a_preview_failed(

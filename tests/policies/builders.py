@@ -628,6 +628,9 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
             "timeUnit": "MONTHLY",
             "limitAmount": "400",
             "limitUnit": "USD",
+            "costFilters": [
+                {"name": "TagKeyValue", "values": [f"user:CostCenter${tags['CostCenter']}"]}
+            ],
             "notifications": [
                 {
                     "comparisonOperator": "GREATER_THAN",

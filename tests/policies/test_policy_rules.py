@@ -1120,6 +1120,28 @@ NONCOMPLIANT: list[Case] = [
         "limitAmount is $10.00 a month but the estimate is $",
     ),
     Case(
+        "monthly-estimate-within-budget",
+        "not-the-stacks-own-budget",
+        lambda r: {"budget": replace(r["budget"], costFilters=[])},
+        "monthly",
+        "costFilters is not this stack's monthly cost budget",
+    ),
+    Case(
+        "monthly-estimate-within-budget",
+        "a-quarterly-budget-is-not-a-month",
+        lambda r: {"budget": replace(r["budget"], timeUnit="QUARTERLY", limitAmount="100000")},
+        "monthly",
+        "costFilters is not this stack's monthly cost budget",
+    ),
+    Case(
+        "worst-month-within-budget",
+        "worst-month-over-budget",
+        lambda r: {"budget": replace(r["budget"], limitAmount="10")},
+        "monthly",
+        "limitAmount is $10.00 a month but the worst month (max tasks",
+        level="advisory",
+    ),
+    Case(
         "cloudwatch-log-group-retention",
         "forever",
         lambda r: {"log_group": replace(r["log_group"], drop=["retentionInDays"])},

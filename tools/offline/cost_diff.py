@@ -55,22 +55,26 @@ def render(
     lines = [
         f"#### {title}",
         "",
-        "| Stack | Base branch | This pull request | Difference | Budget |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| Stack | Base branch | This pull request | Difference | Budget | Worst month |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     details: list[str] = []
     for stack, cost in head.items():
         base_stack = (base or {}).get(stack) or {}
         base_total = base_stack.get("monthlyUsd")
         if cost is None:
-            lines.append(f"| {stack} | {_usd(base_total)} | no estimate (preview failed) | n/a | |")
+            lines.append(
+                f"| {stack} | {_usd(base_total)} | no estimate (preview failed) | n/a | | |"
+            )
             continue
         total = cost.get("monthlyUsd")
         budget = cost.get("budgetUsd")
         flag = " :x: over budget" if cost.get("overBudget") else ""
+        worst = (cost.get("months") or {}).get("worst")
+        warn = " :warning: over budget" if cost.get("worstOverBudget") else ""
         lines.append(
             f"| {stack} | {_usd(base_total)} | {_usd(total)} | {_change(total, base_total)} "
-            f"| {_usd(budget)}{flag} |"
+            f"| {_usd(budget)}{flag} | {_usd(worst)}{warn} |"
         )
         base_components = base_stack.get("components") or {}
         for component in cost.get("components") or []:

@@ -42,6 +42,10 @@ FIX_FOR_RULE: dict[str, str] = {
         "service.cpu/memory, service.minTasks) or the usage assumptions (perfcheck:usage.*), or "
         "raise perfcheck:budget.monthlyUsd (docs/cost.md)"
     ),
+    "worst-month-within-budget": (
+        "lower perfcheck:service.maxTasks, or raise perfcheck:budget.monthlyUsd so a month at "
+        "the scaling maximum is budgeted (docs/cost.md, worst month)"
+    ),
     "required-cost-tags": (
         "set perfcheck:tags.owner and perfcheck:tags.costCenter; Project, Environment (the stack "
         "name) and ManagedBy come from the program (components/tagging.py)"

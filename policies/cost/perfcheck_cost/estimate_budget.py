@@ -1,4 +1,9 @@
-"""The stack's monthly cost estimate must fit its AWS Budgets amount.
+"""The stack's monthly cost estimate must fit its own AWS Budgets amount; the worst month should.
+
+The expected month is judged by `monthly-estimate-within-budget`; the worst month the settings
+allow (scaling at maximum, deploy overlap, key rotations) by `worst-month-within-budget`, an
+advisory rule in every stack. A resource the estimate cannot price is listed as a note (the
+total is then a lower bound), never dropped silently.
 
 The estimate (estimate/, priced from foundation/prices.json) is computed here from the very
 resources the engine hands the pack, with the usage assumptions of the stack config
@@ -14,10 +19,11 @@ from typing import Any
 
 from perfcheck_policykit import StackContext, StackRule, values
 from perfcheck_policykit import aws_types as T
-from pulumi_policy import Severity
+from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.proxy import UnknownValueError
 
-from estimate import PricedResource, estimate_resources
+from estimate import EXPECTED, WORST, Estimate, PricedResource, Scenario, estimate_resources
+from estimate.budget import is_own_monthly_cost_budget, own_monthly_budget
 from estimate.pricers import PRICERS, READ_TYPES
 from foundation.usage import UsageAssumptions
 
@@ -65,17 +71,45 @@ class PlainProps(Mapping[str, Any]):
         return len(self._props)
 
 
-def monthly_budgets(ctx: StackContext) -> list[tuple[Any, float | None]]:
-    """(budget, monthly USD or None while unknown) of each monthly cost budget of the stack."""
-    found = []
+BUDGET_KEYS = ("budgetType", "timeUnit", "limitAmount", "costFilters", "tags")
+"""What decides whether a budget is the stack's own monthly cost budget, and its amount."""
+
+
+def own_budget(ctx: StackContext) -> tuple[Any, float] | None:
+    """The stack's own monthly cost budget and its amount (estimate/budget.py says which).
+
+    None when there is none (budget-exists reports that) or a deciding input is unknown (noted:
+    an unknown period is never taken for a month, an unknown amount never for a pass).
+    """
+    candidates: list[tuple[Any, dict[str, Any]]] = []
+    unknown = False
     for budget in ctx.index.of_type(T.BUDGET):
-        if ctx.get(budget, "budgetType") not in ("COST", values.UNKNOWN):
+        props = {key: ctx.get(budget, key) for key in BUDGET_KEYS}
+        missing = [key for key, value in props.items() if value is values.UNKNOWN]
+        for key in missing:
+            ctx.unknown(budget, key)
+        if missing:
+            unknown = True
             continue
-        if ctx.get(budget, "timeUnit") not in ("MONTHLY", values.UNKNOWN):
-            continue
-        amount = ctx.get(budget, "limitAmount")
-        found.append((budget, None if amount is values.UNKNOWN else values.as_number(amount)))
-    return found
+        candidates.append((budget, {key: plain(value) for key, value in props.items()}))
+    own = [(b, props) for b, props in candidates if is_own_monthly_cost_budget(props)]
+    if unknown:
+        return None
+    if not own:
+        if candidates:  # budgets, but none of this stack's month: never judged a pass
+            ctx.violation(
+                candidates[0][0],
+                "costFilters",
+                "not this stack's monthly cost budget (another period, usage, or no tag filter "
+                "on a tag the budget carries)",
+                "a COST budget, timeUnit MONTHLY, filtered (TagKeyValue) to the stack's cost tag",
+                "The estimate is compared with the stack's own monthly budget, never another "
+                "period's, the account's, or a sum of budgets (docs/cost.md).",
+            )
+        return None
+    amount = own_monthly_budget([props for _, props in own])
+    budget = next(b for b, props in own if values.as_number(props["limitAmount"]) == amount)
+    return (budget, amount) if amount is not None else None
 
 
 READ = frozenset(PRICERS) | READ_TYPES
@@ -94,23 +128,12 @@ def _usage(ctx: StackContext) -> UsageAssumptions:
     return UsageAssumptions.from_stack_config(ctx.stack_config(), project)
 
 
-def _check(ctx: StackContext) -> None:
-    budgets = monthly_budgets(ctx)
-    if not budgets:
-        return  # no monthly cost budget: budget-exists reports that
-    unknown = [budget for budget, amount in budgets if amount is None]
-    for budget in unknown:
-        ctx.unknown(budget, "limitAmount")
-    if unknown:
-        return
-    # Several monthly cost budgets (e.g. one per cost center): the stack must fit their sum.
-    budget = budgets[0][0]
-    amount = sum(amount or 0.0 for _, amount in budgets)
+def _estimate(ctx: StackContext, scenario: Scenario) -> Estimate | None:
     try:
         usage = _usage(ctx)
     except (ValueError, TypeError) as error:
         ctx.violation(None, "usage assumptions", f"unreadable ({error})", "numbers per key")
-        return
+        return None
     resources = [
         PricedResource(
             urn=r.urn,
@@ -122,23 +145,52 @@ def _check(ctx: StackContext) -> None:
         )
         for r in ctx.args.resources
     ]
-    estimate = estimate_resources(resources, usage)
+    return estimate_resources(resources, usage, scenario=scenario)
+
+
+def _judge(ctx: StackContext, scenario: Scenario) -> None:
+    found = own_budget(ctx)
+    if found is None:
+        return  # none of its own (budget-exists), or an input unknown at preview (noted)
+    budget, amount = found
+    estimate = _estimate(ctx, scenario)
+    if estimate is None:
+        return
     share = float(ctx.config.get("maximumPercentOfBudget", 100))
     ceiling = amount * share / 100
-    for unpriced in estimate.unpriced:
-        ctx.note(f"cost estimate: not priced: {unpriced}")
+    month = f"the {scenario.title}" if scenario is not EXPECTED else "the estimate"
+    for unpriced in estimate.unpriced:  # listed, never dropped: the total is a lower bound
+        ctx.note(f"cost estimate ({scenario.name}): not priced, so not in the total: {unpriced}")
     if estimate.total > ceiling:
         biggest = sorted(estimate.by_component(), key=lambda c: -(c[1] + c[2]))[:3]
         parts = ", ".join(f"{name} ${fixed + usage_:,.2f}" for name, fixed, usage_ in biggest)
         ctx.violation(
             budget,
             "limitAmount",
-            f"${amount:,.2f} a month but the estimate is ${estimate.total:,.2f}",
-            f"an estimate of at most {share:g}% of the budget (${ceiling:,.2f})",
+            f"${amount:,.2f} a month but {month} is ${estimate.total:,.2f}",
+            f"at most {share:g}% of the budget (${ceiling:,.2f})",
             f"Largest components: {parts}. Right-size them, or raise budget.monthlyUsd "
             "(a reviewed change); the estimate's lines: make preview.",
         )
 
+
+def _check(ctx: StackContext) -> None:
+    _judge(ctx, EXPECTED)
+
+
+def _check_worst(ctx: StackContext) -> None:
+    _judge(ctx, WORST)
+
+
+SHARE_OF_BUDGET = {
+    "maximumPercentOfBudget": {
+        "type": "number",
+        "description": "Share of the budget the estimate may reach (100: the whole budget).",
+        "minimum": 1,
+        "maximum": 1000,
+        "default": 100,
+    }
+}
 
 ESTIMATE_WITHIN_BUDGET = StackRule(
     name="monthly-estimate-within-budget",
@@ -153,17 +205,34 @@ ESTIMATE_WITHIN_BUDGET = StackRule(
     ),
     resource_types=[T.BUDGET],
     check=_check,
-    unknowns="limitAmount unknown: note; the estimate reads inputs the engine already knows.",
-    config_properties={
-        "maximumPercentOfBudget": {
-            "type": "number",
-            "description": "Share of the budget the estimate may reach (100: the whole budget).",
-            "minimum": 1,
-            "maximum": 1000,
-            "default": 100,
-        }
-    },
+    unknowns=(
+        "budgetType, timeUnit, limitAmount, costFilters or tags unknown: note (an unknown period "
+        "is never taken for a month); the estimate reads inputs the engine already knows."
+    ),
+    config_properties=SHARE_OF_BUDGET,
     tags=["cost", "budget", "estimate"],
 )
 
-RULES = (ESTIMATE_WITHIN_BUDGET,)
+WORST_MONTH_WITHIN_BUDGET = StackRule(
+    name="worst-month-within-budget",
+    description=(
+        "The worst month the settings allow (autoscaling at service.maxTasks all month, deploy "
+        "overlap, key rotations at their billed cap) should fit the stack's AWS Budgets amount."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Lower service.maxTasks, or raise perfcheck:budget.monthlyUsd so a month at the scaling "
+        "maximum is budgeted; see docs/cost.md (worst month)."
+    ),
+    resource_types=[T.BUDGET],
+    check=_check_worst,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    unknowns=(
+        "budgetType, timeUnit, limitAmount, costFilters or tags unknown: note (an unknown period "
+        "is never taken for a month); the estimate reads inputs the engine already knows."
+    ),
+    config_properties=SHARE_OF_BUDGET,
+    tags=["cost", "budget", "estimate"],
+)
+
+RULES = (ESTIMATE_WITHIN_BUDGET, WORST_MONTH_WITHIN_BUDGET)
