@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: help preview test lint bench clean policy-venvs package-policy-packs new-stack regen
+.PHONY: help preview test lint bench clean policy-venvs package-policy-packs new-stack regen doc-commands
 
 ## help: this list of targets (the default)
 help:
@@ -20,12 +20,21 @@ $(STAMP): $(REQUIREMENTS)
 	@touch $@
 
 ## preview: offline preview of STACK (default staging) with the three packs; JSON=, MARKDOWN= files
+# make exits 2 whenever a recipe fails and names the program's own code in its last line
+# ("Error 1"); scripts that branch on the code run the command itself (README, Exit codes).
+# 141 is the preview's quiet exit when the reader closes the pipe (`make preview | head`): done.
+PREVIEW_COMMAND = $(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
 preview: $(STAMP)
-	$(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
+	@echo '$(PREVIEW_COMMAND)' >&2
+	@$(PREVIEW_COMMAND) || { code=$$?; test $$code -eq 141 || exit $$code; }
 
 ## test: the whole test suite (mocks only, no cloud)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
+
+## doc-commands: every command in README and docs/: offline ones run in a copy, the rest checked
+doc-commands: $(STAMP)
+	$(BIN)/python -m tools.doc_commands
 
 ## bench: timings on this machine (medians; QUICK=1 for fewer runs), JSON=file too
 bench: $(STAMP)

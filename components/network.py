@@ -5,7 +5,8 @@ endpoints that give everything inside a private path to the AWS APIs it calls.
 Reachability: the isolated subnets (database, cache, RDS Proxy) have no route out, so whatever
 runs there reaches AWS only through an interface endpoint; the private subnets (tasks) have NAT,
 but with private DNS on, an endpoint answers for its service VPC-wide, so its security group must
-admit every caller. policies/deploy/perfcheck_deploy/reachability.py checks both from the resource records.
+admit every caller. perfcheck_deploy/reachability.py (policies/deploy) checks both from the
+resource records.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ SCALAR_KEYS = {"environment": "string", "protect": "boolean"}
 
 SECRET_MASK = "[secret]"
 
+PROVIDER_CREDENTIAL_KEYS = frozenset({"aws:secretkey", "aws:token", "aws:sessiontoken"})
+"""Provider keys whose value is a credential on its own (lowercased): only ever `--secret`.
+`aws:accessKey` names a key without being one, so it is not on the list."""
+
 
 def settings_from_config(
     project: str,
@@ -44,6 +48,14 @@ def settings_from_config(
 
     prefix = f"{project}:"
     for full_key, raw in sorted(config.items()):
+        if full_key.lower() in PROVIDER_CREDENTIAL_KEYS and full_key not in secret:
+            problems.append(
+                f"{full_key}: a provider credential in plain text in the stack file (value not "
+                f"shown); remove it, or store it encrypted with `pulumi config set --secret "
+                f"{full_key} <value>` (better: no key at all, a role through OIDC in CI and a "
+                "profile locally)"
+            )
+            continue
         if not full_key.startswith(prefix):
             namespace = full_key.partition(":")[0]
             if namespace != project and _looks_like(namespace, project):

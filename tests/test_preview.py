@@ -10,6 +10,7 @@ import pytest
 from foundation.records import SECRET_SIG, SECRET_SIG_KEY, StackRun
 from tools.offline import preview
 from tools.offline.preview import StageResult, mask_secrets
+from tools.offline.runner import available_stacks
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
@@ -35,9 +36,13 @@ def test_a_blocking_stage_fails_the_preview(monkeypatch: pytest.MonkeyPatch) -> 
     assert preview.main(["--stack", "staging"]) == 1
 
 
-def test_unknown_stack_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert preview.main(["--stack", "qa"]) == 2
-    assert "unknown stack 'qa'; stacks: prod, prod-dr, staging" in capsys.readouterr().err
+def test_unknown_stack_is_refused_with_the_stacks_that_exist(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stacks = available_stacks()
+    unknown = next(f"qa{n}" for n in range(100) if f"qa{n}" not in stacks)
+    assert preview.main(["--stack", unknown]) == 2
+    assert f"unknown stack '{unknown}'; stacks: {', '.join(stacks)}" in capsys.readouterr().err
 
 
 def test_secrets_are_masked() -> None:

@@ -268,9 +268,10 @@ def test_a_policy_config_error_is_reported_before_the_program_runs(
 def test_the_readme_documents_exactly_the_exit_codes_the_preview_uses() -> None:
     readme = (ROOT / "README.md").read_text()
     table = readme[readme.index("### Exit codes") : readme.index("## Architecture")]
-    documented = {int(code) for code in re.findall(r"^\| (\d) \|", table, re.M)}
-    used = {preview.EXIT_OK, preview.EXIT_BLOCKING, preview.EXIT_INPUT, preview.EXIT_PROGRAM_ERROR}
-    assert documented == used == {0, 1, 2, 3}
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    used = {value for name, value in vars(preview).items() if name.startswith("EXIT_")}
+    assert documented == used and {0, 1, 2, 3, 4, 141} <= used
+    assert "**Through `make`**" in table and "exits **2**" in table
 
 
 def test_settings_problems_point_at_the_stack_file_line(
@@ -288,3 +289,45 @@ def test_settings_problems_point_at_the_stack_file_line(
     assert code == 2
     assert f"  - Pulumi.dev.yaml:{class_line}: perfcheck:database.instanceClass: got" in err
     assert f"  - Pulumi.dev.yaml:{service_line}: perfcheck:service.minTasks: missing" in err
+
+
+def test_a_policy_config_mistake_names_the_file_and_the_policys_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    directory = stack_dir(tmp_path)
+    path = directory / "policies" / "config" / "dev.guardrails.json"
+    config = json.loads(path.read_text())
+    policy = next(name for name, value in config.items() if isinstance(value, dict)
+                  and value.get("exemptions"))  # fmt: skip
+    exemption = config[policy]["exemptions"][0]
+    exemption["reasn"] = exemption.pop("reason")
+    path.write_text(json.dumps(config, indent=2))
+    line = next(
+        n for n, text in enumerate(path.read_text().splitlines(), 1) if f'"{policy}"' in text
+    )
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("the program ran before the policy config was checked")
+
+    monkeypatch.setattr(preview, "run_stack", never)
+    code, err = run(capsys, directory)
+    assert code == 2
+    assert f"{path}:{line}: {policy}: exemptions.0: " in err and "'reasn' was unexpected" in err
+    assert f"{path}:{line}: {policy}: exemptions.0: 'reason' is a required property" in err
+
+
+def test_a_pattern_mismatch_in_a_policy_config_does_not_print_the_regular_expression() -> None:
+    from types import SimpleNamespace
+
+    from tools.offline.policy_driver import _plain_schema_message
+
+    error = SimpleNamespace(
+        validator="pattern", instance="t4g.medium", schema={"pattern": r"^db\\.[a-z0-9]+$"},
+        message="'t4g.medium' does not match '^db\\\\.[a-z0-9]+$'",
+    )  # fmt: skip
+    plain = _plain_schema_message(error)
+    assert plain.startswith("'t4g.medium' does not match the allowed form") and "^db" not in plain
+    error.schema["description"] = "an RDS instance class such as db.t4g.medium"
+    assert _plain_schema_message(error).endswith(": an RDS instance class such as db.t4g.medium")

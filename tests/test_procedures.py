@@ -13,7 +13,13 @@ import pytest
 from foundation.records import StackRun
 from tools import new_stack
 from tools.offline import preview
-from tools.offline.runner import ROOT, run_stack, stack_config
+from tools.offline.runner import (
+    ROOT,
+    available_stacks,
+    run_stack,
+    stack_config,
+    vpc_range_overlaps,
+)
 
 README = (ROOT / "README.md").read_text()
 
@@ -24,6 +30,12 @@ def repository_copy(tmp_path: Path) -> Path:
         shutil.copy(path, tmp_path / path.name)
     shutil.copytree(ROOT / "policies" / "config", tmp_path / "policies" / "config")
     return tmp_path
+
+
+def unused_stack_name(directory: Path, stem: str = "dev") -> str:
+    """A stack name no file in `directory` uses (the repository may hold a `dev` stack already)."""
+    taken = set(available_stacks(directory))
+    return next(name for n in range(100) if (name := f"{stem}{n or ''}") not in taken)
 
 
 def _section(title: str) -> str:
@@ -40,17 +52,37 @@ def test_adding_a_stack_as_the_readme_says_passes_the_preview(
     assert "`make new-stack NAME=<name> FROM=staging`" in steps
     assert "`make preview STACK=<name>`" in steps
     directory = repository_copy(tmp_path)
-    assert new_stack.main(["--name", "dev", "--from", source, "--dir", str(directory)]) == 0
+    name = unused_stack_name(directory)
+    assert new_stack.main(["--name", name, "--from", source, "--dir", str(directory)]) == 0
     created = capsys.readouterr().out
-    assert (
-        "created Pulumi.dev.yaml" in created and "created policies/config/dev.cost.json" in created
-    )
-    code = preview.main(["--stack", "dev", "--stacks-dir", str(directory)])
+    assert f"created Pulumi.{name}.yaml" in created
+    assert f"created policies/config/{name}.cost.json" in created
+    code = preview.main(["--stack", name, "--stacks-dir", str(directory)])
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     assert "Result: OK" in out and "0 blocking" in out
-    text = (directory / "Pulumi.dev.yaml").read_text()
-    assert "cidr: 10.10.0.0/16" in text  # a range neither staging nor prod uses
+    assert vpc_range_overlaps(name, directory) == []  # new-stack picked a free range itself
+
+
+def test_new_stack_picks_a_range_no_stack_overlaps_when_the_round_ones_are_taken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stack on 10.0.0.0/11 covers 10.10, 10.20 and 10.30: the new one must go elsewhere."""
+    directory = repository_copy(tmp_path)
+    staging = (ROOT / "Pulumi.staging.yaml").read_text()
+    cidr = re.search(r"cidr: (\S+)", staging).group(1)  # type: ignore[union-attr]
+    (directory / "Pulumi.wide.yaml").write_text(staging.replace(cidr, "10.0.0.0/11"))
+    for pack in ("guardrails", "cost"):
+        shutil.copy(
+            directory / f"policies/config/staging.{pack}.json",
+            directory / f"policies/config/wide.{pack}.json",
+        )
+    name = unused_stack_name(directory)
+    assert new_stack.main(["--name", name, "--from", "wide", "--dir", str(directory)]) == 0
+    capsys.readouterr()
+    assert vpc_range_overlaps(name, directory) == []
+    chosen = re.search(r"cidr: (\S+)", (directory / f"Pulumi.{name}.yaml").read_text())
+    assert chosen is not None and chosen.group(1).endswith(".0.0/16")
 
 
 def test_new_stack_refuses_a_taken_name_an_invalid_name_and_a_source_without_policy_configs(
@@ -61,11 +93,13 @@ def test_new_stack_refuses_a_taken_name_an_invalid_name_and_a_source_without_pol
     assert "Pulumi.staging.yaml already exists" in capsys.readouterr().err
     assert new_stack.main(["--name", "Dev_1", "--dir", str(directory)]) == 2
     assert "lowercase letters, digits and hyphens" in capsys.readouterr().err
-    (directory / "policies" / "config" / "prod.cost.json").unlink()
-    assert new_stack.main(["--name", "qa", "--from", "prod", "--dir", str(directory)]) == 2
+    source = available_stacks(directory)[0]  # any stack there is
+    (directory / "policies" / "config" / f"{source}.cost.json").unlink()
+    name = unused_stack_name(directory, "qa")
+    assert new_stack.main(["--name", name, "--from", source, "--dir", str(directory)]) == 2
     err = capsys.readouterr().err
-    assert "its policy configs are missing (policies/config/prod.cost.json)" in err
-    assert not (directory / "Pulumi.qa.yaml").exists()
+    assert f"its policy configs are missing (policies/config/{source}.cost.json)" in err
+    assert not (directory / f"Pulumi.{name}.yaml").exists()
 
 
 def test_make_help_lists_every_target() -> None:

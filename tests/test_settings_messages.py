@@ -199,3 +199,21 @@ def test_a_mistyped_namespace_is_named_not_silently_ignored() -> None:
         "perfchek:database: unknown namespace 'perfchek' (value not shown); did you mean "
         "perfcheck:database?"
     )
+
+
+@pytest.mark.parametrize("key", ["aws:secretKey", "aws:token", "aws:SecretKey"])
+def test_a_provider_credential_in_plain_text_is_refused_naming_config_set_secret(key: str) -> None:
+    config, secret = stack_config("staging")
+    value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    config = {**config, key: value}
+    with pytest.raises(SettingsError) as error:
+        settings_from_config("perfcheck", "staging", config, secret)
+    (line,) = [p for p in error.value.problems if p.startswith(key)]
+    assert f"`pulumi config set --secret {key} <value>`" in line
+    assert value not in str(error.value)
+
+
+def test_an_encrypted_provider_credential_and_a_plain_access_key_id_are_accepted() -> None:
+    config, secret = stack_config("staging")
+    config = {**config, "aws:secretKey": "ciphertext", "aws:accessKey": "AKIAIOSFODNN7EXAMPLE"}
+    settings_from_config("perfcheck", "staging", config, {*secret, "aws:secretKey"})

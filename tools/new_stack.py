@@ -74,7 +74,10 @@ def _copied_stack_file(directory: Path, source: str, name: str) -> str:
     lines = path.read_text().splitlines(keepends=True)
     project = project_name(ROOT)
     cidr_line = stack_file_lines(path).get(f"{project}:network.cidr")
-    fresh = free_vpc_range(directory, project)
+    try:
+        fresh = free_vpc_range(directory, project)
+    except ValueError as error:
+        raise NewStackRefused(str(error)) from None
     if cidr_line is not None:
         indent = re.match(r"\s*", lines[cidr_line - 1]).group(0)  # type: ignore[union-attr]
         lines[cidr_line - 1] = f"{indent}cidr: {fresh}\n"

@@ -125,7 +125,7 @@ def _budget_line(report: CostReport) -> str:
 
 def _assumed(estimate: Estimate) -> str:
     return ", ".join(
-        f"{key} {value:g}" for key, value in estimate.usage.items() if value is not None
+        f"{key} {value:,.12g}" for key, value in estimate.usage.items() if value is not None
     )
 
 

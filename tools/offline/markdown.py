@@ -8,7 +8,12 @@ from typing import Any
 from foundation.records import StackRun, type_counts
 
 
-def render_markdown(run: StackRun, results: Sequence[Any]) -> str:
+def render_markdown(run: StackRun, results: Sequence[Any], warnings: Sequence[str] = ()) -> str:
+    """The pull-request comment: verdict, stages, findings, and what a reviewer must not miss.
+
+    The program's warnings (alarms that reach nobody, ...) and each stage's notes (exemptions
+    with their reasons, stale exemptions) are listed, not hidden: they are decisions to review.
+    """
     blocking = sum(len(r.blocking) for r in results)
     status = "passed" if blocking == 0 else f"**failed** ({blocking} blocking)"
     lines = [
@@ -20,6 +25,15 @@ def render_markdown(run: StackRun, results: Sequence[Any]) -> str:
         "| --- | ---: | ---: |",
     ]
     lines += [f"| {r.name} | {len(r.blocking)} | {len(r.advisory)} |" for r in results]
+    if warnings:
+        lines += ["", "**Program warnings**", ""]
+        lines += [f"- :warning: {_escape(warning)}" for warning in warnings]
+    notes = [note for result in results for note in getattr(result, "notes", ())]
+    if notes:
+        lines += ["", f"<details><summary>Notes: exemptions and their reasons ({len(notes)})"
+                  "</summary>", ""]  # fmt: skip
+        lines += [f"- {_escape(str(note))}" for note in notes]
+        lines += ["", "</details>"]
     for result in results:
         if result.blocking or result.advisory:
             lines += ["", f"<details><summary>{result.name}</summary>", ""]
@@ -40,6 +54,11 @@ def render_markdown(run: StackRun, results: Sequence[Any]) -> str:
     lines += [f"| {count} | `{type_token}` |" for type_token, count in type_counts(run)]
     lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """One list item: no line break, no HTML tag the comment would render."""
+    return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _group_line(group: Any) -> str:

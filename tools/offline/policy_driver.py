@@ -314,7 +314,7 @@ def reconcile_config(
         validator = _validator(json.dumps(schema, sort_keys=True))
         for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
             where = ".".join(str(p) for p in error.path) or "(root)"
-            message = error.message
+            message = _plain_schema_message(error)
             if error.validator in ("oneOf", "anyOf") and error.schema.get("description"):
                 keys = sorted(error.instance) if isinstance(error.instance, dict) else []
                 message = f"has keys {keys}; {error.schema['description']}"
@@ -324,6 +324,16 @@ def reconcile_config(
     if errors:
         raise PolicyConfigError(errors)
     return result
+
+
+def _plain_schema_message(error: Any) -> str:
+    """jsonschema's message, without the regular expression a pattern mismatch would print."""
+    if error.validator == "pattern":
+        described = error.schema.get("description")
+        return f"{error.instance!r} does not match the allowed form" + (
+            f": {described}" if described else " (see the rule's configSchema in its pack)"
+        )
+    return str(error.message)
 
 
 def configure_request(config: Mapping[str, PolicyConfig]) -> Any:

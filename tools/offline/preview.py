@@ -6,16 +6,30 @@ interface, with the stack's policy config: guardrails, cost, and deploy, what AW
 Exit codes: 0 fine; 1 a mandatory policy violation (a deploy finding included); 2 something to
 edit in a file (stack file YAML, duplicate key, setting, missing or invalid policy config,
 overlapping VPC range); 3 the program's code raised an exception (a bug, reported with the
-resource, component and line). Each failure is one message naming the file and what to change;
-no traceback reaches the user unless `--debug` asks for it.
+resource, component and line); 4 the report cannot be written (a --json/--markdown path that is
+a directory or not writable, checked before the run); 141 stdout was closed early (`| head`):
+the run ends quietly, as a tool ended by SIGPIPE. Each failure is one message naming the file
+and what to change; no traceback reaches the user unless `--debug` asks for it. The text report
+itself is laid out by tools/offline/render.py.
 """
 
 from __future__ import annotations
+
+if not __package__:  # run by its path (python tools/offline/preview.py): run it as a module
+    import runpy
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    runpy.run_module("tools.offline.preview", run_name="__main__", alter_sys=True)
+    raise SystemExit(0)  # the module exits with its own code; this line is never reached
 
 import argparse
 import functools
 import gc
 import json
+import logging
+import os
 import re
 import sys
 import time
@@ -27,11 +41,11 @@ from typing import Any
 
 import yaml
 
-from foundation.records import StackRun, is_secret_wrapper, type_counts
+from foundation.records import StackRun, is_secret_wrapper
 from tools.offline.cost import cost_json, cost_report, render_cost_markdown, render_cost_text
-from tools.offline.endpoint_report import render_endpoint_callers
 from tools.offline.markdown import render_failure_markdown, render_markdown
 from tools.offline.policy_driver import PACK_NAMES, PolicyConfigError, config_file_for
+from tools.offline.render import report_lines, tree_lines
 from tools.offline.runner import (
     ROOT,
     ProgramCrashed,
@@ -53,6 +67,10 @@ EXIT_INPUT = 2
 """Something to edit in a file: the stack file, a setting, a policy config."""
 EXIT_PROGRAM_ERROR = 3
 """The program's (or a judging stage's) code raised an exception: a bug to fix in code."""
+EXIT_OUTPUT = 4
+"""The report cannot be written: a --json/--markdown path (a directory, not writable)."""
+EXIT_PIPE_CLOSED = 141
+"""The reader closed stdout early (`| head`): quiet, the code a shell gives a tool SIGPIPE ends."""
 
 
 class PreviewFailed(Exception):
@@ -206,25 +224,8 @@ def mask_secrets(value: Any) -> Any:
 
 
 def render_tree(run: StackRun) -> list[str]:
-    """The component -> children tree, in registration order."""
-    children: dict[str | None, list[Any]] = {}
-    urns = {r.urn for r in run.resources}
-    for record in run.resources:
-        parent = record.parent if record.parent in urns else None
-        children.setdefault(parent, []).append(record)
-    lines = [f"pulumi:pulumi:Stack {run.project}-{run.stack}"]
-
-    def walk(parent: str | None, indent: str) -> None:
-        items = children.get(parent, [])
-        for index, record in enumerate(items):
-            last = index == len(items) - 1
-            marker = "└─ " if last else "├─ "
-            flags = " [protect]" if record.protect else ""
-            lines.append(f"{indent}{marker}{record.type}  {record.name}{flags}")
-            walk(record.urn, indent + ("   " if last else "│  "))
-
-    walk(None, "   ")
-    return lines
+    """The component -> children tree, in registration order (tools/offline/render.py)."""
+    return tree_lines(run, width=10**6)
 
 
 def to_json(run: StackRun, stages: Sequence[StageResult], seconds: float) -> dict[str, Any]:
@@ -393,9 +394,25 @@ def check_policy_configs(stack: str, config_dir: Path) -> None:
     from tools.offline.policy_driver import PackSession, load_pack, parse_config_file
 
     for pack in PACK_NAMES:
-        PackSession(
-            load_pack(pack), stack, parse_config_file(config_file_for(stack, pack, config_dir))
-        )
+        path = config_file_for(stack, pack, config_dir)
+        try:
+            PackSession(load_pack(pack), stack, parse_config_file(path))
+        except PolicyConfigError as error:
+            located = [located_in_config(problem, path) for problem in error.errors]
+            raise PolicyConfigError(located) from None
+
+
+def located_in_config(problem: str, path: Path) -> str:
+    """`<file>:<line>: <policy>: ...`: the file named as the user opens it, at the policy's line."""
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    problem = problem.removeprefix(f"{path}: ")
+    policy = problem.split(":", 1)[0]
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return f"{shown}: {problem}"
+    line = next((n for n, text in enumerate(lines, 1) if f'"{policy}"' in text), None)
+    return f"{shown}:{line}: {problem}" if line else f"{shown}: {problem}"
 
 
 def internal_error(error: BaseException) -> PreviewFailed:
@@ -408,39 +425,67 @@ def internal_error(error: BaseException) -> PreviewFailed:
     return PreviewFailed(EXIT_PROGRAM_ERROR, message, error)
 
 
-def print_report(run: StackRun, results: Sequence[StageResult], seconds: float) -> None:
-    out = sys.stdout
-    out.write(f"perfcheck offline preview - stack '{run.stack}' (Pulumi mocks, no cloud)\n\n")
-    out.write(f"Resources to create: {len(run.resources)}\n")
-    out.write("\n".join(render_tree(run)) + "\n\nBy type:\n")
-    for type_token, count in type_counts(run):
-        out.write(f"  {count:4d}  {type_token}\n")
-    out.write("\nOutputs:\n")
-    for name, value in sorted(mask_secrets(dict(run.outputs)).items()):
-        out.write(f"  {name}: {json.dumps(value)}\n")
-    for result in results:
-        out.write(
-            f"\n{result.name}: {len(result.blocking)} blocking, {len(result.advisory)} advisory\n"
+def print_report(
+    run: StackRun,
+    results: Sequence[StageResult],
+    seconds: float,
+    cost: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+) -> None:
+    """The text report (tools/offline/render.py): verdict first and last, terminal width."""
+    outputs = mask_secrets(dict(run.outputs))
+    lines = report_lines(run, results, seconds, outputs=outputs, warnings=warnings, cost=cost)
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def output_problem(option: str, path: Path | None) -> str | None:
+    """Why `path` cannot take the report, found before the run (not after it), or None.
+
+    Creates the missing parent directories and, for a new file, creates and removes it: the
+    system's own answer, which also holds for root and read-only mounts.
+    """
+    if path is None:
+        return None
+    if path.is_dir():
+        return f"{option} {path}: is a directory; give a file name (e.g. {path / 'preview.out'})"
+    blocking_file = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking_file is not None:
+        return f"{option} {path}: {blocking_file} is a file, not a directory; choose another path"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        with path.open("a"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        where = (
+            f" ({error.filename})" if error.filename and str(error.filename) != str(path) else ""
         )
-        if result.groups:
-            for group in result.groups:
-                tag = "[mandatory]" if group.level == "mandatory" else "[advisory] "
-                first, *rest = group.lines()
-                out.write(f"  {tag} {first}\n")
-                out.writelines(f"  {' ' * len(tag)} {line}\n" for line in rest)
-        else:
-            for line in result.blocking:
-                out.write(f"  [mandatory] {line}\n")
-            for line in result.advisory:
-                out.write(f"  [advisory]  {line}\n")
-        for line in result.notes:
-            out.write(f"  [note]      {line}\n")
-    endpoint_lines = render_endpoint_callers(run)
-    if endpoint_lines:
-        out.write("\n" + "\n".join(endpoint_lines) + "\n")
-    blocking = sum(len(r.blocking) for r in results)
-    verdict = "OK" if blocking == 0 else f"FAILED: {blocking} blocking finding(s)"
-    out.write(f"\nResult: {verdict} ({seconds:.2f} s)\n")
+        return f"{option} {path}: cannot be written: {reason}{where}; choose another path"
+    return None
+
+
+def write_output(option: str, path: Path, text: str) -> None:
+    """Write one report file; raises PreviewFailed (exit 4) when the system refuses."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise PreviewFailed(EXIT_OUTPUT, f"{option} {path}: cannot write it ({reason})") from None
+
+
+class ProgramWarnings(logging.Handler):
+    """Collects what the program logs as warnings (pulumi.log.warn) for the report."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> int:
@@ -458,6 +503,30 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
         help="directory holding Pulumi.<stack>.yaml and policies/config/ (default: the repository)",
     )
     args = parser.parse_args(argv)
+    problems = [
+        problem
+        for problem in (
+            output_problem("--json", args.json),
+            output_problem("--markdown", args.markdown),
+        )
+        if problem
+    ]
+    if problems:
+        sys.stderr.write("\n".join(problems) + "\n")
+        return EXIT_OUTPUT
+    warnings = ProgramWarnings()
+    root = logging.getLogger()
+    root.addHandler(warnings)
+    try:
+        return _run(args, whole_process, warnings)
+    except PreviewFailed as failure:  # an output file the system refused after all
+        sys.stderr.write(f"{failure.message}\n")
+        return failure.code
+    finally:
+        root.removeHandler(warnings)
+
+
+def _run(args: argparse.Namespace, whole_process: bool, warnings: ProgramWarnings) -> int:
     started = time.perf_counter()
     try:
         run, results = checked_preview(
@@ -468,11 +537,11 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
         if args.debug and failure.cause is not None:
             sys.stderr.write("".join(traceback.format_exception(failure.cause)))
         if args.markdown:
-            args.markdown.parent.mkdir(parents=True, exist_ok=True)
-            args.markdown.write_text(render_failure_markdown(args.stack, failure.message))
+            write_output(
+                "--markdown", args.markdown, render_failure_markdown(args.stack, failure.message)
+            )
         return failure.code
     seconds = time.perf_counter() - started
-    print_report(run, results, seconds)
     try:
         cost = cost_report(run)
     except Exception as error:  # the estimate's own code: a bug in the tools, exit 3
@@ -481,19 +550,34 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
         if args.debug:
             sys.stderr.write("".join(traceback.format_exception(error)))
         return failure.code
-    sys.stdout.write("\n" + "\n".join(render_cost_text(cost)) + "\n")
+    print_report(run, results, seconds, render_cost_text(cost), warnings.messages)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        document = {**to_json(run, results, seconds), "cost": cost_json(cost)}
-        args.json.write_text(json.dumps(document, indent=2) + "\n")
+        document = {
+            **to_json(run, results, seconds),
+            "warnings": warnings.messages,
+            "cost": cost_json(cost),
+        }
+        write_output("--json", args.json, json.dumps(document, indent=2) + "\n")
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown = render_markdown(run, results) + "\n".join(render_cost_markdown(cost))
-        args.markdown.write_text(markdown)
+        markdown = render_markdown(run, results, warnings.messages) + "\n".join(
+            render_cost_markdown(cost)
+        )
+        write_output("--markdown", args.markdown, markdown)
     return EXIT_BLOCKING if any(r.blocking for r in results) else EXIT_OK
 
 
-if __name__ == "__main__":
-    exit_code = main(whole_process=True)
+def run_command() -> int:
+    """The process: main, and a reader that stops early (`make preview | head`) ends it quietly."""
+    try:
+        exit_code = main(whole_process=True)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nothing more can be shown; point stdout at /dev/null so the exit's flush is silent too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     after_program()  # what the judging stages left, too: the interpreter's exit need not scan it
-    sys.exit(exit_code)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(run_command())

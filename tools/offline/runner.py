@@ -130,14 +130,18 @@ def vpc_range_overlaps(stack: str, directory: Path = ROOT) -> list[str]:
     mine = cidr(stack)
     if mine is None:
         return []
+    try:
+        example = f"e.g. {free_vpc_range(directory, project)}"
+    except ValueError:
+        example = "one no other stack uses"
     problems = []
     for other in available_stacks(directory):
         theirs = cidr(other) if other != stack else None
         if theirs and mine[0].overlaps(theirs[0]):
             problems.append(
                 f"{mine[1]}: {project}:network.cidr {mine[0]} overlaps stack '{other}' "
-                f"({theirs[1]}: {theirs[0]}); give each stack its own range (e.g. "
-                f"{free_vpc_range(directory, project)}) so the VPCs can be peered later"
+                f"({theirs[1]}: {theirs[0]}); give each stack its own range ({example}) "
+                "so the VPCs can be peered later"
             )
     return problems
 
@@ -146,7 +150,11 @@ DEFAULT_VPC_CIDR = "10.0.0.0/16"
 
 
 def free_vpc_range(directory: Path, project: str) -> str:
-    """A /16 in 10.0.0.0/8 that no stack file in `directory` uses (for a new stack)."""
+    """A /16 in 10.0.0.0/8 that overlaps no stack file's range in `directory` (for a new stack).
+
+    A stack without `network.cidr` uses the default range, so that range counts as taken too.
+    Raises ValueError when every /16 of 10.0.0.0/8 is taken (nothing sensible to pick).
+    """
     import ipaddress
 
     used = []
@@ -154,14 +162,16 @@ def free_vpc_range(directory: Path, project: str) -> str:
         network = (read_stack_file(directory / f"Pulumi.{name}.yaml").get("config") or {}).get(
             f"{project}:network"
         )
-        if isinstance(network, dict):
-            with contextlib.suppress(ValueError):
-                used.append(ipaddress.IPv4Network(str(network.get("cidr", DEFAULT_VPC_CIDR))))
-    for second in range(10, 256, 10):
+        value = network.get("cidr", DEFAULT_VPC_CIDR) if isinstance(network, dict) else None
+        with contextlib.suppress(ValueError):
+            used.append(ipaddress.IPv4Network(str(value or DEFAULT_VPC_CIDR)))
+    # Round numbers first (10.10, 10.20, ...), then every other /16 of 10.0.0.0/8.
+    seconds = [*range(10, 256, 10), *(n for n in range(1, 256) if n % 10)]
+    for second in seconds:
         candidate = ipaddress.IPv4Network(f"10.{second}.0.0/16")
         if not any(candidate.overlaps(u) for u in used):
             return str(candidate)
-    return "10.x.0.0/16"
+    raise ValueError("every /16 of 10.0.0.0/8 overlaps a stack's network.cidr; choose one by hand")
 
 
 class ProgramFailed(Exception):
@@ -253,11 +263,18 @@ def stack_config(
     directory = stacks_dir or root
     path = directory / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise FileNotFoundError(
-            f"no stack file {path.name}; stacks: {', '.join(available_stacks(directory))}"
-        )
+        raise StackMissing(stack, directory)
     document = read_stack_file(path)
     return flatten_config(project_name(root), document.get("config") or {}, root)
+
+
+class StackMissing(FileNotFoundError):
+    """No `Pulumi.<stack>.yaml`: names the stack (a test that needs it by name can say so)."""
+
+    def __init__(self, stack: str, directory: Path) -> None:
+        self.stack = stack
+        stacks = ", ".join(available_stacks(directory))
+        super().__init__(f"no stack file Pulumi.{stack}.yaml; stacks: {stacks}")
 
 
 def flatten_config(
@@ -399,8 +416,10 @@ def _run_in_fresh_context(
         try:
             loop.run_until_complete(run_pulumi_func(program))
         except pulumi.RunError as error:
+            _forget_failed_outputs(loop)
             raise ProgramFailed(str(error), monitor.records()) from None
         except Exception as error:  # any other exception is a bug in the program's code
+            _forget_failed_outputs(loop)
             _abandon_pending_work(loop)
             raise ProgramCrashed(error, crash_location(error, root), monitor.records()) from error
         outputs = {
@@ -419,6 +438,25 @@ def _run_in_fresh_context(
         monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
+
+
+_UNRETRIEVED = ("Future exception was never retrieved", "Task exception was never retrieved")
+
+
+def _forget_failed_outputs(loop: asyncio.AbstractEventLoop) -> None:
+    """After a failed run: its outputs' exceptions are reported once, as the run's failure.
+
+    Every output that depended on the failing one holds the same error in a future nobody
+    awaits; when each is collected, asyncio would log it with its traceback (thousands of lines
+    over a test session). Only this loop's such messages are dropped; anything else it reports
+    still goes to asyncio's default handler.
+    """
+
+    def handler(event_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") not in _UNRETRIEVED:
+            event_loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
 
 
 def _abandon_pending_work(loop: asyncio.AbstractEventLoop) -> None:

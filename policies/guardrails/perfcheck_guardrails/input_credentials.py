@@ -132,7 +132,7 @@ class _Walk:
 
     def value(self, value: Any, path: str, name: str) -> None:
         value = _raw(value)
-        if value is values.UNKNOWN or (type(value) is str and value in values.UNKNOWN_SENTINELS):
+        if value is values.UNKNOWN or (type(value) is str and value in values.ENGINE_UNKNOWNS):
             if name and self.scanner.credential_name(name):
                 self.unknown_credentials.append(path)
             return
@@ -176,8 +176,8 @@ class _Walk:
     def sequence(self, elements: Sequence[Any], path: str, name: str) -> None:
         elements = [_raw(item) for item in elements]
         if elements and all(type(item) is str for item in elements):
-            if any(item in values.UNKNOWN_SENTINELS for item in elements):
-                elements = [e for e in elements if e not in values.UNKNOWN_SENTINELS]
+            if any(item in values.ENGINE_UNKNOWNS for item in elements):
+                elements = [e for e in elements if e not in values.ENGINE_UNKNOWNS]
             why = self.scanner.text(" ".join(elements))  # a command: '--password' 'x' is one line
             if why:
                 self.found.append((path, why))
@@ -197,7 +197,7 @@ def _named_setting(mapping: Mapping[str, Any]) -> tuple[str, Any, str] | None:
     name = _raw(mapping.get("name"))
     if not isinstance(name, str):
         name = _raw(mapping.get("key"))
-    if not isinstance(name, str) or name in values.UNKNOWN_SENTINELS:
+    if not isinstance(name, str) or name in values.ENGINE_UNKNOWNS:
         return None
     kind = _raw(mapping.get("type"))
     return name, mapping.get("value"), values.enum(kind) if isinstance(kind, str) else ""
