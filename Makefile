@@ -26,7 +26,7 @@ $(STAMP): $(REQUIREMENTS)
 PREVIEW_COMMAND = $(BIN)/python -m tools.offline.preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
 preview: $(STAMP)
 	@echo '$(PREVIEW_COMMAND)' >&2
-	@$(PREVIEW_COMMAND) || { code=$$?; test $$code -eq 141 || exit $$code; }
+	@$(PREVIEW_COMMAND); code=$$?; if [ $$code -ne 141 ]; then exit $$code; fi
 
 ## test: the whole test suite (mocks only, no cloud)
 test: $(STAMP)

@@ -72,7 +72,7 @@ def test_new_stack_picks_a_range_no_stack_overlaps_when_the_round_ones_are_taken
     staging = (ROOT / "Pulumi.staging.yaml").read_text()
     cidr = re.search(r"cidr: (\S+)", staging).group(1)  # type: ignore[union-attr]
     (directory / "Pulumi.wide.yaml").write_text(staging.replace(cidr, "10.0.0.0/11"))
-    for pack in ("guardrails", "cost"):
+    for pack in ("guardrails", "cost", "deploy"):
         shutil.copy(
             directory / f"policies/config/staging.{pack}.json",
             directory / f"policies/config/wide.{pack}.json",

@@ -698,6 +698,16 @@ def expand(text: str, variables: dict[str, str]) -> str:
     return text
 
 
+def ends_successfully(command: list[str]) -> bool:
+    """A command that ends the recipe with success whatever came before: `exit`/`return` with
+    no status or a literal 0, `exec` of anything, `true`, `:`. `exit $$code` passes a status on."""
+    if not command:
+        return False
+    if command[0] in ("exit", "return", "logout"):
+        return len(command) == 1 or command[1] == "0"
+    return command[0] in SHELL_ENDERS or command in (["true"], [":"])
+
+
 def make_problems(root: Path, called: set[str]) -> list[str]:
     prop = "make-targets-do-what-they-say"
     problems: list[str] = []
@@ -705,7 +715,9 @@ def make_problems(root: Path, called: set[str]) -> list[str]:
     if text is None:
         return problems
     variables = dict(re.findall(r"^(\w+)\s*[:?]?=\s*(.*?)\s*$", text, re.M))
-    variables = {k: v for k, v in variables.items() if k in {"VENV", "BIN", "STAMP"}}
+    variables = {
+        k: v for k, v in variables.items() if k in {"VENV", "BIN", "STAMP", "PREVIEW_COMMAND"}
+    }
     targets = {expand(k, variables): v for k, v in makefile_targets(text).items()}
     for target in sorted(called):
         if target not in MAKE_TARGETS:
@@ -731,7 +743,7 @@ def make_problems(root: Path, called: set[str]) -> list[str]:
                         prop, f"`make {target}`: a loop without `set -e` keeps only its last status"
                     )
                 )
-            if any(c[0] in SHELL_ENDERS or c == ["true"] or c == [":"] for c in commands):
+            if any(ends_successfully(c) for c in commands):
                 problems.append(finding(prop, f"`make {target}`: `{line}` ends early"))
             if any(w.endswith("pytest") for w in words) and any(
                 w in PYTEST_NARROWING or w.startswith(tuple(f + "=" for f in PYTEST_NARROWING))

@@ -34,7 +34,7 @@ def commands() -> list[list[str]]:
     """Each command of the runbook's bash blocks, continuations joined, variables filled."""
     text = RUNBOOK.read_text(encoding="utf-8")
     found = []
-    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+    for block in re.findall(r"```bash(?: \w+)?\n(.*?)```", text, re.S):
         for line in re.sub(r"\\\n\s*", " ", block).splitlines():
             for name, value in GOOD.items():
                 line = line.replace(f'"${name}"', value).replace(f"${name}", value)

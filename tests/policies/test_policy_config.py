@@ -118,7 +118,6 @@ def test_missing_config_file_means_pack_defaults(tmp_path: Path) -> None:
     # Fail closed: without a config no type is reviewed, so the types no rule judges are found.
     assert {v.policy for v in report.mandatory()} == {"resource-type-judged"}
     assert {v.type for v in report.mandatory()} == {
-        "aws:iam/role:Role",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     }
 
