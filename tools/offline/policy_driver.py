@@ -266,16 +266,26 @@ def _apply(result: dict[str, PolicyConfig], given: Mapping[str, PolicyConfig]) -
         result[name] = PolicyConfig(level, properties or None)
 
 
-def _schema_of(policy: Any) -> dict[str, Any] | None:
+_SCHEMAS: dict[bytes, tuple[dict[str, Any], str]] = {}
+"""A policy's config schema (read-only) and its canonical JSON, by the schema message's bytes:
+the same pack is configured once per evaluation, and converting every schema each time
+dominated a small stack's evaluation."""
+
+
+def _schema_entry(policy: Any) -> tuple[dict[str, Any], str] | None:
     if not policy.HasField("configSchema"):
         return None
-    properties = json_format.MessageToDict(policy.configSchema.properties)
-    schema: dict[str, Any] = {"type": "object"}
-    if properties:
-        schema["properties"] = properties
-    if policy.configSchema.required:
-        schema["required"] = list(policy.configSchema.required)
-    return schema
+    key = policy.configSchema.SerializeToString(deterministic=True)
+    entry = _SCHEMAS.get(key)
+    if entry is None:
+        properties = json_format.MessageToDict(policy.configSchema.properties)
+        schema: dict[str, Any] = {"type": "object"}
+        if properties:
+            schema["properties"] = properties
+        if policy.configSchema.required:
+            schema["required"] = list(policy.configSchema.required)
+        entry = _SCHEMAS[key] = (schema, json.dumps(schema, sort_keys=True))
+    return entry
 
 
 @functools.lru_cache(maxsize=256)
@@ -292,7 +302,8 @@ def reconcile_config(
 
     Raises PolicyConfigError naming the policy, the key and what is allowed for every problem.
     """
-    schemas = {policy.name: _schema_of(policy) for policy in info.policies}
+    entries = {policy.name: _schema_entry(policy) for policy in info.policies}
+    schemas = {name: entry[0] if entry else None for name, entry in entries.items()}
     result: dict[str, PolicyConfig] = {}
     for policy in info.policies:
         defaults = {
@@ -311,7 +322,7 @@ def reconcile_config(
         if schema is None:
             continue
         properties = dict(result[name].properties or {})
-        validator = _validator(json.dumps(schema, sort_keys=True))
+        validator = _validator(entries[name][1])  # type: ignore[index]
         for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
             where = ".".join(str(p) for p in error.path) or "(root)"
             message = _plain_schema_message(error)
@@ -433,6 +444,23 @@ def analyzer_resource(record: ResourceRecord) -> Any:
 # -- sessions and reports ---------------------------------------------------------------------
 
 
+_ANALYZER_INFO: dict[int, tuple[LoadedPack, Any]] = {}
+
+
+def _analyzer_info(pack: LoadedPack, servicer: Any) -> Any:
+    """GetAnalyzerInfo, asked once per loaded pack as the engine asks once per plugin: the answer
+    depends only on the pack (its policies and initial config), and building it converts every
+    config schema. Keyed by the pack object itself (kept, so its id cannot be reused)."""
+    cached = _ANALYZER_INFO.get(id(pack))
+    if cached is not None and cached[0] is pack:
+        return cached[1]
+    info = servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
+    if len(_ANALYZER_INFO) > 64:
+        _ANALYZER_INFO.clear()
+    _ANALYZER_INFO[id(pack)] = (pack, info)
+    return info
+
+
 class PackSession:
     """One pack's servicer, booted and configured for a stack as the engine does."""
 
@@ -459,7 +487,7 @@ class PackSession:
             ),
             None,
         )
-        self.info = self.servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
+        self.info = _analyzer_info(pack, self.servicer)
         self.config = reconcile_config(self.info, config)
         try:
             self.servicer.Configure(configure_request(self.config), None)
