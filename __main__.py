@@ -21,6 +21,7 @@ from components.migration import DatabaseBootstrap, DatabaseRoles, Migration
 from components.naming import cluster_name, service_name
 from components.network import Network
 from components.observability import Observability
+from components.permissions_boundary import apply_permissions_boundary
 from components.rotation_redeploy import RotationRedeploy
 from components.secret_rotation import GeneratedSecretRotation, rotated_secrets
 from components.secrets import AppSecretsComponent
@@ -41,6 +42,10 @@ provider = aws.Provider(
     default_tags=aws.ProviderDefaultTagsArgs(tags=settings.cost_tags),
 )
 with_aws = pulumi.ResourceOptions(providers={"aws": provider})
+apply_permissions_boundary(
+    aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider)).account_id,
+    pulumi.get_stack(),
+)
 
 network = Network(
     "network",
