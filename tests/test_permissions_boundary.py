@@ -55,3 +55,50 @@ def test_the_transform_touches_roles_only() -> None:
         "name": "r",
         "permissionsBoundary": "arn:aws:iam::1:policy/perfcheck-x-boundary",
     }
+
+
+def _granted(run: StackRun) -> list[tuple[str, str, dict[str, str]]]:
+    """(role policy, action, condition values) for every action the program's inline role
+    policies allow; a policy document that is not known JSON fails the test (fail closed)."""
+    granted = []
+    for record in run.resources:
+        if record.type != "aws:iam/rolePolicy:RolePolicy":
+            continue
+        document = json.loads(record.inputs["policy"])
+        for statement in document["Statement"]:
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = statement["Action"]
+            context = {
+                key: value
+                for condition in statement.get("Condition", {}).values()
+                for key, value in condition.items()
+                if isinstance(value, str)
+            }
+            for action in [actions] if isinstance(actions, str) else actions:
+                granted.append((record.name, action, context))
+    return granted
+
+
+def test_the_boundary_allows_every_action_the_roles_are_granted(each_stack: StackRun) -> None:
+    """Property: a role's effective permissions are its policy AND its boundary, so an action
+    the program grants that the boundary leaves out fails at run time (a task that cannot log in
+    to the database, a bootstrap that cannot pass its task's roles)."""
+    from tests.iam_policy_evaluator import Request, decide, render
+
+    account = "123456789012"
+    stack = each_stack.stack
+    boundary = render(
+        json.loads((ROOT / "deploy/permissions-boundary.json").read_text()),
+        Stack=stack,
+        AccountId=account,
+    )
+    granted = _granted(each_stack)
+    assert granted, "the program's roles are granted actions"
+    refused = []
+    for policy, action, context in granted:
+        resource = f"arn:aws:iam::{account}:role/r" if action.startswith("iam:") else "arn:aws:x"
+        request = Request(action, resource, {"aws:ResourceTag/Environment": stack, **context})
+        if decide(boundary, request) != "Allow":
+            refused.append(f"{policy}: {action}")
+    assert refused == [], f"the boundary refuses what the program grants: {sorted(set(refused))}"
