@@ -66,7 +66,18 @@ for environment in $environments; do
   render "$here/permissions-boundary.json" "$stack" "$environment" > "$workdir/boundary.json"
   render "$here/trust-policy.json" "$stack" "$environment" > "$workdir/trust.json"
   render "$here/deploy-role-policy.json" "$stack" "$environment" > "$workdir/deploy.json"
-  if ! aws iam get-policy --policy-arn "$boundary" >/dev/null 2>&1; then
+  if aws iam get-policy --policy-arn "$boundary" >/dev/null 2>&1; then
+    # A boundary changed in the repository reaches the account as a new default version; IAM
+    # keeps at most five, so the oldest non-default one goes first when four are kept.
+    kept=$(aws iam list-policy-versions --policy-arn "$boundary" \
+      --query 'Versions[?!IsDefaultVersion].VersionId' --output text)
+    if [ "$(echo $kept | wc -w)" -ge 4 ]; then
+      oldest=$(echo $kept | tr ' ' '\n' | sort -V | head -n 1)
+      aws iam delete-policy-version --policy-arn "$boundary" --version-id "$oldest"
+    fi
+    aws iam create-policy-version --policy-arn "$boundary" --set-as-default \
+      --policy-document "file://$workdir/boundary.json" >/dev/null
+  else
     aws iam create-policy --policy-name "perfcheck-$stack-boundary" \
       --policy-document "file://$workdir/boundary.json" >/dev/null
   fi

@@ -30,11 +30,13 @@ esac
 """
 
 
-def run_bootstrap(tmp_path: Path, *args: str) -> tuple[int, str, list[str]]:
+def run_bootstrap(
+    tmp_path: Path, *args: str, fake_aws: str = FAKE_AWS
+) -> tuple[int, str, list[str]]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     fake = bin_dir / "aws"
-    fake.write_text(FAKE_AWS)
+    fake.write_text(fake_aws)
     fake.chmod(0o755)
     log = tmp_path / "aws.log"
     log.write_text("")
@@ -157,3 +159,37 @@ def test_the_self_managed_backend_gets_a_private_versioned_bucket_and_a_key_per_
 def test_bad_arguments_exit_2_naming_what_is_allowed(tmp_path, args, says):
     code, output, _ = run_bootstrap(tmp_path, *args)
     assert code == 2 and says in output, output
+
+
+EXISTING_BOUNDARY_AWS = FAKE_AWS.replace(
+    '  "iam get-"*|',
+    '  "iam get-policy") exit 0 ;;\n'
+    "  \"iam list-policy-versions\") printf 'v3\\tv10\\tv2\\tv4\\n' ;;\n"
+    '  "iam get-"*|',
+)
+
+
+def test_a_changed_boundary_reaches_an_account_that_has_one(tmp_path: Path) -> None:
+    """Property: re-running the bootstrap after the boundary file changed updates the boundary
+    (a new default version, the oldest kept one deleted at IAM's limit of five), never leaves
+    the account's old boundary in force."""
+    code, output, made = run_bootstrap(
+        tmp_path,
+        "--repository",
+        "acme/perfcheck",
+        "--region",
+        "eu-west-1",
+        fake_aws=EXISTING_BOUNDARY_AWS,
+    )
+    assert code == 0, output
+    updates = [c for c in made if c.startswith("iam create-policy-version")]
+    assert len(updates) == 2 and all("--set-as-default" in c for c in updates)
+    expected = json.loads((ROOT / "deploy" / "permissions-boundary.json").read_text())
+    for update in updates:
+        (document,) = documents(update)
+        assert [st["Sid"] for st in document["Statement"]] == [
+            st["Sid"] for st in expected["Statement"]
+        ]
+    deleted = [c for c in made if c.startswith("iam delete-policy-version")]
+    assert len(deleted) == 2 and all("--version-id v2" in c for c in deleted)
+    assert not [c for c in made if c.startswith("iam create-policy ")]
