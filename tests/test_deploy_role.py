@@ -176,7 +176,18 @@ def test_the_check_fails_when_a_needed_service_is_missing(removed: str) -> None:
 
 def test_every_action_the_policy_names_exists() -> None:
     findings = analyze_policy_string(json.dumps(_policy())).findings
-    problems = [f for f in findings if f.issue != "RESOURCE_STAR"]
+    # The stack's own log buckets need their policies written (log delivery); S3 judges them
+    # by name, not tag (tests/test_deploy_role_untaggable.py): accepted for those buckets only.
+    log_buckets = ("arn:aws:s3:::perfcheck-staging-alb-logs-*", "arn:aws:s3:::cdn-logs-*")
+    problems = [
+        f
+        for f in findings
+        if f.issue != "RESOURCE_STAR"
+        and not (
+            f.issue == "RESOURCE_POLICY_PRIVILEGE_ESCALATION"
+            and any(bucket in f.detail for bucket in log_buckets)
+        )
+    ]
     assert problems == [], [(f.issue, f.detail) for f in problems]
 
 
@@ -263,7 +274,16 @@ def _resource(action: str) -> str:
 def cross_stack_changes(policy: dict[str, Any], own: str, other: str) -> list[str]:
     """Requests on `other`'s resources (or tagging into `other`) that `own`'s role may make."""
     allowed_writes = []
+    unscopable = _actions(
+        next(
+            s
+            for s in policy["Statement"]
+            if s["Sid"] == "UntaggableActionsWithoutResourceLevelPermissions"
+        )
+    )
     for action in _sample_writes():
+        if action in unscopable:
+            continue  # AWS offers no resource to scope them by (test_deploy_role_untaggable.py)
         on_other = Request(action, _resource(action), {"aws:ResourceTag/Environment": other})
         create_other = Request(
             action,
