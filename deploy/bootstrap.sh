@@ -10,6 +10,8 @@
 #
 # With one account per environment (docs/delivery.md, "Accounts"), run it in each account with
 # --environments naming that account's environment, e.g. --environments production.
+# The region-loss stack prod-dr (docs/runbooks/disaster-recovery.md) has its own boundary and
+# role: --environments production-dr, in prod's account (IAM is global: it works during a loss).
 # Re-running it is safe: what exists is updated (policies, trust) or left as it is.
 set -euo pipefail
 
@@ -40,7 +42,8 @@ stack_of() {
   case "$1" in
     staging) echo staging ;;
     production) echo prod ;;
-    *) echo "unknown environment '$1' (staging, production)" >&2; exit 2 ;;
+    production-dr) echo prod-dr ;;
+    *) echo "unknown environment '$1' (staging, production, production-dr)" >&2; exit 2 ;;
   esac
 }
 render() { # template, stack, environment -> the document with its placeholders filled
