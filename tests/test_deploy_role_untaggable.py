@@ -230,6 +230,8 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
         _bucket("s3:PutEncryptionConfiguration"),
         _bucket("s3:GetEncryptionConfiguration"),
     ),
+    # Tagged for the program's own secrets. Not for the RDS-managed master secret (`rds!db-...`),
+    # which RDS creates without the stack's tag (to confirm in a sandbox): not modelled here.
     "aws:secretsmanager/secretRotation:SecretRotation": tuple(
         Call(a, "Secret", "arn:aws:secretsmanager:{region}:{account}:secret:s-AbCdEf", tagged=True)
         for a in ("secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret")
