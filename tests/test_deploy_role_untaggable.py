@@ -252,6 +252,22 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
         _bucket(a)
         for a in ("s3:CreateBucket", "s3:PutBucketTagging", "s3:DeleteBucket", *_S3_CONFIG)
     ),
+    # A web ACL names AWS managed rule groups, which carry no tags: an update (no request tags)
+    # is authorised against each of them too.
+    "aws:wafv2/webAcl:WebAcl": (
+        Call(
+            "wafv2:UpdateWebACL",
+            "webacl",
+            "arn:aws:wafv2:us-east-1:{account}:global/webacl/{name}/1a2b",
+            tagged=True,
+        ),
+        Call(
+            "wafv2:UpdateWebACL",
+            "managedruleset",
+            "arn:aws:wafv2:us-east-1:{account}:global/managedruleset/AWSManagedRulesCommonRuleSet/1",
+            tagged=False,
+        ),
+    ),
     # Every task definition change replaces it and deregisters the old revision.
     "aws:ecs/taskDefinition:TaskDefinition": (
         Call("ecs:DeregisterTaskDefinition", None, "*", tagged=True),
