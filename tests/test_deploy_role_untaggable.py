@@ -497,3 +497,81 @@ def test_the_unscoped_actions_have_no_resource_to_scope_them_by() -> None:
         if _sar().actions.get_action_details(*action.split(":"))["resourceTypes"]
     ]
     assert scoped == []
+
+
+CREATE_OF_TAGGED_TYPE: dict[str, str] = {
+    "aws:appautoscaling/target:Target": "application-autoscaling:RegisterScalableTarget",
+    "aws:budgets/budget:Budget": "budgets:ModifyBudget",
+    "aws:cloudfront/distribution:Distribution": "cloudfront:CreateDistribution",
+    "aws:cloudfront/function:Function": "cloudfront:CreateFunction",
+    "aws:cloudfront/vpcOrigin:VpcOrigin": "cloudfront:CreateVpcOrigin",
+    "aws:cloudwatch/eventRule:EventRule": "events:PutRule",
+    "aws:cloudwatch/logDelivery:LogDelivery": "logs:CreateDelivery",
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "logs:PutDeliveryDestination",
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": "logs:PutDeliverySource",
+    "aws:cloudwatch/logGroup:LogGroup": "logs:CreateLogGroup",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "cloudwatch:PutMetricAlarm",
+    "aws:cognito/identityPool:IdentityPool": "cognito-identity:CreateIdentityPool",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "ec2:CreateTags",
+    "aws:ec2/flowLog:FlowLog": "ec2:CreateFlowLogs",
+    "aws:ec2/securityGroup:SecurityGroup": "ec2:CreateSecurityGroup",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "ec2:CreateVpcEndpoint",
+    "aws:ecr/repository:Repository": "ecr:CreateRepository",
+    "aws:ecs/cluster:Cluster": "ecs:CreateCluster",
+    "aws:ecs/service:Service": "ecs:CreateService",
+    "aws:ecs/taskDefinition:TaskDefinition": "ecs:RegisterTaskDefinition",
+    "aws:elasticache/parameterGroup:ParameterGroup": "elasticache:CreateCacheParameterGroup",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "elasticache:CreateReplicationGroup",
+    "aws:elasticache/subnetGroup:SubnetGroup": "elasticache:CreateCacheSubnetGroup",
+    "aws:iam/role:Role": "iam:CreateRole",
+    "aws:kms/key:Key": "kms:CreateKey",
+    "aws:lambda/function:Function": "lambda:CreateFunction",
+    "aws:lb/listener:Listener": "elasticloadbalancing:CreateListener",
+    "aws:lb/listenerRule:ListenerRule": "elasticloadbalancing:CreateRule",
+    "aws:lb/loadBalancer:LoadBalancer": "elasticloadbalancing:CreateLoadBalancer",
+    "aws:lb/targetGroup:TargetGroup": "elasticloadbalancing:CreateTargetGroup",
+    "aws:rds/instance:Instance": "rds:CreateDBInstance",
+    "aws:rds/parameterGroup:ParameterGroup": "rds:CreateDBParameterGroup",
+    "aws:rds/proxy:Proxy": "rds:CreateDBProxy",
+    "aws:rds/subnetGroup:SubnetGroup": "rds:CreateDBSubnetGroup",
+    "aws:rum/appMonitor:AppMonitor": "rum:CreateAppMonitor",
+    "aws:s3/bucket:Bucket": "s3:CreateBucket",
+    "aws:secretsmanager/secret:Secret": "secretsmanager:CreateSecret",
+    "aws:sns/topic:Topic": "sns:CreateTopic",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "ec2:AuthorizeSecurityGroupEgress",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "ec2:AuthorizeSecurityGroupIngress"
+    ),
+    "aws:wafv2/webAcl:WebAcl": "wafv2:CreateWebACL",
+    "aws:xray/group:Group": "xray:CreateGroup",
+    "aws:xray/samplingRule:SamplingRule": "xray:CreateSamplingRule",
+}
+"""Type that takes tags -> the action that creates it (terraform-provider-aws's Create), which the
+tag statements authorise through `aws:RequestTag` (the tags the provider sends with it)."""
+
+
+def request_tag_defined(action_name: str) -> bool:
+    """Whether the reference defines `aws:RequestTag/...` for the action or any of its resources."""
+    service, name = action_name.split(":")
+    action = _sar().actions.get_action_details(service, name)
+    keys = set(action["conditionKeys"])
+    for listed in action["resourceTypes"]:
+        keys |= set(listed["conditionKeys"])
+        if _sar().resources.resource_type_exists(service, listed["name"]):
+            details = _sar().resources.get_resource_type_details(service, listed["name"])
+            keys |= set(details.get("conditionKeys") or [])
+    return "aws:RequestTag/${TagKey}" in keys
+
+
+def test_every_tagged_type_is_created_through_its_request_tags() -> None:
+    """Property (fail closed): each registered type that takes tags names its create action, and
+    the reference lets that action be judged by `aws:RequestTag` (else it belongs in
+    `CALLS_OF_TYPE` with a statement of its own)."""
+    types = {
+        r.type
+        for stack in STACKS
+        for r in cached_run(stack).resources
+        if r.custom and r.type.startswith("aws:") and _takes_tags(r.type)
+    }
+    assert sorted(types - set(CREATE_OF_TAGGED_TYPE)) == []
+    assert [a for t, a in CREATE_OF_TAGGED_TYPE.items() if not request_tag_defined(a)] == []
