@@ -111,8 +111,13 @@ echo "GitHub environment 'preview': variable AWS_PREVIEW_ROLE_ARN=arn:aws:iam::$
 # 4. Self-managed backend only: the state bucket and the secrets provider's key, one per stack.
 if [ -n "$state_bucket" ]; then
   if ! aws s3api head-bucket --bucket "$state_bucket" >/dev/null 2>&1; then
-    aws s3api create-bucket --bucket "$state_bucket" --region "$region" \
-      --create-bucket-configuration "LocationConstraint=$region" >/dev/null
+    # us-east-1 takes no LocationConstraint (S3 answers InvalidLocationConstraint to it).
+    if [ "$region" = us-east-1 ]; then
+      aws s3api create-bucket --bucket "$state_bucket" --region "$region" >/dev/null
+    else
+      aws s3api create-bucket --bucket "$state_bucket" --region "$region" \
+        --create-bucket-configuration "LocationConstraint=$region" >/dev/null
+    fi
   fi
   aws s3api put-bucket-versioning --bucket "$state_bucket" --versioning-configuration Status=Enabled
   aws s3api put-public-access-block --bucket "$state_bucket" --public-access-block-configuration \

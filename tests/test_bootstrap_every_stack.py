@@ -83,3 +83,26 @@ def test_an_unknown_environment_is_refused_naming_the_known_ones(tmp_path: Path)
     assert code == 2
     assert "unknown environment 'prod-dr'" in output
     assert "production-dr" in output
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-1"])
+def test_the_state_bucket_is_created_as_s3_accepts_it_in_each_region(
+    tmp_path: Path, region: str
+) -> None:
+    """Property: CreateBucket names a LocationConstraint everywhere but us-east-1, where S3
+    refuses one (InvalidLocationConstraint; CreateBucket API reference,
+    CreateBucketConfiguration)."""
+    code, output, calls = run_bootstrap(
+        tmp_path,
+        "--repository",
+        "acme/perfcheck",
+        "--region",
+        region,
+        "--state-bucket",
+        "acme-pulumi-state",
+        "--environments",
+        "production",
+    )
+    assert code == 0, output
+    (create,) = [c for c in calls if c.startswith("s3api create-bucket ")]
+    assert (f"LocationConstraint={region}" in create) == (region != "us-east-1"), create
