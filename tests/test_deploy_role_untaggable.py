@@ -575,3 +575,55 @@ def test_every_tagged_type_is_created_through_its_request_tags() -> None:
     }
     assert sorted(types - set(CREATE_OF_TAGGED_TYPE)) == []
     assert [a for t, a in CREATE_OF_TAGGED_TYPE.items() if not request_tag_defined(a)] == []
+
+
+# --- the RDS-managed master secret ---------------------------------------------------------------
+# RDS creates it with the caller's permissions, tagged by RDS (`aws:rds:primaryDBInstanceArn`, from
+# memory: confirm in a sandbox) and not with the stack's tag, so only that tag can scope it.
+
+
+def _master_secret_request(action: str, instance_stack: str, *, creating: bool) -> Request:
+    instance = f"arn:aws:rds:eu-west-1:{ACCOUNT}:db:perfcheck-{instance_stack}-postgres"
+    key = "aws:RequestTag" if creating else "aws:ResourceTag"
+    return Request(
+        action,
+        f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:rds!db-1a2b-AbCdEf",
+        {f"{key}/aws:rds:primaryDBInstanceArn": instance},
+    )
+
+
+@pytest.mark.parametrize(("own", "other"), [("staging", "prod"), ("prod", "prod-dr")])
+def test_rds_may_create_and_schedule_only_the_stacks_own_master_secret(
+    own: str, other: str
+) -> None:
+    """Property: the role lets RDS create its database's master secret and `up` schedule its
+    rotation, and neither for another stack's database."""
+    policy = _policy(own)
+    for action, creating in (
+        ("secretsmanager:CreateSecret", True),
+        ("secretsmanager:TagResource", True),
+        ("secretsmanager:RotateSecret", False),
+    ):
+        assert decide(policy, _master_secret_request(action, own, creating=creating)) == "Allow"
+        assert decide(policy, _master_secret_request(action, other, creating=creating)) != "Allow"
+    read = _master_secret_request("secretsmanager:GetSecretValue", own, creating=False)
+    assert decide(policy, read) != "Allow"
+
+
+@pytest.mark.parametrize(("own", "other"), [("staging", "prod"), ("prod", "staging")])
+def test_no_role_can_claim_or_read_another_stacks_master_secret(own: str, other: str) -> None:
+    """Property: the master secret carries no `Environment` tag, so tagging it into the role's
+    own stack (which the creation statement would allow) is refused, and no deploy role reads or
+    writes a database password at all."""
+    policy = _policy(own)
+    secret = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:rds!db-1a2b-AbCdEf"
+    instance = f"arn:aws:rds:eu-west-1:{ACCOUNT}:db:perfcheck-{other}-postgres"
+    claim = {
+        "aws:ResourceTag/aws:rds:primaryDBInstanceArn": instance,
+        "aws:RequestTag/Environment": own,
+        "aws:TagKeys": ["Environment"],
+    }
+    assert decide(policy, Request("secretsmanager:TagResource", secret, claim)) == "Deny"
+    claimed = {"aws:ResourceTag/Environment": own}
+    for action in ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"):
+        assert decide(policy, Request(action, secret, claimed)) == "Deny", action
