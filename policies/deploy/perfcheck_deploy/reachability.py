@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation import iampolicy, sgrules
 from foundation.endpoints import (
     ACTION_ENDPOINTS,
     GATEWAY_SERVICES,
@@ -68,10 +69,6 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ANYWHERE = "0.0.0.0/0"
@@ -108,20 +105,16 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Rule:
-    protocol: str
-    from_port: int | None
-    to_port: int | None
+    """One permission of a group (foundation.sgrules), with its peer as a group id or a CIDR."""
+
+    permission: sgrules.SgRule[ResourceRecord]
     group: str | None
     cidr: str | None
 
     def carries_https(self) -> bool:
-        if self.protocol in ("-1", "all"):
-            return True
-        if self.protocol not in ("tcp", "6"):
-            return False
-        low = self.from_port if self.from_port is not None else 0
-        high = self.to_port if self.to_port is not None else 65535
-        return low <= HTTPS_PORT <= high
+        """TCP 443 is admitted; a protocol or port not known at preview is given the benefit
+        of the doubt (a deploy check flags only what it knows)."""
+        return self.permission.carries("tcp", HTTPS_PORT) is not False
 
 
 @dataclass
@@ -142,14 +135,6 @@ def _texts(value: Any) -> list[str] | None:
     if not isinstance(value, list) or is_unknown(value):
         return None
     return [item for item in value if isinstance(item, str)]
-
-
-def _port(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    return None
 
 
 def _awsx_subnets(record: ResourceRecord, network: Network) -> None:
@@ -238,63 +223,21 @@ def _plain_subnets(index: StackIndex, network: Network) -> None:
 
 
 def _rules(index: StackIndex, network: Network) -> None:
-    def add(direction: str, group: str | None, rule: Rule) -> None:
-        if group is None:
-            return
-        target = network.ingress if direction == "ingress" else network.egress
-        target.setdefault(group, []).append(rule)
-
-    for kind, direction in ((INGRESS_RULE, "ingress"), (EGRESS_RULE, "egress")):
-        for record in index.of_type(kind):
-            inputs = index.inputs(record)
-            add(
-                direction,
-                _text(inputs.get("securityGroupId")),
-                Rule(
-                    protocol=str(inputs.get("ipProtocol", "")).lower(),
-                    from_port=_port(inputs.get("fromPort")),
-                    to_port=_port(inputs.get("toPort")),
-                    group=_text(inputs.get("referencedSecurityGroupId")),
-                    cidr=_text(inputs.get("cidrIpv4")),
-                ),
-            )
-    for record in index.of_type(LEGACY_RULE):
-        inputs = index.inputs(record)
-        for cidr in _texts(inputs.get("cidrBlocks")) or [None]:
-            add(
-                str(inputs.get("type", "")).lower(),
-                _text(inputs.get("securityGroupId")),
-                Rule(
-                    protocol=str(inputs.get("protocol", "")).lower(),
-                    from_port=_port(inputs.get("fromPort")),
-                    to_port=_port(inputs.get("toPort")),
-                    group=_text(inputs.get("sourceSecurityGroupId")),
-                    cidr=cidr,
-                ),
-            )
-    for record in index.of_type(SECURITY_GROUP):
-        own = _text(record.outputs.get("id"))
-        inputs = index.inputs(record)
-        for direction in ("ingress", "egress"):
-            for inline in inputs.get(direction) or []:
-                if not isinstance(inline, Mapping):
-                    continue
-                groups = list(_texts(inline.get("securityGroups")) or [])
-                if inline.get("self") and own:
-                    groups.append(own)
-                cidrs = _texts(inline.get("cidrBlocks")) or []
-                for group, cidr in [(g, None) for g in groups] + [(None, c) for c in cidrs]:
-                    add(
-                        direction,
-                        own,
-                        Rule(
-                            protocol=str(inline.get("protocol", "")).lower(),
-                            from_port=_port(inline.get("fromPort")),
-                            to_port=_port(inline.get("toPort")),
-                            group=group,
-                            cidr=cidr,
-                        ),
-                    )
+    for permission in sgrules.stack_rules(index):
+        if permission.direction not in ("ingress", "egress"):
+            continue
+        owner = _text(
+            permission.resource.outputs.get("id")
+            if permission.owner_prop is None
+            else permission.owner_value
+        )
+        if owner is None:
+            continue
+        kind, peer = permission.peer_kind, _text(permission.peer)
+        group = owner if kind == sgrules.SELF else peer if kind == sgrules.GROUP else None
+        cidr = peer if kind in (sgrules.IPV4, sgrules.IPV6) else None
+        target = network.ingress if permission.direction == "ingress" else network.egress
+        target.setdefault(owner, []).append(Rule(permission, group, cidr))
 
 
 def _endpoints(index: StackIndex, network: Network) -> None:
@@ -338,25 +281,13 @@ def network_of(index: StackIndex) -> Network:
 
 
 def _policy_actions(document: Any) -> list[str]:
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []
-    if not isinstance(document, Mapping):
+    try:
+        parsed = iampolicy.parse_policy(document)
+    except iampolicy.PolicyDocumentError:
         return []
-    statements = document.get("Statement") or []
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    actions: list[str] = []
-    for statement in statements:
-        if not isinstance(statement, Mapping) or statement.get("Effect", "Allow") != "Allow":
-            continue
-        action = statement.get("Action") or []
-        actions += (
-            [action] if isinstance(action, str) else [a for a in action if isinstance(a, str)]
-        )
-    return actions
+    if not isinstance(parsed, iampolicy.PolicyDocument):
+        return []
+    return parsed.allowed_actions(default_allow=True)
 
 
 def _role_actions(index: StackIndex, role_arn: Any) -> list[str]:
