@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from foundation import iampolicy, sgrules
+from foundation.containers import InvalidJson, parse_containers
 from foundation.endpoints import (
     ACTION_ENDPOINTS,
     GATEWAY_SERVICES,
@@ -329,14 +330,14 @@ def _task_needs(index: StackIndex, service: ResourceRecord) -> dict[str, str] | 
 def _task_definition_needs(index: StackIndex, task: ResourceRecord) -> dict[str, str] | None:
     task_inputs = index.inputs(task)
     raw = task_inputs.get("containerDefinitions")
-    if not isinstance(raw, str) or is_unknown(raw):
-        return None
     try:
-        containers = json.loads(raw)
-    except ValueError:
+        containers = parse_containers(raw) if isinstance(raw, str) else None
+    except InvalidJson:
+        return None
+    if not isinstance(containers, list):
         return None
     needs: dict[str, str] = {}
-    for container in containers if isinstance(containers, list) else []:
+    for container in containers:
         name = container.get("name", "?")
         image = container.get("image")
         if isinstance(image, str) and not is_unknown(image):
