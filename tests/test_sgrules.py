@@ -194,11 +194,22 @@ def test_what_is_unknown_stays_unknown_and_names_its_path():
         sgrules.INGRESS_RULE,
         {"ipProtocol": "tcp", "fromPort": UNKNOWN_WIRE, "toPort": 443, "cidrIpv4": "0.0.0.0/0"},
     )
+    unknown_to_port = _record(
+        "g",
+        sgrules.INGRESS_RULE,
+        {"ipProtocol": "tcp", "fromPort": 443, "toPort": UNKNOWN_WIRE, "cidrIpv6": "::/0"},
+    )
     unknown_self = _record(
         "f", sgrules.SECURITY_GROUP, {"ingress": [{**TCP_443, "self": UNKNOWN_WIRE}]}
     )
     _, rules = _rules(
-        unknown_list, unknown_block, unknown_cidrs, unknown_type, unknown_port, unknown_self
+        unknown_list,
+        unknown_block,
+        unknown_cidrs,
+        unknown_type,
+        unknown_port,
+        unknown_to_port,
+        unknown_self,
     )
     parts = {r.resource.name: r.unknown_part() for r in rules}
     assert parts == {
@@ -208,9 +219,11 @@ def test_what_is_unknown_stays_unknown_and_names_its_path():
         "d": "type",
         "e": "cidrIpv4 protocol/ports",
         "f": "ingress[0].self",
+        "g": "cidrIpv6 protocol/ports",
     }
-    port_rule = next(r for r in rules if r.resource.name == "e")
-    assert port_rule.ports() is UNKNOWN and port_rule.carries("tcp", 443) is UNKNOWN
+    for name in ("e", "g"):  # the low port, then the high port, not known
+        port_rule = next(r for r in rules if r.resource.name == name)
+        assert port_rule.ports() is UNKNOWN and port_rule.carries("tcp", 443) is UNKNOWN
 
 
 def test_owner_and_peer_groups_resolve_through_the_stack_index():

@@ -890,6 +890,23 @@ CASES = [
         ),
     ),
     Case(
+        "trust-with-not-resource",
+        "iam-trust-policy",
+        "perfcheck-prod-task-exec",
+        "Resource",
+        lambda b: b.set(
+            "perfcheck-prod-task-exec",
+            assumeRolePolicy=_policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "NotResource": "arn:aws:iam::123456789012:role/other",
+                }
+            ),
+        ),
+    ),
+    Case(
         "trust-without-principal",
         "iam-trust-policy",
         "perfcheck-prod-task-exec",

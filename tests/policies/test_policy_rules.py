@@ -941,6 +941,13 @@ NONCOMPLIANT: list[Case] = [
     ),
     Case(
         "security-group-no-public-ingress",
+        "ingress-rule-range-starting-at-an-allowed-port",
+        lambda r: {"alb_https_in": replace(r["alb_https_in"], fromPort=443, toPort=8443)},
+        "alb-https-in",
+        "cidrIpv4 is 0.0.0.0/0 allowed on tcp ports 443-8443",
+    ),
+    Case(
+        "security-group-no-public-ingress",
         "security-group-rule-half-internet",
         lambda r: {
             "alb_http_in": replace(

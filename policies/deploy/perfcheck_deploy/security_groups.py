@@ -36,7 +36,6 @@ def _literal(value: Any) -> bool:
 @checks(sgrules.SECURITY_GROUP, *sgrules.RULE_TYPES)
 def check_references(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     """Each group a permission belongs to or names (foundation.sgrules) is one of this stack's."""
-    own_id = record.outputs.get("id")
     judged: set[str] = set()
     for permission in sgrules.rules_of(index, record):
         references = [(permission.path, permission.dependency_prop, permission.peer)]
@@ -50,7 +49,7 @@ def check_references(record: ResourceRecord, index: StackIndex) -> Iterator[Find
             ):
                 continue
             judged.add(path)
-            if _literal(value) and value != own_id and not _in_stack(record, index, prop, value):
+            if _literal(value) and not _in_stack(record, index, prop, value):
                 yield finding(
                     REFERENCE_ID,
                     record,
