@@ -45,7 +45,7 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class _Rule:
+class _PlacedPermission:
     """One permission (foundation.sgrules) placed: the group it belongs to and its peer."""
 
     own: str
@@ -166,9 +166,9 @@ class _Diagram:
         self.external[node] = label
         return node
 
-    def rules(self) -> list[_Rule]:
+    def rules(self) -> list[_PlacedPermission]:
         """Every security group permission in the run, whichever way the program wrote it."""
-        found: list[_Rule] = []
+        found: list[_PlacedPermission] = []
         for rule in sgrules.stack_rules(stack_index(self.run)):
             record = rule.resource
             if rule.owner_prop is not None:
@@ -190,7 +190,7 @@ class _Diagram:
                 groups = ()
             cidrs = (peer,) if rule.peer_kind in (sgrules.IPV4, sgrules.IPV6) else ()
             found.append(
-                _Rule(
+                _PlacedPermission(
                     own=own,
                     ingress=rule.direction == "ingress",
                     label=_port_label(rule),

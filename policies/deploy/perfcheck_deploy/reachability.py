@@ -105,7 +105,7 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
-class Rule:
+class ResolvedPermission:
     """One permission of a group (foundation.sgrules), with its peer as a group id or a CIDR."""
 
     permission: sgrules.SgRule[ResourceRecord]
@@ -122,8 +122,8 @@ class Rule:
 class Network:
     subnets: dict[str, Subnet] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
-    ingress: dict[str, list[Rule]] = field(default_factory=dict)
-    egress: dict[str, list[Rule]] = field(default_factory=dict)
+    ingress: dict[str, list[ResolvedPermission]] = field(default_factory=dict)
+    egress: dict[str, list[ResolvedPermission]] = field(default_factory=dict)
     vpc_cidrs: dict[str, str] = field(default_factory=dict)
 
 
@@ -238,7 +238,7 @@ def _rules(index: StackIndex, network: Network) -> None:
         group = owner if kind == sgrules.SELF else peer if kind == sgrules.GROUP else None
         cidr = peer if kind in (sgrules.IPV4, sgrules.IPV6) else None
         target = network.ingress if permission.direction == "ingress" else network.egress
-        target.setdefault(owner, []).append(Rule(permission, group, cidr))
+        target.setdefault(owner, []).append(ResolvedPermission(permission, group, cidr))
 
 
 def _endpoints(index: StackIndex, network: Network) -> None:
