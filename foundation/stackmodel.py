@@ -169,12 +169,11 @@ class ResourceView(Generic[R]):
     provider_region: Callable[[R], Any]
     inputs: Callable[[R], Mapping[str, Any]]
     """The resource's inputs as the judge reads them (secrets unwrapped)."""
-    elements: Callable[[Any], list[Any]] = list
-    """A list value's elements (the kit reads list proxies unknown-safely)."""
     get: Callable[..., Any] = get
     """`get(container, *path)` over this kind's input values (the kit reads its proxies)."""
     items: Callable[..., Any] = items
-    """`items(container, *path)` over this kind's input values."""
+    """`items(container, *path)` over this kind's input values (a list's elements, unknown
+    ones as UNKNOWN)."""
 
 
 class StackIndex(Generic[R]):
@@ -287,7 +286,7 @@ class StackIndex(Generic[R]):
         if is_unknown(value):
             candidates: list[Any] = [UNKNOWN]
         elif isinstance(value, Sequence) and not isinstance(value, str):
-            candidates = self.view.elements(value)
+            candidates = list(self.view.items(value))
         else:
             candidates = [value]
         found: list[R] = []

@@ -463,7 +463,6 @@ POLICY_RESOURCES: Final[ResourceView[PolicyResource]] = ResourceView(
     own_region=lambda resource: values.get(resource.props, "region"),
     provider_region=_provider_region,
     inputs=lambda resource: resource.props,
-    elements=lambda value: list(values.items(value)),
     get=values.get,
     items=values.items,
 )
