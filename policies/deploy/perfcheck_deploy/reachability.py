@@ -41,6 +41,7 @@ from foundation.endpoints import (
     services_for_image,
 )
 from foundation.records import ResourceRecord
+from foundation.stackmodel import text
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, is_unknown
@@ -127,10 +128,6 @@ class Network:
     vpc_cidrs: dict[str, str] = field(default_factory=dict)
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value and not is_unknown(value) else None
-
-
 def _texts(value: Any) -> list[str] | None:
     """A known list of strings, or None when the list (or any item) is not known."""
     if not isinstance(value, list) or is_unknown(value):
@@ -141,8 +138,8 @@ def _texts(value: Any) -> list[str] | None:
 def _awsx_subnets(record: ResourceRecord, network: Network) -> None:
     outputs = record.outputs
     inputs = record.inputs
-    vpc_id = _text(outputs.get("vpcId"))
-    if vpc_id and _text(inputs.get("cidrBlock")):
+    vpc_id = text(outputs.get("vpcId"))
+    if vpc_id and text(inputs.get("cidrBlock")):
         network.vpc_cidrs[vpc_id] = inputs["cidrBlock"]
     strategy = (inputs.get("natGateways") or {}).get("strategy") or "OnePerAz"
     cidrs_by_tier: dict[str, list[str]] = {}
@@ -187,7 +184,7 @@ def _plain_subnets(index: StackIndex, network: Network) -> None:
             table_routes[table] = kind
 
     for table in index.of_type(ROUTE_TABLE):
-        table_id = _text(table.outputs.get("id"))
+        table_id = text(table.outputs.get("id"))
         if table_id is None:
             continue
         table_routes.setdefault(table_id, "none")
@@ -196,26 +193,26 @@ def _plain_subnets(index: StackIndex, network: Network) -> None:
                 add_route(table_id, route.get("cidrBlock"), route)
     for route in index.of_type(ROUTE):
         inputs = index.inputs(route)
-        table_id = _text(inputs.get("routeTableId"))
+        table_id = text(inputs.get("routeTableId"))
         if table_id is not None:
             table_routes.setdefault(table_id, "none")
             add_route(table_id, inputs.get("destinationCidrBlock"), inputs)
     association_of: dict[str, str] = {}
     for association in index.of_type(ASSOCIATION):
         inputs = index.inputs(association)
-        subnet_id, table_id = _text(inputs.get("subnetId")), _text(inputs.get("routeTableId"))
+        subnet_id, table_id = text(inputs.get("subnetId")), text(inputs.get("routeTableId"))
         if subnet_id and table_id:
             association_of[subnet_id] = table_id
     for subnet in index.of_type(SUBNET):
-        subnet_id = _text(subnet.outputs.get("id"))
+        subnet_id = text(subnet.outputs.get("id"))
         if subnet_id is None:
             continue
         inputs = index.inputs(subnet)
         table_id = association_of.get(subnet_id)
         network.subnets[subnet_id] = Subnet(
             id=subnet_id,
-            vpc_id=_text(inputs.get("vpcId")),
-            cidr=_text(inputs.get("cidrBlock")),
+            vpc_id=text(inputs.get("vpcId")),
+            cidr=text(inputs.get("cidrBlock")),
             # Without an association a subnet uses the VPC's main table: local routes only.
             route=table_routes.get(table_id, "none") if table_id else "none",
             tier="subnet",
@@ -227,14 +224,14 @@ def _rules(index: StackIndex, network: Network) -> None:
     for permission in sgrules.stack_rules(index):
         if permission.direction not in ("ingress", "egress"):
             continue
-        owner = _text(
+        owner = text(
             permission.resource.outputs.get("id")
             if permission.owner_prop is None
             else permission.owner_value
         )
         if owner is None:
             continue
-        kind, peer = permission.peer_kind, _text(permission.peer)
+        kind, peer = permission.peer_kind, text(permission.peer)
         group = owner if kind == sgrules.SELF else peer if kind == sgrules.GROUP else None
         cidr = peer if kind in (sgrules.IPV4, sgrules.IPV6) else None
         target = network.ingress if permission.direction == "ingress" else network.egress
@@ -244,7 +241,7 @@ def _rules(index: StackIndex, network: Network) -> None:
 def _endpoints(index: StackIndex, network: Network) -> None:
     for record in index.of_type(ENDPOINT):
         inputs = index.inputs(record)
-        service_name = _text(inputs.get("serviceName"))
+        service_name = text(inputs.get("serviceName"))
         awsx = [
             dep.urn
             for dep in index.dependencies(record, "routeTableIds", (AWSX_VPC,))
@@ -253,7 +250,7 @@ def _endpoints(index: StackIndex, network: Network) -> None:
         network.endpoints.append(
             Endpoint(
                 record=record,
-                vpc_id=_text(inputs.get("vpcId")),
+                vpc_id=text(inputs.get("vpcId")),
                 service=service_of_endpoint(service_name) if service_name else None,
                 kind=str(inputs.get("vpcEndpointType") or "Gateway"),
                 private_dns=inputs.get("privateDnsEnabled") is True,
@@ -295,7 +292,7 @@ def _role_actions(index: StackIndex, role_arn: Any) -> list[str]:
     role = index.find(role_arn, (ROLE,))
     if role is None:
         return []
-    references = {value for key in ("id", "name", "arn") if (value := _text(role.outputs.get(key)))}
+    references = {value for key in ("id", "name", "arn") if (value := text(role.outputs.get(key)))}
     actions: list[str] = []
     for inline in index.inputs(role).get("inlinePolicies") or []:
         if isinstance(inline, Mapping):
@@ -553,7 +550,7 @@ def _vpc_dns(index: StackIndex, vpc_id: str) -> dict[str, Any] | None:
 def check_private_dns(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     """EC2 refuses private DNS on an endpoint unless the VPC resolves DNS and has hostnames."""
     inputs = index.inputs(record)
-    vpc_id = _text(inputs.get("vpcId"))
+    vpc_id = text(inputs.get("vpcId"))
     if inputs.get("privateDnsEnabled") is not True or vpc_id is None:
         return
     dns = _vpc_dns(index, vpc_id)
@@ -610,7 +607,7 @@ def one_off_placements(index: StackIndex, task: ResourceRecord) -> list[tuple[st
     outputs = {k: _plain_output(v) for k, v in index.run.outputs.items()}
     for task_output, (group_output, subnets_output) in RUNBOOK_TASKS.items():
         if outputs.get(task_output) == arn:
-            subnets, group = _texts(outputs.get(subnets_output)), _text(outputs.get(group_output))
+            subnets, group = _texts(outputs.get(subnets_output)), text(outputs.get(group_output))
             if subnets and group:
                 found.append((f"runbook run-task ({task_output})", Placement("", subnets, [group])))
     return found
