@@ -848,6 +848,15 @@ BAD: list[Program] = [
         True,
         efs_task("olap", "clickhouse/clickhouse-server:24.8", "/var/lib/clickhouse"),
     ),
+    # The project refuses any engine in ECS (use RDS/ElastiCache), with or without EFS.
+    Program(
+        "redis-engine-in-ecs-without-efs",
+        EFS,
+        True,
+        lambda r: {
+            "ratelimit": task("ratelimit", [worker("public.ecr.aws/docker/library/redis:7.4")])
+        },
+    ),
     # -- exposure paths around the front door ------------------------------------------------
     Program(
         "public-nlb-to-database-port",
@@ -1388,22 +1397,14 @@ GOOD: list[Program] = [
         _container_task("mysql-admin-api"),
     ),
     Program(
-        "redis-sidecar-ephemeral",
-        FALSE_POSITIVE,
-        False,
-        lambda r: {
-            "ratelimit": task("ratelimit", [worker("public.ecr.aws/docker/library/redis:7.4")])
-        },
-    ),
-    Program(
         "public-client-keys-in-lambda",
         FALSE_POSITIVE,
         False,
         lambda_env(
             "frontend-config",
-            FIREBASE_API_KEY="AIzaSyD-ExAmPlE-Public-Client-Key00",
+            FIREBASE_API_KEY="AIzaSyD-ExAmPlE-Public-Client-Key000000",
             STRIPE_PUBLISHABLE_KEY="pk_live_51HqLyExAmPlEPuBlIsHaBlE",
-            RECAPTCHA_SITE_KEY="6LcExAmPlEAAAAAPuBlIcSiTeKeY000",
+            RECAPTCHA_SITE_KEY="6LcExAmPlEAAAAAPuBlIcSiTeKeY000000000000",
             SENTRY_DSN="https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2",
         ),
     ),

@@ -15,21 +15,14 @@ from tests.redteam.harness import judge
 from tests.redteam.programs import Program
 
 KNOWN_WRONG: dict[str, str] = {
-    "mq-broker-plain-user-password": "credential scanner skips users[].password of MQ brokers",
-    "lambda-permission-any-principal": "a resource policy open to principal '*' is no exposure",
-    "aurora-parameter-group-force-ssl-off": "a parameter group is judged only through its user",
-    "mysql-parameter-group-insecure-transport": "a parameter group is judged only through its user",
-    "unpriced-large-redshift": "an unpriced billable type is a note, never a finding",
-    "mysql-named-api-no-volume": "engine judged by image name, not by behaviour",
-    "redis-sidecar-ephemeral": "engine judged by image name, not by behaviour",
-    "public-client-keys-in-lambda": "public client keys (Firebase, reCAPTCHA site) not known safe",
-    "secret-arn-references": "an SSM parameter name under *_KEY_* is taken for a credential",
-    "ssm-securestring-password": "SSM parameters counted as an unjudged type",
-    "ssm-string-feature-flag": "SSM parameters counted as an unjudged type",
-    "instance-root-encrypted-by-launch-template": "metadataOptions.httpTokens taken for a token",
-    "dynamodb-protected": "hashKey taken for a key",
-    "launch-template-plain-user-data": "metadataOptions.httpTokens taken for a token",
-    "container-env-plain-settings": "FEATURE_KEYS=alpha,beta taken for a credential",
+    "mq-broker-plain-user-password": (
+        "users[].password is a write-only secret input, skipped by the scanner; the kit unwraps "
+        "Pulumi secrets before rules read them, so a plain literal cannot be told from a secret"
+    ),
+    "unpriced-large-redshift": (
+        "an unpriced billable type is a listed note in the cost pack, never a finding (issue "
+        "26's decision: a violation broke other rules' compliant cases)"
+    ),
 }
 
 

@@ -10,6 +10,7 @@ mounted at a database data path), one follows EFS file systems to the containers
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +126,31 @@ CLIENT_IMAGE_KEYWORDS = (
     "pgcat",
     "odyssey",
 )
+APPLICATION_WORDS = frozenset(
+    {
+        "api",
+        "app",
+        "web",
+        "ui",
+        "admin",
+        "service",
+        "svc",
+        "worker",
+        "gateway",
+        "dashboard",
+        "console",
+        "cli",
+        "sync",
+        "frontend",
+        "backend",
+        "bff",
+    }
+)
+"""Whole words of an image's repository name that say it is an application built around an
+engine, not the engine: `perfcheck-mysql-admin-api` serves MySQL's users, `postgres16-custom`
+is PostgreSQL. Matched as words (split at - _ .), so `rapid` is not `api`. Only the image-name
+guess yields to them: a container whose command or variables run an engine is judged by those."""
+_NAME_WORDS = re.compile(r"[-_.]+")
 DATABASE_ENVIRONMENT = (
     "PGDATA",
     "POSTGRES_PASSWORD",
@@ -278,6 +304,8 @@ def database_image_match(
             return candidate
     last = repository.rsplit("/", 1)[-1]
     if any(word.lower() in last for word in client_keywords):
+        return None
+    if any(word.rstrip("0123456789") in APPLICATION_WORDS for word in _NAME_WORDS.split(last)):
         return None
     for word in keywords:
         if word.lower() in last:
