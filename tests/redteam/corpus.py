@@ -1782,6 +1782,10 @@ GOOD: list[Program] = [
     ),
 ]
 
+from tests.redteam.corpus_wave2 import BAD_WAVE2, GOOD_WAVE2  # noqa: E402
+
+BAD.extend(BAD_WAVE2)
+GOOD.extend(GOOD_WAVE2)
 PROGRAMS: list[Program] = [*BAD, *GOOD]
 
 __all__ = ["BAD", "GOOD", "PROGRAMS", "both"]

@@ -226,3 +226,124 @@ def test_lambda_permission_for_anyone_is_a_door(inputs: dict[str, Any]) -> None:
 )
 def test_scoped_lambda_permissions_pass(inputs: dict[str, Any]) -> None:
     assert "one-front-door" not in _policies(_permission(**inputs))
+
+
+# -- credentials: one kind's public key is meant to be shared ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["PUBLIC_VAPID_KEY", "PUBLIC_SIGNING_KEY", "webPushPublicKey"])
+def test_a_kinds_public_key_passes(name: str) -> None:
+    assert _scanner().setting(name, "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZ") is None
+
+
+def test_a_private_key_under_a_public_name_is_found() -> None:
+    pem = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----"
+    assert _scanner().setting("PUBLIC_VAPID_KEY", pem) is not None
+
+
+def test_parameter_paths_are_judged_per_segment() -> None:
+    scanner = _scanner()
+    assert scanner.setting("API_KEY_PARAMETER_NAME", "/perfcheck/secure-store/api-key") is None
+    assert scanner.setting("API_KEY_PARAMETER_NAME", "/perfcheck/Xk9Zq7Pw8Lm2Nb4Vc6") is not None
+
+
+# -- engines: a network file system at an engine's own data directory holds its data ----------
+
+
+def _efs_at(path: str, image: str = "public.ecr.aws/docker/library/debian:12") -> Program:
+    from tests.redteam.programs import efs_task
+
+    return Program("efs", "engine", False, efs_task("efsapp", image, path))
+
+
+@pytest.mark.parametrize(
+    "path", ["/var/lib/rabbitmq", "/qdrant/storage/collections", "/var/lib/arangodb3/"]
+)
+def test_efs_at_an_engines_own_data_directory_is_refused_whatever_the_image(path: str) -> None:
+    assert "no-database-on-efs" in _policies(_efs_at(path))
+
+
+@pytest.mark.parametrize("path", ["/data/uploads", "/srv/media", "/var/lib", "/tmp/kafka-logs"])
+def test_efs_at_generic_or_parent_directories_passes_for_a_plain_image(path: str) -> None:
+    assert "no-database-on-efs" not in _policies(_efs_at(path))
+
+
+# -- exposure and transport: AWS's defaults count ------------------------------------------------
+
+
+def _dms(**inputs: Any) -> Program:
+    body = {"replicationInstanceClass": "dms.t3.medium", "replicationInstanceId": "m", **inputs}
+    return Program(
+        "dms", "exposure", False, one("aws:dms/replicationInstance:ReplicationInstance", "m", body)
+    )
+
+
+def test_dms_instance_public_by_aws_default_is_a_door() -> None:
+    assert "one-front-door" in _policies(_dms())
+    assert "one-front-door" in _policies(_dms(publiclyAccessible=True))
+    assert "one-front-door" not in _policies(_dms(publiclyAccessible=False))
+
+
+def _msk(in_cluster: Any) -> Program:
+    transit: dict[str, Any] = {"clientBroker": "TLS"}
+    if in_cluster is not None:
+        transit["inCluster"] = in_cluster
+    body = {
+        "kafkaVersion": "3.6.0",
+        "numberOfBrokerNodes": 3,
+        "brokerNodeGroupInfo": {"instanceType": "kafka.m5.large", "clientSubnets": [UNKNOWN]},
+        "encryptionInfo": {"encryptionInTransit": transit},
+    }
+    return Program("msk", "transport", False, one("aws:msk/cluster:Cluster", "msk", body))
+
+
+def test_msk_traffic_between_brokers_must_stay_encrypted() -> None:
+    assert "front-door-tls-minimum" in _policies(_msk(False))
+    assert "front-door-tls-minimum" not in _policies(_msk(True))
+    assert "front-door-tls-minimum" not in _policies(_msk(None))  # AWS's default: on
+
+
+# -- cost: a budget is judged by whether it can alert in time -----------------------------------
+
+
+def _notification(**changes: Any) -> Program:
+    from tests.redteam.programs import replace as replaced
+
+    def build(r: Any) -> Any:
+        first = {**r["budget"].wire_inputs["notifications"][0], **changes}
+        return {"budget": replaced(r["budget"], notifications=[first])}
+
+    return Program("budget", "cost", False, build)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"threshold": 150},
+        {"threshold": 100000},
+        {"threshold": 5000, "thresholdType": "ABSOLUTE_VALUE"},  # the limit is $400
+    ],
+)
+def test_budget_notification_that_fires_only_after_the_overspend_is_no_alert(
+    changes: dict[str, Any],
+) -> None:
+    assert "budget-exists" in _policies(_notification(**changes))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"threshold": 100}, {"threshold": 350, "thresholdType": "absolute_value"}],
+)
+def test_budget_notification_by_the_limit_passes(changes: dict[str, Any]) -> None:
+    assert "budget-exists" not in _policies(_notification(**changes))
+
+
+def _limit(amount: str) -> Program:
+    from tests.redteam.programs import changed
+
+    return Program("limit", "cost", False, changed("budget", limitAmount=amount))
+
+
+def test_budget_far_above_the_estimate_never_fires() -> None:
+    assert "monthly-estimate-within-budget" in _policies(_limit("1000000"))
+    assert "monthly-estimate-within-budget" not in _policies(_limit("400"))

@@ -19,6 +19,14 @@ KNOWN_WRONG: dict[str, str] = {
         "users[].password is a write-only secret input, skipped by the scanner; the kit unwraps "
         "Pulumi secrets before rules read them, so a plain literal cannot be told from a secret"
     ),
+    "cloudfront-plain-origin-secret-header": (
+        "a random header value under a neutral name (X-Origin-Verify) given as a plain string: "
+        "the kit unwraps Pulumi secrets, so the stack's own generated header looks the same"
+    ),
+    "codebuild-parameter-store-reference": (
+        "by design: CodeBuild is a type no rule judges, so prod fails closed on it until the "
+        "config reviews it (staging: advisory)"
+    ),
     "unpriced-large-redshift": (
         "an unpriced billable type is a listed note in the cost pack, never a finding (issue "
         "26's decision: a violation broke other rules' compliant cases)"

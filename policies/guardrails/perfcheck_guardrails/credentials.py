@@ -284,7 +284,9 @@ _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 _MAX_DECODE_DEPTH = 2
 _MAX_DECODED = 1 << 20
 
-_PUBLIC_MATERIAL = re.compile(r"(^|_)(PUBLIC_?KEY|PUBKEY|PUBLISHABLE_?KEY)(_|$)")
+_PUBLIC_MATERIAL = re.compile(r"(^|_)(PUBLIC(_[A-Z0-9]{1,16})?_?KEY|PUBKEY|PUBLISHABLE_?KEY)(_|$)")
+"""A public key, or one kind's public key (PUBLIC_VAPID_KEY, PUBLIC_SIGNING_KEY): meant to be
+shared. Its value is still read for token formats (a private key under it is found)."""
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:")
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?[a-zA-Z]{0,3}$")  # 3600, 15m, 1.5h, 30days is too long
 _BOOLEAN = {"true", "false", "yes", "no", "on", "off", "1", "0", "enabled", "disabled"}
@@ -428,7 +430,10 @@ _SUFFIX_SHAPES: tuple[tuple[tuple[str, ...], _Shape], ...] = (
     (("FILE", "PATH", "DIR", "DIRECTORY", "LOCATION"), lambda v: v.startswith(("/", "./"))),
     (  # an SSM parameter's name says where the secret is kept, as an ARN does
         ("PARAMETER", "PARAM", "PARAMETER_NAME", "SSM_PARAMETER"),
-        lambda v: bool(_SSM_PARAMETER_NAME.match(v)) and not _looks_random(v),
+        lambda v: (
+            bool(_SSM_PARAMETER_NAME.match(v))
+            and not any(_looks_random(part) for part in v.split("/"))
+        ),
     ),
     (("REGION",), lambda v: bool(_REGION.match(v))),
     (

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from perfcheck_policykit import (
     InvalidJson,
@@ -433,8 +433,24 @@ def mount_findings(
     return found
 
 
+ENGINE_SPECIFIC_DATA_DIRS: Final = tuple(
+    sorted(
+        {
+            path
+            for paths in ENGINE_DATA_DIRS.values()
+            for path in paths
+            if path.count("/") >= 2 and path.split("/")[1] not in ("tmp", "root")
+        }
+    )
+)
+"""Every engine's default data directory that names the engine's own place (/var/lib/rabbitmq,
+/qdrant/storage): a network file system mounted at or below one holds that engine's data
+whatever the image is called or runs. Generic places (/data, /tmp/..., /root/...) are left to
+the engine's process, as an application may keep files there."""
+
+
 def _check_task_definition(ctx: ResourceContext) -> None:
-    configured_paths = config_list(ctx.config, "databaseDataPaths")
+    configured_paths = [*config_list(ctx.config, "databaseDataPaths"), *ENGINE_SPECIFIC_DATA_DIRS]
     try:
         containers = values.container_definitions(ctx.props)
     except InvalidJson:

@@ -55,10 +55,10 @@ _PUBLIC_SWITCHES: Final[tuple[tuple[str, tuple[str, ...], bool | None, str], ...
     ("aws:rds/clusterInstance:ClusterInstance", ("publiclyAccessible",), True, "a public endpoint"),
     ("aws:redshift/cluster:Cluster", ("publiclyAccessible",), True, "a public endpoint"),
     ("aws:mq/broker:Broker", ("publiclyAccessible",), True, "a public endpoint"),
-    (
+    (  # AWS DMS makes a replication instance public unless told otherwise
         "aws:dms/replicationInstance:ReplicationInstance",
         ("publiclyAccessible",),
-        True,
+        None,
         "a public endpoint",
     ),
     (
