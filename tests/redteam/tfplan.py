@@ -86,9 +86,10 @@ def tf_values(kind: str, value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
         if key in MAPS:
             return {k: tf_values(kind, v) for k, v in value.items()}
-        block = {
+        block = {  # a value unknown until apply is absent from a plan's values
             RENAMES.get((kind, snake(k)), snake(k)): tf_values(kind, v, snake(k))
             for k, v in value.items()
+            if not (v is UNKNOWN or v == UNKNOWN)
         }
         return [block] if key else block
     if isinstance(value, list):
