@@ -1783,9 +1783,10 @@ GOOD: list[Program] = [
 ]
 
 from tests.redteam.corpus_wave2 import BAD_WAVE2, GOOD_WAVE2  # noqa: E402
+from tests.redteam.corpus_wave3 import BAD_WAVE3, GOOD_WAVE3  # noqa: E402
 
-BAD.extend(BAD_WAVE2)
-GOOD.extend(GOOD_WAVE2)
+BAD.extend([*BAD_WAVE2, *BAD_WAVE3])
+GOOD.extend([*GOOD_WAVE2, *GOOD_WAVE3])
 PROGRAMS: list[Program] = [*BAD, *GOOD]
 
 __all__ = ["BAD", "GOOD", "PROGRAMS", "both"]

@@ -347,3 +347,63 @@ def _limit(amount: str) -> Program:
 def test_budget_far_above_the_estimate_never_fires() -> None:
     assert "monthly-estimate-within-budget" in _policies(_limit("1000000"))
     assert "monthly-estimate-within-budget" not in _policies(_limit("400"))
+
+
+# -- exposure: a resource policy for everyone is public, whichever service holds it ------------
+
+_POLICY_TYPES = [
+    ("aws:sqs/queuePolicy:QueuePolicy", "policy"),
+    ("aws:sns/topic:Topic", "policy"),
+    ("aws:ecr/repositoryPolicy:RepositoryPolicy", "policy"),
+    ("aws:secretsmanager/secretPolicy:SecretPolicy", "policy"),
+    ("aws:kms/key:Key", "policy"),
+    ("aws:efs/fileSystemPolicy:FileSystemPolicy", "policy"),
+    ("aws:opensearch/domainPolicy:DomainPolicy", "accessPolicies"),
+    ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument"),
+]
+
+
+def _document(principal: Any, **extra: Any) -> str:
+    import json
+
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "*", "Resource": "*"}
+    return json.dumps({"Statement": [{**statement, **extra}]})
+
+
+def _holder(type_token: str, prop: str, document: str) -> Program:
+    return Program("policy", "exposure", False, one(type_token, "holder", {prop: document}))
+
+
+@pytest.mark.parametrize(("type_token", "prop"), _POLICY_TYPES)
+def test_resource_policy_for_everyone_is_public(type_token: str, prop: str) -> None:
+    for principal in ("*", {"AWS": "*"}, {"aws": ["arn:aws:iam::123456789012:root", "*"]}):
+        found = _policies(_holder(type_token, prop, _document(principal)))
+        assert "resource-policy-not-public" in found, principal
+
+
+@pytest.mark.parametrize(("type_token", "prop"), _POLICY_TYPES)
+def test_resource_policy_narrowed_or_named_passes(type_token: str, prop: str) -> None:
+    narrowed = _document("*", Condition={"StringEquals": {"aws:SourceAccount": "123456789012"}})
+    named = _document({"AWS": "arn:aws:iam::123456789012:root"})
+    denied = _document("*", Effect="Deny")
+    for document in (narrowed, named, denied):
+        assert "resource-policy-not-public" not in _policies(_holder(type_token, prop, document))
+
+
+def test_resource_policy_table_names_real_inputs() -> None:
+    """Every (type, input) of the table is a constructor input of the installed pulumi_aws."""
+    import importlib
+    import inspect
+    import re
+
+    from perfcheck_guardrails.public_access import RESOURCE_POLICY_DOCUMENTS
+
+    for token, prop in RESOURCE_POLICY_DOCUMENTS.items():
+        module = token.split(":")[1].split("/")[0]
+        cls_name = token.split(":")[2]
+        package = importlib.import_module(
+            f"pulumi_aws.{'lambda_' if module == 'lambda' else module}"
+        )
+        cls = getattr(package, cls_name)
+        params = inspect.signature(cls._internal_init).parameters
+        assert re.sub(r"(?<!^)([A-Z])", r"_\1", prop).lower() in params, (token, prop)
