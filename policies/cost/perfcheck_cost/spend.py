@@ -88,7 +88,7 @@ def _check_budget(ctx: StackContext) -> None:
             ctx.violation(
                 budget,
                 "notifications",
-                "no notification with a subscriber (email or SNS topic) that fires by the time "
+                "no subscriber (email or SNS topic) on a notification that fires by the time "
                 "spend reaches the limit",
                 "a notification that reaches someone in time (e.g. ACTUAL > 80%, FORECASTED > "
                 "100%); a threshold above the limit alerts only after the overspend",
