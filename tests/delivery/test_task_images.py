@@ -85,14 +85,16 @@ def test_prod_takes_the_same_image_pinned_by_digest(section, key):
     assert settings.stack == "prod"
 
 
-def test_a_major_with_no_pinned_tools_image_gets_a_tag_that_prod_refuses():
-    assert 16 not in POSTGRES_TOOLS_IMAGES
-    staging = settings_with("staging", "database", engineVersion="16.10")
-    assert staging.database.one_off_tools_image.endswith("/postgres:16-alpine")
+def test_a_major_with_no_pinned_tools_image_gets_a_tag_that_prod_refuses(monkeypatch):
+    """Fail closed: a new engine major without a pinned client image is refused in prod (its
+    default is the moving `<major>-alpine` tag), and named as the default."""
+    monkeypatch.delitem(POSTGRES_TOOLS_IMAGES, 17)
+    staging = settings_with("staging", "database")
+    assert staging.database.one_off_tools_image.endswith("/postgres:17-alpine")
     with pytest.raises(SettingsError) as refused:
-        settings_with("prod", "database", engineVersion="16.10")
+        settings_with("prod", "database")
     (problem,) = [p for p in refused.value.problems if "database.toolsImage" in p]
-    assert "postgres:16-alpine' (the default for engine major 16: none pinned)" in problem
+    assert "postgres:17-alpine' (the default for engine major 17: none pinned)" in problem
 
 
 def test_a_tools_image_older_than_the_server_is_refused():
