@@ -1043,7 +1043,32 @@ RED_TEAM_ALREADY_CAUGHT: list[tuple[str, str, Edit]] = [
         ),
     ),
 ]
-WEAKENINGS += RED_TEAM + RED_TEAM_ALREADY_CAUGHT
+# Edits that kill the survivors of a mutation sample over the rules above.
+MUTANT_FOLLOWUPS: list[tuple[str, str, Edit]] = [
+    (
+        "gate-measures",
+        "lighthouse-health-route-judged-at-half",
+        lighthouse_matrix(
+            lambda m: m[1]["assertions"]["categories:performance"][1].update(minScore=0.5)
+        ),
+    ),
+    (
+        "scanners-have-no-ignore-path",
+        "ruff-config-selects-less",
+        text("pyproject.toml", r'select = \["E", "F", ', 'select = ["E", '),
+    ),
+    (
+        "tools-pinned",
+        "lighthouse-container-digest-truncated",
+        workflow(
+            "deploy",
+            lambda d: job_of(d, "Lighthouse")["container"].update(
+                image=job_of(d, "Lighthouse")["container"]["image"][:-1]
+            ),
+        ),
+    ),
+]
+WEAKENINGS += RED_TEAM + RED_TEAM_ALREADY_CAUGHT + MUTANT_FOLLOWUPS
 
 UNRELATED: list[tuple[str, Edit]] = [
     ("the workflows re-serialised without comments", workflow("deploy", lambda d: None)),

@@ -154,3 +154,27 @@ def test_an_image_unknown_at_preview_is_a_note_never_a_pass():
     assert violations(report, RULE) == []
     notes = [n.message for n in (*report.diagnostics, *report.not_applicable) if n.policy == RULE]
     assert any("[otel].image" in n and "not known" in n for n in notes), report
+
+
+def test_the_program_runs_the_task_images_the_settings_name():
+    """Property: the settings keys reach the task definitions (not only the defaults)."""
+    from tools.offline.runner import run_stack
+
+    tools, token = f"x/postgres:17.7-alpine@{DIGEST}", f"x/aws-cli:2@{DIGEST}"
+    collector = f"x/collector:v1@{DIGEST}"
+    config, secret = stack_config("staging")
+    for section, changes in (
+        ("database", {"toolsImage": tools, "tokenImage": token}),
+        ("service", {"otelCollectorImage": collector}),
+    ):
+        values = json.loads(config[f"perfcheck:{section}"])
+        values.update(changes)
+        config[f"perfcheck:{section}"] = json.dumps(values)
+    run = run_stack("staging", config=config, secret_keys=secret)
+    images = {
+        container["name"]: container["image"]
+        for task in run.by_type("aws:ecs/taskDefinition:TaskDefinition")
+        for container in json.loads(task.inputs["containerDefinitions"])
+    }
+    assert images["roles"] == images["bootstrap"] == tools
+    assert images["iam-token"] == token and images["otel"] == collector
