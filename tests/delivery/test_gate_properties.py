@@ -1126,6 +1126,20 @@ UNRELATED: list[tuple[str, Edit]] = [
         text("Makefile", r"^## test: .*$", "## test: every test, offline"),
     ),
     (
+        "another endpoint judged",
+        json_file("lighthouse/pages.json", lambda d: d["endpoints"].append("/api/version")),
+    ),
+    (
+        "a SHA-pinned action added to a gate job",
+        workflow(
+            "deploy",
+            lambda d: gate_job(d, "Playwright")["steps"].insert(
+                1, {"uses": "actions/cache@" + "0123456789" * 4, "with": {"path": "e2e/.cache"}}
+            ),
+        ),
+    ),
+    ("one more ruff rule selected", text("pyproject.toml", r'"SIM"\]', '"SIM", "N"]')),
+    (
         "a longer Lighthouse job timeout",
         workflow("deploy", lambda d: gate_job(d, "Lighthouse").update({"timeout-minutes": 25})),
     ),
