@@ -186,7 +186,9 @@ VARIANTS: dict[str, Any] = {
     "unknown-origin-id-at-preview": lambda b: b.inputs("perfcheck-prod-cdn")["origins"][0].update(
         originId=UNKNOWN
     ),
-    "log-group-key-that-grants-logs": lambda b: _log_group_with_key(b, grant_logs=True),
+    "log-group-key-that-grants-logs": lambda b: _log_group_with_key(
+        b, grant_logs=True, log_group="perfcheck-prod-app-logs"
+    ),
     "sg-description-with-every-allowed-symbol": lambda b: b.set(
         "perfcheck-prod-alb-sg", description="a-Z 0.9_:/()#,@[]+=&;{}!$*"
     ),
