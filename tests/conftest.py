@@ -102,17 +102,8 @@ class _Recorded(logging.Handler):
         self.records.append(record)
 
 
-@functools.cache
-def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
-    """One run of a repository stack file with what it logged: a pure function of the files."""
-    recorder = _Recorded()
-    root = logging.getLogger()
-    root.addHandler(recorder)
-    try:
-        run = run_stack(stack)
-    finally:
-        root.removeHandler(recorder)
-    return run, tuple(recorder.records)
+_RECORDED_RUNS: dict[str, tuple[StackRun, tuple[logging.LogRecord, ...]]] = {}
+"""Each repository stack's run in this worker, with what the program logged during it."""
 
 
 def _shared_preview_run(stack: str, **options: Any) -> StackRun:
@@ -120,14 +111,25 @@ def _shared_preview_run(stack: str, **options: Any) -> StackRun:
 
     The program is a pure function of the repository's files, so an in-process `preview.main`
     on a stack file of the repository (no `stacks_dir`, no config override) reuses one run per
-    worker; the warnings that run logged are logged again, so the report still shows them. Any
-    other call (a copied stack directory, a broken config) runs the program afresh.
+    worker. The first run logs its warnings as it goes; a reuse logs them again, so every
+    report still shows them, once. Any other call (a copied stack directory, a broken config)
+    runs the program afresh.
     """
     if options:
         return run_stack(stack, **options)
-    run, records = _recorded_run(stack)
-    for record in records:
-        logging.getLogger(record.name).handle(record)
+    if stack in _RECORDED_RUNS:
+        run, records = _RECORDED_RUNS[stack]
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        return run
+    recorder = _Recorded()
+    root = logging.getLogger()
+    root.addHandler(recorder)
+    try:
+        run = run_stack(stack)
+    finally:
+        root.removeHandler(recorder)
+    _RECORDED_RUNS[stack] = (run, tuple(recorder.records))
     return run
 
 
