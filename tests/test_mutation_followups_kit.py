@@ -1,3 +1,60 @@
-"""Tests written for the survivors of the issue-23 mutation sample (tools/mutation.py): kit.
+"""Tests written for the survivors of the issue-23 mutation sample (tools/mutation.py): the kit.
 
 Each names the property it guards; the mutant it was written for is in its docstring."""
+
+from __future__ import annotations
+
+from perfcheck_policykit.rules import Exemption, _parent_urn
+from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
+
+STACK_URN = "urn:pulumi:prod::perfcheck::pulumi:pulumi:Stack::perfcheck-prod"
+COMPONENT_URN = "urn:pulumi:prod::perfcheck::perfcheck:index:Database::database"
+DB_TYPE = "aws:rds/instance:Instance"
+ROOT_DB_URN = f"urn:pulumi:prod::perfcheck::{DB_TYPE}::db"
+CHILD_DB_URN = f"urn:pulumi:prod::perfcheck::perfcheck:index:Database${DB_TYPE}::db"
+
+
+def _exemption(parent: str) -> Exemption:
+    return Exemption("reviewed: the owners accept it", type=DB_TYPE, name="db", parent=parent)
+
+
+def test_a_root_exemption_matches_a_resource_whose_parent_is_the_stack() -> None:
+    """`parent: ""` means "at the stack's root": a resource the engine reports as the Stack
+    resource's child is at the root. Mutant: the URN-type parser asks for 5 `::` parts (a URN
+    has 4), so no parent is ever recognised as the stack and root exemptions match nothing."""
+    assert _exemption("").matches(ROOT_DB_URN, "db", DB_TYPE, STACK_URN)
+    assert _exemption("").matches(ROOT_DB_URN, "db", DB_TYPE, None)
+
+
+def test_a_root_exemption_does_not_match_the_same_name_under_a_component() -> None:
+    """The other side: the same type and name under a component is another resource."""
+    assert not _exemption("").matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)
+    assert _exemption("database").matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)
+    assert not _exemption("database").matches(ROOT_DB_URN, "db", DB_TYPE, STACK_URN)
+
+
+def _resource(parent: PolicyResource | None, opts_parent: str | None) -> PolicyResource:
+    options = PolicyResourceOptions(
+        False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], opts_parent
+    )
+    return PolicyResource(DB_TYPE, {}, CHILD_DB_URN, "db", options, None, parent, [], {})
+
+
+def test_a_finding_names_the_parent_from_the_options_when_no_parent_object_was_sent() -> None:
+    """A stack rule's finding carries the resource's parent (exemptions by parent need it):
+    from the parent object, else from the resource options' parent URN. Mutant: the options'
+    parent dropped (`or None` -> `and None`)."""
+    assert _parent_urn(_resource(None, COMPONENT_URN)) == COMPONENT_URN
+    assert _parent_urn(_resource(None, None)) is None
+    component = PolicyResource(
+        "perfcheck:index:Database",
+        {},
+        COMPONENT_URN,
+        "database",
+        PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], STACK_URN),
+        None,
+        None,
+        [],
+        {},
+    )
+    assert _parent_urn(_resource(component, None)) == COMPONENT_URN
