@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from foundation.records import ResourceRecord, StackRun, stack_index
 from foundation.windows import (
     ELASTICACHE_MIN_SNAPSHOT_MINUTES,
     RDS_MIN_WINDOW_MINUTES,
@@ -39,3 +40,37 @@ def test_the_minimum_length_holds_for_a_window_across_midnight(
     """AWS's minimum window length (RDS 30, ElastiCache 60 minutes) is a boundary: one minute
     short across midnight is refused, the minimum itself taken."""
     assert (window_problem(text, weekly=False, minimum_minutes=minimum) is not None) is refused
+
+
+ROLE = "aws:iam/role:Role"
+KEY = "aws:kms/key:Key"
+
+
+def _record(
+    name: str, type_: str, deps: dict[str, tuple[str, ...]] | None = None
+) -> ResourceRecord:
+    return ResourceRecord(
+        urn=f"urn:pulumi:s::p::{type_}::{name}",
+        type=type_,
+        name=name,
+        custom=True,
+        wire_inputs={},
+        outputs={},
+        property_dependencies=deps or {},
+    )
+
+
+def test_dependencies_are_only_those_of_the_asked_types_and_in_the_stack() -> None:
+    """`dependencies(resource, prop, types)` is the resources of those types the input was
+    computed from: a dependency of another type, or one the stack does not hold, is not one.
+    Mutant: `dep is not None and type in wanted` -> `or` (every dependency counts)."""
+    key, role = _record("key", KEY), _record("role", ROLE)
+    gone = "urn:pulumi:s::p::aws:kms/key:Key::removed"
+    user = _record("log", "aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": (role.urn, key.urn)})
+    index = stack_index(StackRun("s", "p", (key, role, user), {}))
+    assert index.dependencies(user, "kmsKeyId", [KEY]) == [key]
+    assert index.dependencies(user, "kmsKeyId", [ROLE]) == [role]
+    assert index.dependencies(user, "kmsKeyId", ["aws:s3/bucket:Bucket"]) == []
+    orphan = _record("orphan", "aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": (gone,)})
+    index = stack_index(StackRun("s", "p", (key, orphan), {}))
+    assert index.dependencies(orphan, "kmsKeyId", [KEY]) == []

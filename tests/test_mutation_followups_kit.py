@@ -4,7 +4,10 @@ Each names the property it guards; the mutant it was written for is in its docst
 
 from __future__ import annotations
 
+import json
+
 from perfcheck_policykit.rules import Exemption, _parent_urn
+from perfcheck_policykit.values import container_definitions
 from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
 
 STACK_URN = "urn:pulumi:prod::perfcheck::pulumi:pulumi:Stack::perfcheck-prod"
@@ -58,3 +61,14 @@ def test_a_finding_names_the_parent_from_the_options_when_no_parent_object_was_s
         {},
     )
     assert _parent_urn(_resource(component, None)) == COMPONENT_URN
+
+
+def test_a_repeated_container_key_keeps_the_last_spelling_at_its_place_in_the_document() -> None:
+    """Container definitions decode like pulumi-aws's Go decoder: keys fold case, the last
+    spelling wins, and the member sits where that last spelling stands in the document (what
+    `decode_like_go` documents). Mutant: the earlier spelling not removed first (`pop` dropped),
+    so the member keeps the first spelling's place."""
+    text = json.dumps([{"Image": "first", "name": "app"}])[:-2] + ', "image": "last"}]'
+    (container,) = container_definitions({"containerDefinitions": text})
+    assert container["image"] == "last"
+    assert list(container) == ["name", "image"]
