@@ -74,3 +74,18 @@ def test_dependencies_are_only_those_of_the_asked_types_and_in_the_stack() -> No
     orphan = _record("orphan", "aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": (gone,)})
     index = stack_index(StackRun("s", "p", (key, orphan), {}))
     assert index.dependencies(orphan, "kmsKeyId", [KEY]) == []
+
+
+def test_stack_run_one_finds_the_single_resource_of_a_type_and_name() -> None:
+    """`StackRun.one(type, name)` is the one resource of that type with that name (any name when
+    none is given), else an AssertionError listing the names there are. The tests lean on it to
+    pick resources. Mutants: `name is None or r.name == name` -> `and`, and `==` -> `!=`."""
+    first, second, role = _record("a", KEY), _record("b", KEY), _record("a", ROLE)
+    run = StackRun("s", "p", (first, second, role), {})
+    assert run.one(KEY, "b") is second
+    assert run.one(KEY, "a") is first
+    assert run.one(ROLE) is role
+    with pytest.raises(AssertionError, match=r"\['a', 'b'\]"):
+        run.one(KEY)
+    with pytest.raises(AssertionError):
+        run.one(KEY, "c")

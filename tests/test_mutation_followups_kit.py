@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from perfcheck_policykit.rules import Exemption, _parent_urn
-from perfcheck_policykit.values import container_definitions
+from perfcheck_policykit.values import InvalidJson, container_definitions
 from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
 
 STACK_URN = "urn:pulumi:prod::perfcheck::pulumi:pulumi:Stack::perfcheck-prod"
@@ -72,3 +73,16 @@ def test_a_repeated_container_key_keeps_the_last_spelling_at_its_place_in_the_do
     (container,) = container_definitions({"containerDefinitions": text})
     assert container["image"] == "last"
     assert list(container) == ["name", "image"]
+
+
+@pytest.mark.parametrize(
+    "text", ['[{"name": "app"}, "sidecar"]', '["app", {"name": "app"}]', '[{"name": "a"}, null]']
+)
+def test_container_definitions_with_one_non_object_element_are_invalid(text: str) -> None:
+    """Every element of containerDefinitions must be an object (ECS refuses the task definition
+    otherwise): one stray element makes the whole list InvalidJson, not a half-read list.
+    Mutant: `all(... is an object)` -> `any(...)`."""
+    with pytest.raises(InvalidJson):
+        container_definitions({"containerDefinitions": text})
+    with pytest.raises(InvalidJson):
+        container_definitions({"containerDefinitions": json.loads(text)})
