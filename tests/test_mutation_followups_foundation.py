@@ -4,15 +4,20 @@ Each names the property it guards; the mutant it was written for is in its docst
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from foundation.records import ResourceRecord, StackRun, stack_index
+from foundation.stackmodel import UNKNOWN, contains_unknown
 from foundation.windows import (
     ELASTICACHE_MIN_SNAPSHOT_MINUTES,
     RDS_MIN_WINDOW_MINUTES,
     parse_daily,
     window_problem,
 )
+from settings import SettingsError, settings_from_config
+from tools.offline.runner import stack_config
 
 
 @pytest.mark.parametrize(
@@ -89,3 +94,45 @@ def test_stack_run_one_finds_the_single_resource_of_a_type_and_name() -> None:
         run.one(KEY)
     with pytest.raises(AssertionError):
         run.one(KEY, "c")
+
+
+def _prod_database(**changes: object) -> dict[str, str]:
+    config, _ = stack_config("prod")
+    database = json.loads(config["perfcheck:database"])
+    database.update(changes)
+    config["perfcheck:database"] = json.dumps(database)
+    return config
+
+
+@pytest.mark.parametrize(
+    ("days", "taken"),
+    [
+        *((days, True) for days in (7, 31, 62, 713, 731)),
+        *((days, False) for days in (0, 6, 8, 30, 63, 714, 732, 744)),
+    ],
+)
+def test_settings_take_exactly_the_performance_insights_retentions_rds_takes(
+    days: int, taken: bool
+) -> None:
+    """PerformanceInsightsRetentionPeriod is 7, 31 * month for month 1-23, or 731 (RDS API
+    reference): the settings take those and refuse the rest, 0 and 744 (month 0 and 24)
+    included. Mutant: the month range starting at 0 (0 days taken)."""
+    config = _prod_database(performanceInsightsRetentionDays=days)
+    if taken:
+        assert settings_from_config("perfcheck", "prod", config).database
+        return
+    with pytest.raises(SettingsError) as caught:
+        settings_from_config("perfcheck", "prod", config)
+    (line,) = caught.value.problems
+    assert line.startswith("perfcheck:database.performanceInsightsRetentionDays: got "), line
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"a": UNKNOWN, "b": "known"}, {"a": "known", "b": [1, {"c": UNKNOWN}]}, ["x", UNKNOWN]],
+)
+def test_a_value_with_one_unknown_part_contains_an_unknown(value: object) -> None:
+    """One unknown anywhere inside a map or list makes the whole value not known until
+    deployment. Mutant: `any` -> `all` over a map's values."""
+    assert contains_unknown(value)
+    assert not contains_unknown({"a": "known", "b": ["x", {"c": 1}]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import json
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,22 @@ def test_the_plan_names_modules_and_tests_that_exist(module: str) -> None:
 def test_a_kill_only_by_a_generated_figures_snapshot_is_told_apart() -> None:
     assert mutation.SNAPSHOT_MESSAGE.search("docs/cost-estimate.json is stale: run `make regen`")
     assert not mutation.SNAPSHOT_MESSAGE.search("assert 'db' in findings")
+
+
+def test_the_summary_counts_per_area_and_a_later_outcome_replaces_an_earlier(tmp_path) -> None:
+    def line(ident: str, status: str) -> str:
+        return json.dumps({"ident": ident, "status": status}) + "\n"
+
+    first, later = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(
+        line("settings/schema.py:1:0:compare:0", "killed")
+        + line("settings/schema.py:2:0:compare:0", "survived")
+        + line("estimate/model.py:3:0:constant:0", "snapshot-only")
+        + line("policies/guardrails/x.py:4:0:drop-call:0", "survived")
+    )
+    later.write_text(line("settings/schema.py:2:0:compare:0", "killed"))
+    rows = mutation.summary([first, later]).splitlines()
+    assert rows[0].startswith("settings") and "2/2 killed" in rows[0]
+    assert any(r.startswith("estimator") and "0/1 killed, snapshot-only 1" in r for r in rows)
+    assert "survivor policies/guardrails/x.py:4:0:drop-call:0" in "\n".join(rows)
+    assert rows[-1].split()[1:3] == ["2/4", "killed,"]

@@ -511,6 +511,48 @@ PLAN: dict[str, tuple[int, list[str]]] = {
 follow-up test files hold the tests written for this sample's survivors."""
 
 
+AREAS = (
+    ("settings", "settings/"),
+    ("foundation (facts, model)", "foundation/"),
+    ("estimator", "estimate/"),
+    ("policy kit", "policies/shared/"),
+    ("rules (guardrails, deploy)", "policies/"),
+)
+
+
+def _area(ident: str) -> str:
+    return next(area for area, prefix in AREAS if ident.startswith(prefix))
+
+
+def summary(paths: list[Path]) -> str:
+    """Kill rate per area from result files (a later outcome of a mutant replaces an earlier)."""
+    outcomes: dict[str, dict[str, str]] = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            if line.strip():
+                record = json.loads(line)
+                outcomes[record["ident"]] = record
+    rows = []
+    every: list[dict[str, str]] = []
+    for area, _ in AREAS:
+        mine = [o for ident, o in outcomes.items() if _area(ident) == area]
+        every += mine
+        rows.append(_row(area, mine, show_survivors=True))
+    rows.append(_row("all", every, show_survivors=False))
+    return "\n".join(rows)
+
+
+def _row(label: str, outcomes: list[dict[str, str]], *, show_survivors: bool) -> str:
+    killed = sum(o["status"] in ("killed", "timeout") for o in outcomes)
+    apart = sum(o["status"] == "snapshot-only" for o in outcomes)
+    survived = [o["ident"] for o in outcomes if o["status"] == "survived"]
+    row = (
+        f"{label:28} {killed}/{len(outcomes)} killed, snapshot-only {apart}, "
+        f"survived {len(survived)}"
+    )
+    return row + "".join(f"\n    survivor {i}" for i in survived if show_survivors)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan", action="store_true", help="run the committed sample plan")
@@ -523,12 +565,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--only", action="append", default=[], help="mutant ids to run")
     parser.add_argument("--list", action="store_true", help="list the sampled mutants, run none")
+    parser.add_argument(
+        "--summary", nargs="+", type=Path, help="kill rate per area of result files"
+    )
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--results", default=".mutation/results.jsonl")
     parser.add_argument(
         "--skip-done", action="store_true", help="skip mutants in any .mutation/*.jsonl already"
     )
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary(args.summary))
+        return 0
 
     jobs: list[tuple[str, int, list[str]]] = []
     if args.plan:
