@@ -8,7 +8,13 @@ import json
 
 import pytest
 from perfcheck_policykit.rules import Exemption, _parent_urn
-from perfcheck_policykit.values import InvalidJson, container_definitions
+from perfcheck_policykit.values import (
+    UNKNOWN,
+    InvalidJson,
+    container_definitions,
+    container_label,
+    tag_map,
+)
 from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
 
 STACK_URN = "urn:pulumi:prod::perfcheck::pulumi:pulumi:Stack::perfcheck-prod"
@@ -86,3 +92,29 @@ def test_container_definitions_with_one_non_object_element_are_invalid(text: str
         container_definitions({"containerDefinitions": text})
     with pytest.raises(InvalidJson):
         container_definitions({"containerDefinitions": json.loads(text)})
+
+
+def test_a_container_without_a_usable_name_is_labelled_by_its_position() -> None:
+    """A finding names a container by its name, or by its index when the name is missing or
+    empty (an empty label would point at nothing). Mutant: the non-empty test dropped."""
+    assert container_label({"name": "app"}, 0) == "containerDefinitions[app]"
+    assert container_label({"name": ""}, 2) == "containerDefinitions[2]"
+    assert container_label({}, 1) == "containerDefinitions[1]"
+    assert container_label({"name": 5}, 3) == "containerDefinitions[3]"
+
+
+@pytest.mark.parametrize("value", [None, UNKNOWN, {"Owner": "platform-team"}])
+def test_tags_as_a_map_none_or_unknown_pass_through_unchanged(value: object) -> None:
+    """Tags given as a map (most resources), absent or unknown are returned as they are.
+    Mutant: `None or UNKNOWN or a mapping` -> `and`."""
+    assert tag_map(value) is value
+
+
+def test_tags_as_key_value_blocks_become_a_map_and_an_unknown_block_makes_them_unknown() -> None:
+    """Auto Scaling groups' `tags` are {key, value} blocks: read as a map; an unknown list or an
+    unknown key makes the whole set unknown (never a partial map that hides a missing tag).
+    Mutant: `blocks is UNKNOWN` -> `is not`."""
+    blocks = [{"key": "Owner", "value": "platform-team"}, {"key": "CostCenter", "value": "cc"}]
+    assert tag_map(blocks) == {"Owner": "platform-team", "CostCenter": "cc"}
+    assert tag_map([{"key": UNKNOWN, "value": "x"}]) is UNKNOWN
+    assert tag_map([*blocks, UNKNOWN]) is UNKNOWN

@@ -1,3 +1,111 @@
 """Tests written for the survivors of the issue-23 mutation sample (tools/mutation.py): rules.
 
-Each names the property it guards; the mutant it was written for is in its docstring."""
+Each names the property it guards; the mutant it was written for is in its docstring. The deploy
+pack is driven through its analyzer interface (tests/deploycheck/through_pack.py) on a few
+synthetic records, so each test holds one property whatever the rest of the stack is."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from foundation.records import ResourceRecord, StackRun
+from tests.deploycheck.through_pack import pack_findings
+
+OWN_GROUP = "sg-0aaaaaaaaaaaaaaaa"
+FOREIGN_GROUP = "sg-0123456789abcdef0"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+ROLE = "aws:iam/role:Role"
+
+
+def _record(name: str, type_: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None):
+    return ResourceRecord(
+        urn=f"urn:pulumi:prod::perfcheck::{type_}::{name}",
+        type=type_,
+        name=name,
+        custom=True,
+        wire_inputs=inputs,
+        outputs=outputs or {},
+    )
+
+
+def _group() -> ResourceRecord:
+    arn = f"arn:aws:ec2:eu-west-1:123456789012:security-group/{OWN_GROUP}"
+    return _record(
+        "db-sg",
+        "aws:ec2/securityGroup:SecurityGroup",
+        {"description": "database", "vpcId": "vpc-0123"},
+        {"id": OWN_GROUP, "arn": arn},
+    )
+
+
+def _findings(*records: ResourceRecord) -> list[tuple[str, str, str]]:
+    run = StackRun("prod", "perfcheck", (_group(), *records), {})
+    return [(f.check_id, f.resource_name, f.property_path) for f in pack_findings(run)]
+
+
+def _rule(type_: str, **references: Any) -> ResourceRecord:
+    inputs = {"ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, **references}
+    return _record("rule", type_, inputs)
+
+
+@pytest.mark.parametrize("type_", [INGRESS_RULE, EGRESS_RULE])
+def test_a_rule_on_a_security_group_the_stack_does_not_create_is_refused(type_: str) -> None:
+    """Both ends of a security-group rule must be groups of this stack: the group the rule is
+    attached to (securityGroupId) as much as the one it admits. Mutant: securityGroupId dropped
+    from the properties the check reads."""
+    foreign_owner = _rule(type_, securityGroupId=FOREIGN_GROUP, referencedSecurityGroupId=OWN_GROUP)
+    assert _findings(foreign_owner) == [("sg-reference", "rule", "securityGroupId")]
+    foreign_peer = _rule(type_, securityGroupId=OWN_GROUP, referencedSecurityGroupId=FOREIGN_GROUP)
+    assert _findings(foreign_peer) == [("sg-reference", "rule", "referencedSecurityGroupId")]
+    assert (
+        _findings(_rule(type_, securityGroupId=OWN_GROUP, referencedSecurityGroupId=OWN_GROUP))
+        == []
+    )
+
+
+@pytest.mark.parametrize("odd", [5, ["sg-0aaaaaaaaaaaaaaaa"], {"id": "x"}, True])
+def test_a_reference_that_is_not_text_is_left_to_the_provider_not_a_crash(odd: Any) -> None:
+    """A reference that is not a string (a number, a list, a map) is not a group id the check can
+    look up: it is skipped, never a rule error. Mutant: the `isinstance(value, str)` clause
+    dropped (the lookup then meets an unhashable or non-text value)."""
+    findings = _findings(
+        _rule(INGRESS_RULE, securityGroupId=OWN_GROUP, referencedSecurityGroupId=odd)
+    )
+    assert findings == [], findings
+
+
+def _trust(*actions: str) -> ResourceRecord:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": list(actions) if len(actions) > 1 else actions[0],
+            }
+        ],
+    }
+    return _record("task-role", ROLE, {"assumeRolePolicy": json.dumps(document)})
+
+
+@pytest.mark.parametrize(
+    "actions", [("sts:AssumeRole",), ("sts:AssumeRole", "sts:TagSession"), ("*",)]
+)
+def test_a_trust_policy_allowing_sts_actions_or_every_action_passes(
+    actions: tuple[str, ...],
+) -> None:
+    """A trust policy that allows sts actions passes, and so does `*`: the check refuses only a
+    named non-sts action (what it can tell IAM refuses), not the wildcard. Mutant: the
+    `action != "*"` exception dropped."""
+    assert [f for f in _findings(_trust(*actions)) if f[0] == "iam-trust-policy"] == []
+
+
+@pytest.mark.parametrize("action", ["s3:GetObject", "iam:PassRole"])
+def test_a_trust_policy_allowing_a_non_sts_action_is_refused(action: str) -> None:
+    """The other side: any non-sts action in a trust policy is MalformedPolicyDocument."""
+    found = _findings(_trust("sts:AssumeRole", action))
+    assert ("iam-trust-policy", "task-role", "assumeRolePolicy.Statement[0].Action") in found, found
