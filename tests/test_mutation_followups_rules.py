@@ -13,6 +13,14 @@ import pytest
 
 from foundation.records import ResourceRecord, StackRun
 from tests.deploycheck.through_pack import pack_findings
+from tests.policies.builders import replace
+from tests.policies.bypass_cases import extra
+from tests.policies.support import run_case, violations
+from tools.offline.policy_driver import load_pack
+
+load_pack("guardrails")  # puts the kit and the pack on sys.path
+from perfcheck_guardrails.public_access import public_statements  # noqa: E402
+from perfcheck_policykit.rules import INTERNAL_ERROR_PREFIX  # noqa: E402
 
 OWN_GROUP = "sg-0aaaaaaaaaaaaaaaa"
 FOREIGN_GROUP = "sg-0123456789abcdef0"
@@ -109,3 +117,69 @@ def test_a_trust_policy_allowing_a_non_sts_action_is_refused(action: str) -> Non
     """The other side: any non-sts action in a trust policy is MalformedPolicyDocument."""
     found = _findings(_trust("sts:AssumeRole", action))
     assert ("iam-trust-policy", "task-role", "assumeRolePolicy.Statement[0].Action") in found, found
+
+
+# --- guardrails: s3-bucket-not-public, security-group-no-public-ingress -----------------------
+
+
+def _statement(principal: Any, condition: Any = None) -> dict[str, Any]:
+    statement = {"Sid": "S", "Effect": "Allow", "Principal": principal, "Action": "s3:GetObject"}
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": "arn:aws:iam::123456789012:root"},
+        {"AWS": ["arn:aws:iam::123456789012:role/reader"]},
+        {"Service": "cloudfront.amazonaws.com"},
+    ],
+)
+def test_a_statement_for_one_account_role_or_service_is_not_public(principal: Any) -> None:
+    """Only Principal '*' or AWS '*' is everyone; a named account, role or service is not.
+    Mutant: `key is "aws" and "*" in values` -> `or` (any AWS principal taken as everyone)."""
+    assert public_statements(_statement(principal)) == []
+    assert public_statements(_statement({"AWS": ["arn:aws:iam::1:root", "*"]})) == ["S"]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Bool": {"aws:SecureTransport": "true"}},
+        {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}},
+    ],
+)
+def test_a_condition_that_does_not_narrow_who_leaves_the_statement_public(condition: Any) -> None:
+    """A condition narrows 'everyone' only on an identity key (account, organisation, source
+    ARN, VPC endpoint, IP); TLS-only or encryption conditions still let everyone in. Mutant:
+    any condition map counted as narrowing."""
+    assert public_statements(_statement("*", condition)) == ["S"]
+    narrowed = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert public_statements(_statement("*", narrowed)) == []
+
+
+@pytest.mark.parametrize("acl", ["authenticated-read", "public-read", "Public-Read-Write"])
+def test_a_bucket_with_a_public_canned_acl_is_refused(acl: str) -> None:
+    """Every canned ACL that opens a bucket beyond its account is refused, authenticated-read
+    included (any AWS account's user). Mutant: 'authenticated-read' dropped from the set."""
+    change = extra(
+        "aws:s3/bucketAclV2:BucketAclV2", "logs-acl", {"bucket": "logs-1a2b", "acl": acl}
+    )
+    found = violations(run_case(change), "s3-bucket-not-public")
+    assert [v.name for v in found] == ["logs-acl"], found
+
+
+@pytest.mark.parametrize("odd", [["0.0.0.0/0", 5], ["0.0.0.0/0", {"cidr": "x"}]])
+def test_a_cidr_list_with_a_non_text_entry_is_judged_on_its_text_entries(odd: list[Any]) -> None:
+    """A CIDR list holding something that is not text (a provider would refuse it) neither crashes
+    the rule nor hides the public entry beside it. Mutant: the `isinstance(cidr, str)` guard
+    dropped (the non-text entry then reaches the CIDR parser)."""
+    ingress = [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": odd}]
+    report = run_case(lambda r: {"app_sg": replace(r["app_sg"], ingress=ingress)})
+    assert not [v for v in report.violations if INTERNAL_ERROR_PREFIX in v.message]
+    found = violations(report, "security-group-no-public-ingress")
+    assert [v.name for v in found] == ["app"], found
+    assert "ingress[0] is 0.0.0.0/0 allowed on tcp port 22" in found[0].message
