@@ -13,9 +13,9 @@ import pytest
 
 from foundation.records import ResourceRecord, StackRun
 from tests.deploycheck.through_pack import pack_findings
-from tests.policies.builders import replace
+from tests.policies.builders import UNKNOWN, record, replace
 from tests.policies.bypass_cases import extra
-from tests.policies.support import run_case, violations
+from tests.policies.support import messages, run_case, violations
 from tools.offline.policy_driver import load_pack
 
 load_pack("guardrails")  # puts the kit and the pack on sys.path
@@ -183,3 +183,36 @@ def test_a_cidr_list_with_a_non_text_entry_is_judged_on_its_text_entries(odd: li
     found = violations(report, "security-group-no-public-ingress")
     assert [v.name for v in found] == ["app"], found
     assert "ingress[0] is 0.0.0.0/0 allowed on tcp port 22" in found[0].message
+
+
+def _code_deploy(enabled: Any, events: Any) -> Any:
+    return lambda r: {
+        "service": replace(r["service"], deploymentController={"type": "CODE_DEPLOY"}),
+        "group": record(
+            "prod",
+            "aws:codedeploy/deploymentGroup:DeploymentGroup",
+            "app-deploy",
+            {
+                "ecsService": {"serviceName": "app", "clusterName": UNKNOWN},
+                "autoRollbackConfiguration": {"enabled": enabled, "events": events},
+                "tags": r["db"].wire_inputs["tags"],
+            },
+            property_dependencies={"ecsService": [r["service"].urn]},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("enabled", "events"), [(UNKNOWN, ["DEPLOYMENT_FAILURE"]), (True, UNKNOWN)]
+)
+def test_a_deployment_group_rollback_not_known_at_preview_is_a_note_not_a_finding(
+    enabled: Any, events: Any
+) -> None:
+    """Whether a CODE_DEPLOY group rolls back is judged when both `enabled` and `events` are
+    known; either unknown is a 'not judged during preview' note (the update judges it), never a
+    finding. Mutant: the `enabled is UNKNOWN` clause dropped (an unknown enabled then reads as
+    off and blocks the preview)."""
+    rule = "ecs-deployment-controller-rolls-back"
+    report = run_case(_code_deploy(enabled, events))
+    assert violations(report, rule) == []
+    assert any("[not judged during preview]" in m and rule in m for m in messages(report))
