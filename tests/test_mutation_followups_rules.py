@@ -14,7 +14,7 @@ import pytest
 from foundation.records import ResourceRecord, StackRun
 from tests.deploycheck.through_pack import pack_findings
 from tests.policies.builders import UNKNOWN, record, replace
-from tests.policies.bypass_cases import extra
+from tests.policies.bypass_cases import extra, prefix_list
 from tests.policies.support import messages, run_case, violations
 from tools.offline.policy_driver import load_pack
 
@@ -216,3 +216,37 @@ def test_a_deployment_group_rollback_not_known_at_preview_is_a_note_not_a_findin
     report = run_case(_code_deploy(enabled, events))
     assert violations(report, rule) == []
     assert any("[not judged during preview]" in m and rule in m for m in messages(report))
+
+
+def _prefix_list_with_entry(entry_cidr: str, resolvable: bool) -> Any:
+    def changes(r: Any) -> dict[str, Any]:
+        applied = prefix_list(r, "10.20.0.0/16")
+        entry = record(
+            "prod",
+            "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
+            "partner-office",
+            {"prefixListId": UNKNOWN, "cidr": entry_cidr},
+            property_dependencies={"prefixListId": [applied["plist"].urn] if resolvable else []},
+        )
+        return {**applied, "plist_entry": entry}
+
+    return changes
+
+
+def test_a_public_range_added_by_a_separate_prefix_list_entry_is_found_without_a_note() -> None:
+    """A prefix list's entries count whether inline or added by ManagedPrefixListEntry resources;
+    an entry whose list is resolved (by dependency) is judged, with no 'not judged' note for
+    it. Mutant: `targets is None` -> `is not None` (a note for every resolved entry)."""
+    rule = "security-group-no-public-ingress"
+    report = run_case(_prefix_list_with_entry("198.51.100.0/24", resolvable=True))
+    (finding,) = violations(report, rule)
+    assert "198.51.100.0/24 (in prefix list 'partners')" in finding.message
+    assert not [m for m in messages(report) if "'partner-office'" in m and "not judged" in m]
+
+
+def test_a_prefix_list_entry_whose_list_cannot_be_resolved_is_a_note() -> None:
+    """The other side: an entry whose prefixListId is unknown and has no dependency cannot be
+    placed, so it is a 'not judged during preview' note, not silence."""
+    report = run_case(_prefix_list_with_entry("198.51.100.0/24", resolvable=False))
+    notes = [m for m in messages(report) if "'partner-office'" in m and "not judged" in m]
+    assert notes and "prefixListId" in notes[0], messages(report)
