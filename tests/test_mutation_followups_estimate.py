@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from estimate import PricedResource, estimate_resources
 from estimate.budget import is_own_monthly_cost_budget, own_monthly_budget, tag_filters
 from estimate.model import CostLine, Estimate
+from foundation.usage import UsageAssumptions
 
 TAGS = {"Project": "perfcheck", "Environment": "prod"}
 
@@ -97,3 +99,75 @@ def test_every_dollar_figure_of_the_estimate_is_rounded_to_cents() -> None:
     figures += list(document["categories"].values())
     assert figures and all(round(value, 2) == value for value in figures), figures
     assert document["categories"] == {"CloudFront": 0.67, "RDS": 3.33}
+
+
+def _priced(*resources: PricedResource, **usage: Any) -> Estimate:
+    return estimate_resources(list(resources), UsageAssumptions(**usage))
+
+
+def _rum(rate: float | None) -> PricedResource:
+    config = {} if rate is None else {"sessionSampleRate": rate}
+    return PricedResource(
+        "urn:rum", "aws:rum/appMonitor:AppMonitor", "rum", {"appMonitorConfiguration": config}
+    )
+
+
+def test_rum_events_follow_the_monitor_s_stated_session_sample_rate() -> None:
+    """RUM bills the events of the sampled sessions: the monitor's own sessionSampleRate scales
+    them (0.1 when unset, RUM's default). Mutant: the configuration read as empty (`or {}` ->
+    `and {}`), so every monitor is priced at the default rate."""
+
+    def events(rate: float | None) -> float:
+        (line,) = [x for x in _priced(_rum(rate), page_views_per_month=1_000_000).lines]
+        return line.quantity
+
+    assert events(0.5) == pytest.approx(5 * events(0.1))
+    assert events(None) == pytest.approx(events(0.1))
+
+
+def _endpoint(name: str, kind: str | None) -> PricedResource:
+    props: dict[str, Any] = {"serviceName": f"com.amazonaws.eu-west-1.{name}", "subnetIds": ["a"]}
+    if kind is not None:
+        props["vpcEndpointType"] = kind
+    return PricedResource(f"urn:{name}", "aws:ec2/vpcEndpoint:VpcEndpoint", name, props)
+
+
+def test_endpoint_data_is_shared_by_the_interface_endpoints_only() -> None:
+    """The month's endpoint traffic is split over the interface endpoints; a gateway endpoint
+    (vpcEndpointType unset means Gateway) carries none and costs nothing. Mutant: the interface
+    count matched by substring (`'Interface' in type`, which fails on an unset type)."""
+    estimate = _priced(
+        _endpoint("ecr.api", "Interface"),
+        _endpoint("logs", "Interface"),
+        _endpoint("s3", None),
+        endpoint_gb_per_month=100,
+    )
+    data = {x.resource: x.quantity for x in estimate.lines if x.unit == "GB"}
+    assert data == {"ecr.api": 50, "logs": 50}
+    assert not [x for x in estimate.lines if x.resource == "s3"] and not estimate.unpriced
+
+
+def _service(**props: Any) -> list[PricedResource]:
+    definition = PricedResource(
+        "urn:td", "aws:ecs/taskDefinition:TaskDefinition", "td",
+        {"family": "f", "cpu": "256", "memory": "512"},
+    )  # fmt: skip
+    service = PricedResource(
+        "urn:svc", "aws:ecs/service:Service", "svc",
+        {"cluster": "arn:aws:ecs:r:1:cluster/c", "taskDefinition": "x", **props},
+        dependencies=("urn:td",),
+    )  # fmt: skip
+    return [definition, service]
+
+
+def test_a_service_without_a_desired_count_or_scaling_is_priced_at_one_task() -> None:
+    """Without desiredCount and without a scaling target the estimate prices one task (never
+    zero, never more than the one a deploy starts). Mutant: that default 1 -> 2."""
+
+    def total(**props: Any) -> float:
+        return _priced(*_service(**props)).total
+
+    assert total() == pytest.approx(total(desiredCount=1))
+    per_task = total(desiredCount=2) - total(desiredCount=1)
+    assert per_task > 0
+    assert total(desiredCount=3) - total(desiredCount=2) == pytest.approx(per_task)
