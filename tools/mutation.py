@@ -14,7 +14,8 @@ drop an element of a literal tuple/set (a type from an isinstance tuple, a value
 set), drop a call statement (a forgotten report), swap any/all, min/max, +/-, * and /.
 
 A kill whose every failing test says "regenerate"/"make regen" (a generated-figures snapshot) is
-counted apart: `snapshot-only`. Usage:
+counted apart: `snapshot-only`. A run past the timeout proves nothing: it counts as a survivor.
+Usage:
 
     .venv/bin/python -m tools.mutation --plan            # the issue-23 sample, summary at the end
     .venv/bin/python -m tools.mutation --module estimate/budget.py --tests tests/test_x.py --list
@@ -543,12 +544,13 @@ def summary(paths: list[Path]) -> str:
 
 
 def _row(label: str, outcomes: list[dict[str, str]], *, show_survivors: bool) -> str:
-    killed = sum(o["status"] in ("killed", "timeout") for o in outcomes)
+    killed = sum(o["status"] == "killed" for o in outcomes)
     apart = sum(o["status"] == "snapshot-only" for o in outcomes)
-    survived = [o["ident"] for o in outcomes if o["status"] == "survived"]
+    survived = [o["ident"] for o in outcomes if o["status"] in ("survived", "timeout")]
+    timeouts = sum(o["status"] == "timeout" for o in outcomes)
     row = (
         f"{label:28} {killed}/{len(outcomes)} killed, snapshot-only {apart}, "
-        f"survived {len(survived)}"
+        f"survived {len(survived)} (of which timed out {timeouts})"
     )
     return row + "".join(f"\n    survivor {i}" for i in survived if show_survivors)
 
@@ -637,8 +639,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for module, counts in totals.items():
         total = sum(counts.values())
-        killed = counts.get("killed", 0) + counts.get("timeout", 0)
-        apart, survived = counts.get("snapshot-only", 0), counts.get("survived", 0)
+        killed = counts.get("killed", 0)
+        apart = counts.get("snapshot-only", 0)
+        survived = counts.get("survived", 0) + counts.get("timeout", 0)
         print(f"{module:60} {killed}/{total} killed; snapshot-only {apart}; survived {survived}")
     return 0
 
