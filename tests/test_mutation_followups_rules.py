@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from foundation import iampolicy
 from foundation.records import ResourceRecord, StackRun
 from tests.deploycheck.through_pack import pack_findings
 from tests.policies.builders import UNKNOWN, record, replace
@@ -122,11 +123,13 @@ def test_a_trust_policy_allowing_a_non_sts_action_is_refused(action: str) -> Non
 # --- guardrails: s3-bucket-not-public, security-group-no-public-ingress -----------------------
 
 
-def _statement(principal: Any, condition: Any = None) -> dict[str, Any]:
+def _statement(principal: Any, condition: Any = None) -> iampolicy.PolicyDocument:
     statement = {"Sid": "S", "Effect": "Allow", "Principal": principal, "Action": "s3:GetObject"}
     if condition is not None:
         statement["Condition"] = condition
-    return {"Version": "2012-10-17", "Statement": [statement]}
+    document = iampolicy.parse_policy({"Version": "2012-10-17", "Statement": [statement]})
+    assert isinstance(document, iampolicy.PolicyDocument)
+    return document
 
 
 @pytest.mark.parametrize(
