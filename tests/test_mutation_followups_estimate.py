@@ -171,3 +171,27 @@ def test_a_service_without_a_desired_count_or_scaling_is_priced_at_one_task() ->
     per_task = total(desiredCount=2) - total(desiredCount=1)
     assert per_task > 0
     assert total(desiredCount=3) - total(desiredCount=2) == pytest.approx(per_task)
+
+
+def _target_tracking(metrics: int, scale_in: bool) -> PricedResource:
+    metric = {"metricStat": {"metric": {"metricName": "RequestCount"}, "stat": "Sum"}}
+    config: dict[str, Any] = {"targetValue": 100, "disableScaleIn": not scale_in}
+    if metrics:
+        config["customizedMetricSpecification"] = {"metrics": [metric] * metrics}
+    return PricedResource(
+        "urn:policy", "aws:appautoscaling/policy:Policy", "policy",
+        {"policyType": "TargetTrackingScaling", "targetTrackingScalingPolicyConfiguration": config},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("metrics", "scale_in", "billed"), [(0, True, 2), (3, True, 6), (3, False, 3), (2, False, 2)]
+)
+def test_target_tracking_alarms_are_billed_per_alarm_and_metric(
+    metrics: int, scale_in: bool, billed: int
+) -> None:
+    """A target-tracking policy creates a high alarm (and a low one unless scale-in is off), each
+    billed for every metric it reads (one when the metric is predefined). Mutant: alarms *
+    metrics -> alarms / metrics."""
+    (line,) = _priced(_target_tracking(metrics, scale_in)).lines
+    assert line.quantity == billed
