@@ -5,9 +5,11 @@ Each names the property it guards; the mutant it was written for is in its docst
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
+from foundation import sgrules
 from foundation.records import ResourceRecord, StackRun, stack_index
 from foundation.stackmodel import UNKNOWN, contains_unknown
 from foundation.windows import (
@@ -136,3 +138,58 @@ def test_a_value_with_one_unknown_part_contains_an_unknown(value: object) -> Non
     deployment. Mutant: `any` -> `all` over a map's values."""
     assert contains_unknown(value)
     assert not contains_unknown({"a": "known", "b": ["x", {"c": 1}]})
+
+
+# --- foundation/sgrules.py (post-merge sample) -------------------------------------------------
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def _group(name: str, **inputs: Any) -> ResourceRecord:
+    return ResourceRecord(
+        urn=f"urn:pulumi:s::p::{SG}::{name}",
+        type=SG,
+        name=name,
+        custom=True,
+        wire_inputs=inputs,
+        outputs={"id": f"sg-{name}"},
+    )
+
+
+def _inline_rules(*ingress: dict[str, Any]) -> list[sgrules.SgRule[ResourceRecord]]:
+    group = _group("app", ingress=list(ingress))
+    return sgrules.stack_rules(stack_index(StackRun("s", "p", (group,), {})))
+
+
+@pytest.mark.parametrize("written", [["tcp"], {"name": "tcp"}, (6,)])
+def test_a_protocol_that_is_not_text_or_a_number_is_not_read(written: Any) -> None:
+    """A protocol written as a list or a map is no protocol: None (the provider refuses it),
+    never a crash of every judge that reads it. Mutant: the `isinstance(value, str)` clause
+    dropped."""
+    assert sgrules.protocol(written) is None
+
+
+def test_an_inline_rule_names_its_block_and_its_dependencies_under_the_top_property() -> None:
+    """An inline permission's finding names its block ('ingress[1]') and its dependencies are
+    looked up under the top-level property the engine records ('ingress'). Mutant: the part
+    after '[' taken."""
+    rules = _inline_rules(
+        {"protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlocks": ["10.0.0.0/8"]},
+        {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
+    )
+    second = [r for r in rules if r.peer == "0.0.0.0/0"]
+    assert [(r.block, r.dependency_prop) for r in second] == [("ingress[1]", "ingress")]
+
+
+@pytest.mark.parametrize(("from_port", "to_port"), [(443, None), (None, 443)])
+def test_a_permission_with_one_port_written_has_no_range_and_carries_nothing(
+    from_port: Any, to_port: Any
+) -> None:
+    """A TCP permission needs both ports: with one missing there is no range (None) and it
+    carries no port, never a comparison with a missing bound. Mutant: `from is None or to is
+    None` -> `and`."""
+    block: dict[str, Any] = {"protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]}
+    block |= {k: v for k, v in (("fromPort", from_port), ("toPort", to_port)) if v is not None}
+    (rule,) = _inline_rules(block)
+    assert rule.ports() is None
+    assert rule.carries("tcp", 443) is False
