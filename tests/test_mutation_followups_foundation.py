@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from foundation import sgrules
+from foundation import iampolicy, sgrules
 from foundation.records import ResourceRecord, StackRun, stack_index
 from foundation.stackmodel import UNKNOWN, contains_unknown
 from foundation.windows import (
@@ -193,3 +193,23 @@ def test_a_permission_with_one_port_written_has_no_range_and_carries_nothing(
     (rule,) = _inline_rules(block)
     assert rule.ports() is None
     assert rule.carries("tcp", 443) is False
+
+
+@pytest.mark.parametrize(
+    ("written", "kind", "ids"),
+    [
+        ("aws", "AWS", "arn:aws:iam::123456789012:root"),
+        ("SERVICE", "Service", "ecs-tasks.amazonaws.com"),
+        ("federated", "Federated", "cognito-identity.amazonaws.com"),
+        ("canonicaluser", "CanonicalUser", "79a59df900b949e55d96a1e698fbaced"),
+    ],
+)
+def test_every_principal_kind_is_read_whatever_its_case(written: str, kind: str, ids: str) -> None:
+    """IAM reads principal kinds case-insensitively, so the document reader gives every kind
+    (AWS, Service, Federated, CanonicalUser) under its one spelling. Mutant: 'Federated'
+    dropped from the kinds (a lower-case 'federated' principal then reads as no principal)."""
+    statement = {"Effect": "Allow", "Principal": {written: ids}, "Action": "sts:AssumeRole"}
+    document = iampolicy.parse_policy({"Version": "2012-10-17", "Statement": [statement]})
+    assert isinstance(document, iampolicy.PolicyDocument)
+    (read,) = document.statements
+    assert read.principals(kind) == (ids,)
