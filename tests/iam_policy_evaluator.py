@@ -12,6 +12,8 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation.iampolicy import action_matches
+
 PLACEHOLDERS = ("${Stack}", "${AccountId}")
 
 
@@ -44,7 +46,7 @@ def _listed(value: Any) -> list[str]:
 
 
 def _action_matches(patterns: Any, action: str) -> bool:
-    return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in _listed(patterns))
+    return any(action_matches(p, action) for p in _listed(patterns))
 
 
 def _resource_matches(patterns: Any, resource: str) -> bool:

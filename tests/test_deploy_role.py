@@ -8,13 +8,13 @@ checks that every action the policy names exists.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from typing import Any
 
 import pytest
 from parliament import analyze_policy_string, iam_definition
 
+from foundation.iampolicy import action_matches
 from tests.iam_policy_evaluator import Request, allows, decide, render
 from tools.offline.runner import ROOT, cached_run, run_stack, stack_config
 
@@ -87,7 +87,7 @@ def _policy(stack: str = "staging") -> dict[str, Any]:
 
 def _matches(patterns: str | list[str], action: str) -> bool:
     listed = [patterns] if isinstance(patterns, str) else patterns
-    return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in listed)
+    return any(action_matches(p, action) for p in listed)
 
 
 def allowed(policy: dict[str, Any], action: str, stack: str = "staging") -> bool:
