@@ -11,6 +11,7 @@ its resources respelled, and must find exactly the same (policy, resource) viola
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 
 from foundation.records import ResourceRecord
 from tests.policies.builders import compliant_resources, replace
-from tests.policies.support import run_case
+from tests.policies.support import compliant_base, run_case
 from tests.policies.test_policy_rules import COMPLIANT_VARIANTS, NONCOMPLIANT
 from tools.offline.policy_driver import PolicyReport, load_pack
 
@@ -116,7 +117,7 @@ Changes = Callable[[R], dict[str, ResourceRecord | None]]
 
 def _respelled(changes: Changes, style: str) -> Changes | None:
     """`changes` with every resource it adds or changes respelled; None when nothing changes."""
-    base = compliant_resources("prod")
+    base = compliant_base("prod")
     applied = changes(base)
     touched = {role: rec for role, rec in applied.items() if rec is not None}
     if not touched:
@@ -132,17 +133,13 @@ def _verdict(report: PolicyReport) -> set[tuple[str, str, str]]:
     return {(v.policy, v.urn, v.enforcement_level) for v in report.violations}
 
 
-_BASE: dict[int, set[tuple[str, str, str]]] = {}
-
-
 def _base_verdict(changes: Changes) -> set[tuple[str, str, str]]:
-    """The case's verdict as written (computed once per case, shared by its four spellings)."""
-    key = id(changes)
-    if key not in _BASE:
-        _BASE[key] = _verdict(run_case(changes))
-    return _BASE[key]
+    """The case's verdict as written (run_case evaluates a case once per session: shared by its
+    four spellings and by test_policy_rules)."""
+    return _verdict(run_case(changes))
 
 
+@functools.cache
 def _cases() -> list[Any]:
     cases: list[Any] = [
         pytest.param(lambda r: {}, style, id=f"compliant-stack:{style}") for style in STYLES
