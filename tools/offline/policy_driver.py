@@ -418,31 +418,48 @@ def _provider(provider: ProviderRecord) -> Any:
 def analyze_request(record: ResourceRecord) -> Any:
     """The AnalyzeRequest the engine sends for a resource: its wire inputs (secrets wrapped,
     unknowns as sentinels), options and provider."""
-    request = proto.AnalyzeRequest(
-        type=record.type, urn=record.urn, name=record.name, options=_options(record)
-    )
-    _fill(request.properties, record.wire_inputs)
-    if record.provider is not None:
-        request.provider.CopyFrom(_provider(record.provider))
-    return request
+    return _messages(record, {})[0]
 
 
 def analyzer_resource(record: ResourceRecord) -> Any:
     """The AnalyzerResource the engine sends in AnalyzeStack: outputs and the dependency graph."""
-    message = proto.AnalyzerResource(
+    return _messages(record, {})[1]
+
+
+Providers = dict[int, tuple[ProviderRecord, Any]]
+"""Provider messages of one evaluation by provider record (every resource of a provider carries
+the same inputs: converted once, copied into each message)."""
+
+
+def _provider_message(provider: ProviderRecord, providers: Providers) -> Any:
+    entry = providers.get(id(provider))
+    if entry is None or entry[0] is not provider:
+        entry = providers[id(provider)] = (provider, _provider(provider))
+    return entry[1]
+
+
+def _messages(record: ResourceRecord, providers: Providers) -> tuple[Any, Any]:
+    """(AnalyzeRequest, AnalyzerResource) for `record`, sharing one options message."""
+    options = _options(record)
+    request = proto.AnalyzeRequest(type=record.type, urn=record.urn, name=record.name)
+    request.options.CopyFrom(options)
+    _fill(request.properties, record.wire_inputs)
+    resource = proto.AnalyzerResource(
         type=record.type,
         urn=record.urn,
         name=record.name,
-        options=_options(record),
         parent=record.parent or "",
         dependencies=list(record.dependencies),
     )
-    _fill(message.properties, record.outputs)
+    resource.options.CopyFrom(options)
+    _fill(resource.properties, record.outputs)
     for prop, urns in record.property_dependencies.items():
-        message.propertyDependencies[prop].urns.extend(urns)
+        resource.propertyDependencies[prop].urns.extend(urns)
     if record.provider is not None:
-        message.provider.CopyFrom(_provider(record.provider))
-    return message
+        provider = _provider_message(record.provider, providers)
+        request.provider.CopyFrom(provider)
+        resource.provider.CopyFrom(provider)
+    return request, resource
 
 
 # -- sessions and reports ---------------------------------------------------------------------
@@ -690,6 +707,7 @@ class MessageCache:
 
     def __init__(self, limit: int = 4096) -> None:
         self._limit = limit
+        self._providers: Providers = {}
         self._messages: dict[int, tuple[ResourceRecord, Any, Any]] = {}
         self._responses: dict[tuple[int, int], tuple[PackSession, Any, Any]] = {}
 
@@ -699,7 +717,9 @@ class MessageCache:
         if entry is None or entry[0] is not record:
             if len(self._messages) >= self._limit:
                 self._messages.clear()
-            entry = (record, analyze_request(record), analyzer_resource(record))
+            if len(self._providers) >= self._limit:
+                self._providers.clear()
+            entry = (record, *_messages(record, self._providers))
             self._messages[id(record)] = entry
         return entry[1], entry[2]
 
@@ -757,9 +777,10 @@ def evaluate_packs(
     records = {record.urn: record for record in run.resources}
     collector = _Collector(stack, records)
     stack_resources = []
+    providers: Providers = {}
     for record in run.resources:
         if cache is None:
-            request, stack_resource = analyze_request(record), analyzer_resource(record)
+            request, stack_resource = _messages(record, providers)
         else:
             request, stack_resource = cache.messages(record)
         stack_resources.append(stack_resource)
