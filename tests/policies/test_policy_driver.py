@@ -168,3 +168,18 @@ def test_a_case_that_changes_a_shared_compliant_record_in_place_is_refused() -> 
     with pytest.raises(AssertionError, match="changed a compliant record in place"):
         run_case(in_place, config_dir=synthetic_config_dir())
     assert run_case(lambda r: {}).violations == ()  # the shared records were built again
+
+
+def test_a_session_is_reused_only_for_its_own_stack(tmp_path: Path) -> None:
+    """Two stacks with the same config text: the second is judged as itself (its name reaches
+    the rules through ConfigureStack), not by the first one's servicer."""
+    for stack in ("prod", "staging"):
+        for pack in PACK_NAMES:
+            source = synthetic_config_dir() / f"prod.{pack}.json"
+            shutil.copy(source, tmp_path / f"{stack}.{pack}.json")
+    run = stack_run(compliant_resources("prod"))
+    assert evaluate_packs(run, "prod", tmp_path).violations == ()
+    as_staging = evaluate_packs(run, "staging", tmp_path)
+    assert as_staging.violations  # its resources' Environment tags name prod
+    driver._SESSIONS.clear()
+    assert as_staging == evaluate_packs(run, "staging", tmp_path)
