@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import functools
 import json
+import pickle
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from foundation.records import ResourceRecord
-from tests.policies.builders import compliant_resources, compliant_stack
+from tests.policies.builders import compliant_resources, stack_run
 from tools.offline.policy_driver import (
     CONFIG_DIR,
     PACK_NAMES,
+    MessageCache,
     PolicyReport,
     PolicyViolation,
     evaluate_packs,
@@ -56,16 +58,62 @@ def synthetic_config_dir() -> Path:
     return directory
 
 
+_MESSAGES = MessageCache()
+"""The compliant stack's records are shared by every case (below): their requests are built, and
+each pack's verdict on them worked out, once per session instead of once per case."""
+
+
+@functools.cache
+def _compliant_base(stack: str) -> tuple[dict[str, ResourceRecord], bytes]:
+    resources = compliant_resources(stack)
+    return resources, _fingerprint(resources)
+
+
+def compliant_base(stack: str) -> dict[str, ResourceRecord]:
+    """The shared compliant records (a new dict: replace roles in it, never change a record)."""
+    return dict(_compliant_base(stack)[0])
+
+
+def _fingerprint(resources: Mapping[str, ResourceRecord]) -> bytes:
+    return pickle.dumps([(role, vars(record)) for role, record in resources.items()])
+
+
 def run_case(
     changes: Changes | None = None,
     stack: str = "prod",
     config_dir: Path | None = None,
 ) -> PolicyReport:
-    """Evaluate both packs on the compliant stack with `changes(resources)` applied."""
-    resources = compliant_resources(stack)
-    applied = dict(changes(resources)) if changes else {}
+    """Evaluate the packs on the compliant stack with `changes(resources)` applied.
+
+    The compliant records are built once per session and shared by every case; a case that
+    changed one in place (instead of replacing it) would leak into the cases after it, so that
+    is refused here."""
+    if config_dir is None and changes is not None:
+        return _case_report(changes, stack)
+    return _evaluate(changes, stack, config_dir)
+
+
+@functools.cache
+def _case_report(changes: Changes, stack: str) -> PolicyReport:
+    """A case's report, evaluated once per session (a report is immutable, a case's changes a
+    pure function of the compliant stack): the rule tests and the spelling test share it."""
+    return _evaluate(changes, stack, None)
+
+
+def _evaluate(changes: Changes | None, stack: str, config_dir: Path | None) -> PolicyReport:
+    base, fingerprint = _compliant_base(stack)
+    applied = dict(changes(dict(base))) if changes else {}
+    if _fingerprint(base) != fingerprint:
+        _compliant_base.cache_clear()
+        raise AssertionError("a case changed a compliant record in place: use replace()")
+    resources = dict(base)
+    for role, value in applied.items():
+        if value is None:
+            resources.pop(role)  # KeyError for a role the stack does not have, as before
+        else:
+            resources[role] = value
     return evaluate_packs(
-        compliant_stack(stack, **applied), stack, config_dir or synthetic_config_dir()
+        stack_run(resources, stack), stack, config_dir or synthetic_config_dir(), cache=_MESSAGES
     )
 
 

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 
-from tests.policies.builders import SECRET_TOKEN, compliant_resources, replace, stack_run
-from tests.policies.support import synthetic_config_dir
+from foundation.records import StackRun
+from tests.policies.builders import (
+    SECRET_TOKEN,
+    broken_resources,
+    compliant_resources,
+    replace,
+    stack_run,
+)
+from tests.policies.support import run_case, synthetic_config_dir
+from tests.policies.test_policy_exemptions import DB_URN, REASON
+from tests.policies.test_policy_exemptions import _config_dir as exemption_config_dir
+from tools.offline import policy_driver as driver
 from tools.offline.policy_driver import (
+    CONFIG_DIR,
     PACK_NAMES,
+    MessageCache,
     analyze_request,
     analyzer_resource,
     empty_pack,
@@ -91,3 +105,81 @@ def test_empty_pack_reports_nothing_with_either_servicer() -> None:
     assert evaluate_packs(
         run, "prod", synthetic_config_dir()
     ).mandatory()  # the same stack does fail the real packs
+
+
+def _exemption_dir(tmp_path: Path) -> Path:
+    """An exemption for the db's single AZ, and the deploy pack as shipped for prod (its stack
+    rules read the inputs Analyze kept)."""
+    directory = exemption_config_dir(
+        tmp_path, "guardrails", "rds-multi-az", [{"urn": DB_URN, "reason": REASON}]
+    )
+    shutil.copy(CONFIG_DIR / "prod.deploy.json", directory / "prod.deploy.json")
+    return directory
+
+
+def _single_az() -> StackRun:
+    r = compliant_resources("prod")
+    r["db"] = replace(r["db"], multiAz=False)
+    r["extra_topic"] = replace(r["topic"], tags={})  # one more resource than the compliant stack
+    return stack_run(r)
+
+
+def test_a_reused_session_carries_nothing_from_one_run_to_the_next(tmp_path: Path) -> None:
+    """Configured sessions are reused by later runs with the same configuration: an exemption
+    used, a finding or an input kept in one run must not reach the next."""
+    config_dir = _exemption_dir(tmp_path)
+    first = evaluate_packs(_single_az(), "prod", config_dir)
+    assert [u.covered for u in first.exemption_uses if u.policy == "rds-multi-az"] == [(DB_URN,)]
+    pooled = set(map(id, driver._SESSIONS.values()))
+    compliant = stack_run(compliant_resources("prod"))
+    second = evaluate_packs(compliant, "prod", config_dir)
+    assert pooled <= set(map(id, driver._SESSIONS.values()))  # the same servicers ran it
+    driver._SESSIONS.clear()
+    assert second == evaluate_packs(compliant, "prod", config_dir)  # as on fresh servicers
+    assert [u.stale for u in second.exemption_uses if u.policy == "rds-multi-az"] == [True]
+
+
+def test_a_run_that_fails_returns_no_session_to_reuse(tmp_path: Path) -> None:
+    config_dir = synthetic_config_dir()
+    broken = stack_run({"db": replace(compliant_resources("prod")["db"], tags=object())})
+    driver._SESSIONS.clear()
+    with pytest.raises(Exception):  # noqa: B017 - whatever the request builder raises
+        evaluate_packs(broken, "prod", config_dir)
+    assert driver._SESSIONS == {}
+
+
+def test_a_message_cache_changes_no_report(tmp_path: Path) -> None:
+    """Requests are reused per record and Analyze responses per request only where Analyze is a
+    function of the request: not with an exemption (its use feeds the stack's audit) or a rule
+    that judges the inputs Analyze saw (the deploy pack)."""
+    runs = [stack_run(compliant_resources("prod")), _single_az(), stack_run(broken_resources())]
+    for config_dir in (synthetic_config_dir(), _exemption_dir(tmp_path)):
+        cache = MessageCache()
+        for run in [*runs, *runs]:
+            cached = evaluate_packs(run, "prod", config_dir, cache=cache)
+            assert cached == evaluate_packs(run, "prod", config_dir)
+
+
+def test_a_case_that_changes_a_shared_compliant_record_in_place_is_refused() -> None:
+    def in_place(r):  # type: ignore[no-untyped-def]
+        r["db"].wire_inputs["multiAz"] = False  # type: ignore[index]
+        return {}
+
+    with pytest.raises(AssertionError, match="changed a compliant record in place"):
+        run_case(in_place, config_dir=synthetic_config_dir())
+    assert run_case(lambda r: {}).violations == ()  # the shared records were built again
+
+
+def test_a_session_is_reused_only_for_its_own_stack(tmp_path: Path) -> None:
+    """Two stacks with the same config text: the second is judged as itself (its name reaches
+    the rules through ConfigureStack), not by the first one's servicer."""
+    for stack in ("prod", "staging"):
+        for pack in PACK_NAMES:
+            source = synthetic_config_dir() / f"prod.{pack}.json"
+            shutil.copy(source, tmp_path / f"{stack}.{pack}.json")
+    run = stack_run(compliant_resources("prod"))
+    assert evaluate_packs(run, "prod", tmp_path).violations == ()
+    as_staging = evaluate_packs(run, "staging", tmp_path)
+    assert as_staging.violations  # its resources' Environment tags name prod
+    driver._SESSIONS.clear()
+    assert as_staging == evaluate_packs(run, "staging", tmp_path)

@@ -347,3 +347,41 @@ def test_stack_resources_expose_options_provider_and_graph() -> None:
             "deps": ["task"],
             "all_deps": ["task", "task-execution"],
         }
+
+
+def test_get_reads_the_same_from_either_props_as_from_plain_data() -> None:
+    """`values.get` steps into the SDK's props proxies directly (the hot path): every path shape
+    reads what it reads from the same data as plain dicts and lists (a map key that looks like
+    an index is not an index, a list has no keys, a string has no children)."""
+    values = _kit().values
+    data = {
+        "0": "root-zero",
+        "a": {"0": "nested-zero", "b": [1, {"c": "x"}], "u": UNKNOWN},
+        "s": "text",
+        "u": UNKNOWN,
+    }
+    struct = struct_pb2.Struct()
+    struct.update(data)
+    paths: list[tuple[str | int, ...]] = [
+        ("0",),
+        (0,),
+        ("a", "0"),
+        ("a", 0),
+        ("a", "b", 0),
+        ("a", "b", "0"),
+        ("a", "b", 1, "c"),
+        ("a", "b", 5),
+        ("a", "u"),
+        ("a", "u", "x"),
+        ("s",),
+        ("s", "x"),
+        ("s", 0),
+        ("u",),
+        ("u", "x"),
+        ("missing", "x"),
+    ]
+    for props in (_kit().wire.to_props(struct), _kit().wire.sdk_props(struct)):
+        for path in paths:
+            assert values.get(props, *path) == values.get(data, *path), path
+    assert values.get(data, "a", "u") is values.UNKNOWN
+    assert values.get(data, "a", "b", 1, "c") == "x"

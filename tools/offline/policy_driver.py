@@ -15,6 +15,7 @@ Public API:
     load_pack(name) -> LoadedPack            (policies importable without serving)
     empty_pack() -> LoadedPack               (a pack that judges nothing: the benchmark floor)
     PackSession(pack, stack, config)         (one configured servicer; for tests and the bench)
+    MessageCache()                           (messages and pure responses reused across runs)
 """
 
 from __future__ import annotations
@@ -195,11 +196,14 @@ class PolicyConfig:
 
 def parse_config_file(path: Path) -> dict[str, PolicyConfig]:
     """A `--policy-pack-config` file, parsed as the engine's parsePolicyPackConfig does."""
+    return parse_config_text(_read_config(path), str(path))
+
+
+def _read_config(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise PolicyConfigError([f"{path}: cannot read ({error.strerror})"]) from None
-    return parse_config_text(text, str(path))
 
 
 def parse_config_text(text: str, source: str = "policy config") -> dict[str, PolicyConfig]:
@@ -414,31 +418,48 @@ def _provider(provider: ProviderRecord) -> Any:
 def analyze_request(record: ResourceRecord) -> Any:
     """The AnalyzeRequest the engine sends for a resource: its wire inputs (secrets wrapped,
     unknowns as sentinels), options and provider."""
-    request = proto.AnalyzeRequest(
-        type=record.type, urn=record.urn, name=record.name, options=_options(record)
-    )
-    _fill(request.properties, record.wire_inputs)
-    if record.provider is not None:
-        request.provider.CopyFrom(_provider(record.provider))
-    return request
+    return _messages(record, {})[0]
 
 
 def analyzer_resource(record: ResourceRecord) -> Any:
     """The AnalyzerResource the engine sends in AnalyzeStack: outputs and the dependency graph."""
-    message = proto.AnalyzerResource(
+    return _messages(record, {})[1]
+
+
+Providers = dict[int, tuple[ProviderRecord, Any]]
+"""Provider messages of one evaluation by provider record (every resource of a provider carries
+the same inputs: converted once, copied into each message)."""
+
+
+def _provider_message(provider: ProviderRecord, providers: Providers) -> Any:
+    entry = providers.get(id(provider))
+    if entry is None or entry[0] is not provider:
+        entry = providers[id(provider)] = (provider, _provider(provider))
+    return entry[1]
+
+
+def _messages(record: ResourceRecord, providers: Providers) -> tuple[Any, Any]:
+    """(AnalyzeRequest, AnalyzerResource) for `record`, sharing one options message."""
+    options = _options(record)
+    request = proto.AnalyzeRequest(type=record.type, urn=record.urn, name=record.name)
+    request.options.CopyFrom(options)
+    _fill(request.properties, record.wire_inputs)
+    resource = proto.AnalyzerResource(
         type=record.type,
         urn=record.urn,
         name=record.name,
-        options=_options(record),
         parent=record.parent or "",
         dependencies=list(record.dependencies),
     )
-    _fill(message.properties, record.outputs)
+    resource.options.CopyFrom(options)
+    _fill(resource.properties, record.outputs)
     for prop, urns in record.property_dependencies.items():
-        message.propertyDependencies[prop].urns.extend(urns)
+        resource.propertyDependencies[prop].urns.extend(urns)
     if record.provider is not None:
-        message.provider.CopyFrom(_provider(record.provider))
-    return message
+        provider = _provider_message(record.provider, providers)
+        request.provider.CopyFrom(provider)
+        resource.provider.CopyFrom(provider)
+    return request, resource
 
 
 # -- sessions and reports ---------------------------------------------------------------------
@@ -494,6 +515,19 @@ class PackSession:
         except ValueError as error:  # the pack's own strict check (unknown policy or key)
             raise PolicyConfigError([str(error)]) from None
         self._remediates = any(c.enforcement_level == "remediate" for c in self.config.values())
+        self.analysis_is_pure = not self._remediates and not self._judges_inputs_or_exempts()
+        """Analyze's response is a function of the request alone (this configuration fixed): no
+        remediation, no stack rule keeping the inputs Analyze saw, no exemption whose use Analyze
+        records for the stack's audit. Only then may a response be reused (MessageCache)."""
+
+    def _judges_inputs_or_exempts(self) -> bool:
+        if any(getattr(policy, "judges_inputs", False) for policy in self.pack.policies):
+            return True
+        rules = _kit().rules
+        return any(
+            entry.enforcement_level != "disabled" and rules.parse_exemptions(entry.properties or {})
+            for entry in self.config.values()
+        )
 
     def analyze(self, request: Any) -> Any:
         if self._remediates:
@@ -664,6 +698,44 @@ class _Collector:
             )
 
 
+class MessageCache:
+    """The engine's messages for a record built once, and each pure session's Analyze response to
+    them reused: for callers that evaluate many runs sharing most record objects (the policy
+    tests' cases: one compliant stack with one change each). Entries are keyed by the record
+    (and request) object, which they keep alive; a caller passing a cache promises not to change
+    a record's mappings in place after its first evaluation."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._providers: Providers = {}
+        self._messages: dict[int, tuple[ResourceRecord, Any, Any]] = {}
+        self._responses: dict[tuple[int, int], tuple[PackSession, Any, Any]] = {}
+
+    def messages(self, record: ResourceRecord) -> tuple[Any, Any]:
+        """(AnalyzeRequest, AnalyzerResource) for `record`."""
+        entry = self._messages.get(id(record))
+        if entry is None or entry[0] is not record:
+            if len(self._messages) >= self._limit:
+                self._messages.clear()
+            if len(self._providers) >= self._limit:
+                self._providers.clear()
+            entry = (record, *_messages(record, self._providers))
+            self._messages[id(record)] = entry
+        return entry[1], entry[2]
+
+    def analyze(self, session: PackSession, request: Any) -> Any:
+        if not session.analysis_is_pure:
+            return session.analyze(request)
+        key = (id(session), id(request))
+        entry = self._responses.get(key)
+        if entry is None or entry[0] is not session or entry[1] is not request:
+            if len(self._responses) >= self._limit:
+                self._responses.clear()
+            entry = (session, request, session.analyze(request))
+            self._responses[key] = entry
+        return entry[2]
+
+
 def config_file_for(stack: str, pack: str, config_dir: Path | None = None) -> Path:
     return (config_dir or CONFIG_DIR) / f"{stack}.{pack}.json"
 
@@ -675,36 +747,52 @@ def evaluate_packs(
     *,
     packs: Iterable[str | LoadedPack] = PACK_NAMES,
     dry_run: bool = True,
+    cache: MessageCache | None = None,
 ) -> PolicyReport:
     """Run the packs on `run` with `<config_dir>/<stack>.<pack>.json` (default policies/config).
 
     A missing config file means the pack's defaults (like the CLI without
     --policy-pack-config); `report.config_files` says which file each pack used. Raises
-    PolicyConfigError for a config the engine or the pack would reject.
+    PolicyConfigError for a config the engine or the pack would reject. With `cache`, messages
+    and pure Analyze responses are reused across runs (MessageCache).
     """
     loaded = [load_pack(p) if isinstance(p, str) else p for p in packs]
     sessions: list[PackSession] = []
+    keys: list[tuple[Any, ...]] = []
     used: dict[str, Path | None] = {}
     for pack in loaded:
         path = config_file_for(stack, pack.key, config_dir)
-        given = parse_config_file(path) if path.exists() else None
-        used[pack.key] = path if path.exists() else None
-        sessions.append(
-            PackSession(
+        text = _read_config(path) if path.exists() else None
+        used[pack.key] = path if text is not None else None
+        key = (id(pack), stack, text, run.project, dry_run, tuple(sorted(run.config.items())))
+        session = _take_session(key, pack)
+        if session is None:
+            given = parse_config_text(text, str(path)) if text is not None else None
+            session = PackSession(
                 pack, stack, given, project=run.project, dry_run=dry_run, stack_config=run.config
             )
-        )
+        sessions.append(session)
+        keys.append(key)
 
     records = {record.urn: record for record in run.resources}
     collector = _Collector(stack, records)
+    stack_resources = []
+    providers: Providers = {}
     for record in run.resources:
-        request = analyze_request(record)
+        if cache is None:
+            request, stack_resource = _messages(record, providers)
+        else:
+            request, stack_resource = cache.messages(record)
+        stack_resources.append(stack_resource)
         for session in sessions:
-            collector.add(session.pack.name, session.analyze(request), record.urn)
-    stack_resources = [analyzer_resource(record) for record in run.resources]
+            if cache is None:
+                response = session.analyze(request)
+            else:
+                response = cache.analyze(session, request)
+            collector.add(session.pack.name, response, record.urn)
     for session in sessions:
         collector.add(session.pack.name, session.analyze_stack(stack_resources), "")
-    return PolicyReport(
+    report = PolicyReport(
         stack=stack,
         violations=tuple(collector.violations),
         exemptions=tuple(collector.exemptions),
@@ -713,6 +801,27 @@ def evaluate_packs(
         config_files=used,
         exemption_uses=tuple(_exemption_uses(sessions, run.resources, collector.exemptions)),
     )
+    for key, session in zip(keys, sessions, strict=True):
+        _SESSIONS[key] = session  # the run completed: its AnalyzeStack ended the servicer's run
+    return report
+
+
+_SESSIONS: dict[tuple[Any, ...], PackSession] = {}
+"""Configured sessions whose run completed, by (pack, stack, config text, project, dry run, stack
+config): everything ConfigureStack and Configure were given. A servicer keeps no state from one
+run to the next (AnalyzeStack ends the run: exemption ledger and kept inputs cleared; its other
+caches are keyed by their whole input), so a later run with the same configuration reuses it
+instead of reconciling the config and configuring a servicer again (most of a small stack's
+evaluation). A session is taken out while in use and put back only after a completed run."""
+
+
+def _take_session(key: tuple[Any, ...], pack: LoadedPack) -> PackSession | None:
+    session = _SESSIONS.pop(key, None)
+    if session is None or session.pack is not pack:  # an id reused by another pack object
+        return None
+    if len(_SESSIONS) > 256:
+        _SESSIONS.clear()
+    return session
 
 
 def _exemption_uses(

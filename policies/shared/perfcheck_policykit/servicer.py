@@ -396,6 +396,7 @@ class PackServicer(_BASE):
                     )
                 )
         if not active:
+            self._end_run()
             return response
 
         resources = self._stack_resources(request.resources)
@@ -427,9 +428,13 @@ class PackServicer(_BASE):
                         )
                     )
         finally:
-            self._ledger.clear()  # one run (preview or update) per AnalyzeStack
-            self._inputs = {}
+            self._end_run()
         return response
+
+    def _end_run(self) -> None:
+        """One run (preview or update) per AnalyzeStack: nothing of it reaches the next."""
+        self._ledger.clear()
+        self._inputs = {}
 
     def _stack_resources(self, messages: Sequence[Any]) -> list[PolicyResource]:
         resources: list[PolicyResource] = []
