@@ -12,7 +12,7 @@ topic (and key) in us-east-1 through pulumi-aws 7's per-resource `region`.
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -61,9 +61,8 @@ class ObservabilityArgs(TypedDict):
     load_balancer: LoadBalancerOrigin
     database: DatabaseConnection
     database_max_connections: int
-    """The instance class's max_connections (settings.database.max_connections)."""
-    database_pool_ceiling: NotRequired[int | None]
-    """RDS Proxy's connection ceiling (settings.database.pool_ceiling), None without a proxy."""
+    """The instance class's max_connections (settings.database.max_connections); the connection
+    alarm uses it only without RDS Proxy (with one, it reads the proxy's own pool metrics)."""
     cache: CacheConnection
     cache_nodes: int
     """Nodes in the replication group (settings.cache.nodes)."""
@@ -107,7 +106,7 @@ class Observability(pulumi.ComponentResource):
                     cache_nodes=args["cache_nodes"],
                     database_max_connections=args["database_max_connections"],
                     cdn_additional_metrics=args["cdn_additional_metrics"],
-                    database_pool_ceiling=args.get("database_pool_ceiling"),
+                    database_proxy=args["database"].proxy_name is not None,
                 ),
             )
             budget_emails = budget_rules.email_subscribers(args["budget"].alert_emails)
@@ -153,6 +152,8 @@ class Observability(pulumi.ComponentResource):
             "cache_group": args["cache"].replication_group_id,
             "distribution": args["distribution"].id,
         }
+        if args["database"].proxy_name is not None:
+            refs["db_proxy"] = args["database"].proxy_name
         for spec in self.catalog:
             topic = home_topic if spec.region == HOME else global_topic
             self._alarm(name, prefix, spec, refs, topic, args["region"])

@@ -50,7 +50,6 @@ from foundation.capacity import (
     RDS_MEMORY_GIB,
     RESERVED_CONNECTIONS,
     postgres_max_connections,
-    proxy_connection_ceiling,
     worst_case_connections,
 )
 from foundation.engine_versions import cache_parameter_group_family, offered_version_problem
@@ -390,8 +389,9 @@ class ServiceSettings(Section):
 
 
 class ProxySettings(Section):
-    """RDS Proxy's connection pool (the default target group); the database-connection alarm
-    derives its threshold from these, so it fires when the pool is full, not before."""
+    """RDS Proxy's connection pool (the default target group). The database-connection alarm
+    reads the pool the proxy reports (MaxDatabaseConnectionsAllowed), not a figure derived from
+    these and the instance class's nominal memory."""
 
     max_connections_percent: Annotated[int, Field(ge=1, le=100)] = 90
     """Share of the instance's max_connections the proxy may open; the rest is left for
@@ -495,13 +495,6 @@ class DatabaseSettings(Section):
     @property
     def max_connections(self) -> int:
         return postgres_max_connections(self.instance_class)
-
-    @property
-    def pool_ceiling(self) -> int | None:
-        """The most connections RDS Proxy holds (None without a proxy)."""
-        if not self.proxy_enabled:
-            return None
-        return proxy_connection_ceiling(self.max_connections, self.proxy.max_connections_percent)
 
     @model_validator(mode="after")
     def _storage_grows(self) -> DatabaseSettings:
@@ -625,6 +618,11 @@ class AlarmSettings(Section):
     database_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
     database_free_storage_gb: Annotated[float, Field(gt=0)] = 5.0
     database_connections_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    """Without RDS Proxy: share of the instance's max_connections above which
+    rds-connections-high fires."""
+    database_pool_percent: Annotated[float, Field(gt=0, le=100)] = 90.0
+    """Behind RDS Proxy: share of the proxy's pool (its MaxDatabaseConnectionsAllowed metric)
+    lent to clients at or above which rds-connections-high fires; 100 means full."""
     cache_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 75.0
     cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
     notification_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
