@@ -43,6 +43,7 @@ from foundation.aws_limits import (
     RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     budget_emails_problem,
     cache_nodes_problem,
+    ecs_exec_problem,
     failover_nodes_problem,
 )
 from foundation.aws_regions import REGIONS, REGIONS_AS_OF
@@ -313,8 +314,12 @@ class ServiceSettings(Section):
     """linear: share of traffic moved per step; default 25."""
     linear_step_bake_minutes: BakeMinutes | None = None
     """linear: minutes between steps; default bakeTimeMinutes."""
+    readonly_root_filesystem: bool = True
+    """The task's containers have a read-only root filesystem (the apps write only to /tmp and
+    the Next.js cache, mounted from task storage); the guardrails require it."""
     exec_enabled: bool = False
-    """ECS Exec (shell into tasks); off in prod."""
+    """ECS Exec (shell into tasks); off in prod. AWS does not support it with a read-only root
+    filesystem, so it needs readonlyRootFilesystem: false."""
     certificate_arn: Annotated[str, Field(pattern=ACM_ARN_PATTERN)] | None = None
     """Regional ACM certificate for the ALB's HTTPS listener; without it CloudFront reaches the
     ALB over HTTP on port 80 through the CloudFront-only security group."""
@@ -322,6 +327,19 @@ class ServiceSettings(Section):
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
     trace_sample_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
     """Share of requests X-Ray records beyond the first one each second (the reservoir)."""
+
+    @field_validator("exec_enabled")
+    @classmethod
+    def _exec_supported(cls, value: bool, info: ValidationInfo) -> bool:
+        read_only = info.data.get("readonly_root_filesystem", True)
+        problem = ecs_exec_problem(value, read_only)
+        if problem:
+            raise ValueError(
+                f"{problem}; allowed: execEnabled false while readonlyRootFilesystem is true "
+                "(its default), or execEnabled true with readonlyRootFilesystem: false (which "
+                "the guardrails' ecs-container-read-only-root-filesystem then reports)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _sizes_fit(self) -> ServiceSettings:

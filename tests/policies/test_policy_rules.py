@@ -27,6 +27,7 @@ from tests.policies.builders import (
 )
 from tests.policies.bypass_cases import BYPASS_NONCOMPLIANT, BYPASS_VARIANTS
 from tests.policies.cases import Case, Variant, by_name, task
+from tests.policies.cases_ecs_exec import ECS_EXEC_NONCOMPLIANT
 from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
 from tests.policies.support import compliant_report, run_case, violations
 from tests.policies.type_cases import TYPE_NONCOMPLIANT, TYPE_VARIANTS
@@ -1159,6 +1160,7 @@ NONCOMPLIANT: list[Case] = [
 ]
 NONCOMPLIANT.extend(BYPASS_NONCOMPLIANT)
 NONCOMPLIANT.extend(TYPE_NONCOMPLIANT)
+NONCOMPLIANT.extend(ECS_EXEC_NONCOMPLIANT)
 
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
