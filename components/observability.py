@@ -509,21 +509,50 @@ class Observability(pulumi.ComponentResource):
         topic_arn: pulumi.Output[str],
         topic_policy: aws.sns.TopicPolicy,
     ) -> aws.budgets.Budget:
-        """Budgets checks at creation that it may publish to the topic: policy first."""
+        """The stack's own budget (its cost tag) and the account budget (no filter: what no tag
+        sees); the own one is returned. Budgets checks at creation that it may publish to the
+        topic: policy first."""
         settings = args["budget"]
         tag_key, tag_value = args["budget_cost_tag"]
-        return aws.budgets.Budget(
+        tag_filter = budget_rules.cost_tag_filter(tag_key, tag_value)
+        own = self._monthly_budget(
             f"{name}-budget",
-            name=f"{args['name_prefix']}-monthly-cost",
+            f"{args['name_prefix']}-monthly-cost",
+            settings.monthly_usd,
+            [aws.budgets.BudgetCostFilterArgs(**tag_filter)],  # type: ignore[arg-type]
+            emails,
+            topic_arn,
+            topic_policy,
+        )
+        self._monthly_budget(
+            f"{name}-account-budget",
+            f"{args['name_prefix']}-account-monthly-cost",
+            settings.account_amount,
+            None,
+            emails,
+            topic_arn,
+            topic_policy,
+        )
+        return own
+
+    def _monthly_budget(
+        self,
+        resource_name: str,
+        budget_name: str,
+        amount: float,
+        cost_filters: list[aws.budgets.BudgetCostFilterArgs] | None,
+        emails: list[str],
+        topic_arn: pulumi.Output[str],
+        topic_policy: aws.sns.TopicPolicy,
+    ) -> aws.budgets.Budget:
+        return aws.budgets.Budget(
+            resource_name,
+            name=budget_name,
             budget_type="COST",
             time_unit="MONTHLY",
-            limit_amount=budget_rules.limit_amount(settings.monthly_usd),
+            limit_amount=budget_rules.limit_amount(amount),
             limit_unit="USD",
-            cost_filters=[
-                aws.budgets.BudgetCostFilterArgs(
-                    **budget_rules.cost_tag_filter(tag_key, tag_value)  # type: ignore[arg-type]
-                )
-            ],
+            cost_filters=cost_filters,
             notifications=[
                 aws.budgets.BudgetNotificationArgs(
                     notification_type=alert.notification_type,

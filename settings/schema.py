@@ -658,8 +658,30 @@ class AlarmSettings(Section):
 
 class BudgetSettings(Section):
     monthly_usd: Annotated[float, Field(gt=0, le=1_000_000)]
+    """The stack's own budget: the spend carrying its CostCenter cost-allocation tag."""
+    account_monthly_usd: Annotated[float, Field(gt=0, le=1_000_000)] | None = None
+    """The account budget: the account's whole bill, tagged or not (data transfer, requests,
+    spend before the tag is activated). Default monthlyUsd (one account per environment, as
+    AWS recommends); stacks sharing an account set the account's total. Never below
+    monthlyUsd: the account's bill includes the stack's tagged spend."""
     alert_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
     """Up to 10 addresses: AWS Budgets' limit of e-mail subscribers per notification."""
+
+    @field_validator("account_monthly_usd")
+    @classmethod
+    def _account_covers_the_stack(cls, value: float | None, info: ValidationInfo) -> float | None:
+        stack = info.data.get("monthly_usd")
+        if value is not None and stack is not None and value < stack:
+            raise ValueError(
+                f"the account's bill includes the stack's tagged spend (monthlyUsd {stack:g}); "
+                f"allowed: at least {stack:g}, or unset (then monthlyUsd)"
+            )
+        return value
+
+    @property
+    def account_amount(self) -> float:
+        """What the account budget alerts on."""
+        return self.monthly_usd if self.account_monthly_usd is None else self.account_monthly_usd
 
     @field_validator("alert_emails")
     @classmethod
