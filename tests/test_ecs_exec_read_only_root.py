@@ -82,6 +82,16 @@ def test_settings_refuse_ecs_exec_on_a_read_only_root(
     assert "execEnabled true with readonlyRootFilesystem: false" in problem
 
 
+def test_a_malformed_readonlyRootFilesystem_does_not_let_ecs_exec_through() -> None:
+    """Fail closed: a root filesystem setting that cannot be read counts as read-only."""
+    problems = service_problems("prod", execEnabled=True, readonlyRootFilesystem="no")
+    keys = sorted(problem.split(": ", 1)[0] for problem in problems)
+    assert keys == [
+        "perfcheck:service.execEnabled",
+        "perfcheck:service.readonlyRootFilesystem",
+    ], problems
+
+
 @pytest.mark.parametrize(("exec_enabled", "read_only", "refused"), PAIRS)
 def test_the_components_refuse_exactly_the_pairs_the_settings_refuse(
     exec_enabled: bool | None, read_only: bool | None, refused: bool

@@ -106,7 +106,11 @@ TUNED = {
         "notificationEmails": ["oncall@example.com", "platform@example.com"],
         "rumSampleRate": 0.25,
     },
-    "budget": {"monthlyUsd": 999.5, "alertEmails": ["finance@example.com"]},
+    "budget": {
+        "monthlyUsd": 999.5,
+        "accountMonthlyUsd": 1500,  # stacks sharing an account: the account's total
+        "alertEmails": ["finance@example.com"],
+    },
     "cdn": {"domainName": "perfcheck.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"},
 }
 CASES: dict[str, tuple[str, dict[str, dict[str, Any]], str | None]] = {
