@@ -110,6 +110,36 @@ def as_int(value: Any) -> int | None:
     return int(number)
 
 
+def get(container: Any, *path: str | int) -> Any:
+    """The value at `path` in plain data (dicts and lists): None when absent, UNKNOWN when it or
+    a parent is not known during preview."""
+    current = container
+    for key in path:
+        if is_unknown(current):
+            return UNKNOWN
+        if isinstance(key, int):
+            in_range = isinstance(current, list | tuple) and -len(current) <= key < len(current)
+            current = current[key] if in_range else None
+        else:
+            current = current.get(key) if isinstance(current, Mapping) else None
+        if current is None:
+            return None
+    return UNKNOWN if is_unknown(current) else current
+
+
+def items(container: Any, *path: str | int) -> list[Any] | Unknown:
+    """The list at `path` in plain data (empty when absent; one value reads as a list of one),
+    each unknown element replaced by UNKNOWN; UNKNOWN when the list itself is not known."""
+    value = get(container, *path)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        return [value]
+    return [UNKNOWN if is_unknown(item) else item for item in value]
+
+
 def text(value: Any) -> str | None:
     """A known, non-empty string; None for anything else (absent, unknown, another type)."""
     if isinstance(value, str) and value and not contains_unknown(value):
@@ -139,8 +169,11 @@ class ResourceView(Generic[R]):
     provider_region: Callable[[R], Any]
     inputs: Callable[[R], Mapping[str, Any]]
     """The resource's inputs as the judge reads them (secrets unwrapped)."""
-    elements: Callable[[Any], list[Any]] = list
-    """A list value's elements (the kit reads list proxies unknown-safely)."""
+    get: Callable[..., Any] = get
+    """`get(container, *path)` over this kind's input values (the kit reads its proxies)."""
+    items: Callable[..., Any] = items
+    """`items(container, *path)` over this kind's input values (a list's elements, unknown
+    ones as UNKNOWN)."""
 
 
 class StackIndex(Generic[R]):
@@ -253,7 +286,7 @@ class StackIndex(Generic[R]):
         if is_unknown(value):
             candidates: list[Any] = [UNKNOWN]
         elif isinstance(value, Sequence) and not isinstance(value, str):
-            candidates = self.view.elements(value)
+            candidates = list(self.view.items(value))
         else:
             candidates = [value]
         found: list[R] = []

@@ -128,3 +128,23 @@ def test_region_is_the_resources_own_else_its_providers():
     assert index.region_of(own) == "eu-west-1"
     assert index.region_of(inherited) == "us-east-1"
     assert index.region_of(unknown) is None
+
+
+def test_get_reads_plain_data_and_says_unknown_for_an_unknown_value_or_parent():
+    from foundation.stackmodel import get
+
+    data = {"a": [{"b": 1}, UNKNOWN_WIRE], "c": UNKNOWN_WIRE}
+    assert get(data, "a", 0, "b") == 1
+    assert get(data, "a", 1, "b") is UNKNOWN  # the parent is unknown
+    assert get(data, "c") is UNKNOWN and get(data, "c", "d") is UNKNOWN
+    assert get(data, "a", 5) is None and get(data, "missing", "x") is None
+    assert get(data, "a", "b") is None  # a key into a list: absent, not an error
+
+
+def test_items_reads_one_value_as_a_list_of_one_and_marks_unknown_elements():
+    from foundation.stackmodel import items
+
+    assert items({"x": "one"}, "x") == ["one"]
+    assert items({}, "x") == []
+    assert items({"x": UNKNOWN_WIRE}, "x") is UNKNOWN
+    assert items({"x": ["a", UNKNOWN_WIRE]}, "x") == ["a", UNKNOWN]

@@ -27,7 +27,7 @@ POLICIES = ROOT / "policies"
 KIT_SOURCE = POLICIES / "shared" / "perfcheck_policykit"
 PACKS = ("guardrails", "cost", "deploy")
 TAGGABLE_MODULE = POLICIES / "cost" / "perfcheck_cost" / "taggable_types.py"
-ECS_SHAPE_MODULE = KIT_SOURCE / "ecs_container_shape.py"
+ECS_SHAPE_MODULE = ROOT / "foundation" / "ecs_container_shape.py"
 README = POLICIES / "README.md"
 STACKS = ("staging", "prod")
 
@@ -131,8 +131,8 @@ def ecs_shape_text() -> str:
         "",
         "The members of an ECS ContainerDefinition, nested: a dict is a structure (member name ->",
         'its members), "map" a map whose keys are data (kept as written), None a scalar or a list',
-        "of scalars; a list of structures has its element's members. The policy kit normalises",
-        "containerDefinitions keys to these spellings the way pulumi-aws decodes them.",
+        "of scalars; a list of structures has its element's members. foundation/containers.py",
+        "normalises containerDefinitions keys to these spellings the way pulumi-aws decodes them.",
         '"""',
         "",
         "from typing import Any, Final",

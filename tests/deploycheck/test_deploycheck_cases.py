@@ -183,13 +183,12 @@ CASES = [
         "misspelt-key",
         "ecs-container-definition-shape",
         TASK,
-        "containerDefinitions[1].readOnlyRootFilesystem",
+        "containerDefinitions[1].readonlyRootFs",
         containers(
-            lambda c: c["hono"].update(
-                readOnlyRootFilesystem=c["hono"].pop("readonlyRootFilesystem")
-            )
+            lambda c: c["hono"].update(readonlyRootFs=c["hono"].pop("readonlyRootFilesystem"))
         ),
-        says="readonlyRootFilesystem",
+        says="drops keys",
+        # The hardening rule's finding is noted by the guardrails pack, not this one.
     ),
     Case(
         "protocol-enum",
@@ -891,6 +890,23 @@ CASES = [
         ),
     ),
     Case(
+        "trust-with-not-resource",
+        "iam-trust-policy",
+        "perfcheck-prod-task-exec",
+        "Resource",
+        lambda b: b.set(
+            "perfcheck-prod-task-exec",
+            assumeRolePolicy=_policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "NotResource": "arn:aws:iam::123456789012:role/other",
+                }
+            ),
+        ),
+    ),
+    Case(
         "trust-without-principal",
         "iam-trust-policy",
         "perfcheck-prod-task-exec",
@@ -1004,3 +1020,18 @@ def test_every_check_has_a_wrong_case() -> None:
     )
     missing = set(CHECK_IDS) - covered - {"deploycheck-internal-error"}
     assert not missing, f"checks without a deliberately wrong case: {sorted(missing)}"
+
+
+def test_a_key_in_another_case_reaches_its_member_and_is_not_reported(prod: StackBuilder) -> None:
+    """pulumi-aws decodes containerDefinitions with Go's encoding/json, which matches keys to
+    members case-insensitively (foundation.containers, the one normaliser every pack reads):
+    'ReadOnlyRootFileSystem' sets readonlyRootFilesystem, so the deploy pack must not call it
+    dropped, while a key that reaches no member is."""
+    prod.edit_containers(
+        lambda c: c["hono"].update(
+            ReadOnlyRootFileSystem=c["hono"].pop("readonlyRootFilesystem"), readOnlyRoot=True
+        )
+    )
+    paths = [f.property_path for f in prod.findings()]
+    assert any(path.endswith("containerDefinitions[1].readOnlyRoot") for path in paths), paths
+    assert not any("ReadOnlyRootFileSystem" in path for path in paths), paths

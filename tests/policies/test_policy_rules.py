@@ -126,13 +126,20 @@ def ssh_from(*cidrs: str, key: str = "cidrBlocks") -> dict[str, Any]:
     return {"protocol": "tcp", "fromPort": 22, "toPort": 22, key: list(cidrs)}
 
 
-def default_group(r: R, ingress: list[dict[str, Any]]) -> dict[str, ResourceRecord | None]:
+def default_group(
+    r: R, ingress: list[dict[str, Any]], egress: list[dict[str, Any]] | None = None
+) -> dict[str, ResourceRecord | None]:
     """The VPC's default security group, adopted by the program (aws.ec2.DefaultSecurityGroup)."""
     group = record(
         "prod",
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
         "vpc-default",
-        {"vpcId": UNKNOWN, "ingress": ingress, "egress": [], "tags": r["db"].wire_inputs["tags"]},
+        {
+            "vpcId": UNKNOWN,
+            "ingress": ingress,
+            "egress": egress or [],
+            "tags": r["db"].wire_inputs["tags"],
+        },
         computed={"id": "sg-default"},
     )
     return {"default_sg": group}
@@ -943,6 +950,20 @@ NONCOMPLIANT: list[Case] = [
     ),
     Case(
         "security-group-no-public-ingress",
+        "ingress-rule-range-starting-at-an-allowed-port",
+        lambda r: {"alb_https_in": replace(r["alb_https_in"], fromPort=443, toPort=8443)},
+        "alb-https-in",
+        "cidrIpv4 is 0.0.0.0/0 allowed on tcp ports 443-8443",
+    ),
+    Case(
+        "security-group-no-public-ingress",
+        "ingress-rule-protocol-all-keyword-ignores-its-ports",
+        lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol="ALL")},
+        "alb-https-in",
+        "cidrIpv4 is 0.0.0.0/0 allowed on all traffic",
+    ),
+    Case(
+        "security-group-no-public-ingress",
         "security-group-rule-half-internet",
         lambda r: {
             "alb_http_in": replace(
@@ -1410,6 +1431,20 @@ COMPLIANT_VARIANTS: list[Variant] = [
         "security-group-no-public-ingress",
         "load-balancer-https-from-half-internet",
         lambda r: {"alb_https_in": replace(r["alb_https_in"], cidrIpv4="128.0.0.0/1")},
+    ),
+    Variant(
+        "security-group-no-public-ingress",
+        "load-balancer-https-protocol-written-as-its-number",
+        lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol="6")},
+    ),
+    Variant(
+        "security-group-no-public-ingress",
+        "public-egress-is-not-ingress",
+        lambda r: default_group(
+            r,
+            [],
+            egress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
+        ),
     ),
     Variant(
         "security-group-no-public-ingress",

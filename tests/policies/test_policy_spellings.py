@@ -24,7 +24,7 @@ from tests.policies.test_policy_rules import COMPLIANT_VARIANTS, NONCOMPLIANT
 from tools.offline.policy_driver import PolicyReport, load_pack
 
 load_pack("guardrails")  # puts the kit on sys.path
-from perfcheck_policykit.ecs_container_shape import CONTAINER_DEFINITION  # noqa: E402
+from foundation.ecs_container_shape import CONTAINER_DEFINITION  # noqa: E402
 
 R = Mapping[str, ResourceRecord]
 LISTENERS = {"aws:lb/listener:Listener", "aws:alb/listener:Listener"}

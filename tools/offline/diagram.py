@@ -22,15 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundation.records import ResourceRecord, StackRun
+from foundation import sgrules
+from foundation.records import ResourceRecord, StackRun, stack_index
 from foundation.stackmodel import is_unknown
 
 STACK_TYPE = "pulumi:pulumi:Stack"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-EC2_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-RULE_TYPES = frozenset({VPC_INGRESS_RULE, VPC_EGRESS_RULE, EC2_RULE})
+SECURITY_GROUP = sgrules.SECURITY_GROUP
+RULE_TYPES = frozenset(sgrules.RULE_TYPES)
 DEFAULT_OUTPUT = Path("docs/architecture.md")
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
@@ -47,8 +45,8 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class _Rule:
-    """One security group rule, normalised: the group it belongs to and who is on the other side."""
+class _PlacedPermission:
+    """One permission (foundation.sgrules) placed: the group it belongs to and its peer."""
 
     own: str
     ingress: bool
@@ -86,16 +84,16 @@ def _port(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _port_label(protocol: Any, from_port: Any, to_port: Any) -> str:
-    protocol = str(protocol).lower() if _known(protocol) else "tcp"
-    from_port, to_port = _port(from_port), _port(to_port)
-    if protocol in {"-1", "all"}:
+def _port_label(rule: sgrules.SgRule[ResourceRecord]) -> str:
+    protocol = rule.protocol if isinstance(rule.protocol, str) else "tcp"
+    if rule.all_traffic:
         return "all traffic"
-    if not _known(from_port) or (from_port == 0 and to_port in (0, 65535)):
+    low, high = rule.from_port, rule.to_port
+    if not isinstance(low, int) or (low == 0 and high in (0, 65535)):
         return f"{protocol} all ports"
-    if from_port == to_port or not _known(to_port):
-        return f"{protocol} {from_port}"
-    return f"{protocol} {from_port}-{to_port}"
+    if low == high or not isinstance(high, int):
+        return f"{protocol} {low}"
+    return f"{protocol} {low}-{high}"
 
 
 class _Diagram:
@@ -168,64 +166,39 @@ class _Diagram:
         self.external[node] = label
         return node
 
-    def rules(self) -> list[_Rule]:
-        """Every security group rule in the run, whichever way the program wrote it."""
-        found: list[_Rule] = []
-        for record in sorted(self.run.resources, key=lambda r: r.urn):
-            inputs = record.inputs
-            if record.type in (VPC_INGRESS_RULE, VPC_EGRESS_RULE):
-                own = self.group(record, "securityGroupId")
-                if own is None:
-                    continue
-                other = self.group(record, "referencedSecurityGroupId")
-                found.append(
-                    _Rule(
-                        own=own,
-                        ingress=record.type == VPC_INGRESS_RULE,
-                        label=_port_label(
-                            inputs.get("ipProtocol"), inputs.get("fromPort"), inputs.get("toPort")
-                        ),
-                        groups=(other,) if other else (),
-                        cidrs=tuple(inputs.get(k) for k in ("cidrIpv4", "cidrIpv6")),
-                        prefix_lists=(inputs.get("prefixListId"),),
-                    )
+    def rules(self) -> list[_PlacedPermission]:
+        """Every security group permission in the run, whichever way the program wrote it."""
+        found: list[_PlacedPermission] = []
+        for rule in sgrules.stack_rules(stack_index(self.run)):
+            record = rule.resource
+            if rule.owner_prop is not None:
+                own = self.group(record, rule.owner_prop)
+            else:
+                own = record.urn if record.type == SECURITY_GROUP else None
+            if own is None or rule.direction not in ("ingress", "egress"):
+                continue
+            peer: Any = rule.peer if _known(rule.peer) else None
+            if rule.peer_kind == sgrules.SELF:
+                groups: tuple[str | None, ...] = (own,)
+            elif rule.peer_kind == sgrules.GROUP:
+                groups = (
+                    self.group_by_id.get(peer)
+                    if rule.owner_prop is None
+                    else self.group(record, rule.peer_key),
                 )
-            elif record.type == EC2_RULE:
-                own = self.group(record, "securityGroupId")
-                if own is None:
-                    continue
-                other = own if inputs.get("self") is True else None
-                other = other or self.group(record, "sourceSecurityGroupId")
-                found.append(
-                    _Rule(
-                        own=own,
-                        ingress=inputs.get("type") == "ingress",
-                        label=_port_label(
-                            inputs.get("protocol"), inputs.get("fromPort"), inputs.get("toPort")
-                        ),
-                        groups=(other,) if other else (),
-                        cidrs=tuple(inputs.get("cidrBlocks") or ()),
-                        prefix_lists=tuple(inputs.get("prefixListIds") or ()),
-                    )
+            else:
+                groups = ()
+            cidrs = (peer,) if rule.peer_kind in (sgrules.IPV4, sgrules.IPV6) else ()
+            found.append(
+                _PlacedPermission(
+                    own=own,
+                    ingress=rule.direction == "ingress",
+                    label=_port_label(rule),
+                    groups=tuple(group for group in groups if group),
+                    cidrs=cidrs,
+                    prefix_lists=(peer,) if rule.peer_kind == sgrules.PREFIX_LIST else (),
                 )
-            elif record.type == SECURITY_GROUP:
-                blocks = inputs.get("ingress")
-                for block in blocks if isinstance(blocks, list) else []:
-                    refs = [self.group_by_id.get(ref) for ref in block.get("securityGroups") or []]
-                    if block.get("self") is True:
-                        refs.append(record.urn)
-                    found.append(
-                        _Rule(
-                            own=record.urn,
-                            ingress=True,
-                            label=_port_label(
-                                block.get("protocol"), block.get("fromPort"), block.get("toPort")
-                            ),
-                            groups=tuple(ref for ref in refs if ref),
-                            cidrs=tuple(block.get("cidrBlocks") or ()),
-                            prefix_lists=tuple(block.get("prefixListIds") or ()),
-                        )
-                    )
+            )
         return found
 
     def rule_edges(self) -> list[Edge]:

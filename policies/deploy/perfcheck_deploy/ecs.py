@@ -13,11 +13,11 @@ tests/deploycheck/test_deploycheck_fidelity.py checks the numbers against that d
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from foundation.containers import InvalidJson, NotJson, dropped_keys, parse_containers
 from foundation.fargate import fargate_size_problem, parse_task_cpu, parse_task_memory
 from foundation.records import ResourceRecord
 from foundation.stackmodel import UNKNOWN_WIRE as UNKNOWN
@@ -128,19 +128,20 @@ def _containers(
             )
         ]
     try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as error:
+        parsed = parse_containers(raw)
+    except NotJson as error:
         return None, [
             finding(
                 JSON_ID,
                 record,
                 "containerDefinitions",
-                f"ECS Task Definition container_definitions is invalid: {error.msg} "
-                f"at line {error.lineno} column {error.colno}.",
+                f"ECS Task Definition container_definitions is invalid: {error}.",
                 "Build the string with json.dumps instead of by hand.",
             )
         ]
-    if not isinstance(parsed, list) or not parsed or not all(isinstance(c, dict) for c in parsed):
+    except InvalidJson:
+        parsed = None
+    if not parsed or parsed is UNKNOWN:
         return None, [
             finding(
                 JSON_ID,
@@ -150,7 +151,21 @@ def _containers(
                 "Serialise a list of container definitions, one object per container.",
             )
         ]
-    return parsed, []
+    return parsed, [_dropped(record, raw, path) for path in dropped_keys(raw)]
+
+
+def _dropped(record: ResourceRecord, raw: str, path: str) -> Finding:
+    position = int(path.split("[", 1)[1].split("]", 1)[0])
+    containers = parse_containers(raw)
+    return finding(
+        SHAPE_ID,
+        record,
+        path,
+        f"{_label(containers, position)}: {path} is not a member of ContainerDefinition (in any "
+        "case); the provider drops keys the ECS API does not know, so this setting never "
+        "reaches AWS.",
+        "Spell the key as the ECS ContainerDefinition API does (camelCase).",
+    )
 
 
 def _label(containers: list[dict[str, Any]], index: int) -> str:
@@ -201,23 +216,19 @@ def _task_level_shape(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iter
 def _container_shapes(
     record: ResourceRecord, containers: list[dict[str, Any]]
 ) -> Iterator[Finding]:
+    """Types, enums, required members and ranges of the decoded containers (keys the provider
+    drops are reported by `_containers`)."""
     shape = _container_shape()
     for position, container in enumerate(containers):
         for problem in validate_shape(container, shape, f"containerDefinitions[{position}]"):
-            unknown_key = "is not a member" in problem.message
-            what = f"{_label(containers, position)}: {problem.path} {problem.message}"
-            says = (
-                f"{what}; the provider drops keys the ECS API does not know, so this setting "
-                "never reaches AWS."
-                if unknown_key
-                else f"ClientException: {what}."
+            yield finding(
+                SHAPE_ID,
+                record,
+                problem.path,
+                f"ClientException: {_label(containers, position)}: {problem.path} "
+                f"{problem.message}.",
+                "Give the value the type and range the ECS ContainerDefinition model requires.",
             )
-            fix = (
-                "Spell the key as the ECS ContainerDefinition API does (camelCase, exact case)."
-                if unknown_key
-                else "Give the value the type and range the ECS ContainerDefinition model requires."
-            )
-            yield finding(SHAPE_ID, record, problem.path, says, fix)
 
 
 def _container_rules(record: ResourceRecord, containers: list[dict[str, Any]]) -> Iterator[Finding]:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from foundation import iampolicy
 from foundation.records import ResourceRecord
 from perfcheck_deploy.awsmodels import known_operation
 from perfcheck_deploy.findings import Finding, finding
@@ -177,23 +178,20 @@ def _trust_policy(record: ResourceRecord, value: Any) -> Iterator[Finding]:
     path = "assumeRolePolicy"
     if value is None or is_unknown(value):
         return
-    text = _document_text(value)
     try:
-        document = json.loads(text) if text is not None else None
-    except json.JSONDecodeError as error:
+        document = iampolicy.parse_policy(value)
+    except iampolicy.PolicyNotJson as error:
         yield finding(
             DOCUMENT_ID,
             record,
             path,
-            f"MalformedPolicyDocument: the trust policy is not JSON ({error.msg} at line "
-            f"{error.lineno} column {error.colno}).",
+            f"MalformedPolicyDocument: the trust policy is {error}.",
             "Build the trust policy with json.dumps.",
         )
         return
-    statements = document.get("Statement") if isinstance(document, dict) else None
-    if isinstance(statements, dict):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
+    except iampolicy.PolicyDocumentError:
+        document = None
+    if not isinstance(document, iampolicy.PolicyDocument) or not document.statements:
         yield finding(
             TRUST_ID,
             record,
@@ -202,7 +200,7 @@ def _trust_policy(record: ResourceRecord, value: Any) -> Iterator[Finding]:
             "Add a statement allowing sts:AssumeRole to the service principal.",
         )
         return
-    if document.get("Version") not in ("2012-10-17", "2008-10-17"):
+    if document.version not in iampolicy.VERSIONS:
         yield finding(
             DOCUMENT_ID,
             record,
@@ -210,58 +208,60 @@ def _trust_policy(record: ResourceRecord, value: Any) -> Iterator[Finding]:
             "MalformedPolicyDocument: the policy Version must be 2012-10-17 (or 2008-10-17).",
             "Set Version to '2012-10-17'.",
         )
-    for position, statement in enumerate(statements):
-        where = f"{path}.Statement[{position}]"
-        if not isinstance(statement, dict):
+    for statement in document.statements:
+        yield from _trust_statement(record, f"{path}.Statement[{statement.position}]", statement)
+
+
+def _trust_statement(
+    record: ResourceRecord, where: str, statement: iampolicy.Statement
+) -> Iterator[Finding]:
+    if not statement.is_object:
+        yield finding(
+            TRUST_ID,
+            record,
+            where,
+            "MalformedPolicyDocument: a statement must be an object.",
+            "Write each statement as an object with Effect, Principal and Action.",
+        )
+        return
+    if statement.resources is not None or statement.not_resources is not None:
+        yield finding(
+            TRUST_ID,
+            record,
+            f"{where}.Resource",
+            "MalformedPolicyDocument: Has prohibited field Resource (a trust policy applies "
+            "to the role itself).",
+            "Remove Resource from the trust policy statement.",
+        )
+    if statement.principal is None and statement.not_principal is None:
+        yield finding(
+            TRUST_ID,
+            record,
+            f"{where}.Principal",
+            "MalformedPolicyDocument: AssumeRolepolicy contained an invalid principal: a "
+            "trust policy statement needs a Principal.",
+            "Add Principal, e.g. {'Service': 'ecs-tasks.amazonaws.com'}.",
+        )
+    if statement.effect not in ("Allow", "Deny"):
+        yield finding(
+            DOCUMENT_ID,
+            record,
+            f"{where}.Effect",
+            "MalformedPolicyDocument: Effect must be Allow or Deny.",
+            "Set Effect to 'Allow'.",
+        )
+    for action in statement.actions or ():
+        if not iampolicy.action_matches("sts:*", action) and action != "*":
             yield finding(
                 TRUST_ID,
                 record,
-                where,
-                "MalformedPolicyDocument: a statement must be an object.",
-                "Write each statement as an object with Effect, Principal and Action.",
+                f"{where}.Action",
+                f"MalformedPolicyDocument: trust policies may only allow sts actions, "
+                f"not '{action}'.",
+                "Use sts:AssumeRole (plus sts:TagSession if the service needs it).",
             )
-            continue
-        if "Resource" in statement or "NotResource" in statement:
-            yield finding(
-                TRUST_ID,
-                record,
-                f"{where}.Resource",
-                "MalformedPolicyDocument: Has prohibited field Resource (a trust policy applies "
-                "to the role itself).",
-                "Remove Resource from the trust policy statement.",
-            )
-        if "Principal" not in statement and "NotPrincipal" not in statement:
-            yield finding(
-                TRUST_ID,
-                record,
-                f"{where}.Principal",
-                "MalformedPolicyDocument: AssumeRolepolicy contained an invalid principal: a "
-                "trust policy statement needs a Principal.",
-                "Add Principal, e.g. {'Service': 'ecs-tasks.amazonaws.com'}.",
-            )
-        if statement.get("Effect") not in ("Allow", "Deny"):
-            yield finding(
-                DOCUMENT_ID,
-                record,
-                f"{where}.Effect",
-                "MalformedPolicyDocument: Effect must be Allow or Deny.",
-                "Set Effect to 'Allow'.",
-            )
-        actions = statement.get("Action", [])
-        for action in [actions] if isinstance(actions, str) else actions or []:
-            if not isinstance(action, str):
-                continue
-            if not action.startswith("sts:") and action != "*":
-                yield finding(
-                    TRUST_ID,
-                    record,
-                    f"{where}.Action",
-                    f"MalformedPolicyDocument: trust policies may only allow sts actions, "
-                    f"not '{action}'.",
-                    "Use sts:AssumeRole (plus sts:TagSession if the service needs it).",
-                )
-            else:
-                yield from _analyse_trust_action(record, f"{where}.Action", action)
+        else:
+            yield from _analyse_trust_action(record, f"{where}.Action", action)
 
 
 def _analyse_trust_action(record: ResourceRecord, path: str, action: str) -> Iterator[Finding]:

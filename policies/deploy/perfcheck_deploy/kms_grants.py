@@ -8,10 +8,9 @@ creates are judged (their policy is known); an unknown policy is skipped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
+from foundation import iampolicy
 from foundation.records import ResourceRecord
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
@@ -26,25 +25,13 @@ GRANT_ID = describe(
 )
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _allows(statement: dict[str, Any], principal: str, action: str) -> bool:
-    if statement.get("Effect") != "Allow":
-        return False
-    services = statement.get("Principal", {})
-    services = _as_list(services.get("Service", [])) if isinstance(services, dict) else []
-    if principal not in services and "logs.amazonaws.com" not in services:
-        return False
-    for pattern in _as_list(statement.get("Action", [])):
-        if not isinstance(pattern, str):
-            continue
-        if pattern in ("*", "kms:*") or action == pattern:
-            return True
-        if pattern.endswith("*") and action.startswith(pattern[:-1]):
-            return True
-    return False
+def _allows(statement: iampolicy.Statement, principal: str, action: str) -> bool:
+    services = statement.principals("Service")
+    return (
+        statement.allow
+        and (principal in services or "logs.amazonaws.com" in services)
+        and statement.covers_action(action)
+    )
 
 
 @checks("aws:cloudwatch/logGroup:LogGroup")
@@ -58,14 +45,16 @@ def log_group_key_grants_logs(record: ResourceRecord, index: StackIndex) -> Iter
     if not isinstance(policy_text, str) or is_unknown(policy_text) or region is None:
         return
     try:
-        statements = _as_list(json.loads(policy_text).get("Statement", []))
-    except (ValueError, AttributeError):
+        document = iampolicy.parse_policy(policy_text)
+    except iampolicy.PolicyDocumentError:
         return  # the IAM check reports a malformed policy
+    if not isinstance(document, iampolicy.PolicyDocument):
+        return
     principal = f"logs.{region}.amazonaws.com"
     missing = [
         action
         for action in NEEDED
-        if not any(isinstance(s, dict) and _allows(s, principal, action) for s in statements)
+        if not any(_allows(s, principal, action) for s in document.statements or ())
     ]
     if missing:
         yield finding(

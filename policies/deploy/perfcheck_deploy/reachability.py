@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation import iampolicy, sgrules
+from foundation.containers import InvalidJson, parse_containers
 from foundation.endpoints import (
     ACTION_ENDPOINTS,
     GATEWAY_SERVICES,
@@ -39,6 +41,7 @@ from foundation.endpoints import (
     services_for_image,
 )
 from foundation.records import ResourceRecord
+from foundation.stackmodel import text
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, is_unknown
@@ -68,10 +71,6 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ANYWHERE = "0.0.0.0/0"
@@ -107,34 +106,26 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
-class Rule:
-    protocol: str
-    from_port: int | None
-    to_port: int | None
+class ResolvedPermission:
+    """One permission of a group (foundation.sgrules), with its peer as a group id or a CIDR."""
+
+    permission: sgrules.SgRule[ResourceRecord]
     group: str | None
     cidr: str | None
 
     def carries_https(self) -> bool:
-        if self.protocol in ("-1", "all"):
-            return True
-        if self.protocol not in ("tcp", "6"):
-            return False
-        low = self.from_port if self.from_port is not None else 0
-        high = self.to_port if self.to_port is not None else 65535
-        return low <= HTTPS_PORT <= high
+        """TCP 443 is admitted; a protocol or port not known at preview is given the benefit
+        of the doubt (a deploy check flags only what it knows)."""
+        return self.permission.carries("tcp", HTTPS_PORT) is not False
 
 
 @dataclass
 class Network:
     subnets: dict[str, Subnet] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
-    ingress: dict[str, list[Rule]] = field(default_factory=dict)
-    egress: dict[str, list[Rule]] = field(default_factory=dict)
+    ingress: dict[str, list[ResolvedPermission]] = field(default_factory=dict)
+    egress: dict[str, list[ResolvedPermission]] = field(default_factory=dict)
     vpc_cidrs: dict[str, str] = field(default_factory=dict)
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value and not is_unknown(value) else None
 
 
 def _texts(value: Any) -> list[str] | None:
@@ -144,19 +135,11 @@ def _texts(value: Any) -> list[str] | None:
     return [item for item in value if isinstance(item, str)]
 
 
-def _port(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    return None
-
-
 def _awsx_subnets(record: ResourceRecord, network: Network) -> None:
     outputs = record.outputs
     inputs = record.inputs
-    vpc_id = _text(outputs.get("vpcId"))
-    if vpc_id and _text(inputs.get("cidrBlock")):
+    vpc_id = text(outputs.get("vpcId"))
+    if vpc_id and text(inputs.get("cidrBlock")):
         network.vpc_cidrs[vpc_id] = inputs["cidrBlock"]
     strategy = (inputs.get("natGateways") or {}).get("strategy") or "OnePerAz"
     cidrs_by_tier: dict[str, list[str]] = {}
@@ -201,7 +184,7 @@ def _plain_subnets(index: StackIndex, network: Network) -> None:
             table_routes[table] = kind
 
     for table in index.of_type(ROUTE_TABLE):
-        table_id = _text(table.outputs.get("id"))
+        table_id = text(table.outputs.get("id"))
         if table_id is None:
             continue
         table_routes.setdefault(table_id, "none")
@@ -210,26 +193,26 @@ def _plain_subnets(index: StackIndex, network: Network) -> None:
                 add_route(table_id, route.get("cidrBlock"), route)
     for route in index.of_type(ROUTE):
         inputs = index.inputs(route)
-        table_id = _text(inputs.get("routeTableId"))
+        table_id = text(inputs.get("routeTableId"))
         if table_id is not None:
             table_routes.setdefault(table_id, "none")
             add_route(table_id, inputs.get("destinationCidrBlock"), inputs)
     association_of: dict[str, str] = {}
     for association in index.of_type(ASSOCIATION):
         inputs = index.inputs(association)
-        subnet_id, table_id = _text(inputs.get("subnetId")), _text(inputs.get("routeTableId"))
+        subnet_id, table_id = text(inputs.get("subnetId")), text(inputs.get("routeTableId"))
         if subnet_id and table_id:
             association_of[subnet_id] = table_id
     for subnet in index.of_type(SUBNET):
-        subnet_id = _text(subnet.outputs.get("id"))
+        subnet_id = text(subnet.outputs.get("id"))
         if subnet_id is None:
             continue
         inputs = index.inputs(subnet)
         table_id = association_of.get(subnet_id)
         network.subnets[subnet_id] = Subnet(
             id=subnet_id,
-            vpc_id=_text(inputs.get("vpcId")),
-            cidr=_text(inputs.get("cidrBlock")),
+            vpc_id=text(inputs.get("vpcId")),
+            cidr=text(inputs.get("cidrBlock")),
             # Without an association a subnet uses the VPC's main table: local routes only.
             route=table_routes.get(table_id, "none") if table_id else "none",
             tier="subnet",
@@ -238,69 +221,27 @@ def _plain_subnets(index: StackIndex, network: Network) -> None:
 
 
 def _rules(index: StackIndex, network: Network) -> None:
-    def add(direction: str, group: str | None, rule: Rule) -> None:
-        if group is None:
-            return
-        target = network.ingress if direction == "ingress" else network.egress
-        target.setdefault(group, []).append(rule)
-
-    for kind, direction in ((INGRESS_RULE, "ingress"), (EGRESS_RULE, "egress")):
-        for record in index.of_type(kind):
-            inputs = index.inputs(record)
-            add(
-                direction,
-                _text(inputs.get("securityGroupId")),
-                Rule(
-                    protocol=str(inputs.get("ipProtocol", "")).lower(),
-                    from_port=_port(inputs.get("fromPort")),
-                    to_port=_port(inputs.get("toPort")),
-                    group=_text(inputs.get("referencedSecurityGroupId")),
-                    cidr=_text(inputs.get("cidrIpv4")),
-                ),
-            )
-    for record in index.of_type(LEGACY_RULE):
-        inputs = index.inputs(record)
-        for cidr in _texts(inputs.get("cidrBlocks")) or [None]:
-            add(
-                str(inputs.get("type", "")).lower(),
-                _text(inputs.get("securityGroupId")),
-                Rule(
-                    protocol=str(inputs.get("protocol", "")).lower(),
-                    from_port=_port(inputs.get("fromPort")),
-                    to_port=_port(inputs.get("toPort")),
-                    group=_text(inputs.get("sourceSecurityGroupId")),
-                    cidr=cidr,
-                ),
-            )
-    for record in index.of_type(SECURITY_GROUP):
-        own = _text(record.outputs.get("id"))
-        inputs = index.inputs(record)
-        for direction in ("ingress", "egress"):
-            for inline in inputs.get(direction) or []:
-                if not isinstance(inline, Mapping):
-                    continue
-                groups = list(_texts(inline.get("securityGroups")) or [])
-                if inline.get("self") and own:
-                    groups.append(own)
-                cidrs = _texts(inline.get("cidrBlocks")) or []
-                for group, cidr in [(g, None) for g in groups] + [(None, c) for c in cidrs]:
-                    add(
-                        direction,
-                        own,
-                        Rule(
-                            protocol=str(inline.get("protocol", "")).lower(),
-                            from_port=_port(inline.get("fromPort")),
-                            to_port=_port(inline.get("toPort")),
-                            group=group,
-                            cidr=cidr,
-                        ),
-                    )
+    for permission in sgrules.stack_rules(index):
+        if permission.direction not in ("ingress", "egress"):
+            continue
+        owner = text(
+            permission.resource.outputs.get("id")
+            if permission.owner_prop is None
+            else permission.owner_value
+        )
+        if owner is None:
+            continue
+        kind, peer = permission.peer_kind, text(permission.peer)
+        group = owner if kind == sgrules.SELF else peer if kind == sgrules.GROUP else None
+        cidr = peer if kind in (sgrules.IPV4, sgrules.IPV6) else None
+        target = network.ingress if permission.direction == "ingress" else network.egress
+        target.setdefault(owner, []).append(ResolvedPermission(permission, group, cidr))
 
 
 def _endpoints(index: StackIndex, network: Network) -> None:
     for record in index.of_type(ENDPOINT):
         inputs = index.inputs(record)
-        service_name = _text(inputs.get("serviceName"))
+        service_name = text(inputs.get("serviceName"))
         awsx = [
             dep.urn
             for dep in index.dependencies(record, "routeTableIds", (AWSX_VPC,))
@@ -309,7 +250,7 @@ def _endpoints(index: StackIndex, network: Network) -> None:
         network.endpoints.append(
             Endpoint(
                 record=record,
-                vpc_id=_text(inputs.get("vpcId")),
+                vpc_id=text(inputs.get("vpcId")),
                 service=service_of_endpoint(service_name) if service_name else None,
                 kind=str(inputs.get("vpcEndpointType") or "Gateway"),
                 private_dns=inputs.get("privateDnsEnabled") is True,
@@ -338,32 +279,20 @@ def network_of(index: StackIndex) -> Network:
 
 
 def _policy_actions(document: Any) -> list[str]:
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []
-    if not isinstance(document, Mapping):
+    try:
+        parsed = iampolicy.parse_policy(document)
+    except iampolicy.PolicyDocumentError:
         return []
-    statements = document.get("Statement") or []
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    actions: list[str] = []
-    for statement in statements:
-        if not isinstance(statement, Mapping) or statement.get("Effect", "Allow") != "Allow":
-            continue
-        action = statement.get("Action") or []
-        actions += (
-            [action] if isinstance(action, str) else [a for a in action if isinstance(a, str)]
-        )
-    return actions
+    if not isinstance(parsed, iampolicy.PolicyDocument):
+        return []
+    return parsed.allowed_actions(default_allow=True)
 
 
 def _role_actions(index: StackIndex, role_arn: Any) -> list[str]:
     role = index.find(role_arn, (ROLE,))
     if role is None:
         return []
-    references = {value for key in ("id", "name", "arn") if (value := _text(role.outputs.get(key)))}
+    references = {value for key in ("id", "name", "arn") if (value := text(role.outputs.get(key)))}
     actions: list[str] = []
     for inline in index.inputs(role).get("inlinePolicies") or []:
         if isinstance(inline, Mapping):
@@ -398,14 +327,14 @@ def _task_needs(index: StackIndex, service: ResourceRecord) -> dict[str, str] | 
 def _task_definition_needs(index: StackIndex, task: ResourceRecord) -> dict[str, str] | None:
     task_inputs = index.inputs(task)
     raw = task_inputs.get("containerDefinitions")
-    if not isinstance(raw, str) or is_unknown(raw):
-        return None
     try:
-        containers = json.loads(raw)
-    except ValueError:
+        containers = parse_containers(raw) if isinstance(raw, str) else None
+    except InvalidJson:
+        return None
+    if not isinstance(containers, list):
         return None
     needs: dict[str, str] = {}
-    for container in containers if isinstance(containers, list) else []:
+    for container in containers:
         name = container.get("name", "?")
         image = container.get("image")
         if isinstance(image, str) and not is_unknown(image):
@@ -621,7 +550,7 @@ def _vpc_dns(index: StackIndex, vpc_id: str) -> dict[str, Any] | None:
 def check_private_dns(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     """EC2 refuses private DNS on an endpoint unless the VPC resolves DNS and has hostnames."""
     inputs = index.inputs(record)
-    vpc_id = _text(inputs.get("vpcId"))
+    vpc_id = text(inputs.get("vpcId"))
     if inputs.get("privateDnsEnabled") is not True or vpc_id is None:
         return
     dns = _vpc_dns(index, vpc_id)
@@ -678,7 +607,7 @@ def one_off_placements(index: StackIndex, task: ResourceRecord) -> list[tuple[st
     outputs = {k: _plain_output(v) for k, v in index.run.outputs.items()}
     for task_output, (group_output, subnets_output) in RUNBOOK_TASKS.items():
         if outputs.get(task_output) == arn:
-            subnets, group = _texts(outputs.get(subnets_output)), _text(outputs.get(group_output))
+            subnets, group = _texts(outputs.get(subnets_output)), text(outputs.get(group_output))
             if subnets and group:
                 found.append((f"runbook run-task ({task_output})", Placement("", subnets, [group])))
     return found

@@ -27,11 +27,12 @@ from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
+from foundation.containers import kernel_path
+
 from .engine_behaviour import (
     ENGINE_DATA_DIRS,
     behaviour,
     containers_by_name,
-    kernel_path,
     mounts,
     network_file_system,
     placement,

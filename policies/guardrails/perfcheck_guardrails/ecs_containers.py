@@ -8,7 +8,6 @@ inside it can be judged: each rule says so in a note, and judges it during the u
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
 from foundation.aws_limits import ecs_exec_problem
+from foundation.containers import is_root_user
 
 from . import credentials
 from .type_families import (
@@ -71,22 +71,6 @@ def _field(ctx: ResourceContext, container: Mapping[str, Any], label: str, key: 
     if value is values.UNKNOWN:
         ctx.unknown(f"{label}.{key}")
     return value
-
-
-_NUMERIC_ID = re.compile(r"[+-]?[0-9]+")
-
-
-def is_root_user(user: str) -> bool:
-    """Whether a container `user` ("user", "uid", "user:group", "uid:gid", ...) runs as root.
-
-    A numeric uid is read as the container runtime reads it (Go's strconv.Atoi: a sign is allowed,
-    so "00", "+0" and "-0" are all uid 0). Only the user part decides: a non-root
-    uid with gid 0 has no root privileges (see the rule's description).
-    """
-    name = user.split(":", 1)[0].strip()
-    if _NUMERIC_ID.fullmatch(name):
-        return int(name) == 0
-    return name.lower() in ("", "root")
 
 
 def _check_non_root(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:

@@ -19,6 +19,8 @@ from typing import Any, Final
 
 from perfcheck_policykit import values
 
+from foundation.containers import kernel_path
+
 ENGINE_DATA_DIRS: Final[dict[str, tuple[str, ...]]] = {
     "postgres": ("/var/lib/postgresql/data", "/var/lib/pgsql/data"),
     "postmaster": ("/var/lib/postgresql/data", "/var/lib/pgsql/data"),
@@ -130,21 +132,6 @@ _WRAPPERS_WITH_ARGUMENT: Final = frozenset(
     {"gosu", "su-exec", "chpst", "s6-setuidgid", "setuidgid", "runuser", "su", "timeout", "chroot"}
 )
 """Programs whose first non-flag argument is a user, a duration or a directory, not the process."""
-
-
-def kernel_path(path: str) -> str:
-    """`path` as the kernel resolves it (no symlinks): '//var/./lib/../lib/mysql/' ->
-    '/var/lib/mysql'. A relative path is read from the root, as a container path is."""
-    parts: list[str] = []
-    for segment in path.split("/"):
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(segment)
-    return "/" + "/".join(parts)
 
 
 def placement(mount_path: str, data_dir: str) -> str | None:

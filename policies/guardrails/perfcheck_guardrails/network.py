@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
 from perfcheck_policykit import StackContext, StackRule, values
 from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import PolicyResource, Severity
+
+from foundation import sgrules
 
 PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
     ipaddress.ip_network(network)
@@ -35,41 +36,23 @@ PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tu
         "fe80::/10",  # IPv6 link-local
     )
 )
-_ALL_PROTOCOLS = {"-1", "all"}
-_TCP = {"tcp", "6"}
 
 
-@dataclass(frozen=True)
-class _Ingress:
-    """One public ingress permission, wherever it was written."""
-
-    source: PolicyResource
-    prop: str
-    cidr: str
-    protocol: Any
-    from_port: Any
-    to_port: Any
-
-
-def _port(value: Any) -> int | None:
-    number = values.as_number(value)
-    return int(number) if number is not None else None
-
-
-def _ports_text(protocol: Any, from_port: Any, to_port: Any) -> str:
-    if str(protocol).lower() in _ALL_PROTOCOLS:
+def _ports_text(rule: sgrules.SgRule[PolicyResource], ports: tuple[int, int] | None) -> str:
+    if rule.all_traffic:
         return "all traffic"
-    low, high = _port(from_port), _port(to_port)
+    if ports is None:
+        return f"{rule.protocol} with ports not set"
+    low, high = ports
     if low == high:
-        return f"{protocol} port {low}"
-    return f"{protocol} ports {low}-{high}"
+        return f"{rule.protocol} port {low}"
+    return f"{rule.protocol} ports {low}-{high}"
 
 
-def _allowed(ingress: _Ingress, allowed_ports: set[int]) -> bool:
-    if str(ingress.protocol).lower() not in _TCP:
-        return False
-    low, high = _port(ingress.from_port), _port(ingress.to_port)
-    return low is not None and low == high and low in allowed_ports
+def _allowed(
+    rule: sgrules.SgRule[PolicyResource], ports: tuple[int, int] | None, allowed: set[int]
+) -> bool:
+    return rule.protocol == "tcp" and ports is not None and ports[0] == ports[1] in allowed
 
 
 @functools.lru_cache(maxsize=1024)
@@ -86,21 +69,6 @@ def is_public_cidr(cidr: str) -> bool:
         network.version == private.version and network.subnet_of(private)
         for private in PRIVATE_NETWORKS
     )
-
-
-def _public_cidrs(container: Any, *keys: str) -> list[str] | None:
-    """Public CIDRs listed under `keys` (None when one of the lists is unknown)."""
-    found: list[str] = []
-    for key in keys:
-        cidrs = values.items(container, key)
-        if cidrs is values.UNKNOWN:
-            return None
-        for cidr in cidrs:
-            if cidr is values.UNKNOWN:
-                return None
-            if isinstance(cidr, str) and is_public_cidr(cidr):
-                found.append(cidr.strip())
-    return found
 
 
 def _prefix_list_cidrs(ctx: StackContext) -> dict[str, list[str] | None]:
@@ -139,16 +107,16 @@ def _public_cidrs_of_entries(entries: Any) -> list[str] | None:
 
 def _prefix_list_findings(
     ctx: StackContext,
-    source: PolicyResource,
-    prop: str,
-    ids: Any,
+    rule: sgrules.SgRule[PolicyResource],
     lists: dict[str, list[str] | None],
 ) -> list[str] | None:
-    """Public CIDRs reached through the prefix lists `ids` names (in-stack lists only: an
+    """Public CIDRs reached through the prefix list a rule names (in-stack lists only: an
     AWS-managed list such as CloudFront's origin-facing one is not public)."""
     if not lists:
         return []
-    targets = ctx.index.references(source, prop, ids, [T.MANAGED_PREFIX_LIST])
+    targets = ctx.index.references(
+        rule.resource, rule.dependency_prop, rule.peer, [T.MANAGED_PREFIX_LIST]
+    )
     if targets is None:
         return None
     found: list[str] = []
@@ -160,9 +128,23 @@ def _prefix_list_findings(
     return found
 
 
+def _public_peers(
+    ctx: StackContext, rule: sgrules.SgRule[PolicyResource], lists: dict[str, list[str] | None]
+) -> list[str] | None:
+    """The public CIDRs an ingress permission admits (None when its peer is not known; a prefix
+    list id is resolved by the engine's dependencies too)."""
+    if rule.peer_kind in (sgrules.IPV4, sgrules.IPV6):
+        cidr = rule.peer
+        if cidr is values.UNKNOWN:
+            return None
+        return [cidr.strip()] if isinstance(cidr, str) and is_public_cidr(cidr) else []
+    if rule.peer_kind == sgrules.PREFIX_LIST:
+        return _prefix_list_findings(ctx, rule, lists)
+    return []  # another group, or the group itself: not the internet
+
+
 def _check_public_ingress(ctx: StackContext) -> None:
     allowed_ports = {int(p) for p in config_list(ctx.config, "allowedPublicPorts")}
-    groups = ctx.index.of_type(*T.SECURITY_GROUPS)
     prefix_lists = _prefix_list_cidrs(ctx)
 
     load_balancer_groups: set[str] = set()
@@ -176,147 +158,57 @@ def _check_public_ingress(ctx: StackContext) -> None:
             continue
         load_balancer_groups.update(group.urn for group in refs)
 
-    findings: list[tuple[_Ingress, list[PolicyResource] | None]] = []
-    for group in groups:
-        rules = ctx.items(group, "ingress")
-        if rules is values.UNKNOWN:
-            ctx.unknown(group, "ingress")
-            continue
-        for index, rule in enumerate(rules):
-            cidrs = _public_cidrs(rule, "cidrBlocks", "ipv6CidrBlocks")
-            if cidrs is None:
-                ctx.unknown(group, f"ingress[{index}].cidrBlocks")
-                continue
-            listed = _prefix_list_findings(
-                ctx, group, "ingress", values.get(rule, "prefixListIds"), prefix_lists
-            )
-            if listed is None:
-                ctx.unknown(group, f"ingress[{index}].prefixListIds")
-            else:
-                cidrs = [*cidrs, *listed]
-            for cidr in cidrs:
-                ingress = _Ingress(
-                    group,
-                    f"ingress[{index}]",
-                    cidr,
-                    values.get(rule, "protocol"),
-                    values.get(rule, "fromPort"),
-                    values.get(rule, "toPort"),
-                )
-                findings.append((ingress, [group]))
+    findings: list[tuple[sgrules.SgRule[PolicyResource], str, list[PolicyResource] | None]] = []
+    noted: set[tuple[str, str]] = set()
 
-    for rule in ctx.index.of_type(T.SECURITY_GROUP_RULE):
-        kind = ctx.get(rule, "type")
-        if kind is values.UNKNOWN:
-            ctx.unknown(rule, "type")
+    def unknown(resource: PolicyResource, prop: str) -> None:
+        if (resource.urn, prop) not in noted:
+            noted.add((resource.urn, prop))
+            ctx.unknown(resource, prop)
+
+    for rule in sgrules.stack_rules(ctx.index):
+        if rule.peer_kind == sgrules.UNREAD or rule.direction is values.UNKNOWN:
+            unknown(rule.resource, rule.unknown_part() or rule.prop)
             continue
-        if values.lower(kind) != "ingress":
+        if rule.direction != "ingress":
             continue
-        cidrs = _public_cidrs(rule.props, "cidrBlocks", "ipv6CidrBlocks")
+        cidrs = _public_peers(ctx, rule, prefix_lists)
         if cidrs is None:
-            ctx.unknown(rule, "cidrBlocks")
+            unknown(rule.resource, rule.path)
             continue
-        listed = _prefix_list_findings(
-            ctx, rule, "prefixListIds", ctx.get(rule, "prefixListIds"), prefix_lists
-        )
-        if listed is None:
-            ctx.unknown(rule, "prefixListIds")
-        else:
-            cidrs = [*cidrs, *listed]
-        for cidr in cidrs:
-            ingress = _Ingress(
-                rule,
-                "cidrBlocks",
-                cidr,
-                ctx.get(rule, "protocol"),
-                ctx.get(rule, "fromPort"),
-                ctx.get(rule, "toPort"),
-            )
-            targets = ctx.index.references(
-                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), list(T.SECURITY_GROUPS)
-            )
-            findings.append((ingress, targets))
-
-    for rule in ctx.index.of_type(T.SECURITY_GROUP_INGRESS_RULE):
-        listed = _prefix_list_findings(
-            ctx, rule, "prefixListId", ctx.get(rule, "prefixListId"), prefix_lists
-        )
-        if listed is None:
-            ctx.unknown(rule, "prefixListId")
-        for cidr_text in listed or ():
-            findings.append(
-                (
-                    _Ingress(
-                        rule,
-                        "prefixListId",
-                        cidr_text,
-                        ctx.get(rule, "ipProtocol"),
-                        ctx.get(rule, "fromPort"),
-                        ctx.get(rule, "toPort"),
-                    ),
-                    ctx.index.references(
-                        rule,
-                        "securityGroupId",
-                        ctx.get(rule, "securityGroupId"),
-                        list(T.SECURITY_GROUPS),
-                    ),
-                )
-            )
-        for key in ("cidrIpv4", "cidrIpv6"):
-            cidr = ctx.get(rule, key)
-            if cidr is values.UNKNOWN:
-                ctx.unknown(rule, key)
-                continue
-            if not (isinstance(cidr, str) and is_public_cidr(cidr)):
-                continue
-            ingress = _Ingress(
-                rule,
-                key,
-                cidr.strip(),
-                ctx.get(rule, "ipProtocol"),
-                ctx.get(rule, "fromPort"),
-                ctx.get(rule, "toPort"),
-            )
-            targets = ctx.index.references(
-                rule, "securityGroupId", ctx.get(rule, "securityGroupId"), list(T.SECURITY_GROUPS)
-            )
-            findings.append((ingress, targets))
+        if cidrs:
+            targets = sgrules.owner_groups(ctx.index, rule)
+            findings.extend((rule, cidr, targets) for cidr in cidrs)
 
     expected = (
         "no ingress from the internet, except to the load balancer's security group on TCP "
         + ", ".join(str(p) for p in sorted(allowed_ports))
     )
-    for ingress, targets in findings:
-        if values.UNKNOWN in (ingress.protocol, ingress.from_port, ingress.to_port):
-            ctx.unknown(ingress.source, f"{ingress.prop} protocol/ports")
+    for rule, cidr, targets in findings:
+        source, ports = rule.resource, rule.ports()
+        if ports is values.UNKNOWN:
+            unknown(source, f"{rule.prop} protocol/ports")
             continue
-        ports = _ports_text(ingress.protocol, ingress.from_port, ingress.to_port)
-        found = f"{ingress.cidr} allowed on {ports}"
-        if not _allowed(ingress, allowed_ports):
-            ctx.violation(ingress.source, ingress.prop, found, expected)
+        found = f"{cidr} allowed on {_ports_text(rule, ports)}"
+        if not _allowed(rule, ports, allowed_ports):
+            ctx.violation(source, rule.prop, found, expected)
             continue
         if targets is None or (not targets and unresolved_balancers):
-            ctx.unknown(ingress.source, "securityGroupId")
+            unknown(source, "securityGroupId")
             continue
         if not targets:
             ctx.violation(
-                ingress.source,
-                ingress.prop,
-                f"{found} on a security group not in this stack",
-                expected,
+                source, rule.prop, f"{found} on a security group not in this stack", expected
             )
             continue
         if unresolved_balancers and not all(t.urn in load_balancer_groups for t in targets):
-            ctx.unknown(ingress.source, "the load balancer's securityGroups")
+            unknown(source, "the load balancer's securityGroups")
             continue
         for target in targets:
             if target.urn not in load_balancer_groups:
-                where = "" if target is ingress.source else f" (security group '{target.name}')"
+                where = "" if target is source else f" (security group '{target.name}')"
                 ctx.violation(
-                    ingress.source,
-                    ingress.prop,
-                    f"{found}{where}, which no load balancer uses",
-                    expected,
+                    source, rule.prop, f"{found}{where}, which no load balancer uses", expected
                 )
 
 

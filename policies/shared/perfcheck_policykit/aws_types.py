@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Final
 
+# The security-group family is the one rule model's (foundation.sgrules).
+from foundation.sgrules import DEFAULT_SECURITY_GROUP as DEFAULT_SECURITY_GROUP
+from foundation.sgrules import INGRESS_RULE
+from foundation.sgrules import SECURITY_GROUP as SECURITY_GROUP
+from foundation.sgrules import SECURITY_GROUP_RULE as SECURITY_GROUP_RULE
+from foundation.sgrules import SECURITY_GROUPS as SECURITY_GROUPS
+
+SECURITY_GROUP_INGRESS_RULE: Final = INGRESS_RULE
+
 RDS_INSTANCE: Final = "aws:rds/instance:Instance"
 RDS_CLUSTER: Final = "aws:rds/cluster:Cluster"
 RDS_CLUSTER_INSTANCE: Final = "aws:rds/clusterInstance:ClusterInstance"
@@ -34,10 +43,6 @@ LB_LISTENER: Final = "aws:lb/listener:Listener"
 ALB_LISTENER: Final = "aws:alb/listener:Listener"
 LB_LOAD_BALANCER: Final = "aws:lb/loadBalancer:LoadBalancer"
 ALB_LOAD_BALANCER: Final = "aws:alb/loadBalancer:LoadBalancer"
-SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
-DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SECURITY_GROUP_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 DYNAMODB_TABLE: Final = "aws:dynamodb/table:Table"
 EBS_VOLUME: Final = "aws:ebs/volume:Volume"
 EC2_INSTANCE: Final = "aws:ec2/instance:Instance"
@@ -50,7 +55,6 @@ ALB_LISTENER_RULE: Final = "aws:alb/listenerRule:ListenerRule"
 LISTENERS: Final = (LB_LISTENER, ALB_LISTENER)
 LISTENER_RULES: Final = (LB_LISTENER_RULE, ALB_LISTENER_RULE)
 LOAD_BALANCERS: Final = (LB_LOAD_BALANCER, ALB_LOAD_BALANCER)
-SECURITY_GROUPS: Final = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
 
 # Neighbouring types judged since issue 15 (same data or the same exposure by another name).
 CLOUDFRONT_MULTITENANT: Final = "aws:cloudfront/multitenantDistribution:MultitenantDistribution"

@@ -463,7 +463,8 @@ POLICY_RESOURCES: Final[ResourceView[PolicyResource]] = ResourceView(
     own_region=lambda resource: values.get(resource.props, "region"),
     provider_region=_provider_region,
     inputs=lambda resource: resource.props,
-    elements=lambda value: list(values.items(value)),
+    get=values.get,
+    items=values.items,
 )
 """How the kit's stack rules read the engine's PolicyResources through the one stack index."""
 

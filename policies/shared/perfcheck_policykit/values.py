@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 
+from foundation.containers import InvalidJson, container_label, parse_containers
 from foundation.stackmodel import (
     ENGINE_UNKNOWNS,
     UNKNOWN,
@@ -25,10 +26,18 @@ from foundation.stackmodel import (
     is_unknown,
 )
 
-from .ecs_container_shape import CONTAINER_DEFINITION
 from .wire import LazyProps
 
-__all__ = ["ENGINE_UNKNOWNS", "UNKNOWN", "UNKNOWN_WIRE", "as_bool", "as_number", "is_unknown"]
+__all__ = [
+    "ENGINE_UNKNOWNS",
+    "UNKNOWN",
+    "UNKNOWN_WIRE",
+    "InvalidJson",
+    "as_bool",
+    "as_number",
+    "container_label",
+    "is_unknown",
+]
 # The marker, the sentinels and the coercions are foundation.stackmodel's (one model for every
 # judge); they are re-exported here for the rules, which read `values.UNKNOWN` and friends.
 
@@ -128,10 +137,6 @@ def _parse_json_text(text: str) -> Any:
     return json.loads(text)
 
 
-class InvalidJson(ValueError):
-    """A JSON-string property that does not parse."""
-
-
 def parse_json_property(value: Any) -> Any:
     """A JSON-string input parsed once per distinct string (cached); objects pass through.
 
@@ -147,97 +152,16 @@ def parse_json_property(value: Any) -> Any:
     return value
 
 
-class _Pairs(list):  # type: ignore[type-arg]
-    """A JSON object as its (key, value) pairs in document order (duplicates kept)."""
-
-
-def fold_key(key: str) -> str:
-    """A JSON key as Go's encoding/json compares it with a struct field (Unicode case folding:
-    'User', 'USER' and 'u\\u017fer' with a long s all reach the field `User`)."""
-    return key.casefold()
-
-
-def fold_shape(shape: Any) -> Any:
-    """A shape tree with each structure keyed by folded member name -> (member name, subtree)."""
-    if isinstance(shape, Mapping):
-        return {fold_key(name): (name, fold_shape(child)) for name, child in shape.items()}
-    return shape
-
-
-_CONTAINER_SHAPE: Final = fold_shape(CONTAINER_DEFINITION)
-
-
-def decode_like_go(value: Any, shape: Any) -> Any:
-    """`value` (parsed with `_Pairs` objects) as pulumi-aws's Go decoder sees it under `shape`
-    (a `fold_shape` tree).
-
-    A structure's keys match its members case-insensitively and the last of several keys that
-    reach the same member wins; keys that reach no member are dropped (Go ignores them). A map
-    keeps its keys as written (last duplicate wins). Lists apply the shape to each element.
-    """
-    if isinstance(value, _Pairs):
-        if isinstance(shape, dict):
-            result: dict[str, Any] = {}
-            for key, item in value:
-                member = shape.get(fold_key(key))
-                if member is None:
-                    continue
-                name, child = member
-                result.pop(name, None)  # the last spelling wins, in document order
-                result[name] = decode_like_go(item, child)
-            return result
-        plain: dict[str, Any] = {}
-        for key, item in value:
-            plain.pop(key, None)
-            plain[key] = decode_like_go(item, None)
-        return plain
-    if isinstance(value, list):
-        return [decode_like_go(item, shape) for item in value]
-    return value
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_containers(text: str) -> tuple[Mapping[str, Any], ...]:
-    parsed = json.loads(text, object_pairs_hook=_Pairs)
-    if not isinstance(parsed, list) or not all(isinstance(c, _Pairs) for c in parsed):
-        raise InvalidJson("expected a JSON list of container objects")
-    return tuple(decode_like_go(c, _CONTAINER_SHAPE) for c in parsed)
-
-
 def container_definitions(props: Any) -> list[Mapping[str, Any]] | Unknown | None:
-    """An ECS task definition's `containerDefinitions` (a JSON string on the wire), parsed once
-    and normalised the way pulumi-aws decodes it (`decode_like_go`): rules read one spelling.
-
-    Returns None when the property is absent, UNKNOWN when it is not known during preview, and
-    raises InvalidJson when it is not a JSON list of objects. Never mutate the result.
-    """
-    raw = get(props, "containerDefinitions")
-    if raw is None or raw is UNKNOWN:
-        return raw
-    if isinstance(raw, str):
-        try:
-            return list(_parse_containers(raw))
-        except ValueError as error:
-            raise InvalidJson(str(error)) from None
-    parsed = raw
-    if not isinstance(parsed, list | tuple) or not all(isinstance(c, Mapping) for c in parsed):
-        raise InvalidJson("expected a JSON list of container objects")
-    return list(parsed)
+    """An ECS task definition's `containerDefinitions`, read by the one normaliser
+    (foundation.containers: decoded as pulumi-aws decodes it). Never mutate the result."""
+    return parse_containers(get(props, "containerDefinitions"))
 
 
 def enum(value: Any) -> Any:
     """An enumerated string as the provider compares it (case-insensitively; upper-cased);
     other values unchanged."""
     return value.strip().upper() if isinstance(value, str) else value
-
-
-def container_label(container: Mapping[str, Any], index: int) -> str:
-    name = container.get("name")
-    return (
-        f"containerDefinitions[{name}]"
-        if isinstance(name, str) and name
-        else (f"containerDefinitions[{index}]")
-    )
 
 
 def listener_protocol(value: Any) -> Any:

@@ -2,8 +2,8 @@
 
 The members of an ECS ContainerDefinition, nested: a dict is a structure (member name ->
 its members), "map" a map whose keys are data (kept as written), None a scalar or a list
-of scalars; a list of structures has its element's members. The policy kit normalises
-containerDefinitions keys to these spellings the way pulumi-aws decodes them.
+of scalars; a list of structures has its element's members. foundation/containers.py
+normalises containerDefinitions keys to these spellings the way pulumi-aws decodes them.
 """
 
 from typing import Any, Final
