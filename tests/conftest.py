@@ -8,13 +8,17 @@ such test is skipped with a reason naming the stack, not failed.
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from foundation.records import StackRun
+from tools.offline import preview
 from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
-from tools.offline.runner import ROOT, StackMissing
+from tools.offline.runner import ROOT, StackMissing, run_stack
 from tools.offline.runner import cached_run as stack_run
 
 add_pack_paths(DEPLOY_PACK_DIR)  # the packs' modules (perfcheck_deploy, the kit) import by name
@@ -85,3 +89,78 @@ def staging() -> StackRun:
 @pytest.fixture
 def prod() -> StackRun:
     return needs_stack("prod")
+
+
+class _Recorded(logging.Handler):
+    """Every log record the program emits during one run (its `pulumi.log.warn`s, under mocks)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_RECORDED_RUNS: dict[str, tuple[StackRun, tuple[logging.LogRecord, ...]]] = {}
+"""Each repository stack's run in this worker, with what the program logged during it."""
+
+
+def _shared_preview_run(stack: str, **options: Any) -> StackRun:
+    """The preview's program run, shared across the session for an unchanged repository stack.
+
+    The program is a pure function of the repository's files, so an in-process `preview.main`
+    on a stack file of the repository (no `stacks_dir`, no config override) reuses one run per
+    worker. The first run logs its warnings as it goes; a reuse logs them again, so every
+    report still shows them, once. Any other call (a copied stack directory, a broken config)
+    runs the program afresh.
+    """
+    if options:
+        return run_stack(stack, **options)
+    if stack in _RECORDED_RUNS:
+        run, records = _RECORDED_RUNS[stack]
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        return run
+    recorder = _Recorded()
+    root = logging.getLogger()
+    root.addHandler(recorder)
+    try:
+        run = run_stack(stack)
+    finally:
+        root.removeHandler(recorder)
+    _RECORDED_RUNS[stack] = (run, tuple(recorder.records))
+    return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_program_runs() -> Iterator[None]:
+    """In-process previews of the repository's stacks share one program run each (see above).
+
+    A test that replaces `preview.run_stack` itself (monkeypatch) still gets its replacement.
+    """
+    original = preview.run_stack
+    preview.run_stack = _shared_preview_run
+    try:
+        yield
+    finally:
+        preview.run_stack = original
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_policy_lint() -> Iterator[None]:
+    """parliament's verdict on one policy document is computed once per session.
+
+    The deploy pack lints every IAM document of a stack on every evaluation (about half its
+    time on prod), and the suite evaluates the same documents hundreds of times. parliament's
+    result is a function of the text (its privilege data is fixed by the pinned version) and the
+    pack only reads its findings, so the memo changes no verdict.
+    """
+    import perfcheck_deploy.iam as iam
+
+    original = iam.analyze_policy_string
+    iam.analyze_policy_string = functools.lru_cache(maxsize=4096)(original)
+    try:
+        yield
+    finally:
+        iam.analyze_policy_string = original

@@ -1,17 +1,20 @@
-"""A production-like stack of synthetic resource records (pulumi-aws 7 wire inputs), and a builder
-to break one property of one resource at a time.
+"""The stacks the deploy checks judge, and builders to break one property at a time.
 
-The baseline is what the perfcheck program registers for prod: Fargate task with nextjs, hono and
-an ADOT collector, ALB with HTTPS, RDS PostgreSQL 16 Multi-AZ with a postgres16 parameter group,
-ElastiCache Valkey with TLS and AUTH, CloudFront with a us-east-1 certificate, IAM roles.
+`program` is the real prod program run under the project's mocks, captured once per session
+(tests/conftest.py): the cases are mutations of what the program really registers, so a check
+and a component cannot drift apart unnoticed. `prod` is an older hand-built production-like
+stack (synthetic pulumi-aws 7 wire inputs) that the cases not yet moved still edit; its shapes
+(an HTTPS listener with a regional certificate, explicit subnets) are ones the program does not
+register today.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +28,7 @@ from foundation.records import (
     ResourceRecord,
     StackRun,
 )
+from tools.offline.runner import cached_run
 
 STACK, PROJECT = "prod", "perfcheck"
 ACCOUNT = "123456789012"
@@ -126,6 +130,10 @@ class StackBuilder:
         containers = self.containers(name)
         edit({c["name"]: c for c in containers})
         self.set(name, containerDefinitions=json.dumps(containers))
+
+    def rename(self, old: str, new: str) -> None:
+        """Give a resource another logical name (what Pulumi auto-names from)."""
+        self.records[new] = self.records.pop(old)
 
     def run(self) -> StackRun:
         resources = tuple(
@@ -827,6 +835,154 @@ def build_production_stack() -> StackBuilder:
         },
     )
     return b
+
+
+class ProgramStack:
+    """The captured prod program's records by logical name; edit some, then run the checks.
+
+    Copy on write: a record is copied only when a test edits it, so a fresh stack costs nothing
+    and the captured run is never changed. The same helpers as StackBuilder (`inputs`, `set`,
+    `containers`, `edit_containers`, `out`, `findings`) so a case reads the same on either.
+    """
+
+    ACCOUNT = ACCOUNT
+    REGION = REGION
+    TASK = "web-task"
+
+    def __init__(self, run: StackRun) -> None:
+        self.base = run
+        self._records = {record.name: record for record in run.resources}
+        if len(self._records) != len(run.resources):
+            raise AssertionError("the captured program has two resources with one logical name")
+        self._inputs: dict[str, dict[str, Any]] = {}
+        self.touched: set[str] = set()
+        """Logical names of the records this stack's edits changed, added or removed."""
+
+    def names(self, type_token: str) -> list[str]:
+        return [name for name, record in self._records.items() if record.type == type_token]
+
+    def record(self, name: str) -> ResourceRecord:
+        if name not in self._records:
+            raise KeyError(f"the prod program registers no resource named {name!r}")
+        return self._records[name]
+
+    def inputs(self, name: str) -> dict[str, Any]:
+        """The record's inputs, copied on first use: edit them in place to break the resource."""
+        if name not in self._inputs:
+            self._inputs[name] = copy.deepcopy(dict(self.record(name).wire_inputs))
+        self.touched.add(name)
+        return self._inputs[name]
+
+    def set(self, resource: str, /, **changes: Any) -> None:
+        """Set (or, with None, remove) top-level inputs of one resource."""
+        inputs = self.inputs(resource)
+        for key, value in changes.items():
+            if value is None:
+                inputs.pop(key, None)
+            else:
+                inputs[key] = value
+
+    def containers(self, name: str = TASK) -> list[dict[str, Any]]:
+        return json.loads(self.inputs(name)["containerDefinitions"])
+
+    def edit_containers(
+        self, edit: Callable[[dict[str, dict[str, Any]]], None], name: str = TASK
+    ) -> None:
+        """Edit the task's containers by container name; they are re-serialised afterwards."""
+        containers = self.containers(name)
+        edit({c["name"]: c for c in containers})
+        self.set(name, containerDefinitions=json.dumps(containers))
+
+    def out(self, name: str, key: str = "id") -> Any:
+        return self.record(name).outputs[key]
+
+    def rename(self, old: str, new: str) -> None:
+        """Give a resource another logical name (what Pulumi auto-names from)."""
+        record = self.record(old)
+        inputs = self.inputs(old)
+        prefix = record.urn[: -len(old)]
+        self._records = {
+            (new if name == old else name): (
+                dataclasses.replace(record, name=new, urn=prefix + new) if name == old else r
+            )
+            for name, r in self._records.items()
+        }
+        del self._inputs[old]
+        self._inputs[new] = inputs
+        self.touched |= {old, new}
+
+    def remove(self, name: str) -> None:
+        self.record(name)
+        del self._records[name]
+        self._inputs.pop(name, None)
+        self.touched.add(name)
+
+    def add(
+        self,
+        type_token: str,
+        name: str,
+        inputs: dict[str, Any],
+        *,
+        outputs: dict[str, Any] | None = None,
+        parent: str | None = None,
+    ) -> ResourceRecord:
+        """A record the program does not register (a resource a mistake would add)."""
+        stack, project = self.base.stack, self.base.project
+        provider = next(
+            (r.provider for r in self.base.resources if r.provider and r.type.startswith("aws:")),
+            None,
+        )
+        record = ResourceRecord(
+            urn=f"urn:pulumi:{stack}::{project}::{type_token}::{name}",
+            type=type_token,
+            name=name,
+            custom=True,
+            wire_inputs={},
+            outputs={**_unwrap(inputs), **(outputs or {})},
+            parent=parent,
+            provider=provider,
+        )
+        self._records[name] = record
+        self._inputs[name] = inputs
+        self.touched.add(name)
+        return record
+
+    def run(self) -> StackRun:
+        resources = []
+        for name, record in self._records.items():
+            if name in self._inputs:
+                inputs = copy.deepcopy(self._inputs[name])
+                kept = {k: v for k, v in record.outputs.items() if k not in record.wire_inputs}
+                record = dataclasses.replace(
+                    record, wire_inputs=inputs, outputs={**kept, **_unwrap(inputs)}
+                )
+            resources.append(record)
+        return dataclasses.replace(self.base, resources=tuple(resources))
+
+    def findings(self) -> list[Finding]:
+        return run_deploy_checks(self.run())
+
+    @staticmethod
+    def arn(service: str, resource: str, region: str = REGION) -> str:
+        return arn(service, resource, region)
+
+    @staticmethod
+    def policy(*statements: dict[str, Any]) -> str:
+        return policy(*statements)
+
+    @staticmethod
+    def secret(value: Any) -> dict[str, Any]:
+        return secret(value)
+
+    @staticmethod
+    def token(length: int = 64, extra: str = "") -> str:
+        return synthetic_token(length, extra)
+
+
+@pytest.fixture
+def program() -> Iterator[ProgramStack]:
+    """A fresh copy-on-write view of the real prod program (run once per session)."""
+    yield ProgramStack(cached_run("prod"))  # a missing Pulumi.prod.yaml skips (tests/conftest.py)
 
 
 @pytest.fixture

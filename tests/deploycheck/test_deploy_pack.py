@@ -1,5 +1,7 @@
 """The deploy checks are rules of the third pack: per-stack level, exemptions bound to a finding
-with a reason, and the staleness audit, exactly like the guardrails and cost rules."""
+with a reason, and the staleness audit, exactly like the guardrails and cost rules.
+
+Judged on the real prod program (captured once per session) with one value broken."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from through_pack import as_finding
 from tools.offline.policy_driver import CONFIG_DIR, evaluate_packs, load_pack, parse_config_file
 
 if TYPE_CHECKING:
-    from conftest import StackBuilder
+    from conftest import ProgramStack
 
 RULE = "rds-performance-insights-retention"
-DB = "perfcheck-prod-db"
+DB = "database-instance"
 REASON = "migrating the retention with AWS support (ticket OPS-77); remove after the change"
 
 
@@ -24,12 +26,12 @@ def _config(tmp_path: Path, entry: dict[str, Any]) -> Path:
     return tmp_path
 
 
-def _report(prod: StackBuilder, config_dir: Path) -> Any:
-    return evaluate_packs(prod.run(), "prod", config_dir, packs=("deploy",))
+def _report(program: ProgramStack, config_dir: Path) -> Any:
+    return evaluate_packs(program.run(), "prod", config_dir, packs=("deploy",))
 
 
-def _db_urn(prod: StackBuilder) -> str:
-    return next(r.urn for r in prod.run().resources if r.name == DB)
+def _db_urn(program: ProgramStack) -> str:
+    return next(r.urn for r in program.run().resources if r.name == DB)
 
 
 def test_every_check_id_is_a_rule_of_the_deploy_pack() -> None:
@@ -41,10 +43,10 @@ def test_every_check_id_is_a_rule_of_the_deploy_pack() -> None:
 
 
 def test_a_finding_blocks_at_the_default_level_and_says_what_aws_refuses(
-    prod: StackBuilder, tmp_path: Path
+    program: ProgramStack, tmp_path: Path
 ) -> None:
-    prod.set(DB, performanceInsightsRetentionPeriod=8)
-    report = _report(prod, tmp_path)
+    program.set(DB, performanceInsightsRetentionPeriod=8)
+    report = _report(program, tmp_path)
     (violation,) = report.mandatory()
     finding = as_finding(violation)
     assert (violation.pack, violation.policy, finding.resource_name) == (
@@ -55,42 +57,42 @@ def test_a_finding_blocks_at_the_default_level_and_says_what_aws_refuses(
     assert finding.aws_says and finding.fix and " Fix: " in violation.message
 
 
-def test_the_level_is_configurable_per_stack(prod: StackBuilder, tmp_path: Path) -> None:
-    prod.set(DB, performanceInsightsRetentionPeriod=8)
-    report = _report(prod, _config(tmp_path, {"enforcementLevel": "advisory"}))
+def test_the_level_is_configurable_per_stack(program: ProgramStack, tmp_path: Path) -> None:
+    program.set(DB, performanceInsightsRetentionPeriod=8)
+    report = _report(program, _config(tmp_path, {"enforcementLevel": "advisory"}))
     assert report.mandatory() == [] and [v.policy for v in report.advisory()] == [RULE]
 
 
 def test_a_finding_can_be_exempted_per_stack_with_a_reason(
-    prod: StackBuilder, tmp_path: Path
+    program: ProgramStack, tmp_path: Path
 ) -> None:
-    prod.set(DB, performanceInsightsRetentionPeriod=8)
-    finding = as_finding(_report(prod, tmp_path).mandatory()[0])
-    exemption = {"urn": _db_urn(prod), "property": finding.property_path, "reason": REASON}
-    report = _report(prod, _config(tmp_path, {"exemptions": [exemption]}))
+    program.set(DB, performanceInsightsRetentionPeriod=8)
+    finding = as_finding(_report(program, tmp_path).mandatory()[0])
+    exemption = {"urn": _db_urn(program), "property": finding.property_path, "reason": REASON}
+    report = _report(program, _config(tmp_path, {"exemptions": [exemption]}))
     assert report.violations == ()
     (note,) = report.exemptions
     assert REASON in note.message and note.policy == RULE
     (use,) = report.exemption_uses
-    assert use.covered == (_db_urn(prod),)
+    assert use.covered == (_db_urn(program),)
 
 
 def test_an_exemption_bound_to_another_property_does_not_cover_the_finding(
-    prod: StackBuilder, tmp_path: Path
+    program: ProgramStack, tmp_path: Path
 ) -> None:
-    prod.set(DB, performanceInsightsRetentionPeriod=8)
-    exemption = {"urn": _db_urn(prod), "property": "monitoringInterval", "reason": REASON}
-    report = _report(prod, _config(tmp_path, {"exemptions": [exemption]}))
+    program.set(DB, performanceInsightsRetentionPeriod=8)
+    exemption = {"urn": _db_urn(program), "property": "monitoringInterval", "reason": REASON}
+    report = _report(program, _config(tmp_path, {"exemptions": [exemption]}))
     assert RULE in {v.policy for v in report.mandatory()}
     assert [use.stale for use in report.exemption_uses] == [True]
 
 
 def test_a_stale_deploy_exemption_is_reported_by_the_audit(
-    prod: StackBuilder, tmp_path: Path
+    program: ProgramStack, tmp_path: Path
 ) -> None:
     """The value was fixed but the exemption stayed: the audit names it (mandatory in prod)."""
-    exemption = {"urn": _db_urn(prod), "reason": REASON}
-    report = _report(prod, _config(tmp_path, {"exemptions": [exemption]}))
+    exemption = {"urn": _db_urn(program), "reason": REASON}
+    report = _report(program, _config(tmp_path, {"exemptions": [exemption]}))
     (stale,) = report.violations
     assert stale.policy == "deploy-exemptions-current" and "stale" in stale.message
     assert parse_config_file(CONFIG_DIR / "prod.deploy.json")[

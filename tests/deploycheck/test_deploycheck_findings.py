@@ -11,7 +11,7 @@ from perfcheck_deploy.registry import CHECKS_BY_TYPE
 from through_pack import pack_findings as run_deploy_checks
 
 if TYPE_CHECKING:
-    from conftest import StackBuilder
+    from conftest import ProgramStack, StackBuilder
 
 
 def sample() -> Finding:
@@ -48,10 +48,10 @@ def test_multiline_texts_are_folded(prod: StackBuilder) -> None:
     assert found.urn.endswith("::perfcheck-prod-app")
 
 
-def test_auth_token_never_appears_in_findings(prod: StackBuilder) -> None:
-    token = prod.token(20, '@"/ ')
-    prod.set("perfcheck-prod-cache", authToken=prod.secret(token), transitEncryptionEnabled=False)
-    findings = prod.findings()
+def test_auth_token_never_appears_in_findings(program: ProgramStack) -> None:
+    token = program.token(20, '@"/ ')
+    program.set("cache-group", authToken=program.secret(token), transitEncryptionEnabled=False)
+    findings = program.findings()
     assert {f.check_id for f in findings} == {"elasticache-auth-token"}
     assert len(findings) == 2
     for item in findings:

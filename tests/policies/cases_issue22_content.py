@@ -22,7 +22,32 @@ def _extra(type_token: str, name: str, inputs: dict[str, Any], **kw: Any) -> Cal
     }
 
 
+RESOURCE_POLICY = "resource-policy-not-public"
+SSM_PARAMETER = "ssm-parameter-secure-string"
+_PUBLIC_QUEUE_POLICY = (
+    '{"Version": "2012-10-17", "Statement": [{"Sid": "Anyone", "Effect": "Allow", '
+    '"Principal": {"AWS": "*"}, "Action": "sqs:SendMessage", "Resource": "*"}]}'
+)
+
 CONTENT_NONCOMPLIANT = [
+    Case(
+        RESOURCE_POLICY,
+        "queue-policy-for-everyone",
+        _extra("aws:sqs/queuePolicy:QueuePolicy", "jobs-policy", {"policy": _PUBLIC_QUEUE_POLICY}),
+        "jobs-policy",
+        "statement 'Anyone' allowing everyone",
+    ),
+    Case(
+        SSM_PARAMETER,
+        "securestring-on-the-aws-managed-key",
+        _extra(
+            "aws:ssm/parameter:Parameter",
+            "api-key",
+            {"name": "/perfcheck/api-key", "type": "SecureString", "value": "x"},
+        ),
+        "api-key",
+        "keyId is not set (the AWS-managed aws/ssm key)",
+    ),
     Case(
         CREDENTIALS,
         "lambda-environment-password",
@@ -48,6 +73,22 @@ CONTENT_NONCOMPLIANT = [
 ]
 
 CONTENT_VARIANTS = [
+    Variant(
+        SSM_PARAMETER,
+        "string-setting-and-securestring-under-the-stack-key",
+        lambda r: {
+            **_extra(
+                "aws:ssm/parameter:Parameter",
+                "flag",
+                {"name": "/perfcheck/flags/new-ui", "type": "String", "value": "on"},
+            )(r),
+            **_extra(
+                "aws:ssm/parameter:Parameter",
+                "api-key",
+                {"name": "/perfcheck/api-key", "type": "SecureString", "keyId": "k", "value": "x"},
+            )(r),
+        },
+    ),
     Variant(
         CREDENTIALS,
         "public-client-settings-as-tags",

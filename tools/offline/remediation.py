@@ -146,6 +146,10 @@ FIX_FOR_RULE: dict[str, str] = {
     "or remove it (the packs do not judge other providers)",
     "s3-bucket-not-public": "code: the bucket's component (components/cdn.py, "
     "components/load_balancer.py): block public access, no public policy",
+    "resource-policy-not-public": "code: the resource's component (components/): name this "
+    "account's principals or AWS services with an aws:SourceArn or aws:SourceAccount condition",
+    "ssm-parameter-secure-string": "code: the parameter's component (components/secrets.py): a "
+    "SecureString under the stack's KMS key, or a Secrets Manager secret",
     "guardrails-exemptions-current": "remove the exemption the finding names from "
     "policies/config/<stack>.guardrails.json (it matches nothing, or no finding any more)",
     "cost-exemptions-current": "remove the exemption the finding names from "

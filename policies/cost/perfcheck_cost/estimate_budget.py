@@ -159,6 +159,17 @@ def _judge(ctx: StackContext, scenario: Scenario) -> None:
     share = float(ctx.config.get("maximumPercentOfBudget", 100))
     ceiling = amount * share / 100
     month = f"the {scenario.title}" if scenario is not EXPECTED else "the estimate"
+    multiple = ctx.config.get("maximumBudgetMultiple")
+    if isinstance(multiple, int | float) and 0 < estimate.total * multiple < amount:
+        ctx.violation(
+            budget,
+            "limitAmount",
+            f"${amount:,.2f} a month, {amount / estimate.total:,.1f} times {month} "
+            f"(${estimate.total:,.2f}): it alerts only after spend has multiplied",
+            f"at most {multiple:g} times {month} (${estimate.total * multiple:,.2f})",
+            "A budget far above the stack's cost is a control that never fires; set "
+            "budget.monthlyUsd near the expected month.",
+        )
     for unpriced in estimate.unpriced:  # listed, never dropped: the total is a lower bound
         ctx.note(f"cost estimate ({scenario.name}): not priced, so not in the total: {unpriced}")
     if estimate.total > ceiling:
@@ -192,11 +203,24 @@ SHARE_OF_BUDGET = {
     }
 }
 
+BUDGET_MULTIPLE = {
+    "maximumBudgetMultiple": {
+        "type": "number",
+        "description": (
+            "How many times the expected month the budget may be before it is judged a control "
+            "that never fires."
+        ),
+        "minimum": 1,
+        "default": 3,
+    }
+}
+
 ESTIMATE_WITHIN_BUDGET = StackRule(
     name="monthly-estimate-within-budget",
     description=(
         "The stack's estimated monthly cost (priced resources plus usage assumptions) must not "
-        "exceed its AWS Budgets amount."
+        "exceed its AWS Budgets amount, and the amount must not be so far above it (by default "
+        "more than 3 times) that the budget never alerts."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
@@ -209,7 +233,7 @@ ESTIMATE_WITHIN_BUDGET = StackRule(
         "budgetType, timeUnit, limitAmount, costFilters or tags unknown: note (an unknown period "
         "is never taken for a month); the estimate reads inputs the engine already knows."
     ),
-    config_properties=SHARE_OF_BUDGET,
+    config_properties={**SHARE_OF_BUDGET, **BUDGET_MULTIPLE},
     tags=["cost", "budget", "estimate"],
 )
 

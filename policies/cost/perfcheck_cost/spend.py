@@ -26,13 +26,40 @@ from estimate.budget import (
 from .estimate_budget import BUDGET_KEYS, plain
 
 
+def _fires_by_the_limit(notification: object, limit: object) -> bool | None:
+    """Whether the notification can fire by the time spend reaches the budget's limit: a
+    percentage threshold of at most 100, or an absolute one of at most the limit (None: a
+    deciding value unknown). A threshold above the limit alerts only after the overspend."""
+    raw_threshold = values.get(notification, "threshold")
+    kind = values.get(notification, "thresholdType")
+    if raw_threshold is values.UNKNOWN or kind is values.UNKNOWN:
+        return None
+    threshold = values.as_number(raw_threshold)
+    if threshold is None:
+        return False
+    if values.enum(kind or "PERCENTAGE") == "ABSOLUTE_VALUE":
+        if limit is values.UNKNOWN:
+            return None
+        amount = values.as_number(limit)
+        return amount is not None and threshold <= amount
+    return threshold <= 100
+
+
 def _alerts(ctx: StackContext, budget: object) -> bool | None:
-    """Whether the budget notifies a subscriber (None: not known yet)."""
+    """Whether the budget notifies a subscriber in time: a notification with a subscriber that
+    can fire by the time spend reaches the limit (None: not known yet)."""
     notifications = ctx.items(budget, "notifications")  # type: ignore[arg-type]
     if notifications is values.UNKNOWN:
         return None
+    limit = ctx.get(budget, "limitAmount")  # type: ignore[arg-type]
     unknown = False
     for notification in notifications:
+        in_time = _fires_by_the_limit(notification, limit)
+        if in_time is None:
+            unknown = True
+            continue
+        if not in_time:
+            continue
         for key in ("subscriberEmailAddresses", "subscriberSnsTopicArns"):
             subscribers = values.items(notification, key)
             if subscribers is values.UNKNOWN:
@@ -73,14 +100,20 @@ def _check_budget(ctx: StackContext) -> None:
             ctx.violation(
                 budget,
                 "notifications",
-                "no subscriber (email or SNS topic)",
-                "a notification that reaches someone (e.g. ACTUAL > 80%, FORECASTED > 100%)",
+                "no subscriber (email or SNS topic) on a notification that fires by the time "
+                "spend reaches the limit",
+                "a notification that reaches someone in time (e.g. ACTUAL > 80%, FORECASTED > "
+                "100%); a threshold above the limit alerts only after the overspend",
             )
 
 
 BUDGET_EXISTS = StackRule(
     name="budget-exists",
-    description="The stack must define an AWS cost budget whose notifications reach someone.",
+    description=(
+        "The stack must define an AWS cost budget with a notification that reaches someone "
+        "(email or SNS) and can fire by the time spend reaches the limit (a percentage "
+        "threshold of at most 100, an absolute one of at most the limit)."
+    ),
     severity=Severity.MEDIUM,
     remediation_steps=(
         "Add aws.budgets.Budget(budget_type='COST', time_unit='MONTHLY', limit_amount=..., "

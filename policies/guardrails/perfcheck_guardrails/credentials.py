@@ -66,6 +66,19 @@ CREDENTIAL_NAME_PATTERNS = (
 )
 PUBLIC_PREFIXES = ("NEXT_PUBLIC_",)
 
+AMBIGUOUS_NAME_PATTERNS = (r"(^|_)KEY$", r"(^|_)KEYS$")
+"""Name words that name a credential only sometimes: a DynamoDB `hashKey`, `FEATURE_KEYS`, a
+`CACHE_KEY` hold names. Under such a name alone (no stronger word, no framework secret's name),
+a value made only of lower-case words (`id`, `alpha,beta`, `user:session`) is a name, not a
+secret; any other value is judged as under a credential name."""
+_AMBIGUOUS_NAME = re.compile("|".join(f"(?:{p})" for p in AMBIGUOUS_NAME_PATTERNS))
+_PLAIN_WORDS = re.compile(r"[a-z]{1,40}(?:[ ,.:/_-]{1,3}[a-z]{1,40}){0,31}")
+SETTING_WORDS = frozenset(
+    {"required", "optional", "none", "disabled", "enabled", "true", "false", "on", "off"}
+)
+"""A value from a setting's vocabulary is a mode, not a secret: EC2's
+`metadataOptions.httpTokens = required` names IMDSv2, whatever the word TOKEN suggests."""
+
 FRAMEWORK_SECRET_NAMES = (
     "SECRET_KEY_BASE",  # Rails, Phoenix
     "RAILS_MASTER_KEY",
@@ -271,13 +284,16 @@ _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 _MAX_DECODE_DEPTH = 2
 _MAX_DECODED = 1 << 20
 
-_PUBLIC_MATERIAL = re.compile(r"(^|_)(PUBLIC_?KEY|PUBKEY|PUBLISHABLE_?KEY)(_|$)")
+_PUBLIC_MATERIAL = re.compile(r"(^|_)(PUBLIC(_[A-Z0-9]{1,16})?_?KEY|PUBKEY|PUBLISHABLE_?KEY)(_|$)")
+"""A public key, or one kind's public key (PUBLIC_VAPID_KEY, PUBLIC_SIGNING_KEY): meant to be
+shared. Its value is still read for token formats (a private key under it is found)."""
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:")
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?[a-zA-Z]{0,3}$")  # 3600, 15m, 1.5h, 30days is too long
 _BOOLEAN = {"true", "false", "yes", "no", "on", "off", "1", "0", "enabled", "disabled"}
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s]*$", re.IGNORECASE)
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+_SSM_PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.-]{1,128}){1,15}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._:/@ +-]{1,80}$")
 
 # -- known-safe shapes, stated once -------------------------------------------------------------
@@ -412,6 +428,13 @@ _SUFFIX_SHAPES: tuple[tuple[tuple[str, ...], _Shape], ...] = (
         lambda v: v.lower() in _BOOLEAN,
     ),
     (("FILE", "PATH", "DIR", "DIRECTORY", "LOCATION"), lambda v: v.startswith(("/", "./"))),
+    (  # an SSM parameter's name says where the secret is kept, as an ARN does
+        ("PARAMETER", "PARAM", "PARAMETER_NAME", "SSM_PARAMETER"),
+        lambda v: (
+            bool(_SSM_PARAMETER_NAME.match(v))
+            and not any(_looks_random(part) for part in v.split("/"))
+        ),
+    ),
     (("REGION",), lambda v: bool(_REGION.match(v))),
     (
         (
@@ -479,7 +502,7 @@ def non_secret_value(name: str, value: str) -> bool:
         return True
     if safe_value(value, name) is not None:
         return True
-    if value.lower() in ("true", "false"):
+    if value.lower() in SETTING_WORDS:
         return True
     if framework_secret(name):
         return False  # SECRET_KEY_BASE holds a secret, whatever its shape
@@ -557,6 +580,13 @@ class CredentialScanner:
             return
         self.patterns = [_compiled(p) for p in config_list(config, "credentialNamePatterns")]
         self.any_name = _any_name(tuple(config_list(config, "credentialNamePatterns")))
+        self.strong_name = _any_name(
+            tuple(
+                p
+                for p in config_list(config, "credentialNamePatterns")
+                if p not in AMBIGUOUS_NAME_PATTERNS
+            )
+        )
         self.allowed = set(config_list(config, "allowedVariableNames"))
         self.public = tuple(config_list(config, "publicVariablePrefixes"))
         self._settings: dict[tuple[str, str], str | None] = {}
@@ -612,12 +642,24 @@ class CredentialScanner:
         what = self.token(value)
         if what is not None:
             return f"a value that looks like {what}"
-        if self.credential_name(name) and not non_secret_value(canonical_name(name), value):
+        if self._assignment(name, value):
             return "a plain value under a credential-like name"
         return self.text(value)
 
+    def _names_only_ambiguously(self, canonical: str) -> bool:
+        """Whether the name is a credential's only through an ambiguous word (..._KEY)."""
+        if framework_secret(canonical) or not _AMBIGUOUS_NAME.search(canonical):
+            return False
+        return self.strong_name is None or self.strong_name.search(canonical) is None
+
     def _assignment(self, name: str, value: str) -> bool:
-        return self.credential_name(name) and not non_secret_value(canonical_name(name), value)
+        if not self.credential_name(name):
+            return False
+        canonical = canonical_name(name)
+        if non_secret_value(canonical, value):
+            return False
+        plain = value.strip().strip("\"'").strip()
+        return not (self._names_only_ambiguously(canonical) and _PLAIN_WORDS.fullmatch(plain))
 
     def text(self, text: str, depth: int = 0) -> str | None:
         """Why free text (a command, an entry point, user data) holds a credential, or None."""

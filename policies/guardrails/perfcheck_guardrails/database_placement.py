@@ -10,9 +10,10 @@ mounted at a database data path), one follows EFS file systems to the containers
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from perfcheck_policykit import (
     InvalidJson,
@@ -126,6 +127,31 @@ CLIENT_IMAGE_KEYWORDS = (
     "pgcat",
     "odyssey",
 )
+APPLICATION_WORDS = frozenset(
+    {
+        "api",
+        "app",
+        "web",
+        "ui",
+        "admin",
+        "service",
+        "svc",
+        "worker",
+        "gateway",
+        "dashboard",
+        "console",
+        "cli",
+        "sync",
+        "frontend",
+        "backend",
+        "bff",
+    }
+)
+"""Whole words of an image's repository name that say it is an application built around an
+engine, not the engine: `perfcheck-mysql-admin-api` serves MySQL's users, `postgres16-custom`
+is PostgreSQL. Matched as words (split at - _ .), so `rapid` is not `api`. Only the image-name
+guess yields to them: a container whose command or variables run an engine is judged by those."""
+_NAME_WORDS = re.compile(r"[-_.]+")
 DATABASE_ENVIRONMENT = (
     "PGDATA",
     "POSTGRES_PASSWORD",
@@ -280,6 +306,8 @@ def database_image_match(
     last = repository.rsplit("/", 1)[-1]
     if any(word.lower() in last for word in client_keywords):
         return None
+    if any(word.rstrip("0123456789") in APPLICATION_WORDS for word in _NAME_WORDS.split(last)):
+        return None
     for word in keywords:
         if word.lower() in last:
             return word.lower()
@@ -406,8 +434,24 @@ def mount_findings(
     return found
 
 
+ENGINE_SPECIFIC_DATA_DIRS: Final = tuple(
+    sorted(
+        {
+            path
+            for paths in ENGINE_DATA_DIRS.values()
+            for path in paths
+            if path.count("/") >= 2 and path.split("/")[1] not in ("tmp", "root")
+        }
+    )
+)
+"""Every engine's default data directory that names the engine's own place (/var/lib/rabbitmq,
+/qdrant/storage): a network file system mounted at or below one holds that engine's data
+whatever the image is called or runs. Generic places (/data, /tmp/..., /root/...) are left to
+the engine's process, as an application may keep files there."""
+
+
 def _check_task_definition(ctx: ResourceContext) -> None:
-    configured_paths = config_list(ctx.config, "databaseDataPaths")
+    configured_paths = [*config_list(ctx.config, "databaseDataPaths"), *ENGINE_SPECIFIC_DATA_DIRS]
     try:
         containers = values.container_definitions(ctx.props)
     except InvalidJson:

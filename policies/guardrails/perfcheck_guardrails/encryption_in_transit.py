@@ -646,6 +646,16 @@ _TLS_VERSION_PARAMETERS = {
     "tls_version": "TLSv1.2",  # MySQL / MariaDB / Aurora MySQL: the versions allowed, a list
 }
 _OLD_TLS = re.compile(r"^(sslv3|tlsv1(\.[01])?)$", re.IGNORECASE)
+_TLS_SWITCHES = {
+    _FORCE_SSL: "1",  # PostgreSQL, SQL Server (RDS and Aurora)
+    _SECURE_TRANSPORT: "ON",  # MySQL, MariaDB, Aurora MySQL
+    "tls": "enabled",  # DocumentDB cluster parameter groups
+    "require_ssl": "true",  # Redshift parameter groups
+}
+"""Parameters that decide whether the server refuses plaintext connections, and their 'on'."""
+_SWITCHED_OFF = {"0", "off", "false", "disabled"}
+DOCDB_CLUSTER_PARAMETER_GROUP = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
+REDSHIFT_PARAMETER_GROUP = "aws:redshift/parameterGroup:ParameterGroup"
 
 
 def _check_tls_version_parameters(ctx: ResourceContext) -> None:
@@ -658,11 +668,23 @@ def _check_tls_version_parameters(ctx: ResourceContext) -> None:
         if name is values.UNKNOWN:
             ctx.unknown("parameters[].name")
             continue
-        if not isinstance(name, str) or name.strip().lower() not in _TLS_VERSION_PARAMETERS:
+        key = name.strip().lower() if isinstance(name, str) else None
+        if key not in _TLS_VERSION_PARAMETERS and key not in _TLS_SWITCHES:
             continue
         value = values.get(entry, "value")
         if value is values.UNKNOWN:
             ctx.unknown(f"parameters[{name}].value")
+            continue
+        if key in _TLS_SWITCHES:
+            if str(value).strip().lower() in _SWITCHED_OFF:
+                ctx.violation(
+                    f"parameters[{name}]",
+                    f"{values.show(value)} (plaintext connections accepted)",
+                    f"{key} = {_TLS_SWITCHES[key]} (or the parameter left out where the "
+                    "engine's default forces TLS)",
+                    "A group that turns TLS off is refused on its own: any database that uses "
+                    "it, now or later, accepts plaintext.",
+                )
             continue
         versions = [v.strip() for v in str(value).split(",") if v.strip()]
         old = [v for v in versions if _OLD_TLS.match(v)]
@@ -678,18 +700,25 @@ def _check_tls_version_parameters(ctx: ResourceContext) -> None:
 
 RDS_TLS_MINIMUM_VERSION = ResourceRule(
     name="rds-tls-minimum-version",
-    normalises="parameter names and versions any case; tls_version read as a list",
+    normalises=("parameter names, versions and on/off values any case; tls_version read as a list"),
     description=(
-        "An RDS parameter group may not lower the TLS minimum below 1.2: PostgreSQL's "
-        "ssl_min_protocol_version and MySQL/MariaDB's tls_version must not allow TLSv1 or "
-        "TLSv1.1 (left out, the RDS defaults of current versions are TLS 1.2)."
+        "A database parameter group (RDS, Aurora, DocumentDB, Redshift) may not turn TLS "
+        "enforcement off (rds.force_ssl = 0, require_secure_transport = OFF, tls = disabled, "
+        "require_ssl = false), whether or not a database uses it yet, nor lower the TLS minimum "
+        "below 1.2: PostgreSQL's ssl_min_protocol_version and MySQL/MariaDB's tls_version must "
+        "not allow TLSv1 or TLSv1.1 (left out, the RDS defaults of current versions are TLS 1.2)."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
         "Remove the parameter (the default is TLSv1.2 on current versions) or set "
         "ssl_min_protocol_version = 'TLSv1.2' / tls_version = 'TLSv1.2,TLSv1.3'."
     ),
-    resource_types=[T.RDS_PARAMETER_GROUP, T.RDS_CLUSTER_PARAMETER_GROUP],
+    resource_types=[
+        T.RDS_PARAMETER_GROUP,
+        T.RDS_CLUSTER_PARAMETER_GROUP,
+        DOCDB_CLUSTER_PARAMETER_GROUP,
+        REDSHIFT_PARAMETER_GROUP,
+    ],
     check=_check_tls_version_parameters,
     unknowns="The parameter list, a name or a value unknown: note.",
     tags=["encryption-in-transit", "rds"],

@@ -17,6 +17,7 @@ from .type_families import (
     DEDICATED_AT_REST_TYPES,
     ENCRYPTION_AT_REST,
     HTTPS_REQUIRED,
+    IN_TRANSIT_INSIDE,
     TLS_MINIMUM,
     Setting,
 )
@@ -152,6 +153,14 @@ def _check_tls_minimum(ctx: ResourceContext) -> None:
     https = HTTPS_REQUIRED.get(ctx.type)
     if https is not None:
         judge_alternatives(ctx, (Setting(https, "true"),), f"{'.'.join(https)} = true")
+    inside = IN_TRANSIT_INSIDE.get(ctx.type)
+    if inside is not None:
+        judge_alternatives(
+            ctx,
+            (inside,),
+            f"{'.'.join(inside.path)} = true",
+            "Traffic between the service's own nodes must be encrypted too.",
+        )
 
 
 FRONT_DOOR_TLS_MINIMUM = ResourceRule(
@@ -161,7 +170,8 @@ FRONT_DOOR_TLS_MINIMUM = ResourceRule(
         "Front doors other than CloudFront and load balancers must refuse TLS below 1.2: API "
         "Gateway custom domains (REST and HTTP/WebSocket) with securityPolicy TLS_1_2, "
         "OpenSearch/Elasticsearch endpoints with a TLS 1.2 policy and HTTPS enforced, MSK with "
-        "TLS-only client connections."
+        "TLS-only client connections and encryption between brokers (inCluster, on unless "
+        "turned off)."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
@@ -169,7 +179,7 @@ FRONT_DOOR_TLS_MINIMUM = ResourceRule(
         "True, 'tls_security_policy': 'Policy-Min-TLS-1-2-PFS-2023-10'} (OpenSearch), "
         "encryption_info.encryption_in_transit.client_broker='TLS' (MSK)."
     ),
-    resource_types=tuple(dict.fromkeys([*TLS_MINIMUM, *HTTPS_REQUIRED])),
+    resource_types=tuple(dict.fromkeys([*TLS_MINIMUM, *HTTPS_REQUIRED, *IN_TRANSIT_INSIDE])),
     check=_check_tls_minimum,
     unknowns="The policy or flag unknown: note.",
     tags=["encryption-in-transit"],

@@ -33,6 +33,9 @@ APIGW2_API: Final = "aws:apigatewayv2/api:Api"
 APIGW2_INTEGRATION: Final = "aws:apigatewayv2/integration:Integration"
 APIGW2_VPC_LINK: Final = "aws:apigatewayv2/vpcLink:VpcLink"
 LAMBDA_URL: Final = "aws:lambda/functionUrl:FunctionUrl"
+LAMBDA_PERMISSION: Final = "aws:lambda/permission:Permission"
+_PERMISSION_SCOPES: Final = ("sourceArn", "sourceAccount", "principalOrgId")
+"""Conditions that narrow a resource policy's principal to one source, account or org."""
 EIP: Final = "aws:ec2/eip:Eip"
 APPRUNNER_SERVICE: Final = "aws:apprunner/service:Service"
 ACCELERATOR: Final = "aws:globalaccelerator/accelerator:Accelerator"
@@ -52,10 +55,10 @@ _PUBLIC_SWITCHES: Final[tuple[tuple[str, tuple[str, ...], bool | None, str], ...
     ("aws:rds/clusterInstance:ClusterInstance", ("publiclyAccessible",), True, "a public endpoint"),
     ("aws:redshift/cluster:Cluster", ("publiclyAccessible",), True, "a public endpoint"),
     ("aws:mq/broker:Broker", ("publiclyAccessible",), True, "a public endpoint"),
-    (
+    (  # AWS DMS makes a replication instance public unless told otherwise
         "aws:dms/replicationInstance:ReplicationInstance",
         ("publiclyAccessible",),
-        True,
+        None,
         "a public endpoint",
     ),
     (
@@ -336,6 +339,29 @@ def _function_urls(doors: _Doors) -> None:
             )
 
 
+def _open_invoke_permissions(doors: _Doors) -> None:
+    """A Lambda resource policy for principal '*' with no source, account or organisation
+    condition lets anyone call the function: a door, whatever the action is called."""
+    ctx = doors.ctx
+    for permission in ctx.index.of_type(LAMBDA_PERMISSION):
+        principal = ctx.get(permission, "principal")
+        if principal is values.UNKNOWN:
+            ctx.unknown(permission, "principal")
+            continue
+        if not isinstance(principal, str) or principal.strip() not in ("*", "arn:aws:iam::*:root"):
+            continue
+        scopes = [ctx.get(permission, key) for key in _PERMISSION_SCOPES]
+        if any(scope is values.UNKNOWN for scope in scopes):
+            continue  # a computed source ARN or account: scoped
+        if all(scope in (None, "") for scope in scopes):
+            doors.found(
+                permission,
+                "principal",
+                f"a Lambda permission for principal {values.show(principal)} with no source, "
+                "account or organisation condition (anyone may invoke)",
+            )
+
+
 def _public_switches(doors: _Doors) -> None:
     ctx = doors.ctx
     for type_token, path, exposing, what in _PUBLIC_SWITCHES:
@@ -384,6 +410,7 @@ def _check(ctx: StackContext) -> None:
     _aliased_origins(doors, by_dns)
     _api_gateways(doors, by_dns)
     _function_urls(doors)
+    _open_invoke_permissions(doors)
     _public_switches(doors)
     doors.stale()
 
@@ -402,6 +429,7 @@ def _types() -> Iterable[str]:
         APIGW2_INTEGRATION,
         APIGW2_VPC_LINK,
         LAMBDA_URL,
+        LAMBDA_PERMISSION,
         EIP,
         T.EC2_LAUNCH_TEMPLATE,
         ACCELERATOR,
@@ -452,8 +480,9 @@ ONE_FRONT_DOOR = StackRule(
         "The internet reaches the stack through one front door, CloudFront: an internet-facing "
         "load balancer (application, network or classic), an API Gateway API, VPC link or "
         "integration reaching the load balancer, a CloudFront origin named through a DNS alias "
-        "to a load balancer, a Lambda function URL without IAM auth, public IPs on instances "
-        "or launch templates, an Elastic IP, a Global Accelerator, and data stores or "
+        "to a load balancer, a Lambda function URL without IAM auth, a Lambda permission for any "
+        "principal ('*') with no source, account or organisation condition, public IPs on "
+        "instances or launch templates, an Elastic IP, a Global Accelerator, and data stores or "
         "services with their public switch on are findings unless `allowedFrontDoors` names "
         "them with a reason (stale entries are reported). A public load balancer forwarding to "
         "a database port is refused even when listed."

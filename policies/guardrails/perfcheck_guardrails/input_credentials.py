@@ -270,6 +270,25 @@ def _check(ctx: ResourceContext) -> None:
         ctx.unknown(path)
 
 
+SCANNER_CONFIG: Final[dict[str, Any]] = {
+    "credentialNamePatterns": schema.string_list(
+        "Regular expressions (case-insensitive) on setting names (canonical: upper case, "
+        "'-' and '.' as '_') that denote credentials.",
+        credentials.CREDENTIAL_NAME_PATTERNS,
+        regex=True,
+    ),
+    "allowedVariableNames": schema.string_list(
+        "Names that match a pattern but hold no credential (e.g. 'AUTH_MODE').", ()
+    ),
+    "publicVariablePrefixes": schema.string_list(
+        "Name prefixes of variables that are public by design (shipped to browsers); their "
+        "values are still checked for token formats.",
+        credentials.PUBLIC_PREFIXES,
+    ),
+}
+"""The credential scanner's settings, shared by the rules that use it."""
+
+
 NO_CREDENTIALS_IN_INPUTS = ResourceRule(
     name="no-credentials-in-resource-inputs",
     normalises=(
@@ -299,26 +318,70 @@ NO_CREDENTIALS_IN_INPUTS = ResourceRule(
         "A credential-named input whose value is unknown (e.g. a generated password): note; "
         "other unknown values are computed references and pass."
     ),
-    config_properties={
-        "credentialNamePatterns": schema.string_list(
-            "Regular expressions (case-insensitive) on setting names (canonical: upper case, "
-            "'-' and '.' as '_') that denote credentials.",
-            credentials.CREDENTIAL_NAME_PATTERNS,
-            regex=True,
-        ),
-        "allowedVariableNames": schema.string_list(
-            "Names that match a pattern but hold no credential (e.g. 'AUTH_MODE').", ()
-        ),
-        "publicVariablePrefixes": schema.string_list(
-            "Name prefixes of variables that are public by design (shipped to browsers); their "
-            "values are still checked for token formats.",
-            credentials.PUBLIC_PREFIXES,
-        ),
-    },
+    config_properties=SCANNER_CONFIG,
     judges_type=lambda type_token, _config: (
         type_token != "pulumi:pulumi:Stack" and type_token not in REFERENCE_ONLY_TYPES
     ),
     tags=["secrets"],
 )
 
-RULES = (NO_CREDENTIALS_IN_INPUTS,)
+_PARAMETER_TYPES: Final = {"STRING", "STRINGLIST", "SECURESTRING"}
+
+
+def _check_ssm_parameter(ctx: ResourceContext) -> None:
+    """An SSM parameter is a credential store or a setting: judged by its type and its name."""
+    kind = ctx.get("type")
+    if kind is values.UNKNOWN:
+        ctx.unknown("type")
+        return
+    kind_word = values.enum(kind)
+    if kind_word not in _PARAMETER_TYPES:
+        ctx.violation("type", values.show(kind), "'String', 'StringList' or 'SecureString'")
+        return
+    if kind_word == "SECURESTRING":
+        if ctx.get("keyId") is None:
+            ctx.violation(
+                "keyId",
+                "not set (the AWS-managed aws/ssm key)",
+                "a customer-managed KMS key, as for Secrets Manager secrets (its policy and "
+                "rotation are the stack's)",
+            )
+        return
+    name = ctx.get("name")
+    if name is values.UNKNOWN:
+        ctx.unknown("name")
+        return
+    scanner = credentials.CredentialScanner(ctx.config)
+    leaf = name.rsplit("/", 1)[-1] if isinstance(name, str) else ""
+    value = ctx.get("value")
+    if leaf and scanner.credential_name(leaf) and value is values.UNKNOWN:
+        # The value is computed (a generated password?): its name says what it holds.
+        ctx.violation(
+            "type",
+            f"{values.show(kind)} for a parameter named like a credential ({name})",
+            "'SecureString' with a customer-managed KMS key",
+        )
+
+
+SSM_PARAMETER_SECURE = ResourceRule(
+    name="ssm-parameter-secure-string",
+    normalises="type any case; the parameter's last path segment read as a setting name",
+    description=(
+        "SSM parameters: a credential is a SecureString under a customer-managed KMS key; a "
+        "String parameter named like a credential whose value is computed at deploy time is "
+        "refused by its name (a known plain value is judged by no-credentials-in-resource-"
+        "inputs); an unknown parameter type is refused."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "aws.ssm.Parameter(type='SecureString', key_id=<a customer-managed key ARN>, "
+        "value=pulumi.Output.secret(...)), or a Secrets Manager secret."
+    ),
+    resource_types=[_SSM_PARAMETER],
+    check=_check_ssm_parameter,
+    unknowns="type or name unknown: note.",
+    config_properties=SCANNER_CONFIG,
+    tags=["secrets", "ssm"],
+)
+
+RULES = (NO_CREDENTIALS_IN_INPUTS, SSM_PARAMETER_SECURE)

@@ -8,6 +8,8 @@ Balancer (previous generation: no modern TLS policies, no header rules, no WAF) 
 
 from __future__ import annotations
 
+from typing import Final
+
 from perfcheck_policykit import ResourceContext, ResourceRule, values
 from perfcheck_policykit import aws_types as T
 from pulumi_policy import Severity
@@ -131,6 +133,75 @@ S3_NOT_PUBLIC = ResourceRule(
 )
 
 
+RESOURCE_POLICY_DOCUMENTS: Final[dict[str, str]] = {
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sqs/queue:Queue": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+    "aws:secretsmanager/secret:Secret": "policy",
+    "aws:kms/keyPolicy:KeyPolicy": "policy",
+    "aws:kms/key:Key": "policy",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "policy",
+    "aws:opensearch/domainPolicy:DomainPolicy": "accessPolicies",
+    "aws:opensearch/domain:Domain": "accessPolicies",
+    "aws:apigateway/restApiPolicy:RestApiPolicy": "policy",
+    "aws:backup/vaultPolicy:VaultPolicy": "policy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+}
+"""Type -> the input holding its resource policy (S3 buckets: s3-bucket-not-public). A type
+that another pack judges for the document's validity is not judged for who it lets in: a
+statement for everyone is judged here, by the same reading as a bucket's."""
+
+
+def _check_resource_policy(ctx: ResourceContext) -> None:
+    prop = RESOURCE_POLICY_DOCUMENTS[ctx.type]
+    policy = ctx.get(prop)
+    if policy is values.UNKNOWN:
+        ctx.unknown(prop)
+        return
+    if policy is None:
+        return
+    try:
+        document = iampolicy.parse_policy(policy)
+    except iampolicy.PolicyNotJson:
+        ctx.violation(prop, "not valid JSON", "a JSON policy document")
+        return
+    except iampolicy.PolicyDocumentError:
+        return  # JSON, but no document: it grants nothing (the deploy pack refuses it)
+    if not isinstance(document, iampolicy.PolicyDocument):
+        return
+    for sid in public_statements(document):
+        ctx.violation(
+            prop,
+            f"statement '{sid}' allowing everyone (Principal '*') without a narrowing condition",
+            "principals of this account or AWS services, or a condition on aws:SourceArn / "
+            "aws:SourceAccount / aws:PrincipalOrgID / aws:SourceVpce",
+        )
+
+
+RESOURCE_POLICY_NOT_PUBLIC = ResourceRule(
+    name="resource-policy-not-public",
+    normalises="policy JSON keys and Effect any case; Principal '*' or AWS '*'",
+    description=(
+        "Resource policies (SQS queues, SNS topics, ECR repositories, Secrets Manager secrets, "
+        "KMS keys, EFS file systems, OpenSearch domains, API Gateway REST APIs, Backup vaults, "
+        "CloudWatch Logs) must not allow everyone (Principal '*' or AWS '*', or NotPrincipal) "
+        "without a condition narrowing it to an account, organisation, VPC endpoint or source."
+    ),
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Name this account's principals or AWS services (Principal {'Service': ...}) with an "
+        "aws:SourceArn or aws:SourceAccount condition."
+    ),
+    resource_types=list(RESOURCE_POLICY_DOCUMENTS),
+    check=_check_resource_policy,
+    unknowns="The policy unknown: note.",
+    tags=["network", "exposure", "iam"],
+)
+
+
 def _check_classic(ctx: ResourceContext) -> None:
     ctx.violation(
         "type",
@@ -154,4 +225,4 @@ NO_CLASSIC_LOAD_BALANCER = ResourceRule(
     tags=["network", "elb"],
 )
 
-RULES = (S3_NOT_PUBLIC, NO_CLASSIC_LOAD_BALANCER)
+RULES = (S3_NOT_PUBLIC, RESOURCE_POLICY_NOT_PUBLIC, NO_CLASSIC_LOAD_BALANCER)

@@ -182,6 +182,13 @@ HTTPS_REQUIRED: Final[dict[str, tuple[str, ...]]] = {
 }
 """Type -> the boolean that refuses plain HTTP on the endpoint (must be true)."""
 
+IN_TRANSIT_INSIDE: Final[dict[str, Setting]] = {
+    "aws:msk/cluster:Cluster": _true(
+        "encryptionInfo", "encryptionInTransit", "inCluster", default=True
+    ),
+}
+"""Type -> the setting that encrypts traffic between its own nodes (AWS's default: on)."""
+
 # -- ECS: tasks that run containers, services that run tasks ---------------------------------
 
 ECS_DAEMON_TASK_DEFINITION: Final = "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition"
@@ -226,6 +233,7 @@ SCHEMA_PATHS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     *((token, setting.path) for token, setting in BACKUP_RETENTION.items()),
     *((token, setting.path) for token, setting in TLS_MINIMUM.items()),
     *HTTPS_REQUIRED.items(),
+    *((token, setting.path) for token, setting in IN_TRANSIT_INSIDE.items()),
     *((token, ("containerDefinitions",)) for token in TASK_DEFINITIONS),
     *((token, ("networkConfiguration", "assignPublicIp")) for token in TASK_NETWORKED),
     *((token, ("enableExecuteCommand",)) for token in EXECUTE_COMMAND),

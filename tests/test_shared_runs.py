@@ -1,0 +1,74 @@
+"""The suite's shared work changes no verdict (tests/conftest.py, tests/iam_policy_evaluator.py).
+
+Properties: an in-process preview of a repository stack that reuses the session's run still
+reports every warning the program logs on a fresh run; the IAM evaluator's compiled wildcard
+lists match a whole action or ARN (not a part of it), an empty list matches nothing, and a
+statement that still holds a placeholder is refused, not judged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from tests.iam_policy_evaluator import Request, decide
+from tools.offline import preview
+from tools.offline.runner import run_stack
+
+
+def test_a_preview_on_the_shared_run_reports_the_programs_warnings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        run_stack("prod")  # a fresh run, outside the session's cache
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert logged, "prod logs no warning: this test would prove nothing; pick a stack that does"
+    for attempt in ("first", "again"):  # the second preview certainly reuses the shared run
+        out = tmp_path / f"{attempt}.json"
+        assert preview.main(["--stack", "prod", "--json", str(out)]) == 0
+        assert json.loads(out.read_text())["warnings"] == logged, attempt
+
+
+def _allow(action: object, resource: object = "*") -> dict[str, object]:
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+@pytest.mark.parametrize(
+    ("patterns", "action", "expected"),
+    [
+        ("iam:Get*", "iam:GetRole", "Allow"),
+        ("IAM:get*", "iam:GetRole", "Allow"),  # IAM folds the case of action names
+        ("iam:Get*", "xiam:GetRole", "ImplicitDeny"),  # the whole name, not a part of it
+        ("iam:GetRole", "iam:GetRolePolicy", "ImplicitDeny"),
+        (["s3:Put?bject", "ec2:*"], "s3:PutObject", "Allow"),
+        ([], "iam:GetRole", "ImplicitDeny"),  # an empty list grants nothing
+    ],
+)
+def test_action_lists_match_whole_names_case_folded(
+    patterns: object, action: str, expected: str
+) -> None:
+    assert decide(_allow(patterns), Request(action, "arn:aws:iam::1:role/x")) == expected
+
+
+@pytest.mark.parametrize(
+    ("resource", "expected"),
+    [
+        ("arn:aws:s3:::bucket/*", "Allow"),
+        ("arn:aws:s3:::BUCKET/*", "ImplicitDeny"),  # ARNs are case-sensitive
+        ("arn:aws:s3:::buck", "ImplicitDeny"),
+        ([], "ImplicitDeny"),
+    ],
+)
+def test_resource_lists_match_whole_arns_case_sensitively(resource: object, expected: str) -> None:
+    request = Request("s3:GetObject", "arn:aws:s3:::bucket/key")
+    assert decide(_allow("s3:GetObject", resource), request) == expected
+
+
+def test_a_statement_with_a_placeholder_left_is_refused() -> None:
+    document = _allow("s3:GetObject", "arn:aws:s3:::perfcheck-${Stack}-state/*")
+    with pytest.raises(ValueError, match="placeholder"):
+        decide(document, Request("s3:GetObject", "arn:aws:s3:::perfcheck-prod-state/x"))
