@@ -90,10 +90,12 @@ def _check_budget(ctx: StackContext) -> None:
         return
     if not require_alert:
         return
+    # Every cost budget must be heard: a stack's second budget (the account's, which
+    # budget-sees-untagged-spend asks for) must not make a silent tag budget pass.
     verdicts = [_alerts(ctx, budget) for budget in cost_budgets]
-    if any(v is True for v in verdicts):
-        return
     for budget, verdict in zip(cost_budgets, verdicts, strict=True):
+        if verdict is True:
+            continue
         if verdict is None:
             ctx.unknown(budget, "notifications")
         else:
