@@ -110,6 +110,8 @@ database_task_args = {
     "target_database": settings.database.database_name,
     "owner_connect_arn": database.owner_connect_arn,
     "postgres_major": settings.database.major_version,
+    "tools_image": settings.database.one_off_tools_image,
+    "token_image": settings.database.token_image,
     "architecture": settings.service.architecture,
     "log_retention_days": settings.database.log_retention_days,
     "log_key_arn": database.key_arn,

@@ -19,7 +19,7 @@ bootstrap task only (ECS injects its password into that one container's environm
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -30,20 +30,19 @@ from components.database_roles import OWNER_ROLE, app_role_sql, bootstrap_sql
 from components.secret_access import read_secrets_statements
 from components.trust import service_trust_policy
 from foundation.app_contract import POSTGRES_PORT
-from settings.schema import MigrationSettings
+from settings.schema import TOKEN_SIGNER_IMAGE, MigrationSettings, postgres_tools_image
 
 CONTAINER_NAME = "migrate"
 ROLES_CONTAINER_NAME = "roles"
 TOKEN_CONTAINER_NAME = "iam-token"
 TOKEN_FILE = "/tmp/rds-token"
-AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.26"
-"""AWS's own CLI image (Amazon Linux, has sh): signs the RDS IAM token locally, no API call."""
+AWS_CLI_IMAGE = TOKEN_SIGNER_IMAGE
+"""AWS's own CLI image (Amazon Linux, has sh), pinned by digest: signs the RDS IAM token
+locally, no API call (the default of `database.tokenImage`)."""
 TOKEN_REFRESH_SECONDS = 300
 """Well inside the 15 minutes an RDS IAM token may open connections for."""
 TASK_CPU = 1024
 TASK_MEMORY = 2048
-POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:{major}-alpine"
-"""The official postgres image (Docker Hub library, mirrored on ECR Public: no pull limits)."""
 POSTGRES_IMAGE_USER = "70:70"
 """uid:gid of the `postgres` user in the official Alpine image: the task never runs as root."""
 TARGET_SSL_MODE = "require"
@@ -119,8 +118,14 @@ SOURCE_SECRET_VARIABLES = {"SOURCE_USER": "username", "SOURCE_PASSWORD": "passwo
 
 
 def postgres_image(major: int) -> str:
-    """The client tools must be at least the server's major: the target's major is the newest."""
-    return POSTGRES_IMAGE.format(major=major)
+    """The client tools must be at least the server's major: the target's major is the newest
+    (pinned by digest where settings/schema.py pins one; `database.toolsImage` overrides it)."""
+    return postgres_tools_image(major)
+
+
+def _tools_image(args: DatabaseTaskArgs) -> str:
+    """The client image of a one-off task: the settings' choice, else the major's pinned one."""
+    return args.get("tools_image") or postgres_image(args["postgres_major"])
 
 
 def _logs(log_group: str, region: str, prefix: str) -> dict[str, Any]:
@@ -152,12 +157,14 @@ def _hardened(
     }
 
 
-def iam_token_container(*, host: str, user: str, region: str, log_group: str) -> dict[str, Any]:
+def iam_token_container(
+    *, host: str, user: str, region: str, log_group: str, image: str = AWS_CLI_IMAGE
+) -> dict[str, Any]:
     """The sidecar that keeps a fresh RDS IAM token for `user` in TOKEN_FILE (HEALTHY once the
     first token is there); not essential, so the task ends with the container that uses it."""
     container = _hardened(
         TOKEN_CONTAINER_NAME,
-        AWS_CLI_IMAGE,
+        image,
         TOKEN_SCRIPT,
         {
             "PGHOST": host,
@@ -198,10 +205,18 @@ def _after_token(container: dict[str, Any]) -> dict[str, Any]:
 
 
 def roles_container_definitions(
-    *, image: str, host: str, database: str, log_group: str, region: str
+    *,
+    image: str,
+    host: str,
+    database: str,
+    log_group: str,
+    region: str,
+    token_image: str = AWS_CLI_IMAGE,
 ) -> list[dict[str, Any]]:
     """The roles task: the token sidecar and psql applying `app_role_sql` as the owner role."""
-    token = iam_token_container(host=host, user=OWNER_ROLE, region=region, log_group=log_group)
+    token = iam_token_container(
+        host=host, user=OWNER_ROLE, region=region, log_group=log_group, image=token_image
+    )
     roles = _hardened(
         ROLES_CONTAINER_NAME,
         image,
@@ -268,6 +283,7 @@ def migration_container_definitions(
     target_database: str,
     log_group: str,
     region: str,
+    token_image: str = AWS_CLI_IMAGE,
 ) -> list[dict[str, Any]]:
     """The migration task's containers, in the ECS API's shape (camelCase): the token sidecar
     (the target login) and the copy, whose only secret is the old database's credential."""
@@ -297,7 +313,7 @@ def migration_container_definitions(
         for variable, json_key in SOURCE_SECRET_VARIABLES.items()
     ]
     token = iam_token_container(
-        host=target_host, user=OWNER_ROLE, region=region, log_group=log_group
+        host=target_host, user=OWNER_ROLE, region=region, log_group=log_group, image=token_image
     )
     return [token, _after_token(migrate)]
 
@@ -317,6 +333,10 @@ class DatabaseTaskArgs(TypedDict):
     owner_connect_arn: pulumi.Input[str]
     """`rds-db:connect` as the owner role on the instance (Database.owner_connect_arn)."""
     postgres_major: int
+    tools_image: NotRequired[str]
+    """The client image (database.toolsImage); default: the pinned image of postgres_major."""
+    token_image: NotRequired[str]
+    """The IAM-token sidecar's image (database.tokenImage)."""
     architecture: str
     """ARM64 or X86_64 (the postgres and aws-cli images are built for both)."""
     log_retention_days: int
@@ -521,11 +541,12 @@ class DatabaseRoles(_DatabaseTask):
             args,
             "roles",
             lambda resolved: roles_container_definitions(
-                image=postgres_image(args["postgres_major"]),
+                image=_tools_image(args),
                 host=resolved["target_host"],
                 database=args["target_database"],
                 log_group=log_group,
                 region=resolved["region"],
+                token_image=args.get("token_image", AWS_CLI_IMAGE),
             ),
             secret_arns=[],
             secret_key_arns=[],
@@ -556,7 +577,7 @@ class DatabaseBootstrap(_DatabaseTask):
             args,
             "bootstrap",
             lambda resolved: bootstrap_container_definitions(
-                image=postgres_image(args["postgres_major"]),
+                image=_tools_image(args),
                 host=resolved["target_host"],
                 database=args["target_database"],
                 master_user=args["master_user"],
@@ -592,7 +613,7 @@ class Migration(_DatabaseTask):
             args,
             "migration",
             lambda resolved: migration_container_definitions(
-                image=postgres_image(args["postgres_major"]),
+                image=_tools_image(args),
                 source_host=settings.source_host or "",
                 source_port=settings.source_port,
                 source_database=settings.source_database_name or args["target_database"],
@@ -602,6 +623,7 @@ class Migration(_DatabaseTask):
                 target_database=args["target_database"],
                 log_group=log_group,
                 region=resolved["region"],
+                token_image=args.get("token_image", AWS_CLI_IMAGE),
             ),
             secret_arns=[source_secret_arn],
             secret_key_arns=key_arns,

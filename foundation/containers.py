@@ -1,7 +1,9 @@
 """One reading of an ECS task definition's `containerDefinitions`, for every judge.
 
 The input is a JSON string (a list of container objects). pulumi-aws decodes it with Go's
-encoding/json into the AWS SDK's ContainerDefinition structs, so a key reaches a member
+encoding/json into the AWS SDK's ContainerDefinition structs (terraform-provider-aws,
+internal/service/ecs/container_definitions.go `expandContainerDefinitions` -> internal/json
+`DecodeFromString`: a plain `json.NewDecoder`, unknown fields allowed), so a key reaches a member
 case-insensitively (Unicode case folding: "User", "USER" and "u\\u017fer" all reach `user`), the
 last of several keys that reach one member wins, and a key that reaches no member is dropped: it
 never reaches ECS. `parse_containers` decodes the same way (parsed once per distinct string), so

@@ -9,7 +9,10 @@ bypassed by the others, so every judge reads `rules_of`: one `SgRule` per permis
 
 - the protocol as EC2 reads IpProtocol: "-1" for all traffic (written "-1", "all" or -1), the
   names tcp/udp/icmp/icmpv6 whether written as a name or as their number (6/17/1/58), any other
-  protocol as its number; case and spaces ignored;
+  protocol as written (a number without leading zeros); case and spaces ignored. This is
+  terraform-provider-aws's `ProtocolForValue` (lower-cased; "-1"/"all" -> "-1"; a number -> its
+  IANA name) for the four protocols a judge compares; it names the others from the full IANA
+  table, which is not copied here;
 - ports as integers; with all traffic, EC2 ignores the ports (the range is every port);
 - anything not known during preview as UNKNOWN (never a guess), so a judge fails closed on it.
 

@@ -78,6 +78,38 @@ RetentionDays = Literal[
     3288, 3653,
 ]  # fmt: skip
 
+# Task images other than the app's, pinned by digest (a tag can move; staging and prod must run
+# the same bytes). Each digest is the multi-arch index of that tag (ARM64 and X86_64), as
+# published on ECR Public; docs/delivery.md, "Every image by digest", says how to renew one.
+OTEL_COLLECTOR_IMAGE = (
+    "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+    "@sha256:8aa9ea5f67b8d318f7d6af24677e3c70f7098bc0631147cb5fa91addbe980b06"
+)
+TOKEN_SIGNER_IMAGE = (
+    "public.ecr.aws/aws-cli/aws-cli:2.27.26"
+    "@sha256:ce3aee116adc8e9ba7ad27295102eb1c9c91525fbad18f45ee7a9bfd01cfec73"
+)
+POSTGRES_TOOLS_REPOSITORY = "public.ecr.aws/docker/library/postgres"
+"""The official postgres image (Docker Hub library, mirrored on ECR Public: no pull limits)."""
+POSTGRES_TOOLS_IMAGES: dict[int, str] = {
+    major: f"{POSTGRES_TOOLS_REPOSITORY}:{tag}-alpine@sha256:{digest}"
+    for major, tag, digest in (
+        (14, "14.20", "3ccbb4eb4e8fe35fef673c52c2fc664713420bf5b68610cc581157f2358824a5"),
+        (15, "15.15", "2e7b888f221193cddee9ce554d3311dc8be197a5d0c904fe30f5f568e0f99851"),
+        (16, "16.11", "a5074487380d4e686036ce61ed6f2d363939ae9a0c40123d1a9e3bb3a5f344b4"),
+        (17, "17.6", "ef257d85f76e48da1c64832459b59fcaba1a4dac97bf5d7450c77753542eee94"),
+        (18, "18.1", "aa6eb304ddb6dd26df23d05db4e5cb05af8951cda3e0dc57731b771e0ef4ab29"),
+    )
+}
+"""Client tools per engine major: at least the server's major (pg_dump refuses a newer one)."""
+
+
+def postgres_tools_image(major: int) -> str:
+    """The pinned client image for a server major; a major with none pinned gets its moving
+    `<major>-alpine` tag, which prod refuses and the image guardrail reports."""
+    return POSTGRES_TOOLS_IMAGES.get(major, f"{POSTGRES_TOOLS_REPOSITORY}:{major}-alpine")
+
+
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 ACM_ARN_PATTERN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -285,7 +317,9 @@ class ServiceSettings(Section):
             {"port": HONO_DEFAULT_PORT, "healthPath": HONO_HEALTH_PATH_DEFAULT}
         )
     )
-    otel_collector_image: str = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+    otel_collector_image: str = OTEL_COLLECTOR_IMAGE
+    """The OpenTelemetry collector sidecar, pinned by digest like the app images (prod refuses a
+    tag-only image: a tag can name another image tomorrow)."""
     run_as_user: Annotated[str, Field(pattern=r"^[1-9]\d{2,9}(:[1-9]\d{2,9})?$")] = "1001:1001"
     """uid[:gid] the app containers run as; never 0 (root)."""
     min_tasks: Annotated[int, Field(ge=1, le=100)]
@@ -339,6 +373,12 @@ class ServiceSettings(Section):
                 "(its default), or execEnabled true with readonlyRootFilesystem: false (which "
                 "the guardrails' ecs-container-read-only-root-filesystem then reports)"
             )
+        return value
+
+    @field_validator("otel_collector_image")
+    @classmethod
+    def _collector_is_a_reference(cls, value: str) -> str:
+        parse_image_reference(value)
         return value
 
     @model_validator(mode="after")
@@ -459,6 +499,39 @@ class DatabaseSettings(Section):
     p99 target is 500 ms, so anything slower is worth a look."""
     log_retention_days: RetentionDays = 30
     """Retention of the exported `postgresql` and `upgrade` log groups."""
+    tools_image: str | None = None
+    """The PostgreSQL client image the one-off tasks run (roles, bootstrap, migration); default:
+    the digest-pinned image of the engine's major (POSTGRES_TOOLS_IMAGES). A tag that names a
+    major (`17.6-alpine`) must name at least the server's (pg_dump refuses a newer server)."""
+    token_image: str = TOKEN_SIGNER_IMAGE
+    """The image of the one-off tasks' sidecar that signs RDS IAM tokens (the AWS CLI)."""
+
+    @field_validator("tools_image", "token_image")
+    @classmethod
+    def _task_image_is_a_reference(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_image_reference(value)
+        return value
+
+    @field_validator("tools_image")
+    @classmethod
+    def _tools_match_the_server(cls, value: str | None, info: ValidationInfo) -> str | None:
+        server = str(info.data.get("engine_version") or "").split(".")[0]
+        tag = parse_image_reference(value).tag if value else None
+        client = re.match(r"(\d+)", tag or "")
+        if client and server.isdigit() and int(client.group(1)) < int(server):
+            raise ValueError(
+                f"client major {client.group(1)} is below the server's {server}: pg_dump "
+                f"refuses a newer server; use a {server} (or newer) image, pinned by digest"
+            )
+        return value
+
+    @property
+    def one_off_tools_image(self) -> str:
+        """The client image the one-off tasks run: the setting, else the pinned default of the
+        engine's major, else (a major with no pinned image) its moving `<major>-alpine` tag,
+        which prod refuses (task_image_pinning_problems)."""
+        return self.tools_image or postgres_tools_image(self.major_version)
 
     @field_validator("engine_version")
     @classmethod
@@ -894,6 +967,33 @@ def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
     problems.extend(_usage_problems(settings))
     if settings.is_prod:
         problems += image_pinning_problems(settings.service)
+        problems += task_image_pinning_problems(settings)
+    return problems
+
+
+def task_image_pinning_problems(settings: Settings) -> list[tuple[str, str]]:
+    """Prod runs every image of its tasks by digest: the collector sidecar and the one-off
+    tasks' images too, not only the app's (a tag can name another image tomorrow)."""
+    database = settings.database
+    images = {
+        "service.otelCollectorImage": settings.service.otel_collector_image,
+        "database.toolsImage": database.one_off_tools_image,
+        "database.tokenImage": database.token_image,
+    }
+    problems = []
+    for key, image in images.items():
+        reference = parse_image_reference(image)
+        if reference.digest is None:
+            default = ""
+            if key == "database.toolsImage" and database.tools_image is None:
+                default = f" (the default for engine major {database.major_version}: none pinned)"
+            problems.append(
+                (
+                    key,
+                    f"'{image}'{default} is pinned by tag only; prod runs every task image by "
+                    "digest: give it as repository[:tag]@sha256:<64 hex digits>",
+                )
+            )
     return problems
 
 

@@ -101,3 +101,35 @@ def test_markdown_does_not_import_the_preview_back():
     """The preview renders Markdown; the renderer must not reach back into the preview."""
     markdown = ROOT / "tools" / "offline" / "markdown.py"
     assert "tools.offline.preview" not in markdown.read_text()
+
+
+def third_party_imports(package: str, root: Path = ROOT) -> list[str]:
+    """Imports of anything outside the standard library and the project's own packages."""
+    import sys
+
+    problems = []
+    for path in sorted((root / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for top in {name.split(".")[0] for name in names}:
+                if top not in sys.stdlib_module_names and top not in PROJECT_PACKAGES:
+                    problems.append(f"{path.relative_to(root)}:{node.lineno} imports {top}")
+    return problems
+
+
+def test_foundation_uses_the_standard_library_only():
+    """A published policy pack carries foundation/ without a virtualenv of the program's."""
+    assert third_party_imports("foundation") == []
+
+
+def test_the_check_sees_a_third_party_import(tmp_path):
+    (tmp_path / "foundation").mkdir()
+    (tmp_path / "foundation" / "models.py").write_text("import json\nimport pulumi_aws\n")
+    assert third_party_imports("foundation", tmp_path) == [
+        "foundation/models.py:2 imports pulumi_aws"
+    ]

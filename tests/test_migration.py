@@ -26,7 +26,7 @@ from components.migration import (
 )
 from foundation.records import StackRun
 from settings import SettingsError, settings_from_config
-from settings.schema import MigrationSettings
+from settings.schema import POSTGRES_TOOLS_IMAGES, MigrationSettings
 from tools.offline.runner import run_program, run_stack, stack_config
 
 SOURCE_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:perfcheck/old-db-AbCdEf"
@@ -88,7 +88,7 @@ def test_the_containers_are_non_root_read_only_with_a_writable_tmp() -> None:
         ]
         assert each["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
         assert each["logConfiguration"]["logDriver"] == "awslogs"
-    assert container["image"] == "public.ecr.aws/docker/library/postgres:17-alpine"
+    assert container["image"] == postgres_image(17) == POSTGRES_TOOLS_IMAGES[17]  # by digest
     assert token["name"] == TOKEN_CONTAINER_NAME and token["essential"] is False
     assert container["dependsOn"] == [
         {"containerName": TOKEN_CONTAINER_NAME, "condition": "HEALTHY"}
@@ -338,7 +338,7 @@ def test_enabling_the_migration_wires_it_to_the_database() -> None:
     assert environment["TARGET_HOST"] == instance.outputs["address"]
     master_secret = instance.outputs["masterUserSecrets"][0]["secretArn"]
     assert master_secret not in json.dumps(dict(task.wire_inputs))
-    assert container["image"].endswith(":17-alpine")
+    assert container["image"] == POSTGRES_TOOLS_IMAGES[17]  # the major's image, by digest
     assert task.wire_inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"
 
 

@@ -92,11 +92,16 @@ def _tokens(line: str) -> tuple[str, ...]:
 
 def gates_on(line: str) -> list[str]:
     """The gates a line runs (a comment, or text only printed by echo or printf, runs nothing)."""
+    return list(_gates_on(line))
+
+
+@functools.lru_cache(maxsize=8192)
+def _gates_on(line: str) -> tuple[str, ...]:
     words = tokens(line)
     if words[:1] in (["echo"], ["printf"]):
-        return []
+        return ()
     command = " ".join(words)
-    return [name for name, pattern in GATES.items() if re.search(pattern, command)]
+    return tuple(name for name, pattern in GATES.items() if re.search(pattern, command))
 
 
 def gates_in(step: dict[str, Any]) -> list[str]:

@@ -35,6 +35,7 @@ COPIED = (
     "Pulumi.yaml",
     "Pulumi.staging.yaml",
     "Pulumi.prod.yaml",
+    "pyproject.toml",
 )
 
 Edit = Callable[[Path], None]
@@ -312,9 +313,9 @@ WEAKENINGS: list[tuple[str, str, Edit]] = [
         "lighthouse-performance-a-warning",
         json_file(
             "lighthouse/lighthouserc.json",
-            lambda d: d["ci"]["assert"]["assertions"]["categories:performance"].__setitem__(
-                0, "warn"
-            ),
+            lambda d: d["ci"]["assert"]["assertMatrix"][0]["assertions"][
+                "categories:performance"
+            ].__setitem__(0, "warn"),
         ),
     ),
     (
@@ -745,6 +746,330 @@ WEAKENINGS += [
     ),
 ]
 
+
+def pr_workflow(change: Callable[[dict[str, Any]], None]) -> Edit:
+    return workflow("pull-request", change)
+
+
+def job_of(data: dict[str, Any], gate: str) -> dict[str, Any]:
+    return gate_job(data, gate)
+
+
+def release_step(job: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in job["steps"] if "staging_runs_release" in s.get("run", ""))
+
+
+def run_of(data: dict[str, Any], gate: str, change: Callable[[str], str]) -> None:
+    step = gate_step(data, gate)
+    step["run"] = change(step["run"])
+
+
+def lighthouse_matrix(change: Callable[[list[dict[str, Any]]], None]) -> Edit:
+    return json_file(
+        "lighthouse/lighthouserc.json", lambda d: change(d["ci"]["assert"]["assertMatrix"])
+    )
+
+
+# The second red team (engineer "delivery", issue 24 item "judged again with edits you have not
+# seen"): edits of my own, each reported by the property it breaks; those the first round's rules
+# missed each led to a rule in gate_properties.py (docs/delivery.md lists which).
+RED_TEAM: list[tuple[str, str, Edit]] = [
+    (
+        "least-privilege",
+        "pull-request-target-runs-fork-code-with-secrets",
+        pr_workflow(lambda d: d.update(on={"pull_request_target": {"branches": ["main"]}})),
+    ),
+    (
+        "least-privilege",
+        "workflow-write-all",
+        workflow("deploy", lambda d: d.update(permissions="write-all")),
+    ),
+    (
+        "least-privilege",
+        "checks-job-may-push",
+        pr_workflow(lambda d: d["jobs"]["checks"]["permissions"].update(contents="write")),
+    ),
+    (
+        "least-privilege",
+        "k6-job-may-assume-aws-roles",
+        workflow("deploy", lambda d: job_of(d, "k6")["permissions"].update({"id-token": "write"})),
+    ),
+    (
+        "least-privilege",
+        "pr-code-may-comment",
+        pr_workflow(
+            lambda d: d["jobs"]["checks"]["permissions"].update({"pull-requests": "write"})
+        ),
+    ),
+    (
+        "tools-pinned",
+        "checkout-pinned-to-a-tag",
+        text(
+            ".github/workflows/deploy.yml", r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v5"
+        ),
+    ),
+    (
+        "tools-pinned",
+        "k6-image-by-tag",
+        workflow("deploy", lambda d: d["env"].update(K6_IMAGE="grafana/k6:1.7.1")),
+    ),
+    (
+        "tools-pinned",
+        "lighthouse-container-by-tag",
+        workflow(
+            "deploy",
+            lambda d: job_of(d, "Lighthouse")["container"].update(image="debian:trixie-slim"),
+        ),
+    ),
+    (
+        "tools-pinned",
+        "lhci-fetched-from-the-registry",
+        on_gate_line("Lighthouse", lambda line: line.replace("npx --no-install", "npx --yes")),
+    ),
+    (
+        "secrets-stay-in-their-step",
+        "every-secret-as-json",
+        token_step(lambda s: s["env"].update(ALL_SECRETS="${{ toJSON(secrets) }}")),
+    ),
+    (
+        "secrets-stay-in-their-step",
+        "stack-outputs-decrypted-into-the-log",
+        token_step(append_run('pulumi stack output --stack "$STACK" --show-secrets')),
+    ),
+    (
+        "gate-measures",
+        "k6-entrypoint-replaced",
+        on_gate_line(
+            "k6", lambda line: line.replace("docker run --rm", "docker run --rm --entrypoint true")
+        ),
+    ),
+    (
+        "gate-measures",
+        "k6-env-attached-to-the-flag",
+        on_gate_line("k6", lambda line: line.replace("-e BASE_URL", "-e BASE_URL -eK6_VUS=1")),
+    ),
+    (
+        "gate-measures",
+        "k6-p99-bound-raised",
+        text("perf/k6/smoke.js", r"p\(99\)<\d+", "p(99)<5000"),
+    ),
+    (
+        "gate-measures",
+        "k6-checks-pass-at-any-rate",
+        text("perf/k6/smoke.js", r"rate>0\.999", "rate>0"),
+    ),
+    (
+        "gate-measures",
+        "k6-error-rate-threshold-removed",
+        text("perf/k6/smoke.js", r"^\s*'http_req_failed\{scenario:steady\}'.*\n", ""),
+    ),
+    (
+        "gate-measures",
+        "lighthouse-skips-an-audit",
+        k6_settings(lambda s: s.update(skipAudits=["largest-contentful-paint"])),
+    ),
+    (
+        "gate-measures",
+        "lighthouse-optimistic-aggregation",
+        lighthouse_matrix(
+            lambda m: m[0]["assertions"]["categories:seo"][1].update(aggregationMethod="optimistic")
+        ),
+    ),
+    (
+        "gate-measures",
+        "lighthouse-health-route-dropped",
+        json_file("lighthouse/pages.json", lambda d: d.update(endpoints=[])),
+    ),
+    (
+        "gate-measures",
+        "lighthouse-pattern-misses-the-pages",
+        lighthouse_matrix(lambda m: m[0].update(matchingUrlPattern="^https?://[^/]+/nothing$")),
+    ),
+    (
+        "gate-measures",
+        "playwright-test-dir-moved",
+        text("e2e/playwright.config.ts", r"testDir: '\./tests',", "testDir: './tests/none',"),
+    ),
+    (
+        "each-deploy-targets-its-stack",
+        "prod-deploys-only-the-task-definition",
+        workflow(
+            "deploy",
+            lambda d: run_of(
+                d, "pulumi up", lambda r: r.replace("--diff", "--diff --target 'urn:pulumi:x'", 1)
+            ),
+        ),
+    ),
+    (
+        "each-deploy-targets-its-stack",
+        "staging-up-continues-past-failures",
+        workflow(
+            "deploy",
+            lambda d: run_of(
+                d, "pulumi up", lambda r: r.replace("--yes", "--yes --continue-on-error", 1)
+            ),
+        ),
+    ),
+    (
+        "make-targets-do-what-they-say",
+        "pytest-addopts-deselects-through-the-env",
+        pr_workflow(lambda d: d["jobs"]["checks"].update(env={"PYTEST_ADDOPTS": "-k 'not slow'"})),
+    ),
+    (
+        "make-targets-do-what-they-say",
+        "pyproject-addopts-ignores-a-directory",
+        text(
+            "pyproject.toml",
+            r'addopts = "-p no:cacheprovider"',
+            'addopts = "-p no:cacheprovider --ignore=tests/policies"',
+        ),
+    ),
+    (
+        "make-targets-do-what-they-say",
+        "pyproject-testpaths-narrowed",
+        text("pyproject.toml", r'testpaths = \["tests"\]', 'testpaths = ["tests/delivery"]'),
+    ),
+    (
+        "scanners-have-no-ignore-path",
+        "pip-audit-reads-only-the-runtime-requirements",
+        pr_workflow(
+            lambda d: run_of(
+                d,
+                "dependency audit",
+                lambda r: r.replace("requirements-dev.txt", "requirements.txt"),
+            )
+        ),
+    ),
+    (
+        "scanners-have-no-ignore-path",
+        "secret-scan-reads-only-python",
+        pr_workflow(
+            lambda d: run_of(
+                d,
+                "secret scan",
+                lambda r: r.replace("git ls-files -z", "git ls-files -z -- '*.py'"),
+            )
+        ),
+    ),
+    (
+        "scanners-have-no-ignore-path",
+        "ruff-blanket-noqa-in-a-file",
+        new_file("tools/quiet.py", "# ruff: noqa\nimport os\n"),
+    ),
+    (
+        "scanners-have-no-ignore-path",
+        "ruff-config-excludes-the-packs",
+        text(
+            "pyproject.toml",
+            r'extend-exclude = \[".venv"\]',
+            'extend-exclude = [".venv", "policies"]',
+        ),
+    ),
+    (
+        "scanners-have-no-ignore-path",
+        "ruff-config-ignores-bugbear",
+        text("pyproject.toml", r'ignore = \["ANN401"\]', 'ignore = ["ANN401", "B"]'),
+    ),
+    (
+        "one-release-promoted-whole",
+        "release-check-ignored-with-or-true",
+        workflow(
+            "deploy",
+            lambda d: release_step(d["jobs"]["prod"]).update(
+                run=release_step(d["jobs"]["prod"])["run"] + " || true"
+            ),
+        ),
+    ),
+    (
+        "every-policy-pack-runs",
+        "prod-excluded-from-the-offline-preview",
+        pr_workflow(
+            lambda d: d["jobs"]["offline-preview"]["strategy"]["matrix"].update(
+                exclude=[{"stack": "prod"}]
+            )
+        ),
+    ),
+    (
+        "every-policy-pack-runs",
+        "prod-dropped-from-the-offline-preview",
+        pr_workflow(
+            lambda d: d["jobs"]["offline-preview"]["strategy"]["matrix"].update(stack=["staging"])
+        ),
+    ),
+]
+RED_TEAM_ALREADY_CAUGHT: list[tuple[str, str, Edit]] = [
+    # members of the issue's classes the first round's rules already reported
+    (
+        "every-deploy-needs-every-gate",
+        "k6-job-renamed-out-of-needs",
+        workflow(
+            "deploy",
+            lambda d: d.update(
+                jobs={
+                    ("perf-gate" if k == "performance-gate" else k): v for k, v in d["jobs"].items()
+                }
+            ),
+        ),
+    ),
+    (
+        "gate-verdict-stops-the-job",
+        "if-false-on-the-playwright-step",
+        workflow("deploy", lambda d: gate_step(d, "Playwright").update({"if": "false"})),
+    ),
+    (
+        "gate-verdict-stops-the-job",
+        "set-plus-e-before-lighthouse",
+        before_gate("Lighthouse", "set +e"),
+    ),
+    (
+        "make-targets-do-what-they-say",
+        "workflow-audit-or-true",
+        make_recipe("lint-workflows", lambda line: line + " || true"),
+    ),
+    (
+        "dispatch-deploys-main-head",
+        "dispatch-input-through-the-env",
+        workflow(
+            "deploy",
+            lambda d: d["jobs"]["prod"]["env"].update(RELEASE="${{ github.event.inputs.sha }}"),
+        ),
+    ),
+    (
+        "gate-measures",
+        "lhci-env-at-job-level",
+        workflow(
+            "deploy",
+            lambda d: job_of(d, "Lighthouse").update(env={"LHCI_COLLECT__NUMBER_OF_RUNS": "1"}),
+        ),
+    ),
+]
+# Edits that kill the survivors of a mutation sample over the rules above.
+MUTANT_FOLLOWUPS: list[tuple[str, str, Edit]] = [
+    (
+        "gate-measures",
+        "lighthouse-health-route-judged-at-half",
+        lighthouse_matrix(
+            lambda m: m[1]["assertions"]["categories:performance"][1].update(minScore=0.5)
+        ),
+    ),
+    (
+        "scanners-have-no-ignore-path",
+        "ruff-config-selects-less",
+        text("pyproject.toml", r'select = \["E", "F", ', 'select = ["E", '),
+    ),
+    (
+        "tools-pinned",
+        "lighthouse-container-digest-truncated",
+        workflow(
+            "deploy",
+            lambda d: job_of(d, "Lighthouse")["container"].update(
+                image=job_of(d, "Lighthouse")["container"]["image"][:-1]
+            ),
+        ),
+    ),
+]
+WEAKENINGS += RED_TEAM + RED_TEAM_ALREADY_CAUGHT + MUTANT_FOLLOWUPS
+
 UNRELATED: list[tuple[str, Edit]] = [
     ("the workflows re-serialised without comments", workflow("deploy", lambda d: None)),
     ("the pull-request workflow re-serialised", workflow("pull-request", lambda d: None)),
@@ -800,6 +1125,20 @@ UNRELATED: list[tuple[str, Edit]] = [
         "the Makefile help reworded",
         text("Makefile", r"^## test: .*$", "## test: every test, offline"),
     ),
+    (
+        "another endpoint judged",
+        json_file("lighthouse/pages.json", lambda d: d["endpoints"].append("/api/version")),
+    ),
+    (
+        "a SHA-pinned action added to a gate job",
+        workflow(
+            "deploy",
+            lambda d: gate_job(d, "Playwright")["steps"].insert(
+                1, {"uses": "actions/cache@" + "0123456789" * 4, "with": {"path": "e2e/.cache"}}
+            ),
+        ),
+    ),
+    ("one more ruff rule selected", text("pyproject.toml", r'"SIM"\]', '"SIM", "N"]')),
     (
         "a longer Lighthouse job timeout",
         workflow("deploy", lambda d: gate_job(d, "Lighthouse").update({"timeout-minutes": 25})),
@@ -870,6 +1209,7 @@ GATE_PROPERTIES: dict[str, tuple[str, ...]] = {
         "one-release-promoted-whole",
         "time-limits-fit-the-deploy",
     ),
+    "every job of both workflows": ("least-privilege", "tools-pinned"),
     "k6, Playwright, Lighthouse (staging)": (
         "gate-measures",
         "every-deploy-needs-every-gate",

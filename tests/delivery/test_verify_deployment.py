@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import functools
 import io
 import json
@@ -145,7 +146,8 @@ def record(
 def expect_record(stubber, deployment, listing="newest-last"):
     """ListServiceDeployments (by default an older record first), then the newest one and its
     revision. `listing` orders the records as ECS may: newest-last, newest-first, paged (the
-    newest on a second page), undated (a record without createdAt)."""
+    newest on a second page), paged-newest-first (the newest on the first of two pages), undated
+    (a record without createdAt)."""
     ident = {"cluster": CLUSTER, "service": SERVICE}
     if deployment is None:
         stubber.add_response("list_service_deployments", {"serviceDeployments": []}, ident)
@@ -159,13 +161,16 @@ def expect_record(stubber, deployment, listing="newest-last"):
     target = (deployment.get("targetServiceRevision") or {}).get("arn")
     newest = {"serviceDeploymentArn": DEPLOYMENT_ARN, "createdAt": WHEN, "status": "SUCCESSFUL"}
     newest["status"] = deployment["status"]
-    if listing == "paged":
+    if listing in ("paged", "paged-newest-first"):
+        first, second = [earlier], [newest]
+        if listing == "paged-newest-first":
+            first, second = second, first
         stubber.add_response(
-            "list_service_deployments", {"serviceDeployments": [earlier], "nextToken": "p2"}, ident
+            "list_service_deployments", {"serviceDeployments": first, "nextToken": "p2"}, ident
         )
         stubber.add_response(
             "list_service_deployments",
-            {"serviceDeployments": [newest]},
+            {"serviceDeployments": second},
             {**ident, "nextToken": "p2"},
         )
     elif listing == "undated":
@@ -774,6 +779,11 @@ CASES.update(
         "unknown-record-status": Case(
             [(SETTLED, record("PAUSED"))], 1, ("unknown status 'PAUSED'",)
         ),
+        "unknown-record-status-that-sounds-successful": Case(
+            [(SETTLED, record("PARTIALLY_SUCCESSFUL"))],
+            1,
+            ("unknown status 'PARTIALLY_SUCCESSFUL'",),
+        ),
         "old-deployment-still-draining-then-settled": Case(
             [(DRAINING, record("SUCCESSFUL")), (SETTLED, record("SUCCESSFUL"))],
             0,
@@ -799,6 +809,32 @@ CASES.update(
         ),
         "newest-record-on-the-second-page-succeeded": Case(
             [(SETTLED, record("SUCCESSFUL"))], 0, ("SUCCESSFUL",), listing="paged"
+        ),
+        # the second red team's bugs (test_verifier_bugs.py) that no case above reported
+        "newest-record-on-the-first-of-two-pages": Case(
+            [(SETTLED, ALARM_ROLLBACK)], 1, ("ROLLBACK_SUCCESSFUL",), listing="paged-newest-first"
+        ),
+        "newest-record-on-the-first-of-two-pages-succeeded": Case(
+            [(SETTLED, record("SUCCESSFUL"))], 0, ("SUCCESSFUL",), listing="paged-newest-first"
+        ),
+        "expected-image-missing-from-the-task": Case(
+            [(SETTLED, None)],
+            1,
+            ("hono runs None",),
+            args=(
+                "--expect-image",
+                f"nextjs={NEXTJS_IMAGE}",
+                "--expect-image",
+                f"hono={HONO_IMAGE}",
+            ),
+            images={"nextjs": NEXTJS_IMAGE},
+        ),
+        "refuses-to-promote-a-short-digest": Case(
+            [(SETTLED, None)],
+            1,
+            ("not pinned by digest",),
+            args=("--promote", "nextjs"),
+            images={"nextjs": NEXTJS_IMAGE[:-1]},
         ),
         "a-record-without-creation-time": Case(
             [(SETTLED, record("SUCCESSFUL"))],
@@ -1006,23 +1042,44 @@ def mutate(node: ast.AST, op_index: int) -> None:
 
 
 def mutants() -> list[tuple[str, types.ModuleType]]:
-    """A test-only copy of the script per mutated comparison or boolean operator, as a module."""
+    """A test-only copy of the script per mutation site, as a module. The script is run once;
+    each mutant recompiles only the one top-level statement it changes (a function or a status
+    set) into a copy of that namespace, with every function rebound to the copy, so a call from
+    `main` reaches the mutated code."""
     source = SCRIPT.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    base = types.ModuleType("verify_deployment_unmutated")
+    base.__file__ = str(SCRIPT)
+    sys.modules[base.__name__] = base  # dataclasses look their module up there
+    try:
+        exec(compile(tree, str(SCRIPT), "exec"), base.__dict__)
+    finally:
+        del sys.modules[base.__name__]
+    by_id = {
+        id(node): (index, position)
+        for index, statement in enumerate(tree.body)
+        for position, node in enumerate(ast.walk(statement))
+    }
     found = []
-    for index in range(len(mutation_sites(ast.parse(source)))):
-        tree = ast.parse(source)
-        node_id, op_index = mutation_sites(tree)[index]
-        node = next(n for n in ast.walk(tree) if id(n) == node_id)
+    for number, (node_id, op_index) in enumerate(mutation_sites(tree)):
+        index, position = by_id[node_id]
+        statement = copy.deepcopy(tree.body[index])
+        node = list(ast.walk(statement))[position]
         before = ast.unparse(node)
         mutate(node, op_index)
         label = f"line {node.lineno}: {before}  ->  {ast.unparse(node)}"
-        module = types.ModuleType(f"verify_deployment_mutant_{index}")
-        module.__file__ = str(SCRIPT)
-        sys.modules[module.__name__] = module  # dataclasses look their module up there
-        try:
-            exec(compile(tree, f"<mutant {label}>", "exec"), module.__dict__)
-        finally:
-            del sys.modules[module.__name__]
+        module = types.ModuleType(f"verify_deployment_mutant_{number}")
+        namespace = module.__dict__
+        namespace.update({k: v for k, v in base.__dict__.items() if k not in ("__name__",)})
+        for name, value in list(namespace.items()):
+            if isinstance(value, types.FunctionType) and value.__globals__ is base.__dict__:
+                rebound = types.FunctionType(
+                    value.__code__, namespace, value.__name__, value.__defaults__, value.__closure__
+                )
+                rebound.__kwdefaults__ = value.__kwdefaults__
+                namespace[name] = rebound
+        code = compile(ast.Module([statement], type_ignores=[]), f"<mutant {label}>", "exec")
+        exec(code, namespace)
         found.append((label, module))
     return found
 
@@ -1031,11 +1088,18 @@ def test_every_comparison_mutant_is_killed_by_the_decision_table(tmp_path):
     found = mutants()
     assert len(found) >= 25, "the mutation check lost its comparisons"
     survivors = []
+    # The case that killed the last mutant is tried first: neighbouring mutants (one function,
+    # one status set) die by the same case, so most need one run, not a scan of the table.
+    order = list(CASES)
     for label, module in found:
         workdir = tmp_path / str(len(survivors))
         workdir.mkdir(exist_ok=True)
-        if not any(run_case(module, case, workdir) for case in CASES.values()):
+        killer = next((name for name in order if run_case(module, CASES[name], workdir)), None)
+        if killer is None:
             survivors.append(label)
+        else:
+            order.remove(killer)
+            order.insert(0, killer)
     assert survivors == [], "mutants no decision-table case catches:\n" + "\n".join(survivors)
 
 

@@ -152,10 +152,15 @@ def with_options(rec: ResourceRecord, **options: Any) -> ResourceRecord:
 # -- containers -------------------------------------------------------------------------------
 
 
+PINNED = "@sha256:" + "5" * 64
+"""The digest every builder image carries (ecs-task-images-pinned-by-digest): a case about a
+tag-only image sets `image` after building the container."""
+
+
 def container(name: str, image: str, port: int | None, **overrides: Any) -> dict[str, Any]:
     definition: dict[str, Any] = {
         "name": name,
-        "image": image,
+        "image": image if "@sha256:" in image else image + PINNED,
         "essential": True,
         "user": "1001:1001",
         "readonlyRootFilesystem": True,

@@ -45,6 +45,8 @@ PRODUCTION_ONLY = {
     "vpc-nat-gateway-per-az",
     "ecs-exec-disabled",
     "resource-type-judged",
+    # Staging deploys a build by tag before prod receives it by digest (issue 24).
+    "ecs-task-images-pinned-by-digest",
 }
 
 

@@ -30,6 +30,7 @@ from tests.policies.cases import Case, Variant, by_name, task
 from tests.policies.cases_ecs_exec import ECS_EXEC_NONCOMPLIANT
 from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
 from tests.policies.cases_untagged_spend import UNTAGGED_SPEND_NONCOMPLIANT, UNTAGGED_SPEND_VARIANTS
+from tests.policies.image_cases import IMAGE_NONCOMPLIANT, IMAGE_VARIANTS
 from tests.policies.support import compliant_report, run_case, violations
 from tests.policies.type_cases import TYPE_NONCOMPLIANT, TYPE_VARIANTS
 from tools.offline.policy_driver import load_pack
@@ -1187,6 +1188,7 @@ NONCOMPLIANT.extend(BYPASS_NONCOMPLIANT)
 NONCOMPLIANT.extend(TYPE_NONCOMPLIANT)
 NONCOMPLIANT.extend(ECS_EXEC_NONCOMPLIANT)
 NONCOMPLIANT.extend(UNTAGGED_SPEND_NONCOMPLIANT)
+NONCOMPLIANT.extend(IMAGE_NONCOMPLIANT)
 
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
@@ -1524,6 +1526,7 @@ COMPLIANT_VARIANTS.extend(BYPASS_VARIANTS)
 COMPLIANT_VARIANTS.extend(CONTENT_VARIANTS)
 COMPLIANT_VARIANTS.extend(TYPE_VARIANTS)
 COMPLIANT_VARIANTS.extend(UNTAGGED_SPEND_VARIANTS)
+COMPLIANT_VARIANTS.extend(IMAGE_VARIANTS)
 
 
 @pytest.mark.parametrize("variant", COMPLIANT_VARIANTS, ids=lambda v: f"{v.policy}:{v.id}")

@@ -105,12 +105,6 @@ class _Diagram:
         self.components = {r.urn: r for r in run.resources if not r.custom and r.type != STACK_TYPE}
         self.ids: dict[str, str] = {}
         self._taken: set[str] = set()
-        self.group_by_id: dict[str, str] = {}
-        for record in sorted(run.resources, key=lambda r: r.urn):
-            if record.type == SECURITY_GROUP:
-                group_id = record.outputs.get("id")
-                if isinstance(group_id, str) and _known(group_id):
-                    self.group_by_id[group_id] = record.urn
         self.external: dict[str, str] = {}
 
     # --- naming ---------------------------------------------------------------------------
@@ -147,17 +141,11 @@ class _Diagram:
 
     # --- security groups ------------------------------------------------------------------
 
-    def group(self, rule: ResourceRecord, prop: str) -> str | None:
-        """The security group a rule property names, by id or by the property's dependency."""
-        value = rule.inputs.get(prop)
-        if isinstance(value, str) and value in self.group_by_id:
-            return self.group_by_id[value]
-        deps = [
-            urn
-            for urn in rule.property_dependencies.get(prop, ())
-            if self.by_urn.get(urn) is not None and self.by_urn[urn].type == SECURITY_GROUP
-        ]
-        return deps[0] if len(set(deps)) == 1 else None
+    @staticmethod
+    def one_group(found: list[ResourceRecord] | None) -> str | None:
+        """The one security group node a reference resolved to (None: none, or ambiguous)."""
+        urns = {group.urn for group in found or () if group.type == SECURITY_GROUP}
+        return urns.pop() if len(urns) == 1 else None
 
     def outside(self, value: str, kind: str) -> str:
         key = f"{kind}:{value}"
@@ -169,25 +157,17 @@ class _Diagram:
     def rules(self) -> list[_PlacedPermission]:
         """Every security group permission in the run, whichever way the program wrote it."""
         found: list[_PlacedPermission] = []
-        for rule in sgrules.stack_rules(stack_index(self.run)):
-            record = rule.resource
-            if rule.owner_prop is not None:
-                own = self.group(record, rule.owner_prop)
-            else:
-                own = record.urn if record.type == SECURITY_GROUP else None
+        index = stack_index(self.run)
+        for rule in sgrules.stack_rules(index):
+            own = self.one_group(sgrules.owner_groups(index, rule))
             if own is None or rule.direction not in ("ingress", "egress"):
                 continue
             peer: Any = rule.peer if _known(rule.peer) else None
-            if rule.peer_kind == sgrules.SELF:
-                groups: tuple[str | None, ...] = (own,)
-            elif rule.peer_kind == sgrules.GROUP:
-                groups = (
-                    self.group_by_id.get(peer)
-                    if rule.owner_prop is None
-                    else self.group(record, rule.peer_key),
-                )
-            else:
-                groups = ()
+            groups = (
+                (self.one_group(sgrules.peer_groups(index, rule)),)
+                if rule.peer_kind in (sgrules.SELF, sgrules.GROUP)
+                else ()
+            )
             cidrs = (peer,) if rule.peer_kind in (sgrules.IPV4, sgrules.IPV6) else ()
             found.append(
                 _PlacedPermission(

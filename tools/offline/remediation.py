@@ -83,6 +83,11 @@ FIX_FOR_RULE: dict[str, str] = {
     "ecs-depends-on-healthy-has-health-check": "code: components/container_definitions.py",
     "ecs-container-logging": "code: components/container_definitions.py",
     "ecs-container-not-privileged": "code: components/container_definitions.py",
+    "ecs-task-images-pinned-by-digest": (
+        "pin by digest: set perfcheck:service.<app>.imageDigest (the digest staging verified), "
+        "perfcheck:service.otelCollectorImage, perfcheck:database.toolsImage or "
+        "perfcheck:database.tokenImage to repository[:tag]@sha256:<64 hex digits>"
+    ),
     "ecs-no-credentials-in-environment": (
         "code: components/container_definitions.py (put the value in Secrets Manager, "
         "components/secrets.py, and list it under the container's secrets)"

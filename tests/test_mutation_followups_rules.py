@@ -1,0 +1,255 @@
+"""Tests written for the survivors of the issue-23 mutation sample (tools/mutation.py): rules.
+
+Each names the property it guards; the mutant it was written for is in its docstring. The deploy
+pack is driven through its analyzer interface (tests/deploycheck/through_pack.py) on a few
+synthetic records, so each test holds one property whatever the rest of the stack is."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from foundation import iampolicy
+from foundation.records import ResourceRecord, StackRun
+from tests.deploycheck.through_pack import pack_findings
+from tests.policies.builders import UNKNOWN, record, replace
+from tests.policies.bypass_cases import extra, prefix_list
+from tests.policies.support import messages, run_case, violations
+from tools.offline.policy_driver import load_pack
+
+load_pack("guardrails")  # puts the kit and the pack on sys.path
+from perfcheck_guardrails.public_access import public_statements  # noqa: E402
+from perfcheck_policykit.rules import INTERNAL_ERROR_PREFIX  # noqa: E402
+
+OWN_GROUP = "sg-0aaaaaaaaaaaaaaaa"
+FOREIGN_GROUP = "sg-0123456789abcdef0"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+ROLE = "aws:iam/role:Role"
+
+
+def _record(name: str, type_: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None):
+    return ResourceRecord(
+        urn=f"urn:pulumi:prod::perfcheck::{type_}::{name}",
+        type=type_,
+        name=name,
+        custom=True,
+        wire_inputs=inputs,
+        outputs=outputs or {},
+    )
+
+
+def _group() -> ResourceRecord:
+    arn = f"arn:aws:ec2:eu-west-1:123456789012:security-group/{OWN_GROUP}"
+    return _record(
+        "db-sg",
+        "aws:ec2/securityGroup:SecurityGroup",
+        {"description": "database", "vpcId": "vpc-0123"},
+        {"id": OWN_GROUP, "arn": arn},
+    )
+
+
+def _findings(*records: ResourceRecord) -> list[tuple[str, str, str]]:
+    run = StackRun("prod", "perfcheck", (_group(), *records), {})
+    return [(f.check_id, f.resource_name, f.property_path) for f in pack_findings(run)]
+
+
+def _rule(type_: str, **references: Any) -> ResourceRecord:
+    inputs = {"ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, **references}
+    return _record("rule", type_, inputs)
+
+
+@pytest.mark.parametrize("type_", [INGRESS_RULE, EGRESS_RULE])
+def test_a_rule_on_a_security_group_the_stack_does_not_create_is_refused(type_: str) -> None:
+    """Both ends of a security-group rule must be groups of this stack: the group the rule is
+    attached to (securityGroupId) as much as the one it admits. Mutant: securityGroupId dropped
+    from the properties the check reads."""
+    foreign_owner = _rule(type_, securityGroupId=FOREIGN_GROUP, referencedSecurityGroupId=OWN_GROUP)
+    assert _findings(foreign_owner) == [("sg-reference", "rule", "securityGroupId")]
+    foreign_peer = _rule(type_, securityGroupId=OWN_GROUP, referencedSecurityGroupId=FOREIGN_GROUP)
+    assert _findings(foreign_peer) == [("sg-reference", "rule", "referencedSecurityGroupId")]
+    assert (
+        _findings(_rule(type_, securityGroupId=OWN_GROUP, referencedSecurityGroupId=OWN_GROUP))
+        == []
+    )
+
+
+@pytest.mark.parametrize("odd", [5, ["sg-0aaaaaaaaaaaaaaaa"], {"id": "x"}, True])
+def test_a_reference_that_is_not_text_is_left_to_the_provider_not_a_crash(odd: Any) -> None:
+    """A reference that is not a string (a number, a list, a map) is not a group id the check can
+    look up: it is skipped, never a rule error. Mutant: the `isinstance(value, str)` clause
+    dropped (the lookup then meets an unhashable or non-text value)."""
+    findings = _findings(
+        _rule(INGRESS_RULE, securityGroupId=OWN_GROUP, referencedSecurityGroupId=odd)
+    )
+    assert findings == [], findings
+
+
+def _trust(*actions: str) -> ResourceRecord:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": list(actions) if len(actions) > 1 else actions[0],
+            }
+        ],
+    }
+    return _record("task-role", ROLE, {"assumeRolePolicy": json.dumps(document)})
+
+
+@pytest.mark.parametrize(
+    "actions", [("sts:AssumeRole",), ("sts:AssumeRole", "sts:TagSession"), ("*",)]
+)
+def test_a_trust_policy_allowing_sts_actions_or_every_action_passes(
+    actions: tuple[str, ...],
+) -> None:
+    """A trust policy that allows sts actions passes, and so does `*`: the check refuses only a
+    named non-sts action (what it can tell IAM refuses), not the wildcard. Mutant: the
+    `action != "*"` exception dropped."""
+    assert [f for f in _findings(_trust(*actions)) if f[0] == "iam-trust-policy"] == []
+
+
+@pytest.mark.parametrize("action", ["s3:GetObject", "iam:PassRole"])
+def test_a_trust_policy_allowing_a_non_sts_action_is_refused(action: str) -> None:
+    """The other side: any non-sts action in a trust policy is MalformedPolicyDocument."""
+    found = _findings(_trust("sts:AssumeRole", action))
+    assert ("iam-trust-policy", "task-role", "assumeRolePolicy.Statement[0].Action") in found, found
+
+
+# --- guardrails: s3-bucket-not-public, security-group-no-public-ingress -----------------------
+
+
+def _statement(principal: Any, condition: Any = None) -> iampolicy.PolicyDocument:
+    statement = {"Sid": "S", "Effect": "Allow", "Principal": principal, "Action": "s3:GetObject"}
+    if condition is not None:
+        statement["Condition"] = condition
+    document = iampolicy.parse_policy({"Version": "2012-10-17", "Statement": [statement]})
+    assert isinstance(document, iampolicy.PolicyDocument)
+    return document
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": "arn:aws:iam::123456789012:root"},
+        {"AWS": ["arn:aws:iam::123456789012:role/reader"]},
+        {"Service": "cloudfront.amazonaws.com"},
+    ],
+)
+def test_a_statement_for_one_account_role_or_service_is_not_public(principal: Any) -> None:
+    """Only Principal '*' or AWS '*' is everyone; a named account, role or service is not.
+    Mutant: `key is "aws" and "*" in values` -> `or` (any AWS principal taken as everyone)."""
+    assert public_statements(_statement(principal)) == []
+    assert public_statements(_statement({"AWS": ["arn:aws:iam::1:root", "*"]})) == ["S"]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Bool": {"aws:SecureTransport": "true"}},
+        {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}},
+    ],
+)
+def test_a_condition_that_does_not_narrow_who_leaves_the_statement_public(condition: Any) -> None:
+    """A condition narrows 'everyone' only on an identity key (account, organisation, source
+    ARN, VPC endpoint, IP); TLS-only or encryption conditions still let everyone in. Mutant:
+    any condition map counted as narrowing."""
+    assert public_statements(_statement("*", condition)) == ["S"]
+    narrowed = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert public_statements(_statement("*", narrowed)) == []
+
+
+@pytest.mark.parametrize("acl", ["authenticated-read", "public-read", "Public-Read-Write"])
+def test_a_bucket_with_a_public_canned_acl_is_refused(acl: str) -> None:
+    """Every canned ACL that opens a bucket beyond its account is refused, authenticated-read
+    included (any AWS account's user). Mutant: 'authenticated-read' dropped from the set."""
+    change = extra(
+        "aws:s3/bucketAclV2:BucketAclV2", "logs-acl", {"bucket": "logs-1a2b", "acl": acl}
+    )
+    found = violations(run_case(change), "s3-bucket-not-public")
+    assert [v.name for v in found] == ["logs-acl"], found
+
+
+@pytest.mark.parametrize("odd", [["0.0.0.0/0", 5], ["0.0.0.0/0", {"cidr": "x"}]])
+def test_a_cidr_list_with_a_non_text_entry_is_judged_on_its_text_entries(odd: list[Any]) -> None:
+    """A CIDR list holding something that is not text (a provider would refuse it) neither crashes
+    the rule nor hides the public entry beside it. Mutant: the `isinstance(cidr, str)` guard
+    dropped (the non-text entry then reaches the CIDR parser)."""
+    ingress = [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": odd}]
+    report = run_case(lambda r: {"app_sg": replace(r["app_sg"], ingress=ingress)})
+    assert not [v for v in report.violations if INTERNAL_ERROR_PREFIX in v.message]
+    found = violations(report, "security-group-no-public-ingress")
+    assert [v.name for v in found] == ["app"], found
+    assert "ingress[0] is 0.0.0.0/0 allowed on tcp port 22" in found[0].message
+
+
+def _code_deploy(enabled: Any, events: Any) -> Any:
+    return lambda r: {
+        "service": replace(r["service"], deploymentController={"type": "CODE_DEPLOY"}),
+        "group": record(
+            "prod",
+            "aws:codedeploy/deploymentGroup:DeploymentGroup",
+            "app-deploy",
+            {
+                "ecsService": {"serviceName": "app", "clusterName": UNKNOWN},
+                "autoRollbackConfiguration": {"enabled": enabled, "events": events},
+                "tags": r["db"].wire_inputs["tags"],
+            },
+            property_dependencies={"ecsService": [r["service"].urn]},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("enabled", "events"), [(UNKNOWN, ["DEPLOYMENT_FAILURE"]), (True, UNKNOWN)]
+)
+def test_a_deployment_group_rollback_not_known_at_preview_is_a_note_not_a_finding(
+    enabled: Any, events: Any
+) -> None:
+    """Whether a CODE_DEPLOY group rolls back is judged when both `enabled` and `events` are
+    known; either unknown is a 'not judged during preview' note (the update judges it), never a
+    finding. Mutant: the `enabled is UNKNOWN` clause dropped (an unknown enabled then reads as
+    off and blocks the preview)."""
+    rule = "ecs-deployment-controller-rolls-back"
+    report = run_case(_code_deploy(enabled, events))
+    assert violations(report, rule) == []
+    assert any("[not judged during preview]" in m and rule in m for m in messages(report))
+
+
+def _prefix_list_with_entry(entry_cidr: str, resolvable: bool) -> Any:
+    def changes(r: Any) -> dict[str, Any]:
+        applied = prefix_list(r, "10.20.0.0/16")
+        entry = record(
+            "prod",
+            "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
+            "partner-office",
+            {"prefixListId": UNKNOWN, "cidr": entry_cidr},
+            property_dependencies={"prefixListId": [applied["plist"].urn] if resolvable else []},
+        )
+        return {**applied, "plist_entry": entry}
+
+    return changes
+
+
+def test_a_public_range_added_by_a_separate_prefix_list_entry_is_found_without_a_note() -> None:
+    """A prefix list's entries count whether inline or added by ManagedPrefixListEntry resources;
+    an entry whose list is resolved (by dependency) is judged, with no 'not judged' note for
+    it. Mutant: `targets is None` -> `is not None` (a note for every resolved entry)."""
+    rule = "security-group-no-public-ingress"
+    report = run_case(_prefix_list_with_entry("198.51.100.0/24", resolvable=True))
+    (finding,) = violations(report, rule)
+    assert "198.51.100.0/24 (in prefix list 'partners')" in finding.message
+    assert not [m for m in messages(report) if "'partner-office'" in m and "not judged" in m]
+
+
+def test_a_prefix_list_entry_whose_list_cannot_be_resolved_is_a_note() -> None:
+    """The other side: an entry whose prefixListId is unknown and has no dependency cannot be
+    placed, so it is a 'not judged during preview' note, not silence."""
+    report = run_case(_prefix_list_with_entry("198.51.100.0/24", resolvable=False))
+    notes = [m for m in messages(report) if "'partner-office'" in m and "not judged" in m]
+    assert notes and "prefixListId" in notes[0], messages(report)

@@ -1,0 +1,131 @@
+"""The mutation runner (tools/mutation.py) makes the bugs it says it makes, one at a time, and
+changes nothing else of the module; the sample plan names modules and tests that exist."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+from pathlib import Path
+
+import pytest
+
+from tools import mutation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SNIPPET = '''"""A module."""
+
+ALLOWED = frozenset({"tcp", "udp"})
+KINDS = (int, float)
+
+
+def judge(port: int, protocol: str, names: list[str]) -> str | None:
+    # a comment the mutants keep
+    if port < 1024 and protocol == "tcp":
+        report(port)
+    ok = isinstance(port, KINDS) or not names
+    best = max(len(n) for n in names) + 1 if names else 0
+    found = [n for n in names if n]
+    if any(n == "x" for n in found) and ok:
+        return f"{port} {best}"
+    return None if best else "empty"
+
+
+def report(port: int) -> None:
+    print(port)
+'''
+
+
+def mutants() -> list[mutation.Mutant]:
+    return mutation.generate("snippet.py", SNIPPET)
+
+
+def test_every_operator_the_runner_documents_is_generated() -> None:
+    operators = {m.operator for m in mutants()}
+    assert operators == {
+        "compare",
+        "drop-clause",
+        "and-or",
+        "constant",
+        "other-branch",
+        "drop-not",
+        "drop-element",
+        "widen-match",
+        "drop-call",
+        "swap-call",
+        "arithmetic",
+    }
+
+
+def test_each_mutant_compiles_and_changes_only_its_own_lines() -> None:
+    for mutant in mutants():
+        ast.parse(mutant.text)
+        assert mutant.text != SNIPPET
+        changed = [
+            line
+            for line in difflib.ndiff(SNIPPET.splitlines(), mutant.text.splitlines())
+            if line.startswith(("- ", "+ "))
+        ]
+        removed = [line for line in changed if line.startswith("- ")]
+        assert len(removed) == mutant.before.count("\n") + 1, mutant.ident
+        assert "# a comment the mutants keep" in mutant.text
+
+
+def test_a_mutant_changes_behaviour_as_its_operator_says() -> None:
+    by_change = {(m.operator, m.before, m.after) for m in mutants()}
+    assert ("compare", "port < 1024", "(port <= 1024)") in by_change
+    assert ("constant", "1024", "(1025)") in by_change
+    assert ("widen-match", 'protocol == "tcp"', "('tcp' in protocol)") in by_change
+    assert ("drop-element", '{"tcp", "udp"}', "({'udp'})") in by_change
+    assert ("drop-element", "(int, float)", "(int,)") in by_change
+    swapped = "(port < 1024 or protocol == 'tcp')"
+    assert ("and-or", 'port < 1024 and protocol == "tcp"', swapped) in by_change
+    assert ("drop-call", "report(port)", "pass") in by_change
+
+
+def test_annotations_f_strings_and_docstrings_are_not_mutated() -> None:
+    for mutant in mutants():
+        assert "str | None" in mutant.text and "-> None" in mutant.text
+        assert 'f"{port} {best}"' in mutant.text
+        assert '"""A module."""' in mutant.text
+
+
+def test_the_sample_is_spread_over_the_operators_and_repeatable() -> None:
+    every = mutants()
+    first = mutation.sample(every, 11, seed=5)
+    assert first == mutation.sample(every, 11, seed=5)
+    assert len({m.operator for m in first}) == 11
+
+
+@pytest.mark.parametrize("module", sorted(mutation.PLAN))
+def test_the_plan_names_modules_and_tests_that_exist(module: str) -> None:
+    count, tests = mutation.PLAN[module]
+    assert (ROOT / module).is_file()
+    assert 0 < count <= len(mutation.generate(module, (ROOT / module).read_text()))
+    paths = [t for t in tests if t.startswith("tests/")]
+    assert paths and all((ROOT / t).is_file() for t in paths)
+
+
+def test_a_kill_only_by_a_generated_figures_snapshot_is_told_apart() -> None:
+    assert mutation.SNAPSHOT_MESSAGE.search("docs/cost-estimate.json is stale: run `make regen`")
+    assert not mutation.SNAPSHOT_MESSAGE.search("assert 'db' in findings")
+
+
+def test_the_summary_counts_per_area_and_a_later_outcome_replaces_an_earlier(tmp_path) -> None:
+    def line(ident: str, status: str) -> str:
+        return json.dumps({"ident": ident, "status": status}) + "\n"
+
+    first, later = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(
+        line("settings/schema.py:1:0:compare:0", "killed")
+        + line("settings/schema.py:2:0:compare:0", "survived")
+        + line("estimate/model.py:3:0:constant:0", "snapshot-only")
+        + line("policies/guardrails/x.py:4:0:drop-call:0", "survived")
+    )
+    later.write_text(line("settings/schema.py:2:0:compare:0", "killed"))
+    rows = mutation.summary([first, later]).splitlines()
+    assert rows[0].startswith("settings") and "2/2 killed" in rows[0]
+    assert any(r.startswith("estimator") and "0/1 killed, snapshot-only 1" in r for r in rows)
+    assert "survivor policies/guardrails/x.py:4:0:drop-call:0" in "\n".join(rows)
+    assert rows[-1].split()[1:3] == ["2/4", "killed,"]

@@ -1,0 +1,650 @@
+"""A small mutation runner: one AST mutation at a time, the module's own tests run against it.
+
+Why not mutmut: mutmut 3 copies the tree into `mutants/`, rewrites every function into a
+trampoline and first runs the whole suite to map tests to functions; the policy packs are imported
+by path (tools/offline/policy_driver.add_pack_paths) and the suite takes minutes on the shared
+machine. This runner mutates a copy of the tree (the worktree is never touched), replaces only the
+mutated expression's source segment (the rest of the file, comments included, stays) and runs a
+small, named test selection per module with `-x`.
+
+Operators are the bugs a hurried change makes: flip a comparison, drop a boolean clause, swap
+and/or, change an integer by one, take the other branch (negate an `if`, swap a conditional
+expression), widen a match (substring instead of equality, `search` instead of `fullmatch`),
+drop an element of a literal tuple/set (a type from an isinstance tuple, a value from an allowed
+set), drop a call statement (a forgotten report), swap any/all, min/max, +/-, * and /.
+
+A kill whose every failing test says "regenerate"/"make regen" (a generated-figures snapshot) is
+counted apart: `snapshot-only`. A run past the timeout proves nothing: it counts as a survivor.
+Usage:
+
+    .venv/bin/python -m tools.mutation --plan            # the issue-23 sample, summary at the end
+    .venv/bin/python -m tools.mutation --module estimate/budget.py --tests tests/test_x.py --list
+    .venv/bin/python -m tools.mutation --plan --only 'estimate/budget.py:31:8:compare:0'
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT_MESSAGE = re.compile(r"make regen|regenerat", re.IGNORECASE)
+"""How a generated-figures test says its failure away: such a kill is counted apart."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One mutation of one module: where, which operator, and the mutated module text."""
+
+    path: str
+    line: int
+    column: int
+    operator: str
+    variant: int
+    before: str
+    after: str
+    text: str
+
+    @property
+    def ident(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}:{self.operator}:{self.variant}"
+
+
+# --- the operators: each yields (operator name, replacement source) for one node --------------
+
+_COMPARE_FLIPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+_BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+}
+_CALL_SWAPS = {"any": "all", "all": "any", "min": "max", "max": "min"}
+_WIDER_METHODS = {"fullmatch": "search", "match": "search"}
+
+
+def _src(node: ast.AST) -> str:
+    return f"({ast.unparse(node)})"
+
+
+def _compare(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if not isinstance(node, ast.Compare):
+        return
+    for position, op in enumerate(node.ops):
+        flipped = _COMPARE_FLIPS.get(type(op))
+        if flipped is None:
+            continue
+        mutated = copy.deepcopy(node)
+        mutated.ops[position] = flipped()
+        yield "compare", _src(mutated)
+    if len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+        left, right = node.left, node.comparators[0]
+        if isinstance(right, ast.Constant) and isinstance(right.value, str):
+            yield "widen-match", f"({ast.unparse(right)} in {ast.unparse(left)})"
+        elif isinstance(left, ast.Constant) and isinstance(left.value, str):
+            yield "widen-match", f"({ast.unparse(left)} in {ast.unparse(right)})"
+
+
+def _boolop(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if not isinstance(node, ast.BoolOp):
+        return
+    for position in range(len(node.values)):
+        rest = node.values[:position] + node.values[position + 1 :]
+        mutated = rest[0] if len(rest) == 1 else ast.BoolOp(op=node.op, values=rest)
+        yield "drop-clause", _src(mutated)
+    swapped = ast.BoolOp(
+        op=ast.Or() if isinstance(node.op, ast.And) else ast.And(), values=node.values
+    )
+    yield "and-or", _src(swapped)
+
+
+def _constant(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        yield "constant", f"({node.value + 1})"
+        yield "constant", f"({node.value - 1})"
+
+
+def _branch(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.IfExp):
+        yield (
+            "other-branch",
+            f"({ast.unparse(node.orelse)} if {_src(node.test)} else {ast.unparse(node.body)})",
+        )
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield "drop-not", _src(node.operand)
+
+
+def _if_test(node: ast.AST) -> Iterator[tuple[ast.AST, str, str]]:
+    """`if c:` / `while c:` / a comprehension filter: the test negated (the other branch)."""
+    if isinstance(node, ast.If | ast.While):
+        yield node.test, "other-branch", f"not {_src(node.test)}"
+    if isinstance(node, ast.comprehension):
+        for test in node.ifs:
+            yield test, "other-branch", f"not {_src(test)}"
+
+
+def _literal(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if not isinstance(node, ast.Tuple | ast.Set | ast.List) or len(node.elts) < 2:
+        return
+    if not all(isinstance(e, ast.Name | ast.Attribute | ast.Constant) for e in node.elts):
+        return
+    if isinstance(node, ast.Tuple) and isinstance(node.ctx, ast.Store):
+        return
+    for position in range(len(node.elts)):
+        mutated = copy.deepcopy(node)
+        del mutated.elts[position]
+        text = ast.unparse(mutated)
+        if isinstance(node, ast.Tuple) and len(mutated.elts) == 1 and not text.endswith(",)"):
+            text = f"({ast.unparse(mutated.elts[0])},)"
+        yield "drop-element", f"({text})" if not text.startswith("(") else text
+
+
+def _call(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if not isinstance(node, ast.Call):
+        return
+    if isinstance(node.func, ast.Name) and node.func.id in _CALL_SWAPS:
+        mutated = copy.deepcopy(node)
+        mutated.func = ast.Name(id=_CALL_SWAPS[node.func.id], ctx=ast.Load())
+        yield "swap-call", _src(mutated)
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _WIDER_METHODS:
+        mutated = copy.deepcopy(node)
+        mutated.func.attr = _WIDER_METHODS[node.func.attr]
+        yield "widen-match", _src(mutated)
+
+
+def _binop(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOP_SWAPS:
+        if any(
+            isinstance(side, ast.JoinedStr)
+            or (isinstance(side, ast.Constant) and isinstance(side.value, str))
+            for side in (node.left, node.right)
+        ):
+            return  # string concatenation / formatting: a TypeError, not a realistic bug
+        mutated = copy.deepcopy(node)
+        mutated.op = _BINOP_SWAPS[type(node.op)]()
+        yield "arithmetic", _src(mutated)
+
+
+_EXPRESSION_OPERATORS: tuple[Callable[[ast.AST], Iterator[tuple[str, str]]], ...] = (
+    _compare,
+    _boolop,
+    _constant,
+    _branch,
+    _literal,
+    _call,
+    _binop,
+)
+
+
+def _skipped_nodes(tree: ast.Module) -> set[int]:
+    """Nodes not worth mutating: f-string parts, annotations, docstrings, `__all__`, type checks."""
+    skipped: set[int] = set()
+
+    def skip(root: ast.AST | None) -> None:
+        for sub in ast.walk(root) if root is not None else ():
+            skipped.add(id(sub))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip(node)
+        elif isinstance(node, ast.arg):
+            skip(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            skip(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            skip(node.annotation)
+        elif (isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)) or (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+        ):
+            skip(node)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in {"Literal", "Final", "ClassVar", "tuple", "dict", "list", "set"}
+        ):
+            skip(node.slice)
+    return skipped
+
+
+class _Source:
+    """The module text with a way to replace a node's segment (AST offsets are UTF-8 bytes)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+
+    def offset(self, line: int, byte_column: int) -> int:
+        prefix = self.lines[line - 1].encode()[:byte_column].decode()
+        return self.starts[line - 1] + len(prefix)
+
+    def replace(self, node: ast.AST, replacement: str) -> tuple[str, str]:
+        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+        return self.text[start:end], self.text[:start] + replacement + self.text[end:]
+
+
+def _statement_drops(node: ast.AST) -> Iterator[tuple[ast.AST, str, str]]:
+    """A call statement (a report, a registration, a raise helper) left out."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        yield node, "drop-call", "pass"
+
+
+def generate(path: str, text: str) -> list[Mutant]:
+    """Every mutant of one module, each compiling, in source order."""
+    tree = ast.parse(text)
+    source = _Source(text)
+    skipped = _skipped_nodes(tree)
+    found: list[Mutant] = []
+    seen: set[tuple[int, int, str, str]] = set()
+    variants: dict[tuple[int, int, str], int] = {}
+
+    def add(node: ast.AST, operator: str, replacement: str) -> None:
+        before, mutated = source.replace(node, replacement)
+        key = (node.lineno, node.col_offset, operator, replacement)  # type: ignore[attr-defined]
+        if key in seen:
+            return
+        try:  # the replacement alone: a whole-module compile per mutant is too slow here
+            compile(replacement, path, "exec" if operator == "drop-call" else "eval")
+        except SyntaxError:
+            return
+        seen.add(key)
+        site = (node.lineno, node.col_offset, operator)  # type: ignore[attr-defined]
+        variant = variants.get(site, 0)
+        variants[site] = variant + 1
+        found.append(
+            Mutant(
+                path,
+                node.lineno,  # type: ignore[attr-defined]
+                node.col_offset,  # type: ignore[attr-defined]
+                operator,
+                variant,
+                before,
+                replacement,
+                mutated,
+            )
+        )
+
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.expr):
+            for operator_fn in _EXPRESSION_OPERATORS:
+                for operator, replacement in operator_fn(node):
+                    add(node, operator, replacement)
+        for target, operator, replacement in (*_if_test(node), *_statement_drops(node)):
+            if id(target) not in skipped:
+                add(target, operator, replacement)
+    found.sort(key=lambda m: (m.line, m.column, m.operator, m.variant))
+    return found
+
+
+def sample(mutants: list[Mutant], count: int, seed: int) -> list[Mutant]:
+    """`count` mutants spread over the operators (round robin over shuffled per-operator lists)."""
+    rng = random.Random(seed)
+    by_operator: dict[str, list[Mutant]] = {}
+    for mutant in mutants:
+        by_operator.setdefault(mutant.operator, []).append(mutant)
+    for group in by_operator.values():
+        rng.shuffle(group)
+    chosen: list[Mutant] = []
+    operators = sorted(by_operator)
+    while len(chosen) < count and any(by_operator.values()):
+        for operator in operators:
+            if by_operator[operator] and len(chosen) < count:
+                chosen.append(by_operator[operator].pop())
+    return sorted(chosen, key=lambda m: (m.line, m.column))
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ident: str
+    before: str
+    after: str
+    status: str  # killed, snapshot-only, survived, timeout
+    failed: tuple[str, ...]
+    seconds: float
+
+
+_FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$", re.MULTILINE)
+
+
+def _pytest(
+    copy_root: Path, tests: list[str], deselect: list[str], timeout: float
+) -> tuple[int, str]:
+    command = [
+        str(ROOT / ".venv" / "bin" / "python"),
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-rfE",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:cacheprovider",
+        "--no-header",
+        "--tb=line",
+        *tests,
+        *(f"--deselect={node}" for node in deselect),
+    ]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    try:
+        done = subprocess.run(
+            command, cwd=copy_root, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return -1, "timeout"
+    return done.returncode, done.stdout + done.stderr
+
+
+def run_mutant(copy_root: Path, mutant: Mutant, tests: list[str], timeout: float) -> Outcome:
+    target = copy_root / mutant.path
+    original = target.read_text()
+    started = time.monotonic()
+    failed: list[str] = []
+    try:
+        target.write_text(mutant.text)
+        deselect: list[str] = []
+        for _ in range(6):
+            code, output = _pytest(copy_root, tests, deselect, timeout)
+            if code == -1:
+                status = "timeout"
+                break
+            if code == 0:
+                status = "snapshot-only" if deselect else "survived"
+                break
+            lines = _FAILED_LINE.findall(output)
+            failed.extend(node for node, _ in lines)
+            snapshot = [node for node, message in lines if SNAPSHOT_MESSAGE.search(message or "")]
+            if lines and len(snapshot) == len(lines) and snapshot[0] not in deselect:
+                deselect.extend(snapshot)
+                continue
+            status = "killed"
+            if not lines:
+                failed.append(output.strip().splitlines()[-1] if output.strip() else f"exit {code}")
+            break
+        else:
+            status = "snapshot-only"
+    finally:
+        target.write_text(original)
+    return Outcome(
+        mutant.ident,
+        mutant.before,
+        mutant.after,
+        status,
+        tuple(failed),
+        round(time.monotonic() - started, 1),
+    )
+
+
+def _copy_tree() -> Path:
+    destination = Path(tempfile.mkdtemp(prefix="mutation-")) / "tree"
+    shutil.copytree(
+        ROOT,
+        destination,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "__pycache__", "node_modules", "venv", ".mutation"
+        ),
+    )
+    (destination / ".venv").symlink_to((ROOT / ".venv").resolve())
+    return destination
+
+
+# --- the issue-23 sample: module -> (mutants, targeted tests) -------------------------------------
+
+_SCHEMA_TESTS = [
+    "tests/test_mutation_followups_settings.py",
+    "tests/test_settings_validators.py",
+    "tests/test_settings_facts.py",
+    "tests/test_settings.py",
+]
+_LOADER_TESTS = [
+    "tests/test_mutation_followups_settings.py",
+    "tests/test_settings_messages.py",
+    "tests/test_settings.py",
+]
+_FACT_TESTS = [
+    "tests/test_mutation_followups_foundation.py",
+    "tests/test_settings_facts.py",
+    "tests/test_settings_validators.py",
+    "tests/deploycheck/test_deploycheck_cases.py",
+]
+_MODEL_TESTS = [
+    "tests/test_mutation_followups_foundation.py",
+    "tests/test_stackmodel.py",
+    "tests/policies/test_policy_unknowns.py",
+    "tests/deploycheck/test_deploycheck_unknowns.py",
+]
+_ESTIMATE_TESTS = [
+    "tests/test_mutation_followups_estimate.py",
+    "tests/test_prices.py",
+    "tests/test_cost_scenarios.py",
+    "tests/test_cost_independent.py",
+    "tests/test_estimate.py",
+    "tests/test_cost_report.py",  # the generated-figures snapshot: a kill here alone is apart
+]
+_KIT_TESTS = [
+    "tests/test_mutation_followups_kit.py",
+    "tests/policies/test_policy_exemptions.py",
+    "tests/policies/test_policy_servicer.py",
+    "tests/policies/test_policy_unknowns.py",
+    "tests/policies/test_policy_config.py",
+]
+_DEPLOY_TESTS = [
+    "tests/test_mutation_followups_rules.py",
+    "tests/deploycheck/test_deploycheck_cases.py",
+    "tests/deploycheck/test_deploycheck_unknowns.py",
+    "tests/deploycheck/test_deploycheck_compliant.py",
+]
+_GUARDRAILS = "policies/guardrails/perfcheck_guardrails"
+
+
+def _rule_tests(*rules: str) -> list[str]:
+    """The rule's cases in the rules test (by name), the compliant stacks and the follow-ups."""
+    names = " or ".join(rules)
+    return [
+        "tests/test_mutation_followups_rules.py",
+        "tests/policies/test_policy_rules.py",
+        "-k",
+        f"{names} or compliant_stack or followups",
+    ]
+
+
+PLAN: dict[str, tuple[int, list[str]]] = {
+    "settings/schema.py": (12, _SCHEMA_TESTS),
+    "settings/loader.py": (8, _LOADER_TESTS),
+    "foundation/windows.py": (6, _FACT_TESTS),
+    "foundation/aws_limits.py": (6, _FACT_TESTS),
+    "foundation/stackmodel.py": (10, _MODEL_TESTS),
+    "foundation/records.py": (4, _MODEL_TESTS),
+    "estimate/pricers.py": (12, _ESTIMATE_TESTS),
+    "estimate/model.py": (5, _ESTIMATE_TESTS),
+    "estimate/budget.py": (5, _ESTIMATE_TESTS),
+    "policies/shared/perfcheck_policykit/exemptions.py": (4, _KIT_TESTS),
+    "policies/shared/perfcheck_policykit/rules.py": (10, _KIT_TESTS),
+    "policies/shared/perfcheck_policykit/values.py": (8, _KIT_TESTS),
+    f"{_GUARDRAILS}/network.py": (6, _rule_tests("security-group-no-public-ingress")),
+    f"{_GUARDRAILS}/public_access.py": (
+        6,
+        _rule_tests("s3-bucket-not-public", "no-classic-load-balancer"),
+    ),
+    f"{_GUARDRAILS}/hollow_controls.py": (
+        6,
+        ["tests/policies/test_hollow_controls.py", *_rule_tests("waf", "ecs-deployment", "hollow")],
+    ),
+    "policies/deploy/perfcheck_deploy/iam.py": (6, _DEPLOY_TESTS),
+    "policies/deploy/perfcheck_deploy/security_groups.py": (6, _DEPLOY_TESTS),
+}
+"""The issue-23 sample: module -> (how many mutants, the targeted tests that judge it). The
+follow-up test files hold the tests written for this sample's survivors."""
+
+
+AREAS = (
+    ("settings", "settings/"),
+    ("foundation (facts, model)", "foundation/"),
+    ("estimator", "estimate/"),
+    ("policy kit", "policies/shared/"),
+    ("rules (guardrails, deploy)", "policies/"),
+)
+
+
+def _area(ident: str) -> str:
+    return next(area for area, prefix in AREAS if ident.startswith(prefix))
+
+
+def summary(paths: list[Path]) -> str:
+    """Kill rate per area from result files (a later outcome of a mutant replaces an earlier)."""
+    outcomes: dict[str, dict[str, str]] = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            if line.strip():
+                record = json.loads(line)
+                outcomes[record["ident"]] = record
+    rows = []
+    every: list[dict[str, str]] = []
+    for area, _ in AREAS:
+        mine = [o for ident, o in outcomes.items() if _area(ident) == area]
+        every += mine
+        rows.append(_row(area, mine, show_survivors=True))
+    rows.append(_row("all", every, show_survivors=False))
+    return "\n".join(rows)
+
+
+def _row(label: str, outcomes: list[dict[str, str]], *, show_survivors: bool) -> str:
+    killed = sum(o["status"] == "killed" for o in outcomes)
+    apart = sum(o["status"] == "snapshot-only" for o in outcomes)
+    survived = [o["ident"] for o in outcomes if o["status"] in ("survived", "timeout")]
+    timeouts = sum(o["status"] == "timeout" for o in outcomes)
+    row = (
+        f"{label:28} {killed}/{len(outcomes)} killed, snapshot-only {apart}, "
+        f"survived {len(survived)} (of which timed out {timeouts})"
+    )
+    return row + "".join(f"\n    survivor {i}" for i in survived if show_survivors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plan", action="store_true", help="run the committed sample plan")
+    parser.add_argument(
+        "--area", action="append", default=[], help="plan modules under this prefix"
+    )
+    parser.add_argument("--module", help="one module (path from the repository root)")
+    parser.add_argument("--tests", nargs="*", default=[], help="its test selection")
+    parser.add_argument("--count", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--only", action="append", default=[], help="mutant ids to run")
+    parser.add_argument("--list", action="store_true", help="list the sampled mutants, run none")
+    parser.add_argument(
+        "--summary", nargs="+", type=Path, help="kill rate per area of result files"
+    )
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--results", default=".mutation/results.jsonl")
+    parser.add_argument(
+        "--skip-done", action="store_true", help="skip mutants in any .mutation/*.jsonl already"
+    )
+    args = parser.parse_args(argv)
+    if args.summary:
+        print(summary(args.summary))
+        return 0
+
+    jobs: list[tuple[str, int, list[str]]] = []
+    if args.plan:
+        jobs = [
+            (module, count, tests)
+            for module, (count, tests) in PLAN.items()
+            if not args.area or any(module.startswith(prefix) for prefix in args.area)
+        ]
+    if args.module:
+        count, tests = PLAN.get(args.module, (args.count, []))
+        jobs.append((args.module, args.count or count, args.tests or tests))
+    if not jobs:
+        parser.error("give --plan or --module")
+
+    selected: list[tuple[Mutant, list[str]]] = []
+    for module, count, tests in jobs:
+        every = generate(module, (ROOT / module).read_text())
+        chosen = (
+            [m for m in every if m.ident in args.only]
+            if args.only
+            else sample(every, count, args.seed)
+        )
+        selected.extend((m, tests) for m in chosen)
+    if args.skip_done:
+        done = {
+            json.loads(line)["ident"]
+            for sink in (ROOT / ".mutation").glob("*.jsonl")
+            for line in sink.read_text().splitlines()
+            if line.strip()
+        }
+        selected = [(m, tests) for m, tests in selected if m.ident not in done]
+    if args.list:
+        for mutant, _ in selected:
+            print(f"{mutant.ident}\t{mutant.before!r} -> {mutant.after!r}")
+        print(f"{len(selected)} mutants")
+        return 0
+
+    results = ROOT / args.results
+    results.parent.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the copy is removed on a kill too
+    tree = _copy_tree()
+    totals: dict[str, dict[str, int]] = {}
+    try:
+        with results.open("a") as sink:
+            for number, (mutant, tests) in enumerate(selected, 1):
+                outcome = run_mutant(tree, mutant, tests, args.timeout)
+                sink.write(json.dumps(asdict(outcome)) + "\n")
+                sink.flush()
+                counts = totals.setdefault(mutant.path, {})
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                print(
+                    f"[{number}/{len(selected)}] {outcome.status:13} {outcome.seconds:6.1f}s "
+                    f"{mutant.ident}  {mutant.before!r} -> {mutant.after!r}",
+                    flush=True,
+                )
+    finally:
+        shutil.rmtree(tree.parent, ignore_errors=True)
+    print()
+    for module, counts in totals.items():
+        total = sum(counts.values())
+        killed = counts.get("killed", 0)
+        apart = counts.get("snapshot-only", 0)
+        survived = counts.get("survived", 0) + counts.get("timeout", 0)
+        print(f"{module:60} {killed}/{total} killed; snapshot-only {apart}; survived {survived}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
