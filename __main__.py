@@ -211,7 +211,6 @@ observability = Observability(
         "load_balancer": load_balancer.origin,
         "database": database.connection,
         "database_max_connections": settings.database.max_connections,
-        "database_pool_ceiling": settings.database.pool_ceiling,
         "cache": cache.connection,
         "cache_nodes": settings.cache.nodes,
         "distribution": cdn.distribution,

@@ -42,11 +42,11 @@ Comparison = Literal[
 MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
 Source = Literal[
     "load_balancer", "target_group", "alternate_target_group", "cluster", "service",
-    "db_instance", "cache_group", "distribution",
+    "db_instance", "db_proxy", "cache_group", "distribution",
 ]  # fmt: skip
 """What a dimension value refers to; the component resolves each to an Output at deploy time:
 load balancer / the two target groups' ARN suffixes, ECS cluster / service name, RDS instance
-identifier, ElastiCache replication group id, CloudFront distribution id."""
+identifier, RDS Proxy name, ElastiCache replication group id, CloudFront distribution id."""
 
 HOME = "home"
 GLOBAL_METRICS_REGION = "us-east-1"
@@ -137,12 +137,13 @@ class WatchedScope:
     cache_nodes: int
     """Nodes in the replication group; their ids are `<group id>-001` ... (cluster mode off)."""
     database_max_connections: int
-    """The instance class's default max_connections (settings.database.max_connections)."""
+    """The instance class's default max_connections (settings.database.max_connections), from
+    its nominal memory: used only without a proxy (RDS publishes no max_connections metric)."""
     cdn_additional_metrics: bool
     """CloudFront additional metrics (CacheHitRate) are on for the distribution."""
-    database_pool_ceiling: int | None = None
-    """RDS Proxy's connection ceiling (MaxConnectionsPercent of max_connections), when a proxy
-    holds the connections; None when the tasks connect directly."""
+    database_proxy: bool = False
+    """RDS Proxy holds the app's connections: the connection alarm reads the proxy's own pool
+    metrics (what it may open, what it lends) instead of the instance's connection count."""
 
 
 def cache_node_suffixes(nodes: int) -> list[str]:
@@ -186,6 +187,12 @@ one group to the other, so host alarms add both up (metric math) and follow live
 Request, latency and 5xx alarms use the load balancer dimension, which covers both."""
 SERVICE = (("ClusterName", Ref("cluster")), ("ServiceName", Ref("service")))
 DB = (("DBInstanceIdentifier", Ref("db_instance")),)
+PROXY = (("ProxyName", Ref("db_proxy")),)
+"""RDS Proxy's dimension set 1 (the whole proxy, all its endpoints and targets): RDS user guide,
+"Monitoring RDS Proxy metrics with Amazon CloudWatch"."""
+PROXY_POOL_METRICS = ("DatabaseConnectionsCurrentlyBorrowed", "MaxDatabaseConnectionsAllowed")
+"""AWS/RDS, dimension set 1, statistic Sum, period 1 minute (same page): RDS publishes them per
+underlying proxy node, so the sum over the nodes is the proxy's."""
 CDN = (("DistributionId", Ref("distribution")), ("Region", "Global"))
 NO_TRAFFIC = "no requests, no data: a quiet period is not an incident"
 BEFORE_SERVICE = (
@@ -343,34 +350,75 @@ def _service_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
 
 
 def database_connection_threshold(alarms: AlarmSettings, scope: WatchedScope) -> int:
-    """When open connections mean trouble. Behind RDS Proxy: its ceiling, the pool being full
-    (clients then wait up to the borrow timeout); a lower threshold would fire while the proxy
-    holds what it may legitimately hold. Without a proxy: the configured share of
-    max_connections."""
-    if scope.database_pool_ceiling is not None:
-        return scope.database_pool_ceiling
+    """Without a proxy: the configured share of the instance class's max_connections (from its
+    nominal memory; the real limit is somewhat lower, so this errs early, never late)."""
     return math.floor(scope.database_max_connections * alarms.database_connections_percent / 100)
+
+
+def _connections_alarm(alarms: AlarmSettings, scope: WatchedScope) -> AlarmSpec:
+    """`rds-connections-high`. Behind RDS Proxy it reads the proxy's own pool: the connections it
+    lends to clients against the most it may open, both as the proxy reports them. A threshold
+    computed from the instance class's nominal memory is one the real pool never reaches (RDS's
+    DBInstanceClassMemory is below the nominal figure). Without a proxy: the instance's
+    connections against a share of max_connections."""
+    if scope.database_proxy:
+        borrowed, allowed = PROXY_POOL_METRICS
+        percent = alarms.database_pool_percent
+        return AlarmSpec(
+            slug="rds-connections-high",
+            summary=(
+                f"RDS Proxy's pool is nearly full: {percent:g} % or more of the connections the "
+                "proxy may open (MaxDatabaseConnectionsAllowed) are lent to clients; at 100 % "
+                "clients wait up to database.proxy.connectionBorrowTimeoutSeconds, then fail."
+            ),
+            metrics=(
+                Metric("borrowed", "AWS/RDS", borrowed, PROXY, "Sum"),
+                Metric("allowed", "AWS/RDS", allowed, PROXY, "Sum"),
+            ),
+            expressions=(
+                Expression(
+                    "pool",
+                    "IF(allowed > 0, 100 * FILL(borrowed, 0) / allowed, 0)",
+                    "% of RDS Proxy's pool lent to clients",
+                ),
+            ),
+            threshold=percent,
+            comparison="GreaterThanOrEqualToThreshold",
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            # RDS Proxy publishes some metrics only after its first successful connection (RDS
+            # user guide): a proxy no client has used yet is silent, not full.
+            treat_missing_data="notBreaching",
+            missing_data_reason=(
+                "RDS Proxy reports its pool only after its first connection; an unused pool is "
+                "not full (a down database is rds-cpu-high's and the 5xx alarms' job)"
+            ),
+            rolls_back_deploy=False,
+            setting="alarms.databasePoolPercent",
+        )
+    limit = database_connection_threshold(alarms, scope)
+    return AlarmSpec(
+        slug="rds-connections-high",
+        summary=(
+            f"Open database connections are above {limit} "
+            f"({alarms.database_connections_percent} % of the instance's "
+            f"{scope.database_max_connections})."
+        ),
+        metrics=(Metric("connections", "AWS/RDS", "DatabaseConnections", DB, "Maximum"),),
+        expressions=(),
+        threshold=limit,
+        comparison="GreaterThanThreshold",
+        evaluation_periods=5,
+        datapoints_to_alarm=3,
+        treat_missing_data="breaching",
+        missing_data_reason="an instance that stops reporting is down or being replaced",
+        rolls_back_deploy=False,
+        setting="alarms.databaseConnectionsPercent",
+    )
 
 
 def _database_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
     silent_database = "an instance that stops reporting is down or being replaced"
-    connection_limit = database_connection_threshold(alarms, scope)
-    if scope.database_pool_ceiling is not None:
-        connection_summary = (
-            f"RDS Proxy's pool is full: {connection_limit} database connections "
-            f"(database.proxy.maxConnectionsPercent of the instance's "
-            f"{scope.database_max_connections}); clients are waiting for a connection."
-        )
-        comparison: Comparison = "GreaterThanOrEqualToThreshold"
-        setting = "database.proxy.maxConnectionsPercent"
-    else:
-        connection_summary = (
-            f"Open database connections are above {connection_limit} "
-            f"({alarms.database_connections_percent} % of the instance's "
-            f"{scope.database_max_connections})."
-        )
-        comparison = "GreaterThanThreshold"
-        setting = "alarms.databaseConnectionsPercent"
     return [
         AlarmSpec(
             slug="rds-cpu-high",
@@ -400,20 +448,7 @@ def _database_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSp
             rolls_back_deploy=False,
             setting="alarms.databaseFreeStorageGb",
         ),
-        AlarmSpec(
-            slug="rds-connections-high",
-            summary=connection_summary,
-            metrics=(Metric("connections", "AWS/RDS", "DatabaseConnections", DB, "Maximum"),),
-            expressions=(),
-            threshold=connection_limit,
-            comparison=comparison,
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
-            treat_missing_data="breaching",
-            missing_data_reason=silent_database,
-            rolls_back_deploy=False,
-            setting=setting,
-        ),
+        _connections_alarm(alarms, scope),
     ]
 
 

@@ -1,4 +1,12 @@
-"""The stack's monthly cost budget, as plain data: amount, the cost-tag filter, and when it warns.
+"""The stack's two monthly cost budgets, as plain data: amounts, filters, and when they warn.
+
+- The stack's own budget counts the spend carrying the stack's cost-allocation tag.
+- The account budget has no filter: it sees the account's whole bill, the spend no tag filter
+  can (data transfer charged to no tagged resource, service requests not attributed to a
+  resource, spend before the tag is activated, anything another tool created untagged). The
+  cost pack's `budget-sees-untagged-spend` requires one (docs/cost.md, "Two budgets"). No
+  LinkedAccount filter: the Budgets console offers it in an organization's management account;
+  without a filter a budget covers the account it is created in.
 
 The owners fear cost overruns; their estimate for the new managed services is +$170-350 a month
 on top of what runs today. A budget warns on the forecast (80 %) before the month is lost, and

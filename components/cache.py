@@ -194,6 +194,12 @@ class Cache(pulumi.ComponentResource):
                 protect=protect,
                 additional_secret_outputs=["authToken"],
                 ignore_changes=["authToken"],
+                # The id is fixed, so a replacement (a new subnet group, key, port: ForceNew in
+                # the provider) cannot create the new group first: CreateReplicationGroup answers
+                # ReplicationGroupAlreadyExists. Delete first (a short outage; the cache holds no
+                # data of record). In prod `protect` refuses any replacement until it is lifted
+                # for that one `up`.
+                delete_before_replace=True,
             ),
         )
         self.group = group

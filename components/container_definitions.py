@@ -38,6 +38,7 @@ from foundation.app_contract import (
     NEXTJS_SECRETS,
     OTEL,
 )
+from foundation.aws_limits import ecs_exec_problem
 
 OTEL_ENVIRONMENT = ("AOT_CONFIG_CONTENT",)
 """The collector's only variable: its configuration (no credential in it)."""
@@ -45,10 +46,6 @@ OTEL_USER = "10001:10001"
 """The collector's own non-root uid:gid, apart from the apps'."""
 NEXTJS_CACHE_DIR = "/app/.next/cache"
 TMP_DIR = "/tmp"
-EXEC_AGENT_DIRS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
-"""Where the SSM agent that ECS Exec injects writes. ECS Exec does not support a read-only root
-filesystem; writable mounts here are the known workaround (aws/containers-roadmap#1359), used
-only where ECS Exec is on (staging)."""
 
 APP_START_TIMEOUT = 120
 """Seconds nextjs may wait for hono to turn HEALTHY before the task gives up."""
@@ -85,6 +82,11 @@ class TaskContainers:
     otel_config: str
     otel_log_group: str
     exec_enabled: bool = False
+    readonly_root_filesystem: bool = True
+    """Every container's root filesystem. ECS Exec starts its SSM agent in each container of the
+    task, and AWS does not support it on a read-only root (foundation/aws_limits.py):
+    container_definitions refuses the pair rather than mount over the agent's paths, an
+    unsupported workaround."""
 
 
 def value_from(arn: str, json_key: str | None = None, version_stage: str | None = None) -> str:
@@ -216,13 +218,11 @@ def otel_health_check() -> dict[str, Any]:
     }
 
 
-def writable_mounts(container: str, exec_enabled: bool) -> list[tuple[str, str]]:
+def writable_mounts(container: str) -> list[tuple[str, str]]:
     """(volume name, container path) of each writable mount of an app container."""
     paths = [TMP_DIR]
     if container == NEXTJS:
         paths.append(NEXTJS_CACHE_DIR)
-    if exec_enabled:
-        paths.extend(EXEC_AGENT_DIRS)
     return [(_volume_name(container, path), path) for path in paths]
 
 
@@ -231,13 +231,9 @@ def _volume_name(container: str, path: str) -> str:
     return f"{container}-{slug}"
 
 
-def task_volumes(exec_enabled: bool) -> list[dict[str, str]]:
+def task_volumes() -> list[dict[str, str]]:
     """The task's bind-mount volumes (no host path: Fargate ephemeral storage, per task)."""
-    names = [
-        name
-        for container in (NEXTJS, HONO)
-        for name, _path in writable_mounts(container, exec_enabled)
-    ]
+    names = [name for container in (NEXTJS, HONO) for name, _path in writable_mounts(container)]
     return [{"name": name} for name in names]
 
 
@@ -275,7 +271,7 @@ def _app_container(
         "image": app.image,
         "essential": True,
         "user": spec.run_as_user,
-        "readonlyRootFilesystem": True,
+        "readonlyRootFilesystem": spec.readonly_root_filesystem,
         "privileged": False,
         "portMappings": [
             {
@@ -290,7 +286,7 @@ def _app_container(
         "secrets": _pairs(app.secrets, "valueFrom"),
         "mountPoints": [
             {"sourceVolume": volume, "containerPath": path, "readOnly": False}
-            for volume, path in writable_mounts(name, spec.exec_enabled)
+            for volume, path in writable_mounts(name)
         ],
         "volumesFrom": [],
         "healthCheck": node_health_check(app.port, app.health_path),
@@ -306,6 +302,9 @@ def _app_container(
 
 def container_definitions(spec: TaskContainers) -> list[dict[str, Any]]:
     """The three container definitions, in ECS API form (what RegisterTaskDefinition takes)."""
+    problem = ecs_exec_problem(spec.exec_enabled, spec.readonly_root_filesystem)
+    if problem:
+        raise ValueError(f"ECS Exec on: {problem}")
     nextjs = _app_container(
         NEXTJS, spec.nextjs, spec, [{"containerName": HONO, "condition": "HEALTHY"}]
     )
@@ -315,7 +314,7 @@ def container_definitions(spec: TaskContainers) -> list[dict[str, Any]]:
         "image": spec.otel_image,
         "essential": True,
         "user": OTEL_USER,
-        "readonlyRootFilesystem": True,
+        "readonlyRootFilesystem": spec.readonly_root_filesystem,
         "privileged": False,
         "cpu": 128,
         "memoryReservation": 256,

@@ -176,6 +176,18 @@ def _cdn_hit_rate(inputs: DashboardInputs, spec: AlarmSpec | None) -> dict[str, 
 
 
 def _database_connections(inputs: DashboardInputs, spec: AlarmSpec) -> dict[str, Any]:
+    if spec.expressions:  # behind RDS Proxy: the alarm's own pool share, and counts beside it
+        widget = _alarm_graph(inputs, spec, "RDS Proxy pool: % lent to clients")
+        if inputs.database_proxy_name:
+            for metric, label in (
+                ("DatabaseConnections", "connections the proxy holds open"),
+                ("ClientConnections", "client connections to the proxy"),
+            ):
+                options = {"stat": "Sum", "label": label, "yAxis": "right"}
+                widget["properties"]["metrics"].append(
+                    ["AWS/RDS", metric, "ProxyName", inputs.database_proxy_name, options]
+                )
+        return widget
     rows = [_metric_row(m, inputs.refs, label="DatabaseConnections") for m in spec.metrics]
     if inputs.database_proxy_name:
         clients = {"stat": "Maximum", "label": "RDS Proxy client connections", "id": "clients"}

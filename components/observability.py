@@ -12,7 +12,7 @@ topic (and key) in us-east-1 through pulumi-aws 7's per-resource `region`.
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -61,9 +61,8 @@ class ObservabilityArgs(TypedDict):
     load_balancer: LoadBalancerOrigin
     database: DatabaseConnection
     database_max_connections: int
-    """The instance class's max_connections (settings.database.max_connections)."""
-    database_pool_ceiling: NotRequired[int | None]
-    """RDS Proxy's connection ceiling (settings.database.pool_ceiling), None without a proxy."""
+    """The instance class's max_connections (settings.database.max_connections); the connection
+    alarm uses it only without RDS Proxy (with one, it reads the proxy's own pool metrics)."""
     cache: CacheConnection
     cache_nodes: int
     """Nodes in the replication group (settings.cache.nodes)."""
@@ -107,7 +106,7 @@ class Observability(pulumi.ComponentResource):
                     cache_nodes=args["cache_nodes"],
                     database_max_connections=args["database_max_connections"],
                     cdn_additional_metrics=args["cdn_additional_metrics"],
-                    database_pool_ceiling=args.get("database_pool_ceiling"),
+                    database_proxy=args["database"].proxy_name is not None,
                 ),
             )
             budget_emails = budget_rules.email_subscribers(args["budget"].alert_emails)
@@ -153,6 +152,8 @@ class Observability(pulumi.ComponentResource):
             "cache_group": args["cache"].replication_group_id,
             "distribution": args["distribution"].id,
         }
+        if args["database"].proxy_name is not None:
+            refs["db_proxy"] = args["database"].proxy_name
         for spec in self.catalog:
             topic = home_topic if spec.region == HOME else global_topic
             self._alarm(name, prefix, spec, refs, topic, args["region"])
@@ -508,21 +509,50 @@ class Observability(pulumi.ComponentResource):
         topic_arn: pulumi.Output[str],
         topic_policy: aws.sns.TopicPolicy,
     ) -> aws.budgets.Budget:
-        """Budgets checks at creation that it may publish to the topic: policy first."""
+        """The stack's own budget (its cost tag) and the account budget (no filter: what no tag
+        sees); the own one is returned. Budgets checks at creation that it may publish to the
+        topic: policy first."""
         settings = args["budget"]
         tag_key, tag_value = args["budget_cost_tag"]
-        return aws.budgets.Budget(
+        tag_filter = budget_rules.cost_tag_filter(tag_key, tag_value)
+        own = self._monthly_budget(
             f"{name}-budget",
-            name=f"{args['name_prefix']}-monthly-cost",
+            f"{args['name_prefix']}-monthly-cost",
+            settings.monthly_usd,
+            [aws.budgets.BudgetCostFilterArgs(**tag_filter)],  # type: ignore[arg-type]
+            emails,
+            topic_arn,
+            topic_policy,
+        )
+        self._monthly_budget(
+            f"{name}-account-budget",
+            f"{args['name_prefix']}-account-monthly-cost",
+            settings.account_amount,
+            None,
+            emails,
+            topic_arn,
+            topic_policy,
+        )
+        return own
+
+    def _monthly_budget(
+        self,
+        resource_name: str,
+        budget_name: str,
+        amount: float,
+        cost_filters: list[aws.budgets.BudgetCostFilterArgs] | None,
+        emails: list[str],
+        topic_arn: pulumi.Output[str],
+        topic_policy: aws.sns.TopicPolicy,
+    ) -> aws.budgets.Budget:
+        return aws.budgets.Budget(
+            resource_name,
+            name=budget_name,
             budget_type="COST",
             time_unit="MONTHLY",
-            limit_amount=budget_rules.limit_amount(settings.monthly_usd),
+            limit_amount=budget_rules.limit_amount(amount),
             limit_unit="USD",
-            cost_filters=[
-                aws.budgets.BudgetCostFilterArgs(
-                    **budget_rules.cost_tag_filter(tag_key, tag_value)  # type: ignore[arg-type]
-                )
-            ],
+            cost_filters=cost_filters,
             notifications=[
                 aws.budgets.BudgetNotificationArgs(
                     notification_type=alert.notification_type,

@@ -55,6 +55,7 @@ from components.encryption import ServiceGrant, create_kms_key
 from components.otel_config import collector_config_yaml, metrics_namespace
 from components.web_iam import ecs_tasks_trust, execution_role_statements, task_role_statements
 from foundation.app_contract import HONO, NEXTJS, OTEL
+from foundation.aws_limits import ecs_exec_problem
 from foundation.images import ImageReference, parse_image_reference
 from settings.schema import (
     DEPLOY_MAXIMUM_PERCENT,
@@ -202,6 +203,9 @@ def deployment_problems(service: ServiceSettings, rollback_alarm_names: list[str
     problems = []
     if not rollback_alarm_names:
         problems.append("the web service needs at least one deploy-rollback alarm; got none")
+    exec_problem = ecs_exec_problem(service.exec_enabled, service.readonly_root_filesystem)
+    if exec_problem:  # the settings refuse it first; a copy made past them stops here
+        problems.append(f"service.execEnabled true: {exec_problem}")
     return problems
 
 
@@ -667,6 +671,7 @@ class WebService(pulumi.ComponentResource):
                 otel_config=otel_config,
                 otel_log_group=log_group_name(prefix, OTEL),
                 exec_enabled=service.exec_enabled,
+                readonly_root_filesystem=service.readonly_root_filesystem,
             )
             return json.dumps(container_definitions(spec))
 
@@ -684,8 +689,7 @@ class WebService(pulumi.ComponentResource):
             task_role_arn=task_role.arn,
             container_definitions=values.apply(render),
             volumes=[
-                aws.ecs.TaskDefinitionVolumeArgs(name=volume["name"])
-                for volume in task_volumes(service.exec_enabled)
+                aws.ecs.TaskDefinitionVolumeArgs(name=volume["name"]) for volume in task_volumes()
             ],
             # Keep old revisions registered: a circuit-breaker or alarm rollback returns to one.
             skip_destroy=True,

@@ -21,6 +21,26 @@ ECS_LINEAR_STEP_PERCENT = (3.0, 100.0)
 ECS_ROLLING_MAXIMUM_PERCENT = 200
 ECS_ROLLING_MINIMUM_HEALTHY_PERCENT = 100
 
+# --- ECS Exec (Amazon ECS Developer Guide, "Monitor Amazon ECS containers with ECS Exec",
+# Considerations) -------------------------------------------------------------------------------
+ECS_EXEC_NEEDS_WRITABLE_ROOT = True
+"""The SSM agent ECS Exec runs inside the container must create directories and files in the
+container's filesystem, so a read-only root filesystem (`readonlyRootFilesystem`, or any other
+way) is not supported (the guide's Considerations; aws-containers/amazon-ecs-exec-checker#21,
+where AWS added that note). Writable mounts over the agent's paths are a community workaround
+(aws/containers-roadmap#1359), not a supported setup."""
+
+
+def ecs_exec_problem(exec_enabled: bool, readonly_root_filesystem: bool) -> str | None:
+    """Why ECS Exec cannot work on a container with this root filesystem, or None."""
+    if exec_enabled and readonly_root_filesystem and ECS_EXEC_NEEDS_WRITABLE_ROOT:
+        return (
+            "with a read-only root filesystem ECS Exec is not supported: the SSM agent it starts "
+            "in the container writes to it (Amazon ECS Developer Guide, ECS Exec considerations)"
+        )
+    return None
+
+
 # --- ElastiCache (CreateReplicationGroup) -------------------------------------------------------
 ELASTICACHE_MAX_CACHE_CLUSTERS = 6
 """NumCacheClusters: "The maximum permitted value ... is 6 (1 primary plus 5 replicas)"."""

@@ -43,6 +43,7 @@ from foundation.aws_limits import (
     RDS_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     budget_emails_problem,
     cache_nodes_problem,
+    ecs_exec_problem,
     failover_nodes_problem,
 )
 from foundation.aws_regions import REGIONS, REGIONS_AS_OF
@@ -50,7 +51,6 @@ from foundation.capacity import (
     RDS_MEMORY_GIB,
     RESERVED_CONNECTIONS,
     postgres_max_connections,
-    proxy_connection_ceiling,
     worst_case_connections,
 )
 from foundation.engine_versions import cache_parameter_group_family, offered_version_problem
@@ -348,8 +348,12 @@ class ServiceSettings(Section):
     """linear: share of traffic moved per step; default 25."""
     linear_step_bake_minutes: BakeMinutes | None = None
     """linear: minutes between steps; default bakeTimeMinutes."""
+    readonly_root_filesystem: bool = True
+    """The task's containers have a read-only root filesystem (the apps write only to /tmp and
+    the Next.js cache, mounted from task storage); the guardrails require it."""
     exec_enabled: bool = False
-    """ECS Exec (shell into tasks); off in prod."""
+    """ECS Exec (shell into tasks); off in prod. AWS does not support it with a read-only root
+    filesystem, so it needs readonlyRootFilesystem: false."""
     certificate_arn: Annotated[str, Field(pattern=ACM_ARN_PATTERN)] | None = None
     """Regional ACM certificate for the ALB's HTTPS listener; without it CloudFront reaches the
     ALB over HTTP on port 80 through the CloudFront-only security group."""
@@ -357,6 +361,19 @@ class ServiceSettings(Section):
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
     trace_sample_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
     """Share of requests X-Ray records beyond the first one each second (the reservoir)."""
+
+    @field_validator("exec_enabled")
+    @classmethod
+    def _exec_supported(cls, value: bool, info: ValidationInfo) -> bool:
+        read_only = info.data.get("readonly_root_filesystem", True)
+        problem = ecs_exec_problem(value, read_only)
+        if problem:
+            raise ValueError(
+                f"{problem}; allowed: execEnabled false while readonlyRootFilesystem is true "
+                "(its default), or execEnabled true with readonlyRootFilesystem: false (which "
+                "the guardrails' ecs-container-read-only-root-filesystem then reports)"
+            )
+        return value
 
     @field_validator("otel_collector_image")
     @classmethod
@@ -430,8 +447,9 @@ class ServiceSettings(Section):
 
 
 class ProxySettings(Section):
-    """RDS Proxy's connection pool (the default target group); the database-connection alarm
-    derives its threshold from these, so it fires when the pool is full, not before."""
+    """RDS Proxy's connection pool (the default target group). The database-connection alarm
+    reads the pool the proxy reports (MaxDatabaseConnectionsAllowed), not a figure derived from
+    these and the instance class's nominal memory."""
 
     max_connections_percent: Annotated[int, Field(ge=1, le=100)] = 90
     """Share of the instance's max_connections the proxy may open; the rest is left for
@@ -569,13 +587,6 @@ class DatabaseSettings(Section):
     def max_connections(self) -> int:
         return postgres_max_connections(self.instance_class)
 
-    @property
-    def pool_ceiling(self) -> int | None:
-        """The most connections RDS Proxy holds (None without a proxy)."""
-        if not self.proxy_enabled:
-            return None
-        return proxy_connection_ceiling(self.max_connections, self.proxy.max_connections_percent)
-
     @model_validator(mode="after")
     def _storage_grows(self) -> DatabaseSettings:
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
@@ -698,6 +709,11 @@ class AlarmSettings(Section):
     database_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
     database_free_storage_gb: Annotated[float, Field(gt=0)] = 5.0
     database_connections_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
+    """Without RDS Proxy: share of the instance's max_connections above which
+    rds-connections-high fires."""
+    database_pool_percent: Annotated[float, Field(gt=0, le=100)] = 90.0
+    """Behind RDS Proxy: share of the proxy's pool (its MaxDatabaseConnectionsAllowed metric)
+    lent to clients at or above which rds-connections-high fires; 100 means full."""
     cache_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 75.0
     cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
     notification_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
@@ -715,8 +731,30 @@ class AlarmSettings(Section):
 
 class BudgetSettings(Section):
     monthly_usd: Annotated[float, Field(gt=0, le=1_000_000)]
+    """The stack's own budget: the spend carrying its CostCenter cost-allocation tag."""
+    account_monthly_usd: Annotated[float, Field(gt=0, le=1_000_000)] | None = None
+    """The account budget: the account's whole bill, tagged or not (data transfer, requests,
+    spend before the tag is activated). Default monthlyUsd (one account per environment, as
+    AWS recommends); stacks sharing an account set the account's total. Never below
+    monthlyUsd: the account's bill includes the stack's tagged spend."""
     alert_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
     """Up to 10 addresses: AWS Budgets' limit of e-mail subscribers per notification."""
+
+    @field_validator("account_monthly_usd")
+    @classmethod
+    def _account_covers_the_stack(cls, value: float | None, info: ValidationInfo) -> float | None:
+        stack = info.data.get("monthly_usd")
+        if value is not None and stack is not None and value < stack:
+            raise ValueError(
+                f"the account's bill includes the stack's tagged spend (monthlyUsd {stack:g}); "
+                f"allowed: at least {stack:g}, or unset (then monthlyUsd)"
+            )
+        return value
+
+    @property
+    def account_amount(self) -> float:
+        """What the account budget alerts on."""
+        return self.monthly_usd if self.account_monthly_usd is None else self.account_monthly_usd
 
     @field_validator("alert_emails")
     @classmethod

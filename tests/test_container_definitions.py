@@ -8,6 +8,7 @@ The checks are plain functions of a containerDefinitions list, so the stack test
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import re
 from collections.abc import Mapping
@@ -18,7 +19,6 @@ import pytest
 from botocore.validate import ParamValidator
 
 from components.container_definitions import (
-    EXEC_AGENT_DIRS,
     NEXTJS_CACHE_DIR,
     OTEL_ENVIRONMENT,
     TMP_DIR,
@@ -83,13 +83,14 @@ def container_problems(
             problems.append(f"{name}: runs as root or without a user ({user!r})")
         if c.get("privileged"):
             problems.append(f"{name}: privileged")
-        if c.get("readonlyRootFilesystem") is not True:
-            problems.append(f"{name}: root filesystem is writable")
+        # Read-only everywhere, except in a task with ECS Exec on: its SSM agent runs in every
+        # container, and AWS supports it only on a writable root filesystem.
+        read_only = not exec_enabled
+        if c.get("readonlyRootFilesystem") is not read_only:
+            problems.append(f"{name}: readonlyRootFilesystem is not {read_only}")
         allowed = {TMP_DIR, NEXTJS_CACHE_DIR} if name == NEXTJS else {TMP_DIR}
         if name == OTEL:
             allowed = set()
-        if exec_enabled and name != OTEL:
-            allowed |= set(EXEC_AGENT_DIRS)
         if not writable_paths(c) <= allowed:
             problems.append(f"{name}: writable {sorted(writable_paths(c) - allowed)}")
         if c.get("essential", True) and not c.get("healthCheck", {}).get("command"):
@@ -206,6 +207,10 @@ ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
 
 
 def sample_definitions(exec_enabled: bool = False, container_auth: bool = True) -> list[dict]:
+    return container_definitions(sample_spec(exec_enabled, container_auth))
+
+
+def sample_spec(exec_enabled: bool = False, container_auth: bool = True) -> TaskContainers:
     nextjs_env, hono_env = app_environment(
         nextjs_port=3000,
         hono_port=8787,
@@ -241,11 +246,12 @@ def sample_definitions(exec_enabled: bool = False, container_auth: bool = True) 
         otel_config="receivers:\n  otlp: {}\n",
         otel_log_group="/g/otel",
         exec_enabled=exec_enabled,
+        readonly_root_filesystem=not exec_enabled,
     )
-    return container_definitions(spec)
+    return spec
 
 
-def sample_request(definitions: list[dict], exec_enabled: bool = False) -> dict[str, Any]:
+def sample_request(definitions: list[dict]) -> dict[str, Any]:
     return {
         "family": "perfcheck-test-web",
         "taskRoleArn": "arn:aws:iam::123456789012:role/task",
@@ -256,7 +262,7 @@ def sample_request(definitions: list[dict], exec_enabled: bool = False) -> dict[
         "memory": "2048",
         "runtimePlatform": {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"},
         "containerDefinitions": definitions,
-        "volumes": task_volumes(exec_enabled),
+        "volumes": task_volumes(),
     }
 
 
@@ -265,7 +271,7 @@ def sample_request(definitions: list[dict], exec_enabled: bool = False) -> dict[
 def test_built_containers_keep_every_rule(exec_enabled: bool, container_auth: bool) -> None:
     definitions = sample_definitions(exec_enabled, container_auth)
     assert container_problems(definitions, exec_enabled, container_auth) == []
-    assert register_task_definition_problems(sample_request(definitions, exec_enabled)) == []
+    assert register_task_definition_problems(sample_request(definitions)) == []
 
 
 def _mutated(change: Any) -> list[str]:
@@ -280,7 +286,10 @@ def _mutated(change: Any) -> list[str]:
     [
         (lambda c: c[HONO].pop("user"), "hono: runs as root"),
         (lambda c: c[OTEL].update(user="0:0"), "otel: runs as root"),
-        (lambda c: c[NEXTJS].update(readonlyRootFilesystem=False), "nextjs: root filesystem"),
+        (
+            lambda c: c[NEXTJS].update(readonlyRootFilesystem=False),
+            "nextjs: readonlyRootFilesystem",
+        ),
         (lambda c: c[OTEL].pop("healthCheck"), "otel: essential without a health check"),
         (lambda c: c[HONO].pop("healthCheck"), "nextjs: waits for hono HEALTHY"),
         (lambda c: c[HONO].pop("logConfiguration"), "hono: no awslogs"),
@@ -350,14 +359,16 @@ def test_health_checks_need_no_curl_and_hit_the_configured_path() -> None:
     assert not any(tool in cmd for cmd in commands for tool in ("curl", "wget"))
 
 
-def test_only_tmp_and_the_next_cache_are_writable_unless_ecs_exec_is_on() -> None:
+def test_only_tmp_and_the_next_cache_are_writable_mounts_with_or_without_ecs_exec() -> None:
     by_name = {c["name"]: c for c in sample_definitions()}
     assert writable_paths(by_name[NEXTJS]) == {"/tmp", "/app/.next/cache"}
     assert writable_paths(by_name[HONO]) == {"/tmp"}
     assert writable_paths(by_name[OTEL]) == set()
+    # ECS Exec gets a writable root (what AWS supports), no mounts over the SSM agent's paths.
     with_exec = {c["name"]: c for c in sample_definitions(exec_enabled=True)}
-    assert writable_paths(with_exec[HONO]) == {"/tmp", *EXEC_AGENT_DIRS}
-    volumes = {v["name"] for v in task_volumes(exec_enabled=False)}
+    assert writable_paths(with_exec[HONO]) == {"/tmp"}
+    assert [c["readonlyRootFilesystem"] for c in with_exec.values()] == [False] * 3
+    volumes = {v["name"] for v in task_volumes()}
     mounted = {m["sourceVolume"] for c in by_name.values() for m in c["mountPoints"]}
     assert mounted == volumes
 
@@ -381,3 +392,24 @@ def test_app_environment_is_exactly_the_contract() -> None:
     assert nextjs["API_URL"] == "http://127.0.0.1:8787"
     assert hono["NEXTJS_URL"] == "http://127.0.0.1:3000"
     assert nextjs["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4318"
+
+
+@pytest.mark.parametrize(("exec_enabled", "read_only", "refused"), [
+    (True, True, True),  # AWS: ECS Exec is not supported with a read-only root filesystem
+    (True, False, False),
+    (False, True, False),
+    (False, False, False),
+])  # fmt: skip
+def test_ecs_exec_on_a_read_only_root_is_refused_not_worked_around(
+    exec_enabled: bool, read_only: bool, refused: bool
+) -> None:
+    spec = dataclasses.replace(
+        sample_spec(), exec_enabled=exec_enabled, readonly_root_filesystem=read_only
+    )
+    if refused:
+        with pytest.raises(ValueError, match="ECS Exec"):
+            container_definitions(spec)
+        return
+    by_name = {c["name"]: c for c in container_definitions(spec)}
+    for name in (NEXTJS, HONO, OTEL):  # ECS Exec's agent runs in each container of the task
+        assert by_name[name]["readonlyRootFilesystem"] is read_only

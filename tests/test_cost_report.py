@@ -56,7 +56,7 @@ def test_the_pack_prices_the_usage_of_the_stack_config(prod: StackRun) -> None:
 def test_the_budget_the_alarm_uses_is_the_budget_the_estimate_is_held_to(
     each_stack: StackRun,
 ) -> None:
-    budget = each_stack.one("aws:budgets/budget:Budget")
+    budget = each_stack.one("aws:budgets/budget:Budget", "observability-budget")
     settings_amount = json.loads(each_stack.config["perfcheck:budget"])["monthlyUsd"]
     assert float(budget.inputs["limitAmount"]) == settings_amount
     assert cost_report(each_stack).budget_usd == settings_amount

@@ -106,7 +106,11 @@ TUNED = {
         "notificationEmails": ["oncall@example.com", "platform@example.com"],
         "rumSampleRate": 0.25,
     },
-    "budget": {"monthlyUsd": 999.5, "alertEmails": ["finance@example.com"]},
+    "budget": {
+        "monthlyUsd": 999.5,
+        "accountMonthlyUsd": 1500,  # stacks sharing an account: the account's total
+        "alertEmails": ["finance@example.com"],
+    },
     "cdn": {"domainName": "perfcheck.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"},
 }
 CASES: dict[str, tuple[str, dict[str, dict[str, Any]], str | None]] = {
@@ -403,19 +407,22 @@ def check_log_groups_have_retention(run: StackRun) -> None:
 
 
 def check_budget(run: StackRun, settings: Settings) -> None:
-    """A monthly cost budget for the stack's amount, alerting on forecast and actual."""
-    budgets = run.by_type(BUDGET)
-    assert len(budgets) == 1, "the stack needs exactly one budget"
-    budget = budgets[0].inputs
-    assert budget["budgetType"] == "COST" and budget["timeUnit"] == "MONTHLY"
+    """Two monthly cost budgets, alerting on forecast and actual: the stack's amount over its
+    cost tag, and the account amount over the whole bill (no filter: untagged spend too)."""
+    budgets = {bool(b.inputs.get("costFilters")): b.inputs for b in run.by_type(BUDGET)}
+    assert len(run.by_type(BUDGET)) == 2 == len(budgets), "the stack's own and the account's"
+    budget, account = budgets[True], budgets[False]
     assert float(budget["limitAmount"]) == settings.budget.monthly_usd
-    assert budget["limitUnit"] == "USD"
-    kinds = {(n["notificationType"], n["threshold"]) for n in budget["notifications"]}
-    assert ("FORECASTED", 80.0) in kinds and ("ACTUAL", 100.0) in kinds
+    assert float(account["limitAmount"]) == settings.budget.account_amount
     topics = {t.outputs["arn"]: t for t in run.by_type(TOPIC)}
     policies = {p.inputs["arn"]: p.inputs["policy"] for p in run.by_type(TOPIC_POLICY)}
     keys = {k.outputs["arn"]: k.inputs["policy"] for k in run.by_type(KEY)}
-    for notification in budget["notifications"]:
+    for each in (budget, account):
+        assert each["budgetType"] == "COST" and each["timeUnit"] == "MONTHLY"
+        assert each["limitUnit"] == "USD"
+        kinds = {(n["notificationType"], n["threshold"]) for n in each["notifications"]}
+        assert ("FORECASTED", 80.0) in kinds and ("ACTUAL", 100.0) in kinds
+    for notification in budget["notifications"] + account["notifications"]:
         emails = notification.get("subscriberEmailAddresses") or []
         topic_arns = notification.get("subscriberSnsTopicArns") or []
         assert emails or topic_arns, "a budget alert nobody receives"
@@ -710,41 +717,41 @@ def test_aws_would_accept_the_requests(observability_runs, case):
             "AllowUnauthenticatedIdentities": pool.inputs["allowUnauthenticatedIdentities"],
         },
     )
-    (budget,) = run.by_type(BUDGET)
-    b = budget.inputs
-    problems += request_problems(
-        "budgets",
-        "CreateBudget",
-        {
-            "AccountId": "123456789012",
-            "Budget": {
-                "BudgetName": b["name"],
-                "BudgetLimit": {"Amount": b["limitAmount"], "Unit": b["limitUnit"]},
-                "CostFilters": {f["name"]: f["values"] for f in b["costFilters"]},
-                "TimeUnit": b["timeUnit"],
-                "BudgetType": b["budgetType"],
+    for budget in run.by_type(BUDGET):
+        b = budget.inputs
+        problems += request_problems(
+            "budgets",
+            "CreateBudget",
+            {
+                "AccountId": "123456789012",
+                "Budget": {
+                    "BudgetName": b["name"],
+                    "BudgetLimit": {"Amount": b["limitAmount"], "Unit": b["limitUnit"]},
+                    "CostFilters": {f["name"]: f["values"] for f in b.get("costFilters") or []},
+                    "TimeUnit": b["timeUnit"],
+                    "BudgetType": b["budgetType"],
+                },
+                "NotificationsWithSubscribers": [
+                    {
+                        "Notification": {
+                            "NotificationType": n["notificationType"],
+                            "ComparisonOperator": n["comparisonOperator"],
+                            "Threshold": n["threshold"],
+                            "ThresholdType": n["thresholdType"],
+                        },
+                        "Subscribers": [
+                            {"SubscriptionType": "SNS", "Address": a}
+                            for a in n.get("subscriberSnsTopicArns") or []
+                        ]
+                        + [
+                            {"SubscriptionType": "EMAIL", "Address": a}
+                            for a in n.get("subscriberEmailAddresses") or []
+                        ],
+                    }
+                    for n in b["notifications"]
+                ],
             },
-            "NotificationsWithSubscribers": [
-                {
-                    "Notification": {
-                        "NotificationType": n["notificationType"],
-                        "ComparisonOperator": n["comparisonOperator"],
-                        "Threshold": n["threshold"],
-                        "ThresholdType": n["thresholdType"],
-                    },
-                    "Subscribers": [
-                        {"SubscriptionType": "SNS", "Address": a}
-                        for a in n.get("subscriberSnsTopicArns") or []
-                    ]
-                    + [
-                        {"SubscriptionType": "EMAIL", "Address": a}
-                        for a in n.get("subscriberEmailAddresses") or []
-                    ],
-                }
-                for n in b["notifications"]
-            ],
-        },
-    )
+        )
     assert problems == []
 
 

@@ -663,6 +663,28 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
             "tags": tags,
         },
     )
+    # No filter: the spend no tag carries (budget-sees-untagged-spend).
+    r["account_budget"] = record(
+        stack,
+        "aws:budgets/budget:Budget",
+        "account",
+        {
+            "budgetType": "COST",
+            "timeUnit": "MONTHLY",
+            "limitAmount": "450",
+            "limitUnit": "USD",
+            "notifications": [
+                {
+                    "comparisonOperator": "GREATER_THAN",
+                    "threshold": 100,
+                    "thresholdType": "PERCENTAGE",
+                    "notificationType": "ACTUAL",
+                    "subscriberEmailAddresses": ["platform-team@example.com"],
+                }
+            ],
+            "tags": tags,
+        },
+    )
     return r
 
 

@@ -27,7 +27,9 @@ from tests.policies.builders import (
 )
 from tests.policies.bypass_cases import BYPASS_NONCOMPLIANT, BYPASS_VARIANTS
 from tests.policies.cases import Case, Variant, by_name, task
+from tests.policies.cases_ecs_exec import ECS_EXEC_NONCOMPLIANT
 from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
+from tests.policies.cases_untagged_spend import UNTAGGED_SPEND_NONCOMPLIANT, UNTAGGED_SPEND_VARIANTS
 from tests.policies.image_cases import IMAGE_NONCOMPLIANT, IMAGE_VARIANTS
 from tests.policies.support import compliant_report, run_case, violations
 from tests.policies.type_cases import TYPE_NONCOMPLIANT, TYPE_VARIANTS
@@ -1110,14 +1112,16 @@ NONCOMPLIANT: list[Case] = [
     Case(
         "budget-exists",
         "no-budget",
-        lambda r: {"budget": None},
+        lambda r: {"budget": None, "account_budget": None},
         "",
         "no aws:budgets/budget:Budget of budgetType COST",
     ),
     Case(
         "budget-exists",
         "usage-budget-only",
-        lambda r: {"budget": replace(r["budget"], budgetType="USAGE")},
+        lambda r: {
+            role: replace(r[role], budgetType="USAGE") for role in ("budget", "account_budget")
+        },
         "",
         "no aws:budgets/budget:Budget",
     ),
@@ -1125,12 +1129,13 @@ NONCOMPLIANT: list[Case] = [
         "budget-exists",
         "no-subscriber",
         lambda r: {
-            "budget": replace(
-                r["budget"],
+            role: replace(
+                r[role],
                 notifications=[
-                    {**r["budget"].wire_inputs["notifications"][0], "subscriberEmailAddresses": []}
+                    {**r[role].wire_inputs["notifications"][0], "subscriberEmailAddresses": []}
                 ],
             )
+            for role in ("budget", "account_budget")
         },
         "monthly",
         "notifications is no subscriber",
@@ -1181,6 +1186,8 @@ NONCOMPLIANT: list[Case] = [
 ]
 NONCOMPLIANT.extend(BYPASS_NONCOMPLIANT)
 NONCOMPLIANT.extend(TYPE_NONCOMPLIANT)
+NONCOMPLIANT.extend(ECS_EXEC_NONCOMPLIANT)
+NONCOMPLIANT.extend(UNTAGGED_SPEND_NONCOMPLIANT)
 NONCOMPLIANT.extend(IMAGE_NONCOMPLIANT)
 
 
@@ -1518,6 +1525,7 @@ COMPLIANT_VARIANTS: list[Variant] = [
 COMPLIANT_VARIANTS.extend(BYPASS_VARIANTS)
 COMPLIANT_VARIANTS.extend(CONTENT_VARIANTS)
 COMPLIANT_VARIANTS.extend(TYPE_VARIANTS)
+COMPLIANT_VARIANTS.extend(UNTAGGED_SPEND_VARIANTS)
 COMPLIANT_VARIANTS.extend(IMAGE_VARIANTS)
 
 

@@ -4,7 +4,8 @@ Property guarded: every property the prod stack file promises (a NAT gateway per
 Multi-AZ database, deletion protection, the deployment strategy, cache failover) is a rule that
 is mandatory in prod's policy config, so a prod stack file edited to break one fails the
 preview with the rule named; no test has to name "prod" for it to be noticed. Staging's config
-allows its deliberate savings (one NAT gateway, ECS Exec) through the same rules' settings.
+allows its deliberate saving (one NAT gateway) through the same rule's settings; ECS Exec is off
+there too (AWS does not support it on the read-only root filesystem both stacks keep).
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ def test_every_promise_of_the_prod_stack_file_is_a_mandatory_rule_in_prod() -> N
         assert prod[rule].enforcement_level == "mandatory", (promise, rule)
 
 
-def test_staging_allows_its_single_nat_gateway_and_ecs_exec_by_config_not_by_absence() -> None:
+def test_staging_allows_its_single_nat_gateway_by_config_and_no_ecs_exec() -> None:
     staging = json.loads((CONFIG_DIR / "staging.guardrails.json").read_text())
     assert "Single" in staging["vpc-nat-gateway-per-az"]["allowedNatStrategies"]
-    assert staging["ecs-exec-disabled"]["allowExecuteCommand"] is True
+    assert staging["ecs-exec-disabled"]["allowExecuteCommand"] is False
     prod = json.loads((CONFIG_DIR / "prod.guardrails.json").read_text())
     assert prod["vpc-nat-gateway-per-az"] == prod["ecs-exec-disabled"] == "mandatory"
 
@@ -130,6 +131,7 @@ def test_a_prod_stack_file_with_one_nat_gateway_and_exec_on_previews_with_exit_1
     def break_promises(config: dict[str, Any]) -> None:
         config["perfcheck:network"]["natGateways"] = "single"
         config["perfcheck:service"]["execEnabled"] = True
+        config["perfcheck:service"]["readonlyRootFilesystem"] = False  # what ECS Exec needs
 
     directory = _prod_copy(tmp_path, break_promises)
     code = preview.main(["--stack", "prod", "--stacks-dir", str(directory)])

@@ -39,6 +39,10 @@ FIX_FOR_RULE: dict[str, str] = {
         f"at most maximumDays in {COST_CONFIG}"
     ),
     "budget-exists": "set perfcheck:budget.monthlyUsd and perfcheck:budget.alertEmails",
+    "budget-sees-untagged-spend": (
+        "set perfcheck:budget.accountMonthlyUsd (the account budget, no filter; at least "
+        "budget.monthlyUsd) and perfcheck:budget.alertEmails; code: components/observability.py"
+    ),
     "monthly-estimate-within-budget": (
         "lower the sizes (perfcheck:database.instanceClass, cache.nodeType, cache.nodes, "
         "service.cpu/memory, service.minTasks) or the usage assumptions (perfcheck:usage.*), or "
@@ -72,6 +76,10 @@ FIX_FOR_RULE: dict[str, str] = {
         "components/container_definitions.py; the migration task: components/migration.py"
     ),
     "ecs-container-read-only-root-filesystem": "code: components/container_definitions.py",
+    "ecs-exec-writable-root": (
+        "set perfcheck:service.execEnabled: false (or service.readonlyRootFilesystem: false, "
+        "which ecs-container-read-only-root-filesystem then reports)"
+    ),
     "ecs-depends-on-healthy-has-health-check": "code: components/container_definitions.py",
     "ecs-container-logging": "code: components/container_definitions.py",
     "ecs-container-not-privileged": "code: components/container_definitions.py",

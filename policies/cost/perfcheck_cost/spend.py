@@ -1,6 +1,9 @@
-"""Spend controls: a budget that alerts someone, and logs that do not grow forever."""
+"""Spend controls: a budget that alerts someone, one that sees the spend no tag carries, and
+logs that do not grow forever."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from perfcheck_policykit import (
     ResourceContext,
@@ -12,6 +15,15 @@ from perfcheck_policykit import (
 )
 from perfcheck_policykit import aws_types as T
 from pulumi_policy import Severity
+
+from estimate.budget import (
+    UNTAGGED_SPEND_FILTERS,
+    is_own_monthly_cost_budget,
+    own_monthly_budget,
+    sees_untagged_spend,
+)
+
+from .estimate_budget import BUDGET_KEYS, plain
 
 
 def _fires_by_the_limit(notification: object, limit: object) -> bool | None:
@@ -78,10 +90,12 @@ def _check_budget(ctx: StackContext) -> None:
         return
     if not require_alert:
         return
+    # Every cost budget must be heard: a stack's second budget (the account's, which
+    # budget-sees-untagged-spend asks for) must not make a silent tag budget pass.
     verdicts = [_alerts(ctx, budget) for budget in cost_budgets]
-    if any(v is True for v in verdicts):
-        return
     for budget, verdict in zip(cost_budgets, verdicts, strict=True):
+        if verdict is True:
+            continue
         if verdict is None:
             ctx.unknown(budget, "notifications")
         else:
@@ -116,6 +130,75 @@ BUDGET_EXISTS = StackRule(
             "Also require a notification with an email or SNS subscriber.", True
         )
     },
+    tags=["cost", "budget"],
+)
+
+
+def _check_untagged_spend(ctx: StackContext) -> None:
+    budgets: list[tuple[Any, dict[str, Any]]] = []
+    for budget in ctx.index.of_type(T.BUDGET):
+        props = {key: ctx.get(budget, key) for key in (*BUDGET_KEYS, "notifications")}
+        missing = [key for key, value in props.items() if value is values.UNKNOWN]
+        for key in missing:
+            ctx.unknown(budget, key)
+        if missing:
+            return  # never judged a pass or a failure on what is not known yet
+        budgets.append((budget, {key: plain(value) for key, value in props.items()}))
+    if not budgets:
+        return  # budget-exists reports a stack without any
+    watching = [(b, p) for b, p in budgets if sees_untagged_spend(p)]
+    alerting = [(b, p) for b, p in watching if _alerts(ctx, b) is True]
+    if not alerting:
+        ctx.violation(
+            watching[0][0] if watching else None,
+            "notifications" if watching else "AWS Budgets",
+            "no subscriber on the budget that sees the whole bill"
+            if watching
+            else "no COST budget over a MONTHLY period without a tag, service or region filter",
+            "a MONTHLY COST budget with no cost filter (or only "
+            + ", ".join(sorted(UNTAGGED_SPEND_FILTERS))
+            + ") whose notifications reach someone",
+            "A budget filtered to the stack's cost-allocation tag cannot see spend no tag "
+            "carries: data transfer charged to no tagged resource, requests not attributed to a "
+            "resource, anything before the tag is activated (docs/cost.md, 'Two budgets').",
+        )
+        return
+    own = own_monthly_budget([p for _, p in budgets if is_own_monthly_cost_budget(p)])
+    if own is None:
+        return
+    amounts = [values.as_number(props.get("limitAmount")) for _, props in alerting]
+    if any(amount is not None and amount >= own for amount in amounts):
+        return
+    budget, props = alerting[0]
+    ctx.violation(
+        budget,
+        "limitAmount",
+        f"{values.show(props.get('limitAmount'))}, below the stack's own budget (${own:g})",
+        f"at least ${own:g}",
+        "The account's bill includes the stack's tagged spend: this budget would alert on a "
+        "month the stack's own budget allows.",
+    )
+
+
+UNTAGGED_SPEND = StackRule(
+    name="budget-sees-untagged-spend",
+    description=(
+        "Besides the stack's tag-filtered budget, a MONTHLY COST budget with no tag, service or "
+        "region filter must alert someone, at an amount no lower than the stack's own budget: "
+        "spend that carries no cost-allocation tag is invisible to a tag filter."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Add aws.budgets.Budget(budget_type='COST', time_unit='MONTHLY', limit_amount=<the "
+        "account's monthly amount>, no cost_filters, notifications=[...]) "
+        "(perfcheck:budget.accountMonthlyUsd sets its amount)."
+    ),
+    resource_types=[T.BUDGET],
+    check=_check_untagged_spend,
+    unknowns=(
+        "A budget's type, period, amount, filters, tags or notifications unknown: note, and "
+        "nothing judged."
+    ),
     tags=["cost", "budget"],
 )
 
@@ -158,4 +241,4 @@ LOG_RETENTION = ResourceRule(
     tags=["cost", "logs"],
 )
 
-RULES = (BUDGET_EXISTS, LOG_RETENTION)
+RULES = (BUDGET_EXISTS, UNTAGGED_SPEND, LOG_RETENTION)

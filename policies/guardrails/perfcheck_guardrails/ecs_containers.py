@@ -24,10 +24,17 @@ from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
+from foundation.aws_limits import ecs_exec_problem
 from foundation.containers import is_root_user
 
 from . import credentials
-from .type_families import ECS_DAEMON, ECS_TASK_SET, TASK_DEFINITIONS, task_containers
+from .type_families import (
+    ECS_DAEMON,
+    ECS_TASK_SET,
+    EXECUTE_COMMAND,
+    TASK_DEFINITIONS,
+    task_containers,
+)
 
 TASK_RUNNERS = {
     T.ECS_SERVICE: "taskDefinition",
@@ -162,25 +169,91 @@ def _health_check_findings(
     return found
 
 
+def run_task_definitions(ctx: StackContext, service: Any) -> list[Any] | None:
+    """The task definitions a service (task set, daemon) runs, told by ARN, family[:revision]
+    or property dependencies; None (and a note) when they cannot be told."""
+    prop = TASK_RUNNERS[service.resource_type]
+    value = ctx.get(service, prop)
+    if isinstance(value, str) and not value.startswith("arn:") and ":" in value:
+        value = value.rsplit(":", 1)[0]  # family:revision -> family
+    refs = ctx.index.references(
+        service, prop, value, list(TASK_DEFINITIONS), ("arn", "id", "family")
+    )
+    if refs is None:
+        ctx.unknown(service, prop)
+        return None
+    return list(refs)
+
+
 def served_task_definitions(ctx: StackContext) -> tuple[set[str], bool]:
     """URNs of the task definitions an ECS service runs, and whether every service's task
     definition could be told (by ARN, family[:revision] or property dependencies)."""
     served: set[str] = set()
     complete = True
     for service in ctx.index.of_type(*TASK_RUNNERS):
-        prop = TASK_RUNNERS[service.resource_type]
-        value = ctx.get(service, prop)
-        if isinstance(value, str) and not value.startswith("arn:") and ":" in value:
-            value = value.rsplit(":", 1)[0]  # family:revision -> family
-        refs = ctx.index.references(
-            service, prop, value, list(TASK_DEFINITIONS), ("arn", "id", "family")
-        )
+        refs = run_task_definitions(ctx, service)
         if refs is None:
-            ctx.unknown(service, prop)
             complete = False
             continue
         served.update(task.urn for task in refs)
     return served, complete
+
+
+def _check_exec_on_writable_root(ctx: StackContext) -> None:
+    for service in ctx.index.of_type(*EXECUTE_COMMAND):
+        enabled = ctx.get(service, "enableExecuteCommand")
+        if enabled is values.UNKNOWN:
+            ctx.unknown(service, "enableExecuteCommand")
+            continue
+        if values.as_bool(enabled) is not True:
+            continue
+        for task in run_task_definitions(ctx, service) or ():
+            try:
+                containers = task_containers(task.props)
+            except InvalidJson:
+                continue  # the container rules report it
+            if containers is values.UNKNOWN:
+                ctx.unknown(task, "containerDefinitions")
+                continue
+            for label, container in _labelled(containers or ()):
+                read_only = values.get(container, "readonlyRootFilesystem")
+                if read_only is values.UNKNOWN:
+                    ctx.unknown(task, f"{label}.readonlyRootFilesystem")
+                    continue
+                problem = ecs_exec_problem(True, values.as_bool(read_only) is True)
+                if problem:
+                    ctx.violation(
+                        task,
+                        f"{label}.readonlyRootFilesystem",
+                        f"true in a task that {service.name} runs with enableExecuteCommand",
+                        "false in every container of a task with ECS Exec, or ECS Exec off",
+                        problem[:1].upper() + problem[1:] + ".",
+                    )
+
+
+ECS_EXEC_WRITABLE_ROOT = StackRule(
+    name="ecs-exec-writable-root",
+    description=(
+        "A service with ECS Exec (enableExecuteCommand) must run a task whose containers have a "
+        "writable root filesystem: AWS does not support ECS Exec on a read-only one (Amazon ECS "
+        "Developer Guide, ECS Exec considerations)."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Turn ECS Exec off (perfcheck:service.execEnabled: false), or give the task a writable "
+        "root (perfcheck:service.readonlyRootFilesystem: false, which "
+        "ecs-container-read-only-root-filesystem then reports). Writable mounts over the SSM "
+        "agent's paths are not a supported setup."
+    ),
+    resource_types=[*TASK_DEFINITIONS, *EXECUTE_COMMAND],
+    check=_check_exec_on_writable_root,
+    unknowns=(
+        "enableExecuteCommand unknown: note. A service's taskDefinition is followed by ARN or "
+        "family, else by property dependencies; when neither tells, a note on the service. "
+        "containerDefinitions unknown: note."
+    ),
+    tags=["ecs", "operability"],
+)
 
 
 def _check_health_checks(ctx: StackContext) -> None:
@@ -496,6 +569,7 @@ NO_CREDENTIALS_IN_ENVIRONMENT = ResourceRule(
 RULES = (
     NON_ROOT_USER,
     READ_ONLY_ROOT_FS,
+    ECS_EXEC_WRITABLE_ROOT,
     ESSENTIAL_HEALTH_CHECK,
     DEPENDS_ON_HEALTHY,
     CONTAINER_LOGGING,
