@@ -8,7 +8,7 @@ inside it can be judged: each rule says so in a note, and judges it during the u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from perfcheck_policykit import (
@@ -28,12 +28,14 @@ from foundation.aws_limits import ecs_exec_problem
 from foundation.containers import is_root_user
 
 from . import credentials
+from .input_credentials import SCANNER_CONFIG
 from .type_families import (
     ECS_DAEMON,
     ECS_TASK_SET,
     EXECUTE_COMMAND,
     TASK_DEFINITIONS,
     task_containers,
+    with_containers,
 )
 
 TASK_RUNNERS = {
@@ -42,24 +44,6 @@ TASK_RUNNERS = {
     ECS_DAEMON: "daemonTaskDefinitionArn",
 }
 """Types that keep tasks running, and the input naming the task definition they run."""
-
-ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]
-
-
-def _with_containers(check: ContainerCheck) -> Callable[[ResourceContext], None]:
-    def run(ctx: ResourceContext) -> None:
-        try:
-            containers = task_containers(ctx.props)
-        except InvalidJson:
-            ctx.violation("containerDefinitions", "not a JSON list of containers", "valid JSON")
-            return
-        if containers is values.UNKNOWN:
-            ctx.unknown("containerDefinitions")
-            return
-        if containers:
-            check(ctx, containers)
-
-    return run
 
 
 def _labelled(containers: Sequence[Mapping[str, Any]]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -101,7 +85,7 @@ NON_ROOT_USER = ResourceRule(
         "sidecars included, and build images that run as that user."
     ),
     resource_types=TASK_DEFINITIONS,
-    check=_with_containers(_check_non_root),
+    check=with_containers(_check_non_root),
     unknowns="containerDefinitions unknown: note (the whole JSON is one value).",
     tags=["ecs", "container-hardening"],
 )
@@ -128,7 +112,7 @@ READ_ONLY_ROOT_FS = ResourceRule(
         "for the paths it writes (e.g. /tmp, /app/.next/cache)."
     ),
     resource_types=TASK_DEFINITIONS,
-    check=_with_containers(_check_read_only_root),
+    check=with_containers(_check_read_only_root),
     unknowns="containerDefinitions unknown: note.",
     tags=["ecs", "container-hardening"],
 )
@@ -348,7 +332,7 @@ DEPENDS_ON_HEALTHY = ResourceRule(
         "Add a healthCheck to the container depended on, or use condition START for it."
     ),
     resource_types=TASK_DEFINITIONS,
-    check=_with_containers(_check_depends_on),
+    check=with_containers(_check_depends_on),
     unknowns="containerDefinitions unknown: note.",
     tags=["ecs", "reliability"],
 )
@@ -389,7 +373,7 @@ CONTAINER_LOGGING = ResourceRule(
         '..., "awslogs-region": ..., "awslogs-stream-prefix": "<container>"}}.'
     ),
     resource_types=TASK_DEFINITIONS,
-    check=_with_containers(_check_logging),
+    check=with_containers(_check_logging),
     unknowns="containerDefinitions unknown: note.",
     tags=["ecs", "observability"],
 )
@@ -513,7 +497,7 @@ NOT_PRIVILEGED = ResourceRule(
         "system paths; leave pidMode/ipcMode unset."
     ),
     resource_types=TASK_DEFINITIONS,
-    check=_with_containers(_check_privileged),
+    check=with_containers(_check_privileged),
     unknowns="containerDefinitions, volumes, pidMode or ipcMode unknown: note.",
     config_properties={
         "allowedCapabilities": schema.string_list(
@@ -545,24 +529,9 @@ NO_CREDENTIALS_IN_ENVIRONMENT = ResourceRule(
         "command reads it from that variable ($DB_PASSWORD), never from a literal."
     ),
     resource_types=TASK_DEFINITIONS,
-    check=_with_containers(credentials.check),
+    check=with_containers(credentials.check),
     unknowns="containerDefinitions unknown: note. Values are inspected but never echoed.",
-    config_properties={
-        "credentialNamePatterns": schema.string_list(
-            "Regular expressions (case-insensitive) on setting names (canonical: upper case, "
-            "'-' and '.' as '_') that denote credentials.",
-            credentials.CREDENTIAL_NAME_PATTERNS,
-            regex=True,
-        ),
-        "allowedVariableNames": schema.string_list(
-            "Names that match a pattern but hold no credential (e.g. 'AUTH_MODE').", ()
-        ),
-        "publicVariablePrefixes": schema.string_list(
-            "Name prefixes of variables that are public by design (shipped to browsers); their "
-            "values are still checked for token formats.",
-            credentials.PUBLIC_PREFIXES,
-        ),
-    },
+    config_properties=SCANNER_CONFIG,
     tags=["ecs", "secrets"],
 )
 

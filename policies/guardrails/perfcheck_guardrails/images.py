@@ -15,10 +15,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from perfcheck_policykit import InvalidJson, ResourceContext, ResourceRule, values
+from perfcheck_policykit import ResourceContext, ResourceRule, values
 from pulumi_policy import Severity
 
-from .type_families import TASK_DEFINITIONS, task_containers
+from .type_families import TASK_DEFINITIONS, with_containers
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 """ECS pulls `repository@sha256:<digest>` (with or without a tag before it) by digest."""
@@ -28,18 +28,6 @@ REFERENCE = re.compile(
     r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$"
 )
-
-
-def _check_images(ctx: ResourceContext) -> None:
-    try:
-        containers = task_containers(ctx.props)
-    except InvalidJson:
-        ctx.violation("containerDefinitions", "not a JSON list of containers", "valid JSON")
-        return
-    if containers is values.UNKNOWN:
-        ctx.unknown("containerDefinitions")
-        return
-    _judge(ctx, containers or [])
 
 
 def _judge(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]) -> None:
@@ -74,7 +62,7 @@ TASK_IMAGES_PINNED_BY_DIGEST = ResourceRule(
         "database.toolsImage / database.tokenImage (docs/delivery.md, 'Every image by digest')."
     ),
     resource_types=TASK_DEFINITIONS,
-    check=_check_images,
+    check=with_containers(_judge),
     unknowns="containerDefinitions or an image unknown: note at preview, judged at update.",
     tags=["ecs", "supply-chain", "promotion"],
 )

@@ -11,12 +11,12 @@ A path is a tuple of input names; "*" stands for every element of a list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from perfcheck_policykit import InvalidJson, ResourceContext, values
 from perfcheck_policykit import aws_types as T
-from perfcheck_policykit import values
 
 
 @dataclass(frozen=True)
@@ -245,3 +245,25 @@ ALWAYS_TYPES: Final = tuple(
     for token, settings in ENCRYPTION_AT_REST.items()
     if any(setting.kind == "always" for setting in settings)
 )
+
+
+ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]
+
+
+def with_containers(check: ContainerCheck) -> Callable[[ResourceContext], None]:
+    """A task-definition rule's check on its decoded containers: invalid JSON is a violation and
+    an unknown list a note, once for every rule that judges containers."""
+
+    def run(ctx: ResourceContext) -> None:
+        try:
+            containers = task_containers(ctx.props)
+        except InvalidJson:
+            ctx.violation("containerDefinitions", "not a JSON list of containers", "valid JSON")
+            return
+        if containers is values.UNKNOWN:
+            ctx.unknown("containerDefinitions")
+            return
+        if containers:
+            check(ctx, containers)
+
+    return run
