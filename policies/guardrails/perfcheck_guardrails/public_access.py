@@ -8,7 +8,7 @@ Balancer (previous generation: no modern TLS policies, no header rules, no WAF) 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from perfcheck_policykit import ResourceContext, ResourceRule, values
 from perfcheck_policykit import aws_types as T
@@ -84,10 +84,16 @@ def _check_s3_public(ctx: ResourceContext) -> None:
         return
     if policy is None:
         return
+    _judge_policy_document(ctx, "policy", policy)
+
+
+def _judge_policy_document(ctx: ResourceContext, prop: str, policy: Any) -> None:
+    """Who a known resource policy lets in: each statement for everyone without a narrowing
+    condition is a violation; text that is not JSON is one too (the service would refuse it)."""
     try:
         document = iampolicy.parse_policy(policy)
     except iampolicy.PolicyNotJson:
-        ctx.violation("policy", "not valid JSON", "a JSON policy document")
+        ctx.violation(prop, "not valid JSON", "a JSON policy document")
         return
     except iampolicy.PolicyDocumentError:
         return  # JSON, but no document: it grants nothing (the deploy pack refuses it)
@@ -95,7 +101,7 @@ def _check_s3_public(ctx: ResourceContext) -> None:
         return
     for sid in public_statements(document):
         ctx.violation(
-            "policy",
+            prop,
             f"statement '{sid}' allowing everyone (Principal '*') without a narrowing condition",
             "principals of this account or AWS services, or a condition on aws:SourceArn / "
             "aws:SourceAccount / aws:PrincipalOrgID / aws:SourceVpce",
@@ -163,22 +169,7 @@ def _check_resource_policy(ctx: ResourceContext) -> None:
         return
     if policy is None:
         return
-    try:
-        document = iampolicy.parse_policy(policy)
-    except iampolicy.PolicyNotJson:
-        ctx.violation(prop, "not valid JSON", "a JSON policy document")
-        return
-    except iampolicy.PolicyDocumentError:
-        return  # JSON, but no document: it grants nothing (the deploy pack refuses it)
-    if not isinstance(document, iampolicy.PolicyDocument):
-        return
-    for sid in public_statements(document):
-        ctx.violation(
-            prop,
-            f"statement '{sid}' allowing everyone (Principal '*') without a narrowing condition",
-            "principals of this account or AWS services, or a condition on aws:SourceArn / "
-            "aws:SourceAccount / aws:PrincipalOrgID / aws:SourceVpce",
-        )
+    _judge_policy_document(ctx, prop, policy)
 
 
 RESOURCE_POLICY_NOT_PUBLIC = ResourceRule(
