@@ -61,6 +61,20 @@ MAX_CACHE_NODES = min(
 """The most nodes a replication group of this project may have: what ElastiCache allows, and
 what the hit-rate alarm can still watch (5)."""
 
+# --- IAM policy sizes (IAM User Guide, "IAM and AWS STS quotas") -------------------------------
+IAM_ROLE_INLINE_POLICIES_MAX_CHARS = 10_240
+"""All inline policies of one role together; IAM does not count white space."""
+IAM_MANAGED_POLICY_MAX_CHARS = 6_144
+"""One managed policy (a permissions boundary is one); white space not counted."""
+IAM_TRUST_POLICY_MAX_CHARS = 2_048
+"""A role's trust policy at the default quota (raisable to 4,096); white space not counted."""
+
+
+def iam_policy_size(document: str) -> int:
+    """The size IAM compares with its quotas: the characters that are not white space."""
+    return sum(1 for character in document if not character.isspace())
+
+
 # --- AWS Budgets (CreateNotification, Subscribers) ----------------------------------------------
 BUDGETS_MAX_EMAIL_SUBSCRIBERS = 10
 """NotificationWithSubscribers: "A notification can have one SNS subscriber and up to 10 email
