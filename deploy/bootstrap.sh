@@ -43,7 +43,11 @@ stack_of() {
     staging) echo staging ;;
     production) echo prod ;;
     production-dr) echo prod-dr ;;
-    *) echo "unknown environment '$1' (staging, production, production-dr)" >&2; exit 2 ;;
+    prod|prod-dr) echo "unknown environment '$1' (staging, production, production-dr)" >&2; exit 2 ;;
+    # Any other stack (make new-stack): its GitHub environment has the stack's name.
+    *) if [ -f "$here/../Pulumi.$1.yaml" ]; then echo "$1"; else
+         echo "unknown environment '$1' (staging, production, production-dr, or the name of" \
+           "a stack with a Pulumi.<stack>.yaml)" >&2; exit 2; fi ;;
   esac
 }
 render() { # template, stack, environment -> the document with its placeholders filled
