@@ -696,15 +696,7 @@ def log_delivery(resource: PricedResource, ctx: Context) -> Lines:
 
 def web_acl(resource: PricedResource, ctx: Context) -> Lines:
     rules = len(items(resource.props.get("rules")))
-    yield ctx.priced(
-        resource,
-        "web ACL",
-        "fixed",
-        WAF,
-        1,
-        "ACL-month",
-        "waf.webAcl",
-    )
+    yield ctx.priced(resource, "web ACL", "fixed", WAF, 1, "ACL-month", "waf.webAcl")
     yield ctx.priced(
         resource, f"{rules} rule(s) and rule groups", "fixed", WAF, rules, "rule-months",
         "waf.rule",
