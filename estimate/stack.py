@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from estimate.model import EXPECTED, Estimate, PricedResource, Scenario, Unpriced
@@ -90,7 +91,15 @@ def estimate_run(
         )
         for r in run.resources
     ]
+    return estimate_resources(resources, usage, table, home_region(run), scenario)
+
+
+def home_region(run: StackRun) -> str | None:
+    """The region the stack runs in: its `aws:region` (the default provider's), else the region
+    most of its resources name. Taking any member of a set made the prices note vary with the
+    hash seed (us-east-1 for CloudFront's certificate, the DR region, or no note at all)."""
+    if run.config.get("aws:region"):
+        return run.config["aws:region"]
     index = stack_index(run)
-    regions = {index.region_of(r) for r in run.resources if r.provider}
-    region = next((x for x in regions if x), None)
-    return estimate_resources(resources, usage, table, region, scenario)
+    counts = Counter(x for x in (index.region_of(r) for r in run.resources if r.provider) if x)
+    return min(counts, key=lambda region: (-counts[region], region)) if counts else None

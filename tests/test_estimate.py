@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from estimate import PricedResource, estimate_resources, estimate_run
 from estimate.pricers import PRICERS
+from estimate.stack import home_region
 from foundation.capacity import RDS_MEMORY_GIB
 from foundation.endpoints import INTERFACE_SERVICES
 from foundation.prices import PriceTableError, load_price_table, parse_price_table
-from foundation.records import StackRun
+from foundation.records import StackRun, stack_index
 from foundation.usage import UsageAssumptions
 from settings import SettingsError, settings_from_config
 from tests.test_settings import config_with
@@ -291,3 +293,21 @@ def test_average_tasks_outside_min_and_max_is_refused_naming_the_range() -> None
     assert caught.value.problems == [
         'perfcheck:usage.requestsPerMonth: got "lots"; expected a number'
     ]
+
+
+def test_the_prices_note_names_the_region_the_stack_runs_in(each_stack: StackRun) -> None:
+    """Property: the estimate is compared with the stack's own region (its `aws:region`), not
+    with any region some resource names (a set's first member varied with the hash seed)."""
+    assert home_region(each_stack) == each_stack.config["aws:region"]
+    index = stack_index(each_stack)
+    named = {index.region_of(r) for r in each_stack.resources if r.provider} - {None}
+    assert len(named) > 1, "resources in another region too: the property is exercised"
+    moved = replace(each_stack, config={**each_stack.config, "aws:region": "ap-south-1"})
+    assert home_region(moved) == "ap-south-1"
+
+
+def test_without_a_configured_region_the_most_named_region_wins() -> None:
+    """Property: the fallback is deterministic: the region most resources name, ties by name."""
+    run = run_stack("staging")
+    bare = replace(run, config={k: v for k, v in run.config.items() if k != "aws:region"})
+    assert home_region(bare) == "eu-west-1"
