@@ -94,3 +94,43 @@ def test_the_region_loss_restore_is_copied_into_the_stack_not_swapped_in() -> No
     assert RENAME not in region_loss
     assert re.search(r"perfcheck:migration\.sourceHost'", region_loss)
     assert "--source-db-instance-automated-backups-arn" in region_loss
+
+
+def _region_loss() -> str:
+    text = (ROOT / "docs" / "runbooks" / "disaster-recovery.md").read_text()
+    return text[text.index("## Region lost") : text.index("## Cache lost")]
+
+
+def test_the_dr_stack_is_pointed_at_prods_current_release_before_its_up() -> None:
+    """Prod-dr's stack file pins the release it was copied with; the release prod runs is in
+    prod's state (R4). Both images are set from it before the DR stack's first `up`."""
+    section = _region_loss()
+    up = section.index("pulumi up --stack prod-dr")
+    assert 0 <= section.index("pulumi stack output images --stack prod") < up
+    for app in ("nextjs", "hono"):
+        assert 0 <= section.index(f"'perfcheck:service.{app}.image'") < up
+
+
+def test_the_self_managed_backend_has_a_state_bucket_in_the_dr_region() -> None:
+    """With the S3 backend the state and its keys live in the lost region (R5)."""
+    section = _region_loss()
+    assert "--state-bucket" in section and "pulumi login s3://" in section
+
+
+def test_the_release_pushed_before_the_replication_rule_is_copied_to_the_dr_region() -> None:
+    """ECR replicates only pushes made after the rule exists (R4); the first release is pushed
+    before prod's first `up` creates the rule, so first-deploy.md backfills it, with an
+    operation and parameter ECR's API has (botocore's model)."""
+    import botocore.session
+
+    text = (ROOT / "docs" / "first-deploy.md").read_text()
+    command = re.search(r"`aws ecr start-replication-backfill --destination ([^`]+)`", text)
+    assert command is not None
+    operation = (
+        botocore.session.get_session()
+        .get_service_model("ecr")
+        .operation_model("StartReplicationBackfill")
+    )
+    fields = dict(part.split("=") for part in command.group(1).split(","))
+    assert set(fields) <= set(operation.input_shape.members["destination"].members)
+    assert operation.input_shape.required_members == ["destination"]
