@@ -79,6 +79,14 @@ def test_every_documented_instance_swap_repoints_the_state_before_refreshing() -
             "pulumi stack import\n... DbiResourceId ...\npulumi stack export\npulumi refresh\n",
             False,
         ),
+        (
+            "... DbiResourceId ...\npulumi stack import\npulumi stack export\npulumi refresh\n",
+            False,
+        ),
+        (
+            "pulumi stack export\npulumi stack import\n... DbiResourceId ...\npulumi refresh\n",
+            False,
+        ),
     ],
 )
 def test_the_check_tells_a_followed_swap_from_one_refresh_would_lose(

@@ -752,6 +752,8 @@ def _elb_account(m: AwsMocks, args: Mapping[str, Any]) -> str:
 def _secret_version(m: AwsMocks, args: Mapping[str, Any]) -> dict:
     """AWSCURRENT of a secret this run wrote; a read of any other secret is a program error."""
     secret_id = str(args.get("secretId"))
+    if args.get("versionStage", "AWSCURRENT") != "AWSCURRENT" or args.get("versionId"):
+        raise KeyError(f"the mocks answer only AWSCURRENT of {secret_id}, not {args}")
     if secret_id not in m.secret_values:
         raise KeyError(f"the program reads secret {secret_id}, which no SecretVersion of it wrote")
     return {
