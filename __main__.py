@@ -258,7 +258,6 @@ GeneratedSecretRotation(
         "replication_group_id": cache.replication_group_id,
         "log_retention_days": settings.service.log_retention_days,
         "protect": settings.protect,
-        "cache_group": cache.group,
     },
     opts=with_aws,
 )

@@ -47,7 +47,7 @@ class CacheArgs(ComponentArgs):
     security_group_id: pulumi.Input[str]
     """The Network's cache security group (open only to the service)."""
     auth_token: pulumi.Input[str]
-    """Secret Output: the AUTH token (AppSecrets.redis_auth_token_value)."""
+    """Secret Output: the AUTH token a new group starts with (AppSecrets.redis_auth_token_value)."""
 
 
 class Cache(pulumi.ComponentResource):
@@ -167,7 +167,9 @@ class Cache(pulumi.ComponentResource):
             at_rest_encryption_enabled=True,
             kms_key_id=key.arn,
             auth_token=pulumi.Output.secret(args["auth_token"]),
-            # The first token only: afterwards the secret's rotation owns it (ROTATE adds the new
+            # Sent only when the group is created: the secret's AWSCURRENT at that `up`
+            # (components/secrets.py current_value), so a replaced or recreated group starts
+            # from the token the tasks read. Afterwards the rotation owns it (ROTATE adds the new
             # token beside the old, SET drops the old once every task has restarted; see
             # components/secret_rotation.py), so the program never sends a token again.
             auth_token_update_strategy="ROTATE",
@@ -198,8 +200,6 @@ class Cache(pulumi.ComponentResource):
                 delete_before_replace=True,
             ),
         )
-        self.group = group
-        """The replication group: whatever must follow its replacement names it."""
         self.member_clusters = group.member_clusters
         self.connection = CacheConnection(
             host=group.primary_endpoint_address,

@@ -36,7 +36,8 @@ class AppSecrets:
     server_actions_key: SecretRef
     internal_token: SecretRef
     redis_auth_token_value: pulumi.Output[str]
-    """Secret Output: the replication group's AUTH token (Pulumi keeps it encrypted in state)."""
+    """Secret Output: the AUTH token's AWSCURRENT at `up`, which a replication group created in
+    that `up` starts with (Pulumi keeps it encrypted in state)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ downtime: one Lambda implements Secrets Manager's four rotation steps for every 
 from __future__ import annotations
 
 import json
-from typing import NotRequired
 
 import pulumi
 import pulumi_aws as aws
@@ -23,8 +22,6 @@ from components.rotation_redeploy import HANDLERS, logged_function
 from components.secrets import ROTATION_KINDS
 
 ROTATE_HANDLER = HANDLERS / "rotate_generated_secret.py"
-RESYNC_ACTION = "resync-cache-token"
-"""The rotation function's event for a re-sync (handlers/rotate_generated_secret.py)."""
 ROTATION_DAYS = 30
 """Every generated secret rotates monthly (AWS's default schedule suggestion)."""
 ROTATION_TIMEOUT_SECONDS = 900
@@ -50,8 +47,6 @@ class SecretRotationArgs(ComponentArgs):
     """The cache whose AUTH token rotates."""
     log_retention_days: int
     protect: bool
-    cache_group: NotRequired[pulumi.Resource]
-    """The replication group: its creation or replacement re-syncs its token with AWSCURRENT."""
 
 
 class GeneratedSecretRotation(pulumi.ComponentResource):
@@ -146,22 +141,5 @@ class GeneratedSecretRotation(pulumi.ComponentResource):
                 # The first rotation follows the schedule, not the first deploy.
                 rotate_immediately=False,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
-            )
-        if "cache_group" in args:
-            # A replaced (or restored) group starts from the token in the program's state, the
-            # first one, while tasks read the rotated AWSCURRENT: `up` re-syncs it right after
-            # the group is created or replaced (replace_with), before anything else waits on it.
-            aws.lambda_.Invocation(
-                f"{name}-cache-token-resync",
-                function_name=function.name,
-                input=pulumi.Output.json_dumps(
-                    {"Action": RESYNC_ACTION, "SecretId": arns["redis-auth-token"]}
-                ),
-                triggers={"replicationGroupId": args["replication_group_id"]},
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    depends_on=[args["cache_group"]],
-                    replace_with=[args["cache_group"]],
-                ),
             )
         self.register_outputs({"functionName": self.function_name})

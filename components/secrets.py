@@ -6,7 +6,9 @@ rotates them itself (see components/database.py).
 
 Rotation (components/secret_rotation.py) owns every value after the first: the program writes
 each secret's first version once, labelled both AWSCURRENT and AWSPREVIOUS (so a task reading
-`X_PREVIOUS` starts before the first rotation too), and never touches the labels again.
+`X_PREVIOUS` starts before the first rotation too), and never touches the labels again. What the
+program hands on (the cache's AUTH token) is therefore the secret's AWSCURRENT at `up`, not the
+first value: a resource created later starts where the rotation is (`current_value`).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class AppSecretsComponent(pulumi.ComponentResource):
         )
         self.key_arn = key.arn
         refs: dict[str, SecretRef] = {}
-        values: dict[str, pulumi.Output[str]] = {}
+        versions: dict[str, aws.secretsmanager.SecretVersion] = {}
         for purpose, (length, description) in GENERATED.items():
             generated = _generate(f"{name}-{purpose}-value", purpose, length, self)
             secret = aws.secretsmanager.Secret(
@@ -77,7 +79,7 @@ class AppSecretsComponent(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
             )
             rotated = purpose in ROTATION_KINDS
-            aws.secretsmanager.SecretVersion(
+            versions[purpose] = aws.secretsmanager.SecretVersion(
                 f"{name}-{purpose}-version",
                 secret_id=secret.id,
                 secret_string=generated,
@@ -88,15 +90,37 @@ class AppSecretsComponent(pulumi.ComponentResource):
                 ),
             )
             refs[purpose] = SecretRef(arn=secret.arn, kms_key_arn=key.arn)
-            values[purpose] = pulumi.Output.secret(generated)
         self.secrets = AppSecrets(
             redis_auth_token=refs["redis-auth-token"],
             revalidate_secret=refs["revalidate-secret"],
             server_actions_key=refs["server-actions-key"],
             internal_token=refs["internal-token"],
-            redis_auth_token_value=values["redis-auth-token"],
+            redis_auth_token_value=current_value(versions["redis-auth-token"], self),
         )
         self.register_outputs({"keyArn": key.arn})
+
+
+def current_value(
+    version: aws.secretsmanager.SecretVersion, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """The secret's AWSCURRENT, read at `up`, for whatever is created from it in that `up`.
+
+    The rotation moves AWSCURRENT away from the program's first value every 30 days, so a
+    resource created later from the first value would start stale: a cache group replaced, or
+    recreated after `pulumi refresh` dropped it, would accept only a token no task holds
+    (ElastiCache takes the token given at CreateReplicationGroup; tasks read AWSCURRENT). Its
+    consumers ignore later changes (`ignore_changes`), so the value matters only at creation.
+    A preview takes the program's own value: it creates nothing, and the pull request's
+    read-only preview role need not read secret values.
+    """
+    if pulumi.runtime.is_dry_run():
+        return pulumi.Output.secret(version.secret_string)
+    current = aws.secretsmanager.get_secret_version_output(
+        secret_id=version.secret_id,
+        version_stage="AWSCURRENT",
+        opts=pulumi.InvokeOutputOptions(parent=parent, depends_on=[version]),
+    )
+    return pulumi.Output.secret(current.secret_string)
 
 
 def _generate(name: str, purpose: str, length: int, parent: pulumi.Resource) -> pulumi.Output[str]:

@@ -387,63 +387,6 @@ def test_the_configuration_test_fails_when_the_cache_has_no_token(
         configuration_test(aws["secretsmanager"], arn, "configuration-test-2")
 
 
-def test_a_replaced_cache_is_given_the_current_token_by_the_next_up(
-    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """After a rotation the group is replaced: it comes back with the program's first token while
-    tasks read AWSCURRENT. The resync invocation adds AWSCURRENT to it (both valid), and the next
-    completed deployment of tasks started after it drops the stale one."""
-    arn = _secret_arn(prod, "redis-auth-token")
-    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
-    _function_env(prod, "secret-rotation-function", monkeypatch)
-    _rotate(aws["secretsmanager"], arn)
-    current = aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"]
-    cache = aws["elasticache"] = FakeCache()  # the replacement: it knows only the first token
-    monkeypatch.setattr(rotate, "client", lambda service: aws[service])
-    monkeypatch.setattr(redeploy, "client", lambda service: aws[service])
-    invocation = prod.one("aws:lambda/invocation:Invocation", "secret-rotation-cache-token-resync")
-    event = json.loads(invocation.inputs["input"])
-    assert rotate.handler(event, None) == {"resynced": True}
-    assert cache.modifications == [
-        {
-            "ReplicationGroupId": prod.outputs["cacheReplicationGroupId"],
-            "AuthToken": current,
-            "AuthTokenUpdateStrategy": "ROTATE",
-            "ApplyImmediately": True,
-        }
-    ]
-    moved = datetime.fromisoformat(aws["secretsmanager"].tags[arn][rotate.SET_AFTER_TAG])
-    _function_env(prod, "rotation-redeploy-function", monkeypatch)
-    aws["ecs"].task_starts = [moved + timedelta(minutes=2)]
-    completed = recorded("ecs-deployment-completed.json", service=_service_arn(prod))
-    assert redeploy.handler(completed, None) == {"tokenSet": True}
-    assert cache.modifications[-1]["AuthTokenUpdateStrategy"] == "SET"
-    assert cache.modifications[-1]["AuthToken"] == current
-
-
-def test_a_cache_whose_token_never_rotated_is_left_alone(
-    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    arn = _secret_arn(prod, "redis-auth-token")
-    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
-    _function_env(prod, "secret-rotation-function", monkeypatch)
-    invocation = prod.one("aws:lambda/invocation:Invocation", "secret-rotation-cache-token-resync")
-    assert rotate.handler(json.loads(invocation.inputs["input"]), None) == {"resynced": False}
-    assert aws["elasticache"].modifications == []
-
-
-def test_the_resync_runs_whenever_the_group_is_created_or_replaced(each_stack: StackRun) -> None:
-    invocation = each_stack.one(
-        "aws:lambda/invocation:Invocation", "secret-rotation-cache-token-resync"
-    )
-    group = each_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-    assert invocation.replace_with == (group.urn,)
-    assert group.urn in invocation.dependencies
-    assert json.loads(invocation.inputs["input"])["SecretId"] == _secret_arn(
-        each_stack, "redis-auth-token"
-    )
-
-
 @pytest.mark.parametrize("purpose", ["internal-token", "revalidate-secret", "server-actions-key"])
 def test_shared_secrets_rotate_to_a_new_current_keeping_the_old_as_previous(
     prod: StackRun, purpose: str, aws: dict, monkeypatch: pytest.MonkeyPatch

@@ -79,6 +79,8 @@ class AwsMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
         self.transforms: list[Any] = []
+        self.secret_values: dict[str, Any] = {}
+        """Secret ARN -> the value its last SecretVersion wrote: what AWSCURRENT reads back."""
 
     # The monitor applies these the way the engine applies stack transforms.
     def register_transform(self, transform: Any) -> None:
@@ -93,6 +95,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", inputs
         resource_id, computed = self._computed(args.typ, args.name, inputs)
+        if args.typ == "aws:secretsmanager/secretVersion:SecretVersion":
+            self.secret_values[str(inputs.get("secretId"))] = inputs.get("secretString")
         state = {**inputs, **computed}
         tags = unwrap_secrets(inputs.get("tags"))
         if isinstance(tags, Mapping):
@@ -745,7 +749,28 @@ def _elb_account(m: AwsMocks, args: Mapping[str, Any]) -> str:
     return ELB_LOG_ACCOUNTS.get(args.get("region") or m.region, ELB_LOG_ACCOUNTS["eu-west-1"])
 
 
+def _secret_version(m: AwsMocks, args: Mapping[str, Any]) -> dict:
+    """AWSCURRENT of a secret this run wrote; a read of any other secret is a program error."""
+    secret_id = str(args.get("secretId"))
+    if args.get("versionStage", "AWSCURRENT") != "AWSCURRENT" or args.get("versionId"):
+        raise KeyError(f"the mocks answer only AWSCURRENT of {secret_id}, not {args}")
+    if secret_id not in m.secret_values:
+        raise KeyError(f"the program reads secret {secret_id}, which no SecretVersion of it wrote")
+    return {
+        "id": f"{secret_id}|AWSCURRENT",
+        "arn": secret_id,
+        "secretId": secret_id,
+        "secretString": m.secret_values[secret_id],
+        "secretBinary": "",
+        "versionId": _digest(secret_id),
+        "versionStage": "AWSCURRENT",
+        "versionStages": ["AWSCURRENT"],
+        "createdDate": "2026-12-07T00:00:00Z",
+    }
+
+
 INVOKES: dict[str, Callable[[AwsMocks, dict], dict]] = {
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda m, a: {
         "accountId": ACCOUNT_ID,
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",

@@ -1,0 +1,144 @@
+"""Restore procedures that Pulumi's state can follow (review 21, second pass, R1 and R2).
+
+The provider knows a DB instance by its resource id (`db-...`), not by its name
+(terraform-provider-aws, internal/service/rds: the id "is the same as AWS calls the
+dbi-resource-id ... unchangeable/immutable"), so a `refresh` after renaming instances follows the
+renamed old one. And a restored instance keeps the key of what it was restored from (RDS's
+RestoreDBInstanceToPointInTime takes no KMS key), while `kms_key_id` replaces an instance.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tools.doc_commands import FENCE, ROOT, SHELL_LANGUAGES, documents
+
+RENAME = "--new-db-instance-identifier"
+
+
+def shell_blocks(text: str) -> list[str]:
+    """The shell blocks of a Markdown text, each as one string."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        fence = FENCE.match(line)
+        if fence and current is None and fence.group(2) in SHELL_LANGUAGES:
+            current = []
+        elif fence and current is not None:
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def _blocks() -> list[tuple[str, str]]:
+    return [
+        (str(path.relative_to(ROOT)), block)
+        for path in documents(ROOT)
+        for block in shell_blocks(path.read_text())
+    ]
+
+
+def _renaming_blocks() -> list[tuple[str, str]]:
+    return [(path, block) for path, block in _blocks() if RENAME in block]
+
+
+def repoints_state_before_refresh(block: str) -> bool:
+    """A block that renames instances points the state at the restored instance's resource id
+    (its `DbiResourceId`, written into an exported state that is imported again) before it
+    refreshes."""
+    refresh = block.find("pulumi refresh")
+    read, export, load = (
+        block.find(step) for step in ("DbiResourceId", "pulumi stack export", "pulumi stack import")
+    )
+    return refresh == -1 or (0 <= read < load < refresh and 0 <= export < load)
+
+
+def test_every_documented_instance_swap_repoints_the_state_before_refreshing() -> None:
+    blocks = _renaming_blocks()
+    assert blocks, "the point-in-time swap renames instances: the search found none"
+    assert [path for path, block in blocks if not repoints_state_before_refresh(block)] == []
+
+
+@pytest.mark.parametrize(
+    ("block", "follows"),
+    [
+        ("aws rds modify-db-instance --new-db-instance-identifier x\npulumi refresh\n", False),
+        (
+            "pulumi refresh\npulumi stack export\n... DbiResourceId ...\npulumi stack import\n",
+            False,
+        ),
+        (
+            "pulumi stack export\n... DbiResourceId ...\npulumi stack import\npulumi refresh\n",
+            True,
+        ),
+        (
+            "pulumi stack import\n... DbiResourceId ...\npulumi stack export\npulumi refresh\n",
+            False,
+        ),
+        (
+            "... DbiResourceId ...\npulumi stack import\npulumi stack export\npulumi refresh\n",
+            False,
+        ),
+        (
+            "pulumi stack export\npulumi stack import\n... DbiResourceId ...\npulumi refresh\n",
+            False,
+        ),
+    ],
+)
+def test_the_check_tells_a_followed_swap_from_one_refresh_would_lose(
+    block: str, follows: bool
+) -> None:
+    assert repoints_state_before_refresh(block) is follows
+
+
+def test_the_region_loss_restore_is_copied_into_the_stack_not_swapped_in() -> None:
+    """The DR restore sits under the backups' key, so it cannot become prod-dr's instance."""
+    text = (ROOT / "docs" / "runbooks" / "disaster-recovery.md").read_text()
+    region_loss = text[text.index("## Region lost") : text.index("## Cache lost")]
+    assert RENAME not in region_loss
+    assert re.search(r"perfcheck:migration\.sourceHost'", region_loss)
+    assert "--source-db-instance-automated-backups-arn" in region_loss
+
+
+def _region_loss() -> str:
+    text = (ROOT / "docs" / "runbooks" / "disaster-recovery.md").read_text()
+    return text[text.index("## Region lost") : text.index("## Cache lost")]
+
+
+def test_the_dr_stack_is_pointed_at_prods_current_release_before_its_up() -> None:
+    """Prod-dr's stack file pins the release it was copied with; the release prod runs is in
+    prod's state (R4). Both images are set from it before the DR stack's first `up`."""
+    section = _region_loss()
+    up = section.index("pulumi up --stack prod-dr")
+    assert 0 <= section.index("pulumi stack output images --stack prod") < up
+    for app in ("nextjs", "hono"):
+        assert 0 <= section.index(f"'perfcheck:service.{app}.image'") < up
+
+
+def test_the_self_managed_backend_has_a_state_bucket_in_the_dr_region() -> None:
+    """With the S3 backend the state and its keys live in the lost region (R5)."""
+    section = _region_loss()
+    assert "--state-bucket" in section and "pulumi login s3://" in section
+
+
+def test_the_release_pushed_before_the_replication_rule_is_copied_to_the_dr_region() -> None:
+    """ECR replicates only pushes made after the rule exists (R4); the first release is pushed
+    before prod's first `up` creates the rule, so first-deploy.md backfills it, with an
+    operation and parameter ECR's API has (botocore's model)."""
+    import botocore.session
+
+    text = (ROOT / "docs" / "first-deploy.md").read_text()
+    command = re.search(r"`aws ecr start-replication-backfill --destination ([^`]+)`", text)
+    assert command is not None
+    operation = (
+        botocore.session.get_session()
+        .get_service_model("ecr")
+        .operation_model("StartReplicationBackfill")
+    )
+    fields = dict(part.split("=") for part in command.group(1).split(","))
+    assert set(fields) <= set(operation.input_shape.members["destination"].members)
+    assert operation.input_shape.required_members == ["destination"]
