@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 
 from foundation.records import StackRun
-from tools.offline import preview
+from tools.offline import preview, runner
 from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
 from tools.offline.runner import ROOT, StackMissing, run_stack
-from tools.offline.runner import cached_run as stack_run
 
 add_pack_paths(DEPLOY_PACK_DIR)  # the packs' modules (perfcheck_deploy, the kit) import by name
 
@@ -102,26 +101,9 @@ class _Recorded(logging.Handler):
         self.records.append(record)
 
 
-_RECORDED_RUNS: dict[str, tuple[StackRun, tuple[logging.LogRecord, ...]]] = {}
-"""Each repository stack's run in this worker, with what the program logged during it."""
-
-
-def _shared_preview_run(stack: str, **options: Any) -> StackRun:
-    """The preview's program run, shared across the session for an unchanged repository stack.
-
-    The program is a pure function of the repository's files, so an in-process `preview.main`
-    on a stack file of the repository (no `stacks_dir`, no config override) reuses one run per
-    worker. The first run logs its warnings as it goes; a reuse logs them again, so every
-    report still shows them, once. Any other call (a copied stack directory, a broken config)
-    runs the program afresh.
-    """
-    if options:
-        return run_stack(stack, **options)
-    if stack in _RECORDED_RUNS:
-        run, records = _RECORDED_RUNS[stack]
-        for record in records:
-            logging.getLogger(record.name).handle(record)
-        return run
+@functools.cache
+def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+    """A repository stack's run in this worker, with what the program logged during it."""
     recorder = _Recorded()
     root = logging.getLogger()
     root.addHandler(recorder)
@@ -129,7 +111,39 @@ def _shared_preview_run(stack: str, **options: Any) -> StackRun:
         run = run_stack(stack)
     finally:
         root.removeHandler(recorder)
-    _RECORDED_RUNS[stack] = (run, tuple(recorder.records))
+    return run, tuple(recorder.records)
+
+
+def shared_run(stack: str) -> StackRun:
+    """`cached_run`: one program run per repository stack per worker, shared with the preview.
+
+    The program is a pure function of the repository's files. Tests (`cached_run`, the
+    fixtures) and in-process previews read the same run, so each stack's program runs once
+    per worker instead of once for each (about 1.4 s of CPU a stack). The first run logs its
+    warnings as it goes, as `runner.cached_run` does.
+    """
+    return _recorded_run(stack)[0]
+
+
+runner.cached_run = shared_run  # before any test module imports it by name
+stack_run = shared_run
+
+
+def _shared_preview_run(stack: str, **options: Any) -> StackRun:
+    """The preview's program run, shared across the session for an unchanged repository stack.
+
+    An in-process `preview.main` on a stack file of the repository (no `stacks_dir`, no config
+    override) reuses the worker's run (`shared_run`). A reuse logs the first run's warnings
+    again, so every report still shows them, once. Any other call (a copied stack directory,
+    a broken config) runs the program afresh.
+    """
+    if options:
+        return run_stack(stack, **options)
+    misses = _recorded_run.cache_info().misses
+    run, records = _recorded_run(stack)
+    if _recorded_run.cache_info().misses == misses:  # an earlier run: show its warnings again
+        for record in records:
+            logging.getLogger(record.name).handle(record)
     return run
 
 
