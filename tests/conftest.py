@@ -8,14 +8,24 @@ such test is skipped with a reason naming the stack, not failed.
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import json
 import logging
-from collections.abc import Iterator
+import os
+import pty
+import struct
+import subprocess
+import tempfile
+import termios
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from foundation.records import StackRun
+from tools import doc_commands
 from tools.offline import preview, runner
 from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
 from tools.offline.runner import ROOT, StackMissing, run_stack
@@ -178,3 +188,79 @@ def shared_policy_lint() -> Iterator[None]:
         yield
     finally:
         iam.analyze_policy_string = original
+
+
+# --- real processes: each expensive one runs once per test run, whichever worker asks first ----
+
+
+@pytest.fixture(scope="session")
+def once_per_test_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]:
+    """A result (JSON) made by the first worker that asks for it and read by every other.
+
+    Session fixtures are built once per xdist worker; a real preview process costs about 6 s
+    of CPU, so the tests that read the same process's output share one run through a file
+    under the run's common temporary directory, behind a lock.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+    def once(key: str, produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        result = shared / f"{key}.json"
+        with open(shared / f"{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not result.exists():
+                result.write_text(json.dumps(produce()))
+            return json.loads(result.read_text())
+
+    return once
+
+
+def run_in_terminal(
+    argv: Sequence[str], cwd: Path, env: dict[str, str], columns: int = 100, rows: int = 50
+) -> tuple[int, str]:
+    """A process on a terminal of the given size (TIOCGWINSZ): its exit code and what it showed."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    process = subprocess.Popen(argv, cwd=cwd, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    code = process.wait(timeout=300)
+    return code, b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+PROD_PREVIEW_COMMAND = "make preview STACK=prod"
+"""The documented command a person runs on prod (README), as `test_doc_commands` finds it."""
+
+
+@pytest.fixture(scope="session")
+def prod_preview_in_a_terminal(
+    once_per_test_run: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]],
+) -> dict[str, Any]:
+    """`make preview STACK=prod` run once, as documented and as a person runs it.
+
+    In a fresh copy of the repository with the documented commands' environment
+    (tools/doc_commands.py), on a 100-column terminal whose size the preview must read itself
+    (no COLUMNS). The documented-commands test judges its exit code; the report tests read
+    its lines. One real process instead of two.
+    """
+
+    def produce() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="doc-commands-") as scratch:
+            copy = doc_commands.repository_copy(Path(scratch) / "repo")
+            env = doc_commands.offline_environment()
+            env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
+            code, output = run_in_terminal(["bash", "-c", PROD_PREVIEW_COMMAND], copy, env)
+        return {"command": PROD_PREVIEW_COMMAND, "code": code, "output": output}
+
+    return once_per_test_run("prod-preview-in-a-terminal", produce)
