@@ -8,18 +8,27 @@ such test is skipped with a reason naming the stack, not failed.
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import json
 import logging
-from collections.abc import Iterator
+import os
+import pty
+import struct
+import subprocess
+import tempfile
+import termios
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from foundation.records import StackRun
-from tools.offline import preview
+from tools import doc_commands
+from tools.offline import preview, runner
 from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
 from tools.offline.runner import ROOT, StackMissing, run_stack
-from tools.offline.runner import cached_run as stack_run
 
 add_pack_paths(DEPLOY_PACK_DIR)  # the packs' modules (perfcheck_deploy, the kit) import by name
 
@@ -102,26 +111,9 @@ class _Recorded(logging.Handler):
         self.records.append(record)
 
 
-_RECORDED_RUNS: dict[str, tuple[StackRun, tuple[logging.LogRecord, ...]]] = {}
-"""Each repository stack's run in this worker, with what the program logged during it."""
-
-
-def _shared_preview_run(stack: str, **options: Any) -> StackRun:
-    """The preview's program run, shared across the session for an unchanged repository stack.
-
-    The program is a pure function of the repository's files, so an in-process `preview.main`
-    on a stack file of the repository (no `stacks_dir`, no config override) reuses one run per
-    worker. The first run logs its warnings as it goes; a reuse logs them again, so every
-    report still shows them, once. Any other call (a copied stack directory, a broken config)
-    runs the program afresh.
-    """
-    if options:
-        return run_stack(stack, **options)
-    if stack in _RECORDED_RUNS:
-        run, records = _RECORDED_RUNS[stack]
-        for record in records:
-            logging.getLogger(record.name).handle(record)
-        return run
+@functools.cache
+def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+    """A repository stack's run in this worker, with what the program logged during it."""
     recorder = _Recorded()
     root = logging.getLogger()
     root.addHandler(recorder)
@@ -129,7 +121,39 @@ def _shared_preview_run(stack: str, **options: Any) -> StackRun:
         run = run_stack(stack)
     finally:
         root.removeHandler(recorder)
-    _RECORDED_RUNS[stack] = (run, tuple(recorder.records))
+    return run, tuple(recorder.records)
+
+
+def shared_run(stack: str) -> StackRun:
+    """`cached_run`: one program run per repository stack per worker, shared with the preview.
+
+    The program is a pure function of the repository's files. Tests (`cached_run`, the
+    fixtures) and in-process previews read the same run, so each stack's program runs once
+    per worker instead of once for each (about 1.4 s of CPU a stack). The first run logs its
+    warnings as it goes, as `runner.cached_run` does.
+    """
+    return _recorded_run(stack)[0]
+
+
+runner.cached_run = shared_run  # before any test module imports it by name
+stack_run = shared_run
+
+
+def _shared_preview_run(stack: str, **options: Any) -> StackRun:
+    """The preview's program run, shared across the session for an unchanged repository stack.
+
+    An in-process `preview.main` on a stack file of the repository (no `stacks_dir`, no config
+    override) reuses the worker's run (`shared_run`). A reuse logs the first run's warnings
+    again, so every report still shows them, once. Any other call (a copied stack directory,
+    a broken config) runs the program afresh.
+    """
+    if options:
+        return run_stack(stack, **options)
+    misses = _recorded_run.cache_info().misses
+    run, records = _recorded_run(stack)
+    if _recorded_run.cache_info().misses == misses:  # an earlier run: show its warnings again
+        for record in records:
+            logging.getLogger(record.name).handle(record)
     return run
 
 
@@ -164,3 +188,79 @@ def shared_policy_lint() -> Iterator[None]:
         yield
     finally:
         iam.analyze_policy_string = original
+
+
+# --- real processes: each expensive one runs once per test run, whichever worker asks first ----
+
+
+@pytest.fixture(scope="session")
+def once_per_test_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]:
+    """A result (JSON) made by the first worker that asks for it and read by every other.
+
+    Session fixtures are built once per xdist worker; a real preview process costs about 6 s
+    of CPU, so the tests that read the same process's output share one run through a file
+    under the run's common temporary directory, behind a lock.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+    def once(key: str, produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        result = shared / f"{key}.json"
+        with open(shared / f"{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not result.exists():
+                result.write_text(json.dumps(produce()))
+            return json.loads(result.read_text())
+
+    return once
+
+
+def run_in_terminal(
+    argv: Sequence[str], cwd: Path, env: dict[str, str], columns: int = 100, rows: int = 50
+) -> tuple[int, str]:
+    """A process on a terminal of the given size (TIOCGWINSZ): its exit code and what it showed."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    process = subprocess.Popen(argv, cwd=cwd, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    code = process.wait(timeout=300)
+    return code, b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+PROD_PREVIEW_COMMAND = "make preview STACK=prod"
+"""The documented command a person runs on prod (README), as `test_doc_commands` finds it."""
+
+
+@pytest.fixture(scope="session")
+def prod_preview_in_a_terminal(
+    once_per_test_run: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]],
+) -> dict[str, Any]:
+    """`make preview STACK=prod` run once, as documented and as a person runs it.
+
+    In a fresh copy of the repository with the documented commands' environment
+    (tools/doc_commands.py), on a 100-column terminal whose size the preview must read itself
+    (no COLUMNS). The documented-commands test judges its exit code; the report tests read
+    its lines. One real process instead of two.
+    """
+
+    def produce() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="doc-commands-") as scratch:
+            copy = doc_commands.repository_copy(Path(scratch) / "repo")
+            env = doc_commands.offline_environment()
+            env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
+            code, output = run_in_terminal(["bash", "-c", PROD_PREVIEW_COMMAND], copy, env)
+        return {"command": PROD_PREVIEW_COMMAND, "code": code, "output": output}
+
+    return once_per_test_run("prod-preview-in-a-terminal", produce)

@@ -19,7 +19,7 @@ from foundation.usage import UsageAssumptions
 from settings import SettingsError, settings_from_config
 from tests.test_settings import config_with
 from tools.offline.cost import usage_of
-from tools.offline.runner import run_stack
+from tools.offline.runner import cached_run, run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = load_price_table()
@@ -238,8 +238,10 @@ def test_traces_are_the_reservoir_then_the_fixed_rate_of_the_origin_requests() -
 
 
 def _total(section: str | None = None, key: str = "", value: object = None) -> float:
-    config = config_with("staging", section, **{key: value}) if section else None
-    run = run_stack("staging", config=config)
+    if section is None:
+        run = cached_run("staging")  # the stack file as committed: the session's shared run
+    else:
+        run = run_stack("staging", config=config_with("staging", section, **{key: value}))
     return estimate_run(run, usage_of(run)).total
 
 

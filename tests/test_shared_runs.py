@@ -72,3 +72,12 @@ def test_a_statement_with_a_placeholder_left_is_refused() -> None:
     document = _allow("s3:GetObject", "arn:aws:s3:::perfcheck-${Stack}-state/*")
     with pytest.raises(ValueError, match="placeholder"):
         decide(document, Request("s3:GetObject", "arn:aws:s3:::perfcheck-prod-state/x"))
+
+
+@pytest.mark.parametrize(("effect", "expected"), [("Allow", "Allow"), ("Deny", "Deny")])
+def test_a_single_unlisted_statement_is_judged_as_one_statement(effect: str, expected: str) -> None:
+    """IAM accepts `Statement` as one object, not only a list: it is that one statement."""
+    statement = {"Effect": effect, "Action": "s3:GetObject", "Resource": "*"}
+    document = {"Version": "2012-10-17", "Statement": statement}
+    assert decide(document, Request("s3:GetObject", "arn:aws:s3:::bucket/key")) == expected
+    assert decide(document, Request("s3:PutObject", "arn:aws:s3:::bucket/key")) == "ImplicitDeny"

@@ -434,7 +434,7 @@ def run_offline(commands: Sequence[Command], root: Path = ROOT, timeout: int = 3
     """Each offline command in a fresh copy, compared with its documented exit code."""
     with tempfile.TemporaryDirectory(prefix="doc-commands-") as scratch:
         copy = repository_copy(Path(scratch) / "repo", root)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "PYTEST"))}
+        env = offline_environment()
         for command in commands:
             try:
                 result = subprocess.run(
@@ -448,16 +448,25 @@ def run_offline(commands: Sequence[Command], root: Path = ROOT, timeout: int = 3
             except subprocess.TimeoutExpired:
                 command.problems.append(f"did not finish in {timeout} s")
                 continue
-            if result.returncode != command.expected_exit:
-                tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-3:]
-                command.problems.append(
-                    f"exited {result.returncode}, documented {command.expected_exit}: "
-                    + " | ".join(tail)
-                )
-            elif "Traceback (most recent call last)" in result.stdout + result.stderr:
-                command.problems.append("printed a Python traceback")
-            else:
-                command.result = f"ran: exit {result.returncode} as documented"
+            judge_run(command, result.returncode, result.stdout, result.stderr)
+
+
+def offline_environment() -> dict[str, str]:
+    """The environment an offline command runs in: this one, without make's and pytest's own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "PYTEST"))}
+
+
+def judge_run(command: Command, returncode: int, stdout: str, stderr: str = "") -> None:
+    """A finished run against its documented exit code; a printed traceback is a finding too."""
+    if returncode != command.expected_exit:
+        tail = (stderr.strip() or stdout.strip()).splitlines()[-3:]
+        command.problems.append(
+            f"exited {returncode}, documented {command.expected_exit}: " + " | ".join(tail)
+        )
+    elif "Traceback (most recent call last)" in stdout + stderr:
+        command.problems.append("printed a Python traceback")
+    else:
+        command.result = f"ran: exit {returncode} as documented"
 
 
 def check_all(root: Path = ROOT, run: bool = True) -> list[Command]:

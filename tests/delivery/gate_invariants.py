@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import pickle
 import re
 import shlex
 from typing import Any
@@ -59,10 +60,18 @@ TOKEN_STEP_COMMAND = re.compile(r"^\s*(pulumi\b|\.venv/bin/python scripts/verify
 
 
 def load_text(text: str) -> dict[str, Any]:
+    """The YAML document, a fresh copy each call (callers edit it)."""
+    return pickle.loads(_parsed(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> bytes:
+    """Parsed once per text: the gate tests read the same unchanged workflows for each of their
+    edits, and building the objects costs about ten times unpickling a copy."""
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if True in data:  # YAML 1.1 reads the key `on` as a boolean
         data["on"] = data.pop(True)
-    return data
+    return pickle.dumps(data)
 
 
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:

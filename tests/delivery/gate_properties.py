@@ -726,10 +726,12 @@ def tracked_text_files(root: Path) -> list[Path]:
     file of a copy (virtualenvs and installed packages left out)."""
     import subprocess
 
-    done = subprocess.run(
-        ["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=False
+    done = (
+        subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=False)
+        if (root / ".git").exists()  # a copy is no checkout: no git process for each edit
+        else None
     )
-    if done.returncode == 0 and (root / ".git").exists():
+    if done is not None and done.returncode == 0:
         candidates = [root / name for name in done.stdout.decode().split("\0") if name]
     else:
         candidates = [

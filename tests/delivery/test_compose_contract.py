@@ -151,7 +151,7 @@ def staging_container_definitions() -> list[dict[str, Any]] | None:
     runner = pytest.importorskip(
         "tools.offline.runner", reason="tools/offline/runner.py (run_stack) is not on this branch"
     )
-    run = runner.run_stack("staging")
+    run = runner.cached_run("staging")  # the session's shared run
     # The web task (one-off database tasks run no app container).
     task_definitions = [
         td for td in run.by_type("aws:ecs/taskDefinition:TaskDefinition") if td.name == "web-task"
