@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation.iampolicy import PolicyDocument
+
 PLACEHOLDERS = ("${Stack}", "${AccountId}")
 
 
@@ -119,13 +121,15 @@ def _applies(statement: dict[str, Any], request: Request) -> bool:
     return True
 
 
-def decide(document: dict[str, Any], request: Request) -> str:
-    """ "Deny" (explicit), "Allow", or "ImplicitDeny" for one identity-policy document."""
-    statements = (
-        _listed(document["Statement"])
-        if isinstance(document["Statement"], dict)
-        else (document["Statement"])
-    )
+def decide(document: dict[str, Any] | PolicyDocument, request: Request) -> str:
+    """ "Deny" (explicit), "Allow", or "ImplicitDeny" for one identity-policy document (as
+    written, or as foundation/iampolicy.py read it)."""
+    if isinstance(document, PolicyDocument):
+        statements = [statement.raw for statement in document.statements or ()]
+    elif isinstance(document["Statement"], dict):
+        statements = [document["Statement"]]
+    else:
+        statements = document["Statement"]
     for statement in statements:
         text = str(statement)
         if "${" in text and any(p in text for p in PLACEHOLDERS):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pulumi
 
-from components.permissions_boundary import ROLE_TYPE, boundary_arn, boundary_transform
+from components.permissions_boundary import ROLE_TYPE, boundary_arn, boundary_transform, role_path
 from foundation.records import StackRun
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,11 @@ def test_the_boundary_allows_every_action_the_roles_are_granted(each_stack: Stac
     assert granted, "the program's roles are granted actions"
     refused = []
     for policy, action, context in granted:
-        resource = f"arn:aws:iam::{account}:role/r" if action.startswith("iam:") else "arn:aws:x"
+        resource = (
+            f"arn:aws:iam::{account}:role{role_path(stack)}r"
+            if action.startswith("iam:")
+            else "arn:aws:x"
+        )
         request = Request(action, resource, {"aws:ResourceTag/Environment": stack, **context})
         if decide(boundary, request) != "Allow":
             refused.append(f"{policy}: {action}")
