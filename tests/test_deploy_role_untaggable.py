@@ -233,7 +233,7 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
         _bucket("s3:GetEncryptionConfiguration"),
     ),
     # Tagged for the program's own secrets. Not for the RDS-managed master secret (`rds!db-...`),
-    # which RDS creates without the stack's tag (to confirm in a sandbox): not modelled here.
+    # which RDS tags `aws:rds:primaryDBInstanceArn`, not with the stack's tag: judged below.
     "aws:secretsmanager/secretRotation:SecretRotation": tuple(
         Call(a, "Secret", "arn:aws:secretsmanager:{region}:{account}:secret:s-AbCdEf", tagged=True)
         for a in ("secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret")
@@ -592,8 +592,18 @@ def test_every_tagged_type_is_created_through_its_request_tags() -> None:
 
 
 # --- the RDS-managed master secret ---------------------------------------------------------------
-# RDS creates it with the caller's permissions, tagged by RDS (`aws:rds:primaryDBInstanceArn`, from
-# memory: confirm in a sandbox) and not with the stack's tag, so only that tag can scope it.
+# RDS creates it with the caller's permissions (the caller needs secretsmanager:CreateSecret and
+# TagResource: RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager",
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html#rds-secrets-manager-permissions
+# ), tagged by RDS, not with the stack's tag, so only RDS's tag can scope it. The key is
+# `aws:rds:primaryDBInstanceArn` (and `aws:rds:primaryDBClusterArn` for clusters), with
+# `aws:secretsmanager:owningService` = `rds`: the AWS managed policies of RDS's service-linked role
+# tag `rds!` secrets with exactly those keys (AWS Managed Policy Reference,
+# AmazonRDSPreviewServiceRolePolicy v9, statement on secretsmanager:TagResource;
+# AmazonRDSServiceRolePolicy likewise with owningService `rds`, seen in copies of it, not on AWS's
+# page). That the tag is in CreateSecret's request (so
+# `aws:RequestTag/...` matches) follows from the caller needing TagResource; a sandbox `up` is the
+# proof.
 
 
 def _master_secret_request(action: str, instance_stack: str, *, creating: bool) -> Request:
