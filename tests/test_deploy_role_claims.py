@@ -16,6 +16,8 @@ Each documented way to tell a tag-on-create from tagging later is used:
 - IAM has no such key for `iam:TagRole`: the role statements name the stack's path
   (`role/perfcheck/<stack>/*`, components/permissions_boundary.py), so a role elsewhere is out
   of reach.
+- RDS automated backups (which RDS makes, replicated ones in the DR region included) are never
+  tagged by a deploy role (`NeverClaimAnAutomatedBackup`): the program creates none itself.
 - Every other service: the reference defines no create-only key for its tag action, and AWS
   authorises the tag action during the create call too (`NOT_EXPRESSIBLE`): IAM cannot tell the
   two apart, docs/security.md says so and recommends one account per environment.
@@ -179,6 +181,9 @@ def claims(document: iampolicy.PolicyDocument, own: str) -> list[str]:
     )
     if decide(document, cloudfront_group) == "Allow":
         allowed.append("ec2:CreateTags on CloudFront's VPC-origin security group")
+    backup = f"arn:aws:rds:eu-west-1:{ACCOUNT}:auto-backup:ab-made-by-aws-1a2b"
+    if decide(document, _claim("rds:AddTagsToResource", backup, own)) == "Allow":
+        allowed.append("rds:AddTagsToResource on an automated backup")
     for other in sorted(set(ENVIRONMENTS.values()) - {own}):
         others = f"arn:aws:iam::{ACCOUNT}:role{role_path(other)}web-task-role-1a2b3c"
         if decide(document, _claim("iam:TagRole", others, own)) == "Allow":
@@ -243,6 +248,7 @@ def test_what_it_creates_and_adopts_can_still_be_tagged(
         ("drop TagOnlyWhatItIsCreating", "ec2:CreateTags on network-interface"),
         ("drop TagOnlyWhatItIsCreating", "ecs:TagResource on thing"),
         ("drop NeverWhatCloudFrontMadeInTheVpc", "CloudFront's VPC-origin security group"),
+        ("drop NeverClaimAnAutomatedBackup", "on an automated backup"),
         ("roles at any path", "iam:TagRole on OrganizationAccountAccessRole"),
         ("roles at any path", "iam:TagRole on prod's untagged role"),
     ],
