@@ -270,6 +270,24 @@ def test_the_check_sees_a_claim(
     assert [c for c in claims(edited, "staging") if seen in c], edit
 
 
+def test_every_role_statement_names_only_the_stacks_path(
+    sent: dict[str, iampolicy.PolicyDocument],
+) -> None:
+    """Property: no Allow of the deploy role reaches a role outside its stack's path (the path is
+    the only thing that keeps `iam:TagRole` and `iam:UpdateAssumeRolePolicy` off a role an
+    administrator made); the tag conditions come on top."""
+    for stack, document in sent.items():
+        own = f"arn:aws:iam::{ACCOUNT}:role{role_path(stack)}"
+        wider = [
+            f"{statement.label}: {resource}"
+            for statement in document.statements or ()
+            if statement.allow
+            for resource in statement.resources or ()
+            if resource.startswith(f"arn:aws:iam::{ACCOUNT}:role") and not resource.startswith(own)
+        ]
+        assert wider == [], stack
+
+
 def test_the_services_iam_cannot_guard_are_named_for_the_auditor() -> None:
     """docs/security.md names each service whose resources stay claimable in a shared account,
     with the recommendation that closes it (one account per environment)."""

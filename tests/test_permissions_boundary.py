@@ -43,6 +43,22 @@ def test_every_role_carries_the_boundary_the_deploy_role_demands(each_stack: Sta
     assert missing == [], f"roles the deploy role could not create: {missing}"
 
 
+def test_every_role_is_made_at_the_path_the_deploy_role_may_create_roles_at(
+    each_stack: StackRun,
+) -> None:
+    """Property: the deploy role's CreateRole names `role/perfcheck/<stack>/*` only, so a role the
+    program creates anywhere else is refused at `pulumi up`."""
+    text = (ROOT / "deploy/deploy-role-policy.json").read_text()
+    document = json.loads(text.replace("${AccountId}", "1").replace("${Stack}", each_stack.stack))
+    (create,) = [s for s in document["Statement"] if "iam:CreateRole" in s["Action"]]
+    assert create["Resource"] == f"arn:aws:iam::1:role{role_path(each_stack.stack)}*"
+    roles = [r for r in each_stack.resources if r.type == ROLE_TYPE]
+    assert (
+        roles
+        and [r.name for r in roles if r.inputs.get("path") != role_path(each_stack.stack)] == []
+    )
+
+
 def test_the_transform_touches_roles_only() -> None:
     transform = boundary_transform("arn:aws:iam::1:policy/perfcheck-x-boundary")
     opts = pulumi.ResourceOptions()
