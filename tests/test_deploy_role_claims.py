@@ -46,6 +46,9 @@ ACCOUNT = "123456789012"  # the fake `aws` answers this account
 ENVIRONMENTS = {"staging": "staging", "production": "prod", "production-dr": "prod-dr"}
 CREATE_ONLY_KEY = "{service}:CreateAction"
 
+TAG_ACTION_AT_CREATE = (
+    "a create call with tags also needs the tag action (API reference, from memory)"
+)
 NOT_EXPRESSIBLE: dict[str, str] = {
     "acm": "RequestCertificate with tags is also authorised as acm:AddTagsToCertificate "
     "(from memory)",
@@ -64,7 +67,7 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "route53": "no create-only key (reference)",
     "rum": "no create-only key (reference)",
     "s3": "bucket tags are not read by IAM unless ABAC is on (test_deploy_role_untaggable.py)",
-    "secretsmanager": "CreateSecret with tags needs TagResource (from memory)",
+    "secretsmanager": TAG_ACTION_AT_CREATE,
     "sns": "CreateTopic with tags needs TagResource (from memory)",
     "wafv2": "no create-only key (reference)",
     "xray": "no create-only key (reference)",
