@@ -5,23 +5,33 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from foundation.aws_limits import TRUST_CONDITION_KEYS
+
 
 def service_trust_policy(service: str, account_id: pulumi.Input[str] | None) -> pulumi.Output[str]:
-    """`sts:AssumeRole` for one service principal, only on behalf of this account.
+    """`sts:AssumeRole` for one service principal, only on behalf of this account where the
+    service says on whose behalf it asks.
 
-    The `aws:SourceAccount` condition stops another account from using the service to act
-    with this role (the confused-deputy problem). `account_id=None` leaves it out, for the roles
-    whose service AWS documents without it: a condition on a key the service does not send
-    makes every AssumeRole fail.
+    The `aws:SourceAccount` condition stops another account from using the service to act with
+    this role (the confused-deputy problem). It is added only where AWS documents that the
+    service sends the key (foundation/aws_limits.py `TRUST_CONDITION_KEYS`, with the source): a
+    condition on a key the service does not send makes every AssumeRole fail. A service not in
+    that table is refused, so a new role cannot guess.
     """
+    if service not in TRUST_CONDITION_KEYS:
+        raise ValueError(
+            f"service principal {service!r}: add the condition keys AWS documents it sends to "
+            "foundation/aws_limits.py TRUST_CONDITION_KEYS (an empty set when none)"
+        )
+    documented, _ = TRUST_CONDITION_KEYS[service]
     conditions = (
-        []
-        if account_id is None
-        else [
+        [
             aws.iam.GetPolicyDocumentStatementConditionArgs(
                 test="StringEquals", variable="aws:SourceAccount", values=[account_id]
             )
         ]
+        if account_id is not None and "aws:SourceAccount" in documented
+        else []
     )
     return aws.iam.get_policy_document_output(
         statements=[

@@ -75,6 +75,70 @@ def iam_policy_size(document: str) -> int:
     return sum(1 for character in document if not character.isspace())
 
 
+# --- Trust policies: the condition keys each service principal sends when it assumes a role ---
+# A trust condition on a key the service does not put in its AssumeRole request is false, so the
+# role can never be assumed (IAM User Guide, "IAM JSON policy elements: Condition operators",
+# a key absent from the request context). A key is listed only where the service's own guide
+# documents it in the trust policy of the kind of role the program gives that service; a service
+# listed with no keys gets none (its role is passed with iam:PassRole by this account's deploy
+# role only, so another account cannot point the service at it).
+TRUST_CONDITION_KEYS: dict[str, tuple[frozenset[str], str]] = {
+    "ecs-tasks.amazonaws.com": (
+        frozenset({"aws:SourceAccount", "aws:SourceArn"}),
+        "Amazon ECS Developer Guide, 'Amazon ECS task IAM role' (trust example with aws:SourceArn "
+        "arn:aws:ecs:<region>:<account>:* and aws:SourceAccount): "
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html ; "
+        "awsdocs/amazon-ecs-developer-guide#208. The task execution role is assumed by the same "
+        "principal; its page shows no condition (from memory)",
+    ),
+    "vpc-flow-logs.amazonaws.com": (
+        frozenset({"aws:SourceAccount", "aws:SourceArn"}),
+        "Amazon VPC User Guide, 'IAM role for publishing flow logs to CloudWatch Logs' (trust "
+        "example against the confused deputy): "
+        "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html (from memory)",
+    ),
+    "monitoring.rds.amazonaws.com": (
+        frozenset({"aws:SourceAccount", "aws:SourceArn"}),
+        "Amazon RDS User Guide, 'Setting up and enabling Enhanced Monitoring', 'Protecting "
+        "against the confused deputy problem': https://docs.aws.amazon.com/AmazonRDS/latest/"
+        "UserGuide/USER_Monitoring.OS.Enabling.html#USER_Monitoring.OS.confused-deputy",
+    ),
+    "rds.amazonaws.com": (
+        frozenset(),
+        "RDS Proxy's role: Amazon RDS User Guide, 'Configuring IAM authentication for RDS "
+        "Proxy' (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-iam-setup.html)"
+        " gives the role no condition; 'Preventing cross-service confused deputy problems' speaks "
+        "of resource policies and does not say RDS Proxy sends the keys",
+    ),
+    "lambda.amazonaws.com": (
+        frozenset(),
+        "AWS Lambda Developer Guide, 'Defining Lambda function permissions with an execution "
+        "role' (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html): "
+        "the trust example has no condition and no page says Lambda sends aws:SourceAccount "
+        "(AWS's sample aws/agent-toolkit-for-aws lambda-trust-policy.json uses it: not a guide)",
+    ),
+    "ecs.amazonaws.com": (
+        frozenset(),
+        "Amazon ECS Developer Guide, 'Amazon ECS infrastructure IAM role for load balancers': "
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html"
+        " (trust without a condition, from memory)",
+    ),
+    "cognito-identity.amazonaws.com": (
+        frozenset({"cognito-identity.amazonaws.com:aud", "cognito-identity.amazonaws.com:amr"}),
+        "Amazon Cognito Developer Guide, 'Role trust and permissions': "
+        "https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
+    ),
+}
+"""Service (or federated) principal -> (the condition keys AWS documents it sends, the source)."""
+
+
+def undocumented_trust_keys(principal: str, keys: set[str] | frozenset[str]) -> set[str]:
+    """The keys of a trust condition the principal is not documented to send (all of them for a
+    principal not in the table: what is not known to work is not assumed to)."""
+    documented, _ = TRUST_CONDITION_KEYS.get(principal, (frozenset(), ""))
+    return {key for key in keys if key.casefold() not in {d.casefold() for d in documented}}
+
+
 # --- AWS Budgets (CreateNotification, Subscribers) ----------------------------------------------
 BUDGETS_MAX_EMAIL_SUBSCRIBERS = 10
 """NotificationWithSubscribers: "A notification can have one SNS subscriber and up to 10 email

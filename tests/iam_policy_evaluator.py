@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation.iampolicy import PolicyDocument
+
 PLACEHOLDERS = ("${Stack}", "${AccountId}")
 
 
@@ -128,10 +130,14 @@ def _applies(statement: dict[str, Any], request: Request) -> bool:
     return True
 
 
-def decide(document: dict[str, Any], request: Request) -> str:
-    """ "Deny" (explicit), "Allow", or "ImplicitDeny" for one identity-policy document."""
-    given = document["Statement"]
-    statements = [given] if isinstance(given, dict) else given  # IAM allows one, unlisted
+def decide(document: dict[str, Any] | PolicyDocument, request: Request) -> str:
+    """ "Deny" (explicit), "Allow", or "ImplicitDeny" for one identity-policy document (as
+    written, or as foundation/iampolicy.py read it)."""
+    if isinstance(document, PolicyDocument):
+        statements = [statement.raw for statement in document.statements or ()]
+    else:
+        given = document["Statement"]
+        statements = [given] if isinstance(given, dict) else given  # IAM allows one, unlisted
     # One C-encoded text per request (str() of each statement was most of the tests' time).
     if "${" in json.dumps(statements, default=str):
         for statement in statements:

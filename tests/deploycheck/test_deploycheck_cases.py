@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import ProgramStack
@@ -55,6 +55,18 @@ def _arn(service: str, resource: str, region: str = "eu-west-1") -> str:
 
 def _policy(*statements: dict) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _trust(**statement: Any) -> str:
+    """A trust policy for ECS tasks with these statement elements."""
+    return _policy(
+        {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, **statement}
+    )
+
+
+def _arns(service: str, prefix: str, count: int) -> list[str]:
+    """`count` distinct ARNs of one service (a document that grows past an IAM quota)."""
+    return [_arn(service, f"{prefix}{n:04d}-{'x' * 40}") for n in range(count)]
 
 
 def containers(edit: Callable[[dict], None]) -> Callable[[Stack], None]:
@@ -743,6 +755,79 @@ CASES = [
             "web-execution-role",
             assumeRolePolicy=_policy({"Effect": "Allow", "Action": "sts:AssumeRole"}),
         ),
+    ),
+    Case(
+        "trust-action-star",
+        "iam-trust-policy",
+        "web-execution-role",
+        "Action",
+        lambda b: b.set("web-execution-role", assumeRolePolicy=_trust(Action="*")),
+        says="every matching STS action",
+    ),
+    Case(
+        "trust-action-sts-wildcard",
+        "iam-trust-policy",
+        "web-task-role",
+        "Action",
+        lambda b: b.set("web-task-role", assumeRolePolicy=_trust(Action="sts:Assume*")),
+        says="every matching STS action",
+    ),
+    Case(
+        "trust-not-action",
+        "iam-trust-policy",
+        "database-roles-task-role",
+        "NotAction",
+        lambda b: b.set("database-roles-task-role", assumeRolePolicy=_trust(NotAction="iam:*")),
+    ),
+    Case(
+        "trust-over-iam-quota",
+        "iam-policy-size",
+        "database-roles-execution-role",
+        "assumeRolePolicy",
+        lambda b: b.set(
+            "database-roles-execution-role",
+            assumeRolePolicy=_trust(
+                Action="sts:AssumeRole",
+                Condition={"ArnLike": {"aws:SourceArn": _arns("ecs", "task/perfcheck/", 40)}},
+            ),
+        ),
+        says="IAM allows 2048",
+    ),
+    Case(
+        "inline-policies-of-a-role-over-iam-quota-together",
+        "iam-policy-size",
+        "web-execution-role",
+        "inlinePolicies",
+        role_policy(
+            _policy(
+                {
+                    "Effect": "Allow",
+                    "Action": "logs:PutLogEvents",
+                    "Resource": _arns("logs", "log-group:perfcheck-prod-", 160),
+                }
+            )
+        ),
+        says="IAM allows 10240",
+    ),
+    Case(
+        "managed-policy-over-iam-quota",
+        "iam-policy-size",
+        "oversized-managed-policy",
+        "policy",
+        lambda b: b.add(
+            "aws:iam/policy:Policy",
+            "oversized-managed-policy",
+            {
+                "policy": _policy(
+                    {
+                        "Effect": "Allow",
+                        "Action": "logs:PutLogEvents",
+                        "Resource": _arns("logs", "log-group:perfcheck-prod-", 100),
+                    }
+                )
+            },
+        ),
+        says="IAM allows 6144",
     ),
     Case(
         "trust-non-sts-action",

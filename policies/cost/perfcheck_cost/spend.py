@@ -112,15 +112,17 @@ def _check_budget(ctx: StackContext) -> None:
 BUDGET_EXISTS = StackRule(
     name="budget-exists",
     description=(
-        "The stack must define an AWS cost budget with a notification that reaches someone "
-        "(email or SNS) and can fire by the time spend reaches the limit (a percentage "
-        "threshold of at most 100, an absolute one of at most the limit)."
+        "The stack must define at least one AWS cost budget, and every cost budget it defines "
+        "must have a notification that reaches someone (email or SNS) and can fire by the time "
+        "spend reaches the limit (a percentage threshold of at most 100, an absolute one of at "
+        "most the limit): a second, silent budget is reported too."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(
         "Add aws.budgets.Budget(budget_type='COST', time_unit='MONTHLY', limit_amount=..., "
         "notifications=[...subscriber_email_addresses or subscriber_sns_topic_arns...]), filtered "
-        "to the stack's cost tags."
+        "to the stack's cost tags, and give every other cost budget of the stack such a "
+        "notification as well."
     ),
     resource_types=[T.BUDGET],
     check=_check_budget,

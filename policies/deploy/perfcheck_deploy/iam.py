@@ -15,6 +15,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from foundation import iampolicy
+from foundation.aws_limits import (
+    IAM_MANAGED_POLICY_MAX_CHARS,
+    IAM_ROLE_INLINE_POLICIES_MAX_CHARS,
+    IAM_TRUST_POLICY_MAX_CHARS,
+    iam_policy_size,
+)
 from foundation.records import ResourceRecord
 from perfcheck_deploy.awsmodels import known_operation
 from perfcheck_deploy.findings import Finding, finding
@@ -22,6 +28,8 @@ from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, is_unknown
 
 ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+MANAGED_POLICY = "aws:iam/policy:Policy"
 IDENTITY_POLICIES = {
     "aws:iam/rolePolicy:RolePolicy": "policy",
     "aws:iam/policy:Policy": "policy",
@@ -50,7 +58,13 @@ RESOURCE_STAR_ID = describe(
 )
 TRUST_ID = describe(
     "iam-trust-policy",
-    "a role's trust policy names a Principal, allows only sts actions and has no Resource",
+    "a role's trust policy names a Principal, allows only named sts actions (no '*', no "
+    "NotAction) and has no Resource",
+)
+SIZE_ID = describe(
+    "iam-policy-size",
+    "a role's trust policy, the inline policies of one role together and each managed policy "
+    "fit IAM's size quotas (white space not counted)",
 )
 
 # parliament issues IAM itself would reject with MalformedPolicyDocument.
@@ -158,6 +172,43 @@ def check_resource_policy(record: ResourceRecord, index: StackIndex) -> Iterator
     yield from _analyse(record, prop, index.inputs(record).get(prop), identity=False)
 
 
+def _known_size(value: Any) -> int:
+    """IAM's measure of a document, 0 while it is not known (preview): IAM measures it at `up`,
+    so a known part already over a quota is reported and an unknown part is not guessed."""
+    text = None if value is None or is_unknown(value) else _document_text(value)
+    return 0 if text is None else iam_policy_size(text)
+
+
+def _inline_policies(record: ResourceRecord, index: StackIndex) -> list[Any]:
+    """Every inline policy document of a role: its `inlinePolicies` and each RolePolicy on it."""
+    inline = index.inputs(record).get("inlinePolicies")
+    found = (
+        [e.get("policy") for e in inline if isinstance(e, Mapping)]
+        if isinstance(inline, list)
+        else []
+    )
+    for policy in index.of_type(ROLE_POLICY):
+        inputs = index.inputs(policy)
+        if record in (index.references(policy, "role", inputs.get("role"), [ROLE]) or []):
+            found.append(inputs.get("policy"))
+    return found
+
+
+def _over_quota(
+    record: ResourceRecord, path: str, what: str, size: int, quota: int
+) -> Iterator[Finding]:
+    if size > quota:
+        yield finding(
+            SIZE_ID,
+            record,
+            path,
+            f"LimitExceeded: {what} is {size} characters without white space; IAM allows "
+            f"{quota} (IAM User Guide, 'IAM and AWS STS quotas').",
+            "Merge statements, use wildcards IAM documents for the service, or split the grant "
+            "into a managed policy.",
+        )
+
+
 @checks(ROLE)
 def check_role(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     inputs = index.inputs(record)
@@ -171,7 +222,30 @@ def check_role(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
                     entry.get("policy"),
                     identity=True,
                 )
-    yield from _trust_policy(record, inputs.get("assumeRolePolicy"))
+    trust = inputs.get("assumeRolePolicy")
+    yield from _trust_policy(record, trust)
+    yield from _over_quota(
+        record,
+        "assumeRolePolicy",
+        "the trust policy",
+        _known_size(trust),
+        IAM_TRUST_POLICY_MAX_CHARS,
+    )
+    yield from _over_quota(
+        record,
+        "inlinePolicies",
+        "the role's inline policies together (inlinePolicies and every RolePolicy on it)",
+        sum(_known_size(document) for document in _inline_policies(record, index)),
+        IAM_ROLE_INLINE_POLICIES_MAX_CHARS,
+    )
+
+
+@checks(MANAGED_POLICY)
+def check_managed_policy_size(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    document = index.inputs(record).get("policy")
+    yield from _over_quota(
+        record, "policy", "the managed policy", _known_size(document), IAM_MANAGED_POLICY_MAX_CHARS
+    )
 
 
 def _trust_policy(record: ResourceRecord, value: Any) -> Iterator[Finding]:
@@ -250,8 +324,28 @@ def _trust_statement(
             "MalformedPolicyDocument: Effect must be Allow or Deny.",
             "Set Effect to 'Allow'.",
         )
+    if statement.not_actions is not None:
+        yield finding(
+            TRUST_ID,
+            record,
+            f"{where}.NotAction",
+            "NotAction in a trust policy allows the principal every STS action it does not name "
+            "on the role (sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity, ...).",
+            "Name the actions with Action, e.g. sts:AssumeRole.",
+        )
     for action in statement.actions or ():
-        if not iampolicy.action_matches("sts:*", action) and action != "*":
+        if "*" in action or "?" in action:
+            yield finding(
+                TRUST_ID,
+                record,
+                f"{where}.Action",
+                f"'{action}' allows the principal every matching STS action on the role "
+                "(sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity, ...), not only the one "
+                "the service uses.",
+                "Name the action, e.g. sts:AssumeRole (plus sts:TagSession if the service needs "
+                "it).",
+            )
+        elif not iampolicy.action_matches("sts:*", action):
             yield finding(
                 TRUST_ID,
                 record,
