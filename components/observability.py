@@ -452,7 +452,9 @@ class Observability(pulumi.ComponentResource):
         )
         guest_role = aws.iam.Role(
             f"{name}-rum-guest",
-            name=f"{prefix}-rum-guest",
+            # Autonamed: a fixed name collides with itself when a change replaces the role
+            # (create-before-delete), as the role path's introduction does for deployed stacks.
+            name_prefix=f"{prefix}-rum-guest-",
             description="Unauthenticated RUM web client: may only send events to this monitor",
             assume_role_policy=trust.json,
             opts=pulumi.ResourceOptions(parent=self),

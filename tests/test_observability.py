@@ -1086,3 +1086,11 @@ def test_real_stacks_alarms_dashboard_budget(each_stack: StackRun) -> None:
     check_budget(run, settings)
     check_rum(run, settings)
     check_notification_emails(run, settings)
+
+
+def test_no_role_has_a_fixed_name(each_stack: StackRun) -> None:
+    """Property: every IAM role is autonamed, so a replacement (a new path, a new trust
+    policy's ForceNew field) creates the new role before deleting the old one without an
+    EntityAlreadyExists on the same name."""
+    fixed = [r.name for r in each_stack.by_type("aws:iam/role:Role") if r.inputs.get("name")]
+    assert fixed == []
