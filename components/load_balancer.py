@@ -184,6 +184,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self.access_log_bucket = logs_bucket.bucket
         self.origin = LoadBalancerOrigin(
             dns_name=alb.dns_name,
+            zone_id=alb.zone_id,
             arn=alb.arn,
             arn_suffix=alb.arn_suffix,
             listener_arn=serving.arn,
