@@ -528,6 +528,10 @@ class Cdn(pulumi.ComponentResource):
         )
         bucket = aws.s3.Bucket(
             f"{self._name}-logs",
+            # The stack's name in the bucket's: the deploy role may manage only its own stack's
+            # log buckets (deploy/deploy-role-policy.json). A stack deployed while the bucket was
+            # autonamed `cdn-logs-<hex>` gets a new bucket (docs/replacements.md).
+            bucket_prefix=f"{self._prefix}-cdn-logs-",
             force_destroy=not protect,
             tags={"Name": f"{self._prefix}-cdn-access-logs"},
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
