@@ -145,6 +145,7 @@ def test_only_owner_served_aws_hosts_are_refused_for_a_custom_origin() -> None:
     assert origin_certificate_problem("abc.execute-api.eu-west-1.amazonaws.com", vpc_origin=True)
     for name in AWS_NAMES[:4]:
         assert origin_certificate_problem(name.upper() + ".", vpc_origin=False), name
+    assert origin_certificate_problem("elb.amazonaws.com", vpc_origin=False)  # the domain itself
     assert origin_certificate_problem("elb.amazonaws.com.example.com", vpc_origin=True) is None
     assert origin_certificate_problem("notamazonaws.com", vpc_origin=True) is None
 
