@@ -162,3 +162,33 @@ def test_the_preview_names_the_stack_file_line_of_certificateArn(
     code, err = run_preview(capsys, directory)
     assert code == 2, err
     assert f"  - Pulumi.dev.yaml:{line}: perfcheck:service.certificateArn: '{CERTIFICATE}'" in err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "Known gap, owner: the deploy policy (deploy/deploy-role-policy.json). Route 53 defines "
+        "no aws:ResourceTag key for a hosted zone (Service Authorization Reference, "
+        "ChangeResourceRecordSets: resource hostedzone, condition keys none), so the tag-scoped "
+        "statements never allow a record in the owners' zone: the certificate validation, the "
+        "domain's alias records and the origin name's alias are all refused on the domain path. "
+        "A fix scopes route53:ChangeResourceRecordSets by the zone and record names "
+        "(route53:ChangeResourceRecordSetsNormalizedRecordNames), which bootstrap.sh must learn."
+    ),
+)
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_deploy_role_may_write_the_origin_names_record(stack: str) -> None:
+    from tests.iam_policy_evaluator import Request, decide
+    from tests.test_deploy_role import _policy
+
+    request = Request(
+        "route53:ChangeResourceRecordSets",
+        f"arn:aws:route53:::hostedzone/{ZONE}",
+        {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["origin.example.com"],
+            "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+            "route53:ChangeResourceRecordSetsActions": ["CREATE"],
+        },
+    )
+    assert decide(_policy(stack), request) == "Allow"
