@@ -192,6 +192,7 @@ cdn = Cdn(
         "name_prefix": settings.name_prefix,
         "settings": settings.cdn,
         "origin": load_balancer.origin,
+        "origin_domain_name": settings.service.origin_domain_name,
         "log_retention_days": settings.cdn.log_retention_days,
         "protect": settings.protect,
     },

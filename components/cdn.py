@@ -5,7 +5,8 @@ CloudFront reaches the ALB through a VPC origin (`aws.cloudfront.VpcOrigin`): Cl
 managed network interfaces in the VPC and talks to the internal ALB over AWS's network, so the
 ALB has no public address and needs no shared-secret header (CloudFront developer guide,
 "Restrict access with VPC origins"). HTTPS on that hop when the ALB has a certificate
-(`service.certificateArn`), else HTTP inside AWS's network.
+(`service.certificateArn`), at an origin name the certificate covers (`service.originDomainName`,
+an alias of the ALB in the stack's zone), else HTTP inside AWS's network at the ALB's own name.
 
 Global pieces live in us-east-1 because CloudFront reads them only there: the ACM certificate,
 the WAF web ACL and the v2 access-log delivery. pulumi-aws 7 resources take `region=`, so the
@@ -45,6 +46,7 @@ from components.cache_behaviours import (
 from components.contracts import Distribution, LoadBalancerOrigin
 from components.encryption import ServiceGrant, create_kms_key
 from components.waf_rules import visibility, web_acl_rules
+from foundation.aws_limits import origin_certificate_problem
 from settings.schema import CdnSettings
 
 GLOBAL_REGION = "us-east-1"
@@ -100,14 +102,29 @@ def vpc_origin_name(prefix: str, protocol_policy: str, load_balancer_arn: str) -
     return f"{prefix[: 64 - len(suffix)]}{suffix}"
 
 
-def https_origin_problem(dns_name: str) -> str | None:
-    """Over HTTPS CloudFront checks the ALB's certificate against the origin domain name (Host is
-    not forwarded), and no certificate on the ALB can cover its `*.elb.amazonaws.com` name."""
-    if dns_name.rstrip(".").endswith(".elb.amazonaws.com"):
+def origin_name_problem(
+    origin_domain_name: str | None, protocol_policy: str, hosted_zone_id: str | None
+) -> str | None:
+    """Why CloudFront could not reach the ALB at this origin name, or None.
+
+    Over HTTPS CloudFront checks the ALB's certificate against the origin domain name (Host is
+    not forwarded), and no certificate on the ALB can cover its own `*.elb.amazonaws.com` name
+    (foundation/aws_limits.py); the settings refuse the same (service.originDomainName)."""
+    if origin_domain_name is None:
+        if protocol_policy == "http-only":
+            return None
         return (
-            f"CloudFront reaches the ALB over HTTPS at {dns_name}, which no certificate on the "
-            "ALB can match (CloudFront answers 502): point the origin at a name the ALB's "
-            "certificate covers, e.g. an origin.<domain> alias record"
+            "the ALB is reached over HTTPS at its own *.elb.amazonaws.com name, which no "
+            "certificate covers (every request 502): give an origin domain name the ALB's "
+            "certificate covers (service.originDomainName)"
+        )
+    problem = origin_certificate_problem(origin_domain_name, vpc_origin=True)
+    if problem:
+        return f"origin domain name {origin_domain_name}: {problem}"
+    if hosted_zone_id is None:
+        return (
+            f"origin domain name {origin_domain_name} needs the hosted zone (cdn.hostedZoneId) "
+            "its alias record to the ALB is created in"
         )
     return None
 
@@ -119,6 +136,9 @@ class CdnArgs(TypedDict):
     """The stack's `cdn` section: domain, WAF, price class, real-time metrics."""
     origin: LoadBalancerOrigin
     """The internal ALB: ARN and DNS name, and the protocol and port CloudFront reaches it on."""
+    origin_domain_name: str | None
+    """The name CloudFront reaches the ALB at, which its certificate covers (an alias record in
+    the stack's zone); None: the ALB's own name, for HTTP only."""
     log_retention_days: int
     """Days access logs are kept in the log bucket."""
     protect: bool
@@ -137,10 +157,17 @@ class Cdn(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        settings = args["settings"]
+        origin = args["origin"]
+        origin_domain_name = args["origin_domain_name"]
+        problem = origin_name_problem(
+            origin_domain_name, origin.origin_protocol_policy, settings.hosted_zone_id
+        )
+        if problem:  # before anything is registered
+            raise ValueError(f"CloudFront origin: {problem}")
         super().__init__("perfcheck:cdn:Cdn", name, None, opts)
         self._name = name
         self._prefix = args["name_prefix"]
-        settings = args["settings"]
         child = pulumi.ResourceOptions(parent=self)
 
         policies = self._policies(hsts_preload=bool(settings.domain_name))
@@ -156,10 +183,11 @@ class Cdn(pulumi.ComponentResource):
         certificate_arn = self._certificate(settings) if settings.domain_name else None
         self.web_acl_arn = self._web_acl(settings.waf_rate_limit) if settings.waf_enabled else None
 
-        origin = args["origin"]
-        https = origin.origin_protocol_policy == "https-only"
-        if https:
-            origin.dns_name.apply(self._warn_if_certificate_cannot_match)
+        origin_record = (
+            self._origin_alias(origin_domain_name, settings.hosted_zone_id, origin)
+            if origin_domain_name and settings.hosted_zone_id
+            else None
+        )
         vpc_origin = aws.cloudfront.VpcOrigin(
             f"{name}-vpc-origin",
             vpc_origin_endpoint_config=aws.cloudfront.VpcOriginVpcOriginEndpointConfigArgs(
@@ -219,7 +247,9 @@ class Cdn(pulumi.ComponentResource):
             origins=[
                 {
                     "origin_id": ORIGIN_ID,
-                    "domain_name": origin.dns_name,
+                    # CloudFront sends this name as SNI and checks the ALB's certificate
+                    # against it; the ALB's own name only over HTTP.
+                    "domain_name": origin_domain_name or origin.dns_name,
                     "vpc_origin_config": {
                         "vpc_origin_id": vpc_origin.id,
                         "origin_read_timeout": ORIGIN_READ_TIMEOUT_SECONDS,
@@ -248,7 +278,11 @@ class Cdn(pulumi.ComponentResource):
             ),
             web_acl_id=self.web_acl_arn,
             tags={"Name": f"{self._prefix}-cdn"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args["protect"],
+                depends_on=[origin_record] if origin_record else None,
+            ),
         )
         self.distribution = Distribution(
             id=distribution.id, arn=distribution.arn, domain_name=distribution.domain_name
@@ -285,10 +319,29 @@ class Cdn(pulumi.ComponentResource):
             }
         )
 
-    def _warn_if_certificate_cannot_match(self, dns_name: str) -> None:
-        problem = https_origin_problem(dns_name)
-        if problem:
-            pulumi.log.warn(problem, resource=self)
+    def _origin_alias(
+        self, domain: str, zone_id: str, origin: LoadBalancerOrigin
+    ) -> aws.route53.Record:
+        """The origin name as an alias of the internal ALB, in the stack's public zone.
+
+        Public on purpose: whether CloudFront resolves a VPC origin's domain name at all is not
+        documented (it reaches the ALB by the VPC origin's ARN), and a private zone would be
+        invisible to it if it does. Nothing new is exposed: an internal ALB's own name is public
+        DNS already, resolving to its private addresses (ELB guide, internal load balancers)."""
+        return aws.route53.Record(
+            f"{self._name}-origin-alias",
+            zone_id=zone_id,
+            name=domain,
+            type="A",
+            aliases=[
+                {
+                    "name": origin.dns_name,
+                    "zone_id": origin.zone_id,
+                    "evaluate_target_health": False,
+                }
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _policies(self, *, hsts_preload: bool) -> dict[str, pulumi.Output[str]]:
         """Cache, origin-request and response-headers policy ids, keyed by the names that
@@ -475,6 +528,10 @@ class Cdn(pulumi.ComponentResource):
         )
         bucket = aws.s3.Bucket(
             f"{self._name}-logs",
+            # The stack's name in the bucket's: the deploy role may manage only its own stack's
+            # log buckets (deploy/deploy-role-policy.json). A stack deployed while the bucket was
+            # autonamed `cdn-logs-<hex>` gets a new bucket (docs/replacements.md).
+            bucket_prefix=f"{self._prefix}-cdn-logs-",
             force_destroy=not protect,
             tags={"Name": f"{self._prefix}-cdn-access-logs"},
             opts=pulumi.ResourceOptions(parent=self, protect=protect),

@@ -80,6 +80,8 @@ class LoadBalancerOrigin:
     and what alarms and scaling need to watch it."""
 
     dns_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]
+    """The ALB's Route 53 zone: the target of the origin name's alias record."""
     arn: pulumi.Output[str]
     arn_suffix: pulumi.Output[str]
     """`app/<name>/<id>`: the CloudWatch LoadBalancer dimension (all live traffic)."""

@@ -178,6 +178,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self.dns_name = alb.dns_name
         self.origin = LoadBalancerOrigin(
             dns_name=alb.dns_name,
+            zone_id=alb.zone_id,
             arn=alb.arn,
             arn_suffix=alb.arn_suffix,
             listener_arn=serving.arn,

@@ -41,6 +41,49 @@ def ecs_exec_problem(exec_enabled: bool, readonly_root_filesystem: bool) -> str 
     return None
 
 
+# --- CloudFront to an origin over HTTPS (CloudFront developer guide, "HTTP 502 status code (Bad
+# Gateway)", SSL/TLS negotiation failure with a custom origin) -------------------------------------
+# A domain name in the origin's certificate must match the origin domain name the distribution
+# names (or the Host header, when it is forwarded); else the TLS handshake fails and CloudFront
+# answers 502 to every viewer. A VPC origin is a custom origin reached inside the VPC: the same
+# rule holds, and the certificate is always the owner's (its load balancer's or instance's).
+# Nobody but AWS can get a certificate for a name in AWS's own domains.
+AWS_OWNED_DOMAINS = ("amazonaws.com", "amazonaws.com.cn", "internal")
+"""Domains whose names no certificate of the owner can cover (ACM validates control of the
+domain; `internal` is EC2's private DNS, not a public name)."""
+OWNER_SERVED_AWS_DOMAINS = (
+    "elb.amazonaws.com",
+    "elb.amazonaws.com.cn",
+    "compute.amazonaws.com",
+    "compute-1.amazonaws.com",
+    "compute.amazonaws.com.cn",
+    "internal",
+)
+"""AWS-named hosts that present the owner's certificate, not AWS's: load balancers and EC2
+instances. (S3, API Gateway, MediaStore... present AWS's own certificate for their names.)"""
+
+
+def _in_domain(name: str, domains: tuple[str, ...]) -> str | None:
+    host = name.lower().rstrip(".")
+    return next((d for d in domains if host == d or host.endswith("." + d)), None)
+
+
+def origin_certificate_problem(domain: str, *, vpc_origin: bool) -> str | None:
+    """Why CloudFront cannot reach an origin over HTTPS at `domain` (every request 502), or None.
+
+    A VPC origin always presents the owner's certificate, so no name in AWS's domains can be
+    matched; a custom origin at an AWS-named host serving the owner's certificate neither."""
+    owned = _in_domain(domain, AWS_OWNED_DOMAINS if vpc_origin else OWNER_SERVED_AWS_DOMAINS)
+    if owned is None:
+        return None
+    return (
+        f"a name in AWS's domain {owned!r}, which no certificate on the load "
+        "balancer or instance can cover: over HTTPS CloudFront checks the origin's certificate "
+        "against the origin domain name and answers 502 to every request (CloudFront developer "
+        "guide, HTTP 502: SSL/TLS negotiation failure)"
+    )
+
+
 # --- ElastiCache (CreateReplicationGroup) -------------------------------------------------------
 ELASTICACHE_MAX_CACHE_CLUSTERS = 6
 """NumCacheClusters: "The maximum permitted value ... is 6 (1 primary plus 5 replicas)"."""

@@ -45,6 +45,7 @@ from foundation.aws_limits import (
     cache_nodes_problem,
     ecs_exec_problem,
     failover_nodes_problem,
+    origin_certificate_problem,
 )
 from foundation.aws_regions import REGIONS, REGIONS_AS_OF
 from foundation.capacity import (
@@ -114,6 +115,7 @@ REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 ACM_ARN_PATTERN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+DOMAIN_PATTERN = r"^([a-z0-9-]+\.)+[a-z]{2,}$"
 
 PATTERN_HELP: dict[str, str] = {
     REGION_PATTERN: "an AWS Region name such as eu-west-1",
@@ -134,7 +136,7 @@ PATTERN_HELP: dict[str, str] = {
         "a PostgreSQL database name: lowercase letter first, then lowercase letters, digits or "
         "'_', up to 63 characters"
     ),
-    r"^([a-z0-9-]+\.)+[a-z]{2,}$": "a lowercase domain name such as app.example.com",
+    DOMAIN_PATTERN: "a lowercase domain name such as app.example.com",
     r"^Z[A-Z0-9]{4,32}$": "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
     r"^arn:aws[a-z-]*:secretsmanager:": "a Secrets Manager secret ARN (arn:aws:secretsmanager:...)",
     r"^arn:aws[a-z-]*:kms:": "a KMS key ARN (arn:aws:kms:...)",
@@ -356,7 +358,12 @@ class ServiceSettings(Section):
     filesystem, so it needs readonlyRootFilesystem: false."""
     certificate_arn: Annotated[str, Field(pattern=ACM_ARN_PATTERN)] | None = None
     """Regional ACM certificate for the ALB's HTTPS listener; without it CloudFront reaches the
-    ALB over HTTP on port 80 through the CloudFront-only security group."""
+    ALB over HTTP on port 80 through the CloudFront-only security group. Needs originDomainName:
+    over HTTPS CloudFront checks the certificate against the origin's name."""
+    origin_domain_name: Annotated[str, Field(pattern=DOMAIN_PATTERN)] | None = None
+    """The name CloudFront reaches the ALB at (its origin domain, e.g. origin.example.com): one
+    certificateArn covers. The program points it at the ALB with an alias record in
+    cdn.hostedZoneId; without it the origin is the ALB's own *.elb.amazonaws.com name."""
     health_check_grace_seconds: Annotated[int, Field(ge=0, le=600)] = 60
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
     trace_sample_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
@@ -372,6 +379,17 @@ class ServiceSettings(Section):
                 f"{problem}; allowed: execEnabled false while readonlyRootFilesystem is true "
                 "(its default), or execEnabled true with readonlyRootFilesystem: false (which "
                 "the guardrails' ecs-container-read-only-root-filesystem then reports)"
+            )
+        return value
+
+    @field_validator("origin_domain_name")
+    @classmethod
+    def _origin_name_coverable(cls, value: str | None) -> str | None:
+        problem = value and origin_certificate_problem(value, vpc_origin=True)
+        if problem:
+            raise ValueError(
+                f"{problem}; allowed: a name in a domain you own that certificateArn covers, "
+                "e.g. origin.<cdn.domainName's domain>"
             )
         return value
 
@@ -678,7 +696,7 @@ class CacheSettings(Section):
 
 
 class CdnSettings(Section):
-    domain_name: Annotated[str, Field(pattern=r"^([a-z0-9-]+\.)+[a-z]{2,}$")] | None = None
+    domain_name: Annotated[str, Field(pattern=DOMAIN_PATTERN)] | None = None
     hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,32}$")] | None = None
     """Route 53 zone for the domain: validates the us-east-1 certificate and holds the alias."""
     waf_enabled: bool
@@ -965,10 +983,62 @@ def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
                 )
             )
     problems.extend(_usage_problems(settings))
+    problems.extend(origin_name_problems(settings))
     if settings.is_prod:
         problems += image_pinning_problems(settings.service)
         problems += task_image_pinning_problems(settings)
     return problems
+
+
+def origin_name_problems(settings: Settings) -> list[tuple[str, str]]:
+    """An HTTPS origin needs a name its certificate covers, published in the stack's zone.
+
+    Over HTTPS CloudFront checks the ALB's certificate against the origin domain name (CloudFront
+    developer guide, HTTP 502: SSL/TLS negotiation failure); the ALB's own name is in AWS's
+    domain, so a certificate without originDomainName means every request 502."""
+    service, cdn = settings.service, settings.cdn
+    origin = service.origin_domain_name
+    if service.certificate_arn and origin is None:
+        return [
+            (
+                "service.certificateArn",
+                f"'{service.certificate_arn}' without service.originDomainName: CloudFront would "
+                "reach the ALB over HTTPS at its *.elb.amazonaws.com name, which no certificate "
+                "covers, and answer 502 to every request; allowed: also set "
+                "service.originDomainName to a name this certificate covers (e.g. "
+                "origin.example.com, with cdn.domainName and cdn.hostedZoneId), or no "
+                "certificateArn (HTTP inside AWS's network)",
+            )
+        ]
+    if origin is None:
+        return []
+    if cdn.domain_name is None or cdn.hosted_zone_id is None:
+        return [
+            (
+                "service.originDomainName",
+                f"'{origin}' without cdn.domainName and cdn.hostedZoneId: the program publishes "
+                "the origin name as an alias of the ALB in that zone; allowed: set both, or no "
+                "originDomainName",
+            )
+        ]
+    zones = origin_zone_candidates(cdn.domain_name)
+    if origin == cdn.domain_name or not any(origin.endswith("." + zone) for zone in zones):
+        return [
+            (
+                "service.originDomainName",
+                f"'{origin}' is not a name of its own in cdn.domainName's zone (the record goes "
+                f"in cdn.hostedZoneId, and {cdn.domain_name} points at CloudFront); allowed: a "
+                "name under " + " or ".join(zones) + f", e.g. origin.{zones[-1]}",
+            )
+        ]
+    return []
+
+
+def origin_zone_candidates(domain: str) -> list[str]:
+    """Where cdn.domainName's hosted zone can be: the name itself, or its parent when the name
+    is a subdomain (www.example.com in example.com)."""
+    labels = domain.split(".")
+    return [domain, ".".join(labels[1:])] if len(labels) > 2 else [domain]
 
 
 def task_image_pinning_problems(settings: Settings) -> list[tuple[str, str]]:

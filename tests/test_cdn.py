@@ -37,6 +37,7 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
 GENERATED = "random:index/randomPassword:RandomPassword"
+RECORD = "aws:route53/record:Record"
 
 MODERN_VIEWER_TLS = {"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
 """Viewer security policies at least as strict as TLSv1.2_2021 (botocore's enum, newest last)."""
@@ -51,6 +52,8 @@ MANAGED_BY_ID = {v: k for k, v in MANAGED_CACHE_POLICIES.items()}
 
 DOMAIN = "perfcheck.example.com"
 ZONE = "Z0123456789ABCDEFGHIJ"
+ORIGIN_NAME = f"origin.{DOMAIN}"
+ALB_ZONE = "Z32O12XQLNTSW2"
 
 
 # ----------------------------------------------------------------------------------- the runs
@@ -89,12 +92,10 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
         arn = f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:loadbalancer/{suffix}"
         tg_suffix = f"targetgroup/{settings.name_prefix}-nextjs/943f017f100becff"
         origin = LoadBalancerOrigin(
-            # Over HTTPS the origin must be a name the ALB's certificate covers.
             dns_name=pulumi.Output.from_input(
-                f"origin.{DOMAIN}"
-                if https_origin
-                else f"{lb_name}-1234567890.{settings.region}.elb.amazonaws.com"
+                f"{lb_name}-1234567890.{settings.region}.elb.amazonaws.com"
             ),
+            zone_id=pulumi.Output.from_input(ALB_ZONE),
             arn=pulumi.Output.from_input(arn),
             arn_suffix=pulumi.Output.from_input(suffix),
             listener_arn=pulumi.Output.from_input(
@@ -127,6 +128,8 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
                 "name_prefix": settings.name_prefix,
                 "settings": settings.cdn,
                 "origin": origin,
+                # Over HTTPS the origin must be a name the ALB's certificate covers.
+                "origin_domain_name": ORIGIN_NAME if https_origin else None,
                 "log_retention_days": settings.cdn.log_retention_days,
                 "protect": settings.protect,
             },
@@ -656,7 +659,11 @@ def test_custom_domain_gets_a_us_east_1_certificate_aliases_and_dns(
     assert validation.inputs["region"] == "us-east-1"
     assert inputs["viewerCertificate"]["acmCertificateArn"] == validation.outputs["certificateArn"]
     records = run.by_type("aws:route53/record:Record")
-    aliases = {r.inputs["type"]: r.inputs for r in records if r.inputs.get("aliases")}
+    aliases = {
+        r.inputs["type"]: r.inputs
+        for r in records
+        if r.inputs.get("aliases") and r.inputs["name"] != ORIGIN_NAME
+    }
     assert set(aliases) == {"A", "AAAA"}
     for record in aliases.values():
         assert record["zoneId"] == ZONE and record["name"] == DOMAIN
@@ -728,12 +735,56 @@ def test_behaviours_are_ordered_specific_first_and_unique() -> None:
     assert len(RSC_HEADERS) + 1 <= 10  # CloudFront's per-policy header limit
 
 
-def test_https_origin_on_the_alb_dns_name_is_flagged() -> None:
-    from components.cdn import https_origin_problem
+def test_an_https_origin_is_reached_at_its_origin_name_through_an_alias_of_the_alb(
+    cdn_runs: dict[str, StackRun],
+) -> None:
+    """Over HTTPS the distribution names the origin name (the one the ALB's certificate
+    covers), and that name is an alias of the ALB in the stack's zone, created before the
+    distribution uses it; over HTTP the origin stays the ALB's own name, with no record."""
+    run = cdn_runs["prod-domain"]
+    (origin,) = distribution(run).inputs["origins"]
+    assert origin["domainName"] == ORIGIN_NAME
+    records = [r for r in run.by_type(RECORD) if r.inputs.get("name") == ORIGIN_NAME]
+    (record,) = records
+    assert record.inputs["zoneId"] == ZONE and record.inputs["type"] == "A"
+    (alias,) = record.inputs["aliases"]
+    assert alias["name"].endswith(".elb.amazonaws.com") and alias["zoneId"] == ALB_ZONE
+    assert record.urn in distribution(run).dependencies
+    for label in ("staging", "prod"):
+        http = cdn_runs[label]
+        (origin,) = distribution(http).inputs["origins"]
+        assert not [r for r in http.by_type(RECORD) if r.name.endswith("origin-alias")]
 
-    problem = https_origin_problem("perfcheck-prod-alb-1234567890.eu-west-1.elb.amazonaws.com")
-    assert problem and "origin.<domain>" in problem
-    assert https_origin_problem(f"origin.{DOMAIN}") is None
+
+@pytest.mark.parametrize(
+    ("origin_name", "policy", "zone", "says"),
+    [
+        (None, "https-only", ZONE, "its own *.elb.amazonaws.com name"),
+        (None, "match-viewer", ZONE, "its own *.elb.amazonaws.com name"),
+        ("internal-x-1.eu-west-1.elb.amazonaws.com", "https-only", ZONE, "'amazonaws.com'"),
+        ("ip-10-0-0-1.eu-west-1.compute.internal", "https-only", ZONE, "'internal'"),
+        ("origin.example.cn.amazonaws.com.cn", "https-only", ZONE, "'amazonaws.com.cn'"),
+        (ORIGIN_NAME, "https-only", None, "cdn.hostedZoneId"),
+    ],
+)
+def test_the_component_refuses_an_origin_name_no_certificate_covers(
+    origin_name: str | None, policy: str, zone: str | None, says: str
+) -> None:
+    from components.cdn import origin_name_problem
+
+    problem = origin_name_problem(origin_name, policy, zone)
+    assert problem and says in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("origin_name", "policy"), [(ORIGIN_NAME, "https-only"), (None, "http-only")]
+)
+def test_the_component_accepts_a_coverable_name_or_plain_http(
+    origin_name: str | None, policy: str
+) -> None:
+    from components.cdn import origin_name_problem
+
+    assert origin_name_problem(origin_name, policy, ZONE) is None
 
 
 def test_waf_rules_have_unique_priorities_and_names() -> None:

@@ -182,7 +182,10 @@ def test_every_action_the_policy_names_exists() -> None:
     findings = analyze_policy_string(json.dumps(_policy())).findings
     # The stack's own log buckets need their policies written (log delivery); S3 judges them
     # by name, not tag (tests/test_deploy_role_untaggable.py): accepted for those buckets only.
-    log_buckets = ("arn:aws:s3:::perfcheck-staging-alb-logs-*", "arn:aws:s3:::cdn-logs-*")
+    log_buckets = (
+        "arn:aws:s3:::perfcheck-staging-alb-logs-*",
+        "arn:aws:s3:::perfcheck-staging-cdn-logs-*",
+    )
     problems = [
         f
         for f in findings

@@ -137,6 +137,7 @@ def synthetic_program(settings: Settings) -> Callable[[], None]:
         prefix = settings.name_prefix
         load_balancer = LoadBalancerOrigin(
             dns_name=out(f"{prefix}-alb-123.{settings.region}.elb.amazonaws.com"),
+            zone_id=out("Z32O12XQLNTSW2"),
             arn=out(
                 f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:"
                 f"loadbalancer/app/{prefix}-alb/50dc6c495c0c9188"

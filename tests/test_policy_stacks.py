@@ -93,6 +93,7 @@ ORIGIN_PATH_RULES = (
     "alb-http-listener-redirects-to-https",
     "alb-http-listener-rules-redirect-to-https",
     "alb-behind-cloudfront-internal",
+    "cloudfront-https-origin-name-coverable",
 )
 
 

@@ -170,13 +170,21 @@ def stack_settings(stack: str, **service_changes: object) -> tuple[Settings, dic
         service = json.loads(config["perfcheck:service"])
         service.update(service_changes)
         config["perfcheck:service"] = json.dumps(service)
+    if service_changes.get("originDomainName"):  # its alias record goes in the domain's zone
+        cdn = json.loads(config["perfcheck:cdn"])
+        cdn.update(domainName="perfcheck.example.com", hostedZoneId="Z0123456789ABCDEFGHIJ")
+        config["perfcheck:cdn"] = json.dumps(cdn)
     return settings_from_config("perfcheck", stack, config), config
 
 
 @functools.cache
 def synthetic_web_run(stack: str) -> StackRun:
     """Staging as its stack file says; prod with an ALB certificate (the HTTPS path)."""
-    changes = {"certificateArn": CERTIFICATE} if stack == "prod" else {}
+    changes = (
+        {"certificateArn": CERTIFICATE, "originDomainName": "origin.perfcheck.example.com"}
+        if stack == "prod"
+        else {}
+    )
     settings, config = stack_settings(stack, **changes)
     return run_program(lambda: synthetic_program(settings), stack=stack, config=config)
 

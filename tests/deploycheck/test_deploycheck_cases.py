@@ -405,14 +405,13 @@ CASES = [
         lambda b: b.set("cdn-logs", bucket="Perfcheck_CDN_Logs"),
     ),
     Case(
-        "bucket-autoname-too-long",
+        # The CDN log bucket is named by a prefix with the stack's name (components/cdn.py): a
+        # 20-character stack name makes it 40 of the 37 characters a prefix may have.
+        "bucket-prefix-too-long",
         "name-s3-bucket",
-        "perfcheck-production-cloudfront-standard-access-logs-eu-west1",
-        "bucket",
-        rename(
-            "cdn-logs",
-            "perfcheck-production-cloudfront-standard-access-logs-eu-west1",
-        ),
+        "cdn-logs",
+        "bucketPrefix",
+        lambda b: b.set("cdn-logs", bucketPrefix="perfcheck-a-twenty-char-stack-cdn-logs-"),
     ),
     Case(
         "log-group-space",
@@ -923,7 +922,42 @@ CASES = [
     ),
 ]
 
+
+def _validation(region: str | None) -> Callable[[Stack], None]:
+    """A validation of CloudFront's us-east-1 certificate left in the provider's region
+    (eu-west-1, found by the engine's dependency), or given another `region` (found by ARN)."""
+
+    def apply(b: Stack) -> None:
+        inputs = {"certificateArn": b.out("perfcheck-prod-cdn-cert", "arn")}
+        if region is not None:
+            inputs["region"] = region
+        b.add(
+            "aws:acm/certificateValidation:CertificateValidation",
+            "perfcheck-prod-cdn-cert-validated",
+            inputs,
+            deps={} if region else {"certificateArn": ["perfcheck-prod-cdn-cert"]},
+        )
+
+    return apply
+
+
 SYNTHETIC_CASES = [
+    Case(
+        "certificate-validated-in-the-providers-region",
+        "acm-validation-region",
+        "perfcheck-prod-cdn-cert-validated",
+        "region",
+        _validation(None),
+        says="waits in eu-west-1 for a certificate ACM has only in us-east-1",
+    ),
+    Case(
+        "certificate-validated-in-a-third-region-by-arn",
+        "acm-validation-region",
+        "perfcheck-prod-cdn-cert-validated",
+        "region",
+        _validation("eu-central-1"),
+        says="waits in eu-central-1 for a certificate ACM has only in us-east-1",
+    ),
     Case(
         "proxy-in-isolated-subnets-without-endpoint",
         "reachability-no-path",

@@ -4,6 +4,7 @@ repointed (perfcheck_deploy/in_use.py), and what that looks like to the engine b
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -27,13 +28,15 @@ from perfcheck_deploy.in_use import (
 
 from foundation.records import ResourceRecord, StackRun
 from tools.offline.preview import preview
-from tools.offline.runner import ROOT, cached_run
+from tools.offline.runner import ROOT, ProgramFailed, cached_run
 
 COVERED_CHECK_IDS = frozenset({KEPT_ID, NAME_ID, REPLACEMENT_ID, TIMEOUT_ID, USERS_ID})
 """Check ids whose deliberately wrong cases live here (test_deploycheck_cases.py counts them)."""
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6d3a4e-1f2a-4b5c-8d7e-9f0a1b2c3d4e"
+DOMAIN = "perfcheck.example.com"
+ZONE = "Z0123456789ABCDEFGHIJ"
 
 Edit = Callable[[ResourceRecord], ResourceRecord]
 
@@ -227,14 +230,30 @@ def test_ignored_paths_match_indices_and_wildcards() -> None:
 
 @pytest.fixture(scope="module")
 def prod_with_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[StackRun, list[Any]]:
-    """prod's stack file with `service.certificateArn` set, previewed from a copy."""
-    directory = tmp_path_factory.mktemp("stacks")
+    """prod's stack file with `service.certificateArn` set, previewed from a copy: with the
+    origin name the certificate covers (`service.originDomainName`), which the settings require
+    with it, in the zone of the domain the docs make the step after (`cdn.domainName`)."""
+    return preview("prod", stacks_dir=prod_copy(tmp_path_factory, with_origin_name=True))
+
+
+def prod_copy(factory: pytest.TempPathFactory, *, with_origin_name: bool) -> Path:
+    directory = factory.mktemp("stacks")
     shutil.copy(ROOT / "Pulumi.yaml", directory / "Pulumi.yaml")
     shutil.copytree(ROOT / "policies" / "config", directory / "policies" / "config")
     document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
-    document["config"]["perfcheck:service"]["certificateArn"] = CERTIFICATE
+    config = document["config"]
+    config["perfcheck:service"]["certificateArn"] = CERTIFICATE
+    config["perfcheck:cdn"].update({"domainName": DOMAIN, "hostedZoneId": ZONE})
+    if with_origin_name:
+        config["perfcheck:service"]["originDomainName"] = f"origin.{DOMAIN}"
     (directory / "Pulumi.prod.yaml").write_text(yaml.safe_dump(document))
-    return preview("prod", stacks_dir=Path(directory))
+    # With the domain the distribution has its own certificate: the exemption for the default
+    # one goes, as its reason says (a stale exemption is itself a finding).
+    guardrails = directory / "policies" / "config" / "prod.guardrails.json"
+    packs = json.loads(guardrails.read_text())
+    packs["cloudfront-viewer-tls"] = "mandatory"
+    guardrails.write_text(json.dumps(packs))
+    return directory
 
 
 def test_a_certificate_replaces_the_vpc_origin_create_before_delete(
@@ -252,7 +271,21 @@ def test_a_certificate_replaces_the_vpc_origin_create_before_delete(
     distribution = after.one("aws:cloudfront/distribution:Distribution")
     assert origin.urn in distribution.property_dependencies["origins"]
     assert not distribution.ignore_changes
+    assert distribution.inputs["origins"][0]["domainName"] == f"origin.{DOMAIN}"
     assert [line for stage in stages for line in stage.blocking] == []
+
+
+def test_a_certificate_without_an_origin_name_is_refused_before_any_resource(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Fail closed: the certificate alone would make every request a 502 (CloudFront checks it
+    against the ALB's *.elb.amazonaws.com name), so the settings refuse it, naming the key."""
+    with pytest.raises(ProgramFailed) as refused:
+        preview("prod", stacks_dir=prod_copy(tmp_path_factory, with_origin_name=False))
+    assert refused.value.resources == ()
+    (problem,) = [line for line in str(refused.value).splitlines() if line.startswith("  - ")]
+    assert problem.startswith(f"  - perfcheck:service.certificateArn: '{CERTIFICATE}' without ")
+    assert "service.originDomainName" in problem and "502" in problem
 
 
 def test_an_unchanged_stack_plans_no_change(real_prod: StackRun) -> None:

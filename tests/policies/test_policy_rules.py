@@ -29,6 +29,7 @@ from tests.policies.bypass_cases import BYPASS_NONCOMPLIANT, BYPASS_VARIANTS
 from tests.policies.cases import Case, Variant, by_name, task
 from tests.policies.cases_ecs_exec import ECS_EXEC_NONCOMPLIANT
 from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
+from tests.policies.cases_origin_name import ORIGIN_NAME_NONCOMPLIANT, ORIGIN_NAME_VARIANTS
 from tests.policies.cases_untagged_spend import UNTAGGED_SPEND_NONCOMPLIANT, UNTAGGED_SPEND_VARIANTS
 from tests.policies.image_cases import IMAGE_NONCOMPLIANT, IMAGE_VARIANTS
 from tests.policies.support import compliant_report, run_case, violations
@@ -1187,6 +1188,7 @@ NONCOMPLIANT: list[Case] = [
 NONCOMPLIANT.extend(BYPASS_NONCOMPLIANT)
 NONCOMPLIANT.extend(TYPE_NONCOMPLIANT)
 NONCOMPLIANT.extend(ECS_EXEC_NONCOMPLIANT)
+NONCOMPLIANT.extend(ORIGIN_NAME_NONCOMPLIANT)
 NONCOMPLIANT.extend(UNTAGGED_SPEND_NONCOMPLIANT)
 NONCOMPLIANT.extend(IMAGE_NONCOMPLIANT)
 
@@ -1527,6 +1529,7 @@ COMPLIANT_VARIANTS.extend(CONTENT_VARIANTS)
 COMPLIANT_VARIANTS.extend(TYPE_VARIANTS)
 COMPLIANT_VARIANTS.extend(UNTAGGED_SPEND_VARIANTS)
 COMPLIANT_VARIANTS.extend(IMAGE_VARIANTS)
+COMPLIANT_VARIANTS.extend(ORIGIN_NAME_VARIANTS)
 
 
 @pytest.mark.parametrize("variant", COMPLIANT_VARIANTS, ids=lambda v: f"{v.policy}:{v.id}")

@@ -330,7 +330,10 @@ def _global_id(prefix: str, arn_kind: str) -> Handler:
 
 
 def _bucket(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-    bucket = inputs.get("bucket") or physical.lower()
+    prefix = inputs.get("bucketPrefix")
+    generated = f"{prefix}{_digest(name, length=26)}" if isinstance(prefix, str) and prefix else ""
+    # The provider appends 26 characters to a bucketPrefix (id.PrefixedUniqueId).
+    bucket = inputs.get("bucket") or generated or physical.lower()
     return bucket, {
         "bucket": bucket,
         "arn": f"arn:aws:s3:::{bucket}",

@@ -62,6 +62,10 @@ FIX_FOR_RULE: dict[str, str] = {
     "cloudfront-origin-https": (
         "set perfcheck:service.certificateArn (a regional ACM certificate for the ALB)"
     ),
+    "cloudfront-https-origin-name-coverable": (
+        "set perfcheck:service.originDomainName (a name the ALB's certificate covers, in "
+        "cdn.domainName's zone)"
+    ),
     "alb-http-listener-redirects-to-https": "set perfcheck:service.certificateArn",
     "alb-http-listener-rules-redirect-to-https": "set perfcheck:service.certificateArn",
     "alb-https-listener-tls-policy": "code: components/load_balancer.py (ssl_policy)",

@@ -22,6 +22,7 @@ CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy"
 ORIGIN_REQUEST_POLICY = "aws:cloudfront/originRequestPolicy:OriginRequestPolicy"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
 CERTIFICATE = "aws:acm/certificate:Certificate"
+CERTIFICATE_VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
 
 ORIGIN_ID = describe(
     "cloudfront-origin-ids",
@@ -36,6 +37,11 @@ CERTIFICATE_ID = describe(
     "cloudfront-certificate",
     "the viewer certificate is an ACM certificate in us-east-1 with an SSL support method, and "
     "aliases come with a custom certificate",
+)
+VALIDATION_REGION_ID = describe(
+    "acm-validation-region",
+    "a certificate validation waits in the region of the certificate it validates (ACM is "
+    "regional: DescribeCertificate elsewhere finds no such certificate)",
 )
 
 CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
@@ -224,4 +230,27 @@ def _certificate(
             f"us-east-1 region, isn't valid, or doesn't include a valid certificate chain; "
             f"{source} {region}.",
             "Create the certificate with an aws.Provider for us-east-1 (or region='us-east-1').",
+        )
+
+
+@checks(CERTIFICATE_VALIDATION)
+def check_validation_region(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
+    """CloudFront's certificate lives in us-east-1 (`region=`): a validation left in the
+    provider's region would wait for a certificate ACM there has never heard of."""
+    arn = index.inputs(record).get("certificateArn")
+    certificate = index.resolve(record, "certificateArn", arn, (CERTIFICATE,))
+    if certificate is not None:
+        wanted, source = index.region_of(certificate), f"certificate '{certificate.name}' is in"
+    else:
+        match = ACM_ARN.match(arn) if isinstance(arn, str) else None
+        wanted, source = (match[1], "the certificate ARN is in") if match else (None, "")
+    own = index.region_of(record)
+    if wanted is not None and own is not None and wanted != own:
+        yield finding(
+            VALIDATION_REGION_ID,
+            record,
+            "region",
+            f"ResourceNotFoundException: the validation waits in {own} for a certificate ACM "
+            f"has only in {wanted} ({source} {wanted}).",
+            f"Give the validation region='{wanted}' (the certificate's region).",
         )

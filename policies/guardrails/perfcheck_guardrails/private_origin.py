@@ -22,6 +22,8 @@ from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import PolicyResource, Severity
 
+from foundation.aws_limits import origin_certificate_problem
+
 VPC_ORIGIN: Final = "aws:cloudfront/vpcOrigin:VpcOrigin"
 TRAFFIC_SHIFTING: Final = ("BLUE_GREEN", "CANARY", "LINEAR")
 STRATEGIES: Final = ("ROLLING", *TRAFFIC_SHIFTING)
@@ -147,6 +149,128 @@ INTERNAL_BEHIND_CLOUDFRONT = StackRule(
 )
 
 
+HTTPS_POLICIES: Final = ("https-only", "match-viewer")
+"""Origin protocol policies under which CloudFront connects over HTTPS (match-viewer: for every
+viewer on HTTPS, which redirect-to-https makes all of them)."""
+OWNER_CERTIFICATE_HOSTS: Final = (*T.LOAD_BALANCERS, T.EC2_INSTANCE)
+"""Origins that present the owner's certificate: a name computed from one of them is theirs."""
+
+
+def _origin_protocols(
+    ctx: StackContext, distribution: PolicyResource, origin: Any, label: str
+) -> tuple[list[str], bool] | None:
+    """(the origin's protocol policies, whether it is a VPC origin); None when not a custom or
+    VPC origin (S3 and the like present AWS's own certificate) or when it cannot be told (a
+    note). A VPC origin's policy lives on the VpcOrigin it names: every candidate the engine
+    says the origins came from is judged, the strictest counting."""
+    custom = values.get(origin, "customOriginConfig")
+    vpc = values.get(origin, "vpcOriginConfig")
+    if custom is values.UNKNOWN or vpc is values.UNKNOWN:
+        ctx.unknown(distribution, f"{label}.customOriginConfig/vpcOriginConfig")
+        return None
+    if custom is not None:
+        return [values.get(custom, "originProtocolPolicy")], False
+    if vpc is None:
+        return None
+    found = ctx.index.references(
+        distribution, "origins", values.get(vpc, "vpcOriginId"), (VPC_ORIGIN,), ("id",)
+    )
+    if not found:
+        ctx.unknown(distribution, f"{label}.vpcOriginConfig.vpcOriginId")
+        return None
+    policies = [ctx.get(v, "vpcOriginEndpointConfig", "originProtocolPolicy") for v in found]
+    return policies, True
+
+
+def _check_https_origin_names(ctx: StackContext) -> None:
+    for distribution in ctx.index.of_type(*T.CLOUDFRONT_DISTRIBUTIONS):
+        origins = ctx.items(distribution, "origins")
+        if origins is values.UNKNOWN:
+            ctx.unknown(distribution, "origins")
+            continue
+        for index, origin in enumerate(origins):
+            origin_id = values.get(origin, "originId")
+            label = f"origins[{origin_id if isinstance(origin_id, str) else index}]"
+            judged = _origin_protocols(ctx, distribution, origin, label)
+            if judged is None:
+                continue
+            policies, vpc_origin = judged
+            if any(p is values.UNKNOWN for p in policies):
+                ctx.unknown(distribution, f"{label} origin protocol policy")
+                continue
+            https = [p for p in policies if values.lower(p) in HTTPS_POLICIES]
+            if https:
+                _judge_origin_name(ctx, distribution, origin, label, https[0], vpc_origin)
+
+
+def _judge_origin_name(
+    ctx: StackContext,
+    distribution: PolicyResource,
+    origin: Any,
+    label: str,
+    policy: str,
+    vpc_origin: bool,
+) -> None:
+    expected = (
+        "a name in a domain the owner controls that the origin's certificate covers (e.g. "
+        "origin.example.com, an alias record of the load balancer)"
+    )
+    domain = values.get(origin, "domainName")
+    if isinstance(domain, str) and not values.is_unknown(domain):
+        problem = origin_certificate_problem(domain, vpc_origin=vpc_origin)
+        if problem:
+            ctx.violation(
+                distribution,
+                f"{label}.domainName",
+                f"{values.show(domain)} over {policy}",
+                expected,
+                f"It is {problem}.",
+            )
+        return
+    hosts = [
+        dep.name
+        for dep in distribution.property_dependencies.get("origins", [])
+        if dep.resource_type in OWNER_CERTIFICATE_HOSTS
+    ]
+    if hosts:  # computed from the host itself: its own AWS name, known only once it exists
+        ctx.violation(
+            distribution,
+            f"{label}.domainName",
+            f"computed from {', '.join(hosts)} (its own AWS-assigned name) over {policy}",
+            expected,
+        )
+    else:
+        ctx.unknown(distribution, f"{label}.domainName")
+
+
+HTTPS_ORIGIN_NAME = StackRule(
+    name="cloudfront-https-origin-name-coverable",
+    description=(
+        "A CloudFront custom or VPC origin reached over HTTPS is named by a domain its "
+        "certificate can cover, never the load balancer's or instance's own AWS name "
+        "(*.elb.amazonaws.com, *.amazonaws.com): CloudFront checks the origin's certificate "
+        "against the origin domain name and answers 502 to every request otherwise (CloudFront "
+        "developer guide, HTTP 502: SSL/TLS negotiation failure)."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Give the origin a name in your own domain that the load balancer's certificate covers "
+        "(perfcheck:service.originDomainName, e.g. origin.example.com): the program publishes "
+        "it as an alias record of the ALB and names it as the origin's domain_name. Or reach "
+        "the origin over HTTP inside AWS's network (no certificateArn)."
+    ),
+    resource_types=[*T.CLOUDFRONT_DISTRIBUTIONS, VPC_ORIGIN],
+    check=_check_https_origin_names,
+    unknowns=(
+        "A VPC origin's protocol is read from the VpcOrigin the origin names (by id, else by "
+        "the engine's dependencies of `origins`; several candidates: the strictest). A domain "
+        "computed from a load balancer or instance is a violation; otherwise an unknown "
+        "domain, protocol or VPC origin is a note."
+    ),
+    tags=["encryption-in-transit", "cloudfront"],
+)
+
+
 def _advanced_configuration_problems(ctx: ResourceContext) -> None:
     balancers = ctx.items("loadBalancers")
     if balancers is values.UNKNOWN:
@@ -256,4 +380,4 @@ PROGRESSIVE_ROLLBACK = ResourceRule(
     tags=["ecs", "reliability"],
 )
 
-RULES = (INTERNAL_BEHIND_CLOUDFRONT, PROGRESSIVE_ROLLBACK)
+RULES = (INTERNAL_BEHIND_CLOUDFRONT, HTTPS_ORIGIN_NAME, PROGRESSIVE_ROLLBACK)
