@@ -240,3 +240,13 @@ def test_free_tiers_are_shown_never_subtracted_and_never_exceed_their_lines(
         if quantity <= use.tier.quantity:  # the allowance covers it all
             assert use.usd == pytest.approx(sum(line.monthly_usd for line in lines))
     assert estimate.total == pytest.approx(sum(line.monthly_usd for line in estimate.lines))
+
+
+def test_each_stack_run_is_priced_on_its_own_resources(staging: StackRun, prod: StackRun) -> None:
+    """Property: the budget rules price the resources of the run they judge, never a run judged
+    before (the expected and the worst month share one view of a run's resources)."""
+    for run in (staging, prod, staging):
+        report = evaluate_packs(run, run.stack, packs=["cost"])
+        (warning,) = report.for_policy("worst-month-within-budget")
+        worst = cost_report(run).worst
+        assert worst is not None and f"${worst.total:,.2f}" in warning.message, run.stack

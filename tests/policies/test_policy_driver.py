@@ -183,3 +183,38 @@ def test_a_session_is_reused_only_for_its_own_stack(tmp_path: Path) -> None:
     assert as_staging.violations  # its resources' Environment tags name prod
     driver._SESSIONS.clear()
     assert as_staging == evaluate_packs(run, "staging", tmp_path)
+
+
+class _Text(str):
+    """A str subclass (e.g. a str enum): not an exact JSON kind."""
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"s": "x", "t": True, "f": False, "i": 3, "x": 2.5, "n": None, "big": 2**53},
+        {"empty_list": [], "empty_dict": {}, "empty_tuple": ()},
+        {"nested": {"a": [{"b": [1, "2", None, {"c": {}}]}, []], "d": ({"e": True},)}},
+        {"enum": _Text("GP3"), "inner": {"enum": [_Text("x")]}},  # other kinds: protobuf's way
+        {"proxy": MappingProxyType({"a": 1})},  # not JSON: made plain first
+        {"name": "x", "keys": {1: "one"}},  # a key that is not a string: made plain first
+        {},
+    ],
+)
+def test_the_request_fill_sets_what_protobufs_update_sets(values: dict) -> None:
+    """Property: the analyzer request carries exactly the Struct protobuf's own update (or the
+    plain-data fallback) builds, empty lists and dicts included, whatever kinds the inputs hold."""
+    from google.protobuf import struct_pb2
+
+    expected = struct_pb2.Struct()
+    try:
+        expected.update(dict(values))
+    except (TypeError, ValueError):
+        expected.Clear()
+        expected.update(driver._plain(values))
+    filled = struct_pb2.Struct()
+    driver._fill(filled, values)
+    assert filled == expected
+    assert filled.SerializeToString(deterministic=True) == expected.SerializeToString(
+        deterministic=True
+    )

@@ -372,7 +372,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _NotPlain(Exception):
+    """A value of a kind the direct fill does not take: protobuf's own `update` fills it."""
+
+
+def _fill_fields(fields: Any, values: Mapping[str, Any]) -> None:
+    for key in values:
+        if type(key) is not str:
+            raise _NotPlain
+        _fill_value(fields[key], values[key])
+
+
+def _fill_value(message: Any, value: Any) -> None:
+    """What protobuf's `_SetStructValue` sets, for the exact JSON kinds, without its isinstance
+    chain per value (the fill is a tenth of judging a stack)."""
+    kind = type(value)
+    if kind is str:
+        message.string_value = value
+    elif kind is dict:
+        struct = message.struct_value
+        struct.Clear()  # as protobuf does: an empty dict is still a struct value
+        _fill_fields(struct.fields, value)
+    elif kind is bool:
+        message.bool_value = value
+    elif kind is int or kind is float:
+        message.number_value = value
+    elif kind is list or kind is tuple:
+        elements = message.list_value
+        elements.Clear()  # an empty list is still a list value
+        add = elements.values.add
+        for item in value:
+            _fill_value(add(), item)
+    elif value is None:
+        message.null_value = 0
+    else:
+        raise _NotPlain
+
+
 def _fill(struct: Any, values: Mapping[str, Any]) -> None:
+    """`struct.update(values)`: JSON kinds set directly, anything else by protobuf's update."""
+    try:
+        _fill_fields(struct.fields, values)
+        return
+    except _NotPlain:
+        struct.Clear()
     try:
         struct.update(dict(values))
     except (TypeError, ValueError):

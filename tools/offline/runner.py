@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from tools.offline import aws_packages
+
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_SECRET = "offline-placeholder-secret"
 
@@ -362,6 +364,7 @@ def run_program(
     root: Path = ROOT,
 ) -> Any:
     """Run any Pulumi program function under the same mocks (e.g. one component in a test)."""
+    aws_packages.install()
     with collector_paused():
         return contextvars.Context().run(
             _run_in_fresh_context, program, stack, dict(config or {}), set(secret_keys or ()), root

@@ -134,18 +134,37 @@ def _estimate(ctx: StackContext, scenario: Scenario) -> Estimate | None:
     except (ValueError, TypeError) as error:
         ctx.violation(None, "usage assumptions", f"unreadable ({error})", "numbers per key")
         return None
-    resources = [
-        PricedResource(
-            urn=r.urn,
-            type=r.resource_type,
-            name=r.name,
-            props=PlainProps(r.props) if r.resource_type in READ else {},
-            parent=r.parent.urn if r.parent is not None else None,
-            dependencies=_dependencies(r) if r.resource_type in READ else (),
-        )
-        for r in ctx.args.resources
-    ]
-    return estimate_resources(resources, usage, scenario=scenario)
+    return estimate_resources(_priced(ctx.args.resources), usage, scenario=scenario)
+
+
+_PRICED_FOR: list[Any] = [None, ()]
+"""The resources last priced (the very objects) and the estimate's view of them."""
+
+
+def _priced(resources: Sequence[Any]) -> Sequence[PricedResource]:
+    """The estimate's view of the stack's resources, built once per stack run: the expected and
+    the worst month price the same resources, and each PlainProps keeps its conversions."""
+    last = _PRICED_FOR[0]
+    if (
+        last is None
+        or len(last) != len(resources)
+        or any(a is not b for a, b in zip(last, resources, strict=True))
+    ):
+        _PRICED_FOR[:] = [
+            tuple(resources),
+            tuple(
+                PricedResource(
+                    urn=r.urn,
+                    type=r.resource_type,
+                    name=r.name,
+                    props=PlainProps(r.props) if r.resource_type in READ else {},
+                    parent=r.parent.urn if r.parent is not None else None,
+                    dependencies=_dependencies(r) if r.resource_type in READ else (),
+                )
+                for r in resources
+            ),
+        ]
+    return _PRICED_FOR[1]
 
 
 def _judge(ctx: StackContext, scenario: Scenario) -> None:

@@ -10,7 +10,11 @@ resources, which then grant nothing or everything, so those findings say so.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import sys
+import types
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -90,9 +94,39 @@ def _document_text(value: Any) -> str | None:
 
 def analyze_policy_string(text: str) -> Any:
     """parliament's linter, imported on first use (loading its privilege data takes a while)."""
-    from parliament import analyze_policy_string as analyse
+    return _parliament_linter()(text)
 
-    return analyse(text)
+
+@functools.cache
+def _parliament_linter() -> Any:
+    """parliament's `analyze_policy_string`, imported without pkg_resources when possible.
+
+    parliament imports pkg_resources only to call `resource_filename(__name__, file)` twice while
+    it is imported (its privilege data and config, files in its own directory); importing the
+    real pkg_resources scans every installed distribution (about 0.2 s of a preview). A stand-in
+    answers those two calls during the import and is removed at once, so no other importer sees
+    it; with pkg_resources already imported, or any surprise, the real one is used.
+    """
+    if "pkg_resources" in sys.modules or "parliament" in sys.modules:
+        from parliament import analyze_policy_string as linter
+
+        return linter
+    stand_in = types.ModuleType("pkg_resources")
+
+    def resource_filename(package: str, resource: str) -> str:
+        return os.path.join(os.path.dirname(sys.modules[package].__file__ or ""), resource)
+
+    stand_in.resource_filename = resource_filename  # type: ignore[attr-defined]
+    sys.modules["pkg_resources"] = stand_in
+    try:
+        from parliament import analyze_policy_string as linter
+    except Exception:  # any failure (the import system forgets the failed module): retry
+        sys.modules.pop("pkg_resources", None)
+        from parliament import analyze_policy_string as linter
+    finally:
+        if sys.modules.get("pkg_resources") is stand_in:
+            del sys.modules["pkg_resources"]
+    return linter
 
 
 def _known_to_botocore(action: str) -> bool:
