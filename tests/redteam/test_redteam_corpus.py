@@ -14,16 +14,7 @@ from tests.redteam.corpus import BAD, GOOD
 from tests.redteam.harness import judge
 from tests.redteam.programs import Program
 
-KNOWN_WRONG: dict[str, str] = {
-    "codebuild-parameter-store-reference": (
-        "by design: CodeBuild is a type no rule judges, so prod fails closed on it until the "
-        "config reviews it (staging: advisory)"
-    ),
-    "unpriced-large-redshift": (
-        "an unpriced billable type is a listed note in the cost pack, never a finding (issue "
-        "26's decision: a violation broke other rules' compliant cases)"
-    ),
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _params(programs: list[Program]) -> list[object]:

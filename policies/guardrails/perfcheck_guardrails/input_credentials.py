@@ -387,7 +387,9 @@ NO_CREDENTIALS_IN_INPUTS = ResourceRule(
         "every other string are read with the container rule's scanner (names, assignments, "
         "headers, connection strings of any engine, secrets in commands, encoded blobs, token "
         "formats). Known-safe shapes pass (public keys, publishable and site keys, Sentry DSNs, "
-        "ARNs, references), as do inputs made to receive a secret that AWS keeps write-only."
+        "ARNs, references). An input made to receive a secret that AWS keeps write-only takes "
+        "a Pulumi secret or an unknown (a plain literal there is a finding); a header value "
+        "shaped like a generated secret passes only as a Pulumi secret."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
