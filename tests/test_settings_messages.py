@@ -118,9 +118,12 @@ def test_words_and_numbers_joined_by_separators_are_a_name_not_a_secret(value: s
     assert not looks_like_secret(value)
 
 
-@pytest.mark.parametrize("value", ["Ab3dE-fG7hI-jK9lM-nO1pQ", "kX9pL2mQ-7vR4tZ8w-N3bY6cF1"])
+@pytest.mark.parametrize(
+    "value", ["Ab3dE-fG7hI-jK9lM-nO1pQ", "kX9pL2mQ-7vR4tZ8w-N3bY6cF1", "Release-kX9pL2mQ7vR4tZ8w"]
+)
 def test_random_segments_joined_by_separators_stay_secrets(value: str) -> None:
-    """The other side: separators do not excuse segments that mix letters and digits."""
+    """The other side: separators do not excuse segments that mix letters and digits (every
+    segment must be a word or a number, not just one)."""
     assert looks_like_secret(value)
 
 

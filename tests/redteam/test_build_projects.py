@@ -73,25 +73,30 @@ def test_a_compliant_build_project_passes_in_prod() -> None:
     assert not verdict.flagged, [f"{v.policy}: {v.message}" for v in verdict.findings]
 
 
-BAD_PROJECTS = {
-    "artifacts.encryptionDisabled": ("data-encrypted-at-rest", True),
-    "secondaryArtifacts.0.encryptionDisabled": ("data-encrypted-at-rest", "true"),
-    "logsConfig.s3Logs.encryptionDisabled": ("data-encrypted-at-rest", True),
-    "environment.privilegedMode": ("ecs-container-not-privileged", True),
-    "logsConfig": (
+BAD_PROJECTS = [
+    ("artifacts.encryptionDisabled", "data-encrypted-at-rest", True),
+    ("secondaryArtifacts.0.encryptionDisabled", "data-encrypted-at-rest", "true"),
+    ("logsConfig.s3Logs.encryptionDisabled", "data-encrypted-at-rest", True),
+    ("environment.privilegedMode", "ecs-container-not-privileged", True),
+    (
+        "logsConfig",
         "ecs-container-logging",
         {"cloudwatchLogs": {"status": "disabled"}, "s3Logs": {"status": "DISABLED"}},
     ),
-    "environment.environmentVariables": (
+    # S3 logs are off unless enabled: CloudWatch switched off alone leaves nothing logged
+    ("logsConfig", "ecs-container-logging", {"cloudwatchLogs": {"status": "DISABLED"}}),
+    (
+        "environment.environmentVariables",
         "no-credentials-in-resource-inputs",
         [{"name": "NPM_AUTH", "value": "Vb6-not-real-Kd2q", "type": "PLAINTEXT"}],
     ),
-}
+]
 
 
-@pytest.mark.parametrize("path", list(BAD_PROJECTS))
-def test_each_weakened_build_project_is_a_mandatory_finding(path: str) -> None:
-    policy, value = BAD_PROJECTS[path]
+@pytest.mark.parametrize(("path", "policy", "value"), BAD_PROJECTS)
+def test_each_weakened_build_project_is_a_mandatory_finding(
+    path: str, policy: str, value: Any
+) -> None:
     verdict = judge(_program("ci-bad", True, _project(**{path: value})))
     assert verdict.caught
     assert policy in {v.policy for v in verdict.findings if v.enforcement_level == "mandatory"}
