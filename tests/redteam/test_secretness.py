@@ -162,7 +162,14 @@ def test_generated_shape_is_not_a_name(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [*NAMES, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x", "short1A"]
+    "value",
+    [
+        *NAMES,
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
+        "short1A",
+        "20261207t1530utc",  # a build stamp: long, one token, but two classes only
+        "pk_live_51HqLyjWDarjtT1zdp7dc",  # a Stripe publishable key: public by design
+    ],
 )
 def test_names_references_and_short_values_are_not_generated(value: str) -> None:
     assert not credentials.generated_secret(value)
