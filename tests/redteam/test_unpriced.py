@@ -40,6 +40,8 @@ SIZED = [
     ),
     ("aws:docdb/clusterInstance:ClusterInstance", {"instanceClass": "db.r6g.8xlarge"}),
     ("aws:ec2/instance:Instance", {"instanceType": "c7g.16xlarge", "ami": UNKNOWN}),
+    # a size computed at deploy time is still a size (fail closed)
+    ("aws:neptune/clusterInstance:ClusterInstance", {"instanceClass": UNKNOWN}),
 ]
 
 

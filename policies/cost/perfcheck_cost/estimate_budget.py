@@ -162,14 +162,15 @@ _SIZE_INPUT = re.compile(
 """Inputs that size a resource: an instance or node type or class, a count of nodes."""
 
 
-def size_input(value: Any, path: str = "", depth: int = 0) -> str | None:
-    """The path of the first input that sizes a resource (`nodeType`, `clusterConfig.
-    instanceType`, `numberOfNodes`), or None. A sized resource bills by the hour, used or not."""
+def size_input(value: Any, path: str = "", depth: int = 0) -> tuple[str, Any] | None:
+    """(path, value) of the first input that sizes a resource (`nodeType`, `clusterConfig.
+    instanceType`, `numberOfNodes`; None: unknown at preview), or None when nothing sizes it.
+    A sized resource bills by the hour, used or not."""
     if isinstance(value, Mapping) and depth < 4:
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            if _SIZE_INPUT.search(str(key)) and item not in (None, "", 0):
-                return where
+            if _SIZE_INPUT.search(str(key)) and item not in ("", 0):
+                return where, item
             found = size_input(item, where, depth + 1)
             if found is not None:
                 return found
@@ -201,9 +202,13 @@ def _judge_unpriced(ctx: StackContext, estimate: Estimate) -> None:
             why = f" (reviewed: {reviewed[unpriced.type]})" if unpriced.type in reviewed else ""
             ctx.note(f"cost estimate (expected): not priced, so not in the total: {unpriced}{why}")
             continue
+        path, size = sized
+        if size is None and unpriced.type in PRICERS:
+            ctx.unknown(resource, path)  # a priced type whose size is not known yet: a note
+            continue
         ctx.violation(
             resource,
-            sized,
+            path,
             f"{unpriced.reason}: a sized {unpriced.type} bills by the hour, and the estimate "
             "leaves it out of the total",
             "a price for it in foundation/prices.json (and a pricer in estimate/pricers.py), "
