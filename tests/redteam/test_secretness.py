@@ -8,8 +8,10 @@ members of our own:
   plain literal there is a finding, at any nesting depth;
 - a header value shaped like a generated secret is a finding in plain text, not as a secret;
   a header that holds a name (a host, a hyphenated label) passes either way;
-- a secret-wrapped credential in a setting AWS returns in plain text (an environment) is still
-  a finding: the Pulumi secret protects the state, not the resource.
+- a top-level input named like a credential passes as a Pulumi secret, not in plain text;
+- a secret-wrapped credential in a setting AWS returns in plain text (an environment, a Glue
+  connection's properties) is still a finding: the Pulumi secret protects the state, not the
+  resource.
 """
 
 from __future__ import annotations
@@ -173,6 +175,35 @@ def test_generated_shape_is_not_a_name(value: str) -> None:
 )
 def test_names_references_and_short_values_are_not_generated(value: str) -> None:
     assert not credentials.generated_secret(value)
+
+
+# -- credential inputs of any type: a Pulumi secret is where a credential belongs ---------------
+
+CREDENTIAL_INPUTS = [
+    ("aws:docdbelastic/cluster:Cluster", "adminUserPassword"),
+    ("aws:ec2/vpnConnection:VpnConnection", "tunnel1PresharedKey"),
+    ("aws:sns/platformApplication:PlatformApplication", "platformCredential"),
+]
+
+
+@pytest.mark.parametrize(("type_token", "name"), CREDENTIAL_INPUTS)
+def test_a_credential_named_input_passes_as_a_secret(type_token: str, name: str) -> None:
+    assert not _findings(type_token, {name: secret(PLAIN_PASSWORD)})
+
+
+@pytest.mark.parametrize(("type_token", "name"), CREDENTIAL_INPUTS)
+def test_the_same_input_in_plain_text_is_a_finding(type_token: str, name: str) -> None:
+    assert _findings(type_token, {name: PLAIN_PASSWORD})
+
+
+def test_a_secret_map_that_aws_returns_is_still_scanned() -> None:
+    """Glue returns connectionProperties (its PASSWORD too) from GetConnection: the map is not a
+    credential input, whatever the SDK's wrapping."""
+    found = _findings(
+        "aws:glue/connection:Connection",
+        {"connectionProperties": secret({"USERNAME": "etl", "PASSWORD": PLAIN_PASSWORD})},
+    )
+    assert found
 
 
 # -- AWS-readable settings: a Pulumi secret does not hide them -----------------------------------

@@ -22,9 +22,12 @@ Where a value's secret-ness decides (the kit records which inputs arrived as Pul
 - a header value (`customHeaders`, any `...Headers` block or map) shaped like a generated secret
   (`credentials.generated_secret`: an origin-verification header) is a finding when plain and
   passes as a Pulumi secret, whatever the header's name.
+- a top-level input named like a credential (`adminUserPassword`, `tunnel1PresharedKey`,
+  `platformCredential`) is an API's credential parameter: as a Pulumi secret it passes (the SDK
+  wraps such schema-secret inputs itself), in plain text it is scanned.
 Everywhere else a credential is judged by the scanner whether or not it is a Pulumi secret: a
-secret-wrapped environment variable is still returned in plain text by the service's Get/Describe
-APIs.
+secret-wrapped environment variable, or a password in a secret-wrapped Glue `connectionProperties`
+map, is still returned in plain text by the service's Get/Describe APIs.
 """
 
 from __future__ import annotations
@@ -312,6 +315,8 @@ def findings(
     for key in props:
         if key in skipped:
             continue
+        if lazy and scanner.credential_name(key) and props.secret_at(key):
+            continue  # a credential input (e.g. adminUserPassword) given as a Pulumi secret
         memo_key = None
         if wire is not None and not secret_paths:
             # One property's verdict per wire value: tags and settings repeat across resources,
