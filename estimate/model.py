@@ -106,6 +106,7 @@ class Unpriced:
     resource: str
     type: str
     reason: str
+    urn: str = ""
 
     def __str__(self) -> str:
         return f"{self.type} {self.resource}: {self.reason}"

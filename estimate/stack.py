@@ -47,12 +47,13 @@ def estimate_resources(
             coverage = table.coverage(resource.type)
             if coverage not in ("free", "not billed"):  # unknown, or 'priced' with no pricer
                 reason = "no pricer" if coverage == "priced" else "no price and no free entry"
-                unpriced.append(Unpriced(resource.name, resource.type, reason))
+                unpriced.append(Unpriced(resource.name, resource.type, reason, resource.urn))
             continue
         try:
             lines.extend(pricer(resource, ctx))
         except MissingPrice as missing:
-            unpriced.append(Unpriced(resource.name, resource.type, f"no price for {missing}"))
+            reason = f"no price for {missing}"
+            unpriced.append(Unpriced(resource.name, resource.type, reason, resource.urn))
     notes = []
     if region is not None and region != table.region:
         notes.append(

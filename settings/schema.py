@@ -64,6 +64,7 @@ from foundation.instance_classes import (
     closest,
 )
 from foundation.prices import load_price_table
+from foundation.text_shapes import word_shaped
 from foundation.usage import UsageAssumptions
 from foundation.windows import (
     ELASTICACHE_MIN_MAINTENANCE_MINUTES,
@@ -164,11 +165,12 @@ SECRET_LIKE = (
 
 
 def looks_like_secret(value: str) -> bool:
-    """A credential pattern, or a long random-looking string (high entropy, mixed classes)."""
+    """A credential pattern, or a long random-looking string (high entropy, mixed classes, not
+    words joined by separators: `Q3-Campaign-Launch-Review-2026` is a name)."""
     if any(pattern.search(value) for pattern in SECRET_LIKE):
         return True
     compact = value.strip()
-    if len(compact) < 20 or " " in compact:
+    if len(compact) < 20 or " " in compact or word_shaped(compact):
         return False
     classes = sum(any(test(c) for c in compact) for test in (str.islower, str.isupper, str.isdigit))
     counts = {c: compact.count(c) for c in set(compact)}

@@ -102,6 +102,31 @@ def test_ordinary_tag_values_pass(value: str) -> None:
     assert not looks_like_secret(value)
 
 
+WORDS_JOINED = [
+    "Q3-Campaign-Launch-Readiness-Review-2026",
+    "FY2027-Platform-Migration-Wave3",
+    "Cost-Center-EMEA-Retail-2026-v2",
+    "Release_2026_11_Payments_Hotfix",
+    "Perfcheck.Prod-Blue-Green.Cutover-2026",
+]
+
+
+@pytest.mark.parametrize("value", WORDS_JOINED)
+def test_words_and_numbers_joined_by_separators_are_a_name_not_a_secret(value: str) -> None:
+    """Property: a value whose every segment is a word or a number is a name, however long and
+    mixed its character classes (the randomness test alone took these for secrets)."""
+    assert not looks_like_secret(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["Ab3dE-fG7hI-jK9lM-nO1pQ", "kX9pL2mQ-7vR4tZ8w-N3bY6cF1", "Release-kX9pL2mQ7vR4tZ8w"]
+)
+def test_random_segments_joined_by_separators_stay_secrets(value: str) -> None:
+    """The other side: separators do not excuse segments that mix letters and digits (every
+    segment must be a word or a number, not just one)."""
+    assert looks_like_secret(value)
+
+
 def _problems(**changes: Any) -> list[str]:
     config, secret = stack_config("staging")
     config = dict(config)

@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from tests.policies.builders import UNKNOWN, record, replace
-from tests.policies.support import run_case, violations
+from tests.policies.support import mandatory_but_unpriced, run_case, violations
 from tests.policies.type_cases import instance, managed_group, repository_and_registry, web_acl
 
 
 def _mandatory(report: Any) -> list[str]:
-    return [str(v) for v in report.mandatory()]
+    return [str(v) for v in mandatory_but_unpriced(report)]
 
 
 def test_registry_wide_enhanced_scanning_passes_a_repository_without_scan_on_push() -> None:

@@ -14,24 +14,7 @@ from tests.redteam.corpus import BAD, GOOD
 from tests.redteam.harness import judge
 from tests.redteam.programs import Program
 
-KNOWN_WRONG: dict[str, str] = {
-    "mq-broker-plain-user-password": (
-        "users[].password is a write-only secret input, skipped by the scanner; the kit unwraps "
-        "Pulumi secrets before rules read them, so a plain literal cannot be told from a secret"
-    ),
-    "cloudfront-plain-origin-secret-header": (
-        "a random header value under a neutral name (X-Origin-Verify) given as a plain string: "
-        "the kit unwraps Pulumi secrets, so the stack's own generated header looks the same"
-    ),
-    "codebuild-parameter-store-reference": (
-        "by design: CodeBuild is a type no rule judges, so prod fails closed on it until the "
-        "config reviews it (staging: advisory)"
-    ),
-    "unpriced-large-redshift": (
-        "an unpriced billable type is a listed note in the cost pack, never a finding (issue "
-        "26's decision: a violation broke other rules' compliant cases)"
-    ),
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _params(programs: list[Program]) -> list[object]:

@@ -2,8 +2,12 @@
 
 The expected month is judged by `monthly-estimate-within-budget`; the worst month the settings
 allow (scaling at maximum, deploy overlap, key rotations) by `worst-month-within-budget`, an
-advisory rule in every stack. A resource the estimate cannot price is listed as a note (the
-total is then a lower bound), never dropped silently.
+advisory rule in every stack. A resource the estimate cannot price is never dropped silently:
+a sized one (an instance or node type or class, a node count: it bills by the hour, used or not)
+is a finding of the expected month's rule unless the cost config reviews its type
+(`reviewedUnpricedTypes`, with a reason; a stale entry is a finding); the others (billed by use,
+which the usage assumptions cannot know) are notes, and the total is then a lower bound. This
+overrides issue 26's "a note, never a finding", which passed an eight-node warehouse unseen.
 
 The estimate (estimate/, priced from foundation/prices.json) is computed here from the very
 resources the engine hands the pack, with the usage assumptions of the stack config
@@ -14,11 +18,13 @@ this rule judge the same number.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from perfcheck_policykit import StackContext, StackRule, values
 from perfcheck_policykit import aws_types as T
+from perfcheck_policykit.rules import config_list
 from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.proxy import UnknownValueError
 
@@ -167,14 +173,96 @@ def _priced(resources: Sequence[Any]) -> Sequence[PricedResource]:
     return _PRICED_FOR[1]
 
 
+_SIZE_INPUT = re.compile(
+    r"(instance|node)_?(type|class)$|"
+    r"^(number_?of_?(broker_?)?nodes|(node|instance|broker)_?count)$",
+    re.IGNORECASE,
+)
+"""Inputs that size a resource: an instance or node type or class, a count of nodes."""
+
+
+def size_input(value: Any, path: str = "", depth: int = 0) -> tuple[str, Any] | None:
+    """(path, value) of the first input that sizes a resource (`nodeType`, `clusterConfig.
+    instanceType`, `numberOfNodes`; None: unknown at preview), or None when nothing sizes it.
+    A sized resource bills by the hour, used or not."""
+    if isinstance(value, Mapping) and depth < 4:
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _SIZE_INPUT.search(str(key)) and item not in ("", 0):
+                return where, item
+            found = size_input(item, where, depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, list) and depth < 4:
+        for index, item in enumerate(value):
+            found = size_input(item, f"{path}[{index}]", depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _reviewed_unpriced(config: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(entry["type"]): str(entry["reason"])
+        for entry in config_list(config, "reviewedUnpricedTypes")
+        if isinstance(entry, Mapping) and entry.get("type") and entry.get("reason")
+    }
+
+
+def _judge_unpriced(ctx: StackContext, estimate: Estimate) -> None:
+    """Fail closed on cost: a sized resource the estimate cannot price is a finding (the total
+    it leaves out is an hourly bill), unless its type is reviewed; the others are notes."""
+    reviewed = _reviewed_unpriced(ctx.config)
+    by_urn = {r.urn: r for r in ctx.args.resources} if estimate.unpriced else {}
+    for unpriced in estimate.unpriced:  # listed, never dropped: the total is a lower bound
+        resource = by_urn.get(unpriced.urn)
+        sized = size_input(plain(resource.props)) if resource is not None else None
+        if sized is None or unpriced.type in reviewed:
+            why = f" (reviewed: {reviewed[unpriced.type]})" if unpriced.type in reviewed else ""
+            ctx.note(f"cost estimate (expected): not priced, so not in the total: {unpriced}{why}")
+            continue
+        path, size = sized
+        if size is None and unpriced.type in PRICERS:
+            ctx.unknown(resource, path)  # a priced type whose size is not known yet: a note
+            continue
+        ctx.violation(
+            resource,
+            path,
+            f"{unpriced.reason}: a sized {unpriced.type} bills by the hour, and the estimate "
+            "leaves it out of the total",
+            "a price for it in foundation/prices.json (and a pricer in estimate/pricers.py), "
+            "or its type in reviewedUnpricedTypes with the reason",
+            "An estimate that drops what it cannot price passes any budget.",
+        )
+    present = {unpriced.type for unpriced in estimate.unpriced}
+    for type_token in reviewed:
+        if type_token not in present:
+            ctx.violation(
+                None,
+                f"reviewedUnpricedTypes entry '{type_token}'",
+                "no unpriced resource of this type in the stack (stale)",
+                "only types the estimate cannot price",
+                "Remove the entry from the stack's cost config.",
+            )
+
+
 def _judge(ctx: StackContext, scenario: Scenario) -> None:
     found = own_budget(ctx)
-    if found is None:
+    if found is None and scenario is not EXPECTED:
         return  # none of its own (budget-exists), or an input unknown at preview (noted)
-    budget, amount = found
     estimate = _estimate(ctx, scenario)
     if estimate is None:
         return
+    if scenario is EXPECTED:
+        _judge_unpriced(ctx, estimate)
+    else:
+        for unpriced in estimate.unpriced:
+            ctx.note(
+                f"cost estimate ({scenario.name}): not priced, so not in the total: {unpriced}"
+            )
+    if found is None:
+        return
+    budget, amount = found
     share = float(ctx.config.get("maximumPercentOfBudget", 100))
     ceiling = amount * share / 100
     month = f"the {scenario.title}" if scenario is not EXPECTED else "the estimate"
@@ -189,8 +277,6 @@ def _judge(ctx: StackContext, scenario: Scenario) -> None:
             "A budget far above the stack's cost is a control that never fires; set "
             "budget.monthlyUsd near the expected month.",
         )
-    for unpriced in estimate.unpriced:  # listed, never dropped: the total is a lower bound
-        ctx.note(f"cost estimate ({scenario.name}): not priced, so not in the total: {unpriced}")
     if estimate.total > ceiling:
         biggest = sorted(estimate.by_component(), key=lambda c: -(c[1] + c[2]))[:3]
         parts = ", ".join(f"{name} ${fixed + usage_:,.2f}" for name, fixed, usage_ in biggest)
@@ -239,7 +325,9 @@ ESTIMATE_WITHIN_BUDGET = StackRule(
     description=(
         "The stack's estimated monthly cost (priced resources plus usage assumptions) must not "
         "exceed its AWS Budgets amount, and the amount must not be so far above it (by default "
-        "more than 3 times) that the budget never alerts."
+        "more than 3 times) that the budget never alerts. A sized resource (instance or node "
+        "type or class, node count) the estimate cannot price is a finding unless its type is "
+        "reviewed (reviewedUnpricedTypes); unpriced use-billed resources are notes."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
@@ -252,7 +340,27 @@ ESTIMATE_WITHIN_BUDGET = StackRule(
         "budgetType, timeUnit, limitAmount, costFilters or tags unknown: note (an unknown period "
         "is never taken for a month); the estimate reads inputs the engine already knows."
     ),
-    config_properties={**SHARE_OF_BUDGET, **BUDGET_MULTIPLE},
+    config_properties={
+        **SHARE_OF_BUDGET,
+        **BUDGET_MULTIPLE,
+        "reviewedUnpricedTypes": {
+            "type": "array",
+            "description": (
+                "Sized types the estimate cannot price, each reviewed with the reason its cost "
+                "is accepted outside the estimate."
+            ),
+            "default": [],
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["type", "reason"],
+                "properties": {
+                    "type": {"type": "string", "minLength": 1},
+                    "reason": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                },
+            },
+        },
+    },
     tags=["cost", "budget", "estimate"],
 )
 

@@ -39,6 +39,8 @@ from typing import Any
 from perfcheck_policykit import ResourceContext, values
 from perfcheck_policykit.rules import config_list
 
+from foundation.text_shapes import word_shaped
+
 CREDENTIAL_NAME_PATTERNS = (
     r"PASSWORD",
     r"PASSWD",
@@ -390,6 +392,19 @@ def _looks_random(value: str) -> bool:
         bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]")
     )
     return classes >= 3 or (len(value) >= 24 and classes >= 2)
+
+
+def generated_secret(value: str) -> bool:
+    """A value shaped like a generated secret: one token of 16 or more characters, random-looking
+    (mixed character classes), not words joined by separators (a host name, a tag), and not a
+    known-safe or reference shape. Judged where a value's purpose is open (a header's value):
+    such a value in plain text is a shared secret written into the program."""
+    token = value.strip()
+    if len(token) < 16 or any(char.isspace() for char in token) or not _looks_random(token):
+        return False
+    if word_shaped(token) or token.startswith(("/", "$")) or _URL.match(token):
+        return False
+    return safe_value(token) is None
 
 
 _SUFFIX_SHAPES: tuple[tuple[tuple[str, ...], _Shape], ...] = (

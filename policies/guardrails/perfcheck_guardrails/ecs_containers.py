@@ -28,11 +28,14 @@ from foundation.aws_limits import ecs_exec_problem
 from foundation.containers import is_root_user
 
 from . import credentials
+from .family_rules import judge_alternatives, judge_not_true
 from .input_credentials import SCANNER_CONFIG
 from .type_families import (
     ECS_DAEMON,
     ECS_TASK_SET,
     EXECUTE_COMMAND,
+    LOGGING,
+    PRIVILEGED_MODE,
     TASK_DEFINITIONS,
     task_containers,
     with_containers,
@@ -360,20 +363,37 @@ def _check_logging(ctx: ResourceContext, containers: Sequence[Mapping[str, Any]]
                 )
 
 
+_check_container_logging = with_containers(_check_logging)
+
+
+def _check_workload_logging(ctx: ResourceContext) -> None:
+    """Task definitions by their containers; other workloads (LOGGING) by their log switches."""
+    settings = LOGGING.get(ctx.type)
+    if settings is None:
+        _check_container_logging(ctx)
+        return
+    judge_alternatives(
+        ctx,
+        settings,
+        " or ".join(f"{'.'.join(s.path)} ENABLED" for s in settings),
+        "A run whose output goes nowhere leaves nothing to investigate.",
+    )
+
+
 CONTAINER_LOGGING = ResourceRule(
     name="ecs-container-logging",
     description=(
         "Every container, sidecars included, must send its logs somewhere (logConfiguration), "
         "to a log group the stack manages (not one the ECS agent creates at run time with "
-        "awslogs-create-group)."
+        "awslogs-create-group); a build project (CodeBuild) must keep CloudWatch or S3 logs on."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(
         'Add "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": '
         '..., "awslogs-region": ..., "awslogs-stream-prefix": "<container>"}}.'
     ),
-    resource_types=TASK_DEFINITIONS,
-    check=with_containers(_check_logging),
+    resource_types=(*TASK_DEFINITIONS, *LOGGING),
+    check=_check_workload_logging,
     unknowns="containerDefinitions unknown: note.",
     tags=["ecs", "observability"],
 )
@@ -477,6 +497,23 @@ def _check_privileged(ctx: ResourceContext, containers: Sequence[Mapping[str, An
                 )
 
 
+_check_container_privileges = with_containers(_check_privileged)
+
+
+def _check_privileges(ctx: ResourceContext) -> None:
+    """Task definitions by their containers; build environments by their privileged mode."""
+    path = PRIVILEGED_MODE.get(ctx.type)
+    if path is None:
+        _check_container_privileges(ctx)
+        return
+    judge_not_true(
+        ctx,
+        path,
+        "true (the build's container is privileged: root over the host's Docker daemon)",
+        "false or not set; build images with an unprivileged builder (kaniko, buildah)",
+    )
+
+
 NOT_PRIVILEGED = ResourceRule(
     name="ecs-container-not-privileged",
     normalises=(
@@ -486,7 +523,8 @@ NOT_PRIVILEGED = ResourceRule(
         "No container may run privileged or with what is as dangerous: added Linux capabilities "
         "(SYS_ADMIN, NET_ADMIN, ALL, ...; names read as the runtime does, any case, with or "
         "without CAP_), host devices, unconfined seccomp/AppArmor, a mounted Docker socket or "
-        "host system directory, or the host's PID/IPC namespace."
+        "host system directory, or the host's PID/IPC namespace; nor a build project "
+        "(CodeBuild environment.privilegedMode)."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
@@ -494,8 +532,8 @@ NOT_PRIVILEGED = ResourceRule(
         'linuxParameters.capabilities.drop ["ALL"]; never mount /var/run/docker.sock or host '
         "system paths; leave pidMode/ipcMode unset."
     ),
-    resource_types=TASK_DEFINITIONS,
-    check=with_containers(_check_privileged),
+    resource_types=(*TASK_DEFINITIONS, *PRIVILEGED_MODE),
+    check=_check_privileges,
     unknowns="containerDefinitions, volumes, pidMode or ipcMode unknown: note.",
     config_properties={
         "allowedCapabilities": schema.string_list(

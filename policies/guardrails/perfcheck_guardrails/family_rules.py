@@ -16,6 +16,7 @@ from pulumi_policy import Severity
 from .type_families import (
     DEDICATED_AT_REST_TYPES,
     ENCRYPTION_AT_REST,
+    ENCRYPTION_OFF,
     HTTPS_REQUIRED,
     IN_TRANSIT_INSIDE,
     TLS_MINIMUM,
@@ -108,13 +109,29 @@ def _expected_at_rest(settings: tuple[Setting, ...]) -> str:
     return " or ".join(parts)
 
 
+def judge_not_true(ctx: ResourceContext, path: tuple[str, ...], found: str, expected: str) -> None:
+    """Each value at `path` must not be true (absent is AWS's default: off); unknown: a note."""
+    for label, value in read_path(ctx, path):
+        if value is values.UNKNOWN:
+            ctx.unknown(label)
+        elif values.as_bool(value) is True:
+            ctx.violation(label, found, expected)
+
+
 def _check_at_rest(ctx: ResourceContext) -> None:
-    settings = ENCRYPTION_AT_REST[ctx.type]
-    why = next((s.why for s in settings if s.why), "")
-    judge_alternatives(ctx, settings, _expected_at_rest(settings), why)
+    settings = ENCRYPTION_AT_REST.get(ctx.type)
+    if settings is not None:
+        why = next((s.why for s in settings if s.why), "")
+        judge_alternatives(ctx, settings, _expected_at_rest(settings), why)
+    for path in ENCRYPTION_OFF.get(ctx.type, ()):
+        judge_not_true(ctx, path, "true (encryption switched off)", "false or not set")
 
 
-FAMILY_AT_REST_TYPES = tuple(t for t in ENCRYPTION_AT_REST if t not in DEDICATED_AT_REST_TYPES)
+FAMILY_AT_REST_TYPES = tuple(
+    dict.fromkeys(
+        [*(t for t in ENCRYPTION_AT_REST if t not in DEDICATED_AT_REST_TYPES), *ENCRYPTION_OFF]
+    )
+)
 
 DATA_ENCRYPTED_AT_REST = ResourceRule(
     name="data-encrypted-at-rest",
@@ -124,7 +141,8 @@ DATA_ENCRYPTED_AT_REST = ResourceRule(
         "encrypted at rest, judged from one table (type -> setting, checked against "
         "pulumi-aws's schema): RDS global clusters and snapshot copies, DocumentDB, Neptune, "
         "Redshift, DynamoDB (a KMS key, not the AWS-owned one), OpenSearch/Elasticsearch, "
-        "Kinesis streams and Firehose, SQS (SSE-KMS or SSE-SQS stated), EBS snapshot copies. "
+        "Kinesis streams and Firehose, SQS (SSE-KMS or SSE-SQS stated), EBS snapshot copies; "
+        "CodeBuild artifacts and S3 logs with encryption not switched off (encryptionDisabled). "
         "Types AWS always encrypts (MSK, ElastiCache Serverless, MemoryDB, Backup vaults) pass."
     ),
     severity=Severity.HIGH,

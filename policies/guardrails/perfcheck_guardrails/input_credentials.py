@@ -9,16 +9,32 @@ resource with the property path, and reads each string once with the same scanne
 name; lists of words are read as one command line; JSON strings are parsed and walked.
 
 What it leaves alone, on purpose: ECS task definitions' containerDefinitions (judged by
-`ecs-no-credentials-in-environment` with container-specific rules), and properties whose purpose is
-to receive a secret that AWS then keeps write-only or encrypted (`SECRET_INPUTS`: an RDS master
-password, a Secrets Manager secret's value, an SSM SecureString, ...), plus references a block
-marks as such (CodeBuild `type: SECRETS_MANAGER`).
+`ecs-no-credentials-in-environment` with container-specific rules), and references a block marks
+as such (CodeBuild `type: SECRETS_MANAGER`).
+
+Where a value's secret-ness decides (the kit records which inputs arrived as Pulumi secrets):
+- an input made to receive a secret that AWS then keeps write-only or encrypted (`SECRET_INPUTS`:
+  an RDS master password, an MQ broker user's password, a Secrets Manager secret's value, ...)
+  passes when it is a Pulumi secret or unknown (a generated password), and a plain literal there
+  is a finding. pulumi-aws's Python SDK wraps a top-level schema-secret input in
+  `Output.secret` itself (so a literal `master_password` arrives as a secret), but not a field
+  nested in a block (`users[].password`): that one arrives as the program wrote it;
+- a header value (`customHeaders`, any `...Headers` block or map) shaped like a generated secret
+  (`credentials.generated_secret`: an origin-verification header) is a finding when plain and
+  passes as a Pulumi secret, whatever the header's name.
+- a top-level input named like a credential (`adminUserPassword`, `tunnel1PresharedKey`,
+  `platformCredential`) is an API's credential parameter: as a Pulumi secret it passes (the SDK
+  wraps such schema-secret inputs itself), in plain text it is scanned.
+Everywhere else a credential is judged by the scanner whether or not it is a Pulumi secret: a
+secret-wrapped environment variable, or a password in a secret-wrapped Glue `connectionProperties`
+map, is still returned in plain text by the service's Get/Describe APIs.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
@@ -85,6 +101,7 @@ checks each against pulumi_aws's constructor parameters."""
 _SSM_PARAMETER: Final = "aws:ssm/parameter:Parameter"
 _MEMO_LIMIT: Final = 16384
 _SETTING_NAME: Final = re.compile(r"^[^\W\d][\w.-]{0,127}$")
+_HEADERS: Final = re.compile(r"(^|_)HEADERS?(_|$)")
 
 _Finding = tuple[str, str]
 
@@ -119,6 +136,25 @@ def _raw(value: Any) -> Any:
     return value
 
 
+Keys = tuple[str, ...] | None
+"""A value's wire path (keys and list indexes as strings), tracked only in a property that
+holds a Pulumi secret somewhere (None: nothing in it is secret)."""
+
+
+def _key(keys: Keys, key: str | int) -> Keys:
+    return None if keys is None else (*keys, str(key))
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_container(name: str) -> bool:
+    """A property holding HTTP headers: customHeaders, headers, headerParameters, ..."""
+    return bool(name) and _HEADERS.search(credentials.canonical_name(name)) is not None
+
+
+def _never(*_path: str) -> bool:
+    return False
+
+
 class _Walk:
     """One walk over one resource's inputs: each string read once."""
 
@@ -129,51 +165,99 @@ class _Walk:
         self.secret_paths = secret_paths
         self.unknown_credentials: list[str] = []
         self.found: list[_Finding] = []
+        self.secret: Callable[..., bool] = _never
+        """Whether a wire path arrived as a Pulumi secret (the kit's record; set per property)."""
 
-    def value(self, value: Any, path: str, name: str) -> None:
+    def value(
+        self, value: Any, path: str, name: str, keys: Keys = None, secret: bool = False
+    ) -> None:
         value = _raw(value)
+        if keys is not None and not secret:
+            secret = self.secret(*keys)
         if value is values.UNKNOWN or (type(value) is str and value in values.ENGINE_UNKNOWNS):
             if name and self.scanner.credential_name(name):
                 self.unknown_credentials.append(path)
             return
         if self.secret_paths and _plain(path) in self.secret_paths:
+            if not secret:
+                self.plain_secret_input(value, path, keys)
             return
         if isinstance(value, str):
-            self.string(value, path, name)
+            self.string(value, path, name, secret)
         elif isinstance(value, Mapping):
-            self.mapping(value, path)
+            self.mapping(value, path, name, keys, secret)
         elif isinstance(value, list | tuple):
-            self.sequence(value, path, name)
+            self.sequence(value, path, name, keys, secret)
 
-    def string(self, text: str, path: str, name: str) -> None:
+    def plain_secret_input(self, value: Any, path: str, keys: Keys) -> None:
+        """A field made to receive a secret holds a plain literal (the program's source)."""
+        value = _raw(value)
+        if isinstance(value, list | tuple):  # e.g. a user's passwords: each may be a secret
+            elements = [(_raw(item), _key(keys, index)) for index, item in enumerate(value)]
+        else:
+            elements = [(value, None)]  # the caller found the value itself plain
+        for text, item_keys in elements:
+            if item_keys is not None and self.secret(*item_keys):
+                continue
+            if (
+                isinstance(text, str)
+                and text
+                and text not in values.ENGINE_UNKNOWNS
+                and credentials.safe_value(text.strip()) is None
+            ):
+                self.found.append((path, "a plain literal in an input made for a secret"))
+                return
+
+    def string(self, text: str, path: str, name: str, secret: bool) -> None:
         if text[:1] in ("{", "[") or text.lstrip()[:1] in ("{", "["):
             try:
                 parsed = values.parse_json_property(text)
             except values.InvalidJson:
                 parsed = None
             if isinstance(parsed, dict | list):
-                self.value(parsed, f"{path} (JSON)", name)
+                self.value(parsed, f"{path} (JSON)", name, None, secret)
                 return
         why = self.scanner.setting(name, text) if name else self.scanner.text(text)
         if why:
             self.found.append((path, why))
 
-    def mapping(self, mapping: Mapping[str, Any], path: str) -> None:
-        keys = [key for key in mapping if isinstance(key, str)]
+    def header(self, value: Any, path: str, keys: Keys, secret: bool) -> None:
+        """A header value shaped like a generated secret, given in plain text."""
+        value = _raw(value)
+        if secret or (keys is not None and self.secret(*keys)) or not isinstance(value, str):
+            return
+        if any(where == path for where, _ in self.found):
+            return  # the scanner already named it
+        if credentials.generated_secret(value):
+            self.found.append((path, "a generated-looking header value in plain text"))
+
+    def mapping(
+        self, mapping: Mapping[str, Any], path: str, parent: str, keys: Keys, secret: bool
+    ) -> None:
+        keys_here = [key for key in mapping if isinstance(key, str)]
+        headers = _header_container(parent)
         if "value" in mapping:
             setting = _named_setting(mapping)
             if setting is not None:
                 name, value, kind = setting
                 if kind in _REFERENCE_TYPES:
                     return  # CodeBuild/Batch variable resolved from Secrets Manager or SSM
-                self.value(value, f"{path}[{name}]", name)
-                keys = [k for k in keys if k not in ("name", "key", "value", "type")]
-        for key in keys:
+                where, value_keys = f"{path}[{name}]", _key(keys, "value")
+                self.value(value, where, name, value_keys, secret)
+                if headers:
+                    self.header(value, where, value_keys, secret)
+                keys_here = [k for k in keys_here if k not in ("name", "key", "value", "type")]
+        for key in keys_here:
             # an ARN or a path as a key names nothing
             name = key if _SETTING_NAME.match(key) else ""
-            self.value(mapping[key], _child(path, key), name)
+            child, child_keys = _child(path, key), _key(keys, key)
+            self.value(mapping[key], child, name, child_keys, secret)
+            if headers and name:
+                self.header(mapping[key], child, child_keys, secret)
 
-    def sequence(self, elements: Sequence[Any], path: str, name: str) -> None:
+    def sequence(
+        self, elements: Sequence[Any], path: str, name: str, keys: Keys, secret: bool
+    ) -> None:
         elements = [_raw(item) for item in elements]
         if elements and all(type(item) is str for item in elements):
             if any(item in values.ENGINE_UNKNOWNS for item in elements):
@@ -189,7 +273,7 @@ class _Walk:
                         break
             return
         for index, item in enumerate(elements):
-            self.value(item, _child(path, index), name)
+            self.value(item, _child(path, index), name, _key(keys, index), secret)
 
 
 def _named_setting(mapping: Mapping[str, Any]) -> tuple[str, Any, str] | None:
@@ -231,6 +315,8 @@ def findings(
     for key in props:
         if key in skipped:
             continue
+        if lazy and scanner.credential_name(key) and props.secret_at(key):
+            continue  # a credential input (e.g. adminUserPassword) given as a Pulumi secret
         memo_key = None
         if wire is not None and not secret_paths:
             # One property's verdict per wire value: tags and settings repeat across resources,
@@ -245,7 +331,10 @@ def findings(
                 unknown.extend(part_unknown)
                 continue
         walk.found, walk.unknown_credentials = [], []
-        walk.value(raw(key), key, key)
+        value = raw(key)
+        holds_secret = lazy and props.secret_within(key)
+        walk.secret = props.secret_at if holds_secret else _never
+        walk.value(value, key, key, (key,) if holds_secret else None)
         found.extend(walk.found)
         unknown.extend(walk.unknown_credentials)
         if memo_key is not None:
@@ -303,7 +392,9 @@ NO_CREDENTIALS_IN_INPUTS = ResourceRule(
         "every other string are read with the container rule's scanner (names, assignments, "
         "headers, connection strings of any engine, secrets in commands, encoded blobs, token "
         "formats). Known-safe shapes pass (public keys, publishable and site keys, Sentry DSNs, "
-        "ARNs, references), as do inputs made to receive a secret that AWS keeps write-only."
+        "ARNs, references). An input made to receive a secret that AWS keeps write-only takes "
+        "a Pulumi secret or an unknown (a plain literal there is a finding); a header value "
+        "shaped like a generated secret passes only as a Pulumi secret."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(

@@ -189,6 +189,35 @@ IN_TRANSIT_INSIDE: Final[dict[str, Setting]] = {
 }
 """Type -> the setting that encrypts traffic between its own nodes (AWS's default: on)."""
 
+# -- build projects: CodeBuild runs a container per build -------------------------------------
+
+CODEBUILD_PROJECT: Final = "aws:codebuild/project:Project"
+
+ENCRYPTION_OFF: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    CODEBUILD_PROJECT: (
+        ("artifacts", "encryptionDisabled"),
+        ("secondaryArtifacts", "*", "encryptionDisabled"),
+        ("logsConfig", "s3Logs", "encryptionDisabled"),
+    ),
+}
+"""Type -> booleans that switch off the encryption AWS otherwise applies (each must not be
+true; CodeBuild encrypts artifacts and S3 logs with `encryptionKey`, else the aws/s3 key)."""
+
+PRIVILEGED_MODE: Final[dict[str, tuple[str, ...]]] = {
+    CODEBUILD_PROJECT: ("environment", "privilegedMode"),
+}
+"""Type -> the boolean that runs its container privileged (root over the build host's Docker
+daemon), as `privileged` does in a task definition."""
+
+LOGGING: Final[dict[str, tuple[Setting, ...]]] = {
+    CODEBUILD_PROJECT: (
+        Setting(("logsConfig", "cloudwatchLogs", "status"), "one-of", ("ENABLED",), "ENABLED"),
+        Setting(("logsConfig", "s3Logs", "status"), "one-of", ("ENABLED",), "DISABLED"),
+    ),
+}
+"""Type -> where its run's output is logged; any one enabled suffices (CloudWatch Logs is on
+unless disabled, S3 logs off unless enabled)."""
+
 # -- ECS: tasks that run containers, services that run tasks ---------------------------------
 
 ECS_DAEMON_TASK_DEFINITION: Final = "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition"
@@ -238,6 +267,9 @@ SCHEMA_PATHS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     *((token, ("networkConfiguration", "assignPublicIp")) for token in TASK_NETWORKED),
     *((token, ("enableExecuteCommand",)) for token in EXECUTE_COMMAND),
     *((token, ("propagateTags",)) for token in PROPAGATE_TAGS),
+    *((token, path) for token, paths in ENCRYPTION_OFF.items() for path in paths),
+    *PRIVILEGED_MODE.items(),
+    *((token, setting.path) for token, settings in LOGGING.items() for setting in settings),
 )
 """Every (type, input path) the tables name: what the schema test checks against pulumi_aws."""
 

@@ -94,6 +94,13 @@ def get(container: Any, *path: str | int) -> Any:
     return UNKNOWN if is_unknown(current) else current
 
 
+def secret_at(container: Any, *path: str | int) -> bool:
+    """Whether the value at `path` arrived as a Pulumi secret (`pulumi.Output.secret`, a
+    generated password). Only the kit's props keep that record; other containers read as plain
+    (fail closed: a rule that waves a secret through must see it was one)."""
+    return type(container) is LazyProps and container.secret_at(*path)
+
+
 def items(container: Any, *path: str | int) -> list[Any] | Unknown:
     """The list at `path` (empty when absent), each unknown element replaced by UNKNOWN."""
     value = get(container, *path)

@@ -8,6 +8,13 @@ and only for the top-level properties a policy actually reads (`LazyProps`): a r
 `tags` does not pay for converting a 5 kB `containerDefinitions`. A test compares the result with
 the SDK's on every kind of value. Anything unusual (an asset or archive, a non-finite number)
 falls back to the SDK's conversion for that property.
+
+Secret-ness survives the conversion. The engine marshals an analyzer's properties with
+`KeepSecrets: true` (pulumi/pulumi sdk/go/common/resource/plugin/analyzer_plugin.go, `Analyze`
+and `AnalyzeStack`), so a `pulumi.Output.secret` arrives wrapped in the secret signature; the
+SDK's `deserialize_properties` unwraps it and forgets. `LazyProps` unwraps it too (rules read the
+value) but records the path, so a rule can tell a plain literal from a secret (`secret_at`). A
+property the SDK fallback converts records none: read as plain (fail closed).
 """
 
 from __future__ import annotations
@@ -55,6 +62,8 @@ class LazyProps(_DictProxy):
         self._fields = fields
         self._converted: dict[str, Any] = {}
         self._complete = False
+        self._secrets: list[tuple[str, ...]] = []
+        """Paths (keys and list indexes as strings) whose value arrived as a Pulumi secret."""
 
     def raw(self, key: str, default: Any = None) -> Any:
         """The converted value (unknown sentinels included) without the unknown check."""
@@ -67,12 +76,24 @@ class LazyProps(_DictProxy):
 
     def _convert(self, key: str) -> Any:
         try:
-            value = _value(self._fields[key], [], key)
+            value = _value(self._fields[key], [], key, self._secrets)
         except _Unusual:
             plain = json_format.MessageToDict(self._fields[key])
             value = _proxy_helper(_deserialize_property(plain), [key])
         self._converted[key] = value
         return value
+
+    def secret_at(self, *path: str | int) -> bool:
+        """Whether the value at `path`, or a value around it, arrived as a Pulumi secret."""
+        if not path or self.raw(str(path[0]), _ABSENT) is _ABSENT or not self._secrets:
+            return False
+        wanted = tuple(str(step) for step in path)
+        return any(wanted[: len(secret)] == secret for secret in self._secrets)
+
+    def secret_within(self, key: str) -> bool:
+        """Whether any value in the top-level property `key` arrived as a Pulumi secret."""
+        self.raw(key)
+        return any(secret[0] == key for secret in self._secrets)
 
     def __getitem__(self, key: Any) -> Any:
         if key == "__target":
@@ -100,16 +121,16 @@ class LazyProps(_DictProxy):
         return iter(self._fields)
 
 
-def _dict(fields: Any, path: list[str]) -> _DictProxy:
+def _dict(fields: Any, path: list[str], secrets: list[tuple[str, ...]]) -> _DictProxy:
     if SPECIAL_SIG_KEY in fields:
         raise _Unusual  # a secret at this level is unwrapped by the caller; anything else: SDK
     target: dict[str, Any] = {}
     for key in fields:  # iterating keys of a upb map is twice as fast as .items()
-        target[key] = _value(fields[key], path, key)
+        target[key] = _value(fields[key], path, key, secrets)
     return _DictProxy(target, path)
 
 
-def _value(value: Any, path: list[str], key: Any) -> Any:
+def _value(value: Any, path: list[str], key: Any, secrets: list[tuple[str, ...]]) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         return value.string_value
@@ -130,12 +151,14 @@ def _value(value: Any, path: list[str], key: Any) -> Any:
                 raise _Unusual
             if "value" not in fields:
                 raise _Unusual
-            return _value(fields["value"], path, key)  # a secret: its value, same path
-        return _dict(fields, [*path, str(key)])
+            secrets.append((*path, str(key)))
+            return _value(fields["value"], path, key, secrets)  # a secret: its value, same path
+        return _dict(fields, [*path, str(key)], secrets)
     if kind == "list_value":
         child_path = [*path, str(key)]
         elements = [
-            _value(item, child_path, index) for index, item in enumerate(value.list_value.values)
+            _value(item, child_path, index, secrets)
+            for index, item in enumerate(value.list_value.values)
         ]
         return _ListProxy(elements, child_path)
     return None
