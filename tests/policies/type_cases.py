@@ -313,6 +313,28 @@ TYPE_NONCOMPLIANT: list[Case] = [
     ),
     # -- class 3: controls present but hollow ------------------------------------------------
     Case(
+        "control-not-switched-off",
+        "alarm-actions-off",
+        extra(
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "queue-age",
+            {"metricName": "ApproximateAgeOfOldestMessage", "actionsEnabled": False},
+        ),
+        "queue-age",
+        "actionsEnabled is false",
+    ),
+    Case(
+        "control-not-switched-off",
+        "rotation-yearly",
+        extra(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            "token-rotation",
+            {"secretId": UNKNOWN, "rotationRules": {"scheduleExpression": "cron(0 4 1 1 ? *)"}},
+        ),
+        "token-rotation",
+        "rotationRules.scheduleExpression is 'cron(0 4 1 1 ? *)'",
+    ),
+    Case(
         "waf-web-acl-effective",
         "no-rules-default-allow",
         web_acl("allow", []),
@@ -587,6 +609,15 @@ TYPE_NONCOMPLIANT: list[Case] = [
 ]
 
 TYPE_VARIANTS: list[Variant] = [
+    Variant(
+        "control-not-switched-off",
+        "rotation-monthly-cron",
+        extra(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            "token-rotation",
+            {"secretId": UNKNOWN, "rotationRules": {"scheduleExpression": "cron(0 4 1 * ? *)"}},
+        ),
+    ),
     # The false positives of issue 22 (each must pass every rule, not only its own).
     Variant(
         "ecr-repository-immutable-scanned",

@@ -19,9 +19,6 @@ from tests.redteam.programs import Program
 
 KNOWN_WRONG: dict[str, str] = {
     "w4-ecr-scanning-manual-only": "a registry scan rule of frequency MANUAL scans nothing",
-    "w4-alarm-actions-disabled": "an alarm with actions_enabled false notifies nobody",
-    "w4-secret-rotation-1000-days": "a rotation period no rule bounds",
-    "w4-target-group-health-check-off": "a target group health check switched off",
     "w4-ec2-p5": "a costly instance type the estimate does not price",
     "w4-msk-large-brokers": "costly MSK brokers the estimate does not price",
     "w4-budget-annual": "a budget of another period beside the monthly one",
@@ -30,8 +27,6 @@ KNOWN_WRONG: dict[str, str] = {
     "w4-opensearch-large-nodes": "costly search nodes the estimate does not price",
     "w4-role-trust-anyone": "a trust policy that lets any AWS principal assume the role",
     "w4-task-efs-transit-off": "an EFS volume of a task with transit encryption DISABLED",
-    "w4-good-sentry-dsn": "a Sentry DSN is public by design, flagged as a credential",
-    "w4-good-non-secret-names": "PASSWORD_POLICY holds a policy, flagged as a credential",
     "w4-good-instance-root-from-template": "the root volume's encryption comes from the template",
     "w4-good-bucket": "by design: aws:s3/bucketVersioning is a type no rule judges or reviews",
 }

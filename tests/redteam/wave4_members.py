@@ -2496,7 +2496,9 @@ GOOD = [
         "false-positive",
         False,
         "a Sentry DSN (documented as safe to expose) in a Lambda environment",
-        _lambda_env(SENTRY_DSN="https://3f9a1c2b4d5e6f70@o450123.ingest.sentry.io/5512345"),
+        _lambda_env(
+            SENTRY_DSN="https://3f9a1c2b4d5e6f708a1b2c3d4e5f6a7b@o450123.ingest.sentry.io/5512345"
+        ),
     ),
     Member(
         "w4-good-recaptcha-site-key",

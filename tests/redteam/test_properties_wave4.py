@@ -1,0 +1,161 @@
+"""The design properties behind the wave-4 fixes, each with members of its own class.
+
+Every test names the property it guards and fails with the fix removed (the members are not
+wave 4's: the class is closed, not the examples). Judged through the real packs on prod.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.redteam.harness import judge
+from tests.redteam.programs import Program, one
+from tools.offline.policy_driver import load_pack
+
+load_pack("guardrails")  # puts the pack's modules on sys.path, as the engine does
+from perfcheck_guardrails import credentials, hollow_controls  # noqa: E402
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+ALB_TARGET_GROUP = "aws:alb/targetGroup:TargetGroup"
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+TRAIL = "aws:cloudtrail/trail:Trail"
+DETECTOR = "aws:guardduty/detector:Detector"
+LAMBDA_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:rotate"
+SECRET_ARN = (
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf"  # pragma: allowlist secret
+)
+
+
+def _findings(type_token: str, inputs: dict[str, Any], rule: str) -> list[str]:
+    program = Program("p", "property", True, one(type_token, "subject", inputs))
+    return [v.message for v in judge(program).findings if v.policy == rule]
+
+
+def _alarm(**extra: Any) -> dict[str, Any]:
+    return {
+        "comparisonOperator": "GreaterThanThreshold",
+        "evaluationPeriods": 1,
+        "metricName": "Errors",
+        "namespace": "AWS/Lambda",
+        "period": 60,
+        "statistic": "Sum",
+        "threshold": 0,
+        "alarmActions": ["arn:aws:sns:eu-west-1:123456789012:alarms"],
+        **extra,
+    }
+
+
+def _target_group(**extra: Any) -> dict[str, Any]:
+    return {"port": 8080, "protocol": "HTTP", "targetType": "ip", "vpcId": "vpc-1", **extra}
+
+
+def _rotation(**rules: Any) -> dict[str, Any]:
+    return {"secretId": SECRET_ARN, "rotationLambdaArn": LAMBDA_ARN, "rotationRules": rules}
+
+
+# -- a control present but switched off counts as absent ----------------------------------------
+
+SWITCHED_OFF = [
+    (ALARM, _alarm(actionsEnabled=False)),
+    (ALARM, _alarm(actionsEnabled="false")),
+    (EVENT_RULE, {"scheduleExpression": "rate(1 hour)", "state": "disabled"}),
+    (TARGET_GROUP, _target_group(healthCheck={"enabled": False, "path": "/health"})),
+    (ALB_TARGET_GROUP, _target_group(healthCheck={"enabled": "false"})),
+    (ROTATION, _rotation(automaticallyAfterDays=365)),
+    (ROTATION, _rotation(scheduleExpression="rate(180 days)")),
+    (ROTATION, _rotation(scheduleExpression="cron(0 4 1 1 ? *)")),  # once a year
+    (ROTATION, _rotation(scheduleExpression="cron(0 4 1 JAN,JUL ? *)")),  # every six months
+    (ROTATION, _rotation(scheduleExpression="every month")),  # not understood: fail closed
+    (ROTATION, {**_rotation(automaticallyAfterDays=30), "rotationEnabled": False}),
+    (ROTATION, _rotation(duration="2h")),  # no period at all
+    (TRAIL, {"s3BucketName": "trail", "enableLogging": False}),
+    (DETECTOR, {"enable": "false"}),
+]
+
+
+@pytest.mark.parametrize(("type_token", "inputs"), SWITCHED_OFF)
+def test_a_control_switched_off_is_a_finding(type_token: str, inputs: dict[str, Any]) -> None:
+    assert _findings(type_token, inputs, "control-not-switched-off")
+
+
+SWITCHED_ON = [
+    (ALARM, _alarm()),
+    (ALARM, _alarm(actionsEnabled=True)),
+    (EVENT_RULE, {"scheduleExpression": "rate(1 hour)", "state": "ENABLED"}),
+    (TARGET_GROUP, _target_group(healthCheck={"path": "/health"})),
+    (TARGET_GROUP, {"targetType": "lambda", "healthCheck": {"enabled": False}}),
+    (ROTATION, _rotation(automaticallyAfterDays=30)),
+    (ROTATION, _rotation(scheduleExpression="rate(12 hours)")),
+    (ROTATION, _rotation(scheduleExpression="cron(0 4 1 * ? *)")),  # monthly
+    (ROTATION, _rotation(scheduleExpression="cron(0 4 1 */2 ? *)")),  # every two months
+    (ROTATION, _rotation(scheduleExpression="cron(0 4 ? FEB-DEC/2 MON#1 *)")),
+    (TRAIL, {"s3BucketName": "trail"}),
+    (DETECTOR, {"enable": True}),
+]
+
+
+@pytest.mark.parametrize(("type_token", "inputs"), SWITCHED_ON)
+def test_a_control_switched_on_passes(type_token: str, inputs: dict[str, Any]) -> None:
+    assert _findings(type_token, inputs, "control-not-switched-off") == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "days"),
+    [
+        ("rate(10 days)", 10),
+        ("rate(1 day)", 1),
+        ("rate(36 hours)", 1.5),
+        ("cron(0 4 1 * ? *)", 31),
+        ("cron(0 4 1 3,6,9,12 ? *)", 93),
+        ("cron(0 4 1 OCT ? *)", 372),
+        ("cron(0 4 1 13 ? *)", None),
+        ("cron(0 4 1 * ?)", None),
+        ("rate(2 weeks)", None),
+    ],
+)
+def test_rotation_schedules_are_read_as_secrets_manager_reads_them(
+    expression: str, days: float | None
+) -> None:
+    assert hollow_controls.rotation_period_days(expression) == days
+
+
+# -- credentials: a setting that states a credential's rules holds no credential ---------------
+
+
+def _scanner() -> credentials.CredentialScanner:
+    return credentials.CredentialScanner(
+        {
+            "credentialNamePatterns": list(credentials.CREDENTIAL_NAME_PATTERNS),
+            "publicVariablePrefixes": list(credentials.PUBLIC_PREFIXES),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PASSWORD_POLICY", "min=12,upper=1,digit=1"),
+        ("passwordRules", "minLength: 14; requireSymbols: true"),
+        ("TOKEN_REQUIREMENTS", "length=32"),
+        ("SECRET_COMPLEXITY", "min-length=20, symbols=yes"),
+    ],
+)
+def test_rules_of_a_credential_are_no_credential(name: str, value: str) -> None:
+    assert _scanner().setting(name, value) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PASSWORD_POLICY", "Xk9q2Lm7Vb4N"),  # a value that is not a list of small settings
+        ("PASSWORD_POLICY", "min=12,password=hunter2secret"),  # a word where a number goes
+        ("PASSWORD", "min=12,upper=1"),  # the name announces a password, not its rules
+        ("TOKEN_RULES", "length=32,token=ab12cd34ef56gh78"),
+    ],
+)
+def test_credentials_under_rule_names_are_still_found(name: str, value: str) -> None:
+    assert _scanner().setting(name, value) is not None
