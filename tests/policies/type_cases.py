@@ -311,6 +311,26 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "node-agent",
         "containerDefinitions[agent].user is '0'",
     ),
+    Case(
+        "efs-volume-transit-encryption",
+        "batch-efs-volume-clear",
+        extra(
+            "aws:batch/jobDefinition:JobDefinition",
+            "export-job",
+            {
+                "type": "container",
+                "containerProperties": json.dumps(
+                    {
+                        "volumes": [
+                            {"name": "exports", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}
+                        ]
+                    }
+                ),
+            },
+        ),
+        "export-job",
+        "volumes[exports].efsVolumeConfiguration.transitEncryption is not set (DISABLED)",
+    ),
     # -- class 3: controls present but hollow ------------------------------------------------
     Case(
         "control-not-switched-off",
@@ -609,6 +629,30 @@ TYPE_NONCOMPLIANT: list[Case] = [
 ]
 
 TYPE_VARIANTS: list[Variant] = [
+    Variant(
+        "efs-volume-transit-encryption",
+        "batch-efs-volume-tls",
+        extra(
+            "aws:batch/jobDefinition:JobDefinition",
+            "export-job",
+            {
+                "type": "container",
+                "containerProperties": json.dumps(
+                    {
+                        "volumes": [
+                            {
+                                "name": "exports",
+                                "efsVolumeConfiguration": {
+                                    "fileSystemId": "fs-1",
+                                    "transitEncryption": "ENABLED",
+                                },
+                            }
+                        ]
+                    }
+                ),
+            },
+        ),
+    ),
     Variant(
         "control-not-switched-off",
         "rotation-monthly-cron",

@@ -6,6 +6,7 @@ wave 4's: the class is closed, not the examples). Judged through the real packs 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -159,3 +160,105 @@ def test_rules_of_a_credential_are_no_credential(name: str, value: str) -> None:
 )
 def test_credentials_under_rule_names_are_still_found(name: str, value: str) -> None:
     assert _scanner().setting(name, value) is not None
+
+
+# -- who may use a resource: a role's trust policy is its resource policy ----------------------
+
+ROLE = "aws:iam/role:Role"
+
+
+def _document(principal: Any, **condition: Any) -> str:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+OPEN_TO_EVERYONE = [
+    (ROLE, {"assumeRolePolicy": _document({"AWS": "*"})}),
+    (ROLE, {"assumeRolePolicy": _document("*", StringEquals={"sts:ExternalId": "partner"})}),
+    ("aws:glacier/vault:Vault", {"accessPolicy": _document("*")}),
+    ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", {"policy": _document({"AWS": ["*"]})}),
+    ("aws:dynamodb/resourcePolicy:ResourcePolicy", {"policy": _document("*"), "resourceArn": "t"}),
+    ("aws:s3/accessPoint:AccessPoint", {"bucket": "b", "policy": _document("*")}),
+]
+
+
+@pytest.mark.parametrize(("type_token", "inputs"), OPEN_TO_EVERYONE)
+def test_a_resource_policy_or_trust_open_to_everyone_is_a_finding(
+    type_token: str, inputs: dict[str, Any]
+) -> None:
+    assert _findings(type_token, inputs, "resource-policy-not-public")
+
+
+NARROWED = [
+    (ROLE, {"assumeRolePolicy": _document({"Service": "ecs-tasks.amazonaws.com"})}),
+    (
+        ROLE,
+        {"assumeRolePolicy": _document({"AWS": "*"}, StringEquals={"aws:PrincipalOrgID": "o-1"})},
+    ),
+    (ROLE, {"assumeRolePolicy": _document({"AWS": "arn:aws:iam::123456789012:root"})}),
+    ("aws:glacier/vault:Vault", {}),
+]
+
+
+@pytest.mark.parametrize(("type_token", "inputs"), NARROWED)
+def test_a_resource_policy_or_trust_for_known_principals_passes(
+    type_token: str, inputs: dict[str, Any]
+) -> None:
+    assert _findings(type_token, inputs, "resource-policy-not-public") == []
+
+
+# -- an EFS volume of any task type is encrypted in transit only when the task asks -----------
+
+
+def _efs(mode: str | None) -> dict[str, Any]:
+    config: dict[str, Any] = {"fileSystemId": "fs-1"}
+    if mode is not None:
+        config["transitEncryption"] = mode
+    return {"name": "shared", "efsVolumeConfiguration": config}
+
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+DAEMON = "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition"
+BATCH = "aws:batch/jobDefinition:JobDefinition"
+
+
+@pytest.mark.parametrize(
+    ("type_token", "inputs"),
+    [
+        (TASK, {"family": "f", "containerDefinitions": "[]", "volumes": [_efs(None)]}),
+        (TASK, {"family": "f", "containerDefinitions": "[]", "volumes": [_efs("disabled")]}),
+        (DAEMON, {"family": "f", "containerDefinitions": "[]", "volumes": [_efs("DISABLED")]}),
+        (
+            BATCH,
+            {"type": "container", "containerProperties": json.dumps({"volumes": [_efs(None)]})},
+        ),
+        (BATCH, {"type": "container", "containerProperties": "{not json"}),
+    ],
+)
+def test_an_efs_volume_without_transit_encryption_is_a_finding(
+    type_token: str, inputs: dict[str, Any]
+) -> None:
+    assert _findings(type_token, inputs, "efs-volume-transit-encryption")
+
+
+@pytest.mark.parametrize(
+    ("type_token", "inputs"),
+    [
+        (TASK, {"family": "f", "containerDefinitions": "[]", "volumes": [_efs("enabled")]}),
+        (TASK, {"family": "f", "containerDefinitions": "[]", "volumes": [{"name": "tmp"}]}),
+        (
+            BATCH,
+            {
+                "type": "container",
+                "containerProperties": json.dumps({"volumes": [_efs("ENABLED")]}),
+            },
+        ),
+        (BATCH, {"type": "container", "containerProperties": json.dumps({"image": "x"})}),
+    ],
+)
+def test_an_efs_volume_with_transit_encryption_passes(
+    type_token: str, inputs: dict[str, Any]
+) -> None:
+    assert _findings(type_token, inputs, "efs-volume-transit-encryption") == []
