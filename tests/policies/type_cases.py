@@ -512,7 +512,7 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "launchConfiguration is set",
     ),
     Case(
-        "ebs-volume-encrypted",
+        "ebs-instance-template-in-stack",
         "instance-from-outside-template",
         instance(launchTemplate={"id": "lt-0123456789abcdef0", "version": "$Latest"}),
         "bastion",
@@ -628,7 +628,32 @@ TYPE_NONCOMPLIANT: list[Case] = [
     ),
 ]
 
+
+def instance_and_template(template_id: str) -> Any:
+    """An instance whose root comes from a launch template of this stack, its id known (as at
+    `pulumi up`, when the template was created first)."""
+    template = extra(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "bastion-template",
+        {
+            "imageId": "ami-1",
+            "metadataOptions": {"httpTokens": "required"},
+            "blockDeviceMappings": [
+                {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}
+            ],
+        },
+        computed={"id": template_id},
+    )
+    host = instance(launchTemplate={"id": template_id, "version": "$Latest"})
+    return lambda r: {**template(r), **host(r)}
+
+
 TYPE_VARIANTS: list[Variant] = [
+    Variant(
+        "ebs-instance-template-in-stack",
+        "instance-from-known-template-of-the-stack",
+        instance_and_template("lt-0aa11bb22cc33dd44"),
+    ),
     Variant(
         "efs-volume-transit-encryption",
         "batch-efs-volume-tls",

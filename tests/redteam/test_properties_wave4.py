@@ -262,3 +262,59 @@ def test_an_efs_volume_with_transit_encryption_passes(
     type_token: str, inputs: dict[str, Any]
 ) -> None:
     assert _findings(type_token, inputs, "efs-volume-transit-encryption") == []
+
+
+# -- an instance's root volume from its launch template: judged on the template of this stack --
+
+
+def _instance_with_template(reference: dict[str, Any], template_id: str | None) -> Program:
+    """An instance (no rootBlockDevice) and, when `template_id`, a template of the stack with
+    that id (known, as at `pulumi up`) and encrypted block devices."""
+    instance = one(
+        "aws:ec2/instance:Instance",
+        "host",
+        {"ami": "ami-1", "instanceType": "t4g.small", "launchTemplate": reference},
+    )
+    if template_id is None:
+        return Program("p", "property", False, instance)
+    template = one(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "host-template",
+        {
+            "imageId": "ami-1",
+            "metadataOptions": {"httpTokens": "required"},
+            "blockDeviceMappings": [
+                {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}
+            ],
+        },
+        computed={"id": template_id, "name": "host-template-1a2b"},
+    )
+    return Program("p", "property", False, lambda r: {**instance(r), **template(r)})
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [{"id": "lt-0aa11bb22cc33dd44", "version": "$Latest"}, {"name": "host-template-1a2b"}],
+)
+def test_an_instance_whose_root_comes_from_a_known_template_of_the_stack_passes(
+    reference: dict[str, Any],
+) -> None:
+    program = _instance_with_template(reference, "lt-0aa11bb22cc33dd44")
+    assert not [v for v in judge(program).findings if v.enforcement_level == "mandatory"]
+
+
+@pytest.mark.parametrize(
+    ("reference", "template_id"),
+    [
+        ({"id": "lt-0ffffffffffffffff", "version": "1"}, "lt-0aa11bb22cc33dd44"),
+        ({"name": "golden-image-template"}, None),
+        ({"version": "$Latest"}, None),
+    ],
+)
+def test_an_instance_whose_root_comes_from_a_template_outside_the_stack_is_refused(
+    reference: dict[str, Any], template_id: str | None
+) -> None:
+    findings = judge(_instance_with_template(reference, template_id)).findings
+    assert {"ebs-instance-template-in-stack", "ebs-volume-encrypted"} & {
+        v.policy for v in findings if v.enforcement_level == "mandatory"
+    }

@@ -25,7 +25,6 @@ KNOWN_WRONG: dict[str, str] = {
     "w4-io2-volume-64k-iops": "provisioned IOPS the estimate does not price",
     "w4-kinesis-500-shards": "provisioned shards the estimate does not price",
     "w4-opensearch-large-nodes": "costly search nodes the estimate does not price",
-    "w4-good-instance-root-from-template": "the root volume's encryption comes from the template",
     "w4-good-bucket": "by design: aws:s3/bucketVersioning is a type no rule judges or reviews",
 }
 
