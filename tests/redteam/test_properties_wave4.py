@@ -25,6 +25,8 @@ ALB_TARGET_GROUP = "aws:alb/targetGroup:TargetGroup"
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 TRAIL = "aws:cloudtrail/trail:Trail"
 DETECTOR = "aws:guardduty/detector:Detector"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+VERSIONING_V2 = "aws:s3/bucketVersioningV2:BucketVersioningV2"
 LAMBDA_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:rotate"
 SECRET_ARN = (
     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf"  # pragma: allowlist secret
@@ -75,6 +77,9 @@ SWITCHED_OFF = [
     (ROTATION, _rotation(duration="2h")),  # no period at all
     (TRAIL, {"s3BucketName": "trail", "enableLogging": False}),
     (DETECTOR, {"enable": "false"}),
+    (VERSIONING, {"bucket": "b", "versioningConfiguration": {"status": "Suspended"}}),
+    (VERSIONING_V2, {"bucket": "b", "versioningConfiguration": {"status": "Disabled"}}),
+    (VERSIONING, {"bucket": "b", "versioningConfiguration": {}}),
 ]
 
 
@@ -96,6 +101,7 @@ SWITCHED_ON = [
     (ROTATION, _rotation(scheduleExpression="cron(0 4 ? FEB-DEC/2 MON#1 *)")),
     (TRAIL, {"s3BucketName": "trail"}),
     (DETECTOR, {"enable": True}),
+    (VERSIONING, {"bucket": "b", "versioningConfiguration": {"status": "enabled"}}),
 ]
 
 

@@ -18,14 +18,16 @@ from tests.redteam.harness import Verdict, judge, judge_together
 from tests.redteam.programs import Program
 
 KNOWN_WRONG: dict[str, str] = {
-    "w4-ecr-scanning-manual-only": "a registry scan rule of frequency MANUAL scans nothing",
+    "w4-ecr-scanning-manual-only": (
+        "contested, left: the rule takes a repository's scanOnPush as scanning whatever the "
+        "registry configuration says; AWS deprecated the repository-level setting in favour of "
+        "registry scanning rules (from memory), under which MANUAL scans nothing on push"
+    ),
     "w4-ec2-p5": "a costly instance type the estimate does not price",
     "w4-msk-large-brokers": "costly MSK brokers the estimate does not price",
-    "w4-budget-annual": "a budget of another period beside the monthly one",
     "w4-io2-volume-64k-iops": "provisioned IOPS the estimate does not price",
     "w4-kinesis-500-shards": "provisioned shards the estimate does not price",
     "w4-opensearch-large-nodes": "costly search nodes the estimate does not price",
-    "w4-good-bucket": "by design: aws:s3/bucketVersioning is a type no rule judges or reviews",
 }
 
 

@@ -1503,10 +1503,12 @@ BAD_COST = [
         ),
     ),
     Member(
-        "w4-budget-annual",
-        "cost",
-        True,
-        "a second budget of another period (ANNUALLY, $12,000) beside the monthly one",
+        "w4-good-budget-annual-beside-monthly",
+        "compliant",
+        False,
+        "a second budget of another period (ANNUALLY, $12,000) beside the stack's monthly one: "
+        "first written as bad, reclassified (the issue's class is the estimate compared with "
+        "another period's budget; an extra annual budget compares nothing)",
         _one(
             aws.budgets.Budget,
             budget_type="COST",

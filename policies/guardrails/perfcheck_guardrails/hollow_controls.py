@@ -395,6 +395,18 @@ SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
         "true (or unset: on by default)",
         "A trail that does not log records nothing.",
     ),
+    "aws:s3/bucketVersioning:BucketVersioning": _switch(
+        ("versioningConfiguration", "status"),
+        lambda v: values.enum(v) != "ENABLED",
+        "Enabled",
+        "Suspended (or Disabled) versioning lets an overwrite or delete lose the object.",
+    ),
+    "aws:s3/bucketVersioningV2:BucketVersioningV2": _switch(
+        ("versioningConfiguration", "status"),
+        lambda v: values.enum(v) != "ENABLED",
+        "Enabled",
+        "Suspended (or Disabled) versioning lets an overwrite or delete lose the object.",
+    ),
     "aws:guardduty/detector:Detector": _switch(
         ("enable",),
         _is_false,
@@ -418,7 +430,8 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
         "actionsEnabled false, a disabled EventBridge rule, a target group with its health "
         "check disabled (Lambda targets aside), a secret rotation off or slower than every "
         f"{MAX_ROTATION_DAYS} days (automaticallyAfterDays, rate or cron schedule), a "
-        "CloudTrail trail not logging, a suspended GuardDuty detector."
+        "CloudTrail trail not logging, a suspended GuardDuty detector, bucket versioning "
+        "suspended."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
