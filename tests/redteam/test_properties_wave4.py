@@ -72,6 +72,7 @@ SWITCHED_OFF = [
     (ROTATION, _rotation(scheduleExpression="rate(180 days)")),
     (ROTATION, _rotation(scheduleExpression="cron(0 4 1 1 ? *)")),  # once a year
     (ROTATION, _rotation(scheduleExpression="cron(0 4 1 JAN,JUL ? *)")),  # every six months
+    (ROTATION, _rotation(scheduleExpression="cron(0 4 1 JAN,FEB ? *)")),  # then 11 months
     (ROTATION, _rotation(scheduleExpression="every month")),  # not understood: fail closed
     (ROTATION, {**_rotation(automaticallyAfterDays=30), "rotationEnabled": False}),
     (ROTATION, _rotation(duration="2h")),  # no period at all
@@ -119,6 +120,7 @@ def test_a_control_switched_on_passes(type_token: str, inputs: dict[str, Any]) -
         ("cron(0 4 1 * ? *)", 31),
         ("cron(0 4 1 3,6,9,12 ? *)", 93),
         ("cron(0 4 1 OCT ? *)", 372),
+        ("cron(0 4 1 1,2 ? *)", 341),  # the longest gap counts, not the shortest
         ("cron(0 4 1 13 ? *)", None),
         ("cron(0 4 1 * ?)", None),
         ("rate(2 weeks)", None),

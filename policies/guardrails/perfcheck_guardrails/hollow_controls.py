@@ -373,6 +373,13 @@ def _health_check_off(ctx: ResourceContext) -> None:
     )(ctx)
 
 
+_VERSIONING_OFF = _switch(
+    ("versioningConfiguration", "status"),
+    lambda v: values.enum(v) != "ENABLED",
+    "Enabled",
+    "Suspended (or Disabled) versioning lets an overwrite or delete lose the object.",
+)
+
 SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _switch(
         ("actionsEnabled",),
@@ -395,18 +402,8 @@ SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
         "true (or unset: on by default)",
         "A trail that does not log records nothing.",
     ),
-    "aws:s3/bucketVersioning:BucketVersioning": _switch(
-        ("versioningConfiguration", "status"),
-        lambda v: values.enum(v) != "ENABLED",
-        "Enabled",
-        "Suspended (or Disabled) versioning lets an overwrite or delete lose the object.",
-    ),
-    "aws:s3/bucketVersioningV2:BucketVersioningV2": _switch(
-        ("versioningConfiguration", "status"),
-        lambda v: values.enum(v) != "ENABLED",
-        "Enabled",
-        "Suspended (or Disabled) versioning lets an overwrite or delete lose the object.",
-    ),
+    "aws:s3/bucketVersioning:BucketVersioning": _VERSIONING_OFF,
+    "aws:s3/bucketVersioningV2:BucketVersioningV2": _VERSIONING_OFF,
     "aws:guardduty/detector:Detector": _switch(
         ("enable",),
         _is_false,
