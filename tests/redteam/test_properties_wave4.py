@@ -326,3 +326,40 @@ def test_an_instance_whose_root_comes_from_a_template_outside_the_stack_is_refus
     assert {"ebs-instance-template-in-stack", "ebs-volume-encrypted"} & {
         v.policy for v in findings if v.enforcement_level == "mandatory"
     }
+
+
+# -- a map key written as a command-line argument names its setting ---------------------------
+
+GLUE_JOB = "aws:glue/job:Job"
+
+
+def _glue_job(**arguments: Any) -> dict[str, Any]:
+    return {
+        "roleArn": "arn:aws:iam::123456789012:role/etl",
+        "command": {"scriptLocation": "s3://etl/job.py"},
+        **arguments,
+    }
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        _glue_job(defaultArguments={"--warehouse_password": "Wh-pw-Kq82nZ4x"}),
+        _glue_job(nonOverridableArguments={"-api-token": "Tk9q2Lm7Vb4Nc8Zp"}),
+        _glue_job(defaultArguments={"--db.password": "Pq8-zX2-wL5-mN7"}),
+    ],
+)
+def test_a_credential_under_an_argument_style_name_is_a_finding(inputs: dict[str, Any]) -> None:
+    assert _findings(GLUE_JOB, inputs, "no-credentials-in-resource-inputs")
+
+
+def test_argument_style_settings_that_are_no_credentials_pass() -> None:
+    inputs = _glue_job(
+        defaultArguments={
+            "--job-language": "python",
+            "--enable-metrics": "true",
+            "--TempDir": "s3://etl/tmp/",
+            "--password_secret_arn": SECRET_ARN,
+        }
+    )
+    assert _findings(GLUE_JOB, inputs, "no-credentials-in-resource-inputs") == []
