@@ -96,24 +96,25 @@ class Expression:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AlarmSpec:
-    """One alarm, independent of Pulumi."""
+    """One alarm, independent of Pulumi. The defaults are the catalog's usual alarm: above its
+    threshold in 3 of 5 periods, no deploy rollback; an alarm that differs says so."""
 
     slug: str
     """The name after the stack prefix (components.naming.alarm_name) and the runbook heading."""
     summary: str
     """What ALARM means, one sentence (the alarm description starts with it)."""
     metrics: tuple[Metric, ...]
-    expressions: tuple[Expression, ...]
+    expressions: tuple[Expression, ...] = ()
     """Empty: the alarm watches its one metric. Otherwise it watches the last expression."""
     threshold: float
-    comparison: Comparison
-    evaluation_periods: int
-    datapoints_to_alarm: int
+    comparison: Comparison = "GreaterThanThreshold"
+    evaluation_periods: int = 5
+    datapoints_to_alarm: int = 3
     treat_missing_data: MissingData
     missing_data_reason: str
-    rolls_back_deploy: bool
+    rolls_back_deploy: bool = False
     setting: str
     """The stack-file key the threshold comes from, e.g. alarms.p99LatencySeconds."""
     owners_target: str | None = None
@@ -212,11 +213,7 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
                 f"{alarms.p99_latency_seconds} s (owners' target: P99 < 500 ms)."
             ),
             metrics=(Metric("p99", "AWS/ApplicationELB", "TargetResponseTime", LB, "p99", period),),
-            expressions=(),
             threshold=alarms.p99_latency_seconds,
-            comparison="GreaterThanThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
             missing_data_reason=f"{NO_TRAFFIC}; too few samples for a p99 are ignored too",
             rolls_back_deploy=True,
@@ -246,9 +243,6 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
                 ),
             ),
             threshold=alarms.error_rate_percent,
-            comparison="GreaterThanThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
             missing_data_reason=f"{NO_TRAFFIC}; below the minimum request count the rate is 0",
             rolls_back_deploy=True,
@@ -279,9 +273,6 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
                 ),
             ),
             threshold=0,
-            comparison="GreaterThanThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
             missing_data_reason=BEFORE_SERVICE,
             rolls_back_deploy=True,
@@ -313,7 +304,6 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
             treat_missing_data="missing",
             missing_data_reason="silence before the first target registers is not an outage; "
             "a down site reports 0 healthy hosts",
-            rolls_back_deploy=False,
             setting="(fixed: fewer than 1 healthy target)",
         ),
     ]
@@ -325,11 +315,7 @@ def _service_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
             slug=f"ecs-{kind}-high",
             summary=f"The web service's average {kind} use is above {value} % of its tasks' size.",
             metrics=(Metric(kind, "AWS/ECS", metric, SERVICE, "Average"),),
-            expressions=(),
             threshold=value,
-            comparison="GreaterThanThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
             missing_data_reason=BEFORE_SERVICE,
             rolls_back_deploy=True,
@@ -384,8 +370,6 @@ def _connections_alarm(alarms: AlarmSettings, scope: WatchedScope) -> AlarmSpec:
             ),
             threshold=percent,
             comparison="GreaterThanOrEqualToThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             # RDS Proxy publishes some metrics only after its first successful connection (RDS
             # user guide): a proxy no client has used yet is silent, not full.
             treat_missing_data="notBreaching",
@@ -393,7 +377,6 @@ def _connections_alarm(alarms: AlarmSettings, scope: WatchedScope) -> AlarmSpec:
                 "RDS Proxy reports its pool only after its first connection; an unused pool is "
                 "not full (a down database is rds-cpu-high's and the 5xx alarms' job)"
             ),
-            rolls_back_deploy=False,
             setting="alarms.databasePoolPercent",
         )
     limit = database_connection_threshold(alarms, scope)
@@ -405,14 +388,9 @@ def _connections_alarm(alarms: AlarmSettings, scope: WatchedScope) -> AlarmSpec:
             f"{scope.database_max_connections})."
         ),
         metrics=(Metric("connections", "AWS/RDS", "DatabaseConnections", DB, "Maximum"),),
-        expressions=(),
         threshold=limit,
-        comparison="GreaterThanThreshold",
-        evaluation_periods=5,
-        datapoints_to_alarm=3,
         treat_missing_data="breaching",
         missing_data_reason="an instance that stops reporting is down or being replaced",
-        rolls_back_deploy=False,
         setting="alarms.databaseConnectionsPercent",
     )
 
@@ -424,28 +402,22 @@ def _database_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSp
             slug="rds-cpu-high",
             summary=f"The database instance's CPU is above {alarms.database_cpu_percent} %.",
             metrics=(Metric("cpu", "AWS/RDS", "CPUUtilization", DB, "Average", 300),),
-            expressions=(),
             threshold=alarms.database_cpu_percent,
-            comparison="GreaterThanThreshold",
             evaluation_periods=3,
-            datapoints_to_alarm=3,
             treat_missing_data="breaching",
             missing_data_reason=silent_database,
-            rolls_back_deploy=False,
             setting="alarms.databaseCpuPercent",
         ),
         AlarmSpec(
             slug="rds-free-storage-low",
             summary=f"The database has less than {alarms.database_free_storage_gb} GiB free.",
             metrics=(Metric("free", "AWS/RDS", "FreeStorageSpace", DB, "Minimum", 300),),
-            expressions=(),
             threshold=alarms.database_free_storage_gb * GIB,
             comparison="LessThanThreshold",
             evaluation_periods=2,
             datapoints_to_alarm=2,
             treat_missing_data="breaching",
             missing_data_reason=silent_database,
-            rolls_back_deploy=False,
             setting="alarms.databaseFreeStorageGb",
         ),
         _connections_alarm(alarms, scope),
@@ -500,10 +472,8 @@ def _cache_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]
             threshold=alarms.cache_hit_rate_percent,
             comparison="LessThanThreshold",
             evaluation_periods=3,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
             missing_data_reason="no lookups, no data; below the minimum lookups the rate is 100",
-            rolls_back_deploy=False,
             setting="alarms.cacheHitRatePercent",
             owners_target="cache-hit-rate",
         ),
@@ -518,12 +488,8 @@ def _cache_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]
                 Expression("busiest", f"MAX([{', '.join(m.id for m in engine_cpu)}])", "max"),
             ),
             threshold=alarms.cache_cpu_percent,
-            comparison="GreaterThanThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="breaching",
             missing_data_reason=silent_cache,
-            rolls_back_deploy=False,
             setting="alarms.cacheCpuPercent",
         ),
         AlarmSpec(
@@ -534,12 +500,8 @@ def _cache_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]
                 Expression("fullest", f"MAX([{', '.join(m.id for m in memory)}])", "max"),
             ),
             threshold=alarms.cache_memory_percent,
-            comparison="GreaterThanThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="breaching",
             missing_data_reason=silent_cache,
-            rolls_back_deploy=False,
             setting="alarms.cacheMemoryPercent",
         ),
         AlarmSpec(
@@ -551,12 +513,10 @@ def _cache_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]
             metrics=evictions,
             expressions=(Expression("evicted", filled_sum(evictions), "evictions"),),
             threshold=alarms.cache_evictions_per_five_minutes,
-            comparison="GreaterThanThreshold",
             evaluation_periods=2,
             datapoints_to_alarm=2,
             treat_missing_data="notBreaching",
             missing_data_reason="no evictions are reported as no data on a quiet cache",
-            rolls_back_deploy=False,
             setting="alarms.cacheEvictionsPerFiveMinutes",
         ),
     ]
@@ -585,12 +545,8 @@ def _cdn_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
                 ),
             ),
             threshold=alarms.error_rate_percent,
-            comparison="GreaterThanThreshold",
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
             missing_data_reason=NO_TRAFFIC,
-            rolls_back_deploy=False,
             setting="alarms.errorRatePercent",
             owners_target="error-rate",
             region=GLOBAL_METRICS_REGION,
@@ -620,10 +576,8 @@ def _cdn_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
                 threshold=alarms.cdn_cache_hit_rate_percent,
                 comparison="LessThanThreshold",
                 evaluation_periods=3,
-                datapoints_to_alarm=3,
                 treat_missing_data="notBreaching",
                 missing_data_reason=NO_TRAFFIC,
-                rolls_back_deploy=False,
                 setting="alarms.cdnCacheHitRatePercent",
                 owners_target="cache-hit-rate",
                 region=GLOBAL_METRICS_REGION,

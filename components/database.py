@@ -105,7 +105,6 @@ class Database(pulumi.ComponentResource):
     connection: DatabaseConnection
     identifier: str
     """The instance identifier (known before the instance exists: alarms and log groups use it)."""
-    instance_arn: pulumi.Output[str]
     instance_address: pulumi.Output[str]
     """The instance's own endpoint host (one-off tasks such as the migration connect here)."""
     master_secret: SecretRef
@@ -114,7 +113,6 @@ class Database(pulumi.ComponentResource):
     """`rds-db:connect` as the owner role on the instance itself (migrations, the roles task)."""
     key_arn: pulumi.Output[str]
     """The database's CMK: storage, Performance Insights, master secret and its log groups."""
-    proxy_endpoint: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -268,7 +266,6 @@ class Database(pulumi.ComponentResource):
                 depends_on=[*log_groups, monitoring_role, monitoring_policy],
             ),
         )
-        self.instance_arn = instance.arn
         self.instance_address = instance.address
         master_secret_arn = instance.master_user_secrets.apply(
             lambda secrets: secrets[0].secret_arn
@@ -302,7 +299,6 @@ class Database(pulumi.ComponentResource):
             )
 
         self.owner_connect_arn = db_user(instance.resource_id, OWNER_ROLE)
-        self.proxy_endpoint = None
         proxy_name: pulumi.Output[str] | None = None
         host: pulumi.Output[str] = instance.address
         connect_arn = db_user(instance.resource_id, APP_ROLE)
@@ -315,7 +311,6 @@ class Database(pulumi.ComponentResource):
                 db_user(instance.resource_id, APP_ROLE),
                 account=identity.account_id,
             )
-            self.proxy_endpoint = proxy.endpoint
             proxy_name = proxy.name
             host = proxy.endpoint
             # rds-db:connect through a proxy names the proxy's resource id (prx-...), the last

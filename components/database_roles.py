@@ -111,8 +111,3 @@ def grants_report_sql() -> str:
         f"WHERE grantee IN ('{APP_ROLE}', '{OWNER_ROLE}') "
         "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;"
     )
-
-
-def rds_db_user_arn(region: str, account: str, resource_id: str, user: str) -> str:
-    """The `rds-db:connect` resource: a proxy (`prx-...`) or instance (`db-...`) resource id."""
-    return f"arn:aws:rds-db:{region}:{account}:dbuser:{resource_id}/{user}"

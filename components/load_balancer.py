@@ -86,7 +86,6 @@ class LoadBalancer(pulumi.ComponentResource):
 
     origin: LoadBalancerOrigin
     dns_name: pulumi.Output[str]
-    access_log_bucket: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
@@ -181,7 +180,6 @@ class LoadBalancer(pulumi.ComponentResource):
             return pulumi.Output.all(arn, production.arn).apply(lambda arns: arns[0])
 
         self.dns_name = alb.dns_name
-        self.access_log_bucket = logs_bucket.bucket
         self.origin = LoadBalancerOrigin(
             dns_name=alb.dns_name,
             arn=alb.arn,

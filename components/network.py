@@ -11,6 +11,7 @@ resource records.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from typing import TypedDict
@@ -233,10 +234,16 @@ class Network(pulumi.ComponentResource):
         database = group("database", "RDS PostgreSQL: only from the service or its proxy")
         cache = group("cache", "ElastiCache: only from the service")
 
-        def ingress(
-            rule: str, sg: aws.ec2.SecurityGroup, port: int, description: str, **source: object
+        def permit(
+            direction: type[aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule],
+            rule: str,
+            sg: aws.ec2.SecurityGroup,
+            port: int,
+            description: str,
+            **peer: object,
         ) -> None:
-            aws.vpc.SecurityGroupIngressRule(
+            """One TCP port between `sg` and a peer, as its own rule resource."""
+            direction(
                 f"{name}-{rule}",
                 security_group_id=sg.id,
                 ip_protocol="tcp",
@@ -244,22 +251,11 @@ class Network(pulumi.ComponentResource):
                 to_port=port,
                 description=description,
                 opts=pulumi.ResourceOptions(parent=sg),
-                **source,  # type: ignore[arg-type]
+                **peer,  # type: ignore[arg-type]
             )
 
-        def egress(
-            rule: str, sg: aws.ec2.SecurityGroup, port: int, description: str, **target: object
-        ) -> None:
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-{rule}",
-                security_group_id=sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=description,
-                opts=pulumi.ResourceOptions(parent=sg),
-                **target,  # type: ignore[arg-type]
-            )
+        ingress = functools.partial(permit, aws.vpc.SecurityGroupIngressRule)
+        egress = functools.partial(permit, aws.vpc.SecurityGroupEgressRule)
 
         # The managed prefix list counts as its max entries against the rules quota, so it is
         # referenced once: on the one port CloudFront uses to reach the load balancer.

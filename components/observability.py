@@ -79,13 +79,9 @@ class Observability(pulumi.ComponentResource):
     """Alarms -> SNS (CMK) -> e-mail; one dashboard; RUM app monitor; monthly budget."""
 
     catalog: tuple[AlarmSpec, ...]
-    alarm_names: list[str]
-    """Every alarm's physical name (plain strings)."""
     rollback_alarm_names: list[str]
     """Plain strings, known before the service exists: the ECS service's `alarms.alarm_names`."""
     alarm_topic_arn: pulumi.Output[str]
-    global_alarm_topic_arn: pulumi.Output[str]
-    """The us-east-1 topic the CloudFront alarms notify (the home topic when home is us-east-1)."""
     dashboard_name: pulumi.Output[str]
     rum_app_monitor_id: pulumi.Output[str]
     rum_app_monitor_name: str
@@ -113,7 +109,6 @@ class Observability(pulumi.ComponentResource):
         except ValueError as error:
             # A settings combination AWS would refuse: one line for the user, no traceback.
             raise pulumi.RunError(str(error)) from None
-        self.alarm_names = [alarm_name(prefix, spec.slug) for spec in self.catalog]
         self.rollback_alarm_names = [
             alarm_name(prefix, slug) for slug in rollback_slugs(self.catalog)
         ]
@@ -140,7 +135,6 @@ class Observability(pulumi.ComponentResource):
                 partition=partition,
             )
         self.alarm_topic_arn = home_topic.arn
-        self.global_alarm_topic_arn = global_topic.arn
 
         refs: dict[Source, pulumi.Output[str]] = {
             "load_balancer": args["load_balancer"].arn_suffix,

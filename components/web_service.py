@@ -335,7 +335,6 @@ class WebService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
-    execution_role_arn: pulumi.Output[str]
     log_group_names: dict[str, pulumi.Output[str]]
     """By purpose: nextjs, hono, otel, otel-metrics (+ ecs-exec when ECS Exec is on)."""
     repository_urls: dict[str, pulumi.Output[str]]
@@ -408,7 +407,6 @@ class WebService(pulumi.ComponentResource):
         self.service_name = ecs_service.name
         self.task_definition_arn = task_definition.arn
         self.task_role_arn = task_role.arn
-        self.execution_role_arn = execution_role.arn
         self.register_outputs(
             {
                 "clusterName": cluster.name,

@@ -100,6 +100,22 @@ class Context:
             price_keys=keys,
         )
 
+    def priced(
+        self,
+        resource: PricedResource,
+        item: str,
+        kind: Kind,
+        category: Category,
+        quantity: float,
+        unit: str,
+        key: str,
+        *more_keys: str,
+    ) -> CostLine:
+        """A line at the unit price under `key` (other keys the figure read may follow)."""
+        return self.line(
+            resource, item, kind, category, quantity, unit, self.usd(key), key, *more_keys
+        )
+
     @property
     def origin_requests(self) -> float:
         """Requests a month that miss CloudFront's cache and reach the load balancer."""
@@ -118,7 +134,7 @@ def monthly(label: str, category: Category, unit: str, price_key: str) -> Pricer
     """A pricer for a resource billed a flat price a month, each (a key, a secret, a dashboard)."""
 
     def price(resource: PricedResource, ctx: Context) -> Lines:
-        yield ctx.line(resource, label, "fixed", category, 1, unit, ctx.usd(price_key), price_key)
+        yield ctx.priced(resource, label, "fixed", category, 1, unit, price_key)
 
     return price
 
@@ -162,14 +178,13 @@ def rds_instance(resource: PricedResource, ctx: Context) -> Lines:
     storage_type = str(props.get("storageType") or "gp2")
     storage_key = f"rds.storage.{storage_type}.{'multiAz' if multi_az else 'singleAz'}"
     gb = number(props.get("allocatedStorage"))
-    yield ctx.line(
-        resource, f"{storage_type} storage {deployment}", "fixed", RDS, gb, "GB-month",
-        ctx.usd(storage_key), storage_key,
+    yield ctx.priced(
+        resource, f"{storage_type} storage {deployment}", "fixed", RDS, gb, "GB-month", storage_key,
     )  # fmt: skip
     if props.get("manageMasterUserPassword"):
-        yield ctx.line(
+        yield ctx.priced(
             resource, "RDS-managed master secret", "fixed", SECRETS, 1, "secret-month",
-            ctx.usd("secretsmanager.secret"), "secretsmanager.secret",
+            "secretsmanager.secret",
         )  # fmt: skip
     yield from _enhanced_monitoring(resource, ctx)
 
@@ -181,15 +196,14 @@ def _enhanced_monitoring(resource: PricedResource, ctx: Context) -> Lines:
         return
     samples = ctx.hours * SECONDS_PER_HOUR / interval
     gb = samples * ctx.usage.enhanced_monitoring_kb_per_sample / 1_000_000
-    yield ctx.line(
-        resource, f"Enhanced Monitoring every {interval:g} s (RDSOSMetrics log ingestion)",
-        "usage", CLOUDWATCH, gb, "GB", ctx.usd("cloudwatch.logs.ingestGb"),
-        "cloudwatch.logs.ingestGb",
+    yield ctx.priced(
+        resource, f"Enhanced Monitoring every {interval:g} s (RDSOSMetrics log ingestion)", "usage",
+        CLOUDWATCH, gb, "GB", "cloudwatch.logs.ingestGb",
     )  # fmt: skip
-    yield ctx.line(
+    yield ctx.priced(
         resource, "Enhanced Monitoring log storage (30-day retention, compressed)", "usage",
         CLOUDWATCH, gb * ctx.usage.log_compressed_ratio * (30 / DAYS_PER_MONTH), "GB-months",
-        ctx.usd("cloudwatch.logs.storageGb"), "cloudwatch.logs.storageGb",
+        "cloudwatch.logs.storageGb",
     )  # fmt: skip
 
 
@@ -206,10 +220,9 @@ def _rds_vcpus(ctx: Context) -> float:
 
 def rds_proxy(resource: PricedResource, ctx: Context) -> Lines:
     vcpus = max(ctx.memo("rds-vcpus", lambda: _rds_vcpus(ctx)), ctx.usd("rds.proxy.minimumVcpus"))
-    yield ctx.line(
-        resource, f"proxy for {vcpus:g} instance vCPUs", "fixed", RDS,
-        vcpus * ctx.hours, "vCPU-hours", ctx.usd("rds.proxy.vcpu"),
-        "rds.proxy.vcpu", "rds.proxy.minimumVcpus",
+    yield ctx.priced(
+        resource, f"proxy for {vcpus:g} instance vCPUs", "fixed", RDS, vcpus * ctx.hours,
+        "vCPU-hours", "rds.proxy.vcpu", "rds.proxy.minimumVcpus",
     )  # fmt: skip
 
 
@@ -223,15 +236,13 @@ def rds_backup_replication(resource: PricedResource, ctx: Context) -> Lines:
     retention_days = number(resource.props.get("retentionPeriod"), 7) or 7
     changes = ctx.usage.database_change_gb_per_month * retention_days / DAYS_PER_MONTH
     region = resource.props.get("region") or "the DR region"
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"replicated backups in {region} (used data + {retention_days:g} days' changes)",
-        "usage", RDS, used + changes, "GB-month", ctx.usd("rds.backup.replicatedStorage"),
-        "rds.backup.replicatedStorage",
+        "usage", RDS, used + changes, "GB-month", "rds.backup.replicatedStorage",
     )  # fmt: skip
-    yield ctx.line(
+    yield ctx.priced(
         resource, "changed data copied across regions", "usage", RDS,
-        ctx.usage.database_change_gb_per_month, "GB", ctx.usd("rds.backup.replicationTransfer"),
-        "rds.backup.replicationTransfer",
+        ctx.usage.database_change_gb_per_month, "GB", "rds.backup.replicationTransfer",
     )  # fmt: skip
 
 
@@ -252,16 +263,15 @@ def elasticache_group(resource: PricedResource, ctx: Context) -> Lines:
     nodes = number(props.get("numCacheNodes"), 1) if "numCacheNodes" in props else None
     count = nodes if nodes is not None else _cache_nodes(props)
     key = f"elasticache.node.{engine}.{node_type}"
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"{count:g} x {node_type} ({engine})", "fixed", CACHE, count * ctx.hours,
-        "node-hours", ctx.usd(key), key,
+        "node-hours", key,
     )  # fmt: skip
     kept = number(props.get("snapshotRetentionLimit"))
     if kept > 1:  # one snapshot per cluster is free; the others are billed storage
-        yield ctx.line(
+        yield ctx.priced(
             resource, f"{kept - 1:g} snapshot(s) beyond the free one", "usage", CACHE,
-            (kept - 1) * ctx.usage.cache_data_gb, "GB-months",
-            ctx.usd("elasticache.snapshot.gb"), "elasticache.snapshot.gb",
+            (kept - 1) * ctx.usage.cache_data_gb, "GB-months", "elasticache.snapshot.gb",
         )  # fmt: skip
 
 
@@ -277,19 +287,18 @@ def elasticache_cluster(resource: PricedResource, ctx: Context) -> Lines:
 def _nat_lines(resource: PricedResource, ctx: Context, count: float, *, ips: bool) -> Lines:
     if count <= 0:
         return
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"{count:g} NAT gateway(s)", "fixed", EC2_OTHER, count * ctx.hours,
-        "gateway-hours", ctx.usd("vpc.natGateway.hour"), "vpc.natGateway.hour",
+        "gateway-hours", "vpc.natGateway.hour",
     )  # fmt: skip
     if ips:
-        yield ctx.line(
-            resource, f"{count:g} NAT public IPv4 address(es)", "fixed", VPC,
-            count * ctx.hours, "address-hours", ctx.usd("vpc.publicIpv4.hour"),
-            "vpc.publicIpv4.hour",
+        yield ctx.priced(
+            resource, f"{count:g} NAT public IPv4 address(es)", "fixed", VPC, count * ctx.hours,
+            "address-hours", "vpc.publicIpv4.hour",
         )  # fmt: skip
-    yield ctx.line(
+    yield ctx.priced(
         resource, "data through NAT", "usage", EC2_OTHER, ctx.usage.nat_gb_per_month, "GB",
-        ctx.usd("vpc.natGateway.gb"), "vpc.natGateway.gb",
+        "vpc.natGateway.gb",
     )  # fmt: skip
 
 
@@ -301,9 +310,9 @@ def nat_gateway(resource: PricedResource, ctx: Context) -> Lines:
 
 
 def elastic_ip(resource: PricedResource, ctx: Context) -> Lines:
-    yield ctx.line(
+    yield ctx.priced(
         resource, "public IPv4 address", "fixed", VPC, ctx.hours, "address-hours",
-        ctx.usd("vpc.publicIpv4.hour"), "vpc.publicIpv4.hour",
+        "vpc.publicIpv4.hour",
     )  # fmt: skip
 
 
@@ -332,10 +341,9 @@ def vpc_endpoint(resource: PricedResource, ctx: Context) -> Lines:
         return  # gateway endpoints (S3, DynamoDB) have no charge
     zones = len(items(resource.props.get("subnetIds"))) or 1
     service = str(resource.props.get("serviceName") or "").rsplit(".", 1)[-1] or "endpoint"
-    yield ctx.line(
-        resource, f"{service} interface endpoint in {zones} AZ(s)", "fixed", VPC,
-        zones * ctx.hours, "endpoint-AZ-hours", ctx.usd("vpc.interfaceEndpoint.hour"),
-        "vpc.interfaceEndpoint.hour",
+    yield ctx.priced(
+        resource, f"{service} interface endpoint in {zones} AZ(s)", "fixed", VPC, zones * ctx.hours,
+        "endpoint-AZ-hours", "vpc.interfaceEndpoint.hour",
     )  # fmt: skip
     interface: int = ctx.memo(
         "interface-endpoints",
@@ -344,18 +352,18 @@ def vpc_endpoint(resource: PricedResource, ctx: Context) -> Lines:
         ),
     )
     share = ctx.usage.endpoint_gb_per_month / max(interface, 1)
-    yield ctx.line(
+    yield ctx.priced(
         resource, "data through the endpoint", "usage", VPC, share, "GB",
-        ctx.usd("vpc.interfaceEndpoint.gb"), "vpc.interfaceEndpoint.gb",
+        "vpc.interfaceEndpoint.gb",
     )  # fmt: skip
 
 
 def flow_log(resource: PricedResource, ctx: Context) -> Lines:
     to_s3 = resource.props.get("logDestinationType") == "s3"
     key = "vpc.flowLogs.s3Gb" if to_s3 else "vpc.flowLogs.cloudwatchGb"
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"flow log delivery to {'S3' if to_s3 else 'CloudWatch Logs'} (vended logs)",
-        "usage", CLOUDWATCH, ctx.usage.flow_log_gb_per_month, "GB", ctx.usd(key), key,
+        "usage", CLOUDWATCH, ctx.usage.flow_log_gb_per_month, "GB", key,
     )  # fmt: skip
 
 
@@ -363,26 +371,24 @@ def load_balancer(resource: PricedResource, ctx: Context) -> Lines:
     props = resource.props
     if str(props.get("loadBalancerType") or "application") != "application":
         raise MissingPrice(f"elb.{props.get('loadBalancerType')}.hour")
-    yield ctx.line(
-        resource, "application load balancer", "fixed", ELB, ctx.hours, "ALB-hours",
-        ctx.usd("elb.alb.hour"), "elb.alb.hour",
+    yield ctx.priced(
+        resource, "application load balancer", "fixed", ELB, ctx.hours, "ALB-hours", "elb.alb.hour",
     )  # fmt: skip
     seconds = ctx.hours * SECONDS_PER_HOUR
     per_second = ctx.origin_requests / seconds
     by_connections = per_second / ctx.usd("elb.lcu.newConnectionsPerSecond")
     by_bytes = ctx.origin_gb / ctx.hours / ctx.usd("elb.lcu.processedGbPerHour")
     lcus = max(by_connections, by_bytes)
-    yield ctx.line(
-        resource, f"{lcus:.3f} LCU on average (origin requests, one connection each)", "usage",
-        ELB, lcus * ctx.hours, "LCU-hours", ctx.usd("elb.alb.lcu"), "elb.alb.lcu",
-        "elb.lcu.newConnectionsPerSecond", "elb.lcu.processedGbPerHour",
+    yield ctx.priced(
+        resource, f"{lcus:.3f} LCU on average (origin requests, one connection each)", "usage", ELB,
+        lcus * ctx.hours, "LCU-hours", "elb.alb.lcu", "elb.lcu.newConnectionsPerSecond",
+        "elb.lcu.processedGbPerHour",
     )  # fmt: skip
     if not props.get("internal"):
         zones = len(items(props.get("subnets"))) or len(items(props.get("subnetMappings")))
-        yield ctx.line(
+        yield ctx.priced(
             resource, f"{zones} public IPv4 address(es), one per AZ", "fixed", VPC,
-            zones * ctx.hours, "address-hours", ctx.usd("vpc.publicIpv4.hour"),
-            "vpc.publicIpv4.hour",
+            zones * ctx.hours, "address-hours", "vpc.publicIpv4.hour",
         )  # fmt: skip
 
 
@@ -527,10 +533,9 @@ def ecs_service(resource: PricedResource, ctx: Context) -> Lines:
             "usage", ECS, ctx.usage.deploys_per_month * minutes / MINUTES_PER_HOUR,
             "task-hours", task_usd, vcpu_key, gb_key,
         )  # fmt: skip
-    yield ctx.line(
+    yield ctx.priced(
         resource, "custom metrics from the collector (EMF)", "usage", CLOUDWATCH,
-        ctx.usage.custom_metrics, "metric-months", ctx.usd("cloudwatch.customMetric"),
-        "cloudwatch.customMetric",
+        ctx.usage.custom_metrics, "metric-months", "cloudwatch.customMetric",
     )  # fmt: skip
 
 
@@ -546,10 +551,10 @@ def ecs_cluster(resource: PricedResource, ctx: Context) -> Lines:
         return
     if mode == "enabled":
         count = ctx.usd("cloudwatch.containerInsights.standardMetrics")
-        yield ctx.line(
+        yield ctx.priced(
             resource, f"Container Insights (standard): {count:g} metrics", "usage", CLOUDWATCH,
-            count, "metric-months", ctx.usd("cloudwatch.customMetric"),
-            "cloudwatch.customMetric", "cloudwatch.containerInsights.standardMetrics",
+            count, "metric-months", "cloudwatch.customMetric",
+            "cloudwatch.containerInsights.standardMetrics",
         )  # fmt: skip
         return
     if mode != "enhanced":
@@ -570,10 +575,9 @@ def ecs_cluster(resource: PricedResource, ctx: Context) -> Lines:
         tasks * ctx.hours * MINUTES_PER_HOUR
         * ctx.usage.container_insights_observations_per_task_minute
     )  # fmt: skip
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"Container Insights (enhanced): {tasks:g} task(s)' observations", "usage",
         CLOUDWATCH, observations / 1_000_000, "million observations",
-        ctx.usd("cloudwatch.containerInsights.enhanced.1m"),
         "cloudwatch.containerInsights.enhanced.1m",
     )  # fmt: skip
 
@@ -593,10 +597,9 @@ def scaling_policy(resource: PricedResource, ctx: Context) -> Lines:
         sum(1 for m in items(spec.get("metrics")) if isinstance(m, Mapping) and "metricStat" in m)
         or 1
     )
-    yield ctx.line(
-        resource, f"{alarms} target-tracking alarm(s) on {metrics} metric(s)", "fixed",
-        CLOUDWATCH, alarms * metrics, "alarm metric-months",
-        ctx.usd("cloudwatch.alarm.standardMetric"), "cloudwatch.alarm.standardMetric",
+    yield ctx.priced(
+        resource, f"{alarms} target-tracking alarm(s) on {metrics} metric(s)", "fixed", CLOUDWATCH,
+        alarms * metrics, "alarm metric-months", "cloudwatch.alarm.standardMetric",
     )  # fmt: skip
 
 
@@ -606,13 +609,13 @@ def lambda_function(resource: PricedResource, ctx: Context) -> Lines:
     gb = number(props.get("memorySize"), 128) / 1024
     invocations = ctx.usage.lambda_invocations_per_month / max(len(ctx.of_type(resource.type)), 1)
     key = f"lambda.{arch}.gbSecond"
-    yield ctx.line(
-        resource, "invocations", "usage", LAMBDA, invocations / 1_000_000,
-        "million requests", ctx.usd("lambda.requests.1m"), "lambda.requests.1m",
+    yield ctx.priced(
+        resource, "invocations", "usage", LAMBDA, invocations / 1_000_000, "million requests",
+        "lambda.requests.1m",
     )  # fmt: skip
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"duration ({gb:g} GB, 1 s per invocation assumed)", "usage", LAMBDA,
-        invocations * gb, "GB-seconds", ctx.usd(key), key,
+        invocations * gb, "GB-seconds", key,
     )  # fmt: skip
 
 
@@ -621,13 +624,13 @@ def lambda_function(resource: PricedResource, ctx: Context) -> Lines:
 
 def distribution(resource: PricedResource, ctx: Context) -> Lines:
     usage = ctx.usage
-    yield ctx.line(
+    yield ctx.priced(
         resource, "HTTPS requests", "usage", CLOUDFRONT, usage.requests_per_month / 10_000,
-        "10k requests", ctx.usd("cloudfront.httpsRequests.10k"), "cloudfront.httpsRequests.10k",
+        "10k requests", "cloudfront.httpsRequests.10k",
     )  # fmt: skip
-    yield ctx.line(
+    yield ctx.priced(
         resource, "data to viewers", "usage", CLOUDFRONT, usage.gb_served_per_month, "GB",
-        ctx.usd("cloudfront.dataOut.gb"), "cloudfront.dataOut.gb",
+        "cloudfront.dataOut.gb",
     )  # fmt: skip
 
 
@@ -639,19 +642,18 @@ def monitoring_subscription(resource: PricedResource, ctx: Context) -> Lines:
     if status == "Disabled":
         return
     count = ctx.usd("cloudfront.additionalMetrics.count")
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"additional distribution metrics ({count:g})", "fixed", CLOUDWATCH, count,
-        "metric-months", ctx.usd("cloudfront.additionalMetrics.metric"),
-        "cloudfront.additionalMetrics.metric", "cloudfront.additionalMetrics.count",
+        "metric-months", "cloudfront.additionalMetrics.metric",
+        "cloudfront.additionalMetrics.count",
     )  # fmt: skip
 
 
 def cloudfront_function(resource: PricedResource, ctx: Context) -> Lines:
     """Runs on every viewer request of the behaviours it is attached to (priced: all)."""
-    yield ctx.line(
+    yield ctx.priced(
         resource, "function invocations (every viewer request)", "usage", CLOUDFRONT,
-        ctx.usage.requests_per_month / 1_000_000, "million invocations",
-        ctx.usd("cloudfront.functions.1m"), "cloudfront.functions.1m",
+        ctx.usage.requests_per_month / 1_000_000, "million invocations", "cloudfront.functions.1m",
     )  # fmt: skip
 
 
@@ -686,25 +688,22 @@ def log_delivery(resource: PricedResource, ctx: Context) -> Lines:
         raise MissingPrice(f"vended log delivery to {service or 'an unknown destination'}")
     key = VENDED_LOG_KEYS[service]
     gb = ctx.usage.requests_per_month * ctx.usage.cdn_log_bytes_per_request / 1e9
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"CloudFront standard logs (v2) to {service.upper()} (vended logs)", "usage",
-        CLOUDWATCH, gb, "GB", ctx.usd(key), key,
+        CLOUDWATCH, gb, "GB", key,
     )  # fmt: skip
 
 
 def web_acl(resource: PricedResource, ctx: Context) -> Lines:
     rules = len(items(resource.props.get("rules")))
-    yield ctx.line(
-        resource, "web ACL", "fixed", WAF, 1, "ACL-month", ctx.usd("waf.webAcl"), "waf.webAcl"
-    )
-    yield ctx.line(
+    yield ctx.priced(resource, "web ACL", "fixed", WAF, 1, "ACL-month", "waf.webAcl")
+    yield ctx.priced(
         resource, f"{rules} rule(s) and rule groups", "fixed", WAF, rules, "rule-months",
-        ctx.usd("waf.rule"), "waf.rule",
+        "waf.rule",
     )  # fmt: skip
-    yield ctx.line(
-        resource, "requests inspected", "usage", WAF,
-        ctx.usage.requests_per_month / 1_000_000, "million requests",
-        ctx.usd("waf.requests.1m"), "waf.requests.1m",
+    yield ctx.priced(
+        resource, "requests inspected", "usage", WAF, ctx.usage.requests_per_month / 1_000_000,
+        "million requests", "waf.requests.1m",
     )  # fmt: skip
 
 
@@ -716,9 +715,9 @@ def metric_alarm(resource: PricedResource, ctx: Context) -> Lines:
     queries = items(props.get("metricQueries"))
     expressions = " ".join(str(q.get("expression") or "") for q in queries)
     if "ANOMALY_DETECTION_BAND" in expressions:
-        yield ctx.line(
+        yield ctx.priced(
             resource, "anomaly-detection alarm", "fixed", CLOUDWATCH, 1, "alarm-months",
-            ctx.usd("cloudwatch.alarm.anomalyDetection"), "cloudwatch.alarm.anomalyDetection",
+            "cloudwatch.alarm.anomalyDetection",
         )  # fmt: skip
         return
     metrics = [q.get("metric") or {} for q in queries if q.get("metric")]
@@ -726,9 +725,9 @@ def metric_alarm(resource: PricedResource, ctx: Context) -> Lines:
     count = len(metrics) or 1
     high = min(periods) < 60
     key = "cloudwatch.alarm.highResolutionMetric" if high else "cloudwatch.alarm.standardMetric"
-    yield ctx.line(
+    yield ctx.priced(
         resource, f"alarm on {count} metric(s){' (high resolution)' if high else ''}", "fixed",
-        CLOUDWATCH, count, "alarm metric-months", ctx.usd(key), key,
+        CLOUDWATCH, count, "alarm metric-months", key,
     )  # fmt: skip
 
 
@@ -761,15 +760,13 @@ def log_group(resource: PricedResource, ctx: Context) -> Lines:
     else:
         others = len(ctx.of_type(resource.type)) - len(flow_groups)
         gb = ctx.usage.log_gb_per_month / max(others, 1)
-        yield ctx.line(
-            resource, "log ingestion", "usage", CLOUDWATCH, gb, "GB",
-            ctx.usd("cloudwatch.logs.ingestGb"), "cloudwatch.logs.ingestGb",
+        yield ctx.priced(
+            resource, "log ingestion", "usage", CLOUDWATCH, gb, "GB", "cloudwatch.logs.ingestGb",
         )  # fmt: skip
     stored = gb * ctx.usage.log_compressed_ratio * months_kept
-    yield ctx.line(
-        resource, f"log storage ({retention:g}-day retention, compressed, steady state)",
-        "usage", CLOUDWATCH, stored, "GB-months", ctx.usd("cloudwatch.logs.storageGb"),
-        "cloudwatch.logs.storageGb",
+    yield ctx.priced(
+        resource, f"log storage ({retention:g}-day retention, compressed, steady state)", "usage",
+        CLOUDWATCH, stored, "GB-months", "cloudwatch.logs.storageGb",
     )  # fmt: skip
 
 
@@ -806,9 +803,9 @@ def xray_group(resource: PricedResource, ctx: Context) -> Lines:
         ),
     )
     traces = recorded / max(groups, 1)  # the stack's traces, shared over its Insights groups
-    yield ctx.line(
+    yield ctx.priced(
         resource, "X-Ray Insights: the recorded traces it processes", "usage", XRAY,
-        traces / 1_000_000, "million traces", ctx.usd("xray.insights.1m"), "xray.insights.1m",
+        traces / 1_000_000, "million traces", "xray.insights.1m",
     )  # fmt: skip
 
 
@@ -821,9 +818,8 @@ def sampling_rule(resource: PricedResource, ctx: Context) -> Lines:
     traces, item = _rule_traces(resource, ctx)
     if traces <= 0:
         return
-    yield ctx.line(
-        resource, item, "usage", XRAY, traces / 1_000_000, "million traces",
-        ctx.usd("xray.traces.1m"), "xray.traces.1m",
+    yield ctx.priced(
+        resource, item, "usage", XRAY, traces / 1_000_000, "million traces", "xray.traces.1m",
     )  # fmt: skip
 
 
@@ -832,15 +828,15 @@ def rum_monitor(resource: PricedResource, ctx: Context) -> Lines:
     rate = number(config.get("sessionSampleRate"), 0.1)
     views = ctx.usage.page_views_per_month * rate
     events = views * ctx.usage.rum_events_per_page_view
-    yield ctx.line(
-        resource, f"RUM events ({rate:.0%} of page views)", "usage", CLOUDWATCH,
-        events / 100_000, "100k events", ctx.usd("cloudwatch.rum.100k"), "cloudwatch.rum.100k",
+    yield ctx.priced(
+        resource, f"RUM events ({rate:.0%} of page views)", "usage", CLOUDWATCH, events / 100_000,
+        "100k events", "cloudwatch.rum.100k",
     )  # fmt: skip
     if config.get("enableXray"):
         traces = views * ctx.usage.rum_traces_per_page_view
-        yield ctx.line(
+        yield ctx.priced(
             resource, "X-Ray traces of the sampled page views (enableXray)", "usage", XRAY,
-            traces / 1_000_000, "million traces", ctx.usd("xray.traces.1m"), "xray.traces.1m",
+            traces / 1_000_000, "million traces", "xray.traces.1m",
         )  # fmt: skip
 
 
@@ -853,9 +849,8 @@ def kms_key(resource: PricedResource, ctx: Context) -> Lines:
     A replica key rotates with its primary: priced as rotating (its primary's setting is not
     among its inputs).
     """
-    yield ctx.line(
-        resource, "customer managed key", "fixed", KMS, 1, "key-months", ctx.usd("kms.key"),
-        "kms.key",
+    yield ctx.priced(
+        resource, "customer managed key", "fixed", KMS, 1, "key-months", "kms.key",
     )  # fmt: skip
     replica = resource.type == "aws:kms/replicaKey:ReplicaKey"
     if not (replica or resource.props.get("enableKeyRotation")):
@@ -865,38 +860,34 @@ def kms_key(resource: PricedResource, ctx: Context) -> Lines:
     age = ctx.scenario.key_age_days
     rotations = cap if age is None else min(math.floor(age / period), cap)
     if rotations > 0:
-        yield ctx.line(
+        yield ctx.priced(
             resource, f"{rotations:g} rotation(s) of its key material so far ({period:g}-day)",
-            "fixed", KMS, rotations, "rotation-months", ctx.usd("kms.rotation"), "kms.rotation",
+            "fixed", KMS, rotations, "rotation-months", "kms.rotation",
         )  # fmt: skip
 
 
 def secret(resource: PricedResource, ctx: Context) -> Lines:
-    yield ctx.line(
-        resource, "secret", "fixed", SECRETS, 1, "secret-months",
-        ctx.usd("secretsmanager.secret"), "secretsmanager.secret",
+    yield ctx.priced(
+        resource, "secret", "fixed", SECRETS, 1, "secret-months", "secretsmanager.secret",
     )  # fmt: skip
     if resource is ctx.of_type(resource.type)[0]:  # the stack's API calls, once
-        yield ctx.line(
+        yield ctx.priced(
             resource, "the stack's Secrets Manager API calls", "usage", SECRETS,
-            ctx.usage.secret_api_calls_per_month / 10_000, "10k calls",
-            ctx.usd("secretsmanager.api.10k"), "secretsmanager.api.10k",
+            ctx.usage.secret_api_calls_per_month / 10_000, "10k calls", "secretsmanager.api.10k",
         )  # fmt: skip
 
 
 def bucket(resource: PricedResource, ctx: Context) -> Lines:
     share = ctx.usage.log_bucket_gb / max(len(ctx.of_type(resource.type)), 1)
-    yield ctx.line(
-        resource, "stored objects (access logs)", "usage", S3, share, "GB-months",
-        ctx.usd("s3.standard.gb"), "s3.standard.gb",
+    yield ctx.priced(
+        resource, "stored objects (access logs)", "usage", S3, share, "GB-months", "s3.standard.gb",
     )  # fmt: skip
 
 
 def ecr_repository(resource: PricedResource, ctx: Context) -> Lines:
     share = ctx.usage.image_storage_gb / max(len(ctx.of_type(resource.type)), 1)
-    yield ctx.line(
-        resource, "image storage", "usage", ECR, share, "GB-months",
-        ctx.usd("ecr.storage.gb"), "ecr.storage.gb",
+    yield ctx.priced(
+        resource, "image storage", "usage", ECR, share, "GB-months", "ecr.storage.gb",
     )  # fmt: skip
 
 

@@ -36,9 +36,3 @@ def worst_case_connections(max_tasks: int, pool_size_per_task: int, max_percent:
     """
     peak_tasks = -(-max_tasks * max_percent // 100)
     return peak_tasks * pool_size_per_task
-
-
-def proxy_connection_ceiling(max_connections: int, max_connections_percent: int) -> int:
-    """The most connections RDS Proxy opens to the database: MaxConnectionsPercent of the
-    instance's max_connections (RDS Proxy's connection pool settings), rounded down."""
-    return max_connections * max_connections_percent // 100

@@ -69,7 +69,7 @@ def settings_from_config(
         shown = SECRET_MASK if full_key in secret else _show(raw)
         if key not in _top_level_names():
             # Never echo the value: an unknown key is often a credential put in the wrong place.
-            problems.append(f"{full_key}: unknown key (value not shown); {_allowed_top_level(key)}")
+            problems.append(f"{full_key}: unknown key (value not shown); {_allowed_at([], key)}")
             reported.add(key)
             continue
         kind = SCALAR_KEYS.get(key)
@@ -133,13 +133,6 @@ def _looks_like(namespace: str, project: str) -> bool:
 def _top_level_names() -> list[str]:
     names = [f.alias or n for n, f in Settings.model_fields.items()]
     return [n for n in names if n not in ("project", "stack", "region")]
-
-
-def _allowed_top_level(given: str | None = None) -> str:
-    names = _top_level_names()
-    near = difflib.get_close_matches(given, names, n=1, cutoff=0.6) if given else []
-    hint = f"did you mean {near[0]}? " if near else ""
-    return f"{hint}allowed: " + ", ".join(names)
 
 
 def _show(value: Any) -> str:
@@ -264,9 +257,10 @@ def _allowed_at(loc: list[str], given: str | None = None) -> str:
     model = _model_at(loc)
     if model is None:
         return "not allowed here"
-    names = [f.alias or n for n, f in model.model_fields.items()]
     if model is Settings:
-        names = [n for n in names if n not in ("project", "stack", "region")]
+        names = _top_level_names()
+    else:
+        names = [f.alias or n for n, f in model.model_fields.items()]
     near = difflib.get_close_matches(given, names, n=1, cutoff=0.6) if given else []
     hint = f"did you mean {near[0]}? " if near else ""
     return f"{hint}allowed: " + ", ".join(names)

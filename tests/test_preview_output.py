@@ -79,12 +79,6 @@ def test_wrapping_keeps_words_whole_and_breaks_a_long_word_after_punctuation() -
     assert render.wrap("short", 80) == ["short"]
 
 
-def test_numbers_read_as_people_write_them() -> None:
-    assert render.human_number(1e7) == "10,000,000"
-    assert render.human_number(0.25) == "0.25"
-    assert render.human_number(3) == "3"
-
-
 def test_a_long_note_is_shortened_and_says_where_the_full_text_is() -> None:
     note = "exempted (urn:pulumi:prod::perfcheck::x$y::z) because " + "reason " * 200
     short = render.shorten(note, 100)

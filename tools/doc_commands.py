@@ -41,7 +41,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SHELL_LANGUAGES = {"bash", "sh", "shell", "console"}
 MARKERS = ("offline", "slow", "online")
-ONLINE_TOOLS = {"pulumi", "aws", "docker", "gh", "psql", "curl", "k6", "npx", "npm", "git", "cd"}
 PLACEHOLDER = re.compile(r"<[^>]+>|\.\.\.")
 EXITS = re.compile(r"#\s*exits\s+(\d+)")
 FENCE = re.compile(r"^(\s*)```(\S*)(.*)$")

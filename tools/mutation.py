@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_MESSAGE = re.compile(r"make regen|regenerat", re.IGNORECASE)
@@ -518,6 +519,7 @@ AREAS = (
     ("estimator", "estimate/"),
     ("policy kit", "policies/shared/"),
     ("rules (guardrails, deploy)", "policies/"),
+    ("other", ""),
 )
 
 
@@ -527,18 +529,22 @@ def _area(ident: str) -> str:
 
 def summary(paths: list[Path]) -> str:
     """Kill rate per area from result files (a later outcome of a mutant replaces an earlier)."""
-    outcomes: dict[str, dict[str, str]] = {}
-    for path in paths:
-        for line in path.read_text().splitlines():
-            if line.strip():
-                record = json.loads(line)
-                outcomes[record["ident"]] = record
+    records = [
+        json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()
+    ]
+    return summary_of(records)
+
+
+def summary_of(records: list[dict[str, Any]]) -> str:
+    """Kill rate per area, survivors named (a later record of a mutant replaces an earlier)."""
+    outcomes = {record["ident"]: record for record in records}
     rows = []
     every: list[dict[str, str]] = []
     for area, _ in AREAS:
         mine = [o for ident, o in outcomes.items() if _area(ident) == area]
         every += mine
-        rows.append(_row(area, mine, show_survivors=True))
+        if mine:
+            rows.append(_row(area, mine, show_survivors=True))
     rows.append(_row("all", every, show_survivors=False))
     return "\n".join(rows)
 
@@ -620,29 +626,22 @@ def main(argv: list[str] | None = None) -> int:
     results.parent.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the copy is removed on a kill too
     tree = _copy_tree()
-    totals: dict[str, dict[str, int]] = {}
+    outcomes: list[dict[str, Any]] = []
     try:
         with results.open("a") as sink:
             for number, (mutant, tests) in enumerate(selected, 1):
-                outcome = run_mutant(tree, mutant, tests, args.timeout)
-                sink.write(json.dumps(asdict(outcome)) + "\n")
+                outcome = asdict(run_mutant(tree, mutant, tests, args.timeout))
+                sink.write(json.dumps(outcome) + "\n")
                 sink.flush()
-                counts = totals.setdefault(mutant.path, {})
-                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                outcomes.append(outcome)
                 print(
-                    f"[{number}/{len(selected)}] {outcome.status:13} {outcome.seconds:6.1f}s "
+                    f"[{number}/{len(selected)}] {outcome['status']:13} {outcome['seconds']:6.1f}s "
                     f"{mutant.ident}  {mutant.before!r} -> {mutant.after!r}",
                     flush=True,
                 )
     finally:
         shutil.rmtree(tree.parent, ignore_errors=True)
-    print()
-    for module, counts in totals.items():
-        total = sum(counts.values())
-        killed = counts.get("killed", 0)
-        apart = counts.get("snapshot-only", 0)
-        survived = counts.get("survived", 0) + counts.get("timeout", 0)
-        print(f"{module:60} {killed}/{total} killed; snapshot-only {apart}; survived {survived}")
+    print(f"\n{summary_of(outcomes)}")
     return 0
 
 

@@ -63,8 +63,8 @@ def policy_files(runs: Mapping[str, StackRun]) -> list[Generated]:
     from tools import gen_policy_files as gen
 
     return [
-        Generated(gen.TAGGABLE_MODULE, gen.taggable_module_text()),
-        Generated(gen.ECS_SHAPE_MODULE, gen.ecs_shape_text()),
+        Generated(gen.TAGGABLE_TABLE, gen.taggable_table_text()),
+        Generated(gen.ECS_SHAPE_TABLE, gen.ecs_shape_text()),
         Generated(gen.README, gen.readme_text()),
     ]
 

@@ -13,21 +13,7 @@ if not (_PACK / "perfcheck_policykit").is_dir():
 if not (_PACK / "foundation").is_dir():
     sys.path.insert(0, str(_PACK.parents[1]))
 
-from perfcheck_deploy import (  # noqa: E402
-    DESCRIPTION,
-    ENFORCEMENT_LEVEL,
-    INITIAL_CONFIG,
-    PACK_NAME,
-    POLICIES,
-)
-from perfcheck_policykit import servicer  # noqa: E402
-from pulumi_policy import PolicyPack  # noqa: E402
+import perfcheck_deploy  # noqa: E402
+from perfcheck_policykit.servicer import serve  # noqa: E402
 
-servicer.install()
-PolicyPack(
-    name=PACK_NAME,
-    policies=list(POLICIES),
-    enforcement_level=ENFORCEMENT_LEVEL,
-    initial_config=dict(INITIAL_CONFIG) or None,
-    description=DESCRIPTION,
-)
+serve(perfcheck_deploy)

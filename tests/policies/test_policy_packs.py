@@ -80,8 +80,8 @@ def test_declared_resource_types_exist_in_pulumi_aws() -> None:
 
 
 def test_generated_files_are_current() -> None:
-    text = gen_policy_files.TAGGABLE_MODULE.read_text(encoding="utf-8")
-    assert text == gen_policy_files.taggable_module_text(), "stale: run `make regen`"
+    text = gen_policy_files.TAGGABLE_TABLE.read_text(encoding="utf-8")
+    assert text == gen_policy_files.taggable_table_text(), "stale: run `make regen`"
     readme = gen_policy_files.README.read_text(encoding="utf-8")
     assert readme == gen_policy_files.readme_text(), "README tables stale: `make regen`"
 

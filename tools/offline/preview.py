@@ -45,7 +45,7 @@ from foundation.records import StackRun, is_secret_wrapper
 from tools.offline.cost import cost_json, cost_report, render_cost_markdown, render_cost_text
 from tools.offline.markdown import render_failure_markdown, render_markdown
 from tools.offline.policy_driver import PACK_NAMES, PolicyConfigError, config_file_for
-from tools.offline.render import report_lines, tree_lines
+from tools.offline.render import report_lines
 from tools.offline.runner import (
     ROOT,
     ProgramCrashed,
@@ -221,11 +221,6 @@ def mask_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [mask_secrets(v) for v in value]
     return value
-
-
-def render_tree(run: StackRun) -> list[str]:
-    """The component -> children tree, in registration order (tools/offline/render.py)."""
-    return tree_lines(run, width=10**6)
 
 
 def to_json(run: StackRun, stages: Sequence[StageResult], seconds: float) -> dict[str, Any]:

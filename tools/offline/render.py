@@ -33,13 +33,6 @@ def terminal_width() -> int:
     return max(NARROWEST, min(columns, DEFAULT_WIDTH))
 
 
-def human_number(value: float) -> str:
-    """10000000 -> '10,000,000'; 0.25 -> '0.25'; never an exponent."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
-
-
 _URN = re.compile(r" \(urn:pulumi:[^\s)]*\)")
 _BREAK_AFTER = re.compile(r"(?<=[/@:,=-])")
 

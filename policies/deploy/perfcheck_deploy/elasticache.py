@@ -28,7 +28,7 @@ from foundation.windows import (
 )
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
-from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
+from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown, text
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"
@@ -83,11 +83,6 @@ REDIS_MINIMUM = {
 }
 VALKEY_MINIMUM = (7, 2, 0)
 DATA_TIERING_FAMILY = "r6gd"
-
-
-def _text(inputs: Mapping[str, Any], key: str) -> str | None:
-    value = inputs.get(key)
-    return value if isinstance(value, str) and value and not is_unknown(value) else None
 
 
 @checks(REPLICATION_GROUP)
@@ -219,7 +214,7 @@ def _char_class(char: str) -> str:
 
 
 def _node_type(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
-    node_type = _text(inputs, "nodeType")
+    node_type = text(inputs.get("nodeType"))
     if node_type is None:
         return
     match = NODE_TYPE.match(node_type)
@@ -233,8 +228,8 @@ def _node_type(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Fi
         )
         return
     family = match[1]
-    engine = _text(inputs, "engine") or "redis"
-    version_text = _text(inputs, "engineVersion")
+    engine = text(inputs.get("engine")) or "redis"
+    version_text = text(inputs.get("engineVersion"))
     version = _version(version_text) if version_text else None
     if engine == "valkey" and family in PREVIOUS_GENERATION:
         yield finding(
@@ -288,7 +283,7 @@ def _node_type(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Fi
 def _parameter_group_family(
     record: ResourceRecord, index: StackIndex, inputs: Mapping[str, Any]
 ) -> Iterator[Finding]:
-    engine, version = _text(inputs, "engine") or "redis", _text(inputs, "engineVersion")
+    engine, version = text(inputs.get("engine")) or "redis", text(inputs.get("engineVersion"))
     group_ref = inputs.get("parameterGroupName")
     if version is None or group_ref is None or is_unknown(group_ref):
         return
@@ -328,8 +323,8 @@ def _default_group_family(name: str) -> str:
 
 
 def _windows(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
-    snapshot_text = _text(inputs, "snapshotWindow")
-    maintenance_text = _text(inputs, "maintenanceWindow")
+    snapshot_text = text(inputs.get("snapshotWindow"))
+    maintenance_text = text(inputs.get("maintenanceWindow"))
     snapshot = parse_daily(snapshot_text) if snapshot_text else None
     maintenance = parse_weekly(maintenance_text) if maintenance_text else None
     if snapshot_text and snapshot is None:

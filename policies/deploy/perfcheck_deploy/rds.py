@@ -24,7 +24,7 @@ from foundation.records import ResourceRecord
 from foundation.windows import RDS_MIN_WINDOW_MINUTES, overlaps, parse_daily, parse_weekly
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
-from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
+from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown, text
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
@@ -103,11 +103,6 @@ NO_PERFORMANCE_INSIGHTS = {
 }
 
 
-def _text(inputs: Mapping[str, Any], key: str) -> str | None:
-    value = inputs.get(key)
-    return value if isinstance(value, str) and value and not is_unknown(value) else None
-
-
 @checks(INSTANCE)
 def check_instance(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     inputs = index.inputs(record)
@@ -121,7 +116,7 @@ def check_instance(record: ResourceRecord, index: StackIndex) -> Iterator[Findin
 def _parameter_group_family(
     record: ResourceRecord, index: StackIndex, inputs: Mapping[str, Any]
 ) -> Iterator[Finding]:
-    engine, version = _text(inputs, "engine"), _text(inputs, "engineVersion")
+    engine, version = text(inputs.get("engine")), text(inputs.get("engineVersion"))
     group_ref = inputs.get("parameterGroupName")
     if engine is None or version is None or group_ref is None or is_unknown(group_ref):
         return
@@ -160,7 +155,7 @@ def _family_of(record: ResourceRecord, index: StackIndex, group_ref: Any) -> str
 
 
 def _instance_class(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
-    instance_class = _text(inputs, "instanceClass")
+    instance_class = text(inputs.get("instanceClass"))
     if instance_class is None:
         return
     match = INSTANCE_CLASS.match(instance_class)
@@ -174,7 +169,7 @@ def _instance_class(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterat
         )
         return
     family, size = match[1], match[2]
-    engine, version = _text(inputs, "engine"), _text(inputs, "engineVersion")
+    engine, version = text(inputs.get("engine")), text(inputs.get("engineVersion"))
     if family in RETIRED_FAMILIES:
         yield finding(
             CLASS_ID,
@@ -231,8 +226,8 @@ def _performance_insights_retention(
 
 def _windows(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
     backup_text, maintenance_text = (
-        _text(inputs, "backupWindow"),
-        _text(inputs, "maintenanceWindow"),
+        text(inputs.get("backupWindow")),
+        text(inputs.get("maintenanceWindow")),
     )
     backup = parse_daily(backup_text) if backup_text else None
     maintenance = parse_weekly(maintenance_text) if maintenance_text else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from foundation.records import RunIndex as StackIndex
 from foundation.records import stack_index
-from foundation.stackmodel import REFERENCE_KEYS, as_bool, as_int
+from foundation.stackmodel import REFERENCE_KEYS, as_bool, as_int, text
 from foundation.stackmodel import contains_unknown as is_unknown
 
-__all__ = ["REFERENCE_KEYS", "StackIndex", "as_bool", "as_int", "is_unknown", "stack_index"]
+__all__ = ["REFERENCE_KEYS", "StackIndex", "as_bool", "as_int", "is_unknown", "stack_index", "text"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
 from perfcheck_policykit import aws_types as T
+from perfcheck_policykit.checks import require_true
 from pulumi_policy import PolicyResource, Severity
 
 
@@ -81,15 +82,7 @@ RDS_MANAGED_MASTER_PASSWORD = ResourceRule(
 
 
 def _check_proxy_tls(ctx: ResourceContext) -> None:
-    value = ctx.get("requireTls")
-    if value is values.UNKNOWN:
-        ctx.unknown("requireTls")
-    elif values.as_bool(value) is not True:
-        ctx.violation(
-            "requireTls",
-            "not set (false: plaintext accepted)" if value is None else values.show(value),
-            "true",
-        )
+    require_true(ctx, "requireTls", missing="not set (false: plaintext accepted)")
 
 
 RDS_PROXY_REQUIRE_TLS = ResourceRule(

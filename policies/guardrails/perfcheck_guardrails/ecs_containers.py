@@ -379,8 +379,6 @@ CONTAINER_LOGGING = ResourceRule(
 )
 
 
-SAFE_CAPABILITIES = ("SYS_PTRACE",)
-"""Fargate accepts only SYS_PTRACE as an added capability; on EC2 any can be added."""
 HOST_PATHS = (
     "/",
     "/var/run/docker.sock",

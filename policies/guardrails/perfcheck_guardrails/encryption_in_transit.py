@@ -15,7 +15,7 @@ from perfcheck_policykit import (
     values,
 )
 from perfcheck_policykit import aws_types as T
-from perfcheck_policykit.checks import require_in, require_set
+from perfcheck_policykit.checks import require_in, require_set, require_true
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import PolicyResource, Severity
 
@@ -192,15 +192,7 @@ RDS_FORCE_SSL = StackRule(
 
 
 def _require_transit_encryption(ctx: ResourceContext) -> None:
-    enabled = ctx.get("transitEncryptionEnabled")
-    if enabled is values.UNKNOWN:
-        ctx.unknown("transitEncryptionEnabled")
-    elif values.as_bool(enabled) is not True:
-        ctx.violation(
-            "transitEncryptionEnabled",
-            "not set (plaintext)" if enabled is None else values.show(enabled),
-            "true",
-        )
+    require_true(ctx, "transitEncryptionEnabled", missing="not set (plaintext)")
     mode = ctx.get("transitEncryptionMode")
     if mode is values.UNKNOWN:
         ctx.unknown("transitEncryptionMode")

@@ -240,11 +240,6 @@ SCHEMA_PATHS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     *((token, ("propagateTags",)) for token in PROPAGATE_TAGS),
 )
 """Every (type, input path) the tables name: what the schema test checks against pulumi_aws."""
-ALWAYS_TYPES: Final = tuple(
-    token
-    for token, settings in ENCRYPTION_AT_REST.items()
-    if any(setting.kind == "always" for setting in settings)
-)
 
 
 ContainerCheck = Callable[[ResourceContext, Sequence[Mapping[str, Any]]], None]

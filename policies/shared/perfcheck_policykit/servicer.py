@@ -570,3 +570,16 @@ def install() -> None:
     if not issubclass(PackServicer, _BASE):  # pragma: no cover - guards an SDK rename
         raise RuntimeError("pulumi_policy's analyzer servicer changed; pin pulumi-policy")
     sdk._PolicyAnalyzerServicer = PackServicer  # type: ignore[misc]
+
+
+def serve(pack: Any) -> None:
+    """What each pack's `__main__.py` runs: serve `pack` (a module with the pack's PACK_NAME,
+    POLICIES, ENFORCEMENT_LEVEL, INITIAL_CONFIG and DESCRIPTION) on `PackServicer`. Blocks."""
+    install()
+    sdk.PolicyPack(
+        name=pack.PACK_NAME,
+        policies=list(pack.POLICIES),
+        enforcement_level=pack.ENFORCEMENT_LEVEL,
+        initial_config=dict(pack.INITIAL_CONFIG) or None,
+        description=pack.DESCRIPTION,
+    )

@@ -1,0 +1,72 @@
+"""Who can reach the data stores (perfcheck_guardrails/access_control.py), property by property.
+
+Written for the survivors of the lines engineer's mutation sample (seed 2312): each test names
+the property it guards and the mutant it kills is in its docstring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.policies.builders import UNKNOWN, record, replace
+from tests.policies.bypass_cases import rbac, replica
+from tests.policies.support import run_case, violations
+
+MASTER_PASSWORD = "rds-managed-master-password"
+OPEN_USER = "elasticache-rbac-no-open-user"
+
+
+def test_a_read_replica_needs_no_master_password_of_its_own() -> None:
+    """A replica has no master user (RDS copies the source's): it is never asked for a managed
+    password. Kills `exempt is None or exempt` -> `and`."""
+    report = run_case(lambda r: replica(r))
+    assert not [v for v in violations(report, MASTER_PASSWORD) if v.name == "db-replica"]
+
+
+def test_a_replica_that_still_sets_a_password_is_not_judged_as_a_primary() -> None:
+    """The same property from the other side: the primary beside it is still judged."""
+    report = run_case(lambda r: {**replica(r), "db": replace(r["db"], password="hunter2-hunter2")})
+    names = {v.name for v in violations(report, MASTER_PASSWORD)}
+    assert names == {"db"}
+
+
+def _open_user(**overrides: Any) -> dict[str, Any]:
+    return {
+        "userId": "app-default",
+        "userName": "default",
+        "accessString": "on ~* +@all",
+        "authenticationMode": {"type": "no-password-required"},
+        **overrides,
+    }
+
+
+def test_an_access_string_that_is_not_text_is_judged_without_an_internal_error() -> None:
+    """A user whose access string is not a string is not 'on': no finding, and no crash of the
+    rule. Kills dropping `isinstance(access, str)` from the open-user test."""
+    report = run_case(lambda r: rbac(r, ["app-default"], _open_user(accessString=7)))
+    assert violations(report, OPEN_USER) == []
+
+
+def test_a_user_is_found_by_its_user_id_before_its_id_is_known() -> None:
+    """During a first preview a new user's `id` output is unknown; the group names it by userId,
+    the user's own input, which is how the rule must find it (here with no property
+    dependencies to fall back on). Kills dropping "userId" from the reference keys."""
+
+    def change(r: Any) -> dict[str, Any]:
+        built = rbac(r, ["app-default"], _open_user())
+        user = built["user0"]
+        built["user0"] = record(
+            "prod",
+            user.type,
+            user.name,
+            dict(user.wire_inputs),
+            computed={"id": UNKNOWN, "arn": UNKNOWN},
+        )
+        group = built["user_group"]
+        built["user_group"] = record(
+            "prod", group.type, group.name, dict(group.wire_inputs), computed={"id": "cache-users"}
+        )
+        return built
+
+    found = violations(run_case(change), OPEN_USER)
+    assert [v.name for v in found] == ["cache-users"]
+    assert "needs no password and is on" in found[0].message
