@@ -363,3 +363,57 @@ def test_argument_style_settings_that_are_no_credentials_pass() -> None:
         }
     )
     assert _findings(GLUE_JOB, inputs, "no-credentials-in-resource-inputs") == []
+
+
+# -- one front door: exposure stated by a mode, or by the type itself --------------------------
+
+APPSYNC = "aws:appsync/graphQLApi:GraphQLApi"
+OPENSEARCH_NETWORK = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
+
+
+def _network_policy(*rules: dict[str, Any]) -> dict[str, Any]:
+    return {"name": "net", "type": "network", "policy": json.dumps(list(rules))}
+
+
+PUBLIC_BY_MODE = [
+    (APPSYNC, {"authenticationType": "AWS_IAM", "name": "api"}),  # GLOBAL by default
+    (
+        "aws:msk/cluster:Cluster",
+        {
+            "kafkaVersion": "3.7.x",
+            "numberOfBrokerNodes": 3,
+            "brokerNodeGroupInfo": {
+                "instanceType": "kafka.m7g.large",
+                "clientSubnets": ["s-1"],
+                "connectivityInfo": {"publicAccess": {"type": "SERVICE_PROVIDED_EIPS"}},
+            },
+        },
+    ),
+    ("aws:lightsail/instance:Instance", {"availabilityZone": "eu-west-1a", "blueprintId": "x"}),
+    (OPENSEARCH_NETWORK, _network_policy({"Rules": [], "AllowFromPublic": True})),
+    (OPENSEARCH_NETWORK, {"name": "net", "type": "NETWORK", "policy": "not json"}),
+]
+
+
+@pytest.mark.parametrize(("type_token", "inputs"), PUBLIC_BY_MODE)
+def test_a_resource_public_by_its_mode_or_type_is_a_second_front_door(
+    type_token: str, inputs: dict[str, Any]
+) -> None:
+    assert _findings(type_token, inputs, "one-front-door")
+
+
+PRIVATE_BY_MODE = [
+    (APPSYNC, {"authenticationType": "AWS_IAM", "name": "api", "visibility": "PRIVATE"}),
+    (
+        OPENSEARCH_NETWORK,
+        _network_policy({"Rules": [], "AllowFromPublic": False, "SourceVPCEs": ["vpce-1"]}),
+    ),
+    (OPENSEARCH_NETWORK, {"name": "enc", "type": "encryption", "policy": "{}"}),
+]
+
+
+@pytest.mark.parametrize(("type_token", "inputs"), PRIVATE_BY_MODE)
+def test_a_resource_private_by_its_mode_is_no_front_door(
+    type_token: str, inputs: dict[str, Any]
+) -> None:
+    assert _findings(type_token, inputs, "one-front-door") == []
