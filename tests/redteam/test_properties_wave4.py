@@ -28,9 +28,7 @@ DETECTOR = "aws:guardduty/detector:Detector"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 VERSIONING_V2 = "aws:s3/bucketVersioningV2:BucketVersioningV2"
 LAMBDA_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:rotate"
-SECRET_ARN = (
-    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf"  # pragma: allowlist secret
-)
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf"
 
 
 def _findings(type_token: str, inputs: dict[str, Any], rule: str) -> list[str]:
