@@ -415,3 +415,23 @@ def test_a_resource_private_by_its_mode_is_no_front_door(
     type_token: str, inputs: dict[str, Any]
 ) -> None:
     assert _findings(type_token, inputs, "one-front-door") == []
+
+
+# -- encryption at rest: the Glue Data Catalog is a data store of the family -------------------
+
+CATALOG = "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings"
+
+
+def _catalog(mode: str | None) -> dict[str, Any]:
+    at_rest = {} if mode is None else {"catalogEncryptionMode": mode}
+    return {"dataCatalogEncryptionSettings": {"encryptionAtRest": at_rest}}
+
+
+@pytest.mark.parametrize("mode", ["DISABLED", "disabled", None])
+def test_a_glue_catalog_not_encrypted_with_kms_is_a_finding(mode: str | None) -> None:
+    assert _findings(CATALOG, _catalog(mode), "data-encrypted-at-rest")
+
+
+@pytest.mark.parametrize("mode", ["SSE-KMS", "sse-kms-with-service-role"])
+def test_a_glue_catalog_encrypted_with_kms_passes(mode: str) -> None:
+    assert _findings(CATALOG, _catalog(mode), "data-encrypted-at-rest") == []
