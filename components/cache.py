@@ -7,13 +7,11 @@ faster warm start, not for durability.
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.contracts import CacheConnection
+from components.contracts import CacheConnection, ComponentArgs
 from components.data_names import cache_replication_group_id, cache_slow_log_group_name
 from components.encryption import ServiceGrant, create_kms_key
 from foundation.app_contract import REDIS_PORT
@@ -37,9 +35,7 @@ def failover_settings(nodes: int, multi_az: bool) -> tuple[bool, bool]:
     return nodes >= ELASTICACHE_FAILOVER_MIN_NODES, multi_az
 
 
-class CacheArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class CacheArgs(ComponentArgs):
     cache: CacheSettings
     """The stack's cache section (engine, version, node type and count, snapshots, windows)."""
     is_prod: bool

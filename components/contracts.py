@@ -4,8 +4,16 @@ each other and `__main__.py` wires them by name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pulumi
+
+
+class ComponentArgs(TypedDict):
+    """What every component's arguments start with."""
+
+    name_prefix: str
+    """Physical-name prefix, `<project>-<stack>`."""
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ the same user, so the proxy reads no secret either and needs no path to Secrets 
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.contracts import DatabaseConnection, SecretRef
+from components.contracts import ComponentArgs, DatabaseConnection, SecretRef
 from components.data_names import (
     RDS_LOG_EXPORTS,
     database_identifier,
@@ -82,9 +82,7 @@ def database_parameters(slow_statement_ms: int) -> dict[str, str]:
     }
 
 
-class DatabaseArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class DatabaseArgs(ComponentArgs):
     database: DatabaseSettings
     """The stack's database section (engine, size, backups, windows, proxy, DR region)."""
     is_prod: bool

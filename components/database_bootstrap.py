@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contracts import ComponentArgs
 from components.migration import DatabaseBootstrap
 from components.rotation_redeploy import logged_function
 
@@ -27,8 +27,7 @@ LAMBDA_TIMEOUT_SECONDS = 900
 """Lambda's maximum: a Fargate task starts in one to three minutes and the SQL takes seconds."""
 
 
-class DatabaseBootstrapRunArgs(TypedDict):
-    name_prefix: str
+class DatabaseBootstrapRunArgs(ComponentArgs):
     task: DatabaseBootstrap
     cluster_name: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]

@@ -32,12 +32,10 @@ stays empty), so switching strategy is a setting, not a replacement.
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 import pulumi
 import pulumi_aws as aws
 
-from components.contracts import LoadBalancerOrigin, TrafficTarget
+from components.contracts import ComponentArgs, LoadBalancerOrigin, TrafficTarget
 from components.trust import service_trust_policy
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -55,9 +53,7 @@ ECS_LOAD_BALANCER_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 TARGET_GROUPS = ("blue", "green")
 
 
-class LoadBalancerArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class LoadBalancerArgs(ComponentArgs):
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
     """One per AZ, in a VPC with an internet gateway (a VPC-origin prerequisite): the ALB's

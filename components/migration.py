@@ -19,12 +19,12 @@ bootstrap task only (ECS injects its password into that one container's environm
 from __future__ import annotations
 
 import json
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
 
-from components.contracts import SecretRef
+from components.contracts import ComponentArgs, SecretRef
 from components.data_names import database_task_log_group_name
 from components.database_roles import OWNER_ROLE, app_role_sql, bootstrap_sql
 from components.secret_access import read_secrets_statements
@@ -318,9 +318,7 @@ def migration_container_definitions(
     return [token, _after_token(migrate)]
 
 
-class DatabaseTaskArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class DatabaseTaskArgs(ComponentArgs):
     vpc_id: pulumi.Input[str]
     database_security_group_id: pulumi.Input[str]
     """The target's security group: the task gets its own ingress rule on it."""

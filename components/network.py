@@ -14,12 +14,12 @@ from __future__ import annotations
 import functools
 import ipaddress
 from dataclasses import dataclass
-from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
+from components.contracts import ComponentArgs
 from components.encryption import ServiceGrant, create_kms_key
 from components.trust import service_trust_policy
 from foundation.endpoints import HTTPS_PORT, INTERFACE_SERVICES
@@ -54,9 +54,7 @@ def plan_subnets(vpc_cidr: str, availability_zones: int) -> SubnetPlan:
     return plan
 
 
-class NetworkArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class NetworkArgs(ComponentArgs):
     cidr: str
     """VPC IPv4 range."""
     availability_zones: int

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from components.contracts import ComponentArgs
 from components.encryption import ServiceGrant, create_kms_key
 from components.trust import service_trust_policy
 
@@ -141,9 +141,7 @@ def logged_function(
     )
 
 
-class RotationRedeployArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class RotationRedeployArgs(ComponentArgs):
     secret_arns: Sequence[pulumi.Input[str]]
     """The rotated secrets the service's tasks read (a rotation of any one rolls the service)."""
     secret_key_arn: pulumi.Input[str]

@@ -13,12 +13,12 @@ downtime: one Lambda implements Secrets Manager's four rotation steps for every 
 from __future__ import annotations
 
 import json
-from typing import NotRequired, TypedDict
+from typing import NotRequired
 
 import pulumi
 import pulumi_aws as aws
 
-from components.contracts import AppSecrets
+from components.contracts import AppSecrets, ComponentArgs
 from components.rotation_redeploy import HANDLERS, logged_function
 from components.secrets import ROTATION_KINDS
 
@@ -42,8 +42,7 @@ def rotated_secrets(secrets: AppSecrets) -> dict[str, pulumi.Output[str]]:
     return {purpose: refs[purpose].arn for purpose in ROTATION_KINDS}
 
 
-class SecretRotationArgs(TypedDict):
-    name_prefix: str
+class SecretRotationArgs(ComponentArgs):
     secrets: AppSecrets
     key_arn: pulumi.Input[str]
     """The app secrets' key (the rotation writes and reads values under it)."""

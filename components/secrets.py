@@ -11,19 +11,15 @@ each secret's first version once, labelled both AWSCURRENT and AWSPREVIOUS (so a
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.contracts import AppSecrets, SecretRef
+from components.contracts import AppSecrets, ComponentArgs, SecretRef
 from components.encryption import create_kms_key
 
 
-class AppSecretsArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class AppSecretsArgs(ComponentArgs):
     recovery_window_days: int
     """Days a deleted secret can be restored (7-30); prod keeps the maximum."""
     protect: bool

@@ -29,7 +29,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
@@ -46,6 +46,7 @@ from components.container_definitions import (
 from components.contracts import (
     AppSecrets,
     CacheConnection,
+    ComponentArgs,
     DatabaseConnection,
     Distribution,
     LoadBalancerOrigin,
@@ -98,9 +99,7 @@ def aws_owned_service_paths(service: ServiceSettings) -> list[str]:
     return paths
 
 
-class WebServiceArgs(TypedDict):
-    name_prefix: str
-    """Physical-name prefix, `<project>-<stack>`."""
+class WebServiceArgs(ComponentArgs):
     project: str
     stack: str
     environment: str

@@ -35,3 +35,19 @@ def test_one_metric_over_the_limit_is_refused() -> None:
     over = dataclasses.replace(spec, metrics=(*spec.metrics, extra))
     with pytest.raises(ValueError, match="11 metrics, CloudWatch allows 10"):
         alarm_catalog._check([over])
+
+
+@pytest.mark.parametrize(("period", "accepted"), [(10, True), (30, True), (300, True), (45, False)])
+def test_high_resolution_periods_are_accepted_as_cloudwatch_accepts_them(
+    period: int, accepted: bool
+) -> None:
+    """PutMetricAlarm takes a period of 10, 20 or 30 seconds (high resolution) or a multiple of
+    60; the catalog's shape check refuses the same and nothing more."""
+    spec = _hit_rate(alarm_catalog.alarm_catalog(AlarmSettings(), _scope(1)))
+    metrics = tuple(dataclasses.replace(m, period=period) for m in spec.metrics)
+    changed = dataclasses.replace(spec, metrics=metrics)
+    if accepted:
+        alarm_catalog._check([changed])
+    else:
+        with pytest.raises(ValueError, match="a period must be 10, 20, 30 or a multiple of 60"):
+            alarm_catalog._check([changed])

@@ -129,3 +129,11 @@ def test_the_summary_counts_per_area_and_a_later_outcome_replaces_an_earlier(tmp
     assert any(r.startswith("estimator") and "0/1 killed, snapshot-only 1" in r for r in rows)
     assert "survivor policies/guardrails/x.py:4:0:drop-call:0" in "\n".join(rows)
     assert rows[-1].split()[1:3] == ["2/4", "killed,"]
+
+
+def test_a_match_is_widened_only_where_the_code_tests_equality_with_a_string() -> None:
+    """'widen-match' turns `x == "a"` into a substring test; an order or inequality against a
+    string has no wider form, so none is made for it (a mutant that is no realistic bug)."""
+    source = 'def f(x):\n    return x == "a", x != "a", x < "a"\n'
+    widened = [m.before for m in mutation.generate("m.py", source) if m.operator == "widen-match"]
+    assert widened == ['x == "a"']

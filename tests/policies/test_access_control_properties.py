@@ -22,6 +22,15 @@ def test_a_read_replica_needs_no_master_password_of_its_own() -> None:
     assert not [v for v in violations(report, MASTER_PASSWORD) if v.name == "db-replica"]
 
 
+def test_a_computed_replica_source_is_judged_not_left_as_unknown() -> None:
+    """A replica's source id is usually computed (another resource's output): that alone makes
+    it a replica, so the rule judges it and notes nothing as 'not judged during preview'.
+    Kills dropping `ctx.accept_unknown("replicateSourceDb")`."""
+    report = run_case(lambda r: replica(r))
+    notes = [n for n in report.diagnostics if n.policy == MASTER_PASSWORD]
+    assert [n.name for n in notes] == []
+
+
 def test_a_replica_that_still_sets_a_password_is_not_judged_as_a_primary() -> None:
     """The same property from the other side: the primary beside it is still judged."""
     report = run_case(lambda r: {**replica(r), "db": replace(r["db"], password="hunter2-hunter2")})

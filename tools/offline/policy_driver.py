@@ -127,9 +127,7 @@ def load_pack(name: str) -> LoadedPack:
     if name not in PACK_NAMES:
         raise ValueError(f"unknown policy pack {name!r}; known packs: {', '.join(PACK_NAMES)}")
     directory = POLICIES_DIR / name
-    for path in (KIT_DIR, directory):  # as the pack's __main__.py does: the kit beside the packs
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
+    add_pack_paths(directory)
     module = importlib.import_module(f"perfcheck_{name}")
     servicer = importlib.import_module("perfcheck_policykit.servicer")
     return LoadedPack(
