@@ -311,7 +311,49 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "node-agent",
         "containerDefinitions[agent].user is '0'",
     ),
+    Case(
+        "efs-volume-transit-encryption",
+        "batch-efs-volume-clear",
+        extra(
+            "aws:batch/jobDefinition:JobDefinition",
+            "export-job",
+            {
+                "type": "container",
+                "containerProperties": json.dumps(
+                    {
+                        "volumes": [
+                            {"name": "exports", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}
+                        ]
+                    }
+                ),
+            },
+        ),
+        "export-job",
+        "volumes[exports].efsVolumeConfiguration.transitEncryption is not set (DISABLED)",
+    ),
     # -- class 3: controls present but hollow ------------------------------------------------
+    Case(
+        "control-not-switched-off",
+        "alarm-actions-off",
+        extra(
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "queue-age",
+            {"metricName": "ApproximateAgeOfOldestMessage", "actionsEnabled": False},
+        ),
+        "queue-age",
+        "actionsEnabled is false",
+    ),
+    Case(
+        "control-not-switched-off",
+        "rotation-yearly",
+        extra(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            "token-rotation",
+            {"secretId": UNKNOWN, "rotationRules": {"scheduleExpression": "cron(0 4 1 1 ? *)"}},
+        ),
+        "token-rotation",
+        "rotationRules.scheduleExpression is 'cron(0 4 1 1 ? *)'",
+    ),
     Case(
         "waf-web-acl-effective",
         "no-rules-default-allow",
@@ -470,7 +512,7 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "launchConfiguration is set",
     ),
     Case(
-        "ebs-volume-encrypted",
+        "ebs-instance-template-in-stack",
         "instance-from-outside-template",
         instance(launchTemplate={"id": "lt-0123456789abcdef0", "version": "$Latest"}),
         "bastion",
@@ -586,7 +628,65 @@ TYPE_NONCOMPLIANT: list[Case] = [
     ),
 ]
 
+
+def instance_and_template(template_id: str) -> Any:
+    """An instance whose root comes from a launch template of this stack, its id known (as at
+    `pulumi up`, when the template was created first)."""
+    template = extra(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "bastion-template",
+        {
+            "imageId": "ami-1",
+            "metadataOptions": {"httpTokens": "required"},
+            "blockDeviceMappings": [
+                {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}
+            ],
+        },
+        computed={"id": template_id},
+    )
+    host = instance(launchTemplate={"id": template_id, "version": "$Latest"})
+    return lambda r: {**template(r), **host(r)}
+
+
 TYPE_VARIANTS: list[Variant] = [
+    Variant(
+        "ebs-instance-template-in-stack",
+        "instance-from-known-template-of-the-stack",
+        instance_and_template("lt-0aa11bb22cc33dd44"),
+    ),
+    Variant(
+        "efs-volume-transit-encryption",
+        "batch-efs-volume-tls",
+        extra(
+            "aws:batch/jobDefinition:JobDefinition",
+            "export-job",
+            {
+                "type": "container",
+                "containerProperties": json.dumps(
+                    {
+                        "volumes": [
+                            {
+                                "name": "exports",
+                                "efsVolumeConfiguration": {
+                                    "fileSystemId": "fs-1",
+                                    "transitEncryption": "ENABLED",
+                                },
+                            }
+                        ]
+                    }
+                ),
+            },
+        ),
+    ),
+    Variant(
+        "control-not-switched-off",
+        "rotation-monthly-cron",
+        extra(
+            "aws:secretsmanager/secretRotation:SecretRotation",
+            "token-rotation",
+            {"secretId": UNKNOWN, "rotationRules": {"scheduleExpression": "cron(0 4 1 * ? *)"}},
+        ),
+    ),
     # The false positives of issue 22 (each must pass every rule, not only its own).
     Variant(
         "ecr-repository-immutable-scanned",

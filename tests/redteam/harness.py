@@ -77,3 +77,30 @@ def judge(program: Program, stack: str = STACK) -> Verdict:
         packs=(*JUDGING_PACKS, "deploy"),
     )
     return Verdict(program, tuple(v for v in report.violations if v.urn in urns))
+
+
+def judge_together(programs: list[Program], stack: str = STACK) -> dict[str, Verdict]:
+    """Every program beside the compliant stack in one evaluation, each judged on its own
+    resources: one pass of the packs instead of one per program (for a corpus that runs as one
+    program). Programs must not patch the config, and their resources must not collide."""
+    if any(p.config is not None for p in programs):
+        raise ValueError("judge_together: a program patches the config; judge it alone")
+    resources = compliant_resources(stack)
+    owned: dict[str, str] = {}
+    for program in programs:
+        for key, rec in program.build(resources).items():
+            if rec.urn in owned or key in resources:
+                raise ValueError(f"judge_together: {rec.urn} is registered twice")
+            owned[rec.urn] = program.name
+            resources[key] = rec
+    report = evaluate_packs(
+        stack_run(resources, stack),
+        stack,
+        config_dir_for(programs[0], stack),
+        packs=(*JUDGING_PACKS, "deploy"),
+    )
+    findings: dict[str, list[PolicyViolation]] = {p.name: [] for p in programs}
+    for violation in report.violations:
+        if violation.urn in owned:
+            findings[owned[violation.urn]].append(violation)
+    return {p.name: Verdict(p, tuple(findings[p.name])) for p in programs}

@@ -1,5 +1,6 @@
 """Render the red-team corpus as Terraform plan JSON, to run another scanner (checkov) on the
-same programs: `python -m tests.redteam.tfplan OUT_DIR` writes one plan per program.
+same programs: `python -m tests.redteam.tfplan OUT_DIR [MODULE]` writes one plan per program
+(MODULE: the corpus module, `tests.redteam.corpus` unless given, e.g. tests.redteam.corpus_wave4).
 
 pulumi-aws is a bridge of the Terraform provider, so a Pulumi resource is the Terraform resource
 under another type token and camelCase names. The rendering is approximate (documented
@@ -8,6 +9,7 @@ renames only; single nested blocks as one-element lists, as Terraform plans show
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import sys
@@ -16,7 +18,6 @@ from typing import Any
 
 from foundation.records import UNKNOWN, unwrap_secrets
 from tests.policies.builders import compliant_resources
-from tests.redteam.corpus import PROGRAMS
 
 TF_TYPES = {
     "aws:lb/loadBalancer:LoadBalancer": "aws_lb",
@@ -106,6 +107,8 @@ def plan(program: Any, index: int = 0) -> dict[str, Any]:
     that keys resources by address across files does not merge two programs' copies."""
     resources = []
     for record in program.build(compliant_resources("prod")).values():
+        if record.type.startswith("pulumi:providers:"):
+            continue  # a provider is configuration in Terraform, not a resource of the plan
         kind = tf_type(record.type)
         values = tf_values(kind, unwrap_secrets(dict(record.wire_inputs)))
         name = f"p{index}_" + re.sub(r"[^A-Za-z0-9_]", "_", record.name)
@@ -136,7 +139,8 @@ def plan(program: Any, index: int = 0) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
-    for index, program in enumerate(PROGRAMS):
+    corpus = importlib.import_module(argv[1] if len(argv) > 1 else "tests.redteam.corpus")
+    for index, program in enumerate(corpus.PROGRAMS):
         (out / f"{'bad' if program.bad else 'good'}__{program.name}.json").write_text(
             json.dumps(plan(program, index), indent=1)
         )

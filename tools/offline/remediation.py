@@ -176,6 +176,13 @@ FIX_FOR_RULE: dict[str, str] = {
     "blocking rate limits)",
     "ecs-deployment-bake-time-not-zero": "set perfcheck:service.bakeTimeMinutes and "
     "canaryBakeMinutes above 0",
+    "control-not-switched-off": "code: the resource's component (components/): remove the off "
+    "switch (alarm actions, rule state, health check, logging) or the resource; rotate secrets at "
+    "least every 90 days (components/secret_rotation.py)",
+    "efs-volume-transit-encryption": "code: the task's component (components/): transit "
+    "encryption ENABLED on every EFS volume",
+    "ebs-instance-template-in-stack": "the program creates no EC2 instance; remove it, or create "
+    "its launch template in its components/ module with encrypted block devices",
     "ecs-deployment-controller-rolls-back": "code: components/web_service.py (the ECS deployment "
     "controller with the circuit breaker's rollback)",
     "ecs-managed-ebs-volume-encrypted": "code: components/web_service.py (encrypted task volumes)",

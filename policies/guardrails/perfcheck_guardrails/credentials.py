@@ -297,6 +297,14 @@ _URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s]*$", re.IGNORECASE)
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 _SSM_PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.-]{1,128}){1,15}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._:/@ +-]{1,80}$")
+_SMALL_SETTING = (
+    r"[A-Za-z][A-Za-z_-]{0,31}\s{0,4}[=:]\s{0,4}(?:[0-9]{1,4}|true|false|yes|no|on|off)"
+)
+_SETTINGS_LIST = re.compile(
+    rf"(?i){_SMALL_SETTING}(?:\s{{0,4}}[,;]\s{{0,4}}{_SMALL_SETTING}){{0,31}}"
+)
+"""`min=12,upper=1,symbols=true`: the rules a credential must follow, numbers and booleans only
+(no room for a secret), under a name that says it holds rules (PASSWORD_POLICY)."""
 
 # -- known-safe shapes, stated once -------------------------------------------------------------
 
@@ -451,6 +459,10 @@ _SUFFIX_SHAPES: tuple[tuple[tuple[str, ...], _Shape], ...] = (
         ),
     ),
     (("REGION",), lambda v: bool(_REGION.match(v))),
+    (
+        ("POLICY", "RULES", "REQUIREMENTS", "COMPLEXITY"),
+        lambda v: bool(_SETTINGS_LIST.fullmatch(v)),
+    ),
     (
         (
             "NAME",

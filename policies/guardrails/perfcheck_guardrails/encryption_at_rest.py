@@ -410,10 +410,11 @@ def _root_from_launch_template(ctx: ResourceContext) -> None:
         reference = [values.get(template, key) for key in ("id", "name")]
         if any(v is values.UNKNOWN for v in reference):
             return  # a template resource of this stack: its block devices are judged
+        if any(isinstance(v, str) and v.strip() for v in reference):
+            return  # a known id (at `up`): ebs-instance-template-in-stack finds the template
         ctx.violation(
             "launchTemplate",
-            f"{values.show(next((v for v in reference if v), None))} with no rootBlockDevice "
-            "(a template outside this stack, whose volumes no rule judges)",
+            "neither an id nor a name",
             "a launch template of this stack with encrypted block devices, or rootBlockDevice "
             "with encrypted=True",
         )
@@ -444,7 +445,55 @@ EBS_ENCRYPTED = ResourceRule(
 )
 
 
+def _check_instance_template(ctx: StackContext) -> None:
+    for instance in ctx.index.of_type(T.EC2_INSTANCE):
+        if ctx.get(instance, "rootBlockDevice") is not None:
+            continue
+        template = ctx.get(instance, "launchTemplate")
+        if not isinstance(template, Mapping):
+            continue  # none or unknown: ebs-volume-encrypted judges the instance alone
+        reference = next(
+            (v for v in (values.get(template, k) for k in ("id", "name")) if v is not None), None
+        )
+        if reference is None:
+            continue
+        found = ctx.index.resolve(instance, "launchTemplate", reference, [T.EC2_LAUNCH_TEMPLATE])
+        if found is not None:
+            continue  # the template is judged by ebs-volume-encrypted on its own
+        if values.is_unknown(reference):
+            ctx.unknown(instance, "launchTemplate")
+            continue
+        ctx.violation(
+            instance,
+            "launchTemplate",
+            f"{values.show(reference)} with no rootBlockDevice (a template outside this stack, "
+            "whose volumes no rule judges)",
+            "a launch template of this stack with encrypted block devices, or rootBlockDevice "
+            "with encrypted=True",
+        )
+
+
+EBS_INSTANCE_TEMPLATE_IN_STACK = StackRule(
+    name="ebs-instance-template-in-stack",
+    description=(
+        "An EC2 instance without rootBlockDevice takes its root volume from its launch template: "
+        "the template (named by id or name, known or computed) must be one of this stack, "
+        "whose block devices ebs-volume-encrypted judges."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Create the aws.ec2.LaunchTemplate in this program with encrypted block devices, or set "
+        "root_block_device={'encrypted': True} on the instance."
+    ),
+    resource_types=[T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE],
+    check=_check_instance_template,
+    unknowns="A template reference unknown with no dependency on a template: note.",
+    tags=["encryption-at-rest", "ebs"],
+)
+
+
 RULES = (
+    EBS_INSTANCE_TEMPLATE_IN_STACK,
     RDS_STORAGE_ENCRYPTED,
     RDS_PERFORMANCE_INSIGHTS_ENCRYPTED,
     ELASTICACHE_ENCRYPTED_AT_REST,

@@ -751,7 +751,83 @@ SNS_SUBSCRIPTION_HTTPS = ResourceRule(
 )
 
 
+# -- EFS volumes of tasks: the mount is encrypted only when the task asks for it ---------------
+
+BATCH_JOB_DEFINITION = "aws:batch/jobDefinition:JobDefinition"
+TASK_VOLUME_PATHS: dict[str, tuple[str, ...]] = {
+    T.ECS_TASK_DEFINITION: ("volumes",),
+    "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition": ("volumes",),
+    BATCH_JOB_DEFINITION: ("containerProperties", "volumes"),
+}
+"""Type -> where its volumes are (Batch: inside the containerProperties JSON)."""
+
+
+def _task_volumes(ctx: ResourceContext) -> list[Any] | None:
+    path = TASK_VOLUME_PATHS[ctx.type]
+    holder: Any = ctx.props
+    if len(path) > 1:
+        raw = ctx.get(path[0])
+        if raw is values.UNKNOWN:
+            ctx.unknown(path[0])
+            return None
+        try:
+            holder = values.parse_json_property(raw)
+        except values.InvalidJson:
+            ctx.violation(path[0], "not valid JSON", "a JSON object (AWS would refuse it)")
+            return None
+        if holder is None:
+            return []
+    found = values.items(holder, path[-1])
+    if found is values.UNKNOWN:
+        ctx.unknown(".".join(path))
+        return None
+    return list(found)
+
+
+def _check_efs_volume_transit(ctx: ResourceContext) -> None:
+    volumes = _task_volumes(ctx)
+    for index, volume in enumerate(volumes or ()):
+        efs = values.get(volume, "efsVolumeConfiguration")
+        label = f"volumes[{values.get(volume, 'name') or index}].efsVolumeConfiguration"
+        if efs is values.UNKNOWN:
+            ctx.unknown(label)
+            continue
+        if efs is None:
+            continue
+        mode = values.get(efs, "transitEncryption")
+        if mode is values.UNKNOWN:
+            ctx.unknown(f"{label}.transitEncryption")
+        elif values.enum(mode) != "ENABLED":
+            ctx.violation(
+                f"{label}.transitEncryption",
+                "not set (DISABLED)" if mode is None else values.show(mode),
+                "'ENABLED' (TLS between the task and the file system)",
+                "AWS defaults to DISABLED: the file system's data crosses the network in clear.",
+            )
+
+
+EFS_VOLUME_TRANSIT_ENCRYPTION = ResourceRule(
+    name="efs-volume-transit-encryption",
+    normalises="transitEncryption any case; Batch's containerProperties JSON parsed",
+    description=(
+        "Every EFS volume a task mounts must encrypt in transit (transitEncryption ENABLED; "
+        "AWS's default is DISABLED): ECS task and daemon task definitions, Batch job "
+        "definitions."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Set efs_volume_configuration={'transit_encryption': 'ENABLED', "
+        "'authorization_config': {'iam': 'ENABLED'}, ...} on each EFS volume."
+    ),
+    resource_types=list(TASK_VOLUME_PATHS),
+    check=_check_efs_volume_transit,
+    unknowns="volumes, an EFS volume or its transitEncryption unknown: note.",
+    tags=["encryption-in-transit", "efs"],
+)
+
+
 RULES = (
+    EFS_VOLUME_TRANSIT_ENCRYPTION,
     RDS_FORCE_SSL,
     RDS_TLS_MINIMUM_VERSION,
     SNS_SUBSCRIPTION_HTTPS,

@@ -75,6 +75,35 @@ _PUBLIC_SWITCHES: Final[tuple[tuple[str, tuple[str, ...], bool | None, str], ...
     ),
 )
 
+_PUBLIC_MODES: Final[tuple[tuple[str, tuple[str, ...], frozenset[str], bool, str], ...]] = (
+    # (type, path, modes that expose it (any case), whether absent exposes too, what)
+    (
+        "aws:appsync/graphQLApi:GraphQLApi",
+        ("visibility",),
+        frozenset({"GLOBAL"}),
+        True,
+        "a public GraphQL endpoint",
+    ),
+    (
+        "aws:msk/cluster:Cluster",
+        ("brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type"),
+        frozenset({"SERVICE_PROVIDED_EIPS"}),
+        False,
+        "public broker addresses",
+    ),
+)
+"""Exposure stated by a mode rather than a boolean (AWS's default noted: an AppSync API is
+reachable from the internet unless told otherwise). A type listed here counts as judged, so the
+fail-closed type rule no longer reports it for its other properties: types whose other
+properties no rule reads (a SageMaker notebook's size and keys, a Lightsail database's backups)
+are left to that rule."""
+ALWAYS_PUBLIC: Final[dict[str, str]] = {
+    "aws:lightsail/instance:Instance": "a Lightsail instance (always has a public IP)",
+    "aws:amplify/app:App": "an Amplify Hosting app (a public site of its own)",
+}
+OPENSEARCH_SECURITY_POLICY: Final = (
+    "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
+)
 
 _PUBLIC_WITHOUT: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
     # (type, path whose absence leaves a public endpoint, what)
@@ -375,6 +404,22 @@ def _public_switches(doors: _Doors) -> None:
                 doors.found(
                     resource, ".".join(path), what + ("" if value is not None else " (the default)")
                 )
+    for type_token, path, modes, absent_exposes, what in _PUBLIC_MODES:
+        for resource in ctx.index.of_type(type_token):
+            value = ctx.get(resource, *path)
+            if value is values.UNKNOWN:
+                ctx.unknown(resource, ".".join(path))
+            elif (value is None and absent_exposes) or (
+                value is not None and str(value).strip().upper() in modes
+            ):
+                doors.found(
+                    resource, ".".join(path), what + ("" if value is not None else " (the default)")
+                )
+    for type_token, what in ALWAYS_PUBLIC.items():
+        for resource in ctx.index.of_type(type_token):
+            doors.found(resource, "type", what)
+    for policy in ctx.index.of_type(OPENSEARCH_SECURITY_POLICY):
+        _opensearch_network_policy(doors, policy)
     for type_token, path, what in _PUBLIC_WITHOUT:
         for resource in ctx.index.of_type(type_token):
             value = ctx.get(resource, *path)
@@ -401,6 +446,28 @@ def _public_switches(doors: _Doors) -> None:
                 )
     for accelerator in ctx.index.of_type(ACCELERATOR):
         doors.found(accelerator, "enabled", "a Global Accelerator (a public anycast entry point)")
+
+
+def _opensearch_network_policy(doors: _Doors, policy: PolicyResource) -> None:
+    """An OpenSearch Serverless network policy: a rule with AllowFromPublic opens the collections
+    it names to the internet; text that is not a JSON list of rules is not understood (found)."""
+    ctx = doors.ctx
+    kind, text = ctx.get(policy, "type"), ctx.get(policy, "policy")
+    if kind is values.UNKNOWN or text is values.UNKNOWN:
+        ctx.unknown(policy, "policy")
+        return
+    if values.enum(kind) != "NETWORK":
+        return
+    try:
+        rules = values.parse_json_property(text)
+    except values.InvalidJson:
+        rules = None
+    rules = [rules] if isinstance(rules, Mapping) else rules
+    if not isinstance(rules, list) or not all(isinstance(r, Mapping) for r in rules):
+        doors.found(policy, "policy", "a network policy that is not a JSON list of rules")
+        return
+    if any(values.as_bool(values.get(rule, "AllowFromPublic")) is True for rule in rules):
+        doors.found(policy, "policy", "AllowFromPublic (collections reachable from the internet)")
 
 
 def _check(ctx: StackContext) -> None:
@@ -436,6 +503,9 @@ def _types() -> Iterable[str]:
         TRANSFER_SERVER,
         *(t for t, _, _, _ in _PUBLIC_SWITCHES),
         *(t for t, _, _ in _PUBLIC_WITHOUT),
+        *(t for t, _, _, _, _ in _PUBLIC_MODES),
+        *ALWAYS_PUBLIC,
+        OPENSEARCH_SECURITY_POLICY,
     )
 
 

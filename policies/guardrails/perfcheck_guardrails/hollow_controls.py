@@ -7,8 +7,10 @@ what the control does (blocks something, waits, rolls back) instead of whether i
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
@@ -247,4 +249,202 @@ DEPLOYMENT_CONTROLLER_ROLLS_BACK = StackRule(
     tags=["ecs", "reliability", "hollow-controls"],
 )
 
-RULES = (WAF_WEB_ACL_EFFECTIVE, DEPLOYMENT_BAKE_TIME_NOT_ZERO, DEPLOYMENT_CONTROLLER_ROLLS_BACK)
+# -- controls with an off switch ---------------------------------------------------------------
+
+MAX_ROTATION_DAYS = 90
+"""Longest secret rotation period that still counts as rotating (checkov CKV_AWS_304 and AWS
+Security Hub's Secrets Manager control use 90 days; from memory)."""
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$", re.I)
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def _cron_months(field: str) -> set[int] | None:
+    """The months an EventBridge cron month field names (1-12), or None when not understood."""
+    months: set[int] = set()
+    for part in field.upper().split(","):
+        base, _, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else (1 if not step_text else 0)
+        if step <= 0:
+            return None
+        if base in ("*", "?"):
+            low, high = 1, 12
+        else:
+            ends = [
+                _MONTHS.index(e) + 1 if e in _MONTHS else int(e) if e.isdigit() else 0
+                for e in base.split("-")
+            ]
+            if len(ends) > 2 or not all(1 <= e <= 12 for e in ends):
+                return None
+            low, high = ends[0], ends[-1] if len(ends) == 2 else (12 if step_text else ends[0])
+        months.update(range(low, high + 1, step))
+    return months or None
+
+
+def rotation_period_days(expression: str) -> float | None:
+    """The longest gap between rotations a schedule expression allows, in days; None when the
+    expression is not one Secrets Manager documents (rate(N days|hours), cron(6 fields))."""
+    text = expression.strip()
+    rate = _RATE.match(text)
+    if rate:
+        count, unit = int(rate.group(1)), rate.group(2).lower()
+        return count / {"m": 1440, "h": 24, "d": 1}[unit[0]]
+    if text.lower().startswith("cron(") and text.endswith(")"):
+        fields = text[5:-1].split()
+        if len(fields) != 6:
+            return None
+        months = _cron_months(fields[3])
+        if months is None:
+            return None
+        ordered = sorted(months)
+        gaps = [(b - a) for a, b in itertools.pairwise(ordered)]
+        gaps.append(ordered[0] + 12 - ordered[-1])
+        return max(gaps) * 31.0
+    return None
+
+
+def _rotation_off(ctx: ResourceContext) -> None:
+    enabled = ctx.get("rotationEnabled")
+    if enabled is not values.UNKNOWN and values.as_bool(enabled) is False:
+        ctx.violation("rotationEnabled", "false", "true (or no rotation resource at all)")
+    rules = ctx.get("rotationRules")
+    if rules is values.UNKNOWN:
+        ctx.unknown("rotationRules")
+        return
+    days = values.get(rules, "automaticallyAfterDays")
+    expression = values.get(rules, "scheduleExpression")
+    for label, value in (
+        ("rotationRules.automaticallyAfterDays", days),
+        ("rotationRules.scheduleExpression", expression),
+    ):
+        if value is values.UNKNOWN:
+            ctx.unknown(label)
+            return
+    if days is not None:
+        number = values.as_number(days)
+        if number is None or not 0 < number <= MAX_ROTATION_DAYS:
+            ctx.violation(
+                "rotationRules.automaticallyAfterDays",
+                values.show(days),
+                f"1 to {MAX_ROTATION_DAYS} days",
+                "A rotation that waits longer leaves a leaked secret valid for months.",
+            )
+    elif isinstance(expression, str) and expression.strip():
+        period = rotation_period_days(expression)
+        if period is None or period > MAX_ROTATION_DAYS:
+            ctx.violation(
+                "rotationRules.scheduleExpression",
+                values.show(expression)
+                + (" (not a rate or cron expression this rule reads)" if period is None else ""),
+                f"rate(N days) or a cron schedule rotating at least every {MAX_ROTATION_DAYS} days",
+            )
+    else:
+        ctx.violation(
+            "rotationRules",
+            "neither automaticallyAfterDays nor scheduleExpression",
+            f"a rotation period of at most {MAX_ROTATION_DAYS} days",
+        )
+
+
+def _switch(path: tuple[str, ...], off: Callable[[Any], bool], expected: str, why: str) -> Any:
+    def check(ctx: ResourceContext) -> None:
+        value = ctx.get(*path)
+        label = ".".join(path)
+        if value is values.UNKNOWN:
+            ctx.unknown(label)
+        elif off(value):
+            ctx.violation(label, values.show(value), expected, why)
+
+    return check
+
+
+def _is_false(value: Any) -> bool:
+    return value is not None and values.as_bool(value) is not True
+
+
+def _health_check_off(ctx: ResourceContext) -> None:
+    if values.enum(ctx.get("targetType")) == "LAMBDA":
+        return  # AWS leaves a Lambda target group's health check off by default: no task to probe
+    _switch(
+        ("healthCheck", "enabled"),
+        _is_false,
+        "true (or unset: on by default)",
+        "Without a health check the load balancer keeps routing to a broken target, and ECS "
+        "never sees the unhealthy hosts its rollback alarms count.",
+    )(ctx)
+
+
+_VERSIONING_OFF = _switch(
+    ("versioningConfiguration", "status"),
+    lambda v: values.enum(v) != "ENABLED",
+    "Enabled",
+    "Suspended (or Disabled) versioning lets an overwrite or delete lose the object.",
+)
+
+SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _switch(
+        ("actionsEnabled",),
+        _is_false,
+        "true (or unset: on by default)",
+        "An alarm whose actions are off pages nobody and scales nothing.",
+    ),
+    "aws:cloudwatch/eventRule:EventRule": _switch(
+        ("state",),
+        lambda v: values.enum(v) == "DISABLED",
+        "ENABLED (or unset)",
+        "A disabled rule never delivers the event its target waits for.",
+    ),
+    "aws:lb/targetGroup:TargetGroup": _health_check_off,
+    "aws:alb/targetGroup:TargetGroup": _health_check_off,
+    "aws:secretsmanager/secretRotation:SecretRotation": _rotation_off,
+    "aws:cloudtrail/trail:Trail": _switch(
+        ("enableLogging",),
+        _is_false,
+        "true (or unset: on by default)",
+        "A trail that does not log records nothing.",
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": _VERSIONING_OFF,
+    "aws:s3/bucketVersioningV2:BucketVersioningV2": _VERSIONING_OFF,
+    "aws:guardduty/detector:Detector": _switch(
+        ("enable",),
+        _is_false,
+        "true (or unset: on by default)",
+        "A suspended detector reports no finding.",
+    ),
+}
+"""Type -> what switches its control off. A control present but switched off (or set so that
+it never fires) is judged like a missing one."""
+
+
+def _check_switch(ctx: ResourceContext) -> None:
+    SWITCHES[ctx.type](ctx)
+
+
+CONTROL_NOT_SWITCHED_OFF = ResourceRule(
+    name="control-not-switched-off",
+    normalises="booleans as strings; states and rate units any case",
+    description=(
+        "A control that is present but switched off counts as absent: an alarm with "
+        "actionsEnabled false, a disabled EventBridge rule, a target group with its health "
+        "check disabled (Lambda targets aside), a secret rotation off or slower than every "
+        f"{MAX_ROTATION_DAYS} days (automaticallyAfterDays, rate or cron schedule), a "
+        "CloudTrail trail not logging, a suspended GuardDuty detector, bucket versioning "
+        "suspended."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Remove the off switch (actions_enabled, state='DISABLED', health_check enabled=False, "
+        "enable_logging=False, enable=False), or remove the resource if the control is not "
+        f"wanted; rotate secrets at least every {MAX_ROTATION_DAYS} days."
+    ),
+    resource_types=tuple(SWITCHES),
+    check=_check_switch,
+    unknowns="The switch or the rotation rules unknown: note.",
+    tags=["hollow-controls"],
+)
+
+RULES = (
+    WAF_WEB_ACL_EFFECTIVE,
+    DEPLOYMENT_BAKE_TIME_NOT_ZERO,
+    DEPLOYMENT_CONTROLLER_ROLLS_BACK,
+    CONTROL_NOT_SWITCHED_OFF,
+)

@@ -100,7 +100,9 @@ take no tags: no free text to scan, so the servicer skips them without deseriali
 checks each against pulumi_aws's constructor parameters."""
 _SSM_PARAMETER: Final = "aws:ssm/parameter:Parameter"
 _MEMO_LIMIT: Final = 16384
-_SETTING_NAME: Final = re.compile(r"^[^\W\d][\w.-]{0,127}$")
+_SETTING_NAME: Final = re.compile(r"^-{0,2}[^\W\d][\w.-]{0,127}$")
+"""A key that names a setting: an identifier, or a command-line style argument (Glue job
+arguments `--db_password`, as the job reads them, name the setting after the dashes)."""
 _HEADERS: Final = re.compile(r"(^|_)HEADERS?(_|$)")
 
 _Finding = tuple[str, str]

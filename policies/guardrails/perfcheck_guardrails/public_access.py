@@ -155,8 +155,21 @@ RESOURCE_POLICY_DOCUMENTS: Final[dict[str, str]] = {
     "aws:apigateway/restApiPolicy:RestApiPolicy": "policy",
     "aws:backup/vaultPolicy:VaultPolicy": "policy",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy": "policy",
+    "aws:iam/role:Role": "assumeRolePolicy",
+    "aws:ecr/registryPolicy:RegistryPolicy": "policy",
+    "aws:glacier/vault:Vault": "accessPolicy",
+    "aws:s3/accessPoint:AccessPoint": "policy",
+    "aws:s3control/accessPointPolicy:AccessPointPolicy": "policy",
+    "aws:elasticsearch/domainPolicy:DomainPolicy": "accessPolicies",
+    "aws:elasticsearch/domain:Domain": "accessPolicies",
+    "aws:dynamodb/resourcePolicy:ResourcePolicy": "policy",
+    "aws:kinesis/resourcePolicy:ResourcePolicy": "policy",
+    "aws:glue/resourcePolicy:ResourcePolicy": "policy",
+    "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy": "policyDocument",
 }
-"""Type -> the input holding its resource policy (S3 buckets: s3-bucket-not-public). A type
+"""Type -> the input holding its resource policy (S3 buckets: s3-bucket-not-public); a role's
+trust policy is the resource policy of the role (who may assume it). A type
 that another pack judges for the document's validity is not judged for who it lets in: a
 statement for everyone is judged here, by the same reading as a bucket's."""
 
@@ -176,10 +189,12 @@ RESOURCE_POLICY_NOT_PUBLIC = ResourceRule(
     name="resource-policy-not-public",
     normalises="policy JSON keys and Effect any case; Principal '*' or AWS '*'",
     description=(
-        "Resource policies (SQS queues, SNS topics, ECR repositories, Secrets Manager secrets, "
-        "KMS keys, EFS file systems, OpenSearch domains, API Gateway REST APIs, Backup vaults, "
-        "CloudWatch Logs) must not allow everyone (Principal '*' or AWS '*', or NotPrincipal) "
-        "without a condition narrowing it to an account, organisation, VPC endpoint or source."
+        "Resource policies (SQS queues, SNS topics, ECR repositories and registry, Secrets "
+        "Manager secrets, KMS keys, EFS file systems, OpenSearch/Elasticsearch domains, API "
+        "Gateway REST APIs, Backup and Glacier vaults, CloudWatch Logs, event buses, S3 access "
+        "points, DynamoDB, Kinesis, Glue, CodeArtifact) and IAM role trust policies must not "
+        "allow everyone (Principal '*' or AWS '*', or NotPrincipal) without a condition "
+        "narrowing it to an account, organisation, VPC endpoint or source."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(

@@ -82,6 +82,13 @@ ENCRYPTION_AT_REST: Final[dict[str, tuple[Setting, ...]]] = {
     "aws:opensearch/domain:Domain": (_true("encryptAtRest", "enabled"),),
     "aws:elasticsearch/domain:Domain": (_true("encryptAtRest", "enabled"),),
     "aws:kinesis/stream:Stream": (Setting(("encryptionType",), "one-of", ("KMS",)),),
+    "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings": (
+        Setting(
+            ("dataCatalogEncryptionSettings", "encryptionAtRest", "catalogEncryptionMode"),
+            "one-of",
+            ("SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"),
+        ),
+    ),
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
         _true("serverSideEncryption", "enabled"),
     ),
