@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.policies.support import UNPRICED_SIZE
 from tests.redteam.harness import judge
 from tests.redteam.programs import Program, one
 from tools.offline.policy_driver import load_pack
@@ -306,7 +307,12 @@ def test_an_instance_whose_root_comes_from_a_known_template_of_the_stack_passes(
     reference: dict[str, Any],
 ) -> None:
     program = _instance_with_template(reference, "lt-0aa11bb22cc33dd44")
-    assert not [v for v in judge(program).findings if v.enforcement_level == "mandatory"]
+    findings = judge(program).findings
+    # The cost pack's unpriced-size finding (an EC2 instance the estimate does not price) is
+    # another property, held in test_unpriced.py; this one is the root volume's.
+    assert not [
+        v for v in findings if v.enforcement_level == "mandatory" and UNPRICED_SIZE not in v.message
+    ]
 
 
 @pytest.mark.parametrize(

@@ -23,11 +23,8 @@ KNOWN_WRONG: dict[str, str] = {
         "registry configuration says; AWS deprecated the repository-level setting in favour of "
         "registry scanning rules (from memory), under which MANUAL scans nothing on push"
     ),
-    "w4-ec2-p5": "a costly instance type the estimate does not price",
-    "w4-msk-large-brokers": "costly MSK brokers the estimate does not price",
     "w4-io2-volume-64k-iops": "provisioned IOPS the estimate does not price",
     "w4-kinesis-500-shards": "provisioned shards the estimate does not price",
-    "w4-opensearch-large-nodes": "costly search nodes the estimate does not price",
 }
 
 
