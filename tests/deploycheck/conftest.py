@@ -70,7 +70,33 @@ def urn(type_token: str, name: str) -> str:
     return f"urn:pulumi:{STACK}::{PROJECT}::{type_token}::{name}"
 
 
-class StackBuilder:
+class CaseHelpers:
+    """What every case builder offers its cases: its findings and the value helpers."""
+
+    def run(self) -> StackRun:
+        raise NotImplementedError
+
+    def findings(self) -> list[Finding]:
+        return run_deploy_checks(self.run())
+
+    @staticmethod
+    def arn(service: str, resource: str, region: str = REGION) -> str:
+        return arn(service, resource, region)
+
+    @staticmethod
+    def policy(*statements: dict[str, Any]) -> str:
+        return policy(*statements)
+
+    @staticmethod
+    def secret(value: Any) -> dict[str, Any]:
+        return secret(value)
+
+    @staticmethod
+    def token(length: int = 64, extra: str = "") -> str:
+        return synthetic_token(length, extra)
+
+
+class StackBuilder(CaseHelpers):
     """Synthetic records by logical name; edit one, then run the deploy checks.
 
     Test modules reach the helpers through the builder (`b.arn(...)`, `b.secret(...)`) rather
@@ -151,25 +177,6 @@ class StackBuilder:
             for name, spec in self.records.items()
         )
         return StackRun(stack=STACK, project=PROJECT, resources=resources, outputs={})
-
-    def findings(self) -> list[Finding]:
-        return run_deploy_checks(self.run())
-
-    @staticmethod
-    def arn(service: str, resource: str, region: str = REGION) -> str:
-        return arn(service, resource, region)
-
-    @staticmethod
-    def policy(*statements: dict[str, Any]) -> str:
-        return policy(*statements)
-
-    @staticmethod
-    def secret(value: Any) -> dict[str, Any]:
-        return secret(value)
-
-    @staticmethod
-    def token(length: int = 64, extra: str = "") -> str:
-        return synthetic_token(length, extra)
 
 
 def _unwrap(value: Any) -> Any:
@@ -837,7 +844,7 @@ def build_production_stack() -> StackBuilder:
     return b
 
 
-class ProgramStack:
+class ProgramStack(CaseHelpers):
     """The captured prod program's records by logical name; edit some, then run the checks.
 
     Copy on write: a record is copied only when a test edits it, so a fresh stack costs nothing
@@ -958,25 +965,6 @@ class ProgramStack:
                 )
             resources.append(record)
         return dataclasses.replace(self.base, resources=tuple(resources))
-
-    def findings(self) -> list[Finding]:
-        return run_deploy_checks(self.run())
-
-    @staticmethod
-    def arn(service: str, resource: str, region: str = REGION) -> str:
-        return arn(service, resource, region)
-
-    @staticmethod
-    def policy(*statements: dict[str, Any]) -> str:
-        return policy(*statements)
-
-    @staticmethod
-    def secret(value: Any) -> dict[str, Any]:
-        return secret(value)
-
-    @staticmethod
-    def token(length: int = 64, extra: str = "") -> str:
-        return synthetic_token(length, extra)
 
 
 @pytest.fixture
