@@ -60,7 +60,8 @@ from .rules import (
     parse_exemptions,
     stack_index,
 )
-from .wire import to_props
+from .values import plain
+from .wire import plain_data, to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
 STOCK_SERVICER = _BASE
@@ -96,6 +97,16 @@ class _LazyPolicyResource(PolicyResource):
     def props(self, value: Mapping[str, Any] | None) -> None:
         if value is not None:
             self._props = value
+
+    def plain_props(self) -> dict[str, Any]:
+        """`values.plain(self.props)`: the properties as plain data (secrets unwrapped, unknown
+        sentinels kept), straight from the message while no rule has read the props (a judge
+        that reads whole resources, the deploy pack, then builds no proxies)."""
+        if self._props is None:
+            data = plain_data(self._message.properties)
+            if data is not None:
+                return data
+        return plain(self.props) or {}
 
     @property  # type: ignore[override]
     def opts(self) -> Any:
