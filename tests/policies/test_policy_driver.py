@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 
@@ -183,6 +184,37 @@ def test_a_session_is_reused_only_for_its_own_stack(tmp_path: Path) -> None:
     assert as_staging.violations  # its resources' Environment tags name prod
     driver._SESSIONS.clear()
     assert as_staging == evaluate_packs(run, "staging", tmp_path)
+
+
+def test_an_evaluation_pauses_the_collector_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The collector is off while the packs judge and back to its previous state after, also
+    after a failed evaluation, and left off when it was off."""
+    import gc
+
+    seen: list[bool] = []
+    real = driver._evaluate
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(driver, "_evaluate", spy)
+    run = stack_run(compliant_resources("prod"))
+    assert gc.isenabled()
+    evaluate_packs(run, "prod", synthetic_config_dir())
+    assert seen == [False] and gc.isenabled()
+    broken = stack_run({"db": replace(compliant_resources("prod")["db"], tags=object())})
+    with pytest.raises(Exception):  # noqa: B017 - whatever the request builder raises
+        evaluate_packs(broken, "prod", synthetic_config_dir())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        evaluate_packs(run, "prod", synthetic_config_dir())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_stacks_judged_in_turn_in_one_process_each_get_their_own_answers(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, Severity
 
 from foundation.records import ProviderRecord, ResourceRecord, StackRun
+from tools.offline.runner import collector_paused
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES_DIR = ROOT / "policies"
@@ -796,7 +797,26 @@ def evaluate_packs(
     --policy-pack-config); `report.config_files` says which file each pack used. Raises
     PolicyConfigError for a config the engine or the pack would reject. With `cache`, messages
     and pure Analyze responses are reused across runs (MessageCache).
+
+    Python's cyclic collector is paused while the packs judge, as while a program runs
+    (runner.collector_paused): the messages, props and records of a large stack are live for
+    the whole evaluation, and each automatic collection scanned them again (an eighth of the
+    three packs' time on a 20,000-resource stack). The evaluation's garbage is left to the next
+    collection.
     """
+    with collector_paused():
+        return _evaluate(run, stack, config_dir, packs=packs, dry_run=dry_run, cache=cache)
+
+
+def _evaluate(
+    run: StackRun,
+    stack: str,
+    config_dir: Path | None,
+    *,
+    packs: Iterable[str | LoadedPack],
+    dry_run: bool,
+    cache: MessageCache | None,
+) -> PolicyReport:
     loaded = [load_pack(p) if isinstance(p, str) else p for p in packs]
     sessions: list[PackSession] = []
     keys: list[tuple[Any, ...]] = []
