@@ -25,14 +25,22 @@ FAKE_AWS = r"""#!/usr/bin/env bash
 case "$1 $2" in
   "sts get-caller-identity") echo 123456789012 ;;
   "kms create-key") echo 1234abcd-key ;;
+  "route53 get-hosted-zone") [ -n "${FAKE_ZONE_NAME:-}" ] || exit 254
+    printf '%s\t%s\n' "$FAKE_ZONE_NAME" "${FAKE_ZONE_PRIVATE:-False}" ;;
   "iam get-"*|"s3api head-bucket"|"kms describe-key") exit 254 ;;
 esac
 """
 
 
 def run_bootstrap(
-    tmp_path: Path, *args: str, fake_aws: str = FAKE_AWS
+    tmp_path: Path,
+    *args: str,
+    fake_aws: str = FAKE_AWS,
+    script: Path = SCRIPT,
+    zone: tuple[str, str] | None = None,
 ) -> tuple[int, str, list[str]]:
+    """Run `script` with a fake `aws` that logs each call and the files it sends. `zone`: the
+    (name, PrivateZone) Route 53 answers for any zone id; None: no such zone."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     fake = bin_dir / "aws"
@@ -41,8 +49,10 @@ def run_bootstrap(
     log = tmp_path / "aws.log"
     log.write_text("")
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "AWS_LOG": str(log)}
+    if zone is not None:
+        env |= {"FAKE_ZONE_NAME": zone[0], "FAKE_ZONE_PRIVATE": zone[1]}
     done = subprocess.run(
-        [shutil.which("bash") or "bash", str(SCRIPT), *args],
+        [shutil.which("bash") or "bash", str(script), *args],
         capture_output=True,
         text=True,
         env=env,
