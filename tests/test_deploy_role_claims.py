@@ -57,7 +57,8 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "cloudfront": "CreateDistributionWithTags needs TagResource (from memory)",
     "cloudwatch": "PutMetricAlarm with tags needs TagResource (from memory)",
     "cognito-identity": "no create-only key (reference)",
-    "ecr": "CreateRepository depends on TagResource (reference)",
+    "ecr": "CreateRepository depends on TagResource (reference); repositories are guarded by "
+    "name instead (NeverClaimARepositoryNamedForAnother)",
     "elasticache": "CreateReplicationGroup depends on AddTagsToResource (reference)",
     "events": "no create-only key (reference)",
     "kms": "CreateKey depends on TagResource (reference)",
@@ -161,6 +162,11 @@ def _resource(service: str, kind: str = "thing") -> str:
 
 CLAIMABLE_EC2 = ("network-interface", "instance", "subnet", "vpc", "route-table", "volume")
 FOREIGN_ROLES = ("OrganizationAccountAccessRole", "perfcheck-preview", "admin/break-glass")
+FOREIGN_REPOSITORIES = ("perfcheck/nextjs", "perfcheck/hono", "perfcheck-prodx/web")
+"""Untagged ECR repositories no stack created: the shared release repository (made by hand,
+docs/delivery.md) and its copies that registry replication makes in the DR region under the same
+name (components/dr_images.py), and a name that only starts like a stack's."""
+REGIONS = ("eu-west-1", "eu-central-1")  # the primary region and prod-dr's
 
 
 def claims(document: iampolicy.PolicyDocument, own: str) -> list[str]:
@@ -188,6 +194,15 @@ def claims(document: iampolicy.PolicyDocument, own: str) -> list[str]:
         others = f"arn:aws:iam::{ACCOUNT}:role{role_path(other)}web-task-role-1a2b3c"
         if decide(document, _claim("iam:TagRole", others, own)) == "Allow":
             allowed.append(f"iam:TagRole on {other}'s untagged role")
+        for region in REGIONS:
+            repository = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/perfcheck-{other}/nextjs"
+            if decide(document, _claim("ecr:TagResource", repository, own)) == "Allow":
+                allowed.append(f"ecr:TagResource on {other}'s untagged repository in {region}")
+    for region in REGIONS:
+        for name in FOREIGN_REPOSITORIES:
+            repository = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{name}"
+            if decide(document, _claim("ecr:TagResource", repository, own)) == "Allow":
+                allowed.append(f"ecr:TagResource on {name} in {region}")
     for name in FOREIGN_ROLES:
         role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
         if decide(document, _claim("iam:TagRole", role, own)) == "Allow":
@@ -239,6 +254,9 @@ def test_what_it_creates_and_adopts_can_still_be_tagged(
             assert decide(document, own) == "Allow", (stack, action)
         role = f"arn:aws:iam::{ACCOUNT}:role{role_path(stack)}web-task-role-1a2b3c"
         assert decide(document, _claim("iam:TagRole", role, stack)) == "Allow"
+        for region in REGIONS:  # a repository the stack creates (components/web_service.py)
+            repository = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/perfcheck-{stack}/nextjs"
+            assert decide(document, _claim("ecr:TagResource", repository, stack)) == "Allow"
         for kind in EC2_ADOPTED:
             adopt = _claim("ec2:CreateTags", _resource("ec2", kind), stack)
             assert decide(document, adopt) == "Allow", (stack, kind)
@@ -253,6 +271,14 @@ def test_what_it_creates_and_adopts_can_still_be_tagged(
         ("drop NeverClaimAnAutomatedBackup", "on an automated backup"),
         ("roles at any path", "iam:TagRole on OrganizationAccountAccessRole"),
         ("roles at any path", "iam:TagRole on prod's untagged role"),
+        (
+            "drop NeverClaimARepositoryNamedForAnother",
+            "ecr:TagResource on perfcheck/nextjs in eu-central-1",
+        ),
+        (
+            "drop NeverClaimARepositoryNamedForAnother",
+            "ecr:TagResource on prod's untagged repository",
+        ),
     ],
 )
 def test_the_check_sees_a_claim(
