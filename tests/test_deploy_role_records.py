@@ -359,3 +359,25 @@ def test_a_domain_the_role_could_not_serve_stops_the_bootstrap(
         "sts get-caller-identity",
         "route53 get-hosted-zone",
     }, "something was written before the check"
+
+
+def test_a_stack_at_the_zones_apex_cannot_write_a_sub_stacks_records(tmp_path: Path) -> None:
+    """Property: with prod's domain the parent of staging's (`example.com`, `staging.example.com`
+    in one zone), prod's role still cannot write staging's aliases or validation record."""
+
+    def apex(stack: str, config: dict[str, Any]) -> None:
+        with_domain_path(stack, config)
+        config["perfcheck:cdn"]["domainName"] = ZONE_NAME
+
+    code, output, calls = bootstrap_for(tmp_path, "prod", edit=apex)
+    assert code == 0, output
+    role = deploy_role_documents(calls)["perfcheck-deploy-prod"]
+    assert decide(role, change(ZONE, [ZONE_NAME], ["AAAA"])) == "Allow"
+    assert decide(role, change(ZONE, [f"{VALIDATION}.{ZONE_NAME}"], ["CNAME"])) == "Allow"
+    staging = DOMAIN["staging"]
+    for request in (
+        change(ZONE, [staging], ["A"]),
+        change(ZONE, [f"{VALIDATION}.{staging}"], ["CNAME"]),
+        change(ZONE, [ORIGIN["staging"]], ["A"]),
+    ):
+        assert decide(role, request) != "Allow", request.context
