@@ -404,6 +404,8 @@ def test_a_replaced_cache_is_given_the_current_token_by_the_same_up(
     _function_env(prod, "secret-rotation-function", monkeypatch)
     _rotate(aws["secretsmanager"], arn)
     current = aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"]
+    # Long after that rotation: its SET has run and dropped the tag.
+    aws["secretsmanager"].tags[arn].pop(rotate.SET_AFTER_TAG)
     cache = aws["elasticache"] = FakeCache()  # the replacement: it knows only the first token
     invocation = prod.one("aws:lambda/invocation:Invocation", RESYNC)
     assert rotate.handler(json.loads(invocation.inputs["input"]), None) == {"resynced": True}
@@ -435,6 +437,26 @@ def test_a_cache_whose_token_never_rotated_is_left_alone(
     assert rotate.handler(json.loads(invocation.inputs["input"]), None) == {"resynced": False}
     assert aws["elasticache"].modifications == []
     assert aws["secretsmanager"].tags[arn] == {}
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        {"v1": ["AWSCURRENT"]},  # one version, whatever its labels
+        {"v1": ["AWSCURRENT", "AWSPREVIOUS"], "left-by-a-failed-rotation": ["AWSPENDING"]},
+    ],
+)
+def test_a_token_that_never_completed_a_rotation_is_not_resynced(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch, stages: dict[str, list[str]]
+) -> None:
+    """Property: only a completed rotation (AWSCURRENT moved off the first version) re-syncs."""
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
+    aws["secretsmanager"].stages[arn] = stages
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    event = json.loads(prod.one("aws:lambda/invocation:Invocation", RESYNC).inputs["input"])
+    assert rotate.handler(event, None) == {"resynced": False}
+    assert aws["elasticache"].modifications == []
 
 
 def test_the_resync_runs_whenever_the_group_is_replaced(each_stack: StackRun) -> None:

@@ -269,6 +269,19 @@ def test_a_user_that_applies_changes_at_once_needs_no_retained_group(real_prod: 
     assert [f for f in run_deploy_checks(run) if f.check_id == DEFERRED_ID] == []
 
 
+def test_a_user_silent_on_apply_immediately_follows_in_its_window(real_prod: StackRun) -> None:
+    """Property: applyImmediately left out is AWS's default (off), so the user still defers."""
+    run = edited(
+        real_prod,
+        "aws:rds/subnetGroup:SubnetGroup",
+        lambda r: dataclasses.replace(r, retain_on_delete=False),
+    )
+    run = edited(run, "aws:rds/instance:Instance", with_inputs(lambda i: i.pop("applyImmediately")))
+    assert [f.resource_type for f in run_deploy_checks(run) if f.check_id == DEFERRED_ID] == [
+        "aws:rds/subnetGroup:SubnetGroup"
+    ]
+
+
 def test_what_the_analyzer_cannot_see_is_not_judged_as_absent(real_prod: StackRun) -> None:
     """Property: the policy analyzer's options carry no retainOnDelete, so the pack does not
     read its absence as "deleted" (fail closed would block every real prod deploy)."""
