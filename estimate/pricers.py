@@ -671,7 +671,8 @@ def log_delivery(resource: PricedResource, ctx: Context) -> Lines:
     ]
     if not sources or ":distribution/" not in str(sources[0].props.get("resourceArn") or ""):
         raise MissingPrice("log delivery from a source other than a CloudFront distribution")
-    name = str(props.get("deliveryDestinationArn") or "").rsplit("/", 1)[-1]
+    # arn:aws:logs:<region>:<account>:delivery-destination:<name>
+    name = str(props.get("deliveryDestinationArn") or "").rsplit(":", 1)[-1]
     destinations = [
         d
         for d in ctx.of_type("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
