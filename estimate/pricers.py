@@ -16,6 +16,7 @@ from typing import Any
 from estimate.model import EXPECTED, Category, CostLine, Kind, PricedResource, Scenario
 from foundation.fargate import parse_task_cpu, parse_task_memory
 from foundation.prices import PriceTable
+from foundation.stackmodel import as_number
 from foundation.usage import UsageAssumptions
 
 SECONDS_PER_HOUR = 3600
@@ -140,17 +141,9 @@ def monthly(label: str, category: Category, unit: str, price_key: str) -> Pricer
 
 
 def number(value: Any, default: float = 0.0) -> float:
-    """A numeric input as float (the wire sends numbers as floats, some as strings)."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return default
-    return default
+    """A numeric input as float (foundation's reading), `default` when it is not one."""
+    parsed = as_number(value)
+    return default if parsed is None else parsed
 
 
 def items(value: Any) -> list[Any]:
