@@ -203,6 +203,15 @@ def _known_region(value: str) -> str:
 
 Region = Annotated[str, Field(pattern=REGION_PATTERN), AfterValidator(_known_region)]
 
+
+def _image_reference(value: str) -> str:
+    parse_image_reference(value)  # raises, naming what a reference looks like
+    return value
+
+
+ImageUri = Annotated[str, AfterValidator(_image_reference)]
+"""`registry/repository[:tag][@sha256:...]`."""
+
 # How many tasks may run during a rolling deploy, as a percent of the desired count.
 DEPLOY_MAXIMUM_PERCENT = ECS_ROLLING_MAXIMUM_PERCENT
 DEPLOY_MINIMUM_HEALTHY_PERCENT = ECS_ROLLING_MINIMUM_HEALTHY_PERCENT
@@ -272,19 +281,12 @@ class ContainerSettings(Section):
     port: Annotated[int, Field(ge=1024, le=65535)]
     """Listening port; 1024 or above, because the container runs as a non-root user."""
     health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")]
-    image: str | None = None
+    image: ImageUri | None = None
     """A full image URI that overrides the stack's ECR repository (e.g. the shared release
     repository): `registry/repository[:tag][@sha256:...]`."""
     image_digest: Annotated[str, Field(pattern=rf"^{DIGEST_PATTERN}$")] | None = None
     """`sha256:<64 hex>`: pull this exact image (from `image`'s repository or the stack's ECR
     repository) instead of the tag. Prod requires a digest (docs/delivery.md, "Promotion")."""
-
-    @field_validator("image")
-    @classmethod
-    def _image_is_a_reference(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_image_reference(value)
-        return value
 
     @model_validator(mode="after")
     def _one_digest(self) -> ContainerSettings:
@@ -321,7 +323,7 @@ class ServiceSettings(Section):
             {"port": HONO_DEFAULT_PORT, "healthPath": HONO_HEALTH_PATH_DEFAULT}
         )
     )
-    otel_collector_image: str = OTEL_COLLECTOR_IMAGE
+    otel_collector_image: ImageUri = OTEL_COLLECTOR_IMAGE
     """The OpenTelemetry collector sidecar, pinned by digest like the app images (prod refuses a
     tag-only image: a tag can name another image tomorrow)."""
     run_as_user: Annotated[str, Field(pattern=r"^[1-9]\d{2,9}(:[1-9]\d{2,9})?$")] = "1001:1001"
@@ -393,12 +395,6 @@ class ServiceSettings(Section):
                 f"{problem}; allowed: a name in a domain you own that certificateArn covers, "
                 "e.g. origin.<cdn.domainName's domain>"
             )
-        return value
-
-    @field_validator("otel_collector_image")
-    @classmethod
-    def _collector_is_a_reference(cls, value: str) -> str:
-        parse_image_reference(value)
         return value
 
     @model_validator(mode="after")
@@ -519,19 +515,12 @@ class DatabaseSettings(Section):
     p99 target is 500 ms, so anything slower is worth a look."""
     log_retention_days: RetentionDays = 30
     """Retention of the exported `postgresql` and `upgrade` log groups."""
-    tools_image: str | None = None
+    tools_image: ImageUri | None = None
     """The PostgreSQL client image the one-off tasks run (roles, bootstrap, migration); default:
     the digest-pinned image of the engine's major (POSTGRES_TOOLS_IMAGES). A tag that names a
     major (`17.6-alpine`) must name at least the server's (pg_dump refuses a newer server)."""
-    token_image: str = TOKEN_SIGNER_IMAGE
+    token_image: ImageUri = TOKEN_SIGNER_IMAGE
     """The image of the one-off tasks' sidecar that signs RDS IAM tokens (the AWS CLI)."""
-
-    @field_validator("tools_image", "token_image")
-    @classmethod
-    def _task_image_is_a_reference(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_image_reference(value)
-        return value
 
     @field_validator("tools_image")
     @classmethod
