@@ -212,6 +212,17 @@ def _image_reference(value: str) -> str:
 ImageUri = Annotated[str, AfterValidator(_image_reference)]
 """`registry/repository[:tag][@sha256:...]`."""
 
+
+def _ipv4_network(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value)
+    except ValueError as error:
+        raise ValueError(f"not an IPv4 CIDR block ({error})") from None
+    return value
+
+
+Ipv4Cidr = Annotated[str, AfterValidator(_ipv4_network)]
+
 # How many tasks may run during a rolling deploy, as a percent of the desired count.
 DEPLOY_MAXIMUM_PERCENT = ECS_ROLLING_MAXIMUM_PERCENT
 DEPLOY_MINIMUM_HEALTHY_PERCENT = ECS_ROLLING_MINIMUM_HEALTHY_PERCENT
@@ -257,7 +268,7 @@ class Section(BaseModel):
 
 
 class NetworkSettings(Section):
-    cidr: str = "10.0.0.0/16"
+    cidr: Ipv4Cidr = "10.0.0.0/16"
     """VPC IPv4 range; /16 to /20 so every tier fits in every AZ."""
     availability_zones: Annotated[int, Field(ge=2, le=3)]
     """AZs the subnets span: 2 in staging, 3 in prod."""
@@ -268,10 +279,7 @@ class NetworkSettings(Section):
     @field_validator("cidr")
     @classmethod
     def _cidr_is_private_range(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value)
-        except ValueError as error:
-            raise ValueError(f"not an IPv4 CIDR block ({error})") from None
+        network = ipaddress.IPv4Network(value)
         if not network.is_private or not 16 <= network.prefixlen <= 20:
             raise ValueError("must be a private IPv4 range from /16 to /20, e.g. 10.0.0.0/16")
         return value
@@ -849,23 +857,12 @@ class MigrationSettings(Section):
         None
     )
     """The old database's name; None = the same as database.databaseName."""
-    source_cidr: str | None = None
+    source_cidr: Ipv4Cidr | None = None
     """Where the old PostgreSQL lives, for the task's egress rule; None = the VPC's range."""
     source_ssl_mode: Literal[
         "disable", "allow", "prefer", "require", "verify-ca", "verify-full"
     ] = "prefer"
     """libpq sslmode towards the old database (the EFS-backed one often has no TLS)."""
-
-    @field_validator("source_cidr")
-    @classmethod
-    def _source_cidr_is_a_network(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            ipaddress.IPv4Network(value)
-        except ValueError as error:
-            raise ValueError(f"not an IPv4 CIDR block ({error})") from None
-        return value
 
     @model_validator(mode="after")
     def _source_when_enabled(self) -> MigrationSettings:
