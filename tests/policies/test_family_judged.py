@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import Any
 
 import pytest
 
-from tests.redteam.harness import Verdict, judge_together
-from tests.redteam.programs import Program, one
+from tests.policies.builders import compliant_resources, stack_run
+from tests.redteam.harness import Verdict, config_dir_for, judge_together
+from tests.redteam.programs import STACK, Program, one
 from tools import gen_policy_files
-from tools.offline.policy_driver import load_pack
+from tools.offline.policy_driver import evaluate_packs, load_pack
 
 load_pack("guardrails")
 
@@ -87,3 +89,26 @@ def test_the_family_table_is_generated_from_the_installed_pulumi_aws() -> None:
     assert current == judged_types.FAMILY_MEMBERS
     assert "aws:sqs/queue:Queue" in current["encryption at rest"]
     assert "aws:rds/instance:Instance" in current["public access"]
+
+
+def test_a_reviewed_gap_type_is_waived_and_its_review_is_not_stale() -> None:
+    """A type some rule lists but no family rule judges may be reviewed with a reason: the
+    review is current (not 'judged by ... (stale)') while a family of the type is unjudged."""
+    token = "aws:cloudtrail/trail:Trail"
+
+    def review(config: dict[str, Any]) -> None:
+        entry = config.setdefault(RULE, {"enforcementLevel": "mandatory"})
+        if isinstance(entry, str):
+            entry = config[RULE] = {"enforcementLevel": entry}
+        entry.setdefault("reviewedTypes", []).append(
+            {"type": token, "reason": "the trail's bucket is SSE-KMS encrypted by policy"}
+        )
+
+    program = Program("reviewed-trail", "family", False, one(token, "reviewed-trail", {}), review)
+    resources = compliant_resources(STACK)
+    resources.update(program.build(resources))
+    report = evaluate_packs(
+        stack_run(resources, STACK), STACK, config_dir_for(program), packs=("guardrails",)
+    )
+    about = [v.message for v in report.violations if v.policy == RULE and token in v.message]
+    assert about == []

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from estimate.bounds import instance_hourly
+from estimate.bounds import instance_hourly, monthly_floor
 from foundation.prices import load_price_table
 from tests.policies.builders import compliant_resources, stack_run
 from tests.redteam.harness import config_dir_for, judge, judge_together
@@ -137,7 +137,8 @@ COSTLY = {
             "numberOfBrokerNodes": 3,
             "brokerNodeGroupInfo": {
                 "instanceType": "kafka.t3.small",
-                "storageInfo": {"ebsStorageInfo": {"volumeSize": 16384}},
+                # per broker: 4,000 GB is under the limit once, over it for three brokers
+                "storageInfo": {"ebsStorageInfo": {"volumeSize": 4000}},
             },
         },
     ),
@@ -255,3 +256,13 @@ def test_the_size_floor_is_below_every_instance_price_of_the_table() -> None:
         assert floor is not None and floor <= price.usd, (key, floor, price.usd)
         checked += 1
     assert checked >= 20
+
+
+def test_gp3_baseline_iops_and_throughput_are_not_counted() -> None:
+    """gp3 includes 3,000 IOPS and 125 MiB/s in its GB price: a volume at the baseline is
+    bounded by its storage alone, and only what is provisioned above it adds."""
+    storage = monthly_floor({"type": "gp3", "size": 100})[0]
+    baseline = {"type": "gp3", "size": 100, "iops": 3000, "throughput": 125}
+    assert monthly_floor(baseline)[0] == storage
+    above = monthly_floor({"type": "gp3", "size": 100, "iops": 3001, "throughput": 126})[0]
+    assert above is not None and storage is not None and above > storage
