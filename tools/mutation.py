@@ -528,6 +528,7 @@ _SETTINGS_TESTS = [
     "tests/test_settings_facts.py",
     "tests/test_settings_messages.py",
     "tests/test_settings.py",
+    "tests/test_origin_name.py",
 ]
 _FACT_TESTS = [
     "tests/test_mutation_followups_foundation.py",
