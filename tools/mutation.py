@@ -690,6 +690,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", nargs="*", default=[], help="its test selection")
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="plan counts times this (at least 1 a module)"
+    )
     parser.add_argument("--only", action="append", default=[], help="mutant ids to run")
     parser.add_argument("--list", action="store_true", help="list the sampled mutants, run none")
     parser.add_argument(
@@ -708,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs: list[tuple[str, int, list[str]]] = []
     if args.plan:
         jobs = [
-            (module, count, tests)
+            (module, max(1, round(count * args.scale)), tests)
             for module, (count, tests) in PLAN.items()
             if not args.area or any(module.startswith(prefix) for prefix in args.area)
         ]
