@@ -224,3 +224,12 @@ def test_a_rolling_deploy_costs_the_extra_tasks_it_starts_and_none_when_it_start
         if "deploy overlap" in line.item
     ]
     assert overlap == ([6 * extra_tasks * 10 / 60] if extra_tasks else []), overlap
+
+
+def test_only_a_user_tag_value_is_read_as_a_tag_filter_pair() -> None:
+    """A TagKeyValue filter value names a user tag as `user:Key$Value`; an AWS-generated tag
+    (`aws:createdBy$...`) is no tag of the stack's, even when its value holds `user:`. Mutant:
+    `startswith("user:")` widened to a substring test."""
+    values = ["aws:createdBy$AssumedRole:user:alice", "user:Environment$prod"]
+    filters = [{"name": "TagKeyValue", "values": values}]
+    assert tag_filters({"costFilters": filters}) == {("Environment", "prod")}
