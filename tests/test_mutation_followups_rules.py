@@ -18,6 +18,7 @@ from tests.policies.builders import UNKNOWN, record, replace
 from tests.policies.bypass_cases import extra, prefix_list
 from tests.policies.support import messages, run_case, violations
 from tests.policies.test_policy_config import _errors as _config_errors
+from tests.policies.type_cases import parameter_group
 from tools.offline.policy_driver import load_pack
 
 load_pack("guardrails")  # puts the kit and the pack on sys.path
@@ -313,3 +314,15 @@ def test_an_allowed_public_port_outside_1_to_65535_is_a_config_error(
     assert "security-group-no-public-ingress: allowedPublicPorts.1: " in message, message
     bound = "maximum of 65535" if port > 1 else "minimum of 1"
     assert bound in message, message
+
+
+@pytest.mark.parametrize("value", ["", " , ", ","])
+def test_a_tls_version_parameter_naming_no_version_is_refused(value: str) -> None:
+    """`tls_version` / `ssl_min_protocol_version` set to nothing (empty, or only commas) states
+    no minimum at all, which the engine reads as its own default (TLS 1.0 on older MySQL): it
+    is refused like an old version, not passed as 'no old version named'. Mutant: the
+    `not versions` clause dropped."""
+    report = run_case(parameter_group("tls_version", value, "mysql8.0"))
+    found = violations(report, "rds-tls-minimum-version")
+    assert [v.name for v in found] == ["db-params"], found
+    assert "parameters[tls_version]" in found[0].message
