@@ -291,25 +291,34 @@ def _minutes(duration: str) -> float | None:
 
 
 def _users(index: StackIndex) -> dict[str, list[tuple[ResourceRecord, str]]]:
-    """Reference value -> (user, property path) for every value any input holds, built once."""
-    cached = getattr(index, "_in_use_users", None)
-    if cached is None:
-        wanted = {
-            str(r.outputs[key])
-            for r in index.run.resources
-            if r.type in REFUSALS_BY_TYPE
-            for key in REFERENCE_KEYS
-            if isinstance(r.outputs.get(key), str) and r.outputs[key]
-        }
-        cached = {}
-        for record in index.run.resources:
-            if record.type in REFUSALS_BY_TYPE or not record.custom:
+    """Reference value -> (user, property path) for every value an input holds on a path the
+    user's ignore_changes covers and AWS does not own: the users a replacement would leave on
+    the old resource. Built once per stack; a resource without ignore_changes keeps every
+    input current, so only the few with it are walked."""
+    return index.memo("in-use stale users", lambda: _stale_users(index))  # type: ignore[no-any-return]
+
+
+def _stale_users(index: StackIndex) -> dict[str, list[tuple[ResourceRecord, str]]]:
+    wanted = {
+        str(r.outputs[key])
+        for r in index.run.resources
+        if r.type in REFUSALS_BY_TYPE
+        for key in REFERENCE_KEYS
+        if isinstance(r.outputs.get(key), str) and r.outputs[key]
+    }
+    found: dict[str, list[tuple[ResourceRecord, str]]] = {}
+    for record in index.run.resources:
+        if record.type in REFUSALS_BY_TYPE or not record.custom or not record.ignore_changes:
+            continue
+        for path, leaf in flatten(index.inputs(record)):
+            if not (isinstance(leaf, str) and leaf in wanted):
                 continue
-            for path, leaf in flatten(index.inputs(record)):
-                if isinstance(leaf, str) and leaf in wanted:
-                    cached.setdefault(leaf, []).append((record, path))
-        index._in_use_users = cached  # type: ignore[attr-defined]
-    return cached
+            top = re.split(r"[.\[]", path, maxsplit=1)[0]
+            if AWS_OWNED_REFERENCES.get((record.type, top)) is None and covered(
+                path, record.ignore_changes
+            ):
+                found.setdefault(leaf, []).append((record, path))
+    return found
 
 
 def _vpc_origin_name(record: ResourceRecord, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -474,14 +483,11 @@ def _unrepointed_users(record: ResourceRecord, index: StackIndex, why: str) -> I
     users = _users(index)
     for value in sorted(_references(record)):
         for user, path in users.get(value, ()):
-            top = re.split(r"[.\[]", path, maxsplit=1)[0]
-            owned = AWS_OWNED_REFERENCES.get((user.type, top))
-            if covered(path, user.ignore_changes) and owned is None:
-                yield finding(
-                    USERS_ID,
-                    record,
-                    "",
-                    f"{why} {user.type} '{user.name}' ignores {path}, which holds this "
-                    "resource's reference: a replacement would leave it on the old one.",
-                    f"Remove {path} from that resource's ignore_changes.",
-                )
+            yield finding(
+                USERS_ID,
+                record,
+                "",
+                f"{why} {user.type} '{user.name}' ignores {path}, which holds this "
+                "resource's reference: a replacement would leave it on the old one.",
+                f"Remove {path} from that resource's ignore_changes.",
+            )

@@ -15,9 +15,9 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from google.protobuf import json_format
 from perfcheck_policykit import StackContext, StackRule
 from perfcheck_policykit.values import plain
+from perfcheck_policykit.wire import struct_data
 from pulumi_policy import EnforcementLevel, Severity
 
 from foundation.records import ProviderRecord, ResourceRecord, StackRun
@@ -72,6 +72,13 @@ def _options(resource: Any) -> dict[str, Any]:
     }
 
 
+def _state(resource: Any) -> dict[str, Any]:
+    """A resource's outputs as plain data (the kit's resources convert straight from the
+    engine's message)."""
+    read = getattr(resource, "plain_props", None)
+    return read() if read is not None else (plain(resource.props) or {})
+
+
 def stack_run(ctx: StackContext) -> StackRun:
     """The engine's resources as the records the checks read: the inputs Analyze saw (what the
     program asks AWS for) and the outputs AnalyzeStack carries (ids, ARNs other resources use).
@@ -79,9 +86,9 @@ def stack_run(ctx: StackContext) -> StackRun:
     providers: dict[str, ProviderRecord] = {}
     records = []
     for resource in ctx.index.resources:
-        state = plain(resource.props) or {}
+        state = _state(resource)
         sent = ctx.inputs(resource)
-        inputs = json_format.MessageToDict(sent) if sent is not None else state
+        inputs = struct_data(sent) if sent is not None else state
         parent = resource.parent
         records.append(
             ResourceRecord(
