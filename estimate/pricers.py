@@ -16,6 +16,7 @@ from typing import Any
 from estimate.model import EXPECTED, Category, CostLine, Kind, PricedResource, Scenario
 from foundation.fargate import parse_task_cpu, parse_task_memory
 from foundation.prices import PriceTable
+from foundation.stackmodel import as_number
 from foundation.usage import UsageAssumptions
 
 SECONDS_PER_HOUR = 3600
@@ -155,17 +156,9 @@ def monthly(label: str, category: Category, unit: str, price_key: str) -> Pricer
 
 
 def number(value: Any, default: float = 0.0) -> float:
-    """A numeric input as float (the wire sends numbers as floats, some as strings)."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return default
-    return default
+    """A numeric input as float (foundation's reading), `default` when it is not one."""
+    parsed = as_number(value)
+    return default if parsed is None else parsed
 
 
 def items(value: Any) -> list[Any]:
@@ -708,7 +701,8 @@ def log_delivery(resource: PricedResource, ctx: Context) -> Lines:
     ]
     if not sources or ":distribution/" not in str(sources[0].props.get("resourceArn") or ""):
         raise MissingPrice("log delivery from a source other than a CloudFront distribution")
-    name = str(props.get("deliveryDestinationArn") or "").rsplit("/", 1)[-1]
+    # arn:aws:logs:<region>:<account>:delivery-destination:<name>
+    name = str(props.get("deliveryDestinationArn") or "").rsplit(":", 1)[-1]
     destinations = [
         d
         for d in ctx.of_type("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")

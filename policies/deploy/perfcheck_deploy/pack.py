@@ -52,10 +52,11 @@ def _timeout(seconds: float) -> str:
 
 
 def _options(resource: Any) -> dict[str, Any]:
-    """The resource options the analyzer carries (replaceOnChanges is not among them)."""
+    """The resource options the analyzer carries (replaceOnChanges and retainOnDelete are not
+    among them)."""
     opts = getattr(resource, "opts", None)
     if opts is None:
-        return {"replace_on_changes_known": False}
+        return {"replace_on_changes_known": False, "retain_on_delete_known": False}
     timeouts = getattr(opts, "custom_timeouts", None)
     seconds = {
         operation: getattr(timeouts, f"{operation}_seconds", 0.0) or 0.0
@@ -67,6 +68,7 @@ def _options(resource: Any) -> dict[str, Any]:
         "delete_before_replace": bool(opts.delete_before_replace),
         "custom_timeouts": {op: _timeout(s) for op, s in seconds.items() if s > 0},
         "replace_on_changes_known": False,
+        "retain_on_delete_known": False,
     }
 
 
