@@ -465,9 +465,11 @@ def _holders(index: StackIndex) -> dict[str, list[ResourceRecord]]:
         found: dict[str, list[ResourceRecord]] = {}
         for type_token in sorted(types):
             for user in index.by_type.get(type_token, []):
-                for _, leaf in flatten(index.inputs(user)):
-                    if isinstance(leaf, str) and user not in found.get(leaf, []):
-                        found.setdefault(leaf, []).append(user)
+                # each user once per value it holds (a set per user: a membership test in the
+                # value's list compared whole records, quadratic in the users of a common value)
+                held = {leaf for _, leaf in flatten(index.inputs(user)) if isinstance(leaf, str)}
+                for leaf in held:
+                    found.setdefault(leaf, []).append(user)
         return found
 
     return index.memo("in-use holders", build)  # type: ignore[no-any-return]
