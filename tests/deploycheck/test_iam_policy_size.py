@@ -42,3 +42,32 @@ def test_a_document_at_the_quota_passes_and_one_more_character_does_not(quota: i
 def test_an_unknown_document_adds_nothing_and_a_structured_one_is_measured() -> None:
     assert iam._known_size(UNKNOWN) == 0 and iam._known_size(None) == 0
     assert iam._known_size({"Version": "2012-10-17"}) == len('{"Version":"2012-10-17"}')
+
+
+def test_a_roles_inline_quota_counts_the_role_policies_on_it_and_no_others() -> None:
+    """The inline quota is per role: its inlinePolicies plus every RolePolicy naming it (found
+    once per stack), never a RolePolicy on another role."""
+    from foundation.aws_limits import IAM_ROLE_INLINE_POLICIES_MAX_CHARS as QUOTA
+    from foundation.records import StackRun, stack_index
+
+    half = QUOTA // 2
+
+    def role(name: str) -> ResourceRecord:
+        inline = [{"name": "own", "policy": document_of_size(half)}]
+        outputs = {"name": name, "arn": f"arn:aws:iam::1:role/{name}", "id": name}
+        return ResourceRecord(
+            f"urn:{name}", iam.ROLE, name, True, {"inlinePolicies": inline}, outputs
+        )
+
+    def attached(name: str, role_name: str, size: int) -> ResourceRecord:
+        inputs = {"role": role_name, "policy": document_of_size(size)}
+        return ResourceRecord(f"urn:{name}", iam.ROLE_POLICY, name, True, inputs, {})
+
+    roles = [role("a"), role("b")]
+    extra = [attached("on-a", "a", half + 1), attached("on-b", "b", half)]
+    index = stack_index(StackRun("s", "p", (*roles, *extra), {}))
+    sizes = {
+        r.name: [f.property_path for f in iam.check_role(r, index) if f.check_id == iam.SIZE_ID]
+        for r in roles
+    }
+    assert sizes == {"a": ["inlinePolicies"], "b": []}

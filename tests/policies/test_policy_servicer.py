@@ -220,6 +220,14 @@ def test_non_finite_number_falls_back_to_the_sdk() -> None:
     assert wire.plain_data(struct) is None  # left to the props (which raise as above)
 
 
+def test_a_secret_signature_without_its_value_is_left_to_the_props() -> None:
+    wire = _kit().wire
+    struct = struct_pb2.Struct()
+    struct.update({"s": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}})
+    assert wire.plain_data(struct) is None
+    assert wire.struct_data(struct) == json_format.MessageToDict(struct)  # kept as it came
+
+
 def _counting_rule(kit: Any, name: str, types: Any) -> tuple[Any, list[str]]:
     seen: list[str] = []
     rule = kit.ResourceRule(
