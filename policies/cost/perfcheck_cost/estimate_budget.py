@@ -21,6 +21,7 @@ this rule judge the same number.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -72,6 +73,16 @@ class PlainProps(Mapping[str, Any]):
             except UnknownValueError:
                 self._plain[key] = None
         return self._plain[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Mapping.get without its generic path (the pricers' every read, twice a stack)."""
+        converted = self._plain
+        if key in converted:
+            return converted[key]
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._props)
@@ -146,37 +157,31 @@ def _estimate(ctx: StackContext, scenario: Scenario) -> Estimate | None:
     except (ValueError, TypeError) as error:
         ctx.violation(None, "usage assumptions", f"unreadable ({error})", "numbers per key")
         return None
-    return estimate_resources(_priced(ctx.args.resources), usage, scenario=scenario)
+    return estimate_resources(_priced(ctx), usage, scenario=scenario)
 
 
-_PRICED_FOR: list[Any] = [None, ()]
-"""The resources last priced (the very objects) and the estimate's view of them."""
+_PRICED: weakref.WeakKeyDictionary[Any, tuple[PricedResource, ...]] = weakref.WeakKeyDictionary()
+"""The estimate's view of a stack's resources, per stack index (one AnalyzeStack)."""
 
 
-def _priced(resources: Sequence[Any]) -> Sequence[PricedResource]:
-    """The estimate's view of the stack's resources, built once per stack run: the expected and
-    the worst month price the same resources, and each PlainProps keeps its conversions."""
-    last = _PRICED_FOR[0]
-    if (
-        last is None
-        or len(last) != len(resources)
-        or any(a is not b for a, b in zip(last, resources, strict=True))
-    ):
-        _PRICED_FOR[:] = [
-            tuple(resources),
-            tuple(
-                PricedResource(
-                    urn=r.urn,
-                    type=r.resource_type,
-                    name=r.name,
-                    props=PlainProps(r.props) if r.resource_type in READ else {},
-                    parent=r.parent.urn if r.parent is not None else None,
-                    dependencies=_dependencies(r) if r.resource_type in READ else (),
-                )
-                for r in resources
-            ),
-        ]
-    return _PRICED_FOR[1]
+def _priced(ctx: StackContext) -> Sequence[PricedResource]:
+    """The estimate's view of the stack's resources, built once per stack run (per index):
+    the expected and the worst month price the same resources, and each PlainProps keeps its
+    conversions. Nothing of one stack reaches another's estimate."""
+    priced = _PRICED.get(ctx.index)
+    if priced is None:
+        priced = _PRICED[ctx.index] = tuple(
+            PricedResource(
+                urn=r.urn,
+                type=r.resource_type,
+                name=r.name,
+                props=PlainProps(r.props) if r.resource_type in READ else {},
+                parent=r.parent.urn if r.parent is not None else None,
+                dependencies=_dependencies(r) if r.resource_type in READ else (),
+            )
+            for r in ctx.args.resources
+        )
+    return priced
 
 
 def _reviewed_unpriced(config: Mapping[str, Any]) -> dict[str, str]:
