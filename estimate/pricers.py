@@ -72,6 +72,21 @@ class Context:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def grouped(
+        self, type_token: str, name: str, key: Callable[[PricedResource], Any]
+    ) -> dict[Any, list[PricedResource]]:
+        """The resources of a type grouped by `key` (each group in stack order), built once per
+        estimate: a pricer matching one resource against others of a type reads a dict instead
+        of scanning them all (which made the estimate quadratic in the stack's size)."""
+
+        def build() -> dict[Any, list[PricedResource]]:
+            groups: dict[Any, list[PricedResource]] = {}
+            for resource in self.of_type(type_token):
+                groups.setdefault(key(resource), []).append(resource)
+            return groups
+
+        return self.memo(f"{type_token} by {name}", build)  # type: ignore[no-any-return]
+
     def usd(self, key: str) -> float:
         if not self.table.has(key):
             raise MissingPrice(key)
@@ -390,10 +405,12 @@ def load_balancer(resource: PricedResource, ctx: Context) -> Lines:
 
 def _task_definition(service: PricedResource, ctx: Context) -> PricedResource | None:
     """By the family in the service's taskDefinition ARN, else by dependency (ARN unknown)."""
-    definitions = ctx.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    definition_type = "aws:ecs/taskDefinition:TaskDefinition"
     match = re.search(r"task-definition/([^:/]+)", str(service.props.get("taskDefinition") or ""))
-    by_family = [d for d in definitions if match and d.props.get("family") == match.group(1)]
-    by_dependency = [d for d in definitions if d.urn in service.dependencies]
+    families = ctx.grouped(definition_type, "family", lambda d: _text(d.props.get("family")))
+    by_family = families.get(match.group(1), []) if match else []
+    by_urn = ctx.grouped(definition_type, "urn", lambda d: d.urn)
+    by_dependency = [d for urn in dict.fromkeys(service.dependencies) for d in by_urn.get(urn, ())]
     found = by_family or by_dependency
     return found[0] if len(found) == 1 else None
 
@@ -415,9 +432,30 @@ class TaskCounts:
     basis: str
 
 
+def _text(value: Any) -> str | None:
+    """A grouping key: the string, or None for anything else (never equal to a name)."""
+    return value if isinstance(value, str) else None
+
+
+def _last_segment(resource_id: Any) -> str:
+    return str(resource_id or "").rsplit("/", 1)[-1]
+
+
+def _scaling_of(service: PricedResource, ctx: Context, type_token: str) -> list[PricedResource]:
+    """The `type_token` resources (scaling targets, policies) whose resourceId may end in
+    "/<service name>": those whose last segment is the name (any, for a name with a slash)."""
+    name = service.props.get("name")
+    if not name:
+        return []
+    if "/" in str(name):
+        return ctx.of_type(type_token)
+    by_name = ctx.grouped(type_token, "service", lambda r: _last_segment(r.props.get("resourceId")))
+    return by_name.get(str(name), [])
+
+
 def _scaling_target(service: PricedResource, ctx: Context) -> PricedResource | None:
     name = service.props.get("name")
-    for target in ctx.of_type("aws:appautoscaling/target:Target"):
+    for target in _scaling_of(service, ctx, "aws:appautoscaling/target:Target"):
         resource_id = str(target.props.get("resourceId") or "")
         if target.props.get("scalableDimension") == "ecs:service:DesiredCount" and (
             name and resource_id.endswith(f"/{name}")
@@ -429,7 +467,7 @@ def _scaling_target(service: PricedResource, ctx: Context) -> PricedResource | N
 def _requests_per_task_target(service: PricedResource, ctx: Context) -> float | None:
     """The target of a target-tracking policy on requests per task per minute, if any."""
     name = service.props.get("name")
-    for policy in ctx.of_type("aws:appautoscaling/policy:Policy"):
+    for policy in _scaling_of(service, ctx, "aws:appautoscaling/policy:Policy"):
         if not (name and str(policy.props.get("resourceId") or "").endswith(f"/{name}")):
             continue
         config = policy.props.get("targetTrackingScalingPolicyConfiguration") or {}
@@ -553,11 +591,10 @@ def ecs_cluster(resource: PricedResource, ctx: Context) -> Lines:
     if mode != "enhanced":
         raise MissingPrice(f"Container Insights mode {mode!r}")
     name = str(resource.props.get("name") or resource.name)
-    services = [
-        s
-        for s in ctx.of_type("aws:ecs/service:Service")
-        if str(s.props.get("cluster") or "").rsplit("/", 1)[-1] == name
-    ]
+    by_cluster = ctx.grouped(
+        "aws:ecs/service:Service", "cluster", lambda s: _last_segment(s.props.get("cluster"))
+    )
+    services = list(by_cluster.get(name, ()))
     if not services and len(ctx.of_type(resource.type)) == 1:  # the cluster ARN is unknown
         services = ctx.of_type("aws:ecs/service:Service")
     tasks = 0.0

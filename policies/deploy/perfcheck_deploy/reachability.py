@@ -613,19 +613,23 @@ def one_off_placements(index: StackIndex, task: ResourceRecord) -> list[tuple[st
     return found
 
 
+def _served(index: StackIndex) -> frozenset[str]:
+    """URNs of the task definitions some service runs (each service resolved once per stack)."""
+    served = set()
+    for service in index.of_type(SERVICE):
+        value = index.inputs(service).get("taskDefinition")
+        found = index.resolve(service, "taskDefinition", value, (TASK_DEFINITION,))
+        if found is not None:
+            served.add(found.urn)
+    return frozenset(served)
+
+
 @checks(TASK_DEFINITION)
 def check_one_off_task(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     arn = record.outputs.get("arn")
     if not isinstance(arn, str) or is_unknown(arn):
         return
-    served = any(
-        index.resolve(
-            s, "taskDefinition", index.inputs(s).get("taskDefinition"), (TASK_DEFINITION,)
-        )
-        is record
-        for s in index.of_type(SERVICE)
-    )
-    if served:
+    if record.urn in index.memo("served task definitions", lambda: _served(index)):
         return  # the service's own check follows it
     placements = one_off_placements(index, record)
     if not placements and not index.run.outputs:
