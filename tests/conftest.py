@@ -194,7 +194,19 @@ def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
         run = run_stack(stack)
     finally:
         root.removeHandler(recorder)
+    _freeze_what_stays()
     return run, tuple(recorder.records)
+
+
+def _freeze_what_stays() -> None:
+    """After a run this worker keeps (and the pulumi_aws modules its first run imported): collect
+    the run's garbage once, then move what is left out of the cyclic collector's scans.
+
+    Two runs leave about 270,000 tracked objects that every later full collection would scan
+    again (about 0.2 s each, some twenty times a worker); all of them stay for the session.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def shared_run(stack: str) -> StackRun:

@@ -10,6 +10,7 @@ statement that still holds a placeholder is refused, not judged.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from pathlib import Path
@@ -34,6 +35,13 @@ def test_every_reader_of_a_stacks_run_shares_the_one_cache(pytestconfig: pytest.
     assert runner.cached_run is loaded[0].shared_run
     assert loaded[0].stack_run is loaded[0].shared_run
     assert preview.run_stack is loaded[0]._shared_preview_run
+
+
+def test_what_a_shared_run_leaves_is_out_of_the_collectors_scans() -> None:
+    """The session's runs and the modules they imported stay; full collections skip them."""
+    run = runner.cached_run("staging")
+    assert gc.get_freeze_count() > 0
+    assert all(tracked is not run for tracked in gc.get_objects())  # frozen: not listed
 
 
 def test_a_preview_on_the_shared_run_reports_the_programs_warnings(
