@@ -26,8 +26,13 @@ RETAG_ACTIONS = ("ec2:CreateTags", "elasticloadbalancing:AddTags", "rds:AddTagsT
 
 
 def _policy(stack: str) -> dict:
-    document = json.loads((ROOT / "deploy" / "deploy-role-policy.json").read_text())
-    return render(copy.deepcopy(document), Stack=stack, AccountId=ACCOUNT)
+    """The role's inline allows and its attached guards (deploy-role-guards.json), together."""
+    allows, guards = (
+        json.loads((ROOT / "deploy" / name).read_text())
+        for name in ("deploy-role-policy.json", "deploy-role-guards.json")
+    )
+    merged = {**allows, "Statement": [*allows["Statement"], *guards["Statement"]]}
+    return render(copy.deepcopy(merged), Stack=stack, AccountId=ACCOUNT)
 
 
 def _retag(action: str, resource: str, old: str, new: str) -> Request:

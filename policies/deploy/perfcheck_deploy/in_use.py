@@ -416,9 +416,10 @@ def _users_that_do_not_follow(
 ) -> Iterator[Finding]:
     """Users that would not move to the replacement within the `up` that deletes the old one."""
     deferring, must_allow = set(row.deferred_users), {t: (k, w) for t, k, w in row.users_must_allow}
-    users = {
-        user.urn: user for value in _references(record) for user, _ in _users(index).get(value, ())
-    }
+    if not deferring and not must_allow:
+        return
+    holders = _holders(index)
+    users = {user.urn: user for value in _references(record) for user in holders.get(value, ())}
     for user in sorted(users.values(), key=lambda u: u.urn):
         inputs = index.inputs(user)
         applies_now = inputs.get("applyImmediately")
@@ -451,6 +452,25 @@ def _users_that_do_not_follow(
                     f"Set {key} to true on that resource: it only permits what the program "
                     "asks for.",
                 )
+
+
+def _holders(index: StackIndex) -> dict[str, list[ResourceRecord]]:
+    """Reference value -> the resources of the types some row names (deferred users, users that
+    must allow a change) whose inputs hold it anywhere. Built once per stack, from those types
+    only."""
+
+    def build() -> dict[str, list[ResourceRecord]]:
+        types = {t for row in IN_USE_REFUSALS for t in row.deferred_users}
+        types |= {t for row in IN_USE_REFUSALS for t, _, _ in row.users_must_allow}
+        found: dict[str, list[ResourceRecord]] = {}
+        for type_token in sorted(types):
+            for user in index.by_type.get(type_token, []):
+                for _, leaf in flatten(index.inputs(user)):
+                    if isinstance(leaf, str) and user not in found.get(leaf, []):
+                        found.setdefault(leaf, []).append(user)
+        return found
+
+    return index.memo("in-use holders", build)  # type: ignore[no-any-return]
 
 
 def _references(record: ResourceRecord) -> set[str]:
