@@ -310,6 +310,6 @@ def test_the_prices_note_names_the_region_the_stack_runs_in(each_stack: StackRun
 
 def test_without_a_configured_region_the_most_named_region_wins() -> None:
     """Property: the fallback is deterministic: the region most resources name, ties by name."""
-    run = run_stack("staging")
+    run = cached_run("staging")  # the session's shared run: `replace` leaves it as it was
     bare = replace(run, config={k: v for k, v in run.config.items() if k != "aws:region"})
     assert home_region(bare) == "eu-west-1"

@@ -1,6 +1,8 @@
 """The suite's shared work changes no verdict (tests/conftest.py, tests/iam_policy_evaluator.py).
 
-Properties: an in-process preview of a repository stack that reuses the session's run still
+Properties: every reader of a repository stack's run in a worker (`runner.cached_run`, the
+fixtures, in-process previews) reads one cache, so each stack's program runs once per worker;
+an in-process preview of a repository stack that reuses the session's run still
 reports every warning the program logs on a fresh run; the IAM evaluator's compiled wildcard
 lists match a whole action or ARN (not a part of it), an empty list matches nothing, and a
 statement that still holds a placeholder is refused, not judged.
@@ -8,6 +10,7 @@ statement that still holds a placeholder is refused, not judged.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from pathlib import Path
@@ -15,8 +18,30 @@ from pathlib import Path
 import pytest
 
 from tests.iam_policy_evaluator import Request, decide
-from tools.offline import preview
+from tools.offline import preview, runner
 from tools.offline.runner import run_stack
+
+
+def test_every_reader_of_a_stacks_run_shares_the_one_cache(pytestconfig: pytest.Config) -> None:
+    """tests/conftest.py is executed once: a second copy of it (a test loading it by path)
+    installs a cache of its own, and the readers after it run each stack again."""
+    path = Path(__file__).with_name("conftest.py")
+    loaded = [
+        plugin
+        for plugin in pytestconfig.pluginmanager.get_plugins()
+        if Path(getattr(plugin, "__file__", None) or "") == path
+    ]
+    assert len(loaded) == 1, loaded
+    assert runner.cached_run is loaded[0].shared_run
+    assert loaded[0].stack_run is loaded[0].shared_run
+    assert preview.run_stack is loaded[0]._shared_preview_run
+
+
+def test_what_a_shared_run_leaves_is_out_of_the_collectors_scans() -> None:
+    """The session's runs and the modules they imported stay; full collections skip them."""
+    run = runner.cached_run("staging")
+    assert gc.get_freeze_count() > 0
+    assert all(tracked is not run for tracked in gc.get_objects())  # frozen: not listed
 
 
 def test_a_preview_on_the_shared_run_reports_the_programs_warnings(

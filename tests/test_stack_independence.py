@@ -7,7 +7,6 @@ while any other missing stack still fails.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
@@ -16,22 +15,22 @@ import pytest
 from tools.offline.runner import ROOT, StackMissing, free_vpc_range, stack_config
 
 
-def _load_conftest() -> ModuleType:
-    """tests/conftest.py by its path (`import conftest` may find another directory's)."""
-    spec = importlib.util.spec_from_file_location(
-        "suite_conftest", Path(__file__).with_name("conftest.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def conftest(pytestconfig: pytest.Config) -> ModuleType:
+    """tests/conftest.py as pytest loaded it (`import conftest` may find another directory's).
 
-
-conftest = _load_conftest()
+    The loaded module, not a second execution of the file: a second copy would install its own
+    program-run cache (`runner.cached_run`), and tests reading that would run each stack again.
+    """
+    path = Path(__file__).with_name("conftest.py")
+    for plugin in pytestconfig.pluginmanager.get_plugins():
+        if isinstance(plugin, ModuleType) and Path(plugin.__file__ or "") == path:
+            return plugin
+    raise LookupError(f"pytest has not loaded {path}")
 
 
 def test_a_missing_committed_stack_is_named_and_anything_else_is_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    conftest: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     present = StackMissing("prod", ROOT)
     assert conftest.missing_committed_stack(present) is None  # the file exists: a real failure

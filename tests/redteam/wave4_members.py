@@ -18,11 +18,39 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
 from tests.policies.builders import ACCOUNT, REGION, container
 
 Options = Callable[[], pulumi.ResourceOptions]
+
+
+class _Deferred:
+    """`aws.<service>.<Class>`, looked up in pulumi_aws when a member registers, not at import.
+
+    The members name classes of some thirty services; importing them at collection cost each
+    xdist worker seconds (whole service packages with their input types), also the worker that
+    never runs the wave. The object called is pulumi_aws's own class, so a member registers
+    exactly what it did when named directly.
+    """
+
+    def __init__(self, path: tuple[str, ...] = ()) -> None:
+        self._path = path
+
+    def __getattr__(self, name: str) -> _Deferred:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Deferred((*self._path, name))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        import pulumi_aws
+
+        target: Any = pulumi_aws
+        for part in self._path:
+            target = getattr(target, part)
+        return target(*args, **kwargs)
+
+
+aws = _Deferred()
 
 
 @dataclass(frozen=True)
