@@ -326,3 +326,12 @@ def test_a_tls_version_parameter_naming_no_version_is_refused(value: str) -> Non
     found = violations(report, "rds-tls-minimum-version")
     assert [v.name for v in found] == ["db-params"], found
     assert "parameters[tls_version]" in found[0].message
+
+
+@pytest.mark.parametrize("type_", [INGRESS_RULE, EGRESS_RULE])
+def test_an_empty_group_id_is_a_group_the_stack_does_not_create(type_: str) -> None:
+    """An empty id for the group a rule belongs to names no group of this stack; AWS refuses it
+    at `up`, so the preview reports it like a foreign id instead of passing it as 'not a
+    literal' (the sample's mutant, `bool(value)` dropped, was the fail-closed reading: kept)."""
+    empty_owner = _rule(type_, securityGroupId="", referencedSecurityGroupId=OWN_GROUP)
+    assert _findings(empty_owner) == [("sg-reference", "rule", "securityGroupId")]
