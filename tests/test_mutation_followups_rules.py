@@ -335,3 +335,29 @@ def test_an_empty_group_id_is_a_group_the_stack_does_not_create(type_: str) -> N
     literal' (the sample's mutant, `bool(value)` dropped, was the fail-closed reading: kept)."""
     empty_owner = _rule(type_, securityGroupId="", referencedSecurityGroupId=OWN_GROUP)
     assert _findings(empty_owner) == [("sg-reference", "rule", "securityGroupId")]
+
+
+@pytest.mark.parametrize(
+    ("type_", "prop"),
+    [
+        ("aws:iam/rolePolicy:RolePolicy", "policy"),
+        ("aws:iam/policy:Policy", "policy"),
+        ("aws:iam/userPolicy:UserPolicy", "policy"),
+        ("aws:iam/groupPolicy:GroupPolicy", "policy"),
+        ("aws:s3/bucketPolicy:BucketPolicy", "policy"),
+        ("aws:sqs/queuePolicy:QueuePolicy", "policy"),
+        ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument"),
+    ],
+)
+def test_every_kind_of_policy_document_is_judged_whoever_it_is_attached_to(
+    type_: str, prop: str
+) -> None:
+    """A policy document IAM would refuse (a misspelt Effect) is reported whether it is a role's,
+    a user's, a group's, a managed policy or a resource policy: the same document is the same
+    mistake. Mutant: one type dropped from the table of documents the check reads."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Alow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    found = _findings(_record("doc", type_, {prop: json.dumps(document)}))
+    assert ("iam-policy-document", "doc", prop) in found, found
