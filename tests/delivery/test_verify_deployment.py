@@ -1239,3 +1239,19 @@ def test_a_deployment_is_settled_only_when_every_condition_of_settled_holds(
     assert vd.assess_service(service, NEW_TD).state == "in_progress"
     (settled,) = SETTLED["services"]
     assert vd.assess_service(settled, NEW_TD).state == "settled"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--http-retry-delay", "0"],  # retry at once: the bound itself
+        ["--http-retry-delay", "0.5"],
+        ["--http-attempts", "1"],  # one attempt, no retry
+        ["--poll-interval", "0.1", "--timeout", "0.5"],
+    ],
+)
+def test_the_smallest_allowed_arguments_are_accepted(outputs_file, args):
+    """Each bound admits its own edge: a retry delay of 0 s and any fraction of a second, a
+    single HTTP attempt, sub-second polls. Mutant: the delay's `< 0` moved to `< 1`."""
+    parsed = vd._arguments(["--outputs-json", str(outputs_file), *args])
+    assert parsed.http_attempts >= 1 and parsed.http_retry_delay >= 0
