@@ -752,6 +752,8 @@ def main(argv: list[str] | None = None) -> int:
             if line.strip()
         }
         selected = [(m, tests) for m, tests in selected if m.ident not in done]
+    if args.plan and not args.only:  # areas interleaved: a run stopped early still spans them
+        random.Random(args.seed).shuffle(selected)
     if args.list:
         for mutant, _ in selected:
             print(f"{mutant.ident}\t{mutant.before!r} -> {mutant.after!r}")
