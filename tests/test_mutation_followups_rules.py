@@ -361,3 +361,15 @@ def test_every_kind_of_policy_document_is_judged_whoever_it_is_attached_to(
     }
     found = _findings(_record("doc", type_, {prop: json.dumps(document)}))
     assert ("iam-policy-document", "doc", prop) in found, found
+
+
+@pytest.mark.parametrize("statements", [[], None])
+def test_a_trust_policy_with_no_statement_is_refused(statements: Any) -> None:
+    """A trust policy whose Statement is empty or missing lets nobody assume the role, and IAM
+    refuses it (MalformedPolicyDocument): reported, not passed as 'no statement to judge'.
+    Mutant (second sample): the `not document.statements` clause dropped."""
+    document: dict[str, Any] = {"Version": "2012-10-17"}
+    if statements is not None:
+        document["Statement"] = statements
+    found = _findings(_record("role", ROLE, {"assumeRolePolicy": json.dumps(document)}))
+    assert ("iam-trust-policy", "role", "assumeRolePolicy") in found, found
