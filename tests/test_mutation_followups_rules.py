@@ -373,3 +373,14 @@ def test_a_trust_policy_with_no_statement_is_refused(statements: Any) -> None:
         document["Statement"] = statements
     found = _findings(_record("role", ROLE, {"assumeRolePolicy": json.dumps(document)}))
     assert ("iam-trust-policy", "role", "assumeRolePolicy") in found, found
+
+
+@pytest.mark.parametrize("protocol", ["sctp", "132", "udp", "-1"])
+def test_the_internet_on_an_allowed_port_is_allowed_only_over_tcp(protocol: str) -> None:
+    """The load balancer's group may take the internet on TCP 80/443 only: the same port over
+    SCTP (whose name contains 'tcp'), UDP or all traffic is a finding. Mutant (second sample):
+    `rule.protocol == "tcp"` widened to a substring test."""
+    rule = "security-group-no-public-ingress"
+    report = run_case(lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol=protocol)})
+    found = violations(report, rule)
+    assert [v.name for v in found] == ["alb-https-in"], found
