@@ -384,3 +384,26 @@ def test_the_internet_on_an_allowed_port_is_allowed_only_over_tcp(protocol: str)
     report = run_case(lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol=protocol)})
     found = violations(report, rule)
     assert [v.name for v in found] == ["alb-https-in"], found
+
+
+@pytest.mark.parametrize(("length", "refused"), [(24, False), (25, True)])
+def test_an_autonamed_load_balancer_fits_32_characters_with_pulumis_8_character_suffix(
+    length: int, refused: bool
+) -> None:
+    """Pulumi autonames a resource `<logical name>-<7 hex>` (8 characters added); a load
+    balancer name has at most 32, so a logical name of 24 fits and 25 does not. Mutant (second
+    sample): the suffix counted as 7."""
+    name = "a" * length
+    load_balancer = _record(name, "aws:lb/loadBalancer:LoadBalancer", {"internal": True})
+    found = [f for f in _findings(load_balancer) if f[0] == "name-load-balancer"]
+    assert found == ([("name-load-balancer", name, "name")] if refused else []), found
+
+
+def test_a_retention_left_to_an_aws_default_below_the_minimum_is_refused() -> None:
+    """A cache without snapshotRetentionLimit takes AWS's default, 0 days (no snapshots): below
+    prod's minimum, so it is refused and the finding names the default. Mutant (second sample):
+    `when_missing >= minimum` dropped (any AWS default then passed)."""
+    report = run_case(lambda r: {"cache": replace(r["cache"], drop=["snapshotRetentionLimit"])})
+    found = violations(report, "elasticache-snapshot-retention")
+    assert [v.name for v in found] == ["cache"], found
+    assert "not set (AWS default 0 days)" in found[0].message, found[0].message
