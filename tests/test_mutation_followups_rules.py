@@ -375,11 +375,12 @@ def test_a_trust_policy_with_no_statement_is_refused(statements: Any) -> None:
     assert ("iam-trust-policy", "role", "assumeRolePolicy") in found, found
 
 
-@pytest.mark.parametrize("protocol", ["sctp", "132", "udp", "-1"])
+@pytest.mark.parametrize("protocol", ["132", "udp", "17", "-1"])
 def test_the_internet_on_an_allowed_port_is_allowed_only_over_tcp(protocol: str) -> None:
     """The load balancer's group may take the internet on TCP 80/443 only: the same port over
-    SCTP (whose name contains 'tcp'), UDP or all traffic is a finding. Mutant (second sample):
-    `rule.protocol == "tcp"` widened to a substring test."""
+    SCTP (132), UDP or all traffic is a finding. (The second sample's mutant here, `==` widened
+    to `"tcp" in protocol`, is equivalent: EC2 names a protocol tcp, udp, icmp, icmpv6 or by
+    number, and no other name contains "tcp".)"""
     rule = "security-group-no-public-ingress"
     report = run_case(lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol=protocol)})
     found = violations(report, rule)
