@@ -408,3 +408,13 @@ def test_a_retention_left_to_an_aws_default_below_the_minimum_is_refused() -> No
     found = violations(report, "elasticache-snapshot-retention")
     assert [v.name for v in found] == ["cache"], found
     assert "not set (AWS default 0 days)" in found[0].message, found[0].message
+
+
+@pytest.mark.parametrize("odd", [True, 1, ["token"]])
+def test_a_write_only_auth_token_that_is_not_text_is_no_token(odd: Any) -> None:
+    """A cache's AUTH token counts when it is text (a secret's value); a write-only token given
+    as a boolean, a number or a list is no token, so a cache without user groups is refused.
+    Mutant (second sample): the `isinstance(token_wo, str)` clause dropped."""
+    report = run_case(lambda r: {"cache": replace(r["cache"], drop=["authToken"], authTokenWo=odd)})
+    found = violations(report, "elasticache-in-transit-encryption")
+    assert [v.name for v in found] == ["cache"], found
