@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from foundation.stackmodel import as_number
+
 HOURS = 730
 SOURCE = "https://aws.amazon.com/ec2/pricing/on-demand/ and each service's pricing page"
 
@@ -84,20 +86,11 @@ def instance_hourly(value: Any) -> float | None:
     return 2 * LARGE_HOURLY * (int(multiple) if multiple else 1)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _count(mapping: Mapping[str, Any], prefix: str, top: Mapping[str, Any]) -> float:
     """How many nodes a type in `mapping` sizes: its own count, a sibling's, the resource's, 1."""
     for where, keys in ((mapping, (f"{prefix}Count", *COUNT_KEYS)), (top, COUNT_KEYS)):
         for key in keys:
-            count = _number(where.get(key))
+            count = as_number(where.get(key))
             if count is not None:
                 return max(count, 0.0)
     return 1.0
@@ -137,13 +130,13 @@ def _settings(
             count = _count(mapping, prefix, top)
             yield where, None if hourly is None else hourly * HOURS * count
         elif key in PER_UNIT or key == "iops" or key == "throughput" or key in GB_KEYS:
-            number = _number(value)
+            number = as_number(value)
             if value is None or number is None:
                 yield where, None
                 continue
             yield where, _unit_cost(key, number, kind) * (_count(top, "", top) if depth else 1)
         elif key == "minCapacity" and path.endswith("serverlessv2ScalingConfiguration"):
-            number = _number(value)
+            number = as_number(value)
             yield where, None if number is None else number * ACU_MONTH
 
 

@@ -214,7 +214,6 @@ def outside_requests(stack: str) -> dict[str, Request]:
         "the other stack's domain": change(ZONE, [DOMAIN[other]], ["A"]),
         "the other stack's validation": change(ZONE, [f"{VALIDATION}.{DOMAIN[other]}"], ["CNAME"]),
         "a wildcard record": change(ZONE, [normalized(f"*.{domain}")], ["A"]),
-        "another zone": change(OTHER_ZONE, [domain], ["A"]),
         "another type for the domain": change(ZONE, [domain], ["TXT"]),
         "the domain's NS": change(ZONE, [domain], ["NS"]),
         "an AAAA for the origin name": change(ZONE, [origin], ["AAAA"]),
@@ -226,6 +225,30 @@ def outside_requests(stack: str) -> dict[str, Request]:
         "a change naming no record": Request(
             "route53:ChangeResourceRecordSets", f"arn:aws:route53:::hostedzone/{ZONE}", {}
         ),
+        **{
+            f"{what} without {missing}": Request(
+                "route53:ChangeResourceRecordSets",
+                f"arn:aws:route53:::hostedzone/{ZONE}",
+                {key: value},
+            )
+            for what, missing, key, value in (
+                ("types", "names", "route53:ChangeResourceRecordSetsRecordTypes", ["A"]),
+                (
+                    "names",
+                    "types",
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames",
+                    [domain],
+                ),
+            )
+        },
+        **{
+            f"{what} in another zone": change(OTHER_ZONE, [name], [kind])
+            for what, name, kind in (
+                ("the domain", domain, "A"),
+                ("the origin name", origin, "A"),
+                ("the validation record", f"{VALIDATION}.{domain}", "CNAME"),
+            )
+        },
     }
 
 
@@ -341,6 +364,7 @@ def _no_zone(stack: str, config: dict[str, Any]) -> None:
         (with_domain_path, None, f"cdn.hostedZoneId: no hosted zone '{ZONE}' in account"),
         (with_domain_path, ("example.com.", "True"), "is a private zone"),
         (with_domain_path, ("example.org.", "False"), "is not in zone"),
+        (with_domain_path, ("ample.com.", "False"), "is not in zone"),  # a suffix, not a zone
         (_flow_style, ("example.com.", "False"), "cannot read hostedZoneId"),
         (_upper_case, ("example.com.", "False"), "domainName: got 'WWW.EXAMPLE.COM'"),
         (_no_zone, ("example.com.", "False"), "cdn.hostedZoneId: got ''"),
@@ -381,3 +405,48 @@ def test_a_stack_at_the_zones_apex_cannot_write_a_sub_stacks_records(tmp_path: P
         change(ZONE, [ORIGIN["staging"]], ["A"]),
     ):
         assert decide(role, request) != "Allow", request.context
+
+
+def test_the_evaluator_reads_for_all_values_as_iam_does() -> None:
+    """IAM User Guide, "Single-valued vs. multivalued context keys": ForAllValues is true when
+    every value matches, and also when the key is absent (why the record policy has `Null`)."""
+    statement = {
+        "Effect": "Allow",
+        "Action": "route53:ChangeResourceRecordSets",
+        "Resource": "*",
+        "Condition": {"ForAllValues:StringEquals": {"k": ["a", "b"]}},
+    }
+    document = {"Statement": [statement]}
+    assert decide(document, Request("route53:ChangeResourceRecordSets", "z", {})) == "Allow"
+    assert (
+        decide(document, Request("route53:ChangeResourceRecordSets", "z", {"k": ["a"]})) == "Allow"
+    )
+    mixed = Request("route53:ChangeResourceRecordSets", "z", {"k": ["a", "c"]})
+    assert decide(document, mixed) == "ImplicitDeny"
+
+
+def test_a_domain_without_an_origin_name_gets_only_the_domains_records(tmp_path: Path) -> None:
+    """The documented order (the domain first, the origin name with the ALB's certificate later):
+    with the domain alone, every record call the program makes is allowed, and the origin name
+    the stack will use later is not yet."""
+
+    def domain_only(stack: str, config: dict[str, Any]) -> None:
+        with_domain_path(stack, config)
+        for key in ("originDomainName", "certificateArn"):
+            config["perfcheck:service"].pop(key)
+
+    code, output, calls = bootstrap_for(tmp_path, "prod", edit=domain_only)
+    assert code == 0, output
+    role = deploy_role_documents(calls)["perfcheck-deploy-prod"]
+    config, secret = stack_config("prod")
+    cdn = json.loads(config["perfcheck:cdn"])
+    config["perfcheck:cdn"] = json.dumps(
+        {**cdn, "domainName": DOMAIN["prod"], "hostedZoneId": ZONE}
+    )
+    records = [r for r in run_stack("prod", config, secret).resources if r.type == RECORD]
+    assert len(records) == 3
+    for r in records:
+        record = Written(ZONE, normalized(r.wire_inputs["name"]), r.wire_inputs["type"], False)
+        assert [decide(role, c) for c in calls_of(record)] == ["Allow"] * 5, record
+    assert decide(role, change(ZONE, [ORIGIN["prod"]], ["A"])) != "Allow"
+    assert decide(role, change(ZONE, [normalized("*")], ["A"])) != "Allow"

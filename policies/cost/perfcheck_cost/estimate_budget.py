@@ -214,15 +214,15 @@ def _judge_unpriced(ctx: StackContext, estimate: Estimate) -> None:
             ctx.unknown(resource, ", ".join(read))  # a priced type's size not known yet: a note
             continue
         found = (
-            f"size not readable ({', '.join(read)}: unknown or not a size it knows)"
+            "not readable (unknown at preview, or not a size the bound knows)"
             if floor is None
-            else f"at least ${floor:,.2f} a month by its size settings"
+            else f"at least ${floor:,.2f} a month"
         )
         ctx.violation(
             resource,
             ", ".join(read),
-            f"{unpriced.reason}: {found}, over the ${limit:,.0f} limit for what the estimate "
-            "leaves out of the total",
+            f"{found}, which the estimate cannot price ({unpriced.reason}): over the "
+            f"${limit:,.0f} limit for what the estimate leaves out of the total",
             "a price for it in foundation/prices.json (and a pricer in estimate/pricers.py), "
             "a smaller size, or its type in reviewedUnpricedTypes with the reason",
             "An estimate that drops what it cannot price passes any budget.",

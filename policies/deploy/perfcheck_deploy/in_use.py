@@ -416,8 +416,6 @@ def _users_that_do_not_follow(
 ) -> Iterator[Finding]:
     """Users that would not move to the replacement within the `up` that deletes the old one."""
     deferring, must_allow = set(row.deferred_users), {t: (k, w) for t, k, w in row.users_must_allow}
-    if not deferring and not must_allow:
-        return
     holders = _holders(index)
     users = {user.urn: user for value in _references(record) for user in holders.get(value, ())}
     for user in sorted(users.values(), key=lambda u: u.urn):

@@ -17,6 +17,14 @@ imported by name `perfcheck_<pack>`. A pack that cannot be imported contributes 
 count as unjudged: fail closed); `judgedByOtherPacks` names types a pack judges that is served
 from elsewhere (e.g. published to Pulumi Cloud only). Rules that look at every type for one
 concern (cost tags, the provider package) do not count as judging a type.
+
+Being listed by one rule is not being judged for everything: a type belongs to a family
+(encryption at rest, TLS in transit, public access) when its pulumi-aws constructor takes one of
+the family's inputs (type_families.FAMILY_INPUTS; members generated into family_members.json),
+and it counts as judged for that family only when a rule carrying the family's tag declares it.
+A type some rule lists but no rule of one of its families judges is a finding, like an unjudged
+type. Credentials and cost need no table: the scanner reads every string input of every
+resource, and the estimate prices, frees or bounds every one (estimate/bounds.py).
 """
 
 from __future__ import annotations
@@ -202,10 +210,11 @@ def _check(ctx: StackContext) -> None:
 RESOURCE_TYPE_JUDGED = StackRule(
     name="resource-type-judged",
     description=(
-        "Every resource's type must be judged by some rule of the policy packs, or be listed "
-        "in reviewedTypes with the reason it needs no rule (fail closed: a type no rule was "
-        "written for is not waved through). Stale reviewed entries are findings; the reviewed "
-        "list is printed as a note."
+        "Every resource's type must be judged by some rule of the policy packs, and by a rule "
+        "of each family its inputs make it a member of (encryption at rest, TLS in transit, "
+        "public access), or be listed in reviewedTypes with the reason it needs no rule (fail "
+        "closed: a type no rule was written for is not waved through). Stale reviewed entries "
+        "are findings; the reviewed list is printed as a note."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
