@@ -405,6 +405,14 @@ def check_access_logs_private_encrypted_and_expiring(run: StackRun) -> None:
     )
     ownership = of_bucket("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
     assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"  # ACLs off
+    # Delivery starts only once the bucket admits it: its policy, encryption and ownership exist.
+    for type_token in (
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    ):
+        (setting,) = [r for r in run.by_type(type_token) if r.inputs["bucket"] == name]
+        assert setting.urn in delivery.dependencies, type_token
     (rule,) = of_bucket(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     )["rules"]

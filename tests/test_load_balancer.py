@@ -171,6 +171,13 @@ def test_access_log_bucket_is_private_encrypted_expiring_and_only_elb_writes(
         b for b in lb_run.by_type("aws:s3/bucket:Bucket") if b.outputs["bucket"] == bucket_name
     )
     assert bucket.protect is (lb_run.stack == "prod")
+    # The ALB writes its first logs only once the bucket's policy admits ELB's delivery.
+    (policy,) = [
+        r
+        for r in lb_run.by_type("aws:s3/bucketPolicy:BucketPolicy")
+        if r.inputs["bucket"] == bucket_name
+    ]
+    assert policy.urn in lb_run.one(ALB).dependencies
 
 
 @pytest.mark.parametrize("colour", [0, 1])
