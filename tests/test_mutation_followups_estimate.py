@@ -233,3 +233,26 @@ def test_only_a_user_tag_value_is_read_as_a_tag_filter_pair() -> None:
     values = ["aws:createdBy$AssumedRole:user:alice", "user:Environment$prod"]
     filters = [{"name": "TagKeyValue", "values": values}]
     assert tag_filters({"costFilters": filters}) == {("Environment", "prod")}
+
+
+@pytest.mark.parametrize(
+    ("type_", "item"),
+    [
+        ("aws:ecr/repository:Repository", "image storage"),
+        ("aws:s3/bucketV2:BucketV2", "stored objects (access logs)"),
+    ],
+)
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_the_stacks_stored_gigabytes_are_shared_by_its_repositories_not_multiplied(
+    type_: str, item: str, count: int
+) -> None:
+    """The usage assumptions give the stack's image storage and log storage once; however many
+    repositories or buckets hold it, together they are billed for that much. Mutant (second
+    sample): `max(len(...), 1)` -> `min` (each of several billed for the whole)."""
+    usage = UsageAssumptions(image_storage_gb=12, log_bucket_gb=30)
+    resources = [PricedResource(f"urn:{n}", type_, f"r{n}", {}) for n in range(count)]
+    stored = sum(
+        line.quantity for line in estimate_resources(resources, usage).lines if line.item == item
+    )
+    whole = usage.image_storage_gb if "ecr" in type_ else usage.log_bucket_gb
+    assert stored == pytest.approx(whole), stored

@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from google.protobuf import struct_pb2
 from perfcheck_policykit.rules import Exemption, _parent_urn
 from perfcheck_policykit.values import (
     UNKNOWN,
     InvalidJson,
     container_definitions,
     container_label,
+    secret_at,
     tag_map,
 )
+from perfcheck_policykit.wire import LazyProps
 from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
 
 STACK_URN = "urn:pulumi:prod::perfcheck::pulumi:pulumi:Stack::perfcheck-prod"
@@ -158,3 +161,16 @@ def test_an_exemption_by_parent_urn_or_parent_name_matches_its_resource() -> Non
     assert Exemption("r", urn=CHILD_DB_URN).matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)
     assert _exemption(COMPONENT_URN).matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)
     assert _exemption("database").matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)
+
+
+def test_a_plain_value_reads_as_plain_from_the_engines_props_and_from_plain_data() -> None:
+    """Only a value the engine sent as a Pulumi secret reads as secret: a plain value in the
+    engine's props, or any value of plain data (a dict, as the offline tools pass), reads plain,
+    so the rules that refuse a secret in plain text still see it. Mutant (second sample):
+    `type(container) is LazyProps and ...` -> `or` (every engine value then read as secret)."""
+    struct = struct_pb2.Struct()
+    struct.update({"description": "plain text", "nested": {"note": "abc"}})
+    props = LazyProps(struct.fields)
+    assert not secret_at(props, "description")
+    assert not secret_at(props, "nested", "note")
+    assert not secret_at({"description": "plain text"}, "description")

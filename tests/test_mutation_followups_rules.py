@@ -326,3 +326,95 @@ def test_a_tls_version_parameter_naming_no_version_is_refused(value: str) -> Non
     found = violations(report, "rds-tls-minimum-version")
     assert [v.name for v in found] == ["db-params"], found
     assert "parameters[tls_version]" in found[0].message
+
+
+@pytest.mark.parametrize("type_", [INGRESS_RULE, EGRESS_RULE])
+def test_an_empty_group_id_is_a_group_the_stack_does_not_create(type_: str) -> None:
+    """An empty id for the group a rule belongs to names no group of this stack; AWS refuses it
+    at `up`, so the preview reports it like a foreign id instead of passing it as 'not a
+    literal' (the sample's mutant, `bool(value)` dropped, was the fail-closed reading: kept)."""
+    empty_owner = _rule(type_, securityGroupId="", referencedSecurityGroupId=OWN_GROUP)
+    assert _findings(empty_owner) == [("sg-reference", "rule", "securityGroupId")]
+
+
+@pytest.mark.parametrize(
+    ("type_", "prop"),
+    [
+        ("aws:iam/rolePolicy:RolePolicy", "policy"),
+        ("aws:iam/policy:Policy", "policy"),
+        ("aws:iam/userPolicy:UserPolicy", "policy"),
+        ("aws:iam/groupPolicy:GroupPolicy", "policy"),
+        ("aws:s3/bucketPolicy:BucketPolicy", "policy"),
+        ("aws:sqs/queuePolicy:QueuePolicy", "policy"),
+        ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument"),
+    ],
+)
+def test_every_kind_of_policy_document_is_judged_whoever_it_is_attached_to(
+    type_: str, prop: str
+) -> None:
+    """A policy document IAM would refuse (a misspelt Effect) is reported whether it is a role's,
+    a user's, a group's, a managed policy or a resource policy: the same document is the same
+    mistake. Mutant: one type dropped from the table of documents the check reads."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Alow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    found = _findings(_record("doc", type_, {prop: json.dumps(document)}))
+    assert ("iam-policy-document", "doc", prop) in found, found
+
+
+@pytest.mark.parametrize("statements", [[], None])
+def test_a_trust_policy_with_no_statement_is_refused(statements: Any) -> None:
+    """A trust policy whose Statement is empty or missing lets nobody assume the role, and IAM
+    refuses it (MalformedPolicyDocument): reported, not passed as 'no statement to judge'.
+    Mutant (second sample): the `not document.statements` clause dropped."""
+    document: dict[str, Any] = {"Version": "2012-10-17"}
+    if statements is not None:
+        document["Statement"] = statements
+    found = _findings(_record("role", ROLE, {"assumeRolePolicy": json.dumps(document)}))
+    assert ("iam-trust-policy", "role", "assumeRolePolicy") in found, found
+
+
+@pytest.mark.parametrize("protocol", ["132", "udp", "17", "-1"])
+def test_the_internet_on_an_allowed_port_is_allowed_only_over_tcp(protocol: str) -> None:
+    """The load balancer's group may take the internet on TCP 80/443 only: the same port over
+    SCTP (132), UDP or all traffic is a finding. (The second sample's mutant here, `==` widened
+    to `"tcp" in protocol`, is equivalent: EC2 names a protocol tcp, udp, icmp, icmpv6 or by
+    number, and no other name contains "tcp".)"""
+    rule = "security-group-no-public-ingress"
+    report = run_case(lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol=protocol)})
+    found = violations(report, rule)
+    assert [v.name for v in found] == ["alb-https-in"], found
+
+
+@pytest.mark.parametrize(("length", "refused"), [(24, False), (25, True)])
+def test_an_autonamed_load_balancer_fits_32_characters_with_pulumis_8_character_suffix(
+    length: int, refused: bool
+) -> None:
+    """Pulumi autonames a resource `<logical name>-<7 hex>` (8 characters added); a load
+    balancer name has at most 32, so a logical name of 24 fits and 25 does not. Mutant (second
+    sample): the suffix counted as 7."""
+    name = "a" * length
+    load_balancer = _record(name, "aws:lb/loadBalancer:LoadBalancer", {"internal": True})
+    found = [f for f in _findings(load_balancer) if f[0] == "name-load-balancer"]
+    assert found == ([("name-load-balancer", name, "name")] if refused else []), found
+
+
+def test_a_retention_left_to_an_aws_default_below_the_minimum_is_refused() -> None:
+    """A cache without snapshotRetentionLimit takes AWS's default, 0 days (no snapshots): below
+    prod's minimum, so it is refused and the finding names the default. Mutant (second sample):
+    `when_missing >= minimum` dropped (any AWS default then passed)."""
+    report = run_case(lambda r: {"cache": replace(r["cache"], drop=["snapshotRetentionLimit"])})
+    found = violations(report, "elasticache-snapshot-retention")
+    assert [v.name for v in found] == ["cache"], found
+    assert "not set (AWS default 0 days)" in found[0].message, found[0].message
+
+
+@pytest.mark.parametrize("odd", [True, 1, ["token"]])
+def test_a_write_only_auth_token_that_is_not_text_is_no_token(odd: Any) -> None:
+    """A cache's AUTH token counts when it is text (a secret's value); a write-only token given
+    as a boolean, a number or a list is no token, so a cache without user groups is refused.
+    Mutant (second sample): the `isinstance(token_wo, str)` clause dropped."""
+    report = run_case(lambda r: {"cache": replace(r["cache"], drop=["authToken"], authTokenWo=odd)})
+    found = violations(report, "elasticache-in-transit-encryption")
+    assert [v.name for v in found] == ["cache"], found

@@ -174,3 +174,20 @@ def test_a_match_is_widened_only_where_the_code_tests_equality_with_a_string() -
     source = 'def f(x):\n    return x == "a", x != "a", x < "a"\n'
     widened = [m.before for m in mutation.generate("m.py", source) if m.operator == "widen-match"]
     assert widened == ['x == "a"']
+
+
+def test_an_equivalent_survivor_is_counted_apart_with_its_reason(tmp_path) -> None:
+    """A survivor argued to change no behaviour is neither a kill nor a survivor: the row names
+    it with its reason, so the kill rate over the rest can be read off."""
+    results = tmp_path / "r.jsonl"
+    results.write_text(
+        json.dumps({"ident": "settings/a.py:1:0:compare:0", "status": "killed"})
+        + "\n"
+        + json.dumps(
+            {"ident": "settings/a.py:2:0:widen-match:0", "status": "equivalent", "reason": "why"}
+        )
+        + "\n"
+    )
+    first = mutation.summary([results]).splitlines()
+    assert "1/2 killed" in first[0] and "survived 0" in first[0] and "equivalent 1" in first[0]
+    assert "    equivalent settings/a.py:2:0:widen-match:0: why" in first

@@ -18,6 +18,8 @@ a predicate that answers the same for everyone), and widen `startswith`/`endswit
 
 A kill whose every failing test says "regenerate"/"make regen" (a generated-figures snapshot) is
 counted apart: `snapshot-only`. A run past the timeout proves nothing: it counts as a survivor.
+A survivor argued to change no behaviour is recorded by hand in a result file as
+`{"ident": ..., "status": "equivalent", "reason": ...}`: the summary names it and its reason.
 Usage:
 
     .venv/bin/python -m tools.mutation --plan            # the issue-23 sample, summary at the end
@@ -676,11 +678,20 @@ def _row(label: str, outcomes: list[dict[str, str]], *, show_survivors: bool) ->
     apart = sum(o["status"] == "snapshot-only" for o in outcomes)
     survived = [o["ident"] for o in outcomes if o["status"] in ("survived", "timeout")]
     timeouts = sum(o["status"] == "timeout" for o in outcomes)
+    equivalent = [o for o in outcomes if o["status"] == "equivalent"]
     row = (
         f"{label:28} {killed}/{len(outcomes)} killed, snapshot-only {apart}, "
         f"survived {len(survived)} (of which timed out {timeouts})"
     )
-    return row + "".join(f"\n    survivor {i}" for i in survived if show_survivors)
+    if equivalent:  # a survivor argued to change no behaviour: named with its reason, apart
+        row += f", equivalent {len(equivalent)}"
+    listed = "".join(f"\n    survivor {i}" for i in survived if show_survivors)
+    argued = "".join(
+        f"\n    equivalent {o['ident']}: {o.get('reason', '')}"
+        for o in equivalent
+        if show_survivors
+    )
+    return row + listed + argued
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -741,6 +752,8 @@ def main(argv: list[str] | None = None) -> int:
             if line.strip()
         }
         selected = [(m, tests) for m, tests in selected if m.ident not in done]
+    if args.plan and not args.only:  # areas interleaved: a run stopped early still spans them
+        random.Random(args.seed).shuffle(selected)
     if args.list:
         for mutant, _ in selected:
             print(f"{mutant.ident}\t{mutant.before!r} -> {mutant.after!r}")

@@ -1216,3 +1216,42 @@ def test_a_health_route_that_redirects_is_not_followed(raw_http_server):
             log=lambda _: None,
         )
     assert f"{base}/api/health: wanted 200, last got HTTP 302" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    "deployments",
+    [
+        [deployment("PRIMARY", NEW_TD, "IN_PROGRESS")],  # all tasks up, rollout not done
+        [deployment("PRIMARY", NEW_TD, "COMPLETED"), deployment("ACTIVE", OLD_TD, "COMPLETED")],
+        [deployment("PRIMARY", NEW_TD, "COMPLETED", running=1)],
+        [deployment("PRIMARY", NEW_TD, "COMPLETED", running=0, desired=0)],
+    ],
+    ids=["rollout-in-progress", "old-deployment-live", "tasks-short", "zero-desired"],
+)
+def test_a_deployment_is_settled_only_when_every_condition_of_settled_holds(
+    deployments: list[dict],
+) -> None:
+    """Settled means all four at once: the PRIMARY's rollout COMPLETED, no other live
+    deployment, every desired task running, and at least one task desired. Each answer breaks
+    one and stays in progress (the verifier keeps waiting). Mutant: a clause of the settled test
+    dropped (a rollout still in progress with its tasks up read as settled)."""
+    (service,) = service_answer(*deployments)["services"]
+    assert vd.assess_service(service, NEW_TD).state == "in_progress"
+    (settled,) = SETTLED["services"]
+    assert vd.assess_service(settled, NEW_TD).state == "settled"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--http-retry-delay", "0"],  # retry at once: the bound itself
+        ["--http-retry-delay", "0.5"],
+        ["--http-attempts", "1"],  # one attempt, no retry
+        ["--poll-interval", "0.1", "--timeout", "0.5"],
+    ],
+)
+def test_the_smallest_allowed_arguments_are_accepted(outputs_file, args):
+    """Each bound admits its own edge: a retry delay of 0 s and any fraction of a second, a
+    single HTTP attempt, sub-second polls. Mutant: the delay's `< 0` moved to `< 1`."""
+    parsed = vd._arguments(["--outputs-json", str(outputs_file), *args])
+    assert parsed.http_attempts >= 1 and parsed.http_retry_delay >= 0

@@ -30,7 +30,7 @@ def _in_stack(record: ResourceRecord, index: StackIndex, prop: str, value: Any) 
 
 
 def _literal(value: Any) -> bool:
-    return isinstance(value, str) and bool(value) and not is_unknown(value)
+    return isinstance(value, str) and not is_unknown(value)
 
 
 @checks(sgrules.SECURITY_GROUP, *sgrules.RULE_TYPES)
