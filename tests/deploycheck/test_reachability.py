@@ -339,15 +339,22 @@ ANYWHERE_ROUTE = {"destinationCidrBlock": "0.0.0.0/0"}
         ({"routes": [{"cidrBlock": "10.0.0.0/8", "natGatewayId": "nat-01"}]}, None, False),
         ({}, {"destinationCidrBlock": "10.0.0.0/8", "natGatewayId": "nat-01"}, False),
         ({}, None, False),  # local routes only
+        ({}, {**ANYWHERE_ROUTE, "vpcPeeringConnectionId": "pcx-01"}, False),  # not followed
+        ({"routes": [{"cidrBlock": "0.0.0.0/0", "networkInterfaceId": "eni-01"}]}, None, False),
     ],
-    ids=["igw", "transit", "inline-nat", "inline-not-default", "route-not-default", "local"],
+    ids=[
+        *("igw", "transit", "inline-nat", "inline-not-default", "route-not-default", "local"),
+        *("peering-unfollowed", "inline-eni-unfollowed"),
+    ],
 )
 def test_a_plain_subnet_has_a_path_out_only_through_a_default_route_to_a_gateway(
     net: StackBuilder, table: dict[str, Any], route: dict[str, Any] | None, has_path: bool
 ) -> None:
     """A subnet declared as a plain resource reaches AWS's public endpoints when its table has a
     0.0.0.0/0 route to a NAT, internet or transit gateway, written inline in the table or as a
-    separate Route; a route to a narrower range, or only the local routes, is no path."""
+    separate Route; a route to a narrower range, or only the local routes, is no path; a default
+    route to a target the check cannot follow (peering, a network interface) is a finding, never
+    a pass (fail closed)."""
     _plain_network(net, table, route)
     found = {(c, r) for c, r, _ in reachability(net)}
     assert found == (set() if has_path else {(NO_PATH_ID, "service")}), found

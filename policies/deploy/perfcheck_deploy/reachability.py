@@ -515,7 +515,19 @@ def _judge(
                 return
             continue
         if subnet.route is None:
-            continue
+            # Fail closed: a default route to a peering connection, an instance, a network
+            # interface or an endpoint may or may not lead out; this check cannot follow it.
+            yield finding(
+                NO_PATH_ID,
+                record,
+                placement.path,
+                f"{what}, but subnet {subnet.id} sends 0.0.0.0/0 to a target other than a NAT, "
+                "internet or transit gateway (a peering connection, an instance, a network "
+                f"interface or an endpoint), which this check cannot follow to {full_name}.",
+                "Route 0.0.0.0/0 through a NAT gateway, add an interface endpoint, or exempt this "
+                "finding for the stack with where the route leads.",
+            )
+            return
         alternative = (
             "it has no VPC endpoint: place the caller in subnets with a NAT route"
             if service in NO_PRIVATELINK or service not in KNOWN_ENDPOINTS
