@@ -79,3 +79,15 @@ def test_a_user_is_found_by_its_user_id_before_its_id_is_known() -> None:
     found = violations(run_case(change), OPEN_USER)
     assert [v.name for v in found] == ["cache-users"]
     assert "needs no password and is on" in found[0].message
+
+
+def test_no_password_required_alone_opens_a_user() -> None:
+    """`noPasswordRequired: true` opens a user whatever its authentication mode says (the
+    provider sends it as NoPasswordRequired to CreateUser): such a user, switched on, is a
+    finding; the same user with the flag off and a password mode is not. Kills dropping
+    `values.as_bool(no_password) is True` from the open-user test."""
+    opened = _open_user(noPasswordRequired=True, authenticationMode={"type": "password"})
+    closed = _open_user(noPasswordRequired=False, authenticationMode={"type": "password"})
+    found = violations(run_case(lambda r: rbac(r, ["app-default"], opened)), OPEN_USER)
+    assert len(found) == 1 and "needs no password and is on" in found[0].message
+    assert violations(run_case(lambda r: rbac(r, ["app-default"], closed)), OPEN_USER) == []
