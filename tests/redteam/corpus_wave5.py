@@ -1,0 +1,95 @@
+"""Wave 5 (blind): the members of wave5_members run as one real Pulumi program under the mocks.
+
+Each member becomes a Program for the harness: its records are those whose logical names start
+with the member's name. Two program runs register every member: most under the project's
+cost-tag transform and a provider with the stack's default tags, as the real program does; the
+tag members without either, so that their own tags are what the packs see.
+
+First run (22:07 UTC 2026-12-07, branch issue-blind at 235b679, before reading policies/ and
+before any fix; prod config less exemptions, judged together as tests/redteam/harness.py does):
+  packs:   bad caught 95/107 (82/107 by a rule other than the fail-closed type rule);
+           good flagged 7/30.
+           Missed: exposure 1 (secret policy Principal * behind a match-all StringLike "*"
+           condition), credentials 2 (a kubeconfig token in an SSM String parameter; a plain
+           secret_string in a SecretVersion), hollow 6 (WAF managed group with its rules
+           overridden to count, CodeDeploy auto-rollback off, CloudTrail read-only without
+           management events, alarm with no actions, REJECT-only flow log, 1-day audit log
+           retention), logging 2 (EKS with no control-plane logs, second ALB with access logs
+           off), cost 1 (Redshift Serverless at 512 RPU).
+           Flagged: reCAPTCHA site key (credential scanner), Step Functions and Backup vault
+           lock (unreviewed types), MSK kafka.t3.small (unpriced size), and three stateful goods
+           that were not compliant with prod as written (no `protect`; a parameter group named
+           by a literal instead of its autonamed output; cache.t4g.micro outside prod's sizes).
+  checkov 3.3.30 on the same programs (`python -m tests.redteam.tfplan DIR
+  tests.redteam.corpus_wave5`, `checkov -d DIR --framework terraform_plan`, any failed check
+  counts): bad caught 57/107, good flagged 10/30 (checkov's EKS logging check raised an
+  IndexError on the empty log-type list and reported nothing for that member).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+import pulumi
+
+from foundation.records import ResourceRecord
+from tests.redteam.programs import STACK, TAGS, Program
+from tests.redteam.wave5_members import MEMBERS, Member
+
+
+def _program(members: list[Member], tagged: bool) -> None:
+    import pulumi_aws as aws
+
+    from components.tagging import apply_cost_tags
+
+    if tagged:
+        apply_cost_tags(TAGS)
+        provider = aws.Provider("wave5", region="eu-west-1", default_tags={"tags": TAGS})
+    else:
+        provider = aws.Provider("wave5-untagged", region="eu-west-1")
+
+    def opts() -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(provider=provider)
+
+    for member in members:
+        member.register(member.name, opts)
+
+
+@functools.cache
+def captured() -> tuple[ResourceRecord, ...]:
+    """Every member's records, from one run per tagging mode."""
+    from tools.offline.runner import run_program
+
+    records: list[ResourceRecord] = []
+    for tagged in (True, False):
+        members = [m for m in MEMBERS if m.tagged is tagged]
+        run = run_program(
+            lambda members=members, tagged=tagged: _program(members, tagged),
+            stack=STACK,
+            config={"aws:region": "eu-west-1"},
+        )
+        records.extend(run.resources)
+    return tuple(records)
+
+
+def owner(name: str) -> str | None:
+    """The member a logical name belongs to (the longest member name it starts with)."""
+    matches = [m.name for m in MEMBERS if name == m.name or name.startswith(m.name + "-")]
+    return max(matches, key=len) if matches else None
+
+
+def records_of(member: str) -> dict[str, ResourceRecord]:
+    return {r.name: r for r in captured() if owner(r.name) == member}
+
+
+def _program_of(member: Member) -> Program:
+    def build(_stack: Mapping[str, ResourceRecord]) -> dict[str, ResourceRecord]:
+        return records_of(member.name)
+
+    return Program(member.name, member.klass, member.bad, build)
+
+
+BAD = [_program_of(m) for m in MEMBERS if m.bad]
+GOOD = [_program_of(m) for m in MEMBERS if not m.bad]
+PROGRAMS = [*BAD, *GOOD]
