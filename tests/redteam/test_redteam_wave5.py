@@ -34,6 +34,15 @@ KNOWN_WRONG: dict[str, str] = {
     "g5-sfn-logged": "first run: flagged",
     "g5-msk-tls": "first run: flagged",
     "g5-backup-vault-locked": "first run: flagged",
+    # batch 2's first run (22:13 UTC), before any fix
+    "w5-trust-any-account-root": "first run: missed",
+    "w5-policy-allow-notaction": "first run: missed",
+    "w5-ssm-stringlist-password": "first run: missed",
+    "w5-ecr-mutable-exclusion-star": "first run: missed",
+    "w5-secret-no-recovery-window": "first run: missed",
+    "w5-efs-postgres-in-batch": "first run: missed",
+    "g5-ses-tls-require": "first run: flagged",
+    "g5-bedrock-guardrail-high": "first run: flagged",
 }
 
 

@@ -18,7 +18,7 @@ import pulumi
 
 from tests.policies.builders import ACCOUNT, PINNED, REGION, container
 
-Opts = Callable[[], pulumi.ResourceOptions]
+Opts = Callable[..., pulumi.ResourceOptions]
 Register = Callable[[str, Opts], None]
 
 ECR = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
@@ -82,14 +82,17 @@ class Member:
     register: Register
     tagged: bool = True
     """Registered under the project's cost-tag transform (as the real program does)."""
+    batch: int = 1
+    """1: the first blind batch; 2: written after the first run's score (rules still unread)."""
 
 
 MEMBERS: list[Member] = []
+_BATCH = [1]
 
 
 def member(name: str, klass: str, bad: bool, tagged: bool = True) -> Callable[[Register], Register]:
     def wrap(fn: Register) -> Register:
-        MEMBERS.append(Member(name, klass, bad, fn, tagged))
+        MEMBERS.append(Member(name, klass, bad, fn, tagged, _BATCH[0]))
         return fn
 
     return wrap
@@ -2534,5 +2537,907 @@ def _g_ebrule(name: str, opts: Opts) -> None:
         f"{name}-target",
         rule=name,
         arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:perfcheck-prod-report",
+        opts=opts(),
+    )
+
+
+# ============================================================================================
+# Batch 2: written after the first run's score, still without reading the rules.
+# ============================================================================================
+_BATCH[0] = 2
+
+SUPABASE_ANON = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6InBlcmZjaGVjayIsInJvbGUiOiJhbm9uIiwiaWF0IjoxNzMzMDAwMDAwfQ."
+    "QW5vblB1YmxpY0tleUZvclJlZFRlYW1XYXZlNV8wMQ"
+)
+
+
+@member("w5-lambda-implicit-log-group", "runtime", True)
+def _lambda_implicit(name: str, opts: Opts) -> None:
+    _aws().lambda_.Function(
+        name,
+        name=name,
+        runtime="python3.12",
+        handler="app.handler",
+        role=ROLE,
+        code=pulumi.AssetArchive(
+            {"app.py": pulumi.StringAsset("def handler(e, c):\n    return 1\n")}
+        ),
+        kms_key_arn=KMS,
+        tracing_config={"mode": "Active"},
+        opts=opts(),
+    )
+
+
+def _service(name: str, opts: Opts, **extra: object) -> None:
+    _aws().ecs.Service(
+        name,
+        cluster=f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/perfcheck-prod",
+        task_definition=f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/perfcheck-worker:3",
+        desired_count=2,
+        launch_type="FARGATE",
+        network_configuration={
+            "subnets": SUBNETS,
+            "security_groups": [SG],
+            "assign_public_ip": False,
+        },
+        deployment_circuit_breaker={"enable": True, "rollback": True},
+        enable_execute_command=False,
+        **extra,
+        opts=opts(),
+    )
+
+
+@member("w5-ecs-managed-ebs-plain", "runtime", True)
+def _ecs_ebs(name: str, opts: Opts) -> None:
+    _service(
+        name,
+        opts,
+        propagate_tags="SERVICE",
+        volume_configuration={
+            "name": "scratch",
+            "managed_ebs_volume": {
+                "role_arn": ROLE,
+                "encrypted": False,
+                "size_in_gb": 100,
+                "volume_type": "gp3",
+            },
+        },
+    )
+
+
+@member("w5-ecs-no-tag-propagation", "runtime", True)
+def _ecs_notags(name: str, opts: Opts) -> None:
+    _service(name, opts, propagate_tags="NONE")
+
+
+@member("w5-bedrock-guardrail-none", "hollow", True)
+def _guardrail(name: str, opts: Opts) -> None:
+    _aws().bedrock.Guardrail(
+        name,
+        name=name,
+        blocked_input_messaging="Blocked.",
+        blocked_outputs_messaging="Blocked.",
+        kms_key_arn=KMS,
+        content_policy_config={
+            "filters_configs": [
+                {"type": t, "input_strength": "NONE", "output_strength": "NONE"}
+                for t in ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+            ]
+        },
+        opts=opts(),
+    )
+
+
+@member("w5-ses-tls-optional", "transport", True)
+def _ses(name: str, opts: Opts) -> None:
+    _aws().ses.ConfigurationSet(
+        name, name=name, delivery_options={"tls_policy": "Optional"}, opts=opts()
+    )
+
+
+@member("w5-codepipeline-oauth-token", "credentials", True)
+def _pipeline(name: str, opts: Opts) -> None:
+    _aws().codepipeline.Pipeline(
+        name,
+        role_arn=ROLE,
+        pipeline_type="V2",
+        artifact_stores=[
+            {"location": BUCKET, "type": "S3", "encryption_key": {"id": KMS, "type": "KMS"}}
+        ],
+        stages=[
+            {
+                "name": "Source",
+                "actions": [
+                    {
+                        "name": "GitHub",
+                        "category": "Source",
+                        "owner": "ThirdParty",
+                        "provider": "GitHub",
+                        "version": "1",
+                        "output_artifacts": ["src"],
+                        "configuration": {
+                            "Owner": "acme",
+                            "Repo": "perfcheck",
+                            "Branch": "main",
+                            "OAuthToken": GITHUB_PAT,
+                        },
+                    }
+                ],
+            },
+            {
+                "name": "Build",
+                "actions": [
+                    {
+                        "name": "Build",
+                        "category": "Build",
+                        "owner": "AWS",
+                        "provider": "CodeBuild",
+                        "version": "1",
+                        "input_artifacts": ["src"],
+                        "configuration": {"ProjectName": "perfcheck-build"},
+                    }
+                ],
+            },
+        ],
+        opts=opts(),
+    )
+
+
+@member("w5-nlb-internal-string-false", "exposure", True)
+def _nlb(name: str, opts: Opts) -> None:
+    _aws().lb.LoadBalancer(
+        name,
+        internal="false",  # the provider folds the string to a bool: internet-facing
+        load_balancer_type="network",
+        subnets=SUBNETS,
+        enable_deletion_protection=True,
+        access_logs={"bucket": BUCKET, "enabled": True},
+        opts=opts(),
+    )
+
+
+@member("w5-guardduty-output-false", "hollow", True)
+def _gd(name: str, opts: Opts) -> None:
+    _aws().guardduty.Detector(
+        name, enable=pulumi.Output.from_input(False).apply(lambda v: v), opts=opts()
+    )
+
+
+@member("w5-config-recorder-stopped", "hollow", True)
+def _cfg(name: str, opts: Opts) -> None:
+    _aws().cfg.RecorderStatus(name, name="default", is_enabled=False, opts=opts())
+
+
+@member("w5-bucket-acl-public-write", "exposure", True)
+def _acl(name: str, opts: Opts) -> None:
+    _aws().s3.BucketAcl(name, bucket=BUCKET, acl="public-read-write", opts=opts())
+
+
+def _distribution(name: str, opts: Opts, behaviour: dict, **extra: object) -> None:
+    _aws().cloudfront.Distribution(
+        name,
+        enabled=True,
+        origins=[
+            {
+                "origin_id": "assets",
+                "domain_name": f"{BUCKET}.s3.{REGION}.amazonaws.com",
+                "origin_access_control_id": "E2QWRUHAPOMQZL",
+            }
+        ],
+        default_cache_behavior={
+            "target_origin_id": "assets",
+            "viewer_protocol_policy": "redirect-to-https",
+            "allowed_methods": ["GET", "HEAD"],
+            "cached_methods": ["GET", "HEAD"],
+            "cache_policy_id": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+        ordered_cache_behaviors=[behaviour] if behaviour else None,
+        restrictions={"geo_restriction": {"restriction_type": "none"}},
+        logging_config={"bucket": f"{BUCKET}.s3.amazonaws.com", "prefix": "cf/"},
+        **extra,
+        opts=opts(),
+    )
+
+
+@member("w5-cloudfront-second-no-waf", "exposure", True)
+def _cf_second(name: str, opts: Opts) -> None:
+    _distribution(
+        name,
+        opts,
+        {},
+        viewer_certificate={
+            "cloudfront_default_certificate": True,
+            "minimum_protocol_version": "TLSv1",
+        },
+    )
+
+
+@member("w5-cloudfront-ordered-allow-all", "transport", True)
+def _cf_allow_all(name: str, opts: Opts) -> None:
+    _distribution(
+        name,
+        opts,
+        {
+            "path_pattern": "/legacy/*",
+            "target_origin_id": "assets",
+            "viewer_protocol_policy": "allow-all",
+            "allowed_methods": ["GET", "HEAD"],
+            "cached_methods": ["GET", "HEAD"],
+            "cache_policy_id": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+        web_acl_id=f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/perfcheck-prod/abcd",
+        viewer_certificate={
+            "acm_certificate_arn": CERT.replace(REGION, "us-east-1"),
+            "ssl_support_method": "sni-only",
+            "minimum_protocol_version": "TLSv1.2_2021",
+        },
+    )
+
+
+@member("w5-alb-public-http-forward", "exposure", True)
+def _alb_public(name: str, opts: Opts) -> None:
+    aws = _aws()
+    alb = aws.lb.LoadBalancer(
+        name,
+        internal=False,
+        load_balancer_type="application",
+        subnets=SUBNETS,
+        security_groups=[SG],
+        drop_invalid_header_fields=True,
+        enable_deletion_protection=True,
+        access_logs={"bucket": BUCKET, "enabled": True},
+        opts=opts(),
+    )
+    aws.lb.Listener(
+        f"{name}-http",
+        load_balancer_arn=alb.arn,
+        port=80,
+        protocol="HTTP",
+        default_actions=[
+            {
+                "type": "forward",
+                "target_group_arn": (
+                    f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}"
+                    ":targetgroup/perfcheck-blue/0123456789abcdef"
+                ),
+            }
+        ],
+        opts=opts(),
+    )
+
+
+@member("w5-sg-inline-redis-world", "exposure", True)
+def _sg_inline(name: str, opts: Opts) -> None:
+    _aws().ec2.SecurityGroup(
+        name,
+        vpc_id=VPC,
+        description="cache clients",
+        ingress=[
+            {
+                "protocol": "tcp",
+                "from_port": 6379,
+                "to_port": 6379,
+                "cidr_blocks": ["10.0.0.0/8", "0.0.0.0/0"],
+                "description": "clients",
+            }
+        ],
+        egress=[],
+        opts=opts(),
+    )
+
+
+@member("w5-sg-protocol-uppercase-ssh", "exposure", True)
+def _sg_upper(name: str, opts: Opts) -> None:
+    _aws().vpc.SecurityGroupIngressRule(
+        name,
+        security_group_id=SG,
+        cidr_ipv4="0.0.0.0/0",
+        ip_protocol="TCP",
+        from_port=22,
+        to_port=22,
+        description="bastion",
+        opts=opts(),
+    )
+
+
+@member("w5-trust-any-account-root", "exposure", True)
+def _trust_any(name: str, opts: Opts) -> None:
+    _aws().iam.Role(
+        name,
+        path="/perfcheck/prod/",
+        assume_role_policy=policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::*:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+        opts=opts(),
+    )
+
+
+@member("w5-policy-allow-notaction", "exposure", True)
+def _notaction(name: str, opts: Opts) -> None:
+    _aws().iam.Policy(
+        name,
+        path="/perfcheck/prod/",
+        policy=policy(
+            {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}
+        ),
+        opts=opts(),
+    )
+
+
+@member("w5-iam-user-access-key", "credentials", True)
+def _access_key(name: str, opts: Opts) -> None:
+    aws = _aws()
+    user = aws.iam.User(name, name=name, path="/perfcheck/prod/", opts=opts())
+    aws.iam.AccessKey(f"{name}-key", user=user.name, opts=opts())
+
+
+@member("w5-cache-serverless-unbounded", "cost", True)
+def _serverless_cache(name: str, opts: Opts) -> None:
+    _aws().elasticache.ServerlessCache(
+        name,
+        name=name,
+        engine="valkey",
+        major_engine_version="8",
+        kms_key_id=KMS,
+        subnet_ids=SUBNETS,
+        security_group_ids=[SG],
+        snapshot_retention_limit=7,
+        opts=opts(),
+    )
+
+
+@member("w5-aurora-serverless-256acu", "cost", True)
+def _aurora_big(name: str, opts: Opts) -> None:
+    _aws().rds.Cluster(
+        name,
+        cluster_identifier=name,
+        engine="aurora-postgresql",
+        engine_mode="provisioned",
+        engine_version="16.4",
+        master_username="owner",
+        manage_master_user_password=True,
+        storage_encrypted=True,
+        kms_key_id=KMS,
+        deletion_protection=True,
+        backup_retention_period=14,
+        final_snapshot_identifier=f"{name}-final",
+        iam_database_authentication_enabled=True,
+        serverlessv2_scaling_configuration={"min_capacity": 64, "max_capacity": 256},
+        opts=opts(protect=True),
+    )
+
+
+@member("w5-lambda-provisioned-1000", "cost", True)
+def _provisioned(name: str, opts: Opts) -> None:
+    _aws().lambda_.ProvisionedConcurrencyConfig(
+        name,
+        function_name="perfcheck-prod-report",
+        qualifier="live",
+        provisioned_concurrent_executions=1000,
+        opts=opts(),
+    )
+
+
+@member("w5-container-key-in-healthcheck", "credentials", True)
+def _ecs_hc(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "gateway",
+                healthCheck={
+                    "command": [
+                        "CMD-SHELL",
+                        "wget -qO- --header 'X-Api-Key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0'"
+                        " http://127.0.0.1:8080/health || exit 1",
+                    ],
+                    "interval": 15,
+                    "timeout": 5,
+                    "retries": 3,
+                },
+            )
+        ],
+    )
+
+
+@member("w5-container-cifs-password-opts", "credentials", True)
+def _ecs_cifs(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "share",
+                mountPoints=[
+                    {"sourceVolume": "tmp", "containerPath": "/tmp"},
+                    {"sourceVolume": "share", "containerPath": "/mnt/share"},
+                ],
+            )
+        ],
+        [
+            {"name": "tmp"},
+            {
+                "name": "share",
+                "dockerVolumeConfiguration": {
+                    "scope": "task",
+                    "driver": "local",
+                    "driverOpts": {
+                        "type": "cifs",
+                        "device": "//10.0.4.20/export",
+                        "o": "addr=10.0.4.20,username=svc-export,password=Cifs-Export-2026!",
+                    },
+                },
+            },
+        ],
+    )
+
+
+@member("w5-lambda-b64-json-secret", "credentials", True)
+def _lambda_b64json(name: str, opts: Opts) -> None:
+    blob = b64(
+        json.dumps({"client_id": "perfcheck-reporting", "client_secret": "cs-8Hq2Lx9wRt4mZp8nVb3K"})
+    )
+    lambda_fn(name, opts, {"OAUTH_CLIENT": blob})
+
+
+@member("w5-lambda-aws-key-pair", "credentials", True)
+def _lambda_keypair(name: str, opts: Opts) -> None:
+    lambda_fn(
+        name,
+        opts,
+        {
+            "UPLOAD_CREDS": "AKIA"
+            + "R3DT3AMWAVE5FAKE"
+            + ":"
+            + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYR3DT3AMW5"
+        },
+    )
+
+
+@member("w5-ssm-stringlist-password", "credentials", True)
+def _ssm_list(name: str, opts: Opts) -> None:
+    _aws().ssm.Parameter(
+        name,
+        name="/perfcheck/prod/ftp",
+        type="StringList",
+        value="svc-ftp,Ftp-Pa55-Prod-2026,ftp.partner.example.com",
+        opts=opts(),
+    )
+
+
+@member("w5-batch-command-token", "credentials", True)
+def _batch_cmd(name: str, opts: Opts) -> None:
+    _aws().batch.JobDefinition(
+        name,
+        name=name,
+        type="container",
+        platform_capabilities=["FARGATE"],
+        container_properties=json.dumps(
+            {
+                "image": f"{ECR}/perfcheck-sync:1.0.0{PINNED}",
+                "command": ["sync", "--repo", "acme/perfcheck", "--token", GITHUB_PAT],
+                "resourceRequirements": [
+                    {"type": "VCPU", "value": "1"},
+                    {"type": "MEMORY", "value": "2048"},
+                ],
+                "executionRoleArn": ROLE,
+                "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
+                "logConfiguration": {"logDriver": "awslogs"},
+            }
+        ),
+        opts=opts(),
+    )
+
+
+@member("w5-eks-nodes-ssh-anywhere", "exposure", True)
+def _eks_ssh(name: str, opts: Opts) -> None:
+    _aws().eks.NodeGroup(
+        name,
+        cluster_name="perfcheck-ml",
+        node_role_arn=ROLE,
+        subnet_ids=SUBNETS,
+        instance_types=["t4g.medium"],
+        scaling_config={"desired_size": 2, "min_size": 2, "max_size": 3},
+        remote_access={"ec2_ssh_key": "ops-2026"},  # no source groups: AWS opens 22 to 0.0.0.0/0
+        opts=opts(),
+    )
+
+
+@member("w5-launch-template-public-eni", "exposure", True)
+def _lt_eni(name: str, opts: Opts) -> None:
+    _aws().ec2.LaunchTemplate(
+        name,
+        image_id="ami-0a1b2c3d4e5f60718",
+        instance_type="t4g.small",
+        metadata_options={"http_tokens": "required", "http_endpoint": "enabled"},
+        network_interfaces=[
+            {
+                "associate_public_ip_address": "true",
+                "subnet_id": SUBNETS[0],
+                "security_groups": [SG],
+            }
+        ],
+        block_device_mappings=[
+            {
+                "device_name": "/dev/xvda",
+                "ebs": {
+                    "volume_size": 30,
+                    "volume_type": "gp3",
+                    "encrypted": True,
+                    "kms_key_id": KMS,
+                },
+            }
+        ],
+        opts=opts(),
+    )
+
+
+@member("w5-memorydb-open-access-acl", "hollow", True)
+def _memorydb_open(name: str, opts: Opts) -> None:
+    _aws().memorydb.Cluster(
+        name,
+        name=name,
+        acl_name="open-access",
+        node_type="db.t4g.small",
+        num_shards=1,
+        num_replicas_per_shard=1,
+        tls_enabled=True,
+        kms_key_arn=KMS,
+        snapshot_retention_limit=7,
+        opts=opts(protect=True),
+    )
+
+
+@member("w5-cache-no-auth", "hollow", True)
+def _cache_noauth(name: str, opts: Opts) -> None:
+    _aws().elasticache.ReplicationGroup(
+        name,
+        description="jobs cache",
+        engine="valkey",
+        engine_version="8.0",
+        node_type="cache.t4g.medium",
+        num_cache_clusters=2,
+        automatic_failover_enabled=True,
+        multi_az_enabled=True,
+        at_rest_encryption_enabled=True,
+        kms_key_id=KMS,
+        transit_encryption_enabled=True,
+        transit_encryption_mode="required",
+        snapshot_retention_limit=7,
+        opts=opts(protect=True),
+    )
+
+
+@member("w5-docdb-tls-disabled", "transport", True)
+def _docdb_tls(name: str, opts: Opts) -> None:
+    _aws().docdb.ClusterParameterGroup(
+        name, family="docdb5.0", parameters=[{"name": "tls", "value": "disabled"}], opts=opts()
+    )
+
+
+@member("w5-restapi-method-no-auth", "exposure", True)
+def _method(name: str, opts: Opts) -> None:
+    aws = _aws()
+    api = aws.apigateway.RestApi(
+        name, name=name, endpoint_configuration={"types": "EDGE"}, opts=opts()
+    )
+    aws.apigateway.Method(
+        f"{name}-any",
+        rest_api=api.id,
+        resource_id=api.root_resource_id,
+        http_method="ANY",
+        authorization="NONE",
+        api_key_required=False,
+        opts=opts(),
+    )
+
+
+@member("w5-ecr-mutable-no-scan", "hollow", True)
+def _ecr_mutable(name: str, opts: Opts) -> None:
+    _aws().ecr.Repository(
+        name,
+        name="perfcheck-prod/tools",
+        image_tag_mutability="MUTABLE",
+        image_scanning_configuration={"scan_on_push": False},
+        encryption_configurations=[{"encryption_type": "KMS", "kms_key": KMS}],
+        opts=opts(),
+    )
+
+
+@member("w5-ecr-mutable-exclusion-star", "hollow", True)
+def _ecr_exclusion(name: str, opts: Opts) -> None:
+    _aws().ecr.Repository(
+        name,
+        name="perfcheck-prod/jobs",
+        image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+        image_tag_mutability_exclusion_filters=[{"filter": "*", "filter_type": "WILDCARD"}],
+        image_scanning_configuration={"scan_on_push": True},
+        encryption_configurations=[{"encryption_type": "KMS", "kms_key": KMS}],
+        opts=opts(),
+    )
+
+
+@member("w5-secret-no-recovery-window", "stateful", True)
+def _secret_norecovery(name: str, opts: Opts) -> None:
+    _aws().secretsmanager.Secret(
+        name,
+        name_prefix="perfcheck/prod/export-",
+        kms_key_id=KMS,
+        recovery_window_in_days=0,
+        opts=opts(),
+    )
+
+
+@member("w5-rds-skip-final-snapshot", "stateful", True)
+def _rds_skip(name: str, opts: Opts) -> None:
+    _aws().rds.Instance(
+        name,
+        identifier=name,
+        engine="postgres",
+        engine_version="17.2",
+        instance_class="db.t4g.medium",
+        allocated_storage=50,
+        storage_type="gp3",
+        storage_encrypted=True,
+        kms_key_id=KMS,
+        multi_az=True,
+        manage_master_user_password=True,
+        username="owner",
+        backup_retention_period=14,
+        deletion_protection=True,
+        skip_final_snapshot=True,
+        iam_database_authentication_enabled=True,
+        publicly_accessible=False,
+        enabled_cloudwatch_logs_exports=["postgresql"],
+        opts=opts(protect=True),
+    )
+
+
+def _efs_volume(volume: str) -> dict:
+    return {
+        "name": volume,
+        "efsVolumeConfiguration": {
+            "fileSystemId": "fs-0123456789abcdef0",
+            "transitEncryption": "ENABLED",
+            "authorizationConfig": {"iam": "ENABLED"},
+        },
+    }
+
+
+@member("w5-efs-etcd-data-dir", "efs-db", True)
+def _efs_etcd(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "coord",
+                image=f"{ECR}/coordination:3.5.17",
+                command=["etcd", "--name", "node0", "--data-dir", "/state/etcd"],
+                mountPoints=[
+                    {"sourceVolume": "tmp", "containerPath": "/tmp"},
+                    {"sourceVolume": "state", "containerPath": "/state"},
+                ],
+            )
+        ],
+        [{"name": "tmp"}, _efs_volume("state")],
+    )
+
+
+@member("w5-efs-postgres-in-batch", "efs-db", True)
+def _efs_batch(name: str, opts: Opts) -> None:
+    _aws().batch.JobDefinition(
+        name,
+        name=name,
+        type="container",
+        platform_capabilities=["FARGATE"],
+        container_properties=json.dumps(
+            {
+                "image": f"public.ecr.aws/docker/library/postgres:16{PINNED}",
+                "resourceRequirements": [
+                    {"type": "VCPU", "value": "1"},
+                    {"type": "MEMORY", "value": "2048"},
+                ],
+                "executionRoleArn": ROLE,
+                "volumes": [_efs_volume("pg")],
+                "mountPoints": [
+                    {"sourceVolume": "pg", "containerPath": "/var/lib/postgresql/data"}
+                ],
+                "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
+                "logConfiguration": {"logDriver": "awslogs"},
+            }
+        ),
+        opts=opts(),
+    )
+
+
+@member("w5-tags-environment-mismatch", "tags", True, tagged=False)
+def _tags_env(name: str, opts: Opts) -> None:
+    _aws().sqs.Queue(
+        name, kms_master_key_id=KMS, tags={**PROD_TAGS, "Environment": "staging"}, opts=opts()
+    )
+
+
+@member("w5-tags-blank-owner", "tags", True, tagged=False)
+def _tags_blank(name: str, opts: Opts) -> None:
+    _aws().sqs.Queue(name, kms_master_key_id=KMS, tags={**PROD_TAGS, "Owner": " "}, opts=opts())
+
+
+# ---------------------------------------------------------------------------- batch 2, good
+
+
+@member("g5-ses-tls-require", "transport", False)
+def _g_ses(name: str, opts: Opts) -> None:
+    _aws().ses.ConfigurationSet(
+        name, name=name, delivery_options={"tls_policy": "Require"}, opts=opts()
+    )
+
+
+@member("g5-bedrock-guardrail-high", "hollow", False)
+def _g_guardrail(name: str, opts: Opts) -> None:
+    _aws().bedrock.Guardrail(
+        name,
+        name=name,
+        blocked_input_messaging="Blocked.",
+        blocked_outputs_messaging="Blocked.",
+        kms_key_arn=KMS,
+        content_policy_config={
+            "filters_configs": [
+                {"type": t, "input_strength": "HIGH", "output_strength": "HIGH"}
+                for t in ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+            ]
+        },
+        opts=opts(),
+    )
+
+
+@member("g5-trust-partner-external-id", "exposure", False)
+def _g_trust(name: str, opts: Opts) -> None:
+    _aws().iam.Role(
+        name,
+        path="/perfcheck/prod/",
+        assume_role_policy=policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::210987654321:role/partner-reporting"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": "perfcheck-prod-reporting"}},
+            }
+        ),
+        opts=opts(),
+    )
+
+
+@member("g5-ecr-immutable-scanned", "hollow", False)
+def _g_ecr(name: str, opts: Opts) -> None:
+    _aws().ecr.Repository(
+        name,
+        name="perfcheck-prod/reports",
+        image_tag_mutability="IMMUTABLE",
+        image_scanning_configuration={"scan_on_push": True},
+        encryption_configurations=[{"encryption_type": "KMS", "kms_key": KMS}],
+        opts=opts(),
+    )
+
+
+@member("g5-docdb-tls-enabled", "transport", False)
+def _g_docdb(name: str, opts: Opts) -> None:
+    _aws().docdb.ClusterParameterGroup(
+        name, family="docdb5.0", parameters=[{"name": "tls", "value": "enabled"}], opts=opts()
+    )
+
+
+@member("g5-lambda-b64-config-and-anon-key", "credentials", False)
+def _g_lambda_b64(name: str, opts: Opts) -> None:
+    lambda_fn(
+        name,
+        opts,
+        {
+            "APP_CONFIG": b64(json.dumps({"region": REGION, "batch": 25, "features": ["reports"]})),
+            "NEXT_PUBLIC_SUPABASE_ANON_KEY": SUPABASE_ANON,
+        },
+    )
+
+
+@member("g5-efs-uploads-worker", "efs-db", False)
+def _g_efs_uploads(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "thumbnails",
+                command=["node", "thumbnails.js", "--out", "/app/uploads/thumbs"],
+                mountPoints=[
+                    {"sourceVolume": "tmp", "containerPath": "/tmp"},
+                    {"sourceVolume": "uploads", "containerPath": "/app/uploads"},
+                ],
+            )
+        ],
+        [{"name": "tmp"}, _efs_volume("uploads")],
+    )
+
+
+@member("g5-container-cache-exporter", "efs-db", False)
+def _g_exporter(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "redis-exporter",
+                image=f"{ECR}/redis_exporter:v1.66.0",
+                environment=env(
+                    REDIS_ADDR="rediss://master.perfcheck-prod-cache.abc123.euw1.cache.amazonaws.com:6379"
+                ),
+                secrets=[{"name": "REDIS_PASSWORD", "valueFrom": SECRET_ARN}],
+            )
+        ],
+    )
+
+
+@member("g5-ssm-string-public-key", "credentials", False)
+def _g_ssm_pub(name: str, opts: Opts) -> None:
+    _aws().ssm.Parameter(
+        name, name="/perfcheck/prod/jwt-verify-key", type="String", value=PEM_PUBLIC, opts=opts()
+    )
+
+
+@member("g5-launch-template-private-eni", "exposure", False)
+def _g_lt_eni(name: str, opts: Opts) -> None:
+    _aws().ec2.LaunchTemplate(
+        name,
+        image_id="ami-0a1b2c3d4e5f60718",
+        instance_type="t4g.small",
+        metadata_options={"http_tokens": "required", "http_endpoint": "enabled"},
+        network_interfaces=[
+            {
+                "associate_public_ip_address": "false",
+                "subnet_id": SUBNETS[0],
+                "security_groups": [SG],
+            }
+        ],
+        block_device_mappings=[
+            {
+                "device_name": "/dev/xvda",
+                "ebs": {
+                    "volume_size": 30,
+                    "volume_type": "gp3",
+                    "encrypted": True,
+                    "kms_key_id": KMS,
+                },
+            }
+        ],
+        opts=opts(),
+    )
+
+
+@member("g5-queue-extra-tags", "tags", False, tagged=False)
+def _g_tags(name: str, opts: Opts) -> None:
+    _aws().sqs.Queue(
+        name,
+        kms_master_key_id=KMS,
+        tags={**PROD_TAGS, "DataClassification": "internal"},
+        opts=opts(),
+    )
+
+
+@member("g5-sg-ingress-vpc-cidr", "exposure", False)
+def _g_sg_vpc(name: str, opts: Opts) -> None:
+    _aws().vpc.SecurityGroupIngressRule(
+        name,
+        security_group_id=SG,
+        cidr_ipv4="10.40.0.0/16",
+        ip_protocol="tcp",
+        from_port=5432,
+        to_port=5432,
+        description="from the VPC",
         opts=opts(),
     )
