@@ -2090,7 +2090,7 @@ def _g_ddb(name: str, opts: Opts) -> None:
         deletion_protection_enabled=True,
         point_in_time_recovery={"enabled": True},
         server_side_encryption={"enabled": True, "kms_key_arn": KMS},
-        opts=opts(),
+        opts=opts(protect=True),
     )
 
 
@@ -2110,8 +2110,9 @@ def _g_kinesis(name: str, opts: Opts) -> None:
 @member("g5-aurora-compliant", "encryption", False)
 def _g_aurora(name: str, opts: Opts) -> None:
     aws = _aws()
-    aws.rds.ClusterParameterGroup(
+    params = aws.rds.ClusterParameterGroup(
         f"{name}-params",
+        name="perfcheck-prod-aurora-pg16",
         family="aurora-postgresql16",
         parameters=[
             {"name": "rds.force_ssl", "value": "1"},
@@ -2136,8 +2137,8 @@ def _g_aurora(name: str, opts: Opts) -> None:
         copy_tags_to_snapshot=True,
         iam_database_authentication_enabled=True,
         enabled_cloudwatch_logs_exports=["postgresql"],
-        db_cluster_parameter_group_name=f"{name}-params",
-        opts=opts(),
+        db_cluster_parameter_group_name=params.name,
+        opts=opts(protect=True),
     )
 
 
@@ -2148,7 +2149,7 @@ def _g_cache(name: str, opts: Opts) -> None:
         description="sessions",
         engine="valkey",
         engine_version="8.0",
-        node_type="cache.t4g.micro",
+        node_type="cache.t4g.medium",
         num_cache_clusters=2,
         automatic_failover_enabled=True,
         multi_az_enabled=True,
@@ -2166,7 +2167,7 @@ def _g_cache(name: str, opts: Opts) -> None:
                 "log_type": "slow-log",
             }
         ],
-        opts=opts(),
+        opts=opts(protect=True),
     )
 
 
@@ -3440,4 +3441,190 @@ def _g_sg_vpc(name: str, opts: Opts) -> None:
         to_port=5432,
         description="from the VPC",
         opts=opts(),
+    )
+
+
+# ============================================================================================
+# Batch 3: written after black-box probes of batch 1 and 2 (rules still unread): paths the
+# kernel normalises, engines told where their data is, log groups AWS creates at run time.
+# ============================================================================================
+_BATCH[0] = 3
+
+
+def _efs_engine_task(name: str, opts: Opts, path: str, **overrides: object) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "engine",
+                mountPoints=[
+                    {"sourceVolume": "tmp", "containerPath": "/tmp"},
+                    {"sourceVolume": "data", "containerPath": path},
+                ],
+                **overrides,
+            )
+        ],
+        [{"name": "tmp"}, _efs_volume("data")],
+    )
+
+
+@member("w5-efs-mysql-double-slash", "efs-db", True)
+def _efs_slash(name: str, opts: Opts) -> None:
+    _efs_engine_task(
+        name, opts, "//var/lib//mysql/", image="public.ecr.aws/docker/library/mysql:8.4"
+    )
+
+
+@member("w5-efs-postgres-trailing-dot", "efs-db", True)
+def _efs_dot(name: str, opts: Opts) -> None:
+    _efs_engine_task(
+        name, opts, "/var/lib/postgresql/data/.", image="public.ecr.aws/docker/library/postgres:17"
+    )
+
+
+@member("w5-efs-pgdata-env", "efs-db", True)
+def _efs_pgdata(name: str, opts: Opts) -> None:
+    _efs_engine_task(
+        name,
+        opts,
+        "/srv/store",
+        image=f"{ECR}/reporting-db:17.2",
+        environment=env(PGDATA="/srv/store/pg17", POSTGRES_DB="reports"),
+    )
+
+
+@member("w5-efs-redis-aof", "efs-db", True)
+def _efs_redis(name: str, opts: Opts) -> None:
+    _efs_engine_task(
+        name,
+        opts,
+        "/persist",
+        image=f"{ECR}/session-store:7.4",
+        command=["redis-server", "--appendonly", "yes", "--dir", "/persist"],
+    )
+
+
+@member("w5-rds-exports-undeclared-log-group", "runtime", True)
+def _rds_exports(name: str, opts: Opts) -> None:
+    _aws().rds.Instance(
+        name,
+        identifier=name,
+        engine="postgres",
+        engine_version="17.2",
+        instance_class="db.t4g.medium",
+        allocated_storage=50,
+        storage_type="gp3",
+        storage_encrypted=True,
+        kms_key_id=KMS,
+        multi_az=True,
+        manage_master_user_password=True,
+        username="owner",
+        backup_retention_period=14,
+        deletion_protection=True,
+        final_snapshot_identifier=f"{name}-final",
+        iam_database_authentication_enabled=True,
+        publicly_accessible=False,
+        enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+        opts=opts(protect=True),
+    )
+
+
+@member("w5-container-awslogs-create-group", "runtime", True)
+def _awslogs_create(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "reporter",
+                logConfiguration={
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/perfcheck-reporter-undeclared",
+                        "awslogs-region": REGION,
+                        "awslogs-stream-prefix": "reporter",
+                        "awslogs-create-group": "true",
+                    },
+                },
+            )
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------- batch 3, good
+
+
+@member("g5-rds-exports-declared-log-group", "runtime", False)
+def _g_rds_exports(name: str, opts: Opts) -> None:
+    aws = _aws()
+    for log in ("postgresql", "upgrade"):
+        aws.cloudwatch.LogGroup(
+            f"{name}-{log}",
+            name=f"/aws/rds/instance/{name}/{log}",
+            retention_in_days=90,
+            kms_key_id=KMS,
+            opts=opts(),
+        )
+    aws.rds.Instance(
+        name,
+        identifier=name,
+        engine="postgres",
+        engine_version="17.2",
+        instance_class="db.t4g.medium",
+        allocated_storage=50,
+        storage_type="gp3",
+        storage_encrypted=True,
+        kms_key_id=KMS,
+        multi_az=True,
+        manage_master_user_password=True,
+        username="owner",
+        backup_retention_period=14,
+        deletion_protection=True,
+        final_snapshot_identifier=f"{name}-final",
+        iam_database_authentication_enabled=True,
+        publicly_accessible=False,
+        enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+        opts=opts(protect=True),
+    )
+
+
+@member("g5-container-pgdata-name-no-efs", "efs-db", False)
+def _g_pgdata(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "migrator",
+                image=f"{ECR}/perfcheck-migrate:3.1.0",
+                environment=env(
+                    PGDATABASE="app", PGHOST="perfcheck-prod.proxy-abc.eu-west-1.rds.amazonaws.com"
+                ),
+                secrets=[{"name": "PGPASSWORD", "valueFrom": SECRET_ARN}],
+            )
+        ],
+    )
+
+
+@member("g5-efs-static-assets-read-only", "efs-db", False)
+def _g_efs_assets(name: str, opts: Opts) -> None:
+    ecs_task(
+        name,
+        opts,
+        [
+            worker(
+                "assets",
+                image=f"{ECR}/perfcheck-assets:1.2.0",
+                mountPoints=[
+                    {"sourceVolume": "tmp", "containerPath": "/tmp"},
+                    {
+                        "sourceVolume": "assets",
+                        "containerPath": "/usr/share/assets",
+                        "readOnly": True,
+                    },
+                ],
+            )
+        ],
+        [{"name": "tmp"}, _efs_volume("assets")],
     )
