@@ -14,34 +14,38 @@ from tests.redteam.harness import Verdict, judge_together
 from tests.redteam.wave5_members import MEMBERS
 
 KNOWN_WRONG: dict[str, str] = {
-    # first run (22:07 UTC), before any fix: not yet analysed
-    "w5-secret-policy-wildcard-condition": "first run: missed",
-    "w5-ssm-string-kubeconfig": "first run: missed",
-    "w5-secret-version-plain": "first run: missed",
-    "w5-waf-rules-all-excluded": "first run: missed",
-    "w5-codedeploy-no-rollback": "first run: missed",
-    "w5-cloudtrail-readonly-no-mgmt": "first run: missed",
-    "w5-alarm-no-actions": "first run: missed",
-    "w5-flow-log-reject-only": "first run: missed",
-    "w5-log-group-one-day": "first run: missed",
-    "w5-eks-no-logs": "first run: missed",
-    "w5-alb-second-no-logs": "first run: missed",
-    "w5-redshift-serverless-512rpu": "first run: missed",
-    "g5-lambda-public-keys": "first run: flagged",
-    "g5-sfn-logged": "first run: flagged",
-    "g5-msk-tls": "first run: flagged",
-    "g5-backup-vault-locked": "first run: flagged",
-    # batch 2's first run (22:13 UTC), before any fix
-    "w5-trust-any-account-root": "first run: missed",
-    "w5-policy-allow-notaction": "first run: missed",
-    "w5-ssm-stringlist-password": "first run: missed",
-    "w5-ecr-mutable-exclusion-star": "first run: missed",
-    "w5-secret-no-recovery-window": "first run: missed",
-    "w5-efs-postgres-in-batch": "first run: missed",
-    "g5-ses-tls-require": "first run: flagged",
-    "g5-bedrock-guardrail-high": "first run: flagged",
-    # batch 3's first run (22:27 UTC)
-    "w5-rds-exports-undeclared-log-group": "first run: missed",
+    "w5-secret-version-plain": (
+        "not visible to a pack: pulumi-aws's SDK wraps SecretVersion.secret_string in "
+        "pulumi.Output.secret itself (secretsmanager/secret_version.py), so a literal in the "
+        "program and a value from encrypted config reach the packs identically; the literal in "
+        "source is the repository secret scan's to catch (detect-secrets in CI)"
+    ),
+    "w5-ssm-stringlist-password": (
+        "no name context: a StringList item 'Ftp-Pa55-Prod-2026' under the parameter name 'ftp' "
+        "is shaped like a hyphenated identifier, which the scanner passes by design "
+        "(foundation/text_shapes.py); flagging it would flag every hyphenated list"
+    ),
+    "w5-waf-rules-all-excluded": (
+        "corpus doubt: the member overrides four rules of AWSManagedRulesSQLiRuleSet to count, "
+        "but the group has more (the SQLiExtendedPatterns_* rules, from memory) that still "
+        "block; weakened, not hollow by effect, and the pack holds no managed group's rule list"
+    ),
+    "w5-log-group-one-day": (
+        "needs a retention floor; the only retention rule is the cost pack's ceiling "
+        "(cloudwatch-log-group-retention, engineer costly's), and the floor is the owners' number"
+    ),
+    "w5-redshift-serverless-512rpu": (
+        "cost: Redshift Serverless base capacity (RPU) is neither priced nor read as a size "
+        "(routed to engineer costly)"
+    ),
+    "g5-msk-tls": (
+        "cost: kafka.t3.small has no price in foundation/prices.json, so the unpriced-size "
+        "finding fires (routed to engineer costly: price it or list it as reviewed)"
+    ),
+    "g5-backup-vault-locked": (
+        "fail-closed by design: aws:backup/vaultLockConfiguration is judged by no rule and not in "
+        "the reviewed list; reviewing it is a config decision for the owners, not a rule"
+    ),
 }
 
 

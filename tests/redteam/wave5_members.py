@@ -2110,6 +2110,13 @@ def _g_kinesis(name: str, opts: Opts) -> None:
 @member("g5-aurora-compliant", "encryption", False)
 def _g_aurora(name: str, opts: Opts) -> None:
     aws = _aws()
+    aws.cloudwatch.LogGroup(
+        f"{name}-postgresql",
+        name=f"/aws/rds/cluster/{name}/postgresql",
+        retention_in_days=90,
+        kms_key_id=KMS,
+        opts=opts(),
+    )
     params = aws.rds.ClusterParameterGroup(
         f"{name}-params",
         name="perfcheck-prod-aurora-pg16",
@@ -2262,7 +2269,7 @@ def _g_lambda_public(name: str, opts: Opts) -> None:
         {
             "NEXT_PUBLIC_STRIPE_KEY": STRIPE_PUBLIC,
             "JWT_VERIFY_PUBLIC_KEY": PEM_PUBLIC,
-            "RECAPTCHA_SITE_KEY": "6LcR3dT3amAAAAAWave5SiteKeyPublic0123456_x",
+            "RECAPTCHA_SITE_KEY": "6LcR3dT3amAAAAAWave5SiteKeyPublic01234_x",
         },
     )
 
