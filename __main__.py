@@ -259,6 +259,7 @@ GeneratedSecretRotation(
         "replication_group_id": cache.replication_group_id,
         "log_retention_days": settings.service.log_retention_days,
         "protect": settings.protect,
+        "cache_group": cache.group,
     },
     opts=with_aws,
 )

@@ -60,6 +60,8 @@ class Cache(pulumi.ComponentResource):
     """Node ids (`<group>-001`, ...): the CacheClusterId dimension of per-node metrics."""
     key_arn: pulumi.Output[str]
     slow_log_group_name: str
+    group: aws.elasticache.ReplicationGroup
+    """The replication group: the token re-sync follows its replacement."""
 
     def __init__(
         self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None
@@ -117,8 +119,9 @@ class Cache(pulumi.ComponentResource):
                 for parameter, value in cache_parameters().items()
             ],
             # Not protected: a new family replaces it create-before-delete
-            # (perfcheck_deploy/in_use.py).
-            opts=pulumi.ResourceOptions(parent=self),
+            # (perfcheck_deploy/in_use.py). Prod's group moves to the new one only in its
+            # maintenance window, so the old one is left for a person to delete after it.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=is_prod),
         )
         slow_log = aws.cloudwatch.LogGroup(
             f"{name}-slow-log",
@@ -167,9 +170,10 @@ class Cache(pulumi.ComponentResource):
             at_rest_encryption_enabled=True,
             kms_key_id=key.arn,
             auth_token=pulumi.Output.secret(args["auth_token"]),
-            # Sent only when the group is created: the secret's AWSCURRENT at that `up`
-            # (components/secrets.py current_value), so a replaced or recreated group starts
-            # from the token the tasks read. Afterwards the rotation owns it (ROTATE adds the new
+            # Sent only when the group is created without prior state: the secret's AWSCURRENT
+            # at that `up` (components/secrets.py current_value). A replacement gets the state's
+            # old value instead (ignoreChanges), which the re-sync invocation corrects
+            # (components/secret_rotation.py). Afterwards the rotation owns it (ROTATE adds the new
             # token beside the old, SET drops the old once every task has restarted; see
             # components/secret_rotation.py), so the program never sends a token again.
             auth_token_update_strategy="ROTATE",
@@ -200,6 +204,7 @@ class Cache(pulumi.ComponentResource):
                 delete_before_replace=True,
             ),
         )
+        self.group = group
         self.member_clusters = group.member_clusters
         self.connection = CacheConnection(
             host=group.primary_endpoint_address,

@@ -45,6 +45,7 @@ from components.cache_behaviours import (
 )
 from components.contracts import Distribution, LoadBalancerOrigin
 from components.encryption import ServiceGrant, create_kms_key
+from components.log_bucket import private_log_bucket
 from components.waf_rules import visibility, web_acl_rules
 from foundation.aws_limits import origin_certificate_problem
 from settings.schema import CdnSettings
@@ -526,60 +527,6 @@ class Cdn(pulumi.ComponentResource):
             ],
             protect=protect,
         )
-        bucket = aws.s3.Bucket(
-            f"{self._name}-logs",
-            # The stack's name in the bucket's: the deploy role may manage only its own stack's
-            # log buckets (deploy/deploy-role-policy.json). A stack deployed while the bucket was
-            # autonamed `cdn-logs-<hex>` gets a new bucket (docs/replacements.md).
-            bucket_prefix=f"{self._prefix}-cdn-logs-",
-            force_destroy=not protect,
-            tags={"Name": f"{self._prefix}-cdn-access-logs"},
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )
-        under_bucket = pulumi.ResourceOptions(parent=bucket)
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{self._name}-logs-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=under_bucket,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-logs-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=under_bucket,
-        )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-logs-encryption",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=under_bucket,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{self._name}-logs-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-access-logs",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": retention_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
-                }
-            ],
-            opts=under_bucket,
-        )
         source_conditions = [
             aws.iam.GetPolicyDocumentStatementConditionArgs(
                 test="StringEquals", variable="aws:SourceAccount", values=[account]
@@ -593,8 +540,9 @@ class Cdn(pulumi.ComponentResource):
                 type="Service", identifiers=["delivery.logs.amazonaws.com"]
             )
         ]
-        policy = aws.iam.get_policy_document_output(
-            statements=[
+
+        def delivery(bucket: aws.s3.Bucket) -> list[aws.iam.GetPolicyDocumentStatementArgs]:
+            return [
                 aws.iam.GetPolicyDocumentStatementArgs(
                     sid="AWSLogDeliveryWrite",
                     principals=log_delivery,
@@ -616,28 +564,20 @@ class Cdn(pulumi.ComponentResource):
                     resources=[bucket.arn],
                     conditions=source_conditions,
                 ),
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    sid="DenyInsecureTransport",
-                    effect="Deny",
-                    principals=[
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])
-                    ],
-                    actions=["s3:*"],
-                    resources=[bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="Bool", variable="aws:SecureTransport", values=["false"]
-                        )
-                    ],
-                ),
-            ],
-            opts=pulumi.InvokeOutputOptions(parent=self),
-        )
-        bucket_policy = aws.s3.BucketPolicy(
-            f"{self._name}-logs-policy",
-            bucket=bucket.id,
-            policy=policy.json,
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access]),
+            ]
+
+        bucket, bucket_ready = private_log_bucket(
+            f"{self._name}-logs",
+            # The stack's name in the bucket's: the deploy role may manage only its own stack's
+            # log buckets (deploy/deploy-role-policy.json). A stack deployed while the bucket was
+            # autonamed `cdn-logs-<hex>` gets a new bucket (docs/replacements.md).
+            bucket_prefix=f"{self._prefix}-cdn-logs-",
+            retention_days=retention_days,
+            protect=protect,
+            parent=self,
+            delivery=delivery,
+            kms_key_arn=key.arn,
+            tags={"Name": f"{self._prefix}-cdn-access-logs"},
         )
 
         in_global_region = pulumi.ResourceOptions(parent=distribution)
@@ -662,8 +602,6 @@ class Cdn(pulumi.ComponentResource):
             region=GLOBAL_REGION,
             delivery_source_name=source.name,
             delivery_destination_arn=destination.arn,
-            opts=pulumi.ResourceOptions(
-                parent=distribution, depends_on=[bucket_policy, encryption, ownership]
-            ),
+            opts=pulumi.ResourceOptions(parent=distribution, depends_on=bucket_ready),
         )
         return bucket.bucket

@@ -156,12 +156,17 @@ class Database(pulumi.ComponentResource):
         )
         self.key_arn = key.arn
 
+        # Prod applies instance changes in the maintenance window: an instance moves to a new
+        # subnet or parameter group only then, so the `up` that replaced the group must not
+        # delete the old one it still uses; it is left for a person to delete after the window
+        # (docs/replacements.md; perfcheck_deploy/in_use.py `in-use-deferred`).
+        outlives_the_window = args["is_prod"]
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
             description=f"{prefix} PostgreSQL: isolated subnets only",
             subnet_ids=args["subnet_ids"],
             tags={"Name": f"{self.identifier}-subnets"},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=outlives_the_window),
         )
         family = postgres_parameter_group_family(settings.engine_version)
         parameter_group = aws.rds.ParameterGroup(
@@ -178,7 +183,7 @@ class Database(pulumi.ComponentResource):
             # A new family (major upgrade) creates the new group (generated name) before the old
             # one is deleted; not protected, since the engine refuses to replace a protected
             # resource and the group holds no data (perfcheck_deploy/in_use.py).
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=outlives_the_window),
         )
         log_groups = [
             aws.cloudwatch.LogGroup(
@@ -215,7 +220,9 @@ class Database(pulumi.ComponentResource):
             engine="postgres",
             engine_version=instance_engine_version(settings.engine_version, True),
             auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
+            # Permits the major upgrade a new `database.engineVersion` asks for (ModifyDBInstance
+            # refuses another major's EngineVersion without it); nothing upgrades on its own.
+            allow_major_version_upgrade=True,
             engine_lifecycle_support=EXTENDED_SUPPORT_DISABLED,
             instance_class=settings.instance_class,
             storage_type="gp3",

@@ -36,6 +36,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.contracts import ComponentArgs, LoadBalancerOrigin, TrafficTarget
+from components.log_bucket import private_log_bucket
 from components.trust import service_trust_policy
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -254,107 +255,43 @@ class LoadBalancer(pulumi.ComponentResource):
     def _access_log_bucket(
         self, name: str, args: LoadBalancerArgs
     ) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
-        """A private bucket only ELB log delivery may write to, SSE-S3, expiring old logs.
-
-        SSE-S3 (AES256): ALB access-log delivery does not support SSE-KMS buckets.
-        """
-        protect = args["protect"]
-        bucket = aws.s3.Bucket(
-            f"{name}-access-logs",
-            bucket_prefix=f"{args['name_prefix']}-alb-logs-",
-            force_destroy=not protect,
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )
-        child = pulumi.ResourceOptions(parent=bucket)
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs-public-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-access-logs-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-access-logs-expiry",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-access-logs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                        days=args["log_retention_days"]
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            opts=child,
-        )
+        """A private bucket only ELB log delivery may write to, SSE-S3 (ALB access-log delivery
+        does not support SSE-KMS buckets), expiring old logs."""
         identity = aws.get_caller_identity_output()
         elb_account = aws.elb.get_service_account_output()
-        log_objects = pulumi.Output.concat(
-            bucket.arn, f"/{ACCESS_LOG_PREFIX}/AWSLogs/", identity.account_id, "/*"
-        )
-        document = aws.iam.get_policy_document_output(
-            statements=[
+
+        def delivery(bucket: aws.s3.Bucket) -> list[aws.iam.GetPolicyDocumentStatementArgs]:
+            log_objects = pulumi.Output.concat(
+                bucket.arn, f"/{ACCESS_LOG_PREFIX}/AWSLogs/", identity.account_id, "/*"
+            )
+            # Regions from before August 2022 deliver as the regional ELB account; newer ones
+            # as the log-delivery service principal.
+            writers = [
+                aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                    type="AWS", identifiers=[elb_account.arn]
+                ),
+                aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                    type="Service", identifiers=["logdelivery.elasticloadbalancing.amazonaws.com"]
+                ),
+            ]
+            return [
                 aws.iam.GetPolicyDocumentStatementArgs(
                     sid="ElbLogDelivery",
                     actions=["s3:PutObject"],
                     resources=[log_objects],
-                    principals=[
-                        # Regions from before August 2022 deliver as the regional ELB account;
-                        # newer ones as the log-delivery service principal.
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(
-                            type="AWS", identifiers=[elb_account.arn]
-                        ),
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(
-                            type="Service",
-                            identifiers=["logdelivery.elasticloadbalancing.amazonaws.com"],
-                        ),
-                    ],
-                ),
-                aws.iam.GetPolicyDocumentStatementArgs(
-                    sid="DenyInsecureTransport",
-                    effect="Deny",
-                    actions=["s3:*"],
-                    resources=[bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                    principals=[
-                        aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])
-                    ],
-                    conditions=[
-                        aws.iam.GetPolicyDocumentStatementConditionArgs(
-                            test="Bool", variable="aws:SecureTransport", values=["false"]
-                        )
-                    ],
-                ),
+                    principals=writers,
+                )
             ]
+
+        return private_log_bucket(
+            f"{name}-access-logs",
+            bucket_prefix=f"{args['name_prefix']}-alb-logs-",
+            retention_days=args["log_retention_days"],
+            protect=args["protect"],
+            parent=self,
+            delivery=delivery,
+            renamed_from={
+                "public-access": f"{name}-access-logs-public-block",
+                "lifecycle": f"{name}-access-logs-expiry",
+            },
         )
-        policy = aws.s3.BucketPolicy(
-            f"{name}-access-logs-policy",
-            bucket=bucket.id,
-            policy=document.json,
-            # S3 rejects a bucket policy while the public access block is being changed.
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
-        )
-        return bucket, [policy, ownership, encryption]

@@ -37,6 +37,7 @@ from components.contracts import (
 )
 from components.dashboard import DashboardInputs, dashboard_body
 from components.encryption import ServiceGrant, create_kms_key
+from components.log_bucket import deny_insecure_transport
 from components.naming import alarm_name
 from settings.schema import AlarmSettings, BudgetSettings
 
@@ -292,20 +293,7 @@ class Observability(pulumi.ComponentResource):
                     "-*",
                 ),
             ),
-            aws.iam.GetPolicyDocumentStatementArgs(
-                sid="DenyInsecureTransport",
-                effect="Deny",
-                actions=["sns:Publish"],
-                resources=[topic.arn],
-                principals=[
-                    aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="*", identifiers=["*"])
-                ],
-                conditions=[
-                    aws.iam.GetPolicyDocumentStatementConditionArgs(
-                        test="Bool", variable="aws:SecureTransport", values=["false"]
-                    )
-                ],
-            ),
+            deny_insecure_transport(["sns:Publish"], [topic.arn]),
         ]
         if home:
             statements.insert(

@@ -22,6 +22,8 @@ from components.rotation_redeploy import HANDLERS, logged_function
 from components.secrets import ROTATION_KINDS
 
 ROTATE_HANDLER = HANDLERS / "rotate_generated_secret.py"
+RESYNC_ACTION = "resync-cache-token"
+"""The rotation function's event for a re-sync (handlers/rotate_generated_secret.py)."""
 ROTATION_DAYS = 30
 """Every generated secret rotates monthly (AWS's default schedule suggestion)."""
 ROTATION_TIMEOUT_SECONDS = 900
@@ -47,6 +49,8 @@ class SecretRotationArgs(ComponentArgs):
     """The cache whose AUTH token rotates."""
     log_retention_days: int
     protect: bool
+    cache_group: pulumi.Resource
+    """The replication group: its replacement re-syncs its token with AWSCURRENT."""
 
 
 class GeneratedSecretRotation(pulumi.ComponentResource):
@@ -142,4 +146,22 @@ class GeneratedSecretRotation(pulumi.ComponentResource):
                 rotate_immediately=False,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
             )
+        # A group replaced by an `up` is created with the token in the stack's state, the first
+        # one: the engine keeps an ignored input's old value on a replacement (ignoreChanges,
+        # pulumi step_generator.go), while tasks read the rotated AWSCURRENT. So each replacement
+        # re-invokes this, which adds AWSCURRENT (ROTATE) and marks the stale one for the SET. A
+        # group created without prior state already starts from AWSCURRENT (secrets.current_value).
+        aws.lambda_.Invocation(
+            f"{name}-cache-token-resync",
+            function_name=function.name,
+            input=pulumi.Output.json_dumps(
+                {"Action": RESYNC_ACTION, "SecretId": arns["redis-auth-token"]}
+            ),
+            triggers={"replicationGroupId": args["replication_group_id"]},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[args["cache_group"]],
+                replace_with=[args["cache_group"]],
+            ),
+        )
         self.register_outputs({"functionName": self.function_name})

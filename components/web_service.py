@@ -271,60 +271,49 @@ def deployment_configuration(
     )
 
 
+def _metric(
+    metric_id: str, label: str, stat: str, namespace: str, name: str, **dimensions: Any
+) -> dict[str, Any]:
+    """One input of a target-tracking metric-math expression (not returned on its own)."""
+    return {
+        "id": metric_id,
+        "label": label,
+        "return_data": False,
+        "metric_stat": {
+            "stat": stat,
+            "metric": {
+                "namespace": namespace,
+                "metric_name": name,
+                "dimensions": [{"name": k, "value": v} for k, v in dimensions.items()],
+            },
+        },
+    }
+
+
 def requests_per_task_metric(
     load_balancer_suffix: pulumi.Input[str], cluster: str, service: str
-) -> Any:
+) -> dict[str, Any]:
     """Requests per running task per minute, over the whole load balancer: it follows live
     traffic into whichever target group ECS has shifted it to (metric math; Container Insights
     publishes RunningTaskCount, and the cluster has it on)."""
-    metrics = aws.appautoscaling
-    return metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs(
-        metrics=[
-            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs(
-                id="requests",
-                label="Requests to the load balancer (every target group)",
-                return_data=False,
-                metric_stat=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatArgs(
-                    stat="Sum",
-                    metric=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricArgs(
-                        namespace="AWS/ApplicationELB",
-                        metric_name="RequestCount",
-                        dimensions=[
-                            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs(
-                                name="LoadBalancer", value=load_balancer_suffix
-                            )
-                        ],
-                    ),
-                ),
+    return {
+        "metrics": [
+            _metric(
+                "requests", "Requests to the load balancer (every target group)", "Sum",
+                "AWS/ApplicationELB", "RequestCount", LoadBalancer=load_balancer_suffix,
             ),
-            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs(
-                id="tasks",
-                label="Running tasks of the service",
-                return_data=False,
-                metric_stat=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatArgs(
-                    stat="Average",
-                    metric=metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricArgs(
-                        namespace="ECS/ContainerInsights",
-                        metric_name="RunningTaskCount",
-                        dimensions=[
-                            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs(
-                                name="ClusterName", value=cluster
-                            ),
-                            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs(
-                                name="ServiceName", value=service
-                            ),
-                        ],
-                    ),
-                ),
+            _metric(
+                "tasks", "Running tasks of the service", "Average", "ECS/ContainerInsights",
+                "RunningTaskCount", ClusterName=cluster, ServiceName=service,
             ),
-            metrics.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs(
-                id="perTask",
-                label="Requests per running task per minute",
-                expression="FILL(requests, 0) / IF(FILL(tasks, 0) > 0, tasks, 1)",
-                return_data=True,
-            ),
+            {
+                "id": "perTask",
+                "label": "Requests per running task per minute",
+                "expression": "FILL(requests, 0) / IF(FILL(tasks, 0) > 0, tasks, 1)",
+                "return_data": True,
+            },
         ]
-    )
+    }  # fmt: skip
 
 
 class WebService(pulumi.ComponentResource):

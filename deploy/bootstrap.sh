@@ -54,8 +54,63 @@ render() { # template, stack, environment -> the document with its placeholders 
   sed -e "s|\${Stack}|$2|g" -e "s|\${AccountId}|$account|g" \
     -e "s|\${Repository}|$repository|g" -e "s|\${Environment}|$3|g" "$1"
 }
+# The stack file's value of one setting, as the committed files write it: `key: value` on a line of
+# its own (quotes and a trailing comment allowed). A key written any other way, or twice, is refused
+# rather than skipped: the role would lack what the stack's `up` needs.
+stack_setting() { # stack file, key
+  local found
+  found=$(sed -n -E "s/^[[:space:]]+$2:[[:space:]]*[\"']?([^\"'#[:space:]]*)[\"']?[[:space:]]*(#.*)?\$/\1/p" "$1")
+  if [ "$(printf '%s' "$found" | grep -c '')" -gt 1 ]; then
+    echo "$(basename "$1"): $2 is set more than once; allowed: once" >&2; exit 2
+  fi
+  if [ -z "$found" ] && grep -q -E "(^|[^A-Za-z])$2[\"']?[[:space:]]*:" "$1"; then
+    echo "$(basename "$1"): cannot read $2; allowed: '$2: <value>' on a line of its own" >&2; exit 2
+  fi
+  printf '%s' "$found"
+}
+# Route 53 records the stack writes (components/cdn.py): the domain's A and AAAA aliases and its
+# certificate's validation CNAME (cdn.domainName), the origin name's A alias
+# (service.originDomainName), all in cdn.hostedZoneId. Route 53 has no tag condition for a hosted
+# zone, so the role is given these names in that zone and no other record.
+# Sets zone, domain and origin ("" when the stack has no domain).
+read_stack_dns() { # stack
+  local file="$here/../Pulumi.$1.yaml" key value zone_name private
+  zone=$(stack_setting "$file" hostedZoneId)
+  domain=$(stack_setting "$file" domainName)
+  origin=$(stack_setting "$file" originDomainName)
+  if [ -z "$zone" ] && [ -z "$domain" ] && [ -z "$origin" ]; then return; fi
+  [[ "$zone" =~ ^Z[A-Z0-9]{4,32}$ ]] || {
+    echo "$(basename "$file"): cdn.hostedZoneId: got '$zone'; allowed: a Route 53 zone id" \
+      "(Z and 4-32 capitals or digits), set with cdn.domainName" >&2; exit 2; }
+  for key in domainName originDomainName; do
+    if [ "$key" = domainName ]; then value=$domain; else value=$origin; fi
+    [ "$key" = originDomainName ] && [ -z "$value" ] && continue
+    [[ "$value" =~ ^([a-z0-9-]+\.)+[a-z]{2,}$ ]] && [ "${#value}" -le 253 ] || {
+      echo "$(basename "$file"): $key: got '$value'; allowed: a lowercase DNS name without a" \
+        "trailing dot (Route 53 matches names normalized: lowercase, no trailing dot)" >&2; exit 2; }
+  done
+  read -r zone_name private < <(aws route53 get-hosted-zone --id "$zone" \
+    --query 'HostedZone.[Name,Config.PrivateZone]' --output text) || {
+    echo "$(basename "$file"): cdn.hostedZoneId: no hosted zone '$zone' in account $account;" \
+      "allowed: a public zone of this account (the deploy role writes its records)" >&2; exit 2; }
+  zone_name=$(printf '%s' "${zone_name%.}" | tr 'A-Z' 'a-z')
+  [ "$private" = False ] || {
+    echo "$(basename "$file"): cdn.hostedZoneId: '$zone' is a private zone; allowed: a public" \
+      "zone (viewers resolve cdn.domainName)" >&2; exit 2; }
+  for value in "$domain" "$origin"; do
+    [ -z "$value" ] || [ "$value" = "$zone_name" ] || [[ "$value" == *".$zone_name" ]] || {
+      echo "$(basename "$file"): '$value' is not in zone '$zone' ($zone_name); allowed: a name" \
+        "under $zone_name" >&2; exit 2; }
+  done
+}
 workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT
+
+# Every environment and its stack's domain settings are checked before anything is written.
+for environment in $environments; do
+  stack=$(stack_of "$environment")
+  read_stack_dns "$stack"
+done
 
 # 1. GitHub's OIDC provider (AWS no longer checks the thumbprint for this issuer; one is required).
 provider="arn:aws:iam::$account:oidc-provider/token.actions.githubusercontent.com"
@@ -65,29 +120,36 @@ if ! aws iam get-open-id-connect-provider --open-id-connect-provider-arn "$provi
     --thumbprint-list 6938fd4d98bab03faadb97b34396831e3780aea1 >/dev/null
 fi
 
-# 2. Per environment: the boundary every role of its stack is created under, then the deploy role.
-for environment in $environments; do
-  stack=$(stack_of "$environment")
-  role="perfcheck-deploy-$stack"
-  boundary="arn:aws:iam::$account:policy/perfcheck-$stack-boundary"
-  render "$here/permissions-boundary.json" "$stack" "$environment" > "$workdir/boundary.json"
-  render "$here/trust-policy.json" "$stack" "$environment" > "$workdir/trust.json"
-  render "$here/deploy-role-policy.json" "$stack" "$environment" > "$workdir/deploy.json"
-  if aws iam get-policy --policy-arn "$boundary" >/dev/null 2>&1; then
-    # A boundary changed in the repository reaches the account as a new default version; IAM
-    # keeps at most five, so the oldest non-default one goes first when four are kept.
-    kept=$(aws iam list-policy-versions --policy-arn "$boundary" \
+# A customer-managed policy created, or its committed document made the new default version. IAM
+# keeps at most five versions, so the oldest non-default one goes first when four are kept.
+put_managed_policy() { # name, document file
+  local arn="arn:aws:iam::$account:policy/$1" kept oldest
+  if aws iam get-policy --policy-arn "$arn" >/dev/null 2>&1; then
+    kept=$(aws iam list-policy-versions --policy-arn "$arn" \
       --query 'Versions[?!IsDefaultVersion].VersionId' --output text)
     if [ "$(echo $kept | wc -w)" -ge 4 ]; then
       oldest=$(echo $kept | tr ' ' '\n' | sort -V | head -n 1)
-      aws iam delete-policy-version --policy-arn "$boundary" --version-id "$oldest"
+      aws iam delete-policy-version --policy-arn "$arn" --version-id "$oldest"
     fi
-    aws iam create-policy-version --policy-arn "$boundary" --set-as-default \
-      --policy-document "file://$workdir/boundary.json" >/dev/null
+    aws iam create-policy-version --policy-arn "$arn" --set-as-default \
+      --policy-document "file://$2" >/dev/null
   else
-    aws iam create-policy --policy-name "perfcheck-$stack-boundary" \
-      --policy-document "file://$workdir/boundary.json" >/dev/null
+    aws iam create-policy --policy-name "$1" --policy-document "file://$2" >/dev/null
   fi
+}
+
+# 2. Per environment: the boundary every role of its stack is created under, then the deploy role.
+#    Its Deny statements are a managed policy (IAM's 10,240 characters of inline policy per role
+#    hold the Allow statements; a managed policy holds 6,144), attached before the Allow
+#    statements are written, so the role never has the allows without the denies.
+for environment in $environments; do
+  stack=$(stack_of "$environment")
+  role="perfcheck-deploy-$stack"
+  render "$here/permissions-boundary.json" "$stack" "$environment" > "$workdir/boundary.json"
+  render "$here/trust-policy.json" "$stack" "$environment" > "$workdir/trust.json"
+  render "$here/deploy-role-guards.json" "$stack" "$environment" > "$workdir/guards.json"
+  render "$here/deploy-role-policy.json" "$stack" "$environment" > "$workdir/deploy.json"
+  put_managed_policy "perfcheck-$stack-boundary" "$workdir/boundary.json"
   if aws iam get-role --role-name "$role" >/dev/null 2>&1; then
     aws iam update-assume-role-policy --role-name "$role" --policy-document "file://$workdir/trust.json"
     aws iam update-role --role-name "$role" --max-session-duration "$max_session_seconds"
@@ -96,8 +158,22 @@ for environment in $environments; do
       --assume-role-policy-document "file://$workdir/trust.json" \
       --tags "Key=Environment,Value=$stack" >/dev/null
   fi
+  put_managed_policy "perfcheck-$stack-deploy-guards" "$workdir/guards.json"
+  aws iam attach-role-policy --role-name "$role" \
+    --policy-arn "arn:aws:iam::$account:policy/perfcheck-$stack-deploy-guards"
   aws iam put-role-policy --role-name "$role" --policy-name "$role" \
     --policy-document "file://$workdir/deploy.json"
+  # The records the stack writes, as a second inline policy; gone when the stack has no domain.
+  read_stack_dns "$stack"
+  if [ -n "$zone" ]; then
+    render "$here/dns-records-policy.json" "$stack" "$environment" | sed -e "s|\${HostedZoneId}|$zone|g" \
+      -e "s|\${DomainName}|$domain|g" -e "s|\${OriginDomainName}|${origin:-$domain}|g" \
+      > "$workdir/dns.json"
+    aws iam put-role-policy --role-name "$role" --policy-name "$role-dns" \
+      --policy-document "file://$workdir/dns.json"
+  elif aws iam get-role-policy --role-name "$role" --policy-name "$role-dns" >/dev/null 2>&1; then
+    aws iam delete-role-policy --role-name "$role" --policy-name "$role-dns"
+  fi
   echo "GitHub environment '$environment': variable AWS_DEPLOY_ROLE_ARN=arn:aws:iam::$account:role/$role"
 done
 

@@ -8,7 +8,6 @@ pack can run it on the resources the Pulumi engine hands it.
 
 from estimate.model import (
     EXPECTED,
-    SCENARIOS,
     WORST,
     YEAR_3,
     CostLine,
@@ -21,7 +20,6 @@ from estimate.stack import estimate_resources, estimate_run
 
 __all__ = [
     "EXPECTED",
-    "SCENARIOS",
     "WORST",
     "YEAR_3",
     "CostLine",

@@ -17,12 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+from foundation.stackmodel import as_number
 
 
 def tag_filters(props: Mapping[str, Any]) -> set[tuple[str, str]]:
@@ -83,6 +78,6 @@ def own_monthly_budget(budgets: Sequence[Mapping[str, Any]]) -> float | None:
         amount
         for props in budgets
         if is_own_monthly_cost_budget(props)
-        and (amount := _number(props.get("limitAmount"))) is not None
+        and (amount := as_number(props.get("limitAmount"))) is not None
     ]
     return min(amounts) if amounts else None

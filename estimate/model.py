@@ -48,7 +48,6 @@ class Scenario:
 EXPECTED = Scenario("expected", "expected month", "expected", 0)
 WORST = Scenario("worst", "worst month (max tasks, deploy overlap, rotations)", "maximum", None)
 YEAR_3 = Scenario("year3", "a month in year 3 (KMS keys rotated twice)", "expected", 730)
-SCENARIOS = (EXPECTED, WORST, YEAR_3)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 from estimate.model import EXPECTED, Category, CostLine, Kind, PricedResource, Scenario
 from foundation.fargate import parse_task_cpu, parse_task_memory
 from foundation.prices import PriceTable
+from foundation.stackmodel import as_number
 from foundation.usage import UsageAssumptions
 
 SECONDS_PER_HOUR = 3600
@@ -70,6 +71,21 @@ class Context:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def grouped(
+        self, type_token: str, name: str, key: Callable[[PricedResource], Any]
+    ) -> dict[Any, list[PricedResource]]:
+        """The resources of a type grouped by `key` (each group in stack order), built once per
+        estimate: a pricer matching one resource against others of a type reads a dict instead
+        of scanning them all (which made the estimate quadratic in the stack's size)."""
+
+        def build() -> dict[Any, list[PricedResource]]:
+            groups: dict[Any, list[PricedResource]] = {}
+            for resource in self.of_type(type_token):
+                groups.setdefault(key(resource), []).append(resource)
+            return groups
+
+        return self.memo(f"{type_token} by {name}", build)  # type: ignore[no-any-return]
 
     def usd(self, key: str) -> float:
         if not self.table.has(key):
@@ -140,17 +156,9 @@ def monthly(label: str, category: Category, unit: str, price_key: str) -> Pricer
 
 
 def number(value: Any, default: float = 0.0) -> float:
-    """A numeric input as float (the wire sends numbers as floats, some as strings)."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return default
-    return default
+    """A numeric input as float (foundation's reading), `default` when it is not one."""
+    parsed = as_number(value)
+    return default if parsed is None else parsed
 
 
 def items(value: Any) -> list[Any]:
@@ -397,10 +405,12 @@ def load_balancer(resource: PricedResource, ctx: Context) -> Lines:
 
 def _task_definition(service: PricedResource, ctx: Context) -> PricedResource | None:
     """By the family in the service's taskDefinition ARN, else by dependency (ARN unknown)."""
-    definitions = ctx.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    definition_type = "aws:ecs/taskDefinition:TaskDefinition"
     match = re.search(r"task-definition/([^:/]+)", str(service.props.get("taskDefinition") or ""))
-    by_family = [d for d in definitions if match and d.props.get("family") == match.group(1)]
-    by_dependency = [d for d in definitions if d.urn in service.dependencies]
+    families = ctx.grouped(definition_type, "family", lambda d: _text(d.props.get("family")))
+    by_family = families.get(match.group(1), []) if match else []
+    by_urn = ctx.grouped(definition_type, "urn", lambda d: d.urn)
+    by_dependency = [d for urn in dict.fromkeys(service.dependencies) for d in by_urn.get(urn, ())]
     found = by_family or by_dependency
     return found[0] if len(found) == 1 else None
 
@@ -422,9 +432,30 @@ class TaskCounts:
     basis: str
 
 
+def _text(value: Any) -> str | None:
+    """A grouping key: the string, or None for anything else (never equal to a name)."""
+    return value if isinstance(value, str) else None
+
+
+def _last_segment(resource_id: Any) -> str:
+    return str(resource_id or "").rsplit("/", 1)[-1]
+
+
+def _scaling_of(service: PricedResource, ctx: Context, type_token: str) -> list[PricedResource]:
+    """The `type_token` resources (scaling targets, policies) whose resourceId may end in
+    "/<service name>": those whose last segment is the name (any, for a name with a slash)."""
+    name = service.props.get("name")
+    if not name:
+        return []
+    if "/" in str(name):
+        return ctx.of_type(type_token)
+    by_name = ctx.grouped(type_token, "service", lambda r: _last_segment(r.props.get("resourceId")))
+    return by_name.get(str(name), [])
+
+
 def _scaling_target(service: PricedResource, ctx: Context) -> PricedResource | None:
     name = service.props.get("name")
-    for target in ctx.of_type("aws:appautoscaling/target:Target"):
+    for target in _scaling_of(service, ctx, "aws:appautoscaling/target:Target"):
         resource_id = str(target.props.get("resourceId") or "")
         if target.props.get("scalableDimension") == "ecs:service:DesiredCount" and (
             name and resource_id.endswith(f"/{name}")
@@ -436,7 +467,7 @@ def _scaling_target(service: PricedResource, ctx: Context) -> PricedResource | N
 def _requests_per_task_target(service: PricedResource, ctx: Context) -> float | None:
     """The target of a target-tracking policy on requests per task per minute, if any."""
     name = service.props.get("name")
-    for policy in ctx.of_type("aws:appautoscaling/policy:Policy"):
+    for policy in _scaling_of(service, ctx, "aws:appautoscaling/policy:Policy"):
         if not (name and str(policy.props.get("resourceId") or "").endswith(f"/{name}")):
             continue
         config = policy.props.get("targetTrackingScalingPolicyConfiguration") or {}
@@ -560,11 +591,10 @@ def ecs_cluster(resource: PricedResource, ctx: Context) -> Lines:
     if mode != "enhanced":
         raise MissingPrice(f"Container Insights mode {mode!r}")
     name = str(resource.props.get("name") or resource.name)
-    services = [
-        s
-        for s in ctx.of_type("aws:ecs/service:Service")
-        if str(s.props.get("cluster") or "").rsplit("/", 1)[-1] == name
-    ]
+    by_cluster = ctx.grouped(
+        "aws:ecs/service:Service", "cluster", lambda s: _last_segment(s.props.get("cluster"))
+    )
+    services = list(by_cluster.get(name, ()))
     if not services and len(ctx.of_type(resource.type)) == 1:  # the cluster ARN is unknown
         services = ctx.of_type("aws:ecs/service:Service")
     tasks = 0.0
@@ -671,7 +701,8 @@ def log_delivery(resource: PricedResource, ctx: Context) -> Lines:
     ]
     if not sources or ":distribution/" not in str(sources[0].props.get("resourceArn") or ""):
         raise MissingPrice("log delivery from a source other than a CloudFront distribution")
-    name = str(props.get("deliveryDestinationArn") or "").rsplit("/", 1)[-1]
+    # arn:aws:logs:<region>:<account>:delivery-destination:<name>
+    name = str(props.get("deliveryDestinationArn") or "").rsplit(":", 1)[-1]
     destinations = [
         d
         for d in ctx.of_type("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")

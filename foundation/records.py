@@ -74,6 +74,8 @@ class ResourceRecord:
     replace_on_changes_known: bool = True
     """False where the reader cannot see `replace_on_changes` (the policy analyzer's resource
     options do not carry it), so a check must not judge it as absent."""
+    retain_on_delete_known: bool = True
+    """False where the reader cannot see `retain_on_delete` (nor do the analyzer's options)."""
 
     @property
     def inputs(self) -> Mapping[str, Any]:

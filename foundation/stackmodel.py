@@ -190,6 +190,15 @@ class StackIndex(Generic[R]):
             self.by_type.setdefault(view.type(resource), []).append(resource)
         self._by_value: dict[tuple[frozenset[str], str], dict[str, list[R]]] = {}
         self._inputs: dict[str, Mapping[str, Any]] = {}
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A stack-wide derived lookup (e.g. which task definitions a service runs), computed
+        once per index, so once per stack run: a check called per resource reads it instead
+        of scanning every other resource (quadratic). Never shared between stacks."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def inputs(self, resource: R) -> Mapping[str, Any]:
         """The resource's inputs, computed once per resource."""

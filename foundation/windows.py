@@ -37,6 +37,7 @@ WEEKLY_FORM = (
     "ddd:hh24:mi-ddd:hh24:mi (UTC; ddd one of mon, tue, wed, thu, fri, sat, sun), "
     "e.g. sun:04:00-sun:05:00"
 )
+WINDOW_FIX = "Give each window in the form and length the message names, apart from the other."
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,20 @@ def overlap_problem(daily: str, weekly: str, daily_name: str = "the daily window
     if first is None or second is None or not overlaps(first, second):
         return None
     return f"overlaps {daily_name} ({daily}); AWS refuses windows that overlap: move one"
+
+
+def window_pair_problems(
+    daily_key: str, daily: str | None, daily_minimum: int, weekly: str | None, weekly_minimum: int
+) -> list[tuple[str, str]]:
+    """(key, why AWS refuses it) for a resource's daily backup/snapshot window and its weekly
+    `maintenanceWindow`, each on its own, then together; absent windows are AWS's defaults."""
+    problems = [
+        (key, problem)
+        for key, text, is_weekly, minimum in (
+            (daily_key, daily, False, daily_minimum),
+            ("maintenanceWindow", weekly, True, weekly_minimum),
+        )
+        if text and (problem := window_problem(text, is_weekly, minimum))
+    ]
+    clash = overlap_problem(daily, weekly, daily_key) if daily and weekly else None
+    return [*problems, (f"{daily_key}/maintenanceWindow", clash)] if clash else problems

@@ -203,6 +203,26 @@ def _known_region(value: str) -> str:
 
 Region = Annotated[str, Field(pattern=REGION_PATTERN), AfterValidator(_known_region)]
 
+
+def _image_reference(value: str) -> str:
+    parse_image_reference(value)  # raises, naming what a reference looks like
+    return value
+
+
+ImageUri = Annotated[str, AfterValidator(_image_reference)]
+"""`registry/repository[:tag][@sha256:...]`."""
+
+
+def _ipv4_network(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value)
+    except ValueError as error:
+        raise ValueError(f"not an IPv4 CIDR block ({error})") from None
+    return value
+
+
+Ipv4Cidr = Annotated[str, AfterValidator(_ipv4_network)]
+
 # How many tasks may run during a rolling deploy, as a percent of the desired count.
 DEPLOY_MAXIMUM_PERCENT = ECS_ROLLING_MAXIMUM_PERCENT
 DEPLOY_MINIMUM_HEALTHY_PERCENT = ECS_ROLLING_MINIMUM_HEALTHY_PERCENT
@@ -248,7 +268,7 @@ class Section(BaseModel):
 
 
 class NetworkSettings(Section):
-    cidr: str = "10.0.0.0/16"
+    cidr: Ipv4Cidr = "10.0.0.0/16"
     """VPC IPv4 range; /16 to /20 so every tier fits in every AZ."""
     availability_zones: Annotated[int, Field(ge=2, le=3)]
     """AZs the subnets span: 2 in staging, 3 in prod."""
@@ -259,10 +279,7 @@ class NetworkSettings(Section):
     @field_validator("cidr")
     @classmethod
     def _cidr_is_private_range(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value)
-        except ValueError as error:
-            raise ValueError(f"not an IPv4 CIDR block ({error})") from None
+        network = ipaddress.IPv4Network(value)
         if not network.is_private or not 16 <= network.prefixlen <= 20:
             raise ValueError("must be a private IPv4 range from /16 to /20, e.g. 10.0.0.0/16")
         return value
@@ -272,19 +289,12 @@ class ContainerSettings(Section):
     port: Annotated[int, Field(ge=1024, le=65535)]
     """Listening port; 1024 or above, because the container runs as a non-root user."""
     health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]*$")]
-    image: str | None = None
+    image: ImageUri | None = None
     """A full image URI that overrides the stack's ECR repository (e.g. the shared release
     repository): `registry/repository[:tag][@sha256:...]`."""
     image_digest: Annotated[str, Field(pattern=rf"^{DIGEST_PATTERN}$")] | None = None
     """`sha256:<64 hex>`: pull this exact image (from `image`'s repository or the stack's ECR
     repository) instead of the tag. Prod requires a digest (docs/delivery.md, "Promotion")."""
-
-    @field_validator("image")
-    @classmethod
-    def _image_is_a_reference(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_image_reference(value)
-        return value
 
     @model_validator(mode="after")
     def _one_digest(self) -> ContainerSettings:
@@ -321,7 +331,7 @@ class ServiceSettings(Section):
             {"port": HONO_DEFAULT_PORT, "healthPath": HONO_HEALTH_PATH_DEFAULT}
         )
     )
-    otel_collector_image: str = OTEL_COLLECTOR_IMAGE
+    otel_collector_image: ImageUri = OTEL_COLLECTOR_IMAGE
     """The OpenTelemetry collector sidecar, pinned by digest like the app images (prod refuses a
     tag-only image: a tag can name another image tomorrow)."""
     run_as_user: Annotated[str, Field(pattern=r"^[1-9]\d{2,9}(:[1-9]\d{2,9})?$")] = "1001:1001"
@@ -393,12 +403,6 @@ class ServiceSettings(Section):
                 f"{problem}; allowed: a name in a domain you own that certificateArn covers, "
                 "e.g. origin.<cdn.domainName's domain>"
             )
-        return value
-
-    @field_validator("otel_collector_image")
-    @classmethod
-    def _collector_is_a_reference(cls, value: str) -> str:
-        parse_image_reference(value)
         return value
 
     @model_validator(mode="after")
@@ -519,19 +523,12 @@ class DatabaseSettings(Section):
     p99 target is 500 ms, so anything slower is worth a look."""
     log_retention_days: RetentionDays = 30
     """Retention of the exported `postgresql` and `upgrade` log groups."""
-    tools_image: str | None = None
+    tools_image: ImageUri | None = None
     """The PostgreSQL client image the one-off tasks run (roles, bootstrap, migration); default:
     the digest-pinned image of the engine's major (POSTGRES_TOOLS_IMAGES). A tag that names a
     major (`17.6-alpine`) must name at least the server's (pg_dump refuses a newer server)."""
-    token_image: str = TOKEN_SIGNER_IMAGE
+    token_image: ImageUri = TOKEN_SIGNER_IMAGE
     """The image of the one-off tasks' sidecar that signs RDS IAM tokens (the AWS CLI)."""
-
-    @field_validator("tools_image", "token_image")
-    @classmethod
-    def _task_image_is_a_reference(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_image_reference(value)
-        return value
 
     @field_validator("tools_image")
     @classmethod
@@ -860,23 +857,12 @@ class MigrationSettings(Section):
         None
     )
     """The old database's name; None = the same as database.databaseName."""
-    source_cidr: str | None = None
+    source_cidr: Ipv4Cidr | None = None
     """Where the old PostgreSQL lives, for the task's egress rule; None = the VPC's range."""
     source_ssl_mode: Literal[
         "disable", "allow", "prefer", "require", "verify-ca", "verify-full"
     ] = "prefer"
     """libpq sslmode towards the old database (the EFS-backed one often has no TLS)."""
-
-    @field_validator("source_cidr")
-    @classmethod
-    def _source_cidr_is_a_network(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            ipaddress.IPv4Network(value)
-        except ValueError as error:
-            raise ValueError(f"not an IPv4 CIDR block ({error})") from None
-        return value
 
     @model_validator(mode="after")
     def _source_when_enabled(self) -> MigrationSettings:

@@ -105,7 +105,9 @@ def _condition_holds(operator: str, key: str, wanted: Any, context: dict[str, An
     if test is None or qualifier not in ("", "ForAnyValue", "ForAllValues"):
         raise ValueError(f"condition operator {operator!r} is not understood by this evaluator")
     if given is None:
-        return bool(if_exists or negated)
+        # IAM User Guide, "Single-valued vs. multivalued context keys": ForAllValues "also returns
+        # true if there are no context keys in the request" (hence a Null check beside it).
+        return bool(if_exists or negated or qualifier == "ForAllValues")
     givens = [str(g) for g in _listed(given)]
     if qualifier == "ForAllValues":
         matched = all(any(test(g, w) for w in wanted_values) for g in givens)

@@ -25,14 +25,22 @@ FAKE_AWS = r"""#!/usr/bin/env bash
 case "$1 $2" in
   "sts get-caller-identity") echo 123456789012 ;;
   "kms create-key") echo 1234abcd-key ;;
+  "route53 get-hosted-zone") [ -n "${FAKE_ZONE_NAME:-}" ] || exit 254
+    printf '%s\t%s\n' "$FAKE_ZONE_NAME" "${FAKE_ZONE_PRIVATE:-False}" ;;
   "iam get-"*|"s3api head-bucket"|"kms describe-key") exit 254 ;;
 esac
 """
 
 
 def run_bootstrap(
-    tmp_path: Path, *args: str, fake_aws: str = FAKE_AWS
+    tmp_path: Path,
+    *args: str,
+    fake_aws: str = FAKE_AWS,
+    script: Path = SCRIPT,
+    zone: tuple[str, str] | None = None,
 ) -> tuple[int, str, list[str]]:
+    """Run `script` with a fake `aws` that logs each call and the files it sends. `zone`: the
+    (name, PrivateZone) Route 53 answers for any zone id; None: no such zone."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     fake = bin_dir / "aws"
@@ -41,8 +49,10 @@ def run_bootstrap(
     log = tmp_path / "aws.log"
     log.write_text("")
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "AWS_LOG": str(log)}
+    if zone is not None:
+        env |= {"FAKE_ZONE_NAME": zone[0], "FAKE_ZONE_PRIVATE": zone[1]}
     done = subprocess.run(
-        [shutil.which("bash") or "bash", str(SCRIPT), *args],
+        [shutil.which("bash") or "bash", str(script), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -54,6 +64,44 @@ def run_bootstrap(
 
 def documents(call: str) -> list[dict]:
     return [json.loads(part.split("\n", 1)[1]) for part in call.split("FILE ")[1:]]
+
+
+def _flag(call: str, name: str) -> str:
+    found = re.search(rf"--{name} (\S+)", call)
+    assert found, (name, call.split("FILE")[0])
+    return found.group(1)
+
+
+def deploy_role_documents(calls: list[str], account: str = "123456789012") -> dict[str, dict]:
+    """Deploy role -> one document with every statement IAM applies to it once the bootstrap is
+    done: its inline policies (put, less those deleted) and the customer-managed policies attached
+    to it, as last sent. An attached policy the bootstrap did not send fails here (fail closed)."""
+    managed: dict[str, dict] = {}
+    inline: dict[str, dict[str, dict]] = {}
+    attached: dict[str, list[str]] = {}
+    for call in calls:
+        if call.startswith("iam create-policy "):
+            (managed[f"arn:aws:iam::{account}:policy/{_flag(call, 'policy-name')}"],) = documents(
+                call
+            )
+        elif call.startswith("iam create-policy-version"):
+            (managed[_flag(call, "policy-arn")],) = documents(call)
+        elif call.startswith("iam put-role-policy"):
+            role = _flag(call, "role-name")
+            (inline.setdefault(role, {})[_flag(call, "policy-name")],) = documents(call)
+        elif call.startswith("iam delete-role-policy"):
+            inline.get(_flag(call, "role-name"), {}).pop(_flag(call, "policy-name"), None)
+        elif call.startswith("iam attach-role-policy"):
+            attached.setdefault(_flag(call, "role-name"), []).append(_flag(call, "policy-arn"))
+    found = {}
+    for role in sorted(set(inline) | set(attached)):
+        if not role.startswith("perfcheck-deploy-"):
+            continue
+        documents_of_role = [*inline.get(role, {}).values()]
+        documents_of_role += [managed[arn] for arn in attached.get(role, [])]
+        statements = [s for d in documents_of_role for s in d["Statement"]]
+        found[role] = {"Version": "2012-10-17", "Statement": statements}
+    return found
 
 
 def deploy_session_seconds() -> int:
@@ -161,35 +209,94 @@ def test_bad_arguments_exit_2_naming_what_is_allowed(tmp_path, args, says):
     assert code == 2 and says in output, output
 
 
-EXISTING_BOUNDARY_AWS = FAKE_AWS.replace(
+EXISTING_ROLES_AWS = FAKE_AWS.replace(
     '  "iam get-"*|',
-    '  "iam get-policy") exit 0 ;;\n'
+    '  "iam get-policy"|"iam get-role") exit 0 ;;\n'
     "  \"iam list-policy-versions\") printf 'v3\\tv10\\tv2\\tv4\\n' ;;\n"
     '  "iam get-"*|',
 )
+MANAGED = {"boundary": "permissions-boundary.json", "deploy-guards": "deploy-role-guards.json"}
+"""Customer-managed policy of each stack (perfcheck-<stack>-<kind>) -> its committed template."""
 
 
-def test_a_changed_boundary_reaches_an_account_that_has_one(tmp_path: Path) -> None:
-    """Property: re-running the bootstrap after the boundary file changed updates the boundary
+def _sids(document: dict) -> list[str]:
+    return [statement["Sid"] for statement in document["Statement"]]
+
+
+def test_a_new_account_gets_each_managed_policy_created(calls) -> None:
+    """Property: the first run creates the boundary and the deploy guards for each stack, from
+    their committed files, and attaches the guards to the stack's deploy role."""
+    for stack in ("staging", "prod"):
+        for kind, template in MANAGED.items():
+            (create,) = [c for c in calls if f"--policy-name perfcheck-{stack}-{kind} " in c]
+            assert create.startswith("iam create-policy ")
+            expected = json.loads((ROOT / "deploy" / template).read_text())
+            assert _sids(documents(create)[0]) == _sids(expected)
+        arn = f"arn:aws:iam::123456789012:policy/perfcheck-{stack}-deploy-guards"
+        assert (
+            f"iam attach-role-policy --role-name perfcheck-deploy-{stack} --policy-arn {arn}"
+            in ("\n".join(calls))
+        )
+
+
+def test_a_changed_managed_policy_reaches_an_account_that_has_one(tmp_path: Path) -> None:
+    """Property: re-running the bootstrap after the boundary or the guards changed updates each
     (a new default version, the oldest kept one deleted at IAM's limit of five), never leaves
-    the account's old boundary in force."""
+    the account's old document in force."""
     code, output, made = run_bootstrap(
         tmp_path,
         "--repository",
         "acme/perfcheck",
         "--region",
         "eu-west-1",
-        fake_aws=EXISTING_BOUNDARY_AWS,
+        fake_aws=EXISTING_ROLES_AWS,
     )
     assert code == 0, output
-    updates = [c for c in made if c.startswith("iam create-policy-version")]
-    assert len(updates) == 2 and all("--set-as-default" in c for c in updates)
-    expected = json.loads((ROOT / "deploy" / "permissions-boundary.json").read_text())
-    for update in updates:
-        (document,) = documents(update)
-        assert [st["Sid"] for st in document["Statement"]] == [
-            st["Sid"] for st in expected["Statement"]
+    assert not [c for c in made if c.startswith(("iam create-policy ", "iam create-role"))]
+    for stack in ("staging", "prod"):
+        for kind, template in MANAGED.items():
+            arn = f"arn:aws:iam::123456789012:policy/perfcheck-{stack}-{kind}"
+            (update,) = [
+                c for c in made if c.startswith(f"iam create-policy-version --policy-arn {arn} ")
+            ]
+            assert "--set-as-default" in update
+            expected = json.loads((ROOT / "deploy" / template).read_text())
+            assert _sids(documents(update)[0]) == _sids(expected)
+            (deleted,) = [
+                c for c in made if c.startswith(f"iam delete-policy-version --policy-arn {arn} ")
+            ]
+            assert "--version-id v2" in deleted
+
+
+@pytest.mark.parametrize("fake_aws", [FAKE_AWS, EXISTING_ROLES_AWS], ids=["create", "re-run"])
+def test_the_denies_are_in_force_before_the_allows_are_written(
+    tmp_path: Path, fake_aws: str
+) -> None:
+    """Property: on a new role and on a re-run, the guards policy is written and attached before
+    the Allow statements are put, so the role never holds the allows without the denies."""
+    code, output, made = run_bootstrap(
+        tmp_path, "--repository", "acme/perfcheck", "--region", "eu-west-1", fake_aws=fake_aws
+    )
+    assert code == 0, output
+    for stack in ("staging", "prod"):
+        guards = f"perfcheck-{stack}-deploy-guards"
+        order = [
+            n
+            for n, c in enumerate(made)
+            if guards in c.split("FILE")[0]
+            or c.startswith(f"iam put-role-policy --role-name perfcheck-deploy-{stack} ")
         ]
-    deleted = [c for c in made if c.startswith("iam delete-policy-version")]
-    assert len(deleted) == 2 and all("--version-id v2" in c for c in deleted)
-    assert not [c for c in made if c.startswith("iam create-policy ")]
+        kinds = [made[n].split()[1] for n in order]
+        assert kinds[-1] == "put-role-policy" and kinds.count("put-role-policy") == 1, kinds
+        assert {"attach-role-policy"} <= set(kinds[:-1]), kinds
+        assert {"create-policy", "create-policy-version"} & set(kinds[:-1]), kinds
+
+
+def test_the_deploy_roles_statements_are_the_committed_ones(calls) -> None:
+    """The role's inline and attached documents hold every committed statement, each once."""
+    expected = [
+        *_sids(json.loads((ROOT / "deploy" / "deploy-role-policy.json").read_text())),
+        *_sids(json.loads((ROOT / "deploy" / "deploy-role-guards.json").read_text())),
+    ]
+    for role, document in deploy_role_documents(calls).items():
+        assert sorted(_sids(document)) == sorted(expected), role

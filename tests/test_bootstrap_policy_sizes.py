@@ -68,3 +68,34 @@ def test_each_managed_policy_and_trust_policy_fits(sent: list[str]) -> None:
 
 def test_the_size_is_counted_without_white_space() -> None:
     assert iam_policy_size('{ "a" :\n\t"b" }') == len('{"a":"b"}')
+
+
+def _longest_name(first: str, zone: str = "example.com") -> str:
+    """A 253-character name under `zone` (DNS's limit, which bootstrap.sh also holds), in
+    labels of at most 63."""
+    labels, room = [], 253 - len(zone) - 1
+    while room > 63:
+        labels.append(first * 63)
+        room -= 64
+    return ".".join([*labels, first * room, zone])
+
+
+def test_the_record_policy_fits_beside_the_deploy_policy_with_the_longest_names(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Property: with the longest domain and origin names the bootstrap accepts, the role's
+    inline policies (the Allow statements and the record policy) still fit IAM's quota."""
+    from tests.test_deploy_role_records import bootstrap_for, with_domain_path
+
+    def longest(stack: str, config: dict) -> None:
+        with_domain_path(stack, config)
+        config["perfcheck:cdn"]["domainName"] = _longest_name("d")
+        config["perfcheck:service"]["originDomainName"] = _longest_name("o")
+
+    assert len(_longest_name("d")) == 253
+    code, output, made = bootstrap_for(tmp_path_factory.mktemp("long"), "prod", edit=longest)
+    assert code == 0, output
+    inline = [c for c in made if c.startswith("iam put-role-policy")]
+    assert len(inline) == 2 and _longest_name("o") in inline[1]
+    total = sum(_size(call) for call in inline)
+    assert total <= IAM_ROLE_INLINE_POLICIES_MAX_CHARS, total

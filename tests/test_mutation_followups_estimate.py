@@ -195,3 +195,41 @@ def test_target_tracking_alarms_are_billed_per_alarm_and_metric(
     metrics -> alarms / metrics."""
     (line,) = _priced(_target_tracking(metrics, scale_in)).lines
     assert line.quantity == billed
+
+
+def _rolling_service(**props: Any) -> list[PricedResource]:
+    definition = {"family": "f", "cpu": "1024", "memory": "2048"}
+    arn = "arn:aws:ecs:r:1:task-definition/f:1"
+    service = {"name": "web", "desiredCount": 2, "taskDefinition": arn, **props}
+    return [
+        PricedResource("urn:td", "aws:ecs/taskDefinition:TaskDefinition", "td", definition),
+        PricedResource("urn:svc", "aws:ecs/service:Service", "svc", service),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("maximum_percent", "extra_tasks"), [(100, 0), (150, 1), (200, 2), (None, 2)]
+)
+def test_a_rolling_deploy_costs_the_extra_tasks_it_starts_and_none_when_it_starts_none(
+    maximum_percent: int | None, extra_tasks: int
+) -> None:
+    """A rolling deploy runs deploymentMaximumPercent - 100 % extra tasks (default 200 %) for
+    about ten minutes a deploy; at 100 % it starts none, and the estimate shows no overlap line
+    at all (not a line of zero). Mutant: `minutes > 0 and deploys > 0` loses its first clause."""
+    props = {} if maximum_percent is None else {"deploymentMaximumPercent": maximum_percent}
+    usage = UsageAssumptions(requests_per_month=0, deploys_per_month=6)
+    overlap = [
+        line.quantity
+        for line in estimate_resources(_rolling_service(**props), usage).lines
+        if "deploy overlap" in line.item
+    ]
+    assert overlap == ([6 * extra_tasks * 10 / 60] if extra_tasks else []), overlap
+
+
+def test_only_a_user_tag_value_is_read_as_a_tag_filter_pair() -> None:
+    """A TagKeyValue filter value names a user tag as `user:Key$Value`; an AWS-generated tag
+    (`aws:createdBy$...`) is no tag of the stack's, even when its value holds `user:`. Mutant:
+    `startswith("user:")` widened to a substring test."""
+    values = ["aws:createdBy$AssumedRole:user:alice", "user:Environment$prod"]
+    filters = [{"name": "TagKeyValue", "values": values}]
+    assert tag_filters({"costFilters": filters}) == {("Environment", "prod")}

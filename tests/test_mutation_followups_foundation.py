@@ -10,6 +10,13 @@ from typing import Any
 import pytest
 
 from foundation import iampolicy, sgrules
+from foundation.aws_limits import (
+    CACHE_HIT_RATE_METRICS_PER_NODE,
+    CLOUDWATCH_MAX_METRICS_PER_ALARM,
+    ELASTICACHE_MAX_CACHE_CLUSTERS,
+    MAX_CACHE_NODES,
+    cache_nodes_problem,
+)
 from foundation.records import ResourceRecord, StackRun, stack_index
 from foundation.stackmodel import UNKNOWN, contains_unknown
 from foundation.windows import (
@@ -213,3 +220,18 @@ def test_every_principal_kind_is_read_whatever_its_case(written: str, kind: str,
     assert isinstance(document, iampolicy.PolicyDocument)
     (read,) = document.statements
     assert read.principals(kind) == (ids,)
+
+
+def test_each_cache_node_limit_refuses_from_its_own_boundary_with_its_own_reason() -> None:
+    """ElastiCache's limit (6 nodes without sharding) refuses from 7; the hit-rate alarm's metric
+    count (2 per node, 10 per alarm) refuses from 6; 5 passes. The reason names the limit that
+    really refuses, so an operator is not told ElastiCache would refuse a size it builds.
+    Mutant: `nodes > ELASTICACHE_MAX_CACHE_CLUSTERS` -> `>=`."""
+    assert ELASTICACHE_MAX_CACHE_CLUSTERS == 6 and MAX_CACHE_NODES == 5
+    assert CLOUDWATCH_MAX_METRICS_PER_ALARM // CACHE_HIT_RATE_METRICS_PER_NODE == 5
+    assert cache_nodes_problem(MAX_CACHE_NODES) is None
+    at_elasticache_limit = cache_nodes_problem(ELASTICACHE_MAX_CACHE_CLUSTERS)
+    assert at_elasticache_limit and "metrics per alarm" in at_elasticache_limit
+    past = cache_nodes_problem(ELASTICACHE_MAX_CACHE_CLUSTERS + 1)
+    assert past and past.startswith("ElastiCache allows at most 6")
+    assert cache_nodes_problem(0) and cache_nodes_problem(1) is None

@@ -118,3 +118,43 @@ def test_tags_as_key_value_blocks_become_a_map_and_an_unknown_block_makes_them_u
     assert tag_map(blocks) == {"Owner": "platform-team", "CostCenter": "cc"}
     assert tag_map([{"key": UNKNOWN, "value": "x"}]) is UNKNOWN
     assert tag_map([*blocks, UNKNOWN]) is UNKNOWN
+
+
+REPLICA_URN = f"urn:pulumi:prod::perfcheck::perfcheck:index:Database${DB_TYPE}::db-replica"
+DR_COMPONENT_URN = "urn:pulumi:prod::perfcheck::perfcheck:index:Database::database-dr"
+
+
+@pytest.mark.parametrize(
+    ("exemption", "urn", "name", "type_token", "parent"),
+    [
+        # by URN: another resource whose URN starts, ends or contains the bound one
+        (Exemption("r", urn=CHILD_DB_URN), REPLICA_URN, "db-replica", DB_TYPE, COMPONENT_URN),
+        (Exemption("r", urn=REPLICA_URN), CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN),
+        # by name: a name that contains, starts or ends with the exempted one
+        (_exemption("database"), REPLICA_URN, "db-replica", DB_TYPE, COMPONENT_URN),
+        (_exemption("database"), CHILD_DB_URN, "primary-db", DB_TYPE, COMPONENT_URN),
+        # by type: another type whose token contains the exempted one
+        (_exemption("database"), CHILD_DB_URN, "db", DB_TYPE + "Replica", COMPONENT_URN),
+        (_exemption("database"), CHILD_DB_URN, "db", "aws:rds/cluster:Cluster", COMPONENT_URN),
+        # by parent: a component whose name or URN starts with the exempted parent's
+        (_exemption("database"), CHILD_DB_URN, "db", DB_TYPE, DR_COMPONENT_URN),
+        (_exemption("data"), CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN),
+        (_exemption(COMPONENT_URN), CHILD_DB_URN, "db", DB_TYPE, DR_COMPONENT_URN),
+        (_exemption(DR_COMPONENT_URN), CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN),
+    ],
+)
+def test_an_exemption_matches_its_one_resource_exactly_never_by_substring(
+    exemption: Exemption, urn: str, name: str, type_token: str, parent: str
+) -> None:
+    """An exemption is bound to one resource: its URN, or its type, logical name and parent, each
+    compared whole. A resource whose URN, name, type or parent merely contains, starts or ends
+    with the exempted one's (a replica, a DR copy) keeps its finding."""
+    assert not exemption.matches(urn, name, type_token, parent)
+
+
+def test_an_exemption_by_parent_urn_or_parent_name_matches_its_resource() -> None:
+    """The positive side of the exact match: the same resource by URN, by parent URN, by parent
+    name (the forms docs/policies.md gives)."""
+    assert Exemption("r", urn=CHILD_DB_URN).matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)
+    assert _exemption(COMPONENT_URN).matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)
+    assert _exemption("database").matches(CHILD_DB_URN, "db", DB_TYPE, COMPONENT_URN)

@@ -17,6 +17,8 @@ from tests.deploycheck.through_pack import pack_findings
 from tests.policies.builders import UNKNOWN, record, replace
 from tests.policies.bypass_cases import extra, prefix_list
 from tests.policies.support import messages, run_case, violations
+from tests.policies.test_policy_config import _errors as _config_errors
+from tests.policies.type_cases import parameter_group
 from tools.offline.policy_driver import load_pack
 
 load_pack("guardrails")  # puts the kit and the pack on sys.path
@@ -249,3 +251,78 @@ def test_a_prefix_list_entry_whose_list_cannot_be_resolved_is_a_note() -> None:
     report = run_case(_prefix_list_with_entry("198.51.100.0/24", resolvable=False))
     notes = [m for m in messages(report) if "'partner-office'" in m and "not judged" in m]
     assert notes and "prefixListId" in notes[0], messages(report)
+
+
+def _second_balancer_unresolved(public_on_app: bool) -> Any:
+    """A second load balancer whose security groups are unknown at preview (no dependency to
+    follow), and optionally the internet on 443 straight to the app tasks' group."""
+
+    def changes(r: Any) -> dict[str, Any]:
+        inputs = {"loadBalancerType": "application", "internal": True}
+        balancer = extra(
+            "aws:lb/loadBalancer:LoadBalancer",
+            "alb-canary",
+            {**inputs, "securityGroups": [UNKNOWN], "subnets": [UNKNOWN, UNKNOWN]},
+        )(r)
+        if not public_on_app:
+            return balancer
+        ingress = [
+            *r["app_sg"].wire_inputs["ingress"],
+            {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
+        ]
+        return {**balancer, "app_sg": replace(r["app_sg"], ingress=ingress)}
+
+    return changes
+
+
+def _balancer_notes(report: Any) -> list[str]:
+    return [
+        m
+        for m in messages(report)
+        if "not judged" in m and "the load balancer's securityGroups" in m
+    ]
+
+
+def test_a_public_443_on_a_group_an_unresolved_balancer_may_use_is_a_note_not_a_finding() -> None:
+    """The internet on an allowed port to a group no known load balancer uses, while another
+    balancer's groups are unknown at preview: that balancer may be the one using it, so it is a
+    'not judged' note, not a finding. Mutant: `not all(...)` -> `all(...)` (it then reads as
+    a group no load balancer uses)."""
+    report = run_case(_second_balancer_unresolved(public_on_app=True))
+    assert violations(report, "security-group-no-public-ingress") == []
+    notes = _balancer_notes(report)
+    assert len(notes) == 1 and "'app'" in notes[0], messages(report)
+
+
+def test_a_public_443_on_a_known_balancers_group_passes_without_a_note() -> None:
+    """The other side: the known load balancer's own 443 rule is judged (it passes) whatever
+    another balancer's unknown groups are; no note is made for it. Same mutant."""
+    report = run_case(_second_balancer_unresolved(public_on_app=False))
+    assert violations(report, "security-group-no-public-ingress") == []
+    assert not _balancer_notes(report), messages(report)
+
+
+@pytest.mark.parametrize("port", [0, 65536])
+def test_an_allowed_public_port_outside_1_to_65535_is_a_config_error(
+    tmp_path: Any, port: int
+) -> None:
+    """`allowedPublicPorts` holds TCP ports: 0 or 65536 is refused by the config's schema with
+    the policy, key and bound named, before anything is judged. Mutant: the schema's maximum
+    (or minimum) dropped."""
+    config = {"security-group-no-public-ingress": {"allowedPublicPorts": [443, port]}}
+    message = _config_errors(tmp_path, config)
+    assert "security-group-no-public-ingress: allowedPublicPorts.1: " in message, message
+    bound = "maximum of 65535" if port > 1 else "minimum of 1"
+    assert bound in message, message
+
+
+@pytest.mark.parametrize("value", ["", " , ", ","])
+def test_a_tls_version_parameter_naming_no_version_is_refused(value: str) -> None:
+    """`tls_version` / `ssl_min_protocol_version` set to nothing (empty, or only commas) states
+    no minimum at all, which the engine reads as its own default (TLS 1.0 on older MySQL): it
+    is refused like an old version, not passed as 'no old version named'. Mutant: the
+    `not versions` clause dropped."""
+    report = run_case(parameter_group("tls_version", value, "mysql8.0"))
+    found = violations(report, "rds-tls-minimum-version")
+    assert [v.name for v in found] == ["db-params"], found
+    assert "parameters[tls_version]" in found[0].message

@@ -34,6 +34,12 @@ def judge(port: int, protocol: str, names: list[str]) -> str | None:
 
 def report(port: int) -> None:
     print(port)
+
+
+def trusted(name: str, strict: bool = True) -> bool:
+    """A docstring the early return goes after."""
+    condition = {"aws:SourceAccount": "1", "aws:SourceArn": "a"}
+    return name.startswith("perfcheck-") and bool(condition) and strict
 '''
 
 
@@ -55,6 +61,9 @@ def test_every_operator_the_runner_documents_is_generated() -> None:
         "drop-call",
         "swap-call",
         "arithmetic",
+        "drop-key",
+        "swap-default",
+        "return-early",
     }
 
 
@@ -68,6 +77,10 @@ def test_each_mutant_compiles_and_changes_only_its_own_lines() -> None:
             if line.startswith(("- ", "+ "))
         ]
         removed = [line for line in changed if line.startswith("- ")]
+        if mutant.operator == "return-early":  # one line put before the statement, none removed
+            first_line = mutant.after.splitlines()[0]
+            assert [line.split() for line in changed] == [["+", *first_line.split()]], mutant.ident
+            continue
         assert len(removed) == mutant.before.count("\n") + 1, mutant.ident
         assert "# a comment the mutants keep" in mutant.text
 
@@ -82,6 +95,30 @@ def test_a_mutant_changes_behaviour_as_its_operator_says() -> None:
     swapped = "(port < 1024 or protocol == 'tcp')"
     assert ("and-or", 'port < 1024 and protocol == "tcp"', swapped) in by_change
     assert ("drop-call", "report(port)", "pass") in by_change
+    condition = '{"aws:SourceAccount": "1", "aws:SourceArn": "a"}'
+    assert ("drop-key", condition, "({'aws:SourceArn': 'a'})") in by_change
+    assert ("swap-default", "True", "False") in by_change
+    assert ("widen-match", 'name.startswith("perfcheck-")', "('perfcheck-' in (name))") in by_change
+
+
+def test_an_early_return_answers_as_the_function_is_typed() -> None:
+    """A validator (`-> None`) returns at once, a predicate answers both ways, an optional
+    answer is None, after the docstring; the first statement stays after the return
+    (unreachable, comments and all)."""
+    early = {(m.line, m.after.splitlines()[0]) for m in mutants() if m.operator == "return-early"}
+    assert early == {
+        (9, "return None"),
+        (20, "return"),
+        (25, "return True"),
+        (25, "return False"),
+    }
+    for mutant in (m for m in mutants() if m.operator == "return-early"):
+        assert mutant.after.split("\n", 1)[1].lstrip() == mutant.before
+
+
+def test_a_function_that_starts_by_returning_gets_no_early_return() -> None:
+    source = "def f(x) -> bool:\n    return x > 1\n\n\ndef g(x) -> None:\n    raise ValueError(x)\n"
+    assert not [m for m in mutation.generate("m.py", source) if m.operator == "return-early"]
 
 
 def test_annotations_f_strings_and_docstrings_are_not_mutated() -> None:
@@ -104,7 +141,7 @@ def test_the_plan_names_modules_and_tests_that_exist(module: str) -> None:
     assert (ROOT / module).is_file()
     assert 0 < count <= len(mutation.generate(module, (ROOT / module).read_text()))
     paths = [t for t in tests if t.startswith("tests/")]
-    assert paths and all((ROOT / t).is_file() for t in paths)
+    assert paths and all((ROOT / t).exists() for t in paths)
 
 
 def test_a_kill_only_by_a_generated_figures_snapshot_is_told_apart() -> None:

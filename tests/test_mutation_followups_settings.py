@@ -9,6 +9,12 @@ import json
 import pytest
 from pydantic import BaseModel
 
+from foundation.app_contract import (
+    HONO_DEFAULT_PORT,
+    HONO_HEALTH_PATH_DEFAULT,
+    NEXTJS_DEFAULT_PORT,
+    NEXTJS_HEALTH_PATH_DEFAULT,
+)
 from settings import SettingsError, loader, settings_from_config
 from settings.schema import Settings, looks_like_secret
 from tools.offline.runner import stack_config
@@ -112,3 +118,55 @@ def test_the_loader_describes_every_location_of_the_schema_without_raising() -> 
     for loc in locations:
         assert isinstance(loader._allowed_at(loc, "x"), str), loc
         assert isinstance(loader._expected([*loc, "x"]), str), loc
+
+
+@pytest.mark.parametrize(
+    ("app", "port", "health_path"),
+    [
+        ("nextjs", NEXTJS_DEFAULT_PORT, NEXTJS_HEALTH_PATH_DEFAULT),
+        ("hono", HONO_DEFAULT_PORT, HONO_HEALTH_PATH_DEFAULT),
+    ],
+)
+def test_a_container_block_left_out_takes_the_app_contracts_port_and_health_path(
+    app: str, port: int, health_path: str
+) -> None:
+    """A stack file without `service.nextjs` / `service.hono` gets the port and health path the
+    app contract documents (the images listen there), not a refusal or another port. Mutant: a
+    key dropped from the default container's literal."""
+    config, _ = stack_config("staging")  # staging: no digest needed for the stack's images
+    service = json.loads(config["perfcheck:service"])
+    del service[app]
+    config["perfcheck:service"] = json.dumps(service)
+    container = getattr(settings_from_config("perfcheck", "staging", config).service, app)
+    assert (container.port, container.health_path) == (port, health_path)
+
+
+@pytest.mark.parametrize("image", ["otel collector", "Registry/UPPER:tag", ""])
+def test_a_collector_image_that_is_no_image_reference_is_refused_on_its_key(image: str) -> None:
+    """`service.otelCollectorImage` is read like the app images: text that is no image
+    reference is refused at settings, on that key, before any resource. Mutant: the validator
+    does not parse the value."""
+    lines = _problems(_prod_with_service({"otelCollectorImage": image}))
+    assert [line for line in lines if line.startswith("perfcheck:service.otelCollectorImage:")], (
+        lines
+    )
+
+
+@pytest.mark.parametrize("given", ["yes", "1", "on"])
+def test_protect_given_anything_but_true_or_false_says_true_or_false(given: str) -> None:
+    """`perfcheck:protect` is a plain boolean: 'yes', '1' or 'on' are refused with 'expected true
+    or false', not read as JSON (where '1' would pass as a number) nor called a structured value.
+    Mutant: `protect` dropped from the loader's plain-value keys."""
+    config, _ = stack_config("prod")
+    lines = _problems({**config, "perfcheck:protect": given})
+    assert lines == [f'perfcheck:protect: got "{given}"; expected true or false'], lines
+
+
+@pytest.mark.parametrize("given", [True, ["build-1"], {"tag": "build-1"}])
+def test_a_text_field_given_no_number_says_text_is_expected_not_a_number(given: object) -> None:
+    """A text field given a boolean, a list or a map reads 'expected text'; only a number gets
+    the 'the stack file holds a number: quote it' advice (YAML's reading of 2026 as a number).
+    Mutant: `isinstance(given, (int, float)) and not isinstance(given, bool)` -> `or`."""
+    lines = _problems(_prod_with_service({"imageTag": given}))
+    assert len(lines) == 1 and lines[0].startswith("perfcheck:service.imageTag: got "), lines
+    assert lines[0].endswith("expected text (a string)") and "number" not in lines[0], lines

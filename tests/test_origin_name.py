@@ -164,31 +164,26 @@ def test_the_preview_names_the_stack_file_line_of_certificateArn(
     assert f"  - Pulumi.dev.yaml:{line}: perfcheck:service.certificateArn: '{CERTIFICATE}'" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "Known gap, owner: the deploy policy (deploy/deploy-role-policy.json). Route 53 defines "
-        "no aws:ResourceTag key for a hosted zone (Service Authorization Reference, "
-        "ChangeResourceRecordSets: resource hostedzone, condition keys none), so the tag-scoped "
-        "statements never allow a record in the owners' zone: the certificate validation, the "
-        "domain's alias records and the origin name's alias are all refused on the domain path. "
-        "A fix scopes route53:ChangeResourceRecordSets by the zone and record names "
-        "(route53:ChangeResourceRecordSetsNormalizedRecordNames), which bootstrap.sh must learn."
-    ),
-)
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_the_deploy_role_may_write_the_origin_names_record(stack: str) -> None:
+def test_the_deploy_role_may_write_the_origin_names_record(tmp_path: Path, stack: str) -> None:
+    """R9: Route 53 has no tag key for a hosted zone, so the role bootstrap.sh makes for a stack
+    with an origin name is given that name's A record in the stack's zone, by name and type
+    (tests/test_deploy_role_records.py judges every record call and what stays refused)."""
     from tests.iam_policy_evaluator import Request, decide
-    from tests.test_deploy_role import _policy
+    from tests.test_bootstrap import deploy_role_documents
+    from tests.test_deploy_role_records import ORIGIN, bootstrap_for
+    from tests.test_deploy_role_records import ZONE as STACK_ZONE
 
+    code, output, calls = bootstrap_for(tmp_path, stack)
+    assert code == 0, output
+    role = deploy_role_documents(calls)[f"perfcheck-deploy-{stack}"]
     request = Request(
         "route53:ChangeResourceRecordSets",
-        f"arn:aws:route53:::hostedzone/{ZONE}",
+        f"arn:aws:route53:::hostedzone/{STACK_ZONE}",
         {
-            "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["origin.example.com"],
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [ORIGIN[stack]],
             "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
             "route53:ChangeResourceRecordSetsActions": ["CREATE"],
         },
     )
-    assert decide(_policy(stack), request) == "Allow"
+    assert decide(role, request) == "Allow"

@@ -154,7 +154,10 @@ BILLED_WHEN: dict[str, tuple[str, BillingOption, dict[str, Any]]] = {
     "aws:cloudwatch/logDelivery:LogDelivery": (
         "CloudFront standard logs (v2) are billed as vended logs",
         lambda p: True,
-        {"deliverySourceName": "src", "deliveryDestinationArn": "arn:x:destination/dst"},
+        {
+            "deliverySourceName": "src",
+            "deliveryDestinationArn": "arn:aws:logs:us-east-1:1:delivery-destination:dst",
+        },
     ),
     "aws:rds/instance:Instance": (
         "Enhanced Monitoring writes billed CloudWatch Logs",
@@ -330,7 +333,10 @@ def test_a_log_delivery_to_an_unknown_destination_is_not_priced_as_free() -> Non
         "urn:it",
         "aws:cloudwatch/logDelivery:LogDelivery",
         "it",
-        {"deliverySourceName": "src", "deliveryDestinationArn": "arn:x:destination/elsewhere"},
+        {
+            "deliverySourceName": "src",
+            "deliveryDestinationArn": "arn:aws:logs:us-east-1:1:delivery-destination:elsewhere",
+        },
     )
     estimate = estimate_resources([delivery, *LOG_DELIVERY_PARTS])
     assert [u.resource for u in estimate.unpriced] == ["it"]

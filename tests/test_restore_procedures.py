@@ -142,3 +142,73 @@ def test_the_release_pushed_before_the_replication_rule_is_copied_to_the_dr_regi
     fields = dict(part.split("=") for part in command.group(1).split(","))
     assert set(fields) <= set(operation.input_shape.members["destination"].members)
     assert operation.input_shape.required_members == ["destination"]
+
+
+# --- what RDS accepts on a restore (review 21, third pass, R16) ----------------------------------
+
+
+CLI_OPTIONS = frozenset({"query", "output", "region", "profile", "no-cli-pager", "debug"})
+"""The AWS CLI's own options, which are no operation's members."""
+
+
+def _rds_commands() -> list[tuple[str, str, list[str]]]:
+    """(document, operation, options) of every `aws rds ...` line in a shell block (not the
+    CLI's waiters)."""
+    commands = []
+    for path, block in _blocks():
+        for line in block.replace("\\\n", " ").splitlines():
+            words = line.split()
+            if words[:2] == ["aws", "rds"] and len(words) > 2 and words[2] != "wait":
+                options = [w[2:] for w in words[3:] if w.startswith("--")]
+                options = [o for o in options if o not in CLI_OPTIONS]
+                commands.append((path, words[2], options))
+    return commands
+
+
+def _engine_only(documentation: str) -> str | None:
+    """The engine a member's documentation restricts it to ("Applies to RDS for Oracle only")."""
+    match = re.search(
+        r"Applies to RDS for ([A-Za-z ]+?) only", re.sub(r"<[^>]+>", "", documentation)
+    )
+    return match.group(1) if match else None
+
+
+def test_no_documented_rds_command_passes_an_option_of_another_engine() -> None:
+    """Property: every option of every `aws rds` command in the documents is one the operation
+    takes for PostgreSQL (botocore's RDS model); `--manage-master-user-password` on a restore
+    "Applies to RDS for Oracle only"."""
+    import botocore
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("rds")
+    operations = {botocore.xform_name(name, "-"): name for name in model.operation_names}
+    wrong = []
+    commands = _rds_commands()
+    for path, command, options in commands:
+        members = model.operation_model(operations[command]).input_shape.members
+        by_option = {botocore.xform_name(name, "-"): shape for name, shape in members.items()}
+        for option in options:
+            shape = by_option.get(option.removeprefix("no-")) or by_option.get(option)
+            assert shape is not None, f"{path}: aws rds {command} has no --{option}"
+            engine = _engine_only(shape.documentation or "")
+            if engine is not None and engine != "PostgreSQL":
+                wrong.append(f"{path}: aws rds {command} --{option} (RDS for {engine} only)")
+    assert any(c == "restore-db-instance-to-point-in-time" for _, c, _ in commands)
+    assert wrong == []
+
+
+def test_a_restored_instance_gets_its_managed_master_secret_after_the_restore() -> None:
+    """Property: a procedure that restores an instance and later reads its master secret first
+    turns secret management on with modify-db-instance (restores cannot), on that instance."""
+    for path, block in _blocks():
+        for restored in re.findall(
+            r"restore-db-instance-\S+.*?--target-db-instance-identifier (\S+)", block, re.S
+        ):
+            enable = re.search(
+                r"modify-db-instance[^\n]*(?:\\\n[^\n]*)*?--db-instance-identifier "
+                + re.escape(restored)
+                + r"[^\n]*(?:\\\n[^\n]*)*?--manage-master-user-password",
+                block,
+            )
+            assert enable is not None, f"{path}: {restored} is never given a managed secret"
+            assert enable.start() > block.index(restored)

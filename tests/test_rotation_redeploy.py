@@ -387,6 +387,99 @@ def test_the_configuration_test_fails_when_the_cache_has_no_token(
         configuration_test(aws["secretsmanager"], arn, "configuration-test-2")
 
 
+RESYNC = "secret-rotation-cache-token-resync"
+
+
+def test_a_replaced_cache_is_given_the_current_token_by_the_same_up(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Property: after a rotation, a group replaced by an `up` accepts the token the tasks read.
+
+    The replacement is created with the state's token, the first one (the engine keeps an
+    ignored input's old value on a replacement: review 21 pass 3, R10); the re-sync invocation
+    adds AWSCURRENT (both valid), and the next completed deployment of tasks started after it
+    drops the stale one."""
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    _rotate(aws["secretsmanager"], arn)
+    current = aws["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"]
+    # Long after that rotation: its SET has run and dropped the tag.
+    aws["secretsmanager"].tags[arn].pop(rotate.SET_AFTER_TAG)
+    cache = aws["elasticache"] = FakeCache()  # the replacement: it knows only the first token
+    invocation = prod.one("aws:lambda/invocation:Invocation", RESYNC)
+    assert rotate.handler(json.loads(invocation.inputs["input"]), None) == {"resynced": True}
+    assert cache.modifications == [
+        {
+            "ReplicationGroupId": prod.outputs["cacheReplicationGroupId"],
+            "AuthToken": current,
+            "AuthTokenUpdateStrategy": "ROTATE",
+            "ApplyImmediately": True,
+        }
+    ]
+    moved = datetime.fromisoformat(aws["secretsmanager"].tags[arn][rotate.SET_AFTER_TAG])
+    _function_env(prod, "rotation-redeploy-function", monkeypatch)
+    aws["ecs"].task_starts = [moved + timedelta(minutes=2)]
+    completed = recorded("ecs-deployment-completed.json", service=_service_arn(prod))
+    assert redeploy.handler(completed, None) == {"tokenSet": True}
+    assert cache.modifications[-1]["AuthTokenUpdateStrategy"] == "SET"
+    assert cache.modifications[-1]["AuthToken"] == current
+
+
+def test_a_cache_whose_token_never_rotated_is_left_alone(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Property: the re-sync of a first deploy (or of a token never rotated) changes nothing."""
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    invocation = prod.one("aws:lambda/invocation:Invocation", RESYNC)
+    assert rotate.handler(json.loads(invocation.inputs["input"]), None) == {"resynced": False}
+    assert aws["elasticache"].modifications == []
+    assert aws["secretsmanager"].tags[arn] == {}
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        {"v1": ["AWSCURRENT"]},  # one version, whatever its labels
+        {"v1": ["AWSCURRENT", "AWSPREVIOUS"], "left-by-a-failed-rotation": ["AWSPENDING"]},
+    ],
+)
+def test_a_token_that_never_completed_a_rotation_is_not_resynced(
+    prod: StackRun, aws: dict, monkeypatch: pytest.MonkeyPatch, stages: dict[str, list[str]]
+) -> None:
+    """Property: only a completed rotation (AWSCURRENT moved off the first version) re-syncs."""
+    arn = _secret_arn(prod, "redis-auth-token")
+    aws["secretsmanager"].seed(arn, "FirstTok" * 8)
+    aws["secretsmanager"].stages[arn] = stages
+    _function_env(prod, "secret-rotation-function", monkeypatch)
+    event = json.loads(prod.one("aws:lambda/invocation:Invocation", RESYNC).inputs["input"])
+    assert rotate.handler(event, None) == {"resynced": False}
+    assert aws["elasticache"].modifications == []
+
+
+def test_the_resync_runs_whenever_the_group_is_replaced(each_stack: StackRun) -> None:
+    """Property: the group's token is an ignored input (the engine gives a replacement the
+    state's old value), so a replacement of the group re-runs the re-sync, after the group."""
+    invocation = each_stack.one("aws:lambda/invocation:Invocation", RESYNC)
+    group = each_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert "authToken" in group.ignore_changes
+    assert invocation.replace_with == (group.urn,)
+    assert group.urn in invocation.dependencies
+    event = json.loads(invocation.inputs["input"])
+    assert event == {
+        "Action": rotate.RESYNC_ACTION,
+        "SecretId": _secret_arn(each_stack, "redis-auth-token"),
+    }
+
+
+def test_the_program_and_the_function_agree_on_the_resync_action() -> None:
+    from components.secret_rotation import RESYNC_ACTION
+
+    assert RESYNC_ACTION == rotate.RESYNC_ACTION
+
+
 @pytest.mark.parametrize("purpose", ["internal-token", "revalidate-secret", "server-actions-key"])
 def test_shared_secrets_rotate_to_a_new_current_keeping_the_old_as_previous(
     prod: StackRun, purpose: str, aws: dict, monkeypatch: pytest.MonkeyPatch

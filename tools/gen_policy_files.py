@@ -27,6 +27,7 @@ POLICIES = ROOT / "policies"
 KIT_SOURCE = POLICIES / "shared" / "perfcheck_policykit"
 PACKS = ("guardrails", "cost", "deploy")
 TAGGABLE_TABLE = POLICIES / "cost" / "perfcheck_cost" / "taggable_types.json"
+FAMILY_TABLE = POLICIES / "guardrails" / "perfcheck_guardrails" / "family_members.json"
 ECS_SHAPE_TABLE = ROOT / "foundation" / "ecs_container_shape.json"
 README = POLICIES / "README.md"
 STACKS = ("staging", "prod")
@@ -35,7 +36,7 @@ _TYPE_TOKEN = re.compile(
     r'@pulumi\.type_token\("(?P<token>[^"]+)"\)\nclass (?P<cls>\w+)\(pulumi\.CustomResource\):'
 )
 _INTERNAL_INIT = re.compile(r"    def _internal_init\(__self__,(?P<params>.*?)\):\n", re.S)
-_TAGS_PARAM = re.compile(r"^\s+tags: ", re.M)
+_PARAM = re.compile(r"^\s+(\w+): ", re.M)
 
 
 def pulumi_aws_root() -> Path:
@@ -46,22 +47,26 @@ def pulumi_aws_root() -> Path:
 
 
 @functools.cache
-def scan_resource_types(root: Path) -> tuple[frozenset[str], frozenset[str]]:
-    """(all custom resource type tokens, those whose `_internal_init` takes `tags`)."""
-    every: set[str] = set()
-    taggable: set[str] = set()
+def scan_constructor_inputs(root: Path) -> dict[str, frozenset[str]]:
+    """Custom resource type token -> the snake_case inputs its `_internal_init` takes."""
+    inputs: dict[str, frozenset[str]] = {}
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         if "pulumi.CustomResource" not in text:
             continue
         matches = list(_TYPE_TOKEN.finditer(text))
         for i, match in enumerate(matches):
-            every.add(match.group("token"))
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             init = _INTERNAL_INIT.search(text, match.end(), end)
-            if init and _TAGS_PARAM.search(init.group("params")):
-                taggable.add(match.group("token"))
-    return frozenset(every), frozenset(taggable)
+            params = _PARAM.findall(init.group("params")) if init else []
+            inputs[match.group("token")] = frozenset(params)
+    return inputs
+
+
+def scan_resource_types(root: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(all custom resource type tokens, those whose `_internal_init` takes `tags`)."""
+    inputs = scan_constructor_inputs(root)
+    return frozenset(inputs), frozenset(t for t, names in inputs.items() if "tags" in names)
 
 
 def scan_taggable_types(root: Path) -> list[str]:
@@ -77,6 +82,31 @@ def taggable_table_text() -> str:
         "types": scan_taggable_types(pulumi_aws_root()),
     }
     return json.dumps(table, indent=2) + "\n"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def family_members_text() -> str:
+    """Per family (type_families.FAMILY_INPUTS), every pulumi-aws type whose constructor takes
+    one of the family's inputs, with those inputs (camelCase): judged_types.py loads it."""
+    inputs = scan_constructor_inputs(pulumi_aws_root())
+    families = _pack_module("guardrails", "type_families").FAMILY_INPUTS
+    table = {
+        "generatedBy": "tools/gen_policy_files.py (do not edit; run `make regen`)",
+        "pulumiAws": importlib.metadata.version("pulumi_aws"),
+        "families": {
+            family: {
+                token: sorted(_camel(n) for n in names & signature)
+                for token, names in sorted(inputs.items())
+                if names & signature
+            }
+            for family, (signature, _) in families.items()
+        },
+    }
+    return json.dumps(table, indent=1) + "\n"
 
 
 def _shape_tree(shape: Any, depth: int = 0) -> Any:
@@ -106,6 +136,12 @@ def ecs_shape_text() -> str:
         "containerDefinition": _shape_tree(model.shape_for("ContainerDefinition")),
     }
     return json.dumps(table, indent=2) + "\n"
+
+
+def _pack_module(pack: str, module: str) -> Any:
+    """A module of a pack, imported from its directory (as _packs does)."""
+    _packs()
+    return importlib.import_module(f"perfcheck_{pack}.{module}")
 
 
 def _packs() -> list[tuple[str, Any]]:
@@ -234,6 +270,7 @@ def readme_text() -> str:
 
 def write_all() -> None:
     TAGGABLE_TABLE.write_text(taggable_table_text(), encoding="utf-8")
+    FAMILY_TABLE.write_text(family_members_text(), encoding="utf-8")
     ECS_SHAPE_TABLE.write_text(ecs_shape_text(), encoding="utf-8")
     README.write_text(readme_text(), encoding="utf-8")
 
@@ -249,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     if TAGGABLE_TABLE.read_text(encoding="utf-8") != taggable_table_text():
         problems.append(str(TAGGABLE_TABLE.relative_to(ROOT)))
+    if FAMILY_TABLE.read_text(encoding="utf-8") != family_members_text():
+        problems.append(str(FAMILY_TABLE.relative_to(ROOT)))
     if ECS_SHAPE_TABLE.read_text(encoding="utf-8") != ecs_shape_text():
         problems.append(str(ECS_SHAPE_TABLE.relative_to(ROOT)))
     if README.read_text(encoding="utf-8") != readme_text():

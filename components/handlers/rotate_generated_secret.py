@@ -166,6 +166,33 @@ def finish_secret(secret_arn: str, token: str) -> None:
         )
 
 
+RESYNC_ACTION = "resync-cache-token"
+"""Event `{"Action": RESYNC_ACTION, "SecretId": ...}`: sent by `pulumi up` when the replication
+group is created or replaced (components/secret_rotation.py)."""
+
+
+def resync_cache_token(secret_arn: str) -> dict[str, bool]:
+    """A replaced or restored group starts from the token in the program's state (the first
+    one), while tasks read the rotated AWSCURRENT: add AWSCURRENT to the group (ROTATE keeps
+    the stale one valid too) and mark it for the SET that drops the stale one once every task
+    started after now. Nothing to do while the secret was never rotated."""
+    stages = _stages(secret_arn)
+    current = next(v for v, labels in stages.items() if CURRENT in labels)
+    if PREVIOUS in stages[current] or len(stages) == 1:
+        return {"resynced": False}
+    value = client("secretsmanager").get_secret_value(SecretId=secret_arn, VersionId=current)
+    client("elasticache").modify_replication_group(
+        ReplicationGroupId=os.environ["REPLICATION_GROUP_ID"],
+        AuthToken=value["SecretString"],
+        AuthTokenUpdateStrategy="ROTATE",
+        ApplyImmediately=True,
+    )
+    client("secretsmanager").tag_resource(
+        SecretId=secret_arn, Tags=[{"Key": SET_AFTER_TAG, "Value": datetime.now(UTC).isoformat()}]
+    )
+    return {"resynced": True}
+
+
 STEPS = {
     "createSecret": create_secret,
     "setSecret": set_secret,
@@ -174,7 +201,9 @@ STEPS = {
 }
 
 
-def handler(event: dict[str, Any], _context: object) -> None:
+def handler(event: dict[str, Any], _context: object) -> dict[str, bool] | None:
+    if event.get("Action") == RESYNC_ACTION:
+        return resync_cache_token(event["SecretId"])
     secret_arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
     metadata = client("secretsmanager").describe_secret(SecretId=secret_arn)
     if not metadata.get("RotationEnabled"):

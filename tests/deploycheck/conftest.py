@@ -465,6 +465,7 @@ def build_production_stack() -> StackBuilder:
         {
             "engine": "postgres",
             "engineVersion": "16.4",
+            "allowMajorVersionUpgrade": True,
             "instanceClass": "db.r7g.large",
             "allocatedStorage": 100,
             "maxAllocatedStorage": 500,

@@ -14,6 +14,8 @@ import pytest
 import yaml
 from perfcheck_deploy import CHECK_IDS, run_deploy_checks
 from perfcheck_deploy.in_use import (
+    ALLOWED_ID,
+    DEFERRED_ID,
     IN_USE_REFUSALS,
     KEPT_ID,
     NAME_ID,
@@ -30,7 +32,9 @@ from foundation.records import ResourceRecord, StackRun
 from tools.offline.preview import preview
 from tools.offline.runner import ROOT, ProgramFailed, cached_run
 
-COVERED_CHECK_IDS = frozenset({KEPT_ID, NAME_ID, REPLACEMENT_ID, TIMEOUT_ID, USERS_ID})
+COVERED_CHECK_IDS = frozenset(
+    {ALLOWED_ID, DEFERRED_ID, KEPT_ID, NAME_ID, REPLACEMENT_ID, TIMEOUT_ID, USERS_ID}
+)
 """Check ids whose deliberately wrong cases live here (test_deploycheck_cases.py counts them)."""
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
@@ -171,6 +175,49 @@ CASES: dict[str, tuple[str, str, str, str | None, Edit, str]] = {
         with_inputs(lambda i: i.update(name="perfcheck-prod-blue")),
         "ResourceInUse",
     ),
+    # A user that follows only in its maintenance window (prod: applyImmediately off) while the
+    # engine deletes the old group in the same `up` (review 21 pass 3, R12).
+    "database-subnet-group-deleted-before-the-window": (
+        DEFERRED_ID,
+        "aws:rds/subnetGroup:SubnetGroup",
+        "aws:rds/subnetGroup:SubnetGroup",
+        None,
+        lambda r: dataclasses.replace(r, retain_on_delete=False),
+        "maintenance window",
+    ),
+    "database-parameter-group-deleted-before-the-window": (
+        DEFERRED_ID,
+        "aws:rds/parameterGroup:ParameterGroup",
+        "aws:rds/parameterGroup:ParameterGroup",
+        None,
+        lambda r: dataclasses.replace(r, retain_on_delete=False),
+        "aws:rds/instance:Instance",
+    ),
+    "cache-parameter-group-deleted-before-the-window": (
+        DEFERRED_ID,
+        "aws:elasticache/parameterGroup:ParameterGroup",
+        "aws:elasticache/parameterGroup:ParameterGroup",
+        None,
+        lambda r: dataclasses.replace(r, retain_on_delete=False),
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+    ),
+    # A new parameter group family is a new major, which RDS refuses without the flag (R11).
+    "database-refuses-the-major-upgrade-of-a-new-family": (
+        ALLOWED_ID,
+        "aws:rds/parameterGroup:ParameterGroup",
+        "aws:rds/instance:Instance",
+        None,
+        with_inputs(lambda i: i.update(allowMajorVersionUpgrade=False)),
+        "AllowMajorVersionUpgrade",
+    ),
+    "database-major-upgrade-left-to-the-default": (
+        ALLOWED_ID,
+        "aws:rds/parameterGroup:ParameterGroup",
+        "aws:rds/instance:Instance",
+        None,
+        with_inputs(lambda i: i.pop("allowMajorVersionUpgrade", None)),
+        "None",
+    ),
     "key-neither-kept-nor-long-window": (
         KEPT_ID,
         "aws:kms/key:Key",
@@ -206,6 +253,44 @@ def test_each_wrong_declaration_is_found(case: str, real_prod: StackRun) -> None
     ]
     assert matching, "\n".join(map(str, findings)) or "no findings"
     assert {f.check_id for f in findings} <= COVERED_CHECK_IDS
+
+
+def test_a_user_that_applies_changes_at_once_needs_no_retained_group(real_prod: StackRun) -> None:
+    """Property: the deferred-user finding comes from the user's maintenance window, not from
+    the group alone: with the instance applying at once, an unretained group is fine."""
+    run = edited(
+        real_prod,
+        "aws:rds/subnetGroup:SubnetGroup",
+        lambda r: dataclasses.replace(r, retain_on_delete=False),
+    )
+    run = edited(
+        run, "aws:rds/instance:Instance", with_inputs(lambda i: i.update(applyImmediately=True))
+    )
+    assert [f for f in run_deploy_checks(run) if f.check_id == DEFERRED_ID] == []
+
+
+def test_a_user_silent_on_apply_immediately_follows_in_its_window(real_prod: StackRun) -> None:
+    """Property: applyImmediately left out is AWS's default (off), so the user still defers."""
+    run = edited(
+        real_prod,
+        "aws:rds/subnetGroup:SubnetGroup",
+        lambda r: dataclasses.replace(r, retain_on_delete=False),
+    )
+    run = edited(run, "aws:rds/instance:Instance", with_inputs(lambda i: i.pop("applyImmediately")))
+    assert [f.resource_type for f in run_deploy_checks(run) if f.check_id == DEFERRED_ID] == [
+        "aws:rds/subnetGroup:SubnetGroup"
+    ]
+
+
+def test_what_the_analyzer_cannot_see_is_not_judged_as_absent(real_prod: StackRun) -> None:
+    """Property: the policy analyzer's options carry no retainOnDelete, so the pack does not
+    read its absence as "deleted" (fail closed would block every real prod deploy)."""
+    run = edited(
+        real_prod,
+        "aws:rds/subnetGroup:SubnetGroup",
+        lambda r: dataclasses.replace(r, retain_on_delete=False, retain_on_delete_known=False),
+    )
+    assert [f for f in run_deploy_checks(run) if f.check_id == DEFERRED_ID] == []
 
 
 def test_every_row_names_its_source_and_refusal() -> None:

@@ -297,3 +297,57 @@ def test_values_unknown_at_preview_are_not_judged(net: StackBuilder) -> None:
     _drop("endpoint-secretsmanager", "endpoint-kms")(net)
     net.set("proxy", vpcSubnetIds=UNKNOWN)
     assert reachability(net) == []
+
+
+PLAIN_SUBNET = "subnet-0plain00000000002"
+
+
+def _plain_network(net: StackBuilder, table: dict[str, Any], route: dict[str, Any] | None) -> None:
+    """The service moved to a plain subnet whose table is `table`'s inputs, plus `route` as a
+    separate Route resource (None: none)."""
+    net.add(
+        "aws:ec2/subnet:Subnet",
+        "plain-subnet-2",
+        {"vpcId": VPC, "cidrBlock": "10.40.201.0/24"},
+        outputs={"id": PLAIN_SUBNET},
+    )
+    net.add(
+        "aws:ec2/routeTable:RouteTable",
+        "plain-rt-2",
+        {"vpcId": VPC, **table},
+        outputs={"id": "rtb-02"},
+    )
+    if route is not None:
+        net.add("aws:ec2/route:Route", "plain-route-2", {"routeTableId": "rtb-02", **route})
+    net.add(
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "plain-assoc-2",
+        {"subnetId": PLAIN_SUBNET, "routeTableId": "rtb-02"},
+    )
+    net.inputs("service")["networkConfiguration"]["subnets"] = [PLAIN_SUBNET]
+
+
+ANYWHERE_ROUTE = {"destinationCidrBlock": "0.0.0.0/0"}
+
+
+@pytest.mark.parametrize(
+    ("table", "route", "has_path"),
+    [
+        ({}, {**ANYWHERE_ROUTE, "gatewayId": "igw-01"}, True),  # internet gateway
+        ({}, {**ANYWHERE_ROUTE, "transitGatewayId": "tgw-01"}, True),  # central egress
+        ({"routes": [{"cidrBlock": "0.0.0.0/0", "natGatewayId": "nat-01"}]}, None, True),
+        ({"routes": [{"cidrBlock": "10.0.0.0/8", "natGatewayId": "nat-01"}]}, None, False),
+        ({}, {"destinationCidrBlock": "10.0.0.0/8", "natGatewayId": "nat-01"}, False),
+        ({}, None, False),  # local routes only
+    ],
+    ids=["igw", "transit", "inline-nat", "inline-not-default", "route-not-default", "local"],
+)
+def test_a_plain_subnet_has_a_path_out_only_through_a_default_route_to_a_gateway(
+    net: StackBuilder, table: dict[str, Any], route: dict[str, Any] | None, has_path: bool
+) -> None:
+    """A subnet declared as a plain resource reaches AWS's public endpoints when its table has a
+    0.0.0.0/0 route to a NAT, internet or transit gateway, written inline in the table or as a
+    separate Route; a route to a narrower range, or only the local routes, is no path."""
+    _plain_network(net, table, route)
+    found = {(c, r) for c, r, _ in reachability(net)}
+    assert found == (set() if has_path else {(NO_PATH_ID, "service")}), found

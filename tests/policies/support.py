@@ -121,12 +121,13 @@ def violations(report: PolicyReport, policy: str) -> list[PolicyViolation]:
     return report.for_policy(policy)
 
 
-UNPRICED_SIZE = "bills by the hour, and the estimate leaves it out"
-"""What the cost pack says of a sized resource it cannot price (monthly-estimate-within-budget)."""
+UNPRICED_SIZE = "limit for what the estimate leaves out of the total"
+"""What the cost pack says of an unpriced resource sized over its limit (monthly-estimate-within-
+budget)."""
 
 
 def mandatory_but_unpriced(report: PolicyReport) -> list[PolicyViolation]:
-    """Mandatory findings other than the cost pack's on a sized type it cannot price: a
+    """Mandatory findings other than the cost pack's on a costly type it cannot price: a
     compliant case of another rule may add one (an instance, a MemoryDB cluster); that finding
     is the cost pack's own property, held in tests/redteam/test_unpriced.py."""
     return [v for v in report.mandatory() if UNPRICED_SIZE not in v.message]

@@ -185,6 +185,28 @@ def test_a_session_is_reused_only_for_its_own_stack(tmp_path: Path) -> None:
     assert as_staging == evaluate_packs(run, "staging", tmp_path)
 
 
+def test_stacks_judged_in_turn_in_one_process_each_get_their_own_answers(tmp_path: Path) -> None:
+    """Per-stack caches (the estimate's view of the resources, the deploy pack's findings, the
+    stack index's lookups) are keyed per stack run: stacks judged in turn in one process get
+    exactly the report each gets when judged alone, by every pack."""
+    for source in synthetic_config_dir().iterdir():
+        shutil.copy(source, tmp_path / source.name)
+    shutil.copy(CONFIG_DIR / "prod.deploy.json", tmp_path / "prod.deploy.json")  # enabled
+    config_dir = tmp_path
+    refused = compliant_resources("prod")  # a deploy finding (AWS refuses an 8-day retention)
+    refused["db"] = replace(refused["db"], performanceInsightsRetentionPeriod=8)
+    stacks = [stack_run(compliant_resources("prod")), stack_run(refused), _single_az()]
+    alone = []
+    for run in stacks:
+        driver._SESSIONS.clear()
+        alone.append(evaluate_packs(run, "prod", config_dir))
+    packs = [{v.pack for v in report.violations} for report in alone]
+    assert packs == [set(), {"perfcheck-deploy"}, {"perfcheck-guardrails"}]
+    in_turn = list(zip(stacks, alone, strict=True))
+    for run, expected in [*in_turn, *in_turn[::-1]]:
+        assert evaluate_packs(run, "prod", config_dir) == expected
+
+
 class _Text(str):
     """A str subclass (e.g. a str enum): not an exact JSON kind."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.policy import _PolicyAnalyzerServicer
@@ -177,6 +177,26 @@ def test_one_walk_conversion_equals_the_sdk_conversion(inputs: dict[str, Any]) -
         assert got == expected
 
 
+@pytest.mark.parametrize(
+    "inputs",
+    [*EDGE_INPUTS, *[dict(r.wire_inputs) for r in compliant_resources("prod").values()]],
+)
+def test_direct_data_conversions_equal_the_generic_ones(inputs: dict[str, Any]) -> None:
+    """The deploy pack's whole-resource reads: `struct_data` is protobuf's MessageToDict (the
+    engine's signatures kept) and `plain_data` is `values.plain` of the props (secrets
+    unwrapped, unknown sentinels kept); anything the props convert through the SDK (an asset)
+    is left to them (None), never converted differently."""
+    kit = _kit()
+    struct = struct_pb2.Struct()
+    struct.update(inputs)
+    assert kit.wire.struct_data(struct) == json_format.MessageToDict(struct)
+    direct = kit.wire.plain_data(struct)
+    if "asset" in inputs:
+        assert direct is None
+    else:
+        assert direct == kit.values.plain(kit.wire.to_props(struct))
+
+
 def test_nested_unknown_error_names_the_same_path() -> None:
     wire = _kit().wire
     struct = struct_pb2.Struct()
@@ -195,6 +215,9 @@ def test_non_finite_number_falls_back_to_the_sdk() -> None:
         wire.sdk_props(struct)
     with pytest.raises(ValueError, match="Infinity"):
         wire.to_props(struct)["n"]
+    with pytest.raises(ValueError, match="inf"):
+        wire.struct_data(struct)  # as MessageToDict refuses it
+    assert wire.plain_data(struct) is None  # left to the props (which raise as above)
 
 
 def _counting_rule(kit: Any, name: str, types: Any) -> tuple[Any, list[str]]:

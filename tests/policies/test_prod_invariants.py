@@ -10,9 +10,12 @@ there too (AWS does not support it on the read-only root filesystem both stacks 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,28 +118,87 @@ def test_the_same_edits_on_staging_are_allowed_or_advisory() -> None:
     assert [v.policy for v in report.mandatory()] == []
 
 
-def _prod_copy(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+BROKEN_PROMISES: dict[str, tuple[tuple[str, str, Any], str, str]] = {
+    # invariant: ((settings section, key, the broken value), its rule, what the finding names)
+    "nat-per-az": (
+        ("perfcheck:network", "natGateways", "single"),
+        "vpc-nat-gateway-per-az",
+        "natGateways.strategy is 'Single'",
+    ),
+    "no-exec": (
+        ("perfcheck:service", "execEnabled", True),
+        "ecs-exec-disabled",
+        "enableExecuteCommand is true",
+    ),
+    "multi-az-database": (
+        ("perfcheck:database", "multiAz", False),
+        "rds-multi-az",
+        "multiAz is false",
+    ),
+    "deletion-protection": (
+        ("perfcheck:database", "deletionProtection", False),
+        "rds-deletion-protection",
+        "deletionProtection is false",
+    ),
+    "deployment-strategy": (
+        ("perfcheck:service", "deploymentStrategy", "rolling"),
+        "ecs-service-deploys-with-automatic-rollback",
+        "deploymentConfiguration.strategy is 'ROLLING'",
+    ),
+    "cache-failover": (
+        ("perfcheck:cache", "multiAz", False),
+        "elasticache-automatic-failover",
+        "multiAzEnabled is false",
+    ),
+}
+
+
+def _break_every_promise(config: dict[str, Any]) -> None:
+    for (section, key, value), _, _ in BROKEN_PROMISES.values():
+        config[section][key] = value
+    service = config["perfcheck:service"]
+    service["readonlyRootFilesystem"] = False  # what ECS Exec needs
+    for key in ("bakeTimeMinutes", "canaryPercent", "canaryBakeMinutes"):
+        service.pop(key, None)  # the settings refuse them with a rolling deployment
+
+
+def _copy(directory: Path, stack: str) -> Path:
+    """Prod's stack file with every promise broken and prod's policy configs, as `stack`."""
     document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
-    edit(document["config"])
-    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(document))
-    (tmp_path / "policies" / "config").mkdir(parents=True)
+    _break_every_promise(document["config"])
+    (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document))
+    (directory / "policies" / "config").mkdir(parents=True)
     for pack in ("guardrails", "cost", "deploy"):
-        shutil.copy(CONFIG_DIR / f"prod.{pack}.json", tmp_path / "policies" / "config")
-    return tmp_path
+        target = directory / "policies" / "config" / f"{stack}.{pack}.json"
+        shutil.copy(CONFIG_DIR / f"prod.{pack}.json", target)
+    return directory
 
 
-def test_a_prod_stack_file_with_one_nat_gateway_and_exec_on_previews_with_exit_1(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def _previewed(stack: str) -> tuple[int, str]:
+    """(exit code, output) of `make preview` on prod's broken copy named `stack`."""
+    with tempfile.TemporaryDirectory(prefix="perfcheck-promises-") as directory:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = preview.main(
+                ["--stack", stack, "--stacks-dir", str(_copy(Path(directory), stack))]
+            )
+    return code, out.getvalue()
+
+
+@pytest.mark.parametrize("stack", ["prod", "live"])
+def test_a_prod_stack_file_breaking_each_invariant_previews_with_its_blocking_finding(
+    stack: str,
 ) -> None:
-    def break_promises(config: dict[str, Any]) -> None:
-        config["perfcheck:network"]["natGateways"] = "single"
-        config["perfcheck:service"]["execEnabled"] = True
-        config["perfcheck:service"]["readonlyRootFilesystem"] = False  # what ECS Exec needs
-
-    directory = _prod_copy(tmp_path, break_promises)
-    code = preview.main(["--stack", "prod", "--stacks-dir", str(directory)])
-    out = capsys.readouterr().out
+    """One preview per stack name (each costs a program run), judged invariant by invariant:
+    every broken promise is a blocking finding of its rule naming the setting. Under another
+    name ("live", with prod's policy configs) the same: the rules read the stack's config and
+    resources, never its name."""
+    code, out = _previewed(stack)
     assert code == 1, out[-2000:]
-    assert "[mandatory] perfcheck-guardrails/vpc-nat-gateway-per-az:" in out
-    assert "natGateways.strategy is 'Single'" in out
-    assert "[mandatory] perfcheck-guardrails/ecs-exec-disabled:" in out
+    text = " ".join(out.split())
+    missing = {
+        invariant: rule
+        for invariant, (_, rule, named) in BROKEN_PROMISES.items()
+        if f"[mandatory] perfcheck-guardrails/{rule}:" not in text or named not in text
+    }
+    assert not missing, (missing, out[-3000:])

@@ -17,15 +17,7 @@ from tests.redteam.corpus_wave4 import BAD, GOOD, PROGRAMS, captured, owner
 from tests.redteam.harness import Verdict, judge, judge_together
 from tests.redteam.programs import Program
 
-KNOWN_WRONG: dict[str, str] = {
-    "w4-ecr-scanning-manual-only": (
-        "contested, left: the rule takes a repository's scanOnPush as scanning whatever the "
-        "registry configuration says; AWS deprecated the repository-level setting in favour of "
-        "registry scanning rules (from memory), under which MANUAL scans nothing on push"
-    ),
-    "w4-io2-volume-64k-iops": "provisioned IOPS the estimate does not price",
-    "w4-kinesis-500-shards": "provisioned shards the estimate does not price",
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 @functools.cache

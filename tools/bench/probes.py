@@ -7,8 +7,10 @@ starts from a cold interpreter, and one probe's imports and heap never colour an
     stages(stack, warm)       the program under mocks, the packs and the deploy checks, in the
                               order and with the heap policy of `make preview`; cold (first call
                               in the process) and `warm` further calls each
-    throughput(sizes, repeats) both packs, an empty pack on the packs' servicer and an empty pack
-                              on pulumi_policy's stock servicer, over synthetic stacks
+    throughput(sizes, repeats) the two packs 74228b1 had (guardrails and cost), the deploy pack
+                              (the third, since issue 23), an empty pack on the packs' servicer
+                              and an empty pack on pulumi_policy's stock servicer, over synthetic
+                              stacks
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # The floors: what the protocol costs with a pack that judges nothing.
 EMPTY = "empty pack (packs' servicer)"
 EMPTY_STOCK = "empty pack (stock servicer)"
-PACKS = "both packs"
+PACKS = "both packs (guardrails, cost)"
+"""The two packs of 74228b1's figures, so their row compares like with like across commits."""
+DEPLOY = "deploy pack"
+"""The third pack (the deploy checks, a stage of its own before issue 23), measured apart."""
+JUDGED: dict[str, tuple[str, ...]] = {PACKS: ("guardrails", "cost"), DEPLOY: ("deploy",)}
+"""Which packs each measured row runs."""
 
 
 def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
@@ -74,7 +81,7 @@ def stages(stack: str, warm: int) -> dict[str, Any]:
 
 
 def throughput(sizes: Sequence[int], repeats: int) -> dict[str, Any]:
-    """Seconds per evaluation of each synthetic stack, for both packs and the two floors.
+    """Seconds per evaluation of each synthetic stack, for each row of JUDGED and the two floors.
 
     The packs are loaded and run once before timing (warm); building a stack is not timed.
     """
@@ -83,8 +90,10 @@ def throughput(sizes: Sequence[int], repeats: int) -> dict[str, Any]:
     from tests.policies.builders import synthetic_stack
     from tools.offline.policy_driver import PACK_NAMES, empty_pack, evaluate_packs, load_pack
 
+    judged = {name for names in JUDGED.values() for name in names}
+    assert judged == set(PACK_NAMES), f"the bench rows miss a pack: {set(PACK_NAMES) - judged}"
     contenders: dict[str, list[Any]] = {
-        PACKS: [load_pack(name) for name in PACK_NAMES],
+        **{row: [load_pack(name) for name in names] for row, names in JUDGED.items()},
         EMPTY: [empty_pack()],
         EMPTY_STOCK: [empty_pack(stock_servicer=True)],
     }

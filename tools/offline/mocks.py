@@ -460,6 +460,8 @@ def _log_delivery_named(kind: str) -> Handler:
             "arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:{kind}:{physical}",
         }
 
+    return handler
+
 
 def _random_id(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     length = int(inputs.get("byteLength") or 4)

@@ -188,17 +188,10 @@ def report_lines(
             lines += wrap(shorten(warning, width), width, "  [warning]   ", " " * 16)
     for stage in results:
         lines += ["", *stage_lines(stage, width)]
-    endpoint_lines = render_endpoint_callers(run)
-    if endpoint_lines:
-        lines.append("")
-        for line in endpoint_lines:
-            body = line.lstrip(" ")
-            indent = line[: len(line) - len(body)]
-            lines += wrap(body, width, indent, indent + "    ")
-    cost_lines = list(cost)
-    if cost_lines:
-        lines.append("")
-        for line in cost_lines:
+    for section in (render_endpoint_callers(run), list(cost)):
+        if section:
+            lines.append("")
+        for line in section:  # each line wrapped under its own indent
             body = line.lstrip(" ")
             indent = line[: len(line) - len(body)]
             lines += wrap(body, width, indent, indent + "    ")

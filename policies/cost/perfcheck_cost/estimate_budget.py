@@ -3,11 +3,14 @@
 The expected month is judged by `monthly-estimate-within-budget`; the worst month the settings
 allow (scaling at maximum, deploy overlap, key rotations) by `worst-month-within-budget`, an
 advisory rule in every stack. A resource the estimate cannot price is never dropped silently:
-a sized one (an instance or node type or class, a node count: it bills by the hour, used or not)
-is a finding of the expected month's rule unless the cost config reviews its type
-(`reviewedUnpricedTypes`, with a reason; a stale entry is a finding); the others (billed by use,
-which the usage assumptions cannot know) are notes, and the total is then a lower bound. This
-overrides issue 26's "a note, never a finding", which passed an eight-node warehouse unseen.
+when its size settings (an instance or node type times its count, provisioned IOPS, throughput,
+shards, capacity units, storage GB: billed whether used or not) cost at least
+`unpricedMonthlyLimitUsd` a month at the lowest prices AWS lists (estimate/bounds.py), or cannot
+be read, it is a finding of the expected month's rule unless the cost config reviews its type
+(`reviewedUnpricedTypes`, with a reason; a stale entry is a finding); the others (small, or
+billed by use, which the usage assumptions cannot know) are notes, and the total is then a lower
+bound. This overrides issue 26's "a note, never a finding", which passed an eight-node warehouse
+unseen.
 
 The estimate (estimate/, priced from foundation/prices.json) is computed here from the very
 resources the engine hands the pack, with the usage assumptions of the stack config
@@ -18,7 +21,7 @@ this rule judge the same number.
 
 from __future__ import annotations
 
-import re
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +32,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.proxy import UnknownValueError
 
 from estimate import EXPECTED, WORST, Estimate, PricedResource, Scenario, estimate_resources
+from estimate.bounds import monthly_floor
 from estimate.budget import is_own_monthly_cost_budget, own_monthly_budget
 from estimate.pricers import PRICERS, READ_TYPES
 from foundation.usage import UsageAssumptions
@@ -69,6 +73,16 @@ class PlainProps(Mapping[str, Any]):
             except UnknownValueError:
                 self._plain[key] = None
         return self._plain[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Mapping.get without its generic path (the pricers' every read, twice a stack)."""
+        converted = self._plain
+        if key in converted:
+            return converted[key]
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._props)
@@ -118,6 +132,9 @@ def own_budget(ctx: StackContext) -> tuple[Any, float] | None:
     return (budget, amount) if amount is not None else None
 
 
+UNPRICED_LIMIT_DEFAULT = 100.0
+"""USD a month an unpriced resource may cost at least before it is a finding."""
+
 READ = frozenset(PRICERS) | READ_TYPES
 """Types whose properties the estimate reads; the others are passed without properties."""
 
@@ -140,65 +157,31 @@ def _estimate(ctx: StackContext, scenario: Scenario) -> Estimate | None:
     except (ValueError, TypeError) as error:
         ctx.violation(None, "usage assumptions", f"unreadable ({error})", "numbers per key")
         return None
-    return estimate_resources(_priced(ctx.args.resources), usage, scenario=scenario)
+    return estimate_resources(_priced(ctx), usage, scenario=scenario)
 
 
-_PRICED_FOR: list[Any] = [None, ()]
-"""The resources last priced (the very objects) and the estimate's view of them."""
+_PRICED: weakref.WeakKeyDictionary[Any, tuple[PricedResource, ...]] = weakref.WeakKeyDictionary()
+"""The estimate's view of a stack's resources, per stack index (one AnalyzeStack)."""
 
 
-def _priced(resources: Sequence[Any]) -> Sequence[PricedResource]:
-    """The estimate's view of the stack's resources, built once per stack run: the expected and
-    the worst month price the same resources, and each PlainProps keeps its conversions."""
-    last = _PRICED_FOR[0]
-    if (
-        last is None
-        or len(last) != len(resources)
-        or any(a is not b for a, b in zip(last, resources, strict=True))
-    ):
-        _PRICED_FOR[:] = [
-            tuple(resources),
-            tuple(
-                PricedResource(
-                    urn=r.urn,
-                    type=r.resource_type,
-                    name=r.name,
-                    props=PlainProps(r.props) if r.resource_type in READ else {},
-                    parent=r.parent.urn if r.parent is not None else None,
-                    dependencies=_dependencies(r) if r.resource_type in READ else (),
-                )
-                for r in resources
-            ),
-        ]
-    return _PRICED_FOR[1]
-
-
-_SIZE_INPUT = re.compile(
-    r"(instance|node)_?(type|class)$|"
-    r"^(number_?of_?(broker_?)?nodes|(node|instance|broker)_?count)$",
-    re.IGNORECASE,
-)
-"""Inputs that size a resource: an instance or node type or class, a count of nodes."""
-
-
-def size_input(value: Any, path: str = "", depth: int = 0) -> tuple[str, Any] | None:
-    """(path, value) of the first input that sizes a resource (`nodeType`, `clusterConfig.
-    instanceType`, `numberOfNodes`; None: unknown at preview), or None when nothing sizes it.
-    A sized resource bills by the hour, used or not."""
-    if isinstance(value, Mapping) and depth < 4:
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if _SIZE_INPUT.search(str(key)) and item not in ("", 0):
-                return where, item
-            found = size_input(item, where, depth + 1)
-            if found is not None:
-                return found
-    elif isinstance(value, list) and depth < 4:
-        for index, item in enumerate(value):
-            found = size_input(item, f"{path}[{index}]", depth + 1)
-            if found is not None:
-                return found
-    return None
+def _priced(ctx: StackContext) -> Sequence[PricedResource]:
+    """The estimate's view of the stack's resources, built once per stack run (per index):
+    the expected and the worst month price the same resources, and each PlainProps keeps its
+    conversions. Nothing of one stack reaches another's estimate."""
+    priced = _PRICED.get(ctx.index)
+    if priced is None:
+        priced = _PRICED[ctx.index] = tuple(
+            PricedResource(
+                urn=r.urn,
+                type=r.resource_type,
+                name=r.name,
+                props=PlainProps(r.props) if r.resource_type in READ else {},
+                parent=r.parent.urn if r.parent is not None else None,
+                dependencies=_dependencies(r) if r.resource_type in READ else (),
+            )
+            for r in ctx.args.resources
+        )
+    return priced
 
 
 def _reviewed_unpriced(config: Mapping[str, Any]) -> dict[str, str]:
@@ -210,28 +193,38 @@ def _reviewed_unpriced(config: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _judge_unpriced(ctx: StackContext, estimate: Estimate) -> None:
-    """Fail closed on cost: a sized resource the estimate cannot price is a finding (the total
-    it leaves out is an hourly bill), unless its type is reviewed; the others are notes."""
+    """Fail closed on cost: an unpriced resource whose size settings cost at least the stated
+    limit a month (estimate/bounds.py: lowest prices), or cannot be read, is a finding unless
+    its type is reviewed; the others (small, or billed by use) are notes."""
     reviewed = _reviewed_unpriced(ctx.config)
+    limit = float(ctx.config.get("unpricedMonthlyLimitUsd", UNPRICED_LIMIT_DEFAULT))
     by_urn = {r.urn: r for r in ctx.args.resources} if estimate.unpriced else {}
     for unpriced in estimate.unpriced:  # listed, never dropped: the total is a lower bound
         resource = by_urn.get(unpriced.urn)
-        sized = size_input(plain(resource.props)) if resource is not None else None
-        if sized is None or unpriced.type in reviewed:
+        floor, read = monthly_floor(plain(resource.props)) if resource is not None else (0, [])
+        over = floor is None or floor > limit
+        if not over or unpriced.type in reviewed:
             why = f" (reviewed: {reviewed[unpriced.type]})" if unpriced.type in reviewed else ""
-            ctx.note(f"cost estimate (expected): not priced, so not in the total: {unpriced}{why}")
+            least = f"; at least ${floor:,.2f} a month by its size" if floor else ""
+            ctx.note(
+                f"cost estimate (expected): not priced, so not in the total: {unpriced}{least}{why}"
+            )
             continue
-        path, size = sized
-        if size is None and unpriced.type in PRICERS:
-            ctx.unknown(resource, path)  # a priced type whose size is not known yet: a note
+        if floor is None and unpriced.type in PRICERS:
+            ctx.unknown(resource, ", ".join(read))  # a priced type's size not known yet: a note
             continue
+        found = (
+            f"size not readable ({', '.join(read)}: unknown or not a size it knows)"
+            if floor is None
+            else f"at least ${floor:,.2f} a month by its size settings"
+        )
         ctx.violation(
             resource,
-            path,
-            f"{unpriced.reason}: a sized {unpriced.type} bills by the hour, and the estimate "
-            "leaves it out of the total",
+            ", ".join(read),
+            f"{unpriced.reason}: {found}, over the ${limit:,.0f} limit for what the estimate "
+            "leaves out of the total",
             "a price for it in foundation/prices.json (and a pricer in estimate/pricers.py), "
-            "or its type in reviewedUnpricedTypes with the reason",
+            "a smaller size, or its type in reviewedUnpricedTypes with the reason",
             "An estimate that drops what it cannot price passes any budget.",
         )
     present = {unpriced.type for unpriced in estimate.unpriced}
@@ -325,9 +318,11 @@ ESTIMATE_WITHIN_BUDGET = StackRule(
     description=(
         "The stack's estimated monthly cost (priced resources plus usage assumptions) must not "
         "exceed its AWS Budgets amount, and the amount must not be so far above it (by default "
-        "more than 3 times) that the budget never alerts. A sized resource (instance or node "
-        "type or class, node count) the estimate cannot price is a finding unless its type is "
-        "reviewed (reviewedUnpricedTypes); unpriced use-billed resources are notes."
+        "more than 3 times) that the budget never alerts. A resource the estimate cannot price "
+        "whose size settings (instance or node type and count, IOPS, throughput, shards, "
+        "capacity units, storage) cost at least unpricedMonthlyLimitUsd at the lowest prices, "
+        "or cannot be read, is a finding unless its type is reviewed (reviewedUnpricedTypes); "
+        "smaller or use-billed unpriced resources are notes."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
@@ -343,6 +338,15 @@ ESTIMATE_WITHIN_BUDGET = StackRule(
     config_properties={
         **SHARE_OF_BUDGET,
         **BUDGET_MULTIPLE,
+        "unpricedMonthlyLimitUsd": {
+            "type": "number",
+            "description": (
+                "USD a month an unpriced resource may cost at least (its size settings at the "
+                "lowest prices AWS lists) and still be a note; above it, or unreadable, a finding."
+            ),
+            "minimum": 0,
+            "default": UNPRICED_LIMIT_DEFAULT,
+        },
         "reviewedUnpricedTypes": {
             "type": "array",
             "description": (

@@ -8,6 +8,7 @@ resource-level tag overrides it. Only types that accept `tags` are judged (the g
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,7 @@ PLACEHOLDER = re.compile(
 """Values that fill a tag without saying anything (a cost report cannot allocate 'TBD')."""
 
 
+@functools.lru_cache(maxsize=4096)
 def is_placeholder(value: str) -> bool:
     """Empty, whitespace, or a placeholder word / filler (any case, surrounding space)."""
     return not value.strip() or bool(PLACEHOLDER.match(value.strip()))

@@ -23,10 +23,11 @@ from typing import Any
 
 from foundation.aws_limits import ECS_BAKE_MINUTES, ECS_CANARY_PERCENT, ECS_LINEAR_STEP_PERCENT
 from foundation.records import ResourceRecord
+from foundation.stackmodel import as_number
 from perfcheck_deploy.awsmodels import enum_values, service_model
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
-from perfcheck_deploy.stack import StackIndex, as_bool, is_unknown
+from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown
 
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -192,7 +193,8 @@ def check_deployment_ranges(record: ResourceRecord, index: StackIndex) -> Iterat
     for path, value, (low, high), whole in ranges:
         if not _known(value):
             continue
-        number = _number(value, whole)
+        # pulumi-aws 7 sends bake times as strings: read them as foundation reads numbers.
+        number = as_int(value) if whole else as_number(value)
         if number is None or not low <= number <= high:
             kind = "a whole number" if whole else "a number"
             yield finding(
@@ -202,17 +204,6 @@ def check_deployment_ranges(record: ResourceRecord, index: StackIndex) -> Iterat
                 f"InvalidParameterException: {path} {value!r} must be {kind} from {low} to {high}.",
                 f"Use a value from {low} to {high}.",
             )
-
-
-def _number(value: Any, whole: bool) -> float | None:
-    """The value as a number (pulumi-aws 7 sends bake times as strings), or None."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if whole and number != int(number):
-        return None
-    return number
 
 
 @checks(ECS_SERVICE)

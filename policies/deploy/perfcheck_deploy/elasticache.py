@@ -22,9 +22,8 @@ from foundation.records import ResourceRecord
 from foundation.windows import (
     ELASTICACHE_MIN_MAINTENANCE_MINUTES,
     ELASTICACHE_MIN_SNAPSHOT_MINUTES,
-    overlaps,
-    parse_daily,
-    parse_weekly,
+    WINDOW_FIX,
+    window_pair_problems,
 )
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
@@ -323,52 +322,13 @@ def _default_group_family(name: str) -> str:
 
 
 def _windows(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
-    snapshot_text = text(inputs.get("snapshotWindow"))
-    maintenance_text = text(inputs.get("maintenanceWindow"))
-    snapshot = parse_daily(snapshot_text) if snapshot_text else None
-    maintenance = parse_weekly(maintenance_text) if maintenance_text else None
-    if snapshot_text and snapshot is None:
+    for key, problem in window_pair_problems(
+        "snapshotWindow",
+        text(inputs.get("snapshotWindow")),
+        MIN_SNAPSHOT_MINUTES,
+        text(inputs.get("maintenanceWindow")),
+        MIN_MAINTENANCE_MINUTES,
+    ):
         yield finding(
-            WINDOWS_ID,
-            record,
-            "snapshotWindow",
-            f"InvalidParameterValue: The snapshot window '{snapshot_text}' must be in the format "
-            "hh24:mi-hh24:mi (UTC).",
-            "Write it like '05:00-06:00'.",
-        )
-    if maintenance_text and maintenance is None:
-        yield finding(
-            WINDOWS_ID,
-            record,
-            "maintenanceWindow",
-            f"InvalidParameterValue: The maintenance window '{maintenance_text}' must be in the "
-            "format ddd:hh24:mi-ddd:hh24:mi (UTC), ddd one of sun..sat.",
-            "Write it like 'sun:06:00-sun:07:00'.",
-        )
-    if maintenance is not None and maintenance.length < MIN_MAINTENANCE_MINUTES:
-        yield finding(
-            WINDOWS_ID,
-            record,
-            "maintenanceWindow",
-            f"InvalidParameterValue: The minimum maintenance window is a "
-            f"{MIN_MAINTENANCE_MINUTES} minute period (it is {maintenance.length}).",
-            f"Widen the maintenance window to {MIN_MAINTENANCE_MINUTES} minutes or more.",
-        )
-    if snapshot is not None and snapshot.length < MIN_SNAPSHOT_MINUTES:
-        yield finding(
-            WINDOWS_ID,
-            record,
-            "snapshotWindow",
-            f"InvalidParameterValue: The minimum snapshot (backup) window is a "
-            f"{MIN_SNAPSHOT_MINUTES} minute period (it is {snapshot.length}).",
-            f"Widen the snapshot window to {MIN_SNAPSHOT_MINUTES} minutes or more.",
-        )
-    if snapshot is not None and maintenance is not None and overlaps(snapshot, maintenance):
-        yield finding(
-            WINDOWS_ID,
-            record,
-            "snapshotWindow/maintenanceWindow",
-            f"InvalidParameterCombination: The snapshot window '{snapshot_text}' and the "
-            f"maintenance window '{maintenance_text}' must not overlap.",
-            "Move one window, e.g. snapshots 05:00-06:00 and maintenance sun:06:30-sun:07:30.",
+            WINDOWS_ID, record, key, f"InvalidParameterValue: {key}: {problem}.", WINDOW_FIX
         )

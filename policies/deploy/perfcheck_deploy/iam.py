@@ -150,8 +150,7 @@ def _analyse(record: ResourceRecord, path: str, value: Any, *, identity: bool) -
             "Pass json.dumps(document) (inside .apply when it holds Outputs).",
         )
         return
-    policy = analyze_policy_string(text)
-    for issue in policy.findings:
+    for issue in _document_issues(text):
         if issue.issue in MALFORMED_ISSUES:
             yield finding(
                 DOCUMENT_ID,
@@ -188,6 +187,13 @@ def _analyse(record: ResourceRecord, path: str, value: Any, *, identity: bool) -
             )
 
 
+@functools.lru_cache(maxsize=512)
+def _document_issues(text: str) -> tuple[Any, ...]:
+    """parliament's findings on a policy document: a pure function of its text, so linted once
+    per distinct document (roles of one stack often share them). Read, never changed."""
+    return tuple(analyze_policy_string(text).findings)
+
+
 def _detail(detail: Any) -> str:
     if isinstance(detail, list):
         return ", ".join(str(item) for item in detail)
@@ -221,11 +227,20 @@ def _inline_policies(record: ResourceRecord, index: StackIndex) -> list[Any]:
         if isinstance(inline, list)
         else []
     )
+    attached = index.memo("role policies by role", lambda: _role_policies(index))
+    found.extend(attached.get(record.urn, ()))
+    return found
+
+
+def _role_policies(index: StackIndex) -> dict[str, list[Any]]:
+    """Role URN -> the documents of the RolePolicy resources on it, in stack order (each
+    RolePolicy's role resolved once per stack, not once per role)."""
+    by_role: dict[str, list[Any]] = {}
     for policy in index.of_type(ROLE_POLICY):
         inputs = index.inputs(policy)
-        if record in (index.references(policy, "role", inputs.get("role"), [ROLE]) or []):
-            found.append(inputs.get("policy"))
-    return found
+        for role in index.references(policy, "role", inputs.get("role"), [ROLE]) or []:
+            by_role.setdefault(role.urn, []).append(inputs.get("policy"))
+    return by_role
 
 
 def _over_quota(
@@ -392,20 +407,28 @@ def _trust_statement(
             yield from _analyse_trust_action(record, f"{where}.Action", action)
 
 
-def _analyse_trust_action(record: ResourceRecord, path: str, action: str) -> Iterator[Finding]:
+@functools.lru_cache(maxsize=256)
+def _trust_action_issues(action: str) -> tuple[tuple[str, Any], ...]:
+    """parliament's (issue, detail) pairs for a one-statement probe allowing `action`: a pure
+    function of the action text, so asked once per distinct action (a stack has a handful,
+    every role repeats them)."""
     probe = json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
         }
     )
-    for issue in analyze_policy_string(probe).findings:
-        if issue.issue in UNKNOWN_ACTION_ISSUES and not _known_to_botocore(action):
+    return tuple((issue.issue, issue.detail) for issue in analyze_policy_string(probe).findings)
+
+
+def _analyse_trust_action(record: ResourceRecord, path: str, action: str) -> Iterator[Finding]:
+    for kind, detail in _trust_action_issues(action):
+        if kind in UNKNOWN_ACTION_ISSUES and not _known_to_botocore(action):
             yield finding(
                 ACTIONS_ID,
                 record,
                 path,
-                f"IAM accepts the document, but {_detail(issue.detail)}: nobody can assume the "
+                f"IAM accepts the document, but {_detail(detail)}: nobody can assume the "
                 "role through it.",
                 "Use sts:AssumeRole, sts:AssumeRoleWithWebIdentity or sts:TagSession.",
             )

@@ -29,6 +29,8 @@ VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 ECS_SERVICE = "aws:ecs/service:Service"
 LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,12 @@ class InUseRefusal:
     """False: the old resource must outlive the change (data depends on it): keep it instead."""
     name_input: str | None = "name"
     """The input that names the resource, unique in the account: must be generated or derived."""
+    deferred_users: tuple[str, ...] = ()
+    """User types that move to the replacement only in their maintenance window unless they
+    apply changes at once (`applyImmediately`): the old one is still in use when the engine
+    deletes it in the same `up`, so it must be retained (retain_on_delete), not deleted."""
+    users_must_allow: tuple[tuple[str, str, str], ...] = ()
+    """(user type, boolean input, why): what the user must allow for the change to reach it."""
 
 
 IN_USE_REFUSALS: tuple[InUseRefusal, ...] = (
@@ -78,6 +86,18 @@ IN_USE_REFUSALS: tuple[InUseRefusal, ...] = (
         "uses the group; a major upgrade needs a group of the new family first",
         source="Amazon RDS API Reference, DeleteDBParameterGroup; RDS user guide, 'Upgrading the "
         "PostgreSQL DB engine' (custom parameter group of the new family)",
+        # ModifyDBInstance EngineVersion: "applied during the next maintenance window unless
+        # the ApplyImmediately parameter is enabled", and the new family follows the upgrade.
+        deferred_users=(RDS_INSTANCE,),
+        users_must_allow=(
+            (
+                RDS_INSTANCE,
+                "allowMajorVersionUpgrade",
+                "a new family comes with a new major version, and ModifyDBInstance refuses an "
+                "EngineVersion of another major unless AllowMajorVersionUpgrade is set (RDS API "
+                "Reference, ModifyDBInstance; the provider sends the input's value with it)",
+            ),
+        ),
     ),
     InUseRefusal(
         "aws:rds/subnetGroup:SubnetGroup",
@@ -86,6 +106,9 @@ IN_USE_REFUSALS: tuple[InUseRefusal, ...] = (
         refusal="DeleteDBSubnetGroup answers InvalidDBSubnetGroupStateFault while an instance "
         "or proxy uses it",
         source="Amazon RDS API Reference, DeleteDBSubnetGroup",
+        # ModifyDBInstance DBSubnetGroupName: "applied during the next maintenance window,
+        # unless you enable ApplyImmediately".
+        deferred_users=(RDS_INSTANCE,),
     ),
     InUseRefusal(
         "aws:elasticache/parameterGroup:ParameterGroup",
@@ -94,6 +117,9 @@ IN_USE_REFUSALS: tuple[InUseRefusal, ...] = (
         refusal="DeleteCacheParameterGroup answers InvalidCacheParameterGroupState while a "
         "cluster uses it",
         source="Amazon ElastiCache API Reference, DeleteCacheParameterGroup",
+        # ModifyReplicationGroup CacheParameterGroupName: "applied as soon as possible ... when
+        # the ApplyImmediately parameter is specified as true".
+        deferred_users=(CACHE_GROUP,),
     ),
     InUseRefusal(
         "aws:elasticache/subnetGroup:SubnetGroup",
@@ -170,6 +196,16 @@ KEPT_ID = describe(
     "in-use-kept",
     "a resource whose data depends on it (KMS key) is protected, retained on delete, or "
     "deleted only after the longest window AWS allows",
+)
+DEFERRED_ID = describe(
+    "in-use-deferred",
+    "a resource whose user moves to its replacement only in the user's maintenance window "
+    "(applyImmediately off) is retained on delete, so the `up` does not delete it while in use",
+)
+ALLOWED_ID = describe(
+    "in-use-user-allows",
+    "a user allows the change that replaces what it uses (an RDS instance allows the major "
+    "version upgrade a new parameter group family comes with)",
 )
 TIMEOUT_ID = describe(
     "in-use-timeouts",
@@ -255,25 +291,34 @@ def _minutes(duration: str) -> float | None:
 
 
 def _users(index: StackIndex) -> dict[str, list[tuple[ResourceRecord, str]]]:
-    """Reference value -> (user, property path) for every value any input holds, built once."""
-    cached = getattr(index, "_in_use_users", None)
-    if cached is None:
-        wanted = {
-            str(r.outputs[key])
-            for r in index.run.resources
-            if r.type in REFUSALS_BY_TYPE
-            for key in REFERENCE_KEYS
-            if isinstance(r.outputs.get(key), str) and r.outputs[key]
-        }
-        cached = {}
-        for record in index.run.resources:
-            if record.type in REFUSALS_BY_TYPE or not record.custom:
+    """Reference value -> (user, property path) for every value an input holds on a path the
+    user's ignore_changes covers and AWS does not own: the users a replacement would leave on
+    the old resource. Built once per stack; a resource without ignore_changes keeps every
+    input current, so only the few with it are walked."""
+    return index.memo("in-use stale users", lambda: _stale_users(index))  # type: ignore[no-any-return]
+
+
+def _stale_users(index: StackIndex) -> dict[str, list[tuple[ResourceRecord, str]]]:
+    wanted = {
+        str(r.outputs[key])
+        for r in index.run.resources
+        if r.type in REFUSALS_BY_TYPE
+        for key in REFERENCE_KEYS
+        if isinstance(r.outputs.get(key), str) and r.outputs[key]
+    }
+    found: dict[str, list[tuple[ResourceRecord, str]]] = {}
+    for record in index.run.resources:
+        if record.type in REFUSALS_BY_TYPE or not record.custom or not record.ignore_changes:
+            continue
+        for path, leaf in flatten(index.inputs(record)):
+            if not (isinstance(leaf, str) and leaf in wanted):
                 continue
-            for path, leaf in flatten(index.inputs(record)):
-                if isinstance(leaf, str) and leaf in wanted:
-                    cached.setdefault(leaf, []).append((record, path))
-        index._in_use_users = cached  # type: ignore[attr-defined]
-    return cached
+            top = re.split(r"[.\[]", path, maxsplit=1)[0]
+            if AWS_OWNED_REFERENCES.get((record.type, top)) is None and covered(
+                path, record.ignore_changes
+            ):
+                found.setdefault(leaf, []).append((record, path))
+    return found
 
 
 def _vpc_origin_name(record: ResourceRecord, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -363,6 +408,77 @@ def check_in_use_declaration(record: ResourceRecord, index: StackIndex) -> Itera
             yield from _vpc_origin_name(record, config)
         yield from _vpc_origin_timeouts(record)
     yield from _unrepointed_users(record, index, why)
+    yield from _users_that_do_not_follow(record, index, row, why)
+
+
+def _users_that_do_not_follow(
+    record: ResourceRecord, index: StackIndex, row: InUseRefusal, why: str
+) -> Iterator[Finding]:
+    """Users that would not move to the replacement within the `up` that deletes the old one."""
+    deferring, must_allow = set(row.deferred_users), {t: (k, w) for t, k, w in row.users_must_allow}
+    if not deferring and not must_allow:
+        return
+    holders = _holders(index)
+    users = {user.urn: user for value in _references(record) for user in holders.get(value, ())}
+    for user in sorted(users.values(), key=lambda u: u.urn):
+        inputs = index.inputs(user)
+        applies_now = inputs.get("applyImmediately")
+        if (
+            user.type in deferring
+            and record.retain_on_delete_known
+            and not record.retain_on_delete
+            and not is_unknown(applies_now)
+            and applies_now is not True
+        ):
+            yield finding(
+                DEFERRED_ID,
+                record,
+                "retainOnDelete",
+                f"{why} {user.type} '{user.name}' does not apply changes immediately, so it moves "
+                "to the replacement only in its maintenance window, and the old one is deleted "
+                "while still in use: the `up` fails at its end, and again until that window.",
+                "Set retain_on_delete on it where its user applies changes in the maintenance "
+                "window (delete the old one after the window: docs/replacements.md).",
+            )
+        if user.type in must_allow:
+            key, reason = must_allow[user.type]
+            allowed = inputs.get(key)
+            if not is_unknown(allowed) and allowed is not True:
+                yield finding(
+                    ALLOWED_ID,
+                    record,
+                    "",
+                    f"{why} {user.type} '{user.name}' has {key} {allowed!r}: {reason}.",
+                    f"Set {key} to true on that resource: it only permits what the program "
+                    "asks for.",
+                )
+
+
+def _holders(index: StackIndex) -> dict[str, list[ResourceRecord]]:
+    """Reference value -> the resources of the types some row names (deferred users, users that
+    must allow a change) whose inputs hold it anywhere. Built once per stack, from those types
+    only."""
+
+    def build() -> dict[str, list[ResourceRecord]]:
+        types = {t for row in IN_USE_REFUSALS for t in row.deferred_users}
+        types |= {t for row in IN_USE_REFUSALS for t, _, _ in row.users_must_allow}
+        found: dict[str, list[ResourceRecord]] = {}
+        for type_token in sorted(types):
+            for user in index.by_type.get(type_token, []):
+                for _, leaf in flatten(index.inputs(user)):
+                    if isinstance(leaf, str) and user not in found.get(leaf, []):
+                        found.setdefault(leaf, []).append(user)
+        return found
+
+    return index.memo("in-use holders", build)  # type: ignore[no-any-return]
+
+
+def _references(record: ResourceRecord) -> set[str]:
+    return {
+        str(record.outputs[key])
+        for key in REFERENCE_KEYS
+        if isinstance(record.outputs.get(key), str) and record.outputs[key]
+    }
 
 
 def _vpc_origin_timeouts(record: ResourceRecord) -> Iterator[Finding]:
@@ -385,21 +501,13 @@ def _vpc_origin_timeouts(record: ResourceRecord) -> Iterator[Finding]:
 
 def _unrepointed_users(record: ResourceRecord, index: StackIndex, why: str) -> Iterator[Finding]:
     users = _users(index)
-    values = {
-        str(record.outputs[key])
-        for key in REFERENCE_KEYS
-        if isinstance(record.outputs.get(key), str) and record.outputs[key]
-    }
-    for value in sorted(values):
+    for value in sorted(_references(record)):
         for user, path in users.get(value, ()):
-            top = re.split(r"[.\[]", path, maxsplit=1)[0]
-            owned = AWS_OWNED_REFERENCES.get((user.type, top))
-            if covered(path, user.ignore_changes) and owned is None:
-                yield finding(
-                    USERS_ID,
-                    record,
-                    "",
-                    f"{why} {user.type} '{user.name}' ignores {path}, which holds this "
-                    "resource's reference: a replacement would leave it on the old one.",
-                    f"Remove {path} from that resource's ignore_changes.",
-                )
+            yield finding(
+                USERS_ID,
+                record,
+                "",
+                f"{why} {user.type} '{user.name}' ignores {path}, which holds this "
+                "resource's reference: a replacement would leave it on the old one.",
+                f"Remove {path} from that resource's ignore_changes.",
+            )

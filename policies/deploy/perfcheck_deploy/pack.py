@@ -15,9 +15,9 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from google.protobuf import json_format
 from perfcheck_policykit import StackContext, StackRule
 from perfcheck_policykit.values import plain
+from perfcheck_policykit.wire import struct_data
 from pulumi_policy import EnforcementLevel, Severity
 
 from foundation.records import ProviderRecord, ResourceRecord, StackRun
@@ -52,10 +52,11 @@ def _timeout(seconds: float) -> str:
 
 
 def _options(resource: Any) -> dict[str, Any]:
-    """The resource options the analyzer carries (replaceOnChanges is not among them)."""
+    """The resource options the analyzer carries (replaceOnChanges and retainOnDelete are not
+    among them)."""
     opts = getattr(resource, "opts", None)
     if opts is None:
-        return {"replace_on_changes_known": False}
+        return {"replace_on_changes_known": False, "retain_on_delete_known": False}
     timeouts = getattr(opts, "custom_timeouts", None)
     seconds = {
         operation: getattr(timeouts, f"{operation}_seconds", 0.0) or 0.0
@@ -67,7 +68,15 @@ def _options(resource: Any) -> dict[str, Any]:
         "delete_before_replace": bool(opts.delete_before_replace),
         "custom_timeouts": {op: _timeout(s) for op, s in seconds.items() if s > 0},
         "replace_on_changes_known": False,
+        "retain_on_delete_known": False,
     }
+
+
+def _state(resource: Any) -> dict[str, Any]:
+    """A resource's outputs as plain data (the kit's resources convert straight from the
+    engine's message)."""
+    read = getattr(resource, "plain_props", None)
+    return read() if read is not None else (plain(resource.props) or {})
 
 
 def stack_run(ctx: StackContext) -> StackRun:
@@ -77,9 +86,9 @@ def stack_run(ctx: StackContext) -> StackRun:
     providers: dict[str, ProviderRecord] = {}
     records = []
     for resource in ctx.index.resources:
-        state = plain(resource.props) or {}
+        state = _state(resource)
         sent = ctx.inputs(resource)
-        inputs = json_format.MessageToDict(sent) if sent is not None else state
+        inputs = struct_data(sent) if sent is not None else state
         parent = resource.parent
         records.append(
             ResourceRecord(

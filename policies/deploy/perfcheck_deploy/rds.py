@@ -21,7 +21,7 @@ from foundation.aws_limits import (
 )
 from foundation.engine_versions import rds_parameter_group_family as expected_family
 from foundation.records import ResourceRecord
-from foundation.windows import RDS_MIN_WINDOW_MINUTES, overlaps, parse_daily, parse_weekly
+from foundation.windows import RDS_MIN_WINDOW_MINUTES, WINDOW_FIX, window_pair_problems
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown, text
@@ -225,48 +225,15 @@ def _performance_insights_retention(
 
 
 def _windows(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
-    backup_text, maintenance_text = (
+    for key, problem in window_pair_problems(
+        "backupWindow",
         text(inputs.get("backupWindow")),
+        MIN_WINDOW_MINUTES,
         text(inputs.get("maintenanceWindow")),
-    )
-    backup = parse_daily(backup_text) if backup_text else None
-    maintenance = parse_weekly(maintenance_text) if maintenance_text else None
-    if backup_text and backup is None:
+        MIN_WINDOW_MINUTES,
+    ):
         yield finding(
-            WINDOWS_ID,
-            record,
-            "backupWindow",
-            f"InvalidParameterValue: The backup window '{backup_text}' must be in the format "
-            "hh24:mi-hh24:mi (UTC).",
-            "Write it like '03:00-03:30'.",
-        )
-    if maintenance_text and maintenance is None:
-        yield finding(
-            WINDOWS_ID,
-            record,
-            "maintenanceWindow",
-            f"InvalidParameterValue: The maintenance window '{maintenance_text}' must be in the "
-            "format ddd:hh24:mi-ddd:hh24:mi (UTC), ddd one of mon..sun.",
-            "Write it like 'sun:04:00-sun:05:00'.",
-        )
-    for key, window in (("backupWindow", backup), ("maintenanceWindow", maintenance)):
-        if window is not None and window.length < MIN_WINDOW_MINUTES:
-            yield finding(
-                WINDOWS_ID,
-                record,
-                key,
-                f"InvalidParameterValue: The {key} must be at least {MIN_WINDOW_MINUTES} minutes "
-                f"(it is {window.length}).",
-                f"Widen the window to {MIN_WINDOW_MINUTES} minutes or more.",
-            )
-    if backup is not None and maintenance is not None and overlaps(backup, maintenance):
-        yield finding(
-            WINDOWS_ID,
-            record,
-            "backupWindow/maintenanceWindow",
-            f"InvalidParameterCombination: The backup window '{backup_text}' and the maintenance "
-            f"window '{maintenance_text}' must not overlap.",
-            "Move one window, e.g. backups 03:00-03:30 and maintenance sun:04:00-sun:05:00.",
+            WINDOWS_ID, record, key, f"InvalidParameterValue: {key}: {problem}.", WINDOW_FIX
         )
 
 

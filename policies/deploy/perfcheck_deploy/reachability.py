@@ -613,19 +613,23 @@ def one_off_placements(index: StackIndex, task: ResourceRecord) -> list[tuple[st
     return found
 
 
+def _served(index: StackIndex) -> frozenset[str]:
+    """URNs of the task definitions some service runs (each service resolved once per stack)."""
+    served = set()
+    for service in index.of_type(SERVICE):
+        value = index.inputs(service).get("taskDefinition")
+        found = index.resolve(service, "taskDefinition", value, (TASK_DEFINITION,))
+        if found is not None:
+            served.add(found.urn)
+    return frozenset(served)
+
+
 @checks(TASK_DEFINITION)
 def check_one_off_task(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     arn = record.outputs.get("arn")
     if not isinstance(arn, str) or is_unknown(arn):
         return
-    served = any(
-        index.resolve(
-            s, "taskDefinition", index.inputs(s).get("taskDefinition"), (TASK_DEFINITION,)
-        )
-        is record
-        for s in index.of_type(SERVICE)
-    )
-    if served:
+    if record.urn in index.memo("served task definitions", lambda: _served(index)):
         return  # the service's own check follows it
     placements = one_off_placements(index, record)
     if not placements and not index.run.outputs:
@@ -653,17 +657,19 @@ def check_one_off_task(record: ResourceRecord, index: StackIndex) -> Iterator[Fi
                 yield dataclasses.replace(problem, aws_says=f"started by {who}: {problem.aws_says}")
 
 
+def _caller_needs(index: StackIndex, record: ResourceRecord) -> dict[str, str] | None:
+    """Service -> why, for a service's tasks, a proxy or a function."""
+    if record.type == SERVICE:
+        return _task_needs(index, record)
+    if record.type == PROXY:
+        return _proxy_needs(index, record)
+    return _function_needs(index, record)
+
+
 @checks(SERVICE, PROXY, FUNCTION)
 def check_reachability(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     placement = _placement(index, record)
-    if placement is None:
-        return
-    if record.type == SERVICE:
-        needs = _task_needs(index, record)
-    elif record.type == PROXY:
-        needs = _proxy_needs(index, record)
-    else:
-        needs = _function_needs(index, record)
+    needs = _caller_needs(index, record) if placement is not None else None
     if not needs:
         return
     network = network_of(index)
@@ -684,14 +690,7 @@ def _callers(index: StackIndex) -> Iterator[tuple[str, Placement, dict[str, str]
     """(caller label, where it runs, service -> why) for every caller the model knows."""
     for record in index.of_type(SERVICE, PROXY, FUNCTION):
         placement = _placement(index, record)
-        if placement is None:
-            continue
-        if record.type == SERVICE:
-            needs = _task_needs(index, record)
-        elif record.type == PROXY:
-            needs = _proxy_needs(index, record)
-        else:
-            needs = _function_needs(index, record)
+        needs = _caller_needs(index, record) if placement is not None else None
         if needs:
             yield f"{record.type.split(':')[-1]} '{record.name}'", placement, needs
     for task in index.of_type(TASK_DEFINITION):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -31,6 +32,8 @@ from typing import Any, Final
 from perfcheck_policykit import StackContext, StackRule, rules, schema
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
+
+from .type_families import FAMILY_INPUTS
 
 CROSS_CUTTING_RULES: Final = frozenset(
     {"required-cost-tags", "resource-provider-understood", "resource-type-judged"}
@@ -85,6 +88,39 @@ def judged_types() -> Mapping[str, frozenset[str]]:
     return {t: frozenset(r) for t, r in rule_types(sibling_pack_policies()).items()}
 
 
+FAMILY_MEMBERS: Final[Mapping[str, Mapping[str, list[str]]]] = json.loads(
+    (Path(__file__).parent / "family_members.json").read_text(encoding="utf-8")
+)["families"]
+"""Family -> type -> the family's inputs the type takes (generated from pulumi-aws)."""
+
+
+@functools.cache
+def judged_families() -> Mapping[str, frozenset[str]]:
+    """Type -> the families a rule carrying the family's tag judges it for (once per process):
+    a rule judging a type for one property (tags, names) does not judge its other families."""
+    judged: dict[str, set[str]] = {}
+    for policy in sibling_pack_policies():
+        types = getattr(policy, "resource_types", None)
+        if types is None or policy.name in CROSS_CUTTING_RULES:
+            continue
+        tags = set(getattr(policy, "tags", None) or ())
+        for family, (_, family_tags) in FAMILY_INPUTS.items():
+            if tags & family_tags:
+                for token in types:
+                    judged.setdefault(token, set()).add(family)
+    return {t: frozenset(f) for t, f in judged.items()}
+
+
+def unjudged_families(type_token: str) -> list[tuple[str, list[str]]]:
+    """(family, the family's inputs of the type) for each family no rule judges the type for."""
+    judged = judged_families().get(type_token, frozenset())
+    return [
+        (family, members[type_token])
+        for family, members in FAMILY_MEMBERS.items()
+        if type_token in members and family not in judged
+    ]
+
+
 def _reviewed(config: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
     """Reviewed type -> (reason, the component type that creates it, if any)."""
     return {
@@ -110,20 +146,34 @@ def _check(ctx: StackContext) -> None:
     for type_token in config_list(ctx.config, "judgedByOtherPacks"):
         judged.setdefault(type_token, frozenset({"judgedByOtherPacks"}))
     present = set(ctx.index.by_type)
+    others = set(config_list(ctx.config, "judgedByOtherPacks"))
     for type_token, resources in ctx.index.by_type.items():
-        if type_token == STACK_TYPE or type_token in judged or type_token in reviewed:
+        if type_token == STACK_TYPE or type_token in reviewed or type_token in others:
             continue
-        for resource in resources:
-            if _own_component(type_token, ctx.stack_project() or _project_of(resource.urn)):
-                continue
-            ctx.violation(
-                resource,
-                "type",
-                f"'{type_token}', which no rule of the policy packs judges",
-                "a type some rule judges, or the type listed in reviewedTypes with the reason "
-                "it needs no rule",
-                "A rule that never saw a type passes it unseen: review it once.",
-            )
+        if _own_component(type_token, ctx.stack_project() or _project_of(resources[0].urn)):
+            continue
+        if type_token not in judged:
+            for resource in resources:
+                ctx.violation(
+                    resource,
+                    "type",
+                    f"'{type_token}', which no rule of the policy packs judges",
+                    "a type some rule judges, or the type listed in reviewedTypes with the "
+                    "reason it needs no rule",
+                    "A rule that never saw a type passes it unseen: review it once.",
+                )
+            continue
+        for family, inputs in unjudged_families(type_token):
+            for resource in resources:
+                ctx.violation(
+                    resource,
+                    "type",
+                    f"'{type_token}', of the {family} family (it takes {', '.join(inputs)}), "
+                    f"judged by {', '.join(sorted(judged[type_token]))} but by no {family} rule",
+                    f"the type in the {family} table of type_families.py (judged by that "
+                    "family's rule), or in reviewedTypes with the reason it needs no rule",
+                    "A rule judging one property of a type does not judge its others.",
+                )
     for type_token, (_, created_by) in reviewed.items():
         if type_token not in present and (created_by is None or created_by not in present):
             ctx.violation(
@@ -133,7 +183,7 @@ def _check(ctx: StackContext) -> None:
                 "reviewed types the stack registers",
                 "Remove the entry from the stack's guardrails config.",
             )
-        elif type_token in judged:
+        elif type_token in judged and not unjudged_families(type_token):
             ctx.violation(
                 None,
                 f"reviewedTypes entry '{type_token}'",

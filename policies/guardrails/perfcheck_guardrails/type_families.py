@@ -47,6 +47,56 @@ def _always(why: str) -> Setting:
     return Setting((), "always", why=why)
 
 
+# -- which types belong to a family: by the inputs AWS gives them ----------------------------
+
+FAMILY_INPUTS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
+    # family: (constructor inputs, snake_case, that make a type a member; tags of its rules)
+    "encryption at rest": (
+        frozenset(
+            {
+                "storage_encrypted",
+                "encrypted",
+                "encrypt_at_rest",
+                "at_rest_encryption_enabled",
+                "server_side_encryption",
+                "server_side_encryption_configuration",
+                "sse_specification",
+                "encryption_at_rest",
+                "encryption_configuration",
+                "encryption_configurations",
+                "encryption_info",
+                "kms_key_id",
+                "kms_key_arn",
+                "kms_master_key_id",
+            }
+        ),
+        frozenset({"encryption-at-rest"}),
+    ),
+    "TLS in transit": (
+        frozenset(
+            {
+                "ssl_policy",
+                "security_policy",
+                "minimum_tls_version",
+                "min_tls_version",
+                "tls_policy",
+                "require_tls",
+                "transit_encryption_enabled",
+                "encryption_in_transit",
+            }
+        ),
+        frozenset({"encryption-in-transit"}),
+    ),
+    "public access": (
+        frozenset({"publicly_accessible", "associate_public_ip_address", "internal"}),
+        frozenset({"network", "exposure"}),
+    ),
+}
+"""A type whose constructor takes one of a family's inputs belongs to the family, and must be
+judged by a rule carrying one of its tags (judged_types.py; members generated from pulumi-aws
+into family_members.json). Credentials and cost judge every type by construction: the scanner
+reads every string input of every resource, and the estimate prices, frees or bounds each."""
+
 # -- encryption at rest ----------------------------------------------------------------------
 
 ENCRYPTION_AT_REST: Final[dict[str, tuple[Setting, ...]]] = {
@@ -103,6 +153,24 @@ ENCRYPTION_AT_REST: Final[dict[str, tuple[Setting, ...]]] = {
     T.ELASTICACHE_SERVERLESS: (_always("ElastiCache Serverless always encrypts data at rest"),),
     T.MEMORYDB_CLUSTER: (_always("MemoryDB always encrypts data at rest"),),
     "aws:backup/vault:Vault": (_always("AWS Backup always encrypts recovery points"),),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
+        _set("kmsKeyId", why="the replicated backups are encrypted with this key in their region"),
+    ),
+    "aws:ecr/repository:Repository": (
+        _always(
+            "ECR always encrypts images at rest (AES-256 with S3-managed keys by default, or "
+            "KMS; ECR User Guide, 'Encryption at rest')"
+        ),
+    ),
+    "aws:apprunner/service:Service": (
+        _always("App Runner encrypts the service's source at rest (an AWS managed key by default)"),
+    ),
+    "aws:lambda/function:Function": (
+        _always(
+            "Lambda always encrypts environment variables and code at rest (AWS managed key "
+            "aws/lambda by default; Lambda Developer Guide, 'Data encryption at rest')"
+        ),
+    ),
 }
 """Type -> the settings that encrypt it at rest; alternatives: any one of them suffices."""
 

@@ -60,7 +60,8 @@ from .rules import (
     parse_exemptions,
     stack_index,
 )
-from .wire import to_props
+from .values import plain
+from .wire import plain_data, to_props
 
 _BASE = sdk._PolicyAnalyzerServicer
 STOCK_SERVICER = _BASE
@@ -96,6 +97,16 @@ class _LazyPolicyResource(PolicyResource):
     def props(self, value: Mapping[str, Any] | None) -> None:
         if value is not None:
             self._props = value
+
+    def plain_props(self) -> dict[str, Any]:
+        """`values.plain(self.props)`: the properties as plain data (secrets unwrapped, unknown
+        sentinels kept), straight from the message while no rule has read the props (a judge
+        that reads whole resources, the deploy pack, then builds no proxies)."""
+        if self._props is None:
+            data = plain_data(self._message.properties)
+            if data is not None:
+                return data
+        return plain(self.props) or {}
 
     @property  # type: ignore[override]
     def opts(self) -> Any:
@@ -189,7 +200,7 @@ class PackServicer(_BASE):
         self._type_filtered = frozenset(
             p for p in self._any_type if getattr(p, "judges_type", None) is not None
         )
-        self._active_by_type: dict[str, tuple[tuple[Policy, EnforcementLevel], ...]] = {}
+        self._active_by_type: dict[str, tuple[tuple[Policy, EnforcementLevel, bool], ...]] = {}
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -207,9 +218,10 @@ class PackServicer(_BASE):
         self._active_by_type.clear()
         return super().Configure(request, context)
 
-    def _active_for(self, type_token: str) -> tuple[tuple[Policy, EnforcementLevel], ...]:
-        """The enabled rules judging `type_token`, with their levels: the same for every resource
-        of the type until the next Configure, so worked out once per type."""
+    def _active_for(self, type_token: str) -> tuple[tuple[Policy, EnforcementLevel, bool], ...]:
+        """The enabled rules judging `type_token`, with their levels (remediate judged as
+        mandatory) and whether they validate at all: the same for every resource of the type
+        until the next Configure, so worked out once per type, not per resource."""
         active = []
         for policy in self._by_type.get(type_token, self._untyped_only):
             level = self._get_enforcement_level(policy)
@@ -219,7 +231,9 @@ class PackServicer(_BASE):
                 type_token, self._get_policy_config(policy.name) or {}
             ):
                 continue  # e.g. a package rule on a package it understands: no deserialization
-            active.append((policy, level))
+            if level == EnforcementLevel.REMEDIATE:
+                level = EnforcementLevel.MANDATORY
+            active.append((policy, level, policy.has_validation()))
         return tuple(active)
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
@@ -324,16 +338,14 @@ class PackServicer(_BASE):
         props = _deserialize(request.properties)
         opts = self._get_resource_options(request)
         provider = self._get_provider_resource(request)
-        for policy, level in active:
-            if not policy.has_validation():
+        for policy, level, validates in active:
+            if not validates:
                 response.not_applicable.append(
                     proto.PolicyNotApplicable(
                         policy_name=policy.name, reason="Policy does not implement validate"
                     )
                 )
                 continue
-            if level == EnforcementLevel.REMEDIATE:
-                level = EnforcementLevel.MANDATORY
             report_violation = self._create_report_violation(
                 response, policy.name, policy.description, level, policy.severity
             )
@@ -349,7 +361,9 @@ class PackServicer(_BASE):
             )
             run = self._run_context(response, policy)
             try:
-                self._run(self._validate(policy, args, report_violation, run))
+                result = self._validate(policy, args, report_violation, run)
+                if result is not None:  # the kit's rules return None; an SDK policy may await
+                    self._run(result)
             except UnknownValueError as error:
                 response.diagnostics.append(self._unknown_diagnostic(policy, error))
             except NotApplicable as error:

@@ -162,3 +162,52 @@ def _value(value: Any, path: list[str], key: Any, secrets: list[tuple[str, ...]]
         ]
         return _ListProxy(elements, child_path)
     return None
+
+
+def struct_data(struct: Any) -> dict[str, Any]:
+    """`json_format.MessageToDict(struct)` for a `Struct`, in one direct walk: JSON data with the
+    engine's signatures (secrets, unknown sentinels) kept as they arrived. The deploy pack reads
+    every resource this way; protobuf's generic reflection took most of its time."""
+    fields = struct.fields
+    return {key: _data(fields[key]) for key in fields}
+
+
+def plain_data(struct: Any) -> dict[str, Any] | None:
+    """What `values.plain(to_props(struct))` returns (secrets unwrapped, unknown sentinels kept),
+    without building the proxies; None when a value needs the SDK's conversion (an asset or
+    archive signature, a non-finite number): the caller then converts through the props."""
+    fields = struct.fields
+    try:
+        return {key: _data(fields[key], unwrap=True) for key in fields}
+    except _Unusual:
+        return None
+
+
+def _data(value: Any, unwrap: bool = False) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        if unwrap and SPECIAL_SIG_KEY in fields:
+            signature = fields[SPECIAL_SIG_KEY]
+            if (
+                signature.WhichOneof("kind") != "string_value"
+                or signature.string_value != SPECIAL_SECRET_SIG
+                or "value" not in fields
+            ):
+                raise _Unusual
+            return _data(fields["value"], unwrap)
+        return {key: _data(fields[key], unwrap) for key in fields}
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            if unwrap:
+                raise _Unusual
+            raise ValueError(f"Fail to serialize {number} for Value.number_value")  # as protobuf
+        return number
+    if kind == "list_value":
+        return [_data(item, unwrap) for item in value.list_value.values]
+    return None
