@@ -150,6 +150,40 @@ def test_a_condition_that_matches_every_value_is_no_condition() -> None:
                 },
             ),
             case(
+                "p-topic-if-exists",
+                True,
+                SNS_POLICY,
+                {
+                    "arn": TOPIC_ARN,
+                    "policy": doc(
+                        {
+                            "Effect": "Allow",
+                            "Principal": "*",
+                            "Action": "sns:Publish",
+                            "Resource": TOPIC_ARN,
+                            "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}},
+                        }
+                    ),
+                },
+            ),
+            case(
+                "p-topic-null-check",
+                True,
+                SNS_POLICY,
+                {
+                    "arn": TOPIC_ARN,
+                    "policy": doc(
+                        {
+                            "Effect": "Allow",
+                            "Principal": "*",
+                            "Action": "sns:Publish",
+                            "Resource": TOPIC_ARN,
+                            "Condition": {"Null": {"aws:SourceAccount": "false"}},
+                        }
+                    ),
+                },
+            ),
+            case(
                 "p-queue-arnlike-own-topics",
                 False,
                 SQS_POLICY,
@@ -401,6 +435,18 @@ def test_a_deploy_controller_without_rollback_is_off() -> None:
             ),
             case("p-dg-rollback-absent", True, DG, _group(None)),
             case("p-dg-rollback-no-event", True, DG, _group({"enabled": True, "events": []})),
+            case(
+                "p-dg-rollback-alarm-only",
+                True,
+                DG,
+                _group({"enabled": True, "events": ["DEPLOYMENT_STOP_ON_ALARM"]}),
+            ),
+            case(
+                "p-dg-rollback-failure-only",
+                False,
+                DG,
+                _group({"enabled": True, "events": ["deployment_failure"]}),
+            ),
             case(
                 "p-dg-rollback-on",
                 False,

@@ -308,9 +308,7 @@ def findings(
                 why = scanner.setting(name.rsplit("/", 1)[-1], value)
                 if why:
                     found.append(("value", why))
-                    skipped = skipped | {"value"}
-                # else the value is read as text too (a kubeconfig's `token:`, an INI file's
-                # `password =`): AWS returns a String parameter to anyone who may read it
+                skipped = skipped | {"value"}
     lazy = LazyProps is not None and isinstance(props, LazyProps)
     wire = getattr(props, "_fields", None) if lazy else None
     raw = props.raw if lazy and hasattr(props, "raw") else _raw(props).get
