@@ -159,9 +159,6 @@ ENCRYPTION_AT_REST: Final[dict[str, tuple[Setting, ...]]] = {
         _always("Step Functions always encrypts state machine data at rest"),
     ),
     "aws:bedrock/guardrail:Guardrail": (_always("Bedrock always encrypts guardrails at rest"),),
-    "aws:cloudtrail/trail:Trail": (
-        _always("CloudTrail log files are always encrypted (SSE-S3 unless kmsKeyId is set)"),
-    ),
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
         _set("kmsKeyId", why="the replicated backups are encrypted with this key in their region"),
     ),
