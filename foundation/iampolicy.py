@@ -77,6 +77,16 @@ def action_matches(pattern: str, action: str) -> bool:
     return _pattern(pattern.strip()).fullmatch(action.strip()) is not None
 
 
+_MATCH_ALL_PARTS: Final = frozenset({"", "*", "arn", "aws"})
+
+
+def _matches_everything(value: str) -> bool:
+    """A condition value that a Like/Arn operator matches against anything: `*` alone, or an
+    ARN pattern whose every part is `*` (`arn:*`, `arn:aws:*:*:*:*`)."""
+    parts = value.strip().split(":")
+    return "*" in value and all(part.strip("*?") in _MATCH_ALL_PARTS for part in parts)
+
+
 @dataclass(frozen=True)
 class Statement:
     """One statement, every element read in one form (None: the element is absent)."""
@@ -114,8 +124,11 @@ class Statement:
 
     @property
     def everyone(self) -> bool:
-        """Principal "*" or {"AWS": "*"}: any principal at all."""
-        return "*" in self.principals("AWS")
+        """Principal "*" or {"AWS": "*"}: any principal at all. An AWS principal with a
+        wildcard inside it (`arn:aws:iam::*:root`) reads the same: IAM documents no partial
+        wildcard in a principal (Principal element; from memory), so a judge reads it at its
+        most open rather than as a named account."""
+        return any("*" in p or "?" in p for p in self.principals("AWS"))
 
     @property
     def condition_keys(self) -> frozenset[str]:
@@ -128,6 +141,26 @@ class Statement:
             if isinstance(pairs, Mapping)
             for key in pairs
         )
+
+    @property
+    def narrowing_condition_keys(self) -> frozenset[str]:
+        """Condition keys (lower case) that can narrow who matches: a positive operator
+        (not `...Not...`, `Null` or `...IfExists`, which let a request without the key, or any
+        other value, through) with at least one value that is not a match-all pattern (`*`,
+        `arn:*`, `arn:aws:*`, ...)."""
+        if not isinstance(self.condition, Mapping):
+            return frozenset()
+        keys: set[str] = set()
+        for operator, pairs in self.condition.items():
+            folded = str(operator).casefold()
+            if not isinstance(pairs, Mapping) or "not" in folded.split(":")[-1]:
+                continue
+            if folded.endswith("ifexists") or folded.split(":")[-1] == "null":
+                continue
+            for key, value in pairs.items():
+                if any(not _matches_everything(v) for v in _strings(value)):
+                    keys.add(str(key).casefold())
+        return frozenset(keys)
 
     def covers_action(self, action: str) -> bool:
         """Whether the statement's Action (or NotAction) covers `action`."""

@@ -496,6 +496,11 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
             "subnets": [UNKNOWN, UNKNOWN],
             "dropInvalidHeaderFields": True,
             "enableDeletionProtection": True,
+            "accessLogs": {
+                "enabled": True,
+                "bucket": f"perfcheck-{stack}-alb-logs",
+                "prefix": "alb",
+            },
             "tags": tags,
         },
         computed={

@@ -487,6 +487,35 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "volumeConfiguration.managedEbsVolume.encrypted is not set",
     ),
     Case(
+        "identity-policy-not-administrator",
+        "allow-not-action",
+        extra(
+            "aws:iam/policy:Policy",
+            "ops",
+            {
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+                )
+            },
+        ),
+        "ops",
+        "statement '0' allowing every action",
+    ),
+    Case(
+        "rds-export-log-groups-managed",
+        "export-to-implicit-group",
+        extra(
+            "aws:rds/instance:Instance",
+            "reports-db",
+            {
+                "identifier": "perfcheck-prod-reports",
+                "enabledCloudwatchLogsExports": ["postgresql"],
+            },
+        ),
+        "reports-db",
+        "/aws/rds/instance/perfcheck-prod-reports/postgresql, which RDS creates at run time",
+    ),
+    Case(
         "lambda-log-group-managed",
         "implicit-log-group",
         extra(FUNCTION, "resize", {"name": "perfcheck-prod-resize", "role": UNKNOWN}),
@@ -730,6 +759,36 @@ TYPE_VARIANTS: list[Variant] = [
         web_acl("allow", [RATE_COUNT, managed_group("none")]),
     ),
     Variant("waf-web-acl-effective", "default-block", web_acl("block", [])),
+    Variant(
+        "identity-policy-not-administrator",
+        "named-actions-and-a-deny-fence",
+        extra(
+            "aws:iam/policy:Policy",
+            "ops",
+            {
+                "policy": json.dumps(
+                    {
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"},
+                            {"Effect": "Deny", "NotAction": "sqs:*", "Resource": "*"},
+                        ]
+                    }
+                )
+            },
+        ),
+    ),
+    Variant(
+        "rds-export-log-groups-managed",
+        "declared-export-group",
+        lambda r: {
+            "db": replace(
+                r["db"], identifier="perfcheck-prod-db", enabledCloudwatchLogsExports=["upgrade"]
+            ),
+            "db_upgrade_logs": replace(
+                r["log_group"], name="/aws/rds/instance/perfcheck-prod-db/upgrade"
+            ),
+        },
+    ),
     Variant(
         "lambda-log-group-managed",
         "explicit-log-group-by-name",

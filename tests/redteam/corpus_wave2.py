@@ -724,6 +724,8 @@ GOOD_WAVE2: list[Program] = [
                 "securityGroups": [UNKNOWN],
                 "dropInvalidHeaderFields": True,
                 "enableDeletionProtection": True,
+                # logged like the stack's own ALB (access logs are wave 5's logging property)
+                "accessLogs": {"enabled": True, "bucket": "perfcheck-prod-alb-logs"},
             },
         ),
     ),

@@ -188,6 +188,10 @@ FIX_FOR_RULE: dict[str, str] = {
     "ecs-managed-ebs-volume-encrypted": "code: components/web_service.py (encrypted task volumes)",
     "lambda-log-group-managed": "code: the function's component (components/secret_rotation.py, "
     "components/rotation_redeploy.py): an explicit log group passed as logging_config",
+    "rds-export-log-groups-managed": "code: components/database.py (an explicit log group "
+    "/aws/rds/instance/<id>/<log> for each exported log, created before the database)",
+    "identity-policy-not-administrator": "code: the role's components/ module (name the actions "
+    "the workload calls; NotAction only in Deny statements)",
     "autoscaling-group-launch-template": "the program creates no Auto Scaling group; remove it, "
     "or start it from a launch template in its components/ module",
     "vpc-nat-gateway-per-az": "set perfcheck:network.natGateways: one-per-az (or allow the "

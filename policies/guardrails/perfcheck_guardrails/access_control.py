@@ -14,6 +14,8 @@ from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.checks import require_true
 from pulumi_policy import PolicyResource, Severity
 
+from foundation import iampolicy
+
 
 def _is_replica_or_member(ctx: ResourceContext) -> bool | None:
     """A read replica or an Aurora cluster member has no master password of its own (None when
@@ -204,9 +206,86 @@ MEMORYDB_CLUSTER_SECURE = ResourceRule(
     tags=["encryption-in-transit", "memorydb"],
 )
 
+
+IDENTITY_POLICY_DOCUMENTS = {
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/userPolicy:UserPolicy": "policy",
+    "aws:iam/groupPolicy:GroupPolicy": "policy",
+}
+"""Type -> the input holding an identity policy (a role's inline policies: `inlinePolicies`)."""
+
+
+def _administrator_statements(document: iampolicy.PolicyDocument) -> list[str]:
+    """Allow statements that grant every action (`*`, `*:*`) or every action but a list
+    (NotAction): administrator, or administrator less a few services."""
+    return [
+        statement.label
+        for statement in document.statements or ()
+        if str(statement.effect or "").casefold() == "allow"
+        and (
+            statement.not_actions is not None
+            or any(a.strip() in ("*", "*:*") for a in statement.actions or ())
+        )
+    ]
+
+
+def _judge_identity_document(ctx: ResourceContext, prop: str, text: object) -> None:
+    try:
+        document = iampolicy.parse_policy(text)
+    except iampolicy.PolicyDocumentError:
+        ctx.violation(prop, "not a JSON policy document", "a JSON IAM policy document")
+        return
+    if document is values.UNKNOWN:
+        ctx.unknown(prop)
+        return
+    for label in _administrator_statements(document) if document is not None else ():
+        ctx.violation(
+            prop,
+            f"statement '{label}' allowing every action (Action '*') or every action but a list "
+            "(NotAction)",
+            "the actions the workload calls, by name",
+            "Allow + NotAction grants everything the list forgets, including new services.",
+        )
+
+
+def _check_identity_policy(ctx: ResourceContext) -> None:
+    if ctx.type == "aws:iam/role:Role":
+        entries = ctx.items("inlinePolicies")
+        if entries is values.UNKNOWN:
+            ctx.unknown("inlinePolicies")
+            return
+        for index, entry in enumerate(entries):
+            _judge_identity_document(
+                ctx, f"inlinePolicies[{index}].policy", values.get(entry, "policy")
+            )
+        return
+    _judge_identity_document(ctx, "policy", ctx.get("policy"))
+
+
+IDENTITY_POLICY_NOT_ADMINISTRATOR = ResourceRule(
+    name="identity-policy-not-administrator",
+    normalises="policy JSON keys and Effect any case; Action '*' or '*:*'",
+    description=(
+        "An identity policy (managed, role, user or group inline, a role's inlinePolicies) must "
+        "not allow every action (Action '*') or every action but a list (Allow with NotAction): "
+        "both grant services the author never named. Deny with NotAction (a fence) is fine."
+    ),
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "List the actions the workload calls (Action: ['sqs:SendMessage', ...]); keep NotAction "
+        "for Deny statements only."
+    ),
+    resource_types=[*IDENTITY_POLICY_DOCUMENTS, "aws:iam/role:Role"],
+    check=_check_identity_policy,
+    unknowns="A policy document unknown: note.",
+    tags=["iam", "least-privilege"],
+)
+
 RULES = (
     RDS_MANAGED_MASTER_PASSWORD,
     RDS_PROXY_REQUIRE_TLS,
     ELASTICACHE_RBAC_NO_OPEN_USER,
     MEMORYDB_CLUSTER_SECURE,
+    IDENTITY_POLICY_NOT_ADMINISTRATOR,
 )

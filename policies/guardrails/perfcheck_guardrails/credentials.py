@@ -68,6 +68,12 @@ CREDENTIAL_NAME_PATTERNS = (
 )
 PUBLIC_PREFIXES = ("NEXT_PUBLIC_",)
 
+IDENTIFIER_NAMES = frozenset({"CREATION_TOKEN", "EC2_SSH_KEY"})
+"""AWS inputs named like credentials that hold identifiers: EFS `creationToken` (an idempotency
+token AWS returns in DescribeFileSystems) and EKS `remoteAccess.ec2SshKey` (a key pair's name;
+the private key never leaves its owner). Judged as credentials, every EFS file system and SSH-able
+node group is a finding, and teams switch the scanner off."""
+
 AMBIGUOUS_NAME_PATTERNS = (r"(^|_)KEY$", r"(^|_)KEYS$")
 """Name words that name a credential only sometimes: a DynamoDB `hashKey`, `FEATURE_KEYS`, a
 `CACHE_KEY` hold names. Under such a name alone (no stronger word, no framework secret's name),
@@ -278,7 +284,11 @@ _JSON_PAIR = re.compile(
     r"[\"']([^\"']{1,128})[\"']\s{0,8}:\s{0,8}(\"[^\"]{0,1024}\"|'[^']{0,1024}')"
 )
 # HTTP header lines: X-Api-Key: value, -H 'X-Auth-Token: value'
-_HEADER = re.compile(r"(?:^|[\s\"'])([A-Za-z][\w-]{0,63})\s{0,4}:\s{1,8}(?!//)([^\s\"',;]{6,1024})")
+_HEADER = re.compile(
+    r"(?:^|[\s\"'])([A-Za-z][\w-]{0,63})[ \t]{0,4}:[ \t]{1,8}(?!//)([^\s\"',;]{6,1024})"
+)
+"""`Name: value` on one line (an HTTP header, a YAML or kubeconfig entry): the separator never
+crosses a line, so `user:` above `token: x` does not swallow the `token:` line."""
 # Basic credentials: base64 of user:password after the word Basic.
 _BASIC = re.compile(r"(?i)\bbasic\s{1,8}([A-Za-z0-9+/]{8,1024}={0,2})")
 # A run of base64 long enough to hide a credential (standard and URL-safe alphabets).
@@ -631,7 +641,7 @@ class CredentialScanner:
 
     def _credential_name(self, name: str) -> bool:
         canonical = canonical_name(name)
-        if name in self.allowed or canonical in self.allowed:
+        if name in self.allowed or canonical in self.allowed or canonical in IDENTIFIER_NAMES:
             return False
         if canonical.startswith(self.public) or name.startswith(self.public):
             return False

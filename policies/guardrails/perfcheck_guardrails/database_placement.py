@@ -450,8 +450,44 @@ whatever the image is called or runs. Generic places (/data, /tmp/..., /root/...
 the engine's process, as an application may keep files there."""
 
 
+BATCH_JOB_DEFINITION: Final = "aws:batch/jobDefinition:JobDefinition"
+
+
+def _batch_workloads(ctx: ResourceContext) -> list[tuple[str, list[Any], Any]] | None:
+    """A Batch job definition's containers as (label, containers, volumes), read like a task
+    definition's: `containerProperties` (one container, its volumes inside) and
+    `ecsProperties.taskProperties[]` (containers and volumes per task). None when unknown."""
+    found: list[tuple[str, list[Any], Any]] = []
+    for prop in ("containerProperties", "ecsProperties"):
+        try:
+            parsed = values.parse_json_property(ctx.get(prop))
+        except InvalidJson:
+            ctx.violation(prop, "not valid JSON", "a JSON object")
+            continue
+        if parsed is values.UNKNOWN:
+            ctx.unknown(prop)
+            return None
+        if not isinstance(parsed, Mapping):
+            continue
+        if prop == "containerProperties":
+            found.append((prop, [{"name": "job", **parsed}], values.items(parsed, "volumes")))
+            continue
+        for index, task in enumerate(values.items(parsed, "taskProperties") or ()):
+            found.append(
+                (
+                    f"{prop}.taskProperties[{index}]",
+                    list(values.items(task, "containers") or ()),
+                    values.items(task, "volumes"),
+                )
+            )
+    return found
+
+
 def _check_task_definition(ctx: ResourceContext) -> None:
-    configured_paths = [*config_list(ctx.config, "databaseDataPaths"), *ENGINE_SPECIFIC_DATA_DIRS]
+    if ctx.type == BATCH_JOB_DEFINITION:
+        for prefix, containers, volumes in _batch_workloads(ctx) or ():
+            _judge_containers(ctx, containers, volumes, None, prefix + ".")
+        return
     try:
         containers = values.container_definitions(ctx.props)
     except InvalidJson:
@@ -460,11 +496,20 @@ def _check_task_definition(ctx: ResourceContext) -> None:
     if containers is values.UNKNOWN:
         ctx.unknown("containerDefinitions")
         return
-    volumes = ctx.items("volumes")
-    signals = engine_signals(containers or (), ctx.config, ctx.get("containerDefinitions"))
-    by_name = containers_by_name(containers or ())
-    for index, container in enumerate(containers or ()):
-        label = values.container_label(container, index)
+    _judge_containers(
+        ctx, containers or [], ctx.items("volumes"), ctx.get("containerDefinitions"), ""
+    )
+
+
+def _judge_containers(
+    ctx: ResourceContext, containers: Sequence[Any], volumes: Any, text: Any, prefix: str
+) -> None:
+    """Engines and database data on network file systems, for one set of containers."""
+    configured_paths = [*config_list(ctx.config, "databaseDataPaths"), *ENGINE_SPECIFIC_DATA_DIRS]
+    signals = engine_signals(containers, ctx.config, text)
+    by_name = containers_by_name(containers)
+    for index, container in enumerate(containers):
+        label = prefix + values.container_label(container, index)
         signal = signals[index]
         if signal.why is not None:
             ctx.violation(
@@ -504,7 +549,8 @@ NO_DATABASE_ON_EFS = ResourceRule(
         " them (//, /./, .., trailing /)"
     ),
     description=(
-        "ECS task definitions must not run a database engine or keep database data on a network "
+        "ECS task definitions and Batch job definitions (containerProperties, ecsProperties) "
+        "must not run a database engine or keep database data on a network "
         "file system: EFS cannot give a database the I/O latency it needs. An engine is told by "
         "what the container does: the program its command runs once wrappers are peeled off "
         "(sh -c, docker-entrypoint.sh, gosu, su-exec, tini, dumb-init, ...; postgres, mysqld, "
@@ -521,7 +567,7 @@ NO_DATABASE_ON_EFS = ResourceRule(
         "Move the database to Amazon RDS (Multi-AZ) and point the app at its endpoint; remove the "
         "database container and its EFS volume from the task definition."
     ),
-    resource_types=[T.ECS_TASK_DEFINITION],
+    resource_types=[T.ECS_TASK_DEFINITION, BATCH_JOB_DEFINITION],
     check=_check_task_definition,
     unknowns=(
         "containerDefinitions unknown: not judged (note). volumes unknown while a container mounts "

@@ -380,13 +380,191 @@ _VERSIONING_OFF = _switch(
     "Suspended (or Disabled) versioning lets an overwrite or delete lose the object.",
 )
 
-SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _switch(
+_ALARM_ACTIONS = ("alarmActions", "okActions", "insufficientDataActions")
+
+
+def _alarm_off(ctx: ResourceContext) -> None:
+    _switch(
         ("actionsEnabled",),
         _is_false,
         "true (or unset: on by default)",
         "An alarm whose actions are off pages nobody and scales nothing.",
+    )(ctx)
+    lists = [ctx.items(key) for key in _ALARM_ACTIONS]
+    if any(entries is values.UNKNOWN for entries in lists):
+        return  # an action list still unknown may hold the action: the other rules note it
+    if not any(entries for entries in lists):
+        ctx.violation(
+            "alarmActions",
+            "no action in any state (alarm, OK, insufficient data)",
+            "at least one action: an SNS topic, a scaling policy or an EC2 action",
+            "An alarm that notifies nothing changes nothing.",
+        )
+
+
+def _rollback_off(ctx: ResourceContext) -> None:
+    config = ctx.get("autoRollbackConfiguration")
+    if config is values.UNKNOWN:
+        ctx.unknown("autoRollbackConfiguration")
+        return
+    enabled = values.get(config, "enabled")
+    events = values.items(config, "events")
+    if enabled is values.UNKNOWN or events is values.UNKNOWN:
+        ctx.unknown("autoRollbackConfiguration")
+        return
+    if values.as_bool(enabled) is not True or "DEPLOYMENT_FAILURE" not in {
+        values.enum(e) for e in events
+    }:
+        ctx.violation(
+            "autoRollbackConfiguration",
+            "absent"
+            if config is None
+            else f"enabled {values.show(enabled)}, events "
+            + values.show([values.enum(e) for e in events]),
+            "enabled true with DEPLOYMENT_FAILURE among the events",
+            "A deployment group that does not roll back leaves a failed deploy serving.",
+        )
+
+
+def _trail_off(ctx: ResourceContext) -> None:
+    _switch(
+        ("enableLogging",),
+        _is_false,
+        "true (or unset: on by default)",
+        "A trail that does not log records nothing.",
+    )(ctx)
+    selectors = ctx.items("eventSelectors")
+    if selectors is values.UNKNOWN:
+        ctx.unknown("eventSelectors")
+        return
+    if not selectors:
+        return  # no selector: all management events, reads and writes (CloudTrail's default)
+    writes = []
+    for selector in selectors:
+        kind = values.enum(values.get(selector, "readWriteType"))
+        management = values.get(selector, "includeManagementEvents")
+        if kind is values.UNKNOWN or management is values.UNKNOWN:
+            ctx.unknown("eventSelectors")
+            return
+        writes.append(
+            kind in (None, "ALL", "WRITEONLY") and values.as_bool(management) is not False
+        )
+    if not any(writes):
+        ctx.violation(
+            "eventSelectors",
+            "no selector recording management write events (ReadOnly, or "
+            "includeManagementEvents false)",
+            "a selector with readWriteType All or WriteOnly and includeManagementEvents true",
+            "A trail that records no write records none of the changes an auditor needs.",
+        )
+
+
+def _flow_log_partial(ctx: ResourceContext) -> None:
+    _switch(
+        ("trafficType",),
+        lambda v: values.enum(v) != "ALL",
+        "ALL",
+        "A flow log of only accepted or only rejected traffic misses half of an incident.",
+    )(ctx)
+
+
+EKS_AUDIT_LOGS = ("api", "audit")
+
+
+def _eks_logs_off(ctx: ResourceContext) -> None:
+    kinds = ctx.items("enabledClusterLogTypes")
+    if kinds is values.UNKNOWN or any(k is values.UNKNOWN for k in kinds):
+        ctx.unknown("enabledClusterLogTypes")
+        return
+    missing = [k for k in EKS_AUDIT_LOGS if k not in {values.lower(x) for x in kinds}]
+    if missing:
+        ctx.violation(
+            "enabledClusterLogTypes",
+            values.show(list(kinds)) + f" (without {', '.join(missing)})",
+            "at least " + " and ".join(EKS_AUDIT_LOGS),
+            "Without the api and audit logs nothing records who changed the cluster.",
+        )
+
+
+def _access_logs_off(ctx: ResourceContext) -> None:
+    kind = ctx.get("loadBalancerType")
+    if kind is values.UNKNOWN:
+        ctx.unknown("loadBalancerType")
+        return
+    if values.lower(kind) not in (None, "application"):
+        return  # NLB/GWLB access logs exist only for TLS listeners: judged elsewhere
+    enabled = ctx.get("accessLogs", "enabled")
+    if enabled is values.UNKNOWN:
+        ctx.unknown("accessLogs.enabled")
+    elif values.as_bool(enabled) is not True:
+        ctx.violation(
+            "accessLogs.enabled",
+            "absent" if enabled is None else values.show(enabled),
+            "true, with a bucket",
+            "An application load balancer without access logs records no request.",
+        )
+
+
+def _state_machine_logs_off(ctx: ResourceContext) -> None:
+    level = ctx.get("loggingConfiguration", "level")
+    if level is values.UNKNOWN:
+        ctx.unknown("loggingConfiguration.level")
+    elif values.enum(level) in (None, "OFF"):
+        ctx.violation(
+            "loggingConfiguration.level",
+            "absent" if level is None else values.show(level),
+            "ALL, ERROR or FATAL, with a log destination",
+            "A state machine without execution logs leaves no record of a failed run.",
+        )
+
+
+def _guardrail_off(ctx: ResourceContext) -> None:
+    filters = ctx.items("contentPolicyConfig", "filtersConfigs")
+    if filters is values.UNKNOWN:
+        ctx.unknown("contentPolicyConfig.filtersConfigs")
+        return
+    strengths = [
+        values.enum(values.get(f, side))
+        for f in filters
+        for side in ("inputStrength", "outputStrength")
+    ]
+    if values.UNKNOWN in strengths:
+        ctx.unknown("contentPolicyConfig.filtersConfigs")
+        return
+    if filters and all(s in (None, "NONE") for s in strengths):
+        ctx.violation(
+            "contentPolicyConfig.filtersConfigs",
+            f"{len(filters)} filter(s), every strength NONE",
+            "at least one filter of strength LOW, MEDIUM or HIGH",
+            "A guardrail whose filters are all NONE blocks nothing.",
+        )
+
+
+def _recovery_window_zero(ctx: ResourceContext) -> None:
+    _switch(
+        ("recoveryWindowInDays",),
+        lambda v: values.as_number(v) == 0,
+        "7 to 30 days (or unset: 30)",
+        "A window of 0 deletes the secret at once on a destroy or a rename: no undo.",
+    )(ctx)
+
+
+SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
+    T.SECRET: _recovery_window_zero,
+    "aws:ses/configurationSet:ConfigurationSet": _switch(
+        ("deliveryOptions", "tlsPolicy"),
+        lambda v: values.enum(v) != "REQUIRE",
+        "Require",
+        "Optional (the default) delivers mail in plain text when TLS cannot be set up.",
     ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm_off,
+    CODEDEPLOY_DEPLOYMENT_GROUP: _rollback_off,
+    "aws:ec2/flowLog:FlowLog": _flow_log_partial,
+    "aws:eks/cluster:Cluster": _eks_logs_off,
+    T.LB_LOAD_BALANCER: _access_logs_off,
+    T.ALB_LOAD_BALANCER: _access_logs_off,
+    "aws:sfn/stateMachine:StateMachine": _state_machine_logs_off,
+    "aws:bedrock/guardrail:Guardrail": _guardrail_off,
     "aws:cloudwatch/eventRule:EventRule": _switch(
         ("state",),
         lambda v: values.enum(v) == "DISABLED",
@@ -396,12 +574,7 @@ SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
     "aws:lb/targetGroup:TargetGroup": _health_check_off,
     "aws:alb/targetGroup:TargetGroup": _health_check_off,
     "aws:secretsmanager/secretRotation:SecretRotation": _rotation_off,
-    "aws:cloudtrail/trail:Trail": _switch(
-        ("enableLogging",),
-        _is_false,
-        "true (or unset: on by default)",
-        "A trail that does not log records nothing.",
-    ),
+    "aws:cloudtrail/trail:Trail": _trail_off,
     "aws:s3/bucketVersioning:BucketVersioning": _VERSIONING_OFF,
     "aws:s3/bucketVersioningV2:BucketVersioningV2": _VERSIONING_OFF,
     "aws:guardduty/detector:Detector": _switch(

@@ -50,7 +50,7 @@ def public_statements(document: iampolicy.PolicyDocument) -> list[str]:
         if str(statement.effect or "").casefold() == "allow"
         and (
             statement.not_principal is not None
-            or (statement.everyone and not statement.condition_keys & NARROWING_KEYS)
+            or (statement.everyone and not statement.narrowing_condition_keys & NARROWING_KEYS)
         )
     ]
 

@@ -109,6 +109,25 @@ def _repository_scanned(
     return None if filters_unknown else False
 
 
+def _check_exclusions(ctx: StackContext, repo: Any) -> None:
+    """An exclusion filter made of `*` alone matches every tag: immutability in name only."""
+    entries = ctx.items(repo, "imageTagMutabilityExclusionFilters")
+    if entries is values.UNKNOWN:
+        ctx.unknown(repo, "imageTagMutabilityExclusionFilters")
+        return
+    for entry in entries:
+        text = values.get(entry, "filter")
+        if text is values.UNKNOWN:
+            ctx.unknown(repo, "imageTagMutabilityExclusionFilters[].filter")
+        elif isinstance(text, str) and text.strip("*") == "":
+            ctx.violation(
+                repo,
+                "imageTagMutabilityExclusionFilters",
+                f"filter {values.show(text)} (excludes every tag)",
+                "filters naming the tags that may move (e.g. 'dev-*'), or 'IMMUTABLE'",
+            )
+
+
 def _check_registries(ctx: StackContext) -> None:
     filters, filters_unknown = _registry_filters(ctx)
     configured = bool(ctx.index.of_type(T.ECR_REGISTRY_SCANNING))
@@ -124,6 +143,8 @@ def _check_registries(ctx: StackContext) -> None:
                 "not set (MUTABLE)" if mutability is None else values.show(mutability),
                 "'IMMUTABLE' (a deployed tag cannot be overwritten under a running service)",
             )
+        elif values.enum(mutability) == "IMMUTABLE_WITH_EXCLUSION":
+            _check_exclusions(ctx, repo)
         scanned = _repository_scanned(ctx, repo, filters, filters_unknown, configured)
         if scanned is None:
             ctx.unknown(repo, "imageScanningConfiguration (or the registry's scan filters)")

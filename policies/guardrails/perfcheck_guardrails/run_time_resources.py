@@ -108,6 +108,61 @@ LAMBDA_LOG_GROUP_MANAGED = StackRule(
     tags=["logs", "run-time-resources"],
 )
 
+_EXPORT_PLACES = {
+    T.RDS_INSTANCE: ("instance", "identifier"),
+    T.RDS_CLUSTER: ("cluster", "clusterIdentifier"),
+}
+"""Type -> (the log group path's word, the input naming the database)."""
+
+
+def _check_rds_export_groups(ctx: StackContext) -> None:
+    declared = {ctx.get(group, "name") for group in ctx.index.of_type(T.LOG_GROUP)}
+    for kind, (place, id_prop) in _EXPORT_PLACES.items():
+        for database in ctx.index.of_type(kind):
+            exports = ctx.items(database, "enabledCloudwatchLogsExports")
+            if exports is values.UNKNOWN:
+                ctx.unknown(database, "enabledCloudwatchLogsExports")
+                continue
+            if not exports:
+                continue
+            identifier = ctx.get(database, id_prop)
+            if identifier is None or values.is_unknown(identifier):
+                ctx.unknown(database, f"{id_prop} (names the log groups RDS creates)")
+                continue
+            missing = [
+                f"/aws/rds/{place}/{identifier}/{log}"
+                for log in exports
+                if isinstance(log, str) and f"/aws/rds/{place}/{identifier}/{log}" not in declared
+            ]
+            if missing:
+                ctx.violation(
+                    database,
+                    "enabledCloudwatchLogsExports",
+                    "exports to " + ", ".join(missing) + ", which RDS creates at run time (no "
+                    "retention, no KMS key)",
+                    "an aws.cloudwatch.LogGroup of the stack for each exported log, by that name",
+                )
+
+
+RDS_EXPORT_LOG_GROUPS_MANAGED = StackRule(
+    name="rds-export-log-groups-managed",
+    description=(
+        "Every log an RDS instance or cluster exports must go to a log group the stack manages "
+        "(/aws/rds/instance/<id>/<log>, /aws/rds/cluster/<id>/<log>): otherwise RDS creates it "
+        "at run time, never expiring and without a KMS key, where no rule judges it."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Create aws.cloudwatch.LogGroup(name=f'/aws/rds/instance/{identifier}/{log}', "
+        "retention_in_days=..., kms_key_id=...) for each enabled_cloudwatch_logs_exports entry, "
+        "before the database (depends_on)."
+    ),
+    resource_types=[*_EXPORT_PLACES, T.LOG_GROUP],
+    check=_check_rds_export_groups,
+    unknowns="The identifier or the export list unknown: note.",
+    tags=["logs", "run-time-resources", "rds"],
+)
+
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 
 
@@ -154,4 +209,9 @@ AUTOSCALING_GROUP_LAUNCH_TEMPLATE = ResourceRule(
     tags=["ec2", "run-time-resources"],
 )
 
-RULES = (ECS_MANAGED_EBS_ENCRYPTED, LAMBDA_LOG_GROUP_MANAGED, AUTOSCALING_GROUP_LAUNCH_TEMPLATE)
+RULES = (
+    ECS_MANAGED_EBS_ENCRYPTED,
+    LAMBDA_LOG_GROUP_MANAGED,
+    AUTOSCALING_GROUP_LAUNCH_TEMPLATE,
+    RDS_EXPORT_LOG_GROUPS_MANAGED,
+)

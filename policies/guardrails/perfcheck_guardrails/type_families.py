@@ -153,6 +153,12 @@ ENCRYPTION_AT_REST: Final[dict[str, tuple[Setting, ...]]] = {
     T.ELASTICACHE_SERVERLESS: (_always("ElastiCache Serverless always encrypts data at rest"),),
     T.MEMORYDB_CLUSTER: (_always("MemoryDB always encrypts data at rest"),),
     "aws:backup/vault:Vault": (_always("AWS Backup always encrypts recovery points"),),
+    # Judged for their control by control-not-switched-off; at rest AWS encrypts them always
+    # (an AWS-owned or S3-managed key unless a customer key is given; from memory).
+    "aws:sfn/stateMachine:StateMachine": (
+        _always("Step Functions always encrypts state machine data at rest"),
+    ),
+    "aws:bedrock/guardrail:Guardrail": (_always("Bedrock always encrypts guardrails at rest"),),
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
         _set("kmsKeyId", why="the replicated backups are encrypted with this key in their region"),
     ),
