@@ -492,7 +492,9 @@ def _access_logs_off(ctx: ResourceContext) -> None:
         ctx.unknown("loadBalancerType")
         return
     if values.lower(kind) not in (None, "application"):
-        return  # NLB/GWLB access logs exist only for TLS listeners: judged elsewhere
+        # AWS writes NLB access logs only for TLS listeners and GWLB has none; no rule judges
+        # an NLB's TLS listeners' logs yet (a known gap, named in the closing note).
+        return
     enabled = ctx.get("accessLogs", "enabled")
     if enabled is values.UNKNOWN:
         ctx.unknown("accessLogs.enabled")
