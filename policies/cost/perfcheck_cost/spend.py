@@ -242,5 +242,3 @@ LOG_RETENTION = ResourceRule(
     },
     tags=["cost", "logs"],
 )
-
-RULES = (BUDGET_EXISTS, UNTAGGED_SPEND, LOG_RETENTION)

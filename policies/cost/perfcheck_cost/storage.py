@@ -111,5 +111,3 @@ NO_GP2 = ResourceRule(
     unknowns="An unknown volume or storage type: note (each device judged on its own).",
     tags=["cost", "storage"],
 )
-
-RULES = (NO_GP2,)

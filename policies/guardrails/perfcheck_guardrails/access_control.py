@@ -281,11 +281,3 @@ IDENTITY_POLICY_NOT_ADMINISTRATOR = ResourceRule(
     unknowns="A policy document unknown: note.",
     tags=["iam", "least-privilege"],
 )
-
-RULES = (
-    RDS_MANAGED_MASTER_PASSWORD,
-    RDS_PROXY_REQUIRE_TLS,
-    ELASTICACHE_RBAC_NO_OPEN_USER,
-    MEMORYDB_CLUSTER_SECURE,
-    IDENTITY_POLICY_NOT_ADMINISTRATOR,
-)

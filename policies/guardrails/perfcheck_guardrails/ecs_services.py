@@ -170,10 +170,3 @@ TASK_ROLE_DISTINCT = StackRule(
     ),
     tags=["ecs", "iam"],
 )
-
-RULES = (
-    SERVICE_NO_PUBLIC_IP,
-    SERVICE_CIRCUIT_BREAKER,
-    CLUSTER_CONTAINER_INSIGHTS,
-    TASK_ROLE_DISTINCT,
-)

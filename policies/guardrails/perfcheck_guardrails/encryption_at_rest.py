@@ -490,18 +490,3 @@ EBS_INSTANCE_TEMPLATE_IN_STACK = StackRule(
     unknowns="A template reference unknown with no dependency on a template: note.",
     tags=["encryption-at-rest", "ebs"],
 )
-
-
-RULES = (
-    EBS_INSTANCE_TEMPLATE_IN_STACK,
-    RDS_STORAGE_ENCRYPTED,
-    RDS_PERFORMANCE_INSIGHTS_ENCRYPTED,
-    ELASTICACHE_ENCRYPTED_AT_REST,
-    EFS_ENCRYPTED,
-    S3_BUCKET_ENCRYPTION,
-    SNS_TOPIC_ENCRYPTED,
-    SECRET_CMK,
-    LOG_GROUP_ENCRYPTED,
-    KMS_KEY_ROTATION,
-    EBS_ENCRYPTED,
-)

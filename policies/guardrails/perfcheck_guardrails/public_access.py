@@ -230,5 +230,3 @@ NO_CLASSIC_LOAD_BALANCER = ResourceRule(
     unknowns="Judged on the type alone: nothing is unknown.",
     tags=["network", "elb"],
 )
-
-RULES = (S3_NOT_PUBLIC, RESOURCE_POLICY_NOT_PUBLIC, NO_CLASSIC_LOAD_BALANCER)
