@@ -141,8 +141,7 @@ def _check_final_snapshot(ctx: ResourceContext) -> None:
         return  # a read replica: its data is the source's (RDS takes no replica final snapshot)
     skip = ctx.get("skipFinalSnapshot")
     if skip is values.UNKNOWN:
-        ctx.unknown("skipFinalSnapshot")
-        return
+        return  # noted by the kit (an unknown read)
     if values.as_bool(skip) is True:
         ctx.violation("skipFinalSnapshot", "true", "false (take a final snapshot on delete)")
         return

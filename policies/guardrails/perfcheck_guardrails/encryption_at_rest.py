@@ -76,8 +76,7 @@ RDS_STORAGE_ENCRYPTED = ResourceRule(
 def _check_performance_insights(ctx: ResourceContext) -> None:
     enabled = ctx.get("performanceInsightsEnabled")
     if enabled is values.UNKNOWN:
-        ctx.unknown("performanceInsightsEnabled")
-        return
+        return  # noted by the kit (an unknown read)
     insights_mode = ctx.get("databaseInsightsMode")
     if values.as_bool(enabled) is not True and insights_mode != "advanced":
         return
@@ -370,8 +369,7 @@ def _check_ebs(ctx: ResourceContext) -> None:
     else:  # a launch template
         mappings = ctx.items("blockDeviceMappings")
         if mappings is values.UNKNOWN:
-            ctx.unknown("blockDeviceMappings")
-            return
+            return  # noted by the kit (an unknown read)
         devices = [
             (f"blockDeviceMappings[{i}].ebs", values.get(m, "ebs"))
             for i, m in enumerate(mappings)

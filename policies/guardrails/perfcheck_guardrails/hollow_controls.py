@@ -72,8 +72,7 @@ def _web_acl_rules(ctx: ResourceContext) -> list[Any] | None:
 def _check_web_acl(ctx: ResourceContext) -> None:
     default = ctx.get("defaultAction")
     if default is values.UNKNOWN:
-        ctx.unknown("defaultAction")
-        return
+        return  # noted by the kit (an unknown read)
     if _present(default, "block"):
         return  # everything not allowed is blocked: the ACL has an effect
     rules = _web_acl_rules(ctx)
@@ -129,8 +128,7 @@ _BAKE_FIELDS = (
 def _check_bake_time(ctx: ResourceContext) -> None:
     configuration = ctx.get("deploymentConfiguration")
     if configuration is values.UNKNOWN:
-        ctx.unknown("deploymentConfiguration")
-        return
+        return  # noted by the kit (an unknown read)
     for path in _BAKE_FIELDS:
         value = values.get(configuration, *path)
         label = "deploymentConfiguration." + ".".join(path)
@@ -312,8 +310,7 @@ def _rotation_off(ctx: ResourceContext) -> None:
         ctx.violation("rotationEnabled", "false", "true (or no rotation resource at all)")
     rules = ctx.get("rotationRules")
     if rules is values.UNKNOWN:
-        ctx.unknown("rotationRules")
-        return
+        return  # noted by the kit (an unknown read)
     days = values.get(rules, "automaticallyAfterDays")
     expression = values.get(rules, "scheduleExpression")
     for label, value in (
@@ -432,8 +429,7 @@ def _trail_off(ctx: ResourceContext) -> None:
     )(ctx)
     selectors = ctx.items("eventSelectors")
     if selectors is values.UNKNOWN:
-        ctx.unknown("eventSelectors")
-        return
+        return  # noted by the kit (an unknown read)
     if not selectors:
         return  # no selector: all management events, reads and writes (CloudTrail's default)
     writes = []
@@ -485,8 +481,7 @@ def _eks_logs_off(ctx: ResourceContext) -> None:
 def _access_logs_off(ctx: ResourceContext) -> None:
     kind = ctx.get("loadBalancerType")
     if kind is values.UNKNOWN:
-        ctx.unknown("loadBalancerType")
-        return
+        return  # noted by the kit (an unknown read)
     if values.lower(kind) not in (None, "application"):
         # AWS writes NLB access logs only for TLS listeners and GWLB has none; no rule judges
         # an NLB's TLS listeners' logs yet (a known gap, named in the closing note).
