@@ -17,6 +17,7 @@ from perfcheck_policykit.checks import require_set, require_true
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import EnforcementLevel, Severity
 
+from .data_safety import is_aurora_instance
 from .elasticache_clusters import REDIS_ENGINES, replication_group_required, standalone_engine
 
 CMK_OPTION = {
@@ -27,14 +28,9 @@ CMK_OPTION = {
 }
 
 
-def _is_aurora(ctx: ResourceContext) -> bool:
-    engine = ctx.get("engine")
-    return isinstance(engine, str) and engine.strip().lower().startswith("aurora")
-
-
 def _check_rds_storage(ctx: ResourceContext) -> None:
     if ctx.type == T.RDS_INSTANCE:
-        if _is_aurora(ctx):
+        if is_aurora_instance(ctx):
             return  # an Aurora instance's storage is the cluster's (judged on the cluster)
         source = ctx.get("replicateSourceDb")
         if source is values.UNKNOWN:
