@@ -11,14 +11,8 @@ tree (the worktree is never touched), replaces only the mutated expression's sou
 rest of the file, comments included, stays) and runs a small, named test selection per module
 with `-x`.
 
-Operators are the bugs a hurried change makes: flip a comparison, drop a boolean clause, swap
-and/or, change an integer by one, take the other branch (negate an `if`, swap a conditional
-expression), widen a match (substring instead of equality, `search` instead of `fullmatch`),
-drop an element of a literal tuple/set (a type from an isinstance tuple, a value from an allowed
-set), drop a call statement (a forgotten report), swap any/all, min/max, +/-, * and /, drop a key of
-a literal dict (an IAM condition key, a default setting), flip a boolean default of a parameter,
-return early from a check (a validator that validates nothing, a generator that yields nothing,
-a predicate that answers the same for everyone), and widen `startswith`/`endswith` to `in`.
+Operators are the bugs a hurried change makes (docs/mutation/README.md, "The bugs", lists them;
+each operator function below makes one kind).
 
 A kill whose every failing test says "regenerate"/"make regen" (a generated-figures snapshot) is
 counted apart: `snapshot-only`. A run past the timeout proves nothing: it counts as a survivor.
