@@ -196,13 +196,15 @@ def test_every_documented_aws_command_asks_what_the_operation_answers() -> None:
         ("rds", "describe-db-instances", "DBInstances[?MultiAZ=='true'].Endpoint", "(boolean)"),
         ("ecs", "describe-services", "services[0].deployments[?runningCount=='2']", "(integer)"),
         ("rds", "describe-db-instances", "DBInstances[0].Endpoint.Adress", "Adress"),
+        ("elbv2", "describe-rules", "Rules[?`1`==Priority].RuleArn", "Priority (string)"),
+        ("rds", "describe-db-instances", "DBInstances[?AllocatedStorage==`true`]", "with True"),
     ],
 )
 def test_a_query_that_can_never_match_is_found(
     service: str, operation: str, query: str, problem: str
 ) -> None:
-    """Own members: a number against a string member, strings against an integer and a
-    boolean, and a misspelt member."""
+    """Own members: a number against a string member (either side), strings against an integer
+    and a boolean, a boolean against an integer, and a misspelt member."""
     command = Documented("doc.md:1", service, operation, (), query)
     assert any(problem in p for p in command_problems(command)), command_problems(command)
 
