@@ -250,10 +250,19 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
     "aws:sns/topicPolicy:TopicPolicy": (
         Call("sns:SetTopicAttributes", "topic", "arn:aws:sns:{region}:{account}:t", tagged=True),
     ),
-    # Types that take tags, with calls whose request carries no tag key.
+    # Types that take tags, with calls whose request carries no tag key. A bucket's tags are
+    # written with S3 Control's TagResource/UntagResource first (terraform-provider-aws#45251,
+    # v6.23.0; PutBucketTagging only as the fallback), which carry only the changed keys.
     "aws:s3/bucket:Bucket": tuple(
         _bucket(a)
-        for a in ("s3:CreateBucket", "s3:PutBucketTagging", "s3:DeleteBucket", *_S3_CONFIG)
+        for a in (
+            "s3:CreateBucket",
+            "s3:PutBucketTagging",
+            "s3:TagResource",
+            "s3:UntagResource",
+            "s3:DeleteBucket",
+            *_S3_CONFIG,
+        )
     ),
     # A web ACL names AWS managed rule groups, which carry no tags: an update (no request tags)
     # is authorised against each of them too.
