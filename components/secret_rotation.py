@@ -142,9 +142,8 @@ class GeneratedSecretRotation(pulumi.ComponentResource):
                 rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
                     automatically_after_days=ROTATION_DAYS
                 ),
-                # The first rotation follows the schedule, not the first deploy. Secrets Manager
-                # still tests the configuration at once (testSecret), which for the cache token
-                # describes the group, so the schedules wait for it (review 21 pass 4, R20).
+                # The first rotation follows the schedule, but testSecret runs at once, and the
+                # cache token's describes the group: the schedules wait for it (review 4, R20).
                 rotate_immediately=False,
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[permission, args["cache_group"]]
