@@ -41,14 +41,19 @@ def test_finding_str_is_one_line_with_every_part() -> None:
     )
 
 
-def test_multiline_texts_are_folded(program: ProgramStack) -> None:
-    """A parser's error over several lines (here JSON's, on a broken task) becomes one line."""
-    program.set("web-task", containerDefinitions='[\n{"name":\n')
-    findings = program.findings()
-    (found,) = [f for f in findings if f.check_id == "ecs-container-definitions-json"]
-    assert found.urn.endswith("::web-task")
-    for item in findings:
-        assert "\n" not in item.aws_says and "\n" not in str(item)
+def test_multiline_texts_are_folded(program: ProgramStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text over several lines (here a failing check's error, as a parser may raise one)
+    reaches the report as one line, on the resource it is about."""
+
+    def broken(record: object, index: object) -> list[Finding]:
+        raise ValueError("first line\n  second line\r\nthird line")
+
+    token = "aws:ecs/taskDefinition:TaskDefinition"
+    monkeypatch.setitem(CHECKS_BY_TYPE, token, [broken, *CHECKS_BY_TYPE[token]])
+    findings = [f for f in program.findings() if f.resource_name == "web-task"]
+    (found,) = findings
+    assert "first line second line third line" in found.aws_says
+    assert "\n" not in found.aws_says and "\n" not in str(found) and "\r" not in str(found)
 
 
 def test_auth_token_never_appears_in_findings(program: ProgramStack) -> None:
