@@ -6,6 +6,7 @@ tests/conftest.py under pytest's default import mode.)
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import pickle
@@ -14,8 +15,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from foundation.records import ResourceRecord
+from foundation.records import ResourceRecord, StackRun
 from tests.policies.builders import compliant_resources, stack_run
+from tools.offline import runner
 from tools.offline.policy_driver import (
     CONFIG_DIR,
     PACK_NAMES,
@@ -26,6 +28,33 @@ from tools.offline.policy_driver import (
 )
 
 Changes = Callable[[Mapping[str, ResourceRecord]], Mapping[str, ResourceRecord | None]]
+
+
+@dataclasses.dataclass(frozen=True)
+class OnProgram:
+    """Changes to the captured prod program (the real `__main__` under the project's mocks, run
+    once per session) instead of the synthetic compliant stack: `changes` receives the program's
+    records by logical name and returns the ones it replaces (a record) or removes (None), or
+    adds under a new name. Judged under the stack's own policy config, exemptions and all."""
+
+    changes: Changes
+
+    def __call__(self, resources: Mapping[str, ResourceRecord]) -> Mapping[str, Any]:
+        return self.changes(resources)
+
+
+def program_records(stack: str = "prod") -> dict[str, ResourceRecord]:
+    """The captured program's records by logical name (a new dict; never change a record)."""
+    return {record.name: record for record in _program_run(stack).resources}
+
+
+def _program_run(stack: str) -> StackRun:
+    return runner.cached_run(stack)  # tests/conftest.py: one run per stack per worker
+
+
+def base_for(changes: Changes | None, stack: str = "prod") -> dict[str, ResourceRecord]:
+    """The records `changes` is written against: the program's, or the synthetic stack's."""
+    return program_records(stack) if isinstance(changes, OnProgram) else compliant_base(stack)
 
 
 def synthetic_config(stack: str, pack: str) -> dict[str, Any]:
@@ -101,6 +130,8 @@ def _case_report(changes: Changes, stack: str) -> PolicyReport:
 
 
 def _evaluate(changes: Changes | None, stack: str, config_dir: Path | None) -> PolicyReport:
+    if isinstance(changes, OnProgram):
+        return _evaluate_on_program(changes, stack, config_dir)
     base, fingerprint = _compliant_base(stack)
     applied = dict(changes(dict(base))) if changes else {}
     if _fingerprint(base) != fingerprint:
@@ -115,6 +146,27 @@ def _evaluate(changes: Changes | None, stack: str, config_dir: Path | None) -> P
     return evaluate_packs(
         stack_run(resources, stack), stack, config_dir or synthetic_config_dir(), cache=_MESSAGES
     )
+
+
+def _evaluate_on_program(changes: OnProgram, stack: str, config_dir: Path | None) -> PolicyReport:
+    run = _program_run(stack)
+    resources = program_records(stack)
+    for name, value in changes(dict(resources)).items():
+        if value is None:
+            resources.pop(name)  # KeyError for a resource the program does not register
+        else:
+            resources[name] = value
+    return evaluate_packs(
+        dataclasses.replace(run, resources=tuple(resources.values())),
+        stack,
+        config_dir or CONFIG_DIR,
+        packs=RULE_PACKS,
+        cache=_MESSAGES,
+    )
+
+
+RULE_PACKS = ("guardrails", "cost")
+"""The packs the rule cases judge; the deploy pack's cases live in tests/deploycheck."""
 
 
 def violations(report: PolicyReport, policy: str) -> list[PolicyViolation]:
