@@ -35,7 +35,8 @@ class OnProgram:
     """Changes to the captured prod program (the real `__main__` under the project's mocks, run
     once per session) instead of the synthetic compliant stack: `changes` receives the program's
     records by logical name and returns the ones it replaces (a record) or removes (None), or
-    adds under a new name. Judged under the stack's own policy config, exemptions and all."""
+    adds under a new name. Judged under the stack's own policy config without its exemptions
+    (`program_config_dir`); a case's report holds what its change adds to the program's own."""
 
     changes: Changes
 
@@ -57,6 +58,28 @@ def base_for(changes: Changes | None, stack: str = "prod") -> dict[str, Resource
     return program_records(stack) if isinstance(changes, OnProgram) else compliant_base(stack)
 
 
+def _without_exemptions(config: dict[str, Any]) -> dict[str, Any]:
+    for name, entry in list(config.items()):
+        if isinstance(entry, dict) and "exemptions" in entry:
+            entry = {k: v for k, v in entry.items() if k != "exemptions"}
+            config[name] = entry if len(entry) > 1 else entry.get("enforcementLevel", entry)
+    return config
+
+
+@functools.cache
+def program_config_dir() -> Path:
+    """The stacks' own policy configs without their exemptions: an exemption makes the driver
+    judge every resource again on every evaluation (MessageCache reuses pure verdicts only),
+    which on the program's 240 resources would double each case's cost. What an exemption
+    covers is in the program's own report, which every case's report leaves out."""
+    directory = Path(tempfile.mkdtemp(prefix="perfcheck-program-config-"))
+    for stack in ("staging", "prod"):
+        for pack in RULE_PACKS:
+            config = json.loads((CONFIG_DIR / f"{stack}.{pack}.json").read_text())
+            (directory / f"{stack}.{pack}.json").write_text(json.dumps(_without_exemptions(config)))
+    return directory
+
+
 def synthetic_config(stack: str, pack: str) -> dict[str, Any]:
     """The stack's policy config without its exemptions: those are bound to the real stack's
     resources, which the synthetic stack does not have (they would be reported as stale)."""
@@ -68,11 +91,7 @@ def synthetic_config(stack: str, pack: str) -> dict[str, Any]:
         present = {r.type for r in compliant_resources(stack).values()}
         reviewed["reviewedTypes"] = [e for e in reviewed["reviewedTypes"] if e["type"] in present]
         reviewed["listReviewedTypes"] = False
-    for name, entry in list(config.items()):
-        if isinstance(entry, dict) and "exemptions" in entry:
-            entry = {k: v for k, v in entry.items() if k != "exemptions"}
-            config[name] = entry if len(entry) > 1 else entry.get("enforcementLevel", entry)
-    return config
+    return _without_exemptions(config)
 
 
 @functools.cache
@@ -156,13 +175,25 @@ def _evaluate_on_program(changes: OnProgram, stack: str, config_dir: Path | None
             resources.pop(name)  # KeyError for a resource the program does not register
         else:
             resources[name] = value
-    return evaluate_packs(
-        dataclasses.replace(run, resources=tuple(resources.values())),
-        stack,
-        config_dir or CONFIG_DIR,
-        packs=RULE_PACKS,
-        cache=_MESSAGES,
+    report = _judge_program(dataclasses.replace(run, resources=tuple(resources.values())), stack)
+    own = {_key(v) for v in _program_report(stack).violations}
+    return dataclasses.replace(
+        report, violations=tuple(v for v in report.violations if _key(v) not in own)
     )
+
+
+def _judge_program(run: StackRun, stack: str) -> PolicyReport:
+    return evaluate_packs(run, stack, program_config_dir(), packs=RULE_PACKS, cache=_MESSAGES)
+
+
+@functools.cache
+def _program_report(stack: str) -> PolicyReport:
+    """The unchanged program's report (its exempted findings among them)."""
+    return _judge_program(_program_run(stack), stack)
+
+
+def _key(violation: PolicyViolation) -> tuple[str, str, str]:
+    return (violation.policy, violation.urn, violation.message)
 
 
 RULE_PACKS = ("guardrails", "cost")
