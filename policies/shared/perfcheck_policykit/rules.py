@@ -129,8 +129,8 @@ EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
     },
 }
 
-NoteSink = Callable[[str, str], None]
-"""Receives (message, urn) for an advisory note; the pack servicer makes one per policy call."""
+NoteSink = Callable[[Any, str, str], None]
+"""Receives (rule, message, urn) for an advisory note; the pack servicer makes one per request."""
 
 
 @dataclass(frozen=True)
@@ -343,13 +343,13 @@ class _Judgement:
             f"runs; '{self.policy.name}' judges it then (the rest of the resource was judged)."
         )
         if self._sink is not None:
-            self._sink(message, urn)
+            self._sink(self.policy, message, urn)
         else:
             self._pending_unknowns.append(prop)
 
     def note(self, urn: str, message: str, exemption_reason: str | None = None) -> None:
         if self._sink is not None:
-            self._sink(message, urn)
+            self._sink(self.policy, message, urn)
         elif exemption_reason is not None:
             self._pending_exemption = exemption_reason
 
