@@ -390,12 +390,16 @@ class ResourceContext:
         self.type = args.resource_type
         self.name = args.name
         self.urn = args.urn
-        self.parent = getattr(args.opts, "parent", None) or None
         self.config = judgement.config
         self.run = judgement.run
         self._judgement = judgement
         self._unknown_reads: list[str] | None = None
         self._handled: set[str] = set()
+
+    @property
+    def parent(self) -> str | None:
+        """The parent's URN, from the options (read only for a finding or a note)."""
+        return getattr(self.args.opts, "parent", None) or None
 
     def get(self, *path: str | int) -> Any:
         value = values.get(self.props, *path)

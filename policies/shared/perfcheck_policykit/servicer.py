@@ -142,6 +142,58 @@ class _LazyPolicyResource(PolicyResource):
 _UNSET = object()
 
 
+class _RequestParts:
+    """One Analyze request's options and provider, each built on first read and shared by the
+    request's rules (most rules read neither: the guardrails never read the provider)."""
+
+    __slots__ = ("_opts", "_provider", "_request", "_servicer")
+
+    def __init__(self, request: Any, servicer: PackServicer) -> None:
+        self._request = request
+        self._servicer = servicer
+        self._opts: Any = None
+        self._provider: Any = _UNSET
+
+    def opts(self) -> Any:
+        if self._opts is None:
+            self._opts = self._servicer._get_resource_options(self._request)
+        return self._opts
+
+    def provider(self) -> Any:
+        if self._provider is _UNSET:
+            self._provider = self._servicer._get_provider_resource(self._request)
+        return self._provider
+
+
+class _LazyValidationArgs(ResourceValidationArgs):
+    """A rule's ResourceValidationArgs whose options and provider come from the request's
+    shared `_RequestParts` when read."""
+
+    def __init__(self, parts: _RequestParts, *args: Any) -> None:
+        self._parts = parts
+        self._opts: Any = None
+        self._provider: Any = _UNSET
+        super().__init__(*args)
+
+    @property  # type: ignore[override]
+    def opts(self) -> Any:
+        return self._opts if self._opts is not None else self._parts.opts()
+
+    @opts.setter
+    def opts(self, value: Any) -> None:
+        if value is not None:
+            self._opts = value
+
+    @property  # type: ignore[override]
+    def provider(self) -> Any:
+        return self._provider if self._provider is not _UNSET else self._parts.provider()
+
+    @provider.setter
+    def provider(self, value: Any) -> None:
+        if value is not None:
+            self._provider = value
+
+
 class PackServicer(_BASE):
     """`_PolicyAnalyzerServicer` with one deserialization per resource and type dispatch."""
 
@@ -346,8 +398,7 @@ class PackServicer(_BASE):
             return response
 
         props = _deserialize(request.properties)
-        opts = self._get_resource_options(request)
-        provider = self._get_provider_resource(request)
+        parts = _RequestParts(request, self)
         run = self._run_context(response)
         for policy, level, validates in active:
             if not validates:
@@ -360,13 +411,14 @@ class PackServicer(_BASE):
             report_violation = self._create_report_violation(
                 response, policy.name, policy.description, level, policy.severity
             )
-            args = ResourceValidationArgs(
+            args = _LazyValidationArgs(
+                parts,
                 request.type,
                 props,
                 request.urn,
                 request.name,
-                opts,
-                provider,
+                None,  # options and provider: from `parts` when read
+                None,
                 self._get_policy_config(policy.name),
                 self._stack_tags,
             )
