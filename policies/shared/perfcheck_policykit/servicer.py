@@ -78,7 +78,8 @@ def _deserialize(struct: Any) -> Mapping[str, Any]:
 
 
 class _LazyPolicyResource(PolicyResource):
-    """A stack resource whose properties, options and provider are built on first read."""
+    """A stack resource (or an Analyze request, which has the same fields) whose properties,
+    options and provider are built on first read."""
 
     def __init__(self, message: Any, servicer: PackServicer) -> None:
         # PolicyResource.__init__ only assigns its fields: they are assigned here, the graph
@@ -142,56 +143,30 @@ class _LazyPolicyResource(PolicyResource):
 _UNSET = object()
 
 
-class _RequestParts:
-    """One Analyze request's options and provider, each built on first read and shared by the
-    request's rules (most rules read neither: the guardrails never read the provider)."""
-
-    __slots__ = ("_opts", "_provider", "_request", "_servicer")
-
-    def __init__(self, request: Any, servicer: PackServicer) -> None:
-        self._request = request
-        self._servicer = servicer
-        self._opts: Any = None
-        self._provider: Any = _UNSET
-
-    def opts(self) -> Any:
-        if self._opts is None:
-            self._opts = self._servicer._get_resource_options(self._request)
-        return self._opts
-
-    def provider(self) -> Any:
-        if self._provider is _UNSET:
-            self._provider = self._servicer._get_provider_resource(self._request)
-        return self._provider
-
-
 class _LazyValidationArgs(ResourceValidationArgs):
-    """A rule's ResourceValidationArgs whose options and provider come from the request's
-    shared `_RequestParts` when read."""
+    """A rule's ResourceValidationArgs whose options and provider are the request's, built on
+    first read and shared by the request's rules (most read neither; the guardrails never read
+    the provider)."""
 
-    def __init__(self, parts: _RequestParts, *args: Any) -> None:
-        self._parts = parts
-        self._opts: Any = None
-        self._provider: Any = _UNSET
-        super().__init__(*args)
+    def __init__(self, request: _LazyPolicyResource, *args: Any) -> None:
+        self._request = request
+        super().__init__(*args)  # assigns opts and provider: None, ignored below
 
     @property  # type: ignore[override]
     def opts(self) -> Any:
-        return self._opts if self._opts is not None else self._parts.opts()
+        return self._request.opts
 
     @opts.setter
     def opts(self, value: Any) -> None:
-        if value is not None:
-            self._opts = value
+        self._request.opts = value
 
     @property  # type: ignore[override]
     def provider(self) -> Any:
-        return self._provider if self._provider is not _UNSET else self._parts.provider()
+        return self._request.provider
 
     @provider.setter
     def provider(self, value: Any) -> None:
-        if value is not None:
-            self._provider = value
+        self._request.provider = value
 
 
 class PackServicer(_BASE):
@@ -398,7 +373,7 @@ class PackServicer(_BASE):
             return response
 
         props = _deserialize(request.properties)
-        parts = _RequestParts(request, self)
+        parts = _LazyPolicyResource(request, self)  # an AnalyzeRequest has the same fields
         run = self._run_context(response)
         for policy, level, validates in active:
             if not validates:
@@ -417,7 +392,7 @@ class PackServicer(_BASE):
                 props,
                 request.urn,
                 request.name,
-                None,  # options and provider: from `parts` when read
+                None,  # options and provider: the request's, when read
                 None,
                 self._get_policy_config(policy.name),
                 self._stack_tags,
