@@ -94,6 +94,7 @@ SLOW_FIRST = (
     "test_bench.py",  # the bench's probes run the program and the packs
     "test_procedures.py",  # `make new-stack`, runbook tasks: several program runs
     "redteam/test_redteam_wave4.py",  # the wave's two runs and one judging pass
+    "redteam/test_redteam_wave5.py",  # the same for wave 5
     "test_cost_report.py",
     "test_deploy_role.py",
 )
@@ -105,6 +106,7 @@ the end.
 
 ONE_WORKER = (
     "redteam/test_redteam_wave4.py",  # `captured()` and `_verdicts()`: the wave, run and judged
+    "redteam/test_redteam_wave5.py",  # `captured()`: the wave's two runs
     "test_doc_commands.py",  # the `checked` module fixture: every documented command, checked
 )
 """Test modules whose tests share an expensive per-process result (a `functools.cache`, a
@@ -143,9 +145,42 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     modules = {(TESTS / name).relative_to(root).as_posix() for name in ONE_WORKER}
 
     class SharedWorkScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """LoadScope's decisions, with bookkeeping that does not grow with the work done.
+
+        xdist's LoadScope keeps every unit a worker ever ran, recounts all of them after each
+        report and finds each test's position by a linear search of the collection: quadratic in
+        the suite's size (about 9 s of the controller's CPU for 4,500 one-test units). Here a
+        finished unit leaves its worker's work and positions are looked up in a dict.
+        """
+
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return module if module in modules else nodeid
+
+        def __init__(self, config: pytest.Config, log: Any = None) -> None:
+            super().__init__(config, log)
+            self.positions: dict[Any, dict[str, int]] = {}
+
+        def _positions(self, node: Any) -> dict[str, int]:
+            if node not in self.positions:
+                collection = self.registered_collections[node]
+                self.positions[node] = {nodeid: i for i, nodeid in enumerate(collection)}
+            return self.positions[node]
+
+        def _assign_work_unit(self, node: Any) -> None:
+            scope, work_unit = self.workqueue.popitem(last=False)
+            self.assigned_work.setdefault(node, {})[scope] = work_unit
+            positions = self._positions(node)
+            node.send_runtest_some([positions[n] for n, done in work_unit.items() if not done])
+
+        def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+            nodeid = self.registered_collections[node][item_index]
+            scope = self._split_scope(nodeid)
+            workload = self.assigned_work[node]
+            workload[scope][nodeid] = True
+            if all(workload[scope].values()):
+                del workload[scope]
+            self._reschedule(node)
 
     return SharedWorkScheduling(config, log)
 
