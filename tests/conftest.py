@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import functools
 import gc
-import json
 import logging
 import os
 import pty
@@ -26,6 +25,7 @@ from typing import Any
 import pytest
 
 from foundation.records import StackRun
+from tests import shared_results
 from tools import doc_commands
 from tools.offline import preview, runner
 from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
@@ -219,9 +219,8 @@ class _Recorded(logging.Handler):
         self.records.append(record)
 
 
-@functools.cache
-def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
-    """A repository stack's run in this worker, with what the program logged during it."""
+def _run_recording(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+    """A repository stack's run, with what the program logged during it."""
     recorder = _Recorded()
     root = logging.getLogger()
     root.addHandler(recorder)
@@ -229,8 +228,25 @@ def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
         run = run_stack(stack)
     finally:
         root.removeHandler(recorder)
-    _freeze_what_stays()
     return run, tuple(recorder.records)
+
+
+@functools.cache
+def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+    """A repository stack's run in this worker: made once per test run (the first worker to ask
+    runs the program; the other reads its run and logs its warnings, as a run would)."""
+    ran_here: list[bool] = []
+
+    def produce() -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+        ran_here.append(True)
+        return _run_recording(stack)
+
+    run, records = shared_results.once_per_test_run(f"program-run-{stack}", produce)
+    if not ran_here:
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+    _freeze_what_stays()
+    return run, records
 
 
 def _freeze_what_stays() -> None:
@@ -245,12 +261,12 @@ def _freeze_what_stays() -> None:
 
 
 def shared_run(stack: str) -> StackRun:
-    """`cached_run`: one program run per repository stack per worker, shared with the preview.
+    """`cached_run`: one program run per repository stack per test run, shared with the preview.
 
     The program is a pure function of the repository's files. Tests (`cached_run`, the
-    fixtures) and in-process previews read the same run, so each stack's program runs once
-    per worker instead of once for each (about 1.4 s of CPU a stack). The first run logs its
-    warnings as it goes, as `runner.cached_run` does.
+    fixtures) and in-process previews in every worker read the same run, so each stack's
+    program runs once instead of once for each (about 1.5 s of CPU a stack). A worker's first
+    read logs the run's warnings, as `runner.cached_run` does.
     """
     return _recorded_run(stack)[0]
 
@@ -313,28 +329,20 @@ def shared_policy_lint() -> Iterator[None]:
 # --- real processes: each expensive one runs once per test run, whichever worker asks first ----
 
 
+@pytest.fixture(scope="session", autouse=True)
+def results_shared_between_workers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """From the first test on, `shared_results.once_per_test_run` shares across the workers."""
+    shared_results.share_under(tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def once_per_test_run(
-    tmp_path_factory: pytest.TempPathFactory,
+    results_shared_between_workers: None,
 ) -> Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]:
-    """A result (JSON) made by the first worker that asks for it and read by every other.
-
-    Session fixtures are built once per xdist worker; a real preview process costs about 6 s
-    of CPU, so the tests that read the same process's output share one run through a file
-    under the run's common temporary directory, behind a lock.
-    """
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-    def once(key: str, produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        result = shared / f"{key}.json"
-        with open(shared / f"{key}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not result.exists():
-                result.write_text(json.dumps(produce()))
-            return json.loads(result.read_text())
-
-    return once
+    """A result made by the first worker that asks for it and read by every other
+    (tests/shared_results.py): a real preview process costs about 6 s of CPU, so the tests that
+    read the same process's output share one run."""
+    return shared_results.once_per_test_run
 
 
 def run_in_terminal(
