@@ -20,6 +20,7 @@ from components.load_balancer import ECS_LOAD_BALANCER_POLICY
 from components.web_service import deploy_timeout, traffic_shift_minutes
 from foundation.records import ResourceRecord, StackRun
 from settings import SettingsError, settings_from_config
+from tests import shared_results
 from tools.offline.runner import ProgramFailed, cached_run, run_stack, stack_config
 
 SERVICE = "aws:ecs/service:Service"
@@ -66,7 +67,7 @@ def strategy_run(strategy: str) -> StackRun:
     if strategy == "canary":
         return cached_run("prod")
     _, extra = STRATEGIES[strategy]
-    return run_stack("prod", config=prod_config(deploymentStrategy=strategy, **extra))
+    return shared_results.program_run("prod", prod_config(deploymentStrategy=strategy, **extra))
 
 
 @pytest.fixture(params=sorted(STRATEGIES))
