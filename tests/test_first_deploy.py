@@ -168,3 +168,18 @@ def test_the_runner_says_so_before_its_own_timeout() -> None:
     remaining: Iterator[int] = iter([100_000, 20_000])
     with pytest.raises(TimeoutError):
         run_once(FakeEcs(0), REQUEST, lambda: next(remaining), sleep=lambda _: None)
+
+
+def test_the_regional_certificate_is_issued_before_the_stack_names_it() -> None:
+    """Property: the certificate-added-later step has the operator wait until ACM issued the
+    regional certificate (a load balancer's listener takes only an issued one) before setting
+    `service.certificateArn`, and says who writes its validation record (the deploy role may
+    write only the CloudFront certificate's: deploy/dns-records-policy.json; review 21 pass 4,
+    R24)."""
+    from tools.offline.runner import ROOT
+
+    step = (ROOT / "docs" / "first-deploy.md").read_text().split("**HTTPS to the ALB")[1]
+    step = " ".join(step.split("\n- **")[0].split())
+    waits = step.find("aws acm wait certificate-validated")
+    assert 0 <= waits < step.find("set `service.certificateArn`")
+    assert "as an administrator" in step[:waits]
