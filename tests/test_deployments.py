@@ -319,3 +319,18 @@ def test_neither_stack_has_a_public_origin_or_an_origin_secret(each_stack: Stack
     ]
     # Without a certificate the one listener is HTTP, and only on the internal ALB.
     assert len(serving) <= 1
+
+
+def test_a_zero_bake_is_a_setting_not_an_unset_one() -> None:
+    """0 minutes is a bake the stack file chose (the guardrails then report it), not "unset":
+    it is deployed as 0, never replaced by the default or by bakeTimeMinutes."""
+
+    def service(**changes: Any) -> Any:
+        return settings_from_config("perfcheck", "prod", prod_config(**changes)).service
+
+    canary = service(deploymentStrategy="canary", bakeTimeMinutes=0, canaryBakeMinutes=0)
+    assert canary.bake_minutes == 0 and canary.canary_step == (10.0, 0)
+    linear = service(deploymentStrategy="linear", bakeTimeMinutes=7, linearStepBakeMinutes=0)
+    assert linear.bake_minutes == 7 and linear.linear_step == (25.0, 0)
+    unset = service(deploymentStrategy="canary")
+    assert unset.bake_minutes == 10 and unset.canary_step == (10.0, 10)
