@@ -27,8 +27,8 @@ import pytest
 from foundation.records import StackRun
 from tests import shared_results
 from tools import doc_commands
-from tools.offline import preview, runner
-from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
+from tools.offline import policy_driver, preview, runner
+from tools.offline.policy_driver import DEPLOY_PACK_DIR, PACK_NAMES, add_pack_paths
 from tools.offline.runner import ROOT, StackMissing, run_stack
 
 add_pack_paths(DEPLOY_PACK_DIR)  # the packs' modules (perfcheck_deploy, the kit) import by name
@@ -245,8 +245,47 @@ def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
     if not ran_here:
         for record in records:
             logging.getLogger(record.name).handle(record)
+    _shared_runs[id(run)] = run
     _freeze_what_stays()
     return run, records
+
+
+_shared_runs: dict[int, StackRun] = {}
+"""This worker's runs of the repository stacks (`shared_run`), by identity."""
+
+_judged: dict[tuple[int, str, tuple[str, ...], bool], Any] = {}
+_evaluate_packs = policy_driver.evaluate_packs
+
+
+def _shared_evaluation(
+    run: StackRun,
+    stack: str,
+    config_dir: Path | None = None,
+    *,
+    packs: Any = PACK_NAMES,
+    dry_run: bool = True,
+    cache: Any = None,
+) -> Any:
+    """`evaluate_packs` on a repository stack's shared run with the committed configs, once per
+    worker: the suite judges the same two runs the same way in dozens of tests and in-process
+    previews (about a second of CPU each). The report is frozen (tuples); any other call (a
+    config directory, loaded packs, another run or stack) is evaluated afresh."""
+    packs = tuple(packs)
+    if (
+        _shared_runs.get(id(run)) is not run
+        or stack != run.stack
+        or config_dir is not None
+        or cache is not None
+        or not all(isinstance(pack, str) for pack in packs)
+    ):
+        return _evaluate_packs(run, stack, config_dir, packs=packs, dry_run=dry_run, cache=cache)
+    key = (id(run), stack, packs, dry_run)
+    if key not in _judged:
+        _judged[key] = _evaluate_packs(run, stack, packs=packs, dry_run=dry_run)
+    return _judged[key]
+
+
+policy_driver.evaluate_packs = _shared_evaluation  # before any test module imports it by name
 
 
 def _freeze_what_stays() -> None:

@@ -2,6 +2,8 @@
 
 Properties: every reader of a repository stack's run in a worker (`runner.cached_run`, the
 fixtures, in-process previews) reads one cache, so each stack's program runs once per worker;
+the packs judge a shared run with the committed configs once per worker, with the verdict of a
+fresh evaluation, and any other evaluation (another run, a config directory) afresh;
 a result shared between workers (tests/shared_results.py) is made once per test run, a failure is
 not kept, nothing is shared before the session starts, and a worker that reads another's run
 logs that run's warnings without running the program;
@@ -13,16 +15,19 @@ statement that still holds a placeholder is refused, not judged.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from foundation.records import StackRun
 from tests import shared_results
 from tests.iam_policy_evaluator import Request, decide
-from tools.offline import preview, runner
+from tools.offline import policy_driver, preview, runner
 from tools.offline.runner import run_stack
 
 
@@ -112,6 +117,34 @@ def test_a_worker_reading_anothers_run_logs_its_warnings_without_running(
     assert run == other_workers[0]
     assert [record.getMessage() for record in records] == ["a warning of the run"]
     assert "a warning of the run" in caplog.text
+
+
+def test_a_shared_runs_evaluation_is_made_once_and_equals_a_fresh_one(
+    prod: StackRun, pytestconfig: pytest.Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = Path(__file__).with_name("conftest.py")
+    (conftest,) = [
+        plugin
+        for plugin in pytestconfig.pluginmanager.get_plugins()
+        if Path(getattr(plugin, "__file__", None) or "") == path
+    ]
+    evaluated: list[StackRun] = []
+    real = policy_driver._evaluate
+
+    def spy(run: StackRun, *args: Any, **kwargs: Any) -> Any:
+        evaluated.append(run)
+        return real(run, *args, **kwargs)
+
+    monkeypatch.setattr(policy_driver, "_evaluate", spy)
+    first = policy_driver.evaluate_packs(prod, "prod", packs=("cost",))
+    before = len(evaluated)
+    assert policy_driver.evaluate_packs(prod, "prod", packs=["cost"]) is first
+    assert len(evaluated) == before
+    assert conftest._evaluate_packs(prod, "prod", packs=("cost",)) == first
+    copy = dataclasses.replace(prod)
+    policy_driver.evaluate_packs(copy, "prod", packs=("cost",))
+    policy_driver.evaluate_packs(prod, "prod", policy_driver.CONFIG_DIR, packs=("cost",))
+    assert len(evaluated) == before + 3  # the fresh one, the copy, the config directory
 
 
 def test_what_a_shared_run_leaves_is_out_of_the_collectors_scans() -> None:
