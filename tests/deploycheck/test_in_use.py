@@ -70,12 +70,6 @@ def ignore_origin_of_distribution(record: ResourceRecord) -> ResourceRecord:
     return dataclasses.replace(record, ignore_changes=("origins",))
 
 
-@pytest.fixture
-def real_prod() -> StackRun:
-    """The program's prod run (this directory's `prod` fixture is the synthetic builder)."""
-    return cached_run("prod")
-
-
 # (check id, type judged, resource type to edit, name of the edited one, edit, finding says)
 CASES: dict[str, tuple[str, str, str, str | None, Edit, str]] = {
     "vpc-origin-updated-in-place": (
@@ -236,16 +230,16 @@ def test_the_real_stacks_declare_every_in_use_resource_right(each_stack: StackRu
     assert findings == []
 
 
-def test_the_real_stacks_have_resources_of_most_rows(real_prod: StackRun) -> None:
+def test_the_real_stacks_have_resources_of_most_rows(prod: StackRun) -> None:
     """The check judges something: the stack registers the types the table is about."""
-    present = {row.type_token for row in IN_USE_REFUSALS} & {r.type for r in real_prod.resources}
+    present = {row.type_token for row in IN_USE_REFUSALS} & {r.type for r in prod.resources}
     assert len(present) >= len(IN_USE_REFUSALS) - 1, present
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_each_wrong_declaration_is_found(case: str, real_prod: StackRun) -> None:
+def test_each_wrong_declaration_is_found(case: str, prod: StackRun) -> None:
     check_id, judged, type_token, name, edit, says = CASES[case]
-    findings = run_deploy_checks(edited(real_prod, type_token, edit, name))
+    findings = run_deploy_checks(edited(prod, type_token, edit, name))
     matching = [
         f
         for f in findings
@@ -255,11 +249,11 @@ def test_each_wrong_declaration_is_found(case: str, real_prod: StackRun) -> None
     assert {f.check_id for f in findings} <= COVERED_CHECK_IDS
 
 
-def test_a_user_that_applies_changes_at_once_needs_no_retained_group(real_prod: StackRun) -> None:
+def test_a_user_that_applies_changes_at_once_needs_no_retained_group(prod: StackRun) -> None:
     """Property: the deferred-user finding comes from the user's maintenance window, not from
     the group alone: with the instance applying at once, an unretained group is fine."""
     run = edited(
-        real_prod,
+        prod,
         "aws:rds/subnetGroup:SubnetGroup",
         lambda r: dataclasses.replace(r, retain_on_delete=False),
     )
@@ -269,10 +263,10 @@ def test_a_user_that_applies_changes_at_once_needs_no_retained_group(real_prod: 
     assert [f for f in run_deploy_checks(run) if f.check_id == DEFERRED_ID] == []
 
 
-def test_a_user_silent_on_apply_immediately_follows_in_its_window(real_prod: StackRun) -> None:
+def test_a_user_silent_on_apply_immediately_follows_in_its_window(prod: StackRun) -> None:
     """Property: applyImmediately left out is AWS's default (off), so the user still defers."""
     run = edited(
-        real_prod,
+        prod,
         "aws:rds/subnetGroup:SubnetGroup",
         lambda r: dataclasses.replace(r, retain_on_delete=False),
     )
@@ -282,11 +276,11 @@ def test_a_user_silent_on_apply_immediately_follows_in_its_window(real_prod: Sta
     ]
 
 
-def test_what_the_analyzer_cannot_see_is_not_judged_as_absent(real_prod: StackRun) -> None:
+def test_what_the_analyzer_cannot_see_is_not_judged_as_absent(prod: StackRun) -> None:
     """Property: the policy analyzer's options carry no retainOnDelete, so the pack does not
     read its absence as "deleted" (fail closed would block every real prod deploy)."""
     run = edited(
-        real_prod,
+        prod,
         "aws:rds/subnetGroup:SubnetGroup",
         lambda r: dataclasses.replace(r, retain_on_delete=False, retain_on_delete_known=False),
     )
@@ -342,16 +336,16 @@ def prod_copy(factory: pytest.TempPathFactory, *, with_origin_name: bool) -> Pat
 
 
 def test_a_certificate_replaces_the_vpc_origin_create_before_delete(
-    real_prod: StackRun, prod_with_certificate: tuple[StackRun, list[Any]]
+    prod: StackRun, prod_with_certificate: tuple[StackRun, list[Any]]
 ) -> None:
     after, stages = prod_with_certificate
-    steps = plan(real_prod, after)
+    steps = plan(prod, after)
     origin = after.one(VPC_ORIGIN)
     assert steps[origin.urn] == "replace"
     assert "https" in origin.inputs["vpcOriginEndpointConfig"]["name"].split("-")
     assert (
         origin.inputs["vpcOriginEndpointConfig"]["name"]
-        != (real_prod.one(VPC_ORIGIN).inputs["vpcOriginEndpointConfig"]["name"])
+        != (prod.one(VPC_ORIGIN).inputs["vpcOriginEndpointConfig"]["name"])
     )
     distribution = after.one("aws:cloudfront/distribution:Distribution")
     assert origin.urn in distribution.property_dependencies["origins"]
@@ -373,20 +367,20 @@ def test_a_certificate_without_an_origin_name_is_refused_before_any_resource(
     assert "service.originDomainName" in problem and "502" in problem
 
 
-def test_an_unchanged_stack_plans_no_change(real_prod: StackRun) -> None:
+def test_an_unchanged_stack_plans_no_change(prod: StackRun) -> None:
     again = cached_run("prod")
-    assert set(plan(real_prod, again).values()) == {"same"}
+    assert set(plan(prod, again).values()) == {"same"}
 
 
 def test_without_replace_on_changes_the_certificate_would_update_in_place(
-    real_prod: StackRun, prod_with_certificate: tuple[StackRun, list[Any]]
+    prod: StackRun, prod_with_certificate: tuple[StackRun, list[Any]]
 ) -> None:
     """The step above comes from the declaration: without it the engine plans the refused
     in-place update."""
     after = prod_with_certificate[0]
     origin = after.one(VPC_ORIGIN)
     assert (
-        planned_step(real_prod.one(VPC_ORIGIN), dataclasses.replace(origin, replace_on_changes=()))
+        planned_step(prod.one(VPC_ORIGIN), dataclasses.replace(origin, replace_on_changes=()))
         == "update"
     )
 

@@ -14,9 +14,14 @@ from pathlib import Path
 from perfcheck_deploy import Finding
 
 from foundation.records import StackRun
-from tools.offline.policy_driver import PolicyViolation, evaluate_packs
+from tools.offline.policy_driver import MessageCache, PolicyViolation, evaluate_packs
 
 DEPLOY = ("deploy",)
+
+_MESSAGES = MessageCache()
+"""The engine's messages for a record built once per session: a case edits a few records of the
+captured program and shares the rest, record for record (conftest.ProgramStack copies on write),
+so each evaluation builds the requests of the records it changed only."""
 
 
 @functools.cache
@@ -48,5 +53,7 @@ def as_finding(violation: PolicyViolation) -> Finding:
 
 def pack_findings(run: StackRun, config_dir: Path | None = None) -> list[Finding]:
     """Every deploy finding on `run` through the pack (mandatory and advisory alike)."""
-    report = evaluate_packs(run, run.stack or "prod", config_dir or _defaults(), packs=DEPLOY)
+    report = evaluate_packs(
+        run, run.stack or "prod", config_dir or _defaults(), packs=DEPLOY, cache=_MESSAGES
+    )
     return [as_finding(v) for v in report.violations if v.pack == "perfcheck-deploy"]

@@ -44,6 +44,31 @@ class OnProgram:
         return self.changes(resources)
 
 
+PROGRAM_ROLES: Mapping[str, str] = {
+    "db": "database-instance",
+    "db_params": "database-params",
+    "cache": "cache-group",
+    "bucket": "cdn-logs",
+    "bucket_sse": "cdn-logs-encryption",
+    "topic": "observability-alarms",
+    "secret": "app-secrets-redis-auth-token",  # a resource name  # pragma: allowlist secret
+    "log_group": "web-nextjs-logs",
+    "key": "database-key",
+}
+"""The program's record (logical name) that plays each role of the synthetic stack."""
+
+
+def by_role(changes: Changes) -> OnProgram:
+    """`changes` written against the synthetic stack's roles (`r["db"]`), applied to the
+    program's records that play them (PROGRAM_ROLES); a key it adds under another name stays."""
+
+    def apply(records: Mapping[str, ResourceRecord]) -> Mapping[str, Any]:
+        view = {**records, **{role: records[name] for role, name in PROGRAM_ROLES.items()}}
+        return {PROGRAM_ROLES.get(k, k): v for k, v in changes(view).items()}
+
+    return OnProgram(apply)
+
+
 def program_records(stack: str = "prod") -> dict[str, ResourceRecord]:
     """The captured program's records by logical name (a new dict; never change a record)."""
     return {record.name: record for record in _program_run(stack).resources}

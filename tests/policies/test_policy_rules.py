@@ -33,6 +33,7 @@ from tests.policies.cases_origin_name import ORIGIN_NAME_NONCOMPLIANT, ORIGIN_NA
 from tests.policies.cases_untagged_spend import UNTAGGED_SPEND_NONCOMPLIANT, UNTAGGED_SPEND_VARIANTS
 from tests.policies.image_cases import IMAGE_NONCOMPLIANT, IMAGE_VARIANTS
 from tests.policies.support import (
+    by_role,
     compliant_report,
     mandatory_but_unpriced,
     run_case,
@@ -206,29 +207,29 @@ NONCOMPLIANT: list[Case] = [
     Case(
         "rds-storage-encrypted",
         "false",
-        lambda r: {"db": replace(r["db"], storageEncrypted=False)},
-        "db",
+        by_role(lambda r: {"db": replace(r["db"], storageEncrypted=False)}),
+        "database-instance",
         "storageEncrypted is false",
     ),
     Case(
         "rds-storage-encrypted",
         "unset",
-        lambda r: {"db": replace(r["db"], drop=["storageEncrypted"])},
-        "db",
+        by_role(lambda r: {"db": replace(r["db"], drop=["storageEncrypted"])}),
+        "database-instance",
         "storageEncrypted is not set (unencrypted)",
     ),
     Case(
         "rds-performance-insights-encrypted",
         "no-key",
-        lambda r: {"db": replace(r["db"], drop=["performanceInsightsKmsKeyId"])},
-        "db",
+        by_role(lambda r: {"db": replace(r["db"], drop=["performanceInsightsKmsKeyId"])}),
+        "database-instance",
         "performanceInsightsKmsKeyId is not set",
     ),
     Case(
         "elasticache-encrypted-at-rest",
         "false",
-        lambda r: {"cache": replace(r["cache"], atRestEncryptionEnabled=False)},
-        "cache",
+        by_role(lambda r: {"cache": replace(r["cache"], atRestEncryptionEnabled=False)}),
+        "cache-group",
         "atRestEncryptionEnabled is false",
     ),
     Case(
@@ -262,63 +263,65 @@ NONCOMPLIANT: list[Case] = [
     Case(
         "s3-bucket-encryption-configured",
         "no-configuration",
-        lambda r: {"bucket_sse": None},
+        by_role(lambda r: {"bucket_sse": None}),
         "cdn-logs",
         "server-side encryption configuration is not configured",
     ),
     Case(
         "s3-bucket-encryption-configured",
         "algorithm-not-allowed",
-        lambda r: {
-            "bucket_sse": replace(
-                r["bucket_sse"],
-                rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:fsx"}}],
-            )
-        },
+        by_role(
+            lambda r: {
+                "bucket_sse": replace(
+                    r["bucket_sse"],
+                    rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:fsx"}}],
+                )
+            }
+        ),
         "cdn-logs",
         "sseAlgorithm is 'aws:fsx'",
     ),
     Case(
         "sns-topic-encrypted",
         "no-key",
-        lambda r: {"topic": replace(r["topic"], drop=["kmsMasterKeyId"])},
-        "alarms",
+        by_role(lambda r: {"topic": replace(r["topic"], drop=["kmsMasterKeyId"])}),
+        "observability-alarms",
         "kmsMasterKeyId is not set",
     ),
     Case(
         "secretsmanager-secret-customer-managed-key",
         "no-key",
-        lambda r: {"secret": replace(r["secret"], drop=["kmsKeyId"])},
-        "redis-auth",
+        by_role(lambda r: {"secret": replace(r["secret"], drop=["kmsKeyId"])}),
+        "app-secrets-redis-auth-token",
         "kmsKeyId is not set",
     ),
     Case(
         "secretsmanager-secret-customer-managed-key",
         "aws-managed-key",
-        lambda r: {"secret": replace(r["secret"], kmsKeyId="alias/aws/secretsmanager")},
-        "redis-auth",
+        by_role(lambda r: {"secret": replace(r["secret"], kmsKeyId="alias/aws/secretsmanager")}),
+        "app-secrets-redis-auth-token",
         "the AWS-managed key alias/aws/secretsmanager",
     ),
     Case(
         "cloudwatch-log-group-encrypted",
         "no-key",
-        lambda r: {"log_group": replace(r["log_group"], drop=["kmsKeyId"])},
-        "app-logs",
+        by_role(lambda r: {"log_group": replace(r["log_group"], drop=["kmsKeyId"])}),
+        "web-nextjs-logs",
         "kmsKeyId is not set",
         level="advisory",
     ),
     Case(
         "kms-key-rotation-enabled",
         "off",
-        lambda r: {"key": replace(r["key"], enableKeyRotation=False)},
-        "data-key",
+        by_role(lambda r: {"key": replace(r["key"], enableKeyRotation=False)}),
+        "database-key",
         "enableKeyRotation is false",
     ),
     Case(
         "kms-key-rotation-enabled",
         "period-too-long",
-        lambda r: {"key": replace(r["key"], rotationPeriodInDays=730)},
-        "data-key",
+        by_role(lambda r: {"key": replace(r["key"], rotationPeriodInDays=730)}),
+        "database-key",
         "rotationPeriodInDays is 730",
     ),
     # -- encryption in transit --
