@@ -42,6 +42,15 @@ KNOWN_WRONG: dict[str, str] = {
         "g6-cf-function-reads-token",
         "g6-dynamodb-protected",
         "g6-launch-template-imdsv2",
+        "w6-cf-hsts-zero",
+        "w6-iam-condition-both-values",
+        "w6-budget-expired",
+        "w6-provider-static-keys",
+        "g6-github-oidc-one-branch",
+        "g6-scheduler-plain-override",
+        "g6-cf-oac-always",
+        "g6-waf-office-allow-narrow",
+        "g6-composite-alarm",
     )
 }
 

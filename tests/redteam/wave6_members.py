@@ -2399,3 +2399,510 @@ def _(n: Name) -> None:
         value=pulumi.Output.secret(token("ssmsec", 32)),
         tags=TAGS,
     )
+
+
+# == Batch 2 (written blind, after batch 1's first run) ==========================================
+
+
+@bad("w6-ecs-health-check-exit0", "hollow")
+def _(n: Name) -> None:
+    """A health check that always succeeds (`exit 0`)."""
+    check = {"command": ["CMD-SHELL", "exit 0"], "interval": 30, "timeout": 5, "retries": 3}
+    task(n, [ctr(healthCheck=check)])
+
+
+@bad("w6-svc-grace-forever", "hollow")
+def _(n: Name) -> None:
+    """A health-check grace period of 2,147,483,647 s: unhealthy tasks are never replaced."""
+    service(
+        n,
+        health_check_grace_period_seconds=2147483647,
+        load_balancers=[
+            {"target_group_arn": TG_ARN, "container_name": "nextjs", "container_port": 3000}
+        ],
+    )
+
+
+@bad("w6-alb-oidc-client-secret", "credential")
+def _(n: Name) -> None:
+    """An authenticate-oidc rule whose client secret is a literal in the action."""
+    aws.lb.ListenerRule(
+        n("rule"),
+        listener_arn=arn(
+            "elasticloadbalancing", "listener/app/perfcheck-prod-alb/50dc6c495c0c9188/f2f7dc8efc"
+        ),
+        priority=30,
+        actions=[
+            {
+                "type": "authenticate-oidc",
+                "order": 1,
+                "authenticate_oidc": {
+                    "authorization_endpoint": "https://login.example.com/authorize",
+                    "client_id": "perfcheck-admin",
+                    "client_secret": token("oidc", 40),
+                    "issuer": "https://login.example.com",
+                    "token_endpoint": "https://login.example.com/token",
+                    "user_info_endpoint": "https://login.example.com/userinfo",
+                },
+            },
+            {"type": "forward", "order": 2, "target_group_arn": TG_ARN},
+        ],
+        conditions=[{"path_pattern": {"values": ["/admin/*"]}}],
+        tags=TAGS,
+    )
+
+
+@bad("w6-rds-snapshot-public", "exposure")
+def _(n: Name) -> None:
+    """A manual DB snapshot shared with `all`: public."""
+    aws.rds.Snapshot(
+        n("snapshot"),
+        db_instance_identifier="perfcheck-prod-db",
+        db_snapshot_identifier=n("snapshot"),
+        shared_accounts=["all"],
+        tags=TAGS,
+    )
+
+
+@bad("w6-cache-usergroup-default-user", "hollow")
+def _(n: Name) -> None:
+    """A user group holding ElastiCache's `default` user (no password, every command)."""
+    group = aws.elasticache.UserGroup(
+        n("users"), engine="valkey", user_group_id=n("users"), user_ids=["default"], tags=TAGS
+    )
+    cache(n, user_group_ids=[group.user_group_id], auth_token=None)
+
+
+@bad("w6-cache-serverless-no-cmk", "at-rest")
+def _(n: Name) -> None:
+    """A serverless cache under AWS's own key, not the stack's CMK."""
+    aws.elasticache.ServerlessCache(
+        n("serverless"),
+        engine="valkey",
+        major_engine_version="8",
+        subnet_ids=SUBNETS,
+        security_group_ids=["sg-0cac0cac0cac0cac0"],
+        snapshot_retention_limit=7,
+        tags=TAGS,
+    )
+
+
+@bad("w6-cf-oac-never-sign", "hollow")
+def _(n: Name) -> None:
+    """An origin access control that never signs requests."""
+    aws.cloudfront.OriginAccessControl(
+        n("oac"),
+        name=n("oac"),
+        origin_access_control_origin_type="s3",
+        signing_behavior="never",
+        signing_protocol="sigv4",
+    )
+
+
+@bad("w6-cf-hsts-zero", "hollow")
+def _(n: Name) -> None:
+    """HSTS with max-age 0, overriding the origin: browsers forget HTTPS-only."""
+    aws.cloudfront.ResponseHeadersPolicy(
+        n("headers"),
+        comment="headers",
+        security_headers_config={
+            "strict_transport_security": {
+                "access_control_max_age_sec": 0,
+                "include_subdomains": True,
+                "override": True,
+            }
+        },
+    )
+
+
+@bad("w6-waf-allow-world-ipset-first", "hollow")
+def _(n: Name) -> None:
+    """Priority 0: allow an IP set of 0.0.0.0/1 + 128.0.0.0/1, before any managed rule."""
+    ips = aws.wafv2.IpSet(
+        n("ips"),
+        scope="CLOUDFRONT",
+        ip_address_version="IPV4",
+        addresses=["0.0.0.0/1", "128.0.0.0/1"],
+        tags=TAGS,
+    )
+    allow = {
+        "name": "partners",
+        "priority": 0,
+        "action": {"allow": {}},
+        "statement": {"ip_set_reference_statement": {"arn": ips.arn}},
+        "visibility_config": visibility("partners"),
+    }
+    web_acl(n, [allow, managed_rule("AWSManagedRulesCommonRuleSet", 1)])
+
+
+@bad("w6-kms-replica-anyone", "iam")
+def _(n: Name) -> None:
+    """A multi-Region replica key whose policy lets anyone use it."""
+    aws.kms.ReplicaKey(
+        n("replica"),
+        primary_key_arn=KEY_ARN.replace("key/", "key/mrk-"),
+        policy=policy(
+            root_statement(),
+            {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"},
+        ),
+        tags=TAGS,
+    )
+
+
+@bad("w6-secret-rotation-yearly", "hollow")
+def _(n: Name) -> None:
+    """Rotation every 365 days (the stack rotates monthly)."""
+    s = aws.secretsmanager.Secret(n("secret"), kms_key_id=KEY_ARN, tags=TAGS)
+    aws.secretsmanager.SecretRotation(
+        n("rotation"),
+        secret_id=s.id,
+        rotation_lambda_arn=arn("lambda", "function:perfcheck-prod-rotate"),
+        rotation_rules={"automatically_after_days": 365},
+    )
+
+
+@bad("w6-iam-condition-both-values", "hollow")
+def _(n: Name) -> None:
+    """s3:* on * under a condition that matches both values of aws:SecureTransport."""
+    aws.iam.Policy(
+        n("policy"),
+        path="/perfcheck/prod/",
+        policy=policy(
+            {
+                "Effect": "Allow",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": ["true", "false"]}},
+            }
+        ),
+        tags=TAGS,
+    )
+
+
+@bad("w6-iam-user-policy-admin", "iam")
+def _(n: Name) -> None:
+    """Admin through a user's inline policy (another IAM type)."""
+    user = aws.iam.User(n("user"), path="/perfcheck/prod/", tags=TAGS)
+    aws.iam.UserPolicy(
+        n("inline"),
+        user=user.name,
+        policy=policy({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    )
+
+
+@bad("w6-iam-group-admin-attached", "iam")
+def _(n: Name) -> None:
+    """AdministratorAccess attached to a group."""
+    group = aws.iam.Group(n("group"), path="/perfcheck/prod/")
+    aws.iam.GroupPolicyAttachment(
+        n("attach"), group=group.name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess"
+    )
+
+
+@bad("w6-iam-github-oidc-any-repo", "iam")
+def _(n: Name) -> None:
+    """A role GitHub Actions may assume from any repository (`sub` is `repo:*`)."""
+    oidc = aws.iam.OpenIdConnectProvider(
+        n("oidc"),
+        url="https://token.actions.githubusercontent.com",
+        client_id_lists=["sts.amazonaws.com"],
+        tags=TAGS,
+    )
+    aws.iam.Role(
+        n("role"),
+        path="/perfcheck/prod/",
+        assume_role_policy=oidc.arn.apply(
+            lambda a: policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": a},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                        },
+                        "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
+                    },
+                }
+            )
+        ),
+        tags=TAGS,
+    )
+
+
+@bad("w6-s3-acl-authenticated-read", "exposure")
+def _(n: Name) -> None:
+    """The canned ACL authenticated-read: any AWS account may read."""
+    b = aws.s3.Bucket(n("bucket"), tags=TAGS)
+    aws.s3.BucketOwnershipControls(
+        n("ownership"), bucket=b.id, rule={"object_ownership": "BucketOwnerPreferred"}
+    )
+    aws.s3.BucketAcl(n("acl"), bucket=b.id, acl="authenticated-read")
+
+
+@bad("w6-sg-default-group-open", "exposure")
+def _(n: Name) -> None:
+    """The VPC's default security group adopted with ingress from anywhere."""
+    aws.ec2.DefaultSecurityGroup(
+        n("default-sg"),
+        vpc_id=VPC,
+        ingress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+        tags=TAGS,
+    )
+
+
+@bad("w6-composite-alarm-disabled", "hollow")
+def _(n: Name) -> None:
+    """A composite alarm whose actions are disabled."""
+    aws.cloudwatch.CompositeAlarm(
+        n("composite"),
+        alarm_name=n("composite"),
+        alarm_rule='ALARM("perfcheck-prod-5xx") OR ALARM("perfcheck-prod-p99")',
+        actions_enabled=False,
+        alarm_actions=[TOPIC_ARN],
+        tags=TAGS,
+    )
+
+
+@bad("w6-budget-expired", "hollow")
+def _(n: Name) -> None:
+    """A budget whose period ended in 2025: it watches nothing."""
+    budget(n, time_period_start="2024-01-01_00:00", time_period_end="2025-01-01_00:00")
+
+
+@bad("w6-mq-public-broker", "exposure")
+def _(n: Name) -> None:
+    """A publicly accessible RabbitMQ broker."""
+    aws.mq.Broker(
+        n("broker"),
+        broker_name=n("broker"),
+        engine_type="RabbitMQ",
+        engine_version="3.13",
+        host_instance_type="mq.m7g.medium",
+        deployment_mode="SINGLE_INSTANCE",
+        publicly_accessible=True,
+        auto_minor_version_upgrade=True,
+        users=[{"username": "app", "password": pulumi.Output.secret(token("mqpw", 24))}],
+        tags=TAGS,
+    )
+
+
+@bad("w6-scheduler-override-password", "credential")
+def _(n: Name) -> None:
+    """A scheduled ECS task whose container override carries the DB password."""
+    overrides = {
+        "containerOverrides": [
+            {
+                "name": "worker",
+                "environment": [{"name": "PGPASSWORD", "value": token("schedpw", 26)}],
+            }
+        ]
+    }
+    aws.scheduler.Schedule(
+        n("schedule"),
+        schedule_expression="cron(0 3 * * ? *)",
+        flexible_time_window={"mode": "OFF"},
+        target={
+            "arn": arn("ecs", "cluster/perfcheck-prod"),
+            "role_arn": ROLE_ARN,
+            "input": json.dumps(overrides),
+            "ecs_parameters": {
+                "task_definition_arn": arn("ecs", "task-definition/perfcheck-prod-worker:3"),
+                "launch_type": "FARGATE",
+                "network_configuration": {"subnets": SUBNETS, "assign_public_ip": False},
+            },
+        },
+    )
+
+
+@bad("w6-cloudformation-public-bucket", "new-service")
+def _(n: Name) -> None:
+    """A CloudFormation stack whose template makes a public bucket (resources out of sight)."""
+    template = {
+        "Resources": {
+            "Share": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": False,
+                        "BlockPublicPolicy": False,
+                        "IgnorePublicAcls": False,
+                        "RestrictPublicBuckets": False,
+                    }
+                },
+            }
+        }
+    }
+    aws.cloudformation.Stack(n("cfn"), template_body=json.dumps(template), tags=TAGS)
+
+
+@bad("w6-lambda-permission-anyone", "exposure")
+def _(n: Name) -> None:
+    """Any principal may invoke the rotation function."""
+    aws.lambda_.Permission(
+        n("permission"),
+        action="lambda:InvokeFunction",
+        function="perfcheck-prod-rotate",
+        principal="*",
+    )
+
+
+@bad("w6-tags-lowercase-keys", "tags")
+def _(n: Name) -> None:
+    """Cost tags with lowercase keys (tag keys are case-sensitive: `project` is not `Project`)."""
+    lower = {k.lower(): v for k, v in TAGS.items()}
+    aws.sqs.Queue(n("queue"), kms_master_key_id=KEY_ARN, tags=lower)
+
+
+@bad("w6-provider-static-keys", "credential")
+def _(n: Name) -> None:
+    """An explicit provider with a static access key pair in its arguments."""
+    provider = aws.Provider(
+        n("provider"),
+        region="eu-west-1",
+        access_key="AKIA" + token("akid", 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+        secret_key=token("sak", 40),
+        default_tags={"tags": TAGS},
+    )
+    aws.sqs.Queue(
+        n("queue"),
+        kms_master_key_id=KEY_ARN,
+        tags=TAGS,
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
+
+
+@good("g6-github-oidc-one-branch", "good-tricky")
+def _(n: Name) -> None:
+    """GitHub Actions may assume the role from this repository's main branch only."""
+    oidc = aws.iam.OpenIdConnectProvider(
+        n("oidc"),
+        url="https://token.actions.githubusercontent.com",
+        client_id_lists=["sts.amazonaws.com"],
+        tags=TAGS,
+    )
+    aws.iam.Role(
+        n("role"),
+        path="/perfcheck/prod/",
+        assume_role_policy=oidc.arn.apply(
+            lambda a: policy(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": a},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                            "token.actions.githubusercontent.com:sub": (
+                                "repo:example-org/perfcheck:ref:refs/heads/main"
+                            ),
+                        }
+                    },
+                }
+            )
+        ),
+        tags=TAGS,
+    )
+
+
+@good("g6-lambda-permission-events")
+def _(n: Name) -> None:
+    """EventBridge may invoke the function, from one rule only."""
+    aws.lambda_.Permission(
+        n("permission"),
+        action="lambda:InvokeFunction",
+        function="perfcheck-prod-redeploy",
+        principal="events.amazonaws.com",
+        source_arn=arn("events", "rule/perfcheck-prod-rotated"),
+        source_account=ACCOUNT,
+    )
+
+
+@good("g6-scheduler-plain-override", "good-tricky")
+def _(n: Name) -> None:
+    """A scheduled ECS task overriding only settings; the password comes from the task's secrets."""
+    overrides = {
+        "containerOverrides": [
+            {"name": "worker", "environment": [{"name": "JOB", "value": "vacuum-analyze"}]}
+        ]
+    }
+    aws.scheduler.Schedule(
+        n("schedule"),
+        schedule_expression="cron(0 3 * * ? *)",
+        flexible_time_window={"mode": "OFF"},
+        kms_key_arn=KEY_ARN,
+        target={
+            "arn": arn("ecs", "cluster/perfcheck-prod"),
+            "role_arn": ROLE_ARN,
+            "input": json.dumps(overrides),
+            "ecs_parameters": {
+                "task_definition_arn": arn("ecs", "task-definition/perfcheck-prod-worker:3"),
+                "launch_type": "FARGATE",
+                "network_configuration": {"subnets": SUBNETS, "assign_public_ip": False},
+            },
+        },
+    )
+
+
+@good("g6-cf-oac-always")
+def _(n: Name) -> None:
+    """An origin access control that always signs."""
+    aws.cloudfront.OriginAccessControl(
+        n("oac"),
+        name=n("oac"),
+        origin_access_control_origin_type="s3",
+        signing_behavior="always",
+        signing_protocol="sigv4",
+    )
+
+
+@good("g6-waf-office-allow-narrow", "good-tricky")
+def _(n: Name) -> None:
+    """An allow rule for one office range (/24) ahead of the managed groups."""
+    ips = aws.wafv2.IpSet(
+        n("ips"),
+        scope="CLOUDFRONT",
+        ip_address_version="IPV4",
+        addresses=["203.0.113.0/24"],
+        tags=TAGS,
+    )
+    allow = {
+        "name": "office",
+        "priority": 0,
+        "action": {"allow": {}},
+        "statement": {"ip_set_reference_statement": {"arn": ips.arn}},
+        "visibility_config": visibility("office"),
+    }
+    web_acl(
+        n,
+        [
+            allow,
+            managed_rule("AWSManagedRulesCommonRuleSet", 1),
+            managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
+        ],
+    )
+
+
+@good("g6-composite-alarm")
+def _(n: Name) -> None:
+    """A composite alarm paging the topic."""
+    aws.cloudwatch.CompositeAlarm(
+        n("composite"),
+        alarm_name=n("composite"),
+        alarm_rule='ALARM("perfcheck-prod-5xx") AND ALARM("perfcheck-prod-p99")',
+        alarm_actions=[TOPIC_ARN],
+        ok_actions=[TOPIC_ARN],
+        tags=TAGS,
+    )
+
+
+@good("g6-default-sg-adopted-empty", "good-tricky")
+def _(n: Name) -> None:
+    """The VPC's default security group adopted with no rules at all (as the stack does)."""
+    aws.ec2.DefaultSecurityGroup(n("default-sg"), vpc_id=VPC, tags=TAGS)
+
+
+@good("g6-budget-dated-future", "good-tricky")
+def _(n: Name) -> None:
+    """A monthly budget with an explicit start and an end far ahead."""
+    budget(n, time_period_start="2026-01-01_00:00", time_period_end="2087-06-15_00:00")
