@@ -65,6 +65,7 @@ def token(seed: str, length: int, alphabet: str = _B62) -> str:
 
 
 HEX = "0123456789abcdef"
+BASE32 = _B62[10:36] + "234567"
 KEY_ARN = arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab")
 SECRET_ARN = arn("secretsmanager", "secret:perfcheck/prod/app-AbCdEf")
 TOPIC_ARN = arn("sns", "perfcheck-prod-alarms")
@@ -2760,7 +2761,7 @@ def _(n: Name) -> None:
     provider = aws.Provider(
         n("provider"),
         region="eu-west-1",
-        access_key="AKIA" + token("akid", 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+        access_key="AKIA" + token("akid", 16, BASE32),
         secret_key=token("sak", 40),
         default_tags={"tags": TAGS},
     )
