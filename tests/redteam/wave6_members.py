@@ -70,10 +70,16 @@ KEY_ARN = arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab")
 SECRET_ARN = arn("secretsmanager", "secret:perfcheck/prod/app-AbCdEf")
 TOPIC_ARN = arn("sns", "perfcheck-prod-alarms")
 ROLE_ARN = arn("iam", "role/perfcheck/prod/worker").replace(f":{REGION}:", "::")
+EXECUTION_ROLE_ARN = ROLE_ARN.replace("/worker", "/worker-execution")
+PROTECTED = pulumi.ResourceOptions(protect=True)
 VPC = "vpc-0a1b2c3d4e5f60718"
 SUBNETS = ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff66aa77bb88"]
 ALB_ARN = arn("elasticloadbalancing", "loadbalancer/app/perfcheck-prod-alb/50dc6c495c0c9188")
 TG_ARN = arn("elasticloadbalancing", "targetgroup/perfcheck-prod-blue/73e2d6bc24d8a067")
+LISTENER_RULE_ARN = arn(
+    "elasticloadbalancing",
+    "listener-rule/app/perfcheck-prod-alb/50dc6c495c0c9188/f2f7dc8efc/" + "9683b2d0",
+)
 CERT_ARN = arn("acm", "certificate/8f0f5a3e-1b2c-4d5e-9f60-7a8b9c0d1e2f")
 
 
@@ -117,7 +123,7 @@ def task(
         "network_mode": "awsvpc",
         "requires_compatibilities": ["FARGATE"],
         "runtime_platform": {"cpu_architecture": "ARM64", "operating_system_family": "LINUX"},
-        "execution_role_arn": ROLE_ARN,
+        "execution_role_arn": EXECUTION_ROLE_ARN,
         "task_role_arn": ROLE_ARN,
         "container_definitions": definitions,
         "volumes": volumes if volumes is not None else [{"name": "tmp"}],
@@ -168,6 +174,18 @@ def service(n: Name, **overrides: Any) -> aws.ecs.Service:
             "security_groups": ["sg-0123456789abcdef0"],
             "assign_public_ip": False,
         },
+        "load_balancers": [
+            {
+                "target_group_arn": TG_ARN,
+                "container_name": "nextjs",
+                "container_port": 3000,
+                "advanced_configuration": {
+                    "alternate_target_group_arn": TG_ARN.replace("blue", "green"),
+                    "production_listener_rule": LISTENER_RULE_ARN,
+                    "role_arn": ROLE_ARN.replace("/worker", "/ecs-infrastructure"),
+                },
+            }
+        ],
         "propagate_tags": "SERVICE",
         "enable_execute_command": False,
         "tags": TAGS,
@@ -177,8 +195,12 @@ def service(n: Name, **overrides: Any) -> aws.ecs.Service:
 
 
 def db(n: Name, **overrides: Any) -> aws.rds.Instance:
-    """A PostgreSQL instance like today's prod one."""
+    """A PostgreSQL instance like today's prod one (protected, its log groups managed)."""
+    identifier = n("db")
+    for log in ("postgresql", "upgrade"):
+        log_group(lambda part, log=log: n(f"{part}-{log}"), f"/aws/rds/instance/{identifier}/{log}")
     args: dict[str, Any] = {
+        "identifier": identifier,
         "engine": "postgres",
         "engine_version": "17.6",
         "instance_class": "db.t4g.medium",
@@ -206,7 +228,7 @@ def db(n: Name, **overrides: Any) -> aws.rds.Instance:
         "tags": TAGS,
     }
     args.update(overrides)
-    return aws.rds.Instance(n("db"), **args)
+    return aws.rds.Instance(n("db"), **args, opts=PROTECTED)
 
 
 def cache(n: Name, **overrides: Any) -> aws.elasticache.ReplicationGroup:
@@ -229,7 +251,7 @@ def cache(n: Name, **overrides: Any) -> aws.elasticache.ReplicationGroup:
         "tags": TAGS,
     }
     args.update(overrides)
-    return aws.elasticache.ReplicationGroup(n("cache"), **args)
+    return aws.elasticache.ReplicationGroup(n("cache"), **args, opts=PROTECTED)
 
 
 def distribution(n: Name, **overrides: Any) -> aws.cloudfront.Distribution:
@@ -995,7 +1017,9 @@ def _(n: Name) -> None:
         "  return request;\n"
         "}\n"
     )
-    aws.cloudfront.Function(n("fn"), runtime="cloudfront-js-2.0", code=code, publish=True)
+    aws.cloudfront.Function(
+        n("fn"), runtime="cloudfront-js-2.0", code=code, publish=True, tags=TAGS
+    )
 
 
 @bad("w6-cf-origin-header-plain", "credential")
@@ -1690,7 +1714,10 @@ def _(n: Name) -> None:
         instance_type="t4g.small",
         metadata_options={"http_endpoint": "enabled", "http_tokens": "optional"},
         block_device_mappings=[
-            {"device_name": "/dev/xvda", "ebs": {"encrypted": "true", "volume_size": 20}}
+            {
+                "device_name": "/dev/xvda",
+                "ebs": {"encrypted": "true", "volume_size": 20, "volume_type": "gp3"},
+            }
         ],
         tags=TAGS,
     )
@@ -1754,6 +1781,7 @@ def _(n: Name) -> None:
         deletion_protection_enabled=False,
         server_side_encryption={"enabled": True, "kms_key_arn": KEY_ARN},
         tags=TAGS,
+        opts=PROTECTED,
     )
 
 
@@ -1928,6 +1956,7 @@ def _(n: Name) -> None:
     service(
         n,
         deployment_configuration={"strategy": "ROLLING"},
+        load_balancers=None,
         desired_count=2,
     )
 
@@ -2258,7 +2287,9 @@ def _(n: Name) -> None:
         "  return request;\n"
         "}\n"
     )
-    aws.cloudfront.Function(n("fn"), runtime="cloudfront-js-2.0", code=code, publish=True)
+    aws.cloudfront.Function(
+        n("fn"), runtime="cloudfront-js-2.0", code=code, publish=True, tags=TAGS
+    )
 
 
 @good("g6-cf-headers-policy")
@@ -2356,6 +2387,7 @@ def _(n: Name) -> None:
         deletion_protection_enabled=True,
         server_side_encryption={"enabled": True, "kms_key_arn": KEY_ARN},
         tags=TAGS,
+        opts=PROTECTED,
     )
 
 
@@ -2382,7 +2414,12 @@ def _(n: Name) -> None:
         block_device_mappings=[
             {
                 "device_name": "/dev/xvda",
-                "ebs": {"encrypted": "true", "kms_key_id": KEY_ARN, "volume_size": 20},
+                "ebs": {
+                    "encrypted": "true",
+                    "kms_key_id": KEY_ARN,
+                    "volume_size": 20,
+                    "volume_type": "gp3",
+                },
             }
         ],
         tags=TAGS,
