@@ -13,37 +13,32 @@ from tests.redteam import corpus_wave6
 from tests.redteam.harness import Verdict, judge_together
 from tests.redteam.wave6_members import MEMBERS
 
-FIRST_RUN = "first run, not yet judged: phase 2 fixes or explains it"
 KNOWN_WRONG: dict[str, str] = {
-    name: FIRST_RUN
-    for name in (
-        "w6-svc-single-task-prod",
-        "w6-tg-health-matcher-any",
-        "w6-alb-desync-monitor",
-        "w6-rds-old-ca",
-        "w6-cache-user-nopass-in-access-string",
-        "w6-cf-vpc-origin-tls10",
-        "w6-cf-function-api-key",
-        "w6-waf-rate-only-max",
-        "w6-waf-scope-down-never",
-        "w6-secret-replica-no-key",
-        "w6-s3-acl-grant-allusers",
-        "w6-alarm-threshold-unreachable",
-        "w6-budget-quarterly",
-        "w6-launch-template-imdsv1",
-        "w6-ecs-health-check-exit0",
-        "w6-cf-hsts-zero",
-        "w6-iam-condition-both-values",
-        "w6-budget-expired",
-        "w6-provider-static-keys",
-        "g6-kms-key-viaservice",
-        "g6-cf-function-reads-token",
-        "g6-github-oidc-one-branch",
-        "g6-scheduler-plain-override",
-        "g6-cf-oac-always",
-        "g6-waf-office-allow-narrow",
-        "g6-composite-alarm",
-    )
+    "w6-waf-rate-only-max": (
+        "no line to draw from the program: a rate-based rule at 2,000,000,000 requests per "
+        "window still blocks a flood above it, and where a limit stops mattering depends on the "
+        "application's traffic; waf-web-acl-effective counts any blocking rule"
+    ),
+    "w6-waf-scope-down-never": (
+        "hollow only by knowledge of the traffic: the scope-down matches a header value that "
+        "nobody sends, which the program cannot tell from a header the clients do send; "
+        "refusing every scope-down would refuse the legitimate ones (by path or method)"
+    ),
+    "w6-alarm-threshold-unreachable": (
+        "needs each metric's range (a 5xx count per minute cannot exceed the requests): no table "
+        "of metric ranges exists, and a guessed ceiling would flag real alarms"
+    ),
+    "w6-budget-quarterly": (
+        "corpus doubt: a quarterly budget beside the stack's monthly one weakens nothing; the "
+        "monthly budget still alerts, and the estimate is compared with it only "
+        "(estimate_budget.own_budget)"
+    ),
+    "w6-iam-condition-both-values": (
+        "corpus doubt: the policy grants s3:* on *, which no rule judges with or without a "
+        "condition (identity-policy-not-administrator judges '*' and NotAction only); the "
+        "match-all Bool is not what lets it pass. Service-wide wildcards are a least-privilege "
+        "call the owners have not made"
+    ),
 }
 
 
