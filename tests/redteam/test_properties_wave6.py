@@ -38,9 +38,12 @@ def case(name: str, bad: bool, type_token: str, inputs: dict[str, Any], **kw: An
     return Program(name, "property", bad, lambda r: {name: add(type_token, name, inputs, **kw)})
 
 
-def _wrong(verdict: Verdict) -> str | None:
+def _wrong(verdict: Verdict, by: str | None = None) -> str | None:
     caught_by_content = any(
-        v.enforcement_level == "mandatory" and v.policy != TYPE_RULE for v in verdict.findings
+        v.enforcement_level == "mandatory"
+        and v.policy != TYPE_RULE
+        and v.policy == (by or v.policy)
+        for v in verdict.findings
     )
     if verdict.program.bad and caught_by_content:
         return None
@@ -50,12 +53,12 @@ def _wrong(verdict: Verdict) -> str | None:
     return f"{verdict.program.name} ({'bad' if verdict.program.bad else 'good'}): {rules}"
 
 
-def check(programs: list[Program], alone: bool = False) -> None:
-    """Every bad program caught by a rule that read it (not only the fail-closed type rule),
-    every good one without any finding; `alone` judges each beside the compliant stack on its
-    own (a program that changes one of the stack's resources)."""
+def check(programs: list[Program], alone: bool = False, by: str | None = None) -> None:
+    """Every bad program caught by a rule that read it (not only the fail-closed type rule;
+    with `by`, by that rule), every good one without any finding; `alone` judges each beside
+    the compliant stack on its own (a program that changes one of the stack's resources)."""
     verdicts = [judge(p) for p in programs] if alone else judge_together(programs).values()
-    wrong = [w for w in map(_wrong, verdicts) if w]
+    wrong = [w for w in (_wrong(v, by) for v in verdicts) if w]
     assert not wrong, "judged wrong:\n" + "\n".join(wrong)
 
 
@@ -80,6 +83,7 @@ def test_a_health_check_that_accepts_an_error_status_is_off() -> None:
     check(
         [
             _target_group("p6-tg-2xx-4xx", True, "200-499"),
+            _target_group("p6-tg-up-to-400", True, "200-400"),
             _target_group("p6-tg-list-404", True, "200,404"),
             _target_group("p6-tg-unreadable", True, "2xx"),
             _target_group("p6-tg-2xx-3xx", False, "200-399"),
@@ -172,6 +176,7 @@ def test_a_health_check_command_that_cannot_fail_is_no_health_check() -> None:
             _task_checking("p6-hc-or-true", True, ["CMD-SHELL", f"{probe} || true"]),
             _task_checking("p6-hc-semicolon", True, ["CMD-SHELL", f"{probe}; exit 0"]),
             _task_checking("p6-hc-cmd-true", True, ["CMD", "/bin/true"]),
+            _task_checking("p6-hc-or-bin-true", True, ["CMD-SHELL", f"{probe} || /bin/true"]),
             _task_checking("p6-hc-real", False, ["CMD-SHELL", f"{probe} || exit 1"]),
             _task_checking("p6-hc-cmd-probe", False, ["CMD", "/app/healthcheck", "--port=8080"]),
         ]
@@ -341,7 +346,7 @@ def test_a_provider_with_static_keys_is_refused_whether_or_not_a_secret() -> Non
     check(
         [
             _provider("p6-provider-keys", True, accessKey=secret(key_id), secretKey=secret("s")),
-            _provider("p6-provider-token", True, token="session-token-literal"),
+            _provider("p6-provider-token", True, token=secret("session-token")),
             _provider(
                 "p6-provider-role",
                 False,
@@ -380,6 +385,7 @@ def test_a_web_identity_trust_must_name_the_subject() -> None:
             _web_role(
                 "p6-oidc-any-repo", True, {"StringEquals": aud, "StringLike": {sub: "repo:*"}}
             ),
+            _web_role("p6-oidc-any-owner", True, {"StringLike": {sub: "repo:*/perfcheck:*"}}),
             _web_role("p6-oidc-ifexists", True, {"StringLikeIfExists": {sub: "repo:org/app:*"}}),
             _web_role(
                 "p6-oidc-one-repo",
@@ -485,7 +491,7 @@ def test_a_vpc_origin_that_speaks_tls_speaks_tls12() -> None:
             _vpc_origin("p6-vpco-tls10", True, "https-only", ["TLSv1", "TLSv1.2"]),
             _vpc_origin("p6-vpco-match-tls11", True, "match-viewer", ["TLSv1.1"]),
             _vpc_origin("p6-vpco-tls12", False, "https-only", ["TLSv1.2"]),
-            _vpc_origin("p6-vpco-http", False, "http-only", ["TLSv1.2"]),
+            _vpc_origin("p6-vpco-http", False, "http-only", ["TLSv1", "TLSv1.2"]),
         ]
     )
 
@@ -558,9 +564,11 @@ def test_a_serving_service_runs_more_than_one_task_in_prod() -> None:
             Program(
                 "p6-svc-unset", "property", True, lambda r: _without(r, "service", "desiredCount")
             ),
+            Program("p6-svc-words", "property", True, changed("service", desiredCount="two")),
             Program("p6-svc-three", "property", False, changed("service", desiredCount="3")),
         ],
         alone=True,
+        by="ecs-service-serving-tasks",
     )
 
 

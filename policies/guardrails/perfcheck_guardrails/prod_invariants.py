@@ -118,7 +118,7 @@ def _check_serving_tasks(ctx: ResourceContext) -> None:
     if count is values.UNKNOWN:
         ctx.unknown("desiredCount")
         return
-    number = values.as_number(1 if count is None else count)  # ECS's default: 1
+    number = values.as_number(count)  # unset is ECS's default of 1; unreadable fails closed
     if number is None or number < minimum:
         ctx.violation(
             "desiredCount",
