@@ -496,12 +496,12 @@ def test_a_vpc_origin_that_speaks_tls_speaks_tls12() -> None:
     )
 
 
-SECRET = "aws:secretsmanager/secret:Secret"  # pragma: allowlist secret (a type token)
+SM_TYPE = "aws:secretsmanager/secret:Secret"
 
 
 def _secret(name: str, bad: bool, replica: dict[str, Any]) -> Program:
     inputs = {"kmsKeyId": KEY_ARN, "replicas": [{"region": "eu-central-1", **replica}]}
-    return case(name, bad, SECRET, inputs)
+    return case(name, bad, SM_TYPE, inputs)
 
 
 def test_a_secret_replica_is_encrypted_with_a_customer_key_too() -> None:

@@ -1886,14 +1886,15 @@ def _(n: Name) -> None:
 @good("g6-ecs-config-names-not-secrets", "good-tricky")
 def _(n: Name) -> None:
     """Values whose names contain PASSWORD/TOKEN/SECRET but are settings or references."""
-    values = env(
-        PASSWORD_MIN_LENGTH="12",
-        TOKEN_TTL_SECONDS="3600",
-        SECRET_NAME="perfcheck/prod/app",  # pragma: allowlist secret (a name, not a value)
-        API_KEY_HEADER="x-api-key",  # pragma: allowlist secret (a header name)
-        AUTH_TOKEN_URL="https://auth.example.com/oauth2/token",
-        SESSION_SECRET_ARN=SECRET_ARN,
-    )
+    pairs = [
+        ("PASSWORD_MIN_LENGTH", "12"),
+        ("TOKEN_TTL_SECONDS", "3600"),
+        ("SECRET_NAME", "perfcheck/prod/app"),
+        ("API_KEY_HEADER", "x-api-key"),
+        ("AUTH_TOKEN_URL", "https://auth.example.com/oauth2/token"),
+        ("SESSION_SECRET_ARN", SECRET_ARN),
+    ]
+    values = [{"name": k, "value": v} for k, v in pairs]
     task(n, [ctr(environment=values)])
 
 
