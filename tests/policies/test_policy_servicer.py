@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -195,6 +196,51 @@ def test_direct_data_conversions_equal_the_generic_ones(inputs: dict[str, Any]) 
         assert direct is None
     else:
         assert direct == kit.values.plain(kit.wire.to_props(struct))
+
+
+def _known_by_reads(value: Any) -> Any:
+    """The reference for `values.known_data`: every step through the proxies' own reads, a read
+    that raises UnknownValueError taken as None."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key in value:
+            try:
+                out[key] = _known_by_reads(value[key])
+            except UnknownValueError:
+                out[key] = None
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items = []
+        for index in range(len(value)):
+            try:
+                items.append(_known_by_reads(value[index]))
+            except UnknownValueError:
+                items.append(None)
+        return items
+    return value
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        *EDGE_INPUTS[:-1],  # the asset: a pulumi.Asset object either way (compared by identity)
+        {"tags": {"Name": UNKNOWN, "Owner": "team"}, "list": [UNKNOWN, [UNKNOWN, {"u": UNKNOWN}]]},
+        *[dict(r.wire_inputs) for r in compliant_resources("prod").values()],
+    ],
+)
+def test_known_data_reads_what_the_proxies_read_with_unknowns_as_none(
+    inputs: dict[str, Any],
+) -> None:
+    """The cost estimate's reading (`values.known_data`, through the proxies' targets) equals
+    reading every value through the proxies themselves with each unknown as None: on the kit's
+    props and on the SDK's own, at every depth; engine sentinels inside plain data read as sent
+    (only a proxy raises on them)."""
+    kit = _kit()
+    struct = struct_pb2.Struct()
+    struct.update(inputs)
+    for props in (kit.wire.to_props(struct), kit.wire.sdk_props(struct)):
+        assert kit.values.known_data(props) == _known_by_reads(props)
+    assert kit.values.known_data({"a": [UNKNOWN]}) == {"a": [UNKNOWN]}
 
 
 def test_nested_unknown_error_names_the_same_path() -> None:

@@ -424,21 +424,19 @@ def _fill(struct: Any, values: Mapping[str, Any]) -> None:
         struct.update(_plain(values))  # e.g. a MappingProxy or a tuple nested in the inputs
 
 
-def _options(record: ResourceRecord) -> Any:
-    return proto.AnalyzerResourceOptions(
-        protect=record.protect,
-        ignoreChanges=list(record.ignore_changes),
-        deleteBeforeReplace=record.delete_before_replace,
-        deleteBeforeReplaceDefined=record.delete_before_replace,
-        customTimeouts=proto.AnalyzerResourceOptions.CustomTimeouts(
-            **{
-                operation: seconds
-                for operation, duration in record.custom_timeouts.items()
-                if (seconds := _duration_seconds(duration)) is not None
-            }
-        ),
-        parent=record.parent or "",
-    )
+def _fill_options(options: Any, record: ResourceRecord) -> None:
+    """A resource's AnalyzerResourceOptions, set field by field on the message in place."""
+    options.protect = record.protect
+    options.ignoreChanges.extend(record.ignore_changes)
+    options.deleteBeforeReplace = record.delete_before_replace
+    options.deleteBeforeReplaceDefined = record.delete_before_replace
+    timeouts = options.customTimeouts
+    timeouts.SetInParent()  # sent even when empty, as the engine does
+    for operation, duration in record.custom_timeouts.items():
+        seconds = _duration_seconds(duration)
+        if seconds is not None:
+            setattr(timeouts, operation, seconds)
+    options.parent = record.parent or ""
 
 
 def _duration_seconds(duration: str) -> float | None:
@@ -480,20 +478,23 @@ def _provider_message(provider: ProviderRecord, providers: Providers) -> Any:
     return entry[1]
 
 
-def _messages(record: ResourceRecord, providers: Providers) -> tuple[Any, Any]:
-    """(AnalyzeRequest, AnalyzerResource) for `record`, sharing one options message."""
-    options = _options(record)
+def _messages(
+    record: ResourceRecord, providers: Providers, resource: Any = None
+) -> tuple[Any, Any]:
+    """(AnalyzeRequest, AnalyzerResource) for `record`, sharing one options message; the
+    AnalyzerResource filled in place when given (an element of the AnalyzeStackRequest every
+    pack receives: built there once, not copied into it per pack)."""
     request = proto.AnalyzeRequest(type=record.type, urn=record.urn, name=record.name)
-    request.options.CopyFrom(options)
+    _fill_options(request.options, record)
     _fill(request.properties, record.wire_inputs)
-    resource = proto.AnalyzerResource(
-        type=record.type,
-        urn=record.urn,
-        name=record.name,
-        parent=record.parent or "",
-        dependencies=list(record.dependencies),
-    )
-    resource.options.CopyFrom(options)
+    if resource is None:
+        resource = proto.AnalyzerResource()
+    resource.type = record.type
+    resource.urn = record.urn
+    resource.name = record.name
+    resource.parent = record.parent or ""
+    resource.dependencies.extend(record.dependencies)
+    resource.options.CopyFrom(request.options)
     _fill(resource.properties, record.outputs)
     for prop, urns in record.property_dependencies.items():
         resource.propertyDependencies[prop].urns.extend(urns)
@@ -582,8 +583,10 @@ class PackSession:
                     request = updated
         return self.servicer.Analyze(request, None)
 
-    def analyze_stack(self, resources: Sequence[Any]) -> Any:
-        return self.servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None)
+    def analyze_stack(self, request: Any) -> Any:
+        """AnalyzeStack on an AnalyzeStackRequest (one request may serve every pack: the
+        servicer only reads it)."""
+        return self.servicer.AnalyzeStack(request, None)
 
 
 @dataclass(frozen=True)
@@ -837,14 +840,14 @@ def _evaluate(
 
     records = {record.urn: record for record in run.resources}
     collector = _Collector(stack, records)
-    stack_resources = []
+    stack_request = proto.AnalyzeStackRequest()
     providers: Providers = {}
     for record in run.resources:
         if cache is None:
-            request, stack_resource = _messages(record, providers)
+            request, _ = _messages(record, providers, stack_request.resources.add())
         else:
             request, stack_resource = cache.messages(record)
-        stack_resources.append(stack_resource)
+            stack_request.resources.append(stack_resource)
         for session in sessions:
             if cache is None:
                 response = session.analyze(request)
@@ -852,7 +855,7 @@ def _evaluate(
                 response = cache.analyze(session, request)
             collector.add(session.pack.name, response, record.urn)
     for session in sessions:
-        collector.add(session.pack.name, session.analyze_stack(stack_resources), "")
+        collector.add(session.pack.name, session.analyze_stack(stack_request), "")
     report = PolicyReport(
         stack=stack,
         violations=tuple(collector.violations),

@@ -37,26 +37,8 @@ from estimate.budget import is_own_monthly_cost_budget, own_monthly_budget
 from estimate.pricers import PRICERS, READ_TYPES
 from foundation.usage import UsageAssumptions
 
-
-def plain(value: Any) -> Any:
-    """The SDK's property proxies as plain dicts and lists; a value unknown at preview -> None."""
-    if isinstance(value, Mapping):
-        out = {}
-        for key in value:
-            try:
-                out[key] = plain(value[key])
-            except UnknownValueError:
-                out[key] = None
-        return out
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        result = []
-        for index in range(len(value)):
-            try:
-                result.append(plain(value[index]))
-            except UnknownValueError:
-                result.append(None)
-        return result
-    return value
+plain = values.known_data
+"""The SDK's property proxies as plain dicts and lists; a value unknown at preview -> None."""
 
 
 class PlainProps(Mapping[str, Any]):
@@ -389,5 +371,3 @@ WORST_MONTH_WITHIN_BUDGET = StackRule(
     config_properties=SHARE_OF_BUDGET,
     tags=["cost", "budget", "estimate"],
 )
-
-RULES = (ESTIMATE_WITHIN_BUDGET, WORST_MONTH_WITHIN_BUDGET)

@@ -151,5 +151,3 @@ ECS_SERVING_TASKS = ResourceRule(
     },
     tags=["ecs", "availability"],
 )
-
-RULES = (VPC_NAT_GATEWAY_PER_AZ, ECS_EXEC_DISABLED, ECS_SERVING_TASKS)

@@ -117,5 +117,3 @@ PROVIDER_NO_STATIC_CREDENTIALS = ResourceRule(
     unknowns="A credential input unknown: note.",
     tags=["secrets", "providers"],
 )
-
-RULES = (RESOURCE_PROVIDER_UNDERSTOOD, PROVIDER_NO_STATIC_CREDENTIALS)

@@ -129,8 +129,8 @@ EXEMPTIONS_SCHEMA: Final[dict[str, Any]] = {
     },
 }
 
-NoteSink = Callable[[str, str], None]
-"""Receives (message, urn) for an advisory note; the pack servicer makes one per policy call."""
+NoteSink = Callable[[Any, str, str], None]
+"""Receives (rule, message, urn) for an advisory note; the pack servicer makes one per request."""
 
 
 @dataclass(frozen=True)
@@ -343,13 +343,13 @@ class _Judgement:
             f"runs; '{self.policy.name}' judges it then (the rest of the resource was judged)."
         )
         if self._sink is not None:
-            self._sink(message, urn)
+            self._sink(self.policy, message, urn)
         else:
             self._pending_unknowns.append(prop)
 
     def note(self, urn: str, message: str, exemption_reason: str | None = None) -> None:
         if self._sink is not None:
-            self._sink(message, urn)
+            self._sink(self.policy, message, urn)
         elif exemption_reason is not None:
             self._pending_exemption = exemption_reason
 
@@ -390,12 +390,16 @@ class ResourceContext:
         self.type = args.resource_type
         self.name = args.name
         self.urn = args.urn
-        self.parent = getattr(args.opts, "parent", None) or None
         self.config = judgement.config
         self.run = judgement.run
         self._judgement = judgement
         self._unknown_reads: list[str] | None = None
         self._handled: set[str] = set()
+
+    @property
+    def parent(self) -> str | None:
+        """The parent's URN, from the options (read only for a finding or a note)."""
+        return getattr(self.args.opts, "parent", None) or None
 
     def get(self, *path: str | int) -> Any:
         value = values.get(self.props, *path)

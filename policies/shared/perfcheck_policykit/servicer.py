@@ -55,6 +55,7 @@ from . import exemptions
 from .rules import (
     ExemptionLedger,
     NotApplicable,
+    NoteSink,
     Rule,
     RunContext,
     parse_exemptions,
@@ -77,15 +78,23 @@ def _deserialize(struct: Any) -> Mapping[str, Any]:
 
 
 class _LazyPolicyResource(PolicyResource):
-    """A stack resource whose properties, options and provider are built on first read."""
+    """A stack resource (or an Analyze request, which has the same fields) whose properties,
+    options and provider are built on first read."""
 
-    def __init__(self, message: Any, servicer: PackServicer, **kwargs: Any) -> None:
+    def __init__(self, message: Any, servicer: PackServicer) -> None:
+        # PolicyResource.__init__ only assigns its fields: they are assigned here, the graph
+        # (parent, dependencies) by `_stack_resources` once every resource exists.
         self._message = message
         self._servicer = servicer
         self._props: Mapping[str, Any] | None = None
         self._opts: Any = None
         self._provider: Any = _UNSET
-        super().__init__(props=None, opts=None, provider=None, **kwargs)  # type: ignore[arg-type]
+        self.resource_type = message.type
+        self.urn = message.urn
+        self.name = message.name
+        self.parent = None
+        self.dependencies = []
+        self.property_dependencies = {}
 
     @property  # type: ignore[override]
     def props(self) -> Mapping[str, Any]:
@@ -132,6 +141,32 @@ class _LazyPolicyResource(PolicyResource):
 
 
 _UNSET = object()
+
+
+class _LazyValidationArgs(ResourceValidationArgs):
+    """A rule's ResourceValidationArgs whose options and provider are the request's, built on
+    first read and shared by the request's rules (most read neither; the guardrails never read
+    the provider)."""
+
+    def __init__(self, request: _LazyPolicyResource, *args: Any) -> None:
+        self._request = request
+        super().__init__(*args)  # assigns opts and provider: None, ignored below
+
+    @property  # type: ignore[override]
+    def opts(self) -> Any:
+        return self._request.opts
+
+    @opts.setter
+    def opts(self, value: Any) -> None:
+        self._request.opts = value
+
+    @property  # type: ignore[override]
+    def provider(self) -> Any:
+        return self._request.provider
+
+    @provider.setter
+    def provider(self, value: Any) -> None:
+        self._request.provider = value
 
 
 class PackServicer(_BASE):
@@ -267,15 +302,15 @@ class PackServicer(_BASE):
 
     # -- notes -------------------------------------------------------------------------------
 
-    def _note_sink(self, response: Any, policy: Policy, default_urn: str) -> Any:
-        def sink(message: str, urn: str) -> None:
+    def _note_sink(self, response: Any) -> NoteSink:
+        def sink(policy: Policy, message: str, urn: str) -> None:
             response.diagnostics.append(
                 proto.AnalyzeDiagnostic(
                     policyName=policy.name,
                     policyPackName=self._pack_name,
                     policyPackVersion=self._pack_version,
                     message=f"{policy.description}\n{message}",
-                    urn=urn or default_urn,
+                    urn=urn,
                     description=policy.description,
                     enforcementLevel=proto.ADVISORY,
                     severity=self._map_severity(policy.severity),
@@ -308,12 +343,14 @@ class PackServicer(_BASE):
 
     # -- analysis ----------------------------------------------------------------------------
 
-    def _run_context(self, response: Any, policy: Policy, **fields: Any) -> RunContext:
+    def _run_context(self, response: Any, **fields: Any) -> RunContext:
+        """The run as the rules of one request see it (one for all of them: the note sink takes
+        the rule, so nothing here is per rule)."""
         return RunContext(
             stack_name=self._stack_name,
             project=self._stack_project,
             config=self._stack_config,
-            note_sink=self._note_sink(response, policy, ""),
+            note_sink=self._note_sink(response),
             ledger=self._ledger,
             **fields,
         )
@@ -336,8 +373,8 @@ class PackServicer(_BASE):
             return response
 
         props = _deserialize(request.properties)
-        opts = self._get_resource_options(request)
-        provider = self._get_provider_resource(request)
+        parts = _LazyPolicyResource(request, self)  # an AnalyzeRequest has the same fields
+        run = self._run_context(response)
         for policy, level, validates in active:
             if not validates:
                 response.not_applicable.append(
@@ -349,17 +386,17 @@ class PackServicer(_BASE):
             report_violation = self._create_report_violation(
                 response, policy.name, policy.description, level, policy.severity
             )
-            args = ResourceValidationArgs(
+            args = _LazyValidationArgs(
+                parts,
                 request.type,
                 props,
                 request.urn,
                 request.name,
-                opts,
-                provider,
+                None,  # options and provider: the request's, when read
+                None,
                 self._get_policy_config(policy.name),
                 self._stack_tags,
             )
-            run = self._run_context(response, policy)
             try:
                 result = self._validate(policy, args, report_violation, run)
                 if result is not None:  # the kit's rules return None; an SDK policy may await
@@ -417,19 +454,21 @@ class PackServicer(_BASE):
         index = stack_index(resources)
         # The exemption audit runs last, once every other rule has used its exemptions.
         active.sort(key=lambda entry: isinstance(entry[0], exemptions.ExemptionsCurrentRule))
+        run = self._run_context(response, index=index, inputs=self._inputs)
         try:
             for policy, level in active:
-                audits = None
                 if isinstance(policy, exemptions.ExemptionsCurrentRule):
-                    audits = self._exemption_audits(resources)
+                    run = self._run_context(
+                        response,
+                        index=index,
+                        inputs=self._inputs,
+                        audits=self._exemption_audits(resources),
+                    )
                 report_violation = self._create_report_violation(
                     response, policy.name, policy.description, level, policy.severity
                 )
                 args = StackValidationArgs(
                     resources, self._get_policy_config(policy.name), self._stack_tags
-                )
-                run = self._run_context(
-                    response, policy, index=index, inputs=self._inputs, audits=audits
                 )
                 try:
                     self._run(self._validate(policy, args, report_violation, run))
@@ -454,26 +493,20 @@ class PackServicer(_BASE):
         resources: list[PolicyResource] = []
         by_urn: dict[str, PolicyResource] = {}
         for message in messages:
-            resource = _LazyPolicyResource(
-                message,
-                self,
-                resource_type=message.type,
-                urn=message.urn,
-                name=message.name,
-                parent=None,
-                dependencies=[],
-                property_dependencies={},
-            )
+            resource = _LazyPolicyResource(message, self)
             resources.append(resource)
             by_urn[resource.urn] = resource
         for message, resource in zip(messages, resources, strict=True):
-            if message.parent and message.parent in by_urn:
-                resource.parent = by_urn[message.parent]
-            for urn in message.dependencies:
-                if urn in by_urn:
-                    resource.dependencies.append(by_urn[urn])
-            for prop, deps in message.propertyDependencies.items():
-                resource.property_dependencies[prop] = [by_urn[u] for u in deps.urns if u in by_urn]
+            parent = message.parent
+            if parent:
+                resource.parent = by_urn.get(parent)
+            dependencies = message.dependencies
+            if dependencies:
+                resource.dependencies.extend(by_urn[u] for u in dependencies if u in by_urn)
+            by_property = message.propertyDependencies
+            for prop in by_property:  # a upb map's keys iterate faster than its items
+                urns = by_property[prop].urns
+                resource.property_dependencies[prop] = [by_urn[u] for u in urns if u in by_urn]
         return resources
 
     def Remediate(self, request: Any, context: Any) -> Any:

@@ -131,6 +131,44 @@ def plain(value: Any) -> Any:
     return value
 
 
+def known_data(value: Any) -> Any:
+    """Plain dicts and lists from props, each value unknown at preview as None (where the SDK's
+    proxies raise): for judges that read inputs as data and take unknown for absent (the cost
+    estimate). Proxies are read through their targets, one step per value; any other mapping or
+    sequence by its own reads."""
+    kind = type(value)
+    if kind is LazyProps:
+        return {key: _known(value.raw(key)) for key in value}
+    if kind is _DictProxy:
+        return {key: _known(item) for key, item in _target(value).items()}
+    if kind is _ListProxy:
+        return [_known(item) for item in _target(value)]
+    if isinstance(value, Mapping):
+        out = {}
+        for key in value:
+            try:
+                out[key] = known_data(value[key])
+            except UnknownValueError:
+                out[key] = None
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        result = []
+        for index in range(len(value)):
+            try:
+                result.append(known_data(value[index]))
+            except UnknownValueError:
+                result.append(None)
+        return result
+    return value
+
+
+def _known(item: Any) -> Any:
+    """An element of a proxy's target: an engine sentinel (what the proxy raises on) as None."""
+    if type(item) is str:
+        return None if item in ENGINE_UNKNOWNS else item
+    return known_data(item)
+
+
 def show(value: Any) -> str:
     """A short, safe rendering of a non-secret value for a message (numbers without '.0')."""
     if value is None:
