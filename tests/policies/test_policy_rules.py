@@ -31,6 +31,7 @@ from tests.policies.cases_ecs_exec import ECS_EXEC_NONCOMPLIANT
 from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
 from tests.policies.cases_origin_name import ORIGIN_NAME_NONCOMPLIANT, ORIGIN_NAME_VARIANTS
 from tests.policies.cases_untagged_spend import UNTAGGED_SPEND_NONCOMPLIANT, UNTAGGED_SPEND_VARIANTS
+from tests.policies.cases_wave6 import WAVE6_NONCOMPLIANT, WAVE6_VARIANTS
 from tests.policies.image_cases import IMAGE_NONCOMPLIANT, IMAGE_VARIANTS
 from tests.policies.support import (
     by_role,
@@ -1275,7 +1276,7 @@ PRIVATE_ORIGIN_CASES = [
         "bakeTimeInMinutes is not set",
     ),
 ]
-NONCOMPLIANT = [*NONCOMPLIANT, *PRIVATE_ORIGIN_CASES, *CONTENT_NONCOMPLIANT]
+NONCOMPLIANT = [*NONCOMPLIANT, *PRIVATE_ORIGIN_CASES, *CONTENT_NONCOMPLIANT, *WAVE6_NONCOMPLIANT]
 
 
 @pytest.mark.parametrize("case", NONCOMPLIANT, ids=lambda c: f"{c.policy}:{c.id}")
@@ -1534,6 +1535,7 @@ COMPLIANT_VARIANTS: list[Variant] = [
 ]
 COMPLIANT_VARIANTS.extend(BYPASS_VARIANTS)
 COMPLIANT_VARIANTS.extend(CONTENT_VARIANTS)
+COMPLIANT_VARIANTS.extend(WAVE6_VARIANTS)
 COMPLIANT_VARIANTS.extend(TYPE_VARIANTS)
 COMPLIANT_VARIANTS.extend(UNTAGGED_SPEND_VARIANTS)
 COMPLIANT_VARIANTS.extend(IMAGE_VARIANTS)

@@ -201,6 +201,12 @@ FIX_FOR_RULE: dict[str, str] = {
     "provider-default-tags-this-stack": "code: components/tagging.py (default tags from the "
     "project and stack, not a copied provider)",
     "ecs-tasks-carry-tags": "code: components/web_service.py (propagate_tags SERVICE)",
+    "provider-no-static-credentials": "remove access_key/secret_key/token from the explicit "
+    "aws.Provider in its components/ module (the deploy role's credentials apply)",
+    "web-identity-trust-narrowed": "code: the role's components/ module (a ':sub' condition "
+    "naming the repository, e.g. components/trust.py's table)",
+    "ecs-service-serving-tasks": "set perfcheck:service.minTasks to at least the stack's "
+    "minimumServingTasks (policies/config/<stack>.guardrails.json)",
 }
 
 

@@ -3,6 +3,7 @@ logs that do not grow forever."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from perfcheck_policykit import (
@@ -45,9 +46,27 @@ def _fires_by_the_limit(notification: object, limit: object) -> bool | None:
     return threshold <= 100
 
 
+def period_ended(end: object, today: datetime.date | None = None) -> bool:
+    """Whether a budget's timePeriodEnd ('YYYY-MM-DD_HH:MM', as AWS Budgets takes it) is past:
+    such a budget tracks no spend from then on. An end it cannot read is not taken as past."""
+    if not isinstance(end, str):
+        return False
+    try:
+        day = datetime.date.fromisoformat(end.strip()[:10])
+    except ValueError:
+        return False
+    return day < (today or datetime.datetime.now(datetime.UTC).date())
+
+
 def _alerts(ctx: StackContext, budget: object) -> bool | None:
     """Whether the budget notifies a subscriber in time: a notification with a subscriber that
-    can fire by the time spend reaches the limit (None: not known yet)."""
+    can fire by the time spend reaches the limit (None: not known yet). A budget whose period
+    has ended alerts no one."""
+    end = ctx.get(budget, "timePeriodEnd")  # type: ignore[arg-type]
+    if end is values.UNKNOWN:
+        return None
+    if period_ended(end):
+        return False
     notifications = ctx.items(budget, "notifications")  # type: ignore[arg-type]
     if notifications is values.UNKNOWN:
         return None
@@ -103,7 +122,7 @@ def _check_budget(ctx: StackContext) -> None:
                 budget,
                 "notifications",
                 "no subscriber (email or SNS topic) on a notification that fires by the time "
-                "spend reaches the limit",
+                "spend reaches the limit, or a period (timePeriodEnd) that has ended",
                 "a notification that reaches someone in time (e.g. ACTUAL > 80%, FORECASTED > "
                 "100%); a threshold above the limit alerts only after the overspend",
             )
@@ -115,7 +134,8 @@ BUDGET_EXISTS = StackRule(
         "The stack must define at least one AWS cost budget, and every cost budget it defines "
         "must have a notification that reaches someone (email or SNS) and can fire by the time "
         "spend reaches the limit (a percentage threshold of at most 100, an absolute one of at "
-        "most the limit): a second, silent budget is reported too."
+        "most the limit): a second, silent budget is reported too, and so is one whose period "
+        "(timePeriodEnd) has ended."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(

@@ -9,6 +9,8 @@ user needs no password (the built-in `default` user is open); a MemoryDB cluster
 
 from __future__ import annotations
 
+import re
+
 from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
 from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.checks import require_true
@@ -111,12 +113,24 @@ def _open_user(user: PolicyResource, ctx: StackContext) -> bool | None:
     mode = ctx.get(user, "authenticationMode", "type")
     if values.UNKNOWN in (access, no_password, mode):
         return None
-    open_auth = values.as_bool(no_password) is True or values.lower(mode) in _OPEN_MODES
-    enabled = isinstance(access, str) and access.strip().lower().startswith("on")
-    return open_auth and enabled
+    rules = access.lower().split() if isinstance(access, str) else []
+    open_auth = (
+        values.as_bool(no_password) is True
+        or values.lower(mode) in _OPEN_MODES
+        or "nopass" in rules  # the ACL rule: any password (or none) is accepted
+    )
+    return open_auth and rules[:1] == ["on"]
 
 
 def _check_cache_users(ctx: StackContext) -> None:
+    for user in ctx.index.of_type(T.ELASTICACHE_USER):
+        if _open_user(user, ctx):  # in a group of this stack or not: a group may get it later
+            ctx.violation(
+                user,
+                "accessString / authenticationMode",
+                "on, with no password required ('nopass' or no-password-required)",
+                "a password or IAM authentication, or access 'off'",
+            )
     for group in ctx.index.of_type(T.ELASTICACHE_USER_GROUP):
         ids = ctx.items(group, "userIds")
         if ids is values.UNKNOWN:
@@ -157,7 +171,8 @@ ELASTICACHE_RBAC_NO_OPEN_USER = StackRule(
     description=(
         "An ElastiCache RBAC user group must not contain a user that connects without a "
         "password (the built-in 'default' user, or any user with no-password-required whose "
-        "access string is on): with it, userGroupIds authenticates nobody."
+        "access string is on; 'nopass' in the access string counts): with it, userGroupIds "
+        "authenticates nobody. Such a user is a finding on its own too."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
@@ -279,4 +294,90 @@ IDENTITY_POLICY_NOT_ADMINISTRATOR = ResourceRule(
     check=_check_identity_policy,
     unknowns="A policy document unknown: note.",
     tags=["iam", "least-privilege"],
+)
+
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+_ANY_OWNER = re.compile(r"^[^:*?]*:[*?]")
+"""A subject pattern whose first field after the kind is a wildcard (GitHub's `repo:*`, any
+owner): every repository on the identity provider matches."""
+
+
+def _unnarrowed_web_identity(document: iampolicy.PolicyDocument) -> list[str]:
+    """Allow statements trusting an OIDC provider without a subject condition that names one
+    owner: anyone who can get a token from that provider (any GitHub repository) assumes it."""
+    found = []
+    for statement in document.statements or ():
+        providers = [
+            p
+            for p in statement.principals("Federated")
+            if not p.startswith("cognito-identity.") and ":saml-provider/" not in p
+        ]
+        if (
+            not providers
+            or str(statement.effect or "").casefold() != "allow"
+            or not statement.covers_action("sts:AssumeRoleWithWebIdentity")
+        ):
+            continue
+        subjects: list[str] = []
+        for operator, pairs in (statement.condition or {}).items():
+            folded = str(operator).casefold()
+            if "not" in folded or folded.endswith("ifexists") or not isinstance(pairs, dict):
+                continue
+            for key, value in pairs.items():
+                if str(key).casefold().endswith(":sub"):
+                    subjects.extend([value] if isinstance(value, str) else list(value or ()))
+        if not subjects or any(
+            not isinstance(v, str) or _ANY_OWNER.match(v) or v.strip("*?") == "" for v in subjects
+        ):
+            found.append(statement.label)
+    return found
+
+
+def _check_web_identity(ctx: ResourceContext) -> None:
+    if ctx.type == OIDC_PROVIDER:
+        url = ctx.get("url")
+        if isinstance(url, str) and not url.startswith("https://"):
+            ctx.violation("url", values.show(url), "an https:// issuer URL")
+        audiences = ctx.items("clientIdLists")
+        if audiences is not values.UNKNOWN and not audiences:
+            ctx.violation("clientIdLists", "empty", "the audience tokens must carry")
+        return
+    document = ctx.get("assumeRolePolicy")
+    if document is values.UNKNOWN:
+        ctx.unknown("assumeRolePolicy")
+        return
+    try:
+        parsed = iampolicy.parse_policy(document)
+    except iampolicy.PolicyDocumentError:
+        return  # resource-policy-not-public reports a document that is not JSON
+    if not isinstance(parsed, iampolicy.PolicyDocument):
+        return
+    for label in _unnarrowed_web_identity(parsed):
+        ctx.violation(
+            "assumeRolePolicy",
+            f"statement '{label}' trusting an OIDC provider without a subject condition naming "
+            "one owner (no ':sub' condition, or a wildcard owner such as 'repo:*')",
+            "StringEquals (or StringLike) on '<provider>:sub' naming the repository and branch, "
+            "e.g. 'repo:<owner>/<repo>:ref:refs/heads/main'",
+        )
+
+
+WEB_IDENTITY_TRUST_NARROWED = ResourceRule(
+    name="web-identity-trust-narrowed",
+    normalises="condition operators and keys any case",
+    description=(
+        "A role trusting an OIDC identity provider (GitHub Actions, another CI, an EKS cluster) "
+        "must narrow the token's subject (':sub') to named owners: without it, or with a "
+        "wildcard owner ('repo:*'), anyone who can get a token from the provider assumes the "
+        "role. The provider itself needs an https issuer and an audience."
+    ),
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Add Condition StringEquals {'token.actions.githubusercontent.com:sub': "
+        "'repo:<owner>/<repo>:ref:refs/heads/main', '...:aud': 'sts.amazonaws.com'}."
+    ),
+    resource_types=["aws:iam/role:Role", OIDC_PROVIDER],
+    check=_check_web_identity,
+    unknowns="The trust policy unknown: note.",
+    tags=["iam", "exposure"],
 )

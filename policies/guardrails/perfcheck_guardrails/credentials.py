@@ -83,9 +83,12 @@ _AMBIGUOUS_NAME = re.compile("|".join(f"(?:{p})" for p in AMBIGUOUS_NAME_PATTERN
 _PLAIN_WORDS = re.compile(r"[a-z]{1,40}(?:[ ,.:/_-]{1,3}[a-z]{1,40}){0,31}")
 SETTING_WORDS = frozenset(
     {"required", "optional", "none", "disabled", "enabled", "true", "false", "on", "off"}
+    | {"always", "never", "no-override", "sigv4"}
 )
 """A value from a setting's vocabulary is a mode, not a secret: EC2's
-`metadataOptions.httpTokens = required` names IMDSv2, whatever the word TOKEN suggests."""
+`metadataOptions.httpTokens = required` names IMDSv2, whatever the word TOKEN suggests, and
+CloudFront's origin access control `signingBehavior` / `signingProtocol` take always, never,
+no-override and sigv4 (CloudFront API, OriginAccessControlConfig), whatever SIGNING suggests."""
 
 FRAMEWORK_SECRET_NAMES = (
     "SECRET_KEY_BASE",  # Rails, Phoenix
@@ -278,6 +281,14 @@ _PASSWORD_FLAGS = re.compile(
     r"|(?:\bhtpasswd\b[^;&|]{0,256}?\s-\w{0,4}b\w{0,4}\s{1,8}\S{1,256}\s{1,8}\S{1,128}\s{1,8}"
     r"(?!\$)[^\s;&|]+)"
     r"|(?:\s(?:-u|--user)[\s=]{1,8}[^\s:;&|]{1,128}:(?!\$)[^\s;&|@]{1,256}(?:\s|$))"
+)
+# A declaration in code whose value is read from somewhere else: `var token = req.query.token`
+_CODE_DECLARATION = re.compile(r"\b(?:var|let|const)\s{1,8}$")
+_QUOTED = re.compile(r"^(\"[^\"]*\"|'[^']*')$")
+# A header set in code (CloudFront Functions, Lambda@Edge): headers['x-api-key'] = {value: '...'}
+_CODE_HEADER = re.compile(
+    r"\[\s{0,8}[\"']([A-Za-z][\w-]{0,63})[\"']\s{0,8}\]\s{0,8}=\s{0,8}\{\s{0,8}[\"']?value[\"']?"
+    r"\s{0,8}:\s{0,8}(\"[^\"]{0,1024}\"|'[^']{0,1024}')"
 )
 # "name": "value" (JSON blobs), 'name': 'value'
 _JSON_PAIR = re.compile(
@@ -728,8 +739,16 @@ class CredentialScanner:
             patterns.append(_FLAG)
         if has_colon:
             patterns.extend((_JSON_PAIR, _HEADER))
+        if "value" in text and "[" in text:
+            patterns.append(_CODE_HEADER)
         for pattern in patterns:
             for match in pattern.finditer(text):
+                if (
+                    pattern is _ASSIGNMENT
+                    and _CODE_DECLARATION.search(text, 0, match.start())
+                    and not _QUOTED.match(match.group(2))
+                ):
+                    continue  # code reading a value (var token = request.token), not a literal
                 if self._assignment(match.group(1), match.group(2)):
                     return f"a credential-like assignment to '{canonical_name(match.group(1))}'"
         if depth < _MAX_DECODE_DEPTH and len(text) >= 24:

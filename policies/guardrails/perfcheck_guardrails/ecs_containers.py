@@ -8,6 +8,7 @@ inside it can be judged: each rule says so in a note, and judges it during the u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -128,6 +129,26 @@ def _has_health_check(container: Mapping[str, Any]) -> bool | None:
     return isinstance(command, list) and len(command) > 0
 
 
+_ALWAYS_SUCCEEDS = re.compile(
+    r"(?:^|\|\||;|&&)\s*(?:exit\s+0|true|/bin/true|/usr/bin/true|:)\s*;?\s*$"
+)
+"""A shell script whose last step succeeds whatever the probe did: `exit 0`, `true`, `:`,
+`<probe> || true`, `<probe>; exit 0`."""
+
+
+def health_check_cannot_fail(command: Any) -> bool:
+    """Whether a container health check command reports healthy whatever happens (a check in
+    name only: ECS never replaces the task, and HEALTHY dependents start at once)."""
+    if not isinstance(command, list) or not command or not all(isinstance(c, str) for c in command):
+        return False
+    kind, rest = command[0].upper(), [c.strip() for c in command[1:]]
+    if kind == "CMD-SHELL":
+        return bool(_ALWAYS_SUCCEEDS.search(" ".join(rest)))
+    if kind == "CMD":
+        return bool(rest) and " ".join(rest) in ("true", "/bin/true", "/usr/bin/true")
+    return False
+
+
 def _is_essential(container: Mapping[str, Any]) -> bool | None:
     essential = values.get(container, "essential")
     if essential is values.UNKNOWN:
@@ -246,8 +267,6 @@ ECS_EXEC_WRITABLE_ROOT = StackRule(
 def _check_health_checks(ctx: StackContext) -> None:
     served, _ = served_task_definitions(ctx)
     for task in ctx.index.of_type(*TASK_DEFINITIONS):
-        if task.urn not in served:
-            continue  # a one-off task (RunTask) stops by itself: no service waits on its health
         try:
             containers = task_containers(task.props)
         except InvalidJson:
@@ -255,6 +274,16 @@ def _check_health_checks(ctx: StackContext) -> None:
         if containers is values.UNKNOWN:
             ctx.unknown(task, "containerDefinitions")
             continue
+        for label, container in _labelled(containers or ()):
+            if health_check_cannot_fail(values.get(container, "healthCheck", "command")):
+                ctx.violation(
+                    task,
+                    f"{label}.healthCheck.command",
+                    "a command that succeeds whatever the probe finds",
+                    "a probe whose failure fails the check ('<probe> || exit 1')",
+                )
+        if task.urn not in served:
+            continue  # a one-off task (RunTask) stops by itself: no service waits on its health
         for label, unknown in _health_check_findings(containers or ()):
             if unknown is not None:
                 ctx.unknown(task, unknown)
@@ -272,7 +301,8 @@ ESSENTIAL_HEALTH_CHECK = StackRule(
     description=(
         "Every essential container of a task definition an ECS service runs must define a "
         "health check (followed from each service's taskDefinition); one-off tasks (RunTask "
-        "jobs such as a migration) are not services and need none."
+        "jobs such as a migration) are not services and need none. A check that cannot fail "
+        "(`exit 0`, `true`, `<probe> || true`) is a finding in any task definition."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(

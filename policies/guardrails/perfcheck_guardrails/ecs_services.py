@@ -8,16 +8,18 @@ from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, Sta
 from perfcheck_policykit import aws_types as T
 from pulumi_policy import Severity
 
-from .type_families import TASK_DEFINITIONS, TASK_NETWORKED
+from .type_families import SCHEDULED_TASK_PUBLIC_IP, TASK_DEFINITIONS, TASK_NETWORKED
 
 
 def _check_public_ip(ctx: ResourceContext) -> None:
-    value = ctx.get("networkConfiguration", "assignPublicIp")
+    path = SCHEDULED_TASK_PUBLIC_IP.get(ctx.type, ("networkConfiguration", "assignPublicIp"))
+    value = ctx.get(*path)
+    label = ".".join(path)
     if value is values.UNKNOWN:
-        ctx.unknown("networkConfiguration.assignPublicIp")
+        ctx.unknown(label)
     elif values.as_bool(value) is True:
         ctx.violation(
-            "networkConfiguration.assignPublicIp",
+            label,
             "true",
             "false (tasks in private subnets, reached through the load balancer)",
         )
@@ -25,13 +27,16 @@ def _check_public_ip(ctx: ResourceContext) -> None:
 
 SERVICE_NO_PUBLIC_IP = ResourceRule(
     name="ecs-service-no-public-ip",
-    description="ECS services and task sets must not give tasks public IP addresses.",
+    description=(
+        "ECS services and task sets, and schedules and EventBridge targets that start ECS "
+        "tasks, must not give tasks public IP addresses."
+    ),
     severity=Severity.HIGH,
     remediation_steps=(
         "Set network_configuration.assign_public_ip=False and run tasks in private subnets with "
         "a NAT gateway or VPC endpoints for egress."
     ),
-    resource_types=TASK_NETWORKED,
+    resource_types=[*TASK_NETWORKED, *SCHEDULED_TASK_PUBLIC_IP],
     check=_check_public_ip,
     unknowns="assignPublicIp unknown: note.",
     tags=["ecs", "network"],

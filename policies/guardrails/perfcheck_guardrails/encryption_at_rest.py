@@ -268,13 +268,30 @@ def _check_secret_cmk(ctx: ResourceContext) -> None:
         ctx.violation(
             "kmsKeyId", "the AWS-managed key alias/aws/secretsmanager", "a customer-managed key"
         )
+    replicas = ctx.items("replicas")
+    if replicas is values.UNKNOWN:
+        ctx.unknown("replicas")
+        return
+    for index, replica in enumerate(replicas):  # each copy is encrypted in its own region
+        key = values.get(replica, "kmsKeyId")
+        if key is values.UNKNOWN:
+            continue  # a computed key ARN: set
+        if not key or (isinstance(key, str) and key.strip().endswith("alias/aws/secretsmanager")):
+            ctx.violation(
+                f"replicas[{index}].kmsKeyId",
+                "not set (the replica region's aws/secretsmanager key)"
+                if not key
+                else "the AWS-managed key alias/aws/secretsmanager",
+                "a customer-managed key in the replica's region",
+            )
 
 
 SECRET_CMK = ResourceRule(
     name="secretsmanager-secret-customer-managed-key",
     description=(
         "Secrets Manager secrets must be encrypted with a customer-managed KMS key, so access "
-        "to the secret also needs kms:Decrypt on a key the team controls."
+        "to the secret also needs kms:Decrypt on a key the team controls; so must each of its "
+        "replicas in other regions (replicas[].kmsKeyId)."
     ),
     severity=Severity.MEDIUM,
     remediation_steps=(

@@ -362,8 +362,34 @@ CLOUDFRONT_VIEWER_TLS = ResourceRule(
 )
 
 
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+
+
+def _check_vpc_origin_tls(ctx: ResourceContext, allowed: set[str]) -> None:
+    """A VPC origin may use HTTP inside AWS's network (until the ALB has a certificate); when it
+    speaks TLS (https-only, match-viewer), only the allowed protocols."""
+    config = ctx.get("vpcOriginEndpointConfig")
+    policy = values.get(config, "originProtocolPolicy")
+    protocols = values.items(config, "originSslProtocols", "items")
+    if policy is values.UNKNOWN or protocols is values.UNKNOWN:
+        ctx.unknown("vpcOriginEndpointConfig")
+        return
+    if values.lower(policy) == "http-only":
+        return
+    weak = sorted(p for p in protocols if not (isinstance(p, str) and p in allowed))
+    if weak or not protocols:
+        ctx.violation(
+            "vpcOriginEndpointConfig.originSslProtocols.items",
+            ", ".join(map(str, weak)) if weak else "empty",
+            "only " + ", ".join(sorted(allowed)),
+        )
+
+
 def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
     allowed = set(config_list(ctx.config, "allowedOriginSslProtocols"))
+    if ctx.type == VPC_ORIGIN:
+        _check_vpc_origin_tls(ctx, allowed)
+        return
     http_origins = set(config_list(ctx.config, "httpOriginIds"))
     origins = ctx.items("origins")
     if origins is values.UNKNOWN:
@@ -418,7 +444,8 @@ CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
     normalises="originId / id, customOriginConfig / customOriginConfigs; policy any case",
     description=(
         "CloudFront must reach custom origins (e.g. the ALB) over HTTPS with TLSv1.2 only; "
-        "origins listed in httpOriginIds are exempt by configuration."
+        "origins listed in httpOriginIds are exempt by configuration. A VPC origin may use "
+        "HTTP inside AWS's network, but when it uses TLS, TLSv1.2 only."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
@@ -426,7 +453,7 @@ CLOUDFRONT_ORIGIN_HTTPS = ResourceRule(
         "origin_ssl_protocols=['TLSv1.2'], with a certificate on the origin matching its domain; "
         "or use a CloudFront VPC origin for an internal ALB."
     ),
-    resource_types=list(T.CLOUDFRONT_DISTRIBUTIONS),
+    resource_types=[*T.CLOUDFRONT_DISTRIBUTIONS, VPC_ORIGIN],
     check=_check_cloudfront_origin_https,
     unknowns=(
         "Each origin is judged on its own; an unknown origin, policy or protocol list is a note."

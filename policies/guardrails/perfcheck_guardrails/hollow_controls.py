@@ -7,6 +7,7 @@ what the control does (blocks something, waits, rolls back) instead of whether i
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import json
 import re
@@ -362,6 +363,19 @@ def _is_false(value: Any) -> bool:
     return value is not None and values.as_bool(value) is not True
 
 
+_CODES = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+def accepts_error_status(matcher: str) -> bool:
+    """Whether an HTTP health-check matcher ('200', '200,302', '200-399') takes a status of 400
+    or more as healthy; a part it cannot read counts as taking one (fail closed)."""
+    for part in matcher.split(","):
+        codes = _CODES.match(part)
+        if codes is None or int(codes.group(2) or codes.group(1)) >= 400:
+            return True
+    return False
+
+
 def _health_check_off(ctx: ResourceContext) -> None:
     if values.enum(ctx.get("targetType")) == "LAMBDA":
         return  # AWS leaves a Lambda target group's health check off by default: no task to probe
@@ -372,6 +386,19 @@ def _health_check_off(ctx: ResourceContext) -> None:
         "Without a health check the load balancer keeps routing to a broken target, and ECS "
         "never sees the unhealthy hosts its rollback alarms count.",
     )(ctx)
+    if values.enum(ctx.get("protocolVersion")) == "GRPC":
+        return  # gRPC status codes (0-99), not HTTP ones
+    _switch(
+        ("healthCheck", "matcher"),
+        lambda v: isinstance(v, str) and accepts_error_status(v),
+        "success or redirect codes only (200-399)",
+        "A health check that accepts a 4xx or 5xx passes the target that answers with errors.",
+    )(ctx)
+
+
+HSTS_MIN_SECONDS = 31_536_000
+"""One year: the HSTS preload list's minimum (hstspreload.org); max-age 0 tells browsers to
+forget HTTPS-only (RFC 6797, 6.1.1)."""
 
 
 _VERSIONING_OFF = _switch(
@@ -498,6 +525,38 @@ def _access_logs_off(ctx: ResourceContext) -> None:
         )
 
 
+def _load_balancer_off(ctx: ResourceContext) -> None:
+    _access_logs_off(ctx)
+    if values.lower(ctx.get("loadBalancerType")) not in (None, "application"):
+        return
+    _switch(
+        ("dropInvalidHeaderFields",),
+        lambda v: values.as_bool(v) is not True,
+        "true",
+        "Headers an ALB forwards unchecked reach the app as the client sent them (request "
+        "smuggling, header injection); unset is false.",
+    )(ctx)
+    _switch(
+        ("desyncMitigationMode",),
+        lambda v: values.lower(v) == "monitor",
+        "defensive (the default) or strictest",
+        "monitor only logs requests that can desynchronise the ALB and the app.",
+    )(ctx)
+
+
+RETIRED_RDS_CAS = frozenset({"rds-ca-2015", "rds-ca-2019"})
+"""RDS certificate authorities past their end (rds-ca-2019 expired in August 2024; Amazon RDS
+User Guide, "Using SSL/TLS to encrypt a connection to a DB instance", from memory)."""
+
+
+_RETIRED_CA = _switch(
+    ("caCertIdentifier",),
+    lambda v: values.lower(v) in RETIRED_RDS_CAS,
+    "a current CA (rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1) or unset",
+    "A retired CA's certificate has expired: clients that verify it fail, so they stop verifying.",
+)
+
+
 def _state_machine_logs_off(ctx: ResourceContext) -> None:
     level = ctx.get("loggingConfiguration", "level")
     if level is values.UNKNOWN:
@@ -541,8 +600,62 @@ _RECOVERY_WINDOW_ZERO = _switch(
 )
 
 
+_IMDS_TOKENS = _switch(
+    ("metadataOptions", "httpTokens"),
+    lambda v: values.enum(v) != "REQUIRED",
+    "required (IMDSv2 only)",
+    "Unset or optional tokens leave IMDSv1 on: one SSRF in the app reads the role's keys.",
+)
+
+
+def _imds_v1_on(ctx: ResourceContext) -> None:
+    if ctx.get("metadataOptions") is None and ctx.get("launchTemplate") not in (None, {}):
+        return  # an instance's metadata options come from its launch template, judged there
+    _IMDS_TOKENS(ctx)
+
+
+def _ip_set_everything(ctx: ResourceContext) -> None:
+    """An IP set whose ranges add up to a whole address family matches every request: an allow
+    rule on it lets everything past the rules after it (0.0.0.0/1 + 128.0.0.0/1 too)."""
+    addresses = ctx.items("addresses")
+    if addresses is values.UNKNOWN or any(a is values.UNKNOWN for a in addresses):
+        ctx.unknown("addresses")
+        return
+    networks = []
+    for text in addresses:
+        try:
+            networks.append(ipaddress.ip_network(str(text).strip(), strict=False))
+        except ValueError:
+            continue  # WAF refuses it at deploy time
+    for version in (4, 6):
+        family = [n for n in networks if n.version == version]
+        if any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(family)):  # type: ignore[arg-type]
+            ctx.violation(
+                "addresses",
+                f"ranges covering every IPv{version} address",
+                "the ranges of the callers meant (an office, a partner)",
+                "A rule on an IP set of everything matches every request.",
+            )
+
+
 SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
     T.SECRET: _RECOVERY_WINDOW_ZERO,
+    "aws:wafv2/ipSet:IpSet": _ip_set_everything,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": _switch(
+        ("signingBehavior",),
+        lambda v: values.enum(v) == "NEVER",
+        "always (or no-override)",
+        "An origin access control that never signs lets the origin see anonymous requests.",
+    ),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _alarm_off,
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _switch(
+        ("securityHeadersConfig", "strictTransportSecurity", "accessControlMaxAgeSec"),
+        lambda v: (values.as_number(v) or 0) < HSTS_MIN_SECONDS,
+        f"at least {HSTS_MIN_SECONDS} seconds (one year)",
+        "A short HSTS max-age lets browsers fall back to plain HTTP; 0 switches HSTS off.",
+    ),
+    T.EC2_LAUNCH_TEMPLATE: _imds_v1_on,
+    T.EC2_INSTANCE: _imds_v1_on,
     "aws:ses/configurationSet:ConfigurationSet": _switch(
         ("deliveryOptions", "tlsPolicy"),
         lambda v: values.enum(v) != "REQUIRE",
@@ -553,8 +666,10 @@ SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
     CODEDEPLOY_DEPLOYMENT_GROUP: _rollback_off,
     "aws:ec2/flowLog:FlowLog": _FLOW_LOG_PARTIAL,
     "aws:eks/cluster:Cluster": _eks_logs_off,
-    T.LB_LOAD_BALANCER: _access_logs_off,
-    T.ALB_LOAD_BALANCER: _access_logs_off,
+    T.LB_LOAD_BALANCER: _load_balancer_off,
+    T.ALB_LOAD_BALANCER: _load_balancer_off,
+    T.RDS_INSTANCE: _RETIRED_CA,
+    T.RDS_CLUSTER_INSTANCE: _RETIRED_CA,
     "aws:sfn/stateMachine:StateMachine": _state_machine_logs_off,
     "aws:bedrock/guardrail:Guardrail": _guardrail_off,
     "aws:cloudwatch/eventRule:EventRule": _switch(
@@ -588,9 +703,12 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
     name="control-not-switched-off",
     normalises="booleans as strings; states and rate units any case",
     description=(
-        "A control that is present but switched off counts as absent: an alarm with "
-        "actionsEnabled false, a disabled EventBridge rule, a target group with its health "
-        "check disabled (Lambda targets aside), a secret rotation off or slower than every "
+        "A control that is present but switched off counts as absent: an alarm (metric or "
+        "composite) with actionsEnabled false, a disabled EventBridge rule, a target group "
+        "with its health check disabled (Lambda targets aside) or accepting 4xx/5xx as "
+        "healthy, HSTS shorter than a year, a launch template allowing IMDSv1, an ALB keeping "
+        "invalid headers or only monitoring desync, an RDS instance on a retired CA, a secret "
+        "rotation off or slower than every "
         f"{MAX_ROTATION_DAYS} days (automaticallyAfterDays, rate or cron schedule), a "
         "CloudTrail trail not logging, a suspended GuardDuty detector, bucket versioning "
         "suspended."

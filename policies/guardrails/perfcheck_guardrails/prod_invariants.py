@@ -10,6 +10,7 @@ staging's allows its deliberate savings (one NAT gateway, ECS Exec for debugging
 from __future__ import annotations
 
 from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
+from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
@@ -102,4 +103,51 @@ ECS_EXEC_DISABLED = ResourceRule(
         "allowExecuteCommand": schema.boolean("Allow ECS Exec on this stack.", False),
     },
     tags=["ecs", "access"],
+)
+
+
+def _check_serving_tasks(ctx: ResourceContext) -> None:
+    minimum = int(ctx.config.get("minimumServingTasks", 1))
+    balancers = ctx.items("loadBalancers")
+    if balancers is values.UNKNOWN:
+        ctx.unknown("loadBalancers")
+        return
+    if not balancers or values.enum(ctx.get("schedulingStrategy")) == "DAEMON":
+        return  # a queue worker serves no request; a daemon runs one task per instance
+    count = ctx.get("desiredCount")
+    if count is values.UNKNOWN:
+        ctx.unknown("desiredCount")
+        return
+    number = values.as_number(count)  # unset is ECS's default of 1; unreadable fails closed
+    if number is None or number < minimum:
+        ctx.violation(
+            "desiredCount",
+            "not set (1)" if count is None else values.show(count),
+            f"at least {minimum} tasks (this stack's minimumServingTasks)",
+            "Fewer serving tasks than Availability Zones the stack promises: one task's loss, "
+            "or its zone's, takes the service down.",
+        )
+
+
+ECS_SERVING_TASKS = ResourceRule(
+    name="ecs-service-serving-tasks",
+    description=(
+        "An ECS service behind a load balancer must run at least the stack's "
+        "minimumServingTasks (prod: 2, tasks in more than one Availability Zone); queue workers "
+        "and daemons aside."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Set desired_count (perfcheck:service.minTasks) to at least the stack's "
+        "minimumServingTasks."
+    ),
+    resource_types=[T.ECS_SERVICE],
+    check=_check_serving_tasks,
+    unknowns="loadBalancers or desiredCount unknown: note.",
+    config_properties={
+        "minimumServingTasks": schema.integer(
+            "Fewest tasks a service behind a load balancer may run.", 1, minimum=1, maximum=100
+        )
+    },
+    tags=["ecs", "availability"],
 )

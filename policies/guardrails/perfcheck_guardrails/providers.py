@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from perfcheck_policykit import ResourceContext, ResourceRule, schema
+from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
@@ -77,4 +77,43 @@ RESOURCE_PROVIDER_UNDERSTOOD = ResourceRule(
         )
     },
     tags=["providers"],
+)
+
+AWS_PROVIDER = "pulumi:providers:aws"
+STATIC_CREDENTIAL_INPUTS = ("accessKey", "secretKey", "token")
+"""The AWS provider's static-credential arguments (pulumi-aws Provider: access_key, secret_key,
+token). pulumi-aws marks them secret, so a literal and a config secret look the same here."""
+
+
+def _check_static_credentials(ctx: ResourceContext) -> None:
+    for prop in STATIC_CREDENTIAL_INPUTS:
+        value = ctx.get(prop)
+        if value is values.UNKNOWN:
+            ctx.unknown(prop)
+        elif value not in (None, ""):
+            ctx.violation(
+                prop,
+                "set (a static credential, value not shown)",
+                "no static keys: the deploy role's temporary credentials (OIDC in CI, "
+                "assumeRole in the provider)",
+                "A long-lived key in a provider lives in the stack's config and state.",
+            )
+
+
+PROVIDER_NO_STATIC_CREDENTIALS = ResourceRule(
+    name="provider-no-static-credentials",
+    description=(
+        "An explicit AWS provider must not carry static credentials (accessKey, secretKey, "
+        "token), whether a literal or a config secret: the stack deploys with the deploy "
+        "role's temporary credentials."
+    ),
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Drop access_key/secret_key/token from aws.Provider; give it assume_role="
+        "{'role_arn': ...} or let it use the environment's role (OIDC in CI)."
+    ),
+    resource_types=[AWS_PROVIDER],
+    check=_check_static_credentials,
+    unknowns="A credential input unknown: note.",
+    tags=["secrets", "providers"],
 )

@@ -36,9 +36,34 @@ NARROWING_KEYS = frozenset(
         "aws:username",
         "aws:SourceIp",
         "aws:VpcSourceIp",
+        "kms:CallerAccount",  # AWS managed keys' own policies: this account's callers only
     )
 )
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
+PUBLIC_GRANTEES = frozenset(
+    f"http://acs.amazonaws.com/groups/global/{group}"
+    for group in ("allusers", "authenticatedusers")
+)
+"""The groups an ACL grant makes public: anyone, and anyone with an AWS account (S3 User Guide,
+"Access control list (ACL) overview", Amazon S3 predefined groups; compared lower case)."""
+
+
+def _public_grants(ctx: ResourceContext) -> None:
+    """An explicit ACL (accessControlPolicy) grants to a public group: a canned ACL by hand."""
+    grants = ctx.items("accessControlPolicy", "grants")
+    if grants is values.UNKNOWN:
+        ctx.unknown("accessControlPolicy.grants")
+        return
+    for index, grant in enumerate(grants):
+        uri = values.get(grant, "grantee", "uri")
+        if uri is values.UNKNOWN:
+            ctx.unknown(f"accessControlPolicy.grants[{index}].grantee.uri")
+        elif isinstance(uri, str) and uri.strip().lower() in PUBLIC_GRANTEES:
+            ctx.violation(
+                f"accessControlPolicy.grants[{index}].grantee.uri",
+                values.show(uri),
+                "grants to this account's canonical user or named accounts only",
+            )
 
 
 def public_statements(document: iampolicy.PolicyDocument) -> list[str]:
@@ -77,6 +102,7 @@ def _check_s3_public(ctx: ResourceContext) -> None:
     elif isinstance(acl, str) and acl.strip().lower() in PUBLIC_ACLS:
         ctx.violation("acl", values.show(acl), "private (no canned public ACL)")
     if ctx.type in (T.S3_BUCKET_ACL, T.S3_BUCKET_ACL_V2):
+        _public_grants(ctx)
         return
     policy = ctx.get("policy")
     if policy is values.UNKNOWN:
@@ -116,7 +142,7 @@ S3_NOT_PUBLIC = ResourceRule(
         "S3 buckets must not be public: no bucket policy statement allowing everyone "
         "(Principal '*' or AWS '*', or NotPrincipal) without a condition narrowing it to an "
         "account, organisation, VPC endpoint or source ARN; no public canned ACL; every "
-        "public access block setting on."
+        "public access block setting on; no ACL grant to AllUsers or AuthenticatedUsers."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
@@ -148,6 +174,9 @@ RESOURCE_POLICY_DOCUMENTS: Final[dict[str, str]] = {
     "aws:secretsmanager/secret:Secret": "policy",
     "aws:kms/keyPolicy:KeyPolicy": "policy",
     "aws:kms/key:Key": "policy",
+    "aws:kms/replicaKey:ReplicaKey": "policy",
+    "aws:kms/externalKey:ExternalKey": "policy",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey": "policy",
     "aws:efs/fileSystemPolicy:FileSystemPolicy": "policy",
     "aws:opensearch/domainPolicy:DomainPolicy": "accessPolicies",
     "aws:opensearch/domain:Domain": "accessPolicies",
@@ -189,7 +218,8 @@ RESOURCE_POLICY_NOT_PUBLIC = ResourceRule(
     normalises="policy JSON keys and Effect any case; Principal '*' or AWS '*'",
     description=(
         "Resource policies (SQS queues, SNS topics, ECR repositories and registry, Secrets "
-        "Manager secrets, KMS keys, EFS file systems, OpenSearch/Elasticsearch domains, API "
+        "Manager secrets, KMS keys (replica and external ones too), EFS file systems, "
+        "OpenSearch/Elasticsearch domains, API "
         "Gateway REST APIs, Backup and Glacier vaults, CloudWatch Logs, event buses, S3 access "
         "points, DynamoDB, Kinesis, Glue, CodeArtifact) and IAM role trust policies must not "
         "allow everyone (Principal '*' or AWS '*', or NotPrincipal) without a condition "

@@ -153,6 +153,9 @@ ENCRYPTION_AT_REST: Final[dict[str, tuple[Setting, ...]]] = {
     T.ELASTICACHE_SERVERLESS: (_always("ElastiCache Serverless always encrypts data at rest"),),
     T.MEMORYDB_CLUSTER: (_always("MemoryDB always encrypts data at rest"),),
     "aws:backup/vault:Vault": (_always("AWS Backup always encrypts recovery points"),),
+    "aws:scheduler/schedule:Schedule": (
+        _always("EventBridge Scheduler always encrypts schedules (AWS-owned key by default)"),
+    ),
     # Judged for their control by control-not-switched-off; at rest AWS encrypts them always
     # (an AWS-owned or S3-managed key unless a customer key is given; from memory).
     "aws:sfn/stateMachine:StateMachine": (
@@ -326,6 +329,20 @@ def task_containers(props: Any) -> list[Mapping[str, Any]] | Any:
 
 TASK_NETWORKED: Final = (T.ECS_SERVICE, ECS_TASK_SET)
 """Types that place tasks with `networkConfiguration.assignPublicIp`."""
+SCHEDULED_TASK_PUBLIC_IP: Final[dict[str, tuple[str, ...]]] = {
+    "aws:scheduler/schedule:Schedule": (
+        "target",
+        "ecsParameters",
+        "networkConfiguration",
+        "assignPublicIp",
+    ),
+    "aws:cloudwatch/eventTarget:EventTarget": (
+        "ecsTarget",
+        "networkConfiguration",
+        "assignPublicIp",
+    ),
+}
+"""Types that start ECS tasks on a schedule or an event, and where they place them."""
 EXECUTE_COMMAND: Final = (T.ECS_SERVICE, ECS_DAEMON)
 """Types with `enableExecuteCommand`."""
 PROPAGATE_TAGS: Final = (T.ECS_SERVICE, ECS_DAEMON)
@@ -346,6 +363,7 @@ SCHEMA_PATHS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     *((token, setting.path) for token, setting in IN_TRANSIT_INSIDE.items()),
     *((token, ("containerDefinitions",)) for token in TASK_DEFINITIONS),
     *((token, ("networkConfiguration", "assignPublicIp")) for token in TASK_NETWORKED),
+    *SCHEDULED_TASK_PUBLIC_IP.items(),
     *((token, ("enableExecuteCommand",)) for token in EXECUTE_COMMAND),
     *((token, ("propagateTags",)) for token in PROPAGATE_TAGS),
     *((token, path) for token, paths in ENCRYPTION_OFF.items() for path in paths),

@@ -1,0 +1,69 @@
+"""Wave 6 (blind corpus): every bad member caught in prod, no good member flagged.
+
+Judged in one pass of the packs, in one test (tests/redteam/test_redteam_wave5.py's mechanics).
+KNOWN_WRONG is strict: a member listed there that the packs now judge right fails the test until
+it leaves the list.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.redteam import corpus_wave6
+from tests.redteam.harness import Verdict, judge_together
+from tests.redteam.wave6_members import MEMBERS
+
+KNOWN_WRONG: dict[str, str] = {
+    "w6-waf-rate-only-max": (
+        "no line to draw from the program: a rate-based rule at 2,000,000,000 requests per "
+        "window still blocks a flood above it, and where a limit stops mattering depends on the "
+        "application's traffic; waf-web-acl-effective counts any blocking rule"
+    ),
+    "w6-waf-scope-down-never": (
+        "hollow only by knowledge of the traffic: the scope-down matches a header value that "
+        "nobody sends, which the program cannot tell from a header the clients do send; "
+        "refusing every scope-down would refuse the legitimate ones (by path or method)"
+    ),
+    "w6-alarm-threshold-unreachable": (
+        "needs each metric's range (a 5xx count per minute cannot exceed the requests): no table "
+        "of metric ranges exists, and a guessed ceiling would flag real alarms"
+    ),
+    "w6-budget-quarterly": (
+        "corpus doubt: a quarterly budget beside the stack's monthly one weakens nothing; the "
+        "monthly budget still alerts, and the estimate is compared with it only "
+        "(estimate_budget.own_budget)"
+    ),
+    "w6-iam-condition-both-values": (
+        "corpus doubt: the policy grants s3:* on *, which no rule judges with or without a "
+        "condition (identity-policy-not-administrator judges '*' and NotAction only); the "
+        "match-all Bool is not what lets it pass. Service-wide wildcards are a least-privilege "
+        "call the owners have not made"
+    ),
+}
+
+
+def _describe(verdict: Verdict) -> str:
+    rules = sorted({f"{v.policy}[{v.enforcement_level}]" for v in verdict.findings})
+    return f"{verdict.program.name} ({'bad' if verdict.program.bad else 'good'}): {rules}"
+
+
+def test_wave6_is_large_and_every_member_registers_resources() -> None:
+    """The corpus keeps its size (70 bad, 30 good at least) and no member is empty."""
+    assert len(corpus_wave6.BAD) >= 70 and len(corpus_wave6.GOOD) >= 30
+    empty = [m.name for m in MEMBERS if not corpus_wave6.records_of(m.name)]
+    assert not empty, f"members that register nothing: {empty}"
+    assert set(KNOWN_WRONG) <= {m.name for m in MEMBERS}, "KNOWN_WRONG names a member gone"
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_every_bad_member_caught_and_no_good_member_flagged() -> None:
+    """Judged through the real packs on prod's config: a bad member needs a mandatory finding,
+    a good one no finding at all; KNOWN_WRONG lists exactly the members judged wrong."""
+    verdicts = judge_together(corpus_wave6.PROGRAMS)
+    wrong = {name for name, verdict in verdicts.items() if not verdict.correct}
+    newly_wrong = sorted(wrong - set(KNOWN_WRONG))
+    now_right = sorted(set(KNOWN_WRONG) - wrong)
+    assert not newly_wrong, "judged wrong:\n" + "\n".join(
+        _describe(verdicts[n]) for n in newly_wrong
+    )
+    assert not now_right, f"judged right now, remove from KNOWN_WRONG: {now_right}"
