@@ -142,9 +142,12 @@ class GeneratedSecretRotation(pulumi.ComponentResource):
                 rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
                     automatically_after_days=ROTATION_DAYS
                 ),
-                # The first rotation follows the schedule, not the first deploy.
+                # The first rotation follows the schedule, but testSecret runs at once, and the
+                # cache token's describes the group: the schedules wait for it (review 4, R20).
                 rotate_immediately=False,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[permission, args["cache_group"]]
+                ),
             )
         # A group replaced by an `up` is created with the token in the stack's state, the first
         # one: the engine keeps an ignored input's old value on a replacement (ignoreChanges,

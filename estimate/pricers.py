@@ -532,38 +532,31 @@ def ecs_service(resource: PricedResource, ctx: Context) -> Lines:
     counts = task_counts(resource, ctx)
     low, high = counts.low, counts.high
     size = f"{cpu / 1024:g} vCPU / {memory / 1024:g} GB {arch}"
-    yield ctx.line(
-        resource, f"{low:g} task(s) always running, {size}", "fixed", ECS,
-        low * ctx.hours, "task-hours", task_usd, vcpu_key, gb_key,
-    )  # fmt: skip
+
+    def task_hours(item: str, kind: Kind, hours: float) -> CostLine:
+        return ctx.line(resource, item, kind, ECS, hours, "task-hours", task_usd, vcpu_key, gb_key)
+
+    yield task_hours(f"{low:g} task(s) always running, {size}", "fixed", low * ctx.hours)
     running = counts.expected
     if ctx.scenario.tasks == "maximum":
         running = high
-        yield ctx.line(
-            resource, f"{high - low:g} more task(s): scaling at its maximum all month",
-            "usage", ECS, (high - low) * ctx.hours, "task-hours", task_usd, vcpu_key, gb_key,
-        )  # fmt: skip
+        more = f"{high - low:g} more task(s): scaling at its maximum all month"
+        yield task_hours(more, "usage", (high - low) * ctx.hours)
     else:
         if counts.traffic > low:
-            yield ctx.line(
-                resource, f"{counts.traffic - low:g} more task(s) the traffic needs "
-                f"({counts.basis})", "usage", ECS, (counts.traffic - low) * ctx.hours,
-                "task-hours", task_usd, vcpu_key, gb_key,
-            )  # fmt: skip
+            more = f"{counts.traffic - low:g} more task(s) the traffic needs ({counts.basis})"
+            yield task_hours(more, "usage", (counts.traffic - low) * ctx.hours)
         if counts.expected > counts.traffic:
             margin = counts.expected - counts.traffic
-            yield ctx.line(
-                resource, f"{margin:g} task(s) of margin (usage.averageTasks "
-                f"{counts.expected:g}; the traffic needs {counts.traffic:g})", "usage", ECS,
-                margin * ctx.hours, "task-hours", task_usd, vcpu_key, gb_key,
+            yield task_hours(
+                f"{margin:g} task(s) of margin (usage.averageTasks {counts.expected:g}; the "
+                f"traffic needs {counts.traffic:g})", "usage", margin * ctx.hours,
             )  # fmt: skip
     minutes, how = _deploy_overlap_task_minutes(resource, running)
-    if minutes > 0 and ctx.usage.deploys_per_month > 0:
-        yield ctx.line(
-            resource, f"deploy overlap: {ctx.usage.deploys_per_month:g} deploys ({how})",
-            "usage", ECS, ctx.usage.deploys_per_month * minutes / MINUTES_PER_HOUR,
-            "task-hours", task_usd, vcpu_key, gb_key,
-        )  # fmt: skip
+    deploys = ctx.usage.deploys_per_month
+    if minutes > 0 and deploys > 0:
+        overlap = f"deploy overlap: {deploys:g} deploys ({how})"
+        yield task_hours(overlap, "usage", deploys * minutes / MINUTES_PER_HOUR)
     yield ctx.priced(
         resource, "custom metrics from the collector (EMF)", "usage", CLOUDWATCH,
         ctx.usage.custom_metrics, "metric-months", "cloudwatch.customMetric",
@@ -908,18 +901,21 @@ def secret(resource: PricedResource, ctx: Context) -> Lines:
         )  # fmt: skip
 
 
-def bucket(resource: PricedResource, ctx: Context) -> Lines:
-    share = ctx.usage.log_bucket_gb / max(len(ctx.of_type(resource.type)), 1)
-    yield ctx.priced(
-        resource, "stored objects (access logs)", "usage", S3, share, "GB-months", "s3.standard.gb",
-    )  # fmt: skip
+def stored(
+    label: str, category: Category, price_key: str, assumed: Callable[[UsageAssumptions], float]
+) -> Pricer:
+    """A pricer for storage: the stack's assumed GB (`assumed` of the usage) shared evenly
+    over the resources of the type (the log buckets, the image repositories)."""
+
+    def price(resource: PricedResource, ctx: Context) -> Lines:
+        share = assumed(ctx.usage) / max(len(ctx.of_type(resource.type)), 1)
+        yield ctx.priced(resource, label, "usage", category, share, "GB-months", price_key)
+
+    return price
 
 
-def ecr_repository(resource: PricedResource, ctx: Context) -> Lines:
-    share = ctx.usage.image_storage_gb / max(len(ctx.of_type(resource.type)), 1)
-    yield ctx.priced(
-        resource, "image storage", "usage", ECR, share, "GB-months", "ecr.storage.gb",
-    )  # fmt: skip
+bucket = stored("stored objects (access logs)", S3, "s3.standard.gb", lambda u: u.log_bucket_gb)
+ecr_repository = stored("image storage", ECR, "ecr.storage.gb", lambda u: u.image_storage_gb)
 
 
 READ_TYPES = frozenset(

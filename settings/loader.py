@@ -143,9 +143,6 @@ def _show(value: Any) -> str:
         return str(value)
 
 
-_KIND_OF_INPUT = {bool: "true/false", int: "a number", float: "a number", list: "a list"}
-
-
 def _plain_message(item: Any, key: str, shown: str | None = None) -> str:
     """What is allowed, in the words of the stack file; never a regex or a Python type."""
     kind = item["type"]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from typing import Annotated, Literal
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -222,6 +224,7 @@ def _ipv4_network(value: str) -> str:
 
 
 Ipv4Cidr = Annotated[str, AfterValidator(_ipv4_network)]
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN)]
 
 # How many tasks may run during a rolling deploy, as a percent of the desired count.
 DEPLOY_MAXIMUM_PERCENT = ECS_ROLLING_MAXIMUM_PERCENT
@@ -239,11 +242,21 @@ DEFAULT_CANARY_PERCENT = 10.0
 DEFAULT_LINEAR_STEP_PERCENT = 25.0
 
 
-def _window(value: str, weekly: bool, minimum_minutes: int) -> str:
-    problem = window_problem(value, weekly, minimum_minutes)
-    if problem:
-        raise ValueError(problem)
-    return value
+def refusing(problem_of: Callable[[Any], str | None]) -> AfterValidator:
+    """The value, or a ValueError with the problem a foundation check finds in it (the fact, and
+    its wording, live in foundation/, where components and rules read them too)."""
+
+    def check(value: Any) -> Any:
+        problem = problem_of(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+def window(weekly: bool, minimum_minutes: int) -> AfterValidator:
+    return refusing(partial(window_problem, weekly=weekly, minimum_minutes=minimum_minutes))
 
 
 def _apart(daily: object, weekly: str, daily_key: str) -> str:
@@ -443,31 +456,29 @@ class ServiceSettings(Section):
 
     @property
     def bake_minutes(self) -> int:
-        return DEFAULT_BAKE_MINUTES if self.bake_time_minutes is None else self.bake_time_minutes
+        return _given(self.bake_time_minutes, DEFAULT_BAKE_MINUTES)
 
     @property
     def canary_step(self) -> tuple[float, int]:
         """(percent, minutes) of the canary step."""
-        percent = DEFAULT_CANARY_PERCENT if self.canary_percent is None else self.canary_percent
-        minutes = (
-            self.bake_minutes if self.canary_bake_minutes is None else self.canary_bake_minutes
+        return _given(self.canary_percent, DEFAULT_CANARY_PERCENT), _given(
+            self.canary_bake_minutes, self.bake_minutes
         )
-        return percent, minutes
 
     @property
     def linear_step(self) -> tuple[float, int]:
         """(percent, minutes) of each linear step."""
-        percent = (
-            DEFAULT_LINEAR_STEP_PERCENT
-            if self.linear_step_percent is None
-            else self.linear_step_percent
+        return _given(self.linear_step_percent, DEFAULT_LINEAR_STEP_PERCENT), _given(
+            self.linear_step_bake_minutes, self.bake_minutes
         )
-        minutes = (
-            self.bake_minutes
-            if self.linear_step_bake_minutes is None
-            else self.linear_step_bake_minutes
-        )
-        return percent, minutes
+
+
+T = TypeVar("T")
+
+
+def _given(value: T | None, default: T) -> T:
+    """The setting, or its default when unset (0 is a setting: `or` would drop it)."""
+    return default if value is None else value
 
 
 class ProxySettings(Section):
@@ -494,7 +505,7 @@ class ProxySettings(Section):
 
 
 class DatabaseSettings(Section):
-    engine_version: str
+    engine_version: Annotated[str, refusing(partial(offered_version_problem, "postgres"))]
     """PostgreSQL version, major (e.g. 17) or major.minor (e.g. 17.6), one RDS offers
     (foundation/offered_engine_versions.json)."""
     instance_class: str
@@ -510,9 +521,9 @@ class DatabaseSettings(Section):
     pool_size_per_task: Annotated[int, Field(ge=1, le=200)] = 10
     database_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "perfcheck"
     performance_insights_retention_days: int = 7
-    backup_window: str = "02:00-03:00"
+    backup_window: Annotated[str, window(False, RDS_MIN_WINDOW_MINUTES)] = "02:00-03:00"
     """Daily UTC window of the automated backup, hh24:mi-hh24:mi, at least 30 minutes."""
-    maintenance_window: str = "sun:04:00-sun:05:00"
+    maintenance_window: Annotated[str, window(True, RDS_MIN_WINDOW_MINUTES)] = "sun:04:00-sun:05:00"
     """Weekly UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 30 minutes, not overlapping
     backupWindow (RDS refuses both otherwise; foundation/windows.py)."""
     dr_region: Region | None = None
@@ -550,14 +561,6 @@ class DatabaseSettings(Section):
         which prod refuses (task_image_pinning_problems)."""
         return self.tools_image or postgres_tools_image(self.major_version)
 
-    @field_validator("engine_version")
-    @classmethod
-    def _offered_postgres_version(cls, value: str) -> str:
-        problem = offered_version_problem("postgres", value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
     @field_validator("instance_class")
     @classmethod
     def _known_instance_class(cls, value: str) -> str:
@@ -585,15 +588,9 @@ class DatabaseSettings(Section):
             return value
         raise ValueError("Performance Insights keeps 7 days, a multiple of 31 up to 713, or 731")
 
-    @field_validator("backup_window")
-    @classmethod
-    def _backup_window(cls, value: str) -> str:
-        return _window(value, weekly=False, minimum_minutes=RDS_MIN_WINDOW_MINUTES)
-
     @field_validator("maintenance_window")
     @classmethod
     def _maintenance_window(cls, value: str, info: ValidationInfo) -> str:
-        _window(value, weekly=True, minimum_minutes=RDS_MIN_WINDOW_MINUTES)
         return _apart(info.data.get("backup_window"), value, "backupWindow")
 
     @property
@@ -621,35 +618,23 @@ class CacheSettings(Section):
     the version AWS runs is always this one (no drift that a later `up` would try to undo); a
     minor upgrade is a change of this setting."""
     node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
-    nodes: int
+    nodes: Annotated[int, refusing(cache_nodes_problem)]
     """Nodes in the replication group (1 primary + replicas), 1 to 5: ElastiCache allows 6, the
     hit-rate alarm can watch 5 (foundation/aws_limits.py)."""
     multi_az: bool
     snapshot_retention_days: Annotated[int, Field(ge=1, le=ELASTICACHE_MAX_SNAPSHOT_RETENTION_DAYS)]
     slow_log_retention_days: RetentionDays = 14
-    snapshot_window: str = "03:00-04:00"
+    snapshot_window: Annotated[str, window(False, ELASTICACHE_MIN_SNAPSHOT_MINUTES)] = "03:00-04:00"
     """Daily UTC window of the automatic snapshot, hh24:mi-hh24:mi, at least 60 minutes."""
-    maintenance_window: str = "sun:05:00-sun:06:00"
+    maintenance_window: Annotated[str, window(True, ELASTICACHE_MIN_MAINTENANCE_MINUTES)] = (
+        "sun:05:00-sun:06:00"
+    )
     """Weekly UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 60 minutes, not overlapping
     snapshotWindow (ElastiCache refuses both otherwise; foundation/windows.py)."""
-
-    @field_validator("nodes")
-    @classmethod
-    def _node_count(cls, value: int) -> int:
-        problem = cache_nodes_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("snapshot_window")
-    @classmethod
-    def _snapshot_window(cls, value: str) -> str:
-        return _window(value, weekly=False, minimum_minutes=ELASTICACHE_MIN_SNAPSHOT_MINUTES)
 
     @field_validator("maintenance_window")
     @classmethod
     def _maintenance_window(cls, value: str, info: ValidationInfo) -> str:
-        _window(value, weekly=True, minimum_minutes=ELASTICACHE_MIN_MAINTENANCE_MINUTES)
         return _apart(info.data.get("snapshot_window"), value, "snapshotWindow")
 
     @field_validator("node_type")
@@ -733,7 +718,7 @@ class AlarmSettings(Section):
     lent to clients at or above which rds-connections-high fires; 100 means full."""
     cache_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 75.0
     cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80.0
-    notification_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
+    notification_emails: list[Email] = []
     nobody_paged_reason: Annotated[str, Field(min_length=10, max_length=500)] | None = None
     """Why a prod stack may run with no notificationEmails for now (who decides, by when).
     Without addresses or this acknowledgement a prod stack is refused: its alarms would page
@@ -754,7 +739,7 @@ class BudgetSettings(Section):
     spend before the tag is activated). Default monthlyUsd (one account per environment, as
     AWS recommends); stacks sharing an account set the account's total. Never below
     monthlyUsd: the account's bill includes the stack's tagged spend."""
-    alert_emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = []
+    alert_emails: Annotated[list[Email], refusing(budget_emails_problem)] = []
     """Up to 10 addresses: AWS Budgets' limit of e-mail subscribers per notification."""
 
     @field_validator("account_monthly_usd")
@@ -772,14 +757,6 @@ class BudgetSettings(Section):
     def account_amount(self) -> float:
         """What the account budget alerts on."""
         return self.monthly_usd if self.account_monthly_usd is None else self.account_monthly_usd
-
-    @field_validator("alert_emails")
-    @classmethod
-    def _subscriber_limit(cls, value: list[str]) -> list[str]:
-        problem = budget_emails_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
 
 
 _USAGE_DEFAULTS = UsageAssumptions()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import functools
 import gc
-import json
 import logging
 import os
 import pty
@@ -26,6 +25,7 @@ from typing import Any
 import pytest
 
 from foundation.records import StackRun
+from tests import shared_results
 from tools import doc_commands
 from tools.offline import preview, runner
 from tools.offline.policy_driver import DEPLOY_PACK_DIR, add_pack_paths
@@ -94,6 +94,7 @@ SLOW_FIRST = (
     "test_bench.py",  # the bench's probes run the program and the packs
     "test_procedures.py",  # `make new-stack`, runbook tasks: several program runs
     "redteam/test_redteam_wave4.py",  # the wave's two runs and one judging pass
+    "redteam/test_redteam_wave5.py",  # the same for wave 5
     "test_cost_report.py",
     "test_deploy_role.py",
 )
@@ -105,6 +106,7 @@ the end.
 
 ONE_WORKER = (
     "redteam/test_redteam_wave4.py",  # `captured()` and `_verdicts()`: the wave, run and judged
+    "redteam/test_redteam_wave5.py",  # `captured()`: the wave's two runs
     "test_doc_commands.py",  # the `checked` module fixture: every documented command, checked
 )
 """Test modules whose tests share an expensive per-process result (a `functools.cache`, a
@@ -143,9 +145,42 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     modules = {(TESTS / name).relative_to(root).as_posix() for name in ONE_WORKER}
 
     class SharedWorkScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """LoadScope's decisions, with bookkeeping that does not grow with the work done.
+
+        xdist's LoadScope keeps every unit a worker ever ran, recounts all of them after each
+        report and finds each test's position by a linear search of the collection: quadratic in
+        the suite's size (about 9 s of the controller's CPU for 4,500 one-test units). Here a
+        finished unit leaves its worker's work and positions are looked up in a dict.
+        """
+
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return module if module in modules else nodeid
+
+        def __init__(self, config: pytest.Config, log: Any = None) -> None:
+            super().__init__(config, log)
+            self.positions: dict[Any, dict[str, int]] = {}
+
+        def _positions(self, node: Any) -> dict[str, int]:
+            if node not in self.positions:
+                collection = self.registered_collections[node]
+                self.positions[node] = {nodeid: i for i, nodeid in enumerate(collection)}
+            return self.positions[node]
+
+        def _assign_work_unit(self, node: Any) -> None:
+            scope, work_unit = self.workqueue.popitem(last=False)
+            self.assigned_work.setdefault(node, {})[scope] = work_unit
+            positions = self._positions(node)
+            node.send_runtest_some([positions[n] for n, done in work_unit.items() if not done])
+
+        def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+            nodeid = self.registered_collections[node][item_index]
+            scope = self._split_scope(nodeid)
+            workload = self.assigned_work[node]
+            workload[scope][nodeid] = True
+            if all(workload[scope].values()):
+                del workload[scope]
+            self._reschedule(node)
 
     return SharedWorkScheduling(config, log)
 
@@ -184,9 +219,8 @@ class _Recorded(logging.Handler):
         self.records.append(record)
 
 
-@functools.cache
-def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
-    """A repository stack's run in this worker, with what the program logged during it."""
+def _run_recording(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+    """A repository stack's run, with what the program logged during it."""
     recorder = _Recorded()
     root = logging.getLogger()
     root.addHandler(recorder)
@@ -194,8 +228,25 @@ def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
         run = run_stack(stack)
     finally:
         root.removeHandler(recorder)
-    _freeze_what_stays()
     return run, tuple(recorder.records)
+
+
+@functools.cache
+def _recorded_run(stack: str) -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+    """A repository stack's run in this worker: made once per test run (the first worker to ask
+    runs the program; the other reads its run and logs its warnings, as a run would)."""
+    ran_here: list[bool] = []
+
+    def produce() -> tuple[StackRun, tuple[logging.LogRecord, ...]]:
+        ran_here.append(True)
+        return _run_recording(stack)
+
+    run, records = shared_results.once_per_test_run(f"program-run-{stack}", produce)
+    if not ran_here:
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+    _freeze_what_stays()
+    return run, records
 
 
 def _freeze_what_stays() -> None:
@@ -210,12 +261,12 @@ def _freeze_what_stays() -> None:
 
 
 def shared_run(stack: str) -> StackRun:
-    """`cached_run`: one program run per repository stack per worker, shared with the preview.
+    """`cached_run`: one program run per repository stack per test run, shared with the preview.
 
     The program is a pure function of the repository's files. Tests (`cached_run`, the
-    fixtures) and in-process previews read the same run, so each stack's program runs once
-    per worker instead of once for each (about 1.4 s of CPU a stack). The first run logs its
-    warnings as it goes, as `runner.cached_run` does.
+    fixtures) and in-process previews in every worker read the same run, so each stack's
+    program runs once instead of once for each (about 1.5 s of CPU a stack). A worker's first
+    read logs the run's warnings, as `runner.cached_run` does.
     """
     return _recorded_run(stack)[0]
 
@@ -278,28 +329,20 @@ def shared_policy_lint() -> Iterator[None]:
 # --- real processes: each expensive one runs once per test run, whichever worker asks first ----
 
 
+@pytest.fixture(scope="session", autouse=True)
+def results_shared_between_workers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """From the first test on, `shared_results.once_per_test_run` shares across the workers."""
+    shared_results.share_under(tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def once_per_test_run(
-    tmp_path_factory: pytest.TempPathFactory,
+    results_shared_between_workers: None,
 ) -> Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]:
-    """A result (JSON) made by the first worker that asks for it and read by every other.
-
-    Session fixtures are built once per xdist worker; a real preview process costs about 6 s
-    of CPU, so the tests that read the same process's output share one run through a file
-    under the run's common temporary directory, behind a lock.
-    """
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-    def once(key: str, produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        result = shared / f"{key}.json"
-        with open(shared / f"{key}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not result.exists():
-                result.write_text(json.dumps(produce()))
-            return json.loads(result.read_text())
-
-    return once
+    """A result made by the first worker that asks for it and read by every other
+    (tests/shared_results.py): a real preview process costs about 6 s of CPU, so the tests that
+    read the same process's output share one run."""
+    return shared_results.once_per_test_run
 
 
 def run_in_terminal(

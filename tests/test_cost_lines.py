@@ -142,3 +142,20 @@ def test_an_unknown_container_insights_mode_is_listed_not_priced_as_free() -> No
     assert [str(u) for u in estimate.unpriced] == [
         "aws:ecs/cluster:Cluster c: no price for Container Insights mode 'deluxe'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("type_", "assumed", "word"),
+    [
+        ("aws:s3/bucketV2:BucketV2", "log_bucket_gb", "stored objects"),
+        ("aws:ecr/repository:Repository", "image_storage_gb", "image storage"),
+    ],
+)
+def test_assumed_storage_is_shared_evenly_over_the_resources_of_its_type(
+    type_: str, assumed: str, word: str
+) -> None:
+    """The assumed GB is the stack's, not each resource's: three log buckets (image
+    repositories) store a third of it each, never three times the figure."""
+    resources = [res(type_, f"store-{index}") for index in range(3)]
+    usage = UsageAssumptions(**{assumed: 30})
+    assert _quantities(resources, usage, word) == [10, 10, 10]

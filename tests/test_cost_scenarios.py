@@ -160,6 +160,30 @@ def test_the_worst_month_runs_the_maximum_and_the_deploy_overlap_at_that_size() 
     assert overlap == {"worst": [4 * 10 * 0.5], "expected": [4 * 2 * 0.5]}
 
 
+def test_only_the_minimum_tasks_are_fixed_the_rest_follow_the_usage() -> None:
+    """The minimum runs whatever the traffic (fixed); the tasks the traffic needs and a stated
+    margin follow from the usage assumptions (usage), in the expected month and the worst."""
+    minutes = HOURS * 60
+    margin = UsageAssumptions(requests_per_month=0, average_tasks=3, deploys_per_month=0)
+    busy = UsageAssumptions(
+        requests_per_month=5000 * minutes / 0.2, peak_to_average=2, deploys_per_month=0
+    )
+    for usage, scenario in ((margin, EXPECTED), (busy, EXPECTED), (margin, WORST)):
+        lines = estimate_resources(_service_stack(), usage, scenario=scenario).lines
+        kinds = {
+            "always running" in line.item: line.kind for line in lines if line.unit == "task-hours"
+        }
+        assert kinds == {True: "fixed", False: "usage"}
+
+
+def test_a_month_without_deploys_has_no_deploy_overlap_line() -> None:
+    """No deploy assumed, no overlap line (not a line of zero task-hours among the services')."""
+    usage = UsageAssumptions(requests_per_month=0, deploys_per_month=0)
+    for scenario in (EXPECTED, WORST):
+        lines = estimate_resources(_service_stack(), usage, scenario=scenario).lines
+        assert [line for line in lines if "deploy overlap" in line.item] == []
+
+
 def test_prod_shows_three_months_in_order_and_its_worst_is_over_budget(prod: StackRun) -> None:
     report = cost_report(prod)
     expected, worst, year3 = (m.total for _, m in report.scenarios())

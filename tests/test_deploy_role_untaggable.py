@@ -250,10 +250,19 @@ CALLS_OF_TYPE: dict[str, tuple[Call, ...]] = {
     "aws:sns/topicPolicy:TopicPolicy": (
         Call("sns:SetTopicAttributes", "topic", "arn:aws:sns:{region}:{account}:t", tagged=True),
     ),
-    # Types that take tags, with calls whose request carries no tag key.
+    # Types that take tags, with calls whose request carries no tag key. A bucket's tags are
+    # written with S3 Control's TagResource/UntagResource first (terraform-provider-aws#45251,
+    # v6.23.0; PutBucketTagging only as the fallback), which carry only the changed keys.
     "aws:s3/bucket:Bucket": tuple(
         _bucket(a)
-        for a in ("s3:CreateBucket", "s3:PutBucketTagging", "s3:DeleteBucket", *_S3_CONFIG)
+        for a in (
+            "s3:CreateBucket",
+            "s3:PutBucketTagging",
+            "s3:TagResource",
+            "s3:UntagResource",
+            "s3:DeleteBucket",
+            *_S3_CONFIG,
+        )
     ),
     # A web ACL names AWS managed rule groups, which carry no tags: an update (no request tags)
     # is authorised against each of them too.
@@ -704,3 +713,29 @@ def test_every_option_that_makes_aws_call_for_the_caller_is_registered_somewhere
         if r.wire_inputs.get(key)
     }
     assert sorted(set(CALLS_OF_OPTION) - used) == []
+
+
+@pytest.mark.parametrize(
+    ("own", "other"), [("prod", "prod-dr"), ("prod-dr", "prod"), ("staging", "prod")]
+)
+def test_no_role_reaches_another_stacks_database_through_a_shared_name_prefix(
+    own: str, other: str
+) -> None:
+    """Property: the RDS calls allowed by ARN rather than by tag (proxy targets, backup
+    replication) name exactly the stack's own instance, so prod's role cannot reach
+    prod-dr's `perfcheck-prod-dr-postgres` through a `perfcheck-prod-` prefix (review 21 pass 4,
+    R23); its own instance stays reachable."""
+    actions = (
+        "rds:RegisterDBProxyTargets",
+        "rds:DeregisterDBProxyTargets",
+        "rds:StartDBInstanceAutomatedBackupsReplication",
+    )
+
+    def requests(stack: str) -> list[Request]:
+        name = cached_run(stack).one("aws:rds/instance:Instance").inputs["identifier"]
+        arn = f"arn:aws:rds:eu-central-1:{ACCOUNT}:db:{name}"
+        return [Request(a, arn, {"aws:ResourceTag/Environment": stack}) for a in actions]
+
+    policy = _policy(own)
+    assert [r.action for r in requests(other) if decide(policy, r) == "Allow"] == []
+    assert all(decide(policy, r) == "Allow" for r in requests(own))

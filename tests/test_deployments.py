@@ -20,6 +20,7 @@ from components.load_balancer import ECS_LOAD_BALANCER_POLICY
 from components.web_service import deploy_timeout, traffic_shift_minutes
 from foundation.records import ResourceRecord, StackRun
 from settings import SettingsError, settings_from_config
+from tests import shared_results
 from tools.offline.runner import ProgramFailed, cached_run, run_stack, stack_config
 
 SERVICE = "aws:ecs/service:Service"
@@ -66,7 +67,7 @@ def strategy_run(strategy: str) -> StackRun:
     if strategy == "canary":
         return cached_run("prod")
     _, extra = STRATEGIES[strategy]
-    return run_stack("prod", config=prod_config(deploymentStrategy=strategy, **extra))
+    return shared_results.program_run("prod", prod_config(deploymentStrategy=strategy, **extra))
 
 
 @pytest.fixture(params=sorted(STRATEGIES))
@@ -318,3 +319,18 @@ def test_neither_stack_has_a_public_origin_or_an_origin_secret(each_stack: Stack
     ]
     # Without a certificate the one listener is HTTP, and only on the internal ALB.
     assert len(serving) <= 1
+
+
+def test_a_zero_bake_is_a_setting_not_an_unset_one() -> None:
+    """0 minutes is a bake the stack file chose (the guardrails then report it), not "unset":
+    it is deployed as 0, never replaced by the default or by bakeTimeMinutes."""
+
+    def service(**changes: Any) -> Any:
+        return settings_from_config("perfcheck", "prod", prod_config(**changes)).service
+
+    canary = service(deploymentStrategy="canary", bakeTimeMinutes=0, canaryBakeMinutes=0)
+    assert canary.bake_minutes == 0 and canary.canary_step == (10.0, 0)
+    linear = service(deploymentStrategy="linear", bakeTimeMinutes=7, linearStepBakeMinutes=0)
+    assert linear.bake_minutes == 7 and linear.linear_step == (25.0, 0)
+    unset = service(deploymentStrategy="canary")
+    assert unset.bake_minutes == 10 and unset.canary_step == (10.0, 10)

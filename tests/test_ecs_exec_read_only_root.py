@@ -29,8 +29,8 @@ from components.web_service import deployment_problems
 from foundation.aws_limits import ecs_exec_problem
 from foundation.records import StackRun
 from settings import SettingsError, settings_from_config
-from tests.policies.cases_ecs_exec import exec_on, writable
-from tests.policies.support import run_case, violations
+from tests.policies.cases_ecs_exec import exec_on
+from tests.policies.support import OnProgram, run_case, violations
 from tests.test_container_definitions import sample_spec
 from tests.test_preview_errors import run as run_preview
 from tests.test_preview_errors import stack_dir
@@ -144,9 +144,9 @@ def test_committed_stacks_run_ecs_exec_only_on_a_writable_root(each_stack: Stack
 
 def test_the_guardrail_passes_ecs_exec_on_a_writable_root_and_judges_exec_off() -> None:
     """The rule's compliant side (its failing cases are in tests/policies/cases_ecs_exec.py)."""
-    all_writable = run_case(lambda r: exec_on(r, writable("nextjs", "hono", "otel")))
+    all_writable = run_case(exec_on("nextjs", "hono", "otel"))
     assert violations(all_writable, "ecs-exec-writable-root") == []
     # ...while the read-only-root rule still reports the writable containers it allows.
     assert len(violations(all_writable, "ecs-container-read-only-root-filesystem")) == 3
-    exec_off = run_case()
+    exec_off = run_case(OnProgram(lambda r: {}))  # the prod program as it is: ECS Exec off
     assert violations(exec_off, "ecs-exec-writable-root") == []

@@ -101,3 +101,31 @@ def test_stale_exemptions_the_driver_reports_are_printed(
     assert "[stale exemption] perfcheck-guardrails/rds-multi-az exemption 0" in result.notes[-1]
     preview.print_report(staging, [result], 1.0)
     assert "[note]      [stale exemption]" in capsys.readouterr().out
+
+
+def test_the_policy_stage_judges_with_the_configs_of_the_directory_it_is_given(
+    staging: StackRun, tmp_path
+) -> None:
+    """A stack laid out elsewhere (`--stacks-dir`) is judged with the policy configs beside it,
+    not the repository's: there, db.t4g.medium is not an allowed class, so it blocks."""
+    import json
+    import shutil
+
+    from tools.offline.runner import ROOT
+
+    config_dir = tmp_path / "policies" / "config"
+    config_dir.mkdir(parents=True)
+    for path in (ROOT / "policies" / "config").glob("staging.*.json"):
+        shutil.copy(path, config_dir / path.name)
+    cost = json.loads((config_dir / "staging.cost.json").read_text())
+    cost["rds-instance-class-allowed"]["allowedInstanceClasses"] = ["db.t4g.micro"]
+    (config_dir / "staging.cost.json").write_text(json.dumps(cost))
+
+    def blocking_rules(result: preview.StageResult) -> set[str]:
+        return {line.split(":")[0] for line in result.blocking}
+
+    assert "perfcheck-cost/rds-instance-class-allowed" not in blocking_rules(
+        preview.policy_stage(staging)
+    )
+    elsewhere = preview.default_stages(config_dir)[0](staging)
+    assert "perfcheck-cost/rds-instance-class-allowed" in blocking_rules(elsewhere)

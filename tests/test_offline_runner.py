@@ -54,6 +54,45 @@ def test_policy_documents_render_like_the_provider(prod: StackRun) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("type_token", "given", "resource_id", "arn"),
+    [
+        (
+            "aws:elasticache/subnetGroup:SubnetGroup",
+            "Cache-Subnets",
+            "cache-subnets",
+            "arn:aws:elasticache:eu-west-2:123456789012:subnetgroup:cache-subnets",
+        ),
+        (
+            "aws:ecs/cluster:Cluster",
+            "Web",
+            "arn:aws:ecs:eu-west-2:123456789012:cluster/Web",
+            "arn:aws:ecs:eu-west-2:123456789012:cluster/Web",
+        ),
+        (
+            "aws:cloudwatch/logGroup:LogGroup",
+            "/app/Web",
+            "/app/Web",
+            "arn:aws:logs:eu-west-2:123456789012:log-group:/app/Web",
+        ),
+    ],
+)
+def test_a_named_resource_is_answered_as_aws_names_it(
+    type_token: str, given: str, resource_id: str, arn: str
+) -> None:
+    """ElastiCache lowercases the names it is given, an ECS cluster's id is its ARN, a log
+    group's its name; the ARN is in the resource's own region (not the provider's)."""
+    import pulumi
+
+    from tools.offline.mocks import AwsMocks
+
+    args = pulumi.runtime.MockResourceArgs(
+        type_token, "logical", {"name": given, "region": "eu-west-2"}, "", "", True
+    )
+    answered_id, state = AwsMocks("eu-west-1").new_resource(args)
+    assert (answered_id, state["arn"]) == (resource_id, arn)
+
+
 def test_an_unknown_data_source_is_a_clear_error() -> None:
     import pulumi
 

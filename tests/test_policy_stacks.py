@@ -81,7 +81,7 @@ def test_a_policy_config_typo_stops_the_preview(
 
     original = driver.evaluate_packs
     monkeypatch.setattr(
-        driver, "evaluate_packs", lambda run, stack: original(run, stack, config_dir=tmp_path)
+        driver, "evaluate_packs", lambda run, stack, *_: original(run, stack, config_dir=tmp_path)
     )
     assert preview.main(["--stack", "prod"]) == 2
     err = capsys.readouterr().err

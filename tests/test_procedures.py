@@ -235,3 +235,21 @@ def test_the_ci_script_does_what_its_comment_says() -> None:
         assert claims_here == runs or (target == "test" and runs), target
     assert "make test" in commands
     assert "make lint" in comment and "pull-request.yml" in comment
+
+
+def test_every_claim_of_how_up_reports_a_rollback_cites_the_provider_source() -> None:
+    """Property: a document that cites how `pulumi up` reported an ECS rollback (the issue
+    pulumi/pulumi-aws#4487) also cites the provider source read (`findDeploymentStatus`) and says
+    that which release pulumi-aws 7.51.1 bridges is not verified, in the same paragraph (issue 21
+    item 10; review 21 pass 4, R19: delivery.md and README stated it as fact)."""
+    from tools.doc_commands import documents
+
+    claims = []
+    for path in documents(ROOT):
+        for paragraph in re.split(r"\n\s*\n", path.read_text()):
+            if "pulumi-aws#4487" in paragraph:
+                flat = " ".join(paragraph.split())
+                cited = "findDeploymentStatus" in flat and "not verified" in flat
+                claims.append((str(path.relative_to(ROOT)), cited))
+    assert len(claims) >= 4
+    assert [path for path, cited in claims if not cited] == []

@@ -10,6 +10,7 @@ RestoreDBInstanceToPointInTime takes no KMS key), while `kms_key_id` replaces an
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -212,3 +213,36 @@ def test_a_restored_instance_gets_its_managed_master_secret_after_the_restore() 
             )
             assert enable is not None, f"{path}: {restored} is never given a managed secret"
             assert enable.start() > block.index(restored)
+
+
+EXISTING_INSTANCE = re.compile(r"must match the identifier of an existing DB instance", re.I)
+
+
+def test_the_dr_region_is_never_asked_for_the_lost_instance_by_a_name_that_must_exist() -> None:
+    """Property: a command sent to the DR region (`--region $DR`) names the primary's instance
+    (`$ID`, which exists only in the lost region) through no parameter that botocore says "must
+    match the identifier of an existing DB instance" (review 21 pass 4, R18): such a request
+    has nothing to match in the DR region, so the step cannot show what it promises."""
+    import botocore
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("rds")
+    operations = {botocore.xform_name(name, "-"): name for name in model.operation_names}
+    judged, wrong = 0, []
+    for path, block in _blocks():
+        for line in block.replace("\\\n", " ").splitlines():
+            words = line.split()
+            if words[:2] != ["aws", "rds"] or "--region $DR" not in " ".join(words):
+                continue
+            if words[2] == "wait":
+                continue
+            members = model.operation_model(operations[words[2]]).input_shape.members
+            by_option = {botocore.xform_name(name, "-"): shape for name, shape in members.items()}
+            for option, value in pairwise(words[3:]):
+                shape = by_option.get(option.removeprefix("--"))
+                if shape is not None and EXISTING_INSTANCE.search(shape.documentation or ""):
+                    judged += 1
+                    if "$ID" in value:
+                        wrong.append(f"{path}: aws rds {words[2]} {option} {value} --region $DR")
+    assert judged > 0
+    assert wrong == []

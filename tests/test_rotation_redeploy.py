@@ -387,6 +387,21 @@ def test_the_configuration_test_fails_when_the_cache_has_no_token(
         configuration_test(aws["secretsmanager"], arn, "configuration-test-2")
 
 
+def test_the_cache_tokens_schedule_waits_for_the_group_its_configuration_test_describes(
+    each_stack: StackRun,
+) -> None:
+    """Property: a schedule created with RotateImmediately=false is tested at once (testSecret),
+    and the cache token's test describes the replication group, whose id the function gets as a
+    plain string: only an explicit dependency orders the schedule after the group's creation
+    (review 21 pass 4, R20)."""
+    group = each_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    schedule = each_stack.one(
+        "aws:secretsmanager/secretRotation:SecretRotation", "secret-rotation-redis-auth-token"
+    )
+    assert schedule.inputs["rotateImmediately"] is False
+    assert group.urn in schedule.dependencies
+
+
 RESYNC = "secret-rotation-cache-token-resync"
 
 

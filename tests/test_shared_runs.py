@@ -2,6 +2,9 @@
 
 Properties: every reader of a repository stack's run in a worker (`runner.cached_run`, the
 fixtures, in-process previews) reads one cache, so each stack's program runs once per worker;
+a result shared between workers (tests/shared_results.py) is made once per test run, a failure is
+not kept, nothing is shared before the session starts, and a worker that reads another's run
+logs that run's warnings without running the program;
 an in-process preview of a repository stack that reuses the session's run still
 reports every warning the program logs on a fresh run; the IAM evaluator's compiled wildcard
 lists match a whole action or ARN (not a part of it), an empty list matches nothing, and a
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import shared_results
 from tests.iam_policy_evaluator import Request, decide
 from tools.offline import preview, runner
 from tools.offline.runner import run_stack
@@ -35,6 +39,79 @@ def test_every_reader_of_a_stacks_run_shares_the_one_cache(pytestconfig: pytest.
     assert runner.cached_run is loaded[0].shared_run
     assert loaded[0].stack_run is loaded[0].shared_run
     assert preview.run_stack is loaded[0]._shared_preview_run
+
+
+@pytest.fixture
+def shared_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A test run's shared directory of this test's own."""
+    monkeypatch.setattr(shared_results, "_directory", [tmp_path])
+    return tmp_path
+
+
+def test_a_shared_result_is_made_once_and_a_failure_is_not_kept(shared_in: Path) -> None:
+    made: list[int] = []
+
+    def produce() -> dict[str, int]:
+        made.append(1)
+        return {"made": len(made)}
+
+    def fail() -> dict[str, int]:
+        raise RuntimeError("the program crashed")
+
+    with pytest.raises(RuntimeError):
+        shared_results.once_per_test_run("result", fail)
+    assert shared_results.once_per_test_run("result", produce) == {"made": 1}
+    assert shared_results.once_per_test_run("result", produce) == {"made": 1}
+    assert shared_results.once_per_test_run("other", produce) == {"made": 2}
+    assert len(made) == 2
+
+
+def test_a_shared_program_run_is_one_per_stack_config_and_secret_keys(
+    shared_in: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, dict[str, str], set[str] | None]] = []
+
+    def fake_run(stack: str, config: dict[str, str], secret_keys: set[str] | None) -> int:
+        calls.append((stack, config, secret_keys))
+        return len(calls)
+
+    monkeypatch.setattr(runner, "run_stack", fake_run)
+    asked = [
+        ("prod", {"a": "1", "b": "2"}, None),
+        ("prod", {"b": "2", "a": "1"}, set()),  # the same run
+        ("prod", {"a": "1", "b": "3"}, None),
+        ("prod", {"a": "1", "b": "2"}, {"a"}),
+        ("staging", {"a": "1", "b": "2"}, None),
+    ]
+    made = [shared_results.program_run(*arguments) for arguments in asked]
+    assert made == [1, 1, 2, 3, 4]
+
+
+def test_before_the_session_nothing_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shared_results, "_directory", [])
+    made: list[int] = []
+    for _ in range(2):
+        shared_results.once_per_test_run("result", lambda: made.append(1))
+    assert len(made) == 2
+
+
+def test_a_worker_reading_anothers_run_logs_its_warnings_without_running(
+    shared_in: Path, pytestconfig: pytest.Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = Path(__file__).with_name("conftest.py")
+    (conftest,) = [
+        plugin
+        for plugin in pytestconfig.pluginmanager.get_plugins()
+        if Path(getattr(plugin, "__file__", None) or "") == path
+    ]
+    warning = logging.LogRecord("pulumi", logging.WARNING, "x", 1, "a warning of the run", (), None)
+    other_workers = ({"resources": "of the other worker's run"}, (warning,))
+    shared_results.once_per_test_run("program-run-staging", lambda: other_workers)
+    with caplog.at_level(logging.WARNING):
+        run, records = conftest._recorded_run.__wrapped__("staging")
+    assert run == other_workers[0]
+    assert [record.getMessage() for record in records] == ["a warning of the run"]
+    assert "a warning of the run" in caplog.text
 
 
 def test_what_a_shared_run_leaves_is_out_of_the_collectors_scans() -> None:

@@ -2,9 +2,12 @@
 
 Properties: every test of a ONE_WORKER module is in one unit of work (one worker builds the
 module's shared result), every other test is a unit of its own (any free worker takes it); the
-scheduler is only used for xdist's default `load` distribution; the SLOW_FIRST modules run
-before the rest, in the listed order, keeping each module's own order; and every module either
-list names exists, so a renamed module cannot drop out of them unnoticed.
+scheduler is only used for xdist's default `load` distribution; over a whole run it sends every
+test once, to one worker, the tests of a ONE_WORKER module to the same one, and a worker's
+bookkeeping keeps only units with a test still to run (what makes a report's cost independent of
+the work already done); a crashed worker's unfinished tests go to another; the SLOW_FIRST modules
+run before the rest, in the listed order, keeping each module's own order; and every module
+either list names exists, so a renamed module cannot drop out of them unnoticed.
 """
 
 from __future__ import annotations
@@ -31,8 +34,82 @@ def conftest(pytestconfig: pytest.Config) -> ModuleType:
 
 def _scheduler(conftest: ModuleType, dist: str) -> Any:
     options = {"dist": dist, "tx": ["popen", "popen"]}
-    config = SimpleNamespace(getvalue=options.get, rootpath=TESTS.parent)
+    config = SimpleNamespace(
+        getvalue=options.get,
+        rootpath=TESTS.parent,
+        option=SimpleNamespace(loadscopereorder=True),
+    )
     return conftest.pytest_xdist_make_scheduler(config, None)
+
+
+class _Worker:
+    """A stand-in for xdist's WorkerController: records what it is sent, runs it in order."""
+
+    def __init__(self, name: str) -> None:
+        self.gateway = SimpleNamespace(id=name)
+        self.sent: list[int] = []
+        self.reported = 0
+        self.shutting_down = False
+
+    def send_runtest_some(self, indexes: list[int]) -> None:
+        self.sent.extend(indexes)
+
+    def shutdown(self) -> None:
+        self.shutting_down = True
+
+
+def _started(conftest: ModuleType, collection: list[str]) -> tuple[Any, list[_Worker]]:
+    scheduler = _scheduler(conftest, "load")
+    workers = [_Worker("gw0"), _Worker("gw1")]
+    for worker in workers:
+        scheduler.add_node(worker)
+    for worker in workers:
+        scheduler.add_node_collection(worker, collection)
+    scheduler.schedule()
+    return scheduler, workers
+
+
+def _collection(conftest: ModuleType) -> list[str]:
+    grouped = [f"tests/{conftest.ONE_WORKER[0]}::test_{n}" for n in range(4)]
+    return [*(f"tests/test_preview.py::test_{n}" for n in range(7)), *grouped]
+
+
+def test_a_run_sends_each_test_once_and_keeps_only_unfinished_units(
+    conftest: ModuleType,
+) -> None:
+    collection = _collection(conftest)
+    scheduler, workers = _started(conftest, collection)
+    turn = 0
+    while busy := [w for w in workers if w.reported < len(w.sent)]:
+        worker = busy[turn % len(busy)]
+        scheduler.mark_test_complete(worker, worker.sent[worker.reported])
+        worker.reported += 1
+        turn += 1
+        for other in workers:
+            units = scheduler.assigned_work[other].values()
+            assert all(not all(unit.values()) for unit in units), "a finished unit is kept"
+    assert sorted(i for w in workers for i in w.sent) == list(range(len(collection)))
+    grouped = {collection.index(n) for n in collection if conftest.ONE_WORKER[0] in n}
+    assert any(grouped <= set(w.sent) for w in workers)
+    for worker in workers:  # in collection order, which SLOW_FIRST sets
+        singles = [i for i in worker.sent if i not in grouped]
+        assert singles == sorted(singles)
+    assert scheduler.tests_finished and not scheduler.has_pending
+
+
+def test_a_crashed_workers_unfinished_tests_go_to_the_other(conftest: ModuleType) -> None:
+    collection = _collection(conftest)
+    scheduler, (crashed, survivor) = _started(conftest, collection)
+    scheduler.mark_test_complete(crashed, crashed.sent[0])
+    unfinished = crashed.sent[1:]
+    assert unfinished
+    crash_item = scheduler.remove_node(crashed)
+    assert crash_item == collection[unfinished[0]]
+    while survivor.reported < len(survivor.sent):
+        scheduler.mark_test_complete(survivor, survivor.sent[survivor.reported])
+        survivor.reported += 1
+    assert set(unfinished) <= set(survivor.sent)
+    assert sorted([*survivor.sent, crashed.sent[0]]) == list(range(len(collection)))
 
 
 def test_a_one_worker_module_is_one_unit_and_any_other_test_is_its_own(

@@ -1,20 +1,18 @@
 """A small mutation runner: one AST mutation at a time, the module's own tests run against it.
 
-Why not mutmut: mutmut 3 copies the tree into `mutants/`, rewrites every function into a
-trampoline and first runs the whole suite to map tests to functions; the policy packs are imported
-by path (tools/offline/policy_driver.add_pack_paths) and the suite takes minutes on the shared
-machine. This runner mutates a copy of the tree (the worktree is never touched), replaces only the
-mutated expression's source segment (the rest of the file, comments included, stays) and runs a
-small, named test selection per module with `-x`.
+Why not mutmut (3.8.1: its source read, its mutant generator run on a sample): its operators change
+numbers, strings ("XXaXX"), names, and/or, comparison operators and call arguments (to None), but
+none of the bugs below that the issue's survivors were (a dict key or a set element dropped, a
+clause dropped, an early return, a call left out, a match widened, any/all swapped); it picks each
+mutant's tests from a run of the whole selection under its trampolines, not a named selection per
+module; and it records an exit code per mutant, not the failing tests, so a snapshot-only kill
+cannot be told apart. A wrapper would have to add all three. This runner mutates a copy of the
+tree (the worktree is never touched), replaces only the mutated expression's source segment (the
+rest of the file, comments included, stays) and runs a small, named test selection per module
+with `-x`.
 
-Operators are the bugs a hurried change makes: flip a comparison, drop a boolean clause, swap
-and/or, change an integer by one, take the other branch (negate an `if`, swap a conditional
-expression), widen a match (substring instead of equality, `search` instead of `fullmatch`),
-drop an element of a literal tuple/set (a type from an isinstance tuple, a value from an allowed
-set), drop a call statement (a forgotten report), swap any/all, min/max, +/-, * and /, drop a key of
-a literal dict (an IAM condition key, a default setting), flip a boolean default of a parameter,
-return early from a check (a validator that validates nothing, a generator that yields nothing,
-a predicate that answers the same for everyone), and widen `startswith`/`endswith` to `in`.
+Operators are the bugs a hurried change makes (docs/mutation/README.md, "The bugs", lists them;
+each operator function below makes one kind).
 
 A kill whose every failing test says "regenerate"/"make regen" (a generated-figures snapshot) is
 counted apart: `snapshot-only`. A run past the timeout proves nothing: it counts as a survivor.
@@ -714,9 +712,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--results", default=".mutation/results.jsonl")
-    parser.add_argument(
-        "--skip-done", action="store_true", help="skip mutants in any .mutation/*.jsonl already"
-    )
     args = parser.parse_args(argv)
     if args.summary:
         print(summary(args.summary))
@@ -744,14 +739,6 @@ def main(argv: list[str] | None = None) -> int:
             else sample(every, count, args.seed)
         )
         selected.extend((m, tests) for m in chosen)
-    if args.skip_done:
-        done = {
-            json.loads(line)["ident"]
-            for sink in (ROOT / ".mutation").glob("*.jsonl")
-            for line in sink.read_text().splitlines()
-            if line.strip()
-        }
-        selected = [(m, tests) for m, tests in selected if m.ident not in done]
     if args.plan and not args.only:  # areas interleaved: a run stopped early still spans them
         random.Random(args.seed).shuffle(selected)
     if args.list:

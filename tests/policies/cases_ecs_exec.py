@@ -1,51 +1,56 @@
 """Cases of `ecs-exec-writable-root`: a service with ECS Exec runs a task whose containers have a
 writable root filesystem, as AWS supports (foundation/aws_limits.py, `ecs_exec_problem`).
 
-The compliant stack's service has ECS Exec off, so the rule judges it there and passes; the
-noncompliant cases turn it on over the compliant task (every container read-only), and over a
-task where one container is still read-only.
+Each case is a mutation of the captured prod program (tests/policies/support.py `OnProgram`):
+its service `web-service` has ECS Exec off, so the rule judges it there and passes; the cases
+turn it on over the program's task (every container read-only), and over a task where one
+container is still read-only.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from foundation.records import ResourceRecord
 from tests.policies.builders import replace
-from tests.policies.cases import Case, R, by_name, task
+from tests.policies.cases import Case, R
+from tests.policies.support import OnProgram
+
+SERVICE, TASK = "web-service", "web-task"
 
 
-def exec_on(r: R, mutate: Any = None, **task_inputs: Any) -> dict[str, ResourceRecord | None]:
-    changes: dict[str, ResourceRecord | None] = {
-        "service": replace(r["service"], enableExecuteCommand=True)
-    }
-    if mutate is not None:
-        changes.update(task(r, mutate, **task_inputs))
-    return changes
+def exec_on(*writable: str) -> OnProgram:
+    """ECS Exec on the program's service, with `writable` containers' root filesystems
+    writable."""
 
+    def changes(r: R) -> dict[str, ResourceRecord | None]:
+        containers = json.loads(r[TASK].wire_inputs["containerDefinitions"])
+        for container in containers:
+            if container["name"] in writable:
+                container["readonlyRootFilesystem"] = False
+        found: dict[str, Any] = {SERVICE: replace(r[SERVICE], enableExecuteCommand=True)}
+        if writable:
+            found[TASK] = replace(r[TASK], containerDefinitions=json.dumps(containers))
+        return found
 
-def writable(*names: str) -> Any:
-    def mutate(containers: list[dict[str, Any]]) -> None:
-        for name in names:
-            by_name(containers, name)["readonlyRootFilesystem"] = False
-
-    return mutate
+    return OnProgram(changes)
 
 
 ECS_EXEC_NONCOMPLIANT = [
     Case(
         "ecs-exec-writable-root",
         "exec-on-a-read-only-task",
-        exec_on,
-        "app",
-        "containerDefinitions[nextjs].readonlyRootFilesystem is true in a task that app runs "
-        "with enableExecuteCommand",
+        exec_on(),
+        TASK,
+        "containerDefinitions[nextjs].readonlyRootFilesystem is true in a task that web-service "
+        "runs with enableExecuteCommand",
     ),
     Case(
         "ecs-exec-writable-root",
         "one-container-still-read-only",
-        lambda r: exec_on(r, writable("nextjs", "hono")),
-        "app",
+        exec_on("nextjs", "hono"),
+        TASK,
         "containerDefinitions[otel].readonlyRootFilesystem is true",
     ),
 ]

@@ -1,6 +1,7 @@
 """Rule cases of issue 22's content classes (credentials in every input, one front door), in the
-shape test_policy_rules runs for every rule: a change to the compliant stack and the finding it
-must produce (or a compliant variant that must produce none)."""
+shape test_policy_rules runs for every rule: a mutation of the captured prod program
+(tests/policies/support.py `OnProgram`) and the finding it must produce (or a compliant variant
+that must produce none)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ from typing import Any
 
 from tests.policies.builders import record, replace
 from tests.policies.cases import Case, R, Variant
+from tests.policies.support import OnProgram
 
 CREDENTIALS = "no-credentials-in-resource-inputs"
 FRONT_DOOR = "one-front-door"
 
 
-def _extra(type_token: str, name: str, inputs: dict[str, Any], **kw: Any) -> Callable[[R], Any]:
-    return lambda r: {
-        name: record(
-            "prod", type_token, name, {"tags": r["db"].wire_inputs["tags"], **inputs}, **kw
-        )
-    }
+def _extra(type_token: str, name: str, inputs: dict[str, Any]) -> Callable[[R], Any]:
+    """One more resource in the program, tagged and provided like its database."""
+
+    def changes(r: R) -> dict[str, Any]:
+        like = r["database-instance"]
+        tagged = {"tags": like.wire_inputs["tags"], **inputs}
+        return {name: record("prod", type_token, name, tagged, provider_record=like.provider)}
+
+    return OnProgram(changes)
 
 
 RESOURCE_POLICY = "resource-policy-not-public"
@@ -76,32 +81,41 @@ CONTENT_VARIANTS = [
     Variant(
         SSM_PARAMETER,
         "string-setting-and-securestring-under-the-stack-key",
-        lambda r: {
-            **_extra(
-                "aws:ssm/parameter:Parameter",
-                "flag",
-                {"name": "/perfcheck/flags/new-ui", "type": "String", "value": "on"},
-            )(r),
-            **_extra(
-                "aws:ssm/parameter:Parameter",
-                "api-key",
-                {"name": "/perfcheck/api-key", "type": "SecureString", "keyId": "k", "value": "x"},
-            )(r),
-        },
+        OnProgram(
+            lambda r: {
+                **_extra(
+                    "aws:ssm/parameter:Parameter",
+                    "flag",
+                    {"name": "/perfcheck/flags/new-ui", "type": "String", "value": "on"},
+                )(r),
+                **_extra(
+                    "aws:ssm/parameter:Parameter",
+                    "api-key",
+                    {
+                        "name": "/perfcheck/api-key",
+                        "type": "SecureString",
+                        "keyId": "k",
+                        "value": "x",
+                    },
+                )(r),
+            }
+        ),
     ),
     Variant(
         CREDENTIALS,
         "public-client-settings-as-tags",
-        lambda r: {
-            "bucket": replace(
-                r["bucket"],
-                tags={
-                    **r["bucket"].wire_inputs["tags"],
-                    "FIREBASE_AUTH_DOMAIN": "myapp.firebaseapp.com",
-                    "SENTRY_DSN": "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2",
-                },
-            )
-        },
+        OnProgram(
+            lambda r: {
+                "cdn-logs": replace(
+                    r["cdn-logs"],
+                    tags={
+                        **r["cdn-logs"].wire_inputs["tags"],
+                        "FIREBASE_AUTH_DOMAIN": "myapp.firebaseapp.com",
+                        "SENTRY_DSN": "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2",
+                    },
+                )
+            }
+        ),
     ),
     Variant(
         FRONT_DOOR,

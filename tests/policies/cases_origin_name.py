@@ -7,132 +7,127 @@ match-viewer behind redirect-to-https), a name in AWS's own domains, or one comp
 load balancer itself, is a violation; the same origin over HTTP, or at the owner's own name, is
 not. The members are our own, not only the issue's ALB name: an EC2 public name, an internal
 EC2 name, a China-region ELB name, a trailing-dot and upper-case spelling.
+
+Each case is a mutation of the captured prod program (tests/policies/support.py `OnProgram`):
+its distribution reaches the internal ALB through a VPC origin at the ALB's own AWS name over
+HTTP, the one form of that name the rule accepts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from foundation.records import ResourceRecord
-from tests.policies.builders import UNKNOWN, record, replace
+from foundation.records import UNKNOWN, ResourceRecord
+from tests.policies.builders import replace
 from tests.policies.cases import Case, R, Variant
+from tests.policies.support import OnProgram
 
 RULE = "cloudfront-https-origin-name-coverable"
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
-ALB_NAME = "internal-perfcheck-prod-alb-1234567890.eu-west-1.elb.amazonaws.com"
+CDN, VPC_ORIGIN = "cdn-distribution", "cdn-vpc-origin"
 OWN_NAME = "origin.perfcheck.example.com"
 
 
 def _origin(r: R, **changes: Any) -> dict[str, Any]:
-    (origin,) = r["cdn"].wire_inputs["origins"]
+    (origin,) = r[CDN].wire_inputs["origins"]
     return {**origin, **changes}
 
 
-def custom_origin(
-    r: R, domain: Any, policy: str = "https-only", **deps: list[str]
-) -> dict[str, ResourceRecord | None]:
-    """The compliant distribution's custom origin at `domain` under `policy`."""
-    custom = {**_origin(r)["customOriginConfig"], "originProtocolPolicy": policy}
-    cdn = replace(r["cdn"], origins=[_origin(r, domainName=domain, customOriginConfig=custom)])
-    if deps:
-        cdn = _with_dependencies(cdn, deps)
-    return {"cdn": cdn}
+def custom_origin(domain: Any, policy: str = "https-only") -> OnProgram:
+    """The distribution's origin made a custom one at `domain` under `policy` (the engine's
+    dependencies of `origins`, on the load balancer among them, kept)."""
 
-
-def vpc_origin(
-    r: R, domain: Any, policy: str, *, origin_id: Any = "vo-1"
-) -> dict[str, ResourceRecord | None]:
-    """The distribution reaches the internal ALB through a VPC origin under `policy`."""
-    origin = record(
-        "prod",
-        VPC_ORIGIN,
-        "vpc-origin",
-        {
-            "vpcOriginEndpointConfig": {
-                "name": "alb",
-                "arn": "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/alb/1",
-                "httpPort": 80,
-                "httpsPort": 443,
-                "originProtocolPolicy": policy,
-                "originSslProtocols": {"items": ["TLSv1.2"], "quantity": 1},
-            },
-            "tags": r["alb"].wire_inputs["tags"],
-        },
-        computed={"id": "vo-1"},
-        property_dependencies={"vpcOriginEndpointConfig": [r["alb"].urn]},
-    )
-    shaped = _origin(r, domainName=domain, vpcOriginConfig={"vpcOriginId": origin_id})
-    shaped.pop("customOriginConfig")
-    shaped.pop("customHeaders", None)
-    cdn = _with_dependencies(replace(r["cdn"], origins=[shaped]), {"origins": [origin.urn]})
-    return {"cdn": cdn, "vpc_origin": origin}
-
-
-def _with_dependencies(rec: ResourceRecord, deps: dict[str, list[str]]) -> ResourceRecord:
-    merged = {**rec.property_dependencies, **{k: tuple(v) for k, v in deps.items()}}
-    return ResourceRecord(
-        **{
-            **{f: getattr(rec, f) for f in rec.__dataclass_fields__},
-            "property_dependencies": merged,
-            "dependencies": tuple(dict.fromkeys(u for urns in merged.values() for u in urns)),
+    def changes(r: R) -> dict[str, ResourceRecord | None]:
+        origin = _origin(r, domainName=domain)
+        origin.pop("vpcOriginConfig")
+        origin["customOriginConfig"] = {
+            "httpPort": 80,
+            "httpsPort": 443,
+            "originProtocolPolicy": policy,
+            "originSslProtocols": ["TLSv1.2"],
         }
-    )
+        return {CDN: replace(r[CDN], origins=[origin])}
+
+    return OnProgram(changes)
+
+
+def vpc_origin(domain: Any, policy: str, *, origin_id: Any = None) -> OnProgram:
+    """The program's VPC origin under `policy`, the distribution naming it at `domain` (the ALB's
+    own name: None) and by `origin_id` (its own: None)."""
+
+    def changes(r: R) -> dict[str, ResourceRecord | None]:
+        endpoint = {**r[VPC_ORIGIN].wire_inputs["vpcOriginEndpointConfig"]}
+        endpoint["originProtocolPolicy"] = policy
+        origin = _origin(r)
+        if domain is not None:
+            origin["domainName"] = domain
+        if origin_id is not None:
+            origin["vpcOriginConfig"] = {**origin["vpcOriginConfig"], "vpcOriginId": origin_id}
+        return {
+            VPC_ORIGIN: replace(r[VPC_ORIGIN], vpcOriginEndpointConfig=endpoint),
+            CDN: replace(r[CDN], origins=[origin]),
+        }
+
+    return OnProgram(changes)
+
+
+def _alb_name_spelt_otherwise(r: R) -> dict[str, ResourceRecord | None]:
+    """The ALB's name upper-cased with a trailing dot, the VPC origin named by an id unknown at
+    preview (the engine's dependency still says which)."""
+    name = _origin(r)["domainName"].upper() + "."
+    return vpc_origin(name, "HTTPS-ONLY", origin_id=UNKNOWN)(r)  # type: ignore[return-value]
 
 
 def _case(case_id: str, changes: Any, fragment: str) -> Case:
-    return Case(RULE, case_id, changes, "cdn", fragment)
+    return Case(RULE, case_id, changes, CDN, fragment)
 
 
 ORIGIN_NAME_NONCOMPLIANT = [
     _case(
         "vpc-origin-https-at-the-alb-name",
-        lambda r: vpc_origin(r, ALB_NAME, "https-only"),
-        f"origins[alb].domainName is '{ALB_NAME}' over https-only",
+        vpc_origin(None, "https-only"),
+        "origins[alb].domainName is 'internal-load-balancer-alb-",
     ),
     _case(
         "vpc-origin-match-viewer-at-the-alb-name",
-        lambda r: vpc_origin(r, ALB_NAME, "match-viewer"),
+        vpc_origin(None, "match-viewer"),
         "over match-viewer",
     ),
     _case(
         "vpc-origin-https-at-an-unknown-id-still-resolved-by-dependency",
-        lambda r: vpc_origin(r, ALB_NAME.upper() + ".", "HTTPS-ONLY", origin_id=UNKNOWN),
+        OnProgram(_alb_name_spelt_otherwise),
         "in AWS's domain 'amazonaws.com'",
     ),
     _case(
         "vpc-origin-at-an-internal-ec2-name",
-        lambda r: vpc_origin(r, "ip-10-30-1-17.eu-west-1.compute.internal", "https-only"),
+        vpc_origin("ip-10-30-1-17.eu-west-1.compute.internal", "https-only"),
         "in AWS's domain 'internal'",
     ),
     _case(
         "custom-origin-at-an-ec2-public-name",
-        lambda r: custom_origin(r, "ec2-203-0-113-25.eu-west-1.compute.amazonaws.com"),
+        custom_origin("ec2-203-0-113-25.eu-west-1.compute.amazonaws.com"),
         "in AWS's domain 'compute.amazonaws.com'",
     ),
     _case(
         "custom-origin-at-a-china-elb-name",
-        lambda r: custom_origin(r, "web-1.cn-north-1.elb.amazonaws.com.cn"),
+        custom_origin("web-1.cn-north-1.elb.amazonaws.com.cn"),
         "in AWS's domain 'elb.amazonaws.com.cn'",
     ),
     _case(
         "custom-origin-name-computed-from-the-load-balancer",
-        lambda r: custom_origin(r, UNKNOWN, origins=[r["alb"].urn]),
-        "computed from alb (its own AWS-assigned name) over https-only",
+        custom_origin(UNKNOWN),
+        "computed from load-balancer-alb (its own AWS-assigned name) over https-only",
     ),
 ]
 
 
 ORIGIN_NAME_VARIANTS = [
-    Variant(
-        RULE, "vpc-origin-https-at-the-owners-name", lambda r: vpc_origin(r, OWN_NAME, "https-only")
-    ),
-    Variant(
-        RULE, "vpc-origin-http-at-the-alb-name", lambda r: vpc_origin(r, ALB_NAME, "http-only")
-    ),
+    Variant(RULE, "vpc-origin-https-at-the-owners-name", vpc_origin(OWN_NAME, "https-only")),
+    # The program as it is: its VPC origin reaches the ALB's own name over HTTP.
+    Variant(RULE, "vpc-origin-http-at-the-alb-name", vpc_origin(None, "http-only")),
     # A custom origin AWS serves with its own certificate (API Gateway) is coverable.
     Variant(
         RULE,
         "custom-origin-at-an-aws-served-name",
-        lambda r: custom_origin(r, "abc123.execute-api.eu-west-1.amazonaws.com"),
+        custom_origin("abc123.execute-api.eu-west-1.amazonaws.com"),
     ),
 ]

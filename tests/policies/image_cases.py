@@ -1,7 +1,12 @@
 """Cases of `ecs-task-images-pinned-by-digest`: every container image of every task definition
 moves by digest. Property: a container whose image a tag (or nothing, or garbage) names is a
 finding, mandatory on prod and advisory on staging; a digest, with or without a tag before it,
-passes; an image unknown at preview is a note, never a pass and never a finding."""
+passes; an image unknown at preview is a note, never a pass and never a finding.
+
+These stay on the small synthetic stack (tests/policies/builders.py): they are the rule's reading
+of the image reference grammar, one container at a time, not a property of the program (whose
+own images, all pinned, pass in its clean report); on the program each case and its four
+spellings would cost ten times as much."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ tests/conftest.py under pytest's default import mode.)
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import pickle
@@ -14,8 +15,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from foundation.records import ResourceRecord
+from foundation.records import ResourceRecord, StackRun
 from tests.policies.builders import compliant_resources, stack_run
+from tools.offline import runner
 from tools.offline.policy_driver import (
     CONFIG_DIR,
     PACK_NAMES,
@@ -26,6 +28,56 @@ from tools.offline.policy_driver import (
 )
 
 Changes = Callable[[Mapping[str, ResourceRecord]], Mapping[str, ResourceRecord | None]]
+
+
+@dataclasses.dataclass(frozen=True)
+class OnProgram:
+    """Changes to the captured prod program (the real `__main__` under the project's mocks, run
+    once per session) instead of the synthetic compliant stack: `changes` receives the program's
+    records by logical name and returns the ones it replaces (a record) or removes (None), or
+    adds under a new name. Judged under the stack's own policy config without its exemptions
+    (`program_config_dir`); a case's report holds what its change adds to the program's own."""
+
+    changes: Changes
+
+    def __call__(self, resources: Mapping[str, ResourceRecord]) -> Mapping[str, Any]:
+        return self.changes(resources)
+
+
+def program_records(stack: str = "prod") -> dict[str, ResourceRecord]:
+    """The captured program's records by logical name (a new dict; never change a record)."""
+    return {record.name: record for record in _program_run(stack).resources}
+
+
+def _program_run(stack: str) -> StackRun:
+    return runner.cached_run(stack)  # tests/conftest.py: one run per stack per worker
+
+
+def base_for(changes: Changes | None, stack: str = "prod") -> dict[str, ResourceRecord]:
+    """The records `changes` is written against: the program's, or the synthetic stack's."""
+    return program_records(stack) if isinstance(changes, OnProgram) else compliant_base(stack)
+
+
+def _without_exemptions(config: dict[str, Any]) -> dict[str, Any]:
+    for name, entry in list(config.items()):
+        if isinstance(entry, dict) and "exemptions" in entry:
+            entry = {k: v for k, v in entry.items() if k != "exemptions"}
+            config[name] = entry if len(entry) > 1 else entry.get("enforcementLevel", entry)
+    return config
+
+
+@functools.cache
+def program_config_dir() -> Path:
+    """The stacks' own policy configs without their exemptions: an exemption makes the driver
+    judge every resource again on every evaluation (MessageCache reuses pure verdicts only),
+    which on the program's 240 resources would double each case's cost. What an exemption
+    covers is in the program's own report, which every case's report leaves out."""
+    directory = Path(tempfile.mkdtemp(prefix="perfcheck-program-config-"))
+    for stack in ("staging", "prod"):
+        for pack in RULE_PACKS:
+            config = json.loads((CONFIG_DIR / f"{stack}.{pack}.json").read_text())
+            (directory / f"{stack}.{pack}.json").write_text(json.dumps(_without_exemptions(config)))
+    return directory
 
 
 def synthetic_config(stack: str, pack: str) -> dict[str, Any]:
@@ -39,11 +91,7 @@ def synthetic_config(stack: str, pack: str) -> dict[str, Any]:
         present = {r.type for r in compliant_resources(stack).values()}
         reviewed["reviewedTypes"] = [e for e in reviewed["reviewedTypes"] if e["type"] in present]
         reviewed["listReviewedTypes"] = False
-    for name, entry in list(config.items()):
-        if isinstance(entry, dict) and "exemptions" in entry:
-            entry = {k: v for k, v in entry.items() if k != "exemptions"}
-            config[name] = entry if len(entry) > 1 else entry.get("enforcementLevel", entry)
-    return config
+    return _without_exemptions(config)
 
 
 @functools.cache
@@ -101,6 +149,8 @@ def _case_report(changes: Changes, stack: str) -> PolicyReport:
 
 
 def _evaluate(changes: Changes | None, stack: str, config_dir: Path | None) -> PolicyReport:
+    if isinstance(changes, OnProgram):
+        return _evaluate_on_program(changes, stack, config_dir)
     base, fingerprint = _compliant_base(stack)
     applied = dict(changes(dict(base))) if changes else {}
     if _fingerprint(base) != fingerprint:
@@ -115,6 +165,39 @@ def _evaluate(changes: Changes | None, stack: str, config_dir: Path | None) -> P
     return evaluate_packs(
         stack_run(resources, stack), stack, config_dir or synthetic_config_dir(), cache=_MESSAGES
     )
+
+
+def _evaluate_on_program(changes: OnProgram, stack: str, config_dir: Path | None) -> PolicyReport:
+    run = _program_run(stack)
+    resources = program_records(stack)
+    for name, value in changes(dict(resources)).items():
+        if value is None:
+            resources.pop(name)  # KeyError for a resource the program does not register
+        else:
+            resources[name] = value
+    report = _judge_program(dataclasses.replace(run, resources=tuple(resources.values())), stack)
+    own = {_key(v) for v in _program_report(stack).violations}
+    return dataclasses.replace(
+        report, violations=tuple(v for v in report.violations if _key(v) not in own)
+    )
+
+
+def _judge_program(run: StackRun, stack: str) -> PolicyReport:
+    return evaluate_packs(run, stack, program_config_dir(), packs=RULE_PACKS, cache=_MESSAGES)
+
+
+@functools.cache
+def _program_report(stack: str) -> PolicyReport:
+    """The unchanged program's report (its exempted findings among them)."""
+    return _judge_program(_program_run(stack), stack)
+
+
+def _key(violation: PolicyViolation) -> tuple[str, str, str]:
+    return (violation.policy, violation.urn, violation.message)
+
+
+RULE_PACKS = ("guardrails", "cost")
+"""The packs the rule cases judge; the deploy pack's cases live in tests/deploycheck."""
 
 
 def violations(report: PolicyReport, policy: str) -> list[PolicyViolation]:

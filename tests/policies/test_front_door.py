@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from foundation.records import ResourceRecord
-from tests.policies.builders import arn, compliant_resources, record, stack_run
-from tests.policies.support import synthetic_config, synthetic_config_dir
+from tests.policies.builders import arn, record, replace, stack_run
+from tests.policies.support import OnProgram, run_case, synthetic_config, synthetic_config_dir
 from tools.offline.policy_driver import evaluate_packs
 
 RULE = "one-front-door"
@@ -55,10 +55,15 @@ def test_exposure_graph_internal_alb_alone_passes() -> None:
     assert _findings() == []
 
 
-def test_exposure_graph_compliant_stack_passes() -> None:
-    run = stack_run(list(compliant_resources("prod").values()))
-    report = evaluate_packs(run, "prod", synthetic_config_dir(), packs=("guardrails",))
-    assert report.for_policy(RULE) == []
+def test_exposure_graph_the_program_passes_and_is_judged() -> None:
+    """The real prod program (an internal ALB behind CloudFront's VPC origin) has one front
+    door; made internet-facing, its load balancer is a second one."""
+    assert run_case(OnProgram(lambda r: {})).for_policy(RULE) == []
+    facing = OnProgram(
+        lambda r: {"load-balancer-alb": replace(r["load-balancer-alb"], internal=False)}
+    )
+    found = [v.message for v in run_case(facing).for_policy(RULE)]
+    assert any("internet-facing application load balancer" in m for m in found), found
 
 
 EXPOSURES = {

@@ -157,3 +157,57 @@ def test_a_lambda_writing_to_an_explicit_log_group_passes_and_an_implicit_one_is
     assert violations(run_case(function({"logGroup": UNKNOWN, "logFormat": "JSON"})), rule) == []
     (finding,) = violations(run_case(function(None)), rule)
     assert "Lambda creates at run time" in finding.message
+
+
+def _code_deploy_with(rollback: dict[str, Any]) -> Any:
+    """The app service on CODE_DEPLOY, with a deployment group whose rollback is `rollback`."""
+    return lambda r: {
+        "service": replace(r["service"], deploymentController={"type": "CODE_DEPLOY"}),
+        "group": record(
+            "prod",
+            "aws:codedeploy/deploymentGroup:DeploymentGroup",
+            "app-deploy",
+            {
+                "ecsService": {"serviceName": "app", "clusterName": UNKNOWN},
+                "autoRollbackConfiguration": rollback,
+                "tags": r["db"].wire_inputs["tags"],
+            },
+            property_dependencies={"ecsService": [r["service"].urn]},
+        ),
+    }
+
+
+def _notes(report: Any, policy: str) -> list[str]:
+    return [n.message for n in report.diagnostics if n.policy == policy]
+
+
+def test_rollback_events_without_enabled_true_do_not_roll_back() -> None:
+    """Property: a deployment group rolls back only when `enabled` is true (left out, it is
+    off) with DEPLOYMENT_FAILURE among the events; events alone are a finding of the group's
+    switch rule and of the service's controller rule."""
+    report = run_case(_code_deploy_with({"events": ["DEPLOYMENT_FAILURE"]}))
+    (switch,) = violations(report, "control-not-switched-off")
+    assert "autoRollbackConfiguration is enabled not set" in switch.message
+    (controller,) = violations(report, "ecs-deployment-controller-rolls-back")
+    assert "does not roll back on DEPLOYMENT_FAILURE" in controller.message
+
+
+def test_a_rollback_switch_unknown_at_preview_is_a_note_for_both_rules() -> None:
+    """Property: `enabled` unknown inside a known rollback configuration is neither a pass nor
+    a finding: both rules that read it say they could not judge it."""
+    report = run_case(_code_deploy_with({"enabled": UNKNOWN, "events": ["DEPLOYMENT_FAILURE"]}))
+    for rule, judged in (
+        ("control-not-switched-off", "autoRollbackConfiguration is not known"),
+        ("ecs-deployment-controller-rolls-back", "its deployment group's rollback) is not known"),
+    ):
+        assert violations(report, rule) == []
+        assert any(judged in note for note in _notes(report, rule)), _notes(report, rule)
+
+
+def test_a_web_acl_whose_default_action_is_unknown_is_a_note_not_a_finding() -> None:
+    """Property: an unknown default action may be block, so count-only rules under it are not
+    judged hollow; the rule says it could not judge defaultAction."""
+    report = run_case(web_acl("allow", [managed_group("count")], defaultAction=UNKNOWN))
+    assert violations(report, "waf-web-acl-effective") == []
+    (note,) = _notes(report, "waf-web-acl-effective")
+    assert "defaultAction is not known" in note

@@ -20,7 +20,7 @@ import pytest
 
 from foundation.records import ResourceRecord
 from tests.policies.builders import compliant_resources, replace
-from tests.policies.support import compliant_base, run_case
+from tests.policies.support import OnProgram, base_for, run_case
 from tests.policies.test_policy_rules import COMPLIANT_VARIANTS, NONCOMPLIANT
 from tools.offline.policy_driver import PolicyReport, load_pack
 
@@ -126,7 +126,7 @@ Changes = Callable[[R], dict[str, ResourceRecord | None]]
 
 def _touched(changes: Changes) -> dict[str, ResourceRecord]:
     """The resources `changes` adds or changes (all the rest for a case that only removes)."""
-    base = compliant_base("prod")
+    base = base_for(changes)
     applied = changes(base)
     touched = {role: rec for role, rec in applied.items() if rec is not None}
     return touched or dict(base)
@@ -138,7 +138,8 @@ def _respelled(changes: Changes, style: str) -> Changes | None:
     rewritten = {role: rec for role, rec in rewritten.items() if rec is not None}
     if not rewritten:
         return None
-    return lambda r: {**changes(r), **rewritten}
+    respelled: Changes = lambda r: {**changes(r), **rewritten}  # noqa: E731
+    return OnProgram(respelled) if isinstance(changes, OnProgram) else respelled
 
 
 def _verdict(report: PolicyReport) -> set[tuple[str, str, str]]:

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from foundation.records import ResourceRecord
-from tests.policies.builders import UNKNOWN, app_containers, replace, with_options
+from tests.policies.builders import UNKNOWN, app_containers, record, replace, with_options
 from tests.policies.support import run_case, violations
 
 
@@ -251,3 +251,22 @@ def test_default_parameter_group_with_unknown_engine_version_is_a_note() -> None
     )
     assert violations(report, "rds-force-ssl") == []
     assert any("engineVersion" in n for n in _notes(report, "rds-force-ssl"))
+
+
+def test_a_bucket_policy_unknown_at_preview_is_a_note_not_a_judged_document() -> None:
+    """Property: a bucket policy whose document is computed (unknown during preview) is not
+    parsed as a policy (no 'not valid JSON' finding) and not passed silently: a note."""
+    report = run_case(
+        lambda r: {
+            "bucket_policy": record(
+                "prod",
+                "aws:s3/bucketPolicy:BucketPolicy",
+                "cdn-logs-policy",
+                {"bucket": "cdn-logs-1a2b", "policy": UNKNOWN},
+                computed={"id": "cdn-logs-1a2b"},
+            )
+        }
+    )
+    assert violations(report, "s3-bucket-not-public") == []
+    (note,) = _notes(report, "s3-bucket-not-public")
+    assert "'cdn-logs-policy': policy is not known" in note

@@ -77,8 +77,18 @@ def owner(name: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+@functools.cache
+def _records_by_owner() -> dict[str | None, dict[str, ResourceRecord]]:
+    """The captured records grouped by member once (looking each member's up across every record
+    cost a few seconds of CPU per worker: members x records x members)."""
+    grouped: dict[str | None, dict[str, ResourceRecord]] = {}
+    for record in captured():
+        grouped.setdefault(owner(record.name), {})[record.name] = record
+    return grouped
+
+
 def records_of(member: str) -> dict[str, ResourceRecord]:
-    return {r.name: r for r in captured() if owner(r.name) == member}
+    return dict(_records_by_owner().get(member, {}))
 
 
 def _program_of(member: Member) -> Program:

@@ -148,16 +148,7 @@ Handler = Callable[["AwsMocks", str, str, dict], tuple[str, dict]]
 
 def _kms_key(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     key_id = _uuid(name, "key")
-    # pulumi-aws 7 resources may live in another region than the provider's (`region` input).
-    region = inputs.get("region") or m.region
-    return key_id, {"keyId": key_id, "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"}
-
-
-def _log_group(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-    return physical, {
-        "name": physical,
-        "arn": m.arn("aws:logs/logGroup:LogGroup", f"log-group:{physical}"),
-    }
+    return key_id, {"keyId": key_id, "arn": m.arn("aws:kms/x:X", f"key/{key_id}")}
 
 
 def _role(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
@@ -225,11 +216,6 @@ def _listener_rule(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple
     return arn, {"arn": arn}
 
 
-def _ecs_cluster(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-    arn = m.arn("aws:ecs/x:X", f"cluster/{physical}")
-    return arn, {"name": physical, "arn": arn}
-
-
 def _ecs_service(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     cluster = str(inputs.get("cluster", "cluster")).rsplit("/", 1)[-1]
     arn = m.arn("aws:ecs/x:X", f"service/{cluster}/{physical}")
@@ -279,13 +265,6 @@ def _rds_instance(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[
     return identifier, state
 
 
-def _rds_named(kind: str) -> Handler:
-    def handler(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-        return physical, {"name": physical, "arn": m.arn("aws:rds/x:X", f"{kind}:{physical}")}
-
-    return handler
-
-
 def _rds_proxy(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     return physical, {
         "name": physical,
@@ -318,7 +297,7 @@ def _distribution(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[
     }
 
 
-def _global_id(prefix: str, arn_kind: str) -> Handler:
+def _global_id(arn_kind: str) -> Handler:
     def handler(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
         resource_id = _digest(name, length=36)
         return resource_id, {
@@ -342,11 +321,6 @@ def _bucket(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, d
     }
 
 
-def _sns_topic(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-    arn = m.arn("aws:sns/x:X", physical)
-    return arn, {"name": physical, "arn": arn}
-
-
 def _alarm(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     alarm_name = inputs.get("name") or physical
     return alarm_name, {
@@ -367,10 +341,9 @@ def _web_acl(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, 
 
 def _certificate(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     cert_id = _uuid(name, "certificate")
-    region = inputs.get("region") or m.region
     domain = inputs.get("domainName", "example.com")
     return cert_id, {
-        "arn": f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{cert_id}",
+        "arn": m.arn("aws:acm/x:X", f"certificate/{cert_id}"),
         "domainValidationOptions": [
             {
                 "domainName": domain,
@@ -437,9 +410,14 @@ def _ssm_parameter(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple
     }
 
 
-def _named_arn(kind: str) -> Handler:
+def _named(service_type: str, arn_resource: str, *, by_arn: bool = False) -> Handler:
+    """A resource known by its name: `arn_resource` formats the ARN's resource part from it; its
+    id is the name, or the ARN (`by_arn`). ElastiCache lowercases the names it is given."""
+
     def handler(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-        return physical, {"name": physical, "arn": m.arn(f"aws:{kind}/x:X", f"{kind}/{physical}")}
+        named = physical.lower() if service_type.startswith("aws:elasticache/") else physical
+        arn = m.arn(service_type, arn_resource.format(named))
+        return arn if by_arn else named, {"name": named, "arn": arn}
 
     return handler
 
@@ -448,19 +426,6 @@ def _route53_record(m: AwsMocks, name: str, physical: str, inputs: dict) -> tupl
     record_name = str(inputs.get("name") or physical).rstrip(".")
     zone = inputs.get("zoneId", "Z0000000000000")
     return f"{zone}_{record_name}_{inputs.get('type', 'A')}", {"fqdn": record_name}
-
-
-def _log_delivery_named(kind: str) -> Handler:
-    """CloudWatch Logs vended-delivery sources and destinations: ARNs in the resource's region."""
-
-    def handler(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-        region = inputs.get("region") or m.region
-        return physical, {
-            "name": physical,
-            "arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:{kind}:{physical}",
-        }
-
-    return handler
 
 
 def _random_id(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
@@ -509,23 +474,12 @@ def _proxy_target(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[
 def _automated_backups_replication(
     m: AwsMocks, name: str, physical: str, inputs: dict
 ) -> tuple[str, dict]:
-    region = inputs.get("region") or m.region
-    arn = f"arn:aws:rds:{region}:{ACCOUNT_ID}:auto-backup:ab-{_digest(name, length=26)}"
-    return arn, {}
-
-
-def _elasticache_named(kind: str) -> Handler:
-    def handler(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
-        group = physical.lower()
-        return group, {"name": group, "arn": m.arn("aws:elasticache/x:X", f"{kind}:{group}")}
-
-    return handler
+    return m.arn("aws:rds/x:X", f"auto-backup:ab-{_digest(name, length=26)}"), {}
 
 
 def _log_delivery(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
     delivery_id = _digest(name, "delivery", length=16)
-    region = inputs.get("region") or m.region
-    return delivery_id, {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:delivery:{delivery_id}"}
+    return delivery_id, {"arn": m.arn("aws:logs/x:X", f"delivery:{delivery_id}")}
 
 
 def _xray_group(m: AwsMocks, name: str, physical: str, inputs: dict) -> tuple[str, dict]:
@@ -590,7 +544,7 @@ def _identity_pool_roles(m: AwsMocks, name: str, physical: str, inputs: dict) ->
 
 RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:kms/key:Key": _kms_key,
-    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/logGroup:LogGroup": _named("aws:logs/x:X", "log-group:{}"),
     "aws:iam/role:Role": _role,
     "aws:iam/policy:Policy": _iam_policy,
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
@@ -601,27 +555,25 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:lb/listener:Listener": _listener,
     "aws:lb/listenerRule:ListenerRule": _listener_rule,
-    "aws:ecs/cluster:Cluster": _ecs_cluster,
+    "aws:ecs/cluster:Cluster": _named("aws:ecs/x:X", "cluster/{}", by_arn=True),
     "aws:ecs/service:Service": _ecs_service,
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "aws:ecr/repository:Repository": _ecr_repository,
     "aws:rds/instance:Instance": _rds_instance,
-    "aws:rds/parameterGroup:ParameterGroup": _rds_named("pg"),
-    "aws:rds/subnetGroup:SubnetGroup": _rds_named("subgrp"),
+    "aws:rds/parameterGroup:ParameterGroup": _named("aws:rds/x:X", "pg:{}"),
+    "aws:rds/subnetGroup:SubnetGroup": _named("aws:rds/x:X", "subgrp:{}"),
     "aws:rds/proxy:Proxy": _rds_proxy,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:cloudfront/distribution:Distribution": _distribution,
-    "aws:cloudfront/cachePolicy:CachePolicy": _global_id("cp", "cache-policy"),
-    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": _global_id(
-        "orp", "origin-request-policy"
-    ),
+    "aws:cloudfront/cachePolicy:CachePolicy": _global_id("cache-policy"),
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": _global_id("origin-request-policy"),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _global_id(
-        "rhp", "response-headers-policy"
+        "response-headers-policy"
     ),
-    "aws:cloudfront/function:Function": _named_arn("function"),
+    "aws:cloudfront/function:Function": _named("aws:function/x:X", "function/{}"),
     "aws:s3/bucket:Bucket": _bucket,
     "aws:s3/bucketV2:BucketV2": _bucket,
-    "aws:sns/topic:Topic": _sns_topic,
+    "aws:sns/topic:Topic": _named("aws:sns/x:X", "{}", by_arn=True),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _alarm,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
@@ -634,9 +586,11 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:cognito/identityPool:IdentityPool": _identity_pool,
     "aws:ssm/parameter:Parameter": _ssm_parameter,
     "aws:route53/record:Record": _route53_record,
-    "aws:cloudwatch/logDeliverySource:LogDeliverySource": _log_delivery_named("delivery-source"),
-    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": _log_delivery_named(
-        "delivery-destination"
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": _named(
+        "aws:logs/x:X", "delivery-source:{}"
+    ),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": _named(
+        "aws:logs/x:X", "delivery-destination:{}"
     ),
     "aws:cloudwatch/logDelivery:LogDelivery": _log_delivery,
     "aws:xray/group:Group": _xray_group,
@@ -656,8 +610,10 @@ RESOURCE_OUTPUTS: dict[str, Handler] = {
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
         _automated_backups_replication
     ),
-    "aws:elasticache/parameterGroup:ParameterGroup": _elasticache_named("parametergroup"),
-    "aws:elasticache/subnetGroup:SubnetGroup": _elasticache_named("subnetgroup"),
+    "aws:elasticache/parameterGroup:ParameterGroup": _named(
+        "aws:elasticache/x:X", "parametergroup:{}"
+    ),
+    "aws:elasticache/subnetGroup:SubnetGroup": _named("aws:elasticache/x:X", "subnetgroup:{}"),
 }
 
 

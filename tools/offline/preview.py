@@ -140,32 +140,20 @@ def policy_stage(run: StackRun, config_dir: Path | None = None) -> StageResult:
     pulumi_policy's analyzer interface, with the stack's config: one judging stage."""
     from tools.offline.policy_driver import evaluate_packs
 
-    report = (
-        evaluate_packs(run, run.stack)
-        if config_dir is None
-        else evaluate_packs(run, run.stack, config_dir)
-    )
+    report = evaluate_packs(run, run.stack, config_dir)
     return StageResult(
         f"Policy packs ({', '.join(PACK_NAMES)})",
         blocking=[f"{v.pack}/{v.policy}: {v.message}" for v in report.mandatory()],
         advisory=[f"{v.pack}/{v.policy}: {v.message}" for v in report.advisory()],
         notes=[
             *(str(n) for n in (*report.exemptions, *report.diagnostics)),
-            *(f"[stale exemption] {use}" for use in stale_exemptions(report)),
+            # An exemption that covers nothing today (renamed, removed, a typo in its glob) would
+            # silently hide a future resource of that name: each one is named.
+            *(f"[stale exemption] {use}" for use in report.stale_exemptions()),
         ],
         data=report,
         groups=group_violations(report.violations),
     )
-
-
-def stale_exemptions(report: Any) -> list[Any]:
-    """Exemptions that covered nothing in this run, as the policy driver reports them.
-
-    An exemption that matches no resource (renamed, removed, or a typo in its glob) hides nothing
-    today but would silently hide a future resource of that name: the preview names each one.
-    """
-    listed = getattr(report, "stale_exemptions", None)
-    return list(listed()) if callable(listed) else []
 
 
 def group_violations(violations: Sequence[Any]) -> list[FindingGroup]:
@@ -207,8 +195,6 @@ def group_violations(violations: Sequence[Any]) -> list[FindingGroup]:
 
 def default_stages(config_dir: Path | None = None) -> list[Stage]:
     """The judging stages the preview runs on every stack (policy configs from `config_dir`)."""
-    if config_dir is None:
-        return [policy_stage]
     return [functools.partial(policy_stage, config_dir=config_dir)]
 
 
@@ -335,9 +321,7 @@ def checked_preview(
         return preview(stack, whole_process=whole_process, stacks_dir=stacks_dir)
     except PreviewFailed:
         raise
-    except StackFileError as error:
-        raise PreviewFailed(EXIT_INPUT, f"{error}", error) from None
-    except PolicyConfigError as error:
+    except (StackFileError, PolicyConfigError) as error:
         raise PreviewFailed(EXIT_INPUT, f"{error}", error) from None
     except ProgramFailed as failure:
         located = with_stack_file_lines(failure.message, directory / f"Pulumi.{stack}.yaml")

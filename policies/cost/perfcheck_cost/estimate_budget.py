@@ -371,5 +371,3 @@ WORST_MONTH_WITHIN_BUDGET = StackRule(
     config_properties=SHARE_OF_BUDGET,
     tags=["cost", "budget", "estimate"],
 )
-
-RULES = (ESTIMATE_WITHIN_BUDGET, WORST_MONTH_WITHIN_BUDGET)

@@ -96,5 +96,3 @@ ELASTICACHE_NODE_TYPE = ResourceRule(
     },
     tags=["cost", "sizing", "elasticache"],
 )
-
-RULES = (RDS_INSTANCE_CLASS, ELASTICACHE_NODE_TYPE)

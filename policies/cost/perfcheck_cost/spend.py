@@ -209,8 +209,7 @@ def _check_retention(ctx: ResourceContext) -> None:
     days = ctx.get("retentionInDays")
     maximum = ctx.config.get("maximumDays")
     if days is values.UNKNOWN:
-        ctx.unknown("retentionInDays")
-        return
+        return  # noted by the kit (an unknown read)
     number = values.as_number(days)
     if days is None or number is None or number <= 0:
         ctx.violation(
@@ -242,5 +241,3 @@ LOG_RETENTION = ResourceRule(
     },
     tags=["cost", "logs"],
 )
-
-RULES = (BUDGET_EXISTS, UNTAGGED_SPEND, LOG_RETENTION)

@@ -55,8 +55,7 @@ def _check_instance(ctx: ResourceContext) -> None:
         )
     devices = ctx.items("ebsBlockDevices")
     if devices is values.UNKNOWN:
-        ctx.unknown("ebsBlockDevices")
-        return
+        return  # noted by the kit (an unknown read)
     for index, device in enumerate(devices):
         _judge(
             ctx,
@@ -69,8 +68,7 @@ def _check_instance(ctx: ResourceContext) -> None:
 def _check_launch_template(ctx: ResourceContext) -> None:
     mappings = ctx.items("blockDeviceMappings")
     if mappings is values.UNKNOWN:
-        ctx.unknown("blockDeviceMappings")
-        return
+        return  # noted by the kit (an unknown read)
     for index, mapping in enumerate(mappings):
         ebs = values.get(mapping, "ebs")
         if ebs is values.UNKNOWN:
@@ -111,5 +109,3 @@ NO_GP2 = ResourceRule(
     unknowns="An unknown volume or storage type: note (each device judged on its own).",
     tags=["cost", "storage"],
 )
-
-RULES = (NO_GP2,)

@@ -302,5 +302,3 @@ ECS_TASKS_CARRY_TAGS = ResourceRule(
     unknowns="propagateTags unknown: note.",
     tags=["cost", "tags", "run-time-resources"],
 )
-
-RULES = (REQUIRED_COST_TAGS, PROVIDER_TAGS_THIS_STACK, ECS_TASKS_CARRY_TAGS)

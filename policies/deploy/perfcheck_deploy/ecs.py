@@ -468,7 +468,12 @@ def _fargate_compatibility(
             if not isinstance(mapping, dict):
                 continue
             host, port = mapping.get("hostPort"), mapping.get("containerPort")
-            if host is not None and port is not None and host != port:
+            if (
+                host is not None
+                and port is not None
+                and host != port
+                and UNKNOWN not in (host, port)
+            ):
                 yield finding(
                     FARGATE_COMPAT_ID,
                     record,

@@ -474,10 +474,14 @@ def _holders(index: StackIndex) -> dict[str, list[ResourceRecord]]:
 
 
 def _references(record: ResourceRecord) -> set[str]:
+    """The record's id, ARN and name as other resources hold them; one a first preview does not
+    know yet is no reference (every unknown value would match every other)."""
     return {
         str(record.outputs[key])
         for key in REFERENCE_KEYS
-        if isinstance(record.outputs.get(key), str) and record.outputs[key]
+        if isinstance(record.outputs.get(key), str)
+        and record.outputs[key]
+        and not is_unknown(record.outputs[key])
     }
 
 

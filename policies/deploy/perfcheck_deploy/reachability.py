@@ -733,10 +733,19 @@ def endpoint_callers(index: StackIndex) -> dict[str, list[str]]:
     return served
 
 
+def _containers_unknown(index: StackIndex) -> bool:
+    return any(
+        is_unknown(index.inputs(task).get("containerDefinitions"))
+        for task in index.of_type(TASK_DEFINITION)
+    )
+
+
 @checks(ENDPOINT)
 def check_endpoint_has_a_caller(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     inputs = index.inputs(record)
     if inputs.get("vpcEndpointType") != "Interface" or is_unknown(inputs.get("serviceName")):
+        return
+    if _containers_unknown(index):  # a first preview: what the tasks call is not known yet
         return
     if not endpoint_callers(index).get(record.name):
         yield finding(

@@ -16,7 +16,8 @@ from .elasticache_clusters import MEMCACHED, standalone_engine
 from .type_families import BACKUP_RETENTION, DELETION_PROTECTION, PUBLICLY_ACCESSIBLE
 
 
-def _is_aurora_instance(ctx: ResourceContext) -> bool:
+def is_aurora_instance(ctx: ResourceContext) -> bool:
+    """An RDS instance of an Aurora engine (its storage and backups are its cluster's)."""
     engine = ctx.get("engine")
     return isinstance(engine, str) and engine.strip().lower().startswith("aurora")
 
@@ -50,7 +51,7 @@ def _check_multi_az(ctx: ResourceContext) -> None:
     source = ctx.get("replicateSourceDb")
     if source is values.UNKNOWN:
         ctx.accept_unknown("replicateSourceDb")  # a computed source id: a replica
-    if _is_aurora_instance(ctx) or source is not None:
+    if is_aurora_instance(ctx) or source is not None:
         return
     require_true(ctx, "multiAz", missing="not set (single-AZ)")
 
@@ -68,7 +69,7 @@ RDS_MULTI_AZ = ResourceRule(
 
 
 def _check_deletion_protection(ctx: ResourceContext) -> None:
-    if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
+    if ctx.type == T.RDS_INSTANCE and is_aurora_instance(ctx):
         return  # set on the cluster
     (prop,) = DELETION_PROTECTION[ctx.type]
     require_true(ctx, prop, missing="not set (false)")
@@ -93,7 +94,7 @@ RDS_DELETION_PROTECTION = ResourceRule(
 
 
 def _check_backup_retention(ctx: ResourceContext) -> None:
-    if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
+    if ctx.type == T.RDS_INSTANCE and is_aurora_instance(ctx):
         return
     setting = BACKUP_RETENTION[ctx.type]
     prop = ".".join(setting.path)
@@ -132,7 +133,7 @@ RDS_BACKUP_RETENTION = ResourceRule(
 
 
 def _check_final_snapshot(ctx: ResourceContext) -> None:
-    if ctx.type == T.RDS_INSTANCE and _is_aurora_instance(ctx):
+    if ctx.type == T.RDS_INSTANCE and is_aurora_instance(ctx):
         return
     source = ctx.get("replicateSourceDb")
     if source is values.UNKNOWN:
@@ -141,8 +142,7 @@ def _check_final_snapshot(ctx: ResourceContext) -> None:
         return  # a read replica: its data is the source's (RDS takes no replica final snapshot)
     skip = ctx.get("skipFinalSnapshot")
     if skip is values.UNKNOWN:
-        ctx.unknown("skipFinalSnapshot")
-        return
+        return  # noted by the kit (an unknown read)
     if values.as_bool(skip) is True:
         ctx.violation("skipFinalSnapshot", "true", "false (take a final snapshot on delete)")
         return
@@ -284,15 +284,4 @@ STATEFUL_PROTECTED = ResourceRule(
         }
     },
     tags=["data-safety"],
-)
-
-RULES = (
-    RDS_NOT_PUBLIC,
-    RDS_MULTI_AZ,
-    RDS_DELETION_PROTECTION,
-    RDS_BACKUP_RETENTION,
-    RDS_FINAL_SNAPSHOT,
-    ELASTICACHE_FAILOVER,
-    ELASTICACHE_SNAPSHOTS,
-    STATEFUL_PROTECTED,
 )

@@ -662,5 +662,3 @@ EFS_NOT_USED_BY_DATABASE = StackRule(
     config_properties=CONFIG,
     tags=["database", "efs", "ecs"],
 )
-
-RULES = (NO_DATABASE_ON_EFS, EFS_NOT_USED_BY_DATABASE)

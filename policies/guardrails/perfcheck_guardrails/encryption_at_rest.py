@@ -17,6 +17,7 @@ from perfcheck_policykit.checks import require_set, require_true
 from perfcheck_policykit.rules import config_list
 from pulumi_policy import EnforcementLevel, Severity
 
+from .data_safety import is_aurora_instance
 from .elasticache_clusters import REDIS_ENGINES, replication_group_required, standalone_engine
 
 CMK_OPTION = {
@@ -27,14 +28,9 @@ CMK_OPTION = {
 }
 
 
-def _is_aurora(ctx: ResourceContext) -> bool:
-    engine = ctx.get("engine")
-    return isinstance(engine, str) and engine.strip().lower().startswith("aurora")
-
-
 def _check_rds_storage(ctx: ResourceContext) -> None:
     if ctx.type == T.RDS_INSTANCE:
-        if _is_aurora(ctx):
+        if is_aurora_instance(ctx):
             return  # an Aurora instance's storage is the cluster's (judged on the cluster)
         source = ctx.get("replicateSourceDb")
         if source is values.UNKNOWN:
@@ -76,8 +72,7 @@ RDS_STORAGE_ENCRYPTED = ResourceRule(
 def _check_performance_insights(ctx: ResourceContext) -> None:
     enabled = ctx.get("performanceInsightsEnabled")
     if enabled is values.UNKNOWN:
-        ctx.unknown("performanceInsightsEnabled")
-        return
+        return  # noted by the kit (an unknown read)
     insights_mode = ctx.get("databaseInsightsMode")
     if values.as_bool(enabled) is not True and insights_mode != "advanced":
         return
@@ -370,8 +365,7 @@ def _check_ebs(ctx: ResourceContext) -> None:
     else:  # a launch template
         mappings = ctx.items("blockDeviceMappings")
         if mappings is values.UNKNOWN:
-            ctx.unknown("blockDeviceMappings")
-            return
+            return  # noted by the kit (an unknown read)
         devices = [
             (f"blockDeviceMappings[{i}].ebs", values.get(m, "ebs"))
             for i, m in enumerate(mappings)
@@ -489,19 +483,4 @@ EBS_INSTANCE_TEMPLATE_IN_STACK = StackRule(
     check=_check_instance_template,
     unknowns="A template reference unknown with no dependency on a template: note.",
     tags=["encryption-at-rest", "ebs"],
-)
-
-
-RULES = (
-    EBS_INSTANCE_TEMPLATE_IN_STACK,
-    RDS_STORAGE_ENCRYPTED,
-    RDS_PERFORMANCE_INSIGHTS_ENCRYPTED,
-    ELASTICACHE_ENCRYPTED_AT_REST,
-    EFS_ENCRYPTED,
-    S3_BUCKET_ENCRYPTION,
-    SNS_TOPIC_ENCRYPTED,
-    SECRET_CMK,
-    LOG_GROUP_ENCRYPTED,
-    KMS_KEY_ROTATION,
-    EBS_ENCRYPTED,
 )

@@ -367,8 +367,7 @@ def _check_cloudfront_origin_https(ctx: ResourceContext) -> None:
     http_origins = set(config_list(ctx.config, "httpOriginIds"))
     origins = ctx.items("origins")
     if origins is values.UNKNOWN:
-        ctx.unknown("origins")
-        return
+        return  # noted by the kit (an unknown read)
     for index, origin in enumerate(origins):
         if origin is values.UNKNOWN:
             ctx.unknown(f"origins[{index}]")
@@ -575,8 +574,7 @@ TLS_POLICIES = (
 def _check_https_listener_policy(ctx: ResourceContext) -> None:
     protocol = ctx.get("protocol")
     if protocol is values.UNKNOWN:
-        ctx.unknown("protocol")
-        return
+        return  # noted by the kit (an unknown read)
     if values.listener_protocol(protocol) not in ("HTTPS", "TLS"):
         return
     allowed = set(config_list(ctx.config, "allowedSslPolicies"))
@@ -653,8 +651,7 @@ REDSHIFT_PARAMETER_GROUP = "aws:redshift/parameterGroup:ParameterGroup"
 def _check_tls_version_parameters(ctx: ResourceContext) -> None:
     entries = ctx.items("parameters")
     if entries is values.UNKNOWN:
-        ctx.unknown("parameters")
-        return
+        return  # noted by the kit (an unknown read)
     for entry in entries:
         name = values.get(entry, "name")
         if name is values.UNKNOWN:
@@ -722,8 +719,7 @@ SNS_TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 def _check_subscription_protocol(ctx: ResourceContext) -> None:
     protocol = ctx.get("protocol")
     if protocol is values.UNKNOWN:
-        ctx.unknown("protocol")
-        return
+        return  # noted by the kit (an unknown read)
     endpoint = ctx.get("endpoint")
     if values.lower(protocol) == "http" or (
         isinstance(endpoint, str) and endpoint.strip().lower().startswith("http://")
@@ -823,20 +819,4 @@ EFS_VOLUME_TRANSIT_ENCRYPTION = ResourceRule(
     check=_check_efs_volume_transit,
     unknowns="volumes, an EFS volume or its transitEncryption unknown: note.",
     tags=["encryption-in-transit", "efs"],
-)
-
-
-RULES = (
-    EFS_VOLUME_TRANSIT_ENCRYPTION,
-    RDS_FORCE_SSL,
-    RDS_TLS_MINIMUM_VERSION,
-    SNS_SUBSCRIPTION_HTTPS,
-    ELASTICACHE_IN_TRANSIT,
-    CLOUDFRONT_VIEWER_HTTPS,
-    CLOUDFRONT_VIEWER_TLS,
-    CLOUDFRONT_ORIGIN_HTTPS,
-    HTTP_LISTENER_REDIRECTS,
-    HTTP_LISTENER_RULES_REDIRECT,
-    HTTPS_LISTENER_TLS_POLICY,
-    CLOUDFRONT_WAF,
 )

@@ -202,6 +202,3 @@ FRONT_DOOR_TLS_MINIMUM = ResourceRule(
     unknowns="The policy or flag unknown: note.",
     tags=["encryption-in-transit"],
 )
-
-
-RULES = (DATA_ENCRYPTED_AT_REST, FRONT_DOOR_TLS_MINIMUM)

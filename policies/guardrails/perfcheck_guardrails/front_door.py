@@ -572,5 +572,3 @@ ONE_FRONT_DOOR = StackRule(
     config_properties={"allowedFrontDoors": ALLOWED_FRONT_DOORS_SCHEMA},
     tags=["network", "exposure"],
 )
-
-RULES = (ONE_FRONT_DOOR,)

@@ -72,8 +72,7 @@ def _web_acl_rules(ctx: ResourceContext) -> list[Any] | None:
 def _check_web_acl(ctx: ResourceContext) -> None:
     default = ctx.get("defaultAction")
     if default is values.UNKNOWN:
-        ctx.unknown("defaultAction")
-        return
+        return  # noted by the kit (an unknown read)
     if _present(default, "block"):
         return  # everything not allowed is blocked: the ACL has an effect
     rules = _web_acl_rules(ctx)
@@ -129,8 +128,7 @@ _BAKE_FIELDS = (
 def _check_bake_time(ctx: ResourceContext) -> None:
     configuration = ctx.get("deploymentConfiguration")
     if configuration is values.UNKNOWN:
-        ctx.unknown("deploymentConfiguration")
-        return
+        return  # noted by the kit (an unknown read)
     for path in _BAKE_FIELDS:
         value = values.get(configuration, *path)
         label = "deploymentConfiguration." + ".".join(path)
@@ -165,8 +163,9 @@ DEPLOYMENT_BAKE_TIME_NOT_ZERO = ResourceRule(
 )
 
 
-def _rolls_back_on_failure(ctx: StackContext, group: PolicyResource) -> bool | None:
-    config = ctx.get(group, "autoRollbackConfiguration")
+def _rolls_back_on_failure(config: Any) -> bool | None:
+    """Whether a deployment group's autoRollbackConfiguration rolls back a failed deployment;
+    None when it, its switch or its events are unknown."""
     if config is values.UNKNOWN:
         return None
     enabled = values.get(config, "enabled")
@@ -207,7 +206,10 @@ def _check_controller(ctx: StackContext) -> None:
         if kind in (None, "ECS"):
             continue  # judged by the circuit breaker and strategy rules
         if kind == "CODE_DEPLOY":
-            verdicts = [_rolls_back_on_failure(ctx, g) for g in _groups_for(ctx, service, groups)]
+            verdicts = [
+                _rolls_back_on_failure(ctx.get(group, "autoRollbackConfiguration"))
+                for group in _groups_for(ctx, service, groups)
+            ]
             if any(v is True for v in verdicts):
                 continue
             if any(v is None for v in verdicts):
@@ -308,8 +310,7 @@ def _rotation_off(ctx: ResourceContext) -> None:
         ctx.violation("rotationEnabled", "false", "true (or no rotation resource at all)")
     rules = ctx.get("rotationRules")
     if rules is values.UNKNOWN:
-        ctx.unknown("rotationRules")
-        return
+        return  # noted by the kit (an unknown read)
     days = values.get(rules, "automaticallyAfterDays")
     expression = values.get(rules, "scheduleExpression")
     for label, value in (
@@ -404,23 +405,16 @@ def _alarm_off(ctx: ResourceContext) -> None:
 
 def _rollback_off(ctx: ResourceContext) -> None:
     config = ctx.get("autoRollbackConfiguration")
-    if config is values.UNKNOWN:
+    verdict = _rolls_back_on_failure(config)
+    if verdict is None:
         ctx.unknown("autoRollbackConfiguration")
-        return
-    enabled = values.get(config, "enabled")
-    events = values.items(config, "events")
-    if enabled is values.UNKNOWN or events is values.UNKNOWN:
-        ctx.unknown("autoRollbackConfiguration")
-        return
-    if values.as_bool(enabled) is not True or "DEPLOYMENT_FAILURE" not in {
-        values.enum(e) for e in events
-    }:
+    elif not verdict:
         ctx.violation(
             "autoRollbackConfiguration",
             "absent"
             if config is None
-            else f"enabled {values.show(enabled)}, events "
-            + values.show([values.enum(e) for e in events]),
+            else f"enabled {values.show(values.get(config, 'enabled'))}, events "
+            + values.show([values.enum(e) for e in values.items(config, "events")]),
             "enabled true with DEPLOYMENT_FAILURE among the events",
             "A deployment group that does not roll back leaves a failed deploy serving.",
         )
@@ -435,8 +429,7 @@ def _trail_off(ctx: ResourceContext) -> None:
     )(ctx)
     selectors = ctx.items("eventSelectors")
     if selectors is values.UNKNOWN:
-        ctx.unknown("eventSelectors")
-        return
+        return  # noted by the kit (an unknown read)
     if not selectors:
         return  # no selector: all management events, reads and writes (CloudTrail's default)
     writes = []
@@ -459,13 +452,12 @@ def _trail_off(ctx: ResourceContext) -> None:
         )
 
 
-def _flow_log_partial(ctx: ResourceContext) -> None:
-    _switch(
-        ("trafficType",),
-        lambda v: values.enum(v) != "ALL",
-        "ALL",
-        "A flow log of only accepted or only rejected traffic misses half of an incident.",
-    )(ctx)
+_FLOW_LOG_PARTIAL = _switch(
+    ("trafficType",),
+    lambda v: values.enum(v) != "ALL",
+    "ALL",
+    "A flow log of only accepted or only rejected traffic misses half of an incident.",
+)
 
 
 EKS_AUDIT_LOGS = ("api", "audit")
@@ -489,8 +481,7 @@ def _eks_logs_off(ctx: ResourceContext) -> None:
 def _access_logs_off(ctx: ResourceContext) -> None:
     kind = ctx.get("loadBalancerType")
     if kind is values.UNKNOWN:
-        ctx.unknown("loadBalancerType")
-        return
+        return  # noted by the kit (an unknown read)
     if values.lower(kind) not in (None, "application"):
         # AWS writes NLB access logs only for TLS listeners and GWLB has none; no rule judges
         # an NLB's TLS listeners' logs yet (a known gap, named in the closing note).
@@ -542,17 +533,16 @@ def _guardrail_off(ctx: ResourceContext) -> None:
         )
 
 
-def _recovery_window_zero(ctx: ResourceContext) -> None:
-    _switch(
-        ("recoveryWindowInDays",),
-        lambda v: values.as_number(v) == 0,
-        "7 to 30 days (or unset: 30)",
-        "A window of 0 deletes the secret at once on a destroy or a rename: no undo.",
-    )(ctx)
+_RECOVERY_WINDOW_ZERO = _switch(
+    ("recoveryWindowInDays",),
+    lambda v: values.as_number(v) == 0,
+    "7 to 30 days (or unset: 30)",
+    "A window of 0 deletes the secret at once on a destroy or a rename: no undo.",
+)
 
 
 SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
-    T.SECRET: _recovery_window_zero,
+    T.SECRET: _RECOVERY_WINDOW_ZERO,
     "aws:ses/configurationSet:ConfigurationSet": _switch(
         ("deliveryOptions", "tlsPolicy"),
         lambda v: values.enum(v) != "REQUIRE",
@@ -561,7 +551,7 @@ SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
     ),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm_off,
     CODEDEPLOY_DEPLOYMENT_GROUP: _rollback_off,
-    "aws:ec2/flowLog:FlowLog": _flow_log_partial,
+    "aws:ec2/flowLog:FlowLog": _FLOW_LOG_PARTIAL,
     "aws:eks/cluster:Cluster": _eks_logs_off,
     T.LB_LOAD_BALANCER: _access_logs_off,
     T.ALB_LOAD_BALANCER: _access_logs_off,
@@ -615,11 +605,4 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
     check=_check_switch,
     unknowns="The switch or the rotation rules unknown: note.",
     tags=["hollow-controls"],
-)
-
-RULES = (
-    WAF_WEB_ACL_EFFECTIVE,
-    DEPLOYMENT_BAKE_TIME_NOT_ZERO,
-    DEPLOYMENT_CONTROLLER_ROLLS_BACK,
-    CONTROL_NOT_SWITCHED_OFF,
 )

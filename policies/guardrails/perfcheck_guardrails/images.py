@@ -66,5 +66,3 @@ TASK_IMAGES_PINNED_BY_DIGEST = ResourceRule(
     unknowns="containerDefinitions or an image unknown: note at preview, judged at update.",
     tags=["ecs", "supply-chain", "promotion"],
 )
-
-RULES = (TASK_IMAGES_PINNED_BY_DIGEST,)

@@ -476,5 +476,3 @@ SSM_PARAMETER_SECURE = ResourceRule(
     config_properties=SCANNER_CONFIG,
     tags=["secrets", "ssm"],
 )
-
-RULES = (NO_CREDENTIALS_IN_INPUTS, SSM_PARAMETER_SECURE)

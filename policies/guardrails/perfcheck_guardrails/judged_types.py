@@ -260,5 +260,3 @@ RESOURCE_TYPE_JUDGED = StackRule(
     },
     tags=["coverage"],
 )
-
-RULES = (RESOURCE_TYPE_JUDGED,)

@@ -255,5 +255,3 @@ NO_PUBLIC_INGRESS = StackRule(
     },
     tags=["network"],
 )
-
-RULES = (NO_PUBLIC_INGRESS,)

@@ -103,5 +103,3 @@ ECS_EXEC_DISABLED = ResourceRule(
     },
     tags=["ecs", "access"],
 )
-
-RULES = (VPC_NAT_GATEWAY_PER_AZ, ECS_EXEC_DISABLED)

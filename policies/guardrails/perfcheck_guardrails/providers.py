@@ -78,5 +78,3 @@ RESOURCE_PROVIDER_UNDERSTOOD = ResourceRule(
     },
     tags=["providers"],
 )
-
-RULES = (RESOURCE_PROVIDER_UNDERSTOOD,)

@@ -189,5 +189,3 @@ ECR_REPOSITORY_IMMUTABLE_SCANNED = StackRule(
     ),
     tags=["ecr", "supply-chain", "hollow-controls"],
 )
-
-RULES = (ECR_REPOSITORY_IMMUTABLE_SCANNED,)

@@ -208,10 +208,3 @@ AUTOSCALING_GROUP_LAUNCH_TEMPLATE = ResourceRule(
     unknowns="A computed template or configuration reference counts as set.",
     tags=["ec2", "run-time-resources"],
 )
-
-RULES = (
-    ECS_MANAGED_EBS_ENCRYPTED,
-    LAMBDA_LOG_GROUP_MANAGED,
-    AUTOSCALING_GROUP_LAUNCH_TEMPLATE,
-    RDS_EXPORT_LOG_GROUPS_MANAGED,
-)
