@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -55,6 +56,25 @@ def test_analyze_request_carries_inputs_options_and_provider() -> None:
     cache = analyze_request(compliant_resources("prod")["cache"])
     wrapped = cache.properties["authToken"]  # secrets travel wrapped, as the engine sends them
     assert wrapped["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+
+
+def test_every_resource_option_reaches_both_messages() -> None:
+    """The options the engine sends (protect, ignoreChanges, delete-before-replace, custom
+    timeouts as seconds, parent) are set on the AnalyzeRequest and the AnalyzerResource alike."""
+    db = dataclasses.replace(
+        compliant_resources("prod")["db"],
+        ignore_changes=("tags", "password"),
+        delete_before_replace=True,
+        custom_timeouts={"create": "1h30m", "delete": "45s"},
+        parent="urn:pulumi:prod::perfcheck::perfcheck:index:Database::database",
+    )
+    for options in (analyze_request(db).options, analyzer_resource(db).options):
+        assert options.protect is True
+        assert list(options.ignoreChanges) == ["tags", "password"]
+        assert options.deleteBeforeReplace and options.deleteBeforeReplaceDefined
+        assert (options.customTimeouts.create, options.customTimeouts.update) == (5400.0, 0.0)
+        assert options.customTimeouts.delete == 45.0
+        assert options.parent == db.parent
 
 
 def test_analyzer_resource_carries_outputs_and_the_dependency_graph() -> None:

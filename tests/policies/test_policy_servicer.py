@@ -413,6 +413,8 @@ def test_stack_resources_expose_options_provider_and_graph() -> None:
         seen["storage"] = db.props["storageEncrypted"]
         seen["deps"] = sorted(d.name for d in task.property_dependencies["taskRoleArn"])
         seen["all_deps"] = sorted(d.name for d in task.dependencies)
+        seen["parent"] = db.parent.name if db.parent is not None else None
+        seen["root_parent"] = task.parent
 
     rule = kit.StackRule(
         name="look",
@@ -431,7 +433,9 @@ def test_stack_resources_expose_options_provider_and_graph() -> None:
             policies=(rule,),
             servicer_class=servicer_class,
         )
-        report = evaluate_packs(stack_run(compliant_resources("prod")), "prod", packs=[pack])
+        resources = compliant_resources("prod")
+        resources["db"] = dataclasses.replace(resources["db"], parent=resources["budget"].urn)
+        report = evaluate_packs(stack_run(resources), "prod", packs=[pack])
         assert report.violations == ()
         assert seen == {
             "protect": True,
@@ -440,7 +444,34 @@ def test_stack_resources_expose_options_provider_and_graph() -> None:
             "storage": True,
             "deps": ["task"],
             "all_deps": ["task", "task-execution"],
+            "parent": resources["budget"].name,
+            "root_parent": None,
         }
+
+
+def test_a_stack_rules_note_names_the_resource_it_is_about() -> None:
+    """A note a stack rule makes about one resource (a value unknown at preview) carries that
+    resource's URN, so the report shows it under the resource."""
+    kit = _kit()
+    r = compliant_resources("prod")
+
+    def note(ctx: Any) -> None:
+        (db,) = ctx.index.of_type("aws:rds/instance:Instance")
+        ctx.unknown(db, "storageEncrypted")
+
+    rule = kit.StackRule(
+        name="notes",
+        description="notes an unknown on the database",
+        severity=Severity.LOW,
+        remediation_steps="none",
+        resource_types=["aws:rds/instance:Instance"],
+        check=note,
+        unknowns="n/a",
+    )
+    pack = dataclasses.replace(load_pack("guardrails"), key="notes", policies=(rule,))
+    report = evaluate_packs(stack_run(r), "prod", packs=[pack])
+    assert [(n.policy, n.urn) for n in report.diagnostics] == [("notes", r["db"].urn)]
+    assert report.diagnostics[0].message.startswith("[not judged during preview]")
 
 
 def test_get_reads_the_same_from_either_props_as_from_plain_data() -> None:
