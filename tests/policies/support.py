@@ -51,7 +51,7 @@ PROGRAM_ROLES: Mapping[str, str] = {
     "bucket": "cdn-logs",
     "bucket_sse": "cdn-logs-encryption",
     "topic": "observability-alarms",
-    "secret": "app-secrets-redis-auth-token",  # a resource name  # pragma: allowlist secret
+    "secret": "app-secrets-redis-auth-token",  # a resource name
     "log_group": "web-nextjs-logs",
     "key": "database-key",
 }
