@@ -147,6 +147,30 @@ def test_a_shared_runs_evaluation_is_made_once_and_equals_a_fresh_one(
     assert len(evaluated) == before + 3  # the fresh one, the copy, the config directory
 
 
+def test_the_memo_keeps_no_other_run_and_keys_on_the_packs(
+    prod: StackRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the worker's shared runs are memoised: a memo of any other run, keyed by its id,
+    would hand its report to a later run that reuses the id. And the packs asked for are part
+    of the key: one pack's report is never another's."""
+    evaluated: list[StackRun] = []
+    real = policy_driver._evaluate
+
+    def spy(run: StackRun, *args: Any, **kwargs: Any) -> Any:
+        evaluated.append(run)
+        return real(run, *args, **kwargs)
+
+    monkeypatch.setattr(policy_driver, "_evaluate", spy)
+    copy = dataclasses.replace(prod)
+    policy_driver.evaluate_packs(copy, "prod", packs=("cost",))
+    policy_driver.evaluate_packs(copy, "prod", packs=("cost",))
+    assert evaluated == [copy, copy]
+    cost = policy_driver.evaluate_packs(prod, "prod", packs=("cost",))
+    deploy = policy_driver.evaluate_packs(prod, "prod", packs=("deploy",))
+    assert deploy is not cost
+    assert deploy == policy_driver.evaluate_packs(prod, "prod", packs=("deploy",))
+
+
 def test_what_a_shared_run_leaves_is_out_of_the_collectors_scans() -> None:
     """The session's runs and the modules they imported stay; full collections skip them."""
     run = runner.cached_run("staging")
