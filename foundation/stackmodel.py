@@ -299,6 +299,8 @@ class StackIndex(Generic[R]):
         else:
             candidates = [value]
         found: list[R] = []
+        seen: set[int] = set()  # by identity: the index holds one object per resource
+        dep_ids = {id(dep) for dep in deps}
         unresolved = False
         for candidate in candidates:
             if candidate is None:
@@ -310,15 +312,17 @@ class StackIndex(Generic[R]):
             if len(hits) > 1 and deps:
                 # The same value on several resources (e.g. one name in two regions): the
                 # engine's dependency graph says which one this resource used.
-                hits = [hit for hit in hits if hit in deps] or hits
+                hits = [hit for hit in hits if id(hit) in dep_ids] or hits
             if not hits:
                 unresolved = True
             for hit in hits:
-                if hit not in found:
+                if id(hit) not in seen:
+                    seen.add(id(hit))
                     found.append(hit)
         if unresolved:
             for dep in deps:
-                if dep not in found:
+                if id(dep) not in seen:
+                    seen.add(id(dep))
                     found.append(dep)
             if not deps and not found and any(is_unknown(c) for c in candidates):
                 return None
