@@ -53,7 +53,6 @@ def config_dir_for(program: Program, stack: str = STACK) -> Path:
         if program.config is not None and pack == "guardrails":
             text = program.config(config)
         (directory / f"{stack}.{pack}.json").write_text(text or json.dumps(config))
-    (directory / f"{stack}.deploy.json").write_text(json.dumps({"all": "disabled"}))
     return directory
 
 
@@ -92,7 +91,7 @@ def judge(program: Program, stack: str = STACK) -> Verdict:
         stack_run(resources, stack),
         stack,
         config_dir_for(program, stack),
-        packs=(*JUDGING_PACKS, "deploy"),
+        packs=JUDGING_PACKS,
     )
     return Verdict(program, tuple(v for v in report.violations if v.urn in urns))
 
@@ -111,9 +110,7 @@ def _evaluate_configured(
     program: Program, resources: dict[str, ResourceRecord], patched: bool
 ) -> PolicyReport:
     directory = config_dir_for(program if patched else replace(program, config=None), program.stack)
-    return evaluate_packs(
-        _run(program, resources), program.stack, directory, packs=(*JUDGING_PACKS, "deploy")
-    )
+    return evaluate_packs(_run(program, resources), program.stack, directory, packs=JUDGING_PACKS)
 
 
 def judge_configured(program: Program) -> Verdict:
@@ -175,7 +172,7 @@ def judge_together(programs: list[Program], stack: str = STACK) -> dict[str, Ver
         stack_run(resources, stack),
         stack,
         config_dir_for(programs[0], stack),
-        packs=(*JUDGING_PACKS, "deploy"),
+        packs=JUDGING_PACKS,
     )
     findings: dict[str, list[PolicyViolation]] = {p.name: [] for p in programs}
     for violation in report.violations:
