@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from tests.redteam.programs import Program
+from tests.redteam.programs import Program, add
 from tests.redteam.test_properties_wave6 import GITHUB, ROLE, case, check, doc
 
 SUB = "token.actions.githubusercontent.com:sub"
@@ -109,4 +109,115 @@ def test_a_web_identity_subject_must_name_a_repository_the_config_trusts() -> No
             _trust("kw-oidc-trusted-repo", False, trusted, config=config),
         ],
         alone=True,
+    )
+
+
+REST_API = "aws:apigateway/restApi:RestApi"
+PRIVATE = {"types": "PRIVATE", "vpcEndpointIds": ["vpce-0123456789abcdef0"]}
+PRIVATE_POLICY = doc(
+    {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "execute-api:Invoke",
+        "Resource": "execute-api:/*",
+        "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0123456789abcdef0"}},
+    }
+)
+
+
+def _rest_api(name: str, bad: bool, **inputs: Any) -> Program:
+    return case(name, bad, REST_API, {"name": name, **inputs})
+
+
+def test_a_rest_api_is_judged_on_its_tls_minimum_with_aws_default_read() -> None:
+    """Property: a REST API's securityPolicy is of the TLS-minimum family: TLS_1_0 is a finding,
+    and so is no policy on an EDGE (the default type) or REGIONAL endpoint, whose default is
+    TLS_1_0; a PRIVATE endpoint's default (TLS_1_2) and the enhanced SecurityPolicy_* policies
+    pass."""
+    check(
+        [
+            _rest_api("kw-rest-default-edge", True),
+            _rest_api(
+                "kw-rest-regional-default", True, endpointConfiguration={"types": "REGIONAL"}
+            ),
+            _rest_api(
+                "kw-rest-private-tls10",
+                True,
+                endpointConfiguration=PRIVATE,
+                securityPolicy="tls_1_0",
+            ),
+        ],
+        by="front-door-tls-minimum",
+    )
+    check(
+        [
+            _rest_api(
+                "kw-rest-private", False, endpointConfiguration=PRIVATE, policy=PRIVATE_POLICY
+            ),
+            _rest_api(
+                "kw-rest-private-tls13",
+                False,
+                endpointConfiguration={**PRIVATE, "types": ["PRIVATE"]},
+                policy=PRIVATE_POLICY,
+                securityPolicy="SecurityPolicy_TLS13_1_3_2025_09",
+                endpointAccessMode="STRICT",
+            ),
+        ]
+    )
+
+
+def _nlb(name: str, bad: bool, listener_protocol: str, **balancer: Any) -> Program:
+    """An internal NLB (its ARN an output) and one listener naming it by that ARN."""
+    lb_arn = f"arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/{name}/1a2b"
+    listener: dict[str, Any] = {
+        "loadBalancerArn": lb_arn,
+        "port": 443 if listener_protocol == "TLS" else 5432,
+        "protocol": listener_protocol,
+        "defaultActions": [{"type": "forward", "targetGroupArn": "arn:aws:tg"}],
+    }
+    if listener_protocol == "TLS":
+        listener |= {
+            "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+            "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        }
+    inputs = {
+        "loadBalancerType": "network",
+        "internal": True,
+        "subnets": ["subnet-0aa11bb22cc33dd44"],
+        "enableDeletionProtection": True,
+        **balancer,
+    }
+    return Program(
+        name,
+        "property",
+        bad,
+        lambda r: {
+            name: add(LB, name, inputs, computed={"arn": lb_arn}),
+            f"{name}-listener": add(LISTENER, f"{name}-listener", listener),
+        },
+    )
+
+
+LB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+LOGS = {"bucket": "perfcheck-prod-alb-logs", "enabled": True}
+
+
+def test_a_load_balancer_with_a_tls_listener_writes_access_logs() -> None:
+    """Property: an NLB's access logs are judged through its listeners: with a TLS listener,
+    logs absent or off (a string "false" too) are a finding on the balancer; the same NLB with
+    logs on passes, and so does one whose only listener is TCP (AWS logs no TCP request)."""
+    rule = "nlb-tls-listener-access-logs"
+    check(
+        [
+            _nlb("kw-nlb-tls-no-logs", True, "TLS"),
+            _nlb("kw-nlb-tls-logs-off", True, "tls", accessLogs={**LOGS, "enabled": "false"}),
+        ],
+        by=rule,
+    )
+    check(
+        [
+            _nlb("kw-nlb-tls-logs", False, "TLS", accessLogs=LOGS),
+            _nlb("kw-nlb-tcp-no-logs", False, "TCP"),
+        ]
     )

@@ -510,9 +510,7 @@ def _access_logs_off(ctx: ResourceContext) -> None:
     if kind is values.UNKNOWN:
         return  # noted by the kit (an unknown read)
     if values.lower(kind) not in (None, "application"):
-        # AWS writes NLB access logs only for TLS listeners and GWLB has none; no rule judges
-        # an NLB's TLS listeners' logs yet (a known gap, named in the closing note).
-        return
+        return  # an NLB logs only its TLS listeners (nlb-tls-listener-access-logs); GWLB none
     enabled = ctx.get("accessLogs", "enabled")
     if enabled is values.UNKNOWN:
         ctx.unknown("accessLogs.enabled")
@@ -542,6 +540,54 @@ def _load_balancer_off(ctx: ResourceContext) -> None:
         "defensive (the default) or strictest",
         "monitor only logs requests that can desynchronise the ALB and the app.",
     )(ctx)
+
+
+def _check_nlb_tls_logs(ctx: StackContext) -> None:
+    for listener in ctx.index.of_type(*T.LISTENERS):
+        protocol = ctx.get(listener, "protocol")
+        if protocol is values.UNKNOWN:
+            ctx.unknown(listener, "protocol")
+            continue
+        if values.enum(protocol) != "TLS":
+            continue
+        balancers = ctx.index.references(
+            listener, "loadBalancerArn", ctx.get(listener, "loadBalancerArn"), T.LOAD_BALANCERS
+        )
+        if not balancers:  # unresolved, or a load balancer of another stack: not judged here
+            ctx.unknown(listener, "loadBalancerArn (whose access logs record its TLS requests)")
+            continue
+        for balancer in balancers:
+            enabled = ctx.get(balancer, "accessLogs", "enabled")
+            if enabled is values.UNKNOWN:
+                ctx.unknown(balancer, "accessLogs.enabled")
+            elif values.as_bool(enabled) is not True:
+                ctx.violation(
+                    balancer,
+                    "accessLogs.enabled",
+                    "absent" if enabled is None else values.show(enabled),
+                    "true, with a bucket",
+                    f"Its TLS listener '{listener.name}' records no request without them (AWS "
+                    "writes network load balancer access logs for TLS listeners only).",
+                )
+
+
+NLB_TLS_LISTENER_ACCESS_LOGS = StackRule(
+    name="nlb-tls-listener-access-logs",
+    normalises="protocol any case; booleans as strings",
+    description=(
+        "A load balancer with a TLS listener (a network load balancer terminating TLS) must "
+        "write access logs: AWS logs an NLB's TLS requests only, so its TLS listeners are what "
+        "the logs exist for (an ALB is judged by control-not-switched-off)."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Set access_logs={'bucket': <log bucket>, 'enabled': True} on the aws.lb.LoadBalancer."
+    ),
+    resource_types=[*T.LISTENERS, *T.LOAD_BALANCERS],
+    check=_check_nlb_tls_logs,
+    unknowns="The protocol, the listener's load balancer or its access logs unknown: note.",
+    tags=["hollow-controls", "logging"],
+)
 
 
 RETIRED_RDS_CAS = frozenset({"rds-ca-2015", "rds-ca-2019"})
