@@ -221,3 +221,117 @@ def test_a_load_balancer_with_a_tls_listener_writes_access_logs() -> None:
             _nlb("kw-nlb-tcp-no-logs", False, "TCP"),
         ]
     )
+
+
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+
+
+def _match(field: dict[str, Any], text: str = "x") -> dict[str, Any]:
+    return {
+        "byteMatchStatement": {
+            "searchString": text,
+            "positionalConstraint": "EXACTLY",
+            "fieldToMatch": field,
+            "textTransformations": [{"priority": 0, "type": "NONE"}],
+        }
+    }
+
+
+def _visible(name: str) -> dict[str, Any]:
+    return {"cloudwatchMetricsEnabled": True, "metricName": name, "sampledRequestsEnabled": True}
+
+
+def _group(scope_down: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"vendorName": "AWS", "name": "AWSManagedRulesCommonRuleSet"}
+    if scope_down is not None:
+        statement["scopeDownStatement"] = scope_down
+    return {
+        "name": "common",
+        "priority": 1,
+        "overrideAction": {"none": {}},
+        "statement": {"managedRuleGroupStatement": statement},
+        "visibilityConfig": _visible("common"),
+    }
+
+
+def _rate(limit: int, key: str = "IP", **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "rate",
+        "priority": 0,
+        "action": {"block": {}},
+        "statement": {"rateBasedStatement": {"limit": limit, "aggregateKeyType": key, **extra}},
+        "visibilityConfig": _visible("rate"),
+    }
+
+
+def _waf(name: str, bad: bool, *rules: dict[str, Any]) -> Program:
+    inputs = {
+        "scope": "CLOUDFRONT",
+        "defaultAction": {"allow": {}},
+        "rules": list(rules),
+        "visibilityConfig": _visible(name),
+    }
+    return case(name, bad, WEB_ACL, inputs)
+
+
+HEADER = {"singleHeader": {"name": "x-inspect"}}
+PATH = {"uriPath": {}}
+
+
+def test_a_waf_rule_counts_only_for_the_requests_it_cannot_be_dodged_on() -> None:
+    """Property: a WAF rule stops requests by its effect: a scope-down the client opts into (a
+    header, cookie or query argument it can leave out, alone, ANDed with a path, or ORed with
+    another such part) inspects nothing an attacker sends, and a rate limit above any flood
+    (per client per second over its window; on all requests, AWS's maximum) never fires. A
+    scope-down by path, method or Host, and a rate limit a flood reaches, still stop."""
+    check(
+        [
+            _waf("kw-waf-cookie-opt-in", True, _group(_match({"cookies": {}}))),
+            _waf(
+                "kw-waf-path-and-header",
+                True,
+                _group({"andStatement": {"statements": [_match(PATH, "/api"), _match(HEADER)]}}),
+            ),
+            _waf(
+                "kw-waf-query-or-header",
+                True,
+                _group(
+                    {
+                        "orStatement": {
+                            "statements": [
+                                _match({"singleQueryArgument": {"name": "debug"}}),
+                                _match(HEADER),
+                            ]
+                        }
+                    }
+                ),
+            ),
+            _waf("kw-waf-rate-forwarded", True, _rate(100_000_000, "FORWARDED_IP")),
+            _waf("kw-waf-rate-minute", True, _rate(120_000, evaluationWindowSec=60)),
+            _waf("kw-waf-rate-constant-max", True, _rate(2_000_000_000, "CONSTANT")),
+            _waf("kw-waf-rate-scoped-opt-in", True, _rate(2000, scopeDownStatement=_match(HEADER))),
+        ],
+        by="waf-web-acl-effective",
+    )
+    check(
+        [
+            _waf("kw-waf-path-scope", False, _group(_match(PATH, "/api"))),
+            _waf(
+                "kw-waf-host-or-method",
+                False,
+                _group(
+                    {
+                        "orStatement": {
+                            "statements": [
+                                _match({"singleHeader": {"name": "Host"}}, "api.example.com"),
+                                _match({"method": {}}, "POST"),
+                            ]
+                        }
+                    }
+                ),
+            ),
+            _waf("kw-waf-rate-flood", False, _rate(30_000, evaluationWindowSec=60)),
+            _waf("kw-waf-rate-constant", False, _rate(1_000_000, "CONSTANT")),
+        ],
+        by="waf-web-acl-effective",
+    )

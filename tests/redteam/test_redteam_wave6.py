@@ -14,16 +14,6 @@ from tests.redteam.harness import Verdict, judge_together
 from tests.redteam.wave6_members import MEMBERS
 
 KNOWN_WRONG: dict[str, str] = {
-    "w6-waf-rate-only-max": (
-        "no line to draw from the program: a rate-based rule at 2,000,000,000 requests per "
-        "window still blocks a flood above it, and where a limit stops mattering depends on the "
-        "application's traffic; waf-web-acl-effective counts any blocking rule"
-    ),
-    "w6-waf-scope-down-never": (
-        "hollow only by knowledge of the traffic: the scope-down matches a header value that "
-        "nobody sends, which the program cannot tell from a header the clients do send; "
-        "refusing every scope-down would refuse the legitimate ones (by path or method)"
-    ),
     "w6-alarm-threshold-unreachable": (
         "needs each metric's range (a 5xx count per minute cannot exceed the requests): no table "
         "of metric ranges exists, and a guessed ceiling would flag real alarms"
