@@ -335,3 +335,74 @@ def test_a_waf_rule_counts_only_for_the_requests_it_cannot_be_dodged_on() -> Non
         ],
         by="waf-web-acl-effective",
     )
+
+
+POLICY = "aws:iam/policy:Policy"
+
+
+def _grant(name: str, bad: bool, **statement: Any) -> Program:
+    document = doc({"Effect": "Allow", **statement})
+    return case(name, bad, POLICY, {"path": "/perfcheck/prod/", "policy": document})
+
+
+def test_every_action_of_a_service_on_every_resource_is_judged_by_its_conditions_effect() -> None:
+    """Property: a statement granting a whole service (`svc:*`, or a wildcard over services)
+    on every resource (`*`, NotResource, an ARN of wildcards) is a finding unless a condition
+    narrows it; a condition every request meets (both values of a Bool, a match-all pattern,
+    IfExists, aws:SecureTransport) counts as none. Named actions, the service's own resources
+    and a narrowing condition pass."""
+    check(
+        [
+            _grant("kw-iam-dynamodb-star", True, Action="dynamodb:*", Resource="*"),
+            _grant("kw-iam-sqs-not-resource", True, Action=["sqs:*"], NotResource="arn:x"),
+            _grant("kw-iam-s3-every-bucket", True, Action="s3:*?", Resource="arn:aws:s3:::*"),
+            _grant(
+                "kw-iam-mfa-both",
+                True,
+                Action="kms:*",
+                Resource="*",
+                Condition={"Bool": {"aws:MultiFactorAuthPresent": ["false", "TRUE"]}},
+            ),
+            _grant(
+                "kw-iam-tag-any",
+                True,
+                Action="ec2:*",
+                Resource="*",
+                Condition={"StringLike": {"aws:ResourceTag/project": "*"}},
+            ),
+            _grant(
+                "kw-iam-tls-only",
+                True,
+                Action="logs:*",
+                Resource="*",
+                Condition={"Bool": {"aws:SecureTransport": "true"}},
+            ),
+        ],
+        by="identity-policy-not-administrator",
+    )
+    check(
+        [
+            _grant(
+                "kw-iam-named-on-star",
+                False,
+                Action=["ecr:GetAuthorizationToken", "logs:CreateLogStream"],
+                Resource="*",
+            ),
+            _grant(
+                "kw-iam-s3-own-bucket",
+                False,
+                Action="s3:*",
+                Resource=[
+                    "arn:aws:s3:::perfcheck-prod-assets",
+                    "arn:aws:s3:::perfcheck-prod-assets/*",
+                ],
+            ),
+            _grant(
+                "kw-iam-tag-narrowed",
+                False,
+                Action="ec2:*",
+                Resource="*",
+                Condition={"StringEquals": {"aws:ResourceTag/project": "perfcheck"}},
+            ),
+        ]
+    )

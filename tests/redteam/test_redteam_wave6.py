@@ -23,12 +23,6 @@ KNOWN_WRONG: dict[str, str] = {
         "monthly budget still alerts, and the estimate is compared with it only "
         "(estimate_budget.own_budget)"
     ),
-    "w6-iam-condition-both-values": (
-        "corpus doubt: the policy grants s3:* on *, which no rule judges with or without a "
-        "condition (identity-policy-not-administrator judges '*' and NotAction only); the "
-        "match-all Bool is not what lets it pass. Service-wide wildcards are a least-privilege "
-        "call the owners have not made"
-    ),
 }
 
 

@@ -252,6 +252,47 @@ def _administrator_statements(document: iampolicy.PolicyDocument) -> list[str]:
     ]
 
 
+_SCOPE_FREE_KEYS = frozenset({"aws:securetransport"})
+"""Condition keys that narrow no grant's scope (every SDK call uses TLS)."""
+
+
+def _whole_service(action: str) -> bool:
+    """`s3:*`, `s3:*?`, `s*:*`: every action of one service (or more)."""
+    service, _, name = action.strip().partition(":")
+    return bool(service) and bool(name) and name.strip("*?") == ""
+
+
+def _every_resource(statement: iampolicy.Statement) -> bool:
+    """NotResource (all but a list), `*`, or an ARN whose region, account and resource parts
+    are all wildcards or empty (`arn:aws:s3:::*`)."""
+    if statement.not_resources is not None:
+        return True
+    for resource in statement.resources or ():
+        parts = resource.strip().split(":", 5)
+        if resource.strip().strip("*") == "" or (
+            len(parts) == 6
+            and parts[0] == "arn"
+            and all(part.strip("*") == "" for part in parts[3:5])
+            and parts[5].strip("*?/") == ""
+        ):
+            return True
+    return False
+
+
+def _service_wide_statements(document: iampolicy.PolicyDocument) -> list[tuple[str, str]]:
+    """Allow statements granting every action of a service on every resource with no condition
+    that narrows it (a condition matching every request counts as none): the service's
+    administrator."""
+    return [
+        (statement.label, ", ".join(a for a in statement.actions or () if _whole_service(a)))
+        for statement in document.statements or ()
+        if str(statement.effect or "").casefold() == "allow"
+        and any(_whole_service(a) for a in statement.actions or ())
+        and _every_resource(statement)
+        and not statement.narrowing_condition_keys - _SCOPE_FREE_KEYS
+    ]
+
+
 def _judge_identity_document(ctx: ResourceContext, prop: str, text: object) -> None:
     try:
         document = iampolicy.parse_policy(text)
@@ -268,6 +309,15 @@ def _judge_identity_document(ctx: ResourceContext, prop: str, text: object) -> N
             "(NotAction)",
             "the actions the workload calls, by name",
             "Allow + NotAction grants everything the list forgets, including new services.",
+        )
+    for label, actions in _service_wide_statements(document) if document is not None else ():
+        ctx.violation(
+            prop,
+            f"statement '{label}' allowing {actions} on every resource with no condition that "
+            "narrows it (a "
+            "condition every request meets counts as none)",
+            "the actions the workload calls, by name, on its own resources",
+            "A service's every action on '*' administers that service account-wide.",
         )
 
 
@@ -290,7 +340,9 @@ IDENTITY_POLICY_NOT_ADMINISTRATOR = ResourceRule(
     description=(
         "An identity policy (managed, role, user or group inline, a role's inlinePolicies) must "
         "not allow every action (Action '*') or every action but a list (Allow with NotAction): "
-        "both grant services the author never named. Deny with NotAction (a fence) is fine."
+        "both grant services the author never named. Deny with NotAction (a fence) is fine. "
+        "Nor every action of a service ('s3:*') on every resource without a condition that "
+        "narrows it (one that every request meets, e.g. both values of a Bool, counts as none)."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
