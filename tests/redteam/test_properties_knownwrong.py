@@ -406,3 +406,76 @@ def test_every_action_of_a_service_on_every_resource_is_judged_by_its_conditions
             ),
         ]
     )
+
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:perfcheck-prod-alarms"
+
+
+def _alarm(name: str, bad: bool, namespace: str, metric: str, **inputs: Any) -> Program:
+    body = {
+        "namespace": namespace,
+        "metricName": metric,
+        "statistic": "Sum",
+        "period": 60,
+        "evaluationPeriods": 3,
+        "threshold": 10,
+        "comparisonOperator": "GreaterThanThreshold",
+        "treatMissingData": "notBreaching",
+        "alarmActions": [TOPIC],
+        **inputs,
+    }
+    return case(name, bad, ALARM, body)
+
+
+def test_an_alarm_whose_threshold_its_metric_never_reaches_is_off() -> None:
+    """Property: an alarm is judged by whether its metric can cross the threshold: a percentage
+    above 100 (or at it, strictly), below 0, or a request or connection count above what the
+    front door admits in the period never fires; thresholds inside the range, and metrics with
+    no known range (a latency, a custom metric), pass."""
+    elb, cdn = "AWS/ApplicationELB", "AWS/CloudFront"
+    check(
+        [
+            _alarm("kw-alarm-cdn-requests", True, cdn, "Requests", period=300, threshold=1e11),
+            _alarm("kw-alarm-conn-count", True, elb, "NewConnectionCount", threshold="2e9"),
+            _alarm(
+                "kw-alarm-cpu-over-100",
+                True,
+                "AWS/ECS",
+                "CPUUtilization",
+                statistic="Average",
+                threshold=100,
+            ),
+            _alarm(
+                "kw-alarm-error-rate-below-0",
+                True,
+                cdn,
+                "5xxErrorRate",
+                comparisonOperator="LessThanOrEqualToThreshold",
+                threshold=-1,
+            ),
+        ],
+        by="control-not-switched-off",
+    )
+    check(
+        [
+            _alarm("kw-alarm-5xx", False, elb, "HTTPCode_Target_5XX_Count", threshold=50),
+            _alarm(
+                "kw-alarm-cpu-at-100",
+                False,
+                "AWS/ECS",
+                "CPUUtilization",
+                statistic="Average",
+                comparisonOperator="GreaterThanOrEqualToThreshold",
+                threshold=100,
+            ),
+            _alarm(
+                "kw-alarm-latency",
+                False,
+                elb,
+                "TargetResponseTime",
+                statistic="Average",
+                threshold=5,
+            ),
+        ]
+    )

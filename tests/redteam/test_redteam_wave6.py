@@ -13,17 +13,7 @@ from tests.redteam import corpus_wave6
 from tests.redteam.harness import Verdict, judge_together
 from tests.redteam.wave6_members import MEMBERS
 
-KNOWN_WRONG: dict[str, str] = {
-    "w6-alarm-threshold-unreachable": (
-        "needs each metric's range (a 5xx count per minute cannot exceed the requests): no table "
-        "of metric ranges exists, and a guessed ceiling would flag real alarms"
-    ),
-    "w6-budget-quarterly": (
-        "corpus doubt: a quarterly budget beside the stack's monthly one weakens nothing; the "
-        "monthly budget still alerts, and the estimate is compared with it only "
-        "(estimate_budget.own_budget)"
-    ),
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _describe(verdict: Verdict) -> str:

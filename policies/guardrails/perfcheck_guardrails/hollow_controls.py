@@ -509,7 +509,57 @@ _VERSIONING_OFF = _switch(
 _ALARM_ACTIONS = ("alarmActions", "okActions", "insufficientDataActions")
 
 
+FRONT_DOOR_REQUESTS_PER_SECOND = 250_000
+"""CloudFront's default request rate per distribution (its quota, from memory): the stack's one
+front door admits no more, so no request count behind it exceeds this per second."""
+_REQUEST_NAMESPACES = frozenset({"AWS/ApplicationELB", "AWS/NetworkELB", "AWS/CloudFront"})
+_PERCENT_SUFFIXES = ("Utilization", "Rate", "Percent", "Percentage")
+
+
+def _metric_ceiling(namespace: Any, metric: Any, period: float, per_second: float) -> float | None:
+    """The largest value an AWS metric can take in one period: 100 for a percentage, the front
+    door's rate times the period for a count of requests or connections; None when the rule
+    knows no range for it (a custom metric, a latency)."""
+    if not isinstance(namespace, str) or not isinstance(metric, str):
+        return None
+    if namespace.startswith("AWS/") and metric.endswith(_PERCENT_SUFFIXES):
+        return 100.0
+    if namespace in _REQUEST_NAMESPACES and (metric.endswith("Count") or metric == "Requests"):
+        return per_second * period
+    return None
+
+
+def _threshold_unreachable(ctx: ResourceContext) -> None:
+    """A threshold beyond the metric's range never breaches: the alarm is off by its effect."""
+    if ctx.type != "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return
+    threshold = values.as_number(ctx.get("threshold"))
+    operator = ctx.get("comparisonOperator")
+    period = values.as_number(ctx.get("period")) or 60
+    per_second = float(ctx.config.get("frontDoorRequestsPerSecond", FRONT_DOOR_REQUESTS_PER_SECOND))
+    ceiling = _metric_ceiling(ctx.get("namespace"), ctx.get("metricName"), period, per_second)
+    if threshold is None or ceiling is None or not isinstance(operator, str):
+        return
+    strict = "OrEqual" not in operator
+    above = operator.startswith("GreaterThan") and (
+        threshold > ceiling or (strict and threshold == ceiling)
+    )
+    below = (
+        operator.startswith("LessThan")
+        and "Upper" not in operator
+        and (threshold < 0 or (strict and threshold == 0))
+    )
+    if above or below:
+        ctx.violation(
+            "threshold",
+            f"{threshold:g} ({operator})",
+            f"a value the metric can reach (0 to {ceiling:g} in {period:g} s)",
+            "An alarm whose threshold the metric never crosses never fires.",
+        )
+
+
 def _alarm_off(ctx: ResourceContext) -> None:
+    _threshold_unreachable(ctx)
     _switch(
         ("actionsEnabled",),
         _is_false,
@@ -848,7 +898,9 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
     normalises="booleans as strings; states and rate units any case",
     description=(
         "A control that is present but switched off counts as absent: an alarm (metric or "
-        "composite) with actionsEnabled false, a disabled EventBridge rule, a target group "
+        "composite) with actionsEnabled false or a threshold its metric never reaches (a "
+        "percentage above 100, a request count above the front door's rate), a disabled "
+        "EventBridge rule, a target group "
         "with its health check disabled (Lambda targets aside) or accepting 4xx/5xx as "
         "healthy, HSTS shorter than a year, a launch template allowing IMDSv1, an ALB keeping "
         "invalid headers or only monitoring desync, an RDS instance on a retired CA, a secret "
@@ -865,6 +917,15 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
     ),
     resource_types=tuple(SWITCHES),
     check=_check_switch,
+    config_properties={
+        "frontDoorRequestsPerSecond": schema.integer(
+            "The most requests a second the stack's front door admits (an alarm on a request "
+            "count above it never fires).",
+            FRONT_DOOR_REQUESTS_PER_SECOND,
+            minimum=1,
+            maximum=1_000_000_000,
+        )
+    },
     unknowns="The switch or the rotation rules unknown: note.",
     tags=["hollow-controls"],
 )
