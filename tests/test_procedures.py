@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from foundation.records import StackRun
+from tests import shared_results
 from tools import new_stack
 from tools.offline import preview
 from tools.offline.policy_driver import PACK_NAMES
@@ -169,7 +170,8 @@ def test_image_tag_is_set_as_text_wherever_the_docs_set_it() -> None:
 
 
 def _with_migration(stack: str) -> StackRun:
-    """The stack with the migration task switched on, as the runbook's stage 1 does."""
+    """The stack with the migration task switched on, as the runbook's stage 1 does (one run per
+    stack per test run: the runbook's test and the outputs' test read the same staging run)."""
     config, secret = stack_config(stack)
     config["perfcheck:migration"] = json.dumps(
         {
@@ -178,7 +180,7 @@ def _with_migration(stack: str) -> StackRun:
             "sourceSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:legacy-AbCdEf",
         }
     )
-    return run_stack(stack, config, secret)
+    return shared_results.program_run(stack, config, secret)
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
