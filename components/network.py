@@ -21,7 +21,7 @@ import pulumi_awsx as awsx
 
 from components.contracts import ComponentArgs
 from components.encryption import ServiceGrant, create_kms_key
-from components.trust import service_trust_policy
+from components.trust import role_with_policy, service_trust_policy
 from foundation.endpoints import HTTPS_PORT, INTERFACE_SERVICES
 
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
@@ -171,13 +171,11 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         assume = service_trust_policy("vpc-flow-logs.amazonaws.com", identity.account_id)
-        role = aws.iam.Role(
+        role, _ = role_with_policy(
             f"{name}-flow-logs-role",
-            assume_role_policy=assume,
+            f"{name}-flow-logs-write",
+            trust=assume,
             description="Lets VPC Flow Logs write to its own log group",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        write_logs = aws.iam.get_policy_document_output(
             statements=[
                 aws.iam.GetPolicyDocumentStatementArgs(
                     actions=[
@@ -187,13 +185,8 @@ class Network(pulumi.ComponentResource):
                     ],
                     resources=[log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
                 )
-            ]
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-write",
-            role=role.id,
-            policy=write_logs.json,
-            opts=pulumi.ResourceOptions(parent=role),
+            ],
+            parent=self,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",

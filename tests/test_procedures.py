@@ -15,6 +15,7 @@ from perfcheck_deploy import run_deploy_checks
 
 from foundation.records import StackRun
 from settings.schema import STACK_NAME, STACK_NAME_MAX
+from tests import shared_results
 from tools import new_stack
 from tools.offline import preview
 from tools.offline.policy_driver import PACK_NAMES
@@ -215,7 +216,8 @@ def test_image_tag_is_set_as_text_wherever_the_docs_set_it() -> None:
 
 
 def _with_migration(stack: str) -> StackRun:
-    """The stack with the migration task switched on, as the runbook's stage 1 does."""
+    """The stack with the migration task switched on, as the runbook's stage 1 does (one run per
+    stack per test run: the runbook's test and the outputs' test read the same staging run)."""
     config, secret = stack_config(stack)
     config["perfcheck:migration"] = json.dumps(
         {
@@ -224,7 +226,7 @@ def _with_migration(stack: str) -> StackRun:
             "sourceSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:legacy-AbCdEf",
         }
     )
-    return run_stack(stack, config, secret)
+    return shared_results.program_run(stack, config, secret)
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
