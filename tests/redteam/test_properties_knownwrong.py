@@ -479,3 +479,40 @@ def test_an_alarm_whose_threshold_its_metric_never_reaches_is_off() -> None:
             ),
         ]
     )
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_logs_and_recovery_points_are_kept_at_least_the_configured_days() -> None:
+    """Property: retention has a floor as well as a ceiling: a log group kept fewer days than
+    prod's minimumDays (14), a number as a string too, and a Backup vault lock whose minimum
+    retention is unset (recovery points deletable at once) or under the backup minimum (7),
+    are findings; retention at or above the floors passes."""
+    log = {"kmsKeyId": KEY}
+    check(
+        [
+            case("kw-log-three-days", True, LOG_GROUP, {**log, "retentionInDays": 3}),
+            case("kw-log-string-seven", True, LOG_GROUP, {**log, "retentionInDays": "7"}),
+            case("kw-lock-no-minimum", True, VAULT_LOCK, {"backupVaultName": "v1"}),
+            case(
+                "kw-lock-one-day",
+                True,
+                VAULT_LOCK,
+                {"backupVaultName": "v2", "minRetentionDays": 1},
+            ),
+        ]
+    )
+    check(
+        [
+            case("kw-log-fourteen", False, LOG_GROUP, {**log, "retentionInDays": 14}),
+            case(
+                "kw-lock-week",
+                False,
+                VAULT_LOCK,
+                {"backupVaultName": "v3", "minRetentionDays": 7, "maxRetentionDays": 365},
+            ),
+        ]
+    )
