@@ -15,6 +15,7 @@ from tests.redteam.test_properties_wave6 import GITHUB, ROLE, case, check, doc
 
 SUB = "token.actions.githubusercontent.com:sub"
 AUD = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+ONE_REPO = "repo:example-org/perfcheck:ref:refs/heads/main"
 
 
 def _trust(name: str, bad: bool, condition: dict[str, Any], config: Any = None) -> Program:
@@ -61,11 +62,7 @@ def test_a_web_identity_subject_is_judged_by_the_repositories_it_matches() -> No
             _trust(
                 "kw-oidc-other-issuer-key",
                 True,
-                {
-                    equals: {
-                        "oidc.eks.eu-west-1.amazonaws.com/id/X:sub": "system:serviceaccount:a:b"
-                    }
-                },
+                {equals: {"oidc.eks.eu-west-1.amazonaws.com/id/X:sub": ONE_REPO}},
             ),
             _trust(
                 "kw-oidc-any-value-one-repo",
@@ -316,6 +313,11 @@ def test_a_waf_rule_counts_only_for_the_requests_it_cannot_be_dodged_on() -> Non
     check(
         [
             _waf("kw-waf-path-scope", False, _group(_match(PATH, "/api"))),
+            _waf(
+                "kw-waf-host-scope",
+                False,
+                _group(_match({"singleHeader": {"name": "HOST"}}, "api.example.com")),
+            ),
             _waf(
                 "kw-waf-host-or-method",
                 False,
