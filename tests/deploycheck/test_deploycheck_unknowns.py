@@ -75,6 +75,8 @@ UNKNOWN_BUT_SUSPICIOUS: dict[str, Edit] = {
     ),
     "cache-clusters": lambda b: b.set("cache-group", numCacheClusters=UNKNOWN),
     "cache-group": lambda b: b.set("cache-group", parameterGroupName=UNKNOWN),
+    "cache-family": lambda b: b.set("cache-params", family=UNKNOWN),
+    "db-family": lambda b: b.set("database-params", family=UNKNOWN),
     "db-windows": lambda b: b.set(
         "database-instance", backupWindow=UNKNOWN, maintenanceWindow="sun:02:00-sun:03:00"
     ),

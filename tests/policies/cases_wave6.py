@@ -39,7 +39,7 @@ WAVE6_NONCOMPLIANT = [
         "web-identity-trust-narrowed",
         "any-repository",
         lambda r: {"task_role": replace(r["task_role"], assumeRolePolicy=_ci_role("repo:*"))},
-        "task",
+        "web-task-role",
         "trusting an OIDC provider without a subject condition",
     ),
     Case(
@@ -53,7 +53,7 @@ WAVE6_NONCOMPLIANT = [
         "ecs-service-serving-tasks",
         "one-task",
         lambda r: {"service": replace(r["service"], desiredCount=1)},
-        "app",
+        "web-service",
         "desiredCount is 1",
     ),
 ]
