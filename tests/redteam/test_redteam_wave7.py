@@ -15,21 +15,13 @@ from tests.redteam import corpus_wave7
 from tests.redteam.harness import Verdict, judge_corpus
 
 KNOWN_WRONG: dict[str, str] = {
-    "w7-exempt-parent-name-other-component": "first run: judged wrong",
-    "w7-exempt-reason-todo": "first run: judged wrong",
-    "w7-exempt-reason-na": "first run: judged wrong",
-    "w7-exempt-reason-expired": "first run: judged wrong",
-    "w7-exempt-no-property-reason-names-one-container": "first run: judged wrong",
     "w7-config-backup-minimum-lowered": "first run: judged wrong",
     "w7-config-rolling-strategy-allowed": "first run: judged wrong",
     "w7-config-credential-patterns-hollow": "first run: judged wrong",
     "w7-stack-promises-multi-az-under-staging-levels": "first run: judged wrong",
-    "w7-reviewed-admin-policy-attachment": "first run: judged wrong",
-    "w7-reviewed-poweruser-attachment": "first run: judged wrong",
     "w7-reviewed-scaling-max-zero": "first run: judged wrong",
     "w7-reviewed-created-by-borrowed": "first run: judged wrong",
     "w7-opensearch-node-to-node-off": "first run: judged wrong",
-    "w7-role-policy-iam-star": "first run: judged wrong",
     "w7-grace-period-max": "first run: judged wrong",
     "w7-canary-hundred-percent": "first run: judged wrong",
     "w7-linear-one-step": "first run: judged wrong",
