@@ -825,6 +825,7 @@ TYPE_VARIANTS: list[Variant] = [
                 "search",
                 {
                     "encryptAtRest": {"enabled": True},
+                    "nodeToNodeEncryption": {"enabled": True},
                     "domainEndpointOptions": {
                         "enforceHttps": True,
                         "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",

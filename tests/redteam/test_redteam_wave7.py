@@ -21,16 +21,9 @@ KNOWN_WRONG: dict[str, str] = {
     "w7-stack-promises-multi-az-under-staging-levels": "first run: judged wrong",
     "w7-reviewed-scaling-max-zero": "first run: judged wrong",
     "w7-reviewed-created-by-borrowed": "first run: judged wrong",
-    "w7-opensearch-node-to-node-off": "first run: judged wrong",
     "w7-grace-period-max": "first run: judged wrong",
-    "w7-canary-hundred-percent": "first run: judged wrong",
-    "w7-linear-one-step": "first run: judged wrong",
-    "w7-dynamodb-pitr-one-day": "first run: judged wrong",
     "w7-waf-every-common-rule-counted": "first run: judged wrong",
     "w7-alarm-ninety-day-window": "first run: judged wrong",
-    "w7-victoria-metrics-on-efs": "first run: judged wrong",
-    "w7-db-pw-short-name": "first run: judged wrong",
-    "w7-good-dynamodb-gsi-keys": "first run: judged wrong",
 }
 
 

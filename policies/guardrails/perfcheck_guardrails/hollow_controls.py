@@ -124,12 +124,32 @@ _BAKE_FIELDS = (
     ("canaryConfiguration", "canaryBakeTimeInMinutes"),
     ("linearConfiguration", "stepBakeTimeInMinutes"),
 )
+_STEP_FIELDS = (("canaryConfiguration", "canaryPercent"), ("linearConfiguration", "stepPercent"))
+
+
+def _check_first_step(ctx: ResourceContext, configuration: Any) -> None:
+    """A canary or linear step of 100 % moves all traffic at once: a canary in name only."""
+    for path in _STEP_FIELDS:
+        value = values.get(configuration, *path)
+        label = "deploymentConfiguration." + ".".join(path)
+        if value is values.UNKNOWN:
+            ctx.unknown(label)
+            continue
+        percent = None if value is None else values.as_number(value)
+        if value is not None and (percent is None or percent >= 100):
+            ctx.violation(
+                label,
+                values.show(value),
+                "less than 100 percent",
+                "A first step of all the traffic leaves no healthy share to roll back to.",
+            )
 
 
 def _check_bake_time(ctx: ResourceContext) -> None:
     configuration = ctx.get("deploymentConfiguration")
     if configuration is values.UNKNOWN:
         return  # noted by the kit (an unknown read)
+    _check_first_step(ctx, configuration)
     for path in _BAKE_FIELDS:
         value = values.get(configuration, *path)
         label = "deploymentConfiguration." + ".".join(path)
@@ -152,11 +172,14 @@ DEPLOYMENT_BAKE_TIME_NOT_ZERO = ResourceRule(
     name="ecs-deployment-bake-time-not-zero",
     description=(
         "A stated ECS deployment bake time (blue/green, canary or linear step) must be more "
-        "than zero minutes: zero shifts all traffic and drops the old tasks before an alarm "
-        "can roll back."
+        "than zero minutes, and a canary or linear step less than 100 percent: zero bake or a "
+        "whole-fleet step shifts all traffic before an alarm can roll back."
     ),
     severity=Severity.HIGH,
-    remediation_steps="Set bake_time_in_minutes (and the canary/step bake) to at least 5.",
+    remediation_steps=(
+        "Set bake_time_in_minutes (and the canary/step bake) to at least 5, and the canary or "
+        "step percent to a share of the traffic (e.g. 10)."
+    ),
     resource_types=[T.ECS_SERVICE],
     check=_check_bake_time,
     unknowns="The configuration or a bake time unknown: note.",
