@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.policies.builders import record
-from tests.policies.support import run_case, violations
+from tests.policies.support import judge_compliant, violations
 
 RULE = "identity-policy-not-administrator"
 
@@ -24,7 +24,7 @@ def _allow(action: Any, resource: Any = "*") -> str:
 
 
 def _findings(type_token: str, inputs: dict[str, Any]) -> list[str]:
-    report = run_case(lambda r: {"probe": record("prod", type_token, "probe", inputs)})
+    report = judge_compliant(lambda r: {"probe": record("prod", type_token, "probe", inputs)})
     return [v.message for v in violations(report, RULE)]
 
 

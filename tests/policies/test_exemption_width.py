@@ -13,7 +13,7 @@ import pytest
 from perfcheck_policykit import reasons
 
 from tests.policies.builders import container, record, replace, with_options
-from tests.policies.support import run_case, violations
+from tests.policies.support import judge_compliant, violations
 from tests.policies.test_policy_exemptions import REASON, _config_dir
 from tools.offline.policy_driver import PolicyConfigError
 
@@ -32,7 +32,7 @@ def _single_az(r: Any) -> dict[str, Any]:
 def test_a_placeholder_reason_stops_the_run(tmp_path: Path, reason: str) -> None:
     config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**DB, "reason": reason}])
     with pytest.raises(PolicyConfigError) as caught:
-        run_case(_single_az, config_dir=config_dir)
+        judge_compliant(_single_az, config_dir=config_dir)
     assert f"rds-multi-az: exemptions[0].reason: {reason!r} is a placeholder" in str(caught.value)
 
 
@@ -57,7 +57,7 @@ def test_an_expired_reason_stops_the_run(tmp_path: Path) -> None:
     reason = "Single-AZ while the data moves to Aurora; expires 2026-03-31 (MIG-88)."
     config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**DB, "reason": reason}])
     with pytest.raises(PolicyConfigError, match="expired on 2026-03-31"):
-        run_case(_single_az, config_dir=config_dir)
+        judge_compliant(_single_az, config_dir=config_dir)
 
 
 def test_reasons_of_reviewed_types_and_front_doors_are_held_alike() -> None:
@@ -108,7 +108,7 @@ def test_an_exemption_matching_two_resources_is_reported_on_each(tmp_path: Path)
     both replicas, which one reason cannot speak for."""
     entry = {"type": "aws:rds/instance:Instance", "name": "replica", "parent": "reporting"}
     config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**entry, "reason": REASON}])
-    report = run_case(_two_parents_named_reporting, config_dir=config_dir)
+    report = judge_compliant(_two_parents_named_reporting, config_dir=config_dir)
     wide = [v for v in violations(report, AUDIT) if "matching 2 resources" in v.message]
     assert sorted(v.urn for v in wide) == sorted(
         r.urn for k, r in _two_parents_named_reporting({}).items() if k.startswith("replica")
@@ -120,7 +120,7 @@ def test_an_exemption_by_the_parent_urn_matches_one_and_passes(tmp_path: Path) -
     parent = _component("perfcheck:reporting:Reporting", "reporting").urn
     entry = {"type": "aws:rds/instance:Instance", "name": "replica", "parent": parent}
     config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**entry, "reason": REASON}])
-    report = run_case(_two_parents_named_reporting, config_dir=config_dir)
+    report = judge_compliant(_two_parents_named_reporting, config_dir=config_dir)
     assert violations(report, AUDIT) == []
     assert [v.urn for v in violations(report, "rds-multi-az")] == [
         _two_parents_named_reporting({})["replica2"].urn
@@ -141,7 +141,7 @@ def test_an_exemption_without_property_covering_two_findings_is_reported(tmp_pat
     config_dir = _config_dir(
         tmp_path, "guardrails", "ecs-container-non-root-user", [{**TASK, "reason": NGINX}]
     )
-    report = run_case(_two_root_containers, config_dir=config_dir)
+    report = judge_compliant(_two_root_containers, config_dir=config_dir)
     (wide,) = violations(report, AUDIT)
     assert "covering findings of 2 properties" in wide.message
     assert wide.enforcement_level == "mandatory"
@@ -150,7 +150,7 @@ def test_an_exemption_without_property_covering_two_findings_is_reported(tmp_pat
 def test_an_exemption_naming_its_property_covers_that_finding_only(tmp_path: Path) -> None:
     entry = {**TASK, "property": "containerDefinitions[proxy].user", "reason": NGINX}
     config_dir = _config_dir(tmp_path, "guardrails", "ecs-container-non-root-user", [entry])
-    report = run_case(_two_root_containers, config_dir=config_dir)
+    report = judge_compliant(_two_root_containers, config_dir=config_dir)
     assert violations(report, AUDIT) == []
     (left,) = violations(report, "ecs-container-non-root-user")
     assert "containerDefinitions[app].user" in left.message

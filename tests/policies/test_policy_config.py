@@ -17,7 +17,7 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from tests.policies.builders import compliant_resources, compliant_stack, record, replace
-from tests.policies.support import run_case, synthetic_config, violations
+from tests.policies.support import judge_compliant, synthetic_config, violations
 from tools.offline.policy_driver import (
     CONFIG_DIR,
     PACK_NAMES,
@@ -101,8 +101,8 @@ def test_production_only_finding_is_advisory_on_staging_and_mandatory_on_prod() 
     def single_az(r):
         return {"db": replace(r["db"], multiAz=False)}
 
-    (staging,) = violations(run_case(single_az, stack="staging"), "rds-multi-az")
-    (prod,) = violations(run_case(single_az, stack="prod"), "rds-multi-az")
+    (staging,) = violations(judge_compliant(single_az, stack="staging"), "rds-multi-az")
+    (prod,) = violations(judge_compliant(single_az, stack="prod"), "rds-multi-az")
     assert (staging.enforcement_level, prod.enforcement_level) == ("advisory", "mandatory")
 
 
@@ -110,8 +110,8 @@ def test_per_stack_properties_apply() -> None:
     def short_backups(r):
         return {"db": replace(r["db"], backupRetentionPeriod=3)}
 
-    assert violations(run_case(short_backups, stack="staging"), "rds-backup-retention") == []
-    assert violations(run_case(short_backups, stack="prod"), "rds-backup-retention")
+    assert violations(judge_compliant(short_backups, stack="staging"), "rds-backup-retention") == []
+    assert violations(judge_compliant(short_backups, stack="prod"), "rds-backup-retention")
 
 
 def test_missing_config_file_means_pack_defaults(tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_all_sets_every_level_then_policy_entries_override() -> None:
 
 def test_disabled_rule_does_not_run(tmp_path: Path) -> None:
     config_dir = _write_configs(tmp_path, "staging", "guardrails", {"rds-multi-az": "disabled"})
-    report = run_case(
+    report = judge_compliant(
         lambda r: {"db": replace(r["db"], multiAz=False)}, "staging", config_dir=config_dir
     )
     assert violations(report, "rds-multi-az") == []

@@ -13,11 +13,11 @@ import pytest
 
 from foundation.records import UNKNOWN
 from tests.policies.builders import container, record, replace
-from tests.policies.support import run_case, violations
+from tests.policies.support import judge_compliant, violations
 
 
 def _messages(rule: str, changes: Any) -> list[str]:
-    return [v.message for v in violations(run_case(changes), rule)]
+    return [v.message for v in violations(judge_compliant(changes), rule)]
 
 
 def _service_with(r: Any, strategy: str, step: dict[str, Any]) -> dict[str, Any]:

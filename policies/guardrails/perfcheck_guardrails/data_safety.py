@@ -135,8 +135,8 @@ RDS_BACKUP_RETENTION = ResourceRule(
     description=(
         "Databases must keep automated backups at least the configured number of days: RDS "
         "instances and clusters, DocumentDB, Neptune, Redshift (automated snapshots), MemoryDB "
-        "(snapshots); DynamoDB tables must have point-in-time recovery on, reaching back as many "
-        "days."
+        "(snapshots), a Backup vault lock (minRetentionDays); DynamoDB tables must have "
+        "point-in-time recovery on, reaching back as many days."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
