@@ -13,7 +13,7 @@ import pytest
 
 from foundation.records import UNKNOWN
 from tests.policies.builders import container, record, replace
-from tests.policies.support import judge_compliant, violations
+from tests.policies.support import judge_compliant, synthetic_config, violations
 
 
 def _messages(rule: str, changes: Any) -> list[str]:
@@ -187,3 +187,74 @@ def _on_efs(command: list[str], path: str) -> Any:
 )
 def test_a_metrics_store_on_efs_is_a_database_on_efs(command: list[str], path: str) -> None:
     assert _messages("no-database-on-efs", _on_efs(command, path))
+
+
+def _subnet_under(parent_type: str | None) -> Any:
+    from tests.policies.builders import with_options
+
+    subnet = record("prod", "aws:ec2/subnet:Subnet", "db-a", {"cidrBlock": "10.0.9.0/24"})
+    if parent_type is None:
+        return subnet
+    parent = f"urn:pulumi:prod::perfcheck::{parent_type}::net"
+    urn = f"urn:pulumi:prod::perfcheck::{parent_type}$aws:ec2/subnet:Subnet::db-a"
+    return with_options(subnet, urn=urn, parent=parent)
+
+
+@pytest.mark.parametrize(
+    ("parent_type", "caught"),
+    [(None, True), ("perfcheck:network:Network", True), ("awsx:ec2:Vpc", False)],
+)
+def test_a_type_reviewed_as_a_components_children_covers_those_only(
+    tmp_path: Any, parent_type: str | None, caught: bool
+) -> None:
+    from tests.policies.test_fail_closed_types import RULE, _config_dir
+
+    entries = [
+        *synthetic_config("prod", "guardrails")[RULE]["reviewedTypes"],
+        {
+            "type": "aws:ec2/subnet:Subnet",
+            "reason": "subnets laid out by awsx",
+            "createdBy": "awsx:ec2:Vpc",
+        },
+    ]
+    config_dir = _config_dir(tmp_path, "prod", reviewedTypes=entries)
+
+    def changes(r: Any) -> dict[str, Any]:
+        vpc = record("prod", "awsx:ec2:Vpc", "net", {}, custom=False)
+        return {"vpc": vpc, "subnet": _subnet_under(parent_type)}
+
+    found = [v.message for v in violations(judge_compliant(changes, config_dir=config_dir), RULE)]
+    assert bool([m for m in found if "registered outside it" in m]) is caught, found
+
+
+@pytest.mark.parametrize(
+    ("type_token", "inputs", "caught"),
+    [
+        ("aws:appautoscaling/target:Target", {"minCapacity": 0, "maxCapacity": 0}, True),
+        ("aws:appautoscaling/target:Target", {"minCapacity": 0, "maxCapacity": "0"}, True),
+        (
+            "aws:appautoscaling/scheduledAction:ScheduledAction",
+            {"schedule": "cron(0 22 * * ? *)", "scalableTargetAction": {"maxCapacity": 0}},
+            True,
+        ),
+        ("aws:appautoscaling/target:Target", {"minCapacity": 3, "maxCapacity": 12}, False),
+        (
+            "aws:appautoscaling/scheduledAction:ScheduledAction",
+            {
+                "schedule": "cron(0 22 * * ? *)",
+                "scalableTargetAction": {"minCapacity": 2, "maxCapacity": 4},
+            },
+            False,
+        ),
+    ],
+)
+def test_a_scalable_target_capped_at_zero_is_switched_off(
+    type_token: str, inputs: dict[str, Any], caught: bool
+) -> None:
+    base = {
+        "serviceNamespace": "ecs",
+        "scalableDimension": "ecs:service:DesiredCount",
+        "resourceId": "service/perfcheck/app",
+    }
+    found = _messages("control-not-switched-off", _keyed(type_token, {**base, **inputs}))
+    assert bool(found) is caught, found

@@ -855,7 +855,21 @@ def _ip_set_everything(ctx: ResourceContext) -> None:
             )
 
 
+def _capped_at_zero(value: Any) -> bool:
+    """A capacity of 0 (or unreadable: fails closed) lets the target run nothing."""
+    number = None if value is None else values.as_number(value)
+    return value is not None and (number is None or number < 1)
+
+
+_SCALING_OFF = "A scalable target capped at 0 scales its service (tasks, capacity) to nothing."
+
 SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
+    "aws:appautoscaling/target:Target": _switch(
+        ("maxCapacity",), _capped_at_zero, "at least 1", _SCALING_OFF
+    ),
+    "aws:appautoscaling/scheduledAction:ScheduledAction": _switch(
+        ("scalableTargetAction", "maxCapacity"), _capped_at_zero, "at least 1", _SCALING_OFF
+    ),
     T.SECRET: _RECOVERY_WINDOW_ZERO,
     "aws:wafv2/ipSet:IpSet": _ip_set_everything,
     "aws:cloudfront/originAccessControl:OriginAccessControl": _switch(
@@ -930,7 +944,7 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
         "rotation off or slower than every "
         f"{MAX_ROTATION_DAYS} days (automaticallyAfterDays, rate or cron schedule), a "
         "CloudTrail trail not logging, a suspended GuardDuty detector, bucket versioning "
-        "suspended."
+        "suspended, an Application Auto Scaling target or scheduled action capped at 0."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
