@@ -45,6 +45,7 @@ CREDENTIAL_NAME_PATTERNS = (
     r"PASSWORD",
     r"PASSWD",
     r"(^|_)PWD($|_)",
+    r"(^|_)PW($|_)",
     r"SECRET",
     r"TOKEN",
     r"CREDENTIAL",
@@ -76,11 +77,15 @@ node group is a finding, and teams switch the scanner off."""
 
 AMBIGUOUS_NAME_PATTERNS = (r"(^|_)KEY$", r"(^|_)KEYS$")
 """Name words that name a credential only sometimes: a DynamoDB `hashKey`, `FEATURE_KEYS`, a
-`CACHE_KEY` hold names. Under such a name alone (no stronger word, no framework secret's name),
-a value made only of lower-case words (`id`, `alpha,beta`, `user:session`) is a name, not a
+`CACHE_KEY`, an API Gateway `routeKey` hold names. Under such a name alone (no stronger word, no
+framework secret's name), a value made only of words starting lower case (`id`, `userId`,
+`alpha,beta`, `user:session`) or a route (`ANY /{proxy+}`, `$default`) is a name, not a
 secret; any other value is judged as under a credential name."""
 _AMBIGUOUS_NAME = re.compile("|".join(f"(?:{p})" for p in AMBIGUOUS_NAME_PATTERNS))
-_PLAIN_WORDS = re.compile(r"[a-z]{1,40}(?:[ ,.:/_-]{1,3}[a-z]{1,40}){0,31}")
+_PLAIN_WORDS = re.compile(
+    r"[a-z][a-zA-Z]{0,39}(?:[ ,.:/_-]{1,3}[a-z][a-zA-Z]{0,39}){0,31}"  # names, camelCase too
+    r"|(?:ANY|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /[\w{}+./-]*|\$(?:default|connect|disconnect)"
+)
 SETTING_WORDS = frozenset(
     {"required", "optional", "none", "disabled", "enabled", "true", "false", "on", "off"}
     | {"always", "never", "no-override", "sigv4"}
