@@ -686,10 +686,9 @@ WEAKENING_EDITS: tuple[Edit, ...] = (
         PR,
         PERMISSIONS,
         swap(
-            "      contents: read\n    strategy:\n      fail-fast: false\n      matrix:\n"
-            "        stack: [staging, prod]",
+            "      contents: read\n    strategy:\n      fail-fast: false\n      matrix:\n",
             "      contents: read\n      statuses: write\n    strategy:\n      fail-fast: false\n"
-            "      matrix:\n        stack: [staging, prod]",
+            "      matrix:\n",
         ),
         "Pull-request code holding statuses: write can post a green required check itself.",
     ),
@@ -854,10 +853,13 @@ BENIGN_EDITS: tuple[Edit, ...] = (
         "More runs per URL.",
     ),
     Edit(
-        "pr-previews-prod-dr-too",
+        "preview-matrix-reordered",
         PR,
         "benign",
-        swap("        stack: [staging, prod]\n", "        stack: [staging, prod, prod-dr]\n"),
-        "One more stack previewed.",
+        swap(
+            "        stack: [staging, prod, prod-dr]\n", "        stack: [prod-dr, prod, staging]\n"
+        ),
+        "The same stacks previewed, in another order (prod-dr joined the matrix after the first "
+        "run, which replaced the benign edit that added it).",
     ),
 )

@@ -51,7 +51,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import exemptions
+from . import exemptions, strength
 from .rules import (
     ExemptionLedger,
     NotApplicable,
@@ -244,6 +244,12 @@ class PackServicer(_BASE):
         for key in request.policyConfig:
             given[key] = json_format.MessageToDict(request.policyConfig[key].properties)
         errors = strict_config_errors(self._policies, given)
+        if not errors and strength.is_production(self._stack_name, self._stack_config):
+            levels = {
+                key: self._convert_enforcement_level(request.policyConfig[key].enforcementLevel)
+                for key in request.policyConfig
+            }
+            errors = strength.production_errors(self._policies, levels, given)
         if errors:
             message = f"policy pack '{self._pack_name}' config is invalid: " + "; ".join(errors)
             if context is not None and hasattr(context, "abort"):
