@@ -1,11 +1,14 @@
-"""A production stack's policy config cannot switch a guardrail off (perfcheck_policykit.strength).
+"""A production stack's policy config cannot switch a guardrail off through its parameters or
+exemptions (perfcheck_policykit.prod_floor.parameter_errors; the levels:
+tests/policies/test_prod_floor.py).
 
-Property: in a stack whose settings say `environment: prod`, the config the engine hands the pack
-is refused at Configure, before any resource is judged, when it is weaker than the rules' own
-defaults and prod's floors: a rule below its own level, a minimum lowered, a maximum raised, an
-allow-list widened, a list of what is judged narrowed, a check switched off, an exemption not
-bound to its finding or without a reason, or the exemption audit exempted. Each refusal names
-the rule, the key, the value and what is allowed. Staging is not held to it.
+Property: in a prod stack (named prod or prod-*, or `environment: prod`), the config the engine
+hands the pack is refused at Configure, before any resource is judged, when it is weaker than the
+rules' own defaults and prod's floors: a rule below its own level, a minimum lowered, a maximum
+raised, an allow-list widened, a list of what is judged narrowed, a check switched off, an
+exemption without a reason that says why, or the exemption audit exempted. Each refusal names the
+rule, the key, the value and what is allowed. Staging is not held to it; a test binds every
+shipped prod exemption to its finding.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import json
 from typing import Any
 
 import pytest
-from perfcheck_policykit import strength
+from perfcheck_policykit import prod_floor as strength
 from pulumi_policy import EnforcementLevel
 
 from tools.offline.policy_driver import (
@@ -48,7 +51,14 @@ def _errors(pack: str, raw: dict[str, Any]) -> list[str]:
         if "enforcementLevel" in entry:
             levels[name] = EnforcementLevel(entry.pop("enforcementLevel"))
         configs[name] = entry
-    return strength.production_errors(policies, levels, configs)
+
+    def level_of(policy: Any) -> EnforcementLevel:
+        return levels.get(policy.name, policy.enforcement_level or EnforcementLevel.MANDATORY)
+
+    why = "it is named 'prod'"
+    return strength.floor_errors(policies, level_of, why) + strength.parameter_errors(
+        policies, level_of, configs.get, why
+    )
 
 
 def _schema_keys(pack: str) -> list[tuple[str, str, Any]]:
@@ -194,18 +204,33 @@ EXEMPTION = {
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"property": None}, "names no 'property'"),
         ({"reason": "TODO"}, "does not say why"),
         ({"reason": "see ticket OPS-1"}, "does not say why"),
     ],
 )
-def test_an_exemption_is_bound_to_its_finding_and_says_why(
-    change: dict[str, Any], expected: str
-) -> None:
+def test_an_exemption_says_why(change: dict[str, Any], expected: str) -> None:
     exemption = {k: v for k, v in {**EXEMPTION, **change}.items() if v is not None}
     errors = _errors("guardrails", {"cloudfront-viewer-tls": {"exemptions": [exemption]}})
     assert any(expected in e and "exemptions[0]" in e for e in errors), errors
     assert _errors("guardrails", {"cloudfront-viewer-tls": {"exemptions": [EXEMPTION]}}) == []
+
+
+@pytest.mark.parametrize("stack", ["prod", "prod-dr"])
+@pytest.mark.parametrize("pack", PACK_NAMES)
+def test_every_shipped_prod_exemption_is_bound_to_its_finding(stack: str, pack: str) -> None:
+    """Unbound, an exemption waves through every finding of its rule on the resource (README,
+    'Exempting a resource'): a prod stack's file binds each to its `property`."""
+    assert unbound_exemptions(_raw(stack, pack)) == []
+
+
+def unbound_exemptions(raw: dict[str, Any]) -> list[str]:
+    return [
+        f"{name}: exemptions[{index}]"
+        for name, entry in raw.items()
+        if isinstance(entry, dict)
+        for index, exemption in enumerate(entry.get("exemptions") or ())
+        if not exemption.get("property")
+    ]
 
 
 @pytest.mark.parametrize("pack", PACK_NAMES)
@@ -213,25 +238,6 @@ def test_the_exemption_audit_cannot_be_exempted(pack: str) -> None:
     audit = f"{load_pack(pack).name.removeprefix('perfcheck-')}-exemptions-current"
     errors = _errors(pack, {audit: {"exemptions": [EXEMPTION]}})
     assert any(e.startswith(f"{audit}: exemptions: the audit") for e in errors), errors
-
-
-@pytest.mark.parametrize(
-    ("stack", "config", "production"),
-    [
-        ("prod", {"perfcheck:environment": "prod"}, True),
-        ("eu", {"perfcheck:environment": "prod"}, True),
-        ("prod", {"perfcheck:environment": "staging"}, True),
-        ("prod-dr", {"perfcheck:environment": "staging"}, True),
-        ("products", {"perfcheck:environment": "staging"}, False),
-        ("staging", {"perfcheck:environment": "staging"}, False),
-        # no environment: not this program's stack (the settings require one), e.g. a test's
-        ("prod", {}, False),
-    ],
-)
-def test_a_stack_is_production_by_its_settings_or_its_name(
-    stack: str, config: dict[str, str], production: bool
-) -> None:
-    assert strength.is_production(stack, config) is production
 
 
 def test_staging_is_not_held_to_the_floor() -> None:

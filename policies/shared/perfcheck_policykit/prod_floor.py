@@ -1,33 +1,72 @@
-"""What a production stack's policy config may not do: switch a guardrail off.
+"""A prod stack runs every rule at least at the rule's own level: its config may not lower one.
 
-A config file is data anyone can change in a pull request. In prod, a rule left advisory or
-disabled, a minimum lowered, a maximum raised, an allow-list widened, a list of what is judged
-narrowed, or an exemption that covers more than its finding passes every preview while the
-guardrail is off. Configure refuses such a config (the engine prints the message and stops),
-so prod's floor is held by the packs themselves, not by a test that names a stack.
-
-The floor of each config key is the rule's own default (its schema's `default`), raised where
-prod promises more (`PRODUCTION_FLOORS`). How a value can weaken a rule depends on the key's
-role (`KEY_ROLES`); a key with no role is refused when it differs from its default (fail closed).
+Each rule declares its level (mandatory for all but the few advisory by design); staging's config
+lowers the production-only rules to advisory. A prod stack's config that does the same (a level
+lowered or disabled, a rule left out under `"all": "advisory"`, a duplicate key whose last value
+wins) would pass what prod promises. So in a prod stack, a level below the rule's own is a config
+error: the run stops before any resource is judged. A stack is prod by its name (`prod`,
+`prod-*`) or by its own config (`<project>:environment: prod`), whatever its policy config says.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from pulumi_policy import EnforcementLevel, Policy
 
-PRODUCTION_ENVIRONMENTS: Final = frozenset({"prod", "production"})
-ENVIRONMENT_KEY: Final = "perfcheck:environment"
-
-_LEVEL_RANK: Final = {
+_RANK = {
     EnforcementLevel.DISABLED: 0,
     EnforcementLevel.ADVISORY: 1,
     EnforcementLevel.MANDATORY: 2,
     EnforcementLevel.REMEDIATE: 2,
 }
+_PROD_NAME = re.compile(r"prod(?:[-_.].*)?", re.IGNORECASE)
+
+
+def prod_reason(stack: str | None, project: str | None, config: Mapping[str, str]) -> str | None:
+    """Why the stack is prod (its name or its environment setting), or None."""
+    environment = config.get(f"{project}:environment", "") if project else ""
+    if environment.strip().casefold() == "prod":
+        return f"its config sets {project}:environment: {environment.strip()}"
+    if stack and _PROD_NAME.fullmatch(stack.strip()):
+        return f"it is named '{stack}'"
+    return None
+
+
+def prod_by_settings(project: str | None, config: Mapping[str, str]) -> bool:
+    """The stack's own settings say prod (the settings require `environment`): the parameter
+    floor judges this program's stacks, not a test's synthetic stack that is only named prod."""
+    environment = config.get(f"{project}:environment", "") if project else ""
+    return environment.strip().casefold() == "prod"
+
+
+def floor_errors(
+    policies: Sequence[Policy],
+    level_of: Callable[[Policy], EnforcementLevel],
+    why_prod: str,
+) -> list[str]:
+    """A config error for each rule whose configured level is below its own. A pack with every
+    rule disabled is a pack not run (like leaving out its --policy-pack), which no pack can see:
+    that is the caller's to refuse, not a lowered rule."""
+    levels = {policy.name: level_of(policy) for policy in policies}
+    if all(level == EnforcementLevel.DISABLED for level in levels.values()):
+        return []
+    errors = []
+    for policy in policies:
+        own = policy.enforcement_level or EnforcementLevel.MANDATORY
+        given = levels[policy.name]
+        if _RANK[given] < _RANK[own]:
+            allowed = sorted(level.value for level, rank in _RANK.items() if rank >= _RANK[own])
+            errors.append(
+                f"{policy.name}: enforcementLevel '{given.value}' is below the rule's own level "
+                f"'{own.value}', which a prod stack keeps ({why_prod}); allowed: "
+                f"{', '.join(allowed)}"
+            )
+    return errors
+
 
 PRODUCTION_FLOORS: Final[Mapping[str, Mapping[str, Any]]] = {
     # Prod serves from at least two tasks and deploys with a bake and alarm-driven rollback
@@ -58,6 +97,8 @@ KEY_ROLES: Final[Mapping[str, str]] = {
     "maximumPercentOfBudget": AT_MOST,
     "maximumBudgetMultiple": AT_MOST,
     "unpricedMonthlyLimitUsd": AT_MOST,
+    "maximumRatePerSecond": AT_MOST,
+    "frontDoorRequestsPerSecond": AT_MOST,
     # what passes: may only shrink
     "allowedAlgorithms": SUBSET,
     "allowedMinimumProtocolVersions": SUBSET,
@@ -76,7 +117,6 @@ KEY_ROLES: Final[Mapping[str, str]] = {
     "clientTools": SUBSET,
     "understoodPackages": SUBSET,
     "judgedByOtherPacks": SUBSET,
-    "reviewedUnpricedTypes": SUBSET,
     # what is judged or looked for: may only grow
     "resourceTypes": SUPERSET,
     "credentialNamePatterns": SUPERSET,
@@ -100,57 +140,42 @@ KEY_ROLES: Final[Mapping[str, str]] = {
     "expectedEnvironment": SAME,
     # what the preview prints (the reviewed types as a note), not what it judges
     "listReviewedTypes": NEUTRAL,
+    # empty means any repository named in full: a list only narrows it
+    "repositories": NEUTRAL,
     # bound to one resource each, with a reason; their own rules report stale entries
     "exemptions": AUDITED,
     "reviewedTypes": AUDITED,
     "allowedFrontDoors": AUDITED,
+    "reviewedUnpricedTypes": AUDITED,
 }
 
 MINIMUM_REASON_WORDS: Final = 4
 """An exemption's reason says why in words: 'TODO', 'n/a' or 'temp fix' say nothing."""
 
 
-def is_production(stack: str | None, stack_config: Mapping[str, str]) -> bool:
-    """A stack of this program is production when its settings say so or its name does ('prod',
-    'prod-dr': a prod stack file switched to `environment: staging` stays prod here). The
-    settings require `environment`, so a stack config without it is not this program's stack
-    (a test's synthetic stack) and is not judged."""
-    environment = stack_config.get(ENVIRONMENT_KEY)
-    if environment is None:
-        return False
-    named = str(stack or "").split("-")[0].lower()
-    return (
-        environment.strip().strip('"').lower() in PRODUCTION_ENVIRONMENTS
-        or named in PRODUCTION_ENVIRONMENTS
-    )
-
-
-def production_errors(
+def parameter_errors(
     policies: Sequence[Policy],
-    levels: Mapping[str, EnforcementLevel],
-    configs: Mapping[str, Mapping[str, Any]],
+    level_of: Callable[[Policy], EnforcementLevel],
+    config_of: Callable[[str], Mapping[str, Any] | None],
+    why_prod: str,
 ) -> list[str]:
-    """Each way the effective config (`levels` and `configs` by policy name) is weaker than the
-    rules' own defaults and prod's floors, one line each naming the key, the value and what is
-    allowed."""
+    """A config error for each way an enabled rule's config is weaker than the rule's default and
+    prod's floors, naming the key, the value and what is allowed."""
+    if all(level_of(policy) == EnforcementLevel.DISABLED for policy in policies):
+        return []  # a pack not run (see floor_errors)
     errors: list[str] = []
     for policy in policies:
         name = policy.name
-        own = policy.enforcement_level or EnforcementLevel.MANDATORY
-        level = levels.get(name, own)
-        if _LEVEL_RANK[level] < _LEVEL_RANK[own]:
-            errors.append(
-                f"{name}: enforcementLevel '{level.value}' switches this guardrail off in a "
-                f"production stack; allowed: {own.value} (the rule's own level) or stricter"
-            )
         schema = policy.config_schema.properties if policy.config_schema else {}
-        config = configs.get(name) or {}
+        config = config_of(name) or {}
         floors = PRODUCTION_FLOORS.get(name, {})
         for key, value in sorted(config.items()):
+            if key not in schema:
+                continue  # the servicer's strict check reports it
             floor = floors.get(key, (schema.get(key) or {}).get("default"))
             problem = _weaker(KEY_ROLES.get(key), value, floor)
             if problem:
-                errors.append(f"{name}: {key}: {_show(value)} {problem}")
+                errors.append(f"{name}: {key}: {_show(value)} {problem} ({why_prod})")
         errors.extend(_exemption_errors(name, config.get("exemptions") or ()))
     return errors
 
@@ -162,7 +187,7 @@ def _weaker(role: str | None, value: Any, floor: Any) -> str | None:
     if role is None:
         return (
             f"differs from the rule's default {_show(floor)}, and whether that weakens the rule "
-            "is not known (no role in perfcheck_policykit/strength.py); allowed in a "
+            "is not known (no role in perfcheck_policykit/prod_floor.py); allowed in a "
             "production stack: the default"
         )
     if role == SAME:
@@ -205,13 +230,6 @@ def _exemption_errors(name: str, exemptions: Sequence[Any]) -> list[str]:
     for index, exemption in enumerate(exemptions):
         if not isinstance(exemption, Mapping):
             continue  # the schema reports it
-        if not exemption.get("property"):
-            errors.append(
-                f"{name}: exemptions[{index}]: names no 'property', so it waves through every "
-                "finding of the rule on the resource; allowed in a production stack: an "
-                "exemption bound to the finding it was written for ('property', optionally "
-                "'found')"
-            )
         reason = str(exemption.get("reason", ""))
         if len(reason.split()) < MINIMUM_REASON_WORDS:
             errors.append(
