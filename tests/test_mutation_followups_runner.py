@@ -7,6 +7,7 @@ import ast
 import difflib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,3 +263,58 @@ def test_a_test_that_fails_without_the_mutant_is_set_aside_not_counted_a_kill(tm
     assert killed.status == "killed" and killed.failed == ("test_m.py::test_f",)
     assert killed.failing_unmutated == ("test_m.py::test_broken_anyway",)
     assert (tmp_path / "m.py").read_text() == text  # the copy is left as it was
+
+
+@pytest.mark.parametrize(
+    ("expected", "worst", "budget", "over", "worst_over"),
+    [
+        (800.0, 1200.0, 1000.0, False, True),  # the worst month alone is over
+        (800.0, 1000.0, 1000.0, False, False),  # at the budget is within it
+        (1100.0, 1200.0, 1000.0, True, True),
+        (1100.0, None, 1000.0, True, True),  # no worst month: the expected one is the worst
+        (800.0, None, 1000.0, False, False),
+        (800.0, 5000.0, None, False, False),  # no budget: nothing is over it
+    ],
+)
+def test_the_worst_month_is_held_to_the_budget_apart_from_the_expected_one(
+    expected: float, worst: float | None, budget: float | None, over: bool, worst_over: bool
+) -> None:
+    """The preview warns when the worst month the settings allow would pass the budget even
+    while the expected month is within it (blind:47, the expected month judged twice)."""
+    from types import SimpleNamespace
+
+    from tools.offline.cost import CostReport
+
+    month = SimpleNamespace(total=expected)
+    worst_month = None if worst is None else SimpleNamespace(total=worst)
+    report = CostReport(month, budget, worst=worst_month)  # type: ignore[arg-type]
+    assert report.over_budget is over
+    assert report.worst_over_budget is worst_over
+
+
+@pytest.mark.parametrize(
+    ("output", "shown"),
+    [
+        (lambda pulumi: pulumi.Output.secret("s3cr3t-value"), "[secret]"),
+        (lambda pulumi: {"token": pulumi.Output.secret("s3cr3t-value")}, "[secret]"),
+        (lambda pulumi: pulumi.Output.from_input("plain"), "plain"),
+        (lambda pulumi: ["plain", 3], ["plain", 3]),
+    ],
+)
+def test_a_secret_stack_output_stays_secret_to_the_report(output: Any, shown: Any) -> None:
+    """A stack output made from a secret (directly or inside a structure) is recorded wrapped,
+    so the preview prints and writes its mask, never the value; a plain one is shown as it is
+    (blind:49, the wrapper dropped and the secret printed)."""
+    import asyncio
+
+    import pulumi
+
+    from tools.offline.preview import mask_secrets
+    from tools.offline.runner import _resolve
+
+    async def record() -> Any:  # outputs belong to the loop they are made in
+        return await _resolve(output(pulumi))
+
+    recorded = asyncio.run(record())
+    assert mask_secrets(recorded) == shown
+    assert "s3cr3t-value" not in json.dumps(mask_secrets({"output": recorded}))

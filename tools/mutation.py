@@ -687,6 +687,7 @@ files hold the tests written for a sample's survivors, so a new seed is the hone
 
 
 _PROGRAM_WIDE_TESTS = [
+    "tests/test_mutation_followups_components.py",
     "tests/test_policy_stacks.py",  # every stack through the three packs, under its own config
     "tests/policies/test_prod_invariants.py",
     "tests/test_cost_report.py",  # the generated-figures snapshot: a kill here alone is apart
