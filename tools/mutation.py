@@ -11,6 +11,13 @@ tree (the worktree is never touched), replaces only the mutated expression's sou
 rest of the file, comments included, stays) and runs a small, named test selection per module
 with `-x`.
 
+Why not cosmic-ray (8.7.0: its wheel read): its core operators cover comparisons, and/or,
+numbers, unary operators and loops, so seven of the kinds below (a dropped element, key, clause
+or call, an early return, a widened match, any/all swapped) would be plugins rewritten on parso
+trees, as long as ours; it writes each mutant into the module in place (a copied tree is still
+needed), runs one test command per session, and scores a timeout as a kill where this runner
+counts it a survivor. A port would add its dependencies and cut no line.
+
 Operators are the bugs a hurried change makes (docs/mutation/README.md, "The bugs", lists them;
 each operator function below makes one kind).
 
