@@ -1255,3 +1255,35 @@ def test_the_smallest_allowed_arguments_are_accepted(outputs_file, args):
     single HTTP attempt, sub-second polls. Mutant: the delay's `< 0` moved to `< 1`."""
     parsed = vd._arguments(["--outputs-json", str(outputs_file), *args])
     assert parsed.http_attempts >= 1 and parsed.http_retry_delay >= 0
+
+
+@pytest.mark.parametrize(
+    ("given", "environment", "used"),
+    [
+        ("eu-central-1", {"AWS_REGION": "eu-west-1"}, "eu-central-1"),  # --region wins
+        (None, {"AWS_REGION": "eu-west-1"}, "eu-west-1"),  # what the workflows set
+        (None, {"AWS_DEFAULT_REGION": "us-east-1"}, "us-east-1"),  # the CLI's older name
+        (None, {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-1"}, "eu-west-1"),
+        (None, {}, None),  # none: refused before any call
+    ],
+)
+def test_the_region_comes_from_the_argument_then_aws_region_then_aws_default_region(
+    monkeypatch, given, environment, used
+):
+    """The SDK's own order: an explicit region, else AWS_REGION (what the deploy workflows
+    export), else AWS_DEFAULT_REGION (blind:39, AWS_REGION no longer read)."""
+    import boto3
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    asked: list[str] = []
+    monkeypatch.setattr(boto3, "client", lambda service, region_name: asked.append(region_name))
+    if used is None:
+        with pytest.raises(vd.InputError, match="no AWS region"):
+            vd._default_ecs_client(given)
+        assert asked == []
+    else:
+        vd._default_ecs_client(given)
+        assert asked == [used]
