@@ -58,7 +58,25 @@ WAVE6_NONCOMPLIANT = [
     ),
 ]
 
+WAVE6_NONCOMPLIANT.append(
+    Case(  # added with the known misses (tests/redteam/test_properties_knownwrong.py)
+        "nlb-tls-listener-access-logs",
+        "tls-listener-without-logs",
+        lambda r: {
+            "https_listener": replace(r["https_listener"], protocol="TLS"),
+            "alb": replace(r["alb"], drop=["accessLogs"]),
+        },
+        "alb",
+        "accessLogs.enabled is absent",
+    )
+)
+
 WAVE6_VARIANTS = [
+    Variant(
+        "nlb-tls-listener-access-logs",
+        "tls-listener-with-logs",
+        lambda r: {"https_listener": replace(r["https_listener"], protocol="TLS")},
+    ),
     Variant(
         "web-identity-trust-narrowed",
         "one-repository",

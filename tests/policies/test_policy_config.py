@@ -140,7 +140,7 @@ def test_reconciliation_order_defaults_then_initial_config_then_file() -> None:
         },
     )
     given = parse_config_text(json.dumps({"rds-backup-retention": {"minimumDays": 10}}))
-    config = PackSession(pack, "prod", given).config
+    config = PackSession(pack, "staging", given).config  # prod keeps every rule's own level
     assert config["rds-backup-retention"].enforcement_level == "advisory"  # initial config
     assert config["rds-backup-retention"].properties["minimumDays"] == 10  # file wins
     assert config["kms-key-rotation-enabled"].properties["maximumRotationDays"] == 180
@@ -150,15 +150,15 @@ def test_reconciliation_order_defaults_then_initial_config_then_file() -> None:
 
 def test_all_sets_every_level_then_policy_entries_override() -> None:
     given = parse_config_text(json.dumps({"all": "advisory", "rds-multi-az": "mandatory"}))
-    config = PackSession(load_pack("guardrails"), "prod", given).config
+    config = PackSession(load_pack("guardrails"), "staging", given).config
     assert config["rds-multi-az"].enforcement_level == "mandatory"
     assert config["rds-storage-encrypted"].enforcement_level == "advisory"
 
 
 def test_disabled_rule_does_not_run(tmp_path: Path) -> None:
-    config_dir = _write_configs(tmp_path, "prod", "guardrails", {"rds-multi-az": "disabled"})
+    config_dir = _write_configs(tmp_path, "staging", "guardrails", {"rds-multi-az": "disabled"})
     report = judge_compliant(
-        lambda r: {"db": replace(r["db"], multiAz=False)}, config_dir=config_dir
+        lambda r: {"db": replace(r["db"], multiAz=False)}, "staging", config_dir=config_dir
     )
     assert violations(report, "rds-multi-az") == []
 
