@@ -573,11 +573,6 @@ def _scanner_for(key: tuple[tuple[str, ...], ...]) -> CredentialScanner:
     return scanner
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
 def _decoded(blob: str) -> str | None:
     """Printable text hidden in a base64 run (gzip-compressed too), or None."""
     try:
@@ -626,7 +621,6 @@ class CredentialScanner:
     def __init__(self, config: Mapping[str, Any]) -> None:
         if getattr(self, "_ready", False):
             return
-        self.patterns = [_compiled(p) for p in config_list(config, "credentialNamePatterns")]
         self.any_name = _any_name(tuple(config_list(config, "credentialNamePatterns")))
         self.strong_name = _any_name(
             tuple(
