@@ -368,16 +368,18 @@ def shared_policy_lint() -> Iterator[None]:
 # --- real processes: each expensive one runs once per test run, whichever worker asks first ----
 
 
-@pytest.fixture(scope="session", autouse=True)
-def results_shared_between_workers(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """From the first test on, `shared_results.once_per_test_run` shares across the workers."""
-    shared_results.share_under(tmp_path_factory)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """From the session's start on, `shared_results.once_per_test_run` shares across the
+    workers: collection already needs a stack's run (test_policy_spellings builds its cases from
+    the prod program's records), and each worker would otherwise run the program for it.
+
+    (The `tmp_path_factory` fixture is this same object; fixtures are not available yet.)
+    """
+    shared_results.share_under(session.config._tmp_path_factory)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
-def once_per_test_run(
-    results_shared_between_workers: None,
-) -> Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]:
+def once_per_test_run() -> Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]:
     """A result made by the first worker that asks for it and read by every other
     (tests/shared_results.py): a real preview process costs about 6 s of CPU, so the tests that
     read the same process's output share one run."""

@@ -36,8 +36,9 @@ def share_under(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def once_per_test_run(key: str, produce: Callable[[], T]) -> T:
-    """`produce()` made once across the run's workers (once per worker before the session
-    starts, e.g. at collection). A failure is not kept: the next to ask tries again."""
+    """`produce()` made once across the run's workers (from the session's start, collection
+    included; once per caller before it, e.g. in a module imported outside pytest). A failure
+    is not kept: the next to ask tries again."""
     if not _directory:
         return produce()
     directory = _directory[0]

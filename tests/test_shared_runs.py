@@ -5,8 +5,8 @@ fixtures, in-process previews) reads one cache, so each stack's program runs onc
 the packs judge a shared run with the committed configs once per worker, with the verdict of a
 fresh evaluation, and any other evaluation (another run, a config directory) afresh;
 a result shared between workers (tests/shared_results.py) is made once per test run, a failure is
-not kept, nothing is shared before the session starts, and a worker that reads another's run
-logs that run's warnings without running the program;
+not kept, results are shared from collection on (nothing before the session starts), and a
+worker that reads another's run logs that run's warnings without running the program;
 an in-process preview of a repository stack that reuses the session's run still
 reports every warning the program logs on a fresh run; the IAM evaluator's compiled wildcard
 lists match a whole action or ARN (not a part of it), an empty list matches nothing, and a
@@ -90,6 +90,20 @@ def test_a_shared_program_run_is_one_per_stack_config_and_secret_keys(
     ]
     made = [shared_results.program_run(*arguments) for arguments in asked]
     assert made == [1, 1, 2, 3, 4]
+
+
+_shared_while_collecting = list(shared_results._directory)
+"""Where results were shared when this module was collected (imported)."""
+
+
+def test_results_are_shared_from_collection_on(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Collection runs the prod program (test_policy_spellings' cases): the workers share that
+    run too, under the directory every worker of this test run resolves (its base temps'
+    parent under xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    expected = base.parent if base.name.startswith("popen-gw") else base
+    assert _shared_while_collecting == [expected]
+    assert shared_results._directory == [expected]
 
 
 def test_before_the_session_nothing_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:

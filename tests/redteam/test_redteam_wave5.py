@@ -38,12 +38,6 @@ KNOWN_WRONG: dict[str, str] = {
         "cost: Redshift Serverless base capacity (RPU) is neither priced nor read as a size "
         "(routed to engineer costly)"
     ),
-    "g5-restapi-private": (
-        "flagged since main's family-level type rule (merged 23:28): a REST API takes "
-        "securityPolicy, so it is of the TLS family, which no TLS rule covers for RestApi yet "
-        "(type_families.py's TLS table lists only API Gateway domain names); a private API's "
-        "TLS policy is AWS's default. Needs RestApi in the TLS table, with its default read"
-    ),
     "g5-backup-vault-locked": (
         "fail-closed by design: aws:backup/vaultLockConfiguration is judged by no rule and not in "
         "the reviewed list; reviewing it is a config decision for the owners, not a rule"
