@@ -247,7 +247,6 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a URL with an embedded password", r"://[^/\s@:$]{0,256}:(?!\$)[^/\s@]{1,512}@"),
     )
 )
-_URL_WITH_PASSWORD = TOKEN_FORMATS[-1][1]
 _ANY_TOKEN = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in TOKEN_FORMATS))
 """All token formats in one pass: most strings match none, and are done after one scan."""
 
