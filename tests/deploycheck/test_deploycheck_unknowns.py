@@ -224,3 +224,15 @@ def test_an_endpoint_whose_callers_are_unknown_is_a_note_and_judged_when_known(
     preview = ProgramStack(first_preview(program.base))
     found, notes = _deploy_notes(preview, rule)
     assert found == [] and notes, "a first preview notes the endpoints it cannot judge"
+
+
+def test_the_runner_returns_refusals_only_unless_notes_are_asked_for(program: ProgramStack) -> None:
+    """Property: `run_deploy_checks` (the offline callers' "nothing to refuse" list) holds no
+    note; with notes=True it holds the checks' notes on unknown values too."""
+    from perfcheck_deploy import run_deploy_checks
+
+    program.edit_containers(lambda c: c["nextjs"]["portMappings"][0].update(hostPort=UNKNOWN))
+    run = program.run()
+    assert run_deploy_checks(run) == []
+    noted = [(f.check_id, f.unknown) for f in run_deploy_checks(run, notes=True)]
+    assert noted == [(FARGATE, True)]

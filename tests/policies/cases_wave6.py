@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.policies.builders import ACCOUNT, cost_tags, record, replace
-from tests.policies.cases import Case, Variant
+from tests.policies.cases import Case, Variant, https_listener
 
 _GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 
@@ -63,10 +63,10 @@ WAVE6_NONCOMPLIANT.append(
         "nlb-tls-listener-access-logs",
         "tls-listener-without-logs",
         lambda r: {
-            "https_listener": replace(r["https_listener"], protocol="TLS"),
+            **https_listener(r, protocol="TLS"),
             "alb": replace(r["alb"], drop=["accessLogs"]),
         },
-        "alb",
+        "load-balancer-alb",
         "accessLogs.enabled is absent",
     )
 )
@@ -75,7 +75,7 @@ WAVE6_VARIANTS = [
     Variant(
         "nlb-tls-listener-access-logs",
         "tls-listener-with-logs",
-        lambda r: {"https_listener": replace(r["https_listener"], protocol="TLS")},
+        lambda r: https_listener(r, protocol="TLS"),
     ),
     Variant(
         "web-identity-trust-narrowed",

@@ -15,6 +15,7 @@ from tests.redteam.test_properties_wave6 import GITHUB, ROLE, case, check, doc
 
 SUB = "token.actions.githubusercontent.com:sub"
 AUD = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+ONE_REPO = "repo:example-org/perfcheck:ref:refs/heads/main"
 
 
 def _trust(name: str, bad: bool, condition: dict[str, Any], config: Any = None) -> Program:
@@ -61,11 +62,7 @@ def test_a_web_identity_subject_is_judged_by_the_repositories_it_matches() -> No
             _trust(
                 "kw-oidc-other-issuer-key",
                 True,
-                {
-                    equals: {
-                        "oidc.eks.eu-west-1.amazonaws.com/id/X:sub": "system:serviceaccount:a:b"
-                    }
-                },
+                {equals: {"oidc.eks.eu-west-1.amazonaws.com/id/X:sub": ONE_REPO}},
             ),
             _trust(
                 "kw-oidc-any-value-one-repo",
@@ -317,6 +314,11 @@ def test_a_waf_rule_counts_only_for_the_requests_it_cannot_be_dodged_on() -> Non
         [
             _waf("kw-waf-path-scope", False, _group(_match(PATH, "/api"))),
             _waf(
+                "kw-waf-host-scope",
+                False,
+                _group(_match({"singleHeader": {"name": "HOST"}}, "api.example.com")),
+            ),
+            _waf(
                 "kw-waf-host-or-method",
                 False,
                 _group(
@@ -476,6 +478,43 @@ def test_an_alarm_whose_threshold_its_metric_never_reaches_is_off() -> None:
                 "TargetResponseTime",
                 statistic="Average",
                 threshold=5,
+            ),
+        ]
+    )
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_logs_and_recovery_points_are_kept_at_least_the_configured_days() -> None:
+    """Property: retention has a floor as well as a ceiling: a log group kept fewer days than
+    prod's minimumDays (14), a number as a string too, and a Backup vault lock whose minimum
+    retention is unset (recovery points deletable at once) or under the backup minimum (7),
+    are findings; retention at or above the floors passes."""
+    log = {"kmsKeyId": KEY}
+    check(
+        [
+            case("kw-log-three-days", True, LOG_GROUP, {**log, "retentionInDays": 3}),
+            case("kw-log-string-seven", True, LOG_GROUP, {**log, "retentionInDays": "7"}),
+            case("kw-lock-no-minimum", True, VAULT_LOCK, {"backupVaultName": "v1"}),
+            case(
+                "kw-lock-one-day",
+                True,
+                VAULT_LOCK,
+                {"backupVaultName": "v2", "minRetentionDays": 1},
+            ),
+        ]
+    )
+    check(
+        [
+            case("kw-log-fourteen", False, LOG_GROUP, {**log, "retentionInDays": 14}),
+            case(
+                "kw-lock-week",
+                False,
+                VAULT_LOCK,
+                {"backupVaultName": "v3", "minRetentionDays": 7, "maxRetentionDays": 365},
             ),
         ]
     )

@@ -29,7 +29,6 @@ KNOWN_WRONG: dict[str, str] = {
     "w7-reviewed-scaling-max-zero": "first run: judged wrong",
     "w7-reviewed-created-by-borrowed": "first run: judged wrong",
     "w7-opensearch-node-to-node-off": "first run: judged wrong",
-    "w7-role-policy-iam-star": "first run: judged wrong",
     "w7-grace-period-max": "first run: judged wrong",
     "w7-canary-hundred-percent": "first run: judged wrong",
     "w7-linear-one-step": "first run: judged wrong",

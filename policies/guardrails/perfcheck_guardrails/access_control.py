@@ -314,8 +314,7 @@ def _judge_identity_document(ctx: ResourceContext, prop: str, text: object) -> N
         ctx.violation(
             prop,
             f"statement '{label}' allowing {actions} on every resource with no condition that "
-            "narrows it (a "
-            "condition every request meets counts as none)",
+            "narrows it (a condition every request meets counts as none)",
             "the actions the workload calls, by name, on its own resources",
             "A service's every action on '*' administers that service account-wide.",
         )

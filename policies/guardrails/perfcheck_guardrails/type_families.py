@@ -233,8 +233,12 @@ BACKUP_RETENTION: Final[dict[str, Setting]] = {
     T.DYNAMODB_TABLE: _true(
         "pointInTimeRecovery", "enabled", why="continuous backups (point-in-time recovery)"
     ),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": Setting(
+        ("minRetentionDays",), "at-least", default=0
+    ),
 }
-"""Type -> how many days of automated backups it keeps (or whether it keeps them at all)."""
+"""Type -> how many days of automated backups it keeps (or whether it keeps them at all); a
+Backup vault lock, how many days it keeps every recovery point (unset: none, deletable at once)."""
 
 # -- TLS minimum of front doors other than CloudFront and load balancers ---------------------
 
