@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from foundation.records import StackRun
 from tools.offline.mocks import render_policy_document
-from tools.offline.runner import run_stack
+from tools.offline.runner import StackFileError, read_stack_file, run_stack
 
 
 def test_two_stacks_in_one_process_do_not_leak(staging: StackRun, prod: StackRun) -> None:
@@ -141,3 +142,22 @@ def test_a_paused_collector_stays_paused_after_a_run() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_stack_file_is_parsed_once_per_text_and_each_reader_gets_its_own_copy(
+    tmp_path: Path,
+) -> None:
+    """read_stack_file memoises the parse by the file's text: a reader that changes its document
+    changes no other reader's; a file whose text changed is read anew; a broken file is still
+    refused each time (an error is never remembered as a document)."""
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  perfcheck:a: 1\n")
+    first = read_stack_file(path)
+    first["config"]["perfcheck:a"] = 2
+    assert read_stack_file(path) == {"config": {"perfcheck:a": 1}}
+    path.write_text("config:\n  perfcheck:a: 3\n")
+    assert read_stack_file(path) == {"config": {"perfcheck:a": 3}}
+    path.write_text("config:\n  perfcheck:a: 1\n  perfcheck:a: 2\n")
+    for _ in range(2):
+        with pytest.raises(StackFileError, match="duplicate key 'perfcheck:a'"):
+            read_stack_file(path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import copy
 import functools
 import gc
 import json
@@ -70,9 +71,18 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
-    """A stack file's YAML document; StackFileError (file, line, column) when it is not valid."""
+    """A stack file's YAML document; StackFileError (file, line, column) when it is not valid.
+
+    Each distinct text is parsed once per process (the preview, `make new-stack` and the tests
+    read the same few files many times; PyYAML's pure-Python parse is over 100 times the cost of
+    a copy); every caller gets its own copy, so none changes another's."""
+    return copy.deepcopy(_parsed_stack_file(path.read_text(), path))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_stack_file(text: str, path: Path) -> dict[str, Any]:
     try:
-        document = yaml.load(path.read_text(), Loader=_StrictLoader)
+        document = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(part for part in (error.context, error.problem) if part)
@@ -252,7 +262,13 @@ def _is_component(value: object) -> bool:
 
 
 def project_name(root: Path = ROOT) -> str:
-    return str(yaml.safe_load((root / "Pulumi.yaml").read_text())["name"])
+    return str(_project_document((root / "Pulumi.yaml").read_text())["name"])
+
+
+@functools.lru_cache(maxsize=8)
+def _project_document(text: str) -> Any:
+    """Pulumi.yaml's document, parsed once per distinct text (shared: read it, never change it)."""
+    return yaml.safe_load(text)
 
 
 def stack_config(
@@ -283,7 +299,7 @@ def flatten_config(
     project: str, config: Mapping[str, Any], root: Path = ROOT
 ) -> tuple[dict[str, str], set[str]]:
     """Stack-file config (as YAML data) to `namespace:key` -> string, like the CLI does."""
-    project_doc = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project_doc = _project_document((root / "Pulumi.yaml").read_text())
     flat: dict[str, str] = {}
     secret: set[str] = set()
     for key, spec in (project_doc.get("config") or {}).items():
