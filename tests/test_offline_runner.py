@@ -161,3 +161,30 @@ def test_a_stack_file_is_parsed_once_per_text_and_each_reader_gets_its_own_copy(
     for _ in range(2):
         with pytest.raises(StackFileError, match="duplicate key 'perfcheck:a'"):
             read_stack_file(path)
+
+
+@pytest.mark.parametrize("program_fails", [False, True])
+def test_no_source_position_is_worked_out_during_a_run_and_the_sdk_is_restored_after(
+    program_fails: bool,
+) -> None:
+    """The SDK's stack walk (source positions, which the offline monitor does not record) is
+    off while a program runs, whether it ends well or not, and back as it was afterwards."""
+    import pulumi
+    from pulumi.runtime import resource as sdk_resource
+
+    from tools.offline.runner import ProgramFailed, run_program
+
+    original = sdk_resource._get_stack_trace
+    during: list[int] = []
+
+    def program() -> None:
+        during.append(len(sdk_resource._get_stack_trace().frames))
+        if program_fails:
+            raise pulumi.RunError("settings are invalid")
+
+    try:
+        run_program(program)
+    except ProgramFailed:
+        assert program_fails
+    assert during == [0]
+    assert sdk_resource._get_stack_trace is original

@@ -381,10 +381,33 @@ def run_program(
 ) -> Any:
     """Run any Pulumi program function under the same mocks (e.g. one component in a test)."""
     aws_packages.install()
-    with collector_paused():
+    with collector_paused(), source_positions_skipped():
         return contextvars.Context().run(
             _run_in_fresh_context, program, stack, dict(config or {}), set(secret_keys or ()), root
         )
+
+
+@contextlib.contextmanager
+def source_positions_skipped() -> Iterator[None]:
+    """The SDK's source positions are not worked out while a program runs offline.
+
+    At every registration the SDK walks the Python stack (`traceback.extract_stack`, a file URI
+    per frame) to tell the engine where in the program the resource was made, which the engine
+    only displays. The offline monitor records none of it, and the walk was about a tenth of a
+    run. The SDK's function is restored after the run; an SDK without it is left as it is.
+    """
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime.proto import source_pb2
+
+    original = getattr(sdk_resource, "_get_stack_trace", None)
+    if original is None:
+        yield
+        return
+    sdk_resource._get_stack_trace = source_pb2.StackTrace  # an empty trace: no source position
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = original
 
 
 @contextlib.contextmanager
