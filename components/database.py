@@ -30,7 +30,7 @@ from components.data_names import (
 )
 from components.database_roles import APP_ROLE, OWNER_ROLE
 from components.encryption import ServiceGrant, create_kms_key
-from components.trust import service_trust_policy
+from components.trust import role_with_policy, service_trust_policy
 from foundation.app_contract import POSTGRES_PORT
 from foundation.engine_versions import instance_engine_version, postgres_parameter_group_family
 from settings.schema import DatabaseSettings
@@ -408,24 +408,17 @@ class Database(pulumi.ComponentResource):
         whose limits come from `database.proxy` (the connection alarm derives from them)."""
         pool = args["database"].proxy
         assume = service_trust_policy("rds.amazonaws.com", account)
-        role = aws.iam.Role(
+        role, policy = role_with_policy(
             f"{name}-proxy-role",
-            assume_role_policy=assume,
+            f"{name}-proxy-connect",
+            trust=assume,
             description="RDS Proxy connects to PostgreSQL as the app role with IAM",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        connect = aws.iam.get_policy_document_output(
             statements=[
                 aws.iam.GetPolicyDocumentStatementArgs(
                     sid="ConnectAsTheAppRole", actions=["rds-db:connect"], resources=[app_user_arn]
                 )
-            ]
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-proxy-connect",
-            role=role.id,
-            policy=connect.json,
-            opts=pulumi.ResourceOptions(parent=role),
+            ],
+            parent=self,
         )
         proxy_name = database_proxy_name(prefix)
         proxy = aws.rds.Proxy(

@@ -28,7 +28,7 @@ from components.contracts import ComponentArgs, SecretRef
 from components.data_names import database_task_log_group_name
 from components.database_roles import OWNER_ROLE, app_role_sql, bootstrap_sql
 from components.secret_access import read_secrets_statements
-from components.trust import service_trust_policy
+from components.trust import role_with_policy, service_trust_policy
 from foundation.app_contract import POSTGRES_PORT
 from settings.schema import TOKEN_SIGNER_IMAGE, MigrationSettings, postgres_tools_image
 
@@ -384,13 +384,6 @@ class _DatabaseTask(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         assume = service_trust_policy("ecs-tasks.amazonaws.com", identity.account_id)
-        execution_role = aws.iam.Role(
-            f"{name}-execution-role",
-            assume_role_policy=assume,
-            description=f"ECS starts the database {purpose} task: its logs"
-            + (" and the secret it reads" if secret_arns else ""),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         statements = [
             aws.iam.GetPolicyDocumentStatementArgs(
                 sid="WriteLogs",
@@ -404,31 +397,28 @@ class _DatabaseTask(pulumi.ComponentResource):
             )
             # A secret under the AWS-managed key needs no key statement.
             statements += [read, decrypt] if secret_key_arns else [read]
-        aws.iam.RolePolicy(
+        execution_role, _ = role_with_policy(
+            f"{name}-execution-role",
             f"{name}-execution-policy",
-            role=execution_role.id,
-            policy=aws.iam.get_policy_document_output(statements=statements).json,
-            opts=pulumi.ResourceOptions(parent=execution_role),
+            trust=assume,
+            description=f"ECS starts the database {purpose} task: its logs"
+            + (" and the secret it reads" if secret_arns else ""),
+            statements=statements,
+            parent=self,
         )
-        task_role = aws.iam.Role(
+        task_role, _ = role_with_policy(
             f"{name}-task-role",
-            assume_role_policy=assume,
-            description=f"The database {purpose} task logs in as the owner role with IAM",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
             f"{name}-task-policy",
-            role=task_role.id,
-            policy=aws.iam.get_policy_document_output(
-                statements=[
-                    aws.iam.GetPolicyDocumentStatementArgs(
-                        sid="ConnectAsTheOwnerRole",
-                        actions=["rds-db:connect"],
-                        resources=[args["owner_connect_arn"]],
-                    )
-                ]
-            ).json,
-            opts=pulumi.ResourceOptions(parent=task_role),
+            trust=assume,
+            description=f"The database {purpose} task logs in as the owner role with IAM",
+            statements=[
+                aws.iam.GetPolicyDocumentStatementArgs(
+                    sid="ConnectAsTheOwnerRole",
+                    actions=["rds-db:connect"],
+                    resources=[args["owner_connect_arn"]],
+                )
+            ],
+            parent=self,
         )
         self.security_group_id = self._security_group(
             name, args, purpose, extra_egress, needs_secrets=bool(secret_arns)

@@ -21,10 +21,12 @@ import pulumi_awsx as awsx
 
 from components.contracts import ComponentArgs
 from components.encryption import ServiceGrant, create_kms_key
-from components.trust import service_trust_policy
+from components.trust import role_with_policy, service_trust_policy
 from foundation.endpoints import HTTPS_PORT, INTERFACE_SERVICES
 
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+HTTP_PORT = 80
+"""The load balancer's listener without a certificate (with one: 443)."""
 
 
 @dataclass(frozen=True)
@@ -169,13 +171,11 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         assume = service_trust_policy("vpc-flow-logs.amazonaws.com", identity.account_id)
-        role = aws.iam.Role(
+        role, _ = role_with_policy(
             f"{name}-flow-logs-role",
-            assume_role_policy=assume,
+            f"{name}-flow-logs-write",
+            trust=assume,
             description="Lets VPC Flow Logs write to its own log group",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        write_logs = aws.iam.get_policy_document_output(
             statements=[
                 aws.iam.GetPolicyDocumentStatementArgs(
                     actions=[
@@ -185,13 +185,8 @@ class Network(pulumi.ComponentResource):
                     ],
                     resources=[log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
                 )
-            ]
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-write",
-            role=role.id,
-            policy=write_logs.json,
-            opts=pulumi.ResourceOptions(parent=role),
+            ],
+            parent=self,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",
@@ -238,14 +233,15 @@ class Network(pulumi.ComponentResource):
             sg: aws.ec2.SecurityGroup,
             port: int,
             description: str,
+            first_port: int | None = None,
             **peer: object,
         ) -> None:
-            """One TCP port between `sg` and a peer, as its own rule resource."""
+            """TCP `port` (or `first_port` to `port`) between `sg` and a peer, as its own rule."""
             direction(
                 f"{name}-{rule}",
                 security_group_id=sg.id,
                 ip_protocol="tcp",
-                from_port=port,
+                from_port=port if first_port is None else first_port,
                 to_port=port,
                 description=description,
                 opts=pulumi.ResourceOptions(parent=sg),
@@ -256,7 +252,10 @@ class Network(pulumi.ComponentResource):
         egress = functools.partial(permit, aws.vpc.SecurityGroupEgressRule)
 
         # The managed prefix list counts as its max entries against the rules quota, so it is
-        # referenced once: on the one port CloudFront uses to reach the load balancer.
+        # referenced once, from HTTP's port to the listener's: with a certificate the `up` that
+        # adds it keeps the HTTP listener until the distribution has moved to the HTTPS origin
+        # (minutes), and a rule switched from 80 to 443 at the start would cut every viewer off
+        # meanwhile (review 5, R25). Nothing listens between the two ports.
         cloudfront = aws.ec2.get_managed_prefix_list_output(
             name=CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST
         )
@@ -266,7 +265,9 @@ class Network(pulumi.ComponentResource):
             "lb-from-cloudfront",
             load_balancer,
             lb_port,
-            f"CloudFront origin-facing addresses to the listener on {lb_port}",
+            f"CloudFront origin-facing addresses to the listener on {lb_port}"
+            + ("" if lb_port == HTTP_PORT else f" (from {HTTP_PORT}: the HTTP one it replaces)"),
+            first_port=HTTP_PORT,
             prefix_list_id=cloudfront.id,
         )
         egress(

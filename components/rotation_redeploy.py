@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from components.contracts import ComponentArgs
 from components.encryption import ServiceGrant, create_kms_key
-from components.trust import service_trust_policy
+from components.trust import role_with_policy, service_trust_policy
 
 HANDLERS = Path(__file__).parent / "handlers"
 REDEPLOY_HANDLER = HANDLERS / "redeploy_on_rotation.py"
@@ -99,13 +99,11 @@ def logged_function(
         kms_key_id=key.arn,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    role = aws.iam.Role(
+    role, policy = role_with_policy(
         f"{name}-role",
-        assume_role_policy=service_trust_policy("lambda.amazonaws.com", account),
+        f"{name}-permissions",
+        trust=service_trust_policy("lambda.amazonaws.com", account),
         description=description,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    permissions = aws.iam.get_policy_document_output(
         statements=[
             *statements,
             aws.iam.GetPolicyDocumentStatementArgs(
@@ -113,13 +111,8 @@ def logged_function(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[pulumi.Output.concat(log_group.arn, ":*")],
             ),
-        ]
-    )
-    policy = aws.iam.RolePolicy(
-        f"{name}-permissions",
-        role=role.id,
-        policy=permissions.json,
-        opts=pulumi.ResourceOptions(parent=role),
+        ],
+        parent=parent,
     )
     module = handler_file.stem
     return aws.lambda_.Function(

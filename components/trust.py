@@ -1,6 +1,9 @@
-"""Trust policies for roles that an AWS service assumes on this account's behalf."""
+"""Trust policies for roles that an AWS service assumes on this account's behalf, and such a
+role with its one inline policy."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -46,3 +49,29 @@ def service_trust_policy(service: str, account_id: pulumi.Input[str] | None) -> 
             )
         ]
     ).json
+
+
+def role_with_policy(
+    role_name: str,
+    policy_name: str,
+    *,
+    trust: pulumi.Input[str],
+    description: pulumi.Input[str],
+    statements: Sequence[aws.iam.GetPolicyDocumentStatementArgs],
+    parent: pulumi.Resource,
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """A role and its inline policy of `statements`, the policy a child of the role (what the
+    role may do is read where the role is)."""
+    role = aws.iam.Role(
+        role_name,
+        assume_role_policy=trust,
+        description=description,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    policy = aws.iam.RolePolicy(
+        policy_name,
+        role=role.id,
+        policy=aws.iam.get_policy_document_output(statements=statements).json,
+        opts=pulumi.ResourceOptions(parent=role),
+    )
+    return role, policy

@@ -54,6 +54,7 @@ from components.contracts import (
 )
 from components.encryption import ServiceGrant, create_kms_key
 from components.otel_config import collector_config_yaml, metrics_namespace
+from components.trust import role_with_policy
 from components.web_iam import ecs_tasks_trust, execution_role_statements, task_role_statements
 from foundation.app_contract import HONO, NEXTJS, OTEL
 from foundation.aws_limits import ecs_exec_problem
@@ -488,26 +489,20 @@ class WebService(pulumi.ComponentResource):
         key_arns = pulumi.Output.all(*[ref.kms_key_arn for ref in used]).apply(distinct)
         container_groups = [groups[purpose].arn for purpose in (NEXTJS, HONO, OTEL)]
 
-        execution_role = aws.iam.Role(
+        execution_role, _ = role_with_policy(
             f"{name}-execution-role",
-            assume_role_policy=trust.json,
+            f"{name}-execution-policy",
+            trust=trust.json,
             description="ECS starts the web task: pulls its images, writes its logs, reads its "
             "secrets",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-policy",
-            role=execution_role.id,
-            policy=aws.iam.get_policy_document_output(
-                statements=execution_role_statements(
-                    repository_arns=repository_arns,
-                    log_group_arns=container_groups,
-                    secret_arns=secret_arns,
-                    secret_key_arns=key_arns,
-                    region=region,
-                )
-            ).json,
-            opts=pulumi.ResourceOptions(parent=execution_role),
+            statements=execution_role_statements(
+                repository_arns=repository_arns,
+                log_group_arns=container_groups,
+                secret_arns=secret_arns,
+                secret_key_arns=key_arns,
+                region=region,
+            ),
+            parent=self,
         )
 
         exec_key = None
@@ -519,26 +514,20 @@ class WebService(pulumi.ComponentResource):
                 parent=self,
                 protect=args["protect"],
             )
-        task_role = aws.iam.Role(
+        task_role, _ = role_with_policy(
             f"{name}-task-role",
-            assume_role_policy=trust.json,
-            description="What the nextjs, hono and otel containers may call",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
             f"{name}-task-policy",
-            role=task_role.id,
-            policy=aws.iam.get_policy_document_output(
-                statements=task_role_statements(
-                    metrics_namespace=self.metrics_namespace,
-                    metrics_log_group_arn=groups["otel-metrics"].arn,
-                    distribution_arn=args["distribution"].arn,
-                    database_connect_arn=args["database"].connect_arn,
-                    exec_log_group_arn=groups["ecs-exec"].arn if exec_key else None,
-                    exec_key_arn=exec_key.arn if exec_key else None,
-                )
-            ).json,
-            opts=pulumi.ResourceOptions(parent=task_role),
+            trust=trust.json,
+            description="What the nextjs, hono and otel containers may call",
+            statements=task_role_statements(
+                metrics_namespace=self.metrics_namespace,
+                metrics_log_group_arn=groups["otel-metrics"].arn,
+                distribution_arn=args["distribution"].arn,
+                database_connect_arn=args["database"].connect_arn,
+                exec_log_group_arn=groups["ecs-exec"].arn if exec_key else None,
+                exec_key_arn=exec_key.arn if exec_key else None,
+            ),
+            parent=self,
         )
         return execution_role, task_role, exec_key
 

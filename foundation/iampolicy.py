@@ -147,7 +147,7 @@ class Statement:
         """Condition keys (lower case) that can narrow who matches: a positive operator
         (not `...Not...`, `Null` or `...IfExists`, which let a request without the key, or any
         other value, through) with at least one value that is not a match-all pattern (`*`,
-        `arn:*`, `arn:aws:*`, ...)."""
+        `arn:*`, `arn:aws:*`, ...); a Bool listing both values matches every request."""
         if not isinstance(self.condition, Mapping):
             return frozenset()
         keys: set[str] = set()
@@ -158,7 +158,13 @@ class Statement:
             if folded.endswith("ifexists") or folded.split(":")[-1] == "null":
                 continue
             for key, value in pairs.items():
-                if any(not _matches_everything(v) for v in _strings(value)):
+                strings = _strings(value)
+                if folded.endswith("bool") and {v.strip().casefold() for v in strings} >= {
+                    "true",
+                    "false",
+                }:
+                    continue
+                if any(not _matches_everything(v) for v in strings):
                     keys.add(str(key).casefold())
         return frozenset(keys)
 

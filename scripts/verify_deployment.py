@@ -1,7 +1,9 @@
 """Post-deploy verification: fail the deploy when ECS rolled back, then smoke-check the site.
 
-`pulumi up` reports success even when the ECS deployment circuit breaker rolled the service back
-to the previous task definition (pulumi/pulumi-aws#4487, pulumi/pulumi-awsx#1848). So after
+Older provider releases reported success when the ECS deployment circuit breaker rolled the
+service back to the previous task definition (pulumi/pulumi-aws#4487, pulumi/pulumi-awsx#1848);
+the provider source read (terraform-provider-aws `findDeploymentStatus`) fails `up` on
+ROLLBACK_SUCCESSFUL, and which release pulumi-aws 7.51.1 bridges is not verified. So after
 `pulumi up` this script waits (bounded) for the service's deployment to settle and compares the
 PRIMARY deployment's task definition with the one Pulumi registered (stack output
 `taskDefinitionArn`). Then it requests the public URL and the health endpoints (bounded retries).

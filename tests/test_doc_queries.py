@@ -226,3 +226,135 @@ def test_an_option_the_operation_does_not_take_is_found() -> None:
     command = Documented("doc.md:1", "rds", "describe-db-instances", ("db-instance-id",), None)
     wrong = "--db-instance-id is not an option of describe-db-instances"
     assert command_problems(command) == [wrong]
+
+
+SHELL_OWN = frozenset({"PWD", "HOME", "PATH"})
+ASSIGNED = re.compile(
+    r"(?:^|[\s;&|(])(?:export\s+|local\s+)?([A-Za-z_]\w*)=|\bread\s+(?:-r\s+)?([A-Za-z_ ]+?)\s*<"
+    r"|\bfor\s+([A-Za-z_]\w*)\s+in\b|\bmapfile\s+-t\s+([A-Za-z_]\w*)"
+)
+
+
+def used_variables(command: str) -> set[str]:
+    """`$NAME` and `${NAME}` the shell expands: not inside single quotes (jq's and JMESPath's own
+    `$x`), not `${NAME:-default}`, not positional or special parameters."""
+    used: set[str] = set()
+    quote, outer = "", []  # `$(` opens a new quoting context inside double quotes
+    index = 0
+    while index < len(command):
+        char = command[index]
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif char == "'" and quote != '"':
+            quote = "'"
+        elif char == '"':
+            quote = "" if quote == '"' else '"'
+        elif command.startswith("$(", index):
+            outer.append(quote)
+            quote, index = "", index + 1
+        elif char == ")" and not quote and outer:
+            quote = outer.pop()
+        elif char == "$":
+            name = re.match(r"\{?([A-Za-z_]\w*)(:[-?=+])?", command[index + 1 :])
+            if name and not name.group(2):
+                used.add(name.group(1))
+        index += 1
+    return used
+
+
+def procedures() -> dict[str, list[doc_commands.Command]]:
+    """Each document's shell-block commands, in the order an operator types them."""
+    found = {}
+    for path in doc_commands.documents():
+        if "reviews" not in path.parts:  # the reviews quote commands; they are not procedures
+            found[str(path.relative_to(doc_commands.ROOT))] = doc_commands.extract(path)
+    return found
+
+
+def unset_variables(commands: list[doc_commands.Command]) -> list[str]:
+    assigned: set[str] = set(SHELL_OWN)
+    unset = []
+    for command in commands:
+        for match in ASSIGNED.finditer(command.text):
+            assigned.update(" ".join(filter(None, match.groups())).split())
+        unset += [
+            f"{command.path}:{command.line}: ${name}"
+            for name in sorted(used_variables(command.text) - assigned)
+        ]
+    return unset
+
+
+def test_every_variable_a_procedure_uses_is_set_before_it() -> None:
+    """Property: a documented command expands only variables an earlier command of the same
+    document (or the command itself) sets. A name set only in prose ("read them the same way")
+    is an empty string when typed as written: the region-loss restore's subnet group, security
+    group and parameter group were (review 21 pass 5, R27)."""
+    found = procedures()
+    assert sum(len(c) for c in found.values()) > 100
+    assert [problem for commands in found.values() for problem in unset_variables(commands)] == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "unset"),
+    [
+        (['aws rds restore --db-subnet-group-name "$DR_SUBNET_GROUP"'], ["$DR_SUBNET_GROUP"]),
+        (["aws logs tail /aws/lambda/perfcheck-${STACK}-x"], ["$STACK"]),
+        (["X=1", 'echo "$X $Y"'], ["$Y"]),
+        (["read A B < <(aws x)", "echo $A $B"], []),
+        (["for s in a b; do echo $s; done"], []),
+        (["jq -n '{a:$cmd}' --arg cmd \"${QUERY:-}\""], []),
+        (["aws x --query \"L[?N=='$ID']\""], ["$ID"]),
+        (['TASK=$(aws ecs run-task) && aws ecs wait --tasks "$TASK"'], []),
+        (['x "$(jq -n \'{c:[$cmd]}\' --arg q "$Q")" "$R"'], ["$Q", "$R"]),
+    ],
+)
+def test_an_unset_variable_is_found(lines: list[str], unset: list[str]) -> None:
+    """Own members: set only in prose, braced, one of two, read and for loops, a jq variable in
+    single quotes and a default, a name inside a double-quoted query, set in the same command,
+    single quotes inside a double-quoted command substitution."""
+    commands = [doc_commands.Command("doc.md", n, text, "online") for n, text in enumerate(lines)]
+    assert [problem.rsplit(": ", 1)[1] for problem in unset_variables(commands)] == unset
+
+
+STACK_INIT = re.compile(r"\bpulumi stack init\s+([a-z][a-z0-9-]*)")
+STACK_OPTION = re.compile(r"\bpulumi\b[^|;&]*?--stack[ =]\"?([a-z$][\w$-]*)")
+
+
+def configured_before_created(commands: list[doc_commands.Command]) -> list[str]:
+    """Commands that name a stack (`--stack X`) before the document's `pulumi stack init X`."""
+    ordered = sorted(commands, key=lambda c: c.line)
+    created = {
+        match.group(1): command.line
+        for command in reversed(ordered)
+        for match in STACK_INIT.finditer(command.text)
+    }
+    return [
+        f"{c.path}:{c.line}: --stack {m.group(1)} before `pulumi stack init` "
+        f"(line {created[m.group(1)]})"
+        for c in ordered
+        for m in STACK_OPTION.finditer(c.text)
+        if m.group(1) in created and c.line < created[m.group(1)]
+    ]
+
+
+def test_every_stack_is_created_before_a_procedure_configures_or_deploys_it() -> None:
+    """Property: where a document creates a stack, no earlier command of it names that stack:
+    `pulumi config set --stack X` needs X to exist (the CLI's config set requires the stack, and
+    offers to create it, with the default secrets provider, only at a terminal). The region-loss
+    runbook set prod-dr's images before `pulumi stack init prod-dr` (R26)."""
+    wrong = []
+    for path in doc_commands.documents():
+        if "reviews" not in path.parts:
+            commands = doc_commands.extract(path) + doc_commands.inline_commands(path)
+            wrong += configured_before_created(commands)
+    assert wrong == []
+
+
+def test_a_stack_configured_before_it_is_created_is_found() -> None:
+    commands = [
+        doc_commands.Command("doc.md", 3, "pulumi config set --stack dr --path 'p:a' b", "online"),
+        doc_commands.Command("doc.md", 5, "pulumi stack init dr", "inline"),
+        doc_commands.Command("doc.md", 7, "pulumi up --stack dr", "online"),
+        doc_commands.Command("doc.md", 9, "pulumi up --stack other", "online"),
+    ]
+    assert [p.split(": ", 1)[0] for p in configured_before_created(commands)] == ["doc.md:3"]

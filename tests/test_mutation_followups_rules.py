@@ -182,7 +182,7 @@ def test_a_cidr_list_with_a_non_text_entry_is_judged_on_its_text_entries(odd: li
     report = run_case(lambda r: {"app_sg": replace(r["app_sg"], ingress=ingress)})
     assert not [v for v in report.violations if INTERNAL_ERROR_PREFIX in v.message]
     found = violations(report, "security-group-no-public-ingress")
-    assert [v.name for v in found] == ["app"], found
+    assert [v.name for v in found] == ["network-service-sg"], found
     assert "ingress[0] is 0.0.0.0/0 allowed on tcp port 22" in found[0].message
 
 
@@ -267,7 +267,7 @@ def _second_balancer_unresolved(public_on_app: bool) -> Any:
         if not public_on_app:
             return balancer
         ingress = [
-            *r["app_sg"].wire_inputs["ingress"],
+            *r["app_sg"].wire_inputs.get("ingress", []),
             {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
         ]
         return {**balancer, "app_sg": replace(r["app_sg"], ingress=ingress)}
@@ -291,7 +291,7 @@ def test_a_public_443_on_a_group_an_unresolved_balancer_may_use_is_a_note_not_a_
     report = run_case(_second_balancer_unresolved(public_on_app=True))
     assert violations(report, "security-group-no-public-ingress") == []
     notes = _balancer_notes(report)
-    assert len(notes) == 1 and "'app'" in notes[0], messages(report)
+    assert len(notes) == 1 and "'network-service-sg'" in notes[0], messages(report)
 
 
 def test_a_public_443_on_a_known_balancers_group_passes_without_a_note() -> None:
@@ -324,7 +324,7 @@ def test_a_tls_version_parameter_naming_no_version_is_refused(value: str) -> Non
     `not versions` clause dropped."""
     report = run_case(parameter_group("tls_version", value, "mysql8.0"))
     found = violations(report, "rds-tls-minimum-version")
-    assert [v.name for v in found] == ["db-params"], found
+    assert [v.name for v in found] == ["database-params"], found
     assert "parameters[tls_version]" in found[0].message
 
 
@@ -382,9 +382,15 @@ def test_the_internet_on_an_allowed_port_is_allowed_only_over_tcp(protocol: str)
     to `"tcp" in protocol`, is equivalent: EC2 names a protocol tcp, udp, icmp, icmpv6 or by
     number, and no other name contains "tcp".)"""
     rule = "security-group-no-public-ingress"
-    report = run_case(lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol=protocol)})
+    report = run_case(
+        lambda r: {
+            "alb_ingress": replace(
+                r["alb_ingress"], ipProtocol=protocol, cidrIpv4="0.0.0.0/0", drop=["prefixListId"]
+            )
+        }
+    )
     found = violations(report, rule)
-    assert [v.name for v in found] == ["alb-https-in"], found
+    assert [v.name for v in found] == ["network-lb-from-cloudfront"], found
 
 
 @pytest.mark.parametrize(("length", "refused"), [(24, False), (25, True)])
@@ -406,7 +412,7 @@ def test_a_retention_left_to_an_aws_default_below_the_minimum_is_refused() -> No
     `when_missing >= minimum` dropped (any AWS default then passed)."""
     report = run_case(lambda r: {"cache": replace(r["cache"], drop=["snapshotRetentionLimit"])})
     found = violations(report, "elasticache-snapshot-retention")
-    assert [v.name for v in found] == ["cache"], found
+    assert [v.name for v in found] == ["cache-group"], found
     assert "not set (AWS default 0 days)" in found[0].message, found[0].message
 
 
@@ -417,4 +423,4 @@ def test_a_write_only_auth_token_that_is_not_text_is_no_token(odd: Any) -> None:
     Mutant (second sample): the `isinstance(token_wo, str)` clause dropped."""
     report = run_case(lambda r: {"cache": replace(r["cache"], drop=["authToken"], authTokenWo=odd)})
     found = violations(report, "elasticache-in-transit-encryption")
-    assert [v.name for v in found] == ["cache"], found
+    assert [v.name for v in found] == ["cache-group"], found

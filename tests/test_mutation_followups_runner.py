@@ -191,3 +191,41 @@ def test_an_equivalent_survivor_is_counted_apart_with_its_reason(tmp_path) -> No
     first = mutation.summary([results]).splitlines()
     assert "1/2 killed" in first[0] and "survived 0" in first[0] and "equivalent 1" in first[0]
     assert "    equivalent settings/a.py:2:0:widen-match:0: why" in first
+
+
+def test_a_hand_written_mutant_replaces_its_snippet_where_it_occurs_once(tmp_path) -> None:
+    """`--patches`: a record's `before` is replaced by its `after` in its file, and the mutant is
+    named by its record number; a snippet found twice or not at all is refused (the record no
+    longer says which line it breaks), as is one whose edit does not compile."""
+    module = "settings/loader.py"
+    text = (ROOT / module).read_text()
+    before = "PROVIDER_CREDENTIAL_KEYS = frozenset("
+    mutant = mutation.patched(3, {"file": module, "before": before, "after": "KEYS = frozenset("})
+    assert mutant.ident == f"{module}:blind:3"
+    assert mutant.text == text.replace(before, "KEYS = frozenset(")
+    assert mutant.line == text[: text.index(before)].count("\n") + 1
+    for missing in ("no such text in the module", "\n"):
+        with pytest.raises(SystemExit, match="occurs"):
+            mutation.patched(0, {"file": module, "before": missing, "after": ""})
+    with pytest.raises(SyntaxError):
+        mutation.patched(0, {"file": module, "before": before, "after": "KEYS = (("})
+
+
+def test_every_hand_written_mutant_of_the_corpora_still_applies_and_has_a_selection() -> None:
+    """Each committed hand-written corpus names snippets found once in today's code and a module
+    with a test selection, so it can be run again as it stands."""
+    for corpus in sorted((ROOT / "docs" / "mutation").glob("sample-blind-*.jsonl")):
+        for number, line in enumerate(corpus.read_text().splitlines()):
+            record = json.loads(line)
+            assert record["why"], (corpus.name, number)
+            mutant = mutation.patched(number, record)
+            tests = record.get("tests") or mutation.selection_for(mutant.path)
+            assert tests and all((ROOT / t).exists() for t in tests), (corpus.name, number)
+
+
+def test_a_module_outside_the_plan_is_checked_with_its_own_selection() -> None:
+    database = mutation.selection_for("components/database.py")
+    assert "tests/test_database.py" in database and "tests/test_policy_stacks.py" in database
+    assert mutation.selection_for("estimate/pricers.py") == mutation.PLAN["estimate/pricers.py"][1]
+    with pytest.raises(SystemExit, match="no test selection"):
+        mutation.selection_for("README.md")

@@ -202,7 +202,7 @@ class ProgramFacts:
         from tools.offline.runner import available_stacks, cached_run, run_stack, stack_config
 
         stacks = set(available_stacks(root))
-        runs = [cached_run(stack) for stack in sorted(stacks & {"staging", "prod"})]
+        runs = [cached_run(stack) for stack in sorted(stacks)]  # prod-dr's names too (DR runbook)
         if "staging" in stacks:  # the stack variants the documents describe
             config, secret = stack_config("staging")
             service = json.loads(config["perfcheck:service"])

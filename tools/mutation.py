@@ -11,6 +11,13 @@ tree (the worktree is never touched), replaces only the mutated expression's sou
 rest of the file, comments included, stays) and runs a small, named test selection per module
 with `-x`.
 
+Why not cosmic-ray (8.7.0: its wheel read): its core operators cover comparisons, and/or,
+numbers, unary operators and loops, so seven of the kinds below (a dropped element, key, clause
+or call, an early return, a widened match, any/all swapped) would be plugins rewritten on parso
+trees, as long as ours; it writes each mutant into the module in place (a copied tree is still
+needed), runs one test command per session, and scores a timeout as a kill where this runner
+counts it a survivor. A port would add its dependencies and cut no line.
+
 Operators are the bugs a hurried change makes (docs/mutation/README.md, "The bugs", lists them;
 each operator function below makes one kind).
 
@@ -23,6 +30,12 @@ Usage:
     .venv/bin/python -m tools.mutation --plan            # the issue-23 sample, summary at the end
     .venv/bin/python -m tools.mutation --module estimate/budget.py --tests tests/test_x.py --list
     .venv/bin/python -m tools.mutation --plan --only 'estimate/budget.py:31:8:compare:0'
+    .venv/bin/python -m tools.mutation --patches docs/mutation/sample-blind-1208.jsonl
+
+`--patches`: hand-written bugs the operators do not make (a unit mixed, a default changed, a
+key misspelt, a `depends_on` dropped), one JSON record a line: `file`, `before` (a snippet found
+exactly once in it), `after`, `why`, and optionally `tests` (else the module's selection in
+`PLAN` or `SELECTIONS`). Its mutants are named `<file>:blind:<record number>`.
 """
 
 from __future__ import annotations
@@ -65,6 +78,8 @@ class Mutant:
 
     @property
     def ident(self) -> str:
+        if self.operator == "patch":  # a hand-written mutant: its record's number in the corpus
+            return f"{self.path}:blind:{self.variant}"
         return f"{self.path}:{self.line}:{self.column}:{self.operator}:{self.variant}"
 
 
@@ -585,7 +600,10 @@ _GUARDRAIL_TESTS = [
 pack packaging's own tests, which take as long again and judge no rule; the red team's
 property tests, not its corpora)."""
 _DEPLOY_TESTS = ["tests/test_mutation_followups_rules.py", "tests/deploycheck"]
-_VERIFIER_TESTS = ["tests/delivery/test_verify_deployment.py"]
+_VERIFIER_TESTS = [
+    "tests/delivery/test_verify_deployment.py",
+    "tests/delivery/test_verifier_bugs.py",
+]
 _GUARDRAILS = "policies/guardrails/perfcheck_guardrails"
 _DEPLOY = "policies/deploy/perfcheck_deploy"
 _KIT = "policies/shared/perfcheck_policykit"
@@ -633,14 +651,109 @@ spread over every area the issue names; each seed draws a different sample. The 
 files hold the tests written for a sample's survivors, so a new seed is the honest figure."""
 
 
+_PROGRAM_WIDE_TESTS = [
+    "tests/test_policy_stacks.py",  # every stack through the three packs, under its own config
+    "tests/policies/test_prod_invariants.py",
+    "tests/test_cost_report.py",  # the generated-figures snapshot: a kill here alone is apart
+]
+"""What every component change is checked with besides its own tests: the packs on each real
+stack and the prod invariants (a component bug that a rule refuses), and the generated figures."""
+_COMPONENT_TESTS: dict[str, list[str]] = {
+    "components/database.py": [
+        "tests/test_database.py",
+        "tests/test_database_alarms.py",
+        "tests/test_data_safety.py",
+        "tests/test_deploy_ordering.py",
+        "tests/test_disaster_recovery.py",
+    ],
+    "components/network.py": [
+        "tests/test_network.py",
+        "tests/test_network_paths.py",
+        "tests/test_stack_independence.py",
+    ],
+    "components/cache.py": [
+        "tests/test_cache.py",
+        "tests/test_cache_replacement.py",
+        "tests/test_cache_token_current.py",
+        "tests/test_secrets.py",
+    ],
+    "components/web_service.py": [
+        "tests/test_web_service.py",
+        "tests/test_deployments.py",
+        "tests/test_deploy_ordering.py",
+        "tests/test_aws_owned_state.py",
+    ],
+    "components/alarm_catalog.py": [
+        "tests/test_observability.py",
+        "tests/test_alarm_catalog_limits.py",
+        "tests/test_database_alarms.py",
+        "tests/test_proxy_pool_alarm.py",
+    ],
+}
+"""A component's own test files (its tests plus the program-wide ones)."""
+_OFFLINE_TESTS = [
+    "tests/test_mutation_followups_runner.py",
+    "tests/test_offline_runner.py",
+    "tests/test_preview.py",
+    "tests/test_preview_errors.py",
+    "tests/test_preview_output.py",
+    "tests/test_findings.py",
+    "tests/test_quiet_output.py",
+    "tests/policies/test_policy_driver.py",
+    "tests/policies/test_policy_config.py",
+    "tests/test_cost_report.py",
+]
+SELECTIONS: dict[str, list[str]] = {
+    **{module: [*own, *_PROGRAM_WIDE_TESTS] for module, own in _COMPONENT_TESTS.items()},
+    "tools/offline/": _OFFLINE_TESTS,
+    "estimate/": _ESTIMATE_TESTS,
+    "settings/": _SETTINGS_TESTS,
+    "foundation/": _FACT_TESTS,
+    f"{_KIT}/": _KIT_TESTS,
+    f"{_GUARDRAILS}/": _GUARDRAIL_TESTS,
+    "policies/cost/": _GUARDRAIL_TESTS,
+    f"{_DEPLOY}/": _DEPLOY_TESTS,
+    "scripts/": _VERIFIER_TESTS,
+}
+"""A module outside the plan is checked with its area's selection (`--patches`)."""
+
+
+def selection_for(module: str) -> list[str]:
+    """The tests a change to `module` is checked with: its plan entry, else its area's."""
+    if module in PLAN:
+        return PLAN[module][1]
+    for prefix, tests in SELECTIONS.items():
+        if module.startswith(prefix):
+            return tests
+    raise SystemExit(f"no test selection for {module}: add it to SELECTIONS in tools/mutation.py")
+
+
+def patched(number: int, record: dict[str, Any]) -> Mutant:
+    """A hand-written mutant: `before` replaced by `after` where it occurs, once, in `file`."""
+    path, before, after = record["file"], record["before"], record["after"]
+    text = (ROOT / path).read_text()
+    found = text.count(before)
+    if found != 1:
+        raise SystemExit(f"{path}: the snippet of record {number} occurs {found} times: {before!r}")
+    start = text.index(before)
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1)
+    mutated = text[:start] + after + text[start + len(before) :]
+    compile(mutated, path, "exec")
+    return Mutant(path, line, column, "patch", number, before, after, mutated)
+
+
 AREAS = (
     ("settings", "settings/"),
     ("foundation", "foundation/"),
     ("estimator", "estimate/"),
     ("policy kit", "policies/shared/"),
     ("guardrails", "policies/guardrails/"),
+    ("cost pack", "policies/cost/"),
     ("deploy checks", "policies/deploy/"),
     ("verifier", "scripts/"),
+    ("components", "components/"),
+    ("offline preview", "tools/offline/"),
     ("other", ""),
 )
 
@@ -710,6 +823,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--summary", nargs="+", type=Path, help="kill rate per area of result files"
     )
+    parser.add_argument(
+        "--patches", type=Path, help="hand-written mutants, one JSON record a line (see above)"
+    )
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--results", default=".mutation/results.jsonl")
     args = parser.parse_args(argv)
@@ -727,10 +843,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.module:
         count, tests = PLAN.get(args.module, (args.count, []))
         jobs.append((args.module, args.count or count, args.tests or tests))
-    if not jobs:
-        parser.error("give --plan or --module")
-
     selected: list[tuple[Mutant, list[str]]] = []
+    if args.patches:
+        lines = args.patches.read_text().splitlines()
+        for number, record in enumerate(json.loads(line) for line in lines if line.strip()):
+            mutant = patched(number, record)
+            wanted = not args.area or any(mutant.path.startswith(p) for p in args.area)
+            if wanted and (not args.only or mutant.ident in args.only):
+                selected.append((mutant, record.get("tests") or selection_for(mutant.path)))
+    elif not jobs:
+        parser.error("give --plan, --module or --patches")
+
     for module, count, tests in jobs:
         every = generate(module, (ROOT / module).read_text())
         chosen = (

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from through_pack import as_finding
 
 from tools.offline.policy_driver import CONFIG_DIR, evaluate_packs, load_pack, parse_config_file
+from tools.offline.runner import cached_run
 
 if TYPE_CHECKING:
     from conftest import ProgramStack
@@ -58,8 +59,13 @@ def test_a_finding_blocks_at_the_default_level_and_says_what_aws_refuses(
 
 
 def test_the_level_is_configurable_per_stack(program: ProgramStack, tmp_path: Path) -> None:
-    program.set(DB, performanceInsightsRetentionPeriod=8)
-    report = _report(program, _config(tmp_path, {"enforcementLevel": "advisory"}))
+    """Staging may lower a deploy rule to advisory (a prod stack may not: test_prod_floor.py)."""
+    staging = type(program)(cached_run("staging"))
+    staging.set(DB, performanceInsightsRetentionPeriod=8)
+    (tmp_path / "staging.deploy.json").write_text(
+        json.dumps({RULE: {"enforcementLevel": "advisory"}})
+    )
+    report = evaluate_packs(staging.run(), "staging", tmp_path, packs=("deploy",))
     assert report.mandatory() == [] and [v.policy for v in report.advisory()] == [RULE]
 
 

@@ -659,6 +659,14 @@ CASES = [
         lambda b: b.set("cache-params", family="redis7"),
         says="valkey8",
     ),
+    Case(  # an AWS default group is read by its name, cluster-mode suffix apart
+        "cache-default-group-family-mismatch",
+        "elasticache-parameter-group-family",
+        "cache-group",
+        "parameterGroupName",
+        lambda b: b.set("cache-group", parameterGroupName="default.redis7.cluster.on"),
+        says="(family redis7)",
+    ),
     Case(
         "cache-maintenance-short",
         "elasticache-windows",

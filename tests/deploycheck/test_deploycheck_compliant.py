@@ -155,6 +155,10 @@ VARIANTS: dict[str, Any] = {
     "rds-default-parameter-group": lambda b: b.set(
         "database-instance", parameterGroupName="default.postgres17"
     ),
+    # A group made outside the stack: its family is not known here, so it is not judged.
+    "cache-parameter-group-made-elsewhere": lambda b: b.set(
+        "cache-group", parameterGroupName="shared-redis7-params"
+    ),
     # A first deploy: the groups' ids are computed, and a rule names one by a value the engine
     # resolves only then; the rule's dependency still ties it to a group of the stack.
     "rule-dependencies-without-recorded-ids": lambda b: (

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from conftest import ProgramStack, findings_of_groups
 from test_deploycheck_cases import _https_listener
+from through_pack import pack_findings_and_notes
 
 from foundation.records import UNKNOWN, ResourceRecord, StackRun
 
@@ -74,6 +75,8 @@ UNKNOWN_BUT_SUSPICIOUS: dict[str, Edit] = {
     ),
     "cache-clusters": lambda b: b.set("cache-group", numCacheClusters=UNKNOWN),
     "cache-group": lambda b: b.set("cache-group", parameterGroupName=UNKNOWN),
+    "cache-family": lambda b: b.set("cache-params", family=UNKNOWN),
+    "db-family": lambda b: b.set("database-params", family=UNKNOWN),
     "db-windows": lambda b: b.set(
         "database-instance", backupWindow=UNKNOWN, maintenanceWindow="sun:02:00-sun:03:00"
     ),
@@ -132,3 +135,104 @@ def test_known_siblings_of_an_unknown_container_value_are_still_validated(
     assert [(f.check_id, f.property_path) for f in program.findings()] == [
         ("ecs-container-definition-shape", "containerDefinitions[0].memory")
     ]
+
+
+def _deploy_notes(b: ProgramStack, rule: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The rule's findings (as their property paths) and its notes (resource, message)."""
+    findings, notes = pack_findings_and_notes(b.run())
+    return (
+        [f.property_path for f in findings if f.check_id == rule],
+        [(name, message) for policy, name, message in notes if policy == rule],
+    )
+
+
+FARGATE = "ecs-fargate-compatibility"
+
+
+def test_an_unknown_port_beside_a_host_port_is_a_note_at_preview_and_judged_at_up(
+    program: ProgramStack,
+) -> None:
+    """Property: a host port that may differ from its container port is never passed in silence:
+    either value unknown is a note naming the mapping (no finding), both known and different is
+    the finding. Members: the host port unknown, the container port unknown, both unknown."""
+    for host, port in ((UNKNOWN, 3000), (3001, UNKNOWN), (UNKNOWN, UNKNOWN)):
+        b = ProgramStack(program.base)
+        b.edit_containers(
+            lambda c, h=host, p=port: c["nextjs"]["portMappings"][0].update(
+                hostPort=h, containerPort=p
+            )
+        )
+        found, notes = _deploy_notes(b, FARGATE)
+        assert found == [], (host, port)
+        assert [name for name, _ in notes] == ["web-task"], (host, port, notes)
+        assert "containerDefinitions[0].portMappings[0] is not known" in notes[0][1]
+    b = ProgramStack(program.base)
+    b.edit_containers(lambda c: c["nextjs"]["portMappings"][0].update(hostPort=3001))
+    assert _deploy_notes(b, FARGATE) == (["containerDefinitions[0].portMappings[0].hostPort"], [])
+
+
+def test_unknown_fargate_settings_are_notes_not_silent_passes(program: ProgramStack) -> None:
+    """Property: each setting the Fargate check judges that is unknown at preview is named in a
+    note (the network mode, a container's log driver, its whole port mappings)."""
+    program.set("database-bootstrap-task", networkMode=UNKNOWN)
+    program.edit_containers(
+        lambda c: (
+            c["hono"]["logConfiguration"].update(logDriver=UNKNOWN),
+            c["otel"].update(portMappings=UNKNOWN),
+        )
+    )
+    found, notes = _deploy_notes(program, FARGATE)
+    assert found == []
+    noted = sorted(message.split(": ", 1)[1].split(" is not known")[0] for _, message in notes)
+    position = {c["name"]: i for i, c in enumerate(program.containers())}
+    assert noted == sorted(
+        [
+            "networkMode",
+            f"containerDefinitions[{position['hono']}].logConfiguration.logDriver",
+            f"containerDefinitions[{position['otel']}].portMappings",
+        ]
+    )
+
+
+UNCALLED = "com.amazonaws.eu-west-1.sagemaker.api"
+
+
+def _uncalled_endpoint(b: ProgramStack) -> None:
+    """An interface endpoint for a service no caller of the program needs."""
+    b.add(
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "endpoint-uncalled",
+        {**b.inputs("network-endpoint-secretsmanager"), "serviceName": UNCALLED},
+        outputs={"id": "vpce-0uncalled00000000"},
+    )
+
+
+def test_an_endpoint_whose_callers_are_unknown_is_a_note_and_judged_when_known(
+    program: ProgramStack,
+) -> None:
+    """Property: while a task's containers are unknown (a first preview), an endpoint that no
+    known caller needs is a note naming those tasks, not a silent pass; an endpoint a known
+    caller needs passes; once the containers are known the uncalled endpoint is the finding."""
+    rule = "endpoint-without-caller"
+    _uncalled_endpoint(program)
+    assert _deploy_notes(program, rule) == (["serviceName"], [])
+    program.set("web-task", containerDefinitions=UNKNOWN)
+    found, notes = _deploy_notes(program, rule)
+    assert found == []
+    assert "endpoint-uncalled" in {name for name, _ in notes}
+    assert all("containerDefinitions of web-task" in message for _, message in notes)
+    preview = ProgramStack(first_preview(program.base))
+    found, notes = _deploy_notes(preview, rule)
+    assert found == [] and notes, "a first preview notes the endpoints it cannot judge"
+
+
+def test_the_runner_returns_refusals_only_unless_notes_are_asked_for(program: ProgramStack) -> None:
+    """Property: `run_deploy_checks` (the offline callers' "nothing to refuse" list) holds no
+    note; with notes=True it holds the checks' notes on unknown values too."""
+    from perfcheck_deploy import run_deploy_checks
+
+    program.edit_containers(lambda c: c["nextjs"]["portMappings"][0].update(hostPort=UNKNOWN))
+    run = program.run()
+    assert run_deploy_checks(run) == []
+    noted = [(f.check_id, f.unknown) for f in run_deploy_checks(run, notes=True)]
+    assert noted == [(FARGATE, True)]

@@ -354,6 +354,40 @@ def test_a_certificate_replaces_the_vpc_origin_create_before_delete(
     assert [line for stage in stages for line in stage.blocking] == []
 
 
+def _ports_cloudfront_sends_to(run: StackRun) -> set[int]:
+    """The load balancer port each VPC origin of the run sends viewers' requests to."""
+    ports = set()
+    for origin in run.by_type(VPC_ORIGIN):
+        config = origin.inputs["vpcOriginEndpointConfig"]
+        https = config["originProtocolPolicy"] == "https-only"
+        ports.add(int(config["httpsPort" if https else "httpPort"]))
+    return ports
+
+
+def _ports_cloudfront_may_reach(run: StackRun) -> set[int]:
+    (rule,) = [
+        r
+        for r in run.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs.get("prefixListId") is not None
+    ]
+    return set(range(int(rule.inputs["fromPort"]), int(rule.inputs["toPort"]) + 1))
+
+
+def test_every_port_cloudfront_sends_to_stays_admitted_while_a_certificate_is_added(
+    prod: StackRun, prod_with_certificate: tuple[StackRun, list[Any]]
+) -> None:
+    """Property: the `up` that adds a certificate updates CloudFront's ingress rule at its start
+    (it depends on nothing the move waits for), while the distribution keeps sending to the old
+    VPC origin's port until the new origin exists and the distribution has deployed (minutes). So
+    after the change the rule admits the port of every VPC origin of both runs, or every viewer
+    request fails meanwhile (review 5, R25)."""
+    after = prod_with_certificate[0]
+    before_ports, after_ports = _ports_cloudfront_sends_to(prod), _ports_cloudfront_sends_to(after)
+    assert before_ports == {80} and after_ports == {443}
+    assert before_ports | after_ports <= _ports_cloudfront_may_reach(after)
+    assert _ports_cloudfront_may_reach(prod) == before_ports
+
+
 def test_a_certificate_without_an_origin_name_is_refused_before_any_resource(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

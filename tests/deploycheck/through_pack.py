@@ -53,7 +53,17 @@ def as_finding(violation: PolicyViolation) -> Finding:
 
 def pack_findings(run: StackRun, config_dir: Path | None = None) -> list[Finding]:
     """Every deploy finding on `run` through the pack (mandatory and advisory alike)."""
+    return pack_findings_and_notes(run, config_dir)[0]
+
+
+def pack_findings_and_notes(
+    run: StackRun, config_dir: Path | None = None
+) -> tuple[list[Finding], list[tuple[str, str, str]]]:
+    """The deploy findings on `run` through the pack, and its notes on values it could not
+    judge at preview, each as (rule, resource name, message)."""
     report = evaluate_packs(
         run, run.stack or "prod", config_dir or _defaults(), packs=DEPLOY, cache=_MESSAGES
     )
-    return [as_finding(v) for v in report.violations if v.pack == "perfcheck-deploy"]
+    findings = [as_finding(v) for v in report.violations if v.pack == "perfcheck-deploy"]
+    notes = [(n.policy, n.name, n.message) for n in report.diagnostics]
+    return findings, notes

@@ -433,7 +433,7 @@ def compliant_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
         {"description": "ALB", "vpcId": UNKNOWN, "tags": tags},
         computed={"id": "sg-alb", "arn": arn("ec2", "security-group/sg-alb")},
     )
-    r["alb_https_in"] = record(
+    r["alb_ingress"] = record(
         stack,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         "alb-https-in",
@@ -747,7 +747,7 @@ def broken_resources(stack: str = "prod") -> dict[str, ResourceRecord]:
         "cache": replace(r["cache"], transitEncryptionEnabled=False, drop=["authToken"]),
         "task": replace(r["task"], containerDefinitions=json.dumps(containers)),
         "topic": replace(r["topic"], drop=["kmsMasterKeyId"], tags={"Environment": "dev"}),
-        "alb_https_in": replace(r["alb_https_in"], fromPort=0, toPort=65535),
+        "alb_ingress": replace(r["alb_ingress"], fromPort=0, toPort=65535),
         "service": replace(
             r["service"], deploymentCircuitBreaker={"enable": True, "rollback": False}
         ),

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.policies.builders import UNKNOWN, app_containers, arn, container, record, replace
-from tests.policies.cases import Case, R, Variant, by_name, task
+from tests.policies.cases import Case, R, Variant, by_name, https_listener, task
+from tests.policies.support import renamed
 
 SECRET_ARN = arn("secretsmanager", "secret:perfcheck/db-AbCdEf")
 FAKE_GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
@@ -37,21 +38,21 @@ CLASS_1 = [
         CRED,
         "shell-export-in-command",
         hono(command=["sh", "-c", "export DB_PASSWORD=hunter2hunter2 && node dist/index.js"]),
-        "app",
+        "web-task",
         "containerDefinitions[hono].command is a credential-like assignment to 'DB_PASSWORD'",
     ),
     Case(
         CRED,
         "flag-in-entry-point",
         hono(entryPoint=["node", "dist/index.js", "--db-password", "hunter2"]),
-        "app",
+        "web-task",
         "containerDefinitions[hono].entryPoint is a credential-like assignment to 'DB_PASSWORD'",
     ),
     Case(
         CRED,
         "docker-label",
         hono(dockerLabels={"com.example.db.password": "hunter2"}),
-        "app",
+        "web-task",
         "containerDefinitions[hono].dockerLabels[com.example.db.password] is a plain value",
     ),
     Case(
@@ -63,42 +64,42 @@ CLASS_1 = [
                 "options": {"splunk-url": "https://splunk.example.com", "splunk-token": "0f3c9a"},
             }
         ),
-        "app",
+        "web-task",
         "logConfiguration.options[splunk-token] is a plain value under a credential-like name",
     ),
     Case(
         CRED,
         "key-value-dsn",
         hono_env(("DATABASE_CONFIG", "host=db port=5432 user=app password=hunter2")),
-        "app",
+        "web-task",
         "environment[DATABASE_CONFIG] is a credential-like assignment to 'PASSWORD'",
     ),
     Case(
         CRED,
         "jdbc-query-parameter",
         hono_env(("JDBC", "jdbc:postgresql://db:5432/app?user=app&password=hunter2&ssl=true")),
-        "app",
+        "web-task",
         "environment[JDBC] is a credential-like assignment to 'PASSWORD'",
     ),
     Case(
         CRED,
         "sqlserver-connection-string",
         hono_env(("MSSQL", "Server=db;Database=app;User Id=app;Password=hunter2;")),
-        "app",
+        "web-task",
         "environment[MSSQL] is a credential-like assignment to 'PASSWORD'",
     ),
     Case(
         CRED,
         "json-blob",
         hono_env(("APP_CONFIG", json.dumps({"db": {"host": "db", "password": "hunter2"}}))),
-        "app",
+        "web-task",
         "environment[APP_CONFIG] is a credential-like assignment to 'PASSWORD'",
     ),
     Case(
         CRED,
         "token-format-by-value",
         hono_env(("GH", FAKE_GITHUB)),
-        "app",
+        "web-task",
         "environment[GH] is a value that looks like a GitHub token",
     ),
     Case(
@@ -114,42 +115,42 @@ CLASS_1 = [
                 "retries": 3,
             }
         ),
-        "app",
+        "web-task",
         "healthCheck.command is text that looks like an Authorization header",
     ),
     Case(
         CRED,
         "url-password-in-command",
         hono(command=["node", "migrate.js", "postgres://app:hunter2@db:5432/app"]),
-        "app",
+        "web-task",
         "command is text that looks like a URL with an embedded password",
     ),
     Case(
         CRED,
         "mysql-client-password-flag",
         hono(command=["sh", "-c", "mysqldump -h db -uapp -phunter2 app > /tmp/app.sql"]),
-        "app",
+        "web-task",
         "command is a password passed as a client flag",
     ),
     Case(
         CRED,
         "curl-basic-auth",
         hono(entryPoint=["curl", "-fsS", "-u", "admin:hunter2", "https://internal/api"]),
-        "app",
+        "web-task",
         "entryPoint is a password passed as a client flag",
     ),
     Case(
         CRED,
         "redis-requirepass",
         hono(command=["redis-server", "--requirepass", "hunter2"]),
-        "app",
+        "web-task",
         "command is a credential-like assignment to 'REQUIREPASS'",
     ),
     Case(
         CRED,
         "dsn-name-suffix",
         hono_env(("SENTRY_DSN", "https://abc123@o1.ingest.sentry.io/1")),
-        "app",
+        "web-task",
         "environment[SENTRY_DSN] is a plain value under a credential-like name",
     ),
 ]
@@ -298,14 +299,14 @@ CLASS_3 = [
         DB,
         "postgres-compatible-image",
         with_container(store("pgvector/pgvector:pg17")),
-        "app",
+        "web-task",
         "containerDefinitions[store].image is a 'pgvector' database engine image",
     ),
     Case(
         DB,
         "image-named-by-keyword",
         with_container(store("123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/pg17-postgis-x:1")),
-        "app",
+        "web-task",
         "containerDefinitions[store].image is a 'postgis' database engine image",
     ),
     Case(
@@ -315,7 +316,7 @@ CLASS_3 = [
             store("ghcr.io/acme/toolbox:1", command=["postgres", "-D", "/srv/pg"]),
             [EFS_VOLUME],
         ),
-        "app",
+        "web-task",
         "containerDefinitions[store].command is a database server command (postgres)",
     ),
     Case(
@@ -329,7 +330,7 @@ CLASS_3 = [
             ),
             [EFS_VOLUME],
         ),
-        "app",
+        "web-task",
         "EFS volume 'data' mounted at database data path /srv/pg",
     ),
     Case(
@@ -342,7 +343,7 @@ CLASS_3 = [
             ),
             [NFS_VOLUME],
         ),
-        "app",
+        "web-task",
         "EFS volume 'data' mounted at database data path /var/lib/mysql",
     ),
 ]
@@ -386,53 +387,50 @@ CLASS_2 = [
         "ecs-container-non-root-user",
         "duplicate-user-key-last-wins",
         raw_task(_containers_text('"User": "0"')),
-        "app",
+        "web-task",
         "containerDefinitions[hono].user is '0'",
     ),
     Case(
         "ecs-container-non-root-user",
         "signed-uid-is-root",
         lambda r: task(r, lambda cs: by_name(cs, "hono").update(user="+0:1001")),
-        "app",
+        "web-task",
         "containerDefinitions[hono].user is '+0:1001'",
     ),
     Case(
         "ecs-container-non-root-user",
         "unicode-folded-key",  # Go's EqualFold: the long s folds to 's'
         raw_task(_containers_text('"u\\u017fer": "root"')),
-        "app",
+        "web-task",
         "containerDefinitions[hono].user is 'root'",
     ),
     Case(
         "ecs-container-not-privileged",
         "capitalised-key",
         raw_task(_containers_text('"Privileged": true')),
-        "app",
+        "web-task",
         "containerDefinitions[hono].privileged is true",
     ),
     Case(
         "ecs-container-read-only-root-filesystem",
         "case-variant-key-false",
         raw_task(_containers_text('"READONLYROOTFILESYSTEM": false')),
-        "app",
+        "web-task",
         "containerDefinitions[hono].readonlyRootFilesystem is false",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "capitalised-environment-key",
         raw_task(_containers_text('"Environment": [{"Name": "DB_PASSWORD", "Value": "hunter2"}]')),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[DB_PASSWORD] is a plain value",
     ),
     Case(
         "alb-http-listener-redirects-to-https",
         "lower-case-protocol",
         lambda r: {
-            "https_listener": replace(
-                r["https_listener"],
-                protocol="http",
-                drop=["sslPolicy", "certificateArn"],
-            )
+            **https_listener(r, protocol="http", sslPolicy=None, certificateArn=None),
+            "alb": replace(r["alb"], internal=False),
         },
         "https",
         "defaultActions is [forward]",
@@ -441,9 +439,8 @@ CLASS_2 = [
         "alb-http-listener-redirects-to-https",
         "omitted-protocol-is-http",
         lambda r: {
-            "https_listener": replace(
-                r["https_listener"], drop=["protocol", "sslPolicy", "certificateArn"]
-            )
+            **https_listener(r, protocol=None, sslPolicy=None, certificateArn=None),
+            "alb": replace(r["alb"], internal=False),
         },
         "https",
         "defaultActions is [forward]",
@@ -451,11 +448,7 @@ CLASS_2 = [
     Case(
         "alb-https-listener-tls-policy",
         "lower-case-https-protocol",
-        lambda r: {
-            "https_listener": replace(
-                r["https_listener"], protocol="https", sslPolicy="ELBSecurityPolicy-2016-08"
-            )
-        },
+        lambda r: https_listener(r, protocol="https", sslPolicy="ELBSecurityPolicy-2016-08"),
         "https",
         "sslPolicy is 'ELBSecurityPolicy-2016-08'",
     ),
@@ -517,18 +510,9 @@ def multi_az_cluster(r: R, **inputs: Any) -> dict[str, Any]:
 
 
 def replica(r: R, **inputs: Any) -> dict[str, Any]:
-    rep = replace(
-        r["db"],
-        replicateSourceDb=UNKNOWN,
-        drop=["manageMasterUserPassword", "username", "finalSnapshotIdentifier"],
-        **inputs,
-    )
-    from foundation.records import ResourceRecord
-
-    renamed = ResourceRecord(
-        **{**rep.__dict__, "urn": rep.urn.replace("::db", "::db-replica"), "name": "db-replica"}
-    )
-    return {"replica": renamed}
+    drop = ["manageMasterUserPassword", "username", "finalSnapshotIdentifier"]
+    rep = replace(r["db"], replicateSourceDb=UNKNOWN, drop=drop, **inputs)
+    return {"replica": renamed(rep, "db-replica")}
 
 
 def proxy(r: R, **inputs: Any) -> dict[str, Any]:
@@ -639,7 +623,7 @@ CLASS_4 = [
         "ecs-container-logging",
         "log-group-created-at-run-time",
         awslogs_create_group,
-        "app",
+        "web-task",
         "containerDefinitions[otel].logConfiguration.options[awslogs-create-group] is true",
     ),
 ]
@@ -732,10 +716,21 @@ def multitenant(r: R, **changes: Any) -> dict[str, Any]:
             {
                 "id": "alb",
                 "domainName": "origin.perfcheck.example.com",
-                "customOriginConfigs": [cdn["origins"][0]["customOriginConfig"]],
+                "customOriginConfigs": [
+                    {
+                        "httpPort": 80,
+                        "httpsPort": 443,
+                        "originProtocolPolicy": "https-only",
+                        "originSslProtocols": ["TLSv1.2"],
+                    }
+                ],
             }
         ],
-        "viewerCertificate": cdn["viewerCertificate"],
+        "viewerCertificate": {
+            "acmCertificateArn": UNKNOWN,
+            "sslSupportMethod": "sni-only",
+            "minimumProtocolVersion": "TLSv1.2_2021",
+        },
         "webAclId": UNKNOWN,
         "tags": cdn["tags"],
         **changes,
@@ -755,14 +750,14 @@ CLASS_5 = [
         "ecs-container-not-privileged",
         "sys-admin-capability",
         with_linux(capabilities={"add": ["cap_sys_admin"], "drop": ["ALL"]}),
-        "app",
+        "web-task",
         "capabilities.add is 'SYS_ADMIN' added",
     ),
     Case(
         "ecs-container-not-privileged",
         "docker-socket-mounted",
         docker_socket,
-        "app",
+        "web-task",
         "containerDefinitions[otel].mountPoints[docker] is host path /var/run/docker.sock",
     ),
     Case(
@@ -816,7 +811,7 @@ CLASS_5 = [
         "cloudfront-web-acl",
         "distribution-without-waf",
         lambda r: {"cdn": replace(r["cdn"], drop=["webAclId"])},
-        "cdn",
+        "cdn-distribution",
         "webAclId is not set",
     ),
     Case(
@@ -905,7 +900,7 @@ CLASS_5 = [
                 },
             )
         },
-        "db",
+        "database-instance",
         "password is set",
     ),
     Case(

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from foundation.records import ResourceRecord
-from tests.policies.builders import app_containers, replace
+from tests.policies.builders import UNKNOWN, record, replace
 
 R = Mapping[str, ResourceRecord]
 Changes = Callable[[R], dict[str, ResourceRecord | None]]
+LISTENER = "aws:lb/listener:Listener"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,35 @@ class Variant:
 
 
 def task(r: R, mutate: Callable[[list[dict[str, Any]]], None], **inputs: Any) -> dict[str, Any]:
-    containers = app_containers()
+    containers = json.loads(r["task"].wire_inputs["containerDefinitions"])
     mutate(containers)
     return {"task": replace(r["task"], containerDefinitions=json.dumps(containers), **inputs)}
 
 
 def by_name(containers: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return next(c for c in containers if c["name"] == name)
+
+
+def https_listener(r: R, **inputs: Any) -> dict[str, ResourceRecord | None]:
+    """An HTTPS listener on the program's ALB (the program serves HTTPS at CloudFront only);
+    an input given as None is left out."""
+    body = {
+        "loadBalancerArn": UNKNOWN,
+        "port": 443,
+        "protocol": "HTTPS",
+        "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "certificateArn": UNKNOWN,
+        "defaultActions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
+        "tags": r["alb"].wire_inputs["tags"],
+        **inputs,
+    }
+    body = {k: v for k, v in body.items() if v is not None}
+    deps = {"loadBalancerArn": [r["alb"].urn]}
+    return {"https": record("prod", LISTENER, "https", body, property_dependencies=deps)}
+
+
+def sg_rule(r: R, name: str, **inputs: Any) -> dict[str, ResourceRecord | None]:
+    """An aws.ec2.SecurityGroupRule (ingress, tcp) on the ALB's security group."""
+    body = {"type": "ingress", "securityGroupId": UNKNOWN, "protocol": "tcp", **inputs}
+    deps = {"securityGroupId": [r["alb_sg"].urn]}
+    return {name: record("prod", SG_RULE, name, body, property_dependencies=deps)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.policies.builders import ACCOUNT, cost_tags, record, replace
-from tests.policies.cases import Case, Variant
+from tests.policies.cases import Case, Variant, https_listener
 
 _GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 
@@ -39,7 +39,7 @@ WAVE6_NONCOMPLIANT = [
         "web-identity-trust-narrowed",
         "any-repository",
         lambda r: {"task_role": replace(r["task_role"], assumeRolePolicy=_ci_role("repo:*"))},
-        "task",
+        "web-task-role",
         "trusting an OIDC provider without a subject condition",
     ),
     Case(
@@ -53,12 +53,30 @@ WAVE6_NONCOMPLIANT = [
         "ecs-service-serving-tasks",
         "one-task",
         lambda r: {"service": replace(r["service"], desiredCount=1)},
-        "app",
+        "web-service",
         "desiredCount is 1",
     ),
 ]
 
+WAVE6_NONCOMPLIANT.append(
+    Case(  # added with the known misses (tests/redteam/test_properties_knownwrong.py)
+        "nlb-tls-listener-access-logs",
+        "tls-listener-without-logs",
+        lambda r: {
+            **https_listener(r, protocol="TLS"),
+            "alb": replace(r["alb"], drop=["accessLogs"]),
+        },
+        "load-balancer-alb",
+        "accessLogs.enabled is absent",
+    )
+)
+
 WAVE6_VARIANTS = [
+    Variant(
+        "nlb-tls-listener-access-logs",
+        "tls-listener-with-logs",
+        lambda r: https_listener(r, protocol="TLS"),
+    ),
     Variant(
         "web-identity-trust-narrowed",
         "one-repository",

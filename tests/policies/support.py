@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.records import ResourceRecord, StackRun
-from tests.policies.builders import compliant_resources, stack_run
+from tests.policies.builders import compliant_resources, replace, stack_run
 from tools.offline import runner
 from tools.offline.policy_driver import (
     CONFIG_DIR,
@@ -45,22 +45,37 @@ class OnProgram:
 
 
 PROGRAM_ROLES: Mapping[str, str] = {
-    "db": "database-instance",
+    "key": "database-key",
     "db_params": "database-params",
+    "db": "database-instance",
     "cache": "cache-group",
+    "secret": "app-secrets-redis-auth-token",  # a resource name
+    "topic": "observability-alarms",
+    "log_group": "web-nextjs-logs",
     "bucket": "cdn-logs",
     "bucket_sse": "cdn-logs-encryption",
-    "topic": "observability-alarms",
-    "secret": "app-secrets-redis-auth-token",  # a resource name
-    "log_group": "web-nextjs-logs",
-    "key": "database-key",
+    "execution_role": "web-execution-role",
+    "task_role": "web-task-role",
+    "task": "web-task",
+    "cluster": "web-cluster",
+    "service": "web-service",
+    "app_sg": "network-service-sg",
+    "alb_sg": "network-lb-sg",
+    "alb_ingress": "network-lb-from-cloudfront",
+    "alb": "load-balancer-alb",
+    "http_listener": "load-balancer-http",
+    "api_rule": "load-balancer-production",
+    "cdn": "cdn-distribution",
+    "budget": "observability-budget",
+    "account_budget": "observability-account-budget",
 }
-"""The program's record (logical name) that plays each role of the synthetic stack."""
+"""Short names for the program's records (logical names) that most cases change: a case written
+as `r["db"]` changes `database-instance`; a key it returns under another name is added as is."""
 
 
 def by_role(changes: Changes) -> OnProgram:
-    """`changes` written against the synthetic stack's roles (`r["db"]`), applied to the
-    program's records that play them (PROGRAM_ROLES); a key it adds under another name stays."""
+    """`changes` written against the roles (`r["db"]`), applied to the program's records that
+    play them (PROGRAM_ROLES); a key it adds under another name stays."""
 
     def apply(records: Mapping[str, ResourceRecord]) -> Mapping[str, Any]:
         view = {**records, **{role: records[name] for role, name in PROGRAM_ROLES.items()}}
@@ -69,18 +84,25 @@ def by_role(changes: Changes) -> OnProgram:
     return OnProgram(apply)
 
 
+def renamed(rec: ResourceRecord, name: str, **inputs: Any) -> ResourceRecord:
+    """A second resource like `rec` under the logical name `name` (with some inputs changed)."""
+    changed = replace(rec, **inputs) if inputs else rec
+    return dataclasses.replace(changed, urn=f"{rec.urn.rsplit('::', 1)[0]}::{name}", name=name)
+
+
+def on_program(changes: Changes) -> OnProgram:
+    """A case's changes as a mutation of the program: written on its records' own names
+    (`OnProgram`) or on the roles (a plain function)."""
+    return changes if isinstance(changes, OnProgram) else by_role(changes)
+
+
 def program_records(stack: str = "prod") -> dict[str, ResourceRecord]:
     """The captured program's records by logical name (a new dict; never change a record)."""
-    return {record.name: record for record in _program_run(stack).resources}
+    return {record.name: record for record in program_run(stack).resources}
 
 
-def _program_run(stack: str) -> StackRun:
+def program_run(stack: str) -> StackRun:
     return runner.cached_run(stack)  # tests/conftest.py: one run per stack per worker
-
-
-def base_for(changes: Changes | None, stack: str = "prod") -> dict[str, ResourceRecord]:
-    """The records `changes` is written against: the program's, or the synthetic stack's."""
-    return program_records(stack) if isinstance(changes, OnProgram) else compliant_base(stack)
 
 
 def _without_exemptions(config: dict[str, Any]) -> dict[str, Any]:
@@ -132,89 +154,86 @@ def synthetic_config_dir() -> Path:
 
 
 _MESSAGES = MessageCache()
-"""The compliant stack's records are shared by every case (below): their requests are built, and
-each pack's verdict on them worked out, once per session instead of once per case."""
+"""The program's records are shared by every case: their requests are built, and each pack's
+verdict on them worked out, once per session instead of once per case."""
 
 
-@functools.cache
-def _compliant_base(stack: str) -> tuple[dict[str, ResourceRecord], bytes]:
-    resources = compliant_resources(stack)
-    return resources, _fingerprint(resources)
-
-
-def compliant_base(stack: str) -> dict[str, ResourceRecord]:
-    """The shared compliant records (a new dict: replace roles in it, never change a record)."""
-    return dict(_compliant_base(stack)[0])
-
-
-def _fingerprint(resources: Mapping[str, ResourceRecord]) -> bytes:
-    return pickle.dumps([(role, vars(record)) for role, record in resources.items()])
-
-
-def run_case(
-    changes: Changes | None = None,
-    stack: str = "prod",
-    config_dir: Path | None = None,
+def judge_compliant(
+    changes: Changes | None = None, stack: str = "prod", config_dir: Path | None = None
 ) -> PolicyReport:
-    """Evaluate the packs on the compliant stack with `changes(resources)` applied.
+    """The packs on the small hand-built compliant stack (tests/policies/builders.py) with
+    `changes` applied: for the driver's own mechanics (configs, exemptions, reviewed types),
+    which want a stack without the program's own exempted findings."""
+    resources = compliant_resources(stack)
+    for role, value in (changes(resources) if changes else {}).items():
+        if value is None:
+            resources.pop(role)
+        else:
+            resources[role] = value
+    run = stack_run(resources, stack)
+    return evaluate_packs(run, stack, config_dir or synthetic_config_dir(), cache=_MESSAGES)
 
-    The compliant records are built once per session and shared by every case; a case that
-    changed one in place (instead of replacing it) would leak into the cases after it, so that
-    is refused here."""
-    if config_dir is None and changes is not None:
-        return _case_report(changes, stack)
-    return _evaluate(changes, stack, config_dir)
+
+def run_case(changes: Changes | None = None, stack: str = "prod") -> PolicyReport:
+    """The rule packs' report on the captured program with `changes` applied (`on_program`),
+    less the findings the unchanged program has under the same config: what the change adds.
+
+    The program's records are shared by every case: a case that changed one in place (instead
+    of replacing it) would leak into the cases after it, so that is refused here."""
+    return _case_report(changes or _UNCHANGED, stack)
+
+
+def _UNCHANGED(records: Mapping[str, ResourceRecord]) -> Mapping[str, Any]:
+    return {}
 
 
 @functools.cache
 def _case_report(changes: Changes, stack: str) -> PolicyReport:
     """A case's report, evaluated once per session (a report is immutable, a case's changes a
-    pure function of the compliant stack): the rule tests and the spelling test share it."""
-    return _evaluate(changes, stack, None)
+    pure function of the program): the rule tests and the spelling test share it."""
+    return _evaluate(on_program(changes), stack, None)
 
 
-def _evaluate(changes: Changes | None, stack: str, config_dir: Path | None) -> PolicyReport:
-    if isinstance(changes, OnProgram):
-        return _evaluate_on_program(changes, stack, config_dir)
-    base, fingerprint = _compliant_base(stack)
-    applied = dict(changes(dict(base))) if changes else {}
-    if _fingerprint(base) != fingerprint:
-        _compliant_base.cache_clear()
-        raise AssertionError("a case changed a compliant record in place: use replace()")
-    resources = dict(base)
-    for role, value in applied.items():
-        if value is None:
-            resources.pop(role)  # KeyError for a role the stack does not have, as before
-        else:
-            resources[role] = value
-    return evaluate_packs(
-        stack_run(resources, stack), stack, config_dir or synthetic_config_dir(), cache=_MESSAGES
-    )
-
-
-def _evaluate_on_program(changes: OnProgram, stack: str, config_dir: Path | None) -> PolicyReport:
-    run = _program_run(stack)
+def _evaluate(changes: OnProgram, stack: str, config_dir: Path | None) -> PolicyReport:
+    run = program_run(stack)
     resources = program_records(stack)
-    for name, value in changes(dict(resources)).items():
+    before = _fingerprint(run)
+    applied = changes(dict(resources))
+    if _fingerprint(run) != before:
+        raise AssertionError("a case changed a program record in place: use replace()")
+    for name, value in applied.items():
         if value is None:
             resources.pop(name)  # KeyError for a resource the program does not register
         else:
             resources[name] = value
-    report = _judge_program(dataclasses.replace(run, resources=tuple(resources.values())), stack)
-    own = {_key(v) for v in _program_report(stack).violations}
+    changed = dataclasses.replace(run, resources=tuple(resources.values()))
+    report = _judge_program(changed, stack, config_dir)
+    own = {_key(v) for v in _program_report(stack, config_dir).violations}
     return dataclasses.replace(
         report, violations=tuple(v for v in report.violations if _key(v) not in own)
     )
 
 
-def _judge_program(run: StackRun, stack: str) -> PolicyReport:
-    return evaluate_packs(run, stack, program_config_dir(), packs=RULE_PACKS, cache=_MESSAGES)
+def _fingerprint(run: StackRun) -> bytes:
+    return pickle.dumps([vars(record) for record in run.resources])
+
+
+def _judge_program(run: StackRun, stack: str, config_dir: Path | None) -> PolicyReport:
+    directory = config_dir or program_config_dir()
+    return evaluate_packs(run, stack, directory, packs=RULE_PACKS, cache=_MESSAGES)
+
+
+def _program_report(stack: str, config_dir: Path | None = None) -> PolicyReport:
+    """The unchanged program's report under `config_dir` (the stack's own config without its
+    exemptions by default)."""
+    if config_dir is None:
+        return _default_program_report(stack)
+    return _judge_program(program_run(stack), stack, config_dir)
 
 
 @functools.cache
-def _program_report(stack: str) -> PolicyReport:
-    """The unchanged program's report (its exempted findings among them)."""
-    return _judge_program(_program_run(stack), stack)
+def _default_program_report(stack: str) -> PolicyReport:
+    return _judge_program(program_run(stack), stack, None)
 
 
 def _key(violation: PolicyViolation) -> tuple[str, str, str]:
@@ -249,9 +268,3 @@ def messages(report: PolicyReport) -> list[str]:
         *report.not_applicable,
     ]
     return [item.message for item in everything]
-
-
-@functools.cache
-def compliant_report(stack: str) -> PolicyReport:
-    """The compliant stack under the stack's own config (computed once per session)."""
-    return run_case(stack=stack)

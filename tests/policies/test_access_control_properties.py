@@ -35,7 +35,7 @@ def test_a_replica_that_still_sets_a_password_is_not_judged_as_a_primary() -> No
     """The same property from the other side: the primary beside it is still judged."""
     report = run_case(lambda r: {**replica(r), "db": replace(r["db"], password="hunter2-hunter2")})
     names = {v.name for v in violations(report, MASTER_PASSWORD)}
-    assert names == {"db"}
+    assert names == {"database-instance"}
 
 
 def _open_user(**overrides: Any) -> dict[str, Any]:

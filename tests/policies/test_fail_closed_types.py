@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.policies.builders import record
-from tests.policies.support import run_case, synthetic_config, violations
+from tests.policies.support import judge_compliant, run_case, synthetic_config, violations
 from tools.offline.policy_driver import (
     CONFIG_DIR,
     PolicyConfigError,
@@ -84,7 +84,7 @@ def test_a_reviewed_type_passes_and_the_note_lists_it_with_its_reason(tmp_path: 
         reviewedTypes=[*synthetic_config("prod", "guardrails")[RULE]["reviewedTypes"], *reviewed],
         listReviewedTypes=True,
     )
-    report = run_case(_glue, config_dir=config_dir)
+    report = judge_compliant(_glue, config_dir=config_dir)
     assert violations(report, RULE) == []
     (note,) = [n for n in report.exemptions if n.policy == RULE]
     assert f"{GLUE} (a catalog of table names; no data of its own)" in note.message
@@ -95,7 +95,7 @@ def test_a_reviewed_type_the_stack_does_not_have_is_stale(tmp_path: Path) -> Non
         *synthetic_config("prod", "guardrails")[RULE]["reviewedTypes"],
         {"type": "aws:sagemaker/domain:Domain", "reason": "notebooks"},
     ]
-    report = run_case(config_dir=_config_dir(tmp_path, "prod", reviewedTypes=entries))
+    report = judge_compliant(config_dir=_config_dir(tmp_path, "prod", reviewedTypes=entries))
     (finding,) = violations(report, RULE)
     assert "reviewedTypes entry 'aws:sagemaker/domain:Domain'" in finding.message
     assert "(stale)" in finding.message and finding.enforcement_level == "mandatory"
@@ -106,7 +106,7 @@ def test_a_reviewed_type_a_rule_now_judges_is_stale(tmp_path: Path) -> None:
         *synthetic_config("prod", "guardrails")[RULE]["reviewedTypes"],
         {"type": "aws:rds/instance:Instance", "reason": "reviewed before a rule existed"},
     ]
-    report = run_case(config_dir=_config_dir(tmp_path, "prod", reviewedTypes=entries))
+    report = judge_compliant(config_dir=_config_dir(tmp_path, "prod", reviewedTypes=entries))
     (finding,) = violations(report, RULE)
     assert "judged by" in finding.message and "rds-storage-encrypted" in finding.message
 
@@ -114,7 +114,7 @@ def test_a_reviewed_type_a_rule_now_judges_is_stale(tmp_path: Path) -> None:
 def test_a_reviewed_type_needs_a_reason(tmp_path: Path) -> None:
     config_dir = _config_dir(tmp_path, "prod", reviewedTypes=[{"type": GLUE, "reason": " "}])
     with pytest.raises(PolicyConfigError) as caught:
-        run_case(config_dir=config_dir)
+        judge_compliant(config_dir=config_dir)
     assert "resource-type-judged" in str(caught.value) and "reason" in str(caught.value)
 
 
@@ -196,6 +196,6 @@ def test_a_reviewed_child_type_stays_current_while_its_component_is_in_the_stack
     def vpc(r: Any) -> dict[str, Any]:
         return {"vpc": record("prod", "awsx:ec2:Vpc", "net", {}, custom=False)}
 
-    assert violations(run_case(vpc, config_dir=config_dir), RULE) == []
-    (stale,) = violations(run_case(config_dir=config_dir), RULE)
+    assert violations(judge_compliant(vpc, config_dir=config_dir), RULE) == []
+    (stale,) = violations(judge_compliant(config_dir=config_dir), RULE)
     assert "reviewedTypes entry 'aws:ec2/subnet:Subnet'" in stale.message

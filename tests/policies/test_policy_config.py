@@ -17,7 +17,7 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from tests.policies.builders import compliant_resources, compliant_stack, replace
-from tests.policies.support import run_case, synthetic_config, violations
+from tests.policies.support import judge_compliant, synthetic_config, violations
 from tools.offline.policy_driver import (
     CONFIG_DIR,
     PACK_NAMES,
@@ -101,8 +101,8 @@ def test_production_only_finding_is_advisory_on_staging_and_mandatory_on_prod() 
     def single_az(r):
         return {"db": replace(r["db"], multiAz=False)}
 
-    (staging,) = violations(run_case(single_az, stack="staging"), "rds-multi-az")
-    (prod,) = violations(run_case(single_az, stack="prod"), "rds-multi-az")
+    (staging,) = violations(judge_compliant(single_az, stack="staging"), "rds-multi-az")
+    (prod,) = violations(judge_compliant(single_az, stack="prod"), "rds-multi-az")
     assert (staging.enforcement_level, prod.enforcement_level) == ("advisory", "mandatory")
 
 
@@ -110,8 +110,8 @@ def test_per_stack_properties_apply() -> None:
     def short_backups(r):
         return {"db": replace(r["db"], backupRetentionPeriod=3)}
 
-    assert violations(run_case(short_backups, stack="staging"), "rds-backup-retention") == []
-    assert violations(run_case(short_backups, stack="prod"), "rds-backup-retention")
+    assert violations(judge_compliant(short_backups, stack="staging"), "rds-backup-retention") == []
+    assert violations(judge_compliant(short_backups, stack="prod"), "rds-backup-retention")
 
 
 def test_missing_config_file_means_pack_defaults(tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_reconciliation_order_defaults_then_initial_config_then_file() -> None:
         },
     )
     given = parse_config_text(json.dumps({"rds-backup-retention": {"minimumDays": 10}}))
-    config = PackSession(pack, "prod", given).config
+    config = PackSession(pack, "staging", given).config  # prod keeps every rule's own level
     assert config["rds-backup-retention"].enforcement_level == "advisory"  # initial config
     assert config["rds-backup-retention"].properties["minimumDays"] == 10  # file wins
     assert config["kms-key-rotation-enabled"].properties["maximumRotationDays"] == 180
@@ -150,14 +150,16 @@ def test_reconciliation_order_defaults_then_initial_config_then_file() -> None:
 
 def test_all_sets_every_level_then_policy_entries_override() -> None:
     given = parse_config_text(json.dumps({"all": "advisory", "rds-multi-az": "mandatory"}))
-    config = PackSession(load_pack("guardrails"), "prod", given).config
+    config = PackSession(load_pack("guardrails"), "staging", given).config
     assert config["rds-multi-az"].enforcement_level == "mandatory"
     assert config["rds-storage-encrypted"].enforcement_level == "advisory"
 
 
 def test_disabled_rule_does_not_run(tmp_path: Path) -> None:
-    config_dir = _write_configs(tmp_path, "prod", "guardrails", {"rds-multi-az": "disabled"})
-    report = run_case(lambda r: {"db": replace(r["db"], multiAz=False)}, config_dir=config_dir)
+    config_dir = _write_configs(tmp_path, "staging", "guardrails", {"rds-multi-az": "disabled"})
+    report = judge_compliant(
+        lambda r: {"db": replace(r["db"], multiAz=False)}, "staging", config_dir=config_dir
+    )
     assert violations(report, "rds-multi-az") == []
 
 

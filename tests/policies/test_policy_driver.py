@@ -19,7 +19,11 @@ from tests.policies.builders import (
     replace,
     stack_run,
 )
-from tests.policies.support import run_case, synthetic_config_dir
+from tests.policies.support import (
+    program_records,
+    run_case,
+    synthetic_config_dir,
+)
 from tests.policies.test_policy_exemptions import DB_URN, REASON
 from tests.policies.test_policy_exemptions import _config_dir as exemption_config_dir
 from tools.offline import policy_driver as driver
@@ -181,14 +185,20 @@ def test_a_message_cache_changes_no_report(tmp_path: Path) -> None:
             assert cached == evaluate_packs(run, "prod", config_dir)
 
 
-def test_a_case_that_changes_a_shared_compliant_record_in_place_is_refused() -> None:
+def test_a_case_that_changes_a_shared_program_record_in_place_is_refused() -> None:
+    database = program_records()["database-instance"]
+    assert database.wire_inputs["multiAz"] is True
+
     def in_place(r):  # type: ignore[no-untyped-def]
         r["db"].wire_inputs["multiAz"] = False  # type: ignore[index]
         return {}
 
-    with pytest.raises(AssertionError, match="changed a compliant record in place"):
-        run_case(in_place, config_dir=synthetic_config_dir())
-    assert run_case(lambda r: {}).violations == ()  # the shared records were built again
+    try:
+        with pytest.raises(AssertionError, match="changed a program record in place"):
+            run_case(in_place)
+    finally:
+        database.wire_inputs["multiAz"] = True  # the shared run as the program made it
+    assert run_case(lambda r: {}).violations == ()
 
 
 def test_a_session_is_reused_only_for_its_own_stack(tmp_path: Path) -> None:

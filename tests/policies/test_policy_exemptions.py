@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.policies.builders import compliant_stack, replace
-from tests.policies.support import run_case, synthetic_config, violations
+from tests.policies.support import judge_compliant, synthetic_config, violations
 from tools.offline.policy_driver import CONFIG_DIR, PolicyConfigError, evaluate_packs
 
 REASON = "legacy reporting replica, retired in Q3 (ticket OPS-142)"
@@ -41,7 +41,7 @@ def test_exempted_resource_is_reported_as_an_exemption_not_a_violation(tmp_path:
     config_dir = _config_dir(
         tmp_path, "guardrails", "rds-multi-az", [{"urn": DB_URN, "reason": REASON}]
     )
-    report = run_case(_single_az, config_dir=config_dir)
+    report = judge_compliant(_single_az, config_dir=config_dir)
     assert violations(report, "rds-multi-az") == []
     assert report.mandatory() == []
     (use,) = report.exemption_uses
@@ -57,7 +57,7 @@ def test_exempted_resource_is_reported_as_an_exemption_not_a_violation(tmp_path:
 
 def test_exemption_covers_one_rule_only(tmp_path: Path) -> None:
     config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**DB, "reason": REASON}])
-    report = run_case(
+    report = judge_compliant(
         lambda r: {"db": replace(r["db"], multiAz=False, deletionProtection=False)},
         config_dir=config_dir,
     )
@@ -77,7 +77,7 @@ def test_exemption_for_another_name_or_type_does_not_apply(tmp_path: Path) -> No
             {"urn": DB_URN.replace("::db", "::db2"), "reason": REASON},
         ],
     )
-    report = run_case(_single_az, config_dir=config_dir)
+    report = judge_compliant(_single_az, config_dir=config_dir)
     assert [v.name for v in violations(report, "rds-multi-az")] == ["db"]
     assert report.exemptions == ()
     # each matches nothing: reported as stale, an error in prod
@@ -116,8 +116,8 @@ def test_exemption_works_for_stack_rules(tmp_path: Path) -> None:
             }
         ],
     )
-    report = run_case(
-        lambda r: {"alb_https_in": replace(r["alb_https_in"], fromPort=0, toPort=65535)},
+    report = judge_compliant(
+        lambda r: {"alb_ingress": replace(r["alb_ingress"], fromPort=0, toPort=65535)},
         config_dir=config_dir,
     )
     assert violations(report, "security-group-no-public-ingress") == []
@@ -131,7 +131,7 @@ def test_exemption_works_for_cost_rules(tmp_path: Path) -> None:
         "rds-instance-class-allowed",
         [{"urn": DB_URN, "reason": "Black Friday capacity, until 2 Dec"}],
     )
-    report = run_case(
+    report = judge_compliant(
         lambda r: {"db": replace(r["db"], instanceClass="db.r7g.2xlarge")},
         config_dir=config_dir,
     )
@@ -196,7 +196,7 @@ def test_same_name_in_another_component_does_not_inherit_the_exemption(tmp_path:
         )
         return {"db": mine, "db_other": theirs}
 
-    report = run_case(two_databases, config_dir=config_dir)
+    report = judge_compliant(two_databases, config_dir=config_dir)
     assert [v.urn for v in violations(report, "rds-multi-az")] == [
         DB_URN.replace("::aws:", "::perfcheck:reporting:Reporting$aws:")
     ]
@@ -268,7 +268,7 @@ def _tls_minimum(version: str):
 def test_exemption_for_the_default_certificate_covers_that_finding(tmp_path: Path) -> None:
     exemption = {**CDN, "property": DEFAULT_CERT, "reason": REASON}
     config_dir = _config_dir(tmp_path, "guardrails", "cloudfront-viewer-tls", [exemption])
-    report = run_case(_default_certificate, config_dir=config_dir)
+    report = judge_compliant(_default_certificate, config_dir=config_dir)
     assert violations(report, "cloudfront-viewer-tls") == []
     (use,) = report.exemption_uses
     assert not use.stale and DEFAULT_CERT in use.selector
@@ -283,7 +283,7 @@ def test_exemption_for_one_property_does_not_wave_through_another(
     having covered nothing, is stale."""
     exemption = {**CDN, "property": DEFAULT_CERT, "reason": REASON}
     config_dir = _config_dir(tmp_path, "guardrails", "cloudfront-viewer-tls", [exemption])
-    report = run_case(_tls_minimum(version), config_dir=config_dir)
+    report = judge_compliant(_tls_minimum(version), config_dir=config_dir)
     (finding,) = violations(report, "cloudfront-viewer-tls")
     assert MINIMUM_TLS in finding.message
     assert [use.stale for use in report.exemption_uses] == [True]
@@ -293,9 +293,9 @@ def test_exemption_for_one_property_does_not_wave_through_another(
 def test_exemption_bound_to_a_value_covers_that_value_only(tmp_path: Path) -> None:
     exemption = {**CDN, "property": MINIMUM_TLS, "found": "'TLSv1.1_2016'", "reason": REASON}
     config_dir = _config_dir(tmp_path, "guardrails", "cloudfront-viewer-tls", [exemption])
-    covered = run_case(_tls_minimum("TLSv1.1_2016"), config_dir=config_dir)
+    covered = judge_compliant(_tls_minimum("TLSv1.1_2016"), config_dir=config_dir)
     assert violations(covered, "cloudfront-viewer-tls") == []
-    weaker = run_case(_tls_minimum("TLSv1"), config_dir=config_dir)
+    weaker = judge_compliant(_tls_minimum("TLSv1"), config_dir=config_dir)
     assert len(violations(weaker, "cloudfront-viewer-tls")) == 1
 
 

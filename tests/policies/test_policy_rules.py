@@ -7,7 +7,7 @@ thing, and expects that rule to report it on the right resource, naming the prop
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +18,6 @@ from tests.policies.builders import (
     UNKNOWN,
     app_containers,
     arn,
-    compliant_resources,
     container,
     provider,
     record,
@@ -26,7 +25,7 @@ from tests.policies.builders import (
     with_options,
 )
 from tests.policies.bypass_cases import BYPASS_NONCOMPLIANT, BYPASS_VARIANTS
-from tests.policies.cases import Case, Variant, by_name, task
+from tests.policies.cases import Case, Variant, by_name, https_listener, sg_rule, task
 from tests.policies.cases_ecs_exec import ECS_EXEC_NONCOMPLIANT
 from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
 from tests.policies.cases_origin_name import ORIGIN_NAME_NONCOMPLIANT, ORIGIN_NAME_VARIANTS
@@ -34,14 +33,18 @@ from tests.policies.cases_untagged_spend import UNTAGGED_SPEND_NONCOMPLIANT, UNT
 from tests.policies.cases_wave6 import WAVE6_NONCOMPLIANT, WAVE6_VARIANTS
 from tests.policies.image_cases import IMAGE_NONCOMPLIANT, IMAGE_VARIANTS
 from tests.policies.support import (
-    by_role,
-    compliant_report,
+    PROGRAM_ROLES,
+    RULE_PACKS,
     mandatory_but_unpriced,
+    on_program,
+    program_records,
+    program_run,
+    renamed,
     run_case,
     violations,
 )
 from tests.policies.type_cases import TYPE_NONCOMPLIANT, TYPE_VARIANTS
-from tools.offline.policy_driver import load_pack
+from tools.offline.policy_driver import CONFIG_DIR, evaluate_packs, load_pack
 
 R = Mapping[str, ResourceRecord]
 
@@ -117,18 +120,21 @@ def ebs(volume_type: str | None) -> dict[str, ResourceRecord | None]:
     return {"volume": record("prod", "aws:ebs/volume:Volume", "scratch", inputs)}
 
 
-def on_listener(rule: ResourceRecord, listener: ResourceRecord) -> ResourceRecord:
-    deps = {"listenerArn": (listener.urn,)}
-    return ResourceRecord(**{**rule.__dict__, "property_dependencies": deps})
-
-
 def no_default_tags(rec: ResourceRecord) -> ResourceRecord:
     return with_options(rec, provider=provider("prod", default_tags={}))
 
 
 def app_ingress(r: R, *extra: dict[str, Any]) -> dict[str, ResourceRecord | None]:
-    """The app security group with inline ingress added to its own."""
-    return {"app_sg": replace(r["app_sg"], ingress=[*r["app_sg"].wire_inputs["ingress"], *extra])}
+    """The service's security group (no inline rules in the program) with inline ingress."""
+    own = r["app_sg"].wire_inputs.get("ingress", [])
+    return {"app_sg": replace(r["app_sg"], ingress=[*own, *extra])}
+
+
+def alb_open(r: R, drop: Sequence[str] = (), **inputs: Any) -> dict[str, ResourceRecord | None]:
+    """The ALB's ingress rule (from CloudFront's prefix list in the program) opened to every
+    IPv4 address, with `inputs` changed."""
+    rule = replace(r["alb_ingress"], drop=["prefixListId", *drop], cidrIpv4="0.0.0.0/0", **inputs)
+    return {"alb_ingress": rule}
 
 
 def ssh_from(*cidrs: str, key: str = "cidrBlocks") -> dict[str, Any]:
@@ -187,14 +193,14 @@ NONCOMPLIANT: list[Case] = [
         "no-database-on-efs",
         "postgres-image",
         lambda r: task(r, lambda cs: cs.append(container("db", "postgres:16-alpine", 5432))),
-        "app",
+        "web-task",
         "containerDefinitions[db].image is a 'postgres' database engine image",
     ),
     Case(
         "no-database-on-efs",
         "efs-at-data-path",
         lambda r: efs_stack(r, "busybox:1.36", "/var/lib/postgresql/data"),
-        "app",
+        "web-task",
         "EFS volume 'data' mounted at database data path /var/lib/postgresql",
     ),
     Case(
@@ -208,28 +214,28 @@ NONCOMPLIANT: list[Case] = [
     Case(
         "rds-storage-encrypted",
         "false",
-        by_role(lambda r: {"db": replace(r["db"], storageEncrypted=False)}),
+        lambda r: {"db": replace(r["db"], storageEncrypted=False)},
         "database-instance",
         "storageEncrypted is false",
     ),
     Case(
         "rds-storage-encrypted",
         "unset",
-        by_role(lambda r: {"db": replace(r["db"], drop=["storageEncrypted"])}),
+        lambda r: {"db": replace(r["db"], drop=["storageEncrypted"])},
         "database-instance",
         "storageEncrypted is not set (unencrypted)",
     ),
     Case(
         "rds-performance-insights-encrypted",
         "no-key",
-        by_role(lambda r: {"db": replace(r["db"], drop=["performanceInsightsKmsKeyId"])}),
+        lambda r: {"db": replace(r["db"], drop=["performanceInsightsKmsKeyId"])},
         "database-instance",
         "performanceInsightsKmsKeyId is not set",
     ),
     Case(
         "elasticache-encrypted-at-rest",
         "false",
-        by_role(lambda r: {"cache": replace(r["cache"], atRestEncryptionEnabled=False)}),
+        lambda r: {"cache": replace(r["cache"], atRestEncryptionEnabled=False)},
         "cache-group",
         "atRestEncryptionEnabled is false",
     ),
@@ -264,49 +270,47 @@ NONCOMPLIANT: list[Case] = [
     Case(
         "s3-bucket-encryption-configured",
         "no-configuration",
-        by_role(lambda r: {"bucket_sse": None}),
+        lambda r: {"bucket_sse": None},
         "cdn-logs",
         "server-side encryption configuration is not configured",
     ),
     Case(
         "s3-bucket-encryption-configured",
         "algorithm-not-allowed",
-        by_role(
-            lambda r: {
-                "bucket_sse": replace(
-                    r["bucket_sse"],
-                    rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:fsx"}}],
-                )
-            }
-        ),
+        lambda r: {
+            "bucket_sse": replace(
+                r["bucket_sse"],
+                rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:fsx"}}],
+            )
+        },
         "cdn-logs",
         "sseAlgorithm is 'aws:fsx'",
     ),
     Case(
         "sns-topic-encrypted",
         "no-key",
-        by_role(lambda r: {"topic": replace(r["topic"], drop=["kmsMasterKeyId"])}),
+        lambda r: {"topic": replace(r["topic"], drop=["kmsMasterKeyId"])},
         "observability-alarms",
         "kmsMasterKeyId is not set",
     ),
     Case(
         "secretsmanager-secret-customer-managed-key",
         "no-key",
-        by_role(lambda r: {"secret": replace(r["secret"], drop=["kmsKeyId"])}),
+        lambda r: {"secret": replace(r["secret"], drop=["kmsKeyId"])},
         "app-secrets-redis-auth-token",
         "kmsKeyId is not set",
     ),
     Case(
         "secretsmanager-secret-customer-managed-key",
         "aws-managed-key",
-        by_role(lambda r: {"secret": replace(r["secret"], kmsKeyId="alias/aws/secretsmanager")}),
+        lambda r: {"secret": replace(r["secret"], kmsKeyId="alias/aws/secretsmanager")},
         "app-secrets-redis-auth-token",
         "the AWS-managed key alias/aws/secretsmanager",
     ),
     Case(
         "cloudwatch-log-group-encrypted",
         "no-key",
-        by_role(lambda r: {"log_group": replace(r["log_group"], drop=["kmsKeyId"])}),
+        lambda r: {"log_group": replace(r["log_group"], drop=["kmsKeyId"])},
         "web-nextjs-logs",
         "kmsKeyId is not set",
         level="advisory",
@@ -314,14 +318,14 @@ NONCOMPLIANT: list[Case] = [
     Case(
         "kms-key-rotation-enabled",
         "off",
-        by_role(lambda r: {"key": replace(r["key"], enableKeyRotation=False)}),
+        lambda r: {"key": replace(r["key"], enableKeyRotation=False)},
         "database-key",
         "enableKeyRotation is false",
     ),
     Case(
         "kms-key-rotation-enabled",
         "period-too-long",
-        by_role(lambda r: {"key": replace(r["key"], rotationPeriodInDays=730)}),
+        lambda r: {"key": replace(r["key"], rotationPeriodInDays=730)},
         "database-key",
         "rotationPeriodInDays is 730",
     ),
@@ -334,14 +338,14 @@ NONCOMPLIANT: list[Case] = [
                 r["db_params"], parameters=[{"name": "rds.force_ssl", "value": "0"}]
             )
         },
-        "db",
-        "parameter group 'db-params' setting rds.force_ssl = '0'",
+        "database-instance",
+        "parameter group 'database-params' setting rds.force_ssl = '0'",
     ),
     Case(
         "rds-force-ssl",
         "old-family-default",
         lambda r: {"db_params": replace(r["db_params"], family="postgres14", parameters=[])},
-        "db",
+        "database-instance",
         "leaving rds.force_ssl at its default (off)",
     ),
     Case(
@@ -351,28 +355,28 @@ NONCOMPLIANT: list[Case] = [
             "db": replace(r["db"], drop=["parameterGroupName"], engineVersion="14.12"),
             "db_params": None,
         },
-        "db",
+        "database-instance",
         "the default parameter group (postgres '14.12')",
     ),
     Case(
         "elasticache-in-transit-encryption",
         "no-tls",
         lambda r: {"cache": replace(r["cache"], transitEncryptionEnabled=False)},
-        "cache",
+        "cache-group",
         "transitEncryptionEnabled is false",
     ),
     Case(
         "elasticache-in-transit-encryption",
         "preferred-mode",
         lambda r: {"cache": replace(r["cache"], transitEncryptionMode="preferred")},
-        "cache",
+        "cache-group",
         "transitEncryptionMode is 'preferred'",
     ),
     Case(
         "elasticache-in-transit-encryption",
         "no-auth",
         lambda r: {"cache": replace(r["cache"], drop=["authToken"])},
-        "cache",
+        "cache-group",
         "authToken is not set",
     ),
     Case(
@@ -403,7 +407,7 @@ NONCOMPLIANT: list[Case] = [
                 ],
             )
         },
-        "cdn",
+        "cdn-distribution",
         "orderedCacheBehaviors[/_next/static/*].viewerProtocolPolicy is 'allow-all'",
     ),
     Case(
@@ -418,7 +422,7 @@ NONCOMPLIANT: list[Case] = [
                 },
             )
         },
-        "cdn",
+        "cdn-distribution",
         "defaultCacheBehavior.viewerProtocolPolicy is 'allow-all'",
     ),
     Case(
@@ -434,16 +438,19 @@ NONCOMPLIANT: list[Case] = [
                 },
             )
         },
-        "cdn",
+        "cdn-distribution",
         "viewerCertificate.minimumProtocolVersion is 'TLSv1.2_2019'",
     ),
     Case(
         "cloudfront-viewer-tls",
         "default-certificate",
+        # The program's own distribution uses it (exempted in prod, no custom domain yet).
         lambda r: {
-            "cdn": replace(r["cdn"], viewerCertificate={"cloudfrontDefaultCertificate": True})
+            "cdn-2": renamed(
+                r["cdn"], "cdn-2", viewerCertificate={"cloudfrontDefaultCertificate": True}
+            )
         },
-        "cdn",
+        "cdn-2",
         "cloudfrontDefaultCertificate is true",
     ),
     Case(
@@ -465,7 +472,7 @@ NONCOMPLIANT: list[Case] = [
                 ],
             )
         },
-        "cdn",
+        "cdn-distribution",
         "origins[alb].customOriginConfig.originProtocolPolicy is 'http-only'",
     ),
     Case(
@@ -487,40 +494,35 @@ NONCOMPLIANT: list[Case] = [
                 ],
             )
         },
-        "cdn",
+        "cdn-distribution",
         "originSslProtocols is TLSv1",
     ),
     Case(
         "alb-http-listener-redirects-to-https",
         "forwards",
-        lambda r: {
-            "http_listener": replace(
-                r["http_listener"], defaultActions=[{"type": "forward", "targetGroupArn": UNKNOWN}]
-            )
-        },
-        "http",
+        # The program's HTTP listener forwards on an internal ALB behind CloudFront's VPC origin.
+        lambda r: {"alb": replace(r["alb"], internal=False)},
+        "load-balancer-http",
         "defaultActions is [forward]",
     ),
     Case(
         "alb-http-listener-rules-redirect-to-https",
         "forwarding-rule-on-port-80",
-        lambda r: {"api_rule": on_listener(r["api_rule"], r["http_listener"])},
-        "api",
+        lambda r: {"alb": replace(r["alb"], internal=False)},
+        "load-balancer-production",
         "actions is [forward] on an HTTP listener",
     ),
     Case(
         "alb-https-listener-tls-policy",
         "old-policy",
-        lambda r: {
-            "https_listener": replace(r["https_listener"], sslPolicy="ELBSecurityPolicy-2016-08")
-        },
+        lambda r: https_listener(r, sslPolicy="ELBSecurityPolicy-2016-08"),
         "https",
         "sslPolicy is 'ELBSecurityPolicy-2016-08'",
     ),
     Case(
         "alb-https-listener-tls-policy",
         "unset",
-        lambda r: {"https_listener": replace(r["https_listener"], drop=["sslPolicy"])},
+        lambda r: https_listener(r, sslPolicy=None),
         "https",
         "sslPolicy is not set (AWS default ELBSecurityPolicy-2016-08)",
     ),
@@ -529,49 +531,49 @@ NONCOMPLIANT: list[Case] = [
         "ecs-container-non-root-user",
         "root",
         lambda r: task(r, lambda cs: by_name(cs, "hono").update(user="0:0")),
-        "app",
+        "web-task",
         "containerDefinitions[hono].user is '0:0'",
     ),
     Case(
         "ecs-container-non-root-user",
         "unset-sidecar",
         lambda r: task(r, lambda cs: by_name(cs, "otel").pop("user")),
-        "app",
+        "web-task",
         "containerDefinitions[otel].user is not set",
     ),
     Case(
         "ecs-container-non-root-user",
         "uid-zero-padded",
         hono_user("00"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].user is '00'",
     ),
     Case(
         "ecs-container-non-root-user",
         "uid-zero-padded-with-group",
         hono_user(" 000:1001"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].user is ' 000:1001'",
     ),
     Case(
         "ecs-container-non-root-user",
         "root-by-name",
         hono_user("ROOT:1001"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].user is 'ROOT:1001'",
     ),
     Case(
         "ecs-container-read-only-root-filesystem",
         "writable",
         lambda r: task(r, lambda cs: by_name(cs, "nextjs").update(readonlyRootFilesystem=False)),
-        "app",
+        "web-task",
         "containerDefinitions[nextjs].readonlyRootFilesystem is false",
     ),
     Case(
         "ecs-essential-container-health-check",
         "missing",
         lambda r: task(r, lambda cs: by_name(cs, "hono").pop("healthCheck")),
-        "app",
+        "web-task",
         "containerDefinitions[hono].healthCheck is not set",
     ),
     Case(
@@ -586,7 +588,7 @@ NONCOMPLIANT: list[Case] = [
                 ),
             ),
         ),
-        "app",
+        "web-task",
         "condition HEALTHY on 'otel', which has no healthCheck",
     ),
     Case(
@@ -598,21 +600,21 @@ NONCOMPLIANT: list[Case] = [
                 dependsOn=[{"containerName": "api", "condition": "HEALTHY"}]
             ),
         ),
-        "app",
+        "web-task",
         "containerDefinitions[nextjs].dependsOn[api] is HEALTHY on a container not in this task",
     ),
     Case(
         "ecs-container-logging",
         "sidecar-without-logs",
         lambda r: task(r, lambda cs: by_name(cs, "otel").pop("logConfiguration")),
-        "app",
+        "web-task",
         "containerDefinitions[otel].logConfiguration is not set",
     ),
     Case(
         "ecs-container-not-privileged",
         "privileged",
         lambda r: task(r, lambda cs: by_name(cs, "nextjs").update(privileged=True)),
-        "app",
+        "web-task",
         "containerDefinitions[nextjs].privileged is true",
     ),
     Case(
@@ -624,7 +626,7 @@ NONCOMPLIANT: list[Case] = [
                 {"name": "DB_PASSWORD", "value": "hunter2-plain"}
             ),
         ),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[DB_PASSWORD] is a plain value",
     ),
     Case(
@@ -636,7 +638,7 @@ NONCOMPLIANT: list[Case] = [
                 {"name": "UPLOAD_CONFIG", "value": "id=AKIAABCDEFGHIJKLMNOP"}
             ),
         ),
-        "app",
+        "web-task",
         "looks like an AWS access key id (value not shown)",
     ),
     Case(
@@ -648,14 +650,14 @@ NONCOMPLIANT: list[Case] = [
                 {"name": "DATABASE_URL", "value": "postgres://app:pw-123@db:5432/app"}
             ),
         ),
-        "app",
+        "web-task",
         "a URL with an embedded password",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "url-with-password-and-empty-user",
         hono_variable("REDIS_URL", "rediss://:pw-123@cache.internal:6379/0"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[REDIS_URL] is a value that looks like a URL with "
         "an embedded password",
     ),
@@ -663,56 +665,56 @@ NONCOMPLIANT: list[Case] = [
         "ecs-no-credentials-in-environment",
         "name-db-pass",
         hono_variable("DB_PASS", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[DB_PASS] is a plain value",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "name-stripe-key",
         hono_variable("STRIPE_KEY", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[STRIPE_KEY] is a plain value",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "name-session-key",
         hono_variable("SESSION_KEY", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[SESSION_KEY] is a plain value",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "name-jwt-signing-key",
         hono_variable("JWT_SIGNING_KEY", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[JWT_SIGNING_KEY] is a plain value",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "name-github-pat",
         hono_variable("GITHUB_PAT", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[GITHUB_PAT] is a plain value",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "name-jwt-signing-jwk",
         hono_variable("JWT_SIGNING_JWK", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[JWT_SIGNING_JWK] is a plain value",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "name-pat-for-ci",
         hono_variable("PAT_FOR_CI", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[PAT_FOR_CI] is a plain value",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "name-gpg-passphrase",
         hono_variable("GPG_PASSPHRASE", "plain-value-1"),
-        "app",
+        "web-task",
         "containerDefinitions[hono].environment[GPG_PASSPHRASE] is a plain value",
     ),
     Case(
@@ -727,7 +729,7 @@ NONCOMPLIANT: list[Case] = [
                 },
             )
         },
-        "app",
+        "web-service",
         "networkConfiguration.assignPublicIp is true",
     ),
     Case(
@@ -738,14 +740,14 @@ NONCOMPLIANT: list[Case] = [
                 r["service"], deploymentCircuitBreaker={"enable": True, "rollback": False}
             )
         },
-        "app",
+        "web-service",
         "deploymentCircuitBreaker.rollback is false",
     ),
     Case(
         "ecs-service-circuit-breaker-rollback",
         "no-breaker",
         lambda r: {"service": replace(r["service"], drop=["deploymentCircuitBreaker"])},
-        "app",
+        "web-service",
         "deploymentCircuitBreaker.enable is not set",
     ),
     Case(
@@ -756,14 +758,14 @@ NONCOMPLIANT: list[Case] = [
                 r["cluster"], settings=[{"name": "containerInsights", "value": "disabled"}]
             )
         },
-        "cluster",
+        "web-cluster",
         "settings[containerInsights] is 'disabled'",
     ),
     Case(
         "ecs-cluster-container-insights",
         "unset",
         lambda r: {"cluster": replace(r["cluster"], drop=["settings"])},
-        "cluster",
+        "web-cluster",
         "settings[containerInsights] is not set (off)",
     ),
     Case(
@@ -772,7 +774,7 @@ NONCOMPLIANT: list[Case] = [
         lambda r: {
             "task": ResourceRecord(
                 **{
-                    **r["task"].__dict__,
+                    **replace(r["task"], taskRoleArn=UNKNOWN, executionRoleArn=UNKNOWN).__dict__,
                     "property_dependencies": {
                         "executionRoleArn": (r["execution_role"].urn,),
                         "taskRoleArn": (r["execution_role"].urn,),
@@ -780,7 +782,7 @@ NONCOMPLIANT: list[Case] = [
                 }
             )
         },
-        "app",
+        "web-task",
         "taskRoleArn is derived from the same role as executionRoleArn",
     ),
     Case(
@@ -793,7 +795,7 @@ NONCOMPLIANT: list[Case] = [
                 executionRoleArn="arn:aws:iam::123456789012:role/x",
             )
         },
-        "app",
+        "web-task",
         "taskRoleArn is the same role as executionRoleArn",
     ),
     # -- data safety --
@@ -801,70 +803,70 @@ NONCOMPLIANT: list[Case] = [
         "rds-not-publicly-accessible",
         "public",
         lambda r: {"db": replace(r["db"], publiclyAccessible=True)},
-        "db",
+        "database-instance",
         "publiclyAccessible is true",
     ),
     Case(
         "rds-multi-az",
         "single-az",
         lambda r: {"db": replace(r["db"], multiAz=False)},
-        "db",
+        "database-instance",
         "multiAz is false",
     ),
     Case(
         "rds-deletion-protection",
         "off",
         lambda r: {"db": replace(r["db"], deletionProtection=False)},
-        "db",
+        "database-instance",
         "deletionProtection is false",
     ),
     Case(
         "rds-backup-retention",
         "short",
         lambda r: {"db": replace(r["db"], backupRetentionPeriod=3)},
-        "db",
+        "database-instance",
         "backupRetentionPeriod is 3 days; expected at least 7 days",
     ),
     Case(
         "rds-backup-retention",
         "unset",
         lambda r: {"db": replace(r["db"], drop=["backupRetentionPeriod"])},
-        "db",
+        "database-instance",
         "not set (AWS default 1 days)",
     ),
     Case(
         "rds-final-snapshot",
         "skipped",
         lambda r: {"db": replace(r["db"], skipFinalSnapshot=True)},
-        "db",
+        "database-instance",
         "skipFinalSnapshot is true",
     ),
     Case(
         "rds-final-snapshot",
         "no-identifier",
         lambda r: {"db": replace(r["db"], drop=["finalSnapshotIdentifier"])},
-        "db",
+        "database-instance",
         "finalSnapshotIdentifier is not set",
     ),
     Case(
         "elasticache-automatic-failover",
         "off",
         lambda r: {"cache": replace(r["cache"], automaticFailoverEnabled=False)},
-        "cache",
+        "cache-group",
         "automaticFailoverEnabled is false",
     ),
     Case(
         "elasticache-automatic-failover",
         "one-node",
         lambda r: {"cache": replace(r["cache"], numCacheClusters=1)},
-        "cache",
+        "cache-group",
         "numCacheClusters is 1",
     ),
     Case(
         "elasticache-snapshot-retention",
         "none",
         lambda r: {"cache": replace(r["cache"], drop=["snapshotRetentionLimit"])},
-        "cache",
+        "cache-group",
         "snapshotRetentionLimit is not set (AWS default 0 days)",
     ),
     Case(
@@ -878,113 +880,96 @@ NONCOMPLIANT: list[Case] = [
         "stateful-resources-protected",
         "database-unprotected",
         lambda r: {"db": with_options(r["db"], protect=False)},
-        "db",
+        "database-instance",
         "protect (resource option) is false",
     ),
     # -- network --
     Case(
         "security-group-no-public-ingress",
         "inline-ssh",
-        lambda r: {
-            "app_sg": replace(
-                r["app_sg"],
-                ingress=[
-                    *r["app_sg"].wire_inputs["ingress"],
-                    {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]},
-                ],
-            )
-        },
-        "app",
-        "ingress[1] is 0.0.0.0/0 allowed on tcp port 22",
+        lambda r: app_ingress(r, ssh_from("0.0.0.0/0")),
+        "network-service-sg",
+        "ingress[0] is 0.0.0.0/0 allowed on tcp port 22",
     ),
     Case(
         "security-group-no-public-ingress",
         "rule-on-app-group",
         public_rule_on_app,
         "app-https-public",
-        "::/0 allowed on tcp port 443 (security group 'app'), which no load balancer uses",
+        "::/0 allowed on tcp port 443 (security group 'network-service-sg'), which no load "
+        "balancer uses",
     ),
     Case(
         "security-group-no-public-ingress",
         "alb-all-ports",
-        lambda r: {
-            "alb_https_in": replace(r["alb_https_in"], ipProtocol="-1", drop=["fromPort", "toPort"])
-        },
-        "alb-https-in",
+        lambda r: alb_open(r, ipProtocol="-1", drop=["fromPort", "toPort"]),
+        "network-lb-from-cloudfront",
         "cidrIpv4 is 0.0.0.0/0 allowed on all traffic",
     ),
     Case(
         "security-group-no-public-ingress",
         "two-halves-of-ipv4-first",
         lambda r: app_ingress(r, ssh_from("0.0.0.0/1", "128.0.0.0/1")),
-        "app",
-        "ingress[1] is 0.0.0.0/1 allowed on tcp port 22",
+        "network-service-sg",
+        "ingress[0] is 0.0.0.0/1 allowed on tcp port 22",
     ),
     Case(
         "security-group-no-public-ingress",
         "two-halves-of-ipv4-second",
         lambda r: app_ingress(r, ssh_from("0.0.0.0/1", "128.0.0.0/1")),
-        "app",
-        "ingress[1] is 128.0.0.0/1 allowed on tcp port 22",
+        "network-service-sg",
+        "ingress[0] is 128.0.0.0/1 allowed on tcp port 22",
     ),
     Case(
         "security-group-no-public-ingress",
         "ipv6-global-unicast",
         lambda r: app_ingress(r, ssh_from("2000::/3", key="ipv6CidrBlocks")),
-        "app",
-        "ingress[1] is 2000::/3 allowed on tcp port 22",
+        "network-service-sg",
+        "ingress[0] is 2000::/3 allowed on tcp port 22",
     ),
     Case(
         "security-group-no-public-ingress",
         "host-bits-set",
         lambda r: app_ingress(r, ssh_from("10.1.2.3/0")),
-        "app",
-        "ingress[1] is 10.1.2.3/0 allowed on tcp port 22",
+        "network-service-sg",
+        "ingress[0] is 10.1.2.3/0 allowed on tcp port 22",
     ),
     Case(
         "security-group-no-public-ingress",
         "private-range-widened",
         lambda r: app_ingress(r, ssh_from("10.0.0.0/7")),
-        "app",
-        "ingress[1] is 10.0.0.0/7 allowed on tcp port 22",
+        "network-service-sg",
+        "ingress[0] is 10.0.0.0/7 allowed on tcp port 22",
     ),
     Case(
         "security-group-no-public-ingress",
         "ingress-rule-single-public-host",
         lambda r: {
-            "alb_https_in": replace(
-                r["alb_https_in"], cidrIpv4="203.0.113.7/32", fromPort=22, toPort=22
+            "alb_ingress": replace(
+                r["alb_ingress"], cidrIpv4="203.0.113.7/32", fromPort=22, toPort=22
             )
         },
-        "alb-https-in",
+        "network-lb-from-cloudfront",
         "cidrIpv4 is 203.0.113.7/32 allowed on tcp port 22",
     ),
     Case(
         "security-group-no-public-ingress",
         "ingress-rule-range-starting-at-an-allowed-port",
-        lambda r: {"alb_https_in": replace(r["alb_https_in"], fromPort=443, toPort=8443)},
-        "alb-https-in",
+        lambda r: alb_open(r, fromPort=443, toPort=8443),
+        "network-lb-from-cloudfront",
         "cidrIpv4 is 0.0.0.0/0 allowed on tcp ports 443-8443",
     ),
     Case(
         "security-group-no-public-ingress",
         "ingress-rule-protocol-all-keyword-ignores-its-ports",
-        lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol="ALL")},
-        "alb-https-in",
+        lambda r: alb_open(r, ipProtocol="ALL"),
+        "network-lb-from-cloudfront",
         "cidrIpv4 is 0.0.0.0/0 allowed on all traffic",
     ),
     Case(
         "security-group-no-public-ingress",
         "security-group-rule-half-internet",
-        lambda r: {
-            "alb_http_in": replace(
-                r["alb_http_in"],
-                cidrBlocks=["128.0.0.0/1"],
-                ipv6CidrBlocks=[],
-                fromPort=5432,
-                toPort=5432,
-            )
-        },
+        lambda r: sg_rule(r, "alb-http-in", cidrBlocks=["128.0.0.0/1"], fromPort=5432, toPort=5432),
         "alb-http-in",
         "cidrBlocks is 128.0.0.0/1 allowed on tcp port 5432",
     ),
@@ -1015,7 +1000,7 @@ NONCOMPLIANT: list[Case] = [
                 replace(r["topic"], tags={"Project": "perfcheck", "Environment": "prod"})
             )
         },
-        "alarms",
+        "observability-alarms",
         "tags is missing Owner, CostCenter, ManagedBy",
     ),
     Case(
@@ -1035,21 +1020,21 @@ NONCOMPLIANT: list[Case] = [
                 r["cluster"], tags={**r["cluster"].wire_inputs["tags"], "Environment": "staging"}
             )
         },
-        "cluster",
+        "web-cluster",
         "tags.Environment is 'staging'; expected 'prod' (the stack)",
     ),
     Case(
         "rds-instance-class-allowed",
         "too-big",
         lambda r: {"db": replace(r["db"], instanceClass="db.r6g.4xlarge")},
-        "db",
+        "database-instance",
         "instanceClass is 'db.r6g.4xlarge'; expected one of",
     ),
     Case(
         "rds-instance-class-allowed",
         "prod-size-in-staging",
         lambda r: {"db": replace(r["db"], instanceClass="db.t4g.large")},
-        "db",
+        "database-instance",
         "instanceClass is 'db.t4g.large'",
         stack="staging",
     ),
@@ -1057,21 +1042,21 @@ NONCOMPLIANT: list[Case] = [
         "elasticache-node-type-allowed",
         "too-big",
         lambda r: {"cache": replace(r["cache"], nodeType="cache.r7g.xlarge")},
-        "cache",
+        "cache-group",
         "nodeType is 'cache.r7g.xlarge'",
     ),
     Case(
         "no-gp2-storage",
         "rds-gp2",
         lambda r: {"db": replace(r["db"], storageType="gp2")},
-        "db",
+        "database-instance",
         "storageType is 'gp2'",
     ),
     Case(
         "no-gp2-storage",
         "rds-unset",
         lambda r: {"db": replace(r["db"], drop=["storageType"])},
-        "db",
+        "database-instance",
         "storageType is not set (set gp3 explicitly)",
     ),
     Case(
@@ -1142,40 +1127,41 @@ NONCOMPLIANT: list[Case] = [
             role: replace(
                 r[role],
                 notifications=[
-                    {**r[role].wire_inputs["notifications"][0], "subscriberEmailAddresses": []}
+                    {k: v for k, v in n.items() if not k.startswith("subscriber")}
+                    for n in r[role].wire_inputs["notifications"]
                 ],
             )
             for role in ("budget", "account_budget")
         },
-        "monthly",
+        "observability-budget",
         "notifications is no subscriber",
     ),
     Case(
         "monthly-estimate-within-budget",
         "estimate-over-budget",
         lambda r: {"budget": replace(r["budget"], limitAmount="10")},
-        "monthly",
+        "observability-budget",
         "limitAmount is $10.00 a month but the estimate is $",
     ),
     Case(
         "monthly-estimate-within-budget",
         "not-the-stacks-own-budget",
         lambda r: {"budget": replace(r["budget"], costFilters=[])},
-        "monthly",
+        "observability-account-budget",
         "costFilters is not this stack's monthly cost budget",
     ),
     Case(
         "monthly-estimate-within-budget",
         "a-quarterly-budget-is-not-a-month",
         lambda r: {"budget": replace(r["budget"], timeUnit="QUARTERLY", limitAmount="100000")},
-        "monthly",
+        "observability-account-budget",
         "costFilters is not this stack's monthly cost budget",
     ),
     Case(
         "worst-month-within-budget",
         "worst-month-over-budget",
         lambda r: {"budget": replace(r["budget"], limitAmount="10")},
-        "monthly",
+        "observability-budget",
         "limitAmount is $10.00 a month but the worst month (max tasks",
         level="advisory",
     ),
@@ -1183,14 +1169,14 @@ NONCOMPLIANT: list[Case] = [
         "cloudwatch-log-group-retention",
         "forever",
         lambda r: {"log_group": replace(r["log_group"], drop=["retentionInDays"])},
-        "app-logs",
+        "web-nextjs-logs",
         "retentionInDays is not set (kept forever)",
     ),
     Case(
         "cloudwatch-log-group-retention",
         "over-prod-maximum",
         lambda r: {"log_group": replace(r["log_group"], retentionInDays=3653)},
-        "app-logs",
+        "web-nextjs-logs",
         "retentionInDays is 3653; expected at most 365",
     ),
 ]
@@ -1238,14 +1224,14 @@ PRIVATE_ORIGIN_CASES = [
         "alb-behind-cloudfront-internal",
         "vpc-origin-on-internet-facing-alb",
         lambda r: vpc_origin_on_alb(r, internal=False),
-        "alb",
+        "load-balancer-alb",
         "internal is false (internet-facing) although CloudFront reaches it",
     ),
     Case(
         "ecs-service-deploys-with-automatic-rollback",
         "rolling-in-prod",
         lambda r: service_deploys(r, deploymentConfiguration={"strategy": "ROLLING"}),
-        "app",
+        "web-service",
         "deploymentConfiguration.strategy is 'ROLLING'",
     ),
     Case(
@@ -1254,7 +1240,7 @@ PRIVATE_ORIGIN_CASES = [
         lambda r: service_deploys(
             r, alarms={"alarmNames": ["app-5xx"], "enable": True, "rollback": False}
         ),
-        "app",
+        "web-service",
         "alarms.rollback is false",
     ),
     Case(
@@ -1263,7 +1249,7 @@ PRIVATE_ORIGIN_CASES = [
         lambda r: service_deploys(
             r, loadBalancers=[{"targetGroupArn": UNKNOWN, "containerName": "nextjs"}]
         ),
-        "app",
+        "web-service",
         "advancedConfiguration.alternateTargetGroupArn is not set",
     ),
     Case(
@@ -1272,7 +1258,7 @@ PRIVATE_ORIGIN_CASES = [
         lambda r: service_deploys(
             r, deploymentConfiguration={"strategy": "CANARY", "canaryConfiguration": {}}
         ),
-        "app",
+        "web-service",
         "bakeTimeInMinutes is not set",
     ),
 ]
@@ -1443,12 +1429,12 @@ COMPLIANT_VARIANTS: list[Variant] = [
     Variant(
         "security-group-no-public-ingress",
         "load-balancer-https-from-half-internet",
-        lambda r: {"alb_https_in": replace(r["alb_https_in"], cidrIpv4="128.0.0.0/1")},
+        lambda r: {"alb_ingress": replace(r["alb_ingress"], cidrIpv4="128.0.0.0/1")},
     ),
     Variant(
         "security-group-no-public-ingress",
         "load-balancer-https-protocol-written-as-its-number",
-        lambda r: {"alb_https_in": replace(r["alb_https_in"], ipProtocol="6")},
+        lambda r: {"alb_ingress": replace(r["alb_ingress"], ipProtocol="6")},
     ),
     Variant(
         "security-group-no-public-ingress",
@@ -1550,11 +1536,24 @@ def test_compliant_variant_passes(variant: Variant) -> None:
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_compliant_stack_has_no_findings(stack: str) -> None:
-    report = compliant_report(stack)
-    assert report.violations == ()
+def test_the_program_the_cases_change_passes_under_its_config(stack: str) -> None:
+    """Every case is a change to the captured program: under the stack's own config (with its
+    exemptions) the program itself is refused by no rule."""
+    report = evaluate_packs(program_run(stack), stack, CONFIG_DIR, packs=RULE_PACKS)
+    assert report.mandatory() == [], [str(v) for v in report.mandatory()]
     assert report.diagnostics == ()
-    assert report.exemptions == ()
+
+
+def test_a_case_written_on_a_role_changes_the_programs_own_record() -> None:
+    """A role names one of the program's records: a case's change replaces that record (not a
+    second one beside it, which every rule would judge apart from the unchanged original)."""
+    records = program_records()
+    assert set(PROGRAM_ROLES.values()) <= set(records)
+    changed = on_program(lambda r: {"db": r["db"], "cdn-2": r["cdn"]})(records)
+    assert changed == {
+        "database-instance": records["database-instance"],
+        "cdn-2": records["cdn-distribution"],
+    }
 
 
 def test_every_rule_has_a_noncompliant_and_a_compliant_case() -> None:
@@ -1562,10 +1561,9 @@ def test_every_rule_has_a_noncompliant_and_a_compliant_case() -> None:
     # The exemption audits need an exemption in the config: test_policy_exemptions covers them.
     policies -= {"guardrails-exemptions-current", "cost-exemptions-current"}
     assert {case.policy for case in NONCOMPLIANT} == policies
-    # the compliant stack exercises every rule: each judges at least one resource in it
+    # the program exercises every rule: each judges at least one resource in it
     judged = set()
-    resources = compliant_resources("prod")
-    types = {rec.type for rec in resources.values()}
+    types = {rec.type for rec in program_records("prod").values()}
     for pack in ("guardrails", "cost"):
         for policy in load_pack(pack).policies:
             if policy.resource_types is None or policy.resource_types & types:

@@ -61,7 +61,7 @@ def _mixed_stack() -> Any:
         "topic": replace(r["topic"], tags={"Environment": "dev", "Owner": ""}),
         "cluster": replace(r["cluster"], settings=[]),
         "db_params": replace(r["db_params"], parameters=[{"name": "rds.force_ssl", "value": "0"}]),
-        "alb_https_in": replace(r["alb_https_in"], fromPort=0, toPort=65535),
+        "alb_ingress": replace(r["alb_ingress"], fromPort=0, toPort=65535),
         "budget": None,
     }
     resources = {k: v for k, v in {**r, **broken}.items() if v is not None}

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from foundation.records import ResourceRecord
-from tests.policies.builders import compliant_resources, replace
-from tests.policies.support import OnProgram, base_for, run_case
+from tests.policies.builders import replace
+from tests.policies.support import OnProgram, on_program, program_records, run_case
 from tests.policies.test_policy_rules import COMPLIANT_VARIANTS, NONCOMPLIANT
 from tools.offline.policy_driver import PolicyReport, load_pack
 
@@ -125,21 +125,22 @@ Changes = Callable[[R], dict[str, ResourceRecord | None]]
 
 
 def _touched(changes: Changes) -> dict[str, ResourceRecord]:
-    """The resources `changes` adds or changes (all the rest for a case that only removes)."""
-    base = base_for(changes)
-    applied = changes(base)
-    touched = {role: rec for role, rec in applied.items() if rec is not None}
-    return touched or dict(base)
+    """The program's resources `changes` adds or changes, by logical name (all of them for a
+    case that only removes)."""
+    base = program_records()
+    applied = on_program(changes)(base)
+    touched = {name: rec for name, rec in applied.items() if rec is not None}
+    return touched or base
 
 
 def _respelled(changes: Changes, style: str) -> Changes | None:
     """`changes` with every resource it adds or changes respelled; None when nothing changes."""
-    rewritten = {role: rewrite(rec, style) for role, rec in _touched(changes).items()}
-    rewritten = {role: rec for role, rec in rewritten.items() if rec is not None}
+    rewritten = {name: rewrite(rec, style) for name, rec in _touched(changes).items()}
+    rewritten = {name: rec for name, rec in rewritten.items() if rec is not None}
     if not rewritten:
         return None
-    respelled: Changes = lambda r: {**changes(r), **rewritten}  # noqa: E731
-    return OnProgram(respelled) if isinstance(changes, OnProgram) else respelled
+    program = on_program(changes)
+    return OnProgram(lambda r: {**program(r), **rewritten})
 
 
 def _verdict(report: PolicyReport) -> set[tuple[str, str, str]]:
@@ -155,7 +156,7 @@ def _base_verdict(changes: Changes) -> set[tuple[str, str, str]]:
 @functools.cache
 def _cases() -> list[Any]:
     cases: list[Any] = [
-        pytest.param(lambda r: {}, style, id=f"compliant-stack:{style}") for style in STYLES
+        pytest.param(lambda r: {}, style, id=f"program:{style}") for style in STYLES
     ]
     for case in NONCOMPLIANT:
         for style in STYLES:
@@ -181,7 +182,7 @@ def test_respelled_resources_keep_their_verdict(changes: Changes, style: str) ->
 def test_respelling_is_not_a_no_op() -> None:
     """The rewrites do reach the wire: a root user hidden behind a decoy is still found, and a
     rule reading only the canonical key would have missed the upper-cased one."""
-    text = rewrite(compliant_resources("prod")["task"], "duplicate-keys")
+    text = rewrite(program_records()["web-task"], "duplicate-keys")
     assert text is not None
     raw = text.wire_inputs["containerDefinitions"]
     assert '"user": "0", "USER": "1001:1001"' in raw

@@ -157,13 +157,6 @@ TYPE_NONCOMPLIANT: list[Case] = [
     ),
     Case(
         "resource-type-judged",
-        "raw-nat-gateway-never-judged",
-        extra("aws:ec2/natGateway:NatGateway", "nat-a", {"subnetId": UNKNOWN}),
-        "nat-a",
-        "which no rule of the policy packs judges",
-    ),
-    Case(
-        "resource-type-judged",
         "docdb-instance-never-judged",
         extra(
             "aws:docdb/clusterInstance:ClusterInstance", "docs-1", {"instanceClass": "db.r6g.large"}
@@ -385,7 +378,7 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "ecs-deployment-bake-time-not-zero",
         "bake-zero",
         service(deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "0"}),
-        "app",
+        "web-service",
         "deploymentConfiguration.bakeTimeInMinutes is '0'",
     ),
     Case(
@@ -398,21 +391,21 @@ TYPE_NONCOMPLIANT: list[Case] = [
                 "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": "0"},
             }
         ),
-        "app",
+        "web-service",
         "canaryBakeTimeInMinutes is '0'",
     ),
     Case(
         "ecs-deployment-controller-rolls-back",
         "external-controller",
         service(deploymentController={"type": "EXTERNAL"}),
-        "app",
+        "web-service",
         "'EXTERNAL' (nothing in AWS rolls a failed deployment back)",
     ),
     Case(
         "ecs-deployment-controller-rolls-back",
         "code-deploy-without-group",
         service(deploymentController={"type": "code_deploy"}),
-        "app",
+        "web-service",
         "CODE_DEPLOY with no CodeDeploy deployment group",
     ),
     Case(
@@ -433,21 +426,21 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "required-cost-tags",
         "placeholder-owner",
         tagged_topic(Owner="TBD"),
-        "alarms",
+        "observability-alarms",
         "a placeholder: Owner='TBD'",
     ),
     Case(
         "required-cost-tags",
         "placeholder-cost-center-dash",
         tagged_topic(CostCenter=" - "),
-        "alarms",
+        "observability-alarms",
         "a placeholder: CostCenter=",
     ),
     Case(
         "required-cost-tags",
         "another-projects-tag",
         tagged_topic(Project="billing-api"),
-        "alarms",
+        "observability-alarms",
         "tags.Project is 'billing-api'",
     ),
     Case(
@@ -483,7 +476,7 @@ TYPE_NONCOMPLIANT: list[Case] = [
                 "managedEbsVolume": {"roleArn": UNKNOWN, "sizeInGb": 20},
             }
         ),
-        "app",
+        "web-service",
         "volumeConfiguration.managedEbsVolume.encrypted is not set",
     ),
     Case(
@@ -526,7 +519,7 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "ecs-tasks-carry-tags",
         "tags-not-propagated",
         service(propagateTags="NONE"),
-        "app",
+        "web-service",
         "propagateTags is 'NONE'",
     ),
     Case(
@@ -605,14 +598,14 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "rds-tls-minimum-version",
         "postgres-ssl-min-tls-1",
         parameter_group("ssl_min_protocol_version", "TLSv1"),
-        "db-params",
+        "database-params",
         "parameters[ssl_min_protocol_version] is 'TLSv1'",
     ),
     Case(
         "rds-tls-minimum-version",
         "mysql-tls-version-allows-1-1",
         parameter_group("tls_version", "TLSv1.1,TLSv1.2", "mysql8.0"),
-        "db-params",
+        "database-params",
         "parameters[tls_version] is 'TLSv1.1,TLSv1.2'",
     ),
     Case(
@@ -645,7 +638,7 @@ TYPE_NONCOMPLIANT: list[Case] = [
         "ecs-exec-disabled",
         "exec-on",
         service(enableExecuteCommand=True),
-        "app",
+        "web-service",
         "enableExecuteCommand is true",
     ),
     Case(
@@ -678,6 +671,12 @@ def instance_and_template(template_id: str) -> Any:
 
 
 TYPE_VARIANTS: list[Variant] = [
+    # Reviewed in the stack's config (the program's VPC has NAT gateways): judged by the review.
+    Variant(
+        "resource-type-judged",
+        "reviewed-nat-gateway",
+        extra("aws:ec2/natGateway:NatGateway", "nat-a", {"subnetId": UNKNOWN}),
+    ),
     Variant(
         "ebs-instance-template-in-stack",
         "instance-from-known-template-of-the-stack",

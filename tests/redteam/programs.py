@@ -37,14 +37,33 @@ class Program:
     """One red-team program: resources added to (or replacing some of) the compliant prod stack.
 
     `bad`: at least one of the program's resources must get a mandatory finding in prod.
-    Good: none of them may get any finding. `config` patches the prod guardrails config.
+    Good: none of them may get any finding. `config` patches the prod guardrails config (and may
+    return the file's whole text instead, for what a dict cannot say: a duplicate key). `stack`,
+    `config_from` and `stack_config` run it as another stack: its name, the stack whose policy
+    configs were copied for it, and its Pulumi config (`perfcheck:environment`, ...).
     """
 
     name: str
     klass: str
     bad: bool
     build: Build
-    config: Callable[[dict[str, Any]], None] | None = field(default=None)
+    config: Callable[[dict[str, Any]], str | None] | None = field(default=None)
+    stack: str = STACK
+    config_from: str | None = None
+    stack_config: Mapping[str, str] | None = None
+    alone: bool = False
+    """Judged in a run of its own: it changes what the stack's other resources are judged by
+    (a registry-wide setting), so it must not share a run with other programs."""
+
+    @property
+    def configured(self) -> bool:
+        """Judged with a config or stack of its own (not in a shared run)."""
+        return (
+            self.config is not None
+            or self.stack != STACK
+            or self.config_from is not None
+            or self.stack_config is not None
+        )
 
 
 def add(type_token: str, name: str, inputs: Mapping[str, Any], **kw: Any) -> ResourceRecord:

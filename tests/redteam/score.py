@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
         if verbose:
             mark = "CAUGHT" if verdict.caught else "MISSED"
             rules = sorted({f"{v.policy}[{v.enforcement_level[0]}]" for v in verdict.findings})
+            rules += ["config-rejected"] if verdict.rejected else []
             print(f"{mark:7} {program.klass:16} {program.name:50} {' '.join(rules)}")
     for program in good:
         verdict = judge(program)
@@ -41,6 +42,7 @@ def main(argv: list[str]) -> int:
         if verbose:
             mark = "FLAGGED" if verdict.flagged else "ok"
             detail = "; ".join(f"{v.policy}: {v.message[:90]}" for v in verdict.findings)
+            detail += "; ".join(f"config rejected: {e[:90]}" for e in verdict.rejected)
             print(f"{mark:7} {program.klass:16} {program.name:50} {detail}")
     print(f"bad caught: {caught}/{len(bad)}; good flagged: {flagged}/{len(good)}")
     print(f"bad caught by content (other than {TYPE_RULE}): {by_content}/{len(bad)}")

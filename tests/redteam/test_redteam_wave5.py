@@ -30,23 +30,9 @@ KNOWN_WRONG: dict[str, str] = {
         "but the group has more (the SQLiExtendedPatterns_* rules, from memory) that still "
         "block; weakened, not hollow by effect, and the pack holds no managed group's rule list"
     ),
-    "w5-log-group-one-day": (
-        "needs a retention floor; the only retention rule is the cost pack's ceiling "
-        "(cloudwatch-log-group-retention, engineer costly's), and the floor is the owners' number"
-    ),
     "w5-redshift-serverless-512rpu": (
         "cost: Redshift Serverless base capacity (RPU) is neither priced nor read as a size "
         "(routed to engineer costly)"
-    ),
-    "g5-restapi-private": (
-        "flagged since main's family-level type rule (merged 23:28): a REST API takes "
-        "securityPolicy, so it is of the TLS family, which no TLS rule covers for RestApi yet "
-        "(type_families.py's TLS table lists only API Gateway domain names); a private API's "
-        "TLS policy is AWS's default. Needs RestApi in the TLS table, with its default read"
-    ),
-    "g5-backup-vault-locked": (
-        "fail-closed by design: aws:backup/vaultLockConfiguration is judged by no rule and not in "
-        "the reviewed list; reviewing it is a config decision for the owners, not a rule"
     ),
 }
 

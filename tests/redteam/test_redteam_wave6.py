@@ -13,33 +13,7 @@ from tests.redteam import corpus_wave6
 from tests.redteam.harness import Verdict, judge_together
 from tests.redteam.wave6_members import MEMBERS
 
-KNOWN_WRONG: dict[str, str] = {
-    "w6-waf-rate-only-max": (
-        "no line to draw from the program: a rate-based rule at 2,000,000,000 requests per "
-        "window still blocks a flood above it, and where a limit stops mattering depends on the "
-        "application's traffic; waf-web-acl-effective counts any blocking rule"
-    ),
-    "w6-waf-scope-down-never": (
-        "hollow only by knowledge of the traffic: the scope-down matches a header value that "
-        "nobody sends, which the program cannot tell from a header the clients do send; "
-        "refusing every scope-down would refuse the legitimate ones (by path or method)"
-    ),
-    "w6-alarm-threshold-unreachable": (
-        "needs each metric's range (a 5xx count per minute cannot exceed the requests): no table "
-        "of metric ranges exists, and a guessed ceiling would flag real alarms"
-    ),
-    "w6-budget-quarterly": (
-        "corpus doubt: a quarterly budget beside the stack's monthly one weakens nothing; the "
-        "monthly budget still alerts, and the estimate is compared with it only "
-        "(estimate_budget.own_budget)"
-    ),
-    "w6-iam-condition-both-values": (
-        "corpus doubt: the policy grants s3:* on *, which no rule judges with or without a "
-        "condition (identity-policy-not-administrator judges '*' and NotAction only); the "
-        "match-all Bool is not what lets it pass. Service-wide wildcards are a least-privilege "
-        "call the owners have not made"
-    ),
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _describe(verdict: Verdict) -> str:

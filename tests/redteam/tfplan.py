@@ -107,8 +107,8 @@ def plan(program: Any, index: int = 0) -> dict[str, Any]:
     that keys resources by address across files does not merge two programs' copies."""
     resources = []
     for record in program.build(compliant_resources("prod")).values():
-        if record.type.startswith("pulumi:providers:"):
-            continue  # a provider is configuration in Terraform, not a resource of the plan
+        if record.type.startswith("pulumi:providers:") or not record.custom:
+            continue  # a provider is configuration in Terraform, a component is no resource
         kind = tf_type(record.type)
         values = tf_values(kind, unwrap_secrets(dict(record.wire_inputs)))
         name = f"p{index}_" + re.sub(r"[^A-Za-z0-9_]", "_", record.name)

@@ -1641,9 +1641,15 @@ def _(n: Name) -> None:
     )
 
 
-@bad("w6-budget-quarterly", "cost")
+@good("w6-budget-quarterly", "cost")
 def _(n: Name) -> None:
-    """A quarterly budget of three months' money: a month can spend it all."""
+    """A quarterly budget of three months' money beside the stack's monthly one. Written as bad
+    ("a month can spend it all"), reclassified good by engineer knownwrong: the issue's class is
+    the estimate compared with another period's budget, which the cost pack never does (it
+    reads the stack's own monthly budget; a stack whose only budget is quarterly is caught,
+    corpus.py's budget-quarterly-period); an extra budget removes no alert of the monthly one,
+    and its FORECASTED notification warns within the first month. Wave 4's annual budget beside
+    the monthly one (w4-good-budget-annual-beside-monthly) was reclassified the same way."""
     budget(n, time_unit="QUARTERLY", limit_amount="3000")
 
 

@@ -69,6 +69,7 @@ FIX_FOR_RULE: dict[str, str] = {
     "alb-http-listener-redirects-to-https": "set perfcheck:service.certificateArn",
     "alb-http-listener-rules-redirect-to-https": "set perfcheck:service.certificateArn",
     "alb-https-listener-tls-policy": "code: components/load_balancer.py (ssl_policy)",
+    "nlb-tls-listener-access-logs": "code: components/load_balancer.py (access_logs)",
     "cloudfront-viewer-https": "code: components/cache_behaviours.py (viewer_protocol_policy)",
     # Containers: the service settings, then the container definitions.
     "ecs-container-non-root-user": (

@@ -228,6 +228,7 @@ UNTAGGED_SPEND = StackRule(
 def _check_retention(ctx: ResourceContext) -> None:
     days = ctx.get("retentionInDays")
     maximum = ctx.config.get("maximumDays")
+    minimum = ctx.config.get("minimumDays")
     if days is values.UNKNOWN:
         return  # noted by the kit (an unknown read)
     number = values.as_number(days)
@@ -239,11 +240,22 @@ def _check_retention(ctx: ResourceContext) -> None:
         )
     elif maximum is not None and number > float(maximum):
         ctx.violation("retentionInDays", values.show(days), f"at most {maximum}")
+    elif minimum is not None and number < float(minimum):
+        ctx.violation(
+            "retentionInDays",
+            values.show(days),
+            f"at least {minimum}",
+            "Logs that expire before anyone looks record nothing an incident review can read.",
+        )
 
 
 LOG_RETENTION = ResourceRule(
     name="cloudwatch-log-group-retention",
-    description="CloudWatch log groups must expire their logs (no never-expiring retention).",
+    description=(
+        "CloudWatch log groups must expire their logs (no never-expiring retention), within "
+        "the config's bounds: at most maximumDays (cost), at least minimumDays (an incident "
+        "noticed late still finds its logs)."
+    ),
     severity=Severity.LOW,
     remediation_steps=(
         "Set retention_in_days on aws.cloudwatch.LogGroup (e.g. 30 in staging, 90 in prod)."
@@ -257,7 +269,13 @@ LOG_RETENTION = ResourceRule(
             "description": "Longest retention allowed, in days (unset: any finite retention).",
             "minimum": 1,
             "maximum": 3653,
-        }
+        },
+        "minimumDays": {
+            "type": "integer",
+            "description": "Shortest retention allowed, in days (unset: no floor).",
+            "minimum": 1,
+            "maximum": 3653,
+        },
     },
     tags=["cost", "logs"],
 )

@@ -22,7 +22,7 @@ from foundation.fargate import fargate_size_problem, parse_task_cpu, parse_task_
 from foundation.records import ResourceRecord
 from foundation.stackmodel import UNKNOWN_WIRE as UNKNOWN
 from perfcheck_deploy.awsmodels import input_member, operation, validate_shape
-from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.findings import Finding, finding, not_known
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, as_int, is_unknown
 
@@ -115,8 +115,8 @@ def _containers(
                 "Pass the containers as a JSON string (json.dumps of a list of container objects).",
             )
         ]
-    if raw == UNKNOWN:  # the whole string is computed at deployment
-        return None, []
+    if raw == UNKNOWN:  # the whole string is computed at deployment: judged at the update
+        return None, [not_known(JSON_ID, record, "containerDefinitions")]
     if not isinstance(raw, str):
         return None, [
             finding(
@@ -407,7 +407,9 @@ def _fargate_compatibility(
     record: ResourceRecord, inputs: Mapping[str, Any], containers: list[dict[str, Any]]
 ) -> Iterator[Finding]:
     network_mode = inputs.get("networkMode")
-    if not is_unknown(network_mode) and network_mode != "awsvpc":
+    if is_unknown(network_mode):
+        yield not_known(FARGATE_COMPAT_ID, record, "networkMode")
+    elif network_mode != "awsvpc":
         yield finding(
             FARGATE_COMPAT_ID,
             record,
@@ -445,7 +447,9 @@ def _fargate_compatibility(
             )
         log = container.get("logConfiguration")
         driver = log.get("logDriver") if isinstance(log, dict) else None
-        if isinstance(driver, str) and not is_unknown(driver) and driver not in FARGATE_LOG_DRIVERS:
+        if is_unknown(driver):
+            yield not_known(FARGATE_COMPAT_ID, record, f"{path}.logConfiguration.logDriver")
+        elif isinstance(driver, str) and driver not in FARGATE_LOG_DRIVERS:
             yield finding(
                 FARGATE_COMPAT_ID,
                 record,
@@ -464,16 +468,20 @@ def _fargate_compatibility(
                 f"{FARGATE_MAX_STOP_TIMEOUT} seconds.",
                 f"Set stopTimeout to at most {FARGATE_MAX_STOP_TIMEOUT}.",
             )
-        for port_index, mapping in enumerate(container.get("portMappings") or []):
+        mappings = container.get("portMappings") or []
+        if not isinstance(mappings, list):  # the shape check reports anything but unknown
+            if is_unknown(mappings):
+                yield not_known(FARGATE_COMPAT_ID, record, f"{path}.portMappings")
+            continue
+        for port_index, mapping in enumerate(mappings):
             if not isinstance(mapping, dict):
                 continue
             host, port = mapping.get("hostPort"), mapping.get("containerPort")
-            if (
-                host is not None
-                and port is not None
-                and host != port
-                and UNKNOWN not in (host, port)
-            ):
+            if host is None or port is None:
+                continue
+            if is_unknown(host) or is_unknown(port):
+                yield not_known(FARGATE_COMPAT_ID, record, f"{path}.portMappings[{port_index}]")
+            elif host != port:
                 yield finding(
                     FARGATE_COMPAT_ID,
                     record,

@@ -22,9 +22,8 @@ from foundation.records import ResourceRecord
 from foundation.windows import (
     ELASTICACHE_MIN_MAINTENANCE_MINUTES,
     ELASTICACHE_MIN_SNAPSHOT_MINUTES,
-    WINDOW_FIX,
-    window_pair_problems,
 )
+from perfcheck_deploy.data_tier import referenced_family, window_findings
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown, text
@@ -91,7 +90,9 @@ def check_replication_group(record: ResourceRecord, index: StackIndex) -> Iterat
     yield from _auth_token(record, inputs)
     yield from _node_type(record, inputs)
     yield from _parameter_group_family(record, index, inputs)
-    yield from _windows(record, inputs)
+    yield from window_findings(
+        WINDOWS_ID, record, inputs, "snapshotWindow", MIN_SNAPSHOT_MINUTES, MIN_MAINTENANCE_MINUTES
+    )
 
 
 def _failover(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
@@ -289,18 +290,9 @@ def _parameter_group_family(
     expected = expected_family(engine, version)
     if expected is None:
         return
-    group = index.resolve(record, "parameterGroupName", group_ref, (PARAMETER_GROUP,))
-    if group is None:
-        group = next(
-            (g for g in index.of_type(PARAMETER_GROUP) if index.inputs(g).get("name") == group_ref),
-            None,
-        )
-    family: str | None = None
-    if group is not None:
-        value = index.inputs(group).get("family")
-        family = value if isinstance(value, str) and not is_unknown(value) else None
-    elif isinstance(group_ref, str) and group_ref.startswith("default."):
-        family = _default_group_family(group_ref)
+    family = referenced_family(
+        record, index, group_ref, PARAMETER_GROUP, lambda name: name.removesuffix(".cluster.on")
+    )
     if family is None or family == expected:
         return
     yield finding(
@@ -311,24 +303,3 @@ def _parameter_group_family(
         f"compatible with engine {engine} {version}, which needs family {expected}.",
         f"Create the parameter group with family='{expected}', or match the engine version.",
     )
-
-
-def _default_group_family(name: str) -> str:
-    """'default.redis7.cluster.on' -> 'redis7'; 'default.valkey8' -> 'valkey8'."""
-    family = name.removeprefix("default.")
-    for suffix in (".cluster.on",):
-        family = family.removesuffix(suffix)
-    return family
-
-
-def _windows(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
-    for key, problem in window_pair_problems(
-        "snapshotWindow",
-        text(inputs.get("snapshotWindow")),
-        MIN_SNAPSHOT_MINUTES,
-        text(inputs.get("maintenanceWindow")),
-        MIN_MAINTENANCE_MINUTES,
-    ):
-        yield finding(
-            WINDOWS_ID, record, key, f"InvalidParameterValue: {key}: {problem}.", WINDOW_FIX
-        )

@@ -22,6 +22,9 @@ class Finding:
     property_path: str
     aws_says: str
     fix: str
+    unknown: bool = False
+    """Not a refusal: the value is not known until the update runs, which judges it (the pack
+    prints the kit's note at preview; `run_deploy_checks` leaves these out unless asked)."""
 
     def __str__(self) -> str:
         where = f"{self.resource_type} '{self.resource_name}'"
@@ -41,4 +44,19 @@ def finding(
         property_path=property_path,
         aws_says=_one_line(aws_says),
         fix=_one_line(fix),
+    )
+
+
+def not_known(check_id: str, record: ResourceRecord, property_path: str) -> Finding:
+    """The check cannot judge `property_path` at preview (an unknown value): a note, never a pass
+    in silence; the update, which knows the value, judges it."""
+    return Finding(
+        check_id=check_id,
+        urn=record.urn,
+        resource_name=record.name,
+        resource_type=record.type,
+        property_path=property_path,
+        aws_says="not known until the update runs; judged then.",
+        fix="",
+        unknown=True,
     )

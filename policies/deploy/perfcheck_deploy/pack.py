@@ -122,7 +122,7 @@ def findings_by_check(ctx: StackContext) -> Mapping[str, Sequence[Finding]]:
     found = _FINDINGS.get(ctx.index)
     if found is None:
         found = {}
-        for item in run_deploy_checks(stack_run(ctx)):
+        for item in run_deploy_checks(stack_run(ctx), notes=True):
             found.setdefault(item.check_id, []).append(item)
         _FINDINGS[ctx.index] = found
     return found
@@ -131,7 +131,11 @@ def findings_by_check(ctx: StackContext) -> Mapping[str, Sequence[Finding]]:
 def _reporter(check_id: str) -> Any:
     def check(ctx: StackContext) -> None:
         for item in findings_by_check(ctx).get(check_id, ()):
-            ctx.refusal(ctx.index.by_urn.get(item.urn), item.property_path, item.aws_says, item.fix)
+            resource = ctx.index.by_urn.get(item.urn)
+            if item.unknown and resource is not None:
+                ctx.unknown(resource, item.property_path)  # the kit's note at preview
+            elif not item.unknown:
+                ctx.refusal(resource, item.property_path, item.aws_says, item.fix)
 
     check.__name__ = f"report_{check_id.replace('-', '_')}"
     return check
@@ -152,8 +156,8 @@ def deploy_rule(check_id: str) -> StackRule:
         resource_types=sorted(_types(check_id)),
         check=_reporter(check_id),
         unknowns=(
-            "A value unknown during preview is not judged (never a finding); the update, "
-            "which knows it, judges it again."
+            "A value unknown during preview is not judged (never a finding); where a check "
+            "needs it, a note names it, and the update, which knows it, judges it."
         ),
         enforcement_level=EnforcementLevel.MANDATORY,
         tags=["deploy"],

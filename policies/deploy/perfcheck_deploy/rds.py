@@ -21,7 +21,8 @@ from foundation.aws_limits import (
 )
 from foundation.engine_versions import rds_parameter_group_family as expected_family
 from foundation.records import ResourceRecord
-from foundation.windows import RDS_MIN_WINDOW_MINUTES, WINDOW_FIX, window_pair_problems
+from foundation.windows import RDS_MIN_WINDOW_MINUTES
+from perfcheck_deploy.data_tier import referenced_family, window_findings
 from perfcheck_deploy.findings import Finding, finding
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, as_bool, as_int, is_unknown, text
@@ -109,7 +110,9 @@ def check_instance(record: ResourceRecord, index: StackIndex) -> Iterator[Findin
     yield from _parameter_group_family(record, index, inputs)
     yield from _instance_class(record, inputs)
     yield from _performance_insights_retention(record, inputs)
-    yield from _windows(record, inputs)
+    yield from window_findings(
+        WINDOWS_ID, record, inputs, "backupWindow", MIN_WINDOW_MINUTES, MIN_WINDOW_MINUTES
+    )
     yield from _monitoring(record, inputs)
 
 
@@ -123,7 +126,7 @@ def _parameter_group_family(
     expected = expected_family(engine, version)
     if expected is None:
         return
-    family = _family_of(record, index, group_ref)
+    family = referenced_family(record, index, group_ref, PARAMETER_GROUP, lambda name: name)
     if family is None or family == expected:
         return
     yield finding(
@@ -136,22 +139,6 @@ def _parameter_group_family(
         f"Create the parameter group with family='{expected}', or change engineVersion to "
         f"match {family}.",
     )
-
-
-def _family_of(record: ResourceRecord, index: StackIndex, group_ref: Any) -> str | None:
-    """The family of the referenced parameter group: in this stack, or an AWS default group."""
-    group = index.resolve(record, "parameterGroupName", group_ref, (PARAMETER_GROUP,))
-    if group is None:
-        group = next(
-            (g for g in index.of_type(PARAMETER_GROUP) if index.inputs(g).get("name") == group_ref),
-            None,
-        )
-    if group is not None:
-        family = index.inputs(group).get("family")
-        return family if isinstance(family, str) and not is_unknown(family) else None
-    if isinstance(group_ref, str) and group_ref.startswith("default."):
-        return group_ref.removeprefix("default.")
-    return None
 
 
 def _instance_class(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
@@ -221,19 +208,6 @@ def _performance_insights_retention(
             f"InvalidParameterValue: Invalid Performance Insights retention period {raw}. "
             "Valid values are 7, month * 31 where month is 1-23, or 731.",
             "Use 7 (free tier), a multiple of 31 up to 713, or 731.",
-        )
-
-
-def _windows(record: ResourceRecord, inputs: Mapping[str, Any]) -> Iterator[Finding]:
-    for key, problem in window_pair_problems(
-        "backupWindow",
-        text(inputs.get("backupWindow")),
-        MIN_WINDOW_MINUTES,
-        text(inputs.get("maintenanceWindow")),
-        MIN_WINDOW_MINUTES,
-    ):
-        yield finding(
-            WINDOWS_ID, record, key, f"InvalidParameterValue: {key}: {problem}.", WINDOW_FIX
         )
 
 

@@ -42,7 +42,7 @@ from foundation.endpoints import (
 )
 from foundation.records import ResourceRecord
 from foundation.stackmodel import text
-from perfcheck_deploy.findings import Finding, finding
+from perfcheck_deploy.findings import Finding, finding, not_known
 from perfcheck_deploy.registry import checks, describe
 from perfcheck_deploy.stack import StackIndex, is_unknown
 
@@ -733,21 +733,31 @@ def endpoint_callers(index: StackIndex) -> dict[str, list[str]]:
     return served
 
 
-def _containers_unknown(index: StackIndex) -> bool:
-    return any(
-        is_unknown(index.inputs(task).get("containerDefinitions"))
+def _unknown_containers(index: StackIndex) -> list[str]:
+    """The task definitions whose containers are not known yet (a first preview)."""
+    return [
+        task.name
         for task in index.of_type(TASK_DEFINITION)
-    )
+        if is_unknown(index.inputs(task).get("containerDefinitions"))
+    ]
 
 
 @checks(ENDPOINT)
 def check_endpoint_has_a_caller(record: ResourceRecord, index: StackIndex) -> Iterator[Finding]:
     inputs = index.inputs(record)
-    if inputs.get("vpcEndpointType") != "Interface" or is_unknown(inputs.get("serviceName")):
+    if inputs.get("vpcEndpointType") != "Interface":
         return
-    if _containers_unknown(index):  # a first preview: what the tasks call is not known yet
+    if is_unknown(inputs.get("serviceName")):
+        yield not_known(UNNEEDED_ENDPOINT_ID, record, "serviceName")
         return
-    if not endpoint_callers(index).get(record.name):
+    if endpoint_callers(index).get(record.name):
+        return
+    unknown = _unknown_containers(index)
+    if unknown:  # what those tasks call is not known until the update: judged then
+        yield not_known(
+            UNNEEDED_ENDPOINT_ID, record, f"callers (containerDefinitions of {', '.join(unknown)})"
+        )
+    else:
         yield finding(
             UNNEEDED_ENDPOINT_ID,
             record,

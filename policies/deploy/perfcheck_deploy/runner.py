@@ -13,10 +13,11 @@ INTERNAL_ERROR_ID = describe(
 )
 
 
-def run_deploy_checks(run: StackRun) -> list[Finding]:
+def run_deploy_checks(run: StackRun, notes: bool = False) -> list[Finding]:
     """Every finding for the stack, in resource order; an empty list means nothing to refuse.
 
-    Values unknown at preview are skipped by each check, never flagged.
+    A value unknown at preview is never flagged; a check that cannot judge it without the value
+    says so with a `not_known` finding, kept only with `notes` (the pack prints them as notes).
     """
     index = stack_index(run)
     findings: list[Finding] = []
@@ -35,4 +36,4 @@ def run_deploy_checks(run: StackRun) -> list[Finding]:
                         "Report this to the deploycheck maintainers with the resource inputs.",
                     )
                 )
-    return findings
+    return findings if notes else [f for f in findings if not f.unknown]

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import re
 
-from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
+from perfcheck_policykit import (
+    ResourceContext,
+    ResourceRule,
+    StackContext,
+    StackRule,
+    schema,
+    values,
+)
 from perfcheck_policykit import aws_types as T
 from perfcheck_policykit.checks import require_true
 from pulumi_policy import PolicyResource, Severity
@@ -245,6 +252,47 @@ def _administrator_statements(document: iampolicy.PolicyDocument) -> list[str]:
     ]
 
 
+_SCOPE_FREE_KEYS = frozenset({"aws:securetransport"})
+"""Condition keys that narrow no grant's scope (every SDK call uses TLS)."""
+
+
+def _whole_service(action: str) -> bool:
+    """`s3:*`, `s3:*?`, `s*:*`: every action of one service (or more)."""
+    service, _, name = action.strip().partition(":")
+    return bool(service) and bool(name) and name.strip("*?") == ""
+
+
+def _every_resource(statement: iampolicy.Statement) -> bool:
+    """NotResource (all but a list), `*`, or an ARN whose region, account and resource parts
+    are all wildcards or empty (`arn:aws:s3:::*`)."""
+    if statement.not_resources is not None:
+        return True
+    for resource in statement.resources or ():
+        parts = resource.strip().split(":", 5)
+        if resource.strip().strip("*") == "" or (
+            len(parts) == 6
+            and parts[0] == "arn"
+            and all(part.strip("*") == "" for part in parts[3:5])
+            and parts[5].strip("*?/") == ""
+        ):
+            return True
+    return False
+
+
+def _service_wide_statements(document: iampolicy.PolicyDocument) -> list[tuple[str, str]]:
+    """Allow statements granting every action of a service on every resource with no condition
+    that narrows it (a condition matching every request counts as none): the service's
+    administrator."""
+    return [
+        (statement.label, ", ".join(a for a in statement.actions or () if _whole_service(a)))
+        for statement in document.statements or ()
+        if str(statement.effect or "").casefold() == "allow"
+        and any(_whole_service(a) for a in statement.actions or ())
+        and _every_resource(statement)
+        and not statement.narrowing_condition_keys - _SCOPE_FREE_KEYS
+    ]
+
+
 def _judge_identity_document(ctx: ResourceContext, prop: str, text: object) -> None:
     try:
         document = iampolicy.parse_policy(text)
@@ -261,6 +309,14 @@ def _judge_identity_document(ctx: ResourceContext, prop: str, text: object) -> N
             "(NotAction)",
             "the actions the workload calls, by name",
             "Allow + NotAction grants everything the list forgets, including new services.",
+        )
+    for label, actions in _service_wide_statements(document) if document is not None else ():
+        ctx.violation(
+            prop,
+            f"statement '{label}' allowing {actions} on every resource with no condition that "
+            "narrows it (a condition every request meets counts as none)",
+            "the actions the workload calls, by name, on its own resources",
+            "A service's every action on '*' administers that service account-wide.",
         )
 
 
@@ -283,7 +339,9 @@ IDENTITY_POLICY_NOT_ADMINISTRATOR = ResourceRule(
     description=(
         "An identity policy (managed, role, user or group inline, a role's inlinePolicies) must "
         "not allow every action (Action '*') or every action but a list (Allow with NotAction): "
-        "both grant services the author never named. Deny with NotAction (a fence) is fine."
+        "both grant services the author never named. Deny with NotAction (a fence) is fine. "
+        "Nor every action of a service ('s3:*') on every resource without a condition that "
+        "narrows it (one that every request meets, e.g. both values of a Bool, counts as none)."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
@@ -297,14 +355,66 @@ IDENTITY_POLICY_NOT_ADMINISTRATOR = ResourceRule(
 )
 
 OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
-_ANY_OWNER = re.compile(r"^[^:*?]*:[*?]")
-"""A subject pattern whose first field after the kind is a wildcard (GitHub's `repo:*`, any
-owner): every repository on the identity provider matches."""
+GITHUB_ISSUER = "token.actions.githubusercontent.com"
+_GITHUB_REPOSITORY = re.compile(r"^repo:([^/:]+/[^/:]+):")
+"""GitHub's subject `repo:<owner>/<repo>:<context>` (a customised subject template that does not
+start with the repository is not read: a finding)."""
+_OPERATORS = {"stringequals": False, "stringequalsignorecase": False, "stringlike": True}
+"""The operators that narrow a subject, with whether their values are patterns (`*`, `?`); under
+StringEquals a `*` is a literal character. `ForAnyValue:` reads a single-valued key as the bare
+operator; `ForAllValues:`, `...IfExists` and negations hold for a token the value does not name
+(ForAllValues is true when the key is absent, IAM User Guide, "Set operators"; from memory)."""
 
 
-def _unnarrowed_web_identity(document: iampolicy.PolicyDocument) -> list[str]:
-    """Allow statements trusting an OIDC provider without a subject condition that names one
-    owner: anyone who can get a token from that provider (any GitHub repository) assumes it."""
+def _issuer(provider: str) -> str:
+    """The issuer host of an OIDC provider ARN (`...:oidc-provider/<host>`), '' when unread."""
+    return provider.partition(":oidc-provider/")[2].casefold()
+
+
+def _pinned_repository(value: str, pattern: bool) -> str | None:
+    """The one GitHub repository every subject `value` matches, or None: the text before the
+    first wildcard (the whole value when it is no pattern) must name the owner and the
+    repository in full."""
+    cut = min((value.find(w) for w in "*?" if w in value), default=-1) if pattern else -1
+    fixed = value[:cut] if cut >= 0 else value + ":"
+    match = _GITHUB_REPOSITORY.match(fixed)
+    return match.group(1).casefold() if match else None
+
+
+def _narrowed(value: str, pattern: bool, issuer: str, repositories: frozenset[str]) -> bool:
+    """Whether a subject condition value admits only tokens the config trusts: on GitHub, one
+    repository (one the config names when it names any); on another issuer, whose subject
+    grammar the rule does not know, a literal subject only."""
+    if issuer == GITHUB_ISSUER:
+        repository = _pinned_repository(value, pattern)
+        return repository is not None and (not repositories or repository in repositories)
+    return not (pattern and ("*" in value or "?" in value)) and bool(value.strip())
+
+
+def _subject_narrowed(statement: iampolicy.Statement, issuer: str, trusted: frozenset[str]) -> bool:
+    """Conditions are ANDed: one operator whose subject values all narrow is enough."""
+    for operator, pairs in (statement.condition or {}).items():
+        folded = str(operator).casefold().removeprefix("foranyvalue:")
+        pattern = _OPERATORS.get(folded)
+        if pattern is None or not isinstance(pairs, dict):
+            continue
+        for key, value in pairs.items():
+            key = str(key).casefold()
+            if key != f"{issuer}:sub" and not (not issuer and key.endswith(":sub")):
+                continue
+            subjects = [value] if isinstance(value, str) else list(value or ())
+            if subjects and all(
+                isinstance(v, str) and _narrowed(v, pattern, issuer, trusted) for v in subjects
+            ):
+                return True
+    return False
+
+
+def _unnarrowed_web_identity(
+    document: iampolicy.PolicyDocument, repositories: frozenset[str]
+) -> list[str]:
+    """Allow statements trusting an OIDC provider without a subject condition that admits only
+    the trusted repository: judged by what the pattern matches, not by its shape."""
     found = []
     for statement in document.statements or ():
         providers = [
@@ -318,17 +428,7 @@ def _unnarrowed_web_identity(document: iampolicy.PolicyDocument) -> list[str]:
             or not statement.covers_action("sts:AssumeRoleWithWebIdentity")
         ):
             continue
-        subjects: list[str] = []
-        for operator, pairs in (statement.condition or {}).items():
-            folded = str(operator).casefold()
-            if "not" in folded or folded.endswith("ifexists") or not isinstance(pairs, dict):
-                continue
-            for key, value in pairs.items():
-                if str(key).casefold().endswith(":sub"):
-                    subjects.extend([value] if isinstance(value, str) else list(value or ()))
-        if not subjects or any(
-            not isinstance(v, str) or _ANY_OWNER.match(v) or v.strip("*?") == "" for v in subjects
-        ):
+        if not all(_subject_narrowed(statement, _issuer(p), repositories) for p in providers):
             found.append(statement.label)
     return found
 
@@ -352,24 +452,29 @@ def _check_web_identity(ctx: ResourceContext) -> None:
         return  # resource-policy-not-public reports a document that is not JSON
     if not isinstance(parsed, iampolicy.PolicyDocument):
         return
-    for label in _unnarrowed_web_identity(parsed):
+    trusted = frozenset(r.casefold() for r in ctx.config.get("repositories") or ())
+    for label in _unnarrowed_web_identity(parsed, trusted):
         ctx.violation(
             "assumeRolePolicy",
-            f"statement '{label}' trusting an OIDC provider without a subject condition naming "
-            "one owner (no ':sub' condition, or a wildcard owner such as 'repo:*')",
-            "StringEquals (or StringLike) on '<provider>:sub' naming the repository and branch, "
-            "e.g. 'repo:<owner>/<repo>:ref:refs/heads/main'",
+            f"statement '{label}' trusting an OIDC provider without a subject condition that "
+            "admits one trusted repository only (no ':sub' condition, or a pattern such as "
+            "'repo:*', 'repo:m*/x' or 'repo:<owner>/*' that matches other repositories)",
+            "StringEquals (or StringLike) on '<provider>:sub' naming the repository in full, "
+            "e.g. 'repo:<owner>/<repo>:ref:refs/heads/main'"
+            + (f" (trusted: {', '.join(sorted(trusted))})" if trusted else ""),
         )
 
 
 WEB_IDENTITY_TRUST_NARROWED = ResourceRule(
     name="web-identity-trust-narrowed",
-    normalises="condition operators and keys any case",
+    normalises="condition operators and keys any case; repositories any case",
     description=(
         "A role trusting an OIDC identity provider (GitHub Actions, another CI, an EKS cluster) "
-        "must narrow the token's subject (':sub') to named owners: without it, or with a "
-        "wildcard owner ('repo:*'), anyone who can get a token from the provider assumes the "
-        "role. The provider itself needs an https issuer and an audience."
+        "must narrow the token's subject (':sub') to what the config trusts: on GitHub, every "
+        "subject the condition matches names one repository (one of `repositories` when the "
+        "config names any); on another issuer, a literal subject. Without it, anyone who can "
+        "get a token from the provider assumes the role. The provider itself needs an https "
+        "issuer and an audience."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
@@ -379,5 +484,13 @@ WEB_IDENTITY_TRUST_NARROWED = ResourceRule(
     resource_types=["aws:iam/role:Role", OIDC_PROVIDER],
     check=_check_web_identity,
     unknowns="The trust policy unknown: note.",
+    config_properties={
+        "repositories": schema.string_list(
+            "GitHub repositories ('<owner>/<repo>') a role may trust (empty: any one named in "
+            "full).",
+            (),
+            pattern="^[^/:*?]+/[^/:*?]+$",
+        )
+    },
     tags=["iam", "exposure"],
 )

@@ -114,7 +114,8 @@ RDS_BACKUP_RETENTION = ResourceRule(
     description=(
         "Databases must keep automated backups at least the configured number of days: RDS "
         "instances and clusters, DocumentDB, Neptune, Redshift (automated snapshots), MemoryDB "
-        "(snapshots); DynamoDB tables must have point-in-time recovery on."
+        "(snapshots), a Backup vault lock (minRetentionDays); DynamoDB tables must have "
+        "point-in-time recovery on."
     ),
     severity=Severity.HIGH,
     remediation_steps=(

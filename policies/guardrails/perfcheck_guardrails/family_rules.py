@@ -8,6 +8,7 @@ endpoints, MSK client connections).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from perfcheck_policykit import ResourceContext, ResourceRule, values
@@ -19,6 +20,7 @@ from .type_families import (
     ENCRYPTION_OFF,
     HTTPS_REQUIRED,
     IN_TRANSIT_INSIDE,
+    REST_API,
     TLS_MINIMUM,
     Setting,
 )
@@ -58,8 +60,12 @@ def judge(ctx: ResourceContext, setting: Setting) -> tuple[str, list[tuple[str, 
                 continue  # a computed key ARN is set
             unknown = True
             continue
+        defaulted = value is None and setting.default is not None
         if value is None:
             value = setting.default
+        if value is values.UNKNOWN:  # a default that depends on an unknown input
+            unknown = True
+            continue
         if setting.kind == "true":
             if values.as_bool(value) is not True:
                 failures.append((label, "not set" if value is None else values.show(value)))
@@ -69,7 +75,10 @@ def judge(ctx: ResourceContext, setting: Setting) -> tuple[str, list[tuple[str, 
         elif setting.kind == "one-of":
             allowed = {a.upper() for a in setting.allowed}
             if not isinstance(value, str) or value.strip().upper() not in allowed:
-                failures.append((label, "not set" if value is None else values.show(value)))
+                shown = "not set" if value is None else values.show(value)
+                failures.append(
+                    (label, f"not set (AWS's default: {shown})" if defaulted else shown)
+                )
     if failures:
         return "fail", failures
     return ("unknown" if unknown else "ok"), []
@@ -159,8 +168,21 @@ DATA_ENCRYPTED_AT_REST = ResourceRule(
 )
 
 
+def _rest_api_default(ctx: ResourceContext) -> object:
+    """The policy AWS gives a REST API's default endpoint without one: TLS_1_2 on a PRIVATE
+    endpoint, TLS_1_0 on EDGE (the default type) and REGIONAL (API Gateway Developer Guide,
+    "Choose a security policy for your custom domain", note on default endpoints)."""
+    kinds = ctx.items("endpointConfiguration", "types")
+    if kinds is values.UNKNOWN or values.UNKNOWN in kinds:
+        ctx.accept_unknown("endpointConfiguration")  # noted with securityPolicy
+        return values.UNKNOWN
+    return "TLS_1_2" if {values.enum(k) for k in kinds} == {"PRIVATE"} else "TLS_1_0"
+
+
 def _check_tls_minimum(ctx: ResourceContext) -> None:
     setting = TLS_MINIMUM.get(ctx.type)
+    if setting is not None and ctx.type == REST_API and ctx.get("securityPolicy") is None:
+        setting = dataclasses.replace(setting, default=_rest_api_default(ctx))
     if setting is not None:
         judge_alternatives(
             ctx,
@@ -186,7 +208,9 @@ FRONT_DOOR_TLS_MINIMUM = ResourceRule(
     normalises="policy names any case",
     description=(
         "Front doors other than CloudFront and load balancers must refuse TLS below 1.2: API "
-        "Gateway custom domains (REST and HTTP/WebSocket) with securityPolicy TLS_1_2, "
+        "Gateway REST APIs (whose default endpoint is TLS_1_0 unless PRIVATE) and custom "
+        "domains (REST and HTTP/WebSocket) with securityPolicy TLS_1_2 (or an enhanced "
+        "SecurityPolicy_* for REST), "
         "OpenSearch/Elasticsearch endpoints with a TLS 1.2 policy and HTTPS enforced, MSK with "
         "TLS-only client connections and encryption between brokers (inCluster, on unless "
         "turned off)."

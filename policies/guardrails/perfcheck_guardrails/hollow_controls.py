@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from perfcheck_policykit import ResourceContext, ResourceRule, StackContext, StackRule, values
+from perfcheck_policykit import (
+    ResourceContext,
+    ResourceRule,
+    StackContext,
+    StackRule,
+    schema,
+    values,
+)
 from perfcheck_policykit import aws_types as T
 from pulumi_policy import PolicyResource, Severity
 
@@ -39,16 +46,86 @@ def _present(block: Any, key: str) -> bool:
     return isinstance(block, Mapping) and block.get(key) is not None
 
 
-def rule_stops_requests(rule: Any) -> bool | None:
+WAF_MAX_RATE_LIMIT = 2_000_000_000
+"""The largest limit a rate-based statement takes (botocore wafv2 RateLimit's max): at it, a
+rule aggregating every request (CONSTANT) stops nothing a real site sees."""
+_FIELD_STATEMENTS = (
+    "byteMatchStatement",
+    "regexMatchStatement",
+    "regexPatternSetReferenceStatement",
+    "sizeConstraintStatement",
+    "sqliMatchStatement",
+    "xssMatchStatement",
+)
+"""Statements that match a part of the request (`fieldToMatch`)."""
+
+
+def _routes(field: Any) -> bool:
+    """Whether a request part decides what the request reaches (its path, method or Host):
+    a client cannot leave it out and still reach the same thing."""
+    if not isinstance(field, Mapping):
+        return False
+    header = field.get("singleHeader")
+    return (
+        _present(field, "uriPath")
+        or _present(field, "method")
+        or values.lower(values.get(header, "name")) == "host"
+    )
+
+
+def client_opts_in(statement: Any) -> bool | None:
+    """Whether a scope-down matches only requests that carry something the client adds at will
+    (a header, a query argument, a cookie, the body) without changing what it reaches: the
+    client opts out of inspection by leaving it out. None when unknown."""
+    if statement is values.UNKNOWN or values.is_unknown(statement):
+        return None
+    if not isinstance(statement, Mapping):
+        return False
+    for kind in _FIELD_STATEMENTS:
+        if _present(statement, kind):
+            return not _routes(values.get(statement, kind, "fieldToMatch"))
+    for kind, combine in (("andStatement", any), ("orStatement", all)):
+        if _present(statement, kind):
+            verdicts = [client_opts_in(s) for s in values.items(statement, kind, "statements")]
+            if combine(v is True for v in verdicts):
+                return True
+            return None if None in verdicts else False
+    return False  # negations, addresses, countries, labels: the client cannot opt out
+
+
+def _rate_too_high(rate: Any, ceiling: float) -> bool | None:
+    """A rate-based statement whose limit a flood from one client never reaches (per second,
+    over its window), or a limit on all requests at AWS's maximum. None when unknown."""
+    limit = values.as_number(values.get(rate, "limit"))
+    window = values.as_number(values.get(rate, "evaluationWindowSec")) or 300
+    key = values.enum(values.get(rate, "aggregateKeyType"))
+    if limit is None or key is values.UNKNOWN or values.is_unknown(rate):
+        return None
+    if key == "CONSTANT":
+        return limit >= WAF_MAX_RATE_LIMIT
+    return limit / window > ceiling
+
+
+def rule_stops_requests(rule: Any, ceiling: float = float("inf")) -> bool | None:
     """Whether a WAF rule can stop a request: a blocking action, or a rule group whose own
-    actions apply (overrideAction none). None when unknown."""
+    actions apply (overrideAction none), judged by its effect: not when its scope-down is one
+    the client opts into, nor when it is a rate limit no flood reaches. None when unknown."""
     action = values.get(rule, "action")
     override = values.get(rule, "overrideAction")
     if action is values.UNKNOWN or override is values.UNKNOWN:
         return None
-    if any(_present(action, kind) for kind in _STOPPING_ACTIONS):
-        return True
-    return _present(override, "none")
+    stops = any(_present(action, kind) for kind in _STOPPING_ACTIONS) or _present(override, "none")
+    statement = values.get(rule, "statement")
+    for kind in ("managedRuleGroupStatement", "rateBasedStatement"):
+        inner = values.get(statement, kind)
+        if not stops or not isinstance(inner, Mapping):
+            continue
+        opted = client_opts_in(values.get(inner, "scopeDownStatement"))
+        too_high = _rate_too_high(inner, ceiling) if kind == "rateBasedStatement" else False
+        if opted is None or too_high is None:
+            return None
+        stops = not opted and not too_high
+    return stops
 
 
 def _web_acl_rules(ctx: ResourceContext) -> list[Any] | None:
@@ -79,7 +156,8 @@ def _check_web_acl(ctx: ResourceContext) -> None:
     rules = _web_acl_rules(ctx)
     if rules is None:
         return
-    verdicts = [rule_stops_requests(rule) for rule in rules]
+    ceiling = float(ctx.config.get("maximumRatePerSecond", RATE_CEILING_PER_SECOND))
+    verdicts = [rule_stops_requests(rule, ceiling) for rule in rules]
     if any(v is True for v in verdicts):
         return
     if any(v is None for v in verdicts):
@@ -89,15 +167,24 @@ def _check_web_acl(ctx: ResourceContext) -> None:
         "no rules, with defaultAction allow"
         if not rules
         else f"{len(rules)} rule(s) that only count or allow, with defaultAction allow"
+        " (a rule scoped down to requests the client opts into, or rate-limiting above any "
+        "flood, stops nothing)"
     )
     ctx.violation(
         "rules",
         found,
         "at least one rule that blocks (action block/captcha/challenge, or a rule group with "
-        "overrideAction none)",
+        "overrideAction none) every request it is meant for (no scope-down on a header, "
+        "query argument, cookie or body the client adds at will; a rate limit at most "
+        f"{ceiling:g} requests per second per client)",
         "A web ACL that stops nothing is a WAF in name only.",
     )
 
+
+RATE_CEILING_PER_SECOND = 1000
+"""Per client: a thousand requests a second from one address is a flood by any site's measure
+(the stack's own limit is 2,000 per 5 minutes, under 7 a second); AWS's maximum, 2,000,000,000
+per window, is millions a second."""
 
 WAF_WEB_ACL_EFFECTIVE = ResourceRule(
     name="waf-web-acl-effective",
@@ -105,8 +192,10 @@ WAF_WEB_ACL_EFFECTIVE = ResourceRule(
     description=(
         "A WAF web ACL must stop something: a default action of block, or at least one rule "
         "that blocks (a rule group with overrideAction none, or a rule with action block, "
-        "captcha or challenge). No rules, count-only rules, or rule groups overridden to count "
-        "under a default allow are a WAF in name only."
+        "captcha or challenge). No rules, count-only rules, rule groups overridden to count, "
+        "rules scoped down to requests the client opts into (a header, query argument, "
+        "cookie or body it can leave out), or rate limits above any flood, under a default "
+        "allow, are a WAF in name only."
     ),
     severity=Severity.HIGH,
     remediation_steps=(
@@ -115,7 +204,16 @@ WAF_WEB_ACL_EFFECTIVE = ResourceRule(
     ),
     resource_types=[WEB_ACL],
     check=_check_web_acl,
-    unknowns="defaultAction, rules, ruleJson or a rule's action unknown: note.",
+    unknowns="defaultAction, rules, ruleJson, a rule's action, scope-down or limit unknown: note.",
+    config_properties={
+        "maximumRatePerSecond": schema.integer(
+            "The highest per-client rate (requests per second over the rule's window) a "
+            "rate-based rule may allow and still count as stopping a flood.",
+            RATE_CEILING_PER_SECOND,
+            minimum=1,
+            maximum=WAF_MAX_RATE_LIMIT // 60,
+        )
+    },
     tags=["waf", "hollow-controls"],
 )
 
@@ -411,7 +509,57 @@ _VERSIONING_OFF = _switch(
 _ALARM_ACTIONS = ("alarmActions", "okActions", "insufficientDataActions")
 
 
+FRONT_DOOR_REQUESTS_PER_SECOND = 250_000
+"""CloudFront's default request rate per distribution (its quota, from memory): the stack's one
+front door admits no more, so no request count behind it exceeds this per second."""
+_REQUEST_NAMESPACES = frozenset({"AWS/ApplicationELB", "AWS/NetworkELB", "AWS/CloudFront"})
+_PERCENT_SUFFIXES = ("Utilization", "Rate", "Percent", "Percentage")
+
+
+def _metric_ceiling(namespace: Any, metric: Any, period: float, per_second: float) -> float | None:
+    """The largest value an AWS metric can take in one period: 100 for a percentage, the front
+    door's rate times the period for a count of requests or connections; None when the rule
+    knows no range for it (a custom metric, a latency)."""
+    if not isinstance(namespace, str) or not isinstance(metric, str):
+        return None
+    if namespace.startswith("AWS/") and metric.endswith(_PERCENT_SUFFIXES):
+        return 100.0
+    if namespace in _REQUEST_NAMESPACES and (metric.endswith("Count") or metric == "Requests"):
+        return per_second * period
+    return None
+
+
+def _threshold_unreachable(ctx: ResourceContext) -> None:
+    """A threshold beyond the metric's range never breaches: the alarm is off by its effect."""
+    if ctx.type != "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return
+    threshold = values.as_number(ctx.get("threshold"))
+    operator = ctx.get("comparisonOperator")
+    period = values.as_number(ctx.get("period")) or 60
+    per_second = float(ctx.config.get("frontDoorRequestsPerSecond", FRONT_DOOR_REQUESTS_PER_SECOND))
+    ceiling = _metric_ceiling(ctx.get("namespace"), ctx.get("metricName"), period, per_second)
+    if threshold is None or ceiling is None or not isinstance(operator, str):
+        return
+    strict = "OrEqual" not in operator
+    above = operator.startswith("GreaterThan") and (
+        threshold > ceiling or (strict and threshold == ceiling)
+    )
+    below = (
+        operator.startswith("LessThan")
+        and "Upper" not in operator
+        and (threshold < 0 or (strict and threshold == 0))
+    )
+    if above or below:
+        ctx.violation(
+            "threshold",
+            f"{threshold:g} ({operator})",
+            f"a value the metric can reach (0 to {ceiling:g} in {period:g} s)",
+            "An alarm whose threshold the metric never crosses never fires.",
+        )
+
+
 def _alarm_off(ctx: ResourceContext) -> None:
+    _threshold_unreachable(ctx)
     _switch(
         ("actionsEnabled",),
         _is_false,
@@ -510,9 +658,7 @@ def _access_logs_off(ctx: ResourceContext) -> None:
     if kind is values.UNKNOWN:
         return  # noted by the kit (an unknown read)
     if values.lower(kind) not in (None, "application"):
-        # AWS writes NLB access logs only for TLS listeners and GWLB has none; no rule judges
-        # an NLB's TLS listeners' logs yet (a known gap, named in the closing note).
-        return
+        return  # an NLB logs only its TLS listeners (nlb-tls-listener-access-logs); GWLB none
     enabled = ctx.get("accessLogs", "enabled")
     if enabled is values.UNKNOWN:
         ctx.unknown("accessLogs.enabled")
@@ -542,6 +688,54 @@ def _load_balancer_off(ctx: ResourceContext) -> None:
         "defensive (the default) or strictest",
         "monitor only logs requests that can desynchronise the ALB and the app.",
     )(ctx)
+
+
+def _check_nlb_tls_logs(ctx: StackContext) -> None:
+    for listener in ctx.index.of_type(*T.LISTENERS):
+        protocol = ctx.get(listener, "protocol")
+        if protocol is values.UNKNOWN:
+            ctx.unknown(listener, "protocol")
+            continue
+        if values.enum(protocol) != "TLS":
+            continue
+        balancers = ctx.index.references(
+            listener, "loadBalancerArn", ctx.get(listener, "loadBalancerArn"), T.LOAD_BALANCERS
+        )
+        if not balancers:  # unresolved, or a load balancer of another stack: not judged here
+            ctx.unknown(listener, "loadBalancerArn (whose access logs record its TLS requests)")
+            continue
+        for balancer in balancers:
+            enabled = ctx.get(balancer, "accessLogs", "enabled")
+            if enabled is values.UNKNOWN:
+                ctx.unknown(balancer, "accessLogs.enabled")
+            elif values.as_bool(enabled) is not True:
+                ctx.violation(
+                    balancer,
+                    "accessLogs.enabled",
+                    "absent" if enabled is None else values.show(enabled),
+                    "true, with a bucket",
+                    f"Its TLS listener '{listener.name}' records no request without them (AWS "
+                    "writes network load balancer access logs for TLS listeners only).",
+                )
+
+
+NLB_TLS_LISTENER_ACCESS_LOGS = StackRule(
+    name="nlb-tls-listener-access-logs",
+    normalises="protocol any case; booleans as strings",
+    description=(
+        "A load balancer with a TLS listener (a network load balancer terminating TLS) must "
+        "write access logs: AWS logs an NLB's TLS requests only, so its TLS listeners are what "
+        "the logs exist for (an ALB is judged by control-not-switched-off)."
+    ),
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Set access_logs={'bucket': <log bucket>, 'enabled': True} on the aws.lb.LoadBalancer."
+    ),
+    resource_types=[*T.LISTENERS, *T.LOAD_BALANCERS],
+    check=_check_nlb_tls_logs,
+    unknowns="The protocol, the listener's load balancer or its access logs unknown: note.",
+    tags=["hollow-controls", "logging"],
+)
 
 
 RETIRED_RDS_CAS = frozenset({"rds-ca-2015", "rds-ca-2019"})
@@ -704,7 +898,9 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
     normalises="booleans as strings; states and rate units any case",
     description=(
         "A control that is present but switched off counts as absent: an alarm (metric or "
-        "composite) with actionsEnabled false, a disabled EventBridge rule, a target group "
+        "composite) with actionsEnabled false or a threshold its metric never reaches (a "
+        "percentage above 100, a request count above the front door's rate), a disabled "
+        "EventBridge rule, a target group "
         "with its health check disabled (Lambda targets aside) or accepting 4xx/5xx as "
         "healthy, HSTS shorter than a year, a launch template allowing IMDSv1, an ALB keeping "
         "invalid headers or only monitoring desync, an RDS instance on a retired CA, a secret "
@@ -721,6 +917,15 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
     ),
     resource_types=tuple(SWITCHES),
     check=_check_switch,
+    config_properties={
+        "frontDoorRequestsPerSecond": schema.integer(
+            "The most requests a second the stack's front door admits (an alarm on a request "
+            "count above it never fires).",
+            FRONT_DOOR_REQUESTS_PER_SECOND,
+            minimum=1,
+            maximum=1_000_000_000,
+        )
+    },
     unknowns="The switch or the rotation rules unknown: note.",
     tags=["hollow-controls"],
 )

@@ -38,13 +38,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from perfcheck_policykit import ResourceContext, ResourceRule, schema, values
+from perfcheck_policykit.values import unproxied
+from perfcheck_policykit.wire import LazyProps
 from pulumi_policy import Severity
-from pulumi_policy.proxy import _DictProxy, _ListProxy
-
-try:  # the kit's lazily converted props (its internals may move: the walk works without them)
-    from perfcheck_policykit.wire import LazyProps
-except ImportError:  # pragma: no cover - a kit without LazyProps
-    LazyProps = None  # type: ignore[assignment,misc]
 
 from . import credentials
 
@@ -128,16 +124,6 @@ def _plain(path: str) -> str:
     return "".join(out)
 
 
-def _raw(value: Any) -> Any:
-    """The plain dict or list behind the SDK's read-only proxies (read without copying)."""
-    kind = type(value)
-    if kind is _DictProxy:
-        return value._DictProxy__target
-    if kind is _ListProxy:
-        return value._ListProxy__target
-    return value
-
-
 Keys = tuple[str, ...] | None
 """A value's wire path (keys and list indexes as strings), tracked only in a property that
 holds a Pulumi secret somewhere (None: nothing in it is secret)."""
@@ -173,7 +159,7 @@ class _Walk:
     def value(
         self, value: Any, path: str, name: str, keys: Keys = None, secret: bool = False
     ) -> None:
-        value = _raw(value)
+        value = unproxied(value)
         if keys is not None and not secret:
             secret = self.secret(*keys)
         if value is values.UNKNOWN or (type(value) is str and value in values.ENGINE_UNKNOWNS):
@@ -193,9 +179,9 @@ class _Walk:
 
     def plain_secret_input(self, value: Any, path: str, keys: Keys) -> None:
         """A field made to receive a secret holds a plain literal (the program's source)."""
-        value = _raw(value)
+        value = unproxied(value)
         if isinstance(value, list | tuple):  # e.g. a user's passwords: each may be a secret
-            elements = [(_raw(item), _key(keys, index)) for index, item in enumerate(value)]
+            elements = [(unproxied(item), _key(keys, index)) for index, item in enumerate(value)]
         else:
             elements = [(value, None)]  # the caller found the value itself plain
         for text, item_keys in elements:
@@ -225,7 +211,7 @@ class _Walk:
 
     def header(self, value: Any, path: str, keys: Keys, secret: bool) -> None:
         """A header value shaped like a generated secret, given in plain text."""
-        value = _raw(value)
+        value = unproxied(value)
         if secret or (keys is not None and self.secret(*keys)) or not isinstance(value, str):
             return
         if any(where == path for where, _ in self.found):
@@ -260,7 +246,7 @@ class _Walk:
     def sequence(
         self, elements: Sequence[Any], path: str, name: str, keys: Keys, secret: bool
     ) -> None:
-        elements = [_raw(item) for item in elements]
+        elements = [unproxied(item) for item in elements]
         if elements and all(type(item) is str for item in elements):
             if any(item in values.ENGINE_UNKNOWNS for item in elements):
                 elements = [e for e in elements if e not in values.ENGINE_UNKNOWNS]
@@ -280,12 +266,12 @@ class _Walk:
 
 def _named_setting(mapping: Mapping[str, Any]) -> tuple[str, Any, str] | None:
     """A {name|key, value[, type]} block (environment variables, tags, parameters)."""
-    name = _raw(mapping.get("name"))
+    name = unproxied(mapping.get("name"))
     if not isinstance(name, str):
-        name = _raw(mapping.get("key"))
+        name = unproxied(mapping.get("key"))
     if not isinstance(name, str) or name in values.ENGINE_UNKNOWNS:
         return None
-    kind = _raw(mapping.get("type"))
+    kind = unproxied(mapping.get("type"))
     return name, mapping.get("value"), values.enum(kind) if isinstance(kind, str) else ""
 
 
@@ -309,9 +295,9 @@ def findings(
                 if why:
                     found.append(("value", why))
                 skipped = skipped | {"value"}
-    lazy = LazyProps is not None and isinstance(props, LazyProps)
-    wire = getattr(props, "_fields", None) if lazy else None
-    raw = props.raw if lazy and hasattr(props, "raw") else _raw(props).get
+    lazy = isinstance(props, LazyProps)
+    wire = props._fields if lazy else None
+    raw = props.raw if lazy else unproxied(props).get
     secret_paths = walk.secret_paths
     unknown: list[str] = []
     for key in props:

@@ -233,18 +233,41 @@ BACKUP_RETENTION: Final[dict[str, Setting]] = {
     T.DYNAMODB_TABLE: _true(
         "pointInTimeRecovery", "enabled", why="continuous backups (point-in-time recovery)"
     ),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": Setting(
+        ("minRetentionDays",), "at-least", default=0
+    ),
 }
-"""Type -> how many days of automated backups it keeps (or whether it keeps them at all)."""
+"""Type -> how many days of automated backups it keeps (or whether it keeps them at all); a
+Backup vault lock, how many days it keeps every recovery point (unset: none, deletable at once)."""
 
 # -- TLS minimum of front doors other than CloudFront and load balancers ---------------------
 
 TLS_12_API_GATEWAY: Final = ("TLS_1_2",)
+"""HTTP/WebSocket domain names (apigatewayv2's SecurityPolicy: TLS_1_0 or TLS_1_2)."""
+TLS_12_REST_API: Final = (
+    "TLS_1_2",
+    "SecurityPolicy_TLS13_1_3_2025_09",
+    "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
+    "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_FIPS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_2021_06",
+    "SecurityPolicy_TLS13_2025_EDGE",
+    "SecurityPolicy_TLS12_PFS_2025_EDGE",
+    "SecurityPolicy_TLS12_2018_EDGE",
+)
+"""REST APIs and their domain names: botocore's apigateway SecurityPolicy less TLS_1_0 (the
+enhanced `SecurityPolicy_*` policies accept TLS 1.2 at the lowest; API Gateway Developer Guide,
+"Security policies for REST APIs"); tests/policies/test_type_families.py checks the list."""
+REST_API: Final = "aws:apigateway/restApi:RestApi"
 TLS_12_OPENSEARCH: Final = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
 
 TLS_MINIMUM: Final[dict[str, Setting]] = {
-    "aws:apigateway/domainName:DomainName": Setting(
-        ("securityPolicy",), "one-of", TLS_12_API_GATEWAY
-    ),
+    "aws:apigateway/domainName:DomainName": Setting(("securityPolicy",), "one-of", TLS_12_REST_API),
+    REST_API: Setting(("securityPolicy",), "one-of", TLS_12_REST_API),
     "aws:apigatewayv2/domainName:DomainName": Setting(
         ("domainNameConfiguration", "securityPolicy"), "one-of", TLS_12_API_GATEWAY
     ),

@@ -51,7 +51,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import exemptions
+from . import exemptions, prod_floor
 from .rules import (
     ExemptionLedger,
     NotApplicable,
@@ -207,6 +207,7 @@ class PackServicer(_BASE):
         self._stack_project: str | None = None
         self._stack_config: Mapping[str, str] = {}
         self._runtime_configured = False
+        self._configured = False
         self._providers: dict[tuple[str, bytes], Any] = {}
         self._ledger = ExemptionLedger()
         self._inputs: dict[str, Any] = {}
@@ -251,7 +252,25 @@ class PackServicer(_BASE):
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
             raise PackConfigError(message)
         self._active_by_type.clear()
-        return super().Configure(request, context)
+        response = super().Configure(request, context)
+        self._configured = True
+        self._check_prod_floor(context)
+        return response
+
+    def _check_prod_floor(self, context: Any) -> None:
+        """Stop the run when a prod stack's config lowers a rule below its own level (known
+        once both the stack, from ConfigureStack, and the levels, from Configure, are)."""
+        if not self._configured:
+            return
+        why = prod_floor.prod_reason(self._stack_name, self._stack_project, self._stack_config)
+        if why is None:
+            return
+        errors = prod_floor.floor_errors(self._policies, self._get_enforcement_level, why)
+        if errors:
+            message = f"policy pack '{self._pack_name}' config is invalid: " + "; ".join(errors)
+            if context is not None and hasattr(context, "abort"):
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
+            raise PackConfigError(message)
 
     def _active_for(self, type_token: str) -> tuple[tuple[Policy, EnforcementLevel, bool], ...]:
         """The enabled rules judging `type_token`, with their levels (remediate judged as
@@ -276,7 +295,9 @@ class PackServicer(_BASE):
         self._stack_tags = dict(request.tags)
         self._stack_project = request.project or None
         self._stack_config = dict(request.config)
-        return super().ConfigureStack(request, context)
+        response = super().ConfigureStack(request, context)
+        self._check_prod_floor(context)
+        return response
 
     def _configure_runtime_settings(self) -> None:
         # The environment does not change within the process: read it once, not per request.

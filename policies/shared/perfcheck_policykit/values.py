@@ -42,7 +42,7 @@ __all__ = [
 # judge); they are re-exported here for the rules, which read `values.UNKNOWN` and friends.
 
 
-def _target(value: Any) -> Any:
+def unproxied(value: Any) -> Any:
     """What a proxy wraps (the one place that reads the SDK proxies' private targets)."""
     kind = type(value)
     if kind is _DictProxy:
@@ -57,7 +57,7 @@ def _step(container: Any, key: str | int) -> Any:
     # the unknown check happens in `get`, once per step.
     if type(container) is LazyProps:
         return container.raw(key) if type(key) is str else None
-    container = _target(container)
+    container = unproxied(container)
     kind = type(container)
     if type(key) is int:
         if (kind is list or kind is tuple) and -len(container) <= key < len(container):
@@ -123,7 +123,7 @@ def plain(value: Any) -> Any:
     sent them): for judges that read a whole resource as data (the deploy checks)."""
     if type(value) is LazyProps:
         return {key: plain(value.raw(key)) for key in value}
-    value = _target(value)
+    value = unproxied(value)
     if isinstance(value, Mapping):
         return {key: plain(value[key]) for key in list(value)}
     if isinstance(value, list | tuple):
@@ -140,9 +140,9 @@ def known_data(value: Any) -> Any:
     if kind is LazyProps:
         return {key: _known(value.raw(key)) for key in value}
     if kind is _DictProxy:
-        return {key: _known(item) for key, item in _target(value).items()}
+        return {key: _known(item) for key, item in unproxied(value).items()}
     if kind is _ListProxy:
-        return [_known(item) for item in _target(value)]
+        return [_known(item) for item in unproxied(value)]
     if isinstance(value, Mapping):
         out = {}
         for key in value:
