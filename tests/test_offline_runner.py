@@ -10,7 +10,7 @@ import pytest
 
 from foundation.records import StackRun
 from tools.offline.mocks import render_policy_document
-from tools.offline.runner import StackFileError, read_stack_file, run_stack
+from tools.offline.runner import StackFileError, project_name, read_stack_file, run_stack
 
 
 def test_two_stacks_in_one_process_do_not_leak(staging: StackRun, prod: StackRun) -> None:
@@ -161,6 +161,10 @@ def test_a_stack_file_is_parsed_once_per_text_and_each_reader_gets_its_own_copy(
     for _ in range(2):
         with pytest.raises(StackFileError, match="duplicate key 'perfcheck:a'"):
             read_stack_file(path)
+    for name in ("one", "other"):  # Pulumi.yaml is read by its text too
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+        assert project_name(tmp_path / name) == name
 
 
 @pytest.mark.parametrize("program_fails", [False, True])
@@ -175,10 +179,11 @@ def test_no_source_position_is_worked_out_during_a_run_and_the_sdk_is_restored_a
     from tools.offline.runner import ProgramFailed, run_program
 
     original = sdk_resource._get_stack_trace
-    during: list[int] = []
+    during: list[tuple[bool, int]] = []
 
     def program() -> None:
-        during.append(len(sdk_resource._get_stack_trace().frames))
+        walk = sdk_resource._get_stack_trace
+        during.append((walk is original, len(walk().frames)))
         if program_fails:
             raise pulumi.RunError("settings are invalid")
 
@@ -186,5 +191,5 @@ def test_no_source_position_is_worked_out_during_a_run_and_the_sdk_is_restored_a
         run_program(program)
     except ProgramFailed:
         assert program_fails
-    assert during == [0]
+    assert during == [(False, 0)]
     assert sdk_resource._get_stack_trace is original
