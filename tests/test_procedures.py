@@ -91,6 +91,25 @@ def test_new_stack_picks_a_range_no_stack_overlaps_when_the_round_ones_are_taken
     assert chosen is not None and chosen.group(1).endswith(".0.0/16")
 
 
+@pytest.mark.parametrize("name", ["prod-eu", "prod-b2"])
+def test_a_prod_named_stack_is_copied_only_from_a_prod_stack(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Property: `make new-stack` never writes a prod stack whose policy configs its first
+    preview refuses (the prod floor keeps every rule at its own level; staging's configs lower
+    some): from a non-prod stack it refuses, naming FROM=prod, and writes nothing; from a prod
+    stack it creates the stack (review 6, R36)."""
+    directory = repository_copy(tmp_path)
+    assert name not in available_stacks(directory)
+    assert new_stack.main(["--name", name, "--from", "staging", "--dir", str(directory)]) == 2
+    err = capsys.readouterr().err
+    assert f"NAME={name}: a prod stack" in err and "FROM=prod" in err
+    assert not (directory / f"Pulumi.{name}.yaml").exists()
+    assert not list((directory / "policies" / "config").glob(f"{name}.*.json"))
+    assert new_stack.main(["--name", name, "--from", "prod", "--dir", str(directory)]) == 0
+    assert (directory / f"Pulumi.{name}.yaml").exists()
+
+
 def test_new_stack_refuses_a_taken_name_an_invalid_name_and_a_source_without_policy_configs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

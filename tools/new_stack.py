@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from settings.schema import STACK_NAME, STACK_NAME_MAX
-from tools.offline.policy_driver import PACK_NAMES
+from tools.offline.policy_driver import PACK_NAMES, add_pack_paths
 from tools.offline.runner import (
     ROOT,
     StackFileError,
@@ -45,6 +45,7 @@ def new_stack(name: str, source: str, directory: Path = ROOT) -> list[Path]:
         raise NewStackRefused(f"NAME={name}: Pulumi.{name}.yaml already exists")
     if source not in stacks:
         raise NewStackRefused(f"FROM={source}: no such stack; stacks: {', '.join(stacks)}")
+    _refuse_a_prod_stack_from_a_non_prod_one(directory, name, source)
     config_dir = directory / "policies" / "config"
     sources = [config_dir / f"{source}.{pack}.json" for pack in PACK_NAMES]
     missing = [str(path.relative_to(directory)) for path in sources if not path.exists()]
@@ -63,6 +64,25 @@ def new_stack(name: str, source: str, directory: Path = ROOT) -> list[Path]:
     for origin, target in zip(sources, targets, strict=True):
         shutil.copy(origin, target)
     return [stack_file, *targets]
+
+
+def _refuse_a_prod_stack_from_a_non_prod_one(directory: Path, name: str, source: str) -> None:
+    """A stack named prod/prod-* keeps every rule at its own level (the packs' prod floor), so a
+    copy of a non-prod stack's policy configs would be refused by its first preview: refuse here,
+    before anything is written, and say which stack to copy (review 6, R36)."""
+    add_pack_paths()
+    from perfcheck_policykit.prod_floor import prod_reason  # the kit, as the packs import it
+
+    project = project_name(ROOT)
+    settings = read_stack_file(directory / f"Pulumi.{source}.yaml").get("config") or {}
+    config = {key: str(value) for key, value in settings.items()}
+    why_prod = prod_reason(name, project, config)
+    if why_prod and prod_reason(source, project, config) is None:
+        raise NewStackRefused(
+            f"NAME={name}: a prod stack ({why_prod}) keeps every rule at its own level, which "
+            f"the policy configs of FROM={source} (not a prod stack) may lower and its preview "
+            "would refuse; copy a prod stack: FROM=prod"
+        )
 
 
 def _copied_stack_file(directory: Path, source: str, name: str) -> str:
