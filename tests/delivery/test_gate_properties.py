@@ -1084,6 +1084,28 @@ BLIND_CORPUS_FOLLOWUPS: list[tuple[str, str, Edit]] = [
         text("Pulumi.prod.yaml", r"canaryBakeMinutes: \d+", "canaryBakeMinutes: 0"),
     ),
     (
+        "every-policy-pack-runs",
+        "prod-dr left out of the pull request's previews",
+        text(
+            ".github/workflows/pull-request.yml",
+            r"stack: \[staging, prod, prod-dr\]",
+            "stack: [staging, prod]",
+        ),
+    ),
+    (
+        "tools-pinned",
+        "the virtualenv cached with a fallback key",
+        text(
+            ".github/workflows/deploy.yml",
+            r"(      - name: Install the program's pinned requirements\n)",
+            "      - uses: actions/cache@0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0\n"
+            "        with:\n          path: .venv\n"
+            "          key: venv-${{ hashFiles('requirements-dev.txt') }}\n"
+            "          restore-keys: venv-\n"
+            r"\1",
+        ),
+    ),
+    (
         "rollout-can-roll-back",
         "staging bake time 0",
         text("Pulumi.staging.yaml", r"bakeTimeMinutes: \d+", "bakeTimeMinutes: 0"),

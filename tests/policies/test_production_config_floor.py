@@ -91,6 +91,21 @@ def test_the_engine_path_refuses_a_weakened_prod_config_before_judging() -> None
     PackSession(loaded, "staging", config, stack_config={"perfcheck:environment": "staging"})
 
 
+def test_the_engine_path_refuses_a_weakened_parameter_where_the_settings_say_prod() -> None:
+    """Configure refuses a parameter below prod's floor when the stack's settings say prod, and
+    leaves a stack that is only named prod (a test's synthetic stack) to the level floor."""
+    loaded = load_pack("guardrails")
+    config = parse_config_file(CONFIG_DIR / "prod.guardrails.json")
+    entry = config["rds-backup-retention"]
+    config["rds-backup-retention"] = dataclasses.replace(
+        entry, properties={**(entry.properties or {}), "minimumDays": 1}
+    )
+    with pytest.raises(PolicyConfigError) as caught:
+        PackSession(loaded, "eu-main", config, stack_config=PROD)
+    assert "rds-backup-retention: minimumDays: 1 is below the production floor" in str(caught.value)
+    PackSession(loaded, "prod", config, stack_config={})
+
+
 @pytest.mark.parametrize("pack", PACK_NAMES)
 def test_a_rule_below_its_own_level_is_refused(pack: str) -> None:
     raw = _raw("prod", pack)

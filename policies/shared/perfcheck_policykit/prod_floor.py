@@ -240,4 +240,13 @@ def _exemption_errors(name: str, exemptions: Sequence[Any]) -> list[str]:
 
 
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else json.dumps(value)
+    """A config value as written in the file (the engine hands every number over as a float)."""
+    return repr(value) if isinstance(value, str) else json.dumps(_as_written(value))
+
+
+def _as_written(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_as_written(item) for item in value]
+    return value
