@@ -18,6 +18,8 @@ flagged: a DynamoDB index's `hashKey` read as a credential. checkov 3.3.30 on th
 (tests.redteam.tfplan, tests.redteam.checkov_score): 79 of 128 caught, 21 of 37 flagged. Three
 members were corrected for their intent before this score (an exemption key the schema does not
 know, a resource another rule caught, a cost note at stack level counted for one member only).
+After the fixes by property (this session): 121 of 128 caught, 0 of 37 flagged; the seven left are
+in test_redteam_wave7.KNOWN_WRONG with why.
 """
 
 from __future__ import annotations
