@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from estimate import PricedResource, estimate_resources
-from estimate.budget import is_own_monthly_cost_budget, own_monthly_budget, tag_filters
+from estimate.budget import (
+    is_own_monthly_cost_budget,
+    own_monthly_budget,
+    sees_untagged_spend,
+    tag_filters,
+)
 from estimate.model import CostLine, Estimate
 from foundation.usage import UsageAssumptions
 
@@ -256,3 +261,46 @@ def test_the_stacks_stored_gigabytes_are_shared_by_its_repositories_not_multipli
     )
     whole = usage.image_storage_gb if "ecr" in type_ else usage.log_bucket_gb
     assert stored == pytest.approx(whole), stored
+
+
+def _function(**props: Any) -> PricedResource:
+    return PricedResource("urn:fn", "aws:lambda/function:Function", "fn", props)
+
+
+def _gb_seconds(function: PricedResource) -> float:
+    (line,) = [
+        x for x in _priced(function, lambda_invocations_per_month=1000).lines if "GB" in x.unit
+    ]
+    return line.quantity
+
+
+@pytest.mark.parametrize(
+    ("memory_mb", "gb"), [(128, 0.125), (512, 0.5), (1024, 1.0), (3008, 2.9375)]
+)
+def test_a_function_s_duration_is_priced_at_its_memory_in_gb(memory_mb: int, gb: float) -> None:
+    """Lambda bills GB-seconds of the configured memory (MB / 1024); a function that leaves
+    memorySize unset gets Lambda's default, 128 MB (blind:44, the default read as 512)."""
+    assert _gb_seconds(_function(memorySize=memory_mb)) == pytest.approx(1000 * gb)
+    assert _gb_seconds(_function()) == pytest.approx(_gb_seconds(_function(memorySize=128)))
+
+
+@pytest.mark.parametrize(
+    ("filters", "sees_all"),
+    [
+        ([], True),
+        (["LinkedAccount"], True),  # the account's whole bill, tagged or not
+        (["Region"], False),  # drops CloudFront and WAF, billed as global
+        (["Service"], False),
+        (["TagKeyValue"], False),
+        (["UsageType"], False),
+        (["LinkedAccount", "Region"], False),
+        (["LinkedAccount", "TagKeyValue"], False),
+    ],
+)
+def test_a_budget_sees_untagged_spend_only_when_no_filter_drops_a_charge(
+    filters: list[str], sees_all: bool
+) -> None:
+    """A budget over the whole bill catches what no tag covers; any filter but the account's
+    own drops some charge (blind:45, a Region filter taken as keeping every charge)."""
+    props = _budget(costFilters=[{"name": name, "values": ["x"]} for name in filters])
+    assert sees_untagged_spend(props) is sees_all

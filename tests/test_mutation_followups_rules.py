@@ -22,6 +22,8 @@ from tests.policies.type_cases import parameter_group
 from tools.offline.policy_driver import load_pack
 
 load_pack("guardrails")  # puts the kit and the pack on sys.path
+from perfcheck_guardrails.access_control import _unnarrowed_web_identity  # noqa: E402
+from perfcheck_guardrails.network import is_public_cidr  # noqa: E402
 from perfcheck_guardrails.public_access import public_statements  # noqa: E402
 from perfcheck_policykit.rules import INTERNAL_ERROR_PREFIX  # noqa: E402
 
@@ -151,12 +153,19 @@ def test_a_statement_for_one_account_role_or_service_is_not_public(principal: An
         {"Bool": {"aws:SecureTransport": "true"}},
         {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
         {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}},
+        # Request headers the caller writes: anyone can send them (blind:32 took Referer).
+        {"StringLike": {"aws:Referer": "https://perfcheck.example.com/*"}},
+        {"StringEquals": {"aws:UserAgent": "perfcheck"}},
+        {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+        {"StringEquals": {"s3:prefix": "public/"}},
+        {"StringEquals": {"aws:PrincipalTag/team": "web"}},
     ],
 )
 def test_a_condition_that_does_not_narrow_who_leaves_the_statement_public(condition: Any) -> None:
     """A condition narrows 'everyone' only on an identity key (account, organisation, source
-    ARN, VPC endpoint, IP); TLS-only or encryption conditions still let everyone in. Mutant:
-    any condition map counted as narrowing."""
+    ARN, VPC endpoint, IP); TLS-only or encryption conditions, and headers or tags the caller
+    chooses, still let everyone in. Mutants: any condition map counted as narrowing; blind:32,
+    aws:Referer added to the narrowing keys."""
     assert public_statements(_statement("*", condition)) == ["S"]
     narrowed = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     assert public_statements(_statement("*", narrowed)) == []
@@ -424,3 +433,168 @@ def test_a_write_only_auth_token_that_is_not_text_is_no_token(odd: Any) -> None:
     report = run_case(lambda r: {"cache": replace(r["cache"], drop=["authToken"], authTokenWo=odd)})
     found = violations(report, "elasticache-in-transit-encryption")
     assert [v.name for v in found] == ["cache-group"], found
+
+
+# --- the blind sample of 2026-12-08 (docs/mutation/sample-blind-1208.jsonl) ---------------------
+
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+def _container(name: str, **members: Any) -> dict[str, Any]:
+    return {"name": name, "image": "public.ecr.aws/docker/library/nginx:1.27", **members}
+
+
+def _task(*containers: dict[str, Any], memory: str = "1024") -> ResourceRecord:
+    inputs = {
+        "family": "web",
+        "requiresCompatibilities": ["FARGATE"],
+        "networkMode": "awsvpc",
+        "cpu": "512",
+        "memory": memory,
+        "containerDefinitions": json.dumps(list(containers)),
+    }
+    return _record("web-task", TASK_DEFINITION, inputs)
+
+
+def _said(*records: ResourceRecord) -> list[str]:
+    run = StackRun("prod", "perfcheck", records, {})
+    return [f"{f.check_id} {f.property_path}: {f.aws_says}" for f in pack_findings(run)]
+
+
+@pytest.mark.parametrize(
+    ("essentials", "refused"),
+    [
+        ((None,), False),
+        ((None, None), False),
+        ((None, False), False),
+        ((False, None), False),
+        ((True, False), False),
+        ((False,), True),
+        ((False, False), True),
+    ],
+)
+def test_a_container_that_does_not_say_essential_is_essential(
+    essentials: tuple[bool | None, ...], refused: bool
+) -> None:
+    """ECS defaults `essential` to true: a task whose containers leave it unset has an essential
+    container; only every container saying false has none (blind:12, the default read as false)."""
+    containers = [
+        _container(f"c{i}", **({} if e is None else {"essential": e}))
+        for i, e in enumerate(essentials)
+    ]
+    said = _said(_task(*containers))
+    assert any("at least one essential container" in s for s in said) is refused, said
+
+
+@pytest.mark.parametrize(
+    ("ports", "refused"),
+    [
+        ((443, 443), False),
+        ((80, 80), False),
+        ((443, 8443), True),  # starts at an allowed port
+        ((0, 443), True),  # ends at one
+        ((1, 80), True),
+        ((80, 443), True),  # both ends allowed, every port between too
+        ((442, 443), True),
+        ((444, 444), True),
+        ((8443, 8443), True),
+    ],
+)
+def test_the_internet_is_allowed_on_exactly_an_allowed_port_not_a_range_touching_one(
+    ports: tuple[int, int], refused: bool
+) -> None:
+    """The load balancer's group may take the internet on a single allowed port (80, 443); a
+    range is judged by every port in it, so one that starts or ends at an allowed port opens the
+    others (blind:30, the range's last port judged alone)."""
+    rule = "security-group-no-public-ingress"
+    low, high = ports
+    report = run_case(
+        lambda r: {
+            "alb_ingress": replace(
+                r["alb_ingress"],
+                cidrIpv4="0.0.0.0/0",
+                drop=["prefixListId"],
+                fromPort=low,
+                toPort=high,
+            )
+        }
+    )
+    found = [v.name for v in violations(report, rule)]
+    assert found == (["network-lb-from-cloudfront"] if refused else []), found
+
+
+@pytest.mark.parametrize(
+    ("cidr", "public"),
+    [
+        ("10.0.0.0/8", False),
+        ("10.255.255.255/32", False),
+        ("9.255.255.255/32", True),
+        ("11.0.0.0/32", True),
+        ("172.16.0.0/12", False),
+        ("172.15.255.255/32", True),
+        ("172.32.0.0/16", True),
+        ("192.168.0.0/16", False),
+        ("192.169.0.0/16", True),
+        ("100.64.0.0/10", False),  # carrier-grade NAT, RFC 6598
+        ("100.127.255.255/32", False),
+        ("100.63.255.255/32", True),
+        ("100.128.0.0/16", True),
+        ("100.0.0.0/8", True),
+        ("100.64.0.0/9", True),  # reaches past the CGNAT range
+        ("169.254.0.0/16", False),
+        ("169.255.0.0/16", True),
+        ("fc00::/7", False),
+        ("fd12:3456::/32", False),
+        ("fe00::/8", True),
+        ("fe80::/10", False),
+        ("fec0::/10", True),
+        ("0.0.0.0/0", True),
+        ("::/0", True),
+    ],
+)
+def test_a_range_is_private_only_when_it_lies_wholly_inside_a_private_block(
+    cidr: str, public: bool
+) -> None:
+    """Each private block (RFC 1918, CGNAT, link-local, IPv6 ULA and link-local) is exactly as
+    wide as its RFC says: the addresses just outside each one are the internet (blind:31,
+    100.64.0.0/10 widened to 100.0.0.0/8)."""
+    assert is_public_cidr(cidr) is public
+
+
+GITHUB = "token.actions.githubusercontent.com"
+
+
+@pytest.mark.parametrize(
+    ("operator", "narrows"),
+    [
+        ("StringEquals", True),
+        ("StringLike", True),
+        ("stringequals", True),  # operators in any case
+        ("StringEqualsIgnoreCase", True),
+        ("ForAnyValue:StringEquals", True),  # a single-valued key: the bare operator
+        ("StringEqualsIfExists", False),  # a token without the claim passes the condition
+        ("StringLikeIfExists", False),
+        ("stringlikeifexists", False),
+        ("StringNotEquals", False),  # names who may not, so everyone else may
+        ("StringNotLike", False),
+        ("ForAllValues:StringEquals", False),  # true when the claim is absent
+    ],
+)
+def test_only_a_plain_positive_subject_condition_names_who_may_assume_a_web_identity_role(
+    operator: str, narrows: bool
+) -> None:
+    """A role trusting GitHub's OIDC provider names its repository with a positive `:sub`
+    condition; an ...IfExists one lets a token without the claim in, and a negated one lets
+    every other repository in (blind:33, the IfExists reading dropped)."""
+    statement = {
+        "Sid": "Deploy",
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{GITHUB}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            operator: {f"{GITHUB}:sub": "repo:example-org/perfcheck:ref:refs/heads/main"}
+        },
+    }
+    document = iampolicy.parse_policy({"Version": "2012-10-17", "Statement": [statement]})
+    assert isinstance(document, iampolicy.PolicyDocument)
+    assert (_unnarrowed_web_identity(document, frozenset()) == []) is narrows

@@ -445,9 +445,13 @@ class Outcome:
     status: str  # killed, snapshot-only, survived, timeout
     failed: tuple[str, ...]
     seconds: float
+    failing_unmutated: tuple[str, ...] = ()
+    """Tests that failed under the mutant and fail without it too: set aside, not a kill."""
 
 
-_FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$", re.MULTILINE)
+_FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - (.*))?$", re.MULTILINE)
+"""A failed test in pytest's short summary: its node id (parameters may hold spaces) and the
+start of its message."""
 
 
 def _pytest(
@@ -471,7 +475,9 @@ def _pytest(
         *tests,
         *(f"--deselect={node}" for node in deselect),
     ]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    # COLUMNS: pytest cuts the summary's message to the terminal's width, which would cut a
+    # snapshot's "run `make regen`" off and count its kill as a real one.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "COLUMNS": "1000"}
     try:
         done = subprocess.run(
             command, cwd=copy_root, env=env, capture_output=True, text=True, timeout=timeout
@@ -481,34 +487,63 @@ def _pytest(
     return done.returncode, done.stdout + done.stderr
 
 
+_FAILS_UNMUTATED: dict[str, bool] = {}
+"""Test node -> whether it fails in the copy with no mutant at all (a test that needs what the
+copy lacks): its failure under a mutant proves nothing, so it is set aside, not a kill."""
+
+
+def _failing_unmutated(
+    copy_root: Path, target: Path, original: str, nodes: list[str], timeout: float
+) -> list[str]:
+    """Which of `nodes` fail on the unmutated copy (each run alone once, then remembered)."""
+    unseen = [node for node in nodes if node not in _FAILS_UNMUTATED]
+    if unseen:
+        mutated = target.read_text()
+        target.write_text(original)
+        try:
+            for node in unseen:
+                _FAILS_UNMUTATED[node] = _pytest(copy_root, [node], [], timeout)[0] != 0
+        finally:
+            target.write_text(mutated)
+    return [node for node in nodes if _FAILS_UNMUTATED[node]]
+
+
 def run_mutant(copy_root: Path, mutant: Mutant, tests: list[str], timeout: float) -> Outcome:
     target = copy_root / mutant.path
     original = target.read_text()
     started = time.monotonic()
     failed: list[str] = []
+    set_aside: list[str] = []
     try:
         target.write_text(mutant.text)
         deselect: list[str] = []
-        for _ in range(6):
+        snapshots = False
+        for _ in range(8):
             code, output = _pytest(copy_root, tests, deselect, timeout)
             if code == -1:
                 status = "timeout"
                 break
             if code == 0:
-                status = "snapshot-only" if deselect else "survived"
+                status = "snapshot-only" if snapshots else "survived"
                 break
             lines = _FAILED_LINE.findall(output)
+            broken = _failing_unmutated(copy_root, target, original, [n for n, _ in lines], timeout)
+            if broken:  # fails without the mutant too: no evidence either way
+                set_aside.extend(broken)
+                deselect.extend(broken)
+                continue
             failed.extend(node for node, _ in lines)
             snapshot = [node for node, message in lines if SNAPSHOT_MESSAGE.search(message or "")]
             if lines and len(snapshot) == len(lines) and snapshot[0] not in deselect:
                 deselect.extend(snapshot)
+                snapshots = True
                 continue
             status = "killed"
             if not lines:
                 failed.append(output.strip().splitlines()[-1] if output.strip() else f"exit {code}")
             break
         else:
-            status = "snapshot-only"
+            status = "snapshot-only" if snapshots else "survived"
     finally:
         target.write_text(original)
     return Outcome(
@@ -518,6 +553,7 @@ def run_mutant(copy_root: Path, mutant: Mutant, tests: list[str], timeout: float
         status,
         tuple(failed),
         round(time.monotonic() - started, 1),
+        tuple(set_aside),
     )
 
 
@@ -532,6 +568,9 @@ def _copy_tree() -> Path:
         ),
     )
     (destination / ".venv").symlink_to((ROOT / ".venv").resolve())
+    # Tests that list the repository's files (`git ls-files`) need a repository; its history
+    # they do not get (a test that needs it fails unmutated and is set aside, see run_mutant).
+    subprocess.run(["git", "init", "-q"], cwd=destination, check=False)
     return destination
 
 
@@ -569,6 +608,7 @@ _ESTIMATE_TESTS = [
     "tests/test_cost_lines.py",
     "tests/test_cost_owners.py",
     "tests/test_estimate.py",
+    "tests/test_budget_untagged_spend.py",
     "tests/test_cost_report.py",  # the generated-figures snapshot: a kill here alone is apart
 ]
 _KIT_TESTS = [
@@ -595,6 +635,8 @@ _GUARDRAIL_TESTS = [
     "tests/policies/test_policy_unknowns.py",
     "tests/redteam/test_properties.py",
     "tests/redteam/test_properties_wave4.py",
+    "tests/redteam/test_properties_wave5.py",
+    "tests/redteam/test_properties_wave6.py",
 ]
 """The rule tests a guardrail change is checked with (tests/policies less the engine's and the
 pack packaging's own tests, which take as long again and judge no rule; the red team's
@@ -652,6 +694,7 @@ files hold the tests written for a sample's survivors, so a new seed is the hone
 
 
 _PROGRAM_WIDE_TESTS = [
+    "tests/test_mutation_followups_components.py",
     "tests/test_policy_stacks.py",  # every stack through the three packs, under its own config
     "tests/policies/test_prod_invariants.py",
     "tests/test_cost_report.py",  # the generated-figures snapshot: a kill here alone is apart
@@ -701,6 +744,7 @@ _OFFLINE_TESTS = [
     "tests/test_quiet_output.py",
     "tests/policies/test_policy_driver.py",
     "tests/policies/test_policy_config.py",
+    "tests/test_cost_scenarios.py",
     "tests/test_cost_report.py",
 ]
 SELECTIONS: dict[str, list[str]] = {
@@ -862,6 +906,11 @@ def main(argv: list[str] | None = None) -> int:
             else sample(every, count, args.seed)
         )
         selected.extend((m, tests) for m in chosen)
+    missing = sorted(
+        {t for _, tests in selected for t in tests if not (ROOT / t.split("::")[0]).exists()}
+    )
+    if missing:  # pytest would exit non-zero on its own: every mutant a false kill
+        raise SystemExit(f"test files named in the selection do not exist: {', '.join(missing)}")
     if args.plan and not args.only:  # areas interleaved: a run stopped early still spans them
         random.Random(args.seed).shuffle(selected)
     if args.list:

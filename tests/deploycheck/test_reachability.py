@@ -332,3 +332,36 @@ def test_a_plain_subnet_has_a_path_out_only_through_a_default_route_to_a_gateway
     _plain_network(net, table, route)
     found = {(c, r) for c, r, _ in reachability(net)}
     assert found == (set() if has_path else {(NO_PATH_ID, SERVICE)}), found
+
+
+@pytest.mark.parametrize(
+    ("admitted", "reaches"),
+    [
+        ("10.30.202.0/24", True),  # the subnet itself
+        ("10.30.202.0/23", True),  # a range around it
+        ("10.30.0.0/16", True),
+        ("0.0.0.0/0", True),
+        ("10.30.202.0/25", False),  # half of it: the other half's addresses are refused
+        ("10.30.202.128/25", False),
+        ("10.30.202.7/32", False),
+        ("10.30.203.0/24", False),  # next to it
+    ],
+)
+def test_an_endpoint_admits_a_subnet_by_cidr_only_when_the_range_covers_all_of_it(
+    net: ProgramStack, admitted: str, reaches: bool
+) -> None:
+    """A task or proxy may get any address of its subnet, so an endpoint rule that admits part
+    of the subnet leaves the rest without a path (blind:16, overlap read as cover)."""
+    vpc = net.out(VPC_COMPONENT, "vpcId")
+    net.add(
+        "aws:ec2/subnet:Subnet",
+        "plain-isolated",
+        {"vpcId": vpc, "cidrBlock": "10.30.202.0/24"},
+        outputs={"id": "subnet-0plain00000000003"},
+    )
+    net.set(PROXY, vpcSubnetIds=["subnet-0plain00000000003"])
+    net.remove("secretsmanager-from-proxy")
+    endpoint_sg = net.out("network-endpoint-secretsmanager-sg")
+    _rule(net, "secretsmanager-from-range", "Ingress", endpoint_sg, cidrIpv4=admitted)
+    found = {(c, r) for c, r, _ in reachability(net)}
+    assert (PROXY not in {r for _, r in found}) is reaches, found

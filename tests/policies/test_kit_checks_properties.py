@@ -62,3 +62,55 @@ def test_an_empty_list_of_allowed_viewer_tls_versions_is_a_config_error(tmp_path
     the rule into 'everything fails' silently at config time. Kills min_items 1 -> 0."""
     message = _errors(tmp_path, {"cloudfront-viewer-tls": {"allowedMinimumProtocolVersions": []}})
     assert "cloudfront-viewer-tls: allowedMinimumProtocolVersions" in message
+
+
+class _Judge(_Recorder):
+    """A recorder that also notes unknown reads (require_at_least reports them)."""
+
+    def __init__(self, **props: Any) -> None:
+        super().__init__(**props)
+        self.unknown_reads: list[str] = []
+
+    def unknown(self, prop: str) -> None:
+        self.unknown_reads.append(prop)
+
+
+@pytest.mark.parametrize(
+    ("value", "when_missing", "refused"),
+    [
+        (None, None, True),  # no AWS default to fall back on: absent fails
+        (None, 0, True),  # the AWS default is below the minimum
+        (None, 6.999, True),
+        (None, 7, False),  # the AWS default meets the minimum
+        (None, 35, False),
+        (6, 35, True),  # a value given is judged, whatever the default
+        (6.5, None, True),
+        (7, None, False),
+        (7.0, 0, False),
+        ("7", 0, False),  # a numeric string (some providers send them)
+        ("seven", 35, True),  # not a number: fails, never passes
+        (True, 35, True),
+    ],
+)
+def test_require_at_least_judges_a_value_and_an_absent_one_by_the_aws_default(
+    value: Any, when_missing: float | None, refused: bool
+) -> None:
+    """At least `minimum` (7 here): a given value is compared; an absent one passes only when the
+    AWS default it gets meets the minimum, and fails when there is no default (None). Kills
+    blind:28 (no default read as a passing default)."""
+    ctx = _Judge(backupRetentionPeriod=value)
+    checks.require_at_least(
+        ctx,  # type: ignore[arg-type]
+        "backupRetentionPeriod",
+        7,
+        when_missing=when_missing,
+        unit="days",
+    )
+    assert bool(ctx.found) is refused, ctx.found
+    assert ctx.unknown_reads == []
+
+
+def test_require_at_least_notes_a_computed_value_and_judges_nothing() -> None:
+    ctx = _Judge(backupRetentionPeriod=values.UNKNOWN)
+    checks.require_at_least(ctx, "backupRetentionPeriod", 7, when_missing=None)  # type: ignore[arg-type]
+    assert ctx.found == [] and ctx.unknown_reads == ["backupRetentionPeriod"]

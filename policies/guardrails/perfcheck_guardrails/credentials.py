@@ -252,7 +252,6 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a URL with an embedded password", r"://[^/\s@:$]{0,256}:(?!\$)[^/\s@]{1,512}@"),
     )
 )
-_URL_WITH_PASSWORD = TOKEN_FORMATS[-1][1]
 _ANY_TOKEN = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in TOKEN_FORMATS))
 """All token formats in one pass: most strings match none, and are done after one scan."""
 
@@ -578,11 +577,6 @@ def _scanner_for(key: tuple[tuple[str, ...], ...]) -> CredentialScanner:
     return scanner
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
 def _decoded(blob: str) -> str | None:
     """Printable text hidden in a base64 run (gzip-compressed too), or None."""
     try:
@@ -631,7 +625,6 @@ class CredentialScanner:
     def __init__(self, config: Mapping[str, Any]) -> None:
         if getattr(self, "_ready", False):
             return
-        self.patterns = [_compiled(p) for p in config_list(config, "credentialNamePatterns")]
         self.any_name = _any_name(tuple(config_list(config, "credentialNamePatterns")))
         self.strong_name = _any_name(
             tuple(

@@ -184,8 +184,6 @@ class Behaviour:
     process_known: bool
     server: str | None
     data_dirs: tuple[str, ...]
-    announced_dirs: tuple[str, ...]
-    """Data directories the container itself names (flags, variables, SQLite files)."""
     engine_variable: str | None
 
 
@@ -236,7 +234,6 @@ def behaviour(
         process_known=process_known,
         server=server,
         data_dirs=tuple(dict.fromkeys([*defaults, *announced])),
-        announced_dirs=tuple(dict.fromkeys(announced)),
         engine_variable=variable,
     )
 

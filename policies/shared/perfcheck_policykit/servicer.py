@@ -266,6 +266,10 @@ class PackServicer(_BASE):
         if why is None:
             return
         errors = prod_floor.floor_errors(self._policies, self._get_enforcement_level, why)
+        if prod_floor.prod_by_settings(self._stack_project, self._stack_config):
+            errors += prod_floor.parameter_errors(
+                self._policies, self._get_enforcement_level, self._get_policy_config, why
+            )
         if errors:
             message = f"policy pack '{self._pack_name}' config is invalid: " + "; ".join(errors)
             if context is not None and hasattr(context, "abort"):
