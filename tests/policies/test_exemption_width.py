@@ -27,13 +27,30 @@ def _single_az(r: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "reason",
-    ["TODO", "n/a", "tbd", "FIXME: decide later", "xxx", "temp fix here", "WIP"],
+    [
+        "TODO",
+        "n/a",
+        "tbd",
+        "FIXME: decide later",
+        "xxx",
+        "temp fix here",
+        "WIP",
+        "TODO: decide after the Q3 review",
+        "legacy",
+        "old box",
+    ],
 )
 def test_a_placeholder_reason_stops_the_run(tmp_path: Path, reason: str) -> None:
     config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**DB, "reason": reason}])
     with pytest.raises(PolicyConfigError) as caught:
         judge_compliant(_single_az, config_dir=config_dir)
     assert f"rds-multi-az: exemptions[0].reason: {reason!r} is a placeholder" in str(caught.value)
+
+
+@pytest.mark.parametrize("reason", ["Single-AZ replica for reports (OPS-142)", "Todos app: legacy"])
+def test_a_checkable_reason_passes(tmp_path: Path, reason: str) -> None:
+    config_dir = _config_dir(tmp_path, "guardrails", "rds-multi-az", [{**DB, "reason": reason}])
+    assert violations(judge_compliant(_single_az, config_dir=config_dir), "rds-multi-az") == []
 
 
 @pytest.mark.parametrize(

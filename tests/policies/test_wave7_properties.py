@@ -179,6 +179,7 @@ def _on_efs(command: list[str], path: str) -> Any:
     ("command", "path"),
     [
         (["/victoria-metrics-prod", "-storageDataPath=/storage"], "/storage"),
+        (["/app/tsdb", "-storageDataPath=/var/tsdb"], "/var/tsdb"),
         (["/victoria-metrics-prod"], "/victoria-metrics-data"),
         (["vmstorage-prod", "-storageDataPath", "/vm"], "/vm"),
         (["/bin/prometheus", "--config.file=/etc/p.yml"], "/prometheus"),

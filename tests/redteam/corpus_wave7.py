@@ -18,6 +18,10 @@ flagged: a DynamoDB index's `hashKey` read as a credential. checkov 3.3.30 on th
 (tests.redteam.tfplan, tests.redteam.checkov_score): 79 of 128 caught, 21 of 37 flagged. Three
 members were corrected for their intent before this score (an exemption key the schema does not
 know, a resource another rule caught, a cost note at stack level counted for one member only).
+After the fixes by property (this session): 121 of 128 caught, 0 of 37 flagged; with engineer
+gates's parameter floor (prod_floor.parameter_errors, merged from main; it applies when the stack's
+settings say prod, as Pulumi.prod.yaml's do, so the three config-value members carry them): 124 of
+128. The four left are in test_redteam_wave7.KNOWN_WRONG with why.
 """
 
 from __future__ import annotations
@@ -208,6 +212,8 @@ def doc(*statements: dict[str, Any], single: bool = False) -> str:
 
 
 QUEUE_ARN = arn("sqs", "perfcheck-jobs")
+PROD_SETTINGS = {"perfcheck:environment": "prod"}
+"""What Pulumi.prod.yaml hands the packs (ConfigureStack) beside its resources."""
 ALB_DEP = "alb"
 
 
@@ -475,6 +481,7 @@ CONFIG_BAD: list[Program] = [
         True,
         lambda r: {"orders-db": database("orders-db", backupRetentionPeriod=1)},
         keys("rds-backup-retention", minimumDays=1),
+        stack_config=PROD_SETTINGS,
     ),
     Program(
         "w7-config-snapshot-minimum-zero",
@@ -506,6 +513,7 @@ CONFIG_BAD: list[Program] = [
             "ecs-service-deploys-with-automatic-rollback",
             allowedStrategies=["CANARY", "LINEAR", "BLUE_GREEN", "ROLLING"],
         ),
+        stack_config=PROD_SETTINGS,
     ),
     Program(
         "w7-config-credential-patterns-hollow",
@@ -516,6 +524,7 @@ CONFIG_BAD: list[Program] = [
             worker(image("billing"), environment=env(BILLING_DB_PASSWORD="Bill1ng-Pr0d-2026")),
         ),
         keys("ecs-no-credentials-in-environment", credentialNamePatterns=["^NO_SUCH_SETTING$"]),
+        stack_config=PROD_SETTINGS,
     ),
     Program(
         "w7-config-postgres-declared-client",

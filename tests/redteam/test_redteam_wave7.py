@@ -15,20 +15,6 @@ from tests.redteam import corpus_wave7
 from tests.redteam.harness import Verdict, judge_corpus
 
 KNOWN_WRONG: dict[str, str] = {
-    "w7-config-backup-minimum-lowered": (
-        "a prod config value weakened (minimumDays 1): prod_floor holds levels, not values; "
-        "engineer 'gates' extends prod_floor to config values this session (coordinator's note,"
-        " 04:00)"
-    ),
-    "w7-config-rolling-strategy-allowed": (
-        "a prod config value widened (allowedStrategies + ROLLING): left to the config-value "
-        "floor on prod_floor (engineer 'gates')"
-    ),
-    "w7-config-credential-patterns-hollow": (
-        "the scanner's name patterns replaced by one that matches nothing: left to the "
-        "config-value floor on prod_floor (engineer 'gates'); the value scanner still reads "
-        "containers by shape, not by name"
-    ),
     "w7-stack-promises-multi-az-under-staging-levels": (
         "a stack that is not prod but whose own config promises Multi-AZ "
         "(perfcheck:database.multiAz) under staging's levels: the promise should set the rule's"
