@@ -117,8 +117,6 @@ class AlarmSpec:
     rolls_back_deploy: bool = False
     setting: str
     """The stack-file key the threshold comes from, e.g. alarms.p99LatencySeconds."""
-    owners_target: str | None = None
-    """The owners' target this alarm guards (p99-latency, error-rate, cache-hit-rate)."""
     region: str = HOME
     """HOME (the stack's region) or GLOBAL_METRICS_REGION."""
 
@@ -218,7 +216,6 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
             missing_data_reason=f"{NO_TRAFFIC}; too few samples for a p99 are ignored too",
             rolls_back_deploy=True,
             setting="alarms.p99LatencySeconds",
-            owners_target="p99-latency",
         ),
         AlarmSpec(
             slug="alb-5xx-rate",
@@ -247,7 +244,6 @@ def _load_balancer_alarms(alarms: AlarmSettings) -> list[AlarmSpec]:
             missing_data_reason=f"{NO_TRAFFIC}; below the minimum request count the rate is 0",
             rolls_back_deploy=True,
             setting="alarms.errorRatePercent",
-            owners_target="error-rate",
         ),
         AlarmSpec(
             slug="alb-unhealthy-hosts",
@@ -475,7 +471,6 @@ def _cache_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]
             treat_missing_data="notBreaching",
             missing_data_reason="no lookups, no data; below the minimum lookups the rate is 100",
             setting="alarms.cacheHitRatePercent",
-            owners_target="cache-hit-rate",
         ),
         AlarmSpec(
             slug="cache-engine-cpu-high",
@@ -548,7 +543,6 @@ def _cdn_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
             treat_missing_data="notBreaching",
             missing_data_reason=NO_TRAFFIC,
             setting="alarms.errorRatePercent",
-            owners_target="error-rate",
             region=GLOBAL_METRICS_REGION,
         )
     ]
@@ -579,7 +573,6 @@ def _cdn_alarms(alarms: AlarmSettings, scope: WatchedScope) -> list[AlarmSpec]:
                 treat_missing_data="notBreaching",
                 missing_data_reason=NO_TRAFFIC,
                 setting="alarms.cdnCacheHitRatePercent",
-                owners_target="cache-hit-rate",
                 region=GLOBAL_METRICS_REGION,
             )
         )

@@ -85,7 +85,6 @@ class LoadBalancerOrigin:
     arn: pulumi.Output[str]
     arn_suffix: pulumi.Output[str]
     """`app/<name>/<id>`: the CloudWatch LoadBalancer dimension (all live traffic)."""
-    listener_arn: pulumi.Output[str]
     primary: TrafficTarget
     """The target group the service registers first (blue)."""
     alternate: TrafficTarget
@@ -97,7 +96,6 @@ class LoadBalancerOrigin:
     """The role ECS assumes to change the production rule's weights."""
     origin_protocol_policy: str
     """`https-only` with a certificate on the ALB, else `http-only` (the VPC-origin hop)."""
-    origin_port: int
 
 
 @dataclass(frozen=True)

@@ -182,13 +182,11 @@ class LoadBalancer(pulumi.ComponentResource):
             zone_id=alb.zone_id,
             arn=alb.arn,
             arn_suffix=alb.arn_suffix,
-            listener_arn=serving.arn,
             primary=TrafficTarget(arn=behind_rule(blue.arn), arn_suffix=blue.arn_suffix),
             alternate=TrafficTarget(arn=behind_rule(green.arn), arn_suffix=green.arn_suffix),
             production_rule_arn=production.arn,
             infrastructure_role_arn=infrastructure_role_arn,
             origin_protocol_policy="https-only" if certificate else "http-only",
-            origin_port=443 if certificate else 80,
         )
         self.register_outputs(
             {

@@ -63,8 +63,6 @@ LOCAL_ONLY_SECRETS: Final = ("DB_PASSWORD",)
 # the last rotation; equal to X until the first one). The app signs/sends with X and accepts X or
 # X_PREVIOUS, so tasks started before and after a rotation understand each other during the
 # rolling redeploy that follows it (docs/runbooks/rotation.md).
-PREVIOUS_SUFFIX: Final = "_PREVIOUS"
-
 # Credentials: only ever through the task definition's `secrets` (Secrets Manager valueFrom).
 NEXTJS_SECRETS: Final = (
     "REDIS_AUTH_TOKEN",

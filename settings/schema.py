@@ -905,12 +905,23 @@ class Settings(BaseModel):
         }
 
 
+STACK_NAME_MAX = 17
+"""The longest stack name whose physical names the provider accepts: it prefixes
+`perfcheck-<stack>-rum-guest-` (an IAM role name prefix, at most 64 - 26 characters) and
+`perfcheck-<stack>-cdn-logs-` (an S3 bucket prefix, at most 63 - 26), to which the provider
+appends 26 characters (review 21 pass 5, R29; tests/test_procedures.py holds it)."""
+STACK_NAME = re.compile(rf"[a-z][a-z0-9-]{{0,{STACK_NAME_MAX - 1}}}")
+
+
 def cross_section_problems(settings: Settings) -> list[tuple[str, str]]:
     """Rules that tie sections together, as (config key, problem) pairs."""
     problems: list[tuple[str, str]] = []
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,19}", settings.stack):
+    if not STACK_NAME.fullmatch(settings.stack):
         problems.append(
-            ("stack", f"'{settings.stack}': lowercase letters, digits, hyphens (max 20)")
+            (
+                "stack",
+                f"'{settings.stack}': lowercase letters, digits, hyphens (max {STACK_NAME_MAX})",
+            )
         )
     alarms = settings.alarms
     if settings.is_prod and not alarms.notification_emails and alarms.nobody_paged_reason is None:

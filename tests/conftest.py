@@ -299,6 +299,27 @@ def _freeze_what_stays() -> None:
     gc.freeze()
 
 
+_ran_in_this_worker: list[bool] = []
+_run_program = runner.run_program
+
+
+def _run_program_then_freeze(*args: Any, **kwargs: Any) -> Any:
+    """`run_program`, and after the worker's first run that succeeds, `_freeze_what_stays`.
+
+    A worker that reads the shared runs from another (`_recorded_run`) imports the pulumi_aws
+    modules only when it first runs the program itself, for a variant of a stack: those modules
+    stay for the session too, so they leave the collector's scans then.
+    """
+    run = _run_program(*args, **kwargs)
+    if not _ran_in_this_worker:
+        _ran_in_this_worker.append(True)
+        _freeze_what_stays()
+    return run
+
+
+runner.run_program = _run_program_then_freeze  # run_stack calls it by its module's name
+
+
 def shared_run(stack: str) -> StackRun:
     """`cached_run`: one program run per repository stack per test run, shared with the preview.
 

@@ -98,9 +98,6 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
             zone_id=pulumi.Output.from_input(ALB_ZONE),
             arn=pulumi.Output.from_input(arn),
             arn_suffix=pulumi.Output.from_input(suffix),
-            listener_arn=pulumi.Output.from_input(
-                arn.replace(":loadbalancer/", ":listener/") + "/f2f7dc8efc522ab2"
-            ),
             primary=TrafficTarget(
                 arn=pulumi.Output.from_input(
                     f"arn:aws:elasticloadbalancing:{settings.region}:123456789012:{tg_suffix}"
@@ -120,7 +117,6 @@ def _cdn_program(stack: str, config: Mapping[str, str], https_origin: bool) -> C
                 "arn:aws:iam::123456789012:role/ecs-traffic"
             ),
             origin_protocol_policy="https-only" if https_origin else "http-only",
-            origin_port=443 if https_origin else 80,
         )
         cdn = Cdn(
             "cdn",

@@ -358,3 +358,5 @@ def test_a_stack_configured_before_it_is_created_is_found() -> None:
         doc_commands.Command("doc.md", 9, "pulumi up --stack other", "online"),
     ]
     assert [p.split(": ", 1)[0] for p in configured_before_created(commands)] == ["doc.md:3"]
+    again = [*commands[1:], doc_commands.Command("doc.md", 11, "pulumi stack init dr", "online")]
+    assert configured_before_created(again) == []  # the first init counts, not a later repeat

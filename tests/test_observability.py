@@ -143,7 +143,6 @@ def synthetic_program(settings: Settings) -> Callable[[], None]:
                 f"loadbalancer/app/{prefix}-alb/50dc6c495c0c9188"
             ),
             arn_suffix=out(f"app/{prefix}-alb/50dc6c495c0c9188"),
-            listener_arn=out("arn:aws:elasticloadbalancing:listener/app/x/1/2"),
             primary=TrafficTarget(
                 arn=out("arn:aws:elasticloadbalancing:targetgroup/x/1"),
                 arn_suffix=out(f"targetgroup/{prefix}-web-blue/6d0ecf831eec9f09"),
@@ -155,7 +154,6 @@ def synthetic_program(settings: Settings) -> Callable[[], None]:
             production_rule_arn=out("arn:aws:elasticloadbalancing:listener-rule/app/x/1/2/3"),
             infrastructure_role_arn=out("arn:aws:iam::123456789012:role/ecs-traffic"),
             origin_protocol_policy="http-only",
-            origin_port=80,
         )
         database = DatabaseConnection(
             host=out(f"{prefix}-db.cabc123.{settings.region}.rds.amazonaws.com"),

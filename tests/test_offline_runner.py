@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from foundation.records import StackRun
 from tools.offline.mocks import render_policy_document
-from tools.offline.runner import run_stack
+from tools.offline.runner import StackFileError, project_name, read_stack_file, run_stack
 
 
 def test_two_stacks_in_one_process_do_not_leak(staging: StackRun, prod: StackRun) -> None:
@@ -141,3 +142,54 @@ def test_a_paused_collector_stays_paused_after_a_run() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_stack_file_is_parsed_once_per_text_and_each_reader_gets_its_own_copy(
+    tmp_path: Path,
+) -> None:
+    """read_stack_file memoises the parse by the file's text: a reader that changes its document
+    changes no other reader's; a file whose text changed is read anew; a broken file is still
+    refused each time (an error is never remembered as a document)."""
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  perfcheck:a: 1\n")
+    first = read_stack_file(path)
+    first["config"]["perfcheck:a"] = 2
+    assert read_stack_file(path) == {"config": {"perfcheck:a": 1}}
+    path.write_text("config:\n  perfcheck:a: 3\n")
+    assert read_stack_file(path) == {"config": {"perfcheck:a": 3}}
+    path.write_text("config:\n  perfcheck:a: 1\n  perfcheck:a: 2\n")
+    for _ in range(2):
+        with pytest.raises(StackFileError, match="duplicate key 'perfcheck:a'"):
+            read_stack_file(path)
+    for name in ("one", "other"):  # Pulumi.yaml is read by its text too
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+        assert project_name(tmp_path / name) == name
+
+
+@pytest.mark.parametrize("program_fails", [False, True])
+def test_no_source_position_is_worked_out_during_a_run_and_the_sdk_is_restored_after(
+    program_fails: bool,
+) -> None:
+    """The SDK's stack walk (source positions, which the offline monitor does not record) is
+    off while a program runs, whether it ends well or not, and back as it was afterwards."""
+    import pulumi
+    from pulumi.runtime import resource as sdk_resource
+
+    from tools.offline.runner import ProgramFailed, run_program
+
+    original = sdk_resource._get_stack_trace
+    during: list[tuple[bool, int]] = []
+
+    def program() -> None:
+        walk = sdk_resource._get_stack_trace
+        during.append((walk is original, len(walk().frames)))
+        if program_fails:
+            raise pulumi.RunError("settings are invalid")
+
+    try:
+        run_program(program)
+    except ProgramFailed:
+        assert program_fails
+    assert during == [(False, 0)]
+    assert sdk_resource._get_stack_trace is original

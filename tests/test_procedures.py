@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from perfcheck_deploy import run_deploy_checks
 
 from foundation.records import StackRun
+from settings.schema import STACK_NAME, STACK_NAME_MAX
 from tests import shared_results
 from tools import new_stack
 from tools.offline import preview
@@ -102,6 +106,48 @@ def test_new_stack_refuses_a_taken_name_an_invalid_name_and_a_source_without_pol
     err = capsys.readouterr().err
     assert f"its policy configs are missing (policies/config/{source}.cost.json)" in err
     assert not (directory / f"Pulumi.{name}.yaml").exists()
+
+
+def _renamed(run: StackRun, name: str) -> StackRun:
+    """The run's resources as a stack called `name` would name them (every `<project>-<stack>`
+    inside an input, the stack's physical-name prefix, with the new name)."""
+    old = f"perfcheck-{run.stack}"
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(old, f"perfcheck-{name}")
+        if isinstance(value, dict):
+            return {key: swap(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [swap(item) for item in value]
+        return value
+
+    resources = tuple(
+        dataclasses.replace(r, wire_inputs=swap(dict(r.wire_inputs))) for r in run.resources
+    )
+    return dataclasses.replace(run, resources=resources)
+
+
+def _name_findings(run: StackRun) -> list[str]:
+    return [str(f) for f in run_deploy_checks(run) if f.check_id.startswith("name-")]
+
+
+def test_every_stack_name_the_settings_accept_gives_names_aws_accepts(
+    staging: StackRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Property: the stack's name prefixes physical names, so the longest name the settings and
+    `make new-stack` accept still gives names the provider and AWS accept (IAM role name
+    prefixes 38 characters, S3 bucket prefixes 37: the provider appends 26), and one character
+    more would not: the maximum is the program's, not a round number. At 20 characters the RUM
+    guest role and both log buckets failed (review 21 pass 5, R29)."""
+    assert _name_findings(staging) == []
+    assert _name_findings(_renamed(staging, "s" * STACK_NAME_MAX)) == []
+    assert _name_findings(_renamed(staging, "s" * (STACK_NAME_MAX + 1))) != []
+    directory = repository_copy(tmp_path)
+    too_long = "s" * (STACK_NAME_MAX + 1)
+    assert new_stack.main(["--name", too_long, "--dir", str(directory)]) == 2
+    assert f"at most {STACK_NAME_MAX} characters" in capsys.readouterr().err
+    assert STACK_NAME.fullmatch("s" * STACK_NAME_MAX) and not STACK_NAME.fullmatch(too_long)
 
 
 def test_make_help_lists_every_target() -> None:

@@ -361,13 +361,14 @@ def test_settings_validator(edits: dict[str, Any], refused: str | None) -> None:
 @pytest.mark.parametrize(
     ("stack", "refused"),
     [
-        *[("prod", None), ("a" * 20, None), ("a" * 21, "stack name"), ("Prod", "stack name")],
+        *[("prod", None), ("a" * 17, None), ("a" * 18, "stack name"), ("Prod", "stack name")],
         *[("1prod", "stack name"), ("prod_eu", "stack name"), ("prod-eu-1", None)],
     ],
 )
-def test_stack_name_is_lowercase_letters_digits_hyphens_up_to_20(
+def test_stack_name_is_lowercase_letters_digits_hyphens_up_to_17(
     stack: str, refused: str | None
 ) -> None:
+    """17: the longest name whose physical names the provider accepts (test_procedures.py)."""
     verdict(problems_after({}, stack=stack), refused)
 
 

@@ -6,7 +6,8 @@ the packs judge a shared run with the committed configs once per worker, with th
 fresh evaluation, and any other evaluation (another run, a config directory) afresh;
 a result shared between workers (tests/shared_results.py) is made once per test run, a failure is
 not kept, results are shared from collection on (nothing before the session starts), and a
-worker that reads another's run logs that run's warnings without running the program;
+worker that reads another's run logs that run's warnings without running the program, and
+freezes what its own first program run leaves;
 an in-process preview of a repository stack that reuses the session's run still
 reports every warning the program logs on a fresh run; the IAM evaluator's compiled wildcard
 lists match a whole action or ARN (not a part of it), an empty list matches nothing, and a
@@ -190,6 +191,33 @@ def test_what_a_shared_run_leaves_is_out_of_the_collectors_scans() -> None:
     run = runner.cached_run("staging")
     assert gc.get_freeze_count() > 0
     assert all(tracked is not run for tracked in gc.get_objects())  # frozen: not listed
+
+
+def test_a_workers_first_program_run_leaves_the_collectors_scans_once(
+    pytestconfig: pytest.Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that read the shared runs imports pulumi_aws's modules at its own first run:
+    what that run leaves is frozen then, once; a run that fails freezes nothing."""
+    path = Path(__file__).with_name("conftest.py")
+    (conftest,) = [
+        plugin
+        for plugin in pytestconfig.pluginmanager.get_plugins()
+        if Path(getattr(plugin, "__file__", None) or "") == path
+    ]
+    frozen: list[bool] = []
+    monkeypatch.setattr(conftest, "_ran_in_this_worker", [])
+    monkeypatch.setattr(conftest, "_freeze_what_stays", lambda: frozen.append(True))
+    assert runner.run_program is conftest._run_program_then_freeze
+
+    def crashing() -> None:
+        raise RuntimeError("a bug in the program")
+
+    with pytest.raises(runner.ProgramCrashed):
+        runner.run_program(crashing)
+    assert frozen == []
+    runner.run_program(lambda: None)
+    runner.run_program(lambda: None)
+    assert frozen == [True]
 
 
 def test_a_preview_on_the_shared_run_reports_the_programs_warnings(

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from settings.schema import STACK_NAME, STACK_NAME_MAX
 from tools.offline.policy_driver import PACK_NAMES
 from tools.offline.runner import (
     ROOT,
@@ -26,9 +27,6 @@ from tools.offline.runner import (
     read_stack_file,
     stack_file_lines,
 )
-
-STACK_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
-"""The settings' rule for stack names (they become physical-name prefixes)."""
 
 
 class NewStackRefused(Exception):
@@ -41,7 +39,7 @@ def new_stack(name: str, source: str, directory: Path = ROOT) -> list[Path]:
     if not STACK_NAME.fullmatch(name):
         raise NewStackRefused(
             f"NAME={name!r}: a stack name is lowercase letters, digits and hyphens, starting "
-            "with a letter, at most 20 characters (it prefixes every physical name)"
+            f"with a letter, at most {STACK_NAME_MAX} characters (it prefixes every physical name)"
         )
     if name in stacks:
         raise NewStackRefused(f"NAME={name}: Pulumi.{name}.yaml already exists")

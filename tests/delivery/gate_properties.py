@@ -25,6 +25,7 @@ import yaml
 
 from foundation.app_contract import NEXTJS_HEALTH_PATH_DEFAULT
 
+from .gate_effects import effect_problems
 from .gate_invariants import (
     check_deploy,
     check_pull_request,
@@ -91,6 +92,10 @@ PROPERTIES: dict[str, str] = {
         "pull-requests: write only in a job that runs no pull-request code); pull-request code "
         "runs only on `pull_request`"
     ),
+    "rollout-can-roll-back": (
+        "each stack's traffic-shifting deploy keeps a step alarms can still roll back: a canary "
+        "or linear step below all traffic, held for minutes, and a bake after the shift"
+    ),
     "tools-pinned": (
         "every action is pinned by commit SHA, every container image by digest, and Lighthouse "
         "runs from its lock file (`npx --no-install`)"
@@ -128,6 +133,7 @@ SCANNER_FORBIDDEN = {
         "--min-severity",
         "--min-confidence",
         "--persona=pedantic",
+        "--no-exit-codes",
     ),
     "pip-audit": ("--ignore-vuln", "--skip-editable", "--no-deps"),
     "ruff": ("--exit-zero", "--ignore", "--extend-ignore", "--select", "--config", "--isolated"),
@@ -175,7 +181,12 @@ MAKE_TARGETS: dict[str, tuple[tuple[str, ...], ...]] = {
     ".venv/.installed": (("pip", "install", "-r", "requirements-dev.txt"),),
 }
 MAKE_PREREQUISITES = {"lint": ("lint-workflows",)}
-PYTEST_NARROWING = ("-k", "--deselect", "--ignore", "--ignore-glob", "-m", "--lf", "--co")
+PYTEST_NARROWING = (
+    *("-k", "--deselect", "--ignore", "--ignore-glob", "-m", "--lf", "--co"),
+    # options that end the run before any test executes, or run only what failed last time
+    *("--collect-only", "--setup-only", "--setup-plan", "--fixtures", "--fixtures-per-test"),
+    *("--markers", "--help", "-h", "--version", "-V", "--last-failed", "--sw", "--stepwise"),
+)
 
 
 def finding(prop: str, text: str) -> str:
@@ -391,6 +402,16 @@ def k6_target_problems(targets: dict[str, Any], thresholds: dict[str, list[str]]
     a p99 bound raised, an error rate widened, `checks: rate>0` or a threshold removed passes a
     failing service."""
     problems = []
+    for key in ("error_rate_max", "cache_hit_rate_min"):
+        value = targets.get(key)
+        if not isinstance(value, int | float) or not 0 < value < 1:
+            problems.append(
+                finding(
+                    "gate-measures",
+                    f"perf/targets.json: {key} = {value!r} is a fraction at its bound (0 or 1), "
+                    "which judges nothing: the gate and the alarms built from it are off",
+                )
+            )
     for metric, aggregation, key, kind in K6_TARGETS:
         target = targets.get(key)
         bounds = []
@@ -877,12 +898,58 @@ def pinning_problems(name: str, workflow: dict[str, Any]) -> list[str]:
                     problems.append(
                         finding(prop, f"{where}: lhci run without `npx --no-install`: {line}")
                     )
+                for command in simple_commands(words):
+                    if command[:2] in (["npm", "install"], ["npm", "i"], ["npm", "add"]):
+                        problems.append(
+                            finding(
+                                prop,
+                                f"{where}: `{' '.join(command)}` may resolve other "
+                                "versions than the lock file's; use `npm ci`",
+                            )
+                        )
+            problems += cache_problems(where, step)
+            version = (step.get("with") or {}).get("pulumi-version")
+            if "pulumi/actions" in uses and version is not None:
+                envs_so_far = {k: v for env in envs for k, v in env.items()}
+                resolved = re.sub(
+                    r"\$\{\{\s*env\.(\w+)\s*\}\}",
+                    lambda m, known=envs_so_far: str(known.get(m.group(1), m.group(0))),
+                    str(version),
+                )
+                if not re.fullmatch(r"\d+\.\d+\.\d+", resolved):
+                    problems.append(
+                        finding(prop, f"{where}: the Pulumi CLI version {resolved!r} is not exact")
+                    )
     for env in envs:
         for key, value in env.items():
             pinned = re.search(r"@sha256:[0-9a-f]{64}$", str(value))
             if key.upper().endswith("_IMAGE") and "${{" not in str(value) and not pinned:
                 problems.append(finding(prop, f"{name}: {key} {value!r} not by digest"))
     return problems
+
+
+CACHED_TREES = re.compile(r"(^|/)(\.?venv|node_modules|site-packages|\.pulumi)(/|$)")
+
+
+def cache_problems(where: str, step: dict[str, Any]) -> list[str]:
+    """A restored interpreter or dependency tree is code no pinned requirement chose: a cache of
+    one is keyed on the lock files it was installed from (hashFiles), with no fallback key."""
+    if not re.match(r"actions/cache(/restore)?@", str(step.get("uses", ""))):
+        return []
+    given = step.get("with") or {}
+    paths = str(given.get("path", "")).split()
+    if not any(CACHED_TREES.search(path) for path in paths):
+        return []
+    if "hashFiles(" in str(given.get("key", "")) and not given.get("restore-keys"):
+        return []
+    return [
+        finding(
+            "tools-pinned",
+            f"{where}: caches {paths} under {given.get('key')!r}"
+            f"{' with restore-keys' if given.get('restore-keys') else ''}: a stale or foreign "
+            "tree can be restored instead of the pinned requirements",
+        )
+    ]
 
 
 # --- the deploy lane and the dispatch trigger ---------------------------------------------
@@ -1127,12 +1194,50 @@ def pytest_config_problems(root: Path, all_workflows: dict[str, dict[str, Any]])
     for key in ("norecursedirs", "python_files", "python_functions", "python_classes"):
         if key in pytest_config:
             problems.append(finding(prop, f"pyproject.toml: pytest {key} narrows collection"))
+    return problems + conftest_problems(root)
+
+
+COLLECTION_HOOKS = frozenset({"collect_ignore", "collect_ignore_glob", "pytest_ignore_collect"})
+
+
+def conftest_problems(root: Path) -> list[str]:
+    """No conftest.py takes tests out of the run: no collect_ignore(_glob), no
+    pytest_ignore_collect, no deselection in a collection hook (a skip with a reason is
+    reported by pytest, so it stays visible)."""
+    import ast
+
+    problems = []
+    for path in sorted((root / "tests").rglob("conftest.py")) if (root / "tests").is_dir() else []:
+        where = path.relative_to(root)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError) as error:
+            problems.append(finding("make-targets-do-what-they-say", f"{where}: {error}"))
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.FunctionDef):
+                names = [node.name]
+            elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.Attribute) and node.attr == "pytest_deselected":
+                names = [node.attr]
+            hit = set(names) & (COLLECTION_HOOKS | {"pytest_deselected"})
+            if hit:
+                problems.append(
+                    finding(
+                        "make-targets-do-what-they-say",
+                        f"{where}: {sorted(hit)} takes tests out of `make test`",
+                    )
+                )
     return problems
 
 
 def matrix_problems(workflow: dict[str, Any], stacks: set[str]) -> list[str]:
-    """The pull request previews every deployed stack offline: no stack left out of the matrix
-    or excluded from it."""
+    """The pull request previews every deployed stack, and every stack file (prod-dr is deployed
+    by hand, from a stack file a pull request changes), offline: no stack left out of the
+    matrix or excluded from it."""
     prop = "every-policy-pack-runs"
     previewed: set[str] = set()
     for job in workflow["jobs"].values():
@@ -1299,6 +1404,71 @@ def rehearsal_problems(root: Path, stacks: list[str]) -> list[str]:
     return []
 
 
+def verifier_health_problems(
+    root: Path, workflow: dict[str, Any], by_stack: dict[str, str]
+) -> list[str]:
+    """The verifier asks the app's own health routes (the stack's settings), not another path a
+    static file or a redirect could answer."""
+    problems = []
+    for stack, job_name in sorted(by_stack.items()):
+        try:
+            service = service_settings(root, stack)
+        except Exception:  # reported by time_limit_problems
+            continue
+        allowed = {service.nextjs.health_path, service.hono.health_path}
+        for step in steps(workflow["jobs"][job_name]):
+            for line in logical_lines(step.get("run", "")):
+                words = tokens(line)
+                if not any("verify_deployment.py" in w for w in words):
+                    continue
+                for index, word in enumerate(words):
+                    path = word.split("=", 1)[1] if word.startswith("--health-path=") else None
+                    if word == "--health-path" and index + 1 < len(words):
+                        path = words[index + 1]
+                    if path is not None and path not in allowed:
+                        problems.append(
+                            finding(
+                                "gate-measures",
+                                f"{job_name}: the verifier asks {path!r}, not a health route of "
+                                f"the app ({sorted(allowed)})",
+                            )
+                        )
+    return problems
+
+
+def rollout_problems(root: Path) -> list[str]:
+    """A canary of 100 % or a step held for 0 minutes is a deploy with nothing to roll back
+    from (a control at its maximum is off): every stack file in the checkout is judged."""
+    prop = "rollout-can-roll-back"
+    problems = []
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        stack = path.name.split(".")[1]
+        try:
+            service = service_settings(root, stack)
+        except Exception as error:  # an unreadable stack is a finding, not a pass
+            problems.append(finding(prop, f"{stack}: cannot read its deploy settings: {error}"))
+            continue
+        if not service.shifts_traffic:
+            continue
+        steps_held = {"canary": service.canary_step, "linear": service.linear_step}
+        percent, minutes = steps_held.get(service.deployment_strategy, (None, None))
+        if percent is not None and percent >= 100:
+            problems.append(
+                finding(
+                    prop,
+                    f"{stack}: the {service.deployment_strategy} step moves {percent} % "
+                    "of traffic, all of it at once",
+                )
+            )
+        if minutes is not None and minutes <= 0:
+            problems.append(
+                finding(prop, f"{stack}: the {service.deployment_strategy} step is held 0 minutes")
+            )
+        if service.bake_minutes <= 0:
+            problems.append(finding(prop, f"{stack}: no bake time after the shift"))
+    return problems
+
+
 def smoke_seconds() -> float:
     """The verifier's worst case for its smoke checks with its default attempts."""
     from scripts import verify_deployment as vd
@@ -1395,12 +1565,16 @@ def check_tree(root: Path) -> list[str]:
     problems += make_problems(root, called_make_targets(found))
     problems += secret_scan_input_problems(found)
     problems += pytest_config_problems(root, found)
+    problems += effect_problems(root, found)
     from .gate_invariants import deploy_jobs
 
     by_stack = deploy_jobs(deploy)
-    problems += matrix_problems(found["pull-request"], set(by_stack))
+    stack_files = {path.name.split(".")[1] for path in root.glob("Pulumi.*.yaml")}
+    problems += matrix_problems(found["pull-request"], set(by_stack) | stack_files)
     problems += time_limit_problems(root, deploy, by_stack)
     problems += rehearsal_problems(root, sorted(by_stack))
+    problems += rollout_problems(root)
+    problems += verifier_health_problems(root, deploy, by_stack)
     problems += release_check_problems(deploy, by_stack.get("prod"))
     return sorted(set(problems))
 

@@ -35,7 +35,9 @@ COPIED = (
     "Pulumi.yaml",
     "Pulumi.staging.yaml",
     "Pulumi.prod.yaml",
+    "Pulumi.prod-dr.yaml",
     "pyproject.toml",
+    ".ci/run",
 )
 
 Edit = Callable[[Path], None]
@@ -1068,7 +1070,27 @@ MUTANT_FOLLOWUPS: list[tuple[str, str, Edit]] = [
         ),
     ),
 ]
-WEAKENINGS += RED_TEAM + RED_TEAM_ALREADY_CAUGHT + MUTANT_FOLLOWUPS
+# The blind corpus (weakening_edits.py, test_weakening_edits.py) found a rollout with nothing to
+# roll back from in the stack files: members of that class of our own.
+BLIND_CORPUS_FOLLOWUPS: list[tuple[str, str, Edit]] = [
+    (
+        "rollout-can-roll-back",
+        "staging canary of all traffic",
+        text("Pulumi.staging.yaml", r"canaryPercent: \d+", "canaryPercent: 100"),
+    ),
+    (
+        "rollout-can-roll-back",
+        "prod canary step held 0 minutes",
+        text("Pulumi.prod.yaml", r"canaryBakeMinutes: \d+", "canaryBakeMinutes: 0"),
+    ),
+    (
+        "rollout-can-roll-back",
+        "staging bake time 0",
+        text("Pulumi.staging.yaml", r"bakeTimeMinutes: \d+", "bakeTimeMinutes: 0"),
+    ),
+]
+
+WEAKENINGS += RED_TEAM + RED_TEAM_ALREADY_CAUGHT + MUTANT_FOLLOWUPS + BLIND_CORPUS_FOLLOWUPS
 
 UNRELATED: list[tuple[str, Edit]] = [
     ("the workflows re-serialised without comments", workflow("deploy", lambda d: None)),
@@ -1208,6 +1230,8 @@ GATE_PROPERTIES: dict[str, tuple[str, ...]] = {
         "nothing-ends-the-job-before-a-gate",
         "one-release-promoted-whole",
         "time-limits-fit-the-deploy",
+        "rollout-can-roll-back",
+        "gate-measures",
     ),
     "every job of both workflows": ("least-privilege", "tools-pinned"),
     "k6, Playwright, Lighthouse (staging)": (

@@ -9,8 +9,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tests.policies.builders import UNKNOWN, app_containers, arn, container, record, replace
-from tests.policies.cases import Case, R, Variant, by_name, https_listener, task
+from tests.policies.builders import UNKNOWN, arn, container, record, replace
+from tests.policies.cases import (
+    Case,
+    R,
+    Variant,
+    by_name,
+    containers_of,
+    https_listener,
+    task,
+    volumes_of,
+)
 from tests.policies.support import renamed
 
 SECRET_ARN = arn("secretsmanager", "secret:perfcheck/db-AbCdEf")
@@ -229,10 +238,10 @@ def with_container(
     extra: dict[str, Any], volumes: list[dict[str, Any]] | None = None
 ) -> Callable[[R], dict[str, Any]]:
     def changes(r: R) -> dict[str, Any]:
-        containers = [*app_containers(), extra]
+        containers = [*containers_of(r), extra]
         inputs: dict[str, Any] = {"containerDefinitions": json.dumps(containers)}
         if volumes is not None:
-            inputs["volumes"] = [{"name": "tmp"}, *volumes]
+            inputs["volumes"] = volumes_of(r, *volumes)
         return {"task": replace(r["task"], **inputs)}
 
     return changes
@@ -367,16 +376,18 @@ CLASS_8_DATABASE = [
 # -- class 2: spellings the provider accepts -----------------------------------------------
 
 
-def raw_task(text: str) -> Callable[[R], dict[str, Any]]:
+def raw_task(hono_extra: str) -> Callable[[R], dict[str, Any]]:
     """The task with containerDefinitions given as raw JSON text (duplicate keys possible)."""
-    return lambda r: {"task": replace(r["task"], containerDefinitions=text)}
+    return lambda r: {
+        "task": replace(r["task"], containerDefinitions=_containers_text(r, hono_extra))
+    }
 
 
-def _containers_text(hono_extra: str) -> str:
-    """The app containers as JSON text with `hono_extra` appended to hono's object (after its
-    own keys: the last of two keys that differ only in case is the one pulumi-aws keeps)."""
+def _containers_text(r: R, hono_extra: str) -> str:
+    """The program's containers as JSON text with `hono_extra` appended to hono's object (after
+    its own keys: the last of two keys that differ only in case is the one pulumi-aws keeps)."""
     parts = []
-    for c in app_containers():
+    for c in containers_of(r):
         text = json.dumps(c)
         parts.append(text[:-1] + ", " + hono_extra + "}" if c["name"] == "hono" else text)
     return "[" + ", ".join(parts) + "]"
@@ -386,7 +397,7 @@ CLASS_2 = [
     Case(
         "ecs-container-non-root-user",
         "duplicate-user-key-last-wins",
-        raw_task(_containers_text('"User": "0"')),
+        raw_task('"User": "0"'),
         "web-task",
         "containerDefinitions[hono].user is '0'",
     ),
@@ -400,28 +411,28 @@ CLASS_2 = [
     Case(
         "ecs-container-non-root-user",
         "unicode-folded-key",  # Go's EqualFold: the long s folds to 's'
-        raw_task(_containers_text('"u\\u017fer": "root"')),
+        raw_task('"u\\u017fer": "root"'),
         "web-task",
         "containerDefinitions[hono].user is 'root'",
     ),
     Case(
         "ecs-container-not-privileged",
         "capitalised-key",
-        raw_task(_containers_text('"Privileged": true')),
+        raw_task('"Privileged": true'),
         "web-task",
         "containerDefinitions[hono].privileged is true",
     ),
     Case(
         "ecs-container-read-only-root-filesystem",
         "case-variant-key-false",
-        raw_task(_containers_text('"READONLYROOTFILESYSTEM": false')),
+        raw_task('"READONLYROOTFILESYSTEM": false'),
         "web-task",
         "containerDefinitions[hono].readonlyRootFilesystem is false",
     ),
     Case(
         "ecs-no-credentials-in-environment",
         "capitalised-environment-key",
-        raw_task(_containers_text('"Environment": [{"Name": "DB_PASSWORD", "Value": "hunter2"}]')),
+        raw_task('"Environment": [{"Name": "DB_PASSWORD", "Value": "hunter2"}]'),
         "web-task",
         "containerDefinitions[hono].environment[DB_PASSWORD] is a plain value",
     ),
@@ -644,7 +655,7 @@ def with_linux(**linux: Any) -> Callable[[R], dict[str, Any]]:
 
 
 def docker_socket(r: R) -> dict[str, Any]:
-    containers = app_containers()
+    containers = containers_of(r)
     by_name(containers, "otel")["mountPoints"].append(
         {"sourceVolume": "docker", "containerPath": "/var/run/docker.sock"}
     )
@@ -652,7 +663,7 @@ def docker_socket(r: R) -> dict[str, Any]:
         "task": replace(
             r["task"],
             containerDefinitions=json.dumps(containers),
-            volumes=[{"name": "tmp"}, {"name": "docker", "hostPath": "/var/run/docker.sock"}],
+            volumes=volumes_of(r, {"name": "docker", "hostPath": "/var/run/docker.sock"}),
         )
     }
 
@@ -957,8 +968,9 @@ CLASS_8_OTHER = [
                     "family": "perfcheck-report",
                     "containerDefinitions": json.dumps(
                         [
-                            {k: v for k, v in c.items() if k != "healthCheck"}
-                            for c in app_containers()[1:2]
+                            {k: v for k, v in c.items() if k not in ("healthCheck", "dependsOn")}
+                            for c in containers_of(r)
+                            if c["name"] == "hono"
                         ]
                     ),
                 },
@@ -1053,7 +1065,6 @@ __all__ = [
     "BYPASS_NONCOMPLIANT",
     "BYPASS_VARIANTS",
     "UNKNOWN",
-    "app_containers",
     "container",
     "record",
     "replace",

@@ -1,5 +1,5 @@
 """The shape of a rule test case (shared by test_policy_rules, bypass_cases and the spelling
-fuzz test): a change to the compliant stack and what it must (or must not) produce."""
+fuzz test): a change to the captured prod program and what it must (or must not) produce."""
 
 from __future__ import annotations
 
@@ -35,8 +35,18 @@ class Variant:
     changes: Changes
 
 
+def containers_of(r: R) -> list[dict[str, Any]]:
+    """The program's web task's container definitions (a new list to change)."""
+    return list(json.loads(r["task"].wire_inputs["containerDefinitions"]))
+
+
+def volumes_of(r: R, *more: dict[str, Any]) -> list[dict[str, Any]]:
+    """The program's web task's volumes, and `more`."""
+    return [*r["task"].wire_inputs.get("volumes", []), *more]
+
+
 def task(r: R, mutate: Callable[[list[dict[str, Any]]], None], **inputs: Any) -> dict[str, Any]:
-    containers = json.loads(r["task"].wire_inputs["containerDefinitions"])
+    containers = containers_of(r)
     mutate(containers)
     return {"task": replace(r["task"], containerDefinitions=json.dumps(containers), **inputs)}
 

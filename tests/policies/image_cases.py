@@ -2,49 +2,41 @@
 moves by digest. Property: a container whose image a tag (or nothing, or garbage) names is a
 finding, mandatory on prod and advisory on staging; a digest, with or without a tag before it,
 passes; an image unknown at preview is a note, never a pass and never a finding.
-
-These stay on the small synthetic stack (tests/policies/builders.py): they are the rule's reading
-of the image reference grammar, one container at a time, not a property of the program (whose
-own images, all pinned, pass in its clean report); on the program each case and its four
-spellings would cost ten times as much."""
+Each case changes one container of the captured prod program's web task."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from tests.policies.builders import app_containers, replace
-from tests.policies.cases import Case, R, Variant
+from tests.policies.cases import Case, R, Variant, by_name, task
 
 RULE = "ecs-task-images-pinned-by-digest"
 DIGEST = "sha256:" + "a" * 64
 
 
 def image_of(name: str, image: Any) -> Callable[[R], dict[str, Any]]:
-    """The compliant task with one container's image replaced (`...` removes the key)."""
+    """The program's task with one container's image replaced (`...` removes the key)."""
 
-    def changes(r: R) -> dict[str, Any]:
-        containers = app_containers()
-        for container in containers:
-            if container["name"] == name:
-                if image is ...:
-                    container.pop("image")
-                else:
-                    container["image"] = image
-        return {"task": replace(r["task"], containerDefinitions=json.dumps(containers))}
+    def mutate(containers: list[dict[str, Any]]) -> None:
+        container = by_name(containers, name)
+        if image is ...:
+            container.pop("image")
+        else:
+            container["image"] = image
 
-    return changes
+    return lambda r: task(r, mutate)
 
 
 def one_off_task(image: str) -> Callable[[R], dict[str, Any]]:
-    """The task definition with one container, as a one-off task has, running `image`."""
+    """The task definition with one container (the program's hono, alone), as a one-off task
+    has, running `image`."""
 
-    def changes(r: R) -> dict[str, Any]:
-        containers = [dict(app_containers()[1], name="migrate", image=image)]
-        return {"task": replace(r["task"], containerDefinitions=json.dumps(containers))}
+    def mutate(containers: list[dict[str, Any]]) -> None:
+        alone = {k: v for k, v in by_name(containers, "hono").items() if k != "dependsOn"}
+        containers[:] = [dict(alone, name="migrate", image=image)]
 
-    return changes
+    return lambda r: task(r, mutate)
 
 
 IMAGE_NONCOMPLIANT: list[Case] = [

@@ -33,7 +33,7 @@ Changes = Callable[[Mapping[str, ResourceRecord]], Mapping[str, ResourceRecord |
 @dataclasses.dataclass(frozen=True)
 class OnProgram:
     """Changes to the captured prod program (the real `__main__` under the project's mocks, run
-    once per session) instead of the synthetic compliant stack: `changes` receives the program's
+    once per session): `changes` receives the program's
     records by logical name and returns the ones it replaces (a record) or removes (None), or
     adds under a new name. Judged under the stack's own policy config without its exemptions
     (`program_config_dir`); a case's report holds what its change adds to the program's own."""
@@ -174,17 +174,13 @@ def judge_compliant(
     return evaluate_packs(run, stack, config_dir or synthetic_config_dir(), cache=_MESSAGES)
 
 
-def run_case(changes: Changes | None = None, stack: str = "prod") -> PolicyReport:
+def run_case(changes: Changes, stack: str = "prod") -> PolicyReport:
     """The rule packs' report on the captured program with `changes` applied (`on_program`),
     less the findings the unchanged program has under the same config: what the change adds.
 
     The program's records are shared by every case: a case that changed one in place (instead
     of replacing it) would leak into the cases after it, so that is refused here."""
-    return _case_report(changes or _UNCHANGED, stack)
-
-
-def _UNCHANGED(records: Mapping[str, ResourceRecord]) -> Mapping[str, Any]:
-    return {}
+    return _case_report(changes, stack)
 
 
 @functools.cache

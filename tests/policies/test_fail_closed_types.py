@@ -93,7 +93,7 @@ def test_a_reviewed_type_passes_and_the_note_lists_it_with_its_reason(tmp_path: 
 def test_a_reviewed_type_the_stack_does_not_have_is_stale(tmp_path: Path) -> None:
     entries = [
         *synthetic_config("prod", "guardrails")[RULE]["reviewedTypes"],
-        {"type": "aws:sagemaker/domain:Domain", "reason": "notebooks"},
+        {"type": "aws:sagemaker/domain:Domain", "reason": "analysts run notebooks"},
     ]
     report = judge_compliant(config_dir=_config_dir(tmp_path, "prod", reviewedTypes=entries))
     (finding,) = violations(report, RULE)
@@ -189,7 +189,11 @@ def test_a_reviewed_child_type_stays_current_while_its_component_is_in_the_stack
     entry is current while the VPC is there, and stale once it is gone."""
     entries = [
         *synthetic_config("prod", "guardrails")[RULE]["reviewedTypes"],
-        {"type": "aws:ec2/subnet:Subnet", "reason": "awsx subnets", "createdBy": "awsx:ec2:Vpc"},
+        {
+            "type": "aws:ec2/subnet:Subnet",
+            "reason": "subnets laid out by awsx",
+            "createdBy": "awsx:ec2:Vpc",
+        },
     ]
     config_dir = _config_dir(tmp_path, "prod", reviewedTypes=entries)
 

@@ -213,7 +213,11 @@ def test_named_with_a_reason_an_allowed_door_passes_and_a_stale_one_is_reported(
                 "name": "partner",
                 "reason": "mTLS partner API",
             },
-            {"type": "aws:lb/loadBalancer:LoadBalancer", "name": "gone", "reason": "old"},
+            {
+                "type": "aws:lb/loadBalancer:LoadBalancer",
+                "name": "gone",
+                "reason": "old partner endpoint",
+            },
         ],
         tmp_path,
     )
@@ -224,7 +228,14 @@ def test_named_with_a_reason_an_allowed_door_passes_and_a_stale_one_is_reported(
 
 def test_database_port_is_never_a_front_door(tmp_path: Path) -> None:
     config = _config_with(
-        [{"type": "aws:lb/loadBalancer:LoadBalancer", "name": "pg", "reason": "x"}], tmp_path
+        [
+            {
+                "type": "aws:lb/loadBalancer:LoadBalancer",
+                "name": "pg",
+                "reason": "partner reporting access",
+            }
+        ],
+        tmp_path,
     )
     nlb = _lb("pg", False, "network")
     listener = record(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from tests.policies.builders import compliant_resources, compliant_stack, replace
+from tests.policies.builders import compliant_resources, compliant_stack, record, replace
 from tests.policies.support import judge_compliant, synthetic_config, violations
 from tools.offline.policy_driver import (
     CONFIG_DIR,
@@ -115,13 +115,12 @@ def test_per_stack_properties_apply() -> None:
 
 
 def test_missing_config_file_means_pack_defaults(tmp_path: Path) -> None:
-    report = evaluate_packs(compliant_stack("prod"), "prod", tmp_path)
+    group = record("prod", "aws:xray/group:Group", "traces", {"filterExpression": "ok"})
+    report = evaluate_packs(compliant_stack("prod", traces=group), "prod", tmp_path)
     assert report.config_files == dict.fromkeys(PACK_NAMES)
     # Fail closed: without a config no type is reviewed, so the types no rule judges are found.
     assert {v.policy for v in report.mandatory()} == {"resource-type-judged"}
-    assert {v.type for v in report.mandatory()} == {
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    }
+    assert {v.type for v in report.mandatory()} == {"aws:xray/group:Group"}
 
 
 # -- the engine's reconciliation -------------------------------------------------------------

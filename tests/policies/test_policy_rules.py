@@ -1,7 +1,8 @@
 """Every rule, compliant and not, driven through the packs' analyzer interface (the driver).
 
-Each case starts from the compliant stack (zero findings under the prod config), changes one
-thing, and expects that rule to report it on the right resource, naming the property.
+Each case is a mutation of the captured prod program (no mandatory finding under its own config):
+it changes one thing (a record the roles of tests/policies/support.py name, or one it adds), and
+expects that rule to report it on the right resource, naming the property.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from foundation.app_contract import HONO_ENVIRONMENT, NEXTJS_ENVIRONMENT
 from foundation.records import ResourceRecord
 from tests.policies.builders import (
     UNKNOWN,
-    app_containers,
     arn,
     container,
     provider,
@@ -25,7 +25,16 @@ from tests.policies.builders import (
     with_options,
 )
 from tests.policies.bypass_cases import BYPASS_NONCOMPLIANT, BYPASS_VARIANTS
-from tests.policies.cases import Case, Variant, by_name, https_listener, sg_rule, task
+from tests.policies.cases import (
+    Case,
+    Variant,
+    by_name,
+    containers_of,
+    https_listener,
+    sg_rule,
+    task,
+    volumes_of,
+)
 from tests.policies.cases_ecs_exec import ECS_EXEC_NONCOMPLIANT
 from tests.policies.cases_issue22_content import CONTENT_NONCOMPLIANT, CONTENT_VARIANTS
 from tests.policies.cases_origin_name import ORIGIN_NAME_NONCOMPLIANT, ORIGIN_NAME_VARIANTS
@@ -59,7 +68,7 @@ def efs_stack(r: R, image: str, path: str) -> dict[str, ResourceRecord | None]:
         protect=True,
     )
     containers = [
-        *app_containers(),
+        *containers_of(r),
         container(
             "store",
             image,
@@ -67,13 +76,8 @@ def efs_stack(r: R, image: str, path: str) -> dict[str, ResourceRecord | None]:
             mountPoints=[{"sourceVolume": "data", "containerPath": path}],
         ),
     ]
-    volumes = [
-        {"name": "tmp"},
-        {
-            "name": "data",
-            "efsVolumeConfiguration": {"fileSystemId": UNKNOWN, "transitEncryption": "ENABLED"},
-        },
-    ]
+    efs_volume = {"fileSystemId": UNKNOWN, "transitEncryption": "ENABLED"}
+    volumes = volumes_of(r, {"name": "data", "efsVolumeConfiguration": efs_volume})
     deps = dict(r["task"].property_dependencies)
     deps["volumes"] = (efs.urn,)
     new_task = ResourceRecord(
@@ -1430,6 +1434,11 @@ COMPLIANT_VARIANTS: list[Variant] = [
         "security-group-no-public-ingress",
         "load-balancer-https-from-half-internet",
         lambda r: {"alb_ingress": replace(r["alb_ingress"], cidrIpv4="128.0.0.0/1")},
+    ),
+    Variant(
+        "security-group-no-public-ingress",
+        "https-from-the-internet-by-a-rule-on-the-load-balancer-group",
+        lambda r: sg_rule(r, "alb-https-in", cidrBlocks=["0.0.0.0/0"], fromPort=443, toPort=443),
     ),
     Variant(
         "security-group-no-public-ingress",

@@ -31,6 +31,9 @@ from tests.policies.builders import (
     secret,
     stack_run,
 )
+from tests.policies.builders import (
+    record as build_record,
+)
 from tests.policies.support import synthetic_config_dir
 from tools.offline.policy_driver import (
     PACK_NAMES,
@@ -309,8 +312,13 @@ def test_types_no_rule_judges_cost_no_deserialization(monkeypatch: pytest.Monkey
     original = kit.servicer._deserialize
     monkeypatch.setattr(kit.servicer, "_deserialize", lambda s: calls.append(1) or original(s))
     session = PackSession(load_pack("guardrails"), "prod")
-    attachment = compliant_resources("prod")["attachment"]  # no guardrails rule judges it
-    session.analyze(analyze_request(attachment))
+    association = build_record(  # no guardrails rule judges it, and it holds only references
+        "prod",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "private-a",
+        {"routeTableId": "rtb-1", "subnetId": "subnet-1"},
+    )
+    session.analyze(analyze_request(association))
     assert calls == []
     session.analyze(analyze_request(compliant_resources("prod")["db"]))
     assert len(calls) >= 1

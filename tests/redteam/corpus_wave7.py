@@ -229,8 +229,8 @@ def _reporting_pair(bad_parent: tuple[str, str]) -> Callable[[R], Any]:
         )
         bad = child(*bad_parent, database("replica", identifier="perfcheck-orders", multiAz=False))
         out = component("perfcheck:reporting:Reporting", "reporting")
-        if bad_parent[1] != "reporting":
-            out.update(component(*bad_parent))
+        (parent,) = component(*bad_parent).values()
+        out["other-parent"] = parent  # the same logical name under another component type
         out.update({"reporting-replica": good, "orders-replica": bad})
         return out
 

@@ -15,29 +15,39 @@ from tests.redteam import corpus_wave7
 from tests.redteam.harness import Verdict, judge_corpus
 
 KNOWN_WRONG: dict[str, str] = {
-    "w7-exempt-parent-name-other-component": "first run: judged wrong",
-    "w7-exempt-reason-todo": "first run: judged wrong",
-    "w7-exempt-reason-na": "first run: judged wrong",
-    "w7-exempt-reason-expired": "first run: judged wrong",
-    "w7-exempt-no-property-reason-names-one-container": "first run: judged wrong",
-    "w7-config-backup-minimum-lowered": "first run: judged wrong",
-    "w7-config-rolling-strategy-allowed": "first run: judged wrong",
-    "w7-config-credential-patterns-hollow": "first run: judged wrong",
-    "w7-stack-promises-multi-az-under-staging-levels": "first run: judged wrong",
-    "w7-reviewed-admin-policy-attachment": "first run: judged wrong",
-    "w7-reviewed-poweruser-attachment": "first run: judged wrong",
-    "w7-reviewed-scaling-max-zero": "first run: judged wrong",
-    "w7-reviewed-created-by-borrowed": "first run: judged wrong",
-    "w7-opensearch-node-to-node-off": "first run: judged wrong",
-    "w7-grace-period-max": "first run: judged wrong",
-    "w7-canary-hundred-percent": "first run: judged wrong",
-    "w7-linear-one-step": "first run: judged wrong",
-    "w7-dynamodb-pitr-one-day": "first run: judged wrong",
-    "w7-waf-every-common-rule-counted": "first run: judged wrong",
-    "w7-alarm-ninety-day-window": "first run: judged wrong",
-    "w7-victoria-metrics-on-efs": "first run: judged wrong",
-    "w7-db-pw-short-name": "first run: judged wrong",
-    "w7-good-dynamodb-gsi-keys": "first run: judged wrong",
+    "w7-config-backup-minimum-lowered": (
+        "a prod config value weakened (minimumDays 1): prod_floor holds levels, not values; "
+        "engineer 'gates' extends prod_floor to config values this session (coordinator's note,"
+        " 04:00)"
+    ),
+    "w7-config-rolling-strategy-allowed": (
+        "a prod config value widened (allowedStrategies + ROLLING): left to the config-value "
+        "floor on prod_floor (engineer 'gates')"
+    ),
+    "w7-config-credential-patterns-hollow": (
+        "the scanner's name patterns replaced by one that matches nothing: left to the "
+        "config-value floor on prod_floor (engineer 'gates'); the value scanner still reads "
+        "containers by shape, not by name"
+    ),
+    "w7-stack-promises-multi-az-under-staging-levels": (
+        "a stack that is not prod but whose own config promises Multi-AZ "
+        "(perfcheck:database.multiAz) under staging's levels: the promise should set the rule's"
+        " level as vpc-nat-gateway-per-az does for NAT; not done for RDS"
+    ),
+    "w7-grace-period-max": (
+        "a health-check grace period of 2^31-1 s: no rule relates the grace period to the "
+        "deployment's bake time yet (needs both read together on the service)"
+    ),
+    "w7-waf-every-common-rule-counted": (
+        "every rule of a managed group overridden to count: telling it from tuning (a few noisy"
+        " rules to count) needs each managed group's rule list, which the repository does not "
+        "hold"
+    ),
+    "w7-alarm-ninety-day-window": (
+        "a rollback alarm whose window (86,400 s x 90) outlasts any deployment: needs the "
+        "service's alarms followed by name to the MetricAlarm (a stack rule); wave 6's "
+        "unreachable-threshold member is the same class"
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import copy
 import functools
 import gc
 import json
@@ -70,9 +71,18 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
-    """A stack file's YAML document; StackFileError (file, line, column) when it is not valid."""
+    """A stack file's YAML document; StackFileError (file, line, column) when it is not valid.
+
+    Each distinct text is parsed once per process (the preview, `make new-stack` and the tests
+    read the same few files many times; PyYAML's pure-Python parse is over 100 times the cost of
+    a copy); every caller gets its own copy, so none changes another's."""
+    return copy.deepcopy(_parsed_stack_file(path.read_text(), path))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_stack_file(text: str, path: Path) -> dict[str, Any]:
     try:
-        document = yaml.load(path.read_text(), Loader=_StrictLoader)
+        document = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(part for part in (error.context, error.problem) if part)
@@ -252,7 +262,13 @@ def _is_component(value: object) -> bool:
 
 
 def project_name(root: Path = ROOT) -> str:
-    return str(yaml.safe_load((root / "Pulumi.yaml").read_text())["name"])
+    return str(_project_document((root / "Pulumi.yaml").read_text())["name"])
+
+
+@functools.lru_cache(maxsize=8)
+def _project_document(text: str) -> Any:
+    """Pulumi.yaml's document, parsed once per distinct text (shared: read it, never change it)."""
+    return yaml.safe_load(text)
 
 
 def stack_config(
@@ -283,7 +299,7 @@ def flatten_config(
     project: str, config: Mapping[str, Any], root: Path = ROOT
 ) -> tuple[dict[str, str], set[str]]:
     """Stack-file config (as YAML data) to `namespace:key` -> string, like the CLI does."""
-    project_doc = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project_doc = _project_document((root / "Pulumi.yaml").read_text())
     flat: dict[str, str] = {}
     secret: set[str] = set()
     for key, spec in (project_doc.get("config") or {}).items():
@@ -365,10 +381,33 @@ def run_program(
 ) -> Any:
     """Run any Pulumi program function under the same mocks (e.g. one component in a test)."""
     aws_packages.install()
-    with collector_paused():
+    with collector_paused(), source_positions_skipped():
         return contextvars.Context().run(
             _run_in_fresh_context, program, stack, dict(config or {}), set(secret_keys or ()), root
         )
+
+
+@contextlib.contextmanager
+def source_positions_skipped() -> Iterator[None]:
+    """The SDK's source positions are not worked out while a program runs offline.
+
+    At every registration the SDK walks the Python stack (`traceback.extract_stack`, a file URI
+    per frame) to tell the engine where in the program the resource was made, which the engine
+    only displays. The offline monitor records none of it, and the walk was about a tenth of a
+    run. The SDK's function is restored after the run; an SDK without it is left as it is.
+    """
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime.proto import source_pb2
+
+    original = getattr(sdk_resource, "_get_stack_trace", None)
+    if original is None:
+        yield
+        return
+    sdk_resource._get_stack_trace = source_pb2.StackTrace  # an empty trace: no source position
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = original
 
 
 @contextlib.contextmanager

@@ -238,9 +238,36 @@ IDENTITY_POLICY_DOCUMENTS = {
 """Type -> the input holding an identity policy (a role's inline policies: `inlinePolicies`)."""
 
 
+ESCALATION_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+)
+"""Actions that let a principal grant itself any permission: allowed on every resource ('*'),
+they are administrator by another name (iam:*, iam:Put*, iam:Attach*...)."""
+ADMINISTRATOR_MANAGED_POLICIES = frozenset(
+    {"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"}
+)
+"""AWS-managed policies that grant every action, every action but IAM, or every IAM action."""
+POLICY_ATTACHMENTS = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+}
+_AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([^/]+)$")
+
+
 def _administrator_statements(document: iampolicy.PolicyDocument) -> list[str]:
-    """Allow statements that grant every action (`*`, `*:*`) or every action but a list
-    (NotAction): administrator, or administrator less a few services."""
+    """Allow statements that grant every action (`*`, `*:*`), every action but a list
+    (NotAction), or an IAM action that grants any permission on every resource."""
     return [
         statement.label
         for statement in document.statements or ()
@@ -248,8 +275,25 @@ def _administrator_statements(document: iampolicy.PolicyDocument) -> list[str]:
         and (
             statement.not_actions is not None
             or any(a.strip() in ("*", "*:*") for a in statement.actions or ())
+            or (
+                _every_resource(statement)
+                and any(statement.covers_action(a) for a in ESCALATION_ACTIONS)
+            )
         )
     ]
+
+
+def _judge_managed_policy(ctx: ResourceContext, prop: str, arn: object) -> None:
+    if arn is values.UNKNOWN:
+        return  # a computed ARN is a policy of the stack, judged as aws:iam/policy
+    found = _AWS_MANAGED.match(str(arn or "").strip())
+    if found and found.group(1) in ADMINISTRATOR_MANAGED_POLICIES:
+        ctx.violation(
+            prop,
+            f"the AWS-managed policy '{found.group(1)}' (every action, every action but IAM, or "
+            "every IAM action)",
+            "a policy of the actions the workload calls, by name",
+        )
 
 
 _SCOPE_FREE_KEYS = frozenset({"aws:securetransport"})
@@ -321,7 +365,13 @@ def _judge_identity_document(ctx: ResourceContext, prop: str, text: object) -> N
 
 
 def _check_identity_policy(ctx: ResourceContext) -> None:
+    if ctx.type in POLICY_ATTACHMENTS:
+        _judge_managed_policy(ctx, "policyArn", ctx.get("policyArn"))
+        return
     if ctx.type == "aws:iam/role:Role":
+        arns = ctx.items("managedPolicyArns")
+        for index, arn in enumerate(() if arns is values.UNKNOWN else arns):
+            _judge_managed_policy(ctx, f"managedPolicyArns[{index}]", arn)
         entries = ctx.items("inlinePolicies")
         if entries is values.UNKNOWN:
             return  # noted by the kit (an unknown read)
@@ -338,17 +388,20 @@ IDENTITY_POLICY_NOT_ADMINISTRATOR = ResourceRule(
     normalises="policy JSON keys and Effect any case; Action '*' or '*:*'",
     description=(
         "An identity policy (managed, role, user or group inline, a role's inlinePolicies) must "
-        "not allow every action (Action '*') or every action but a list (Allow with NotAction): "
-        "both grant services the author never named. Deny with NotAction (a fence) is fine. "
-        "Nor every action of a service ('s3:*') on every resource without a condition that "
-        "narrows it (one that every request meets, e.g. both values of a Bool, counts as none)."
+        "not allow every action (Action '*'), every action but a list (Allow with NotAction), "
+        "an IAM action that grants any permission (iam:Put*Policy, iam:Attach*Policy, "
+        "iam:CreatePolicyVersion, ...) on every resource, or every action of a service ('s3:*') "
+        "on every resource without a condition that narrows it (one that every request meets, "
+        "e.g. both values of a Bool, counts as none); no role, user or group may have "
+        "AdministratorAccess, PowerUserAccess or IAMFullAccess attached. Deny with NotAction (a "
+        "fence) is fine."
     ),
     severity=Severity.CRITICAL,
     remediation_steps=(
         "List the actions the workload calls (Action: ['sqs:SendMessage', ...]); keep NotAction "
         "for Deny statements only."
     ),
-    resource_types=[*IDENTITY_POLICY_DOCUMENTS, "aws:iam/role:Role"],
+    resource_types=[*IDENTITY_POLICY_DOCUMENTS, *POLICY_ATTACHMENTS, "aws:iam/role:Role"],
     check=_check_identity_policy,
     unknowns="A policy document unknown: note.",
     tags=["iam", "least-privilege"],

@@ -45,6 +45,7 @@ CREDENTIAL_NAME_PATTERNS = (
     r"PASSWORD",
     r"PASSWD",
     r"(^|_)PWD($|_)",
+    r"(^|_)PW($|_)",
     r"SECRET",
     r"TOKEN",
     r"CREDENTIAL",
@@ -76,11 +77,15 @@ node group is a finding, and teams switch the scanner off."""
 
 AMBIGUOUS_NAME_PATTERNS = (r"(^|_)KEY$", r"(^|_)KEYS$")
 """Name words that name a credential only sometimes: a DynamoDB `hashKey`, `FEATURE_KEYS`, a
-`CACHE_KEY` hold names. Under such a name alone (no stronger word, no framework secret's name),
-a value made only of lower-case words (`id`, `alpha,beta`, `user:session`) is a name, not a
+`CACHE_KEY`, an API Gateway `routeKey` hold names. Under such a name alone (no stronger word, no
+framework secret's name), a value made only of words starting lower case (`id`, `userId`,
+`alpha,beta`, `user:session`) or a route (`ANY /{proxy+}`, `$default`) is a name, not a
 secret; any other value is judged as under a credential name."""
 _AMBIGUOUS_NAME = re.compile("|".join(f"(?:{p})" for p in AMBIGUOUS_NAME_PATTERNS))
-_PLAIN_WORDS = re.compile(r"[a-z]{1,40}(?:[ ,.:/_-]{1,3}[a-z]{1,40}){0,31}")
+_PLAIN_WORDS = re.compile(
+    r"[a-z][a-zA-Z]{0,39}(?:[ ,.:/_-]{1,3}[a-z][a-zA-Z]{0,39}){0,31}"  # names, camelCase too
+    r"|(?:ANY|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /[\w{}+./-]*|\$(?:default|connect|disconnect)"
+)
 SETTING_WORDS = frozenset(
     {"required", "optional", "none", "disabled", "enabled", "true", "false", "on", "off"}
     | {"always", "never", "no-override", "sigv4"}
@@ -247,7 +252,6 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a URL with an embedded password", r"://[^/\s@:$]{0,256}:(?!\$)[^/\s@]{1,512}@"),
     )
 )
-_URL_WITH_PASSWORD = TOKEN_FORMATS[-1][1]
 _ANY_TOKEN = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in TOKEN_FORMATS))
 """All token formats in one pass: most strings match none, and are done after one scan."""
 
@@ -573,11 +577,6 @@ def _scanner_for(key: tuple[tuple[str, ...], ...]) -> CredentialScanner:
     return scanner
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
 def _decoded(blob: str) -> str | None:
     """Printable text hidden in a base64 run (gzip-compressed too), or None."""
     try:
@@ -626,7 +625,6 @@ class CredentialScanner:
     def __init__(self, config: Mapping[str, Any]) -> None:
         if getattr(self, "_ready", False):
             return
-        self.patterns = [_compiled(p) for p in config_list(config, "credentialNamePatterns")]
         self.any_name = _any_name(tuple(config_list(config, "credentialNamePatterns")))
         self.strong_name = _any_name(
             tuple(

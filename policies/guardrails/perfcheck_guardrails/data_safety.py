@@ -13,7 +13,13 @@ from perfcheck_policykit.rules import config_list
 from pulumi_policy import Severity
 
 from .elasticache_clusters import MEMCACHED, standalone_engine
-from .type_families import BACKUP_RETENTION, DELETION_PROTECTION, PUBLICLY_ACCESSIBLE
+from .type_families import (
+    BACKUP_RETENTION,
+    DELETION_PROTECTION,
+    PUBLICLY_ACCESSIBLE,
+    RECOVERY_WINDOW,
+    Setting,
+)
 
 
 def is_aurora_instance(ctx: ResourceContext) -> bool:
@@ -93,6 +99,19 @@ RDS_DELETION_PROTECTION = ResourceRule(
 )
 
 
+def _check_window(ctx: ResourceContext, window: Setting, minimum: int) -> None:
+    """Point-in-time recovery that reaches back fewer days than the backups must keep."""
+    prop = ".".join(window.path)
+    value = ctx.get(*window.path)
+    if value is values.UNKNOWN:
+        ctx.unknown(prop)
+        return
+    days = window.default if value is None else values.as_number(value)
+    if days is None or float(days) < minimum:  # type: ignore[arg-type]
+        shown = f"not set (AWS default {window.default})" if value is None else values.show(value)
+        ctx.violation(prop, f"{shown} days", f"at least {minimum} days")
+
+
 def _check_backup_retention(ctx: ResourceContext) -> None:
     if ctx.type == T.RDS_INSTANCE and is_aurora_instance(ctx):
         return
@@ -104,6 +123,8 @@ def _check_backup_retention(ctx: ResourceContext) -> None:
             ctx.unknown(prop)
         elif values.as_bool(value) is not True:
             ctx.violation(prop, "not set" if value is None else values.show(value), "true")
+        elif (window := RECOVERY_WINDOW.get(ctx.type)) is not None:
+            _check_window(ctx, window, int(ctx.config.get("minimumDays", 7)))
         return
     minimum = int(ctx.config.get("minimumDays", 7))
     require_at_least(ctx, prop, minimum, when_missing=float(setting.default or 0), unit="days")
@@ -115,7 +136,7 @@ RDS_BACKUP_RETENTION = ResourceRule(
         "Databases must keep automated backups at least the configured number of days: RDS "
         "instances and clusters, DocumentDB, Neptune, Redshift (automated snapshots), MemoryDB "
         "(snapshots), a Backup vault lock (minRetentionDays); DynamoDB tables must have "
-        "point-in-time recovery on."
+        "point-in-time recovery on, reaching back as many days."
     ),
     severity=Severity.HIGH,
     remediation_steps=(

@@ -321,7 +321,6 @@ class EngineSignal:
     why: str | None
     data_paths: tuple[str, ...]
     prop: str = "image"
-    announced: tuple[str, ...] = ()
 
 
 _SIGNAL_KEYS = (
@@ -368,11 +367,9 @@ def engine_signal(container: Mapping[str, Any], config: Mapping[str, Any]) -> En
         entry = values.items(container, "entryPoint")
         command = values.items(container, "command")
         prop = "entryPoint" if entry and not command else "command"
-        return EngineSignal(
-            f"a database server command ({seen.server})", data_paths, prop, seen.announced_dirs
-        )
+        return EngineSignal(f"a database server command ({seen.server})", data_paths, prop)
     if seen.process_known:
-        return EngineSignal(None, data_paths, announced=seen.announced_dirs)
+        return EngineSignal(None, data_paths)
     image = database_image_match(
         values.get(container, "image"),
         config_list(config, "databaseImages"),
@@ -380,17 +377,14 @@ def engine_signal(container: Mapping[str, Any], config: Mapping[str, Any]) -> En
         config_list(config, "clientImageKeywords"),
     )
     if image is not None:
-        return EngineSignal(
-            f"a '{image}' database engine image", data_paths, "image", seen.announced_dirs
-        )
+        return EngineSignal(f"a '{image}' database engine image", data_paths, "image")
     if seen.engine_variable is not None:
         return EngineSignal(
             f"a database engine setting ({seen.engine_variable})",
             data_paths,
             "environment",
-            seen.announced_dirs,
         )
-    return EngineSignal(None, data_paths, announced=seen.announced_dirs)
+    return EngineSignal(None, data_paths)
 
 
 def mount_findings(

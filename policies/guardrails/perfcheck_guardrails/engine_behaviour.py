@@ -64,6 +64,11 @@ ENGINE_DATA_DIRS: Final[dict[str, tuple[str, ...]]] = {
     "arangod": ("/var/lib/arangodb3",),
     "rethinkdb": ("/data",),
     "memgraph": ("/var/lib/memgraph",),
+    "prometheus": ("/prometheus",),
+    "victoria-metrics": ("/victoria-metrics-data",),
+    "victoria-metrics-prod": ("/victoria-metrics-data",),
+    "vmstorage": ("/vmstorage-data",),
+    "vmstorage-prod": ("/vmstorage-data",),
 }
 """Database and message-store server programs -> the data directories they use by default."""
 
@@ -94,7 +99,7 @@ DATA_DIRECTORY_VARIABLES: Final = (
 _DATA_FLAGS: Final = re.compile(
     r"(?:^|\s)(?:-D|--pgdata|--datadir|--dbpath|--data-dir|--data_dir|--data-path|--dir|"
     r"--store(?:=path)?|-Epath\.data|--path\.data|--storage\.tsdb\.path|-sd|--store_dir|"
-    r"--db-path)[=\s]{1,4}([\"']?)(/[^\s\"';,]{0,1024})"
+    r"--db-path|-storageDataPath|--storage\.path)[=\s]{1,4}([\"']?)(/[^\s\"';,]{0,1024})"
 )
 _SQLITE_FILE: Final = re.compile(
     r"(?:sqlite3?:/{2,3}|file:)?(/[^\s\"';,?]{0,1024}\.(?:sqlite3?|db3?|duckdb))\b"
@@ -179,8 +184,6 @@ class Behaviour:
     process_known: bool
     server: str | None
     data_dirs: tuple[str, ...]
-    announced_dirs: tuple[str, ...]
-    """Data directories the container itself names (flags, variables, SQLite files)."""
     engine_variable: str | None
 
 
@@ -231,7 +234,6 @@ def behaviour(
         process_known=process_known,
         server=server,
         data_dirs=tuple(dict.fromkeys([*defaults, *announced])),
-        announced_dirs=tuple(dict.fromkeys(announced)),
         engine_variable=variable,
     )
 

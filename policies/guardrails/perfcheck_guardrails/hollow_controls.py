@@ -222,12 +222,32 @@ _BAKE_FIELDS = (
     ("canaryConfiguration", "canaryBakeTimeInMinutes"),
     ("linearConfiguration", "stepBakeTimeInMinutes"),
 )
+_STEP_FIELDS = (("canaryConfiguration", "canaryPercent"), ("linearConfiguration", "stepPercent"))
+
+
+def _check_first_step(ctx: ResourceContext, configuration: Any) -> None:
+    """A canary or linear step of 100 % moves all traffic at once: a canary in name only."""
+    for path in _STEP_FIELDS:
+        value = values.get(configuration, *path)
+        label = "deploymentConfiguration." + ".".join(path)
+        if value is values.UNKNOWN:
+            ctx.unknown(label)
+            continue
+        percent = None if value is None else values.as_number(value)
+        if value is not None and (percent is None or percent >= 100):
+            ctx.violation(
+                label,
+                values.show(value),
+                "less than 100 percent",
+                "A first step of all the traffic leaves no healthy share to roll back to.",
+            )
 
 
 def _check_bake_time(ctx: ResourceContext) -> None:
     configuration = ctx.get("deploymentConfiguration")
     if configuration is values.UNKNOWN:
         return  # noted by the kit (an unknown read)
+    _check_first_step(ctx, configuration)
     for path in _BAKE_FIELDS:
         value = values.get(configuration, *path)
         label = "deploymentConfiguration." + ".".join(path)
@@ -250,11 +270,14 @@ DEPLOYMENT_BAKE_TIME_NOT_ZERO = ResourceRule(
     name="ecs-deployment-bake-time-not-zero",
     description=(
         "A stated ECS deployment bake time (blue/green, canary or linear step) must be more "
-        "than zero minutes: zero shifts all traffic and drops the old tasks before an alarm "
-        "can roll back."
+        "than zero minutes, and a canary or linear step less than 100 percent: zero bake or a "
+        "whole-fleet step shifts all traffic before an alarm can roll back."
     ),
     severity=Severity.HIGH,
-    remediation_steps="Set bake_time_in_minutes (and the canary/step bake) to at least 5.",
+    remediation_steps=(
+        "Set bake_time_in_minutes (and the canary/step bake) to at least 5, and the canary or "
+        "step percent to a share of the traffic (e.g. 10)."
+    ),
     resource_types=[T.ECS_SERVICE],
     check=_check_bake_time,
     unknowns="The configuration or a bake time unknown: note.",
@@ -832,7 +855,21 @@ def _ip_set_everything(ctx: ResourceContext) -> None:
             )
 
 
+def _capped_at_zero(value: Any) -> bool:
+    """A capacity of 0 (or unreadable: fails closed) lets the target run nothing."""
+    number = None if value is None else values.as_number(value)
+    return value is not None and (number is None or number < 1)
+
+
+_SCALING_OFF = "A scalable target capped at 0 scales its service (tasks, capacity) to nothing."
+
 SWITCHES: dict[str, Callable[[ResourceContext], None]] = {
+    "aws:appautoscaling/target:Target": _switch(
+        ("maxCapacity",), _capped_at_zero, "at least 1", _SCALING_OFF
+    ),
+    "aws:appautoscaling/scheduledAction:ScheduledAction": _switch(
+        ("scalableTargetAction", "maxCapacity"), _capped_at_zero, "at least 1", _SCALING_OFF
+    ),
     T.SECRET: _RECOVERY_WINDOW_ZERO,
     "aws:wafv2/ipSet:IpSet": _ip_set_everything,
     "aws:cloudfront/originAccessControl:OriginAccessControl": _switch(
@@ -907,7 +944,7 @@ CONTROL_NOT_SWITCHED_OFF = ResourceRule(
         "rotation off or slower than every "
         f"{MAX_ROTATION_DAYS} days (automaticallyAfterDays, rate or cron schedule), a "
         "CloudTrail trail not logging, a suspended GuardDuty detector, bucket versioning "
-        "suspended."
+        "suspended, an Application Auto Scaling target or scheduled action capped at 0."
     ),
     severity=Severity.HIGH,
     remediation_steps=(

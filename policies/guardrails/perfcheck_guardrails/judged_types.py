@@ -33,7 +33,7 @@ import functools
 import importlib
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -148,6 +148,30 @@ def _project_of(urn: str) -> str | None:
     return parts[1] if len(parts) > 2 else None
 
 
+def _created_by(urn: str, component: str) -> bool:
+    """Whether `component` is among the resource's ancestors (the URN's type path)."""
+    parts = urn.split("::")
+    return len(parts) > 3 and component in parts[2].split("$")[:-1]
+
+
+def _outside_creator(
+    ctx: StackContext, resources: Sequence[Any], type_token: str, created_by: str | None
+) -> None:
+    """An entry reviewed as the children of one component covers those children only: a
+    resource of the type the program registers itself was never reviewed."""
+    if created_by is None:
+        return
+    for resource in resources:
+        if not _created_by(resource.urn, created_by):
+            ctx.violation(
+                resource,
+                "type",
+                f"'{type_token}', reviewed only as created by {created_by}, registered outside it",
+                f"a {type_token} created by {created_by}, or its own rule or reviewedTypes entry",
+                "A review of what a component creates says nothing of the program's own.",
+            )
+
+
 def _check(ctx: StackContext) -> None:
     reviewed = _reviewed(ctx.config)
     judged = dict(judged_types())
@@ -156,7 +180,10 @@ def _check(ctx: StackContext) -> None:
     present = set(ctx.index.by_type)
     others = set(config_list(ctx.config, "judgedByOtherPacks"))
     for type_token, resources in ctx.index.by_type.items():
-        if type_token == STACK_TYPE or type_token in reviewed or type_token in others:
+        if type_token in reviewed:
+            _outside_creator(ctx, resources, type_token, reviewed[type_token][1])
+            continue
+        if type_token == STACK_TYPE or type_token in others:
             continue
         if _own_component(type_token, ctx.stack_project() or _project_of(resources[0].urn)):
             continue

@@ -239,6 +239,12 @@ BACKUP_RETENTION: Final[dict[str, Setting]] = {
 }
 """Type -> how many days of automated backups it keeps (or whether it keeps them at all); a
 Backup vault lock, how many days it keeps every recovery point (unset: none, deletable at once)."""
+RECOVERY_WINDOW: Final[dict[str, Setting]] = {
+    T.DYNAMODB_TABLE: Setting(
+        ("pointInTimeRecovery", "recoveryPeriodInDays"), "at-least", default=35
+    ),
+}
+"""Type -> how many days back point-in-time recovery reaches, once on (AWS: 1-35, default 35)."""
 
 # -- TLS minimum of front doors other than CloudFront and load balancers ---------------------
 
@@ -293,6 +299,8 @@ IN_TRANSIT_INSIDE: Final[dict[str, Setting]] = {
     "aws:msk/cluster:Cluster": _true(
         "encryptionInfo", "encryptionInTransit", "inCluster", default=True
     ),
+    "aws:opensearch/domain:Domain": _true("nodeToNodeEncryption", "enabled", default=False),
+    "aws:elasticsearch/domain:Domain": _true("nodeToNodeEncryption", "enabled", default=False),
 }
 """Type -> the setting that encrypts traffic between its own nodes (AWS's default: on)."""
 
@@ -381,6 +389,7 @@ SCHEMA_PATHS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     *PUBLICLY_ACCESSIBLE.items(),
     *DELETION_PROTECTION.items(),
     *((token, setting.path) for token, setting in BACKUP_RETENTION.items()),
+    *((token, setting.path) for token, setting in RECOVERY_WINDOW.items()),
     *((token, setting.path) for token, setting in TLS_MINIMUM.items()),
     *HTTPS_REQUIRED.items(),
     *((token, setting.path) for token, setting in IN_TRANSIT_INSIDE.items()),

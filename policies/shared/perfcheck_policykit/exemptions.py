@@ -24,6 +24,37 @@ class ExemptionAudit:
     exemption: Exemption
     matched: tuple[str, ...]
     covered: tuple[str, ...]
+    properties: tuple[str, ...] = ()
+    """The property paths of the findings it covered ('' for a finding that names none)."""
+
+
+def _too_wide(ctx: StackContext, audit: ExemptionAudit, what: str) -> bool:
+    """An exemption is bound to one resource and, without 'property', written for one finding:
+    one that matched several resources (a parent named by a name other components share) or
+    covered findings of several properties waves through more than its reason can speak for."""
+    if len(audit.matched) > 1:
+        for urn in audit.matched:
+            ctx.violation(
+                ctx.index.by_urn.get(urn),
+                what,
+                f"matching {len(audit.matched)} resources ({', '.join(audit.matched)})",
+                "an exemption bound to exactly one resource",
+                "Bind the exemption by the resource's full URN (or give the parent's URN).",
+            )
+        return True
+    if audit.exemption.property is None and len(audit.properties) > 1:
+        ctx.violation(
+            ctx.index.by_urn.get(audit.covered[0]),
+            what,
+            f"covering findings of {len(audit.properties)} properties "
+            f"({', '.join(p or '(none)' for p in audit.properties)}) without naming the one it "
+            "was written for",
+            "an exemption bound to one finding ('property', and 'found' for its value)",
+            "Add 'property' (and 'found') for the finding the reason speaks for; write another "
+            "exemption, with its own reason, for any other.",
+        )
+        return True
+    return False
 
 
 def _check(ctx: StackContext) -> None:
@@ -31,11 +62,11 @@ def _check(ctx: StackContext) -> None:
     if audits is None:
         return  # served by a stock servicer: no record of what the exemptions covered
     for audit in audits:
-        if audit.covered:
-            continue
         what = (
             f"exemption {audit.exemption.index} of '{audit.policy}' ({audit.exemption.describe()})"
         )
+        if _too_wide(ctx, audit, what) or audit.covered:
+            continue
         if not audit.matched:
             ctx.violation(
                 None,

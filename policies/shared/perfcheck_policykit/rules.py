@@ -256,15 +256,22 @@ class ExemptionLedger:
 
     def __init__(self) -> None:
         self.covered: dict[tuple[str, int], set[str]] = {}
+        self.properties: dict[tuple[str, int], set[str | None]] = {}
 
-    def use(self, policy: str, exemption: Exemption, urn: str) -> None:
+    def use(self, policy: str, exemption: Exemption, urn: str, prop: str | None = None) -> None:
         self.covered.setdefault((policy, exemption.index), set()).add(urn)
+        self.properties.setdefault((policy, exemption.index), set()).add(prop)
 
     def covered_by(self, policy: str, exemption: Exemption) -> set[str]:
         return self.covered.get((policy, exemption.index), set())
 
+    def properties_of(self, policy: str, exemption: Exemption) -> set[str | None]:
+        """The property paths of the findings the exemption covered."""
+        return self.properties.get((policy, exemption.index), set())
+
     def clear(self) -> None:
         self.covered.clear()
+        self.properties.clear()
 
 
 class _Judgement:
@@ -301,7 +308,7 @@ class _Judgement:
         for exemption in self._exemptions:
             if exemption.matches(urn, name, type_token, parent) and exemption.covers(prop, found):
                 if self.run.ledger is not None:
-                    self.run.ledger.use(self.policy.name, exemption, urn)
+                    self.run.ledger.use(self.policy.name, exemption, urn, prop)
                 return exemption
         return None
 

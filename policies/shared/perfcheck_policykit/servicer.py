@@ -51,7 +51,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import exemptions, prod_floor
+from . import exemptions, prod_floor, reasons
 from .rules import (
     ExemptionLedger,
     NotApplicable,
@@ -266,6 +266,10 @@ class PackServicer(_BASE):
         if why is None:
             return
         errors = prod_floor.floor_errors(self._policies, self._get_enforcement_level, why)
+        if prod_floor.prod_by_settings(self._stack_project, self._stack_config):
+            errors += prod_floor.parameter_errors(
+                self._policies, self._get_enforcement_level, self._get_policy_config, why
+            )
         if errors:
             message = f"policy pack '{self._pack_name}' config is invalid: " + "; ".join(errors)
             if context is not None and hasattr(context, "abort"):
@@ -449,7 +453,11 @@ class PackServicer(_BASE):
                     )
                 )
                 covered = tuple(sorted(self._ledger.covered_by(policy.name, exemption)))
-                audits.append(exemptions.ExemptionAudit(policy.name, exemption, matched, covered))
+                found = self._ledger.properties_of(policy.name, exemption)
+                properties = tuple(sorted(p or "" for p in found))
+                audits.append(
+                    exemptions.ExemptionAudit(policy.name, exemption, matched, covered, properties)
+                )
         return audits
 
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:
@@ -603,8 +611,8 @@ def _regex_errors(name: str, policy: Policy, given: Mapping[str, Any]) -> list[s
 def strict_config_errors(
     policies: Sequence[Policy], config: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
-    """Errors for policy names and config keys the pack does not declare, and RE2-incompatible
-    regular expressions."""
+    """Errors for policy names and config keys the pack does not declare, RE2-incompatible
+    regular expressions, and reasons that are none (placeholders, expired)."""
     known = {policy.name: policy for policy in policies}
     errors: list[str] = []
     for name in sorted(config):
@@ -626,6 +634,7 @@ def strict_config_errors(
                     f"allowed: enforcementLevel, {', '.join(sorted(allowed))}"
                 )
         errors.extend(_regex_errors(name, policy, config[name] or {}))
+        errors.extend(reasons.reason_errors(name, config[name] or {}))
     return errors
 
 
