@@ -34,8 +34,10 @@ Usage:
 
 `--patches`: hand-written bugs the operators do not make (a unit mixed, a default changed, a
 key misspelt, a `depends_on` dropped), one JSON record a line: `file`, `before` (a snippet found
-exactly once in it), `after`, `why`, and optionally `tests` (else the module's selection in
-`PLAN` or `SELECTIONS`). Its mutants are named `<file>:blind:<record number>`.
+exactly once in it), `after`, `why`, `base` (the commit it was written against: a later
+refactoring may move the snippet, and the runner then refuses the record rather than guess), and
+optionally `tests` (else the module's selection in `PLAN` or `SELECTIONS`). Its mutants are named
+`<file>:blind:<record number>`.
 """
 
 from __future__ import annotations
@@ -772,10 +774,11 @@ def selection_for(module: str) -> list[str]:
     raise SystemExit(f"no test selection for {module}: add it to SELECTIONS in tools/mutation.py")
 
 
-def patched(number: int, record: dict[str, Any]) -> Mutant:
-    """A hand-written mutant: `before` replaced by `after` where it occurs, once, in `file`."""
+def patched(number: int, record: dict[str, Any], text: str | None = None) -> Mutant:
+    """A hand-written mutant: `before` replaced by `after` where it occurs, once, in `file` (its
+    text today, or `text`: the file at the record's `base` commit, which it was written against)."""
     path, before, after = record["file"], record["before"], record["after"]
-    text = (ROOT / path).read_text()
+    text = (ROOT / path).read_text() if text is None else text
     found = text.count(before)
     if found != 1:
         raise SystemExit(f"{path}: the snippet of record {number} occurs {found} times: {before!r}")
