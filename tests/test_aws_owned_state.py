@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from perfcheck_deploy.in_use import changed_paths
 
 from foundation.records import ResourceRecord, StackRun
+from tests.delivery.gate_invariants import logical_lines, runs_pulumi, tokens
 
 SERVICE = "aws:ecs/service:Service"
 LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
@@ -100,3 +103,28 @@ def test_only_aws_owned_paths_are_ignored(each_stack: StackRun) -> None:
         "loadBalancers[0].containerPort",
         "taskDefinition",
     ]
+
+
+def test_every_workflow_up_refreshes_before_it_diffs() -> None:
+    """The engine fills an ignored path from the inputs the state holds, and an update's own
+    read of the service lands in its outputs only: without a refresh the next `up` re-sends the
+    pair ECS swapped (review pass 6, R40). So every `pulumi up` a workflow runs refreshes first,
+    and the simulation above ("the state after `pulumi refresh`") is the state it diffs."""
+    ups = []
+    for path in sorted(
+        (Path(__file__).resolve().parents[1] / ".github" / "workflows").glob("*.y*ml")
+    ):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            for step in job.get("steps") or []:
+                for line in logical_lines(step.get("run", "")):
+                    words = tokens(line)
+                    if runs_pulumi(words, "up"):
+                        ups.append((path.name, words))
+    assert ups, "no workflow runs pulumi up"
+    for name, words in ups:
+        up = words.index("up")
+        command = words[up : next((i for i, w in enumerate(words) if i > up and w in OPS), None)]
+        assert {"--refresh", "-r", "--refresh=true"} & set(command), (name, " ".join(words))
+
+
+OPS = {"||", "&&", "|", ";", "&"}

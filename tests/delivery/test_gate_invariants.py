@@ -15,7 +15,7 @@ DEPLOY = (ROOT / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf
 PULL_REQUEST = (ROOT / ".github" / "workflows" / "pull-request.yml").read_text(encoding="utf-8")
 
 STAGING_UP = (
-    '          pulumi up --stack "$STACK" --yes --non-interactive --diff \\\n'
+    '          pulumi up --stack "$STACK" --refresh --yes --non-interactive --diff \\\n'
     '            --policy-pack policies/guardrails --policy-pack-config "policies/config/$STACK.'
     'guardrails.json" \\\n'
     '            --policy-pack policies/cost --policy-pack-config "policies/config/'

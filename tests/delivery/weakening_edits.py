@@ -456,12 +456,12 @@ WEAKENING_EDITS: tuple[Edit, ...] = (
         swap(
             '          pulumi config set --stack "$STACK" --path '
             "'perfcheck:service.hono.image' \"$HONO_IMAGE\"\n"
-            '          pulumi up --stack "$STACK" --yes --non-interactive --diff \\\n'
+            '          pulumi up --stack "$STACK" --refresh --yes --non-interactive --diff \\\n'
             "            --policy-pack policies/guardrails --policy-pack-config "
             '"policies/config/$STACK.guardrails.json"',
             '          pulumi config set --stack "$STACK" --path '
             "'perfcheck:service.hono.image' \"$HONO_IMAGE\"\n"
-            '          pulumi up --stack "$STACK" --yes --non-interactive --diff \\\n'
+            '          pulumi up --stack "$STACK" --refresh --yes --non-interactive --diff \\\n'
             "            --policy-pack policies/guardrails --policy-pack-config "
             '"policies/config/staging.guardrails.json"',
         ),
