@@ -1876,7 +1876,7 @@ CREDENTIAL_BAD: list[Program] = [
                 "executionRoleArn": UNKNOWN,
                 "primaryContainer": {
                     "image": image("ranker"),
-                    "environment": {"HF_HUB": "hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"},
+                    "environment": {"HF_HUB": "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"},
                 },
             },
         ),
@@ -2136,7 +2136,8 @@ CREDENTIAL_BAD: list[Program] = [
         True,
         lam(
             "alerts-fn",
-            ALERTS_HOOK="https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/aBcDeFgHiJkLmNoPqRsTuVwX",
+            ALERTS_HOOK="https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/"
+            + "aBcDeFgHiJkLmNoPqRsTuVwX",
         ),
     ),
     Program(
@@ -2144,7 +2145,8 @@ CREDENTIAL_BAD: list[Program] = [
         "credential",
         True,
         lam(
-            "payments-fn", PAYMENTS_PROVIDER_CONFIG="sk_live_51Hx9kQ2eZvKYlo2C0a1b2c3d4e5f6g7h8i9j0"
+            "payments-fn",
+            PAYMENTS_PROVIDER_CONFIG="sk_live_" + "51Hx9kQ2eZvKYlo2C0a1b2c3d4e5f6g7h8i9j0",
         ),
     ),
     Program(
@@ -2168,7 +2170,7 @@ CREDENTIAL_BAD: list[Program] = [
             "deploys",
             {
                 "kmsMasterKeyId": UNKNOWN,
-                "tags": {**TAGS, "deploy-token": "glpat-Xy7Zk2Lm9Qw4Er6Ty8Ui"},
+                "tags": {**TAGS, "deploy-token": "glpat-" + "Xy7Zk2Lm9Qw4Er6Ty8Ui"},
             },
         ),
     ),
