@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from perfcheck_deploy import run_deploy_checks
 
 from foundation.records import StackRun
@@ -31,10 +32,12 @@ README = (ROOT / "README.md").read_text()
 
 
 def repository_copy(tmp_path: Path) -> Path:
-    """The files a new stack is made from: stack files and policy configs."""
+    """The files a new stack is made from and changes: stack files, policy configs and the pull
+    request's workflow."""
     for path in ROOT.glob("Pulumi.*.yaml"):
         shutil.copy(path, tmp_path / path.name)
     shutil.copytree(ROOT / "policies" / "config", tmp_path / "policies" / "config")
+    shutil.copytree(ROOT / ".github" / "workflows", tmp_path / ".github" / "workflows")
     return tmp_path
 
 
@@ -68,6 +71,14 @@ def test_adding_a_stack_as_the_readme_says_passes_the_preview(
     assert code == 0, out[-3000:]
     assert "Result: OK" in out and "0 blocking" in out
     assert vpc_range_overlaps(name, directory) == []  # new-stack picked a free range itself
+    # ... and the pull request previews it (the delivery gate requires every stack file be).
+    workflow = yaml.safe_load((directory / ".github/workflows/pull-request.yml").read_text())
+    offline = [
+        job["strategy"]["matrix"]["stack"]
+        for job in workflow["jobs"].values()
+        if "prod" in ((job.get("strategy") or {}).get("matrix") or {}).get("stack", [])
+    ]
+    assert offline and all(name in stacks for stacks in offline), offline
 
 
 def test_new_stack_picks_a_range_no_stack_overlaps_when_the_round_ones_are_taken(

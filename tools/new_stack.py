@@ -2,7 +2,8 @@
 
 The README's "Adding a stack" in one command: copies `Pulumi.<FROM>.yaml` to `Pulumi.<NAME>.yaml`
 (with a VPC range no other stack uses) and `policies/config/<FROM>.<pack>.json` to
-`<NAME>.<pack>.json`, so the new stack is judged exactly like the one it copies. Refuses, with
+`<NAME>.<pack>.json`, so the new stack is judged exactly like the one it copies, and adds it to
+the pull request's offline-preview matrix (the gate previews every stack). Refuses, with
 what to do, when the name is taken or invalid, or the source stack has no policy configs.
 Exit codes: 0 created, 2 refused (nothing written).
 """
@@ -63,7 +64,25 @@ def new_stack(name: str, source: str, directory: Path = ROOT) -> list[Path]:
     stack_file.write_text(_copied_stack_file(directory, source, name))
     for origin, target in zip(sources, targets, strict=True):
         shutil.copy(origin, target)
-    return [stack_file, *targets]
+    return [stack_file, *targets, *_previewed_in_pull_requests(directory, name)]
+
+
+PREVIEW_MATRIX = re.compile(r"^(\s*stack: \[)([^\]]*\bprod\b[^\]]*)(\]\s*)$", re.MULTILINE)
+"""The pull request's offline-preview matrix (`stack: [staging, prod, prod-dr]`): the one flow
+list naming prod (the cloud preview's names staging only)."""
+
+
+def _previewed_in_pull_requests(directory: Path, name: str) -> list[Path]:
+    """Add the stack to the pull request's offline preview, which the delivery gate requires of
+    every stack file (a stack no pull request previews is ungated). Without the matrix line in
+    its usual form, nothing is changed and the gate test says what is missing."""
+    workflow = directory / ".github" / "workflows" / "pull-request.yml"
+    text = workflow.read_text() if workflow.exists() else ""
+    found = PREVIEW_MATRIX.findall(text)
+    if len(found) != 1:
+        return []
+    workflow.write_text(PREVIEW_MATRIX.sub(lambda m: f"{m[1]}{m[2]}, {name}{m[3]}", text, count=1))
+    return [workflow]
 
 
 def _refuse_a_prod_stack_from_a_non_prod_one(directory: Path, name: str, source: str) -> None:
@@ -120,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"make new-stack: {error}\n")
         return 2
     for path in created:
-        sys.stdout.write(f"created {path.relative_to(args.dir)}\n")
+        verb = "created" if path.name.startswith(("Pulumi.", args.name)) else "updated"
+        sys.stdout.write(f"{verb} {path.relative_to(args.dir)}\n")
     sys.stdout.write(
         f"Next: review the sizes and tags.costCenter in Pulumi.{args.name}.yaml, then "
         f"`make preview STACK={args.name}`"

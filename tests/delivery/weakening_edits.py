@@ -856,9 +856,7 @@ BENIGN_EDITS: tuple[Edit, ...] = (
         "preview-matrix-reordered",
         PR,
         "benign",
-        swap(
-            "        stack: [staging, prod, prod-dr]\n", "        stack: [prod-dr, prod, staging]\n"
-        ),
+        swap("        stack: [staging, prod, prod-dr", "        stack: [prod-dr, prod, staging"),
         "The same stacks previewed, in another order (prod-dr joined the matrix after the first "
         "run, which replaced the benign edit that added it).",
     ),
