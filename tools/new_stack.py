@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"make new-stack: {error}\n")
         return 2
     for path in created:
-        verb = "created" if path.name.startswith(("Pulumi.", args.name)) else "updated"
+        verb = "updated" if path.parent.name == "workflows" else "created"
         sys.stdout.write(f"{verb} {path.relative_to(args.dir)}\n")
     sys.stdout.write(
         f"Next: review the sizes and tags.costCenter in Pulumi.{args.name}.yaml, then "
